@@ -1,0 +1,135 @@
+// gpufleet sim: run the digital twin on a fleet and a workload.
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "report/report.h"
+#include "sim/simulator.h"
+#include "spec/specs.h"
+#include "util/duration.h"
+
+namespace gpufleet::cli {
+namespace {
+
+struct SimArgs {
+  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events;
+  std::uint64_t seed = 1;
+  int bf_max_job_test = 500;
+  bool no_progress = false;
+};
+
+int RunSim(const SimArgs& a) {
+  const std::optional<Policy> policy = ParsePolicy(a.policy);
+  if (!policy) {
+    std::cerr << "gpufleet sim: --policy: unknown policy '" << a.policy << "'; expected one of: " << PolicyNames() << "\n";
+    return kExitBadInput;
+  }
+  SimTime until = kNever;
+  if (!a.until.empty()) {
+    Result<SimTime> u = ParseDuration(a.until);
+    if (!u.ok()) {
+      std::cerr << "gpufleet sim: --until: " << u.message() << "\n";
+      return kExitBadInput;
+    }
+    until = u.value();
+  }
+  Result<Fleet> fleet = LoadFleet(a.fleet);
+  if (!fleet.ok()) {
+    std::cerr << fleet.message() << "\n";
+    return kExitBadInput;
+  }
+  Result<WorkloadSpec> spec = LoadWorkload(a.workload);
+  if (!spec.ok()) {
+    std::cerr << spec.message() << "\n";
+    return kExitBadInput;
+  }
+  Result<BoundWorkload> bound = BindWorkload(spec.value(), fleet.value(), a.seed);
+  if (!bound.ok()) {
+    std::cerr << bound.message() << "\n";
+    return kExitBadInput;
+  }
+  // Open every output before the run, so that a bad path fails in a second, not after a minute.
+  std::ofstream report_out, jobs_out, events_out;
+  auto open = [](std::ofstream& f, const std::string& path, const char* flag) {
+    if (path.empty()) return true;
+    f.open(path);
+    if (!f) std::cerr << "gpufleet sim: " << flag << ": cannot write '" << path << "'\n";
+    return static_cast<bool>(f);
+  };
+  if (!open(report_out, a.report, "--report") || !open(jobs_out, a.jobs_csv, "--jobs-csv") ||
+      !open(events_out, a.events, "--events")) {
+    return kExitFailure;
+  }
+
+  SimOptions options;
+  options.scheduler.policy = *policy;
+  options.scheduler.bf_max_job_test = a.bf_max_job_test;
+  options.until = until;
+  Simulator sim(fleet.value(), std::move(bound).value(), options);
+  std::optional<CsvEventLog> log;
+  if (events_out.is_open()) {
+    log.emplace(events_out);
+    sim.set_event_sink(&*log);
+  }
+  ProgressBar progress(until, !a.no_progress && StderrIsTerminal());
+  sim.set_progress([&progress](SimTime now, std::uint64_t events) { progress.Update(now, events); });
+  SimResult result = sim.Run();
+  progress.Finish();
+
+  RunInfo info{a.fleet, a.workload, PolicyName(*policy), a.seed, until, progress.ElapsedSeconds()};
+  const Metrics metrics = ComputeMetrics(result, info);
+  PrintSummary(std::cout, metrics, fleet.value());
+  for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
+    const auto& [id, reason] = result.rejections[i];
+    std::cout << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": " << reason << "\n";
+  }
+  if (result.rejections.size() > 5) std::cout << "  rejected     ... and " << result.rejections.size() - 5 << " more\n";
+  if (report_out.is_open()) {
+    report_out << ReportJson(metrics).dump(2) << "\n";
+    std::cout << "  report       " << a.report << "\n";
+  }
+  if (jobs_out.is_open()) {
+    WriteJobsCsv(jobs_out, result, fleet.value());
+    std::cout << "  jobs         " << a.jobs_csv << "\n";
+  }
+  if (events_out.is_open()) std::cout << "  events       " << a.events << "\n";
+  for (std::ofstream* f : {&report_out, &jobs_out, &events_out}) {
+    if (f->is_open()) {
+      f->close();
+      if (!*f) {
+        std::cerr << "gpufleet sim: writing an output file failed\n";
+        return kExitFailure;
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner AddSimCommand(CLI::App& app) {
+  auto args = std::make_shared<SimArgs>();
+  CLI::App* sim = app.add_subcommand(
+      "sim", "Simulate a fleet under a workload and report job completion times, queueing and\n"
+             "utilization. Deterministic: the same inputs and --seed give the same report.");
+  sim->add_option("--fleet", args->fleet, "Fleet spec (YAML): providers, sites, topology. See docs/SPEC.md.")
+      ->required()->check(CLI::ExistingFile);
+  sim->add_option("--workload", args->workload, "Workload spec (YAML): tenants, jobs, generators, scripted failures.")
+      ->required()->check(CLI::ExistingFile);
+  sim->add_option("--policy", args->policy, "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle).")
+      ->capture_default_str();
+  sim->add_option("--seed", args->seed, "Seed for the workload generators (unsigned integer).")->capture_default_str();
+  sim->add_option("--until", args->until,
+                  "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). Default: run until every job has finished.");
+  sim->add_option("--report", args->report, "Write the JSON report here (keys: docs/REPORT.md).");
+  sim->add_option("--jobs-csv", args->jobs_csv, "Write one CSV row per job here (times in seconds).");
+  sim->add_option("--events", args->events, "Write the event log here as CSV: time_s,event,job,detail.");
+  sim->add_option("--bf-max-job-test", args->bf_max_job_test,
+                  "Backfill: queued jobs examined behind the blocked head per pass (as Slurm's bf_max_job_test).")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  sim->add_flag("--no-progress", args->no_progress, "Never show the progress line (it is shown only on a terminal, after 1 s).");
+  return [args] { return RunSim(*args); };
+}
+
+}  // namespace gpufleet::cli

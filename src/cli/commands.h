@@ -1,0 +1,21 @@
+// The `gpufleet` subcommands. Each registers its options on the CLI11 app and returns the exit
+// code when run: 0 success, 1 an operational failure (a file cannot be written), 2 bad input.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace gpufleet::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+using Runner = std::function<int()>;
+
+Runner AddSimCommand(CLI::App& app);
+Runner AddValidateCommand(CLI::App& app);
+Runner AddFleetCommand(CLI::App& app);
+
+}  // namespace gpufleet::cli

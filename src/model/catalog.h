@@ -1,0 +1,38 @@
+// The built-in GPU and node-type catalogue. Figures from ../shared/docs/REFERENCE.md ("GPUs and
+// systems"); each entry in catalog.cc cites its source.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gpufleet {
+
+struct GpuModel {
+  std::string name;        // catalogue key, lower case: "h100"
+  std::string display;     // "H100 SXM"
+  double tdp_w = 0;        // board power at TDP
+  double hbm_gb = 0;       // memory capacity
+  double hbm_tb_s = 0;     // memory bandwidth
+  double bf16_tflops = 0;  // dense BF16
+  double fp8_tflops = 0;   // dense FP8
+  double nvlink_gb_s = 0;  // NVLink bandwidth per GPU
+};
+
+struct NodeType {
+  std::string name;          // catalogue key: "dgx-h100"
+  std::string gpu;           // GpuModel::name
+  int gpus_per_node = 0;     // GPUs in one schedulable node (a server, or a GB200 compute tray)
+  int nodes_per_domain = 1;  // nodes that share one NVLink domain (18 trays in a GB200 NVL72 rack)
+  double max_power_kw = 0;   // IT power of one node at full load, GPUs and overhead included
+};
+
+const std::vector<GpuModel>& BuiltinGpuModels();
+const std::vector<NodeType>& BuiltinNodeTypes();
+const GpuModel* FindGpuModel(std::string_view name);
+const NodeType* FindBuiltinNodeType(std::string_view name);
+// "h100, h200, b200, gb200" for error messages.
+std::string ListNames(const std::vector<std::string>& names);
+
+}  // namespace gpufleet

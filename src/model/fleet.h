@@ -1,0 +1,167 @@
+// The fleet: providers, sites and the fixed-depth topology tree
+//   fleet → site → pod (building) → leaf (rack group) → NVLink domain → node → GPUs.
+// Stored as flat arrays in breadth-first order, so that the children of a topology node are
+// contiguous and the nodes below any subtree form one contiguous range of node ids. A 400k-GPU
+// campus is ~100k nodes and no per-GPU objects.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/catalog.h"
+#include "util/result.h"
+
+namespace gpufleet {
+
+enum class Level : std::uint8_t { kFleet = 0, kSite, kPod, kLeaf, kDomain, kNode };
+inline constexpr int kLevels = 6;
+const char* LevelName(Level level);
+
+using TopoId = std::int32_t;
+using NodeId = std::int32_t;
+using ModelId = std::int16_t;  // dense index into Fleet::gpu_models
+inline constexpr ModelId kAnyModel = -1;
+
+struct TopoNode {
+  TopoId parent = -1;
+  TopoId first_child = -1;
+  std::int32_t num_children = 0;
+  Level level = Level::kFleet;
+  // Oversubscription of this subtree's uplinks toward its parent: downlink over uplink capacity,
+  // 1 = non-blocking (full bisection). Used by the network model.
+  float uplink_oversubscription = 1;
+  std::string name;  // local name; empty for a level the spec left implicit
+};
+
+enum class ProviderKind : std::uint8_t { kOwned, kCloud };
+
+struct Provider {
+  std::string name;
+  ProviderKind kind = ProviderKind::kOwned;
+  std::optional<double> gpu_hour_usd;  // list price of rented capacity
+};
+
+struct Cooling {
+  enum class Kind : std::uint8_t { kAir, kLiquid } kind = Kind::kAir;
+  double design_pue = 1.3;            // annual-mean PUE the plant is designed for
+  double free_cooling_below_c = 18;   // outdoor temperature below which chillers are off
+};
+
+struct Site {
+  std::string name;
+  int provider = 0;  // index into Fleet::providers
+  std::string location;
+  std::string region;
+  double power_budget_mw = 0;
+  Cooling cooling;
+  TopoId topo = -1;
+};
+
+// What a fleet spec describes before expansion: groups with a repetition count.
+struct DomainGroupSpec {
+  std::string name;
+  int count = 1;
+  int node_type = 0;  // index into FleetSpec::node_types
+};
+struct LeafGroupSpec {
+  std::string name;
+  int count = 1;
+  float uplink_oversubscription = 1;
+  std::vector<DomainGroupSpec> domains;
+};
+struct PodGroupSpec {
+  std::string name;
+  int count = 1;
+  float uplink_oversubscription = 1;
+  std::vector<LeafGroupSpec> leaves;
+};
+struct SiteSpec {
+  Site site;
+  float uplink_oversubscription = 1;
+  std::vector<PodGroupSpec> pods;
+};
+struct FleetSpec {
+  std::vector<Provider> providers;
+  std::vector<NodeType> node_types;  // the types the sites refer to
+  std::vector<SiteSpec> sites;
+};
+
+class Fleet {
+ public:
+  // Expands every `count`, assigns names and lays the tree out breadth-first.
+  static Result<Fleet> Build(const FleetSpec& spec);
+
+  const std::vector<GpuModel>& gpu_models() const { return gpu_models_; }
+  const std::vector<NodeType>& node_types() const { return node_types_; }
+  const std::vector<Provider>& providers() const { return providers_; }
+  const std::vector<Site>& sites() const { return sites_; }
+  const std::vector<TopoNode>& topo() const { return topo_; }
+  const TopoNode& topo(TopoId id) const { return topo_[static_cast<size_t>(id)]; }
+
+  // Topology ids of one level form the range [LevelBegin(l), LevelEnd(l)).
+  TopoId LevelBegin(Level l) const { return level_begin_[static_cast<int>(l)]; }
+  TopoId LevelEnd(Level l) const { return level_begin_[static_cast<int>(l) + 1]; }
+  int CountAt(Level l) const { return LevelEnd(l) - LevelBegin(l); }
+
+  int num_nodes() const { return static_cast<int>(node_gpus_.size()); }
+  std::int64_t total_gpus() const { return total_gpus_; }
+  TopoId NodeTopo(NodeId n) const { return LevelBegin(Level::kNode) + n; }
+  NodeId TopoToNode(TopoId t) const { return t - LevelBegin(Level::kNode); }
+  int NodeGpus(NodeId n) const { return node_gpus_[static_cast<size_t>(n)]; }
+  ModelId NodeModel(NodeId n) const { return node_model_[static_cast<size_t>(n)]; }
+  int NodeTypeOf(NodeId n) const { return node_type_[static_cast<size_t>(n)]; }
+  // The topology node at `level` above node n.
+  TopoId Ancestor(NodeId n, Level level) const {
+    return ancestors_[static_cast<int>(level)][static_cast<size_t>(n)];
+  }
+  int SiteOf(NodeId n) const { return Ancestor(n, Level::kSite) - LevelBegin(Level::kSite); }
+  // Node ids below topology node t: [first, last).
+  std::pair<NodeId, NodeId> NodeRange(TopoId t) const {
+    return {node_range_begin_[static_cast<size_t>(t)], node_range_end_[static_cast<size_t>(t)]};
+  }
+
+  ModelId FindModel(std::string_view name) const;
+  // "abilene/building-3/row-2/rack-17/n4": local names joined by '/', implicit levels skipped.
+  std::string Path(TopoId t) const;
+  std::optional<TopoId> FindPath(std::string_view path) const;
+
+ private:
+  std::vector<GpuModel> gpu_models_;
+  std::vector<NodeType> node_types_;
+  std::vector<Provider> providers_;
+  std::vector<Site> sites_;
+  std::vector<TopoNode> topo_;
+  std::array<TopoId, kLevels + 1> level_begin_{};
+  std::vector<std::uint8_t> node_gpus_;
+  std::vector<ModelId> node_model_;
+  std::vector<std::uint16_t> node_type_;
+  std::array<std::vector<TopoId>, kLevels> ancestors_;
+  std::vector<NodeId> node_range_begin_, node_range_end_;
+  std::int64_t total_gpus_ = 0;
+};
+
+// Totals for `gpufleet fleet show`.
+struct FleetSummary {
+  struct ModelCount {
+    std::string model;
+    std::int64_t gpus = 0;
+  };
+  struct SiteTotals {
+    std::string name, provider, location;
+    std::int64_t gpus = 0, nodes = 0, domains = 0, pods = 0;
+    double it_power_mw = 0;      // all nodes at their maximum (TDP) draw
+    double power_budget_mw = 0;
+    std::vector<ModelCount> by_model;
+  };
+  std::int64_t gpus = 0, nodes = 0, domains = 0, leaves = 0, pods = 0;
+  double it_power_mw = 0, power_budget_mw = 0;
+  std::vector<ModelCount> by_model;
+  std::vector<SiteTotals> sites;
+};
+FleetSummary Summarize(const Fleet& fleet);
+
+}  // namespace gpufleet

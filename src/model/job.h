@@ -1,0 +1,53 @@
+// Jobs as the workload describes them. The scheduler sees `estimate`; only the simulator (and the
+// policies named as oracles) sees `duration`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/fleet.h"
+#include "util/time.h"
+
+namespace gpufleet {
+
+using JobId = std::int32_t;
+
+// How tightly a gang must sit in the network: all its GPUs inside one subtree of this kind.
+enum class Topology : std::uint8_t { kNvlink, kLeaf, kPod, kSite, kAny };
+
+inline Level ConstraintLevel(Topology t) {
+  switch (t) {
+    case Topology::kNvlink: return Level::kDomain;
+    case Topology::kLeaf: return Level::kLeaf;
+    case Topology::kPod: return Level::kPod;
+    case Topology::kSite: return Level::kSite;
+    case Topology::kAny: return Level::kFleet;
+  }
+  return Level::kFleet;
+}
+const char* TopologyName(Topology t);
+std::optional<Topology> ParseTopology(std::string_view name);
+
+struct Tenant {
+  std::string name;
+  double weight = 1;
+};
+
+struct JobSpec {
+  std::string name;
+  SimTime submit = 0;
+  SimTime duration = 0;  // run time on its GPUs, from start to completion, without interruptions
+  SimTime estimate = 0;  // the user's runtime estimate; what non-oracle policies see
+  // Progress is saved every checkpoint_interval of run time; an interrupted job resumes from its
+  // last checkpoint. 0 means no checkpoints: an interrupted job starts over.
+  SimTime checkpoint_interval = 0;
+  std::int32_t gpus = 1;
+  std::int32_t priority = 0;  // larger runs first and may preempt smaller
+  ModelId gpu_model = kAnyModel;
+  std::int16_t tenant = 0;
+  Topology topology = Topology::kAny;
+};
+
+}  // namespace gpufleet

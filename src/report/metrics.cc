@@ -1,0 +1,86 @@
+#include "report/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gpufleet {
+
+Distribution4 Summarize(std::vector<double> values) {
+  Distribution4 d;
+  d.count = static_cast<std::int64_t>(values.size());
+  if (values.empty()) return d;
+  std::sort(values.begin(), values.end());
+  long double sum = 0;
+  for (double v : values) sum += v;
+  d.mean = static_cast<double>(sum / static_cast<long double>(values.size()));
+  auto rank = [&](double p) {
+    const auto n = static_cast<double>(values.size());
+    const size_t r = static_cast<size_t>(std::max(1.0, std::ceil(p / 100.0 * n)));
+    return values[std::min(r, values.size()) - 1];
+  };
+  d.p50 = rank(50);
+  d.p95 = rank(95);
+  d.p99 = rank(99);
+  d.max = values.back();
+  return d;
+}
+
+Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
+  Metrics m;
+  m.run = std::move(run);
+  std::vector<double> jct, queue;
+  jct.reserve(result.jobs.size());
+  queue.reserve(result.jobs.size());
+  std::vector<std::vector<double>> tenant_jct(result.tenants.size()), tenant_queue(result.tenants.size());
+  m.tenants.resize(result.tenants.size());
+  for (size_t t = 0; t < result.tenants.size(); ++t) m.tenants[t].name = result.tenants[t].name;
+  long double lost_gpu_ms = 0;
+  for (const JobRecord& r : result.jobs) {
+    ++m.submitted;
+    TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
+    ++tm.submitted;
+    tm.gpu_hours += static_cast<double>(r.gpu_ms) / kHour;
+    m.preemptions += r.preemptions;
+    m.interruptions += r.interruptions;
+    lost_gpu_ms += static_cast<long double>(r.lost_ms) * r.spec.gpus;
+    switch (r.state) {
+      case JobRecord::State::kCompleted: {
+        ++m.completed;
+        ++tm.completed;
+        const double c = ToSeconds(r.end - r.spec.submit);
+        // Waiting is all time not spent running: the first wait and any wait after a requeue.
+        const double q = ToSeconds(r.end - r.spec.submit - r.run_ms);
+        jct.push_back(c);
+        queue.push_back(q);
+        tenant_jct[static_cast<size_t>(r.spec.tenant)].push_back(c);
+        tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
+        break;
+      }
+      case JobRecord::State::kRejected: ++m.rejected; break;
+      case JobRecord::State::kPending: ++m.pending_at_end; break;
+      case JobRecord::State::kRunning: ++m.running_at_end; break;
+    }
+  }
+  m.jct_s = Summarize(std::move(jct));
+  m.queue_s = Summarize(std::move(queue));
+  for (size_t t = 0; t < m.tenants.size(); ++t) {
+    m.tenants[t].jct_s = Summarize(std::move(tenant_jct[t]));
+    m.tenants[t].queue_s = Summarize(std::move(tenant_queue[t]));
+  }
+  m.lost_gpu_hours = static_cast<double>(lost_gpu_ms / kHour);
+  m.total_gpus = result.total_gpus;
+  m.allocated_gpu_hours = static_cast<double>(result.allocated_gpu_ms / kHour);
+  m.available_gpu_hours = static_cast<double>(result.available_gpu_ms / kHour);
+  m.utilization = result.available_gpu_ms > 0
+                      ? static_cast<double>(result.allocated_gpu_ms / result.available_gpu_ms)
+                      : 0;
+  m.makespan_s = ToSeconds(result.end_time);
+  m.stopped_at_until = result.stopped_at_until;
+  m.node_failures = result.node_failures;
+  m.node_repairs = result.node_repairs;
+  m.events = result.events;
+  m.passes = result.passes;
+  return m;
+}
+
+}  // namespace gpufleet

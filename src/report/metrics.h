@@ -1,0 +1,51 @@
+// Metrics derived from a simulation result: what the terminal summary and the JSON report show.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/simulator.h"
+
+namespace gpufleet {
+
+// Nearest-rank percentiles (the value at rank ceil(p/100 · n) of the sorted sample).
+struct Distribution4 {
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+  std::int64_t count = 0;
+};
+Distribution4 Summarize(std::vector<double> values);
+
+struct TenantMetrics {
+  std::string name;
+  std::int64_t submitted = 0, completed = 0;
+  double gpu_hours = 0;
+  Distribution4 jct_s, queue_s;
+};
+
+struct RunInfo {
+  std::string fleet_file, workload_file, policy;
+  std::uint64_t seed = 0;
+  SimTime until = kNever;
+  double wall_s = 0;  // the only figure that is not deterministic
+};
+
+struct Metrics {
+  RunInfo run;
+  std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
+  std::int64_t preemptions = 0, interruptions = 0;
+  Distribution4 jct_s, queue_s;
+  double lost_gpu_hours = 0;
+  std::int64_t total_gpus = 0;
+  double utilization = 0;  // allocated GPU-time over available GPU-time, across the makespan
+  double allocated_gpu_hours = 0, available_gpu_hours = 0;
+  double makespan_s = 0;
+  bool stopped_at_until = false;
+  std::int64_t node_failures = 0, node_repairs = 0;
+  std::uint64_t events = 0, passes = 0;
+  std::vector<TenantMetrics> tenants;
+};
+
+Metrics ComputeMetrics(const SimResult& result, RunInfo run);
+
+}  // namespace gpufleet

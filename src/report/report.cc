@@ -1,0 +1,177 @@
+#include "report/report.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "util/duration.h"
+
+namespace gpufleet {
+namespace {
+
+nlohmann::ordered_json Stats(const Distribution4& d) {
+  return {{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}, {"max", d.max}};
+}
+
+// Milliseconds as seconds with exactly three decimals, identical on every run.
+std::string Seconds(SimTime ms) {
+  if (ms < 0) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
+  return buf;
+}
+
+std::string Percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x);
+  return buf;
+}
+
+const char* StateName(JobRecord::State s) {
+  switch (s) {
+    case JobRecord::State::kPending: return "pending";
+    case JobRecord::State::kRunning: return "running";
+    case JobRecord::State::kCompleted: return "completed";
+    case JobRecord::State::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+// CSV fields are quoted when they hold a separator or a quote.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string Grouped(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string HumanSeconds(double s) {
+  char buf[32];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%.1fm", s / 60);
+  } else if (s < 86400) {
+    std::snprintf(buf, sizeof buf, "%.1fh", s / 3600);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fd", s / 86400);
+  }
+  return buf;
+}
+
+nlohmann::ordered_json ReportJson(const Metrics& m) {
+  nlohmann::ordered_json j;
+  j["run"] = {{"fleet", m.run.fleet_file},
+              {"workload", m.run.workload_file},
+              {"policy", m.run.policy},
+              {"seed", m.run.seed},
+              {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
+  j["jobs"] = {{"submitted", m.submitted},
+               {"completed", m.completed},
+               {"rejected", m.rejected},
+               {"pending_at_end", m.pending_at_end},
+               {"running_at_end", m.running_at_end},
+               {"preemptions", m.preemptions},
+               {"interruptions", m.interruptions},
+               {"lost_gpu_hours", m.lost_gpu_hours},
+               {"jct_s", Stats(m.jct_s)},
+               {"queue_s", Stats(m.queue_s)}};
+  j["gpus"] = {{"total", m.total_gpus},
+               {"utilization", m.utilization},
+               {"allocated_gpu_hours", m.allocated_gpu_hours},
+               {"available_gpu_hours", m.available_gpu_hours}};
+  j["nodes"] = {{"failures", m.node_failures}, {"repairs", m.node_repairs}};
+  nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
+  for (const TenantMetrics& t : m.tenants) {
+    tenants.push_back({{"name", t.name},
+                       {"submitted", t.submitted},
+                       {"completed", t.completed},
+                       {"gpu_hours", t.gpu_hours},
+                       {"jct_s", Stats(t.jct_s)},
+                       {"queue_s", Stats(t.queue_s)}});
+  }
+  j["tenants"] = tenants;
+  j["makespan_s"] = m.makespan_s;
+  j["stopped_at_until"] = m.stopped_at_until;
+  j["sim"] = {{"events", m.events}, {"passes", m.passes}, {"wall_s", m.run.wall_s}};
+  return j;
+}
+
+void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
+  auto row = [&out](const std::string& label, const std::string& value) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "  %-13s", label.c_str());
+    out << buf << value << '\n';
+  };
+  auto stats = [](const Distribution4& d) {
+    return "mean " + HumanSeconds(d.mean) + "   p50 " + HumanSeconds(d.p50) + "   p95 " +
+           HumanSeconds(d.p95) + "   p99 " + HumanSeconds(d.p99);
+  };
+  out << "gpufleet sim: policy " << m.run.policy << ", seed " << m.run.seed << "\n";
+  std::string models;
+  for (const auto& g : fleet.gpu_models()) models += (models.empty() ? "" : ", ") + g.name;
+  row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " + Grouped(fleet.num_nodes()) +
+                   " nodes, " + std::to_string(fleet.sites().size()) + " site(s)");
+  row("jobs", Grouped(m.submitted) + " submitted, " + Grouped(m.completed) + " completed, " +
+                  Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) + " pending and " +
+                  Grouped(m.running_at_end) + " running at the end");
+  row("JCT", stats(m.jct_s));
+  row("queue wait", stats(m.queue_s));
+  row("utilization", Percent(m.utilization) + " of available GPU-time over " + HumanSeconds(m.makespan_s) +
+                         (m.stopped_at_until ? " (stopped at --until)" : ""));
+  if (m.preemptions + m.interruptions + m.node_failures > 0) {
+    char lost[32];
+    std::snprintf(lost, sizeof lost, "%.1f", m.lost_gpu_hours);
+    row("disruption", Grouped(m.preemptions) + " preemptions, " + Grouped(m.interruptions) +
+                          " interruptions from " + Grouped(m.node_failures) + " node failures, " +
+                          lost + " GPU-hours lost");
+  }
+  char sim[96];
+  std::snprintf(sim, sizeof sim, "%s events in %.2f s wall (%.2f M events/s)", Grouped(static_cast<std::int64_t>(m.events)).c_str(),
+                m.run.wall_s, m.run.wall_s > 0 ? static_cast<double>(m.events) / m.run.wall_s / 1e6 : 0.0);
+  row("simulation", sim);
+}
+
+void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
+  out << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,duration_s,"
+         "jct_s,queue_s,state,preemptions,interruptions,lost_s\n";
+  for (size_t i = 0; i < result.jobs.size(); ++i) {
+    const JobRecord& r = result.jobs[i];
+    const std::string model = r.spec.gpu_model == kAnyModel
+                                  ? "any"
+                                  : fleet.gpu_models()[static_cast<size_t>(r.spec.gpu_model)].name;
+    const bool done = r.state == JobRecord::State::kCompleted;
+    out << i << ',' << CsvField(r.spec.name) << ','
+        << CsvField(result.tenants[static_cast<size_t>(r.spec.tenant)].name) << ',' << r.spec.gpus << ','
+        << model << ',' << TopologyName(r.spec.topology) << ',' << r.spec.priority << ','
+        << Seconds(r.spec.submit) << ',' << Seconds(r.first_start) << ',' << Seconds(r.end) << ','
+        << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
+        << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state) << ','
+        << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << '\n';
+  }
+}
+
+CsvEventLog::CsvEventLog(std::ostream& out) : out_(out) { out_ << "time_s,event,job,detail\n"; }
+
+void CsvEventLog::Record(SimTime t, const char* event, JobId job, const std::string& detail) {
+  out_ << Seconds(t) << ',' << event << ',';
+  if (job >= 0) out_ << job;
+  out_ << ',' << CsvField(detail) << '\n';
+}
+
+}  // namespace gpufleet

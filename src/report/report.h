@@ -1,0 +1,37 @@
+// Outputs of a run: the JSON report (keys documented in docs/REPORT.md), the terminal summary,
+// the per-job CSV and the event log.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <string>
+
+#include "model/fleet.h"
+#include "report/metrics.h"
+#include "sim/simulator.h"
+
+namespace gpufleet {
+
+nlohmann::ordered_json ReportJson(const Metrics& m);
+void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet);
+// One row per job: id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,
+// duration_s,jct_s,queue_s,state,preemptions,interruptions,lost_s.
+void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet);
+
+// Writes each simulator event as a CSV row `time_s,event,job,detail`.
+class CsvEventLog : public EventSink {
+ public:
+  explicit CsvEventLog(std::ostream& out);
+  void Record(SimTime t, const char* event, JobId job, const std::string& detail) override;
+
+ private:
+  std::ostream& out_;
+};
+
+// Thousands separators for the terminal: 1234567 -> "1,234,567".
+std::string Grouped(std::int64_t n);
+// A human duration for the terminal: 5400 s -> "1.5h".
+std::string HumanSeconds(double s);
+
+}  // namespace gpufleet

@@ -1,0 +1,259 @@
+#include "sched/capacity_index.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+
+namespace gpufleet {
+namespace {
+
+std::uint64_t FullMask(int gpus) {
+  return gpus >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << gpus) - 1;
+}
+
+// The `count` lowest set bits of `mask`.
+std::uint64_t LowestBits(std::uint64_t mask, int count) {
+  std::uint64_t out = 0;
+  for (int i = 0; i < count; ++i) {
+    const std::uint64_t bit = mask & (~mask + 1);
+    out |= bit;
+    mask ^= bit;
+  }
+  return out;
+}
+
+}  // namespace
+
+CapacityIndex::CapacityIndex(const Fleet& fleet)
+    : fleet_(fleet), models_(std::max<int>(1, static_cast<int>(fleet.gpu_models().size()))) {
+  const size_t topo_count = fleet.topo().size();
+  table_.assign(topo_count * kLevels * static_cast<size_t>(models_), 0);
+  blocked_.assign(topo_count, 0);
+  dirty_.assign(topo_count, 0);
+  const int nodes = fleet.num_nodes();
+  free_mask_.resize(static_cast<size_t>(nodes));
+  up_.assign(static_cast<size_t>(nodes), 1);
+  for (NodeId n = 0; n < nodes; ++n) {
+    free_mask_[static_cast<size_t>(n)] = FullMask(fleet.NodeGpus(n));
+    table_[Slot(fleet.NodeTopo(n), Level::kNode, fleet.NodeModel(n))] = fleet.NodeGpus(n);
+  }
+  // Breadth-first order puts every child after its parent: one backward sweep fills the table.
+  for (TopoId t = fleet.LevelBegin(Level::kNode) - 1; t >= 0; --t) Recompute(t);
+  capacity_.assign(static_cast<size_t>(kLevels * models_), 0);
+  for (int d = 0; d < kLevels; ++d) {
+    for (ModelId m = 0; m < models_; ++m) {
+      capacity_[static_cast<size_t>(d * models_ + m)] = MostFree(0, static_cast<Level>(d), m);
+    }
+  }
+}
+
+std::int64_t CapacityIndex::FreeGpus() const {
+  std::int64_t total = 0;
+  for (ModelId m = 0; m < models_; ++m) total += Free(0, m);
+  return total;
+}
+
+int CapacityIndex::NodeFree(NodeId n) const {
+  return up_[static_cast<size_t>(n)] ? std::popcount(free_mask_[static_cast<size_t>(n)]) : 0;
+}
+
+void CapacityIndex::MarkDirty(NodeId n) {
+  const TopoId t = fleet_.NodeTopo(n);
+  table_[Slot(t, Level::kNode, fleet_.NodeModel(n))] = NodeFree(n);
+  const TopoId parent = fleet_.topo(t).parent;
+  if (!dirty_[static_cast<size_t>(parent)]) {
+    dirty_[static_cast<size_t>(parent)] = 1;
+    dirty_by_level_[static_cast<size_t>(Level::kDomain)].push_back(parent);
+  }
+}
+
+void CapacityIndex::Propagate() {
+  for (int l = static_cast<int>(Level::kDomain); l >= 0; --l) {
+    auto& list = dirty_by_level_[static_cast<size_t>(l)];
+    for (TopoId t : list) {
+      Recompute(t);
+      dirty_[static_cast<size_t>(t)] = 0;
+      const TopoId parent = fleet_.topo(t).parent;
+      if (parent >= 0 && !dirty_[static_cast<size_t>(parent)]) {
+        dirty_[static_cast<size_t>(parent)] = 1;
+        dirty_by_level_[static_cast<size_t>(l - 1)].push_back(parent);
+      }
+    }
+    list.clear();
+  }
+}
+
+void CapacityIndex::Recompute(TopoId t) {
+  const TopoNode& tn = fleet_.topo(t);
+  const int lt = static_cast<int>(tn.level);
+  for (ModelId m = 0; m < models_; ++m) {
+    int sum = 0;
+    int best[kLevels] = {0, 0, 0, 0, 0, 0};
+    for (TopoId c = tn.first_child; c < tn.first_child + tn.num_children; ++c) {
+      if (blocked_[static_cast<size_t>(c)]) continue;
+      const std::int32_t* row = &table_[Slot(c, Level::kFleet, m)];
+      sum += row[static_cast<size_t>((lt + 1) * models_)];
+      for (int d = lt + 1; d < kLevels; ++d) {
+        best[d] = std::max(best[d], row[static_cast<size_t>(d * models_)]);
+      }
+    }
+    table_[Slot(t, tn.level, m)] = sum;
+    for (int d = lt + 1; d < kLevels; ++d) table_[Slot(t, static_cast<Level>(d), m)] = best[d];
+  }
+}
+
+std::optional<Level> CapacityIndex::DeepestFit(int gpus, ModelId m, Level constraint,
+                                                TopoId within) const {
+  const int top = std::max(static_cast<int>(constraint), static_cast<int>(fleet_.topo(within).level));
+  for (int d = kLevels - 1; d >= top; --d) {
+    if (MostFree(within, static_cast<Level>(d), m) >= gpus) return static_cast<Level>(d);
+  }
+  return std::nullopt;
+}
+
+TopoId CapacityIndex::DescendTo(TopoId from, Level target, int gpus, ModelId m) const {
+  TopoId cur = from;
+  while (fleet_.topo(cur).level < target) {
+    const TopoNode& tn = fleet_.topo(cur);
+    TopoId pick = -1;
+    int pick_free = 0;
+    for (TopoId c = tn.first_child; c < tn.first_child + tn.num_children; ++c) {
+      if (blocked_[static_cast<size_t>(c)] || MostFree(c, target, m) < gpus) continue;
+      // Among the children that can host the gang, the most occupied one: packing keeps large
+      // empty subtrees free for large gangs (best fit).
+      const int free = Free(c, m);
+      if (pick < 0 || free < pick_free) {
+        pick = c;
+        pick_free = free;
+      }
+    }
+    assert(pick >= 0);
+    cur = pick;
+  }
+  return cur;
+}
+
+void CapacityIndex::TakeAll(TopoId t, ModelId m, Allocation& out) {
+  const TopoNode& tn = fleet_.topo(t);
+  if (tn.level >= Level::kDomain) {
+    auto [first, last] = fleet_.NodeRange(t);
+    for (NodeId n = first; n < last; ++n) {
+      if (fleet_.NodeModel(n) != m || !up_[static_cast<size_t>(n)]) continue;
+      const std::uint64_t mask = free_mask_[static_cast<size_t>(n)];
+      if (mask == 0) continue;
+      out.nodes.push_back({n, mask});
+      free_mask_[static_cast<size_t>(n)] = 0;
+      MarkDirty(n);
+    }
+    return;
+  }
+  for (TopoId c = tn.first_child; c < tn.first_child + tn.num_children; ++c) {
+    if (!blocked_[static_cast<size_t>(c)] && Free(c, m) > 0) TakeAll(c, m, out);
+  }
+}
+
+void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
+  // Go down to the smallest subtree under t that holds the whole request...
+  const std::optional<Level> d = DeepestFit(gpus, m, fleet_.topo(t).level, t);
+  assert(d.has_value());
+  t = DescendTo(t, *d, gpus, m);
+  const TopoNode& tn = fleet_.topo(t);
+  if (tn.level == Level::kNode) {
+    const NodeId n = fleet_.TopoToNode(t);
+    const std::uint64_t take = LowestBits(free_mask_[static_cast<size_t>(n)], gpus);
+    out.nodes.push_back({n, take});
+    free_mask_[static_cast<size_t>(n)] &= ~take;
+    MarkDirty(n);
+    return;
+  }
+  if (Free(t, m) == gpus) {
+    TakeAll(t, m, out);
+    return;
+  }
+  // ...where no single child suffices: span as few children as possible, largest first, and
+  // place the remainder by best fit into the tightest child that holds it.
+  const size_t base = scratch_children_.size();
+  for (TopoId c = tn.first_child; c < tn.first_child + tn.num_children; ++c) {
+    if (!blocked_[static_cast<size_t>(c)] && Free(c, m) > 0) scratch_children_.push_back(c);
+  }
+  auto begin = scratch_children_.begin() + static_cast<std::ptrdiff_t>(base);
+  std::stable_sort(begin, scratch_children_.end(),
+                   [&](TopoId a, TopoId b) { return Free(a, m) > Free(b, m); });
+  int remaining = gpus;
+  for (size_t i = base; remaining > 0; ++i) {
+    assert(i < scratch_children_.size());
+    const TopoId c = scratch_children_[i];
+    if (Free(c, m) >= remaining) {
+      size_t j = i;
+      while (j + 1 < scratch_children_.size() && Free(scratch_children_[j + 1], m) >= remaining) ++j;
+      const TopoId tight = scratch_children_[j];
+      scratch_children_.resize(base);  // the recursion below reuses the scratch space
+      Fill(tight, remaining, m, out);
+      return;
+    }
+    remaining -= Free(c, m);
+    TakeAll(c, m, out);
+  }
+  scratch_children_.resize(base);
+}
+
+std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level constraint,
+                                               TopoId within) {
+  if (gpus <= 0) return std::nullopt;
+  ModelId best_model = kAnyModel;
+  Level best_level = Level::kFleet;
+  const ModelId first = model == kAnyModel ? ModelId{0} : model;
+  const ModelId last = model == kAnyModel ? static_cast<ModelId>(models_ - 1) : model;
+  for (ModelId m = first; m <= last; ++m) {
+    const std::optional<Level> d = DeepestFit(gpus, m, constraint, within);
+    if (d && (best_model == kAnyModel || *d > best_level)) {
+      best_model = m;
+      best_level = *d;
+    }
+  }
+  if (best_model == kAnyModel) return std::nullopt;
+  Allocation a;
+  a.model = best_model;
+  const TopoId s = DescendTo(within, best_level, gpus, best_model);
+  Fill(s, gpus, best_model, a);
+  Propagate();
+  std::sort(a.nodes.begin(), a.nodes.end(),
+            [](const NodeGpus& x, const NodeGpus& y) { return x.node < y.node; });
+  return a;
+}
+
+void CapacityIndex::Release(const Allocation& a) {
+  for (const NodeGpus& ng : a.nodes) {
+    assert((free_mask_[static_cast<size_t>(ng.node)] & ng.mask) == 0);
+    free_mask_[static_cast<size_t>(ng.node)] |= ng.mask;
+    MarkDirty(ng.node);
+  }
+  Propagate();
+}
+
+void CapacityIndex::Take(const Allocation& a) {
+  for (const NodeGpus& ng : a.nodes) {
+    assert((free_mask_[static_cast<size_t>(ng.node)] & ng.mask) == ng.mask);
+    free_mask_[static_cast<size_t>(ng.node)] &= ~ng.mask;
+    MarkDirty(ng.node);
+  }
+  Propagate();
+}
+
+void CapacityIndex::SetNodeUp(NodeId n, bool up) {
+  up_[static_cast<size_t>(n)] = up ? 1 : 0;
+  MarkDirty(n);
+  Propagate();
+}
+
+void CapacityIndex::Block(TopoId t) {
+  blocked_[static_cast<size_t>(t)] = 1;
+  for (TopoId p = fleet_.topo(t).parent; p >= 0; p = fleet_.topo(p).parent) Recompute(p);
+}
+
+void CapacityIndex::Unblock(TopoId t) {
+  blocked_[static_cast<size_t>(t)] = 0;
+  for (TopoId p = fleet_.topo(t).parent; p >= 0; p = fleet_.topo(p).parent) Recompute(p);
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,81 @@
+// The hierarchical free-capacity index (DESIGN.md, "Data structures that make it fast").
+//
+// For every topology node t, every level d at or below t, and every GPU model m it keeps
+//   most_free(t, d, m) = the largest number of free GPUs of model m in one subtree of level d
+//                        below t (for d == level(t): t's own free count).
+// That one table answers "is there a leaf with 512 free H100s anywhere under this pod?" in O(1)
+// and lets placement descend straight to the smallest subtree that fits, O(depth × fan-out),
+// without scanning nodes. Changes walk up one path; bulk changes recompute each dirty ancestor once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "model/fleet.h"
+#include "sched/allocation.h"
+
+namespace gpufleet {
+
+class CapacityIndex {
+ public:
+  explicit CapacityIndex(const Fleet& fleet);
+
+  const Fleet& fleet() const { return fleet_; }
+
+  // Largest free count of model m in one level-d subtree below t (d at or below t's level).
+  int MostFree(TopoId t, Level d, ModelId m) const { return table_[Slot(t, d, m)]; }
+  int Free(TopoId t, ModelId m) const { return MostFree(t, fleet_.topo(t).level, m); }
+  std::int64_t FreeGpus() const;  // all models, whole fleet
+  std::uint64_t NodeFreeMask(NodeId n) const { return free_mask_[static_cast<size_t>(n)]; }
+  bool NodeUp(NodeId n) const { return up_[static_cast<size_t>(n)] != 0; }
+  // The same table computed for an empty, fully healthy fleet: what could ever fit.
+  int Capacity(Level d, ModelId m) const { return capacity_[static_cast<size_t>(static_cast<int>(d) * models_ + m)]; }
+
+  // Gang placement: `gpus` GPUs of one model, all inside one subtree of level `constraint`, and
+  // inside `within` (the fleet root by default). Best fit: the smallest subtree that fits, the most
+  // occupied one among equals; inside it, the fewest children, the largest first and the remainder
+  // again by best fit. Whole or nothing: on success the GPUs are taken, on failure nothing changes.
+  // model == kAnyModel tries every model and keeps the tightest fit.
+  std::optional<Allocation> Place(int gpus, ModelId model, Level constraint, TopoId within = 0);
+
+  // Returns GPUs to the pool (they must be held). Down nodes keep them out of the counts.
+  void Release(const Allocation& a);
+  // Takes exactly these GPUs (they must be free and up): used to undo a tentative release.
+  void Take(const Allocation& a);
+
+  // A failed node offers nothing until repaired. The caller releases the jobs on it first.
+  void SetNodeUp(NodeId n, bool up);
+
+  // Hide a whole subtree from placement (backfill keeps later jobs out of a reservation this way).
+  void Block(TopoId t);
+  void Unblock(TopoId t);
+
+ private:
+  size_t Slot(TopoId t, Level d, ModelId m) const {
+    return (static_cast<size_t>(t) * kLevels + static_cast<size_t>(d)) * static_cast<size_t>(models_) +
+           static_cast<size_t>(m);
+  }
+  int NodeFree(NodeId n) const;
+  void MarkDirty(NodeId n);
+  void Propagate();
+  void Recompute(TopoId t);
+  // The deepest level at which one subtree under `within` has `gpus` free, or nullopt.
+  std::optional<Level> DeepestFit(int gpus, ModelId m, Level constraint, TopoId within) const;
+  TopoId DescendTo(TopoId from, Level target, int gpus, ModelId m) const;
+  void Fill(TopoId t, int gpus, ModelId m, Allocation& out);
+  void TakeAll(TopoId t, ModelId m, Allocation& out);
+
+  const Fleet& fleet_;
+  int models_;
+  std::vector<std::int32_t> table_;
+  std::vector<std::int32_t> capacity_;
+  std::vector<std::uint64_t> free_mask_;
+  std::vector<std::uint8_t> up_;
+  std::vector<std::uint8_t> blocked_;  // per topology node
+  std::vector<std::uint8_t> dirty_;    // per topology node, during a bulk change
+  std::array<std::vector<TopoId>, kLevels> dirty_by_level_;
+  std::vector<TopoId> scratch_children_;
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,84 @@
+// Priority preemption: a blocked head evicts lower-priority jobs, fewest and cheapest first.
+#include <algorithm>
+#include <bit>
+
+#include "sched/scheduler.h"
+
+namespace gpufleet {
+
+bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& out) {
+  if (preempt_failed_ == std::make_pair(head_id, capacity_version_)) return false;
+  const Job& head = job(head_id);
+  const Level level = ConstraintLevel(head.topology);
+  const ModelId first = head.model == kAnyModel ? ModelId{0} : head.model;
+  const ModelId last =
+      head.model == kAnyModel ? static_cast<ModelId>(fleet_.gpu_models().size() - 1) : head.model;
+  for (ModelId m = first; m <= last; ++m) {
+    // Walk victims in eviction order (lowest priority, then most recently started: least work
+    // lost) and count, per subtree of the head's constraint level, the GPUs that evicting them
+    // would free. The first subtree to reach the gang size is where the head goes.
+    ++counter_generation_;
+    touched_.clear();
+    std::vector<JobId> considered;
+    TopoId target = -1;
+    for (const auto& [priority, neg_start, victim] : by_victim_order_) {
+      if (priority >= head.priority) break;
+      const Job& v = job(victim);
+      if (v.alloc.model != m) continue;
+      considered.push_back(victim);
+      for (const NodeGpus& ng : v.alloc.nodes) {
+        const TopoId s = fleet_.Ancestor(ng.node, level);
+        int& free = SubtreeCounter(s, m);
+        free += std::popcount(ng.mask);
+        if (free >= head.gpus && target < 0) target = s;
+      }
+      if (target >= 0) break;
+    }
+    if (target < 0) continue;
+
+    // Evict the considered jobs that hold GPUs in the target subtree, place the head there, then
+    // give back the GPUs of any evicted job that the head did not need after all.
+    std::vector<JobId> evicted;
+    for (JobId victim : considered) {
+      const Job& v = job(victim);
+      const bool inside = std::any_of(v.alloc.nodes.begin(), v.alloc.nodes.end(), [&](const NodeGpus& ng) {
+        return fleet_.Ancestor(ng.node, level) == target;
+      });
+      if (inside) {
+        evicted.push_back(victim);
+        index_.Release(v.alloc);
+      }
+    }
+    std::optional<Allocation> a = index_.Place(head.gpus, m, level, target);
+    if (!a) {  // cannot happen by construction; restore rather than lose jobs
+      for (JobId victim : evicted) index_.Take(job(victim).alloc);
+      continue;
+    }
+    std::vector<JobId> preempted;
+    for (auto it = evicted.rbegin(); it != evicted.rend(); ++it) {
+      const Allocation& va = job(*it).alloc;
+      const bool untouched = std::all_of(va.nodes.begin(), va.nodes.end(), [&](const NodeGpus& ng) {
+        return (index_.NodeFreeMask(ng.node) & ng.mask) == ng.mask;
+      });
+      if (untouched) {
+        index_.Take(va);
+      } else {
+        preempted.push_back(*it);
+      }
+    }
+    std::sort(preempted.begin(), preempted.end());
+    for (JobId victim : preempted) {
+      StopJob(victim, now, /*release=*/false);
+      job(victim).state = State::kPending;
+      queue_.insert(KeyOf(victim));
+      out.push_back({Decision::Kind::kPreempt, victim});
+    }
+    reservation_stale_ = true;
+    StartJob(head_id, std::move(*a), now, out);
+    return true;
+  }
+  preempt_failed_ = {head_id, capacity_version_};
+  return false;
+}
+
+}  // namespace gpufleet

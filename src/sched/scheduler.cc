@@ -1,0 +1,220 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <climits>
+
+namespace gpufleet {
+
+Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config)
+    : fleet_(fleet), config_(config), index_(fleet) {
+  gpu_base_.resize(static_cast<size_t>(fleet.num_nodes()) + 1, 0);
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    gpu_base_[static_cast<size_t>(n) + 1] = gpu_base_[static_cast<size_t>(n)] + fleet.NodeGpus(n);
+  }
+  owner_.assign(static_cast<size_t>(gpu_base_.back()), -1);
+  min_failed_.assign((fleet.gpu_models().size() + 1) * kLevels, INT_MAX);
+  counter_stamp_.assign(fleet.topo().size(), 0);
+  counter_value_.assign(fleet.topo().size(), 0);
+}
+
+JobId Scheduler::Owner(NodeId n, int gpu) const {
+  return owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(n)] + gpu)];
+}
+
+Scheduler::QueueKey Scheduler::KeyOf(JobId id) const {
+  const Job& j = jobs_[static_cast<size_t>(id)];
+  switch (config_.policy) {
+    case Policy::kFifo: return {j.submit, 0, id};
+    case Policy::kPriority:
+    case Policy::kBackfill: return {-static_cast<std::int64_t>(j.priority), j.submit, id};
+    case Policy::kSjfOracle: return {j.oracle_duration - j.attained, j.submit, id};
+  }
+  return {j.submit, 0, id};
+}
+
+SimTime Scheduler::RemainingEstimate(const Job& j) const {
+  return std::max<SimTime>(0, j.estimate - j.attained);
+}
+
+std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimTime now) {
+  (void)now;
+  if (static_cast<size_t>(id) >= jobs_.size()) jobs_.resize(static_cast<size_t>(id) + 1);
+  Job& j = job(id);
+  assert(j.state == State::kNone);
+  j.submit = spec.submit;
+  j.estimate = spec.estimate;
+  j.oracle_duration = spec.duration;
+  j.gpus = spec.gpus;
+  j.priority = spec.priority;
+  j.model = spec.gpu_model;
+  j.topology = spec.topology;
+
+  const Level level = ConstraintLevel(spec.topology);
+  int most = 0;
+  for (ModelId m = 0; m < static_cast<ModelId>(fleet_.gpu_models().size()); ++m) {
+    if (spec.gpu_model == kAnyModel || spec.gpu_model == m) {
+      most = std::max(most, index_.Capacity(level, m));
+    }
+  }
+  if (spec.gpus > most) {
+    j.state = State::kDone;
+    const std::string model =
+        spec.gpu_model == kAnyModel ? "GPUs" : fleet_.gpu_models()[static_cast<size_t>(spec.gpu_model)].name + " GPUs";
+    return "needs " + std::to_string(spec.gpus) + " " + model + " inside one " +
+           LevelName(level) + " (topology: " + TopologyName(spec.topology) +
+           "), but the largest such subtree of the fleet has " + std::to_string(most);
+  }
+  j.state = State::kPending;
+  queue_.insert(KeyOf(id));
+  new_jobs_.push_back(id);
+  return std::nullopt;
+}
+
+void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<Decision>& out) {
+  Job& j = job(id);
+  queue_.erase(KeyOf(id));
+  j.state = State::kRunning;
+  j.run_start = now;
+  j.est_end = now + RemainingEstimate(j);
+  j.alloc = std::move(alloc);
+  for (const NodeGpus& ng : j.alloc.nodes) {
+    for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
+      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] = id;
+    }
+  }
+  allocated_gpus_ += j.gpus;
+  ++running_;
+  if (config_.policy == Policy::kBackfill) by_end_.insert({j.est_end, id});
+  if (config_.policy == Policy::kPriority) by_victim_order_.insert({j.priority, -j.run_start, id});
+  out.push_back({Decision::Kind::kStart, id});
+}
+
+void Scheduler::StopJob(JobId id, SimTime now, bool release) {
+  Job& j = job(id);
+  assert(j.state == State::kRunning);
+  if (config_.policy == Policy::kBackfill) by_end_.erase({j.est_end, id});
+  if (config_.policy == Policy::kPriority) by_victim_order_.erase({j.priority, -j.run_start, id});
+  for (const NodeGpus& ng : j.alloc.nodes) {
+    for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
+      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] = -1;
+    }
+  }
+  if (release) index_.Release(j.alloc);
+  j.alloc = Allocation{};
+  j.attained += now - j.run_start;
+  allocated_gpus_ -= j.gpus;
+  --running_;
+  CapacityGrew();
+}
+
+void Scheduler::CapacityGrew() {
+  ++capacity_version_;
+  std::fill(min_failed_.begin(), min_failed_.end(), INT_MAX);
+}
+
+void Scheduler::Finish(JobId id, SimTime now) {
+  Job& j = job(id);
+  // A release the reservation did not foresee (earlier or later than estimated) invalidates it.
+  if (now != j.est_end) reservation_stale_ = true;
+  StopJob(id, now, /*release=*/true);
+  j.state = State::kDone;
+}
+
+std::vector<JobId> Scheduler::FailNode(NodeId n, SimTime now) {
+  std::vector<JobId> hit;
+  for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
+    const JobId o = Owner(n, g);
+    if (o >= 0 && std::find(hit.begin(), hit.end(), o) == hit.end()) hit.push_back(o);
+  }
+  std::sort(hit.begin(), hit.end());
+  for (JobId id : hit) {
+    StopJob(id, now, /*release=*/true);
+    job(id).state = State::kPending;
+    queue_.insert(KeyOf(id));
+  }
+  if (index_.NodeUp(n)) index_.SetNodeUp(n, false);
+  reservation_stale_ = true;
+  CapacityGrew();  // not more capacity, but a different one: cached failures no longer hold
+  return hit;
+}
+
+void Scheduler::RepairNode(NodeId n, SimTime now) {
+  (void)now;
+  if (!index_.NodeUp(n)) index_.SetNodeUp(n, true);
+  reservation_stale_ = true;
+  CapacityGrew();
+}
+
+void Scheduler::SetAttained(JobId id, SimTime attained) {
+  Job& j = job(id);
+  assert(j.state == State::kPending);
+  // Re-key: the sjf order depends on the remaining work.
+  queue_.erase(KeyOf(id));
+  j.attained = attained;
+  queue_.insert(KeyOf(id));
+}
+
+bool Scheduler::SkipAsTooLarge(const Job& j) const {
+  const size_t slot = static_cast<size_t>(j.model + 1) * kLevels +
+                      static_cast<size_t>(ConstraintLevel(j.topology));
+  return j.gpus >= min_failed_[slot];
+}
+
+void Scheduler::RememberFailure(const Job& j) {
+  const size_t slot = static_cast<size_t>(j.model + 1) * kLevels +
+                      static_cast<size_t>(ConstraintLevel(j.topology));
+  min_failed_[slot] = std::min(min_failed_[slot], j.gpus);
+}
+
+bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
+  const Job& j = job(id);
+  // Within a pass free capacity only shrinks, so a gang at least as large as one that already
+  // failed with the same model and constraint fails too.
+  if (SkipAsTooLarge(j)) return false;
+  std::optional<Allocation> a = index_.Place(j.gpus, j.model, ConstraintLevel(j.topology));
+  if (!a) {
+    RememberFailure(j);
+    return false;
+  }
+  StartJob(id, std::move(*a), now, out);
+  return true;
+}
+
+void Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {
+  switch (config_.policy) {
+    case Policy::kFifo:
+    case Policy::kSjfOracle: StrictPass(now, /*preempt=*/false, out); break;
+    case Policy::kPriority: StrictPass(now, /*preempt=*/true, out); break;
+    case Policy::kBackfill: BackfillPass(now, out); break;
+  }
+  new_jobs_.clear();
+  last_pass_version_ = capacity_version_;
+  last_head_ = queue_.empty() ? -1 : queue_.begin()->id;
+}
+
+void Scheduler::StrictPass(SimTime now, bool preempt, std::vector<Decision>& out) {
+  // Nothing was released and the blocked head is the same: nothing can start.
+  if (capacity_version_ == last_pass_version_ &&
+      (queue_.empty() || queue_.begin()->id == last_head_)) {
+    return;
+  }
+  while (!queue_.empty()) {
+    const JobId head = queue_.begin()->id;
+    if (TryStart(head, now, out)) continue;
+    if (preempt && TryPreempt(head, now, out)) continue;
+    break;
+  }
+}
+
+int& Scheduler::SubtreeCounter(TopoId t, ModelId m) {
+  if (counter_stamp_[static_cast<size_t>(t)] != counter_generation_) {
+    counter_stamp_[static_cast<size_t>(t)] = counter_generation_;
+    counter_value_[static_cast<size_t>(t)] = index_.Free(t, m);
+    touched_.push_back(t);
+  }
+  return counter_value_[static_cast<size_t>(t)];
+}
+
+}  // namespace gpufleet

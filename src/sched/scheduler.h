@@ -1,0 +1,147 @@
+// The scheduler core: events in, decisions out. No clock, no I/O: the simulator and (later) the
+// daemon drive it with the same calls, passing the current time with each event.
+//
+// The scheduler sees a job's runtime only through the user's estimate; the `sjf` policy also reads
+// the true duration and is named an oracle for that reason.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "model/fleet.h"
+#include "model/job.h"
+#include "sched/allocation.h"
+#include "sched/capacity_index.h"
+#include "sched/policy.h"
+#include "util/time.h"
+
+namespace gpufleet {
+
+struct Decision {
+  enum class Kind : std::uint8_t { kStart, kPreempt };
+  Kind kind;
+  JobId job;
+};
+
+class Scheduler {
+ public:
+  Scheduler(const Fleet& fleet, SchedulerConfig config);
+
+  // --- events in ---
+  // Queues a job. Returns the reason if it can never run on this fleet (too large for its
+  // topology constraint or GPU model); such a job is not queued.
+  std::optional<std::string> Submit(JobId id, const JobSpec& spec, SimTime now);
+  // The job completed: its GPUs return to the pool.
+  void Finish(JobId id, SimTime now);
+  // Node n is down. Its jobs are stopped and requeued; they are returned so that the driver can
+  // account for the lost work and report the kept progress through SetAttained.
+  std::vector<JobId> FailNode(NodeId n, SimTime now);
+  void RepairNode(NodeId n, SimTime now);
+  // Run time the job keeps after an interruption (from its last checkpoint).
+  void SetAttained(JobId id, SimTime attained);
+
+  // --- decisions out ---
+  // One scheduling pass at `now`; appends the decisions taken. Started jobs hold their GPUs
+  // (AllocationOf); preempted jobs are back in the queue.
+  void Schedule(SimTime now, std::vector<Decision>& out);
+
+  // --- queries ---
+  const Allocation& AllocationOf(JobId id) const { return jobs_[static_cast<size_t>(id)].alloc; }
+  bool IsRunning(JobId id) const { return jobs_[static_cast<size_t>(id)].state == State::kRunning; }
+  size_t pending() const { return queue_.size(); }
+  size_t running() const { return running_; }
+  std::int64_t allocated_gpus() const { return allocated_gpus_; }
+  const CapacityIndex& index() const { return index_; }
+  const Fleet& fleet() const { return fleet_; }
+  // Job holding GPU `gpu` of node n, or -1.
+  JobId Owner(NodeId n, int gpu) const;
+
+ private:
+  enum class State : std::uint8_t { kNone, kPending, kRunning, kDone };
+  struct Job {
+    SimTime submit = 0;
+    SimTime estimate = 0;
+    SimTime oracle_duration = 0;
+    SimTime attained = 0;  // run time credited so far
+    SimTime run_start = 0;
+    SimTime est_end = 0;   // run_start + estimated remaining time
+    std::int32_t gpus = 0;
+    std::int32_t priority = 0;
+    ModelId model = kAnyModel;
+    Topology topology = Topology::kAny;
+    State state = State::kNone;
+    Allocation alloc;
+  };
+  // Queue order; ties end with the job id, never with an address.
+  struct QueueKey {
+    std::int64_t a, b;
+    JobId id;
+    bool operator<(const QueueKey& o) const { return std::tie(a, b, id) < std::tie(o.a, o.b, o.id); }
+  };
+  // The EASY reservation of the blocked head: it starts at `shadow` inside subtree `subtree`
+  // (whose level is its topology constraint); `extra` GPUs of that subtree are still free then.
+  struct Reservation {
+    JobId job = -1;
+    SimTime shadow = kNever;
+    ModelId model = kAnyModel;
+    TopoId subtree = -1;
+    int extra = 0;
+  };
+
+  Job& job(JobId id) { return jobs_[static_cast<size_t>(id)]; }
+  QueueKey KeyOf(JobId id) const;
+  SimTime RemainingEstimate(const Job& j) const;
+
+  bool TryStart(JobId id, SimTime now, std::vector<Decision>& out);
+  void StartJob(JobId id, Allocation alloc, SimTime now, std::vector<Decision>& out);
+  // Takes a running job off its GPUs and back into the queue. `release` is false when the
+  // caller already returned the GPUs to the index.
+  void StopJob(JobId id, SimTime now, bool release);
+  void CapacityGrew();
+  bool SkipAsTooLarge(const Job& j) const;
+  void RememberFailure(const Job& j);
+
+  void StrictPass(SimTime now, bool preempt, std::vector<Decision>& out);
+  bool TryPreempt(JobId head, SimTime now, std::vector<Decision>& out);
+  void BackfillPass(SimTime now, std::vector<Decision>& out);
+  Reservation ComputeReservation(JobId head, SimTime now);
+  bool TryBackfill(JobId id, SimTime now, std::vector<Decision>& out);
+
+  // Per-subtree counters for one level, reset lazily by generation stamps.
+  int& SubtreeCounter(TopoId t, ModelId m);
+
+  const Fleet& fleet_;
+  SchedulerConfig config_;
+  CapacityIndex index_;
+  std::vector<Job> jobs_;
+  std::set<QueueKey> queue_;
+  // Running jobs by estimated end (backfill) or by preemption order (priority).
+  std::set<std::pair<SimTime, JobId>> by_end_;
+  std::set<std::tuple<std::int32_t, SimTime, JobId>> by_victim_order_;
+  size_t running_ = 0;
+  std::int64_t allocated_gpus_ = 0;
+  std::vector<std::int64_t> gpu_base_;  // first GPU slot of each node in owner_
+  std::vector<JobId> owner_;
+
+  // Pass bookkeeping: what changed since the last pass decides how much work this one does.
+  std::uint64_t capacity_version_ = 1;
+  std::uint64_t last_pass_version_ = 0;
+  JobId last_head_ = -1;
+  std::vector<JobId> new_jobs_;
+  // Smallest gang that failed to fit, by (model + 1, constraint level), during this pass.
+  std::vector<std::int32_t> min_failed_;
+  std::optional<Reservation> reservation_;
+  bool reservation_stale_ = true;
+  std::pair<JobId, std::uint64_t> preempt_failed_{-1, 0};
+
+  std::vector<std::uint32_t> counter_stamp_;
+  std::vector<int> counter_value_;
+  std::uint32_t counter_generation_ = 0;
+  std::vector<TopoId> touched_;
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,71 @@
+// The event queue: a binary min-heap keyed by (time, sequence number). Equal times pop in the order
+// they were pushed, never by address or hash, so a run is bit-for-bit reproducible.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "util/time.h"
+
+namespace gpufleet {
+
+enum class EventKind : std::uint8_t { kArrival, kFinish, kFail, kRepair, kNoop };
+
+struct Event {
+  SimTime time;
+  std::uint64_t seq;
+  EventKind kind;
+  std::int32_t a;  // job id, or failure index
+  std::int32_t b;  // run epoch of the job (a stale finish is ignored)
+};
+
+class EventQueue {
+ public:
+  void Push(SimTime time, EventKind kind, std::int32_t a, std::int32_t b) {
+    heap_.push_back(Event{time, next_seq_++, kind, a, b});
+    SiftUp(heap_.size() - 1);
+  }
+  bool empty() const { return heap_.empty(); }
+  size_t size() const { return heap_.size(); }
+  const Event& Top() const { return heap_.front(); }
+  Event Pop() {
+    Event top = heap_.front();
+    heap_.front() = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) SiftDown(0);
+    return top;
+  }
+
+ private:
+  static bool Before(const Event& x, const Event& y) {
+    return x.time < y.time || (x.time == y.time && x.seq < y.seq);
+  }
+  void SiftUp(size_t i) {
+    const Event e = heap_[i];
+    while (i > 0) {
+      const size_t parent = (i - 1) / 2;
+      if (!Before(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  void SiftDown(size_t i) {
+    const Event e = heap_[i];
+    const size_t n = heap_.size();
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && Before(heap_[child + 1], heap_[child])) ++child;
+      if (!Before(heap_[child], e)) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = e;
+  }
+
+  std::vector<Event> heap_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,179 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+
+namespace gpufleet {
+
+Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options)
+    : fleet_(fleet),
+      workload_(std::move(workload)),
+      options_(options),
+      scheduler_(fleet, options.scheduler),
+      down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
+  result_.tenants = workload_.tenants;
+  result_.total_gpus = fleet.total_gpus();
+  up_gpus_ = fleet.total_gpus();
+}
+
+void Simulator::Log(SimTime t, const char* event, JobId job, const std::string& detail) {
+  if (sink_ != nullptr) sink_->Record(t, event, job, detail);
+}
+
+// Only the next arrival sits in the queue: a million-job workload never fills the heap.
+void Simulator::PullArrival() {
+  has_next_job_ = workload_.source->Next(next_job_);
+  if (has_next_job_) queue_.Push(next_job_.submit, EventKind::kArrival, 0, 0);
+}
+
+void Simulator::Advance(SimTime to) {
+  if (to <= now_) return;
+  const SimTime dt = to - now_;
+  result_.allocated_gpu_ms += static_cast<long double>(scheduler_.allocated_gpus()) * dt;
+  result_.available_gpu_ms += static_cast<long double>(up_gpus_) * dt;
+  now_ = to;
+}
+
+void Simulator::OnArrival(SimTime now) {
+  const JobId id = static_cast<JobId>(result_.jobs.size());
+  result_.jobs.push_back(JobRecord{});
+  JobRecord& r = result_.jobs.back();
+  r.spec = std::move(next_job_);
+  Log(now, "submit", id, "gpus=" + std::to_string(r.spec.gpus));
+  if (std::optional<std::string> reason = scheduler_.Submit(id, r.spec, now)) {
+    r.state = JobRecord::State::kRejected;
+    Log(now, "reject", id, *reason);
+    result_.rejections.emplace_back(id, std::move(*reason));
+  } else {
+    ++unfinished_;
+  }
+  PullArrival();
+}
+
+void Simulator::EndRun(JobRecord& r, SimTime now) {
+  const SimTime ran = now - r.run_start;
+  r.run_ms += ran;
+  r.gpu_ms += static_cast<std::int64_t>(r.spec.gpus) * ran;
+  r.run_start = -1;
+  ++r.epoch;
+}
+
+void Simulator::OnFinish(const Event& e) {
+  JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
+  if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
+  r.progress = r.spec.duration;
+  EndRun(r, e.time);
+  r.state = JobRecord::State::kCompleted;
+  r.end = e.time;
+  scheduler_.Finish(e.a, e.time);
+  --unfinished_;
+  Log(e.time, "finish", e.a, "");
+}
+
+void Simulator::OnFailure(SimTime now, int index, bool repair) {
+  const BoundFailure& f = workload_.failures[static_cast<size_t>(index)];
+  auto [first, last] = fleet_.NodeRange(f.target);
+  const std::string where = fleet_.Path(f.target);
+  if (repair) {
+    for (NodeId n = first; n < last; ++n) {
+      if (--down_count_[static_cast<size_t>(n)] == 0) {
+        scheduler_.RepairNode(n, now);
+        up_gpus_ += fleet_.NodeGpus(n);
+        ++result_.node_repairs;
+      }
+    }
+    Log(now, "repair", -1, where);
+    return;
+  }
+  Log(now, "fail", -1, where);
+  for (NodeId n = first; n < last; ++n) {
+    if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
+    up_gpus_ -= fleet_.NodeGpus(n);
+    ++result_.node_failures;
+    for (JobId id : scheduler_.FailNode(n, now)) {
+      JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+      const SimTime done = r.progress + (now - r.run_start);
+      // Work since the last checkpoint is lost; without checkpoints the job starts over.
+      const SimTime interval = r.spec.checkpoint_interval;
+      const SimTime kept = interval > 0 ? done / interval * interval : 0;
+      r.lost_ms += done - kept;
+      r.progress = kept;
+      EndRun(r, now);
+      r.state = JobRecord::State::kPending;
+      ++r.interruptions;
+      scheduler_.SetAttained(id, kept);
+      Log(now, "interrupt", id, fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
+    }
+  }
+  if (f.repair_after) queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
+}
+
+void Simulator::ApplyDecisions(SimTime now) {
+  for (const Decision& d : decisions_) {
+    JobRecord& r = result_.jobs[static_cast<size_t>(d.job)];
+    if (d.kind == Decision::Kind::kStart) {
+      r.state = JobRecord::State::kRunning;
+      r.run_start = now;
+      if (r.first_start < 0) r.first_start = now;
+      queue_.Push(now + (r.spec.duration - r.progress), EventKind::kFinish, d.job, r.epoch);
+      if (sink_ != nullptr) {
+        const Allocation& a = scheduler_.AllocationOf(d.job);
+        Log(now, "start", d.job,
+            "gpus=" + std::to_string(r.spec.gpus) + " nodes=" + std::to_string(a.nodes.size()) +
+                " first=" + fleet_.Path(fleet_.NodeTopo(a.nodes.front().node)));
+      }
+    } else {
+      // Preemption is graceful: the job keeps all its progress.
+      r.progress += now - r.run_start;
+      EndRun(r, now);
+      r.state = JobRecord::State::kPending;
+      ++r.preemptions;
+      Log(now, "preempt", d.job, "");
+    }
+  }
+  decisions_.clear();
+}
+
+SimResult Simulator::Run() {
+  PullArrival();
+  for (size_t i = 0; i < workload_.failures.size(); ++i) {
+    queue_.Push(workload_.failures[i].at, EventKind::kFail, static_cast<std::int32_t>(i), 0);
+  }
+  while (!queue_.empty()) {
+    const SimTime t = queue_.Top().time;
+    // Done when no job can still arrive or run; leftover failure events do not stretch the run.
+    if (!has_next_job_ && unfinished_ == 0) break;
+    if (t > options_.until) break;
+    Advance(t);
+    // All events of one instant first, then one scheduling pass.
+    while (!queue_.empty() && queue_.Top().time == t) {
+      const Event e = queue_.Pop();
+      ++result_.events;
+      switch (e.kind) {
+        case EventKind::kArrival: OnArrival(t); break;
+        case EventKind::kFinish: OnFinish(e); break;
+        case EventKind::kFail: OnFailure(t, e.a, false); break;
+        case EventKind::kRepair: OnFailure(t, e.a, true); break;
+        case EventKind::kNoop: break;
+      }
+      if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
+    }
+    scheduler_.Schedule(t, decisions_);
+    ++result_.passes;
+    ApplyDecisions(t);
+  }
+  if (options_.until != kNever && (has_next_job_ || unfinished_ > 0)) {
+    Advance(options_.until);
+    result_.stopped_at_until = true;
+  }
+  result_.end_time = now_;
+  // Runs still going at the end count their GPU time up to the end.
+  for (JobRecord& r : result_.jobs) {
+    if (r.state == JobRecord::State::kRunning) {
+      r.run_ms += now_ - r.run_start;
+      r.gpu_ms += static_cast<std::int64_t>(r.spec.gpus) * (now_ - r.run_start);
+    }
+  }
+  return std::move(result_);
+}
+
+}  // namespace gpufleet

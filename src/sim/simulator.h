@@ -1,0 +1,101 @@
+// The digital twin's discrete-event engine: it feeds the scheduler core with arrivals, completions,
+// failures and repairs in simulated time and applies its decisions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "model/job.h"
+#include "sched/scheduler.h"
+#include "sim/event_queue.h"
+#include "workload/workload.h"
+
+namespace gpufleet {
+
+struct SimOptions {
+  SchedulerConfig scheduler;
+  SimTime until = kNever;  // stop at this simulated time even if work remains
+};
+
+// What happened to one job.
+struct JobRecord {
+  JobSpec spec;
+  enum class State : std::uint8_t { kPending, kRunning, kCompleted, kRejected } state = State::kPending;
+  SimTime first_start = -1;
+  SimTime end = -1;           // completion time
+  SimTime progress = 0;       // run time credited towards `spec.duration`
+  SimTime run_start = -1;     // start of the current run, while running
+  SimTime run_ms = 0;         // wall run time over all runs, lost work included
+  std::int64_t gpu_ms = 0;    // GPU-milliseconds held over all runs
+  SimTime lost_ms = 0;        // run time lost to interruptions (work since the last checkpoint)
+  std::int32_t preemptions = 0;
+  std::int32_t interruptions = 0;
+  std::int32_t epoch = 0;     // bumped whenever a run ends early, to ignore its finish event
+};
+
+struct SimResult {
+  std::vector<JobRecord> jobs;
+  std::vector<std::pair<JobId, std::string>> rejections;
+  std::vector<Tenant> tenants;
+  SimTime end_time = 0;               // makespan: from 0 to the last completion or `until`
+  bool stopped_at_until = false;
+  std::uint64_t events = 0;           // events processed
+  std::uint64_t passes = 0;           // scheduling passes
+  std::int64_t total_gpus = 0;
+  long double allocated_gpu_ms = 0;   // ∫ allocated GPUs dt
+  long double available_gpu_ms = 0;   // ∫ GPUs on healthy nodes dt
+  std::int64_t node_failures = 0;
+  std::int64_t node_repairs = 0;
+};
+
+// Receives every state change, in order; the CLI writes them to --events.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Record(SimTime t, const char* event, JobId job, const std::string& detail) = 0;
+};
+
+class Simulator {
+ public:
+  // Called every few thousand events with the simulated time and events so far.
+  using Progress = std::function<void(SimTime now, std::uint64_t events)>;
+
+  Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options);
+  void set_event_sink(EventSink* sink) { sink_ = sink; }
+  void set_progress(Progress p) { progress_ = std::move(p); }
+
+  SimResult Run();
+  // The scheduler, for tests that inspect placements during or after a run.
+  const Scheduler& scheduler() const { return scheduler_; }
+
+ private:
+  void Advance(SimTime to);
+  void PullArrival();
+  void OnArrival(SimTime now);
+  void OnFinish(const Event& e);
+  void OnFailure(SimTime now, int index, bool repair);
+  void ApplyDecisions(SimTime now);
+  void EndRun(JobRecord& r, SimTime now);
+  void Log(SimTime t, const char* event, JobId job, const std::string& detail);
+
+  const Fleet& fleet_;
+  BoundWorkload workload_;
+  SimOptions options_;
+  Scheduler scheduler_;
+  EventQueue queue_;
+  SimResult result_;
+  EventSink* sink_ = nullptr;
+  Progress progress_;
+  JobSpec next_job_;
+  bool has_next_job_ = false;
+  SimTime now_ = 0;
+  std::int64_t up_gpus_ = 0;
+  std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
+  std::vector<Decision> decisions_;
+  std::size_t unfinished_ = 0;           // pending or running jobs
+};
+
+}  // namespace gpufleet

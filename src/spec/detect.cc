@@ -1,0 +1,15 @@
+#include "spec/specs.h"
+#include "spec/yaml_reader.h"
+
+namespace gpufleet {
+
+Result<SpecKind> DetectSpecKind(const std::string& file) {
+  SpecReader r(file);
+  const YAML::Node root = r.Load();
+  if (!r.ok()) return Error{r.Errors()};
+  if (root["sites"]) return SpecKind::kFleet;
+  if (root["jobs"] || root["generators"]) return SpecKind::kWorkload;
+  return Error{file + ":1:1: cannot tell what this spec is: a fleet has 'sites', a workload has 'jobs' or 'generators'"};
+}
+
+}  // namespace gpufleet

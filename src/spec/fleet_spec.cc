@@ -1,0 +1,333 @@
+// The fleet spec: providers, node types and sites with their topology tree (docs/SPEC.md).
+#include <set>
+
+#include "spec/specs.h"
+#include "spec/yaml_reader.h"
+
+namespace gpufleet {
+namespace {
+
+class FleetParser {
+ public:
+  explicit FleetParser(SpecReader& r) : r_(r) {}
+
+  FleetSpec Parse(const YAML::Node& root) {
+    for (const auto& t : BuiltinNodeTypes()) spec_.node_types.push_back(t);
+    MapReader top(r_, root, "");
+    ParseProviders(top.Get("providers"));
+    ParseNodeTypes(top.Get("node_types"));
+    const YAML::Node sites = top.Required("sites");
+    top.Finish();
+    if (sites.IsDefined() && r_.ExpectSequence(sites, "sites")) {
+      if (sites.size() == 0) r_.Fail(sites, "sites", "expected at least one site");
+      std::set<std::string> names;
+      for (size_t i = 0; i < sites.size(); ++i) ParseSite(sites[i], "sites[" + std::to_string(i) + "]", names);
+    }
+    return std::move(spec_);
+  }
+
+ private:
+  void ParseProviders(const YAML::Node& list) {
+    if (!list.IsDefined()) {
+      spec_.providers.push_back(Provider{"owned", ProviderKind::kOwned, std::nullopt});
+      return;
+    }
+    if (!r_.ExpectSequence(list, "providers")) return;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "providers[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], path);
+      Provider p;
+      if (auto name = r_.String(m.Required("name"), m.Field("name"))) p.name = *name;
+      const YAML::Node kind = m.Get("kind");
+      if (kind.IsDefined()) {
+        auto k = r_.String(kind, m.Field("kind"));
+        if (k && *k == "cloud") {
+          p.kind = ProviderKind::kCloud;
+        } else if (k && *k != "owned") {
+          r_.Fail(kind, m.Field("kind"), "expected 'owned' or 'cloud', got '" + *k + "'");
+        }
+      }
+      const YAML::Node price = m.Get("gpu_hour_usd");
+      if (price.IsDefined()) p.gpu_hour_usd = r_.NonNegativeNumber(price, m.Field("gpu_hour_usd"));
+      m.Finish();
+      for (const auto& q : spec_.providers) {
+        if (q.name == p.name) r_.Fail(list[i], m.Field("name"), "duplicate provider name '" + p.name + "'");
+      }
+      spec_.providers.push_back(std::move(p));
+    }
+  }
+
+  void ParseNodeTypes(const YAML::Node& list) {
+    if (!list.IsDefined() || !r_.ExpectSequence(list, "node_types")) return;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "node_types[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], path);
+      NodeType t;
+      if (auto name = r_.String(m.Required("name"), m.Field("name"))) t.name = *name;
+      const YAML::Node gpu = m.Required("gpu");
+      if (auto g = gpu.IsDefined() ? r_.String(gpu, m.Field("gpu")) : std::nullopt) {
+        if (FindGpuModel(*g) == nullptr) {
+          std::vector<std::string> names;
+          for (const auto& gm : BuiltinGpuModels()) names.push_back(gm.name);
+          r_.Fail(gpu, m.Field("gpu"), "unknown GPU model '" + *g + "'; expected one of: " + ListNames(names));
+        }
+        t.gpu = *g;
+      }
+      const YAML::Node gpn = m.Required("gpus_per_node");
+      if (gpn.IsDefined()) {
+        if (auto v = r_.PositiveInteger(gpn, m.Field("gpus_per_node"))) {
+          if (*v > 64) r_.Fail(gpn, m.Field("gpus_per_node"), "expected at most 64 GPUs per node");
+          t.gpus_per_node = static_cast<int>(*v);
+        }
+      }
+      const YAML::Node npd = m.Get("nodes_per_domain");
+      if (npd.IsDefined()) {
+        if (auto v = r_.PositiveInteger(npd, m.Field("nodes_per_domain"))) t.nodes_per_domain = static_cast<int>(*v);
+      }
+      const YAML::Node power = m.Required("max_power_kw");
+      if (power.IsDefined()) {
+        if (auto v = r_.PositiveNumber(power, m.Field("max_power_kw"))) t.max_power_kw = *v;
+      }
+      m.Finish();
+      if (FindNodeType(t.name) >= 0) {
+        r_.Fail(list[i], m.Field("name"), "node type '" + t.name + "' is already defined");
+      }
+      spec_.node_types.push_back(std::move(t));
+    }
+  }
+
+  int FindNodeType(const std::string& name) const {
+    for (size_t i = 0; i < spec_.node_types.size(); ++i) {
+      if (spec_.node_types[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  std::string GroupName(MapReader& m, const std::string& fallback) {
+    const YAML::Node n = m.Get("name");
+    if (!n.IsDefined()) return fallback;
+    return r_.String(n, m.Field("name")).value_or(fallback);
+  }
+
+  int Count(MapReader& m) {
+    const YAML::Node n = m.Get("count");
+    if (!n.IsDefined()) return 1;
+    auto v = r_.PositiveInteger(n, m.Field("count"));
+    if (v && *v > 10'000'000) {
+      r_.Fail(n, m.Field("count"), "expected at most 10000000");
+      return 1;
+    }
+    return v ? static_cast<int>(*v) : 1;
+  }
+
+  float Oversubscription(MapReader& m) {
+    const YAML::Node n = m.Get("uplink_oversubscription");
+    if (!n.IsDefined()) return 1;
+    auto v = r_.PositiveNumber(n, m.Field("uplink_oversubscription"));
+    if (v && *v < 1) {
+      r_.Fail(n, m.Field("uplink_oversubscription"),
+              "expected a ratio >= 1 (downlink over uplink bandwidth; 1 is non-blocking)");
+    }
+    return v ? static_cast<float>(*v) : 1.0f;
+  }
+
+  // Sibling groups must expand to distinct names, or paths would be ambiguous.
+  void CheckUnique(const YAML::Node& at, const std::string& field, const std::string& name,
+                   std::set<std::string>& names) {
+    if (!names.insert(name).second) {
+      r_.Fail(at, field, "duplicate name '" + name + "' among its siblings");
+    }
+  }
+
+  std::vector<DomainGroupSpec> ParseDomains(const YAML::Node& list, const std::string& path) {
+    std::vector<DomainGroupSpec> out;
+    if (!r_.ExpectSequence(list, path)) return out;
+    if (list.size() == 0) r_.Fail(list, path, "expected at least one entry");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], p);
+      DomainGroupSpec d;
+      d.name = GroupName(m, "domain");
+      d.count = Count(m);
+      const YAML::Node type = m.Required("node_type");
+      if (auto t = type.IsDefined() ? r_.String(type, m.Field("node_type")) : std::nullopt) {
+        d.node_type = FindNodeType(*t);
+        if (d.node_type < 0) {
+          std::vector<std::string> known;
+          for (const auto& nt : spec_.node_types) known.push_back(nt.name);
+          r_.Fail(type, m.Field("node_type"),
+                  "unknown node type '" + *t + "'; expected one of: " + ListNames(known) +
+                      " (or define it under node_types)");
+          d.node_type = 0;
+        }
+      }
+      m.Finish();
+      CheckUnique(list[i], m.Field("name"), d.name, names);
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  std::vector<LeafGroupSpec> ParseLeaves(const YAML::Node& list, const std::string& path) {
+    std::vector<LeafGroupSpec> out;
+    if (!r_.ExpectSequence(list, path)) return out;
+    if (list.size() == 0) r_.Fail(list, path, "expected at least one entry");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], p);
+      LeafGroupSpec l;
+      l.name = GroupName(m, "leaf");
+      l.count = Count(m);
+      l.uplink_oversubscription = Oversubscription(m);
+      const YAML::Node domains = m.Required("domains");
+      m.Finish();
+      if (domains.IsDefined()) l.domains = ParseDomains(domains, m.Field("domains"));
+      CheckUnique(list[i], m.Field("name"), l.name, names);
+      out.push_back(std::move(l));
+    }
+    return out;
+  }
+
+  // A pod holds leaves, or domains directly (then one implicit leaf).
+  std::vector<PodGroupSpec> ParsePods(const YAML::Node& list, const std::string& path) {
+    std::vector<PodGroupSpec> out;
+    if (!r_.ExpectSequence(list, path)) return out;
+    if (list.size() == 0) r_.Fail(list, path, "expected at least one entry");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], p);
+      PodGroupSpec pod;
+      pod.name = GroupName(m, "pod");
+      pod.count = Count(m);
+      pod.uplink_oversubscription = Oversubscription(m);
+      pod.leaves = ParseLeafLevel(m, list[i]);
+      m.Finish();
+      CheckUnique(list[i], m.Field("name"), pod.name, names);
+      out.push_back(std::move(pod));
+    }
+    return out;
+  }
+
+  std::vector<LeafGroupSpec> ParseLeafLevel(MapReader& m, const YAML::Node& at) {
+    const YAML::Node leaves = m.Get("leaves");
+    const YAML::Node domains = m.Get("domains");
+    if (leaves.IsDefined() && domains.IsDefined()) {
+      r_.Fail(at, m.Field("leaves"), "give either 'leaves' or 'domains', not both");
+      return {};
+    }
+    if (leaves.IsDefined()) return ParseLeaves(leaves, m.Field("leaves"));
+    if (domains.IsDefined()) {
+      LeafGroupSpec implicit;
+      implicit.domains = ParseDomains(domains, m.Field("domains"));
+      return {implicit};
+    }
+    r_.Fail(at, m.Field("leaves"), "missing required field (or give 'domains' directly)");
+    return {};
+  }
+
+  void ParseSite(const YAML::Node& node, const std::string& path, std::set<std::string>& names) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    SiteSpec s;
+    if (auto name = r_.String(m.Required("name"), m.Field("name"))) s.site.name = *name;
+    const YAML::Node provider = m.Get("provider");
+    if (provider.IsDefined()) {
+      if (auto p = r_.String(provider, m.Field("provider"))) {
+        s.site.provider = -1;
+        for (size_t i = 0; i < spec_.providers.size(); ++i) {
+          if (spec_.providers[i].name == *p) s.site.provider = static_cast<int>(i);
+        }
+        if (s.site.provider < 0) {
+          std::vector<std::string> known;
+          for (const auto& pr : spec_.providers) known.push_back(pr.name);
+          r_.Fail(provider, m.Field("provider"),
+                  "unknown provider '" + *p + "'; declared providers: " + ListNames(known));
+          s.site.provider = 0;
+        }
+      }
+    }
+    const YAML::Node location = m.Get("location");
+    if (location.IsDefined()) s.site.location = r_.String(location, m.Field("location")).value_or("");
+    const YAML::Node region = m.Get("region");
+    if (region.IsDefined()) s.site.region = r_.String(region, m.Field("region")).value_or("");
+    const YAML::Node budget = m.Required("power_budget_mw");
+    if (budget.IsDefined()) s.site.power_budget_mw = r_.PositiveNumber(budget, m.Field("power_budget_mw")).value_or(0);
+    s.uplink_oversubscription = Oversubscription(m);
+    ParseCooling(m.Get("cooling"), m.Field("cooling"), s.site.cooling);
+
+    const YAML::Node pods = m.Get("pods");
+    const YAML::Node leaves = m.Get("leaves");
+    const YAML::Node domains = m.Get("domains");
+    const int given = pods.IsDefined() + leaves.IsDefined() + domains.IsDefined();
+    if (given != 1) {
+      r_.Fail(node, m.Field("pods"),
+              given == 0 ? "missing required field (or give 'leaves' or 'domains' directly)"
+                         : "give exactly one of 'pods', 'leaves' or 'domains'");
+    } else if (pods.IsDefined()) {
+      s.pods = ParsePods(pods, m.Field("pods"));
+    } else {
+      PodGroupSpec implicit;
+      implicit.leaves = ParseLeafLevel(m, node);
+      s.pods.push_back(std::move(implicit));
+    }
+    m.Finish();
+    if (!s.site.name.empty()) CheckUnique(node, m.Field("name"), s.site.name, names);
+    spec_.sites.push_back(std::move(s));
+  }
+
+  void ParseCooling(const YAML::Node& node, const std::string& path, Cooling& c) {
+    if (!node.IsDefined()) return;
+    MapReader m(r_, node, path);
+    const YAML::Node kind = m.Get("kind");
+    if (kind.IsDefined()) {
+      auto k = r_.String(kind, m.Field("kind"));
+      if (k && *k == "liquid") {
+        c.kind = Cooling::Kind::kLiquid;
+      } else if (k && *k == "air") {
+        c.kind = Cooling::Kind::kAir;
+      } else if (k) {
+        r_.Fail(kind, m.Field("kind"), "expected 'air' or 'liquid', got '" + *k + "'");
+      }
+    }
+    const YAML::Node pue = m.Get("design_pue");
+    if (pue.IsDefined()) {
+      auto v = r_.Number(pue, m.Field("design_pue"));
+      if (v && *v < 1) r_.Fail(pue, m.Field("design_pue"), "expected a PUE >= 1");
+      if (v) c.design_pue = *v;
+    }
+    const YAML::Node fc = m.Get("free_cooling_below_c");
+    if (fc.IsDefined()) c.free_cooling_below_c = r_.Number(fc, m.Field("free_cooling_below_c")).value_or(c.free_cooling_below_c);
+    m.Finish();
+  }
+
+  SpecReader& r_;
+  FleetSpec spec_;
+};
+
+Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {
+  if (!r.ok()) return Error{r.Errors()};
+  FleetSpec spec = FleetParser(r).Parse(root);
+  if (!r.ok()) return Error{r.Errors()};
+  Result<Fleet> fleet = Fleet::Build(spec);
+  if (!fleet.ok()) return Error{r.file() + ": " + fleet.message()};
+  return fleet;
+}
+
+}  // namespace
+
+Result<Fleet> LoadFleet(const std::string& file) {
+  SpecReader r(file);
+  const YAML::Node root = r.Load();
+  return BuildFleet(r, root);
+}
+
+Result<Fleet> ParseFleet(const std::string& yaml, const std::string& name) {
+  SpecReader r(name);
+  const YAML::Node root = r.LoadString(yaml);
+  return BuildFleet(r, root);
+}
+
+}  // namespace gpufleet

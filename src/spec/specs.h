@@ -1,0 +1,27 @@
+// Reading fleet and workload specs (YAML). The reference for both formats is docs/SPEC.md.
+#pragma once
+
+#include <string>
+
+#include "model/fleet.h"
+#include "util/result.h"
+#include "workload/workload.h"
+
+namespace gpufleet {
+
+Result<Fleet> LoadFleet(const std::string& file);
+// `name` stands for the file name in error messages.
+Result<Fleet> ParseFleet(const std::string& yaml, const std::string& name);
+
+Result<WorkloadSpec> LoadWorkload(const std::string& file);
+Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name);
+
+}  // namespace gpufleet
+
+namespace gpufleet {
+
+enum class SpecKind { kFleet, kWorkload };
+// A fleet has `sites`; a workload has `jobs` or `generators`. Syntax errors are reported here too.
+Result<SpecKind> DetectSpecKind(const std::string& file);
+
+}  // namespace gpufleet

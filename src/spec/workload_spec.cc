@@ -1,0 +1,447 @@
+// The workload spec: tenants, explicit jobs, seeded generators and scripted failures (docs/SPEC.md).
+#include <cmath>
+#include <set>
+
+#include "spec/specs.h"
+#include "spec/yaml_reader.h"
+
+namespace gpufleet {
+namespace {
+
+// What the values of a distribution are.
+enum class ValueKind { kGpus, kDuration, kNumber, kInteger, kName };
+
+class WorkloadParser {
+ public:
+  explicit WorkloadParser(SpecReader& r) : r_(r) {}
+
+  WorkloadSpec Parse(const YAML::Node& root) {
+    MapReader top(r_, root, "");
+    ParseTenants(top.Get("tenants"));
+    const YAML::Node jobs = top.Get("jobs");
+    const YAML::Node generators = top.Get("generators");
+    const YAML::Node failures = top.Get("failures");
+    top.Finish();
+    if (!top.valid()) return std::move(spec_);
+    if (!jobs.IsDefined() && !generators.IsDefined()) {
+      r_.Fail(root, "jobs", "a workload needs 'jobs', 'generators' or both");
+    }
+    if (jobs.IsDefined() && r_.ExpectSequence(jobs, "jobs")) {
+      for (size_t i = 0; i < jobs.size(); ++i) ParseJob(jobs[i], "jobs[" + std::to_string(i) + "]");
+    }
+    if (generators.IsDefined() && r_.ExpectSequence(generators, "generators")) {
+      for (size_t i = 0; i < generators.size(); ++i) {
+        ParseGenerator(generators[i], "generators[" + std::to_string(i) + "]");
+      }
+    }
+    if (failures.IsDefined() && r_.ExpectSequence(failures, "failures")) {
+      for (size_t i = 0; i < failures.size(); ++i) {
+        ParseFailure(failures[i], "failures[" + std::to_string(i) + "]");
+      }
+    }
+    return std::move(spec_);
+  }
+
+ private:
+  void ParseTenants(const YAML::Node& list) {
+    if (list.IsDefined() && r_.ExpectSequence(list, "tenants")) {
+      for (size_t i = 0; i < list.size(); ++i) {
+        MapReader m(r_, list[i], "tenants[" + std::to_string(i) + "]");
+        Tenant t;
+        t.name = r_.String(m.Required("name"), m.Field("name")).value_or("");
+        const YAML::Node w = m.Get("weight");
+        if (w.IsDefined()) t.weight = r_.PositiveNumber(w, m.Field("weight")).value_or(1);
+        m.Finish();
+        if (!t.name.empty() && TenantIndex(t.name) >= 0) {
+          r_.Fail(list[i], m.Field("name"), "duplicate tenant '" + t.name + "'");
+        }
+        spec_.tenants.push_back(std::move(t));
+      }
+    }
+    if (spec_.tenants.empty()) spec_.tenants.push_back(Tenant{"default", 1});
+  }
+
+  int TenantIndex(const std::string& name) const {
+    for (size_t i = 0; i < spec_.tenants.size(); ++i) {
+      if (spec_.tenants[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  std::optional<std::int16_t> TenantRef(const YAML::Node& n, const std::string& field) {
+    auto name = r_.String(n, field);
+    if (!name) return std::nullopt;
+    const int t = TenantIndex(*name);
+    if (t < 0) {
+      std::vector<std::string> known;
+      for (const auto& tn : spec_.tenants) known.push_back(tn.name);
+      r_.Fail(n, field, "unknown tenant '" + *name + "'; declared tenants: " + ListNames(known));
+      return std::nullopt;
+    }
+    return static_cast<std::int16_t>(t);
+  }
+
+  std::optional<std::string> GpuModelName(const YAML::Node& n, const std::string& field) {
+    auto name = r_.String(n, field);
+    if (name && FindGpuModel(*name) == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& g : BuiltinGpuModels()) known.push_back(g.name);
+      r_.Fail(n, field, "unknown GPU model '" + *name + "'; expected one of: " + ListNames(known));
+      return std::nullopt;
+    }
+    return name;
+  }
+
+  std::optional<Topology> TopologyValue(const YAML::Node& n, const std::string& field) {
+    auto name = r_.String(n, field);
+    if (!name) return std::nullopt;
+    auto t = ParseTopology(*name);
+    if (!t) r_.Fail(n, field, "expected one of nvlink, leaf, pod, site, any, got '" + *name + "'");
+    return t;
+  }
+
+  std::optional<std::int32_t> Gpus(const YAML::Node& n, const std::string& field) {
+    auto v = r_.PositiveInteger(n, field);
+    if (v && *v > 10'000'000) {
+      r_.Fail(n, field, "expected at most 10000000 GPUs");
+      return std::nullopt;
+    }
+    return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
+  }
+
+  void ParseJob(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    ExplicitJobSpec e;
+    e.loc = r_.Loc(node);
+    JobSpec& j = e.job;
+    const YAML::Node name = m.Get("name");
+    j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("") : "job-" + std::to_string(spec_.jobs.size() + 1);
+    const YAML::Node submit = m.Get("submit");
+    if (submit.IsDefined()) j.submit = r_.Duration(submit, m.Field("submit")).value_or(0);
+    j.gpus = Gpus(m.Required("gpus"), m.Field("gpus")).value_or(1);
+    j.duration = r_.PositiveDuration(m.Required("duration"), m.Field("duration")).value_or(1);
+    const YAML::Node estimate = m.Get("estimate");
+    j.estimate = estimate.IsDefined() ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration) : j.duration;
+    const YAML::Node priority = m.Get("priority");
+    if (priority.IsDefined()) j.priority = static_cast<std::int32_t>(r_.Integer(priority, m.Field("priority")).value_or(0));
+    const YAML::Node tenant = m.Get("tenant");
+    if (tenant.IsDefined()) j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
+    const YAML::Node model = m.Get("gpu_model");
+    if (model.IsDefined()) e.gpu_model = GpuModelName(model, m.Field("gpu_model"));
+    const YAML::Node topology = m.Get("topology");
+    if (topology.IsDefined()) j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
+    const YAML::Node ckpt = m.Get("checkpoint_interval");
+    if (ckpt.IsDefined()) j.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    m.Finish();
+    spec_.jobs.push_back(std::move(e));
+  }
+
+  // One value of a distribution, as a double (GPUs, milliseconds, a number, or a name's index).
+  std::optional<double> Value(const YAML::Node& n, const std::string& field, ValueKind kind,
+                              const std::vector<std::string>& names) {
+    switch (kind) {
+      case ValueKind::kGpus: {
+        auto v = Gpus(n, field);
+        return v ? std::optional<double>(*v) : std::nullopt;
+      }
+      case ValueKind::kDuration: {
+        auto v = r_.PositiveDuration(n, field);
+        return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+      }
+      case ValueKind::kNumber: return r_.PositiveNumber(n, field);
+      case ValueKind::kInteger: {
+        auto v = r_.Integer(n, field);
+        return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+      }
+      case ValueKind::kName: {
+        auto s = r_.String(n, field);
+        if (!s) return std::nullopt;
+        for (size_t i = 0; i < names.size(); ++i) {
+          if (names[i] == *s) return static_cast<double>(i);
+        }
+        r_.Fail(n, field, "unknown name '" + *s + "'; expected one of: " + ListNames(names));
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // A scalar (fixed) or {dist: fixed|choice|lognormal|empirical, ...}.
+  std::optional<Distribution> ParseDistribution(const YAML::Node& n, const std::string& field,
+                                                ValueKind kind,
+                                                const std::vector<std::string>& names = {}) {
+    if (!n.IsDefined()) return std::nullopt;
+    if (n.IsScalar()) {
+      auto v = Value(n, field, kind, names);
+      return v ? std::optional<Distribution>(Distribution::Fixed(*v)) : std::nullopt;
+    }
+    MapReader m(r_, n, field);
+    if (!m.valid()) return std::nullopt;
+    const YAML::Node dist = m.Required("dist");
+    auto d = r_.String(dist, m.Field("dist"));
+    std::optional<Distribution> out;
+    if (!d) {
+      // reported
+    } else if (*d == "fixed") {
+      if (auto v = Value(m.Required("value"), m.Field("value"), kind, names)) out = Distribution::Fixed(*v);
+    } else if (*d == "choice") {
+      out = ParseChoice(m, kind, names);
+    } else if (*d == "lognormal" && kind != ValueKind::kName) {
+      out = ParseLognormal(m, kind);
+    } else if (*d == "empirical" && kind != ValueKind::kName) {
+      out = ParseEmpirical(m, kind);
+    } else {
+      r_.Fail(dist, m.Field("dist"),
+              kind == ValueKind::kName
+                  ? "expected 'fixed' or 'choice' for names, got '" + *d + "'"
+                  : "expected one of fixed, choice, lognormal, empirical, got '" + *d + "'");
+    }
+    m.Finish();
+    return out;
+  }
+
+  std::optional<Distribution> ParseChoice(MapReader& m, ValueKind kind, const std::vector<std::string>& names) {
+    const YAML::Node values = m.Required("values");
+    const YAML::Node weights = m.Get("weights");
+    if (!values.IsDefined() || !r_.ExpectSequence(values, m.Field("values"))) return std::nullopt;
+    if (values.size() == 0) {
+      r_.Fail(values, m.Field("values"), "expected at least one value");
+      return std::nullopt;
+    }
+    std::vector<double> vs, ws;
+    bool good = true;
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto v = Value(values[i], m.Field("values") + "[" + std::to_string(i) + "]", kind, names);
+      good = good && v.has_value();
+      vs.push_back(v.value_or(0));
+    }
+    if (weights.IsDefined()) {
+      if (!r_.ExpectSequence(weights, m.Field("weights"))) return std::nullopt;
+      if (weights.size() != values.size()) {
+        r_.Fail(weights, m.Field("weights"), "expected as many weights as values (" + std::to_string(values.size()) + ")");
+        return std::nullopt;
+      }
+      double sum = 0;
+      for (size_t i = 0; i < weights.size(); ++i) {
+        auto w = r_.NonNegativeNumber(weights[i], m.Field("weights") + "[" + std::to_string(i) + "]");
+        good = good && w.has_value();
+        ws.push_back(w.value_or(0));
+        sum += w.value_or(0);
+      }
+      if (good && sum <= 0) {
+        r_.Fail(weights, m.Field("weights"), "expected weights with a positive sum");
+        return std::nullopt;
+      }
+    } else {
+      ws.assign(vs.size(), 1.0);
+    }
+    if (!good) return std::nullopt;
+    return Distribution::Choice(std::move(vs), std::move(ws));
+  }
+
+  std::optional<Distribution> ParseLognormal(MapReader& m, ValueKind kind) {
+    auto median = Value(m.Required("median"), m.Field("median"), kind, {});
+    auto sigma = r_.NonNegativeNumber(m.Required("sigma"), m.Field("sigma"));
+    const YAML::Node min_n = m.Get("min");
+    const YAML::Node max_n = m.Get("max");
+    std::optional<double> lo = min_n.IsDefined() ? Value(min_n, m.Field("min"), kind, {}) : std::optional<double>(0.0);
+    std::optional<double> hi = max_n.IsDefined() ? Value(max_n, m.Field("max"), kind, {}) : std::optional<double>(1e300);
+    if (!median || !sigma || !lo || !hi) return std::nullopt;
+    if (*lo > *hi) {
+      r_.Fail(min_n, m.Field("min"), "expected min <= max");
+      return std::nullopt;
+    }
+    if (kind == ValueKind::kInteger && *median <= 0) {
+      r_.Fail(m.Get("median"), m.Field("median"), "expected a positive median");
+      return std::nullopt;
+    }
+    return Distribution::Lognormal(*median, *sigma, *lo, *hi);
+  }
+
+  std::optional<Distribution> ParseEmpirical(MapReader& m, ValueKind kind) {
+    const YAML::Node points = m.Required("points");
+    const YAML::Node scale = m.Get("scale");
+    bool log_scale = false;
+    if (scale.IsDefined()) {
+      auto s = r_.String(scale, m.Field("scale"));
+      if (s && *s == "log") {
+        log_scale = true;
+      } else if (s && *s != "linear") {
+        r_.Fail(scale, m.Field("scale"), "expected 'linear' or 'log', got '" + *s + "'");
+      }
+    }
+    if (!points.IsDefined() || !r_.ExpectSequence(points, m.Field("points"))) return std::nullopt;
+    std::vector<std::pair<double, double>> pts;
+    for (size_t i = 0; i < points.size(); ++i) {
+      const std::string f = m.Field("points") + "[" + std::to_string(i) + "]";
+      const YAML::Node p = points[i];
+      if (!p.IsSequence() || p.size() != 2) {
+        r_.Fail(p, f, "expected a pair [cumulative probability, value]");
+        return std::nullopt;
+      }
+      auto prob = r_.Number(p[0], f + "[0]");
+      auto value = Value(p[1], f + "[1]", kind, {});
+      if (!prob || !value) return std::nullopt;
+      if (*prob < 0 || *prob > 1 || (!pts.empty() && *prob < pts.back().first)) {
+        r_.Fail(p[0], f + "[0]", "expected cumulative probabilities rising from 0 to 1");
+        return std::nullopt;
+      }
+      if (!pts.empty() && *value < pts.back().second) {
+        r_.Fail(p[1], f + "[1]", "expected values that do not decrease");
+        return std::nullopt;
+      }
+      pts.emplace_back(*prob, *value);
+    }
+    if (pts.size() < 2 || pts.front().first != 0 || pts.back().first != 1) {
+      r_.Fail(points, m.Field("points"), "expected at least two points, the first at probability 0 and the last at 1");
+      return std::nullopt;
+    }
+    return Distribution::Empirical(std::move(pts), log_scale);
+  }
+
+  void ParseGenerator(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    GeneratorSpec g;
+    g.loc = r_.Loc(node);
+    const YAML::Node name = m.Get("name");
+    g.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("gen") : "gen" + std::to_string(spec_.generators.size() + 1);
+    const YAML::Node seed = m.Get("seed");
+    if (seed.IsDefined()) {
+      if (auto s = r_.Integer(seed, m.Field("seed"))) g.seed = static_cast<std::uint64_t>(*s);
+    }
+    const YAML::Node count = m.Get("count");
+    if (count.IsDefined()) g.count = r_.PositiveInteger(count, m.Field("count"));
+    const YAML::Node until = m.Get("until");
+    if (until.IsDefined()) g.until = r_.PositiveDuration(until, m.Field("until"));
+    if (!count.IsDefined() && !until.IsDefined()) {
+      r_.Fail(node, m.Field("count"), "a generator needs 'count', 'until' or both, or it never ends");
+    }
+    const YAML::Node start = m.Get("start");
+    if (start.IsDefined()) g.start = r_.Duration(start, m.Field("start")).value_or(0);
+    ParseArrivals(m.Required("arrivals"), m.Field("arrivals"), g);
+    if (auto d = ParseDistribution(m.Required("gpus"), m.Field("gpus"), ValueKind::kGpus)) g.gpus = *d;
+    if (auto d = ParseDistribution(m.Required("duration"), m.Field("duration"), ValueKind::kDuration)) g.duration_ms = *d;
+    if (auto d = ParseDistribution(m.Get("estimate_factor"), m.Field("estimate_factor"), ValueKind::kNumber)) g.estimate_factor = *d;
+    if (auto d = ParseDistribution(m.Get("priority"), m.Field("priority"), ValueKind::kInteger)) g.priority = *d;
+    std::vector<std::string> tenant_names;
+    for (const auto& t : spec_.tenants) tenant_names.push_back(t.name);
+    if (auto d = ParseDistribution(m.Get("tenant"), m.Field("tenant"), ValueKind::kName, tenant_names)) g.tenant = *d;
+    const YAML::Node model = m.Get("gpu_model");
+    if (model.IsDefined()) ParseModels(model, m.Field("gpu_model"), g);
+    ParseTopologyRules(m.Get("topology"), m.Field("topology"), g);
+    const YAML::Node ckpt = m.Get("checkpoint_interval");
+    if (ckpt.IsDefined()) g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    m.Finish();
+    for (const auto& other : spec_.generators) {
+      if (other.name == g.name) r_.Fail(node, m.Field("name"), "duplicate generator name '" + g.name + "'");
+    }
+    spec_.generators.push_back(std::move(g));
+  }
+
+  void ParseArrivals(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
+    if (!n.IsDefined()) return;
+    MapReader m(r_, n, field);
+    const YAML::Node process = m.Get("process");
+    if (process.IsDefined()) {
+      auto p = r_.String(process, m.Field("process"));
+      if (p && *p == "uniform") {
+        g.poisson = false;
+      } else if (p && *p != "poisson") {
+        r_.Fail(process, m.Field("process"), "expected 'poisson' or 'uniform', got '" + *p + "'");
+      }
+    }
+    const YAML::Node mean = m.Get("mean_interarrival");
+    const YAML::Node rate = m.Get("rate_per_hour");
+    if (mean.IsDefined() == rate.IsDefined()) {
+      r_.Fail(n, m.Field("mean_interarrival"), "give exactly one of 'mean_interarrival' or 'rate_per_hour'");
+    } else if (mean.IsDefined()) {
+      if (auto v = r_.PositiveDuration(mean, m.Field("mean_interarrival"))) g.mean_interarrival_ms = static_cast<double>(*v);
+    } else if (auto v = r_.PositiveNumber(rate, m.Field("rate_per_hour"))) {
+      g.mean_interarrival_ms = static_cast<double>(kHour) / *v;
+    }
+    m.Finish();
+  }
+
+  void ParseModels(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
+    // Either one model name, or a choice among names.
+    if (n.IsScalar()) {
+      if (auto name = GpuModelName(n, field)) g.gpu_models.push_back(*name);
+      return;
+    }
+    std::vector<std::string> known;
+    for (const auto& gm : BuiltinGpuModels()) known.push_back(gm.name);
+    if (auto d = ParseDistribution(n, field, ValueKind::kName, known)) {
+      g.gpu_models = known;
+      g.gpu_model = *d;
+    }
+  }
+
+  // `topology: pod`, or `topology: {by_gpus: [{up_to: 72, topology: nvlink}, ..., {topology: pod}]}`.
+  void ParseTopologyRules(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
+    if (!n.IsDefined()) return;
+    if (n.IsScalar()) {
+      if (auto t = TopologyValue(n, field)) g.topology.push_back({std::nullopt, *t});
+      return;
+    }
+    MapReader m(r_, n, field);
+    const YAML::Node rules = m.Required("by_gpus");
+    m.Finish();
+    if (!rules.IsDefined() || !r_.ExpectSequence(rules, m.Field("by_gpus"))) return;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const std::string f = m.Field("by_gpus") + "[" + std::to_string(i) + "]";
+      MapReader rm(r_, rules[i], f);
+      TopologyRule rule;
+      const YAML::Node up_to = rm.Get("up_to");
+      if (up_to.IsDefined()) rule.up_to_gpus = Gpus(up_to, rm.Field("up_to"));
+      rule.topology = TopologyValue(rm.Required("topology"), rm.Field("topology")).value_or(Topology::kAny);
+      rm.Finish();
+      if (!g.topology.empty() && !g.topology.back().up_to_gpus) {
+        r_.Fail(rules[i], f, "unreachable: the rule before it has no 'up_to' and takes every size");
+      } else if (!g.topology.empty() && rule.up_to_gpus && *rule.up_to_gpus <= *g.topology.back().up_to_gpus) {
+        r_.Fail(rules[i], rm.Field("up_to"), "expected 'up_to' values that increase from rule to rule");
+      }
+      g.topology.push_back(rule);
+    }
+  }
+
+  void ParseFailure(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    ScriptedFailure f;
+    f.loc = r_.Loc(node);
+    f.at = r_.Duration(m.Required("at"), m.Field("at")).value_or(0);
+    f.target = r_.String(m.Required("target"), m.Field("target")).value_or("");
+    const YAML::Node repair = m.Get("repair_after");
+    if (repair.IsDefined()) f.repair_after = r_.PositiveDuration(repair, m.Field("repair_after"));
+    m.Finish();
+    spec_.failures.push_back(std::move(f));
+  }
+
+  SpecReader& r_;
+  WorkloadSpec spec_;
+};
+
+Result<WorkloadSpec> Finish(SpecReader& r, const YAML::Node& root) {
+  if (!r.ok()) return Error{r.Errors()};
+  WorkloadSpec spec = WorkloadParser(r).Parse(root);
+  if (!r.ok()) return Error{r.Errors()};
+  return spec;
+}
+
+}  // namespace
+
+Result<WorkloadSpec> LoadWorkload(const std::string& file) {
+  SpecReader r(file);
+  const YAML::Node root = r.Load();
+  return Finish(r, root);
+}
+
+Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name) {
+  SpecReader r(name);
+  const YAML::Node root = r.LoadString(yaml);
+  return Finish(r, root);
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,205 @@
+#include "spec/yaml_reader.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "util/duration.h"
+
+namespace gpufleet {
+namespace {
+
+std::string Shown(const YAML::Node& n) {
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+}  // namespace
+
+YAML::Node SpecReader::Load() {
+  std::ifstream in(file_);
+  if (!in) {
+    errors_.push_back(file_ + ": cannot open file");
+    return YAML::Node();
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadString(ss.str());
+}
+
+YAML::Node SpecReader::LoadString(const std::string& text) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) {
+      FailAtLine(1, 1, "expected a mapping of top-level fields, got " + Shown(root));
+      return YAML::Node();
+    }
+    return root;
+  } catch (const YAML::Exception& e) {
+    FailAtLine(e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
+    return YAML::Node();
+  }
+}
+
+SourceLoc SpecReader::Loc(const YAML::Node& at) const {
+  const YAML::Mark m = at.Mark();
+  return SourceLoc{file_, m.line + 1, m.column + 1};
+}
+
+void SpecReader::Fail(const YAML::Node& at, const std::string& field, const std::string& what) {
+  errors_.push_back(Loc(at).Prefix() + "field '" + field + "': " + what);
+}
+
+void SpecReader::FailAtLine(int line, int column, const std::string& what) {
+  errors_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
+}
+
+std::string SpecReader::Errors() const {
+  std::string out;
+  for (const auto& e : errors_) {
+    if (!out.empty()) out += '\n';
+    out += e;
+  }
+  return out;
+}
+
+std::optional<std::string> SpecReader::String(const YAML::Node& n, const std::string& field) {
+  if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!n.IsScalar() || n.Scalar().empty()) {
+    Fail(n, field, "expected a non-empty string, got " + Shown(n));
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<double> SpecReader::Number(const YAML::Node& n, const std::string& field) {
+  if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(v)) return v;
+  }
+  Fail(n, field, "expected a number, got " + Shown(n));
+  return std::nullopt;
+}
+
+std::optional<double> SpecReader::PositiveNumber(const YAML::Node& n, const std::string& field) {
+  std::optional<double> v = Number(n, field);
+  if (v && *v <= 0) {
+    Fail(n, field, "expected a positive number, got " + Shown(n));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> SpecReader::NonNegativeNumber(const YAML::Node& n, const std::string& field) {
+  std::optional<double> v = Number(n, field);
+  if (v && *v < 0) {
+    Fail(n, field, "expected a number >= 0, got " + Shown(n));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::int64_t> SpecReader::Integer(const YAML::Node& n, const std::string& field) {
+  if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), &end, 10);
+    if (!s.empty() && end == s.c_str() + s.size() && errno == 0) return v;
+  }
+  Fail(n, field, "expected an integer, got " + Shown(n));
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> SpecReader::PositiveInteger(const YAML::Node& n, const std::string& field) {
+  std::optional<std::int64_t> v = Integer(n, field);
+  if (v && *v <= 0) {
+    Fail(n, field, "expected a positive integer, got " + Shown(n));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<SimTime> SpecReader::Duration(const YAML::Node& n, const std::string& field) {
+  if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!n.IsScalar()) {
+    Fail(n, field, "expected a duration such as 90s, 30m, 12h or 30d, got " + Shown(n));
+    return std::nullopt;
+  }
+  Result<SimTime> d = ParseDuration(n.Scalar());
+  if (!d.ok()) {
+    Fail(n, field, d.message());
+    return std::nullopt;
+  }
+  return d.value();
+}
+
+std::optional<SimTime> SpecReader::PositiveDuration(const YAML::Node& n, const std::string& field) {
+  std::optional<SimTime> d = Duration(n, field);
+  if (d && *d <= 0) {
+    Fail(n, field, "expected a positive duration, got " + Shown(n));
+    return std::nullopt;
+  }
+  return d;
+}
+
+bool SpecReader::ExpectSequence(const YAML::Node& n, const std::string& field) {
+  if (n.IsSequence()) return true;
+  Fail(n, field, "expected a list, got " + Shown(n));
+  return false;
+}
+
+MapReader::MapReader(SpecReader& r, const YAML::Node& node, std::string path)
+    : r_(r), node_(node), path_(std::move(path)) {
+  if (!node.IsMap()) {
+    r_.Fail(node, path_.empty() ? "(top level)" : path_, "expected a mapping of fields, got " + Shown(node));
+    return;
+  }
+  valid_ = true;
+  // yaml-cpp keeps duplicate keys; a spec must not.
+  std::vector<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    for (const auto& s : seen) {
+      if (s == key) r_.Fail(kv.first, Field(key), "duplicate key");
+    }
+    seen.push_back(key);
+  }
+}
+
+YAML::Node MapReader::Get(const std::string& key) {
+  known_.push_back(key);
+  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& kv : node_) {
+    if (kv.first.Scalar() == key) return kv.second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node MapReader::Required(const std::string& key) {
+  YAML::Node v = Get(key);
+  if (valid_ && !v.IsDefined()) r_.Fail(node_, Field(key), "missing required field");
+  return v;
+}
+
+void MapReader::Finish() {
+  if (!valid_) return;
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.Scalar();
+    bool found = false;
+    for (const auto& k : known_) found = found || k == key;
+    if (!found) {
+      std::string accepted;
+      for (const auto& k : known_) accepted += (accepted.empty() ? "" : ", ") + k;
+      r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
+    }
+  }
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,74 @@
+// Strict reading of YAML specs. Every problem becomes an error that names the file, line and
+// column, the field (as a path such as `sites[0].power_budget_mw`) and what was expected. Unknown
+// keys are errors, never ignored. Errors are collected so that a user sees all of them at once.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+#include "util/time.h"
+#include "workload/workload.h"
+
+namespace gpufleet {
+
+class SpecReader {
+ public:
+  explicit SpecReader(std::string file) : file_(std::move(file)) {}
+
+  // Reads and parses the file; a syntax error is recorded and an empty node returned.
+  YAML::Node Load();
+  YAML::Node LoadString(const std::string& text);
+
+  void Fail(const YAML::Node& at, const std::string& field, const std::string& what);
+  void FailAtLine(int line, int column, const std::string& what);
+  bool ok() const { return errors_.empty(); }
+  // All errors, one per line.
+  std::string Errors() const;
+  SourceLoc Loc(const YAML::Node& at) const;
+  const std::string& file() const { return file_; }
+
+  // Scalars. Each returns nullopt after recording an error, or silently for an absent node
+  // (MapReader::Required has reported a missing field already; optional ones may be absent).
+  std::optional<std::string> String(const YAML::Node& n, const std::string& field);
+  std::optional<double> Number(const YAML::Node& n, const std::string& field);
+  std::optional<double> PositiveNumber(const YAML::Node& n, const std::string& field);
+  std::optional<double> NonNegativeNumber(const YAML::Node& n, const std::string& field);
+  std::optional<std::int64_t> Integer(const YAML::Node& n, const std::string& field);
+  std::optional<std::int64_t> PositiveInteger(const YAML::Node& n, const std::string& field);
+  std::optional<SimTime> Duration(const YAML::Node& n, const std::string& field);
+  std::optional<SimTime> PositiveDuration(const YAML::Node& n, const std::string& field);
+  // A sequence, or nullopt with an error.
+  bool ExpectSequence(const YAML::Node& n, const std::string& field);
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+// A mapping whose keys are checked: Get marks a key as known; Finish reports the others.
+class MapReader {
+ public:
+  MapReader(SpecReader& r, const YAML::Node& node, std::string path);
+  bool valid() const { return valid_; }
+  // The value, or an undefined node when absent.
+  YAML::Node Get(const std::string& key);
+  // The value; an error "missing required field" when absent.
+  YAML::Node Required(const std::string& key);
+  std::string Field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  // Reports every key that was not asked for, listing the keys that are accepted.
+  void Finish();
+
+ private:
+  SpecReader& r_;
+  YAML::Node node_;
+  std::string path_;
+  bool valid_ = false;
+  std::vector<std::string> known_;
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,19 @@
+// Durations as people write them: "90s", "30m", "12h", "30d", "1.5h", "250ms".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+#include "util/time.h"
+
+namespace gpufleet {
+
+// Parses a non-negative duration with a unit (ms, s, m, h, d, w). A bare "0" is accepted.
+// The error message says what was expected; callers prefix the location.
+Result<SimTime> ParseDuration(std::string_view text);
+
+// Shortest exact rendering with the largest unit that divides it: 90000 -> "90s", 7200000 -> "2h".
+std::string FormatDuration(SimTime t);
+
+}  // namespace gpufleet

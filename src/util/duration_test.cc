@@ -1,0 +1,39 @@
+#include "util/duration.h"
+
+#include <gtest/gtest.h>
+
+namespace gpufleet {
+namespace {
+
+TEST(Duration, ParsesUnits) {
+  EXPECT_EQ(ParseDuration("90s").value(), 90 * kSecond);
+  EXPECT_EQ(ParseDuration("30m").value(), 30 * kMinute);
+  EXPECT_EQ(ParseDuration("12h").value(), 12 * kHour);
+  EXPECT_EQ(ParseDuration("30d").value(), 30 * kDay);
+  EXPECT_EQ(ParseDuration("2w").value(), 14 * kDay);
+  EXPECT_EQ(ParseDuration("250ms").value(), 250);
+  // 1.5 h = 90 min = 5,400,000 ms.
+  EXPECT_EQ(ParseDuration("1.5h").value(), 5'400'000);
+  EXPECT_EQ(ParseDuration("0").value(), 0);
+}
+
+TEST(Duration, RejectsWhatIsNotADuration) {
+  for (const char* bad : {"", "10", "h", "-5m", "5 minutes", "1e400h", "abc", "5x"}) {
+    Result<SimTime> r = ParseDuration(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.message().find("'"), std::string::npos) << r.message();
+    }
+  }
+}
+
+TEST(Duration, FormatsWithTheLargestExactUnit) {
+  EXPECT_EQ(FormatDuration(90 * kSecond), "90s");
+  EXPECT_EQ(FormatDuration(2 * kHour), "2h");
+  EXPECT_EQ(FormatDuration(30 * kDay), "30d");
+  EXPECT_EQ(FormatDuration(1500), "1500ms");
+  EXPECT_EQ(FormatDuration(0), "0s");
+}
+
+}  // namespace
+}  // namespace gpufleet

@@ -1,0 +1,129 @@
+// Workload generators and binding a workload spec to a fleet.
+#include <algorithm>
+#include <cmath>
+
+#include "util/rng.h"
+#include "workload/workload.h"
+
+namespace gpufleet {
+namespace {
+
+class ListSource : public JobSource {
+ public:
+  explicit ListSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {
+    std::stable_sort(jobs_.begin(), jobs_.end(),
+                     [](const JobSpec& a, const JobSpec& b) { return a.submit < b.submit; });
+  }
+  bool Next(JobSpec& out) override {
+    if (next_ >= jobs_.size()) return false;
+    out = std::move(jobs_[next_++]);
+    return true;
+  }
+
+ private:
+  std::vector<JobSpec> jobs_;
+  size_t next_ = 0;
+};
+
+class GeneratorSource : public JobSource {
+ public:
+  GeneratorSource(GeneratorSpec spec, std::vector<ModelId> models, std::uint64_t seed)
+          : spec_(std::move(spec)), models_(std::move(models)), rng_(seed), now_(spec_.start) {}
+
+  bool Next(JobSpec& out) override {
+    if (spec_.count && produced_ >= *spec_.count) return false;
+    // Draw order is fixed (arrival, size, duration, estimate, priority, tenant, model) so that a
+    // seed always yields the same jobs.
+    const double gap = spec_.poisson ? rng_.Exponential(spec_.mean_interarrival_ms)
+                                     : spec_.mean_interarrival_ms;
+    const SimTime submit = produced_ == 0 && !spec_.poisson ? now_ : now_ + std::llround(gap);
+    if (spec_.until && submit > *spec_.until) return false;
+    now_ = submit;
+    out = JobSpec{};
+    out.name = spec_.name + "-" + std::to_string(produced_ + 1);
+    out.submit = submit;
+    out.gpus = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::llround(spec_.gpus.Sample(rng_))));
+    out.duration = std::max<SimTime>(1, std::llround(spec_.duration_ms.Sample(rng_)));
+    out.estimate = std::max<SimTime>(
+        1, std::llround(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_)));
+    out.priority = static_cast<std::int32_t>(std::llround(spec_.priority.Sample(rng_)));
+    out.tenant = static_cast<std::int16_t>(std::llround(spec_.tenant.Sample(rng_)));
+    out.gpu_model = models_.empty()
+                        ? kAnyModel
+                        : models_[static_cast<size_t>(std::llround(spec_.gpu_model.Sample(rng_)))];
+    out.topology = Topology::kAny;
+    for (const TopologyRule& r : spec_.topology) {
+      if (!r.up_to_gpus || out.gpus <= *r.up_to_gpus) {
+        out.topology = r.topology;
+        break;
+      }
+    }
+    out.checkpoint_interval = spec_.checkpoint_interval;
+    ++produced_;
+    return true;
+  }
+
+ private:
+  GeneratorSpec spec_;
+  std::vector<ModelId> models_;
+  Rng rng_;
+  SimTime now_;
+  std::int64_t produced_ = 0;
+};
+
+Result<ModelId> ResolveModel(const Fleet& fleet, const std::string& name, const SourceLoc& loc) {
+  const ModelId m = fleet.FindModel(name);
+  if (m == kAnyModel) {
+    std::vector<std::string> have;
+    for (const auto& g : fleet.gpu_models()) have.push_back(g.name);
+    return Error{loc.Prefix() + "gpu_model '" + name + "' is not in the fleet; it has: " +
+                 ListNames(have)};
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet, std::uint64_t seed) {
+  BoundWorkload w;
+  w.tenants = spec.tenants;
+  std::vector<std::unique_ptr<JobSource>> sources;
+  std::vector<JobSpec> explicit_jobs;
+  for (const ExplicitJobSpec& e : spec.jobs) {
+    JobSpec j = e.job;
+    if (e.gpu_model) {
+      Result<ModelId> m = ResolveModel(fleet, *e.gpu_model, e.loc);
+      if (!m.ok()) return m.error();
+      j.gpu_model = m.value();
+    }
+    explicit_jobs.push_back(std::move(j));
+  }
+  sources.push_back(std::make_unique<ListSource>(std::move(explicit_jobs)));
+  for (size_t g = 0; g < spec.generators.size(); ++g) {
+    const GeneratorSpec& gs = spec.generators[g];
+    std::vector<ModelId> models;
+    for (const std::string& name : gs.gpu_models) {
+      Result<ModelId> m = ResolveModel(fleet, name, gs.loc);
+      if (!m.ok()) return m.error();
+      models.push_back(m.value());
+    }
+    // Each generator draws from its own stream, so adding one never changes another's jobs.
+    const std::uint64_t s = gs.seed ? *gs.seed : Rng::Stream(seed, g).Next();
+    sources.push_back(std::make_unique<GeneratorSource>(gs, std::move(models), s));
+  }
+  w.source = std::make_unique<MergedSource>(std::move(sources));
+  for (const ScriptedFailure& f : spec.failures) {
+    std::optional<TopoId> t = fleet.FindPath(f.target);
+    if (!t) {
+      return Error{f.loc.Prefix() + "failure target '" + f.target +
+                   "' names no site, pod, leaf, domain or node of the fleet (paths look like '" +
+                   fleet.Path(fleet.NodeTopo(0)) + "')"};
+    }
+    w.failures.push_back({f.at, *t, f.repair_after});
+  }
+  std::stable_sort(w.failures.begin(), w.failures.end(),
+                   [](const BoundFailure& a, const BoundFailure& b) { return a.at < b.at; });
+  return w;
+}
+
+}  // namespace gpufleet

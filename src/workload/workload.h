@@ -1,0 +1,108 @@
+// A workload as the spec describes it (tenants, explicit jobs, generators, scripted failures) and
+// the job sources that turn it into a stream of jobs in submission order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "model/job.h"
+#include "util/result.h"
+#include "workload/distribution.h"
+
+namespace gpufleet {
+
+// Where something was written, for errors found only once the fleet is known.
+struct SourceLoc {
+  std::string file;
+  int line = 0, column = 0;
+  std::string Prefix() const {
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  }
+};
+
+struct ExplicitJobSpec {
+  JobSpec job;
+  std::optional<std::string> gpu_model;  // catalogue name, resolved against the fleet
+  SourceLoc loc;
+};
+
+struct TopologyRule {
+  std::optional<std::int32_t> up_to_gpus;  // none: every larger gang
+  Topology topology = Topology::kAny;
+};
+
+struct GeneratorSpec {
+  std::string name;
+  std::optional<std::uint64_t> seed;  // default: derived from the run's seed and the position
+  std::optional<std::int64_t> count;  // stop after this many jobs ...
+  std::optional<SimTime> until;       // ... or at this submission time
+  SimTime start = 0;
+  bool poisson = true;  // exponential gaps with this mean; otherwise evenly spaced
+  double mean_interarrival_ms = 1000;
+  Distribution gpus = Distribution::Fixed(1);
+  Distribution duration_ms = Distribution::Fixed(3600e3);
+  Distribution estimate_factor = Distribution::Fixed(1);
+  Distribution priority = Distribution::Fixed(0);
+  // Indices into the workload's tenants / into `gpu_models` below.
+  Distribution tenant = Distribution::Fixed(0);
+  std::vector<std::string> gpu_models;  // empty: any model
+  Distribution gpu_model = Distribution::Fixed(0);
+  std::vector<TopologyRule> topology;   // first rule whose up_to_gpus admits the gang
+  SimTime checkpoint_interval = 0;
+  SourceLoc loc;
+};
+
+struct ScriptedFailure {
+  SimTime at = 0;
+  std::string target;  // topology path: a node or any subtree (every node below it fails)
+  std::optional<SimTime> repair_after;
+  SourceLoc loc;
+};
+
+struct WorkloadSpec {
+  std::vector<Tenant> tenants;
+  std::vector<ExplicitJobSpec> jobs;
+  std::vector<GeneratorSpec> generators;
+  std::vector<ScriptedFailure> failures;
+};
+
+// Jobs in non-decreasing submission order. Trace importers implement this too.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  // Fills `out` and returns true, or returns false when the source is exhausted.
+  virtual bool Next(JobSpec& out) = 0;
+};
+
+// Merges sources by submission time; equal times go in source order (deterministic).
+class MergedSource : public JobSource {
+ public:
+  explicit MergedSource(std::vector<std::unique_ptr<JobSource>> sources);
+  bool Next(JobSpec& out) override;
+
+ private:
+  std::vector<std::unique_ptr<JobSource>> sources_;
+  std::vector<JobSpec> heads_;
+  std::vector<bool> live_;
+};
+
+// A failure resolved against the fleet.
+struct BoundFailure {
+  SimTime at = 0;
+  TopoId target = -1;
+  std::optional<SimTime> repair_after;
+};
+
+// The workload tied to one fleet and one seed: GPU model names resolved, failure targets found.
+struct BoundWorkload {
+  std::unique_ptr<JobSource> source;
+  std::vector<Tenant> tenants;
+  std::vector<BoundFailure> failures;
+};
+Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet, std::uint64_t seed);
+
+}  // namespace gpufleet

@@ -1,0 +1,50 @@
+#include "test_fleets.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "spec/specs.h"
+
+namespace gpufleet::testing {
+
+Fleet MustParseFleet(const std::string& yaml) {
+  Result<Fleet> f = ParseFleet(yaml, "test-fleet.yaml");
+  if (!f.ok()) {
+    std::cerr << "bad test fleet: " << f.message() << "\n";
+    std::abort();
+  }
+  return std::move(f).value();
+}
+
+WorkloadSpec MustParseWorkload(const std::string& yaml) {
+  Result<WorkloadSpec> w = ParseWorkload(yaml, "test-workload.yaml");
+  if (!w.ok()) {
+    std::cerr << "bad test workload: " << w.message() << "\n";
+    std::abort();
+  }
+  return std::move(w).value();
+}
+
+std::string DgxFleetYaml(int pods, int leaves, int domains) {
+  return "sites:\n"
+         "  - name: s\n"
+         "    power_budget_mw: 10\n"
+         "    pods:\n"
+         "      - name: p\n"
+         "        count: " + std::to_string(pods) + "\n"
+         "        leaves:\n"
+         "          - name: l\n"
+         "            count: " + std::to_string(leaves) + "\n"
+         "            domains:\n"
+         "              - name: d\n"
+         "                count: " + std::to_string(domains) + "\n"
+         "                node_type: dgx-h100\n";
+}
+
+std::string SourcePath(const std::string& relative) {
+  return std::string(GPUFLEET_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace gpufleet::testing

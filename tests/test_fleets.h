@@ -1,0 +1,21 @@
+// Small fleets and workloads for tests, written as the YAML a user would write.
+#pragma once
+
+#include <string>
+
+#include "model/fleet.h"
+#include "workload/workload.h"
+
+namespace gpufleet::testing {
+
+// Parses a fleet spec; fails the test (and aborts) on error.
+Fleet MustParseFleet(const std::string& yaml);
+WorkloadSpec MustParseWorkload(const std::string& yaml);
+
+// `pods` pods × `leaves` leaves × `domains` NVLink domains of one DGX H100 (8 GPUs) each.
+std::string DgxFleetYaml(int pods, int leaves, int domains);
+
+// Path of a file in the source tree, for the bundled examples.
+std::string SourcePath(const std::string& relative);
+
+}  // namespace gpufleet::testing
