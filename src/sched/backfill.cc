@@ -6,6 +6,7 @@
 // backfilled job that may still run at `shadow` may use at most `extra` GPUs of that subtree.
 #include <algorithm>
 #include <bit>
+#include <climits>
 
 #include "sched/scheduler.h"
 
@@ -30,12 +31,12 @@ Scheduler::Reservation Scheduler::ComputeReservation(JobId head_id, SimTime now)
       if (target >= 0 && end > shadow) break;  // later releases do not count towards `extra`
       const Job& r = job(id);
       if (r.alloc.model != m) continue;
-      for (const NodeGpus& ng : r.alloc.nodes) {
-        const TopoId s = fleet_.Ancestor(ng.node, level);
-        int& free = SubtreeCounter(s, m);
-        free += std::popcount(ng.mask);
+      const auto [first_span, last_span] = SpansAt(r, level);
+      for (auto sp = first_span; sp != last_span; ++sp) {
+        int& free = SubtreeCounter(sp->first, m);
+        free += sp->second;
         if (target < 0 && free >= head.gpus) {
-          target = s;
+          target = sp->first;
           shadow = std::max(end, now);
         }
       }
@@ -54,35 +55,44 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const Job& j = job(id);
   if (SkipAsTooLarge(j)) return false;
   const Level level = ConstraintLevel(j.topology);
+  const Reservation& r = *reservation_;
+  const bool ends_in_time = now + RemainingEstimate(j) <= r.shadow;
+  const bool may_touch_reservation =
+      r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
+  if (!may_touch_reservation) {
+    std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
+    if (!a) {
+      RememberFailure(j);
+      return false;
+    }
+    StartJob(id, std::move(*a), now, out);
+    return true;
+  }
+  // A job that may outlive the shadow time goes outside the reserved subtree if it can...
+  if (r.subtree != 0 && j.gpus < min_failed_outside_[FailureSlot(j)]) {
+    index_.Block(r.subtree);
+    std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
+    index_.Unblock(r.subtree);
+    if (a) {
+      StartJob(id, std::move(*a), now, out);
+      return true;
+    }
+    min_failed_outside_[FailureSlot(j)] = std::min(min_failed_outside_[FailureSlot(j)], j.gpus);
+  }
+  // ...or inside it only within the GPUs the head leaves over (the "extra" of EASY). Gangs smaller
+  // than `extra` cannot take more than `extra` wherever they land, so no tentative placement is
+  // needed to check it.
+  if (j.gpus > reservation_->extra) return false;
   std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
   if (!a) {
     RememberFailure(j);
     return false;
   }
-  const Reservation& r = *reservation_;
-  const bool ends_in_time = now + RemainingEstimate(j) <= r.shadow;
-  if (r.subtree < 0 || ends_in_time || a->model != r.model) {
-    StartJob(id, std::move(*a), now, out);
-    return true;
-  }
   const Level res_level = fleet_.topo(r.subtree).level;
-  int inside = 0;
   for (const NodeGpus& ng : a->nodes) {
-    if (fleet_.Ancestor(ng.node, res_level) == r.subtree) inside += std::popcount(ng.mask);
+    if (fleet_.Ancestor(ng.node, res_level) == r.subtree) reservation_->extra -= std::popcount(ng.mask);
   }
-  if (inside <= reservation_->extra) {
-    reservation_->extra -= inside;
-    StartJob(id, std::move(*a), now, out);
-    return true;
-  }
-  // It would eat into the head's GPUs: try again with the reserved subtree hidden.
-  index_.Release(*a);
-  if (r.subtree == 0) return false;
-  index_.Block(r.subtree);
-  std::optional<Allocation> elsewhere = index_.Place(j.gpus, j.model, level);
-  index_.Unblock(r.subtree);
-  if (!elsewhere) return false;
-  StartJob(id, std::move(*elsewhere), now, out);
+  StartJob(id, std::move(*a), now, out);
   return true;
 }
 
@@ -103,6 +113,7 @@ void Scheduler::BackfillPass(SimTime now, std::vector<Decision>& out) {
   if (!reservation_ || reservation_->job != head || reservation_stale_ || shadow_due) {
     reservation_ = ComputeReservation(head, now);
     reservation_stale_ = false;
+    std::fill(min_failed_outside_.begin(), min_failed_outside_.end(), INT_MAX);
   }
 
   // Candidates: after a release (or a new head), the next bf_max_job_test jobs in queue order;

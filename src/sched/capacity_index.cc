@@ -171,7 +171,9 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
     return;
   }
   // ...where no single child suffices: span as few children as possible, largest first, and
-  // place the remainder by best fit into the tightest child that holds it.
+  // place the remainder by best fit into the tightest child that holds it. The children are
+  // chosen first and taken in id order afterwards, so that the allocation comes out sorted by
+  // node id without sorting it.
   const size_t base = scratch_children_.size();
   for (TopoId c = tn.first_child; c < tn.first_child + tn.num_children; ++c) {
     if (!blocked_[static_cast<size_t>(c)] && Free(c, m) > 0) scratch_children_.push_back(c);
@@ -180,21 +182,32 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
   std::stable_sort(begin, scratch_children_.end(),
                    [&](TopoId a, TopoId b) { return Free(a, m) > Free(b, m); });
   int remaining = gpus;
+  size_t whole = 0;  // children [base, base + whole) are taken entirely
+  TopoId partial = -1;
   for (size_t i = base; remaining > 0; ++i) {
     assert(i < scratch_children_.size());
     const TopoId c = scratch_children_[i];
     if (Free(c, m) >= remaining) {
       size_t j = i;
       while (j + 1 < scratch_children_.size() && Free(scratch_children_[j + 1], m) >= remaining) ++j;
-      const TopoId tight = scratch_children_[j];
-      scratch_children_.resize(base);  // the recursion below reuses the scratch space
-      Fill(tight, remaining, m, out);
-      return;
+      partial = scratch_children_[j];
+      break;
     }
     remaining -= Free(c, m);
-    TakeAll(c, m, out);
+    ++whole;
   }
-  scratch_children_.resize(base);
+  std::vector<TopoId> chosen(scratch_children_.begin() + static_cast<std::ptrdiff_t>(base),
+                             scratch_children_.begin() + static_cast<std::ptrdiff_t>(base + whole));
+  scratch_children_.resize(base);  // the recursion below reuses the scratch space
+  if (partial >= 0) chosen.push_back(partial);
+  std::sort(chosen.begin(), chosen.end());
+  for (TopoId c : chosen) {
+    if (c == partial) {
+      Fill(c, remaining, m, out);
+    } else {
+      TakeAll(c, m, out);
+    }
+  }
 }
 
 std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level constraint,
@@ -217,8 +230,8 @@ std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level co
   const TopoId s = DescendTo(within, best_level, gpus, best_model);
   Fill(s, gpus, best_model, a);
   Propagate();
-  std::sort(a.nodes.begin(), a.nodes.end(),
-            [](const NodeGpus& x, const NodeGpus& y) { return x.node < y.node; });
+  assert(std::is_sorted(a.nodes.begin(), a.nodes.end(),
+                        [](const NodeGpus& x, const NodeGpus& y) { return x.node < y.node; }));
   return a;
 }
 

@@ -26,11 +26,11 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
       const Job& v = job(victim);
       if (v.alloc.model != m) continue;
       considered.push_back(victim);
-      for (const NodeGpus& ng : v.alloc.nodes) {
-        const TopoId s = fleet_.Ancestor(ng.node, level);
-        int& free = SubtreeCounter(s, m);
-        free += std::popcount(ng.mask);
-        if (free >= head.gpus && target < 0) target = s;
+      const auto [first_span, last_span] = SpansAt(v, level);
+      for (auto sp = first_span; sp != last_span; ++sp) {
+        int& free = SubtreeCounter(sp->first, m);
+        free += sp->second;
+        if (free >= head.gpus && target < 0) target = sp->first;
       }
       if (target >= 0) break;
     }
@@ -41,9 +41,8 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
     std::vector<JobId> evicted;
     for (JobId victim : considered) {
       const Job& v = job(victim);
-      const bool inside = std::any_of(v.alloc.nodes.begin(), v.alloc.nodes.end(), [&](const NodeGpus& ng) {
-        return fleet_.Ancestor(ng.node, level) == target;
-      });
+      const auto [first_span, last_span] = SpansAt(v, level);
+      const bool inside = std::any_of(first_span, last_span, [&](const auto& sp) { return sp.first == target; });
       if (inside) {
         evicted.push_back(victim);
         index_.Release(v.alloc);

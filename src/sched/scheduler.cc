@@ -15,6 +15,7 @@ Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config)
   }
   owner_.assign(static_cast<size_t>(gpu_base_.back()), -1);
   min_failed_.assign((fleet.gpu_models().size() + 1) * kLevels, INT_MAX);
+  min_failed_outside_ = min_failed_;
   counter_stamp_.assign(fleet.topo().size(), 0);
   counter_value_.assign(fleet.topo().size(), 0);
 }
@@ -79,6 +80,7 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   j.run_start = now;
   j.est_end = now + RemainingEstimate(j);
   j.alloc = std::move(alloc);
+  ComputeSpans(j);
   for (const NodeGpus& ng : j.alloc.nodes) {
     for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
       owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] = id;
@@ -103,6 +105,8 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   }
   if (release) index_.Release(j.alloc);
   j.alloc = Allocation{};
+  j.spans.clear();
+  j.spans.shrink_to_fit();
   j.attained += now - j.run_start;
   allocated_gpus_ -= j.gpus;
   --running_;
@@ -112,6 +116,7 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
 void Scheduler::CapacityGrew() {
   ++capacity_version_;
   std::fill(min_failed_.begin(), min_failed_.end(), INT_MAX);
+  std::fill(min_failed_outside_.begin(), min_failed_outside_.end(), INT_MAX);
 }
 
 void Scheduler::Finish(JobId id, SimTime now) {
@@ -156,16 +161,31 @@ void Scheduler::SetAttained(JobId id, SimTime attained) {
   queue_.insert(KeyOf(id));
 }
 
-bool Scheduler::SkipAsTooLarge(const Job& j) const {
-  const size_t slot = static_cast<size_t>(j.model + 1) * kLevels +
-                      static_cast<size_t>(ConstraintLevel(j.topology));
-  return j.gpus >= min_failed_[slot];
+size_t Scheduler::FailureSlot(const Job& j) {
+  return static_cast<size_t>(j.model + 1) * kLevels + static_cast<size_t>(ConstraintLevel(j.topology));
 }
 
 void Scheduler::RememberFailure(const Job& j) {
-  const size_t slot = static_cast<size_t>(j.model + 1) * kLevels +
-                      static_cast<size_t>(ConstraintLevel(j.topology));
-  min_failed_[slot] = std::min(min_failed_[slot], j.gpus);
+  min_failed_[FailureSlot(j)] = std::min(min_failed_[FailureSlot(j)], j.gpus);
+}
+
+void Scheduler::ComputeSpans(Job& j) const {
+  // Nodes are sorted by id and every subtree owns a contiguous id range, so the GPUs of one
+  // subtree are one run of consecutive entries.
+  j.spans.clear();
+  for (int l = 0; l < static_cast<int>(Level::kNode); ++l) {
+    j.span_begin[static_cast<size_t>(l)] = static_cast<std::uint32_t>(j.spans.size());
+    for (const NodeGpus& ng : j.alloc.nodes) {
+      const TopoId t = fleet_.Ancestor(ng.node, static_cast<Level>(l));
+      const int gpus = std::popcount(ng.mask);
+      if (j.spans.size() > j.span_begin[static_cast<size_t>(l)] && j.spans.back().first == t) {
+        j.spans.back().second += gpus;
+      } else {
+        j.spans.emplace_back(t, gpus);
+      }
+    }
+  }
+  j.span_begin[static_cast<size_t>(Level::kNode)] = static_cast<std::uint32_t>(j.spans.size());
 }
 
 bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {

@@ -5,6 +5,7 @@
 // the true duration and is named an oracle for that reason.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -75,6 +76,11 @@ class Scheduler {
     Topology topology = Topology::kAny;
     State state = State::kNone;
     Allocation alloc;
+    // GPUs held per subtree, level by level (fleet, site, pod, leaf, domain): entries
+    // [span_begin[l], span_begin[l + 1]) of `spans` are the subtrees of level l. Reservations and
+    // preemption count GPUs per subtree of one level; this keeps them from walking every node.
+    std::vector<std::pair<TopoId, std::int32_t>> spans;
+    std::array<std::uint32_t, kLevels> span_begin{};
   };
   // Queue order; ties end with the job id, never with an address.
   struct QueueKey {
@@ -102,8 +108,16 @@ class Scheduler {
   // caller already returned the GPUs to the index.
   void StopJob(JobId id, SimTime now, bool release);
   void CapacityGrew();
-  bool SkipAsTooLarge(const Job& j) const;
+  static size_t FailureSlot(const Job& j);
+  bool SkipAsTooLarge(const Job& j) const { return j.gpus >= min_failed_[FailureSlot(j)]; }
   void RememberFailure(const Job& j);
+  void ComputeSpans(Job& j) const;
+  // The GPUs job j holds in subtrees of `level`: a range of (subtree, GPUs).
+  std::pair<const std::pair<TopoId, std::int32_t>*, const std::pair<TopoId, std::int32_t>*> SpansAt(
+      const Job& j, Level level) const {
+    const auto l = static_cast<size_t>(level);
+    return {j.spans.data() + j.span_begin[l], j.spans.data() + (l + 1 < kLevels ? j.span_begin[l + 1] : j.spans.size())};
+  }
 
   void StrictPass(SimTime now, bool preempt, std::vector<Decision>& out);
   bool TryPreempt(JobId head, SimTime now, std::vector<Decision>& out);
@@ -132,8 +146,10 @@ class Scheduler {
   std::uint64_t last_pass_version_ = 0;
   JobId last_head_ = -1;
   std::vector<JobId> new_jobs_;
-  // Smallest gang that failed to fit, by (model + 1, constraint level), during this pass.
+  // Smallest gang that failed to fit, by (model + 1, constraint level), during this pass; and the
+  // same for placements that must avoid the reserved subtree.
   std::vector<std::int32_t> min_failed_;
+  std::vector<std::int32_t> min_failed_outside_;
   std::optional<Reservation> reservation_;
   bool reservation_stale_ = true;
   std::pair<JobId, std::uint64_t> preempt_failed_{-1, 0};

@@ -1,4 +1,5 @@
-// The event queue: a binary min-heap keyed by (time, sequence number). Equal times pop in the order
+// The event queue: a 4-ary min-heap keyed by (time, sequence number). Four children share a cache
+// line or two, which halves the depth of a binary heap and its cache misses at a million events. Equal times pop in the order
 // they were pushed, never by address or hash, so a run is bit-for-bit reproducible.
 #pragma once
 
@@ -43,7 +44,7 @@ class EventQueue {
   void SiftUp(size_t i) {
     const Event e = heap_[i];
     while (i > 0) {
-      const size_t parent = (i - 1) / 2;
+      const size_t parent = (i - 1) / 4;
       if (!Before(e, heap_[parent])) break;
       heap_[i] = heap_[parent];
       i = parent;
@@ -54,12 +55,16 @@ class EventQueue {
     const Event e = heap_[i];
     const size_t n = heap_.size();
     for (;;) {
-      size_t child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && Before(heap_[child + 1], heap_[child])) ++child;
-      if (!Before(heap_[child], e)) break;
-      heap_[i] = heap_[child];
-      i = child;
+      const size_t first = 4 * i + 1;
+      if (first >= n) break;
+      size_t best = first;
+      const size_t last = first + 4 < n ? first + 4 : n;
+      for (size_t c = first + 1; c < last; ++c) {
+        if (Before(heap_[c], heap_[best])) best = c;
+      }
+      if (!Before(heap_[best], e)) break;
+      heap_[i] = heap_[best];
+      i = best;
     }
     heap_[i] = e;
   }
