@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "model/fleet.h"
@@ -46,6 +47,10 @@ class CapacityIndex {
 
   // A failed node offers nothing until repaired. The caller releases the jobs on it first.
   void SetNodeUp(NodeId n, bool up);
+
+  // Recomputes every aggregate from the node masks and compares it with the incremental table.
+  // For tests: returns a description of the first mismatch.
+  std::optional<std::string> Verify() const;
 
   // Hide a whole subtree from placement (backfill keeps later jobs out of a reservation this way).
   void Block(TopoId t);

@@ -60,6 +60,10 @@ class Scheduler {
   const Fleet& fleet() const { return fleet_; }
   // Job holding GPU `gpu` of node n, or -1.
   JobId Owner(NodeId n, int gpu) const;
+  // For tests: checks that allocations, GPU owners, counters and the capacity index agree, that
+  // every gang is whole, of one model, on healthy nodes and inside its topology constraint.
+  // Returns a description of the first violation.
+  std::optional<std::string> CheckInvariants() const;
 
  private:
   enum class State : std::uint8_t { kNone, kPending, kRunning, kDone };

@@ -1,4 +1,4 @@
-// Durations as people write them: "90s", "30m", "12h", "30d", "1.5h", "250ms".
+// Durations as people write them: "90s", "30m", "12h", "30d", "1.5h", "250ms", "9d12h".
 #pragma once
 
 #include <string>
@@ -9,7 +9,8 @@
 
 namespace gpufleet {
 
-// Parses a non-negative duration with a unit (ms, s, m, h, d, w). A bare "0" is accepted.
+// Parses a non-negative duration: one or more <number><unit> parts (units ms, s, m, h, d, w),
+// summed. A bare "0" is accepted.
 // The error message says what was expected; callers prefix the location.
 Result<SimTime> ParseDuration(std::string_view text);
 

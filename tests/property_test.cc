@@ -1,0 +1,220 @@
+// Property tests on random fleets and workloads (rapidcheck). Each case builds a fleet of one or
+// two sites with random tiers, random explicit jobs (sizes up to beyond the fleet, all topology
+// constraints, priorities, under- and over-estimates, checkpoints) and random node or subtree
+// failures with repairs, runs it under a random policy, and checks after every event that:
+//   - no more GPUs are allocated than exist, and no GPU is held by two jobs;
+//   - every gang is placed whole, on one GPU model, on healthy nodes, inside its constraint;
+//   - the capacity index agrees with a recomputation from scratch;
+// and at the end that GPU-seconds are conserved and every submitted job is accounted for.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <sstream>
+
+#include "sim/simulator.h"
+#include "spec/specs.h"
+#include "test_fleets.h"
+
+namespace gpufleet {
+namespace {
+
+struct RandomCase {
+  std::string fleet_yaml;
+  std::string workload_yaml;
+  Policy policy;
+};
+
+struct SiteShape {
+  int pods, leaves, domains;
+  std::string type;
+};
+
+std::string ModelOf(const std::string& node_type) {
+  if (node_type == "gb200-nvl72") return "gb200";
+  if (node_type == "dgx-h200") return "h200";
+  return "h100";  // dgx-h100 and mini
+}
+
+// The name the fleet gives to the i-th (0-based) of `count` repeated groups called `name`.
+std::string Numbered(const std::string& name, int i, int count) {
+  return count == 1 ? name : name + "-" + std::to_string(i + 1);
+}
+
+rc::Gen<RandomCase> GenCase() {
+  return rc::gen::exec([] {
+    RandomCase c;
+    const int sites = *rc::gen::inRange(1, 3);
+    std::vector<SiteShape> shapes;
+    std::ostringstream fleet;
+    // "mini": 2 GPUs per node, 3 nodes per NVLink domain, so gangs split across nodes.
+    fleet << "node_types:\n  - {name: mini, gpu: h100, gpus_per_node: 2, nodes_per_domain: 3, max_power_kw: 3}\n"
+          << "sites:\n";
+    for (int i = 0; i < sites; ++i) {
+      SiteShape sh{*rc::gen::inRange(1, 3), *rc::gen::inRange(1, 4), *rc::gen::inRange(1, 4),
+                   *rc::gen::element<std::string>("dgx-h100", "mini", "gb200-nvl72", "dgx-h200")};
+      fleet << "  - name: site" << i << "\n"
+            << "    power_budget_mw: 5\n"
+            << "    pods:\n"
+            << "      - name: p\n"
+            << "        count: " << sh.pods << "\n"
+            << "        leaves:\n"
+            << "          - name: l\n"
+            << "            count: " << sh.leaves << "\n"
+            << "            domains:\n"
+            << "              - {name: d, count: " << sh.domains << ", node_type: " << sh.type << "}\n";
+      shapes.push_back(sh);
+    }
+    c.fleet_yaml = fleet.str();
+
+    std::ostringstream w;
+    w << "tenants: [{name: a}, {name: b}]\njobs:\n";
+    const int jobs = *rc::gen::inRange(1, 40);
+    for (int j = 0; j < jobs; ++j) {
+      const int gpus = *rc::gen::element(1, 2, 3, 4, 8, 12, 16, 24, 36, 64, 72, 100, 144, 300);
+      const int submit_min = *rc::gen::inRange(0, 600);
+      const int duration_min = *rc::gen::inRange(1, 300);
+      const int estimate_min = std::max(1, duration_min * *rc::gen::element(1, 2, 4) / *rc::gen::element(1, 2));
+      const std::string topo = *rc::gen::element<std::string>("nvlink", "leaf", "pod", "site", "any");
+      w << "  - {name: j" << j << ", submit: " << submit_min << "m, gpus: " << gpus << ", duration: " << duration_min
+        << "m, estimate: " << estimate_min << "m, priority: " << *rc::gen::inRange(0, 4) << ", topology: " << topo
+        << ", tenant: " << *rc::gen::element<std::string>("a", "b");
+      if (*rc::gen::element(false, true)) w << ", checkpoint_interval: " << *rc::gen::inRange(1, 60) << "m";
+      if (*rc::gen::element(0, 0, 1) == 1) w << ", gpu_model: " << ModelOf(shapes[0].type);
+      w << "}\n";
+    }
+    const int failures = *rc::gen::inRange(0, 4);
+    if (failures > 0) w << "failures:\n";
+    for (int f = 0; f < failures; ++f) {
+      // A whole site, pod, leaf or domain.
+      const int site = *rc::gen::inRange(0, sites);
+      const SiteShape& sh = shapes[static_cast<size_t>(site)];
+      std::string target = "site" + std::to_string(site);
+      const int depth = *rc::gen::inRange(0, 4);
+      if (depth >= 1) target += "/" + Numbered("p", *rc::gen::inRange(0, sh.pods), sh.pods);
+      if (depth >= 2) target += "/" + Numbered("l", *rc::gen::inRange(0, sh.leaves), sh.leaves);
+      if (depth >= 3) target += "/" + Numbered("d", *rc::gen::inRange(0, sh.domains), sh.domains);
+      w << "  - {at: " << *rc::gen::inRange(0, 600) << "m, target: " << target << ", repair_after: "
+        << *rc::gen::inRange(1, 240) << "m}\n";
+    }
+    c.workload_yaml = w.str();
+    c.policy = *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle);
+    return c;
+  });
+}
+
+// Checks the scheduler's invariants after every recorded event.
+class InvariantChecker : public EventSink {
+ public:
+  void Attach(const Scheduler* s) { scheduler_ = s; }
+  void Record(SimTime, const char* event, JobId, const std::string&) override {
+    ++events_;
+    if (violation_ || scheduler_ == nullptr) return;
+    if (auto v = scheduler_->CheckInvariants()) violation_ = std::string(event) + ": " + *v;
+  }
+  std::optional<std::string> violation_;
+  int events_ = 0;
+
+ private:
+  const Scheduler* scheduler_ = nullptr;
+};
+
+RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ()) {
+  const RandomCase c = *GenCase();
+  Result<Fleet> fleet = ParseFleet(c.fleet_yaml, "random-fleet.yaml");
+  RC_ASSERT(fleet.ok());
+  Result<WorkloadSpec> spec = ParseWorkload(c.workload_yaml, "random-workload.yaml");
+  RC_ASSERT(spec.ok());
+  Result<BoundWorkload> bound = BindWorkload(spec.value(), fleet.value(), 1);
+  RC_ASSERT(bound.ok());
+  const size_t submitted = spec.value().jobs.size();
+
+  SimOptions options;
+  options.scheduler.policy = c.policy;
+  options.scheduler.bf_max_job_test = *rc::gen::inRange(1, 50);
+  Simulator sim(fleet.value(), std::move(bound).value(), options);
+  InvariantChecker checker;
+  checker.Attach(&sim.scheduler());
+  sim.set_event_sink(&checker);
+  const SimResult r = sim.Run();
+
+  RC_ASSERT(!checker.violation_.has_value());
+  RC_ASSERT(r.jobs.size() == submitted);
+  // GPU-seconds conserved: what the jobs held adds up to the integral of allocated GPUs.
+  long double held = 0;
+  for (const JobRecord& j : r.jobs) held += static_cast<long double>(j.gpu_ms);
+  RC_ASSERT(held == r.allocated_gpu_ms);
+  RC_ASSERT(r.allocated_gpu_ms <= r.available_gpu_ms);
+  // Every job is accounted for: without --until and with every failure repaired, each job either
+  // completes or was rejected as never able to fit.
+  for (const JobRecord& j : r.jobs) {
+    RC_ASSERT(j.state == JobRecord::State::kCompleted || j.state == JobRecord::State::kRejected);
+    if (j.state == JobRecord::State::kCompleted) {
+      // Its run time is its duration plus the work it lost to interruptions.
+      RC_ASSERT(j.run_ms == j.spec.duration + j.lost_ms);
+      RC_ASSERT(j.first_start >= j.spec.submit);
+      RC_ASSERT(j.end - j.first_start >= j.spec.duration);
+    } else {
+      RC_ASSERT(j.gpu_ms == 0);
+    }
+  }
+  // Repairs due after the last job are not simulated: the run ends with the work.
+  RC_ASSERT(r.node_failures >= r.node_repairs);
+}
+
+// Placement alone, without the simulator: random take/release/fail sequences on one fleet, where
+// a placement must succeed exactly when some subtree of the constraint level has enough free GPUs.
+RC_GTEST_PROP(CapacityIndexProperties, PlacementIsCompleteAndConsistent, ()) {
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(2, 3, 3));  // 144 GPUs
+  CapacityIndex index(fleet);
+  std::vector<Allocation> held;
+  const int steps = *rc::gen::inRange(1, 60);
+  for (int s = 0; s < steps; ++s) {
+    const int action = *rc::gen::inRange(0, 10);
+    if (action < 6) {
+      const int gpus = *rc::gen::inRange(1, 80);
+      const Level level = *rc::gen::element(Level::kFleet, Level::kSite, Level::kPod, Level::kLeaf, Level::kDomain);
+      // Brute force: the largest free count of one subtree of `level`.
+      int best = 0;
+      for (TopoId t = fleet.LevelBegin(level); t < fleet.LevelEnd(level); ++t) {
+        int free = 0;
+        auto [first, last] = fleet.NodeRange(t);
+        for (NodeId n = first; n < last; ++n) {
+          if (index.NodeUp(n)) free += std::popcount(index.NodeFreeMask(n));
+        }
+        best = std::max(best, free);
+      }
+      std::vector<std::uint64_t> before(static_cast<size_t>(fleet.num_nodes()));
+      for (NodeId n = 0; n < fleet.num_nodes(); ++n) before[static_cast<size_t>(n)] = index.NodeFreeMask(n);
+      std::optional<Allocation> a = index.Place(gpus, kAnyModel, level);
+      RC_ASSERT(a.has_value() == (gpus <= best));
+      if (a) {
+        RC_ASSERT(a->Gpus() == gpus);
+        const TopoId subtree = fleet.Ancestor(a->nodes.front().node, level);
+        for (const NodeGpus& ng : a->nodes) {
+          RC_ASSERT(fleet.Ancestor(ng.node, level) == subtree);
+          RC_ASSERT(index.NodeUp(ng.node));
+          RC_ASSERT((before[static_cast<size_t>(ng.node)] & ng.mask) == ng.mask);  // were free
+        }
+        held.push_back(std::move(*a));
+      }
+    } else if (action < 9 && !held.empty()) {
+      const size_t i = *rc::gen::inRange<size_t>(0, held.size());
+      index.Release(held[i]);
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      const NodeId n = *rc::gen::inRange(0, fleet.num_nodes());
+      // Only fail nodes nobody holds, as the scheduler releases jobs before failing a node.
+      bool busy = false;
+      for (const Allocation& a : held) {
+        for (const NodeGpus& ng : a.nodes) busy = busy || ng.node == n;
+      }
+      if (!busy) index.SetNodeUp(n, !index.NodeUp(n));
+    }
+    const std::optional<std::string> problem = index.Verify();
+    RC_ASSERT(!problem.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace gpufleet
