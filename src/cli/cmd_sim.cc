@@ -1,4 +1,7 @@
 // gpufleet sim: run the digital twin on a fleet and a workload.
+#include <sys/resource.h>
+
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -80,6 +83,12 @@ int RunSim(const SimArgs& a) {
   RunInfo info{a.fleet, a.workload, PolicyName(*policy), a.seed, until, progress.ElapsedSeconds()};
   const Metrics metrics = ComputeMetrics(result, info);
   PrintSummary(std::cout, metrics, fleet.value());
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    char line[64];
+    std::snprintf(line, sizeof line, "  peak memory  %.0f MiB resident\n", static_cast<double>(usage.ru_maxrss) / 1024);
+    std::cout << line;
+  }
   for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
     const auto& [id, reason] = result.rejections[i];
     std::cout << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": " << reason << "\n";

@@ -188,8 +188,12 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
     assert(i < scratch_children_.size());
     const TopoId c = scratch_children_[i];
     if (Free(c, m) >= remaining) {
+      // The tightest child that holds the remainder; among equally tight ones the lowest id
+      // (the sort is stable, so the first of a run of equal counts).
       size_t j = i;
       while (j + 1 < scratch_children_.size() && Free(scratch_children_[j + 1], m) >= remaining) ++j;
+      const int tightest = Free(scratch_children_[j], m);
+      while (j > i && Free(scratch_children_[j - 1], m) == tightest) --j;
       partial = scratch_children_[j];
       break;
     }
