@@ -5,7 +5,7 @@
 
 namespace gpufleet {
 
-Distribution4 Summarize(std::vector<double> values) {
+Distribution4 SummarizeSample(std::vector<double> values) {
   Distribution4 d;
   d.count = static_cast<std::int64_t>(values.size());
   if (values.empty()) return d;
@@ -61,11 +61,11 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
       case JobRecord::State::kRunning: ++m.running_at_end; break;
     }
   }
-  m.jct_s = Summarize(std::move(jct));
-  m.queue_s = Summarize(std::move(queue));
+  m.jct_s = SummarizeSample(std::move(jct));
+  m.queue_s = SummarizeSample(std::move(queue));
   for (size_t t = 0; t < m.tenants.size(); ++t) {
-    m.tenants[t].jct_s = Summarize(std::move(tenant_jct[t]));
-    m.tenants[t].queue_s = Summarize(std::move(tenant_queue[t]));
+    m.tenants[t].jct_s = SummarizeSample(std::move(tenant_jct[t]));
+    m.tenants[t].queue_s = SummarizeSample(std::move(tenant_queue[t]));
   }
   m.lost_gpu_hours = static_cast<double>(lost_gpu_ms / kHour);
   m.total_gpus = result.total_gpus;

@@ -14,7 +14,7 @@ struct Distribution4 {
   double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
   std::int64_t count = 0;
 };
-Distribution4 Summarize(std::vector<double> values);
+Distribution4 SummarizeSample(std::vector<double> values);
 
 struct TenantMetrics {
   std::string name;

@@ -3,6 +3,7 @@
 // they were pushed, never by address or hash, so a run is bit-for-bit reproducible.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -27,7 +28,7 @@ class EventQueue {
     SiftUp(heap_.size() - 1);
   }
   bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
+  std::size_t size() const { return heap_.size(); }
   const Event& Top() const { return heap_.front(); }
   Event Pop() {
     Event top = heap_.front();
@@ -41,25 +42,25 @@ class EventQueue {
   static bool Before(const Event& x, const Event& y) {
     return x.time < y.time || (x.time == y.time && x.seq < y.seq);
   }
-  void SiftUp(size_t i) {
+  void SiftUp(std::size_t i) {
     const Event e = heap_[i];
     while (i > 0) {
-      const size_t parent = (i - 1) / 4;
+      const std::size_t parent = (i - 1) / 4;
       if (!Before(e, heap_[parent])) break;
       heap_[i] = heap_[parent];
       i = parent;
     }
     heap_[i] = e;
   }
-  void SiftDown(size_t i) {
+  void SiftDown(std::size_t i) {
     const Event e = heap_[i];
-    const size_t n = heap_.size();
+    const std::size_t n = heap_.size();
     for (;;) {
-      const size_t first = 4 * i + 1;
+      const std::size_t first = 4 * i + 1;
       if (first >= n) break;
-      size_t best = first;
-      const size_t last = first + 4 < n ? first + 4 : n;
-      for (size_t c = first + 1; c < last; ++c) {
+      std::size_t best = first;
+      const std::size_t last = first + 4 < n ? first + 4 : n;
+      for (std::size_t c = first + 1; c < last; ++c) {
         if (Before(heap_[c], heap_[best])) best = c;
       }
       if (!Before(heap_[best], e)) break;

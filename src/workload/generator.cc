@@ -25,6 +25,15 @@ class ListSource : public JobSource {
   size_t next_ = 0;
 };
 
+constexpr std::int64_t kMaxGpus = 10'000'000;
+constexpr std::int64_t kMaxDuration = 100 * 365 * kDay;
+
+std::int64_t Clamped(double v, std::int64_t lo, std::int64_t hi) {
+  if (!(v >= static_cast<double>(lo))) return lo;  // also NaN
+  if (v >= static_cast<double>(hi)) return hi;
+  return std::llround(v);
+}
+
 class GeneratorSource : public JobSource {
  public:
   GeneratorSource(GeneratorSpec spec, std::vector<ModelId> models, std::uint64_t seed)
@@ -42,11 +51,12 @@ class GeneratorSource : public JobSource {
     out = JobSpec{};
     out.name = spec_.name + "-" + std::to_string(produced_ + 1);
     out.submit = submit;
-    out.gpus = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::llround(spec_.gpus.Sample(rng_))));
-    out.duration = std::max<SimTime>(1, std::llround(spec_.duration_ms.Sample(rng_)));
-    out.estimate = std::max<SimTime>(
-        1, std::llround(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_)));
-    out.priority = static_cast<std::int32_t>(std::llround(spec_.priority.Sample(rng_)));
+    // Samples are clamped to what the model can represent: a lognormal without `max` may draw
+    // absurd values, which must not overflow into nonsense.
+    out.gpus = static_cast<std::int32_t>(Clamped(spec_.gpus.Sample(rng_), 1, kMaxGpus));
+    out.duration = Clamped(spec_.duration_ms.Sample(rng_), 1, kMaxDuration);
+    out.estimate = Clamped(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_), 1, kMaxDuration);
+    out.priority = static_cast<std::int32_t>(Clamped(spec_.priority.Sample(rng_), -1'000'000'000, 1'000'000'000));
     out.tenant = static_cast<std::int16_t>(std::llround(spec_.tenant.Sample(rng_)));
     out.gpu_model = models_.empty()
                         ? kAnyModel
