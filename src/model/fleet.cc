@@ -9,11 +9,26 @@ std::string Numbered(const std::string& name, int i, int count) {
   return count == 1 ? name : name + "-" + std::to_string(i + 1);
 }
 
-// Hard limits that keep ids in 32 bits and a node's GPUs in one 64-bit mask.
-constexpr std::int64_t kMaxTopoNodes = 20'000'000;
+// A node's GPUs are one 64-bit mask.
 constexpr int kMaxGpusPerNode = 64;
 
 }  // namespace
+
+double CountTopologyNodes(const SiteSpec& site, const std::vector<NodeType>& node_types) {
+  double total = 1;
+  for (const auto& p : site.pods) {
+    double pod = 1;
+    for (const auto& l : p.leaves) {
+      double leaf = 1;
+      for (const auto& d : l.domains) {
+        leaf += static_cast<double>(d.count) * (1 + node_types[static_cast<size_t>(d.node_type)].nodes_per_domain);
+      }
+      pod += static_cast<double>(l.count) * leaf;
+    }
+    total += static_cast<double>(p.count) * pod;
+  }
+  return total;
+}
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -57,27 +72,12 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   }
   f.node_types_ = spec.node_types;
 
-  // Count first, so that an enormous `count` is an error rather than an out-of-memory crash.
-  std::int64_t total = 1;
-  for (const auto& s : spec.sites) {
-    total += 1;
-    for (const auto& p : s.pods) {
-      std::int64_t per_pod = 1;
-      for (const auto& l : p.leaves) {
-        std::int64_t per_leaf = 1;
-        for (const auto& d : l.domains) {
-          per_leaf += std::int64_t{d.count} *
-                      (1 + spec.node_types[static_cast<size_t>(d.node_type)].nodes_per_domain);
-        }
-        per_pod += std::int64_t{l.count} * per_leaf;
-        if (per_pod > kMaxTopoNodes) break;
-      }
-      total += std::int64_t{p.count} * per_pod;
-      if (total > kMaxTopoNodes) {
-        return Error{"the fleet expands to more than " + std::to_string(kMaxTopoNodes) +
-                     " topology nodes; check the `count` values"};
-      }
-    }
+  // Count first, so that an enormous `count` is an error rather than an out-of-memory crash (the
+  // spec reader reports it with a location; this guards other callers).
+  double total = 1;
+  for (const auto& s : spec.sites) total += CountTopologyNodes(s, spec.node_types);
+  if (total > kMaxTopologyNodes) {
+    return Error{"the fleet expands to more than 20000000 topology nodes; check the `count` values"};
   }
   f.topo_.reserve(static_cast<size_t>(total));
 

@@ -90,6 +90,11 @@ struct FleetSpec {
   std::vector<SiteSpec> sites;
 };
 
+// Topology nodes one site expands to (itself, pods, leaves, domains, nodes), in floating point so
+// that no product of counts can overflow. Fleets are limited to kMaxTopologyNodes.
+double CountTopologyNodes(const SiteSpec& site, const std::vector<NodeType>& node_types);
+inline constexpr double kMaxTopologyNodes = 20'000'000;
+
 class Fleet {
  public:
   // Expands every `count`, assigns names and lays the tree out breadth-first.

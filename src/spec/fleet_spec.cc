@@ -1,4 +1,5 @@
 // The fleet spec: providers, node types and sites with their topology tree (docs/SPEC.md).
+#include <cstdio>
 #include <set>
 
 #include "spec/specs.h"
@@ -82,7 +83,13 @@ class FleetParser {
       }
       const YAML::Node npd = m.Get("nodes_per_domain");
       if (npd.IsDefined()) {
-        if (auto v = r_.PositiveInteger(npd, m.Field("nodes_per_domain"))) t.nodes_per_domain = static_cast<int>(*v);
+        if (auto v = r_.PositiveInteger(npd, m.Field("nodes_per_domain"))) {
+          if (*v > 4096) {
+            r_.Fail(npd, m.Field("nodes_per_domain"), "expected at most 4096 nodes in one NVLink domain");
+          } else {
+            t.nodes_per_domain = static_cast<int>(*v);
+          }
+        }
       }
       const YAML::Node power = m.Required("max_power_kw");
       if (power.IsDefined()) {
@@ -275,7 +282,24 @@ class FleetParser {
     }
     m.Finish();
     if (!s.site.name.empty()) CheckUnique(node, m.Field("name"), s.site.name, names);
+    // Counts multiply: refuse a site that would expand beyond what fits in memory here, where
+    // the error can still point at the site, rather than run out of memory later.
+    const double size = CountTopologyNodes(s, spec_.node_types);
+    total_topology_nodes_ += size;
+    if (size > kMaxTopologyNodes) {
+      r_.Fail(node, path, "expands to " + Approx(size) + " topology nodes, more than the 20000000 a fleet may have; "
+                          "check the `count` values of its pods, leaves and domains");
+    } else if (total_topology_nodes_ > kMaxTopologyNodes) {
+      r_.Fail(node, path, "brings the fleet to " + Approx(total_topology_nodes_) +
+                              " topology nodes, more than the 20000000 a fleet may have; check the `count` values");
+    }
     spec_.sites.push_back(std::move(s));
+  }
+
+  static std::string Approx(double n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", n);
+    return buf;
   }
 
   void ParseCooling(const YAML::Node& node, const std::string& path, Cooling& c) {
@@ -305,6 +329,7 @@ class FleetParser {
 
   SpecReader& r_;
   FleetSpec spec_;
+  double total_topology_nodes_ = 0;
 };
 
 Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {

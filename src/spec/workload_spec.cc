@@ -9,7 +9,10 @@ namespace gpufleet {
 namespace {
 
 // What the values of a distribution are.
-enum class ValueKind { kGpus, kDuration, kNumber, kInteger, kName };
+enum class ValueKind { kGpus, kDuration, kNumber, kInteger, kName, kGpuModel };
+
+// Priorities stay well inside 32 bits, so that arithmetic on them never wraps.
+constexpr std::int64_t kMaxPriority = 1'000'000'000;
 
 class WorkloadParser {
  public:
@@ -109,11 +112,19 @@ class WorkloadParser {
     return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
   }
 
+  std::optional<std::int64_t> Priority(const YAML::Node& n, const std::string& field) {
+    auto v = r_.Integer(n, field);
+    if (v && (*v > kMaxPriority || *v < -kMaxPriority)) {
+      r_.Fail(n, field, "expected a priority between -1000000000 and 1000000000");
+      return std::nullopt;
+    }
+    return v;
+  }
+
   void ParseJob(const YAML::Node& node, const std::string& path) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
     ExplicitJobSpec e;
-    e.loc = r_.Loc(node);
     JobSpec& j = e.job;
     const YAML::Node name = m.Get("name");
     j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("") : "job-" + std::to_string(spec_.jobs.size() + 1);
@@ -124,11 +135,14 @@ class WorkloadParser {
     const YAML::Node estimate = m.Get("estimate");
     j.estimate = estimate.IsDefined() ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration) : j.duration;
     const YAML::Node priority = m.Get("priority");
-    if (priority.IsDefined()) j.priority = static_cast<std::int32_t>(r_.Integer(priority, m.Field("priority")).value_or(0));
+    if (priority.IsDefined()) j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
     const YAML::Node tenant = m.Get("tenant");
     if (tenant.IsDefined()) j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
     const YAML::Node model = m.Get("gpu_model");
-    if (model.IsDefined()) e.gpu_model = GpuModelName(model, m.Field("gpu_model"));
+    if (model.IsDefined()) {
+      e.gpu_model = GpuModelName(model, m.Field("gpu_model"));
+      e.gpu_model_loc = r_.Loc(model, m.Field("gpu_model"));
+    }
     const YAML::Node topology = m.Get("topology");
     if (topology.IsDefined()) j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
     const YAML::Node ckpt = m.Get("checkpoint_interval");
@@ -151,8 +165,20 @@ class WorkloadParser {
       }
       case ValueKind::kNumber: return r_.PositiveNumber(n, field);
       case ValueKind::kInteger: {
-        auto v = r_.Integer(n, field);
+        auto v = Priority(n, field);
         return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+      }
+      case ValueKind::kGpuModel: {
+        // Models form an open list: each new catalogue name gets the next index.
+        auto name = GpuModelName(n, field);
+        if (!name) return std::nullopt;
+        std::vector<std::string>& models = current_generator_->gpu_models;
+        for (size_t i = 0; i < models.size(); ++i) {
+          if (models[i] == *name) return static_cast<double>(i);
+        }
+        models.push_back(*name);
+        current_generator_->gpu_model_locs.push_back(r_.Loc(n, field));
+        return static_cast<double>(models.size() - 1);
       }
       case ValueKind::kName: {
         auto s = r_.String(n, field);
@@ -179,6 +205,7 @@ class WorkloadParser {
     MapReader m(r_, n, field);
     if (!m.valid()) return std::nullopt;
     const YAML::Node dist = m.Required("dist");
+    if (!dist.IsDefined()) return std::nullopt;  // without a kind, the other keys mean nothing
     auto d = r_.String(dist, m.Field("dist"));
     std::optional<Distribution> out;
     if (!d) {
@@ -187,13 +214,13 @@ class WorkloadParser {
       if (auto v = Value(m.Required("value"), m.Field("value"), kind, names)) out = Distribution::Fixed(*v);
     } else if (*d == "choice") {
       out = ParseChoice(m, kind, names);
-    } else if (*d == "lognormal" && kind != ValueKind::kName) {
+    } else if (*d == "lognormal" && kind != ValueKind::kName && kind != ValueKind::kGpuModel) {
       out = ParseLognormal(m, kind);
-    } else if (*d == "empirical" && kind != ValueKind::kName) {
+    } else if (*d == "empirical" && kind != ValueKind::kName && kind != ValueKind::kGpuModel) {
       out = ParseEmpirical(m, kind);
     } else {
       r_.Fail(dist, m.Field("dist"),
-              kind == ValueKind::kName
+              kind == ValueKind::kName || kind == ValueKind::kGpuModel
                   ? "expected 'fixed' or 'choice' for names, got '" + *d + "'"
                   : "expected one of fixed, choice, lognormal, empirical, got '" + *d + "'");
     }
@@ -249,10 +276,15 @@ class WorkloadParser {
     std::optional<double> hi = max_n.IsDefined() ? Value(max_n, m.Field("max"), kind, {}) : std::optional<double>(1e300);
     if (!median || !sigma || !lo || !hi) return std::nullopt;
     if (*lo > *hi) {
-      r_.Fail(min_n, m.Field("min"), "expected min <= max");
+      // Report where the user wrote something: at max when min is left at its default of 0.
+      if (min_n.IsDefined()) {
+        r_.Fail(min_n, m.Field("min"), "expected min <= max");
+      } else {
+        r_.Fail(max_n, m.Field("max"), "expected max >= min (0 when not given)");
+      }
       return std::nullopt;
     }
-    if (kind == ValueKind::kInteger && *median <= 0) {
+    if (*median <= 0) {
       r_.Fail(m.Get("median"), m.Field("median"), "expected a positive median");
       return std::nullopt;
     }
@@ -304,7 +336,6 @@ class WorkloadParser {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
     GeneratorSpec g;
-    g.loc = r_.Loc(node);
     const YAML::Node name = m.Get("name");
     g.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("gen") : "gen" + std::to_string(spec_.generators.size() + 1);
     const YAML::Node seed = m.Get("seed");
@@ -329,7 +360,11 @@ class WorkloadParser {
     for (const auto& t : spec_.tenants) tenant_names.push_back(t.name);
     if (auto d = ParseDistribution(m.Get("tenant"), m.Field("tenant"), ValueKind::kName, tenant_names)) g.tenant = *d;
     const YAML::Node model = m.Get("gpu_model");
-    if (model.IsDefined()) ParseModels(model, m.Field("gpu_model"), g);
+    if (model.IsDefined()) {
+      current_generator_ = &g;
+      if (auto d = ParseDistribution(model, m.Field("gpu_model"), ValueKind::kGpuModel)) g.gpu_model = *d;
+      current_generator_ = nullptr;
+    }
     ParseTopologyRules(m.Get("topology"), m.Field("topology"), g);
     const YAML::Node ckpt = m.Get("checkpoint_interval");
     if (ckpt.IsDefined()) g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
@@ -343,6 +378,7 @@ class WorkloadParser {
   void ParseArrivals(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
     if (!n.IsDefined()) return;
     MapReader m(r_, n, field);
+    if (!m.valid()) return;
     const YAML::Node process = m.Get("process");
     if (process.IsDefined()) {
       auto p = r_.String(process, m.Field("process"));
@@ -362,20 +398,6 @@ class WorkloadParser {
       g.mean_interarrival_ms = static_cast<double>(kHour) / *v;
     }
     m.Finish();
-  }
-
-  void ParseModels(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
-    // Either one model name, or a choice among names.
-    if (n.IsScalar()) {
-      if (auto name = GpuModelName(n, field)) g.gpu_models.push_back(*name);
-      return;
-    }
-    std::vector<std::string> known;
-    for (const auto& gm : BuiltinGpuModels()) known.push_back(gm.name);
-    if (auto d = ParseDistribution(n, field, ValueKind::kName, known)) {
-      g.gpu_models = known;
-      g.gpu_model = *d;
-    }
   }
 
   // `topology: pod`, or `topology: {by_gpus: [{up_to: 72, topology: nvlink}, ..., {topology: pod}]}`.
@@ -410,9 +432,10 @@ class WorkloadParser {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
     ScriptedFailure f;
-    f.loc = r_.Loc(node);
     f.at = r_.Duration(m.Required("at"), m.Field("at")).value_or(0);
-    f.target = r_.String(m.Required("target"), m.Field("target")).value_or("");
+    const YAML::Node target = m.Required("target");
+    f.target = r_.String(target, m.Field("target")).value_or("");
+    if (target.IsDefined()) f.target_loc = r_.Loc(target, m.Field("target"));
     const YAML::Node repair = m.Get("repair_after");
     if (repair.IsDefined()) f.repair_after = r_.PositiveDuration(repair, m.Field("repair_after"));
     m.Finish();
@@ -421,6 +444,7 @@ class WorkloadParser {
 
   SpecReader& r_;
   WorkloadSpec spec_;
+  GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
 };
 
 Result<WorkloadSpec> Finish(SpecReader& r, const YAML::Node& root) {

@@ -1,6 +1,7 @@
 #include "spec/yaml_reader.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -10,7 +11,22 @@ namespace gpufleet {
 namespace {
 
 std::string Shown(const YAML::Node& n) {
-  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  if (n.IsScalar()) {
+    // Quote at most 40 characters, with control bytes escaped: the input may be anything.
+    std::string out = "'";
+    const std::string& v = n.Scalar();
+    for (size_t i = 0; i < v.size() && i < 40; ++i) {
+      const auto c = static_cast<unsigned char>(v[i]);
+      if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + (v.size() > 40 ? "...'" : "'");
+  }
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
   return "nothing";
@@ -43,13 +59,22 @@ YAML::Node SpecReader::LoadString(const std::string& text) {
   }
 }
 
-SourceLoc SpecReader::Loc(const YAML::Node& at) const {
-  const YAML::Mark m = at.Mark();
-  return SourceLoc{file_, m.line + 1, m.column + 1};
+SourceLoc SpecReader::Loc(const YAML::Node& at, const std::string& field) const {
+  YAML::Mark m = at.Mark();
+  if (at.IsDefined() && at.IsNull()) {
+    for (const auto& [value, key] : empty_value_keys_) {
+      if (value.pos == m.pos) m = key;
+    }
+  }
+  return SourceLoc{file_, m.line + 1, m.column + 1, field};
+}
+
+void SpecReader::RememberEmptyValue(const YAML::Node& value, const YAML::Node& key) {
+  empty_value_keys_.emplace_back(value.Mark(), key.Mark());
 }
 
 void SpecReader::Fail(const YAML::Node& at, const std::string& field, const std::string& what) {
-  errors_.push_back(Loc(at).Prefix() + "field '" + field + "': " + what);
+  errors_.push_back(Loc(at, field).Prefix() + what);
 }
 
 void SpecReader::FailAtLine(int line, int column, const std::string& what) {
@@ -177,7 +202,10 @@ YAML::Node MapReader::Get(const std::string& key) {
   known_.push_back(key);
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
   for (const auto& kv : node_) {
-    if (kv.first.Scalar() == key) return kv.second;
+    if (kv.first.Scalar() == key) {
+      if (kv.second.IsNull()) r_.RememberEmptyValue(kv.second, kv.first);
+      return kv.second;
+    }
   }
   return YAML::Node(YAML::NodeType::Undefined);
 }

@@ -29,7 +29,10 @@ class SpecReader {
   bool ok() const { return errors_.empty(); }
   // All errors, one per line.
   std::string Errors() const;
-  SourceLoc Loc(const YAML::Node& at) const;
+  SourceLoc Loc(const YAML::Node& at, const std::string& field = "") const;
+  // yaml-cpp places an empty value (`key:` with nothing after it) at the next token, often the
+  // next line; MapReader records the key's position so that errors point at the right line.
+  void RememberEmptyValue(const YAML::Node& value, const YAML::Node& key);
   const std::string& file() const { return file_; }
 
   // Scalars. Each returns nullopt after recording an error, or silently for an absent node
@@ -48,6 +51,7 @@ class SpecReader {
  private:
   std::string file_;
   std::vector<std::string> errors_;
+  std::vector<std::pair<YAML::Mark, YAML::Mark>> empty_value_keys_;
 };
 
 // A mapping whose keys are checked: Get marks a key as known; Finish reports the others.

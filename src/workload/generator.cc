@@ -86,8 +86,7 @@ Result<ModelId> ResolveModel(const Fleet& fleet, const std::string& name, const 
   if (m == kAnyModel) {
     std::vector<std::string> have;
     for (const auto& g : fleet.gpu_models()) have.push_back(g.name);
-    return Error{loc.Prefix() + "gpu_model '" + name + "' is not in the fleet; it has: " +
-                 ListNames(have)};
+    return Error{loc.Prefix() + "'" + name + "' is not in the fleet; it has: " + ListNames(have)};
   }
   return m;
 }
@@ -102,7 +101,7 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   for (const ExplicitJobSpec& e : spec.jobs) {
     JobSpec j = e.job;
     if (e.gpu_model) {
-      Result<ModelId> m = ResolveModel(fleet, *e.gpu_model, e.loc);
+      Result<ModelId> m = ResolveModel(fleet, *e.gpu_model, e.gpu_model_loc);
       if (!m.ok()) return m.error();
       j.gpu_model = m.value();
     }
@@ -112,8 +111,8 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   for (size_t g = 0; g < spec.generators.size(); ++g) {
     const GeneratorSpec& gs = spec.generators[g];
     std::vector<ModelId> models;
-    for (const std::string& name : gs.gpu_models) {
-      Result<ModelId> m = ResolveModel(fleet, name, gs.loc);
+    for (size_t i = 0; i < gs.gpu_models.size(); ++i) {
+      Result<ModelId> m = ResolveModel(fleet, gs.gpu_models[i], gs.gpu_model_locs[i]);
       if (!m.ok()) return m.error();
       models.push_back(m.value());
     }
@@ -125,7 +124,7 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   for (const ScriptedFailure& f : spec.failures) {
     std::optional<TopoId> t = fleet.FindPath(f.target);
     if (!t) {
-      return Error{f.loc.Prefix() + "failure target '" + f.target +
+      return Error{f.target_loc.Prefix() + "'" + f.target +
                    "' names no site, pod, leaf, domain or node of the fleet (paths look like '" +
                    fleet.Path(fleet.NodeTopo(0)) + "')"};
     }

@@ -19,15 +19,18 @@ namespace gpufleet {
 struct SourceLoc {
   std::string file;
   int line = 0, column = 0;
+  std::string field;  // e.g. "jobs[3].gpu_model"
+  // "file:line:column: field 'x': ", the start of every spec error.
   std::string Prefix() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+           (field.empty() ? "" : "field '" + field + "': ");
   }
 };
 
 struct ExplicitJobSpec {
   JobSpec job;
   std::optional<std::string> gpu_model;  // catalogue name, resolved against the fleet
-  SourceLoc loc;
+  SourceLoc gpu_model_loc;
 };
 
 struct TopologyRule {
@@ -49,18 +52,18 @@ struct GeneratorSpec {
   Distribution priority = Distribution::Fixed(0);
   // Indices into the workload's tenants / into `gpu_models` below.
   Distribution tenant = Distribution::Fixed(0);
-  std::vector<std::string> gpu_models;  // empty: any model
-  Distribution gpu_model = Distribution::Fixed(0);
+  std::vector<std::string> gpu_models;  // the names the spec lists; empty: any model
+  std::vector<SourceLoc> gpu_model_locs;  // where each was first written
+  Distribution gpu_model = Distribution::Fixed(0);  // index into gpu_models
   std::vector<TopologyRule> topology;   // first rule whose up_to_gpus admits the gang
   SimTime checkpoint_interval = 0;
-  SourceLoc loc;
 };
 
 struct ScriptedFailure {
   SimTime at = 0;
   std::string target;  // topology path: a node or any subtree (every node below it fails)
   std::optional<SimTime> repair_after;
-  SourceLoc loc;
+  SourceLoc target_loc;
 };
 
 struct WorkloadSpec {

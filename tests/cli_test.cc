@@ -1,0 +1,425 @@
+// End-to-end tests of the gpufleet binary: exit codes, error locations on stderr, help text and
+// the files `sim` and `fleet show --json` write. The binary runs through std::system with stdout
+// and stderr redirected to files in a directory of this test's own.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+struct Outcome {
+  int code = -1;  // the exit code, or 128 + the signal that ended the process
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           ("gpufleet_cli_" + std::to_string(getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string Source(const std::string& relative) {
+    return std::string(GPUFLEET_SOURCE_DIR) + "/" + relative;
+  }
+
+  std::string Write(const std::string& name, const std::string& content) const {
+    const std::string p = Path(name);
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+  // Runs the binary with `args` (already quoted where needed).
+  Outcome Gpufleet(const std::string& args) const {
+    const std::string out = Path("stdout.txt"), err = Path("stderr.txt");
+    const std::string cmd = Quote(GPUFLEET_BINARY) + " " + args + " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    Outcome r;
+    if (status == -1) {
+      r.code = -1;
+    } else if (WIFEXITED(status)) {
+      r.code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      r.code = 128 + WTERMSIG(status);
+    }
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+std::string Describe(const Outcome& r) {
+  return "exit code " + std::to_string(r.code) + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate: bad specs exit 2 with file:line:column on stderr.
+
+TEST_F(Cli, ValidateBadFleetReportsLocation) {
+  const std::string f = Write("bad-fleet.yaml",
+                              "sites:\n"
+                              "  - name: lab\n"
+                              "    power_budget_mw: 0\n"  // 3: value at column 22
+                              "    domains:\n"
+                              "      - node_type: dgx-h100\n");
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":3:22: "), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("sites[0].power_budget_mw"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("expected a positive number"), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, ValidateBadWorkloadReportsLocation) {
+  const std::string w = Write("bad-workload.yaml",
+                              "jobs:\n"
+                              "  - name: a\n"
+                              "    gpus: 1\n"
+                              "    duration: 10\n");  // 4: value at column 15
+  const Outcome r = Gpufleet("validate " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(w + ":4:15: "), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("jobs[0].duration"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("expected a duration"), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, ValidateReportsEveryErrorOnItsOwnLine) {
+  const std::string w = Write("bad-workload.yaml",
+                              "jobs:\n"
+                              "  - name: a\n"
+                              "    gpus: 0\n"          // 3: value at column 11
+                              "    duration: 1h\n"
+                              "    colour: blue\n");   // 5: key at column 5
+  const Outcome r = Gpufleet("validate " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(w + ":3:11: "), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find(w + ":5:5: "), std::string::npos) << Describe(r);
+  size_t located = 0;
+  for (const std::string& line : Lines(r.err)) located += line.rfind(w + ":", 0) == 0;
+  EXPECT_EQ(located, 2u) << Describe(r);
+}
+
+TEST_F(Cli, ValidateChecksWorkloadAgainstFleet) {
+  const std::string w = Write("w.yaml",
+                              "jobs:\n"
+                              "  - {gpus: 1, duration: 1h}\n"
+                              "failures:\n"
+                              "  - at: 1h\n"
+                              "    target: lab/rack/dgx-9\n");  // 5: value at column 13
+  const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("lab/rack/dgx-9"), std::string::npos) << Describe(r);
+  // The location of the target value, as for every other spec error.
+  EXPECT_NE(r.err.find(w + ":5:13: "), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, ValidateAcceptsTheExamples) {
+  const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " +
+                         Quote(Source("examples/workloads/tiny.yaml")));
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("ok  "), std::string::npos) << Describe(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input: an error (exit 2), never a crash (a signal shows as exit code >= 128).
+
+TEST_F(Cli, EmptyFileDoesNotCrash) {
+  const std::string f = Write("empty.yaml", "");
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":1:1: "), std::string::npos) << Describe(r);
+  const Outcome show = Gpufleet("fleet show " + Quote(f));
+  EXPECT_EQ(show.code, 2) << Describe(show);
+  const Outcome sim = Gpufleet("sim --fleet " + Quote(f) + " --workload " + Quote(Source("examples/workloads/tiny.yaml")));
+  EXPECT_EQ(sim.code, 2) << Describe(sim);
+}
+
+TEST_F(Cli, BinaryGarbageDoesNotCrash) {
+  std::string garbage;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 4096; ++i) {
+    x = x * 1664525u + 1013904223u;  // a fixed pseudo-random byte stream
+    garbage += static_cast<char>(x >> 24);
+  }
+  garbage[100] = '\0';
+  const std::string f = Write("garbage.yaml", garbage);
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_LT(r.code, 128) << Describe(r);
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":"), std::string::npos) << Describe(r);
+  const Outcome show = Gpufleet("fleet show " + Quote(f));
+  EXPECT_EQ(show.code, 2) << Describe(show);
+  const Outcome sim = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " + Quote(f));
+  EXPECT_EQ(sim.code, 2) << Describe(sim);
+}
+
+TEST_F(Cli, TopLevelListDoesNotCrash) {
+  const std::string f = Write("list.yaml", "- sites\n- jobs\n");
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":1:1: "), std::string::npos) << Describe(r);
+  const Outcome show = Gpufleet("fleet show " + Quote(f) + " --json");
+  EXPECT_EQ(show.code, 2) << Describe(show);
+  EXPECT_NE(show.err.find(f + ":1:1: "), std::string::npos) << Describe(show);
+}
+
+TEST_F(Cli, HugeCountDoesNotCrash) {
+  const std::string f = Write("huge-fleet.yaml",
+                              "sites:\n"
+                              "  - name: lab\n"
+                              "    power_budget_mw: 1\n"
+                              "    domains:\n"
+                              "      - node_type: dgx-h100\n"
+                              "        count: 99999999999\n");  // 6: value at column 16
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":6:16: "), std::string::npos) << Describe(r);
+  const Outcome show = Gpufleet("fleet show " + Quote(f));
+  EXPECT_EQ(show.code, 2) << Describe(show);
+  // A generator with a huge count is a valid (if long) workload; validating it must not run it.
+  const std::string w = Write("huge-workload.yaml",
+                              "generators:\n"
+                              "  - name: g\n"
+                              "    count: 99999999999\n"
+                              "    arrivals: {mean_interarrival: 1m}\n"
+                              "    gpus: 1\n"
+                              "    duration: 1h\n");
+  const Outcome v = Gpufleet("validate " + Quote(w));
+  EXPECT_LT(v.code, 128) << Describe(v);
+  EXPECT_EQ(v.code, 0) << Describe(v);
+}
+
+TEST_F(Cli, HugeNodesPerDomainDoesNotCrash) {
+  const std::string f = Write("npd.yaml",
+                              "node_types:\n"
+                              "  - name: big\n"
+                              "    gpu: h100\n"
+                              "    gpus_per_node: 8\n"
+                              "    nodes_per_domain: 2147483648\n"  // 5: value at column 23
+                              "    max_power_kw: 10\n"
+                              "sites:\n"
+                              "  - name: lab\n"
+                              "    power_budget_mw: 1\n"
+                              "    domains: [{node_type: big}]\n");
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_LT(r.code, 128) << Describe(r);
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find(f + ":5:23: "), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, HugeNestedCountsDoNotCrash) {
+  const std::string f = Write("nested.yaml",
+                              "sites:\n"
+                              "  - name: lab\n"
+                              "    power_budget_mw: 1\n"
+                              "    pods:\n"
+                              "      - count: 10000000\n"
+                              "        leaves:\n"
+                              "          - count: 10000000\n"
+                              "            domains:\n"
+                              "              - {count: 10000000, node_type: gb200-nvl72}\n");
+  const Outcome r = Gpufleet("validate " + Quote(f));
+  EXPECT_LT(r.code, 128) << Describe(r);
+  EXPECT_EQ(r.code, 2) << Describe(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version and help.
+
+TEST_F(Cli, Version) {
+  const Outcome r = Gpufleet("--version");
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("gpufleet"), std::string::npos) << Describe(r);
+}
+
+void ExpectMentions(const Outcome& r, const std::vector<std::string>& words) {
+  for (const std::string& w : words) EXPECT_NE(r.out.find(w), std::string::npos) << w << "\n" << Describe(r);
+}
+
+TEST_F(Cli, Help) {
+  const Outcome r = Gpufleet("--help");
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  ExpectMentions(r, {"--help", "--version", "sim", "validate", "fleet"});
+}
+
+TEST_F(Cli, SimHelp) {
+  const Outcome r = Gpufleet("sim --help");
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  ExpectMentions(r, {"--help", "--fleet", "--workload", "--policy", "--seed", "--until", "--report", "--jobs-csv",
+                     "--events", "--bf-max-job-test", "--no-progress"});
+}
+
+TEST_F(Cli, ValidateHelp) {
+  const Outcome r = Gpufleet("validate --help");
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  ExpectMentions(r, {"--help", "files", "file:line:column"});
+}
+
+TEST_F(Cli, FleetShowHelp) {
+  const Outcome r = Gpufleet("fleet show --help");
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  ExpectMentions(r, {"--help", "--json", "file"});
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(Gpufleet("").code, 2);
+  EXPECT_EQ(Gpufleet("no-such-command").code, 2);
+  EXPECT_EQ(Gpufleet("sim --fleet").code, 2);
+  EXPECT_EQ(Gpufleet("validate " + Quote(Path("missing.yaml"))).code, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// sim: bad options exit 2.
+
+TEST_F(Cli, SimBadPolicy) {
+  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                         Quote(Source("examples/workloads/tiny.yaml")) + " --policy lottery");
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("--policy"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("lottery"), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, SimBadUntil) {
+  for (const char* until : {"10", "-5m", "'5 minutes'", "soon"}) {
+    SCOPED_TRACE(until);
+    const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                           Quote(Source("examples/workloads/tiny.yaml")) + " --until " + until);
+    EXPECT_EQ(r.code, 2) << Describe(r);
+    EXPECT_NE(r.err.find("--until"), std::string::npos) << Describe(r);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fleet show --json and sim outputs.
+
+TEST_F(Cli, FleetShowJson) {
+  const Outcome r = Gpufleet("fleet show " + Quote(Source("examples/fleets/tiny.yaml")) + " --json");
+  ASSERT_EQ(r.code, 0) << Describe(r);
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j.at("gpus").at("total").get<long long>(), 16);
+  EXPECT_EQ(j.at("gpus").at("by_model").at("h100").get<long long>(), 16);
+  EXPECT_EQ(j.at("nodes").get<long long>(), 2);
+  ASSERT_TRUE(j.at("sites").is_array());
+  ASSERT_EQ(j.at("sites").size(), 1u);
+  const nlohmann::json& s = j.at("sites")[0];
+  EXPECT_EQ(s.at("name").get<std::string>(), "lab");
+  EXPECT_EQ(s.at("gpus").get<long long>(), 16);
+  // 2 DGX H100 nodes at 10.2 kW each.
+  EXPECT_NEAR(s.at("it_power_mw").get<double>(), 0.0204, 1e-9);
+  EXPECT_NEAR(s.at("power_budget_mw").get<double>(), 0.05, 1e-12);
+}
+
+TEST_F(Cli, FleetShowTable) {
+  const Outcome r = Gpufleet("fleet show " + Quote(Source("examples/fleets/tiny.yaml")));
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("lab"), std::string::npos) << Describe(r);
+}
+
+TEST_F(Cli, SimWritesReportJobsAndEvents) {
+  const std::string report = Path("report.json"), jobs = Path("jobs.csv"), events = Path("events.csv");
+  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                         Quote(Source("examples/workloads/tiny.yaml")) + " --report " + Quote(report) +
+                         " --jobs-csv " + Quote(jobs) + " --events " + Quote(events));
+  ASSERT_EQ(r.code, 0) << Describe(r);
+
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(ReadFile(report))) << ReadFile(report);
+  ASSERT_TRUE(j.contains("jobs")) << j.dump(2);
+  const nlohmann::json& jj = j.at("jobs");
+  ASSERT_TRUE(jj.contains("submitted") && jj.contains("completed")) << j.dump(2);
+  const long long submitted = jj.at("submitted").get<long long>();
+  const long long completed = jj.at("completed").get<long long>();
+  // 4 explicit jobs and 40 generated ones.
+  EXPECT_EQ(submitted, 44);
+  EXPECT_GE(completed, 0);
+  EXPECT_LE(completed, submitted);
+  for (const char* group : {"jct_s", "queue_s"}) {
+    ASSERT_TRUE(jj.contains(group)) << group;
+    for (const char* stat : {"mean", "p50", "p95", "p99"}) {
+      ASSERT_TRUE(jj.at(group).contains(stat)) << group << "." << stat;
+      EXPECT_TRUE(jj.at(group).at(stat).is_number()) << group << "." << stat;
+      EXPECT_GE(jj.at(group).at(stat).get<double>(), 0) << group << "." << stat;
+    }
+  }
+  ASSERT_TRUE(j.contains("gpus"));
+  EXPECT_EQ(j.at("gpus").at("total").get<long long>(), 16);
+  const double util = j.at("gpus").at("utilization").get<double>();
+  EXPECT_GE(util, 0);
+  EXPECT_LE(util, 1);
+  ASSERT_TRUE(j.contains("makespan_s"));
+  EXPECT_GT(j.at("makespan_s").get<double>(), 0);
+  ASSERT_TRUE(j.contains("sim"));
+  EXPECT_GT(j.at("sim").at("events").get<long long>(), 0);
+  EXPECT_GE(j.at("sim").at("wall_s").get<double>(), 0);
+
+  const std::vector<std::string> job_lines = Lines(ReadFile(jobs));
+  ASSERT_FALSE(job_lines.empty());
+  EXPECT_EQ(job_lines[0].rfind("id,name,", 0), 0u) << job_lines[0];
+  EXPECT_EQ(static_cast<long long>(job_lines.size()), submitted + 1);
+
+  const std::vector<std::string> event_lines = Lines(ReadFile(events));
+  ASSERT_FALSE(event_lines.empty());
+  EXPECT_EQ(event_lines[0], "time_s,event,job,detail");
+  EXPECT_GT(event_lines.size(), 1u);
+}
+
+TEST_F(Cli, SimIsDeterministic) {
+  const std::string args = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                           Quote(Source("examples/workloads/tiny.yaml")) + " --seed 7 --jobs-csv ";
+  ASSERT_EQ(Gpufleet(args + Quote(Path("a.csv"))).code, 0);
+  ASSERT_EQ(Gpufleet(args + Quote(Path("b.csv"))).code, 0);
+  EXPECT_EQ(ReadFile(Path("a.csv")), ReadFile(Path("b.csv")));
+}
+
+TEST_F(Cli, SimUnwritableOutputFails) {
+  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                         Quote(Source("examples/workloads/tiny.yaml")) + " --report " +
+                         Quote(Path("no-such-dir/report.json")));
+  EXPECT_EQ(r.code, 1) << Describe(r);
+  EXPECT_NE(r.err.find("--report"), std::string::npos) << Describe(r);
+}
+
+}  // namespace
