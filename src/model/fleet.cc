@@ -124,7 +124,7 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   for (TopoId t = f.level_begin_[3]; t < f.level_begin_[4]; ++t) {
     for (const auto& d : leaf_spec[static_cast<size_t>(t - f.level_begin_[3])]->domains) {
       for (int i = 0; i < d.count; ++i) {
-        add_child(t, Level::kDomain, Numbered(d.name, i, d.count), 1);
+        add_child(t, Level::kDomain, Numbered(d.name, i, d.count), d.uplink_oversubscription);
         domain_type.push_back(d.node_type);
       }
     }

@@ -65,6 +65,7 @@ struct Site {
 struct DomainGroupSpec {
   std::string name;
   int count = 1;
+  float uplink_oversubscription = 1;  // the domain's scale-out NICs toward its leaf
   int node_type = 0;  // index into FleetSpec::node_types
 };
 struct LeafGroupSpec {

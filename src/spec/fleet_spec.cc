@@ -157,6 +157,7 @@ class FleetParser {
       DomainGroupSpec d;
       d.name = GroupName(m, "domain");
       d.count = Count(m);
+      d.uplink_oversubscription = Oversubscription(m);
       const YAML::Node type = m.Required("node_type");
       if (auto t = type.IsDefined() ? r_.String(type, m.Field("node_type")) : std::nullopt) {
         d.node_type = FindNodeType(*t);
