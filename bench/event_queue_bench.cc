@@ -12,7 +12,8 @@ void BM_EventQueueNoop(benchmark::State& state) {
   const auto population = static_cast<int>(state.range(0));
   EventQueue q;
   Rng rng(7);
-  for (int i = 0; i < population; ++i) q.Push(static_cast<SimTime>(rng.Next() % 1'000'000), EventKind::kNoop, i, 0);
+  for (int i = 0; i < population; ++i)
+    q.Push(static_cast<SimTime>(rng.Next() % 1'000'000), EventKind::kNoop, i, 0);
   std::int64_t processed = 0;
   for (auto _ : state) {
     // One event out, one event in at a random later time: the heap keeps its size.

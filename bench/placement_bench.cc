@@ -16,7 +16,8 @@ namespace {
 
 const Fleet& StargateFleet() {
   static const Fleet fleet = [] {
-    Result<Fleet> f = LoadFleet(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/stargate-abilene.yaml");
+    Result<Fleet> f =
+        LoadFleet(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/stargate-abilene.yaml");
     if (!f.ok()) {
       std::cerr << f.message() << "\n";
       std::exit(1);
@@ -64,10 +65,26 @@ void BM_Place72Nvlink(benchmark::State& state) { PlaceGang(state, 36, Level::kDo
 void BM_Place1Any(benchmark::State& state) { PlaceGang(state, 1, Level::kFleet); }
 
 // Repetitions give the median of per-repetition means; the target is the median.
-BENCHMARK(BM_Place16kPod)->UseManualTime()->Unit(benchmark::kMicrosecond)->Repetitions(15)->ReportAggregatesOnly(true);
-BENCHMARK(BM_Place2304Leaf)->UseManualTime()->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK(BM_Place72Nvlink)->UseManualTime()->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK(BM_Place1Any)->UseManualTime()->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_Place16kPod)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(15)
+    ->ReportAggregatesOnly(true);
+BENCHMARK(BM_Place2304Leaf)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK(BM_Place72Nvlink)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK(BM_Place1Any)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 }  // namespace
 }  // namespace gpufleet

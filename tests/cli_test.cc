@@ -1,10 +1,9 @@
 // End-to-end tests of the gpufleet binary: exit codes, error locations on stderr, help text and
 // the files `sim` and `fleet show --json` write. The binary runs through std::system with stdout
 // and stderr redirected to files in a directory of this test's own.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -73,7 +72,8 @@ class Cli : public ::testing::Test {
   // Runs the binary with `args` (already quoted where needed).
   Outcome Gpufleet(const std::string& args) const {
     const std::string out = Path("stdout.txt"), err = Path("stderr.txt");
-    const std::string cmd = Quote(GPUFLEET_BINARY) + " " + args + " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
+    const std::string cmd = Quote(GPUFLEET_BINARY) + " " + args + " >" + Quote(out) + " 2>" +
+                            Quote(err) + " </dev/null";
     const int status = std::system(cmd.c_str());
     Outcome r;
     if (status == -1) {
@@ -92,7 +92,8 @@ class Cli : public ::testing::Test {
 };
 
 std::string Describe(const Outcome& r) {
-  return "exit code " + std::to_string(r.code) + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
+  return "exit code " + std::to_string(r.code) + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" +
+         r.err;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,9 +130,9 @@ TEST_F(Cli, ValidateReportsEveryErrorOnItsOwnLine) {
   const std::string w = Write("bad-workload.yaml",
                               "jobs:\n"
                               "  - name: a\n"
-                              "    gpus: 0\n"          // 3: value at column 11
+                              "    gpus: 0\n"  // 3: value at column 11
                               "    duration: 1h\n"
-                              "    colour: blue\n");   // 5: key at column 5
+                              "    colour: blue\n");  // 5: key at column 5
   const Outcome r = Gpufleet("validate " + Quote(w));
   EXPECT_EQ(r.code, 2) << Describe(r);
   EXPECT_NE(r.err.find(w + ":3:11: "), std::string::npos) << Describe(r);
@@ -148,7 +149,8 @@ TEST_F(Cli, ValidateChecksWorkloadAgainstFleet) {
                               "failures:\n"
                               "  - at: 1h\n"
                               "    target: lab/rack/dgx-9\n");  // 5: value at column 13
-  const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " + Quote(w));
+  const Outcome r =
+      Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " + Quote(w));
   EXPECT_EQ(r.code, 2) << Describe(r);
   EXPECT_NE(r.err.find("lab/rack/dgx-9"), std::string::npos) << Describe(r);
   // The location of the target value, as for every other spec error.
@@ -157,7 +159,7 @@ TEST_F(Cli, ValidateChecksWorkloadAgainstFleet) {
 
 TEST_F(Cli, ValidateAcceptsTheExamples) {
   const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " +
-                         Quote(Source("examples/workloads/tiny.yaml")));
+                             Quote(Source("examples/workloads/tiny.yaml")));
   EXPECT_EQ(r.code, 0) << Describe(r);
   EXPECT_NE(r.out.find("ok  "), std::string::npos) << Describe(r);
 }
@@ -172,7 +174,8 @@ TEST_F(Cli, EmptyFileDoesNotCrash) {
   EXPECT_NE(r.err.find(f + ":1:1: "), std::string::npos) << Describe(r);
   const Outcome show = Gpufleet("fleet show " + Quote(f));
   EXPECT_EQ(show.code, 2) << Describe(show);
-  const Outcome sim = Gpufleet("sim --fleet " + Quote(f) + " --workload " + Quote(Source("examples/workloads/tiny.yaml")));
+  const Outcome sim = Gpufleet("sim --fleet " + Quote(f) + " --workload " +
+                               Quote(Source("examples/workloads/tiny.yaml")));
   EXPECT_EQ(sim.code, 2) << Describe(sim);
 }
 
@@ -191,7 +194,8 @@ TEST_F(Cli, BinaryGarbageDoesNotCrash) {
   EXPECT_NE(r.err.find(f + ":"), std::string::npos) << Describe(r);
   const Outcome show = Gpufleet("fleet show " + Quote(f));
   EXPECT_EQ(show.code, 2) << Describe(show);
-  const Outcome sim = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " + Quote(f));
+  const Outcome sim = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                               " --workload " + Quote(f));
   EXPECT_EQ(sim.code, 2) << Describe(sim);
 }
 
@@ -275,7 +279,8 @@ TEST_F(Cli, Version) {
 }
 
 void ExpectMentions(const Outcome& r, const std::vector<std::string>& words) {
-  for (const std::string& w : words) EXPECT_NE(r.out.find(w), std::string::npos) << w << "\n" << Describe(r);
+  for (const std::string& w : words)
+    EXPECT_NE(r.out.find(w), std::string::npos) << w << "\n" << Describe(r);
 }
 
 TEST_F(Cli, Help) {
@@ -287,8 +292,8 @@ TEST_F(Cli, Help) {
 TEST_F(Cli, SimHelp) {
   const Outcome r = Gpufleet("sim --help");
   EXPECT_EQ(r.code, 0) << Describe(r);
-  ExpectMentions(r, {"--help", "--fleet", "--workload", "--policy", "--seed", "--until", "--report", "--jobs-csv",
-                     "--events", "--bf-max-job-test", "--no-progress"});
+  ExpectMentions(r, {"--help", "--fleet", "--workload", "--policy", "--seed", "--until", "--report",
+                     "--jobs-csv", "--events", "--bf-max-job-test", "--no-progress"});
 }
 
 TEST_F(Cli, ValidateHelp) {
@@ -314,8 +319,9 @@ TEST_F(Cli, UsageErrorsExitTwo) {
 // sim: bad options exit 2.
 
 TEST_F(Cli, SimBadPolicy) {
-  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
-                         Quote(Source("examples/workloads/tiny.yaml")) + " --policy lottery");
+  const Outcome r =
+      Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+               Quote(Source("examples/workloads/tiny.yaml")) + " --policy lottery");
   EXPECT_EQ(r.code, 2) << Describe(r);
   EXPECT_NE(r.err.find("--policy"), std::string::npos) << Describe(r);
   EXPECT_NE(r.err.find("lottery"), std::string::npos) << Describe(r);
@@ -324,8 +330,9 @@ TEST_F(Cli, SimBadPolicy) {
 TEST_F(Cli, SimBadUntil) {
   for (const char* until : {"10", "-5m", "'5 minutes'", "soon"}) {
     SCOPED_TRACE(until);
-    const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
-                           Quote(Source("examples/workloads/tiny.yaml")) + " --until " + until);
+    const Outcome r =
+        Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+                 Quote(Source("examples/workloads/tiny.yaml")) + " --until " + until);
     EXPECT_EQ(r.code, 2) << Describe(r);
     EXPECT_NE(r.err.find("--until"), std::string::npos) << Describe(r);
   }
@@ -335,7 +342,8 @@ TEST_F(Cli, SimBadUntil) {
 // fleet show --json and sim outputs.
 
 TEST_F(Cli, FleetShowJson) {
-  const Outcome r = Gpufleet("fleet show " + Quote(Source("examples/fleets/tiny.yaml")) + " --json");
+  const Outcome r =
+      Gpufleet("fleet show " + Quote(Source("examples/fleets/tiny.yaml")) + " --json");
   ASSERT_EQ(r.code, 0) << Describe(r);
   nlohmann::json j;
   ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
@@ -359,10 +367,12 @@ TEST_F(Cli, FleetShowTable) {
 }
 
 TEST_F(Cli, SimWritesReportJobsAndEvents) {
-  const std::string report = Path("report.json"), jobs = Path("jobs.csv"), events = Path("events.csv");
-  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
-                         Quote(Source("examples/workloads/tiny.yaml")) + " --report " + Quote(report) +
-                         " --jobs-csv " + Quote(jobs) + " --events " + Quote(events));
+  const std::string report = Path("report.json"), jobs = Path("jobs.csv"),
+                    events = Path("events.csv");
+  const Outcome r =
+      Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
+               Quote(Source("examples/workloads/tiny.yaml")) + " --report " + Quote(report) +
+               " --jobs-csv " + Quote(jobs) + " --events " + Quote(events));
   ASSERT_EQ(r.code, 0) << Describe(r);
 
   nlohmann::json j;
@@ -407,17 +417,18 @@ TEST_F(Cli, SimWritesReportJobsAndEvents) {
 }
 
 TEST_F(Cli, SimIsDeterministic) {
-  const std::string args = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
-                           Quote(Source("examples/workloads/tiny.yaml")) + " --seed 7 --jobs-csv ";
+  const std::string args = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                           " --workload " + Quote(Source("examples/workloads/tiny.yaml")) +
+                           " --seed 7 --jobs-csv ";
   ASSERT_EQ(Gpufleet(args + Quote(Path("a.csv"))).code, 0);
   ASSERT_EQ(Gpufleet(args + Quote(Path("b.csv"))).code, 0);
   EXPECT_EQ(ReadFile(Path("a.csv")), ReadFile(Path("b.csv")));
 }
 
 TEST_F(Cli, SimUnwritableOutputFails) {
-  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) + " --workload " +
-                         Quote(Source("examples/workloads/tiny.yaml")) + " --report " +
-                         Quote(Path("no-such-dir/report.json")));
+  const Outcome r = Gpufleet("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                             " --workload " + Quote(Source("examples/workloads/tiny.yaml")) +
+                             " --report " + Quote(Path("no-such-dir/report.json")));
   EXPECT_EQ(r.code, 1) << Describe(r);
   EXPECT_NE(r.err.find("--report"), std::string::npos) << Describe(r);
 }

@@ -34,7 +34,8 @@ RunOutput RunExample(const std::string& fleet_file, const std::string& workload_
   sim.set_event_sink(&log);
   const SimResult result = sim.Run();
   // wall_s is the one figure that depends on the machine: leave it at its default.
-  const Metrics m = ComputeMetrics(result, RunInfo{fleet_file, workload_file, PolicyName(policy), seed, kNever, 0});
+  const Metrics m = ComputeMetrics(
+      result, RunInfo{fleet_file, workload_file, PolicyName(policy), seed, kNever, 0});
   std::ostringstream jobs;
   WriteJobsCsv(jobs, result, fleet.value());
   return {ReportJson(m).dump(), events.str(), jobs.str()};
@@ -42,8 +43,10 @@ RunOutput RunExample(const std::string& fleet_file, const std::string& workload_
 
 TEST(Determinism, SameSeedGivesIdenticalReportAndEventLog) {
   for (Policy p : {Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle}) {
-    const RunOutput a = RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", p, 7);
-    const RunOutput b = RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", p, 7);
+    const RunOutput a =
+        RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", p, 7);
+    const RunOutput b =
+        RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", p, 7);
     EXPECT_EQ(a.report, b.report) << PolicyName(p);
     EXPECT_EQ(a.events, b.events) << PolicyName(p);
     EXPECT_EQ(a.jobs_csv, b.jobs_csv) << PolicyName(p);
@@ -53,17 +56,19 @@ TEST(Determinism, SameSeedGivesIdenticalReportAndEventLog) {
 
 TEST(Determinism, MulticloudRunIsReproducible) {
   // 110,001 jobs on three sites with failures: big enough for ties at equal times to matter.
-  const RunOutput a = RunExample("examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml",
-                                 Policy::kBackfill, 3);
-  const RunOutput b = RunExample("examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml",
-                                 Policy::kBackfill, 3);
+  const RunOutput a = RunExample("examples/fleets/multicloud.yaml",
+                                 "examples/workloads/multicloud.yaml", Policy::kBackfill, 3);
+  const RunOutput b = RunExample("examples/fleets/multicloud.yaml",
+                                 "examples/workloads/multicloud.yaml", Policy::kBackfill, 3);
   EXPECT_EQ(a.report, b.report);
   EXPECT_TRUE(a.events == b.events) << "event logs differ";
 }
 
 TEST(Determinism, DifferentSeedChangesGeneratedWorkload) {
-  const RunOutput a = RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", Policy::kFifo, 1);
-  const RunOutput b = RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", Policy::kFifo, 2);
+  const RunOutput a =
+      RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", Policy::kFifo, 1);
+  const RunOutput b =
+      RunExample("examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", Policy::kFifo, 2);
   EXPECT_NE(a.jobs_csv, b.jobs_csv);
   EXPECT_NE(a.events, b.events);
 }
@@ -71,7 +76,8 @@ TEST(Determinism, DifferentSeedChangesGeneratedWorkload) {
 TEST(Determinism, GeneratorWithOwnSeedIgnoresRunSeed) {
   const std::string yaml =
       "generators:\n"
-      "  - {name: g, seed: 42, count: 50, arrivals: {mean_interarrival: 1m}, gpus: {dist: choice, values: [1, 2, 4]},\n"
+      "  - {name: g, seed: 42, count: 50, arrivals: {mean_interarrival: 1m}, gpus: {dist: choice, "
+      "values: [1, 2, 4]},\n"
       "     duration: {dist: lognormal, median: 10m, sigma: 1}}\n";
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));
   const WorkloadSpec spec = testing::MustParseWorkload(yaml);

@@ -48,7 +48,8 @@ rc::Gen<RandomCase> GenCase() {
     std::vector<SiteShape> shapes;
     std::ostringstream fleet;
     // "mini": 2 GPUs per node, 3 nodes per NVLink domain, so gangs split across nodes.
-    fleet << "node_types:\n  - {name: mini, gpu: h100, gpus_per_node: 2, nodes_per_domain: 3, max_power_kw: 3}\n"
+    fleet << "node_types:\n  - {name: mini, gpu: h100, gpus_per_node: 2, nodes_per_domain: 3, "
+             "max_power_kw: 3}\n"
           << "sites:\n";
     for (int i = 0; i < sites; ++i) {
       SiteShape sh{*rc::gen::inRange(1, 3), *rc::gen::inRange(1, 4), *rc::gen::inRange(1, 4),
@@ -62,7 +63,8 @@ rc::Gen<RandomCase> GenCase() {
             << "          - name: l\n"
             << "            count: " << sh.leaves << "\n"
             << "            domains:\n"
-            << "              - {name: d, count: " << sh.domains << ", node_type: " << sh.type << "}\n";
+            << "              - {name: d, count: " << sh.domains << ", node_type: " << sh.type
+            << "}\n";
       shapes.push_back(sh);
     }
     c.fleet_yaml = fleet.str();
@@ -74,12 +76,16 @@ rc::Gen<RandomCase> GenCase() {
       const int gpus = *rc::gen::element(1, 2, 3, 4, 8, 12, 16, 24, 36, 64, 72, 100, 144, 300);
       const int submit_min = *rc::gen::inRange(0, 600);
       const int duration_min = *rc::gen::inRange(1, 300);
-      const int estimate_min = std::max(1, duration_min * *rc::gen::element(1, 2, 4) / *rc::gen::element(1, 2));
-      const std::string topo = *rc::gen::element<std::string>("nvlink", "leaf", "pod", "site", "any");
-      w << "  - {name: j" << j << ", submit: " << submit_min << "m, gpus: " << gpus << ", duration: " << duration_min
-        << "m, estimate: " << estimate_min << "m, priority: " << *rc::gen::inRange(0, 4) << ", topology: " << topo
+      const int estimate_min =
+          std::max(1, duration_min * *rc::gen::element(1, 2, 4) / *rc::gen::element(1, 2));
+      const std::string topo =
+          *rc::gen::element<std::string>("nvlink", "leaf", "pod", "site", "any");
+      w << "  - {name: j" << j << ", submit: " << submit_min << "m, gpus: " << gpus
+        << ", duration: " << duration_min << "m, estimate: " << estimate_min
+        << "m, priority: " << *rc::gen::inRange(0, 4) << ", topology: " << topo
         << ", tenant: " << *rc::gen::element<std::string>("a", "b");
-      if (*rc::gen::element(false, true)) w << ", checkpoint_interval: " << *rc::gen::inRange(1, 60) << "m";
+      if (*rc::gen::element(false, true))
+        w << ", checkpoint_interval: " << *rc::gen::inRange(1, 60) << "m";
       if (*rc::gen::element(0, 0, 1) == 1) w << ", gpu_model: " << ModelOf(shapes[0].type);
       w << "}\n";
     }
@@ -94,11 +100,12 @@ rc::Gen<RandomCase> GenCase() {
       if (depth >= 1) target += "/" + Numbered("p", *rc::gen::inRange(0, sh.pods), sh.pods);
       if (depth >= 2) target += "/" + Numbered("l", *rc::gen::inRange(0, sh.leaves), sh.leaves);
       if (depth >= 3) target += "/" + Numbered("d", *rc::gen::inRange(0, sh.domains), sh.domains);
-      w << "  - {at: " << *rc::gen::inRange(0, 600) << "m, target: " << target << ", repair_after: "
-        << *rc::gen::inRange(1, 240) << "m}\n";
+      w << "  - {at: " << *rc::gen::inRange(0, 600) << "m, target: " << target
+        << ", repair_after: " << *rc::gen::inRange(1, 240) << "m}\n";
     }
     c.workload_yaml = w.str();
-    c.policy = *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle);
+    c.policy =
+        *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle);
     return c;
   });
 }
@@ -152,10 +159,18 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
   std::int64_t completed = 0, rejected = 0, pending = 0, running = 0;
   for (const JobRecord& j : r.jobs) {
     switch (j.state) {
-      case JobRecord::State::kCompleted: ++completed; break;
-      case JobRecord::State::kRejected: ++rejected; break;
-      case JobRecord::State::kPending: ++pending; break;
-      case JobRecord::State::kRunning: ++running; break;
+      case JobRecord::State::kCompleted:
+        ++completed;
+        break;
+      case JobRecord::State::kRejected:
+        ++rejected;
+        break;
+      case JobRecord::State::kPending:
+        ++pending;
+        break;
+      case JobRecord::State::kRunning:
+        ++running;
+        break;
     }
     if (j.state == JobRecord::State::kCompleted) {
       // Its run time is its duration plus the work it lost to interruptions.
@@ -186,7 +201,8 @@ RC_GTEST_PROP(CapacityIndexProperties, PlacementIsCompleteAndConsistent, ()) {
     const int action = *rc::gen::inRange(0, 10);
     if (action < 6) {
       const int gpus = *rc::gen::inRange(1, 80);
-      const Level level = *rc::gen::element(Level::kFleet, Level::kSite, Level::kPod, Level::kLeaf, Level::kDomain);
+      const Level level =
+          *rc::gen::element(Level::kFleet, Level::kSite, Level::kPod, Level::kLeaf, Level::kDomain);
       // Brute force: the largest free count of one subtree of `level`.
       int best = 0;
       for (TopoId t = fleet.LevelBegin(level); t < fleet.LevelEnd(level); ++t) {
@@ -198,7 +214,8 @@ RC_GTEST_PROP(CapacityIndexProperties, PlacementIsCompleteAndConsistent, ()) {
         best = std::max(best, free);
       }
       std::vector<std::uint64_t> before(static_cast<size_t>(fleet.num_nodes()));
-      for (NodeId n = 0; n < fleet.num_nodes(); ++n) before[static_cast<size_t>(n)] = index.NodeFreeMask(n);
+      for (NodeId n = 0; n < fleet.num_nodes(); ++n)
+        before[static_cast<size_t>(n)] = index.NodeFreeMask(n);
       std::optional<Allocation> a = index.Place(gpus, kAnyModel, level);
       RC_ASSERT(a.has_value() == (gpus <= best));
       if (a) {

@@ -33,13 +33,19 @@ std::string DgxFleetYaml(int pods, int leaves, int domains) {
          "    power_budget_mw: 10\n"
          "    pods:\n"
          "      - name: p\n"
-         "        count: " + std::to_string(pods) + "\n"
+         "        count: " +
+         std::to_string(pods) +
+         "\n"
          "        leaves:\n"
          "          - name: l\n"
-         "            count: " + std::to_string(leaves) + "\n"
+         "            count: " +
+         std::to_string(leaves) +
+         "\n"
          "            domains:\n"
          "              - name: d\n"
-         "                count: " + std::to_string(domains) + "\n"
+         "                count: " +
+         std::to_string(domains) +
+         "\n"
          "                node_type: dgx-h100\n";
 }
 

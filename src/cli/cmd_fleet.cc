@@ -1,7 +1,6 @@
 // gpufleet fleet show: the totals of a fleet spec.
 #include <cstdio>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -52,7 +51,8 @@ int RunShow(const std::string& file, bool json) {
     return kExitOk;
   }
   std::string models;
-  for (const auto& m : s.by_model) models += (models.empty() ? "" : ", ") + m.model + " " + Grouped(m.gpus);
+  for (const auto& m : s.by_model)
+    models += (models.empty() ? "" : ", ") + m.model + " " + Grouped(m.gpus);
   std::cout << "fleet " << file << "\n";
   std::cout << "  GPUs            " << Grouped(s.gpus) << " (" << models << ")\n";
   std::cout << "  nodes           " << Grouped(s.nodes) << "\n";
@@ -60,16 +60,17 @@ int RunShow(const std::string& file, bool json) {
   std::cout << "  leaves          " << Grouped(s.leaves) << "\n";
   std::cout << "  pods            " << Grouped(s.pods) << "\n";
   char line[160];
-  std::snprintf(line, sizeof line, "  IT power at TDP %.1f MW of %.1f MW budget\n", s.it_power_mw, s.power_budget_mw);
+  std::snprintf(line, sizeof line, "  IT power at TDP %.1f MW of %.1f MW budget\n", s.it_power_mw,
+                s.power_budget_mw);
   std::cout << line;
   std::cout << "  sites           " << s.sites.size() << "\n";
-  std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", "site", "provider", "GPUs", "nodes", "pods",
-              "IT MW@TDP", "budget MW");
+  std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", "site", "provider", "GPUs", "nodes",
+              "pods", "IT MW@TDP", "budget MW");
   std::cout.flush();
   for (const auto& st : s.sites) {
-    std::printf("    %-18s %-12s %12s %10s %10s %12.1f %12.1f\n", st.name.c_str(), st.provider.c_str(),
-                Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(), Grouped(st.pods).c_str(), st.it_power_mw,
-                st.power_budget_mw);
+    std::printf("    %-18s %-12s %12s %10s %10s %12.1f %12.1f\n", st.name.c_str(),
+                st.provider.c_str(), Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(),
+                Grouped(st.pods).c_str(), st.it_power_mw, st.power_budget_mw);
   }
   std::fflush(stdout);
   return kExitOk;
@@ -83,10 +84,13 @@ Runner AddFleetCommand(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   CLI::App* show = fleet->add_subcommand(
-      "show", "Totals of a fleet: GPUs by model, nodes, NVLink domains, leaves, pods, sites,\n"
-              "IT power with every node at its maximum (TDP) draw, and site power budgets (MW).");
+      "show",
+      "Totals of a fleet: GPUs by model, nodes, NVLink domains, leaves, pods, sites,\n"
+      "IT power with every node at its maximum (TDP) draw, and site power budgets (MW).");
   show->add_option("file", *file, "Fleet spec (YAML).")->required()->check(CLI::ExistingFile);
-  show->add_flag("--json", *json, "Print JSON instead of a table (keys: gpus.total, gpus.by_model, nodes, sites[]...).");
+  show->add_flag(
+      "--json", *json,
+      "Print JSON instead of a table (keys: gpus.total, gpus.by_model, nodes, sites[]...).");
   return [file, json] { return RunShow(*file, *json); };
 }
 

@@ -25,7 +25,8 @@ struct SimArgs {
 int RunSim(const SimArgs& a) {
   const std::optional<Policy> policy = ParsePolicy(a.policy);
   if (!policy) {
-    std::cerr << "gpufleet sim: --policy: unknown policy '" << a.policy << "'; expected one of: " << PolicyNames() << "\n";
+    std::cerr << "gpufleet sim: --policy: unknown policy '" << a.policy
+              << "'; expected one of: " << PolicyNames() << "\n";
     return kExitBadInput;
   }
   SimTime until = kNever;
@@ -76,7 +77,8 @@ int RunSim(const SimArgs& a) {
     sim.set_event_sink(&*log);
   }
   ProgressBar progress(until, !a.no_progress && StderrIsTerminal());
-  sim.set_progress([&progress](SimTime now, std::uint64_t events) { progress.Update(now, events); });
+  sim.set_progress(
+      [&progress](SimTime now, std::uint64_t events) { progress.Update(now, events); });
   SimResult result = sim.Run();
   progress.Finish();
 
@@ -86,14 +88,17 @@ int RunSim(const SimArgs& a) {
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0) {
     char line[64];
-    std::snprintf(line, sizeof line, "  peak memory  %.0f MiB resident\n", static_cast<double>(usage.ru_maxrss) / 1024);
+    std::snprintf(line, sizeof line, "  peak memory  %.0f MiB resident\n",
+                  static_cast<double>(usage.ru_maxrss) / 1024);
     std::cout << line;
   }
   for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
     const auto& [id, reason] = result.rejections[i];
-    std::cout << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": " << reason << "\n";
+    std::cout << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": "
+              << reason << "\n";
   }
-  if (result.rejections.size() > 5) std::cout << "  rejected     ... and " << result.rejections.size() - 5 << " more\n";
+  if (result.rejections.size() > 5)
+    std::cout << "  rejected     ... and " << result.rejections.size() - 5 << " more\n";
   if (report_out.is_open()) {
     report_out << ReportJson(metrics).dump(2) << "\n";
     std::cout << "  report       " << a.report << "\n";
@@ -120,24 +125,37 @@ int RunSim(const SimArgs& a) {
 Runner AddSimCommand(CLI::App& app) {
   auto args = std::make_shared<SimArgs>();
   CLI::App* sim = app.add_subcommand(
-      "sim", "Simulate a fleet under a workload and report job completion times, queueing and\n"
-             "utilization. Deterministic: the same inputs and --seed give the same report.");
-  sim->add_option("--fleet", args->fleet, "Fleet spec (YAML): providers, sites, topology. See docs/SPEC.md.")
-      ->required()->check(CLI::ExistingFile);
-  sim->add_option("--workload", args->workload, "Workload spec (YAML): tenants, jobs, generators, scripted failures.")
-      ->required()->check(CLI::ExistingFile);
-  sim->add_option("--policy", args->policy, "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle).")
+      "sim",
+      "Simulate a fleet under a workload and report job completion times, queueing and\n"
+      "utilization. Deterministic: the same inputs and --seed give the same report.");
+  sim->add_option("--fleet", args->fleet,
+                  "Fleet spec (YAML): providers, sites, topology. See docs/SPEC.md.")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sim->add_option("--workload", args->workload,
+                  "Workload spec (YAML): tenants, jobs, generators, scripted failures.")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sim->add_option("--policy", args->policy,
+                  "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle).")
       ->capture_default_str();
-  sim->add_option("--seed", args->seed, "Seed for the workload generators (unsigned integer).")->capture_default_str();
+  sim->add_option("--seed", args->seed, "Seed for the workload generators (unsigned integer).")
+      ->capture_default_str();
   sim->add_option("--until", args->until,
-                  "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). Default: run until every job has finished.");
+                  "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). "
+                  "Default: run until every job has finished.");
   sim->add_option("--report", args->report, "Write the JSON report here (keys: docs/REPORT.md).");
-  sim->add_option("--jobs-csv", args->jobs_csv, "Write one CSV row per job here (times in seconds).");
-  sim->add_option("--events", args->events, "Write the event log here as CSV: time_s,event,job,detail.");
+  sim->add_option("--jobs-csv", args->jobs_csv,
+                  "Write one CSV row per job here (times in seconds).");
+  sim->add_option("--events", args->events,
+                  "Write the event log here as CSV: time_s,event,job,detail.");
   sim->add_option("--bf-max-job-test", args->bf_max_job_test,
-                  "Backfill: queued jobs examined behind the blocked head per pass (as Slurm's bf_max_job_test).")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  sim->add_flag("--no-progress", args->no_progress, "Never show the progress line (it is shown only on a terminal, after 1 s).");
+                  "Backfill: queued jobs examined behind the blocked head per pass (as Slurm's "
+                  "bf_max_job_test).")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sim->add_flag("--no-progress", args->no_progress,
+                "Never show the progress line (it is shown only on a terminal, after 1 s).");
   return [args] { return RunSim(*args); };
 }
 

@@ -31,8 +31,8 @@ void ProgressBar::Update(SimTime now, std::uint64_t events) {
     std::fprintf(stderr, "\r[%s] %5.1f%%  day %.1f  %.1f M events  %.0f s ", bar, 100 * f, day,
                  static_cast<double>(events) / 1e6, elapsed);
   } else {
-    std::fprintf(stderr, "\rday %.1f  %.1f M events  %.0f s ", day, static_cast<double>(events) / 1e6,
-                 elapsed);
+    std::fprintf(stderr, "\rday %.1f  %.1f M events  %.0f s ", day,
+                 static_cast<double>(events) / 1e6, elapsed);
   }
   std::fflush(stderr);
 }

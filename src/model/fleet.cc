@@ -21,7 +21,8 @@ double CountTopologyNodes(const SiteSpec& site, const std::vector<NodeType>& nod
     for (const auto& l : p.leaves) {
       double leaf = 1;
       for (const auto& d : l.domains) {
-        leaf += static_cast<double>(d.count) * (1 + node_types[static_cast<size_t>(d.node_type)].nodes_per_domain);
+        leaf += static_cast<double>(d.count) *
+                (1 + node_types[static_cast<size_t>(d.node_type)].nodes_per_domain);
       }
       pod += static_cast<double>(l.count) * leaf;
     }
@@ -32,12 +33,18 @@ double CountTopologyNodes(const SiteSpec& site, const std::vector<NodeType>& nod
 
 const char* LevelName(Level level) {
   switch (level) {
-    case Level::kFleet: return "fleet";
-    case Level::kSite: return "site";
-    case Level::kPod: return "pod";
-    case Level::kLeaf: return "leaf";
-    case Level::kDomain: return "nvlink";
-    case Level::kNode: return "node";
+    case Level::kFleet:
+      return "fleet";
+    case Level::kSite:
+      return "site";
+    case Level::kPod:
+      return "pod";
+    case Level::kLeaf:
+      return "leaf";
+    case Level::kDomain:
+      return "nvlink";
+    case Level::kNode:
+      return "node";
   }
   return "?";
 }
@@ -59,7 +66,8 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
             return Error{"node type '" + t.name + "': gpus_per_node must be between 1 and 64"};
           }
           const GpuModel* m = FindGpuModel(t.gpu);
-          if (m == nullptr) return Error{"node type '" + t.name + "': unknown GPU model '" + t.gpu + "'"};
+          if (m == nullptr)
+            return Error{"node type '" + t.name + "': unknown GPU model '" + t.gpu + "'"};
           ModelId id = f.FindModel(t.gpu);
           if (id == kAnyModel) {
             id = static_cast<ModelId>(f.gpu_models_.size());
@@ -77,7 +85,8 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   double total = 1;
   for (const auto& s : spec.sites) total += CountTopologyNodes(s, spec.node_types);
   if (total > kMaxTopologyNodes) {
-    return Error{"the fleet expands to more than 20000000 topology nodes; check the `count` values"};
+    return Error{
+        "the fleet expands to more than 20000000 topology nodes; check the `count` values"};
   }
   f.topo_.reserve(static_cast<size_t>(total));
 
@@ -238,7 +247,8 @@ FleetSummary Summarize(const Fleet& fleet) {
     for (NodeId n = first; n < last; ++n) {
       st.gpus += fleet.NodeGpus(n);
       site_models[static_cast<size_t>(fleet.NodeModel(n))] += fleet.NodeGpus(n);
-      st.it_power_mw += fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))].max_power_kw / 1000.0;
+      st.it_power_mw +=
+          fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))].max_power_kw / 1000.0;
     }
     st.nodes = last - first;
     for (TopoId d = fleet.LevelBegin(Level::kDomain); d < fleet.LevelEnd(Level::kDomain); ++d) {

@@ -47,8 +47,8 @@ struct Provider {
 
 struct Cooling {
   enum class Kind : std::uint8_t { kAir, kLiquid } kind = Kind::kAir;
-  double design_pue = 1.3;            // annual-mean PUE the plant is designed for
-  double free_cooling_below_c = 18;   // outdoor temperature below which chillers are off
+  double design_pue = 1.3;           // annual-mean PUE the plant is designed for
+  double free_cooling_below_c = 18;  // outdoor temperature below which chillers are off
 };
 
 struct Site {
@@ -66,7 +66,7 @@ struct DomainGroupSpec {
   std::string name;
   int count = 1;
   float uplink_oversubscription = 1;  // the domain's scale-out NICs toward its leaf
-  int node_type = 0;  // index into FleetSpec::node_types
+  int node_type = 0;                  // index into FleetSpec::node_types
 };
 struct LeafGroupSpec {
   std::string name;
@@ -159,7 +159,7 @@ struct FleetSummary {
   struct SiteTotals {
     std::string name, provider, location;
     std::int64_t gpus = 0, nodes = 0, domains = 0, pods = 0;
-    double it_power_mw = 0;      // all nodes at their maximum (TDP) draw
+    double it_power_mw = 0;  // all nodes at their maximum (TDP) draw
     double power_budget_mw = 0;
     std::vector<ModelCount> by_model;
   };

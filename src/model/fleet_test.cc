@@ -19,7 +19,8 @@ TEST(Fleet, ExpandsCountsBreadthFirstWithContiguousChildren) {
   EXPECT_EQ(f.CountAt(Level::kDomain), 12);
   for (TopoId t = 0; t < static_cast<TopoId>(f.topo().size()); ++t) {
     const TopoNode& n = f.topo(t);
-    for (TopoId c = n.first_child; c < n.first_child + n.num_children; ++c) EXPECT_EQ(f.topo(c).parent, t);
+    for (TopoId c = n.first_child; c < n.first_child + n.num_children; ++c)
+      EXPECT_EQ(f.topo(c).parent, t);
   }
   // Leaves are numbered across pods (3 per pod, 2 nodes each): leaf index 3 is the first leaf of
   // the second pod and holds nodes 6 and 7.
@@ -44,7 +45,8 @@ TEST(Fleet, PathsRoundTripAndSkipImplicitLevels) {
   EXPECT_EQ(f.FindPath("cloud/rack-1"), f.LevelBegin(Level::kDomain));
   EXPECT_EQ(f.FindPath("cloud/rack-3"), std::nullopt);
   EXPECT_EQ(f.FindPath("nowhere"), std::nullopt);
-  for (NodeId n = 0; n < f.num_nodes(); ++n) EXPECT_EQ(f.FindPath(f.Path(f.NodeTopo(n))), f.NodeTopo(n));
+  for (NodeId n = 0; n < f.num_nodes(); ++n)
+    EXPECT_EQ(f.FindPath(f.Path(f.NodeTopo(n))), f.NodeTopo(n));
 }
 
 TEST(Fleet, SummaryCountsPowerAndModels) {

@@ -19,11 +19,16 @@ enum class Topology : std::uint8_t { kNvlink, kLeaf, kPod, kSite, kAny };
 
 inline Level ConstraintLevel(Topology t) {
   switch (t) {
-    case Topology::kNvlink: return Level::kDomain;
-    case Topology::kLeaf: return Level::kLeaf;
-    case Topology::kPod: return Level::kPod;
-    case Topology::kSite: return Level::kSite;
-    case Topology::kAny: return Level::kFleet;
+    case Topology::kNvlink:
+      return Level::kDomain;
+    case Topology::kLeaf:
+      return Level::kLeaf;
+    case Topology::kPod:
+      return Level::kPod;
+    case Topology::kSite:
+      return Level::kSite;
+    case Topology::kAny:
+      return Level::kFleet;
   }
   return Level::kFleet;
 }

@@ -31,7 +31,8 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   std::vector<double> jct, queue;
   jct.reserve(result.jobs.size());
   queue.reserve(result.jobs.size());
-  std::vector<std::vector<double>> tenant_jct(result.tenants.size()), tenant_queue(result.tenants.size());
+  std::vector<std::vector<double>> tenant_jct(result.tenants.size()),
+      tenant_queue(result.tenants.size());
   m.tenants.resize(result.tenants.size());
   for (size_t t = 0; t < result.tenants.size(); ++t) m.tenants[t].name = result.tenants[t].name;
   long double lost_gpu_ms = 0;
@@ -56,9 +57,15 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
         tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
         break;
       }
-      case JobRecord::State::kRejected: ++m.rejected; break;
-      case JobRecord::State::kPending: ++m.pending_at_end; break;
-      case JobRecord::State::kRunning: ++m.running_at_end; break;
+      case JobRecord::State::kRejected:
+        ++m.rejected;
+        break;
+      case JobRecord::State::kPending:
+        ++m.pending_at_end;
+        break;
+      case JobRecord::State::kRunning:
+        ++m.running_at_end;
+        break;
     }
   }
   m.jct_s = SummarizeSample(std::move(jct));

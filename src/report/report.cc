@@ -28,10 +28,14 @@ std::string Percent(double x) {
 
 const char* StateName(JobRecord::State s) {
   switch (s) {
-    case JobRecord::State::kPending: return "pending";
-    case JobRecord::State::kRunning: return "running";
-    case JobRecord::State::kCompleted: return "completed";
-    case JobRecord::State::kRejected: return "rejected";
+    case JobRecord::State::kPending:
+      return "pending";
+    case JobRecord::State::kRunning:
+      return "running";
+    case JobRecord::State::kCompleted:
+      return "completed";
+    case JobRecord::State::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -80,7 +84,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
               {"policy", m.run.policy},
               {"seed", m.run.seed},
               {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
-                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
+                                                : nlohmann::ordered_json(ToSeconds(m.run.until))}};
   j["jobs"] = {{"submitted", m.submitted},
                {"completed", m.completed},
                {"rejected", m.rejected},
@@ -125,14 +129,16 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   out << "gpufleet sim: policy " << m.run.policy << ", seed " << m.run.seed << "\n";
   std::string models;
   for (const auto& g : fleet.gpu_models()) models += (models.empty() ? "" : ", ") + g.name;
-  row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " + Grouped(fleet.num_nodes()) +
-                   " nodes, " + std::to_string(fleet.sites().size()) + " site(s)");
+  row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " +
+                   Grouped(fleet.num_nodes()) + " nodes, " + std::to_string(fleet.sites().size()) +
+                   " site(s)");
   row("jobs", Grouped(m.submitted) + " submitted, " + Grouped(m.completed) + " completed, " +
-                  Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) + " pending and " +
-                  Grouped(m.running_at_end) + " running at the end");
+                  Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) +
+                  " pending and " + Grouped(m.running_at_end) + " running at the end");
   row("JCT", stats(m.jct_s));
   row("queue wait", stats(m.queue_s));
-  row("utilization", Percent(m.utilization) + " of available GPU-time over " + HumanSeconds(m.makespan_s) +
+  row("utilization", Percent(m.utilization) + " of available GPU-time over " +
+                         HumanSeconds(m.makespan_s) +
                          (m.stopped_at_until ? " (stopped at --until)" : ""));
   if (m.preemptions + m.interruptions + m.node_failures > 0) {
     char lost[32];
@@ -142,8 +148,9 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                           lost + " GPU-hours lost");
   }
   char sim[96];
-  std::snprintf(sim, sizeof sim, "%s events in %.2f s wall (%.2f M events/s)", Grouped(static_cast<std::int64_t>(m.events)).c_str(),
-                m.run.wall_s, m.run.wall_s > 0 ? static_cast<double>(m.events) / m.run.wall_s / 1e6 : 0.0);
+  std::snprintf(sim, sizeof sim, "%s events in %.2f s wall (%.2f M events/s)",
+                Grouped(static_cast<std::int64_t>(m.events)).c_str(), m.run.wall_s,
+                m.run.wall_s > 0 ? static_cast<double>(m.events) / m.run.wall_s / 1e6 : 0.0);
   row("simulation", sim);
 }
 
@@ -157,12 +164,12 @@ void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet
                                   : fleet.gpu_models()[static_cast<size_t>(r.spec.gpu_model)].name;
     const bool done = r.state == JobRecord::State::kCompleted;
     out << i << ',' << CsvField(r.spec.name) << ','
-        << CsvField(result.tenants[static_cast<size_t>(r.spec.tenant)].name) << ',' << r.spec.gpus << ','
-        << model << ',' << TopologyName(r.spec.topology) << ',' << r.spec.priority << ','
+        << CsvField(result.tenants[static_cast<size_t>(r.spec.tenant)].name) << ',' << r.spec.gpus
+        << ',' << model << ',' << TopologyName(r.spec.topology) << ',' << r.spec.priority << ','
         << Seconds(r.spec.submit) << ',' << Seconds(r.first_start) << ',' << Seconds(r.end) << ','
         << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
-        << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state) << ','
-        << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << '\n';
+        << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
+        << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << '\n';
   }
 }
 

@@ -90,7 +90,8 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   }
   const Level res_level = fleet_.topo(r.subtree).level;
   for (const NodeGpus& ng : a->nodes) {
-    if (fleet_.Ancestor(ng.node, res_level) == r.subtree) reservation_->extra -= std::popcount(ng.mask);
+    if (fleet_.Ancestor(ng.node, res_level) == r.subtree)
+      reservation_->extra -= std::popcount(ng.mask);
   }
   StartJob(id, std::move(*a), now, out);
   return true;

@@ -103,8 +103,9 @@ void CapacityIndex::Recompute(TopoId t) {
 }
 
 std::optional<Level> CapacityIndex::DeepestFit(int gpus, ModelId m, Level constraint,
-                                                TopoId within) const {
-  const int top = std::max(static_cast<int>(constraint), static_cast<int>(fleet_.topo(within).level));
+                                               TopoId within) const {
+  const int top =
+      std::max(static_cast<int>(constraint), static_cast<int>(fleet_.topo(within).level));
   for (int d = kLevels - 1; d >= top; --d) {
     if (MostFree(within, static_cast<Level>(d), m) >= gpus) return static_cast<Level>(d);
   }
@@ -191,7 +192,8 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
       // The tightest child that holds the remainder; among equally tight ones the lowest id
       // (the sort is stable, so the first of a run of equal counts).
       size_t j = i;
-      while (j + 1 < scratch_children_.size() && Free(scratch_children_[j + 1], m) >= remaining) ++j;
+      while (j + 1 < scratch_children_.size() && Free(scratch_children_[j + 1], m) >= remaining)
+        ++j;
       const int tightest = Free(scratch_children_[j], m);
       while (j > i && Free(scratch_children_[j - 1], m) == tightest) --j;
       partial = scratch_children_[j];

@@ -5,7 +5,8 @@
 //                        below t (for d == level(t): t's own free count).
 // That one table answers "is there a leaf with 512 free H100s anywhere under this pod?" in O(1)
 // and lets placement descend straight to the smallest subtree that fits, O(depth × fan-out),
-// without scanning nodes. Changes walk up one path; bulk changes recompute each dirty ancestor once.
+// without scanning nodes. Changes walk up one path; bulk changes recompute each dirty ancestor
+// once.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,9 @@ class CapacityIndex {
   std::uint64_t NodeFreeMask(NodeId n) const { return free_mask_[static_cast<size_t>(n)]; }
   bool NodeUp(NodeId n) const { return up_[static_cast<size_t>(n)] != 0; }
   // The same table computed for an empty, fully healthy fleet: what could ever fit.
-  int Capacity(Level d, ModelId m) const { return capacity_[static_cast<size_t>(static_cast<int>(d) * models_ + m)]; }
+  int Capacity(Level d, ModelId m) const {
+    return capacity_[static_cast<size_t>(static_cast<int>(d) * models_ + m)];
+  }
 
   // Gang placement: `gpus` GPUs of one model, all inside one subtree of level `constraint`, and
   // inside `within` (the fleet root by default). Best fit: the smallest subtree that fits, the most
@@ -58,7 +61,8 @@ class CapacityIndex {
 
  private:
   size_t Slot(TopoId t, Level d, ModelId m) const {
-    return (static_cast<size_t>(t) * kLevels + static_cast<size_t>(d)) * static_cast<size_t>(models_) +
+    return (static_cast<size_t>(t) * kLevels + static_cast<size_t>(d)) *
+               static_cast<size_t>(models_) +
            static_cast<size_t>(m);
   }
   int NodeFree(NodeId n) const;

@@ -11,7 +11,8 @@ namespace {
 // (pod 0), 4-5 in leaf 2 (pod 1), 6-7 in leaf 3 (pod 1).
 class CapacityIndexTest : public ::testing::Test {
  protected:
-  CapacityIndexTest() : fleet_(testing::MustParseFleet(testing::DgxFleetYaml(2, 2, 2))), index_(fleet_) {}
+  CapacityIndexTest()
+      : fleet_(testing::MustParseFleet(testing::DgxFleetYaml(2, 2, 2))), index_(fleet_) {}
   Allocation TakeOn(NodeId n, std::uint64_t mask) {
     Allocation a;
     a.model = 0;

@@ -4,10 +4,14 @@ namespace gpufleet {
 
 const char* PolicyName(Policy p) {
   switch (p) {
-    case Policy::kFifo: return "fifo";
-    case Policy::kPriority: return "priority";
-    case Policy::kBackfill: return "backfill";
-    case Policy::kSjfOracle: return "sjf";
+    case Policy::kFifo:
+      return "fifo";
+    case Policy::kPriority:
+      return "priority";
+    case Policy::kBackfill:
+      return "backfill";
+    case Policy::kSjfOracle:
+      return "sjf";
   }
   return "?";
 }

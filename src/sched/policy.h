@@ -8,10 +8,10 @@
 namespace gpufleet {
 
 enum class Policy {
-  kFifo,      // submission order; the head blocks everything behind it
-  kPriority,  // priority order; a blocked head preempts lower-priority jobs (they requeue)
-  kBackfill,  // priority, then submission order; EASY backfill around one reservation
-  kSjfOracle, // shortest true duration first; reads durations, hence an oracle
+  kFifo,       // submission order; the head blocks everything behind it
+  kPriority,   // priority order; a blocked head preempts lower-priority jobs (they requeue)
+  kBackfill,   // priority, then submission order; EASY backfill around one reservation
+  kSjfOracle,  // shortest true duration first; reads durations, hence an oracle
 };
 
 const char* PolicyName(Policy p);

@@ -42,7 +42,8 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
     for (JobId victim : considered) {
       const Job& v = job(victim);
       const auto [first_span, last_span] = SpansAt(v, level);
-      const bool inside = std::any_of(first_span, last_span, [&](const auto& sp) { return sp.first == target; });
+      const bool inside =
+          std::any_of(first_span, last_span, [&](const auto& sp) { return sp.first == target; });
       if (inside) {
         evicted.push_back(victim);
         index_.Release(v.alloc);

@@ -27,10 +27,13 @@ JobId Scheduler::Owner(NodeId n, int gpu) const {
 Scheduler::QueueKey Scheduler::KeyOf(JobId id) const {
   const Job& j = jobs_[static_cast<size_t>(id)];
   switch (config_.policy) {
-    case Policy::kFifo: return {j.submit, 0, id};
+    case Policy::kFifo:
+      return {j.submit, 0, id};
     case Policy::kPriority:
-    case Policy::kBackfill: return {-static_cast<std::int64_t>(j.priority), j.submit, id};
-    case Policy::kSjfOracle: return {j.oracle_duration - j.attained, j.submit, id};
+    case Policy::kBackfill:
+      return {-static_cast<std::int64_t>(j.priority), j.submit, id};
+    case Policy::kSjfOracle:
+      return {j.oracle_duration - j.attained, j.submit, id};
   }
   return {j.submit, 0, id};
 }
@@ -62,9 +65,11 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   if (spec.gpus > most) {
     j.state = State::kDone;
     const std::string model =
-        spec.gpu_model == kAnyModel ? "GPUs" : fleet_.gpu_models()[static_cast<size_t>(spec.gpu_model)].name + " GPUs";
-    return "needs " + std::to_string(spec.gpus) + " " + model + " inside one " +
-           LevelName(level) + " (topology: " + TopologyName(spec.topology) +
+        spec.gpu_model == kAnyModel
+            ? "GPUs"
+            : fleet_.gpu_models()[static_cast<size_t>(spec.gpu_model)].name + " GPUs";
+    return "needs " + std::to_string(spec.gpus) + " " + model + " inside one " + LevelName(level) +
+           " (topology: " + TopologyName(spec.topology) +
            "), but the largest such subtree of the fleet has " + std::to_string(most);
   }
   j.state = State::kPending;
@@ -83,7 +88,8 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   ComputeSpans(j);
   for (const NodeGpus& ng : j.alloc.nodes) {
     for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
-      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] = id;
+      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] =
+          id;
     }
   }
   allocated_gpus_ += j.gpus;
@@ -100,7 +106,8 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   if (config_.policy == Policy::kPriority) by_victim_order_.erase({j.priority, -j.run_start, id});
   for (const NodeGpus& ng : j.alloc.nodes) {
     for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
-      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] = -1;
+      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] =
+          -1;
     }
   }
   if (release) index_.Release(j.alloc);
@@ -162,7 +169,8 @@ void Scheduler::SetAttained(JobId id, SimTime attained) {
 }
 
 size_t Scheduler::FailureSlot(const Job& j) {
-  return static_cast<size_t>(j.model + 1) * kLevels + static_cast<size_t>(ConstraintLevel(j.topology));
+  return static_cast<size_t>(j.model + 1) * kLevels +
+         static_cast<size_t>(ConstraintLevel(j.topology));
 }
 
 void Scheduler::RememberFailure(const Job& j) {
@@ -205,9 +213,15 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
 void Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {
   switch (config_.policy) {
     case Policy::kFifo:
-    case Policy::kSjfOracle: StrictPass(now, /*preempt=*/false, out); break;
-    case Policy::kPriority: StrictPass(now, /*preempt=*/true, out); break;
-    case Policy::kBackfill: BackfillPass(now, out); break;
+    case Policy::kSjfOracle:
+      StrictPass(now, /*preempt=*/false, out);
+      break;
+    case Policy::kPriority:
+      StrictPass(now, /*preempt=*/true, out);
+      break;
+    case Policy::kBackfill:
+      BackfillPass(now, out);
+      break;
   }
   new_jobs_.clear();
   last_pass_version_ = capacity_version_;

@@ -73,7 +73,7 @@ class Scheduler {
     SimTime oracle_duration = 0;
     SimTime attained = 0;  // run time credited so far
     SimTime run_start = 0;
-    SimTime est_end = 0;   // run_start + estimated remaining time
+    SimTime est_end = 0;  // run_start + estimated remaining time
     std::int32_t gpus = 0;
     std::int32_t priority = 0;
     ModelId model = kAnyModel;
@@ -90,7 +90,9 @@ class Scheduler {
   struct QueueKey {
     std::int64_t a, b;
     JobId id;
-    bool operator<(const QueueKey& o) const { return std::tie(a, b, id) < std::tie(o.a, o.b, o.id); }
+    bool operator<(const QueueKey& o) const {
+      return std::tie(a, b, id) < std::tie(o.a, o.b, o.id);
+    }
   };
   // The EASY reservation of the blocked head: it starts at `shadow` inside subtree `subtree`
   // (whose level is its topology constraint); `extra` GPUs of that subtree are still free then.
@@ -120,7 +122,8 @@ class Scheduler {
   std::pair<const std::pair<TopoId, std::int32_t>*, const std::pair<TopoId, std::int32_t>*> SpansAt(
       const Job& j, Level level) const {
     const auto l = static_cast<size_t>(level);
-    return {j.spans.data() + j.span_begin[l], j.spans.data() + (l + 1 < kLevels ? j.span_begin[l + 1] : j.spans.size())};
+    return {j.spans.data() + j.span_begin[l],
+            j.spans.data() + (l + 1 < kLevels ? j.span_begin[l + 1] : j.spans.size())};
   }
 
   void StrictPass(SimTime now, bool preempt, std::vector<Decision>& out);

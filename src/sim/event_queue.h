@@ -1,6 +1,7 @@
 // The event queue: a 4-ary min-heap keyed by (time, sequence number). Four children share a cache
-// line or two, which halves the depth of a binary heap and its cache misses at a million events. Equal times pop in the order
-// they were pushed, never by address or hash, so a run is bit-for-bit reproducible.
+// line or two, which halves the depth of a binary heap and its cache misses at a million events.
+// Equal times pop in the order they were pushed, never by address or hash, so a run is bit-for-bit
+// reproducible.
 #pragma once
 
 #include <cstddef>

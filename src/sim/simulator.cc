@@ -101,7 +101,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       r.state = JobRecord::State::kPending;
       ++r.interruptions;
       scheduler_.SetAttained(id, kept);
-      Log(now, "interrupt", id, fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
+      Log(now, "interrupt", id,
+          fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
     }
   }
   if (f.repair_after) queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
@@ -149,11 +150,20 @@ SimResult Simulator::Run() {
       const Event e = queue_.Pop();
       ++result_.events;
       switch (e.kind) {
-        case EventKind::kArrival: OnArrival(t); break;
-        case EventKind::kFinish: OnFinish(e); break;
-        case EventKind::kFail: OnFailure(t, e.a, false); break;
-        case EventKind::kRepair: OnFailure(t, e.a, true); break;
-        case EventKind::kNoop: break;
+        case EventKind::kArrival:
+          OnArrival(t);
+          break;
+        case EventKind::kFinish:
+          OnFinish(e);
+          break;
+        case EventKind::kFail:
+          OnFailure(t, e.a, false);
+          break;
+        case EventKind::kRepair:
+          OnFailure(t, e.a, true);
+          break;
+        case EventKind::kNoop:
+          break;
       }
       if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
     }

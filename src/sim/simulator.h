@@ -23,30 +23,35 @@ struct SimOptions {
 // What happened to one job.
 struct JobRecord {
   JobSpec spec;
-  enum class State : std::uint8_t { kPending, kRunning, kCompleted, kRejected } state = State::kPending;
+  enum class State : std::uint8_t {
+    kPending,
+    kRunning,
+    kCompleted,
+    kRejected
+  } state = State::kPending;
   SimTime first_start = -1;
-  SimTime end = -1;           // completion time
-  SimTime progress = 0;       // run time credited towards `spec.duration`
-  SimTime run_start = -1;     // start of the current run, while running
-  SimTime run_ms = 0;         // wall run time over all runs, lost work included
-  std::int64_t gpu_ms = 0;    // GPU-milliseconds held over all runs
-  SimTime lost_ms = 0;        // run time lost to interruptions (work since the last checkpoint)
+  SimTime end = -1;         // completion time
+  SimTime progress = 0;     // run time credited towards `spec.duration`
+  SimTime run_start = -1;   // start of the current run, while running
+  SimTime run_ms = 0;       // wall run time over all runs, lost work included
+  std::int64_t gpu_ms = 0;  // GPU-milliseconds held over all runs
+  SimTime lost_ms = 0;      // run time lost to interruptions (work since the last checkpoint)
   std::int32_t preemptions = 0;
   std::int32_t interruptions = 0;
-  std::int32_t epoch = 0;     // bumped whenever a run ends early, to ignore its finish event
+  std::int32_t epoch = 0;  // bumped whenever a run ends early, to ignore its finish event
 };
 
 struct SimResult {
   std::vector<JobRecord> jobs;
   std::vector<std::pair<JobId, std::string>> rejections;
   std::vector<Tenant> tenants;
-  SimTime end_time = 0;               // makespan: from 0 to the last completion or `until`
+  SimTime end_time = 0;  // makespan: from 0 to the last completion or `until`
   bool stopped_at_until = false;
-  std::uint64_t events = 0;           // events processed
-  std::uint64_t passes = 0;           // scheduling passes
+  std::uint64_t events = 0;  // events processed
+  std::uint64_t passes = 0;  // scheduling passes
   std::int64_t total_gpus = 0;
-  long double allocated_gpu_ms = 0;   // ∫ allocated GPUs dt
-  long double available_gpu_ms = 0;   // ∫ GPUs on healthy nodes dt
+  long double allocated_gpu_ms = 0;  // ∫ allocated GPUs dt
+  long double available_gpu_ms = 0;  // ∫ GPUs on healthy nodes dt
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
 };
@@ -95,7 +100,7 @@ class Simulator {
   std::int64_t up_gpus_ = 0;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;
-  std::size_t unfinished_ = 0;           // pending or running jobs
+  std::size_t unfinished_ = 0;  // pending or running jobs
 };
 
 }  // namespace gpufleet

@@ -7,12 +7,14 @@
 namespace gpufleet {
 namespace {
 
-SimResult RunWorkload(const std::string& workload, SimTime until = kNever, Policy policy = Policy::kFifo) {
+SimResult RunWorkload(const std::string& workload, SimTime until = kNever,
+                      Policy policy = Policy::kFifo) {
   static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));  // 16 GPUs
   SimOptions options;
   options.until = until;
   options.scheduler.policy = policy;
-  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(), options);
+  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
+                options);
   return sim.Run();
 }
 
@@ -42,9 +44,11 @@ TEST(Simulator, RejectsWhatCanNeverFitAndFinishes) {
       "  - {name: wide, gpus: 9, duration: 1h, topology: nvlink}\n"
       "  - {name: ok, gpus: 8, duration: 1h, topology: nvlink}\n");
   ASSERT_EQ(r.rejections.size(), 2u);
-  EXPECT_NE(r.rejections[0].second.find("largest such subtree of the fleet has 16"), std::string::npos)
+  EXPECT_NE(r.rejections[0].second.find("largest such subtree of the fleet has 16"),
+            std::string::npos)
       << r.rejections[0].second;
-  EXPECT_NE(r.rejections[1].second.find("inside one nvlink"), std::string::npos) << r.rejections[1].second;
+  EXPECT_NE(r.rejections[1].second.find("inside one nvlink"), std::string::npos)
+      << r.rejections[1].second;
   EXPECT_EQ(r.jobs[2].state, JobRecord::State::kCompleted);
   EXPECT_EQ(r.end_time, kHour);
   EXPECT_FALSE(r.stopped_at_until);

@@ -9,7 +9,9 @@ Result<SpecKind> DetectSpecKind(const std::string& file) {
   if (!r.ok()) return Error{r.Errors()};
   if (root["sites"]) return SpecKind::kFleet;
   if (root["jobs"] || root["generators"]) return SpecKind::kWorkload;
-  return Error{file + ":1:1: cannot tell what this spec is: a fleet has 'sites', a workload has 'jobs' or 'generators'"};
+  return Error{file +
+               ":1:1: cannot tell what this spec is: a fleet has 'sites', a workload has 'jobs' or "
+               "'generators'"};
 }
 
 }  // namespace gpufleet

@@ -22,7 +22,8 @@ class FleetParser {
     if (sites.IsDefined() && r_.ExpectSequence(sites, "sites")) {
       if (sites.size() == 0) r_.Fail(sites, "sites", "expected at least one site");
       std::set<std::string> names;
-      for (size_t i = 0; i < sites.size(); ++i) ParseSite(sites[i], "sites[" + std::to_string(i) + "]", names);
+      for (size_t i = 0; i < sites.size(); ++i)
+        ParseSite(sites[i], "sites[" + std::to_string(i) + "]", names);
     }
     return std::move(spec_);
   }
@@ -52,7 +53,8 @@ class FleetParser {
       if (price.IsDefined()) p.gpu_hour_usd = r_.NonNegativeNumber(price, m.Field("gpu_hour_usd"));
       m.Finish();
       for (const auto& q : spec_.providers) {
-        if (q.name == p.name) r_.Fail(list[i], m.Field("name"), "duplicate provider name '" + p.name + "'");
+        if (q.name == p.name)
+          r_.Fail(list[i], m.Field("name"), "duplicate provider name '" + p.name + "'");
       }
       spec_.providers.push_back(std::move(p));
     }
@@ -70,7 +72,8 @@ class FleetParser {
         if (FindGpuModel(*g) == nullptr) {
           std::vector<std::string> names;
           for (const auto& gm : BuiltinGpuModels()) names.push_back(gm.name);
-          r_.Fail(gpu, m.Field("gpu"), "unknown GPU model '" + *g + "'; expected one of: " + ListNames(names));
+          r_.Fail(gpu, m.Field("gpu"),
+                  "unknown GPU model '" + *g + "'; expected one of: " + ListNames(names));
         }
         t.gpu = *g;
       }
@@ -85,7 +88,8 @@ class FleetParser {
       if (npd.IsDefined()) {
         if (auto v = r_.PositiveInteger(npd, m.Field("nodes_per_domain"))) {
           if (*v > 4096) {
-            r_.Fail(npd, m.Field("nodes_per_domain"), "expected at most 4096 nodes in one NVLink domain");
+            r_.Fail(npd, m.Field("nodes_per_domain"),
+                    "expected at most 4096 nodes in one NVLink domain");
           } else {
             t.nodes_per_domain = static_cast<int>(*v);
           }
@@ -258,11 +262,13 @@ class FleetParser {
       }
     }
     const YAML::Node location = m.Get("location");
-    if (location.IsDefined()) s.site.location = r_.String(location, m.Field("location")).value_or("");
+    if (location.IsDefined())
+      s.site.location = r_.String(location, m.Field("location")).value_or("");
     const YAML::Node region = m.Get("region");
     if (region.IsDefined()) s.site.region = r_.String(region, m.Field("region")).value_or("");
     const YAML::Node budget = m.Required("power_budget_mw");
-    if (budget.IsDefined()) s.site.power_budget_mw = r_.PositiveNumber(budget, m.Field("power_budget_mw")).value_or(0);
+    if (budget.IsDefined())
+      s.site.power_budget_mw = r_.PositiveNumber(budget, m.Field("power_budget_mw")).value_or(0);
     s.uplink_oversubscription = Oversubscription(m);
     ParseCooling(m.Get("cooling"), m.Field("cooling"), s.site.cooling);
 
@@ -288,11 +294,15 @@ class FleetParser {
     const double size = CountTopologyNodes(s, spec_.node_types);
     total_topology_nodes_ += size;
     if (size > kMaxTopologyNodes) {
-      r_.Fail(node, path, "expands to " + Approx(size) + " topology nodes, more than the 20000000 a fleet may have; "
-                          "check the `count` values of its pods, leaves and domains");
+      r_.Fail(node, path,
+              "expands to " + Approx(size) +
+                  " topology nodes, more than the 20000000 a fleet may have; "
+                  "check the `count` values of its pods, leaves and domains");
     } else if (total_topology_nodes_ > kMaxTopologyNodes) {
-      r_.Fail(node, path, "brings the fleet to " + Approx(total_topology_nodes_) +
-                              " topology nodes, more than the 20000000 a fleet may have; check the `count` values");
+      r_.Fail(
+          node, path,
+          "brings the fleet to " + Approx(total_topology_nodes_) +
+              " topology nodes, more than the 20000000 a fleet may have; check the `count` values");
     }
     spec_.sites.push_back(std::move(s));
   }
@@ -324,7 +334,9 @@ class FleetParser {
       if (v) c.design_pue = *v;
     }
     const YAML::Node fc = m.Get("free_cooling_below_c");
-    if (fc.IsDefined()) c.free_cooling_below_c = r_.Number(fc, m.Field("free_cooling_below_c")).value_or(c.free_cooling_below_c);
+    if (fc.IsDefined())
+      c.free_cooling_below_c =
+          r_.Number(fc, m.Field("free_cooling_below_c")).value_or(c.free_cooling_below_c);
     m.Finish();
   }
 

@@ -35,15 +35,17 @@ std::vector<std::string> Lines(const std::string& text) {
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure() << "no error line starting with \"" << where << "\" and containing \""
-                                       << field << "\" and \"" << expected << "\"; the errors were:\n"
-                                       << message;
+  return ::testing::AssertionFailure()
+         << "no error line starting with \"" << where << "\" and containing \"" << field
+         << "\" and \"" << expected << "\"; the errors were:\n"
+         << message;
 }
 
 template <typename T>
-::testing::AssertionResult IsError(const Result<T>& r, const std::string& where, const std::string& field,
-                                   const std::string& expected) {
-  if (r.ok()) return ::testing::AssertionFailure() << "the spec was accepted; expected an error at " << where;
+::testing::AssertionResult IsError(const Result<T>& r, const std::string& where,
+                                   const std::string& field, const std::string& expected) {
+  if (r.ok())
+    return ::testing::AssertionFailure() << "the spec was accepted; expected an error at " << where;
   return HasLine(r.message(), where, field, expected);
 }
 
@@ -64,14 +66,15 @@ Result<BoundWorkload> Bind(const std::string& fleet_yaml, const std::string& wor
   return BindWorkload(w.value(), f.value(), 1);
 }
 
-#define EXPECT_SPEC_ERROR(result, where, field, expected) EXPECT_TRUE(IsError((result), (where), (field), (expected)))
+#define EXPECT_SPEC_ERROR(result, where, field, expected) \
+  EXPECT_TRUE(IsError((result), (where), (field), (expected)))
 
 // The smallest valid fleet: one site with one DGX H100 (8 GPUs).
 const std::string kFleet =
-    "sites:\n"                     // 1
-    "  - name: lab\n"              // 2: the site mapping starts at column 5
-    "    power_budget_mw: 1\n"     // 3: value at column 22
-    "    domains:\n"               // 4
+    "sites:\n"                        // 1
+    "  - name: lab\n"                 // 2: the site mapping starts at column 5
+    "    power_budget_mw: 1\n"        // 3: value at column 22
+    "    domains:\n"                  // 4
     "      - node_type: dgx-h100\n";  // 5: mapping at column 9, value at column 20
 
 // Two named nodes for binding: paths lab/dgx-1 and lab/dgx-2.
@@ -84,19 +87,19 @@ const std::string kBindFleet =
 
 // The smallest valid workload with one explicit job.
 const std::string kJobs =
-    "jobs:\n"            // 1
-    "  - name: a\n"      // 2: the job mapping starts at column 5
-    "    gpus: 1\n"      // 3: value at column 11
+    "jobs:\n"              // 1
+    "  - name: a\n"        // 2: the job mapping starts at column 5
+    "    gpus: 1\n"        // 3: value at column 11
     "    duration: 1h\n";  // 4: value at column 15
 
 // The smallest valid workload with one generator.
 const std::string kGen =
-    "generators:\n"                           // 1
-    "  - name: g\n"                           // 2: the generator mapping starts at column 5
-    "    count: 10\n"                         // 3: value at column 12
+    "generators:\n"                            // 1
+    "  - name: g\n"                            // 2: the generator mapping starts at column 5
+    "    count: 10\n"                          // 3: value at column 12
     "    arrivals: {mean_interarrival: 1m}\n"  // 4: '{' at column 15, value at column 35
-    "    gpus: 1\n"                           // 5: value at column 11
-    "    duration: 1h\n";                     // 6: value at column 15
+    "    gpus: 1\n"                            // 5: value at column 11
+    "    duration: 1h\n";                      // 6: value at column 15
 
 // ---------------------------------------------------------------------------------------------
 // Valid specs parse.
@@ -192,7 +195,8 @@ TEST(SpecErrors, TopLevelMustBeAMapping) {
 
 TEST(SpecErrors, FleetUnknownKeys) {
   EXPECT_SPEC_ERROR(F(kFleet + "colour: blue\n"),  // line 6, column 1
-                    "f.yaml:6:1:", "'colour'", "unknown key; expected one of: providers, node_types, sites");
+                    "f.yaml:6:1:", "'colour'",
+                    "unknown key; expected one of: providers, node_types, sites");
   // In a site.
   const std::string site =
       "sites:\n"
@@ -213,7 +217,8 @@ TEST(SpecErrors, FleetUnknownKeys) {
       "        colour: blue\n"  // 6: key at column 9
       "        domains:\n"
       "          - node_type: dgx-h100\n";
-  EXPECT_SPEC_ERROR(F(pod), "f.yaml:6:9:", "sites[0].pods[0].colour", "unknown key; expected one of:");
+  EXPECT_SPEC_ERROR(F(pod), "f.yaml:6:9:", "sites[0].pods[0].colour",
+                    "unknown key; expected one of:");
   // In a domain: "      - {node_type: dgx-h100, colour: blue}" — 'colour' at column 31.
   const std::string domain =
       "sites:\n"
@@ -234,7 +239,8 @@ TEST(SpecErrors, FleetUnknownKeys) {
   // In a provider: "  - {name: aws, kind: cloud, price: 2}" — 'price' at column 30.
   const std::string provider =
       "providers:\n"
-      "  - {name: aws, kind: cloud, price: 2}\n" + kFleet;
+      "  - {name: aws, kind: cloud, price: 2}\n" +
+      kFleet;
   EXPECT_SPEC_ERROR(F(provider), "f.yaml:2:30:", "providers[0].price", "gpu_hour_usd");
   // In a node type.
   const std::string node_type =
@@ -253,11 +259,13 @@ TEST(SpecErrors, FleetUnknownKeys) {
 
 TEST(SpecErrors, WorkloadUnknownKeys) {
   EXPECT_SPEC_ERROR(W(kJobs + "tenant: x\n"),  // line 5, column 1
-                    "w.yaml:5:1:", "'tenant'", "unknown key; expected one of: tenants, jobs, generators, failures");
+                    "w.yaml:5:1:", "'tenant'",
+                    "unknown key; expected one of: tenants, jobs, generators, failures");
   // In a job.
   EXPECT_SPEC_ERROR(W(kJobs + "    gpu: h100\n"), "w.yaml:5:5:", "jobs[0].gpu", "gpu_model");
   // In a generator.
-  EXPECT_SPEC_ERROR(W(kGen + "    rate: 5\n"), "w.yaml:7:5:", "generators[0].rate", "unknown key; expected one of:");
+  EXPECT_SPEC_ERROR(W(kGen + "    rate: 5\n"), "w.yaml:7:5:", "generators[0].rate",
+                    "unknown key; expected one of:");
   // In arrivals: "    arrivals: {mean_interarrival: 1m, burst: 2}" — 'burst' at column 39.
   const std::string arrivals =
       "generators:\n"
@@ -267,7 +275,8 @@ TEST(SpecErrors, WorkloadUnknownKeys) {
       "    gpus: 1\n"
       "    duration: 1h\n";
   EXPECT_SPEC_ERROR(W(arrivals), "w.yaml:4:39:", "generators[0].arrivals.burst", "rate_per_hour");
-  // In a distribution: "    gpus: {dist: choice, values: [1, 2], weight: [1, 1]}" — 'weight' at column 42.
+  // In a distribution: "    gpus: {dist: choice, values: [1, 2], weight: [1, 1]}" — 'weight' at
+  // column 42.
   const std::string dist =
       "generators:\n"
       "  - name: g\n"
@@ -276,17 +285,19 @@ TEST(SpecErrors, WorkloadUnknownKeys) {
       "    gpus: {dist: choice, values: [1, 2], weight: [1, 1]}\n"
       "    duration: 1h\n";
   EXPECT_SPEC_ERROR(W(dist), "w.yaml:5:42:", "generators[0].gpus.weight", "weights");
-  // In a topology rule: "    topology: {by_gpus: [{upto: 8, topology: nvlink}]}" — 'upto' at column 27.
-  EXPECT_SPEC_ERROR(W(kGen + "    topology: {by_gpus: [{upto: 8, topology: nvlink}]}\n"), "w.yaml:7:27:",
-                    "generators[0].topology.by_gpus[0].upto", "up_to");
+  // In a topology rule: "    topology: {by_gpus: [{upto: 8, topology: nvlink}]}" — 'upto' at
+  // column 27.
+  EXPECT_SPEC_ERROR(W(kGen + "    topology: {by_gpus: [{upto: 8, topology: nvlink}]}\n"),
+                    "w.yaml:7:27:", "generators[0].topology.by_gpus[0].upto", "up_to");
   // In a tenant: "  - {name: a, share: 2}" — 'share' at column 15.
-  EXPECT_SPEC_ERROR(W("tenants:\n  - {name: a, share: 2}\n" + kJobs), "w.yaml:2:15:", "tenants[0].share", "weight");
+  EXPECT_SPEC_ERROR(W("tenants:\n  - {name: a, share: 2}\n" + kJobs),
+                    "w.yaml:2:15:", "tenants[0].share", "weight");
   // In a failure.
   const std::string failure = kJobs +
-      "failures:\n"        // 5
-      "  - at: 1h\n"       // 6
-      "    target: lab\n"  // 7
-      "    repair: 1h\n";  // 8: key at column 5
+                              "failures:\n"        // 5
+                              "  - at: 1h\n"       // 6
+                              "    target: lab\n"  // 7
+                              "    repair: 1h\n";  // 8: key at column 5
   EXPECT_SPEC_ERROR(W(failure), "w.yaml:8:5:", "failures[0].repair", "repair_after");
 }
 
@@ -301,15 +312,18 @@ TEST(SpecErrors, FleetWrongTypes) {
       "    power_budget_mw: lots\n"  // 3: value at column 22
       "    domains:\n"
       "      - node_type: dgx-h100\n";
-  EXPECT_SPEC_ERROR(F(budget), "f.yaml:3:22:", "sites[0].power_budget_mw", "expected a number, got 'lots'");
-  // A string where an integer is expected: "      - {node_type: dgx-h100, count: two}" — 'two' at column 38.
+  EXPECT_SPEC_ERROR(F(budget), "f.yaml:3:22:", "sites[0].power_budget_mw",
+                    "expected a number, got 'lots'");
+  // A string where an integer is expected: "      - {node_type: dgx-h100, count: two}" — 'two' at
+  // column 38.
   const std::string count =
       "sites:\n"
       "  - name: lab\n"
       "    power_budget_mw: 1\n"
       "    domains:\n"
       "      - {node_type: dgx-h100, count: two}\n";
-  EXPECT_SPEC_ERROR(F(count), "f.yaml:5:38:", "sites[0].domains[0].count", "expected an integer, got 'two'");
+  EXPECT_SPEC_ERROR(F(count), "f.yaml:5:38:", "sites[0].domains[0].count",
+                    "expected an integer, got 'two'");
   // A list where a mapping is expected: "    cooling: [liquid]" — '[' at column 14.
   const std::string cooling =
       "sites:\n"
@@ -318,9 +332,11 @@ TEST(SpecErrors, FleetWrongTypes) {
       "    cooling: [liquid]\n"
       "    domains:\n"
       "      - node_type: dgx-h100\n";
-  EXPECT_SPEC_ERROR(F(cooling), "f.yaml:4:14:", "sites[0].cooling", "expected a mapping of fields, got a list");
+  EXPECT_SPEC_ERROR(F(cooling), "f.yaml:4:14:", "sites[0].cooling",
+                    "expected a mapping of fields, got a list");
   // A scalar where a mapping is expected.
-  EXPECT_SPEC_ERROR(F("sites:\n  - lab\n"), "f.yaml:2:5:", "sites[0]", "expected a mapping of fields, got 'lab'");
+  EXPECT_SPEC_ERROR(F("sites:\n  - lab\n"), "f.yaml:2:5:", "sites[0]",
+                    "expected a mapping of fields, got 'lab'");
   // A mapping where a list is expected: the mapping under 'sites' starts at line 2, column 3.
   const std::string sites =
       "sites:\n"
@@ -337,7 +353,8 @@ TEST(SpecErrors, FleetWrongTypes) {
       "    power_budget_mw: 1\n"
       "    domains:\n"
       "      - node_type: [dgx-h100]\n";
-  EXPECT_SPEC_ERROR(F(type_list), "f.yaml:5:20:", "sites[0].domains[0].node_type", "expected a non-empty string, got a list");
+  EXPECT_SPEC_ERROR(F(type_list), "f.yaml:5:20:", "sites[0].domains[0].node_type",
+                    "expected a non-empty string, got a list");
 }
 
 TEST(SpecErrors, WorkloadWrongTypes) {
@@ -354,7 +371,8 @@ TEST(SpecErrors, WorkloadWrongTypes) {
       "    duration: 1h\n";
   EXPECT_SPEC_ERROR(W(list), "w.yaml:3:11:", "jobs[0].gpus", "expected an integer, got a list");
   // "    priority: 1.5" — value at column 15.
-  EXPECT_SPEC_ERROR(W(kJobs + "    priority: 1.5\n"), "w.yaml:5:15:", "jobs[0].priority", "expected an integer, got '1.5'");
+  EXPECT_SPEC_ERROR(W(kJobs + "    priority: 1.5\n"), "w.yaml:5:15:", "jobs[0].priority",
+                    "expected an integer, got '1.5'");
   // A mapping where a list is expected.
   const std::string jobs_map =
       "jobs:\n"
@@ -363,7 +381,8 @@ TEST(SpecErrors, WorkloadWrongTypes) {
       "  duration: 1h\n";
   EXPECT_SPEC_ERROR(W(jobs_map), "w.yaml:2:3:", "'jobs'", "expected a list, got a mapping");
   // "tenants: {name: a}" — '{' at column 10.
-  EXPECT_SPEC_ERROR(W("tenants: {name: a}\n" + kJobs), "w.yaml:1:10:", "'tenants'", "expected a list, got a mapping");
+  EXPECT_SPEC_ERROR(W("tenants: {name: a}\n" + kJobs), "w.yaml:1:10:", "'tenants'",
+                    "expected a list, got a mapping");
   // A list where a mapping is expected: "    gpus: [1, 2]" — '[' at column 11.
   const std::string gpus_list =
       "generators:\n"
@@ -372,9 +391,11 @@ TEST(SpecErrors, WorkloadWrongTypes) {
       "    arrivals: {mean_interarrival: 1m}\n"
       "    gpus: [1, 2]\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(gpus_list), "w.yaml:5:11:", "generators[0].gpus", "expected a mapping of fields, got a list");
+  EXPECT_SPEC_ERROR(W(gpus_list), "w.yaml:5:11:", "generators[0].gpus",
+                    "expected a mapping of fields, got a list");
   // A list of jobs whose entry is a list.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - [1, 1h]\n"), "w.yaml:2:5:", "jobs[0]", "expected a mapping of fields, got a list");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - [1, 1h]\n"), "w.yaml:2:5:", "jobs[0]",
+                    "expected a mapping of fields, got a list");
 }
 
 // A string where the arrivals mapping belongs is one mistake and should be one error; a second,
@@ -388,7 +409,8 @@ TEST(SpecErrors, ArrivalsOfWrongTypeIsOneError) {
       "    gpus: 1\n"
       "    duration: 1h\n";
   Result<WorkloadSpec> r = W(y);
-  EXPECT_SPEC_ERROR(r, "w.yaml:4:15:", "generators[0].arrivals", "expected a mapping of fields, got 'poisson'");
+  EXPECT_SPEC_ERROR(r, "w.yaml:4:15:", "generators[0].arrivals",
+                    "expected a mapping of fields, got 'poisson'");
   EXPECT_EQ(ErrorCount(r), 1u) << r.message();
 }
 
@@ -409,13 +431,18 @@ TEST(SpecErrors, FleetNonPositive) {
       "    power_budget_mw: 1\n"
       "    domains:\n"
       "      - {node_type: dgx-h100, count: 0}\n";
-  EXPECT_SPEC_ERROR(F(count), "f.yaml:5:38:", "sites[0].domains[0].count", "expected a positive integer, got '0'");
+  EXPECT_SPEC_ERROR(F(count), "f.yaml:5:38:", "sites[0].domains[0].count",
+                    "expected a positive integer, got '0'");
   auto node_type = [](const std::string& gpn, const std::string& power) {
     return "node_types:\n"
            "  - name: x\n"
            "    gpu: h100\n"
-           "    gpus_per_node: " + gpn + "\n"  // 4: value at column 20
-           "    max_power_kw: " + power + "\n"  // 5: value at column 19
+           "    gpus_per_node: " +
+           gpn +
+           "\n"  // 4: value at column 20
+           "    max_power_kw: " +
+           power +
+           "\n"  // 5: value at column 19
            "sites:\n"
            "  - name: lab\n"
            "    power_budget_mw: 1\n"
@@ -424,7 +451,8 @@ TEST(SpecErrors, FleetNonPositive) {
   EXPECT_TRUE(F(node_type("8", "10")).ok());
   EXPECT_SPEC_ERROR(F(node_type("0", "10")), "f.yaml:4:20:", "node_types[0].gpus_per_node",
                     "expected a positive integer, got '0'");
-  EXPECT_SPEC_ERROR(F(node_type("65", "10")), "f.yaml:4:20:", "node_types[0].gpus_per_node", "at most 64");
+  EXPECT_SPEC_ERROR(F(node_type("65", "10")), "f.yaml:4:20:", "node_types[0].gpus_per_node",
+                    "at most 64");
   EXPECT_SPEC_ERROR(F(node_type("8", "0")), "f.yaml:5:19:", "node_types[0].max_power_kw",
                     "expected a positive number, got '0'");
   // "    uplink_oversubscription: 0.5" — value at column 30.
@@ -440,13 +468,15 @@ TEST(SpecErrors, FleetNonPositive) {
 
 TEST(SpecErrors, WorkloadNonPositive) {
   for (const char* v : {"0", "-4"}) {
-    const std::string y = std::string("jobs:\n  - name: a\n    gpus: ") + v + "\n    duration: 1h\n";
-    EXPECT_SPEC_ERROR(W(y), "w.yaml:3:11:", "jobs[0].gpus", std::string("expected a positive integer, got '") + v + "'");
+    const std::string y =
+        std::string("jobs:\n  - name: a\n    gpus: ") + v + "\n    duration: 1h\n";
+    EXPECT_SPEC_ERROR(W(y), "w.yaml:3:11:", "jobs[0].gpus",
+                      std::string("expected a positive integer, got '") + v + "'");
   }
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: 0\n"), "w.yaml:4:15:", "jobs[0].duration",
-                    "expected a positive duration, got '0'");
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: 0s\n"), "w.yaml:4:15:", "jobs[0].duration",
-                    "expected a positive duration, got '0s'");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: 0\n"),
+                    "w.yaml:4:15:", "jobs[0].duration", "expected a positive duration, got '0'");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: 0s\n"),
+                    "w.yaml:4:15:", "jobs[0].duration", "expected a positive duration, got '0s'");
   // Generator count 0 (line 3, column 12) and duration 0 (line 6, column 15).
   const std::string gen =
       "generators:\n"
@@ -456,8 +486,10 @@ TEST(SpecErrors, WorkloadNonPositive) {
       "    gpus: 1\n"
       "    duration: 0\n";
   Result<WorkloadSpec> r = W(gen);
-  EXPECT_SPEC_ERROR(r, "w.yaml:3:12:", "generators[0].count", "expected a positive integer, got '0'");
-  EXPECT_SPEC_ERROR(r, "w.yaml:6:15:", "generators[0].duration", "expected a positive duration, got '0'");
+  EXPECT_SPEC_ERROR(r, "w.yaml:3:12:", "generators[0].count",
+                    "expected a positive integer, got '0'");
+  EXPECT_SPEC_ERROR(r, "w.yaml:6:15:", "generators[0].duration",
+                    "expected a positive duration, got '0'");
   // "    arrivals: {mean_interarrival: 0}" — '0' at column 35.
   const std::string mean =
       "generators:\n"
@@ -466,7 +498,8 @@ TEST(SpecErrors, WorkloadNonPositive) {
       "    arrivals: {mean_interarrival: 0}\n"
       "    gpus: 1\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(mean), "w.yaml:4:35:", "generators[0].arrivals.mean_interarrival", "expected a positive duration");
+  EXPECT_SPEC_ERROR(W(mean), "w.yaml:4:35:", "generators[0].arrivals.mean_interarrival",
+                    "expected a positive duration");
   // "    arrivals: {rate_per_hour: -1}" — '-1' at column 31.
   const std::string rate =
       "generators:\n"
@@ -475,8 +508,10 @@ TEST(SpecErrors, WorkloadNonPositive) {
       "    arrivals: {rate_per_hour: -1}\n"
       "    gpus: 1\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(rate), "w.yaml:4:31:", "generators[0].arrivals.rate_per_hour", "expected a positive number, got '-1'");
-  // Weights that sum to 0: "    gpus: {dist: choice, values: [1, 2], weights: [0, 0]}" — '[' of weights at column 51.
+  EXPECT_SPEC_ERROR(W(rate), "w.yaml:4:31:", "generators[0].arrivals.rate_per_hour",
+                    "expected a positive number, got '-1'");
+  // Weights that sum to 0: "    gpus: {dist: choice, values: [1, 2], weights: [0, 0]}" — '[' of
+  // weights at column 51.
   const std::string weights =
       "generators:\n"
       "  - name: g\n"
@@ -484,7 +519,8 @@ TEST(SpecErrors, WorkloadNonPositive) {
       "    arrivals: {mean_interarrival: 1m}\n"
       "    gpus: {dist: choice, values: [1, 2], weights: [0, 0]}\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(weights), "w.yaml:5:51:", "generators[0].gpus.weights", "expected weights with a positive sum");
+  EXPECT_SPEC_ERROR(W(weights), "w.yaml:5:51:", "generators[0].gpus.weights",
+                    "expected weights with a positive sum");
   // A negative weight: "... weights: [1, -1]}" — '-1' at column 55.
   const std::string negative =
       "generators:\n"
@@ -493,10 +529,11 @@ TEST(SpecErrors, WorkloadNonPositive) {
       "    arrivals: {mean_interarrival: 1m}\n"
       "    gpus: {dist: choice, values: [1, 2], weights: [1, -1]}\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(negative), "w.yaml:5:55:", "generators[0].gpus.weights[1]", "expected a number >= 0, got '-1'");
+  EXPECT_SPEC_ERROR(W(negative), "w.yaml:5:55:", "generators[0].gpus.weights[1]",
+                    "expected a number >= 0, got '-1'");
   // Tenant weight 0: "  - {name: a, weight: 0}" — '0' at column 23.
-  EXPECT_SPEC_ERROR(W("tenants:\n  - {name: a, weight: 0}\n" + kJobs), "w.yaml:2:23:", "tenants[0].weight",
-                    "expected a positive number, got '0'");
+  EXPECT_SPEC_ERROR(W("tenants:\n  - {name: a, weight: 0}\n" + kJobs),
+                    "w.yaml:2:23:", "tenants[0].weight", "expected a positive number, got '0'");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,8 +558,9 @@ TEST(SpecErrors, UnknownGpuModel) {
   EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: a100\n"), "w.yaml:7:16:", "generators[0].gpu_model",
                     "unknown GPU model 'a100'");
   // "    gpu_model: {dist: choice, values: [h100, a100]}" — 'a100' at column 46.
-  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: {dist: choice, values: [h100, a100]}\n"), "w.yaml:7:46:",
-                    "generators[0].gpu_model.values[1]", "'a100'; expected one of: h100");
+  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: {dist: choice, values: [h100, a100]}\n"),
+                    "w.yaml:7:46:", "generators[0].gpu_model.values[1]",
+                    "'a100'; expected one of: h100");
 }
 
 TEST(SpecErrors, UnknownNodeType) {
@@ -547,8 +585,10 @@ TEST(SpecErrors, SiteProviderNotDeclared) {
       "    power_budget_mw: 1\n"
       "    domains:\n"
       "      - node_type: dgx-h100\n";
-  EXPECT_SPEC_ERROR(F(y), "f.yaml:3:15:", "sites[0].provider", "unknown provider 'aws'; declared providers: owned");
-  EXPECT_SPEC_ERROR(F("providers:\n  - {name: gcp, kind: cloud}\n" + y), "f.yaml:5:15:", "sites[0].provider",
+  EXPECT_SPEC_ERROR(F(y), "f.yaml:3:15:", "sites[0].provider",
+                    "unknown provider 'aws'; declared providers: owned");
+  EXPECT_SPEC_ERROR(F("providers:\n  - {name: gcp, kind: cloud}\n" + y),
+                    "f.yaml:5:15:", "sites[0].provider",
                     "unknown provider 'aws'; declared providers: gcp");
 }
 
@@ -561,7 +601,8 @@ TEST(SpecErrors, JobTenantNotDeclared) {
       "    gpus: 1\n"
       "    duration: 1h\n"
       "    tenant: ghost\n";  // 7: value at column 13
-  EXPECT_SPEC_ERROR(W(y), "w.yaml:7:13:", "jobs[0].tenant", "unknown tenant 'ghost'; declared tenants: research");
+  EXPECT_SPEC_ERROR(W(y), "w.yaml:7:13:", "jobs[0].tenant",
+                    "unknown tenant 'ghost'; declared tenants: research");
 }
 
 TEST(SpecErrors, GeneratorTenantChoiceNotDeclared) {
@@ -576,7 +617,8 @@ TEST(SpecErrors, GeneratorTenantChoiceNotDeclared) {
       "    gpus: 1\n"
       "    duration: 1h\n"
       "    tenant: {dist: choice, values: [research, ghost]}\n";
-  EXPECT_SPEC_ERROR(W(y), "w.yaml:9:47:", "generators[0].tenant.values[1]", "'ghost'; expected one of: research");
+  EXPECT_SPEC_ERROR(W(y), "w.yaml:9:47:", "generators[0].tenant.values[1]",
+                    "'ghost'; expected one of: research");
   // A single tenant name (a fixed distribution): "    tenant: ghost" — column 13.
   const std::string fixed =
       "tenants:\n"
@@ -588,7 +630,8 @@ TEST(SpecErrors, GeneratorTenantChoiceNotDeclared) {
       "    gpus: 1\n"
       "    duration: 1h\n"
       "    tenant: ghost\n";
-  EXPECT_SPEC_ERROR(W(fixed), "w.yaml:9:13:", "generators[0].tenant", "'ghost'; expected one of: research");
+  EXPECT_SPEC_ERROR(W(fixed), "w.yaml:9:13:", "generators[0].tenant",
+                    "'ghost'; expected one of: research");
 }
 
 // Only the fleet can tell, so BindWorkload reports these; the error should still point at the
@@ -605,21 +648,23 @@ TEST(SpecErrors, FailureTargetNotInFleet) {
 
 TEST(SpecErrors, JobGpuModelNotInFleet) {
   // b200 is in the catalogue, but the fleet has only h100. "    gpu_model: b200" — column 16.
-  EXPECT_SPEC_ERROR(Bind(kBindFleet, kJobs + "    gpu_model: b200\n"), "w.yaml:5:16:", "jobs[0].gpu_model",
-                    "'b200' is not in the fleet");
+  EXPECT_SPEC_ERROR(Bind(kBindFleet, kJobs + "    gpu_model: b200\n"),
+                    "w.yaml:5:16:", "jobs[0].gpu_model", "'b200' is not in the fleet");
 }
 
 TEST(SpecErrors, GeneratorGpuModelNotInFleet) {
-  EXPECT_SPEC_ERROR(Bind(kBindFleet, kGen + "    gpu_model: b200\n"), "w.yaml:7:16:", "generators[0].gpu_model",
-                    "'b200' is not in the fleet");
+  EXPECT_SPEC_ERROR(Bind(kBindFleet, kGen + "    gpu_model: b200\n"),
+                    "w.yaml:7:16:", "generators[0].gpu_model", "'b200' is not in the fleet");
   // "    gpu_model: {dist: choice, values: [h100, b200]}" — 'b200' at column 46.
-  EXPECT_SPEC_ERROR(Bind(kBindFleet, kGen + "    gpu_model: {dist: choice, values: [h100, b200]}\n"),
-                    "w.yaml:7:46:", "generators[0].gpu_model.values[1]", "'b200' is not in the fleet");
+  EXPECT_SPEC_ERROR(
+      Bind(kBindFleet, kGen + "    gpu_model: {dist: choice, values: [h100, b200]}\n"),
+      "w.yaml:7:46:", "generators[0].gpu_model.values[1]", "'b200' is not in the fleet");
 }
 
 // A choice among models that are all in the fleet must bind, whatever else the catalogue holds.
 TEST(SpecErrors, GeneratorGpuModelChoiceInFleetBinds) {
-  Result<BoundWorkload> b = Bind(kBindFleet, kGen + "    gpu_model: {dist: choice, values: [h100]}\n");
+  Result<BoundWorkload> b =
+      Bind(kBindFleet, kGen + "    gpu_model: {dist: choice, values: [h100]}\n");
   EXPECT_TRUE(b.ok()) << b.message();
 }
 
@@ -644,7 +689,8 @@ TEST(SpecErrors, DuplicateKeys) {
       "    duration: 1h\n";
   EXPECT_SPEC_ERROR(W(work), "w.yaml:4:5:", "jobs[0].gpus", "duplicate key");
   // "  - {gpus: 1, duration: 1h, gpus: 2}" — the second 'gpus' at column 29.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 1, duration: 1h, gpus: 2}\n"), "w.yaml:2:29:", "jobs[0].gpus", "duplicate key");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 1, duration: 1h, gpus: 2}\n"),
+                    "w.yaml:2:29:", "jobs[0].gpus", "duplicate key");
 }
 
 TEST(SpecErrors, DuplicateNames) {
@@ -657,45 +703,53 @@ TEST(SpecErrors, DuplicateNames) {
       "    power_budget_mw: 1\n"
       "    domains: [{node_type: dgx-h100}]\n";
   EXPECT_SPEC_ERROR(F(sites), "f.yaml:5:5:", "sites[1].name", "duplicate name 'lab'");
-  // Two unnamed domains are both 'domain': "    domains: [{node_type: dgx-h100}, {node_type: dgx-h200}]"
-  // — the second '{' at column 38.
+  // Two unnamed domains are both 'domain': "    domains: [{node_type: dgx-h100}, {node_type:
+  // dgx-h200}]" — the second '{' at column 38.
   const std::string domains =
       "sites:\n"
       "  - name: lab\n"
       "    power_budget_mw: 1\n"
       "    domains: [{node_type: dgx-h100}, {node_type: dgx-h200}]\n";
-  EXPECT_SPEC_ERROR(F(domains), "f.yaml:4:38:", "sites[0].domains[1].name", "duplicate name 'domain'");
+  EXPECT_SPEC_ERROR(F(domains), "f.yaml:4:38:", "sites[0].domains[1].name",
+                    "duplicate name 'domain'");
   const std::string providers =
       "providers:\n"
       "  - name: a\n"
-      "  - name: a\n" + kFleet;  // 3: the second provider at column 5
-  EXPECT_SPEC_ERROR(F(providers), "f.yaml:3:5:", "providers[1].name", "duplicate provider name 'a'");
+      "  - name: a\n" +
+      kFleet;  // 3: the second provider at column 5
+  EXPECT_SPEC_ERROR(F(providers), "f.yaml:3:5:", "providers[1].name",
+                    "duplicate provider name 'a'");
   const std::string node_types =
       "node_types:\n"
       "  - name: dgx-h100\n"  // 2: shadows the built-in type; column 5
       "    gpu: h100\n"
       "    gpus_per_node: 8\n"
-      "    max_power_kw: 10\n" + kFleet;
-  EXPECT_SPEC_ERROR(F(node_types), "f.yaml:2:5:", "node_types[0].name", "node type 'dgx-h100' is already defined");
+      "    max_power_kw: 10\n" +
+      kFleet;
+  EXPECT_SPEC_ERROR(F(node_types), "f.yaml:2:5:", "node_types[0].name",
+                    "node type 'dgx-h100' is already defined");
   const std::string tenants =
       "tenants:\n"
       "  - name: a\n"
-      "  - name: a\n" + kJobs;  // 3: the second tenant at column 5
+      "  - name: a\n" +
+      kJobs;  // 3: the second tenant at column 5
   EXPECT_SPEC_ERROR(W(tenants), "w.yaml:3:5:", "tenants[1].name", "duplicate tenant 'a'");
   const std::string generators = kGen +
-      "  - name: g\n"  // 7: the second generator at column 5
-      "    count: 10\n"
-      "    arrivals: {mean_interarrival: 1m}\n"
-      "    gpus: 1\n"
-      "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(generators), "w.yaml:7:5:", "generators[1].name", "duplicate generator name 'g'");
+                                 "  - name: g\n"  // 7: the second generator at column 5
+                                 "    count: 10\n"
+                                 "    arrivals: {mean_interarrival: 1m}\n"
+                                 "    gpus: 1\n"
+                                 "    duration: 1h\n";
+  EXPECT_SPEC_ERROR(W(generators), "w.yaml:7:5:", "generators[1].name",
+                    "duplicate generator name 'g'");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Missing required fields. The error points at the mapping that lacks the field.
 
 TEST(SpecErrors, FleetMissingRequiredFields) {
-  EXPECT_SPEC_ERROR(F("providers:\n  - name: a\n"), "f.yaml:1:1:", "'sites'", "missing required field");
+  EXPECT_SPEC_ERROR(F("providers:\n  - name: a\n"), "f.yaml:1:1:", "'sites'",
+                    "missing required field");
   const std::string budget =
       "sites:\n"
       "  - name: lab\n"  // 2: the site at column 5
@@ -708,8 +762,8 @@ TEST(SpecErrors, FleetMissingRequiredFields) {
       "    domains:\n"
       "      - node_type: dgx-h100\n";
   EXPECT_SPEC_ERROR(F(name), "f.yaml:2:5:", "sites[0].name", "missing required field");
-  EXPECT_SPEC_ERROR(F("sites:\n  - name: lab\n    power_budget_mw: 1\n"), "f.yaml:2:5:", "sites[0].pods",
-                    "missing required field");
+  EXPECT_SPEC_ERROR(F("sites:\n  - name: lab\n    power_budget_mw: 1\n"),
+                    "f.yaml:2:5:", "sites[0].pods", "missing required field");
   // "      - {count: 2}" — the domain's '{' at column 9.
   const std::string type =
       "sites:\n"
@@ -717,12 +771,14 @@ TEST(SpecErrors, FleetMissingRequiredFields) {
       "    power_budget_mw: 1\n"
       "    domains:\n"
       "      - {count: 2}\n";
-  EXPECT_SPEC_ERROR(F(type), "f.yaml:5:9:", "sites[0].domains[0].node_type", "missing required field");
+  EXPECT_SPEC_ERROR(F(type), "f.yaml:5:9:", "sites[0].domains[0].node_type",
+                    "missing required field");
   const std::string gpu =
       "node_types:\n"
       "  - name: x\n"  // 2: the node type at column 5
       "    gpus_per_node: 8\n"
-      "    max_power_kw: 10\n" + kFleet;
+      "    max_power_kw: 10\n" +
+      kFleet;
   EXPECT_SPEC_ERROR(F(gpu), "f.yaml:2:5:", "node_types[0].gpu", "missing required field");
   // "      - {name: r}" inside leaves: '{' at column 9.
   const std::string leaf =
@@ -735,9 +791,12 @@ TEST(SpecErrors, FleetMissingRequiredFields) {
 }
 
 TEST(SpecErrors, WorkloadMissingRequiredFields) {
-  EXPECT_SPEC_ERROR(W("tenants:\n  - name: a\n"), "w.yaml:1:1:", "'jobs'", "a workload needs 'jobs', 'generators' or both");
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    duration: 1h\n"), "w.yaml:2:5:", "jobs[0].gpus", "missing required field");
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n"), "w.yaml:2:5:", "jobs[0].duration", "missing required field");
+  EXPECT_SPEC_ERROR(W("tenants:\n  - name: a\n"), "w.yaml:1:1:", "'jobs'",
+                    "a workload needs 'jobs', 'generators' or both");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    duration: 1h\n"), "w.yaml:2:5:", "jobs[0].gpus",
+                    "missing required field");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n"), "w.yaml:2:5:", "jobs[0].duration",
+                    "missing required field");
   const std::string arrivals =
       "generators:\n"
       "  - name: g\n"
@@ -751,13 +810,15 @@ TEST(SpecErrors, WorkloadMissingRequiredFields) {
       "    arrivals: {mean_interarrival: 1m}\n"
       "    gpus: 1\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(endless), "w.yaml:2:5:", "generators[0].count", "a generator needs 'count', 'until' or both");
+  EXPECT_SPEC_ERROR(W(endless), "w.yaml:2:5:", "generators[0].count",
+                    "a generator needs 'count', 'until' or both");
   const std::string target = kJobs +
-      "failures:\n"
-      "  - at: 1h\n";  // 6: the failure at column 5
+                             "failures:\n"
+                             "  - at: 1h\n";  // 6: the failure at column 5
   EXPECT_SPEC_ERROR(W(target), "w.yaml:6:5:", "failures[0].target", "missing required field");
   // "    duration: {dist: lognormal, median: 1h}" — '{' at column 15.
-  EXPECT_SPEC_ERROR(W("generators:\n  - name: g\n    count: 10\n    arrivals: {mean_interarrival: 1m}\n    gpus: 1\n"
+  EXPECT_SPEC_ERROR(W("generators:\n  - name: g\n    count: 10\n    arrivals: {mean_interarrival: "
+                      "1m}\n    gpus: 1\n"
                       "    duration: {dist: lognormal, median: 1h}\n"),
                     "w.yaml:6:15:", "generators[0].duration.sigma", "missing required field");
 }
@@ -786,7 +847,8 @@ TEST(SpecErrors, EmptyValueIsReportedOnItsOwnLine) {
       "    power_budget_mw:\n"  // 3: nothing after the colon
       "    domains:\n"
       "      - node_type: dgx-h100\n";
-  EXPECT_SPEC_ERROR(F(y), "f.yaml:3:", "sites[0].power_budget_mw", "expected a number, got nothing");
+  EXPECT_SPEC_ERROR(F(y), "f.yaml:3:", "sites[0].power_budget_mw",
+                    "expected a number, got nothing");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,26 +859,30 @@ TEST(SpecErrors, BadDurations) {
     const char* text;
     const char* expected;
   };
-  for (const Case& c : {Case{"10", "expected a duration such as 90s, 30m, 12h"},
-                        Case{"-5m", "expected a non-negative duration, got '-5m'"},
-                        Case{"5 minutes", "expected a duration such as 90s, 30m, 12h"},
-                        Case{"1.5.h", "expected a duration such as"}, Case{"h", "expected a duration such as"}}) {
+  for (const Case& c :
+       {Case{"10", "expected a duration such as 90s, 30m, 12h"},
+        Case{"-5m", "expected a non-negative duration, got '-5m'"},
+        Case{"5 minutes", "expected a duration such as 90s, 30m, 12h"},
+        Case{"1.5.h", "expected a duration such as"}, Case{"h", "expected a duration such as"}}) {
     SCOPED_TRACE(c.text);
-    const std::string job = std::string("jobs:\n  - name: a\n    gpus: 1\n    duration: ") + c.text + "\n";
+    const std::string job =
+        std::string("jobs:\n  - name: a\n    gpus: 1\n    duration: ") + c.text + "\n";
     Result<WorkloadSpec> r = W(job);
     EXPECT_SPEC_ERROR(r, "w.yaml:4:15:", "jobs[0].duration", c.expected);
     EXPECT_SPEC_ERROR(r, "w.yaml:4:15:", "jobs[0].duration", std::string("'") + c.text + "'");
     // "    submit: X" — value at column 13.
-    EXPECT_SPEC_ERROR(W(kJobs + "    submit: " + c.text + "\n"), "w.yaml:5:13:", "jobs[0].submit", c.expected);
+    EXPECT_SPEC_ERROR(W(kJobs + "    submit: " + c.text + "\n"), "w.yaml:5:13:", "jobs[0].submit",
+                      c.expected);
     // "    until: X" in a generator — value at column 12.
-    EXPECT_SPEC_ERROR(W(kGen + "    until: " + c.text + "\n"), "w.yaml:7:12:", "generators[0].until", c.expected);
+    EXPECT_SPEC_ERROR(W(kGen + "    until: " + c.text + "\n"),
+                      "w.yaml:7:12:", "generators[0].until", c.expected);
     // A failure's "  - at: X" — value at column 9.
-    EXPECT_SPEC_ERROR(W(kJobs + "failures:\n  - at: " + c.text + "\n    target: lab\n"), "w.yaml:6:9:",
-                      "failures[0].at", c.expected);
+    EXPECT_SPEC_ERROR(W(kJobs + "failures:\n  - at: " + c.text + "\n    target: lab\n"),
+                      "w.yaml:6:9:", "failures[0].at", c.expected);
   }
   // A list where a duration is expected: "    duration: [1h]" — '[' at column 15.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: [1h]\n"), "w.yaml:4:15:", "jobs[0].duration",
-                    "got a list");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n    duration: [1h]\n"),
+                    "w.yaml:4:15:", "jobs[0].duration", "got a list");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -828,15 +894,18 @@ std::string GenWithDuration(const std::string& duration_lines) {
          "  - name: g\n"
          "    count: 10\n"
          "    arrivals: {mean_interarrival: 1m}\n"
-         "    gpus: 1\n" + duration_lines;
+         "    gpus: 1\n" +
+         duration_lines;
 }
 
 TEST(SpecErrors, UnknownDistribution) {
   // "    duration: {dist: weibull}" — 'weibull' at column 22.
-  EXPECT_SPEC_ERROR(W(GenWithDuration("    duration: {dist: weibull}\n")), "w.yaml:6:22:", "generators[0].duration.dist",
+  EXPECT_SPEC_ERROR(W(GenWithDuration("    duration: {dist: weibull}\n")),
+                    "w.yaml:6:22:", "generators[0].duration.dist",
                     "expected one of fixed, choice, lognormal, empirical, got 'weibull'");
   // Names take only fixed or choice: "    tenant: {dist: lognormal}" — 'lognormal' at column 20.
-  EXPECT_SPEC_ERROR(W(kGen + "    tenant: {dist: lognormal}\n"), "w.yaml:7:20:", "generators[0].tenant.dist",
+  EXPECT_SPEC_ERROR(W(kGen + "    tenant: {dist: lognormal}\n"),
+                    "w.yaml:7:20:", "generators[0].tenant.dist",
                     "expected 'fixed' or 'choice' for names, got 'lognormal'");
 }
 
@@ -849,7 +918,8 @@ TEST(SpecErrors, ChoiceWeightsLengthMismatch) {
       "    arrivals: {mean_interarrival: 1m}\n"
       "    gpus: {dist: choice, values: [1, 2], weights: [1]}\n"
       "    duration: 1h\n";
-  EXPECT_SPEC_ERROR(W(y), "w.yaml:5:51:", "generators[0].gpus.weights", "expected as many weights as values (2)");
+  EXPECT_SPEC_ERROR(W(y), "w.yaml:5:51:", "generators[0].gpus.weights",
+                    "expected as many weights as values (2)");
 }
 
 TEST(SpecErrors, EmpiricalProbabilities) {
@@ -865,40 +935,50 @@ TEST(SpecErrors, EmpiricalProbabilities) {
       "    duration:\n"
       "      dist: empirical\n"
       "      points: [[0, 1m], [0.5, 10m], [0.9, 20m]]\n");
-  EXPECT_SPEC_ERROR(W(short_of_one), "w.yaml:8:15:", "generators[0].duration.points", "the last at 1");
+  EXPECT_SPEC_ERROR(W(short_of_one), "w.yaml:8:15:", "generators[0].duration.points",
+                    "the last at 1");
   // Not starting at 0.
   const std::string late_start = GenWithDuration(
       "    duration:\n"
       "      dist: empirical\n"
       "      points: [[0.1, 1m], [1, 10m]]\n");
-  EXPECT_SPEC_ERROR(W(late_start), "w.yaml:8:15:", "generators[0].duration.points", "the first at probability 0");
+  EXPECT_SPEC_ERROR(W(late_start), "w.yaml:8:15:", "generators[0].duration.points",
+                    "the first at probability 0");
   // Above 1: "      points: [[0, 1m], [1.5, 10m]]" — '1.5' at column 26.
   const std::string above = GenWithDuration(
       "    duration:\n"
       "      dist: empirical\n"
       "      points: [[0, 1m], [1.5, 10m]]\n");
-  EXPECT_SPEC_ERROR(W(above), "w.yaml:8:26:", "generators[0].duration.points[1][0]", "rising from 0 to 1");
+  EXPECT_SPEC_ERROR(W(above), "w.yaml:8:26:", "generators[0].duration.points[1][0]",
+                    "rising from 0 to 1");
   // Not a pair: "      points: [[0, 1m], [1]]" — the inner '[' at column 25.
   const std::string single = GenWithDuration(
       "    duration:\n"
       "      dist: empirical\n"
       "      points: [[0, 1m], [1]]\n");
-  EXPECT_SPEC_ERROR(W(single), "w.yaml:8:25:", "generators[0].duration.points[1]", "expected a pair");
+  EXPECT_SPEC_ERROR(W(single), "w.yaml:8:25:", "generators[0].duration.points[1]",
+                    "expected a pair");
   // A valid table parses.
-  EXPECT_TRUE(W(GenWithDuration("    duration:\n      dist: empirical\n      points: [[0, 1m], [0.5, 10m], [1, 1h]]\n")).ok());
+  EXPECT_TRUE(
+      W(GenWithDuration(
+            "    duration:\n      dist: empirical\n      points: [[0, 1m], [0.5, 10m], [1, 1h]]\n"))
+          .ok());
 }
 
 TEST(SpecErrors, LognormalMinAboveMax) {
   // "    duration: {dist: lognormal, median: 20m, sigma: 1, min: 2h, max: 1h}" — '2h' at column 61.
-  EXPECT_SPEC_ERROR(W(GenWithDuration("    duration: {dist: lognormal, median: 20m, sigma: 1, min: 2h, max: 1h}\n")),
-                    "w.yaml:6:61:", "generators[0].duration.min", "expected min <= max");
+  EXPECT_SPEC_ERROR(
+      W(GenWithDuration(
+          "    duration: {dist: lognormal, median: 20m, sigma: 1, min: 2h, max: 1h}\n")),
+      "w.yaml:6:61:", "generators[0].duration.min", "expected min <= max");
 }
 
 // With `min` left out (0 by default) and a negative `max`, the error must still name a real
 // place — the `max` the user wrote — and not "0:0" and a field that is not in the file.
 TEST(SpecErrors, LognormalNegativeMaxWithoutMinHasALocation) {
   // "    priority: {dist: lognormal, median: 5, sigma: 1, max: -3}" — '-3' at column 59.
-  Result<WorkloadSpec> r = W(kGen + "    priority: {dist: lognormal, median: 5, sigma: 1, max: -3}\n");
+  Result<WorkloadSpec> r =
+      W(kGen + "    priority: {dist: lognormal, median: 5, sigma: 1, max: -3}\n");
   EXPECT_SPEC_ERROR(r, "w.yaml:7:59:", "generators[0].priority.max", "");
 }
 
@@ -922,8 +1002,8 @@ TEST(SpecErrors, HugeCount) {
       "    domains:\n"
       "      - {node_type: dgx-h100, count: 99999999999999999999999}\n";
   EXPECT_SPEC_ERROR(F(y2), "f.yaml:5:38:", "sites[0].domains[0].count", "expected an integer");
-  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 99999999999\n    duration: 1h\n"), "w.yaml:3:11:", "jobs[0].gpus",
-                    "expected at most 10000000 GPUs");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 99999999999\n    duration: 1h\n"),
+                    "w.yaml:3:11:", "jobs[0].gpus", "expected at most 10000000 GPUs");
 }
 
 // A fleet that expands to too many topology nodes is rejected; the error should still carry a
@@ -941,13 +1021,15 @@ TEST(SpecErrors, FleetTooLargeHasALocation) {
       "              - {count: 1000, node_type: dgx-h100}\n";
   Result<Fleet> r = F(y);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(std::regex_search(r.message(), std::regex("^f\\.yaml:[0-9]+:[0-9]+: "))) << r.message();
+  EXPECT_TRUE(std::regex_search(r.message(), std::regex("^f\\.yaml:[0-9]+:[0-9]+: ")))
+      << r.message();
   EXPECT_NE(r.message().find("count"), std::string::npos) << r.message();
 }
 
 // These specs once brought the process down (std::length_error from vector::reserve after an
 // integer overflow). Each runs in a child process so that a crash fails only this test.
-void ExpectFleetErrorWithoutCrash(const std::string& yaml, const std::string& where, const std::string& field) {
+void ExpectFleetErrorWithoutCrash(const std::string& yaml, const std::string& where,
+                                  const std::string& field) {
   EXPECT_EXIT(
       {
         Result<Fleet> r = F(yaml);
@@ -993,7 +1075,8 @@ TEST(SpecErrors, HugeNestedCountsDoNotCrash) {
 // A priority beyond 32 bits must be rejected, not silently wrapped to another number.
 TEST(SpecErrors, PriorityOutOfRange) {
   // "    priority: 99999999999" — value at column 15.
-  EXPECT_SPEC_ERROR(W(kJobs + "    priority: 99999999999\n"), "w.yaml:5:15:", "jobs[0].priority", "");
+  EXPECT_SPEC_ERROR(W(kJobs + "    priority: 99999999999\n"), "w.yaml:5:15:", "jobs[0].priority",
+                    "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1001,41 +1084,43 @@ TEST(SpecErrors, PriorityOutOfRange) {
 
 TEST(SpecErrors, FleetReportsEveryError) {
   const std::string y =
-      "sites:\n"                      // 1
-      "  - name: lab\n"               // 2
-      "    power_budget_mw: -1\n"     // 3: value at column 22
-      "    colour: blue\n"            // 4: key at column 5
-      "    domains:\n"                // 5
-      "      - node_type: dgx-a100\n" // 6: value at column 20
-      "        count: 0\n";           // 7: value at column 16
+      "sites:\n"                       // 1
+      "  - name: lab\n"                // 2
+      "    power_budget_mw: -1\n"      // 3: value at column 22
+      "    colour: blue\n"             // 4: key at column 5
+      "    domains:\n"                 // 5
+      "      - node_type: dgx-a100\n"  // 6: value at column 20
+      "        count: 0\n";            // 7: value at column 16
   Result<Fleet> r = F(y);
   EXPECT_SPEC_ERROR(r, "f.yaml:3:22:", "sites[0].power_budget_mw", "expected a positive number");
   EXPECT_SPEC_ERROR(r, "f.yaml:4:5:", "sites[0].colour", "unknown key");
-  EXPECT_SPEC_ERROR(r, "f.yaml:6:20:", "sites[0].domains[0].node_type", "unknown node type 'dgx-a100'");
+  EXPECT_SPEC_ERROR(r, "f.yaml:6:20:", "sites[0].domains[0].node_type",
+                    "unknown node type 'dgx-a100'");
   EXPECT_SPEC_ERROR(r, "f.yaml:7:16:", "sites[0].domains[0].count", "expected a positive integer");
   EXPECT_EQ(ErrorCount(r), 4u) << r.message();
 }
 
 TEST(SpecErrors, WorkloadReportsEveryError) {
   const std::string y =
-      "tenants:\n"                   // 1
-      "  - name: research\n"         // 2
-      "jobs:\n"                      // 3
-      "  - name: a\n"                // 4
-      "    gpus: 0\n"                // 5: value at column 11
-      "    duration: 10\n"           // 6: value at column 15
-      "    tenant: ghost\n"          // 7: value at column 13
-      "generators:\n"                // 8
-      "  - name: g\n"                // 9
-      "    count: 10\n"              // 10
-      "    arrivals: {mean_interarrival: 1m}\n"  // 11
+      "tenants:\n"                                                // 1
+      "  - name: research\n"                                      // 2
+      "jobs:\n"                                                   // 3
+      "  - name: a\n"                                             // 4
+      "    gpus: 0\n"                                             // 5: value at column 11
+      "    duration: 10\n"                                        // 6: value at column 15
+      "    tenant: ghost\n"                                       // 7: value at column 13
+      "generators:\n"                                             // 8
+      "  - name: g\n"                                             // 9
+      "    count: 10\n"                                           // 10
+      "    arrivals: {mean_interarrival: 1m}\n"                   // 11
       "    gpus: {dist: choice, values: [1, 2], weights: [1]}\n"  // 12: weights '[' at column 51
-      "    duration: 5 minutes\n";   // 13: value at column 15
+      "    duration: 5 minutes\n";                                // 13: value at column 15
   Result<WorkloadSpec> r = W(y);
   EXPECT_SPEC_ERROR(r, "w.yaml:5:11:", "jobs[0].gpus", "expected a positive integer");
   EXPECT_SPEC_ERROR(r, "w.yaml:6:15:", "jobs[0].duration", "expected a duration");
   EXPECT_SPEC_ERROR(r, "w.yaml:7:13:", "jobs[0].tenant", "unknown tenant 'ghost'");
-  EXPECT_SPEC_ERROR(r, "w.yaml:12:51:", "generators[0].gpus.weights", "expected as many weights as values");
+  EXPECT_SPEC_ERROR(r, "w.yaml:12:51:", "generators[0].gpus.weights",
+                    "expected as many weights as values");
   EXPECT_SPEC_ERROR(r, "w.yaml:13:15:", "generators[0].duration", "expected a duration");
   EXPECT_EQ(ErrorCount(r), 5u) << r.message();
 }

@@ -1,4 +1,5 @@
-// The workload spec: tenants, explicit jobs, seeded generators and scripted failures (docs/SPEC.md).
+// The workload spec: tenants, explicit jobs, seeded generators and scripted failures
+// (docs/SPEC.md).
 #include <cmath>
 #include <set>
 
@@ -127,15 +128,19 @@ class WorkloadParser {
     ExplicitJobSpec e;
     JobSpec& j = e.job;
     const YAML::Node name = m.Get("name");
-    j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("") : "job-" + std::to_string(spec_.jobs.size() + 1);
+    j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("")
+                              : "job-" + std::to_string(spec_.jobs.size() + 1);
     const YAML::Node submit = m.Get("submit");
     if (submit.IsDefined()) j.submit = r_.Duration(submit, m.Field("submit")).value_or(0);
     j.gpus = Gpus(m.Required("gpus"), m.Field("gpus")).value_or(1);
     j.duration = r_.PositiveDuration(m.Required("duration"), m.Field("duration")).value_or(1);
     const YAML::Node estimate = m.Get("estimate");
-    j.estimate = estimate.IsDefined() ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration) : j.duration;
+    j.estimate = estimate.IsDefined()
+                     ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration)
+                     : j.duration;
     const YAML::Node priority = m.Get("priority");
-    if (priority.IsDefined()) j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
+    if (priority.IsDefined())
+      j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
     const YAML::Node tenant = m.Get("tenant");
     if (tenant.IsDefined()) j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
     const YAML::Node model = m.Get("gpu_model");
@@ -144,9 +149,11 @@ class WorkloadParser {
       e.gpu_model_loc = r_.Loc(model, m.Field("gpu_model"));
     }
     const YAML::Node topology = m.Get("topology");
-    if (topology.IsDefined()) j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
+    if (topology.IsDefined())
+      j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
     const YAML::Node ckpt = m.Get("checkpoint_interval");
-    if (ckpt.IsDefined()) j.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    if (ckpt.IsDefined())
+      j.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
   }
@@ -163,7 +170,8 @@ class WorkloadParser {
         auto v = r_.PositiveDuration(n, field);
         return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
       }
-      case ValueKind::kNumber: return r_.PositiveNumber(n, field);
+      case ValueKind::kNumber:
+        return r_.PositiveNumber(n, field);
       case ValueKind::kInteger: {
         auto v = Priority(n, field);
         return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
@@ -211,7 +219,8 @@ class WorkloadParser {
     if (!d) {
       // reported
     } else if (*d == "fixed") {
-      if (auto v = Value(m.Required("value"), m.Field("value"), kind, names)) out = Distribution::Fixed(*v);
+      if (auto v = Value(m.Required("value"), m.Field("value"), kind, names))
+        out = Distribution::Fixed(*v);
     } else if (*d == "choice") {
       out = ParseChoice(m, kind, names);
     } else if (*d == "lognormal" && kind != ValueKind::kName && kind != ValueKind::kGpuModel) {
@@ -228,7 +237,8 @@ class WorkloadParser {
     return out;
   }
 
-  std::optional<Distribution> ParseChoice(MapReader& m, ValueKind kind, const std::vector<std::string>& names) {
+  std::optional<Distribution> ParseChoice(MapReader& m, ValueKind kind,
+                                          const std::vector<std::string>& names) {
     const YAML::Node values = m.Required("values");
     const YAML::Node weights = m.Get("weights");
     if (!values.IsDefined() || !r_.ExpectSequence(values, m.Field("values"))) return std::nullopt;
@@ -246,12 +256,14 @@ class WorkloadParser {
     if (weights.IsDefined()) {
       if (!r_.ExpectSequence(weights, m.Field("weights"))) return std::nullopt;
       if (weights.size() != values.size()) {
-        r_.Fail(weights, m.Field("weights"), "expected as many weights as values (" + std::to_string(values.size()) + ")");
+        r_.Fail(weights, m.Field("weights"),
+                "expected as many weights as values (" + std::to_string(values.size()) + ")");
         return std::nullopt;
       }
       double sum = 0;
       for (size_t i = 0; i < weights.size(); ++i) {
-        auto w = r_.NonNegativeNumber(weights[i], m.Field("weights") + "[" + std::to_string(i) + "]");
+        auto w =
+            r_.NonNegativeNumber(weights[i], m.Field("weights") + "[" + std::to_string(i) + "]");
         good = good && w.has_value();
         ws.push_back(w.value_or(0));
         sum += w.value_or(0);
@@ -272,8 +284,10 @@ class WorkloadParser {
     auto sigma = r_.NonNegativeNumber(m.Required("sigma"), m.Field("sigma"));
     const YAML::Node min_n = m.Get("min");
     const YAML::Node max_n = m.Get("max");
-    std::optional<double> lo = min_n.IsDefined() ? Value(min_n, m.Field("min"), kind, {}) : std::optional<double>(0.0);
-    std::optional<double> hi = max_n.IsDefined() ? Value(max_n, m.Field("max"), kind, {}) : std::optional<double>(1e300);
+    std::optional<double> lo =
+        min_n.IsDefined() ? Value(min_n, m.Field("min"), kind, {}) : std::optional<double>(0.0);
+    std::optional<double> hi =
+        max_n.IsDefined() ? Value(max_n, m.Field("max"), kind, {}) : std::optional<double>(1e300);
     if (!median || !sigma || !lo || !hi) return std::nullopt;
     if (*lo > *hi) {
       // Report where the user wrote something: at max when min is left at its default of 0.
@@ -326,7 +340,8 @@ class WorkloadParser {
       pts.emplace_back(*prob, *value);
     }
     if (pts.size() < 2 || pts.front().first != 0 || pts.back().first != 1) {
-      r_.Fail(points, m.Field("points"), "expected at least two points, the first at probability 0 and the last at 1");
+      r_.Fail(points, m.Field("points"),
+              "expected at least two points, the first at probability 0 and the last at 1");
       return std::nullopt;
     }
     return Distribution::Empirical(std::move(pts), log_scale);
@@ -337,7 +352,8 @@ class WorkloadParser {
     if (!m.valid()) return;
     GeneratorSpec g;
     const YAML::Node name = m.Get("name");
-    g.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("gen") : "gen" + std::to_string(spec_.generators.size() + 1);
+    g.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("gen")
+                              : "gen" + std::to_string(spec_.generators.size() + 1);
     const YAML::Node seed = m.Get("seed");
     if (seed.IsDefined()) {
       if (auto s = r_.Integer(seed, m.Field("seed"))) g.seed = static_cast<std::uint64_t>(*s);
@@ -347,30 +363,42 @@ class WorkloadParser {
     const YAML::Node until = m.Get("until");
     if (until.IsDefined()) g.until = r_.PositiveDuration(until, m.Field("until"));
     if (!count.IsDefined() && !until.IsDefined()) {
-      r_.Fail(node, m.Field("count"), "a generator needs 'count', 'until' or both, or it never ends");
+      r_.Fail(node, m.Field("count"),
+              "a generator needs 'count', 'until' or both, or it never ends");
     }
     const YAML::Node start = m.Get("start");
     if (start.IsDefined()) g.start = r_.Duration(start, m.Field("start")).value_or(0);
     ParseArrivals(m.Required("arrivals"), m.Field("arrivals"), g);
-    if (auto d = ParseDistribution(m.Required("gpus"), m.Field("gpus"), ValueKind::kGpus)) g.gpus = *d;
-    if (auto d = ParseDistribution(m.Required("duration"), m.Field("duration"), ValueKind::kDuration)) g.duration_ms = *d;
-    if (auto d = ParseDistribution(m.Get("estimate_factor"), m.Field("estimate_factor"), ValueKind::kNumber)) g.estimate_factor = *d;
-    if (auto d = ParseDistribution(m.Get("priority"), m.Field("priority"), ValueKind::kInteger)) g.priority = *d;
+    if (auto d = ParseDistribution(m.Required("gpus"), m.Field("gpus"), ValueKind::kGpus))
+      g.gpus = *d;
+    if (auto d =
+            ParseDistribution(m.Required("duration"), m.Field("duration"), ValueKind::kDuration))
+      g.duration_ms = *d;
+    if (auto d = ParseDistribution(m.Get("estimate_factor"), m.Field("estimate_factor"),
+                                   ValueKind::kNumber))
+      g.estimate_factor = *d;
+    if (auto d = ParseDistribution(m.Get("priority"), m.Field("priority"), ValueKind::kInteger))
+      g.priority = *d;
     std::vector<std::string> tenant_names;
     for (const auto& t : spec_.tenants) tenant_names.push_back(t.name);
-    if (auto d = ParseDistribution(m.Get("tenant"), m.Field("tenant"), ValueKind::kName, tenant_names)) g.tenant = *d;
+    if (auto d =
+            ParseDistribution(m.Get("tenant"), m.Field("tenant"), ValueKind::kName, tenant_names))
+      g.tenant = *d;
     const YAML::Node model = m.Get("gpu_model");
     if (model.IsDefined()) {
       current_generator_ = &g;
-      if (auto d = ParseDistribution(model, m.Field("gpu_model"), ValueKind::kGpuModel)) g.gpu_model = *d;
+      if (auto d = ParseDistribution(model, m.Field("gpu_model"), ValueKind::kGpuModel))
+        g.gpu_model = *d;
       current_generator_ = nullptr;
     }
     ParseTopologyRules(m.Get("topology"), m.Field("topology"), g);
     const YAML::Node ckpt = m.Get("checkpoint_interval");
-    if (ckpt.IsDefined()) g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    if (ckpt.IsDefined())
+      g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
     m.Finish();
     for (const auto& other : spec_.generators) {
-      if (other.name == g.name) r_.Fail(node, m.Field("name"), "duplicate generator name '" + g.name + "'");
+      if (other.name == g.name)
+        r_.Fail(node, m.Field("name"), "duplicate generator name '" + g.name + "'");
     }
     spec_.generators.push_back(std::move(g));
   }
@@ -391,16 +419,19 @@ class WorkloadParser {
     const YAML::Node mean = m.Get("mean_interarrival");
     const YAML::Node rate = m.Get("rate_per_hour");
     if (mean.IsDefined() == rate.IsDefined()) {
-      r_.Fail(n, m.Field("mean_interarrival"), "give exactly one of 'mean_interarrival' or 'rate_per_hour'");
+      r_.Fail(n, m.Field("mean_interarrival"),
+              "give exactly one of 'mean_interarrival' or 'rate_per_hour'");
     } else if (mean.IsDefined()) {
-      if (auto v = r_.PositiveDuration(mean, m.Field("mean_interarrival"))) g.mean_interarrival_ms = static_cast<double>(*v);
+      if (auto v = r_.PositiveDuration(mean, m.Field("mean_interarrival")))
+        g.mean_interarrival_ms = static_cast<double>(*v);
     } else if (auto v = r_.PositiveNumber(rate, m.Field("rate_per_hour"))) {
       g.mean_interarrival_ms = static_cast<double>(kHour) / *v;
     }
     m.Finish();
   }
 
-  // `topology: pod`, or `topology: {by_gpus: [{up_to: 72, topology: nvlink}, ..., {topology: pod}]}`.
+  // `topology: pod`, or `topology: {by_gpus: [{up_to: 72, topology: nvlink}, ..., {topology:
+  // pod}]}`.
   void ParseTopologyRules(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
     if (!n.IsDefined()) return;
     if (n.IsScalar()) {
@@ -417,12 +448,15 @@ class WorkloadParser {
       TopologyRule rule;
       const YAML::Node up_to = rm.Get("up_to");
       if (up_to.IsDefined()) rule.up_to_gpus = Gpus(up_to, rm.Field("up_to"));
-      rule.topology = TopologyValue(rm.Required("topology"), rm.Field("topology")).value_or(Topology::kAny);
+      rule.topology =
+          TopologyValue(rm.Required("topology"), rm.Field("topology")).value_or(Topology::kAny);
       rm.Finish();
       if (!g.topology.empty() && !g.topology.back().up_to_gpus) {
         r_.Fail(rules[i], f, "unreachable: the rule before it has no 'up_to' and takes every size");
-      } else if (!g.topology.empty() && rule.up_to_gpus && *rule.up_to_gpus <= *g.topology.back().up_to_gpus) {
-        r_.Fail(rules[i], rm.Field("up_to"), "expected 'up_to' values that increase from rule to rule");
+      } else if (!g.topology.empty() && rule.up_to_gpus &&
+                 *rule.up_to_gpus <= *g.topology.back().up_to_gpus) {
+        r_.Fail(rules[i], rm.Field("up_to"),
+                "expected 'up_to' values that increase from rule to rule");
       }
       g.topology.push_back(rule);
     }

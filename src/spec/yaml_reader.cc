@@ -78,7 +78,8 @@ void SpecReader::Fail(const YAML::Node& at, const std::string& field, const std:
 }
 
 void SpecReader::FailAtLine(int line, int column, const std::string& what) {
-  errors_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
+  errors_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                    what);
 }
 
 std::string SpecReader::Errors() const {
@@ -142,7 +143,8 @@ std::optional<std::int64_t> SpecReader::Integer(const YAML::Node& n, const std::
   return std::nullopt;
 }
 
-std::optional<std::int64_t> SpecReader::PositiveInteger(const YAML::Node& n, const std::string& field) {
+std::optional<std::int64_t> SpecReader::PositiveInteger(const YAML::Node& n,
+                                                        const std::string& field) {
   std::optional<std::int64_t> v = Integer(n, field);
   if (v && *v <= 0) {
     Fail(n, field, "expected a positive integer, got " + Shown(n));
@@ -183,7 +185,8 @@ bool SpecReader::ExpectSequence(const YAML::Node& n, const std::string& field) {
 MapReader::MapReader(SpecReader& r, const YAML::Node& node, std::string path)
     : r_(r), node_(node), path_(std::move(path)) {
   if (!node.IsMap()) {
-    r_.Fail(node, path_.empty() ? "(top level)" : path_, "expected a mapping of fields, got " + Shown(node));
+    r_.Fail(node, path_.empty() ? "(top level)" : path_,
+            "expected a mapping of fields, got " + Shown(node));
     return;
   }
   valid_ = true;

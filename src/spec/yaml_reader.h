@@ -63,7 +63,9 @@ class MapReader {
   YAML::Node Get(const std::string& key);
   // The value; an error "missing required field" when absent.
   YAML::Node Required(const std::string& key);
-  std::string Field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string Field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
   // Reports every key that was not asked for, listing the keys that are accepted.
   void Finish();
 

@@ -16,8 +16,9 @@ constexpr Unit kUnits[] = {{"ms", kMillisecond}, {"s", kSecond}, {"m", kMinute},
                            {"h", kHour},         {"d", kDay},    {"w", 7 * kDay}};
 
 Error Expected(std::string_view text) {
-  return Error{"expected a duration such as 90s, 30m, 12h, 30d or 1d12h (units ms, s, m, h, d, w), got '" +
-               std::string(text) + "'"};
+  return Error{
+      "expected a duration such as 90s, 30m, 12h, 30d or 1d12h (units ms, s, m, h, d, w), got '" +
+      std::string(text) + "'"};
 }
 
 }  // namespace
@@ -35,7 +36,8 @@ Result<SimTime> ParseDuration(std::string_view text) {
   double ms = 0;
   while (!text.empty()) {
     size_t n = 0;
-    while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.')) ++n;
+    while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.'))
+      ++n;
     size_t u = n;
     while (u < text.size() && std::isalpha(static_cast<unsigned char>(text[u]))) ++u;
     if (n == 0 || u == n) return Expected(whole);

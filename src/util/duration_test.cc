@@ -21,7 +21,8 @@ TEST(Duration, ParsesUnits) {
 }
 
 TEST(Duration, RejectsWhatIsNotADuration) {
-  for (const char* bad : {"", "10", "h", "-5m", "5 minutes", "1e400h", "abc", "5x", "5h-3m", "1d 2h", "3mm"}) {
+  for (const char* bad :
+       {"", "10", "h", "-5m", "5 minutes", "1e400h", "abc", "5x", "5h-3m", "1d 2h", "3mm"}) {
     Result<SimTime> r = ParseDuration(bad);
     EXPECT_FALSE(r.ok()) << "accepted: \"" << bad << "\"";
     if (!r.ok()) {

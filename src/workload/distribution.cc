@@ -31,7 +31,8 @@ Distribution Distribution::Lognormal(double median, double sigma, double min, do
   return d;
 }
 
-Distribution Distribution::Empirical(std::vector<std::pair<double, double>> points, bool log_scale) {
+Distribution Distribution::Empirical(std::vector<std::pair<double, double>> points,
+                                     bool log_scale) {
   Distribution d;
   d.kind_ = Kind::kEmpirical;
   d.log_scale_ = log_scale;
@@ -44,7 +45,8 @@ Distribution Distribution::Empirical(std::vector<std::pair<double, double>> poin
 
 double Distribution::Sample(Rng& rng) const {
   switch (kind_) {
-    case Kind::kFixed: return a_;
+    case Kind::kFixed:
+      return a_;
     case Kind::kChoice: {
       const double u = rng.Uniform() * cumulative_.back();
       const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
@@ -63,7 +65,8 @@ double Distribution::Sample(Rng& rng) const {
       const double span = cumulative_[hi] - cumulative_[lo];
       const double f = span > 0 ? (u - cumulative_[lo]) / span : 0;
       if (log_scale_) {
-        return std::exp(std::log(values_[lo]) + f * (std::log(values_[hi]) - std::log(values_[lo])));
+        return std::exp(std::log(values_[lo]) +
+                        f * (std::log(values_[hi]) - std::log(values_[lo])));
       }
       return values_[lo] + f * (values_[hi] - values_[lo]);
     }
@@ -73,7 +76,8 @@ double Distribution::Sample(Rng& rng) const {
 
 double Distribution::Mean() const {
   switch (kind_) {
-    case Kind::kFixed: return a_;
+    case Kind::kFixed:
+      return a_;
     case Kind::kChoice: {
       double sum = 0, prev = 0;
       for (size_t i = 0; i < values_.size(); ++i) {

@@ -37,14 +37,14 @@ std::int64_t Clamped(double v, std::int64_t lo, std::int64_t hi) {
 class GeneratorSource : public JobSource {
  public:
   GeneratorSource(GeneratorSpec spec, std::vector<ModelId> models, std::uint64_t seed)
-          : spec_(std::move(spec)), models_(std::move(models)), rng_(seed), now_(spec_.start) {}
+      : spec_(std::move(spec)), models_(std::move(models)), rng_(seed), now_(spec_.start) {}
 
   bool Next(JobSpec& out) override {
     if (spec_.count && produced_ >= *spec_.count) return false;
     // Draw order is fixed (arrival, size, duration, estimate, priority, tenant, model) so that a
     // seed always yields the same jobs.
-    const double gap = spec_.poisson ? rng_.Exponential(spec_.mean_interarrival_ms)
-                                     : spec_.mean_interarrival_ms;
+    const double gap =
+        spec_.poisson ? rng_.Exponential(spec_.mean_interarrival_ms) : spec_.mean_interarrival_ms;
     const SimTime submit = produced_ == 0 && !spec_.poisson ? now_ : now_ + std::llround(gap);
     if (spec_.until && submit > *spec_.until) return false;
     now_ = submit;
@@ -55,8 +55,10 @@ class GeneratorSource : public JobSource {
     // absurd values, which must not overflow into nonsense.
     out.gpus = static_cast<std::int32_t>(Clamped(spec_.gpus.Sample(rng_), 1, kMaxGpus));
     out.duration = Clamped(spec_.duration_ms.Sample(rng_), 1, kMaxDuration);
-    out.estimate = Clamped(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_), 1, kMaxDuration);
-    out.priority = static_cast<std::int32_t>(Clamped(spec_.priority.Sample(rng_), -1'000'000'000, 1'000'000'000));
+    out.estimate = Clamped(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_),
+                           1, kMaxDuration);
+    out.priority = static_cast<std::int32_t>(
+        Clamped(spec_.priority.Sample(rng_), -1'000'000'000, 1'000'000'000));
     out.tenant = static_cast<std::int16_t>(std::llround(spec_.tenant.Sample(rng_)));
     out.gpu_model = models_.empty()
                         ? kAnyModel
@@ -93,7 +95,8 @@ Result<ModelId> ResolveModel(const Fleet& fleet, const std::string& name, const 
 
 }  // namespace
 
-Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet, std::uint64_t seed) {
+Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
+                                   std::uint64_t seed) {
   BoundWorkload w;
   w.tenants = spec.tenants;
   std::vector<std::unique_ptr<JobSource>> sources;

@@ -17,7 +17,8 @@ const Fleet& TwoModelFleet() {
   static const Fleet f = testing::MustParseFleet(
       "sites:\n"
       "  - {name: a, power_budget_mw: 1, domains: [{name: d, count: 2, node_type: dgx-h100}]}\n"
-      "  - {name: b, power_budget_mw: 1, domains: [{name: d, count: 2, node_type: gb200-nvl72}]}\n");
+      "  - {name: b, power_budget_mw: 1, domains: [{name: d, count: 2, node_type: "
+      "gb200-nvl72}]}\n");
   return f;
 }
 
@@ -26,7 +27,8 @@ TEST(Generator, UniformArrivalsCountAndUntil) {
   // although count allows 100.
   const WorkloadSpec spec = testing::MustParseWorkload(
       "generators:\n"
-      "  - {name: g, count: 100, until: 2h, start: 1h, arrivals: {process: uniform, mean_interarrival: 10m},\n"
+      "  - {name: g, count: 100, until: 2h, start: 1h, arrivals: {process: uniform, "
+      "mean_interarrival: 10m},\n"
       "     gpus: 2, duration: 5m}\n");
   BoundWorkload w = BindWorkload(spec, TwoModelFleet(), 1).value();
   const std::vector<JobSpec> jobs = Drain(*w.source);
@@ -64,13 +66,16 @@ TEST(Generator, TopologyRulesModelsAndTenantsResolve) {
       "    duration: 1h\n"
       "    tenant: {dist: choice, values: [y]}\n"
       "    gpu_model: {dist: choice, values: [gb200]}\n"
-      "    topology: {by_gpus: [{up_to: 8, topology: nvlink}, {up_to: 72, topology: leaf}, {topology: site}]}\n");
+      "    topology: {by_gpus: [{up_to: 8, topology: nvlink}, {up_to: 72, topology: leaf}, "
+      "{topology: site}]}\n");
   BoundWorkload w = BindWorkload(spec, TwoModelFleet(), 1).value();
   const ModelId gb200 = TwoModelFleet().FindModel("gb200");
   for (const JobSpec& j : Drain(*w.source)) {
     EXPECT_EQ(j.tenant, 1);
     EXPECT_EQ(j.gpu_model, gb200);
-    const Topology expected = j.gpus <= 8 ? Topology::kNvlink : j.gpus <= 72 ? Topology::kLeaf : Topology::kSite;
+    const Topology expected = j.gpus <= 8    ? Topology::kNvlink
+                              : j.gpus <= 72 ? Topology::kLeaf
+                                             : Topology::kSite;
     EXPECT_EQ(j.topology, expected) << j.gpus;
   }
 }
@@ -83,7 +88,8 @@ TEST(Generator, ExplicitJobsMergeWithGeneratorsInSubmissionOrder) {
       "  - {name: late, submit: 3m, gpus: 1, duration: 1m}\n"
       "  - {name: early, submit: 0s, gpus: 1, duration: 1m}\n"
       "generators:\n"
-      "  - {name: g, count: 3, arrivals: {process: uniform, mean_interarrival: 2m}, gpus: 1, duration: 1m}\n");
+      "  - {name: g, count: 3, arrivals: {process: uniform, mean_interarrival: 2m}, gpus: 1, "
+      "duration: 1m}\n");
   BoundWorkload w = BindWorkload(spec, TwoModelFleet(), 1).value();
   std::vector<std::string> names;
   for (const JobSpec& j : Drain(*w.source)) names.push_back(j.name);
@@ -95,7 +101,8 @@ TEST(Generator, UnboundedLognormalIsClampedToRepresentableValues) {
   const WorkloadSpec spec = testing::MustParseWorkload(
       "generators:\n"
       "  - {name: g, count: 2000, arrivals: {mean_interarrival: 1s},\n"
-      "     gpus: {dist: lognormal, median: 4, sigma: 40}, duration: {dist: lognormal, median: 1h, sigma: 40}}\n");
+      "     gpus: {dist: lognormal, median: 4, sigma: 40}, duration: {dist: lognormal, median: 1h, "
+      "sigma: 40}}\n");
   BoundWorkload w = BindWorkload(spec, TwoModelFleet(), 1).value();
   for (const JobSpec& j : Drain(*w.source)) {
     EXPECT_GE(j.gpus, 1);

@@ -52,10 +52,10 @@ struct GeneratorSpec {
   Distribution priority = Distribution::Fixed(0);
   // Indices into the workload's tenants / into `gpu_models` below.
   Distribution tenant = Distribution::Fixed(0);
-  std::vector<std::string> gpu_models;  // the names the spec lists; empty: any model
-  std::vector<SourceLoc> gpu_model_locs;  // where each was first written
+  std::vector<std::string> gpu_models;              // the names the spec lists; empty: any model
+  std::vector<SourceLoc> gpu_model_locs;            // where each was first written
   Distribution gpu_model = Distribution::Fixed(0);  // index into gpu_models
-  std::vector<TopologyRule> topology;   // first rule whose up_to_gpus admits the gang
+  std::vector<TopologyRule> topology;               // first rule whose up_to_gpus admits the gang
   SimTime checkpoint_interval = 0;
 };
 
@@ -106,6 +106,7 @@ struct BoundWorkload {
   std::vector<Tenant> tenants;
   std::vector<BoundFailure> failures;
 };
-Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet, std::uint64_t seed);
+Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
+                                   std::uint64_t seed);
 
 }  // namespace gpufleet
