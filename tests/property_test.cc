@@ -10,6 +10,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include "sim/simulator.h"
@@ -188,6 +189,46 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
   RC_ASSERT(r.jobs.size() <= submitted);
   // Repairs due after the last job are not simulated: the run ends with the work.
   RC_ASSERT(r.node_failures >= r.node_repairs);
+}
+
+// EASY's promise: with exact estimates and equal priorities (so the head changes only when it
+// starts), a job never starts later than the first shadow time it was promised as the head.
+class ReservationWatcher : public EventSink {
+ public:
+  explicit ReservationWatcher(const Scheduler& s) : scheduler_(s) {}
+  void Record(SimTime, const char*, JobId, const std::string&) override {
+    if (auto r = scheduler_.reservation()) promised_.emplace(r->first, r->second);  // first only
+  }
+  std::map<JobId, SimTime> promised_;
+
+ private:
+  const Scheduler& scheduler_;
+};
+
+RC_GTEST_PROP(SchedulerProperties, BackfillNeverDelaysTheReservedHead, ()) {
+  const int domains = *rc::gen::inRange(1, 5);
+  const Fleet fleet =
+      testing::MustParseFleet(testing::DgxFleetYaml(*rc::gen::inRange(1, 3), 2, domains));
+  std::ostringstream w;
+  w << "jobs:\n";
+  const int jobs = *rc::gen::inRange(2, 40);
+  for (int j = 0; j < jobs; ++j) {
+    w << "  - {submit: " << *rc::gen::inRange(0, 300)
+      << "m, gpus: " << *rc::gen::element(1, 2, 4, 8, 12, 16, 24, 32)
+      << ", duration: " << *rc::gen::inRange(1, 200)
+      << "m, topology: " << *rc::gen::element<std::string>("nvlink", "leaf", "pod", "any") << "}\n";
+  }
+  Result<BoundWorkload> bound = BindWorkload(testing::MustParseWorkload(w.str()), fleet, 1);
+  RC_ASSERT(bound.ok());
+  SimOptions options;
+  options.scheduler.policy = Policy::kBackfill;
+  Simulator sim(fleet, std::move(bound).value(), options);
+  ReservationWatcher watcher(sim.scheduler());
+  sim.set_event_sink(&watcher);
+  const SimResult r = sim.Run();
+  for (const auto& [job, shadow] : watcher.promised_) {
+    RC_ASSERT(r.jobs[static_cast<size_t>(job)].first_start <= shadow);
+  }
 }
 
 // Placement alone, without the simulator: random take/release/fail sequences on one fleet, where

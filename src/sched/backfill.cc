@@ -103,9 +103,13 @@ void Scheduler::BackfillPass(SimTime now, std::vector<Decision>& out) {
   const bool shadow_due = reservation_ && now >= reservation_->shadow;
   if (!capacity_changed && !head_changed && !shadow_due && new_jobs_.empty()) return;
 
-  // Start jobs in queue order while they fit.
+  // Start jobs in queue order while they fit. Any job started here may run past the shadow time
+  // of the current reservation (a new arrival can outrank the blocked head), so the reservation
+  // must then be recomputed.
+  const size_t decided = out.size();
   while (!queue_.empty() && TryStart(queue_.begin()->id, now, out)) {
   }
+  if (out.size() != decided) reservation_stale_ = true;
   if (queue_.empty()) {
     reservation_.reset();
     return;

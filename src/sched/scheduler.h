@@ -58,6 +58,11 @@ class Scheduler {
   std::int64_t allocated_gpus() const { return allocated_gpus_; }
   const CapacityIndex& index() const { return index_; }
   const Fleet& fleet() const { return fleet_; }
+  // The backfill reservation: the blocked head and the time it is promised to start by.
+  std::optional<std::pair<JobId, SimTime>> reservation() const {
+    if (!reservation_ || reservation_->subtree < 0) return std::nullopt;
+    return std::make_pair(reservation_->job, reservation_->shadow);
+  }
   // Job holding GPU `gpu` of node n, or -1.
   JobId Owner(NodeId n, int gpu) const;
   // For tests: checks that allocations, GPU owners, counters and the capacity index agree, that

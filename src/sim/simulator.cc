@@ -74,6 +74,7 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
   auto [first, last] = fleet_.NodeRange(f.target);
   const std::string where = fleet_.Path(f.target);
   if (repair) {
+    --repairs_pending_;
     for (NodeId n = first; n < last; ++n) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
         scheduler_.RepairNode(n, now);
@@ -92,9 +93,11 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
     for (JobId id : scheduler_.FailNode(n, now)) {
       JobRecord& r = result_.jobs[static_cast<size_t>(id)];
       const SimTime done = r.progress + (now - r.run_start);
-      // Work since the last checkpoint is lost; without checkpoints the job starts over.
+      // Work since the last checkpoint is lost. `progress` is what the job resumed from (saved
+      // at a preemption or kept from an earlier interruption), so it is never lost; without
+      // checkpoints the run since then is.
       const SimTime interval = r.spec.checkpoint_interval;
-      const SimTime kept = interval > 0 ? done / interval * interval : 0;
+      const SimTime kept = std::max(r.progress, interval > 0 ? done / interval * interval : 0);
       r.lost_ms += done - kept;
       r.progress = kept;
       EndRun(r, now);
@@ -105,7 +108,10 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
           fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
     }
   }
-  if (f.repair_after) queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
+  if (f.repair_after) {
+    queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
+    ++repairs_pending_;
+  }
 }
 
 void Simulator::ApplyDecisions(SimTime now) {
@@ -141,8 +147,11 @@ SimResult Simulator::Run() {
   }
   while (!queue_.empty()) {
     const SimTime t = queue_.Top().time;
-    // Done when no job can still arrive or run; leftover failure events do not stretch the run.
-    if (!has_next_job_ && unfinished_ == 0) break;
+    // Done when no job can still arrive, none runs and no repair can make room for a waiting one
+    // (what still waits then can never start: it is reported pending). Leftover failure events
+    // do not stretch the run.
+    if (!has_next_job_ && scheduler_.running() == 0 && (unfinished_ == 0 || repairs_pending_ == 0))
+      break;
     if (t > options_.until) break;
     Advance(t);
     // All events of one instant first, then one scheduling pass.
@@ -171,7 +180,8 @@ SimResult Simulator::Run() {
     ++result_.passes;
     ApplyDecisions(t);
   }
-  if (options_.until != kNever && (has_next_job_ || unfinished_ > 0)) {
+  if (options_.until != kNever &&
+      (has_next_job_ || scheduler_.running() > 0 || (unfinished_ > 0 && repairs_pending_ > 0))) {
     Advance(options_.until);
     result_.stopped_at_until = true;
   }

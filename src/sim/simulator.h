@@ -100,7 +100,8 @@ class Simulator {
   std::int64_t up_gpus_ = 0;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;
-  std::size_t unfinished_ = 0;  // pending or running jobs
+  std::size_t unfinished_ = 0;       // pending or running jobs
+  std::size_t repairs_pending_ = 0;  // repair events still in the queue
 };
 
 }  // namespace gpufleet

@@ -76,3 +76,88 @@ TEST(Simulator, FailureOfAWholeLeafInterruptsEveryJobBelowIt) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+// Regressions found in review. Fleets: `four` is 4 DGX H100 in one leaf (32 GPUs, nodes
+// s/p/l/d-1 .. d-4); `one` is a single DGX (8 GPUs).
+SimResult RunOn(int domains, const std::string& workload, Policy policy) {
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, domains));
+  SimOptions options;
+  options.scheduler.policy = policy;
+  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
+                options);
+  return sim.Run();
+}
+
+TEST(SimulatorRegression, ReservationIsRecomputedWhenAHigherPriorityJobStartsAhead) {
+  // A (16 GPUs) runs 0-100m. H (24) arrives at 1m and is blocked: shadow 100m, when 16 + 16 = 32
+  // are free, extra 8. N (priority 5, 4 GPUs, 1000m) arrives at 10m, outranks H and starts: now
+  // only 28 will be free at 100m, extra 4. B (4 GPUs, 1000m) at 20m takes that extra. C (4, 1000m)
+  // at 30m would fit now but would leave H 20 < 24 at 100m: it must wait. At 100m A ends, 24 are
+  // free, H runs 100-110m; C then starts at 110m and ends 1110m.
+  const SimResult r = RunOn(4,
+                            "jobs:\n"
+                            "  - {name: A, submit: 0s, gpus: 16, duration: 100m}\n"
+                            "  - {name: H, submit: 1m, gpus: 24, duration: 10m}\n"
+                            "  - {name: N, submit: 10m, gpus: 4, duration: 1000m, priority: 5}\n"
+                            "  - {name: B, submit: 20m, gpus: 4, duration: 1000m}\n"
+                            "  - {name: C, submit: 30m, gpus: 4, duration: 1000m}\n",
+                            Policy::kBackfill);
+  EXPECT_EQ(r.jobs[1].first_start, 100 * kMinute);  // H, on time
+  EXPECT_EQ(r.jobs[2].first_start, 10 * kMinute);   // N
+  EXPECT_EQ(r.jobs[3].first_start, 20 * kMinute);   // B, on the extra
+  EXPECT_EQ(r.jobs[4].first_start, 110 * kMinute);  // C, after H
+}
+
+TEST(SimulatorRegression, FailureAfterPreemptionKeepsTheProgressSavedAtPreemption) {
+  // L (8 GPUs, 300m, checkpoints every 100m) runs from 0; H (priority 5, 10m) preempts it at
+  // 150m, so L keeps 150m of progress; H runs 150-160m; L resumes at 160m; the node fails at 170m
+  // (repaired 171m). L has done 160m; its last checkpoint is at 100m but the 150m saved at the
+  // preemption is kept: 10m lost. It resumes at 171m with 150m to go and ends at 321m.
+  const SimResult r = RunOn(1,
+                            "jobs:\n"
+                            "  - {name: L, gpus: 8, duration: 300m, checkpoint_interval: 100m}\n"
+                            "  - {name: H, submit: 150m, gpus: 8, duration: 10m, priority: 5}\n"
+                            "failures:\n"
+                            "  - {at: 170m, target: s/p/l/d, repair_after: 1m}\n",
+                            Policy::kPriority);
+  const JobRecord& l = r.jobs[0];
+  EXPECT_EQ(l.preemptions, 1);
+  EXPECT_EQ(l.interruptions, 1);
+  EXPECT_EQ(l.lost_ms, 10 * kMinute);
+  EXPECT_EQ(l.end, 321 * kMinute);
+}
+
+TEST(SimulatorRegression, StrandedJobEndsTheRunInsteadOfLaterFailures) {
+  // A (8 GPUs, 30m) runs at 0; d-1 fails at 1h for good; B (32 GPUs) arrives at 2h and can never
+  // start on the 24 healthy GPUs. Nothing runs and no repair is due: the run ends at 2h with B
+  // pending; the failure scripted for day 100 does not stretch it.
+  const SimResult r = RunOn(4,
+                            "jobs:\n"
+                            "  - {name: A, gpus: 8, duration: 30m}\n"
+                            "  - {name: B, submit: 2h, gpus: 32, duration: 1h}\n"
+                            "failures:\n"
+                            "  - {at: 1h, target: s/p/l/d-1}\n"
+                            "  - {at: 100d, target: s/p/l/d-2, repair_after: 1h}\n",
+                            Policy::kFifo);
+  EXPECT_EQ(r.end_time, 2 * kHour);
+  EXPECT_EQ(r.jobs[1].state, JobRecord::State::kPending);
+  EXPECT_FALSE(r.stopped_at_until);
+}
+
+TEST(SimulatorRegression, CompletionAtTheInstantOfAFailureCounts) {
+  // The job ends at 60m exactly when its node fails: completions go first at one instant.
+  const SimResult r = RunOn(1,
+                            "jobs:\n"
+                            "  - {name: J, gpus: 8, duration: 60m}\n"
+                            "failures:\n"
+                            "  - {at: 60m, target: s/p/l/d, repair_after: 1h}\n",
+                            Policy::kFifo);
+  EXPECT_EQ(r.jobs[0].interruptions, 0);
+  EXPECT_EQ(r.jobs[0].end, 60 * kMinute);
+}
+
+}  // namespace
+}  // namespace gpufleet

@@ -27,6 +27,7 @@ class ListSource : public JobSource {
 
 constexpr std::int64_t kMaxGpus = 10'000'000;
 constexpr std::int64_t kMaxDuration = 100 * 365 * kDay;
+constexpr std::int64_t kHorizon = 10'000 * 365 * kDay;  // generators stop after 10,000 years
 
 std::int64_t Clamped(double v, std::int64_t lo, std::int64_t hi) {
   if (!(v >= static_cast<double>(lo))) return lo;  // also NaN
@@ -45,7 +46,10 @@ class GeneratorSource : public JobSource {
     // seed always yields the same jobs.
     const double gap =
         spec_.poisson ? rng_.Exponential(spec_.mean_interarrival_ms) : spec_.mean_interarrival_ms;
-    const SimTime submit = produced_ == 0 && !spec_.poisson ? now_ : now_ + std::llround(gap);
+    const SimTime step = produced_ == 0 && !spec_.poisson ? 0 : Clamped(gap, 0, kMaxDuration);
+    // A generator ends at the horizon of simulated time, so that submission times never wrap.
+    if (now_ > kHorizon - step) return false;
+    const SimTime submit = now_ + step;
     if (spec_.until && submit > *spec_.until) return false;
     now_ = submit;
     out = JobSpec{};

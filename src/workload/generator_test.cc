@@ -115,3 +115,27 @@ TEST(Generator, UnboundedLognormalIsClampedToRepresentableValues) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+TEST(Generator, AbsurdGapsNeitherOverflowNorRunBackwards) {
+  // A rate of 1e-300 per hour means gaps of ~1e306 ms: each is clamped to 100 years.
+  // Evenly spaced 9e15 ms gaps are clamped too, and the generator stops at its 10,000-year
+  // horizon: 100 jobs at 0, 100 y, ..., 9,900 y... and no more, instead of wrapping around.
+  for (const char* arrivals :
+       {"{rate_per_hour: 1e-300}", "{process: uniform, mean_interarrival: 9000000000000000ms}"}) {
+    const WorkloadSpec spec = testing::MustParseWorkload(
+        std::string("generators:\n  - {name: g, count: 2000, arrivals: ") + arrivals +
+        ", gpus: 1, duration: 1m}\n");
+    BoundWorkload w = BindWorkload(spec, TwoModelFleet(), 1).value();
+    const std::vector<JobSpec> jobs = Drain(*w.source);
+    ASSERT_FALSE(jobs.empty());
+    EXPECT_LE(jobs.size(), 101u) << arrivals;
+    EXPECT_GE(jobs.front().submit, 0);
+    for (size_t i = 1; i < jobs.size(); ++i) EXPECT_LE(jobs[i - 1].submit, jobs[i].submit);
+  }
+}
+
+}  // namespace
+}  // namespace gpufleet
