@@ -58,13 +58,4 @@ Result<SimTime> ParseDuration(std::string_view text) {
   return static_cast<SimTime>(std::llround(ms));
 }
 
-std::string FormatDuration(SimTime t) {
-  if (t == 0) return "0s";
-  const Unit* best = &kUnits[0];
-  for (const Unit& u : kUnits) {
-    if (u.scale != 7 * kDay && t % u.scale == 0) best = &u;
-  }
-  return std::to_string(t / best->scale) + std::string(best->suffix);
-}
-
 }  // namespace gpufleet

@@ -14,7 +14,5 @@ namespace gpufleet {
 // The error message says what was expected; callers prefix the location.
 Result<SimTime> ParseDuration(std::string_view text);
 
-// Shortest exact rendering with the largest unit that divides it: 90000 -> "90s", 7200000 -> "2h".
-std::string FormatDuration(SimTime t);
 
 }  // namespace gpufleet

@@ -31,13 +31,5 @@ TEST(Duration, RejectsWhatIsNotADuration) {
   }
 }
 
-TEST(Duration, FormatsWithTheLargestExactUnit) {
-  EXPECT_EQ(FormatDuration(90 * kSecond), "90s");
-  EXPECT_EQ(FormatDuration(2 * kHour), "2h");
-  EXPECT_EQ(FormatDuration(30 * kDay), "30d");
-  EXPECT_EQ(FormatDuration(1500), "1500ms");
-  EXPECT_EQ(FormatDuration(0), "0s");
-}
-
 }  // namespace
 }  // namespace gpufleet
