@@ -14,5 +14,4 @@ namespace gpufleet {
 // The error message says what was expected; callers prefix the location.
 Result<SimTime> ParseDuration(std::string_view text);
 
-
 }  // namespace gpufleet
