@@ -1,6 +1,7 @@
 // gpufleet sim: run the digital twin on a fleet and a workload.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,13 +11,17 @@
 #include "report/report.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
+#include "trace/trace.h"
 #include "util/duration.h"
 
 namespace gpufleet::cli {
 namespace {
 
 struct SimArgs {
-  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events;
+  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs;
+  std::vector<std::string> traces;
+  TraceOptions trace_options;
+  int vc_gpus_per_node = 8;
   std::uint64_t seed = 1;
   int bf_max_job_test = 500;
   bool no_progress = false;
@@ -43,15 +48,60 @@ int RunSim(const SimArgs& a) {
     std::cerr << fleet.message() << "\n";
     return kExitBadInput;
   }
-  Result<WorkloadSpec> spec = LoadWorkload(a.workload);
-  if (!spec.ok()) {
-    std::cerr << spec.message() << "\n";
+  if (a.workload.empty() && a.traces.empty()) {
+    std::cerr << "gpufleet sim: give a --workload, one or more --trace, or both\n";
     return kExitBadInput;
   }
-  Result<BoundWorkload> bound = BindWorkload(spec.value(), fleet.value(), a.seed);
+  WorkloadSpec spec;
+  if (!a.workload.empty()) {
+    Result<WorkloadSpec> loaded = LoadWorkload(a.workload);
+    if (!loaded.ok()) {
+      std::cerr << loaded.message() << "\n";
+      return kExitBadInput;
+    }
+    spec = std::move(loaded).value();
+  } else {
+    spec.tenants.clear();  // the traces bring their own tenants
+  }
+  Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
     std::cerr << bound.message() << "\n";
     return kExitBadInput;
+  }
+  std::vector<TraceSummary> trace_summaries;
+  for (const std::string& t : a.traces) {
+    Result<TraceArg> arg = ParseTraceArg(t);
+    if (!arg.ok()) {
+      std::cerr << "gpufleet sim: --trace: " << arg.message() << "\n";
+      return kExitBadInput;
+    }
+    Result<TraceJobs> jobs = LoadTrace(arg.value(), a.trace_options);
+    if (!jobs.ok()) {
+      std::cerr << jobs.message() << "\n";
+      return kExitBadInput;
+    }
+    trace_summaries.push_back(TraceSummary{jobs.value().name, jobs.value().rows,
+                                           static_cast<std::int64_t>(jobs.value().jobs.size()),
+                                           jobs.value().skipped, jobs.value().excluded});
+    AppendTrace(bound.value(), std::move(jobs).value());
+  }
+  if (!a.vcs.empty()) {
+    Result<std::vector<std::pair<std::string, std::int64_t>>> quotas =
+        LoadVcQuotas(a.vcs, a.vc_gpus_per_node);
+    if (!quotas.ok()) {
+      std::cerr << quotas.message() << "\n";
+      return kExitBadInput;
+    }
+    for (const auto& [name, gpus] : quotas.value()) {
+      auto& tenants = bound.value().tenants;
+      auto it = std::find_if(tenants.begin(), tenants.end(),
+                             [&](const Tenant& t) { return t.name == name; });
+      if (it == tenants.end()) {
+        tenants.push_back(Tenant{name, 1, gpus});
+      } else {
+        it->quota_gpus = gpus;
+      }
+    }
   }
   // Open every output before the run, so that a bad path fails in a second, not after a minute.
   std::ofstream report_out, jobs_out, events_out;
@@ -70,6 +120,8 @@ int RunSim(const SimArgs& a) {
   options.scheduler.policy = *policy;
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
   options.until = until;
+  if (bound.value().tenants.empty())
+    bound.value().tenants.push_back(Tenant{"default", 1, std::nullopt});
   Simulator sim(fleet.value(), std::move(bound).value(), options);
   std::optional<CsvEventLog> log;
   if (events_out.is_open()) {
@@ -82,7 +134,9 @@ int RunSim(const SimArgs& a) {
   SimResult result = sim.Run();
   progress.Finish();
 
-  RunInfo info{a.fleet, a.workload, PolicyName(*policy), a.seed, until, progress.ElapsedSeconds()};
+  RunInfo info{a.fleet,        a.workload, PolicyName(*policy),
+               a.seed,         until,      progress.ElapsedSeconds(),
+               trace_summaries};
   const Metrics metrics = ComputeMetrics(result, info);
   PrintSummary(std::cout, metrics, fleet.value());
   rusage usage{};
@@ -133,9 +187,20 @@ Runner AddSimCommand(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   sim->add_option("--workload", args->workload,
-                  "Workload spec (YAML): tenants, jobs, generators, scripted failures.")
-      ->required()
+                  "Workload spec (YAML): tenants, jobs, generators, scripted failures. Optional "
+                  "with --trace.")
       ->check(CLI::ExistingFile);
+  sim->add_option(
+      "--trace", args->traces,
+      "A public trace as FORMAT:FILE (repeatable; mixes with --workload). " + TraceFormatHelp());
+  sim->add_option("--vcs", args->vcs,
+                  "Virtual-cluster sizes (CSV `vc,node num`, as philly_vc.csv): GPU quotas of the "
+                  "tenants of that name.")
+      ->check(CLI::ExistingFile);
+  sim->add_option("--vc-gpus-per-node", args->vc_gpus_per_node, "GPUs per node when reading --vcs.")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  AddTraceOptions(sim, args->trace_options);
   sim->add_option("--policy", args->policy,
                   "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle).")
       ->capture_default_str();

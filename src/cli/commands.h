@@ -4,6 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+#include "trace/trace.h"
 
 namespace gpufleet::cli {
 
@@ -16,5 +19,10 @@ using Runner = std::function<int()>;
 Runner AddSimCommand(CLI::App& app);
 Runner AddValidateCommand(CLI::App& app);
 Runner AddFleetCommand(CLI::App& app);
+Runner AddTraceCommand(CLI::App& app);
+
+// Shared by `sim` and `trace inspect`.
+void AddTraceOptions(CLI::App* cmd, TraceOptions& options);
+std::string TraceFormatHelp();
 
 }  // namespace gpufleet::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   gpufleet::cli::Runner sim = gpufleet::cli::AddSimCommand(app);
   gpufleet::cli::Runner validate = gpufleet::cli::AddValidateCommand(app);
   gpufleet::cli::Runner fleet = gpufleet::cli::AddFleetCommand(app);
+  gpufleet::cli::Runner trace = gpufleet::cli::AddTraceCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("sim")) return sim();
   if (app.got_subcommand("validate")) return validate();
   if (app.got_subcommand("fleet")) return fleet();
+  if (app.got_subcommand("trace")) return trace();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }

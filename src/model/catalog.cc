@@ -13,6 +13,16 @@ const std::vector<GpuModel>& BuiltinGpuModels() {
       // B200 in GB200 at 1,200 W: 2.5 PF BF16, 5 PF FP8 dense (NVIDIA GTC'24; another source says
       // 4.5 PF FP8 — REFERENCE.md notes the disagreement; we take NVIDIA's GTC figure).
       {"gb200", "B200 in GB200", 1200, 192, 8.0, 2500, 5000, 1800},
+      // Earlier generations, for the public traces (Philly, Helios, Acme, Alibaba) and the
+      // Megatron calibration. A100 SXM: 400 W, 80 GB (40 GB variant too), 2.04 TB/s, 312 TFLOPS
+      // BF16 dense, NVLink 3 600 GB/s (NVIDIA A100 datasheet; figures as in issue 4).
+      {"a100", "A100 SXM 80GB", 400, 80, 2.04, 312, 0, 600},
+      // V100 SXM2: 300 W, 32 GB HBM2 at 0.9 TB/s, 125 TFLOPS FP16 tensor (no BF16), NVLink 2
+      // 300 GB/s (NVIDIA Tesla V100 datasheet). The BF16 column holds its FP16 tensor peak.
+      {"v100", "V100 SXM2 32GB", 300, 32, 0.9, 125, 0, 300},
+      // P100 SXM2: 300 W, 16 GB HBM2 at 0.732 TB/s, 21.2 TFLOPS FP16, NVLink 1 160 GB/s
+      // (NVIDIA Tesla P100 datasheet). The BF16 column holds its FP16 peak.
+      {"p100", "P100 SXM2 16GB", 300, 16, 0.732, 21.2, 0, 160},
   };
   return kModels;
 }
@@ -27,6 +37,11 @@ const std::vector<NodeType>& BuiltinNodeTypes() {
       // GB200 NVL72: 18 compute trays of 4 GPUs in one 72-GPU NVLink domain, about 120 kW per rack
       // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray.
       {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0},
+      // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide).
+      {"dgx-a100", "a100", 8, 1, 6.5},
+      // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets).
+      {"dgx1-v100", "v100", 8, 1, 3.5},
+      {"dgx1-p100", "p100", 8, 1, 3.2},
   };
   return kTypes;
 }

@@ -38,6 +38,7 @@ std::optional<Topology> ParseTopology(std::string_view name);
 struct Tenant {
   std::string name;
   double weight = 1;
+  std::optional<std::int64_t> quota_gpus;  // a guaranteed share, e.g. a virtual cluster's size
 };
 
 struct JobSpec {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,11 +24,19 @@ struct TenantMetrics {
   Distribution4 jct_s, queue_s;
 };
 
+// A trace fed to the run: what was read, what became jobs, what was left out and why.
+struct TraceSummary {
+  std::string name;
+  std::int64_t rows = 0, jobs = 0;
+  std::map<std::string, std::int64_t> skipped, excluded;
+};
+
 struct RunInfo {
   std::string fleet_file, workload_file, policy;
   std::uint64_t seed = 0;
   SimTime until = kNever;
   double wall_s = 0;  // the only figure that is not deterministic
+  std::vector<TraceSummary> traces;
 };
 
 struct Metrics {

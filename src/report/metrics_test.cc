@@ -28,7 +28,7 @@ TEST(Metrics, UtilizationAndQueueFromRecords) {
   //  b: 16 GPUs, submitted 10, ran 50-100 s        -> JCT 90, queue 40, 800 GPU-s
   // utilization = 1,200 / (16 x 100) = 0.75.
   SimResult r;
-  r.tenants = {Tenant{"t", 1}};
+  r.tenants = {Tenant{"t", 1, std::nullopt}};
   r.total_gpus = 16;
   JobRecord a;
   a.spec.gpus = 8;

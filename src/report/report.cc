@@ -85,6 +85,17 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
               {"seed", m.run.seed},
               {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
+  if (!m.run.traces.empty()) {
+    nlohmann::ordered_json traces = nlohmann::ordered_json::array();
+    for (const TraceSummary& t : m.run.traces) {
+      traces.push_back({{"name", t.name},
+                        {"rows", t.rows},
+                        {"jobs", t.jobs},
+                        {"skipped", t.skipped},
+                        {"excluded", t.excluded}});
+    }
+    j["run"]["traces"] = traces;
+  }
   j["jobs"] = {{"submitted", m.submitted},
                {"completed", m.completed},
                {"rejected", m.rejected},

@@ -62,7 +62,7 @@ class WorkloadParser {
         spec_.tenants.push_back(std::move(t));
       }
     }
-    if (spec_.tenants.empty()) spec_.tenants.push_back(Tenant{"default", 1});
+    if (spec_.tenants.empty()) spec_.tenants.push_back(Tenant{"default", 1, std::nullopt});
   }
 
   int TenantIndex(const std::string& name) const {

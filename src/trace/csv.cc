@@ -1,0 +1,177 @@
+#include "trace/csv.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace gpufleet {
+namespace {
+
+std::string Quoted(std::string_view s) {
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < 40; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  return out + (s.size() > 40 ? "...'" : "'");
+}
+
+}  // namespace
+
+CsvFile CsvFile::FromString(std::string text, std::string name, char separator, bool has_header,
+                            std::vector<std::string> names) {
+  CsvFile f;
+  f.path_ = std::move(name);
+  f.text_ = std::move(text);
+  f.separator_ = separator;
+  if (has_header && f.Next()) {
+    f.header_ = f.fields_;
+    for (auto& h : f.header_) {
+      while (!h.empty() && (h.back() == ' ' || h.back() == '\r')) h.pop_back();
+      while (!h.empty() && h.front() == ' ') h.erase(h.begin());
+    }
+  } else {
+    f.header_ = std::move(names);
+  }
+  return f;
+}
+
+Result<CsvFile> CsvFile::Open(const std::string& path, char separator, bool has_header,
+                              std::vector<std::string> names) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path + ": cannot open file"};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CsvFile f = FromString(ss.str(), path, separator, has_header, std::move(names));
+  if (has_header && f.header_.empty())
+    return Error{path + ":1:1: expected a header row, got an empty file"};
+  return f;
+}
+
+std::optional<int> CsvFile::FindColumn(std::string_view name) const {
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] == name) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+Result<int> CsvFile::Column(std::string_view name) const {
+  if (auto c = FindColumn(name)) return *c;
+  std::string have;
+  for (const auto& h : header_) have += (have.empty() ? "" : ",") + h;
+  return Error{path_ + ":1:1: expected a column named '" + std::string(name) +
+               "' in the header; it has: " + have};
+}
+
+bool CsvFile::Next() {
+  while (pos_ < text_.size()) {
+    const size_t end = text_.find('\n', pos_);
+    const size_t stop = end == std::string::npos ? text_.size() : end;
+    raw_ = std::string_view(text_).substr(pos_, stop - pos_);
+    if (!raw_.empty() && raw_.back() == '\r') raw_.remove_suffix(1);
+    pos_ = stop + 1;
+    ++line_;
+    if (raw_.empty()) continue;
+    SplitCurrent();
+    return true;
+  }
+  return false;
+}
+
+bool CsvFile::SplitCurrent() {
+  fields_.clear();
+  columns_.clear();
+  unterminated_quote_ = false;
+  std::string field;
+  size_t i = 0;
+  int start = 1;
+  bool quoted = false;
+  for (; i <= raw_.size(); ++i) {
+    const char c = i < raw_.size() ? raw_[i] : separator_;
+    if (quoted) {
+      if (i == raw_.size()) {
+        unterminated_quote_ = true;
+        break;
+      }
+      if (c == '"' && i + 1 < raw_.size() && raw_[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && field.empty()) {
+      quoted = true;
+    } else if (c == separator_) {
+      fields_.push_back(std::move(field));
+      columns_.push_back(start);
+      field.clear();
+      start = static_cast<int>(i) + 2;
+    } else {
+      field += c;
+    }
+  }
+  if (unterminated_quote_) {
+    fields_.push_back(std::move(field));
+    columns_.push_back(start);
+  }
+  return !unterminated_quote_;
+}
+
+std::string_view CsvFile::Field(int column) const {
+  if (column < 0 || column >= static_cast<int>(fields_.size())) return {};
+  return fields_[static_cast<size_t>(column)];
+}
+
+std::string CsvFile::WhereRow() const { return path_ + ":" + std::to_string(line_) + ": "; }
+
+std::string CsvFile::Where(int column) const {
+  const int col = column >= 0 && column < static_cast<int>(columns_.size())
+                      ? columns_[static_cast<size_t>(column)]
+                      : static_cast<int>(raw_.size()) + 1;
+  const std::string name = column >= 0 && column < static_cast<int>(header_.size())
+                               ? header_[static_cast<size_t>(column)]
+                               : "column " + std::to_string(column + 1);
+  return path_ + ":" + std::to_string(line_) + ":" + std::to_string(col) + ": field '" + name +
+         "': ";
+}
+
+Result<double> ReadNumber(const CsvFile& f, int column) {
+  if (column >= f.fields()) {
+    return Error{f.Where(column) + "missing: the row has " + std::to_string(f.fields()) +
+                 " fields"};
+  }
+  const std::string s(f.Field(column));
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) {
+    return Error{f.Where(column) + "expected a number, got " + Quoted(s)};
+  }
+  return v;
+}
+
+Result<std::int64_t> ReadInteger(const CsvFile& f, int column) {
+  if (column >= f.fields()) {
+    return Error{f.Where(column) + "missing: the row has " + std::to_string(f.fields()) +
+                 " fields"};
+  }
+  const std::string s(f.Field(column));
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno != 0) {
+    // Some traces write integers as floats ("8.0").
+    const double d = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d) && d == std::floor(d) &&
+        std::fabs(d) < 9e15) {
+      return static_cast<std::int64_t>(d);
+    }
+    return Error{f.Where(column) + "expected an integer, got " + Quoted(s)};
+  }
+  return v;
+}
+
+}  // namespace gpufleet

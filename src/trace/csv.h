@@ -1,0 +1,60 @@
+// A small CSV reader for trace files: a header row, comma-separated fields, optional double
+// quotes. Every value is read through a named column, so that an error can say
+// "file:line:column: field 'duration': expected ..., got '...'".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace gpufleet {
+
+class CsvFile {
+ public:
+  // Reads the whole file; `separator` is ',' for CSV and '\t' for TSV. With `has_header` false,
+  // columns are addressed by position and `names` gives them names for messages.
+  static Result<CsvFile> Open(const std::string& path, char separator = ',', bool has_header = true,
+                              std::vector<std::string> names = {});
+  static CsvFile FromString(std::string text, std::string name, char separator = ',',
+                            bool has_header = true, std::vector<std::string> names = {});
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::string>& header() const { return header_; }
+  // Index of a column, or an error naming the file, the header line and the columns present.
+  Result<int> Column(std::string_view name) const;
+  std::optional<int> FindColumn(std::string_view name) const;
+
+  // Advances to the next non-empty row; false at the end.
+  bool Next();
+  int line() const { return line_; }
+  int fields() const { return static_cast<int>(fields_.size()); }
+  std::string_view Field(int column) const;
+  // "file:line:column: field 'name': " for the given column of the current row.
+  std::string Where(int column) const;
+  std::string WhereRow() const;  // "file:line: "
+  std::string_view RawLine() const { return raw_; }
+
+ private:
+  bool SplitCurrent();
+
+  std::string path_;
+  std::string text_;
+  char separator_ = ',';
+  std::vector<std::string> header_;
+  size_t pos_ = 0;
+  int line_ = 0;
+  std::string_view raw_;
+  std::vector<std::string> fields_;
+  std::vector<int> columns_;  // 1-based character column where each field starts
+  bool unterminated_quote_ = false;
+};
+
+// Typed reads of one field; errors are complete messages.
+Result<double> ReadNumber(const CsvFile& f, int column);
+Result<std::int64_t> ReadInteger(const CsvFile& f, int column);
+
+}  // namespace gpufleet

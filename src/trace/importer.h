@@ -1,0 +1,43 @@
+// Shared machinery of the trace importers (internal to trace/).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "trace/csv.h"
+#include "trace/trace.h"
+
+namespace gpufleet::trace_internal {
+
+// Collects jobs and enforces the bad-row policy: a malformed row is an error unless
+// --skip-bad-rows, in which case it is counted by reason.
+class TraceBuilder {
+ public:
+  TraceBuilder(const TraceArg& arg, const TraceOptions& options);
+  // Returns the error to stop with, or an ok status when the row was skipped.
+  Status BadRow(const Error& e, const std::string& reason);
+  void Exclude(const std::string& reason) { out_.excluded[reason]++; }
+  int Tenant(const std::string& name);
+  // A job with its submission in seconds of trace time (absolute or relative).
+  void Add(JobSpec job, double submit_s);
+  void CountRow() { ++out_.rows; }
+  // Sorts by submission, shifts the first to 0.
+  TraceJobs Finish(bool absolute_times);
+
+ private:
+  TraceOptions options_;
+  TraceJobs out_;
+  std::map<std::string, int> tenant_index_;
+  std::vector<double> submit_s_;
+};
+
+Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options);
+
+// Seconds as a positive SimTime; durations of 0 become an exclusion rather than a 0-ms job.
+SimTime SecondsToTime(double s);
+
+}  // namespace gpufleet::trace_internal

@@ -1,0 +1,174 @@
+// Research-simulator traces with relative times: Tiresias (Gu et al. NSDI'19) job CSVs and Gavel
+// (Narayanan et al. OSDI'20) TSV traces.
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "trace/importer.h"
+
+namespace gpufleet::trace_internal {
+
+Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options) {
+  Result<CsvFile> opened = CsvFile::Open(arg.path);
+  if (!opened.ok()) return opened.error();
+  CsvFile& f = opened.value();
+  const char* names[4] = {"job_id", "num_gpu", "submit_time", "duration"};
+  int col[4];
+  for (int i = 0; i < 4; ++i) {
+    Result<int> c = f.Column(names[i]);
+    if (!c.ok()) return c.error();
+    col[i] = c.value();
+  }
+  TraceBuilder b(arg, options);
+  const int tenant = b.Tenant("tiresias");
+  while (f.Next()) {
+    b.CountRow();
+    Result<std::int64_t> gpus = ReadInteger(f, col[1]);
+    Result<double> submit = ReadNumber(f, col[2]);
+    Result<double> duration = ReadNumber(f, col[3]);
+    std::optional<Error> problem;
+    std::string reason;
+    if (!gpus.ok()) {
+      problem = gpus.error(), reason = "num_gpu: not an integer";
+    } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
+      problem = Error{f.Where(col[1]) + "expected a GPU count between 0 and 10000000"},
+      reason = "num_gpu: out of range";
+    } else if (!submit.ok()) {
+      problem = submit.error(), reason = "submit_time: not a number";
+    } else if (submit.value() < 0) {
+      problem = Error{f.Where(col[2]) + "expected seconds >= 0"}, reason = "submit_time: negative";
+    } else if (!duration.ok()) {
+      problem = duration.error(), reason = "duration: not a number";
+    } else if (duration.value() < 0) {
+      problem = Error{f.Where(col[3]) + "expected a duration in seconds >= 0"},
+      reason = "duration: negative";
+    }
+    if (problem) {
+      Status s = b.BadRow(*problem, reason);
+      if (!s.ok()) return Error{s.message()};
+      continue;
+    }
+    if (gpus.value() == 0) {
+      b.Exclude("no GPUs (CPU-only job)");
+      continue;
+    }
+    if (duration.value() <= 0) {
+      b.Exclude("zero duration");
+      continue;
+    }
+    JobSpec j;
+    j.name = "tiresias-" + std::string(f.Field(col[0]));
+    j.gpus = static_cast<std::int32_t>(gpus.value());
+    j.duration = SecondsToTime(duration.value());
+    j.estimate = j.duration;
+    j.tenant = static_cast<std::int16_t>(tenant);
+    b.Add(std::move(j), submit.value());
+  }
+  return b.Finish(/*absolute_times=*/false);
+}
+
+namespace {
+
+std::string FindThroughputs(const TraceArg& arg, const TraceOptions& options) {
+  if (!options.gavel_throughputs.empty()) return options.gavel_throughputs;
+  const std::filesystem::path dir = std::filesystem::path(arg.path).parent_path();
+  for (const auto& candidate :
+       {dir / "simulation_throughputs.json", dir.parent_path() / "simulation_throughputs.json"}) {
+    if (std::filesystem::exists(candidate)) return candidate.string();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Two layouts exist: 7 columns (job_type, command, num_steps_arg, needs_data_dir, total_steps,
+// arrival_time, scale_factor) and 10 (job_type, command, working_directory, num_steps_arg,
+// needs_data_dir, total_steps, scale_factor, priority_weight, SLO, arrival_time).
+Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
+  const std::string throughputs_path = FindThroughputs(arg, options);
+  if (throughputs_path.empty()) {
+    return Error{
+        arg.path +
+        ": Gavel traces give steps, not durations; no simulation_throughputs.json beside the "
+        "trace or one directory up (give it with --gavel-throughputs)"};
+  }
+  std::ifstream tin(throughputs_path);
+  if (!tin) return Error{throughputs_path + ": cannot open file"};
+  nlohmann::json throughputs;
+  try {
+    throughputs = nlohmann::json::parse(tin);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Error{throughputs_path + ": JSON syntax error: " + e.what()};
+  }
+  if (!throughputs.contains(options.gavel_gpu)) {
+    std::string have;
+    for (auto it = throughputs.begin(); it != throughputs.end(); ++it)
+      have += (have.empty() ? "" : ", ") + it.key();
+    return Error{throughputs_path + ": no GPU type '" + options.gavel_gpu + "'; it has: " + have};
+  }
+  const nlohmann::json& table = throughputs[options.gavel_gpu];
+
+  Result<CsvFile> opened = CsvFile::Open(arg.path, '\t', /*has_header=*/false);
+  if (!opened.ok()) return opened.error();
+  CsvFile& f = opened.value();
+  TraceBuilder b(arg, options);
+  const int tenant = b.Tenant("gavel");
+  while (f.Next()) {
+    b.CountRow();
+    const int n = f.fields();
+    int steps_col, arrival_col, scale_col;
+    if (n == 7) {
+      steps_col = 4, arrival_col = 5, scale_col = 6;
+    } else if (n == 10) {
+      steps_col = 5, arrival_col = 9, scale_col = 6;
+    } else {
+      Status s = b.BadRow(
+          Error{f.WhereRow() + "expected 7 or 10 tab-separated fields, got " + std::to_string(n)},
+          "wrong number of fields");
+      if (!s.ok()) return Error{s.message()};
+      continue;
+    }
+    const std::string job_type(f.Field(0));
+    Result<double> steps = ReadNumber(f, steps_col);
+    Result<double> arrival = ReadNumber(f, arrival_col);
+    Result<std::int64_t> scale = ReadInteger(f, scale_col);
+    std::optional<Error> problem;
+    std::string reason;
+    double rate = 0;
+    if (!steps.ok() || steps.value() <= 0) {
+      problem = Error{f.Where(steps_col) + "expected a positive number of steps"},
+      reason = "total_steps: not positive";
+    } else if (!arrival.ok() || arrival.value() < 0) {
+      problem = Error{f.Where(arrival_col) + "expected an arrival time in seconds >= 0"},
+      reason = "arrival_time: bad";
+    } else if (!scale.ok() || scale.value() < 1 || scale.value() > 10'000'000) {
+      problem = Error{f.Where(scale_col) + "expected a scale factor (GPU count) >= 1"},
+      reason = "scale_factor: bad";
+    } else {
+      const std::string key = "('" + job_type + "', " + std::to_string(scale.value()) + ")";
+      if (!table.contains(key) || !table[key].contains("null") || !table[key]["null"].is_number() ||
+          table[key]["null"].get<double>() <= 0) {
+        problem = Error{f.Where(0) + "no throughput for " + key + " on " + options.gavel_gpu +
+                        " in " + throughputs_path};
+        reason = "job type without a throughput";
+      } else {
+        rate = table[key]["null"].get<double>();
+      }
+    }
+    if (problem) {
+      Status s = b.BadRow(*problem, reason);
+      if (!s.ok()) return Error{s.message()};
+      continue;
+    }
+    JobSpec j;
+    j.name = "gavel-" + std::to_string(f.line());
+    j.gpus = static_cast<std::int32_t>(scale.value());
+    j.duration = std::max<SimTime>(1, SecondsToTime(steps.value() / rate));
+    j.estimate = j.duration;
+    j.tenant = static_cast<std::int16_t>(tenant);
+    b.Add(std::move(j), arrival.value());
+  }
+  return b.Finish(/*absolute_times=*/false);
+}
+
+}  // namespace gpufleet::trace_internal

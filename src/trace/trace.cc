@@ -1,0 +1,171 @@
+#include "trace/trace.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "trace/importer.h"
+
+namespace gpufleet {
+namespace trace_internal {
+
+TraceBuilder::TraceBuilder(const TraceArg& arg, const TraceOptions& options) : options_(options) {
+  out_.name = arg.Name();
+}
+
+Status TraceBuilder::BadRow(const Error& e, const std::string& reason) {
+  if (!options_.skip_bad_rows)
+    return Status(Error{e.message + " (use --skip-bad-rows to skip such rows)"});
+  out_.skipped[reason]++;
+  return Status::Ok();
+}
+
+int TraceBuilder::Tenant(const std::string& name) {
+  auto [it, added] = tenant_index_.emplace(name, static_cast<int>(out_.tenants.size()));
+  if (added) out_.tenants.push_back(name);
+  return it->second;
+}
+
+void TraceBuilder::Add(JobSpec job, double submit_s) {
+  out_.jobs.push_back(std::move(job));
+  submit_s_.push_back(submit_s);
+}
+
+TraceJobs TraceBuilder::Finish(bool absolute_times) {
+  // Stable order by submission; ties keep the file's order.
+  std::vector<size_t> order(out_.jobs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return submit_s_[a] < submit_s_[b]; });
+  const double origin = order.empty() ? 0 : submit_s_[order.front()];
+  std::vector<JobSpec> sorted;
+  sorted.reserve(order.size());
+  for (size_t i : order) {
+    JobSpec j = std::move(out_.jobs[i]);
+    j.submit = std::llround((submit_s_[i] - origin) * 1000.0);
+    sorted.push_back(std::move(j));
+  }
+  out_.jobs = std::move(sorted);
+  out_.origin_epoch_s = absolute_times ? origin : 0;
+  return std::move(out_);
+}
+
+SimTime SecondsToTime(double s) { return std::llround(s * 1000.0); }
+
+}  // namespace trace_internal
+
+const std::vector<TraceFormatInfo>& TraceFormats() {
+  static const std::vector<TraceFormatInfo> kFormats = {
+      {TraceFormat::kPhilly, "philly",
+       "Philly per-job CSV: timestamp,duration,num_gpus,gpu_time,cluster"},
+      {TraceFormat::kPhillyJson, "philly-json",
+       "raw Philly cluster_job_log (JSON list of jobs with attempts)"},
+      {TraceFormat::kHelios, "helios",
+       "Helios cluster_log.csv (job_id,user,vc,gpu_num,...,submit_time,...,duration,queue)"},
+      {TraceFormat::kAcme, "acme",
+       "Acme trace_seren.csv / trace_kalos.csv (job_id,user,node_num,gpu_num,...)"},
+      {TraceFormat::kTiresias, "tiresias",
+       "Tiresias job CSV (job_id,num_gpu,submit_time,...,duration,...)"},
+      {TraceFormat::kGavel, "gavel",
+       "Gavel TSV trace (job_type, command, ..., total_steps, arrival_time, scale_factor)"},
+  };
+  return kFormats;
+}
+
+std::string TraceArg::Name() const {
+  for (const auto& f : TraceFormats()) {
+    if (f.format == format) return std::string(f.name) + ":" + path;
+  }
+  return path;
+}
+
+Result<TraceArg> ParseTraceArg(std::string_view arg) {
+  const size_t colon = arg.find(':');
+  std::string names;
+  for (const auto& f : TraceFormats()) names += (names.empty() ? "" : ", ") + std::string(f.name);
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == arg.size()) {
+    return Error{"expected FORMAT:FILE with FORMAT one of " + names + ", got '" + std::string(arg) +
+                 "'"};
+  }
+  const std::string_view format = arg.substr(0, colon);
+  for (const auto& f : TraceFormats()) {
+    if (format == f.name) return TraceArg{f.format, std::string(arg.substr(colon + 1))};
+  }
+  return Error{"unknown trace format '" + std::string(format) + "'; expected one of " + names};
+}
+
+Result<TraceJobs> LoadTrace(const TraceArg& arg, const TraceOptions& options) {
+  switch (arg.format) {
+    case TraceFormat::kPhilly:
+      return trace_internal::LoadPhillyCsv(arg, options);
+    case TraceFormat::kPhillyJson:
+      return trace_internal::LoadPhillyJson(arg, options);
+    case TraceFormat::kHelios:
+    case TraceFormat::kAcme:
+      return trace_internal::LoadHeliosOrAcme(arg, options);
+    case TraceFormat::kTiresias:
+      return trace_internal::LoadTiresias(arg, options);
+    case TraceFormat::kGavel:
+      return trace_internal::LoadGavel(arg, options);
+  }
+  return Error{"unknown trace format"};
+}
+
+namespace {
+
+class VectorSource : public JobSource {
+ public:
+  explicit VectorSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {}
+  bool Next(JobSpec& out) override {
+    if (next_ >= jobs_.size()) return false;
+    out = std::move(jobs_[next_++]);
+    return true;
+  }
+
+ private:
+  std::vector<JobSpec> jobs_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+void AppendTrace(BoundWorkload& workload, TraceJobs trace) {
+  std::vector<std::int16_t> remap;
+  for (const std::string& name : trace.tenants) {
+    auto it = std::find_if(workload.tenants.begin(), workload.tenants.end(),
+                           [&](const Tenant& t) { return t.name == name; });
+    if (it == workload.tenants.end()) {
+      workload.tenants.push_back(Tenant{name, 1, std::nullopt});
+      it = workload.tenants.end() - 1;
+    }
+    remap.push_back(static_cast<std::int16_t>(it - workload.tenants.begin()));
+  }
+  for (JobSpec& j : trace.jobs) j.tenant = remap[static_cast<size_t>(j.tenant)];
+  std::vector<std::unique_ptr<JobSource>> sources;
+  sources.push_back(std::move(workload.source));
+  sources.push_back(std::make_unique<VectorSource>(std::move(trace.jobs)));
+  workload.source = std::make_unique<MergedSource>(std::move(sources));
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std::string& path,
+                                                                       int gpus_per_node) {
+  Result<CsvFile> f = CsvFile::Open(path);
+  if (!f.ok()) return f.error();
+  CsvFile& csv = f.value();
+  Result<int> vc = csv.Column("vc");
+  if (!vc.ok()) return vc.error();
+  Result<int> nodes = csv.Column("node num");
+  if (!nodes.ok()) return nodes.error();
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (csv.Next()) {
+    Result<std::int64_t> n = ReadInteger(csv, nodes.value());
+    if (!n.ok()) return n.error();
+    if (n.value() < 0) return Error{csv.Where(nodes.value()) + "expected a node count >= 0"};
+    const std::string name(csv.Field(vc.value()));
+    if (name.empty()) return Error{csv.Where(vc.value()) + "expected a virtual-cluster name"};
+    out.emplace_back(name, n.value() * gpus_per_node);
+  }
+  return out;
+}
+
+}  // namespace gpufleet
