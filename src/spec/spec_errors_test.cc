@@ -543,7 +543,7 @@ TEST(SpecErrors, UnknownGpuModel) {
   const std::string fleet =
       "node_types:\n"
       "  - name: x\n"
-      "    gpu: a100\n"  // 3: value at column 10
+      "    gpu: mi300x\n"  // 3: value at column 10
       "    gpus_per_node: 8\n"
       "    max_power_kw: 10\n"
       "sites:\n"
@@ -551,16 +551,16 @@ TEST(SpecErrors, UnknownGpuModel) {
       "    power_budget_mw: 1\n"
       "    domains: [{node_type: x}]\n";
   EXPECT_SPEC_ERROR(F(fleet), "f.yaml:3:10:", "node_types[0].gpu",
-                    "unknown GPU model 'a100'; expected one of: h100, h200, b200, gb200");
-  // "    gpu_model: a100" — value at column 16.
-  EXPECT_SPEC_ERROR(W(kJobs + "    gpu_model: a100\n"), "w.yaml:5:16:", "jobs[0].gpu_model",
-                    "unknown GPU model 'a100'; expected one of: h100");
-  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: a100\n"), "w.yaml:7:16:", "generators[0].gpu_model",
-                    "unknown GPU model 'a100'");
-  // "    gpu_model: {dist: choice, values: [h100, a100]}" — 'a100' at column 46.
-  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: {dist: choice, values: [h100, a100]}\n"),
+                    "unknown GPU model 'mi300x'; expected one of: h100, h200, b200, gb200");
+  // "    gpu_model: mi300x" — value at column 16.
+  EXPECT_SPEC_ERROR(W(kJobs + "    gpu_model: mi300x\n"), "w.yaml:5:16:", "jobs[0].gpu_model",
+                    "unknown GPU model 'mi300x'; expected one of: h100");
+  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: mi300x\n"), "w.yaml:7:16:", "generators[0].gpu_model",
+                    "unknown GPU model 'mi300x'");
+  // "    gpu_model: {dist: choice, values: [h100, mi300x]}" — 'mi300x' at column 46.
+  EXPECT_SPEC_ERROR(W(kGen + "    gpu_model: {dist: choice, values: [h100, mi300x]}\n"),
                     "w.yaml:7:46:", "generators[0].gpu_model.values[1]",
-                    "'a100'; expected one of: h100");
+                    "'mi300x'; expected one of: h100");
 }
 
 TEST(SpecErrors, UnknownNodeType) {
@@ -569,9 +569,9 @@ TEST(SpecErrors, UnknownNodeType) {
       "  - name: lab\n"
       "    power_budget_mw: 1\n"
       "    domains:\n"
-      "      - node_type: dgx-a100\n";  // 5: value at column 20
+      "      - node_type: dgx-gh200\n";  // 5: value at column 20
   EXPECT_SPEC_ERROR(F(y), "f.yaml:5:20:", "sites[0].domains[0].node_type",
-                    "unknown node type 'dgx-a100'; expected one of: dgx-h100");
+                    "unknown node type 'dgx-gh200'; expected one of: dgx-h100");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1089,13 +1089,13 @@ TEST(SpecErrors, FleetReportsEveryError) {
       "    power_budget_mw: -1\n"      // 3: value at column 22
       "    colour: blue\n"             // 4: key at column 5
       "    domains:\n"                 // 5
-      "      - node_type: dgx-a100\n"  // 6: value at column 20
+      "      - node_type: dgx-gh200\n"  // 6: value at column 20
       "        count: 0\n";            // 7: value at column 16
   Result<Fleet> r = F(y);
   EXPECT_SPEC_ERROR(r, "f.yaml:3:22:", "sites[0].power_budget_mw", "expected a positive number");
   EXPECT_SPEC_ERROR(r, "f.yaml:4:5:", "sites[0].colour", "unknown key");
   EXPECT_SPEC_ERROR(r, "f.yaml:6:20:", "sites[0].domains[0].node_type",
-                    "unknown node type 'dgx-a100'");
+                    "unknown node type 'dgx-gh200'");
   EXPECT_SPEC_ERROR(r, "f.yaml:7:16:", "sites[0].domains[0].count", "expected a positive integer");
   EXPECT_EQ(ErrorCount(r), 4u) << r.message();
 }

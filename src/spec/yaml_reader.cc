@@ -1,5 +1,6 @@
 #include "spec/yaml_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -227,7 +228,12 @@ void MapReader::Finish() {
     for (const auto& k : known_) found = found || k == key;
     if (!found) {
       std::string accepted;
-      for (const auto& k : known_) accepted += (accepted.empty() ? "" : ", ") + k;
+      std::vector<std::string> listed;
+      for (const auto& k : known_) {
+        if (std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
+        listed.push_back(k);
+        accepted += (accepted.empty() ? "" : ", ") + k;
+      }
       r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
     }
   }
