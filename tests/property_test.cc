@@ -71,7 +71,7 @@ rc::Gen<RandomCase> GenCase() {
     c.fleet_yaml = fleet.str();
 
     std::ostringstream w;
-    w << "tenants: [{name: a}, {name: b}]\njobs:\n";
+    w << "tenants: [{name: a, weight: " << *rc::gen::inRange(1, 4) << "}, {name: b}]\njobs:\n";
     const int jobs = *rc::gen::inRange(1, 40);
     for (int j = 0; j < jobs; ++j) {
       const int gpus = *rc::gen::element(1, 2, 3, 4, 8, 12, 16, 24, 36, 64, 72, 100, 144, 300);
@@ -136,10 +136,16 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
   Result<BoundWorkload> bound = BindWorkload(spec.value(), fleet.value(), 1);
   RC_ASSERT(bound.ok());
   const size_t submitted = spec.value().jobs.size();
+  // Quotas for fairshare: tenant a sometimes has one, to exercise borrowing and reclaim.
+  if (*rc::gen::arbitrary<bool>()) bound.value().tenants[0].quota_gpus = *rc::gen::inRange(0, 64);
 
   SimOptions options;
   options.scheduler.policy = c.policy;
   options.scheduler.bf_max_job_test = *rc::gen::inRange(1, 50);
+  options.scheduler.las_thresholds = {*rc::gen::inRange(1, 8) * 3'600'000LL * 8,
+                                      *rc::gen::inRange(9, 64) * 3'600'000LL * 8};
+  options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0, 4.0);
+  options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
   // Half of the cases stop early, with work still pending or running.
   const bool early = *rc::gen::arbitrary<bool>();
   if (early) options.until = *rc::gen::inRange(1, 12 * 60) * kMinute;

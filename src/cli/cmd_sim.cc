@@ -22,6 +22,8 @@ struct SimArgs {
   std::vector<std::string> traces;
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
+  std::string las_thresholds = "16h", fairshare_half_life = "7d";
+  double las_promote_knob = 0;
   std::uint64_t seed = 1;
   int bf_max_job_test = 500;
   bool no_progress = false;
@@ -117,6 +119,30 @@ int RunSim(const SimArgs& a) {
   }
 
   SimOptions options;
+  // las boundaries are GPU-time written as the time on one GPU: "1h,16h" = 1 and 16 GPU-hours.
+  options.scheduler.las_thresholds.clear();
+  for (size_t start = 0; start <= a.las_thresholds.size();) {
+    const size_t comma = std::min(a.las_thresholds.find(',', start), a.las_thresholds.size());
+    Result<SimTime> t = ParseDuration(a.las_thresholds.substr(start, comma - start));
+    if (!t.ok() || t.value() <= 0 ||
+        (!options.scheduler.las_thresholds.empty() &&
+         t.value() <= options.scheduler.las_thresholds.back())) {
+      std::cerr << "gpufleet sim: --las-thresholds: expected rising GPU-times such as 1h,16h, got '"
+                << a.las_thresholds << "'\n";
+      return kExitBadInput;
+    }
+    options.scheduler.las_thresholds.push_back(t.value());
+    start = comma + 1;
+  }
+  Result<SimTime> half_life = ParseDuration(a.fairshare_half_life);
+  if (!half_life.ok() || half_life.value() <= 0) {
+    std::cerr
+        << "gpufleet sim: --fairshare-half-life: expected a positive duration such as 7d, got '"
+        << a.fairshare_half_life << "'\n";
+    return kExitBadInput;
+  }
+  options.scheduler.fairshare_half_life_ms = half_life.value();
+  options.scheduler.las_promote_knob = a.las_promote_knob;
   options.scheduler.policy = *policy;
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
   options.until = until;
@@ -201,8 +227,25 @@ Runner AddSimCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   AddTraceOptions(sim, args->trace_options);
+  sim->add_option("--las-thresholds", args->las_thresholds,
+                  "las: queue boundaries in attained GPU-time, as time on one GPU, rising (e.g. "
+                  "1h,16h = 1 and 16 "
+                  "GPU-hours; n boundaries make n+1 queues).")
+      ->capture_default_str();
+  sim->add_option("--las-promote-knob", args->las_promote_knob,
+                  "las starvation guard: a job waiting this many times its run time returns to the "
+                  "first queue "
+                  "(0 = off, as in Tiresias).")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sim->add_option("--fairshare-half-life", args->fairshare_half_life,
+                  "fairshare: half-life of the usage that orders tenants (duration).")
+      ->capture_default_str();
   sim->add_option("--policy", args->policy,
-                  "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle).")
+                  "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle), "
+                  "srtf (oracle, "
+                  "preemptive), las (Tiresias 2D-LAS, preemptive), fairshare (tenant shares, "
+                  "quotas, reclaim).")
       ->capture_default_str();
   sim->add_option("--seed", args->seed, "Seed for the workload generators (unsigned integer).")
       ->capture_default_str();

@@ -1,4 +1,6 @@
-// Priority preemption: a blocked head evicts lower-priority jobs, fewest and cheapest first.
+// Preemption: a blocked job evicts running jobs that rank below it, fewest and cheapest first.
+// Policies decide who may be evicted and in what order (PreemptFor's `victims`); the mechanics
+// of choosing a subtree, evicting only what is needed and giving the rest back are shared.
 #include <algorithm>
 #include <bit>
 
@@ -9,20 +11,33 @@ namespace gpufleet {
 bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& out) {
   if (preempt_failed_ == std::make_pair(head_id, capacity_version_)) return false;
   const Job& head = job(head_id);
+  // Lowest priority first, then the most recently started: least work lost.
+  std::vector<JobId> victims;
+  for (const auto& [priority, neg_start, victim] : by_victim_order_) {
+    if (priority >= head.priority) break;
+    victims.push_back(victim);
+  }
+  if (PreemptFor(head_id, victims, now, out)) return true;
+  preempt_failed_ = {head_id, capacity_version_};
+  return false;
+}
+
+bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, SimTime now,
+                           std::vector<Decision>& out) {
+  if (victims.empty()) return false;
+  const Job& head = job(head_id);
   const Level level = ConstraintLevel(head.topology);
   const ModelId first = head.model == kAnyModel ? ModelId{0} : head.model;
   const ModelId last =
       head.model == kAnyModel ? static_cast<ModelId>(fleet_.gpu_models().size() - 1) : head.model;
   for (ModelId m = first; m <= last; ++m) {
-    // Walk victims in eviction order (lowest priority, then most recently started: least work
-    // lost) and count, per subtree of the head's constraint level, the GPUs that evicting them
-    // would free. The first subtree to reach the gang size is where the head goes.
+    // Walk victims in order and count, per subtree of the head's constraint level, the GPUs that
+    // evicting them would free. The first subtree to reach the gang size is where the head goes.
     ++counter_generation_;
     touched_.clear();
     std::vector<JobId> considered;
     TopoId target = -1;
-    for (const auto& [priority, neg_start, victim] : by_victim_order_) {
-      if (priority >= head.priority) break;
+    for (JobId victim : victims) {
       const Job& v = job(victim);
       if (v.alloc.model != m) continue;
       considered.push_back(victim);
@@ -77,7 +92,6 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
     StartJob(head_id, std::move(*a), now, out);
     return true;
   }
-  preempt_failed_ = {head_id, capacity_version_};
   return false;
 }
 

@@ -7,8 +7,11 @@
 
 namespace gpufleet {
 
-Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config)
-    : fleet_(fleet), config_(config), index_(fleet) {
+Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config, std::vector<Tenant> tenants)
+    : fleet_(fleet), config_(config), index_(fleet), tenants_(std::move(tenants)) {
+  if (tenants_.empty()) tenants_.push_back(Tenant{"default", 1, std::nullopt});
+  tenant_alloc_.assign(tenants_.size(), 0);
+  tenant_usage_.assign(tenants_.size(), 0);
   gpu_base_.resize(static_cast<size_t>(fleet.num_nodes()) + 1, 0);
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     gpu_base_[static_cast<size_t>(n) + 1] = gpu_base_[static_cast<size_t>(n)] + fleet.NodeGpus(n);
@@ -16,6 +19,7 @@ Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config)
   owner_.assign(static_cast<size_t>(gpu_base_.back()), -1);
   min_failed_.assign((fleet.gpu_models().size() + 1) * kLevels, INT_MAX);
   min_failed_outside_ = min_failed_;
+  min_failed_preempt_ = min_failed_;
   counter_stamp_.assign(fleet.topo().size(), 0);
   counter_value_.assign(fleet.topo().size(), 0);
 }
@@ -33,7 +37,12 @@ Scheduler::QueueKey Scheduler::KeyOf(JobId id) const {
     case Policy::kBackfill:
       return {-static_cast<std::int64_t>(j.priority), j.submit, id};
     case Policy::kSjfOracle:
+    case Policy::kSrtfOracle:
       return {j.oracle_duration - j.attained, j.submit, id};
+    case Policy::kLas:
+      return {LasQueue(LasService(j, 0)), j.submit, id};
+    case Policy::kFairshare:
+      return {j.tenant, j.submit, id};
   }
   return {j.submit, 0, id};
 }
@@ -54,6 +63,9 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   j.priority = spec.priority;
   j.model = spec.gpu_model;
   j.topology = spec.topology;
+  j.tenant =
+      spec.tenant >= 0 && static_cast<size_t>(spec.tenant) < tenants_.size() ? spec.tenant : 0;
+  j.pending_since = now;
 
   const Level level = ConstraintLevel(spec.topology);
   int most = 0;
@@ -93,6 +105,9 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
     }
   }
   allocated_gpus_ += j.gpus;
+  tenant_alloc_[static_cast<size_t>(j.tenant)] += j.gpus;
+  j.running_slot = static_cast<std::int32_t>(running_list_.size());
+  running_list_.push_back(id);
   ++running_;
   if (config_.policy == Policy::kBackfill) by_end_.insert({j.est_end, id});
   if (config_.policy == Policy::kPriority) by_victim_order_.insert({j.priority, -j.run_start, id});
@@ -116,6 +131,14 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   j.spans.shrink_to_fit();
   j.attained += now - j.run_start;
   allocated_gpus_ -= j.gpus;
+  tenant_alloc_[static_cast<size_t>(j.tenant)] -= j.gpus;
+  // Swap-remove from the running list; its order never matters (victims are sorted by key).
+  const auto slot = static_cast<size_t>(j.running_slot);
+  running_list_[slot] = running_list_.back();
+  jobs_[static_cast<size_t>(running_list_[slot])].running_slot = static_cast<std::int32_t>(slot);
+  running_list_.pop_back();
+  j.running_slot = -1;
+  j.pending_since = now;
   --running_;
   CapacityGrew();
 }
@@ -124,6 +147,7 @@ void Scheduler::CapacityGrew() {
   ++capacity_version_;
   std::fill(min_failed_.begin(), min_failed_.end(), INT_MAX);
   std::fill(min_failed_outside_.begin(), min_failed_outside_.end(), INT_MAX);
+  std::fill(min_failed_preempt_.begin(), min_failed_preempt_.end(), INT_MAX);
 }
 
 void Scheduler::Finish(JobId id, SimTime now) {
@@ -157,6 +181,11 @@ void Scheduler::RepairNode(NodeId n, SimTime now) {
   if (!index_.NodeUp(n)) index_.SetNodeUp(n, true);
   reservation_stale_ = true;
   CapacityGrew();
+}
+
+void Scheduler::Tick(SimTime now) {
+  (void)now;
+  force_pass_ = true;
 }
 
 void Scheduler::SetAttained(JobId id, SimTime attained) {
@@ -222,7 +251,15 @@ void Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {
     case Policy::kBackfill:
       BackfillPass(now, out);
       break;
+    case Policy::kSrtfOracle:
+    case Policy::kLas:
+      PreemptivePass(now, out);
+      break;
+    case Policy::kFairshare:
+      FairsharePass(now, out);
+      break;
   }
+  force_pass_ = false;
   new_jobs_.clear();
   last_pass_version_ = capacity_version_;
   last_head_ = queue_.empty() ? -1 : queue_.begin()->id;

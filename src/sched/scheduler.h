@@ -30,7 +30,8 @@ struct Decision {
 
 class Scheduler {
  public:
-  Scheduler(const Fleet& fleet, SchedulerConfig config);
+  // `tenants` gives the fairshare policy its weights and quotas (JobSpec::tenant indexes it).
+  Scheduler(const Fleet& fleet, SchedulerConfig config, std::vector<Tenant> tenants = {});
 
   // --- events in ---
   // Queues a job. Returns the reason if it can never run on this fleet (too large for its
@@ -44,6 +45,11 @@ class Scheduler {
   void RepairNode(NodeId n, SimTime now);
   // Run time the job keeps after an interruption (from its last checkpoint).
   void SetAttained(JobId id, SimTime attained);
+  // A wake-up the scheduler asked for through NextWakeup has come.
+  void Tick(SimTime now);
+  // When the scheduler wants a pass even if no job arrives or ends: las, when a running job
+  // crosses into a lower queue or a waiting one is due for promotion. kNever when not needed.
+  SimTime NextWakeup(SimTime now) const;
 
   // --- decisions out ---
   // One scheduling pass at `now`; appends the decisions taken. Started jobs hold their GPUs
@@ -84,6 +90,10 @@ class Scheduler {
     ModelId model = kAnyModel;
     Topology topology = Topology::kAny;
     State state = State::kNone;
+    std::int16_t tenant = 0;
+    SimTime pending_since = 0;       // when it last joined the queue
+    SimTime las_base = 0;            // attained time at its last promotion (las)
+    std::int32_t running_slot = -1;  // position in running_list_
     Allocation alloc;
     // GPUs held per subtree, level by level (fleet, site, pod, leaf, domain): entries
     // [span_begin[l], span_begin[l + 1]) of `spans` are the subtrees of level l. Reservations and
@@ -132,7 +142,21 @@ class Scheduler {
   }
 
   void StrictPass(SimTime now, bool preempt, std::vector<Decision>& out);
+  // Priority preemption for a blocked head: lower-priority victims.
   bool TryPreempt(JobId head, SimTime now, std::vector<Decision>& out);
+  // Evicts jobs from `victims`, in that order of preference, to place `head` whole; evicts only
+  // what the head's subtree needs and puts back evicted jobs it did not use. False if even all
+  // victims would not make room (then nothing changes).
+  bool PreemptFor(JobId head, const std::vector<JobId>& victims, SimTime now,
+                  std::vector<Decision>& out);
+  // srtf and las: every waiting job in queue order may start, or evict worse-ranked running jobs.
+  void PreemptivePass(SimTime now, std::vector<Decision>& out);
+  std::vector<JobId> VictimsFor(const Job& head, SimTime now) const;
+  int LasQueue(std::int64_t gpu_ms) const;
+  std::int64_t LasService(const Job& j, SimTime now) const;
+  void PromoteStarving(SimTime now);
+  void FairsharePass(SimTime now, std::vector<Decision>& out);
+  void UpdateUsage(SimTime now);
   void BackfillPass(SimTime now, std::vector<Decision>& out);
   Reservation ComputeReservation(JobId head, SimTime now);
   bool TryBackfill(JobId id, SimTime now, std::vector<Decision>& out);
@@ -148,6 +172,7 @@ class Scheduler {
   // Running jobs by estimated end (backfill) or by preemption order (priority).
   std::set<std::pair<SimTime, JobId>> by_end_;
   std::set<std::tuple<std::int32_t, SimTime, JobId>> by_victim_order_;
+  std::vector<JobId> running_list_;
   size_t running_ = 0;
   std::int64_t allocated_gpus_ = 0;
   std::vector<std::int64_t> gpu_base_;  // first GPU slot of each node in owner_
@@ -165,6 +190,16 @@ class Scheduler {
   std::optional<Reservation> reservation_;
   bool reservation_stale_ = true;
   std::pair<JobId, std::uint64_t> preempt_failed_{-1, 0};
+  bool force_pass_ = false;
+  // Smallest gang whose preemption attempt failed this pass, by model and level (srtf, las):
+  // later jobs rank worse, so they have no more victims to evict.
+  std::vector<std::int32_t> min_failed_preempt_;
+
+  // fairshare
+  std::vector<Tenant> tenants_;
+  std::vector<std::int64_t> tenant_alloc_;  // GPUs held now
+  std::vector<double> tenant_usage_;        // decayed GPU-milliseconds
+  SimTime usage_updated_ = 0;
 
   std::vector<std::uint32_t> counter_stamp_;
   std::vector<int> counter_value_;

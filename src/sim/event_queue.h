@@ -13,8 +13,9 @@
 namespace gpufleet {
 
 // At one instant, events pop in this order: completions first (a job that ends as its node fails
-// has finished), then repairs, failures and arrivals; within a kind, in the order pushed.
-enum class EventKind : std::uint8_t { kFinish, kRepair, kFail, kArrival, kNoop };
+// has finished), then repairs, failures, arrivals and scheduler wake-ups; within a kind, in the
+// order pushed.
+enum class EventKind : std::uint8_t { kFinish, kRepair, kFail, kArrival, kTick, kNoop };
 
 struct Event {
   SimTime time;

@@ -8,7 +8,7 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
     : fleet_(fleet),
       workload_(std::move(workload)),
       options_(options),
-      scheduler_(fleet, options.scheduler),
+      scheduler_(fleet, options.scheduler, workload_.tenants),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
@@ -171,6 +171,9 @@ SimResult Simulator::Run() {
         case EventKind::kRepair:
           OnFailure(t, e.a, true);
           break;
+        case EventKind::kTick:
+          scheduler_.Tick(t);
+          break;
         case EventKind::kNoop:
           break;
       }
@@ -179,6 +182,12 @@ SimResult Simulator::Run() {
     scheduler_.Schedule(t, decisions_);
     ++result_.passes;
     ApplyDecisions(t);
+    // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
+    const SimTime wake = scheduler_.NextWakeup(t);
+    if (wake != kNever && wake > t && (next_tick_ <= t || wake < next_tick_)) {
+      queue_.Push(wake, EventKind::kTick, 0, 0);
+      next_tick_ = wake;
+    }
   }
   if (options_.until != kNever &&
       (has_next_job_ || scheduler_.running() > 0 || (unfinished_ > 0 && repairs_pending_ > 0))) {

@@ -102,6 +102,7 @@ class Simulator {
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
+  SimTime next_tick_ = 0;            // the earliest wake-up already scheduled
 };
 
 }  // namespace gpufleet

@@ -1,0 +1,120 @@
+// srtf (oracle) and las (Tiresias' discretised 2D least-attained-service).
+//
+// Both rank every job, waiting or running, and let a waiting job evict running jobs that rank
+// strictly below it. Waiting jobs are examined in rank order and skipped when they cannot start
+// (work-conserving: no job blocks those behind it).
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <tuple>
+
+#include "sched/scheduler.h"
+
+namespace gpufleet {
+
+int Scheduler::LasQueue(std::int64_t gpu_ms) const {
+  const auto& t = config_.las_thresholds;
+  return static_cast<int>(std::upper_bound(t.begin(), t.end(), gpu_ms) - t.begin());
+}
+
+// Attained service in GPU-milliseconds: GPUs x run time since the last promotion (Tiresias'
+// two-dimensional attained service).
+std::int64_t Scheduler::LasService(const Job& j, SimTime now) const {
+  SimTime ran = j.attained - j.las_base;
+  if (j.state == State::kRunning) ran += now - j.run_start;
+  return static_cast<std::int64_t>(j.gpus) * ran;
+}
+
+std::vector<JobId> Scheduler::VictimsFor(const Job& head, SimTime now) const {
+  // Worst rank first; among equals the most recently started (least work lost), then the id.
+  using Rank = std::tuple<std::int64_t, std::int64_t, SimTime, JobId>;
+  std::vector<Rank> ranked;
+  if (config_.policy == Policy::kSrtfOracle) {
+    const SimTime head_remaining = head.oracle_duration - head.attained;
+    for (JobId id : running_list_) {
+      const Job& r = jobs_[static_cast<size_t>(id)];
+      const SimTime remaining = r.oracle_duration - r.attained - (now - r.run_start);
+      if (remaining > head_remaining) ranked.emplace_back(-remaining, 0, -r.run_start, id);
+    }
+  } else {
+    // Tiresias ranks every job by (queue, arrival): a waiting job displaces running jobs of a
+    // lower queue, and later arrivals of its own queue.
+    const std::pair<int, SimTime> head_rank{LasQueue(LasService(head, now)), head.submit};
+    for (JobId id : running_list_) {
+      const Job& r = jobs_[static_cast<size_t>(id)];
+      const std::pair<int, SimTime> rank{LasQueue(LasService(r, now)), r.submit};
+      if (rank > head_rank) ranked.emplace_back(-rank.first, -rank.second, -r.run_start, id);
+    }
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<JobId> victims;
+  victims.reserve(ranked.size());
+  for (const Rank& v : ranked) victims.push_back(std::get<3>(v));
+  return victims;
+}
+
+void Scheduler::PromoteStarving(SimTime now) {
+  if (config_.las_promote_knob <= 0) return;
+  std::vector<JobId> due;
+  for (const QueueKey& k : queue_) {
+    const Job& j = jobs_[static_cast<size_t>(k.id)];
+    if (k.a == 0) continue;  // already in the first queue
+    const double waited = static_cast<double>(now - j.pending_since);
+    if (waited >= config_.las_promote_knob * static_cast<double>(j.attained - j.las_base))
+      due.push_back(k.id);
+  }
+  for (JobId id : due) {
+    queue_.erase(KeyOf(id));
+    Job& j = job(id);
+    j.las_base = j.attained;  // back to queue 0 with its count restarted
+    j.pending_since = now;
+    queue_.insert(KeyOf(id));
+  }
+  if (!due.empty()) CapacityGrew();  // the ranking changed: cached failures no longer hold
+}
+
+SimTime Scheduler::NextWakeup(SimTime now) const {
+  if (config_.policy != Policy::kLas || queue_.empty()) return kNever;
+  SimTime next = kNever;
+  // A running job crossing into a lower queue may let a waiting job evict it.
+  for (JobId id : running_list_) {
+    const Job& r = jobs_[static_cast<size_t>(id)];
+    const std::int64_t service = LasService(r, now);
+    const auto& t = config_.las_thresholds;
+    const auto it = std::upper_bound(t.begin(), t.end(), service);
+    if (it == t.end()) continue;
+    // First millisecond at which GPUs x run time reaches the boundary.
+    const SimTime dt = (*it - service + r.gpus - 1) / r.gpus;
+    next = std::min(next, now + std::max<SimTime>(1, dt));
+  }
+  if (config_.las_promote_knob > 0) {
+    for (const QueueKey& k : queue_) {
+      if (k.a == 0) continue;
+      const Job& j = jobs_[static_cast<size_t>(k.id)];
+      const double wait = config_.las_promote_knob * static_cast<double>(j.attained - j.las_base);
+      const SimTime due = j.pending_since + static_cast<SimTime>(std::ceil(wait));
+      next = std::min(next, std::max(now + 1, due));
+    }
+  }
+  return next;
+}
+
+void Scheduler::PreemptivePass(SimTime now, std::vector<Decision>& out) {
+  if (config_.policy == Policy::kLas) PromoteStarving(now);
+  if (!force_pass_ && capacity_version_ == last_pass_version_ && new_jobs_.empty()) return;
+  std::fill(min_failed_preempt_.begin(), min_failed_preempt_.end(), INT_MAX);
+  std::vector<JobId> waiting;
+  waiting.reserve(queue_.size());
+  for (const QueueKey& k : queue_) waiting.push_back(k.id);
+  for (JobId id : waiting) {
+    const Job& j = job(id);
+    if (j.state != State::kPending) continue;
+    if (TryStart(id, now, out)) continue;
+    const size_t slot = FailureSlot(j);
+    if (j.gpus >= min_failed_preempt_[slot]) continue;
+    if (PreemptFor(id, VictimsFor(j, now), now, out)) continue;
+    min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
+  }
+}
+
+}  // namespace gpufleet
