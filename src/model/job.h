@@ -52,7 +52,7 @@ struct JobSpec {
   std::int32_t gpus = 1;
   std::int32_t priority = 0;  // larger runs first and may preempt smaller
   ModelId gpu_model = kAnyModel;
-  std::int16_t tenant = 0;
+  std::int32_t tenant = 0;
   Topology topology = Topology::kAny;
 };
 

@@ -90,7 +90,7 @@ class Scheduler {
     ModelId model = kAnyModel;
     Topology topology = Topology::kAny;
     State state = State::kNone;
-    std::int16_t tenant = 0;
+    std::int32_t tenant = 0;
     SimTime pending_since = 0;       // when it last joined the queue
     SimTime las_base = 0;            // attained time at its last promotion (las)
     std::int32_t running_slot = -1;  // position in running_list_

@@ -72,7 +72,7 @@ class WorkloadParser {
     return -1;
   }
 
-  std::optional<std::int16_t> TenantRef(const YAML::Node& n, const std::string& field) {
+  std::optional<std::int32_t> TenantRef(const YAML::Node& n, const std::string& field) {
     auto name = r_.String(n, field);
     if (!name) return std::nullopt;
     const int t = TenantIndex(*name);
@@ -82,7 +82,7 @@ class WorkloadParser {
       r_.Fail(n, field, "unknown tenant '" + *name + "'; declared tenants: " + ListNames(known));
       return std::nullopt;
     }
-    return static_cast<std::int16_t>(t);
+    return static_cast<std::int32_t>(t);
   }
 
   std::optional<std::string> GpuModelName(const YAML::Node& n, const std::string& field) {

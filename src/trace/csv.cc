@@ -1,6 +1,6 @@
 #include "trace/csv.h"
 
-#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +27,7 @@ CsvFile CsvFile::FromString(std::string text, std::string name, char separator, 
   f.text_ = std::move(text);
   f.separator_ = separator;
   if (has_header && f.Next()) {
+    f.header_line_ = f.line_;
     f.header_ = f.fields_;
     for (auto& h : f.header_) {
       while (!h.empty() && (h.back() == ' ' || h.back() == '\r')) h.pop_back();
@@ -139,15 +140,16 @@ std::string CsvFile::Where(int column) const {
          "': ";
 }
 
+// std::from_chars: no leading spaces, no hexadecimal, no locale.
 Result<double> ReadNumber(const CsvFile& f, int column) {
   if (column >= f.fields()) {
     return Error{f.Where(column) + "missing: the row has " + std::to_string(f.fields()) +
                  " fields"};
   }
-  const std::string s(f.Field(column));
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) {
+  const std::string_view s = f.Field(column);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
     return Error{f.Where(column) + "expected a number, got " + Quoted(s)};
   }
   return v;
@@ -158,20 +160,18 @@ Result<std::int64_t> ReadInteger(const CsvFile& f, int column) {
     return Error{f.Where(column) + "missing: the row has " + std::to_string(f.fields()) +
                  " fields"};
   }
-  const std::string s(f.Field(column));
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size() || errno != 0) {
-    // Some traces write integers as floats ("8.0").
-    const double d = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d) && d == std::floor(d) &&
-        std::fabs(d) < 9e15) {
-      return static_cast<std::int64_t>(d);
-    }
-    return Error{f.Where(column) + "expected an integer, got " + Quoted(s)};
+  const std::string_view s = f.Field(column);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (!s.empty() && ec == std::errc() && end == s.data() + s.size()) return v;
+  // Some traces write integers as floats ("8.0").
+  double d = 0;
+  const auto [dend, dec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (!s.empty() && dec == std::errc() && dend == s.data() + s.size() && std::isfinite(d) &&
+      d == std::floor(d) && std::fabs(d) < 9e15) {
+    return static_cast<std::int64_t>(d);
   }
-  return v;
+  return Error{f.Where(column) + "expected an integer, got " + Quoted(s)};
 }
 
 }  // namespace gpufleet

@@ -37,6 +37,10 @@ class CsvFile {
   std::string Where(int column) const;
   std::string WhereRow() const;  // "file:line: "
   std::string_view RawLine() const { return raw_; }
+  // The current row opened a double quote and never closed it.
+  bool unterminated_quote() const { return unterminated_quote_; }
+  // Names the columns of a file without a header row (for messages).
+  void SetHeader(std::vector<std::string> names) { header_ = std::move(names); }
 
  private:
   bool SplitCurrent();
@@ -47,6 +51,7 @@ class CsvFile {
   std::vector<std::string> header_;
   size_t pos_ = 0;
   int line_ = 0;
+  int header_line_ = 1;
   std::string_view raw_;
   std::vector<std::string> fields_;
   std::vector<int> columns_;  // 1-based character column where each field starts

@@ -41,7 +41,10 @@ std::optional<double> ParseDateTime(std::string_view s) {
       !Expect(s, i, '-') || !Digits(s, i, 2, day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return std::nullopt;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return std::nullopt;
   double fraction = 0;
   if (i < s.size()) {
     if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
@@ -68,12 +71,16 @@ std::optional<double> ParseDateTime(std::string_view s) {
     if (s[i] == 'Z') {
       ++i;
     } else if (s[i] == '+' || s[i] == '-') {
+      // +HH, +HHMM or +HH:MM, hours up to 23 and minutes up to 59.
       const int sign = s[i] == '-' ? -1 : 1;
       ++i;
       int oh, om = 0;
       if (!Digits(s, i, 2, oh)) return std::nullopt;
-      if (i < s.size() && s[i] == ':') ++i;
-      if (i < s.size() && !Digits(s, i, 2, om)) return std::nullopt;
+      if (i < s.size()) {
+        if (s[i] == ':') ++i;
+        if (!Digits(s, i, 2, om)) return std::nullopt;
+      }
+      if (oh > 23 || om > 59) return std::nullopt;
       offset_seconds = sign * (oh * 3600 + om * 60);
     }
   }

@@ -22,6 +22,8 @@ Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& opti
   TraceBuilder b(arg, options);
   while (f.Next()) {
     b.CountRow();
+    if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
+    if (f.unterminated_quote()) continue;
     const std::optional<double> submit = ParseDateTime(f.Field(col[3]));
     Result<std::int64_t> gpus = ReadInteger(f, col[2]);
     Result<double> duration = ReadNumber(f, col[4]);
@@ -41,6 +43,10 @@ Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& opti
     } else if (duration.value() < 0) {
       problem = Error{f.Where(col[4]) + "expected a duration in seconds >= 0"},
       reason = "duration: negative";
+    } else if (duration.value() > kMaxTraceSeconds) {
+      problem = Error{f.Where(col[4]) + "expected a duration of at most 100 years, got '" +
+                      std::string(f.Field(col[4])) + "'"},
+      reason = "duration: too large";
     }
     if (problem) {
       Status s = b.BadRow(*problem, reason);
@@ -62,7 +68,7 @@ Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& opti
     j.duration = SecondsToTime(duration.value());
     j.estimate = j.duration;
     const std::string tenant(f.Field(col[1]));
-    j.tenant = static_cast<std::int16_t>(b.Tenant(tenant.empty() ? "unknown" : tenant));
+    j.tenant = static_cast<std::int32_t>(b.Tenant(tenant.empty() ? "unknown" : tenant));
     b.Add(std::move(j), *submit);
   }
   return b.Finish(/*absolute_times=*/true);

@@ -21,6 +21,8 @@ class TraceBuilder {
   // A job with its submission in seconds of trace time (absolute or relative).
   void Add(JobSpec job, double submit_s);
   void CountRow() { ++out_.rows; }
+  // A CSV row that cannot be read at all (an unterminated quote): an error, or skipped.
+  Status CheckRow(const CsvFile& f);
   // Sorts by submission, shifts the first to 0.
   TraceJobs Finish(bool absolute_times);
 
@@ -37,7 +39,10 @@ Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& opti
 Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options);
 Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options);
 
-// Seconds as a positive SimTime; durations of 0 become an exclusion rather than a 0-ms job.
+// Seconds as a SimTime (milliseconds). Callers check the range first.
 SimTime SecondsToTime(double s);
+// Durations and relative times beyond 100 years are malformed, not something to simulate; this
+// also keeps every time far from the range of 64-bit milliseconds.
+inline constexpr double kMaxTraceSeconds = 100.0 * 365 * 86400;
 
 }  // namespace gpufleet::trace_internal

@@ -24,6 +24,8 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
   TraceBuilder b(arg, options);
   while (f.Next()) {
     b.CountRow();
+    if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
+    if (f.unterminated_quote()) continue;
     const std::optional<double> submit = ParseDateTime(f.Field(col[0]));
     if (!submit) {
       Status s =
@@ -43,6 +45,10 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
     } else if (duration.value() < 0) {
       problem = Error{f.Where(col[1]) + "expected a duration in seconds >= 0"},
       reason = "duration: negative";
+    } else if (duration.value() > kMaxTraceSeconds) {
+      problem = Error{f.Where(col[1]) + "expected a duration of at most 100 years, got '" +
+                      std::string(f.Field(col[1])) + "'"},
+      reason = "duration: too large";
     } else if (!gpus.ok()) {
       problem = gpus.error(), reason = "num_gpus: not an integer";
     } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
@@ -78,7 +84,7 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
     j.gpus = static_cast<std::int32_t>(gpus.value());
     j.duration = SecondsToTime(duration.value());
     j.estimate = j.duration;
-    j.tenant = static_cast<std::int16_t>(b.Tenant(std::string(f.Field(col[4]))));
+    j.tenant = static_cast<std::int32_t>(b.Tenant(std::string(f.Field(col[4]))));
     b.Add(std::move(j), *submit);
   }
   return b.Finish(/*absolute_times=*/true);
@@ -207,6 +213,11 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
           }
         }
       }
+      if (ok && run_s > kMaxTraceSeconds) {
+        s = bad("attempts", "expected attempts running less than 100 years in all",
+                "duration: out of range");
+        ok = false;
+      }
       if (ok) {
         if (job["attempts"].empty()) {
           b.Exclude("never started (no attempts)");
@@ -222,7 +233,7 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
           j.gpus = static_cast<std::int32_t>(gpus);
           j.duration = SecondsToTime(run_s);
           j.estimate = j.duration;
-          j.tenant = static_cast<std::int16_t>(b.Tenant(job["vc"].get<std::string>()));
+          j.tenant = static_cast<std::int32_t>(b.Tenant(job["vc"].get<std::string>()));
           b.Add(std::move(j), *Time(job, "submitted_time"));
         }
         continue;

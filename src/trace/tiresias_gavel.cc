@@ -23,6 +23,8 @@ Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options)
   const int tenant = b.Tenant("tiresias");
   while (f.Next()) {
     b.CountRow();
+    if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
+    if (f.unterminated_quote()) continue;
     Result<std::int64_t> gpus = ReadInteger(f, col[1]);
     Result<double> submit = ReadNumber(f, col[2]);
     Result<double> duration = ReadNumber(f, col[3]);
@@ -37,11 +39,19 @@ Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options)
       problem = submit.error(), reason = "submit_time: not a number";
     } else if (submit.value() < 0) {
       problem = Error{f.Where(col[2]) + "expected seconds >= 0"}, reason = "submit_time: negative";
+    } else if (submit.value() > kMaxTraceSeconds) {
+      problem = Error{f.Where(col[2]) + "expected at most 100 years, got '" +
+                      std::string(f.Field(col[2])) + "'"},
+      reason = "submit_time: too large";
     } else if (!duration.ok()) {
       problem = duration.error(), reason = "duration: not a number";
     } else if (duration.value() < 0) {
       problem = Error{f.Where(col[3]) + "expected a duration in seconds >= 0"},
       reason = "duration: negative";
+    } else if (duration.value() > kMaxTraceSeconds) {
+      problem = Error{f.Where(col[3]) + "expected a duration of at most 100 years, got '" +
+                      std::string(f.Field(col[3])) + "'"},
+      reason = "duration: too large";
     }
     if (problem) {
       Status s = b.BadRow(*problem, reason);
@@ -61,7 +71,7 @@ Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options)
     j.gpus = static_cast<std::int32_t>(gpus.value());
     j.duration = SecondsToTime(duration.value());
     j.estimate = j.duration;
-    j.tenant = static_cast<std::int16_t>(tenant);
+    j.tenant = static_cast<std::int32_t>(tenant);
     b.Add(std::move(j), submit.value());
   }
   return b.Finish(/*absolute_times=*/false);
@@ -115,12 +125,18 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
   const int tenant = b.Tenant("gavel");
   while (f.Next()) {
     b.CountRow();
+    if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
+    if (f.unterminated_quote()) continue;
     const int n = f.fields();
     int steps_col, arrival_col, scale_col;
     if (n == 7) {
       steps_col = 4, arrival_col = 5, scale_col = 6;
+      f.SetHeader({"job_type", "command", "num_steps_arg", "needs_data_dir", "total_steps",
+                   "arrival_time", "scale_factor"});
     } else if (n == 10) {
       steps_col = 5, arrival_col = 9, scale_col = 6;
+      f.SetHeader({"job_type", "command", "working_directory", "num_steps_arg", "needs_data_dir",
+                   "total_steps", "scale_factor", "priority_weight", "SLO", "arrival_time"});
     } else {
       Status s = b.BadRow(
           Error{f.WhereRow() + "expected 7 or 10 tab-separated fields, got " + std::to_string(n)},
@@ -128,6 +144,7 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
       if (!s.ok()) return Error{s.message()};
       continue;
     }
+    auto got = [&](int column) { return ", got '" + std::string(f.Field(column)) + "'"; };
     const std::string job_type(f.Field(0));
     Result<double> steps = ReadNumber(f, steps_col);
     Result<double> arrival = ReadNumber(f, arrival_col);
@@ -136,13 +153,15 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
     std::string reason;
     double rate = 0;
     if (!steps.ok() || steps.value() <= 0) {
-      problem = Error{f.Where(steps_col) + "expected a positive number of steps"},
+      problem = Error{f.Where(steps_col) + "expected a positive number of steps" + got(steps_col)},
       reason = "total_steps: not positive";
-    } else if (!arrival.ok() || arrival.value() < 0) {
-      problem = Error{f.Where(arrival_col) + "expected an arrival time in seconds >= 0"},
+    } else if (!arrival.ok() || arrival.value() < 0 || arrival.value() > kMaxTraceSeconds) {
+      problem = Error{f.Where(arrival_col) +
+                      "expected an arrival time in seconds from 0 to 100 years" + got(arrival_col)},
       reason = "arrival_time: bad";
     } else if (!scale.ok() || scale.value() < 1 || scale.value() > 10'000'000) {
-      problem = Error{f.Where(scale_col) + "expected a scale factor (GPU count) >= 1"},
+      problem =
+          Error{f.Where(scale_col) + "expected a scale factor (GPU count) >= 1" + got(scale_col)},
       reason = "scale_factor: bad";
     } else {
       const std::string key = "('" + job_type + "', " + std::to_string(scale.value()) + ")";
@@ -153,6 +172,11 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
         reason = "job type without a throughput";
       } else {
         rate = table[key]["null"].get<double>();
+        if (steps.value() / rate > kMaxTraceSeconds) {
+          problem = Error{f.Where(steps_col) + "expected steps that take less than 100 years" +
+                          got(steps_col)};
+          reason = "total_steps: out of range";
+        }
       }
     }
     if (problem) {
@@ -165,7 +189,7 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
     j.gpus = static_cast<std::int32_t>(scale.value());
     j.duration = std::max<SimTime>(1, SecondsToTime(steps.value() / rate));
     j.estimate = j.duration;
-    j.tenant = static_cast<std::int16_t>(tenant);
+    j.tenant = static_cast<std::int32_t>(tenant);
     b.Add(std::move(j), arrival.value());
   }
   return b.Finish(/*absolute_times=*/false);

@@ -20,6 +20,12 @@ Status TraceBuilder::BadRow(const Error& e, const std::string& reason) {
   return Status::Ok();
 }
 
+Status TraceBuilder::CheckRow(const CsvFile& f) {
+  if (!f.unterminated_quote()) return Status::Ok();
+  return BadRow(Error{f.WhereRow() + "a double quote opens a field and is never closed"},
+                "unterminated quote");
+}
+
 int TraceBuilder::Tenant(const std::string& name) {
   auto [it, added] = tenant_index_.emplace(name, static_cast<int>(out_.tenants.size()));
   if (added) out_.tenants.push_back(name);
@@ -130,7 +136,7 @@ class VectorSource : public JobSource {
 }  // namespace
 
 void AppendTrace(BoundWorkload& workload, TraceJobs trace) {
-  std::vector<std::int16_t> remap;
+  std::vector<std::int32_t> remap;
   for (const std::string& name : trace.tenants) {
     auto it = std::find_if(workload.tenants.begin(), workload.tenants.end(),
                            [&](const Tenant& t) { return t.name == name; });
@@ -138,7 +144,7 @@ void AppendTrace(BoundWorkload& workload, TraceJobs trace) {
       workload.tenants.push_back(Tenant{name, 1, std::nullopt});
       it = workload.tenants.end() - 1;
     }
-    remap.push_back(static_cast<std::int16_t>(it - workload.tenants.begin()));
+    remap.push_back(static_cast<std::int32_t>(it - workload.tenants.begin()));
   }
   for (JobSpec& j : trace.jobs) j.tenant = remap[static_cast<size_t>(j.tenant)];
   std::vector<std::unique_ptr<JobSource>> sources;

@@ -63,7 +63,7 @@ class GeneratorSource : public JobSource {
                            1, kMaxDuration);
     out.priority = static_cast<std::int32_t>(
         Clamped(spec_.priority.Sample(rng_), -1'000'000'000, 1'000'000'000));
-    out.tenant = static_cast<std::int16_t>(std::llround(spec_.tenant.Sample(rng_)));
+    out.tenant = static_cast<std::int32_t>(std::llround(spec_.tenant.Sample(rng_)));
     out.gpu_model = models_.empty()
                         ? kAnyModel
                         : models_[static_cast<size_t>(std::llround(spec_.gpu_model.Sample(rng_)))];
