@@ -20,6 +20,7 @@ Runner AddSimCommand(CLI::App& app);
 Runner AddValidateCommand(CLI::App& app);
 Runner AddFleetCommand(CLI::App& app);
 Runner AddTraceCommand(CLI::App& app);
+Runner AddExperimentCommand(CLI::App& app);
 
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   gpufleet::cli::Runner validate = gpufleet::cli::AddValidateCommand(app);
   gpufleet::cli::Runner fleet = gpufleet::cli::AddFleetCommand(app);
   gpufleet::cli::Runner trace = gpufleet::cli::AddTraceCommand(app);
+  gpufleet::cli::Runner experiment = gpufleet::cli::AddExperimentCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("validate")) return validate();
   if (app.got_subcommand("fleet")) return fleet();
   if (app.got_subcommand("trace")) return trace();
+  if (app.got_subcommand("experiment")) return experiment();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }

@@ -1,0 +1,73 @@
+#include "experiment/vc_replay.h"
+
+#include <gtest/gtest.h>
+
+#include "trace/datetime.h"
+
+namespace gpufleet {
+namespace {
+
+// Two virtual clusters of one 8-GPU node each, jobs given directly as a loaded trace.
+TraceJobs SmallTrace() {
+  TraceJobs t;
+  t.name = "test";
+  t.tenants = {"a", "b", "orphan"};
+  t.origin_epoch_s = *ParseDateTime("2017-09-30 23:00:00");
+  auto job = [&](const char* name, int tenant, SimTime submit, int gpus, SimTime duration) {
+    JobSpec j;
+    j.name = name;
+    j.tenant = tenant;
+    j.submit = submit;
+    j.gpus = gpus;
+    j.duration = duration;
+    j.estimate = duration;
+    t.jobs.push_back(j);
+  };
+  job("early", 0, 0, 8, kHour);             // 23:00, before --since 2017-10-01
+  job("a1", 0, kHour, 8, 2 * kHour);        // 00:00
+  job("a2", 0, kHour + kMinute, 8, kHour);  // waits for a1 in its own cluster
+  job("b1", 1, kHour + kMinute, 8, kHour);  // cluster b is free: starts at once
+  job("lost", 2, kHour, 1, kHour);          // a cluster the --vcs file does not list
+  return t;
+}
+
+TEST(VcReplay, ClustersAreIsolatedQueues) {
+  VcReplayOptions o;
+  o.scheduler.policy = Policy::kFifo;
+  o.since_epoch_s = *ParseDateTime("2017-10-01");
+  const Result<VcReplay> r = RunVcReplay(SmallTrace(), {{"a", 8}, {"b", 8}}, o);
+  ASSERT_TRUE(r.ok()) << r.message();
+  const VcReplay& v = r.value();
+  ASSERT_EQ(v.vcs.size(), 2u);
+  // a: a1 runs 1h-3h; a2 (submitted 1h01m) waits until 3h and ends at 4h: JCT 2h59m, wait 1h59m.
+  ASSERT_EQ(v.vcs[0].result.jobs.size(), 2u);
+  EXPECT_EQ(v.vcs[0].result.jobs[1].first_start, 3 * kHour);
+  EXPECT_EQ(v.vcs[0].result.jobs[1].end, 4 * kHour);
+  // b: b1 starts when submitted, although cluster a is busy then.
+  ASSERT_EQ(v.vcs[1].result.jobs.size(), 1u);
+  EXPECT_EQ(v.vcs[1].result.jobs[0].first_start, kHour + kMinute);
+  EXPECT_EQ(v.excluded.at("submitted before --since"), 1);
+  EXPECT_EQ(v.excluded.at("virtual cluster not in --vcs"), 1);
+}
+
+TEST(VcReplay, SizesMustBeWholeNodes) {
+  VcReplayOptions o;
+  EXPECT_FALSE(RunVcReplay(SmallTrace(), {{"a", 12}}, o).ok());
+}
+
+TEST(VcReplay, ThreadsDoNotChangeResults) {
+  VcReplayOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const VcReplay a = RunVcReplay(SmallTrace(), {{"a", 8}, {"b", 8}}, one).value();
+  const VcReplay b = RunVcReplay(SmallTrace(), {{"a", 8}, {"b", 8}}, two).value();
+  for (size_t i = 0; i < a.vcs.size(); ++i) {
+    ASSERT_EQ(a.vcs[i].result.jobs.size(), b.vcs[i].result.jobs.size());
+    for (size_t j = 0; j < a.vcs[i].result.jobs.size(); ++j) {
+      EXPECT_EQ(a.vcs[i].result.jobs[j].end, b.vcs[i].result.jobs[j].end);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gpufleet
