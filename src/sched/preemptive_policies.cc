@@ -25,31 +25,35 @@ std::int64_t Scheduler::LasService(const Job& j, SimTime now) const {
   return static_cast<std::int64_t>(j.gpus) * ran;
 }
 
-std::vector<JobId> Scheduler::VictimsFor(const Job& head, SimTime now) const {
-  // Worst rank first; among equals the most recently started (least work lost), then the id.
-  using Rank = std::tuple<std::int64_t, std::int64_t, SimTime, JobId>;
-  std::vector<Rank> ranked;
+// A job's rank under srtf or las: smaller is served first. srtf: the true remaining time. las:
+// (queue, arrival) - Tiresias serves queues in order and each queue first come first served.
+Scheduler::Rank Scheduler::RankOf(const Job& j, SimTime now) const {
   if (config_.policy == Policy::kSrtfOracle) {
-    const SimTime head_remaining = head.oracle_duration - head.attained;
-    for (JobId id : running_list_) {
-      const Job& r = jobs_[static_cast<size_t>(id)];
-      const SimTime remaining = r.oracle_duration - r.attained - (now - r.run_start);
-      if (remaining > head_remaining) ranked.emplace_back(-remaining, 0, -r.run_start, id);
-    }
-  } else {
-    // Tiresias ranks every job by (queue, arrival): a waiting job displaces running jobs of a
-    // lower queue, and later arrivals of its own queue.
-    const std::pair<int, SimTime> head_rank{LasQueue(LasService(head, now)), head.submit};
-    for (JobId id : running_list_) {
-      const Job& r = jobs_[static_cast<size_t>(id)];
-      const std::pair<int, SimTime> rank{LasQueue(LasService(r, now)), r.submit};
-      if (rank > head_rank) ranked.emplace_back(-rank.first, -rank.second, -r.run_start, id);
-    }
+    SimTime remaining = j.oracle_duration - j.attained;
+    if (j.state == State::kRunning) remaining -= now - j.run_start;
+    return {remaining, 0};
   }
-  std::sort(ranked.begin(), ranked.end());
+  return {LasQueue(LasService(j, now)), j.submit};
+}
+
+// The running jobs `head` outranks, worst first; among equals the most recently started (least
+// work lost), then the id.
+std::vector<JobId> Scheduler::VictimsFor(const Job& head, SimTime now) const {
+  const Rank rank = RankOf(head, now);
+  std::vector<std::tuple<Rank, SimTime, JobId>> eligible;
+  for (JobId id : running_list_) {
+    const Job& r = jobs_[static_cast<size_t>(id)];
+    const Rank rr = RankOf(r, now);
+    if (rr > rank) eligible.emplace_back(rr, r.run_start, id);
+  }
+  std::sort(eligible.begin(), eligible.end(), [](const auto& x, const auto& y) {
+    if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) > std::get<0>(y);
+    if (std::get<1>(x) != std::get<1>(y)) return std::get<1>(x) > std::get<1>(y);
+    return std::get<2>(x) < std::get<2>(y);
+  });
   std::vector<JobId> victims;
-  victims.reserve(ranked.size());
-  for (const Rank& v : ranked) victims.push_back(std::get<3>(v));
+  victims.reserve(eligible.size());
+  for (const auto& e : eligible) victims.push_back(std::get<2>(e));
   return victims;
 }
 
@@ -106,13 +110,24 @@ void Scheduler::PreemptivePass(SimTime now, std::vector<Decision>& out) {
   std::vector<JobId> waiting;
   waiting.reserve(queue_.size());
   for (const QueueKey& k : queue_) waiting.push_back(k.id);
+  bool can_evict = true;  // false once the waiting jobs left rank no better than any running one
   for (JobId id : waiting) {
     const Job& j = job(id);
     if (j.state != State::kPending) continue;
     if (TryStart(id, now, out)) continue;
+    if (!can_evict) {
+      if (index_.FreeGpus() == 0) break;  // nothing can start or be evicted any more
+      continue;
+    }
     const size_t slot = FailureSlot(j);
     if (j.gpus >= min_failed_preempt_[slot]) continue;
-    if (PreemptFor(id, VictimsFor(j, now), now, out)) continue;
+    // Waiting jobs come in rank order: when this one outranks no running job, no later one does.
+    const std::vector<JobId> victims = VictimsFor(j, now);
+    if (victims.empty()) {
+      can_evict = false;
+      continue;
+    }
+    if (PreemptFor(id, victims, now, out)) continue;
     min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
   }
 }

@@ -151,6 +151,8 @@ class Scheduler {
                   std::vector<Decision>& out);
   // srtf and las: every waiting job in queue order may start, or evict worse-ranked running jobs.
   void PreemptivePass(SimTime now, std::vector<Decision>& out);
+  using Rank = std::pair<std::int64_t, SimTime>;
+  Rank RankOf(const Job& j, SimTime now) const;
   std::vector<JobId> VictimsFor(const Job& head, SimTime now) const;
   int LasQueue(std::int64_t gpu_ms) const;
   std::int64_t LasService(const Job& j, SimTime now) const;
@@ -173,6 +175,7 @@ class Scheduler {
   std::set<std::pair<SimTime, JobId>> by_end_;
   std::set<std::tuple<std::int32_t, SimTime, JobId>> by_victim_order_;
   std::vector<JobId> running_list_;
+
   size_t running_ = 0;
   std::int64_t allocated_gpus_ = 0;
   std::vector<std::int64_t> gpu_base_;  // first GPU slot of each node in owner_
