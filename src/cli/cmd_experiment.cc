@@ -1,10 +1,13 @@
 // gpufleet experiment: studies from the literature, run on the same machinery as `sim`.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "experiment/openb.h"
 #include "experiment/vc_replay.h"
 #include "report/report.h"
 #include "trace/datetime.h"
@@ -142,6 +145,187 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
   return kExitOk;
 }
 
+struct OpenbArgs {
+  std::string nodes, policies = "all", seeds = "42-51", out, frag_out;
+  std::vector<std::string> pods;
+  double tune = 1.3;
+  int threads = 2;
+};
+
+// "42-51" or "42,43,50".
+std::optional<std::vector<std::uint64_t>> ParseSeeds(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, comma - start);
+    const size_t dash = part.find('-');
+    try {
+      size_t used = 0;
+      if (dash == std::string::npos) {
+        out.push_back(std::stoull(part, &used));
+        if (used != part.size()) return std::nullopt;
+      } else {
+        const std::uint64_t lo = std::stoull(part.substr(0, dash), &used);
+        if (used != dash) return std::nullopt;
+        const std::uint64_t hi = std::stoull(part.substr(dash + 1), &used);
+        if (used != part.size() - dash - 1 || hi < lo || hi - lo > 100000) return std::nullopt;
+        for (std::uint64_t s = lo; s <= hi; ++s) out.push_back(s);
+      }
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string Stem(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+int RunOpenbCommand(const OpenbArgs& a) {
+  std::vector<SharePolicy> policies;
+  if (a.policies == "all") {
+    policies = AllSharePolicies();
+  } else {
+    size_t start = 0;
+    while (start <= a.policies.size()) {
+      const size_t comma = std::min(a.policies.find(',', start), a.policies.size());
+      const std::optional<SharePolicy> p =
+          ParseSharePolicy(a.policies.substr(start, comma - start));
+      if (!p) {
+        std::cerr << "gpufleet experiment openb: --policy: expected all or a list of random, "
+                     "dotprod, clustering, "
+                     "packing, bestfit, fgd, got '"
+                  << a.policies << "'\n";
+        return kExitBadInput;
+      }
+      policies.push_back(*p);
+      start = comma + 1;
+    }
+  }
+  const std::optional<std::vector<std::uint64_t>> seeds = ParseSeeds(a.seeds);
+  if (!seeds || seeds->empty()) {
+    std::cerr << "gpufleet experiment openb: --seeds: expected a range such as 42-51 or a list "
+                 "such as 42,43, got '"
+              << a.seeds << "'\n";
+    return kExitBadInput;
+  }
+  if (!(a.tune > 0)) {
+    std::cerr << "gpufleet experiment openb: --tune: expected a positive ratio\n";
+    return kExitBadInput;
+  }
+  Result<OpenbCluster> cluster = LoadOpenbNodes(a.nodes);
+  if (!cluster.ok()) {
+    std::cerr << cluster.message() << "\n";
+    return kExitBadInput;
+  }
+  struct Workload {
+    std::string name;
+    std::vector<OpenbPod> pods;
+    std::vector<TypicalPod> typical;
+  };
+  std::vector<Workload> workloads;
+  for (const std::string& path : a.pods) {
+    Result<std::vector<OpenbPod>> pods = LoadOpenbPods(path, cluster.value());
+    if (!pods.ok()) {
+      std::cerr << pods.message() << "\n";
+      return kExitBadInput;
+    }
+    std::vector<TypicalPod> typical = TypicalPods(pods.value());
+    workloads.push_back(Workload{Stem(path), std::move(pods).value(), std::move(typical)});
+  }
+  std::ofstream out(a.out), frag_out;
+  if (!out) {
+    std::cerr << "gpufleet experiment openb: --out: cannot write '" << a.out << "'\n";
+    return kExitFailure;
+  }
+  if (!a.frag_out.empty()) {
+    frag_out.open(a.frag_out);
+    if (!frag_out) {
+      std::cerr << "gpufleet experiment openb: --frag-out: cannot write '" << a.frag_out << "'\n";
+      return kExitFailure;
+    }
+  }
+  // Every (workload, policy, seed) run is independent: spread them over threads, write in order.
+  struct Task {
+    size_t workload;
+    SharePolicy policy;
+    std::uint64_t seed;
+    OpenbCurves curves;
+    std::int64_t arrivals = 0, failed = 0;
+  };
+  std::vector<Task> tasks;
+  for (size_t w = 0; w < workloads.size(); ++w) {
+    for (SharePolicy p : policies) {
+      for (std::uint64_t s : *seeds) tasks.push_back(Task{w, p, s, {}});
+    }
+  }
+  ProgressBar clock(kNever, false);
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < tasks.size(); k = next++) {
+      Task& t = tasks[k];
+      const Workload& w = workloads[t.workload];
+      const OpenbRun run = RunOpenb(cluster.value(), w.pods, w.typical, t.policy, t.seed, a.tune);
+      t.curves = BinCurves(run, cluster.value().total_gpus);
+      t.arrivals = static_cast<std::int64_t>(run.arrival.size());
+      t.failed = run.failed;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 1; i < std::max(1, a.threads); ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& th : threads) th.join();
+
+  char tune[32];
+  std::snprintf(tune, sizeof tune, "%g", a.tune);
+  auto header = [](std::ostream& o, bool total) {
+    o << "workload,sc_policy,tune,seed" << (total ? ",total_gpus" : "");
+    for (int x = 0; x <= 130; ++x) o << ',' << x;
+    o << '\n';
+  };
+  auto cells = [](std::ostream& o, const std::array<std::optional<double>, 131>& curve) {
+    char buf[32];
+    for (const auto& v : curve) {
+      o << ',';
+      if (v) {
+        std::snprintf(buf, sizeof buf, "%.2f", *v);
+        o << buf;
+      }
+    }
+    o << '\n';
+  };
+  header(out, true);
+  if (frag_out.is_open()) header(frag_out, false);
+  std::printf("gpufleet experiment openb: %zu runs, %lld GPUs, tune %s\n", tasks.size(),
+              static_cast<long long>(cluster.value().total_gpus), tune);
+  std::printf("  %-28s %-11s %5s %9s %8s %12s\n", "workload", "policy", "seed", "arrivals",
+              "failed", "alloc@130%");
+  for (const Task& t : tasks) {
+    const std::string& name = workloads[t.workload].name;
+    out << name << ',' << SharePolicyName(t.policy) << ',' << tune << ',' << t.seed << ','
+        << cluster.value().total_gpus;
+    cells(out, t.curves.allocation);
+    if (frag_out.is_open()) {
+      frag_out << name << ',' << SharePolicyName(t.policy) << ',' << tune << ',' << t.seed;
+      cells(frag_out, t.curves.fragmentation);
+    }
+    const auto& last = t.curves.allocation[130];
+    std::printf("  %-28s %-11s %5llu %9lld %8lld %11.2f%%\n", name.c_str(),
+                SharePolicyName(t.policy), static_cast<unsigned long long>(t.seed),
+                static_cast<long long>(t.arrivals), static_cast<long long>(t.failed),
+                last ? *last : 0.0);
+  }
+  std::printf("  wrote %s%s%s in %.2f s wall\n", a.out.c_str(), a.frag_out.empty() ? "" : " and ",
+              a.frag_out.c_str(), clock.ElapsedSeconds());
+  return kExitOk;
+}
+
 }  // namespace
 
 Runner AddExperimentCommand(CLI::App& app) {
@@ -169,7 +353,45 @@ Runner AddExperimentCommand(CLI::App& app) {
   vc->add_option("--report", args->report,
                  "Write the JSON report here (jobs.*, vcs[].jct_s, vcs[].queue_s, ...).");
   AddTraceOptions(vc, args->trace_options);
-  return [args] { return RunVcReplayCommand(*args); };
+
+  auto oargs = std::make_shared<OpenbArgs>();
+  CLI::App* ob = experiment->add_subcommand(
+      "openb",
+      "The openb GPU-sharing placement study (Weng et al., ATC'23): pods arrive one at a time in "
+      "a\n"
+      "seeded order tuned to --tune x the cluster's GPU capacity and are placed once or fail; "
+      "writes\n"
+      "the allocation curve in the authors' analysis_allo_discrete.csv layout (and, with\n"
+      "--frag-out, the fragmentation curve as analysis_frag_discrete.csv).");
+  ob->add_option("--nodes", oargs->nodes, "Node list, CSV sn,cpu_milli,memory_mib,gpu,model.")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ob->add_option("--pods", oargs->pods,
+                 "Pod list(s), CSV name,cpu_milli,memory_mib,num_gpu,gpu_milli[,gpu_spec...] "
+                 "(repeatable).")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ob->add_option(
+        "--policy", oargs->policies,
+        "all, or a comma-separated list of random, dotprod, clustering, packing, bestfit, fgd.")
+      ->capture_default_str();
+  ob->add_option("--seeds", oargs->seeds, "Seeds: a range (42-51) or a list (42,43).")
+      ->capture_default_str();
+  ob->add_option("--tune", oargs->tune,
+                 "Arrived GPU demand as a multiple of the cluster's GPU capacity.")
+      ->capture_default_str();
+  ob->add_option("--out", oargs->out,
+                 "Allocation curve CSV: workload,sc_policy,tune,seed,total_gpus,0,...,130.")
+      ->required();
+  ob->add_option("--frag-out", oargs->frag_out,
+                 "Fragmentation curve CSV: workload,sc_policy,tune,seed,0,...,130.");
+  ob->add_option("--threads", oargs->threads,
+                 "Runs in parallel (independent; results do not depend on it).")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  return [args, oargs, vc, ob] {
+    return vc->parsed() ? RunVcReplayCommand(*args) : RunOpenbCommand(*oargs);
+  };
 }
 
 }  // namespace gpufleet::cli

@@ -32,6 +32,15 @@ class Rng {
     s_[3] = Rotl(s_[3], 45);
     return result;
   }
+  // Uniform integer in [0, n), n > 0, without modulo bias: draws below 2^64 mod n are rejected,
+  // so every residue is equally likely.
+  std::uint64_t Below(std::uint64_t n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    for (;;) {
+      const std::uint64_t x = Next();
+      if (x >= threshold) return x % n;
+    }
+  }
   // Uniform in [0, 1) with 53 random bits.
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   // Uniform in (0, 1]: safe to take the logarithm of.
