@@ -1,11 +1,17 @@
-// The event queue: a 4-ary min-heap keyed by (time, kind, sequence number). Four children share a
-// cache line or two, which halves the depth of a binary heap and its cache misses at a million
-// events. Equal times pop in the order they were pushed, never by address or hash, so a run is
-// bit-for-bit reproducible.
+// The event queue: a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) keyed by (time, kind).
+// A discrete-event simulation never schedules into its past, so keys only grow; bucket i holds
+// the events whose key first differs from the last popped key at bit i - 1. Pushing appends to a
+// bucket; popping redistributes one bucket when bucket 0 runs dry. Events with equal keys always
+// share a bucket and keep their order, so at one instant events pop by kind, then in the order
+// they were pushed - never by address or hash - and a run is bit-for-bit reproducible.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "util/time.h"
@@ -19,7 +25,7 @@ enum class EventKind : std::uint8_t { kFinish, kRepair, kFail, kArrival, kTick, 
 
 struct Event {
   SimTime time;
-  std::uint64_t seq;
+  std::uint64_t seq;  // push order, for logs and tests; the queue's order does not read it
   EventKind kind;
   std::int32_t a;  // job id, or failure index
   std::int32_t b;  // run epoch of the job (a stale finish is ignored)
@@ -27,56 +33,78 @@ struct Event {
 
 class EventQueue {
  public:
+  // `time` must not precede the last popped event's (time, kind): the simulation's past is closed.
   void Push(SimTime time, EventKind kind, std::int32_t a, std::int32_t b) {
-    heap_.push_back(Event{time, next_seq_++, kind, a, b});
-    SiftUp(heap_.size() - 1);
+    const std::uint64_t key = KeyOf(time, kind);
+    if (time < 0 || key < last_) {
+      // An impossible state, not bad input: scheduling into the past would break the run's order.
+      std::fprintf(stderr,
+                   "gpufleet: internal error: event at %lld scheduled before the current time\n",
+                   static_cast<long long>(time));
+      std::abort();
+    }
+    buckets_[Bucket(key)].push_back(Event{time, next_seq_++, kind, a, b});
+    ++size_;
   }
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
-  const Event& Top() const { return heap_.front(); }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  // Whether more events are due at `time`, the time of the last popped event. Unlike Top(), it
+  // does not move on to the next key, so events may still be pushed at any later time.
+  bool MoreAt(SimTime time) const {
+    if (static_cast<SimTime>(last_ >> kKindBits) != time) return false;
+    // Keys of the same time differ from the last one only in the kind bits: buckets 0..kKindBits.
+    if (head_ < buckets_[0].size()) return true;
+    for (std::size_t i = 1; i <= kKindBits; ++i) {
+      if (!buckets_[i].empty()) return true;
+    }
+    return false;
+  }
+  // The next event (the queue must not be empty). It becomes the reference: nothing earlier may
+  // be pushed afterwards.
+  const Event& Top() {
+    Refill();
+    return buckets_[0][head_];
+  }
   Event Pop() {
-    Event top = heap_.front();
-    heap_.front() = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) SiftDown(0);
-    return top;
+    Refill();
+    const Event e = buckets_[0][head_++];
+    if (head_ == buckets_[0].size()) {
+      buckets_[0].clear();
+      head_ = 0;
+    }
+    --size_;
+    return e;
   }
 
  private:
-  static bool Before(const Event& x, const Event& y) {
-    if (x.time != y.time) return x.time < y.time;
-    if (x.kind != y.kind) return x.kind < y.kind;
-    return x.seq < y.seq;
+  static constexpr int kKindBits = 3;
+  static std::uint64_t KeyOf(SimTime time, EventKind kind) {
+    return (static_cast<std::uint64_t>(time) << kKindBits) | static_cast<std::uint64_t>(kind);
   }
-  void SiftUp(std::size_t i) {
-    const Event e = heap_[i];
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!Before(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
-    }
-    heap_[i] = e;
+  std::size_t Bucket(std::uint64_t key) const {
+    return key == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(key ^ last_));
   }
-  void SiftDown(std::size_t i) {
-    const Event e = heap_[i];
-    const std::size_t n = heap_.size();
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t last = first + 4 < n ? first + 4 : n;
-      for (std::size_t c = first + 1; c < last; ++c) {
-        if (Before(heap_[c], heap_[best])) best = c;
-      }
-      if (!Before(heap_[best], e)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = e;
+  // Makes bucket 0 non-empty: the smallest key of the first non-empty bucket becomes the new
+  // reference, and that bucket's events move to lower buckets (in order).
+  void Refill() {
+    if (head_ < buckets_[0].size()) return;
+    buckets_[0].clear();
+    head_ = 0;
+    std::size_t j = 1;
+    while (buckets_[j].empty()) ++j;
+    std::uint64_t smallest = ~std::uint64_t{0};
+    for (const Event& e : buckets_[j]) smallest = std::min(smallest, KeyOf(e.time, e.kind));
+    last_ = smallest;
+    scratch_.swap(buckets_[j]);
+    for (const Event& e : scratch_) buckets_[Bucket(KeyOf(e.time, e.kind))].push_back(e);
+    scratch_.clear();
   }
 
-  std::vector<Event> heap_;
+  std::array<std::vector<Event>, 65> buckets_;
+  std::vector<Event> scratch_;
+  std::size_t head_ = 0;  // next event of bucket 0
+  std::size_t size_ = 0;
+  std::uint64_t last_ = 0;  // key of the last refill: no smaller key may be pushed
   std::uint64_t next_seq_ = 0;
 };
 

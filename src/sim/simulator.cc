@@ -155,7 +155,7 @@ SimResult Simulator::Run() {
     if (t > options_.until) break;
     Advance(t);
     // All events of one instant first, then one scheduling pass.
-    while (!queue_.empty() && queue_.Top().time == t) {
+    do {
       const Event e = queue_.Pop();
       ++result_.events;
       switch (e.kind) {
@@ -178,7 +178,7 @@ SimResult Simulator::Run() {
           break;
       }
       if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
-    }
+    } while (queue_.MoreAt(t));
     scheduler_.Schedule(t, decisions_);
     ++result_.passes;
     ApplyDecisions(t);
