@@ -106,7 +106,8 @@ rc::Gen<RandomCase> GenCase() {
     }
     c.workload_yaml = w.str();
     c.policy =
-        *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle);
+        *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle,
+                          Policy::kSrtfOracle, Policy::kLas, Policy::kFairshare);
     return c;
   });
 }

@@ -39,6 +39,10 @@ SimResult Combine(const VcReplay& replay) {
     all.allocated_gpu_ms += r.allocated_gpu_ms;
     all.available_gpu_ms += r.available_gpu_ms;
   }
+  // Every cluster is available until the last one ends, not only until its own last job.
+  for (const VcRun& vc : replay.vcs) {
+    all.available_gpu_ms += static_cast<long double>(vc.gpus) * (all.end_time - vc.result.end_time);
+  }
   return all;
 }
 
@@ -170,7 +174,7 @@ std::optional<std::vector<std::uint64_t>> ParseSeeds(const std::string& text) {
         if (used != dash) return std::nullopt;
         const std::uint64_t hi = std::stoull(part.substr(dash + 1), &used);
         if (used != part.size() - dash - 1 || hi < lo || hi - lo > 100000) return std::nullopt;
-        for (std::uint64_t s = lo; s <= hi; ++s) out.push_back(s);
+        for (std::uint64_t k = 0; k <= hi - lo; ++k) out.push_back(lo + k);
       }
     } catch (const std::exception&) {
       return std::nullopt;

@@ -114,6 +114,7 @@ Result<std::vector<OpenbPod>> LoadOpenbPods(const std::string& path, OpenbCluste
     }
     pods.push_back(std::move(p));
   }
+  if (pods.empty()) return Error{path + ": no pods"};
   std::stable_sort(pods.begin(), pods.end(),
                    [](const OpenbPod& a, const OpenbPod& b) { return a.name < b.name; });
   return pods;
@@ -156,7 +157,10 @@ std::vector<int> ArrivalSequence(const std::vector<OpenbPod>& pods, std::int64_t
   std::int64_t demand = 0;
   for (const OpenbPod& p : pods) demand += p.request.DemandMilli();
   const double target = tune * static_cast<double>(capacity_milli);
-  if (static_cast<double>(demand) < target) {
+  // Tuning up needs GPU demand to add; a list of CPU-only pods is left as it is.
+  const bool any_gpu_demand =
+      std::any_of(pods.begin(), pods.end(), [](const OpenbPod& p) { return p.request.milli > 0; });
+  if (static_cast<double>(demand) < target && any_gpu_demand) {
     // Tune up with clones drawn with replacement, appended after the originals. The stop test
     // uses the clone's per-GPU milli, a quirk of the original simulator kept on purpose.
     for (;;) {

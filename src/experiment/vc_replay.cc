@@ -1,6 +1,8 @@
 #include "experiment/vc_replay.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <thread>
 
@@ -47,7 +49,8 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
   VcReplay out;
   std::map<std::string, size_t> vc_index;
   for (const auto& [name, gpus] : quotas) {
-    if (gpus % options.gpus_per_node != 0 || gpus <= 0) {
+    if (gpus == 0) continue;  // a cluster without nodes: its jobs are excluded below
+    if (gpus % options.gpus_per_node != 0 || gpus < 0) {
       return Error{"virtual cluster '" + name + "' has " + std::to_string(gpus) +
                    " GPUs, not a positive multiple of " + std::to_string(options.gpus_per_node)};
     }
@@ -55,18 +58,26 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
     out.vcs.push_back(VcRun{name, gpus, {}});
   }
   std::vector<std::vector<JobSpec>> jobs(out.vcs.size());
+  // Time 0 of every cluster's run is --since (or the trace's first submission), so that weeks
+  // left out do not count as idle time.
+  const SimTime shift = options.since_epoch_s && *options.since_epoch_s > trace.origin_epoch_s
+                            ? std::llround((*options.since_epoch_s - trace.origin_epoch_s) * 1000)
+                            : 0;
   for (const JobSpec& j : trace.jobs) {
-    if (options.since_epoch_s &&
-        trace.origin_epoch_s + ToSeconds(j.submit) < *options.since_epoch_s) {
+    if (j.submit < shift) {
       out.excluded["submitted before --since"]++;
       continue;
     }
-    const auto it = vc_index.find(trace.tenants[static_cast<size_t>(j.tenant)]);
+    const std::string& vc = trace.tenants[static_cast<size_t>(j.tenant)];
+    const auto it = vc_index.find(vc);
     if (it == vc_index.end()) {
-      out.excluded["virtual cluster not in --vcs"]++;
+      const bool listed =
+          std::any_of(quotas.begin(), quotas.end(), [&](const auto& q) { return q.first == vc; });
+      out.excluded[listed ? "virtual cluster with 0 nodes" : "virtual cluster not in --vcs"]++;
       continue;
     }
     JobSpec copy = j;
+    copy.submit -= shift;
     copy.tenant = 0;  // each virtual cluster runs alone
     jobs[it->second].push_back(std::move(copy));
   }

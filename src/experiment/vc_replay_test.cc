@@ -39,13 +39,15 @@ TEST(VcReplay, ClustersAreIsolatedQueues) {
   ASSERT_TRUE(r.ok()) << r.message();
   const VcReplay& v = r.value();
   ASSERT_EQ(v.vcs.size(), 2u);
-  // a: a1 runs 1h-3h; a2 (submitted 1h01m) waits until 3h and ends at 4h: JCT 2h59m, wait 1h59m.
+  // Time 0 is --since, 2017-10-01 00:00, one hour after the trace's first submission.
+  // a: a1 runs 0-2h; a2 (submitted 1m) waits until 2h and ends at 3h: JCT 2h59m, wait 1h59m.
   ASSERT_EQ(v.vcs[0].result.jobs.size(), 2u);
-  EXPECT_EQ(v.vcs[0].result.jobs[1].first_start, 3 * kHour);
-  EXPECT_EQ(v.vcs[0].result.jobs[1].end, 4 * kHour);
-  // b: b1 starts when submitted, although cluster a is busy then.
+  EXPECT_EQ(v.vcs[0].result.jobs[0].first_start, 0);
+  EXPECT_EQ(v.vcs[0].result.jobs[1].first_start, 2 * kHour);
+  EXPECT_EQ(v.vcs[0].result.jobs[1].end, 3 * kHour);
+  // b: b1 starts when submitted (1m), although cluster a is busy then.
   ASSERT_EQ(v.vcs[1].result.jobs.size(), 1u);
-  EXPECT_EQ(v.vcs[1].result.jobs[0].first_start, kHour + kMinute);
+  EXPECT_EQ(v.vcs[1].result.jobs[0].first_start, kMinute);
   EXPECT_EQ(v.excluded.at("submitted before --since"), 1);
   EXPECT_EQ(v.excluded.at("virtual cluster not in --vcs"), 1);
 }
@@ -53,6 +55,10 @@ TEST(VcReplay, ClustersAreIsolatedQueues) {
 TEST(VcReplay, SizesMustBeWholeNodes) {
   VcReplayOptions o;
   EXPECT_FALSE(RunVcReplay(SmallTrace(), {{"a", 12}}, o).ok());
+  // A cluster of 0 nodes runs nothing: its jobs are excluded, counted under their reason.
+  const Result<VcReplay> r = RunVcReplay(SmallTrace(), {{"a", 0}, {"b", 8}}, o);
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.value().excluded.at("virtual cluster with 0 nodes"), 3);
 }
 
 TEST(VcReplay, ThreadsDoNotChangeResults) {

@@ -59,17 +59,27 @@ void Scheduler::FairsharePass(SimTime now, std::vector<Decision>& out) {
                            ->id;
     if (TryStart(head, now, out)) continue;
     if (std::get<0>(best_key) == 0) {
-      // Within its quota: take back what borrowers hold, the most recently started first.
+      // Within its quota: take back what borrowers hold beyond their own quotas, the most
+      // recently started first. A job is a victim only if its tenant keeps at least its quota
+      // without it: reclaiming takes borrowed GPUs, never guaranteed ones.
       std::vector<std::pair<SimTime, JobId>> ranked;
       for (JobId id : running_list_) {
         const Job& r = jobs_[static_cast<size_t>(id)];
-        const auto t = static_cast<size_t>(r.tenant);
-        const std::int64_t quota = tenants_[t].quota_gpus.value_or(0);
-        if (t != best && tenant_alloc_[t] > quota) ranked.emplace_back(-r.run_start, id);
+        // Not a job started at this instant: it would start and stop in the same pass.
+        if (static_cast<size_t>(r.tenant) != best && r.run_start < now)
+          ranked.emplace_back(-r.run_start, id);
       }
       std::sort(ranked.begin(), ranked.end());
+      std::vector<std::int64_t> keeps = tenant_alloc_;
       std::vector<JobId> victims;
-      for (const auto& [neg_start, id] : ranked) victims.push_back(id);
+      for (const auto& [neg_start, id] : ranked) {
+        const Job& r = jobs_[static_cast<size_t>(id)];
+        const auto t = static_cast<size_t>(r.tenant);
+        if (keeps[t] - r.gpus >= tenants_[t].quota_gpus.value_or(0)) {
+          keeps[t] -= r.gpus;
+          victims.push_back(id);
+        }
+      }
       if (PreemptFor(head, victims, now, out)) continue;
     }
     blocked[best] = true;  // first come first served within a tenant: its head blocks the rest

@@ -15,6 +15,7 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
   std::vector<JobId> victims;
   for (const auto& [priority, neg_start, victim] : by_victim_order_) {
     if (priority >= head.priority) break;
+    if (-neg_start == now) continue;  // started at this instant: not evicted in the same pass
     victims.push_back(victim);
   }
   if (PreemptFor(head_id, victims, now, out)) return true;

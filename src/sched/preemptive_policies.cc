@@ -43,6 +43,7 @@ std::vector<JobId> Scheduler::VictimsFor(const Job& head, SimTime now) const {
   std::vector<std::tuple<Rank, SimTime, JobId>> eligible;
   for (JobId id : running_list_) {
     const Job& r = jobs_[static_cast<size_t>(id)];
+    if (r.run_start == now) continue;  // started at this instant: not evicted in the same pass
     const Rank rr = RankOf(r, now);
     if (rr > rank) eligible.emplace_back(rr, r.run_start, id);
   }
@@ -95,9 +96,11 @@ SimTime Scheduler::NextWakeup(SimTime now) const {
     for (const QueueKey& k : queue_) {
       if (k.a == 0) continue;
       const Job& j = jobs_[static_cast<size_t>(k.id)];
-      const double wait = config_.las_promote_knob * static_cast<double>(j.attained - j.las_base);
-      const SimTime due = j.pending_since + static_cast<SimTime>(std::ceil(wait));
-      next = std::min(next, std::max(now + 1, due));
+      const double due =
+          static_cast<double>(j.pending_since) +
+          std::ceil(config_.las_promote_knob * static_cast<double>(j.attained - j.las_base));
+      if (due >= static_cast<double>(kNever / 2)) continue;  // never, in any simulated horizon
+      next = std::min(next, std::max(now + 1, static_cast<SimTime>(due)));
     }
   }
   return next;
@@ -106,29 +109,37 @@ SimTime Scheduler::NextWakeup(SimTime now) const {
 void Scheduler::PreemptivePass(SimTime now, std::vector<Decision>& out) {
   if (config_.policy == Policy::kLas) PromoteStarving(now);
   if (!force_pass_ && capacity_version_ == last_pass_version_ && new_jobs_.empty()) return;
-  std::fill(min_failed_preempt_.begin(), min_failed_preempt_.end(), INT_MAX);
-  std::vector<JobId> waiting;
-  waiting.reserve(queue_.size());
-  for (const QueueKey& k : queue_) waiting.push_back(k.id);
-  bool can_evict = true;  // false once the waiting jobs left rank no better than any running one
-  for (JobId id : waiting) {
-    const Job& j = job(id);
-    if (j.state != State::kPending) continue;
-    if (TryStart(id, now, out)) continue;
-    if (!can_evict) {
-      if (index_.FreeGpus() == 0) break;  // nothing can start or be evicted any more
-      continue;
+  // Evicted jobs rejoin the queue; they may fit elsewhere at once, so the pass repeats until it
+  // evicts nobody. Each repeat only evicts jobs ranked below their evictor: it ends.
+  for (bool evicted = true; evicted;) {
+    evicted = false;
+    std::fill(min_failed_preempt_.begin(), min_failed_preempt_.end(), INT_MAX);
+    std::vector<JobId> waiting;
+    waiting.reserve(queue_.size());
+    for (const QueueKey& k : queue_) waiting.push_back(k.id);
+    bool can_evict = true;  // false once the waiting jobs left rank no better than any running one
+    for (JobId id : waiting) {
+      const Job& j = job(id);
+      if (j.state != State::kPending) continue;
+      if (TryStart(id, now, out)) continue;
+      if (!can_evict) {
+        if (index_.FreeGpus() == 0) break;  // nothing can start or be evicted any more
+        continue;
+      }
+      const size_t slot = FailureSlot(j);
+      if (j.gpus >= min_failed_preempt_[slot]) continue;
+      // Waiting jobs come in rank order: when this one outranks no running job, no later one does.
+      const std::vector<JobId> victims = VictimsFor(j, now);
+      if (victims.empty()) {
+        can_evict = false;
+        continue;
+      }
+      if (PreemptFor(id, victims, now, out)) {
+        evicted = true;
+        continue;
+      }
+      min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
     }
-    const size_t slot = FailureSlot(j);
-    if (j.gpus >= min_failed_preempt_[slot]) continue;
-    // Waiting jobs come in rank order: when this one outranks no running job, no later one does.
-    const std::vector<JobId> victims = VictimsFor(j, now);
-    if (victims.empty()) {
-      can_evict = false;
-      continue;
-    }
-    if (PreemptFor(id, victims, now, out)) continue;
-    min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
   }
 }
 

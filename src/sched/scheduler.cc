@@ -104,6 +104,8 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
           id;
     }
   }
+  // Usage accrues with the allocation held until now; account for it before the allocation changes.
+  if (config_.policy == Policy::kFairshare) UpdateUsage(now);
   allocated_gpus_ += j.gpus;
   tenant_alloc_[static_cast<size_t>(j.tenant)] += j.gpus;
   j.running_slot = static_cast<std::int32_t>(running_list_.size());
@@ -130,6 +132,7 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   j.spans.clear();
   j.spans.shrink_to_fit();
   j.attained += now - j.run_start;
+  if (config_.policy == Policy::kFairshare) UpdateUsage(now);
   allocated_gpus_ -= j.gpus;
   tenant_alloc_[static_cast<size_t>(j.tenant)] -= j.gpus;
   // Swap-remove from the running list; its order never matters (victims are sorted by key).
