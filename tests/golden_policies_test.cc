@@ -139,3 +139,33 @@ TEST(GoldenPolicies, FairshareQuotaReclaimsBorrowedGpus) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+TEST(GoldenSharing, SharesAndHostCpuDecideWhoWaits) {
+  // One DGX H100: 8 GPUs, 112 cores. fifo.
+  //  A (1 GPU at 500 milli, 1h) and B (1 GPU at 500 milli, 1h) at 0 share GPU 0 (best fit packs B
+  //  onto A's GPU): 7 GPUs stay whole. C (8 whole GPUs, 30m) at 1m waits for GPU 0 to empty: A and
+  //  B end at 1h, C runs 1h-1h30m.
+  //  D (1 GPU, 100 cores, 10m) at 2m waits behind C (fifo); at 1h30m D runs 1h30m-1h40m. E (1 GPU,
+  //  20 cores) at 3m: after D starts only 12 cores are left, so E waits for D: 1h40m-1h50m.
+  const SimResult r = RunPolicy(
+      "jobs:\n"
+      "  - {name: A, gpus: 1, gpu_milli: 500, duration: 1h}\n"
+      "  - {name: B, gpus: 1, gpu_milli: 500, duration: 1h}\n"
+      "  - {name: C, submit: 1m, gpus: 8, duration: 30m}\n"
+      "  - {name: D, submit: 2m, gpus: 1, cpus: 100, duration: 10m}\n"
+      "  - {name: E, submit: 3m, gpus: 1, cpus: 20, duration: 10m}\n",
+      Policy::kFifo);
+  EXPECT_EQ(r.jobs[0].first_start, 0);
+  EXPECT_EQ(r.jobs[1].first_start, 0);
+  EXPECT_EQ(r.jobs[2].first_start, kHour);
+  EXPECT_EQ(r.jobs[3].first_start, 90 * kMin);
+  EXPECT_EQ(r.jobs[4].first_start, 100 * kMin);
+  // GPU-time: A and B hold half a GPU each for 1h: 1 GPU-hour between them.
+  EXPECT_EQ(r.jobs[0].gpu_milli_ms + r.jobs[1].gpu_milli_ms, std::int64_t{kMilliPerGpu} * kHour);
+}
+
+}  // namespace
+}  // namespace gpufleet

@@ -36,12 +36,13 @@ SimResult Combine(const VcReplay& replay) {
     all.events += r.events;
     all.passes += r.passes;
     all.total_gpus += replay.vcs[i].gpus;
-    all.allocated_gpu_ms += r.allocated_gpu_ms;
-    all.available_gpu_ms += r.available_gpu_ms;
+    all.allocated_gpu_milli_ms += r.allocated_gpu_milli_ms;
+    all.available_gpu_milli_ms += r.available_gpu_milli_ms;
   }
   // Every cluster is available until the last one ends, not only until its own last job.
   for (const VcRun& vc : replay.vcs) {
-    all.available_gpu_ms += static_cast<long double>(vc.gpus) * (all.end_time - vc.result.end_time);
+    all.available_gpu_milli_ms +=
+        static_cast<long double>(vc.gpus) * kMilliPerGpu * (all.end_time - vc.result.end_time);
   }
   return all;
 }

@@ -29,19 +29,23 @@ const std::vector<GpuModel>& BuiltinGpuModels() {
 
 const std::vector<NodeType>& BuiltinNodeTypes() {
   static const std::vector<NodeType> kTypes = {
+      // Host CPUs and memory from the same guides: DGX H100/H200 2 x 56-core Xeon 8480C, 2 TB;
+      // DGX B200 2 x 56-core Xeon 8570, 4 TB; GB200 compute tray 2 Grace x 72 Arm cores with
+      // 2 x 480 GB LPDDR5X; DGX A100 2 x 64-core EPYC 7742, 2 TB (1 TB base); DGX-1 2 x 20-core
+      // Xeon E5-2698 v4, 512 GB.
       // DGX H100 / H200 user guide: 8 GPUs, 10.2 kW max input.
-      {"dgx-h100", "h100", 8, 1, 10.2},
-      {"dgx-h200", "h200", 8, 1, 10.2},
+      {"dgx-h100", "h100", 8, 1, 10.2, 112, 2048},
+      {"dgx-h200", "h200", 8, 1, 10.2, 112, 2048},
       // DGX B200 user guide: 8 GPUs, 14.3 kW max.
-      {"dgx-b200", "b200", 8, 1, 14.3},
+      {"dgx-b200", "b200", 8, 1, 14.3, 112, 4096},
       // GB200 NVL72: 18 compute trays of 4 GPUs in one 72-GPU NVLink domain, about 120 kW per rack
       // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray.
-      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0},
+      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0, 144, 960},
       // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide).
-      {"dgx-a100", "a100", 8, 1, 6.5},
+      {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048},
       // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets).
-      {"dgx1-v100", "v100", 8, 1, 3.5},
-      {"dgx1-p100", "p100", 8, 1, 3.2},
+      {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512},
+      {"dgx1-p100", "p100", 8, 1, 3.2, 40, 512},
   };
   return kTypes;
 }

@@ -9,6 +9,9 @@
 
 namespace gpufleet {
 
+// A GPU divides into 1000 milli-GPUs when jobs share it (as Alibaba's gpu_milli).
+inline constexpr int kMilliPerGpu = 1000;
+
 struct GpuModel {
   std::string name;        // catalogue key, lower case: "h100"
   std::string display;     // "H100 SXM"
@@ -26,6 +29,8 @@ struct NodeType {
   int gpus_per_node = 0;     // GPUs in one schedulable node (a server, or a GB200 compute tray)
   int nodes_per_domain = 1;  // nodes that share one NVLink domain (18 trays in a GB200 NVL72 rack)
   double max_power_kw = 0;   // IT power of one node at full load, GPUs and overhead included
+  double cpu_cores = 0;      // host CPU cores of one node; 0: not modelled (CPU requests ignored)
+  double memory_gb = 0;      // host memory of one node; 0: not modelled
 };
 
 const std::vector<GpuModel>& BuiltinGpuModels();

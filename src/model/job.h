@@ -50,7 +50,12 @@ struct JobSpec {
   // last checkpoint. 0 means no checkpoints: an interrupted job starts over.
   SimTime checkpoint_interval = 0;
   std::int32_t gpus = 1;
-  std::int32_t priority = 0;  // larger runs first and may preempt smaller
+  // Share of each GPU, in milli-GPU: below 1000 the job shares its GPUs with others and all of
+  // them sit on one node (as a Kubernetes pod with Alibaba's gpu_milli).
+  std::int32_t gpu_milli = kMilliPerGpu;
+  std::int64_t cpu_milli = 0;   // host CPU, whole job, milli-cores; spread over its nodes by GPU
+  std::int64_t memory_mib = 0;  // host memory, whole job
+  std::int32_t priority = 0;    // larger runs first and may preempt smaller
   ModelId gpu_model = kAnyModel;
   std::int32_t tenant = 0;
   Topology topology = Topology::kAny;

@@ -40,10 +40,11 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
     ++m.submitted;
     TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
     ++tm.submitted;
-    tm.gpu_hours += static_cast<double>(r.gpu_ms) / kHour;
+    tm.gpu_hours += static_cast<double>(r.gpu_milli_ms) / kMilliPerGpu / kHour;
     m.preemptions += r.preemptions;
     m.interruptions += r.interruptions;
-    lost_gpu_ms += static_cast<long double>(r.lost_ms) * r.spec.gpus;
+    lost_gpu_ms +=
+        static_cast<long double>(r.lost_ms) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
     switch (r.state) {
       case JobRecord::State::kCompleted: {
         ++m.completed;
@@ -76,11 +77,12 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   }
   m.lost_gpu_hours = static_cast<double>(lost_gpu_ms / kHour);
   m.total_gpus = result.total_gpus;
-  m.allocated_gpu_hours = static_cast<double>(result.allocated_gpu_ms / kHour);
-  m.available_gpu_hours = static_cast<double>(result.available_gpu_ms / kHour);
-  m.utilization = result.available_gpu_ms > 0
-                      ? static_cast<double>(result.allocated_gpu_ms / result.available_gpu_ms)
-                      : 0;
+  m.allocated_gpu_hours = static_cast<double>(result.allocated_gpu_milli_ms / kMilliPerGpu / kHour);
+  m.available_gpu_hours = static_cast<double>(result.available_gpu_milli_ms / kMilliPerGpu / kHour);
+  m.utilization =
+      result.available_gpu_milli_ms > 0
+          ? static_cast<double>(result.allocated_gpu_milli_ms / result.available_gpu_milli_ms)
+          : 0;
   m.makespan_s = ToSeconds(result.end_time);
   m.stopped_at_until = result.stopped_at_until;
   m.node_failures = result.node_failures;

@@ -36,16 +36,16 @@ TEST(Metrics, UtilizationAndQueueFromRecords) {
   a.first_start = 0;
   a.end = 50'000;
   a.run_ms = 50'000;
-  a.gpu_ms = 400'000;
+  a.gpu_milli_ms = 400'000'000;  // 8 GPUs x 1000 milli x 50 s
   JobRecord b = a;
   b.spec.gpus = 16;
   b.spec.submit = 10'000;
   b.first_start = 50'000;
   b.end = 100'000;
-  b.gpu_ms = 800'000;
+  b.gpu_milli_ms = 800'000'000;
   r.jobs = {a, b};
-  r.allocated_gpu_ms = 1'200'000;
-  r.available_gpu_ms = 1'600'000;
+  r.allocated_gpu_milli_ms = 1'200'000'000;
+  r.available_gpu_milli_ms = 1'600'000'000;
   r.end_time = 100'000;
   const Metrics m = ComputeMetrics(r, RunInfo{});
   EXPECT_EQ(m.completed, 2);

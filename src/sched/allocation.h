@@ -14,9 +14,25 @@ struct NodeGpus {
   std::uint64_t mask;  // bit i = GPU i of the node
 };
 
+// What a gang asks of each GPU it takes and of the hosts of those GPUs.
+struct GangRequest {
+  int gpus = 1;
+  ModelId model = kAnyModel;
+  Level constraint = Level::kFleet;
+  int milli = kMilliPerGpu;         // share of each GPU; < 1000 shares a GPU with other jobs
+  std::int64_t cpu_per_gpu = 0;     // milli-CPU on the GPU's node, per GPU
+  std::int64_t memory_per_gpu = 0;  // MiB on the GPU's node, per GPU
+  // Whole GPUs and nothing else: the fast path of the capacity index.
+  bool WholeGpusOnly() const {
+    return milli == kMilliPerGpu && cpu_per_gpu == 0 && memory_per_gpu == 0;
+  }
+};
+
 struct Allocation {
   ModelId model = kAnyModel;
   std::vector<NodeGpus> nodes;  // ascending node id
+  int milli = kMilliPerGpu;     // of each GPU held
+  std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
 
   int Gpus() const {
     int n = 0;

@@ -54,38 +54,39 @@ Scheduler::Reservation Scheduler::ComputeReservation(JobId head_id, SimTime now)
 bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const Job& j = job(id);
   if (SkipAsTooLarge(j)) return false;
-  const Level level = ConstraintLevel(j.topology);
   const Reservation& r = *reservation_;
   const bool ends_in_time = now + RemainingEstimate(j) <= r.shadow;
   const bool may_touch_reservation =
       r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
   if (!may_touch_reservation) {
-    std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
+    std::optional<Allocation> a = index_.Place(RequestOf(j));
     if (!a) {
-      RememberFailure(j);
+      if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
       return false;
     }
     StartJob(id, std::move(*a), now, out);
     return true;
   }
   // A job that may outlive the shadow time goes outside the reserved subtree if it can...
-  if (r.subtree != 0 && j.gpus < min_failed_outside_[FailureSlot(j)]) {
+  const bool whole = RequestOf(j).WholeGpusOnly();
+  if (r.subtree != 0 && (!whole || j.gpus < min_failed_outside_[FailureSlot(j)])) {
     index_.Block(r.subtree);
-    std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
+    std::optional<Allocation> a = index_.Place(RequestOf(j));
     index_.Unblock(r.subtree);
     if (a) {
       StartJob(id, std::move(*a), now, out);
       return true;
     }
-    min_failed_outside_[FailureSlot(j)] = std::min(min_failed_outside_[FailureSlot(j)], j.gpus);
+    if (whole)
+      min_failed_outside_[FailureSlot(j)] = std::min(min_failed_outside_[FailureSlot(j)], j.gpus);
   }
   // ...or inside it only within the GPUs the head leaves over (the "extra" of EASY). Gangs smaller
   // than `extra` cannot take more than `extra` wherever they land, so no tentative placement is
   // needed to check it.
   if (j.gpus > reservation_->extra) return false;
-  std::optional<Allocation> a = index_.Place(j.gpus, j.model, level);
+  std::optional<Allocation> a = index_.Place(RequestOf(j));
   if (!a) {
-    RememberFailure(j);
+    if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
     return false;
   }
   const Level res_level = fleet_.topo(r.subtree).level;

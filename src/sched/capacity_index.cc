@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cmath>
 
 namespace gpufleet {
 namespace {
@@ -32,6 +33,19 @@ CapacityIndex::CapacityIndex(const Fleet& fleet)
   dirty_.assign(topo_count, 0);
   const int nodes = fleet.num_nodes();
   free_mask_.resize(static_cast<size_t>(nodes));
+  partial_mask_.assign(static_cast<size_t>(nodes), 0);
+  gpu_base_.assign(static_cast<size_t>(nodes) + 1, 0);
+  cpu_free_.resize(static_cast<size_t>(nodes));
+  mem_free_.resize(static_cast<size_t>(nodes));
+  for (NodeId n = 0; n < nodes; ++n) {
+    gpu_base_[static_cast<size_t>(n) + 1] = gpu_base_[static_cast<size_t>(n)] + fleet.NodeGpus(n);
+    const NodeType& t = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
+    cpu_free_[static_cast<size_t>(n)] =
+        t.cpu_cores > 0 ? std::llround(t.cpu_cores * 1000) : kUnmodelled;
+    mem_free_[static_cast<size_t>(n)] =
+        t.memory_gb > 0 ? std::llround(t.memory_gb * 1024) : kUnmodelled;
+  }
+  milli_free_.assign(static_cast<size_t>(gpu_base_.back()), 0);
   up_.assign(static_cast<size_t>(nodes), 1);
   for (NodeId n = 0; n < nodes; ++n) {
     free_mask_[static_cast<size_t>(n)] = FullMask(fleet.NodeGpus(n));
@@ -243,8 +257,27 @@ std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level co
 
 void CapacityIndex::Release(const Allocation& a) {
   for (const NodeGpus& ng : a.nodes) {
-    assert((free_mask_[static_cast<size_t>(ng.node)] & ng.mask) == 0);
-    free_mask_[static_cast<size_t>(ng.node)] |= ng.mask;
+    const auto n = static_cast<size_t>(ng.node);
+    assert((free_mask_[n] & ng.mask) == 0);
+    if (a.milli == kMilliPerGpu) {
+      free_mask_[n] |= ng.mask;
+    } else {
+      for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
+        const int g = std::countr_zero(m);
+        const std::uint64_t bit = std::uint64_t{1} << g;
+        std::uint16_t& room = milli_free_[static_cast<size_t>(gpu_base_[n] + g)];
+        room = static_cast<std::uint16_t>((partial_mask_[n] & bit ? room : 0) + a.milli);
+        if (room == kMilliPerGpu) {
+          partial_mask_[n] &= ~bit;
+          free_mask_[n] |= bit;
+        } else {
+          partial_mask_[n] |= bit;
+        }
+      }
+    }
+    const auto gpus = std::popcount(ng.mask);
+    if (cpu_free_[n] < kUnmodelled) cpu_free_[n] += a.cpu_per_gpu * gpus;
+    if (mem_free_[n] < kUnmodelled) mem_free_[n] += a.memory_per_gpu * gpus;
     MarkDirty(ng.node);
   }
   Propagate();
@@ -252,11 +285,191 @@ void CapacityIndex::Release(const Allocation& a) {
 
 void CapacityIndex::Take(const Allocation& a) {
   for (const NodeGpus& ng : a.nodes) {
-    assert((free_mask_[static_cast<size_t>(ng.node)] & ng.mask) == ng.mask);
-    free_mask_[static_cast<size_t>(ng.node)] &= ~ng.mask;
+    const auto n = static_cast<size_t>(ng.node);
+    if (a.milli == kMilliPerGpu) {
+      assert((free_mask_[n] & ng.mask) == ng.mask);
+      free_mask_[n] &= ~ng.mask;
+    } else {
+      for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
+        const int g = std::countr_zero(m);
+        const std::uint64_t bit = std::uint64_t{1} << g;
+        std::uint16_t& room = milli_free_[static_cast<size_t>(gpu_base_[n] + g)];
+        if (free_mask_[n] & bit) {
+          free_mask_[n] &= ~bit;
+          room = kMilliPerGpu;
+        }
+        assert(room >= a.milli);
+        room = static_cast<std::uint16_t>(room - a.milli);
+        if (room == 0) {
+          partial_mask_[n] &= ~bit;
+        } else {
+          partial_mask_[n] |= bit;
+        }
+      }
+    }
+    const auto gpus = std::popcount(ng.mask);
+    if (cpu_free_[n] < kUnmodelled) cpu_free_[n] -= a.cpu_per_gpu * gpus;
+    if (mem_free_[n] < kUnmodelled) mem_free_[n] -= a.memory_per_gpu * gpus;
     MarkDirty(ng.node);
   }
   Propagate();
+}
+
+bool CapacityIndex::CanTake(const Allocation& a) const {
+  for (const NodeGpus& ng : a.nodes) {
+    const auto n = static_cast<size_t>(ng.node);
+    if (!up_[n]) return false;
+    for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
+      if (GpuFreeMilli(ng.node, std::countr_zero(m)) < a.milli) return false;
+    }
+    const auto gpus = std::popcount(ng.mask);
+    if (cpu_free_[n] < a.cpu_per_gpu * gpus || mem_free_[n] < a.memory_per_gpu * gpus) return false;
+  }
+  return true;
+}
+
+int CapacityIndex::GpuFreeMilli(NodeId n, int g) const {
+  const auto i = static_cast<size_t>(n);
+  if (!up_[i]) return 0;
+  const std::uint64_t bit = std::uint64_t{1} << g;
+  if (free_mask_[i] & bit) return kMilliPerGpu;
+  if (partial_mask_[i] & bit) return milli_free_[static_cast<size_t>(gpu_base_[i] + g)];
+  return 0;
+}
+
+bool CapacityIndex::UnderBlocked(NodeId n) const {
+  for (int l = static_cast<int>(Level::kSite); l <= static_cast<int>(Level::kDomain); ++l) {
+    if (blocked_[static_cast<size_t>(fleet_.Ancestor(n, static_cast<Level>(l)))]) return true;
+  }
+  return false;
+}
+
+std::pair<TopoId, TopoId> CapacityIndex::DescendantsAt(TopoId t, Level d) const {
+  TopoId first = t, last = t;
+  while (fleet_.topo(first).level < d) {
+    first = fleet_.topo(first).first_child;
+    const TopoNode& l = fleet_.topo(last);
+    last = l.first_child + l.num_children - 1;
+  }
+  return {first, last + 1};
+}
+
+std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId within) {
+  if (r.WholeGpusOnly()) return Place(r.gpus, r.model, r.constraint, within);
+  if (r.gpus <= 0 || r.milli <= 0 || r.milli > kMilliPerGpu) return std::nullopt;
+  const ModelId first = r.model == kAnyModel ? ModelId{0} : r.model;
+  const ModelId last = r.model == kAnyModel ? static_cast<ModelId>(models_ - 1) : r.model;
+  for (ModelId m = first; m <= last; ++m) {
+    if (std::optional<Allocation> a = PlaceByScan(r, m, within)) return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, ModelId m,
+                                                     TopoId within) {
+  const auto [nb, ne] = fleet_.NodeRange(within);
+  // GPUs of each node this request could use: with room for its share, as far as the node's free
+  // CPU and memory go.
+  std::vector<int> usable(static_cast<size_t>(ne - nb), 0);
+  for (NodeId n = nb; n < ne; ++n) {
+    const auto i = static_cast<size_t>(n);
+    if (fleet_.NodeModel(n) != m || !up_[i] || UnderBlocked(n)) continue;
+    int c = 0;
+    for (int g = 0; g < fleet_.NodeGpus(n); ++g) c += GpuFreeMilli(n, g) >= r.milli ? 1 : 0;
+    if (r.cpu_per_gpu > 0)
+      c = static_cast<int>(std::min<std::int64_t>(c, cpu_free_[i] / r.cpu_per_gpu));
+    if (r.memory_per_gpu > 0)
+      c = static_cast<int>(std::min<std::int64_t>(c, mem_free_[i] / r.memory_per_gpu));
+    usable[static_cast<size_t>(n - nb)] = c;
+  }
+  // The GPUs of node n to take: those with the least room that still fits, lowest index first.
+  auto pick = [&](NodeId n, int count) {
+    std::vector<std::pair<int, int>> fit;  // (room, gpu)
+    for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
+      const int room = GpuFreeMilli(n, g);
+      if (room >= r.milli) fit.emplace_back(room, g);
+    }
+    std::stable_sort(fit.begin(), fit.end());
+    std::uint64_t mask = 0;
+    int leftover = 0;
+    for (int k = 0; k < count; ++k) {
+      mask |= std::uint64_t{1} << fit[static_cast<size_t>(k)].second;
+      leftover += fit[static_cast<size_t>(k)].first - r.milli;
+    }
+    return std::make_pair(mask, leftover);
+  };
+  Allocation a;
+  a.model = m;
+  a.milli = r.milli;
+  a.cpu_per_gpu = r.cpu_per_gpu;
+  a.memory_per_gpu = r.memory_per_gpu;
+  if (r.milli < kMilliPerGpu) {
+    // Shares of GPUs go on one node, the one they fill tightest; ties to the lowest id.
+    NodeId best = -1;
+    int best_leftover = 0;
+    for (NodeId n = nb; n < ne; ++n) {
+      if (usable[static_cast<size_t>(n - nb)] < r.gpus) continue;
+      const int leftover = pick(n, r.gpus).second;
+      if (best < 0 || leftover < best_leftover) {
+        best = n;
+        best_leftover = leftover;
+      }
+    }
+    if (best < 0) return std::nullopt;
+    a.nodes.push_back({best, pick(best, r.gpus).first});
+    Take(a);
+    return a;
+  }
+  // Whole GPUs: the deepest level at or below the constraint with a subtree that holds the gang,
+  // and there the subtree with the fewest usable GPUs that suffice (best fit).
+  std::vector<std::int64_t> prefix(usable.size() + 1, 0);
+  for (size_t i = 0; i < usable.size(); ++i) prefix[i + 1] = prefix[i] + usable[i];
+  const int top =
+      std::max(static_cast<int>(r.constraint), static_cast<int>(fleet_.topo(within).level));
+  TopoId target = -1;
+  for (int d = kLevels - 1; d >= top && target < 0; --d) {
+    std::int64_t best_sum = 0;
+    const auto [tb, te] = DescendantsAt(within, static_cast<Level>(d));
+    for (TopoId t = tb; t < te; ++t) {
+      const auto [first_node, last_node] = fleet_.NodeRange(t);
+      const std::int64_t sum = prefix[static_cast<size_t>(last_node - nb)] -
+                               prefix[static_cast<size_t>(first_node - nb)];
+      if (sum >= r.gpus && (target < 0 || sum < best_sum)) {
+        target = t;
+        best_sum = sum;
+      }
+    }
+  }
+  if (target < 0) return std::nullopt;
+  // Inside it: nodes with the most usable GPUs first; the remainder on the tightest node that
+  // holds it.
+  const auto [first_node, last_node] = fleet_.NodeRange(target);
+  std::vector<NodeId> order;
+  for (NodeId n = first_node; n < last_node; ++n) {
+    if (usable[static_cast<size_t>(n - nb)] > 0) order.push_back(n);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](NodeId x, NodeId y) {
+    return usable[static_cast<size_t>(x - nb)] > usable[static_cast<size_t>(y - nb)];
+  });
+  int remaining = r.gpus;
+  std::vector<std::pair<NodeId, int>> takes;
+  for (size_t i = 0; i < order.size() && remaining > 0; ++i) {
+    const int u = usable[static_cast<size_t>(order[i] - nb)];
+    if (u >= remaining) {
+      size_t j = i;
+      while (j + 1 < order.size() && usable[static_cast<size_t>(order[j + 1] - nb)] >= remaining)
+        ++j;
+      takes.emplace_back(order[j], remaining);
+      remaining = 0;
+      break;
+    }
+    takes.emplace_back(order[i], u);
+    remaining -= u;
+  }
+  std::sort(takes.begin(), takes.end());
+  for (const auto& [n, count] : takes) a.nodes.push_back({n, pick(n, count).first});
+  Take(a);
+  return a;
 }
 
 void CapacityIndex::SetNodeUp(NodeId n, bool up) {

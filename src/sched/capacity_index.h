@@ -42,11 +42,26 @@ class CapacityIndex {
   // again by best fit. Whole or nothing: on success the GPUs are taken, on failure nothing changes.
   // model == kAnyModel tries every model and keeps the tightest fit.
   std::optional<Allocation> Place(int gpus, ModelId model, Level constraint, TopoId within = 0);
+  // The same for any request: whole GPUs without CPU or memory take the path above; GPU shares
+  // (milli < 1000) and CPU or memory requests are placed by a scan of the nodes (best fit: the
+  // tightest node for a share - on one node, as a pod - and for whole GPUs the smallest subtree of
+  // the deepest level that fits, counting on each node only the GPUs its free CPU and memory can
+  // serve).
+  std::optional<Allocation> Place(const GangRequest& request, TopoId within = 0);
+
+  // Free milli-GPU of GPU g of node n (1000 when it is entirely free; 0 on a failed node).
+  int GpuFreeMilli(NodeId n, int g) const;
+  // Free host CPU (milli-CPU) and memory (MiB) of node n; very large where not modelled.
+  std::int64_t CpuFree(NodeId n) const { return cpu_free_[static_cast<size_t>(n)]; }
+  std::int64_t MemoryFree(NodeId n) const { return mem_free_[static_cast<size_t>(n)]; }
+  static constexpr std::int64_t kUnmodelled = std::int64_t{1} << 60;
 
   // Returns GPUs to the pool (they must be held). Down nodes keep them out of the counts.
   void Release(const Allocation& a);
   // Takes exactly these GPUs (they must be free and up): used to undo a tentative release.
   void Take(const Allocation& a);
+  // Whether Take(a) would fit: room for its share on each GPU, and its CPU and memory.
+  bool CanTake(const Allocation& a) const;
 
   // A failed node offers nothing until repaired. The caller releases the jobs on it first.
   void SetNodeUp(NodeId n, bool up);
@@ -74,12 +89,21 @@ class CapacityIndex {
   TopoId DescendTo(TopoId from, Level target, int gpus, ModelId m) const;
   void Fill(TopoId t, int gpus, ModelId m, Allocation& out);
   void TakeAll(TopoId t, ModelId m, Allocation& out);
+  std::optional<Allocation> PlaceByScan(const GangRequest& r, ModelId m, TopoId within);
+  bool UnderBlocked(NodeId n) const;
+  // Topology nodes of level d below t (d at or below t's level): a contiguous id range.
+  std::pair<TopoId, TopoId> DescendantsAt(TopoId t, Level d) const;
 
   const Fleet& fleet_;
   int models_;
   std::vector<std::int32_t> table_;
   std::vector<std::int32_t> capacity_;
-  std::vector<std::uint64_t> free_mask_;
+  std::vector<std::uint64_t> free_mask_;  // GPUs entirely free
+  std::vector<std::uint64_t>
+      partial_mask_;                    // GPUs shared and not full; milli_free_ holds their room
+  std::vector<std::int64_t> gpu_base_;  // first slot of each node in milli_free_
+  std::vector<std::uint16_t> milli_free_;
+  std::vector<std::int64_t> cpu_free_, mem_free_;
   std::vector<std::uint8_t> up_;
   std::vector<std::uint8_t> blocked_;  // per topology node
   std::vector<std::uint8_t> dirty_;    // per topology node, during a bulk change

@@ -119,3 +119,78 @@ TEST(CapacityIndex, AnyModelPicksTheTightestFit) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+// One DGX H100 with its host: 8 GPUs, 112 cores (112,000 milli-CPU), 2 TB.
+class SharedIndexTest : public ::testing::Test {
+ protected:
+  SharedIndexTest()
+      : fleet_(testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2))), index_(fleet_) {}
+  GangRequest Share(int milli) {
+    GangRequest r;
+    r.gpus = 1;
+    r.model = 0;
+    r.milli = milli;
+    return r;
+  }
+  Fleet fleet_;
+  CapacityIndex index_;
+};
+
+TEST_F(SharedIndexTest, SharesPackOntoPartlyUsedGpus) {
+  // 600 milli on an empty fleet: node 0, GPU 0. Then 300: the tightest GPU that fits is GPU 0 of
+  // node 0 (400 left) rather than any entirely free GPU. Then 500: GPU 0 has 100 left, too
+  // little: GPU 1 of node 0 (node 0 is tighter than node 1: its leftover 500 ties with node 1's,
+  // and the lower id wins).
+  const std::optional<Allocation> a = index_.Place(Share(600));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->nodes[0].node, 0);
+  EXPECT_EQ(a->nodes[0].mask, 1u);
+  EXPECT_EQ(index_.GpuFreeMilli(0, 0), 400);
+  const std::optional<Allocation> b = index_.Place(Share(300));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->nodes[0].mask, 1u);
+  EXPECT_EQ(index_.GpuFreeMilli(0, 0), 100);
+  const std::optional<Allocation> c = index_.Place(Share(500));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->nodes[0].node, 0);
+  EXPECT_EQ(c->nodes[0].mask, 2u);
+  // Whole-GPU gangs see only entirely free GPUs: 16 - 2 = 14.
+  EXPECT_EQ(index_.Free(0, 0), 14);
+  EXPECT_FALSE(index_.Place(16, 0, Level::kFleet));
+  // Releasing the shares gives whole GPUs back once a GPU is empty again.
+  index_.Release(*a);
+  EXPECT_EQ(index_.GpuFreeMilli(0, 0), 700);
+  index_.Release(*b);
+  EXPECT_EQ(index_.GpuFreeMilli(0, 0), 1000);
+  EXPECT_EQ(index_.Free(0, 0), 15);
+  index_.Release(*c);
+  EXPECT_EQ(index_.Free(0, 0), 16);
+  EXPECT_FALSE(index_.Verify());
+}
+
+TEST_F(SharedIndexTest, CpuLimitsHowManyGpusANodeCanServe) {
+  // Each GPU needs 40 cores beside it: a node (112 cores) serves 2 GPUs. A 4-GPU gang inside one
+  // leaf therefore takes 2 GPUs on each node; a 5th GPU cannot be served anywhere.
+  GangRequest r;
+  r.gpus = 4;
+  r.model = 0;
+  r.constraint = Level::kLeaf;
+  r.cpu_per_gpu = 40'000;
+  const std::optional<Allocation> a = index_.Place(r);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->nodes.size(), 2u);
+  EXPECT_EQ(std::popcount(a->nodes[0].mask), 2);
+  EXPECT_EQ(index_.CpuFree(0), 112'000 - 80'000);
+  r.gpus = 1;
+  EXPECT_FALSE(index_.Place(r));  // 32 cores left on each node
+  r.cpu_per_gpu = 32'000;
+  EXPECT_TRUE(index_.Place(r));
+  index_.Release(*a);
+  EXPECT_FALSE(index_.Verify());
+}
+
+}  // namespace
+}  // namespace gpufleet

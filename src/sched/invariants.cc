@@ -1,5 +1,6 @@
 // Self-checks used by property tests. Not on any hot path.
 #include <bit>
+#include <cmath>
 
 #include "sched/capacity_index.h"
 #include "sched/scheduler.h"
@@ -29,7 +30,10 @@ std::optional<std::string> CapacityIndex::Verify() const {
 
 std::optional<std::string> Scheduler::CheckInvariants() const {
   if (auto e = index_.Verify()) return e;
-  std::vector<JobId> owner(owner_.size(), -1);
+  // Milli-GPUs, milli-CPU and MiB each node's jobs hold, from their allocations alone.
+  std::vector<std::vector<int>> held(static_cast<size_t>(fleet_.num_nodes()));
+  std::vector<std::int64_t> cpu(static_cast<size_t>(fleet_.num_nodes()), 0), memory(cpu.size(), 0);
+  std::vector<std::vector<JobId>> on(static_cast<size_t>(fleet_.num_nodes()));
   std::int64_t allocated = 0;
   size_t running = 0;
   for (JobId id = 0; id < static_cast<JobId>(jobs_.size()); ++id) {
@@ -44,6 +48,9 @@ std::optional<std::string> Scheduler::CheckInvariants() const {
       return who + " holds " + std::to_string(j.alloc.Gpus()) + " GPUs but asked for " +
              std::to_string(j.gpus);
     }
+    if (j.alloc.milli != j.milli) return who + " holds another share of its GPUs than it asked for";
+    if (j.milli < kMilliPerGpu && j.alloc.nodes.size() != 1)
+      return who + " shares GPUs across nodes";
     if (j.model != kAnyModel && j.alloc.model != j.model)
       return who + " runs on the wrong GPU model";
     const Level level = ConstraintLevel(j.topology);
@@ -62,36 +69,47 @@ std::optional<std::string> Scheduler::CheckInvariants() const {
         return who + " holds GPUs the node does not have";
       if ((index_.NodeFreeMask(ng.node) & ng.mask) != 0)
         return who + " holds GPUs the index thinks free";
-      for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
-        const size_t slot =
-            static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m));
-        if (owner[slot] >= 0)
-          return who + " and job " + std::to_string(owner[slot]) + " hold the same GPU";
-        owner[slot] = id;
+      auto& h = held[static_cast<size_t>(ng.node)];
+      h.resize(static_cast<size_t>(fleet_.NodeGpus(ng.node)), 0);
+      for (std::uint64_t m = ng.mask; m != 0; m &= m - 1)
+        h[static_cast<size_t>(std::countr_zero(m))] += j.milli;
+      cpu[static_cast<size_t>(ng.node)] += j.cpu_per_gpu * std::popcount(ng.mask);
+      memory[static_cast<size_t>(ng.node)] += j.memory_per_gpu * std::popcount(ng.mask);
+      on[static_cast<size_t>(ng.node)].push_back(id);
+    }
+    allocated += static_cast<std::int64_t>(j.gpus) * j.milli;
+  }
+  if (allocated != allocated_milli_) return std::string("allocated milli-GPU counter is off");
+  if (running != running_) return std::string("running job counter is off");
+  // On every healthy node each GPU's free room and what its jobs hold add up to one GPU, and the
+  // node's CPU and memory to its capacity.
+  std::int64_t up_milli = 0;
+  for (NodeId n = 0; n < fleet_.num_nodes(); ++n) {
+    const auto i = static_cast<size_t>(n);
+    if (on[i] != node_jobs_[i])
+      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": its job list is off";
+    if (!index_.NodeUp(n)) continue;
+    up_milli += static_cast<std::int64_t>(fleet_.NodeGpus(n)) * kMilliPerGpu;
+    held[i].resize(static_cast<size_t>(fleet_.NodeGpus(n)), 0);
+    for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
+      if (held[i][static_cast<size_t>(g)] + index_.GpuFreeMilli(n, g) != kMilliPerGpu) {
+        return "node " + fleet_.Path(fleet_.NodeTopo(n)) + " GPU " + std::to_string(g) + ": " +
+               std::to_string(held[i][static_cast<size_t>(g)]) + " milli held and " +
+               std::to_string(index_.GpuFreeMilli(n, g)) + " free";
       }
     }
-    allocated += j.gpus;
-  }
-  if (owner != owner_) return std::string("the GPU owner table disagrees with the allocations");
-  if (allocated != allocated_gpus_) return std::string("allocated GPU counter is off");
-  if (running != running_) return std::string("running job counter is off");
-  // Every GPU is free, held by exactly one job, or on a failed node.
-  std::int64_t up_gpus = 0;
-  for (NodeId n = 0; n < fleet_.num_nodes(); ++n) {
-    if (!index_.NodeUp(n)) continue;
-    up_gpus += fleet_.NodeGpus(n);
-    const std::uint64_t full =
-        fleet_.NodeGpus(n) >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << fleet_.NodeGpus(n)) - 1;
-    std::uint64_t held = 0;
-    for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
-      if (Owner(n, g) >= 0) held |= std::uint64_t{1} << g;
+    const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
+    if (t.cpu_cores > 0 && index_.CpuFree(n) + cpu[i] != std::llround(t.cpu_cores * 1000)) {
+      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": CPU held and free do not add up";
     }
-    if ((held | index_.NodeFreeMask(n)) != full || (held & index_.NodeFreeMask(n)) != 0) {
-      return "node " + fleet_.Path(fleet_.NodeTopo(n)) +
-             ": free and held GPUs do not partition the node";
+    if (t.memory_gb > 0 && index_.MemoryFree(n) + memory[i] != std::llround(t.memory_gb * 1024)) {
+      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": memory held and free do not add up";
     }
+    if (index_.CpuFree(n) < 0 || index_.MemoryFree(n) < 0)
+      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + " overcommitted";
   }
-  if (index_.FreeGpus() + allocated > up_gpus) return std::string("more GPUs allocated than exist");
+  if (index_.FreeGpus() * kMilliPerGpu + allocated > up_milli)
+    return std::string("more GPUs allocated than exist");
   return std::nullopt;
 }
 

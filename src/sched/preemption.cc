@@ -65,7 +65,9 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
         index_.Release(v.alloc);
       }
     }
-    std::optional<Allocation> a = index_.Place(head.gpus, m, level, target);
+    GangRequest request = RequestOf(head);
+    request.model = m;
+    std::optional<Allocation> a = index_.Place(request, target);
     if (!a) {  // cannot happen by construction; restore rather than lose jobs
       for (JobId victim : evicted) index_.Take(job(victim).alloc);
       continue;
@@ -73,9 +75,8 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
     std::vector<JobId> preempted;
     for (auto it = evicted.rbegin(); it != evicted.rend(); ++it) {
       const Allocation& va = job(*it).alloc;
-      const bool untouched = std::all_of(va.nodes.begin(), va.nodes.end(), [&](const NodeGpus& ng) {
-        return (index_.NodeFreeMask(ng.node) & ng.mask) == ng.mask;
-      });
+      // It goes back if the head left it all it held: GPU room, CPU and memory.
+      const bool untouched = index_.CanTake(va);
       if (untouched) {
         index_.Take(va);
       } else {

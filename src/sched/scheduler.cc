@@ -4,6 +4,7 @@
 #include <bit>
 #include <cassert>
 #include <climits>
+#include <cmath>
 
 namespace gpufleet {
 
@@ -12,11 +13,17 @@ Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config, std::vector<Ten
   if (tenants_.empty()) tenants_.push_back(Tenant{"default", 1, std::nullopt});
   tenant_alloc_.assign(tenants_.size(), 0);
   tenant_usage_.assign(tenants_.size(), 0);
-  gpu_base_.resize(static_cast<size_t>(fleet.num_nodes()) + 1, 0);
+  node_jobs_.resize(static_cast<size_t>(fleet.num_nodes()));
+  node_max_.resize(fleet.gpu_models().size());
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-    gpu_base_[static_cast<size_t>(n) + 1] = gpu_base_[static_cast<size_t>(n)] + fleet.NodeGpus(n);
+    NodeMax& nm = node_max_[static_cast<size_t>(fleet.NodeModel(n))];
+    const NodeType& t = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
+    nm.gpus = std::max(nm.gpus, fleet.NodeGpus(n));
+    nm.cpu = std::max<std::int64_t>(
+        nm.cpu, t.cpu_cores > 0 ? std::llround(t.cpu_cores * 1000) : CapacityIndex::kUnmodelled);
+    nm.memory = std::max<std::int64_t>(
+        nm.memory, t.memory_gb > 0 ? std::llround(t.memory_gb * 1024) : CapacityIndex::kUnmodelled);
   }
-  owner_.assign(static_cast<size_t>(gpu_base_.back()), -1);
   min_failed_.assign((fleet.gpu_models().size() + 1) * kLevels, INT_MAX);
   min_failed_outside_ = min_failed_;
   min_failed_preempt_ = min_failed_;
@@ -24,8 +31,26 @@ Scheduler::Scheduler(const Fleet& fleet, SchedulerConfig config, std::vector<Ten
   counter_value_.assign(fleet.topo().size(), 0);
 }
 
-JobId Scheduler::Owner(NodeId n, int gpu) const {
-  return owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(n)] + gpu)];
+bool Scheduler::EverFits(const GangRequest& r) {
+  const auto key = std::make_tuple(r.gpus, r.milli, r.cpu_per_gpu, r.memory_per_gpu, r.model,
+                                   static_cast<int>(r.constraint));
+  const auto it = ever_fits_.find(key);
+  if (it != ever_fits_.end()) return it->second;
+  if (!empty_index_) empty_index_ = std::make_unique<CapacityIndex>(fleet_);
+  const std::optional<Allocation> a = empty_index_->Place(r);
+  if (a) empty_index_->Release(*a);
+  return ever_fits_[key] = a.has_value();
+}
+
+GangRequest Scheduler::RequestOf(const Job& j) const {
+  GangRequest r;
+  r.gpus = j.gpus;
+  r.model = j.model;
+  r.constraint = ConstraintLevel(j.topology);
+  r.milli = j.milli;
+  r.cpu_per_gpu = j.cpu_per_gpu;
+  r.memory_per_gpu = j.memory_per_gpu;
+  return r;
 }
 
 Scheduler::QueueKey Scheduler::KeyOf(JobId id) const {
@@ -60,6 +85,10 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   j.estimate = spec.estimate;
   j.oracle_duration = spec.duration;
   j.gpus = spec.gpus;
+  j.milli = spec.gpu_milli;
+  // Host CPU and memory are asked per job and held per GPU, on the GPU's node (rounded up).
+  j.cpu_per_gpu = spec.gpus > 0 ? (spec.cpu_milli + spec.gpus - 1) / spec.gpus : 0;
+  j.memory_per_gpu = spec.gpus > 0 ? (spec.memory_mib + spec.gpus - 1) / spec.gpus : 0;
   j.priority = spec.priority;
   j.model = spec.gpu_model;
   j.topology = spec.topology;
@@ -73,6 +102,37 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
     if (spec.gpu_model == kAnyModel || spec.gpu_model == m) {
       most = std::max(most, index_.Capacity(level, m));
     }
+  }
+  // What one node of the job's model can give: GPUs (a share must sit on one node), CPU, memory.
+  int node_gpus = 0;
+  std::int64_t node_cpu = 0, node_memory = 0;
+  for (size_t m = 0; m < node_max_.size(); ++m) {
+    if (spec.gpu_model != kAnyModel && static_cast<size_t>(spec.gpu_model) != m) continue;
+    node_gpus = std::max(node_gpus, node_max_[m].gpus);
+    node_cpu = std::max(node_cpu, node_max_[m].cpu);
+    node_memory = std::max(node_memory, node_max_[m].memory);
+  }
+  std::optional<std::string> reason;
+  if (j.milli < kMilliPerGpu && spec.gpus > node_gpus) {
+    reason = "shares GPUs, so needs its " + std::to_string(spec.gpus) +
+             " GPUs on one node, but nodes have at most " + std::to_string(node_gpus);
+  } else if (j.cpu_per_gpu > node_cpu) {
+    reason = "needs " + std::to_string(j.cpu_per_gpu) +
+             " milli-CPU beside each GPU, more than a node has";
+  } else if (j.memory_per_gpu > node_memory) {
+    reason =
+        "needs " + std::to_string(j.memory_per_gpu) + " MiB beside each GPU, more than a node has";
+  }
+  if (!reason && spec.gpus <= most && !RequestOf(j).WholeGpusOnly() && !EverFits(RequestOf(j))) {
+    reason =
+        "cannot be placed even on the empty fleet: its GPU share, CPU or memory per GPU does not "
+        "fit the "
+        "nodes of one " +
+        std::string(LevelName(level)) + " (topology: " + TopologyName(spec.topology) + ")";
+  }
+  if (reason) {
+    j.state = State::kDone;
+    return reason;
   }
   if (spec.gpus > most) {
     j.state = State::kDone;
@@ -99,14 +159,12 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   j.alloc = std::move(alloc);
   ComputeSpans(j);
   for (const NodeGpus& ng : j.alloc.nodes) {
-    for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
-      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] =
-          id;
-    }
+    auto& on = node_jobs_[static_cast<size_t>(ng.node)];
+    on.insert(std::upper_bound(on.begin(), on.end(), id), id);
   }
   // Usage accrues with the allocation held until now; account for it before the allocation changes.
   if (config_.policy == Policy::kFairshare) UpdateUsage(now);
-  allocated_gpus_ += j.gpus;
+  allocated_milli_ += static_cast<std::int64_t>(j.gpus) * j.milli;
   tenant_alloc_[static_cast<size_t>(j.tenant)] += j.gpus;
   j.running_slot = static_cast<std::int32_t>(running_list_.size());
   running_list_.push_back(id);
@@ -122,10 +180,8 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   if (config_.policy == Policy::kBackfill) by_end_.erase({j.est_end, id});
   if (config_.policy == Policy::kPriority) by_victim_order_.erase({j.priority, -j.run_start, id});
   for (const NodeGpus& ng : j.alloc.nodes) {
-    for (std::uint64_t m = ng.mask; m != 0; m &= m - 1) {
-      owner_[static_cast<size_t>(gpu_base_[static_cast<size_t>(ng.node)] + std::countr_zero(m))] =
-          -1;
-    }
+    auto& on = node_jobs_[static_cast<size_t>(ng.node)];
+    on.erase(std::lower_bound(on.begin(), on.end(), id));
   }
   if (release) index_.Release(j.alloc);
   j.alloc = Allocation{};
@@ -133,7 +189,7 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   j.spans.shrink_to_fit();
   j.attained += now - j.run_start;
   if (config_.policy == Policy::kFairshare) UpdateUsage(now);
-  allocated_gpus_ -= j.gpus;
+  allocated_milli_ -= static_cast<std::int64_t>(j.gpus) * j.milli;
   tenant_alloc_[static_cast<size_t>(j.tenant)] -= j.gpus;
   // Swap-remove from the running list; its order never matters (victims are sorted by key).
   const auto slot = static_cast<size_t>(j.running_slot);
@@ -162,12 +218,7 @@ void Scheduler::Finish(JobId id, SimTime now) {
 }
 
 std::vector<JobId> Scheduler::FailNode(NodeId n, SimTime now) {
-  std::vector<JobId> hit;
-  for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
-    const JobId o = Owner(n, g);
-    if (o >= 0 && std::find(hit.begin(), hit.end(), o) == hit.end()) hit.push_back(o);
-  }
-  std::sort(hit.begin(), hit.end());
+  const std::vector<JobId> hit = node_jobs_[static_cast<size_t>(n)];  // ascending
   for (JobId id : hit) {
     StopJob(id, now, /*release=*/true);
     job(id).state = State::kPending;
@@ -233,9 +284,9 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
   // Within a pass free capacity only shrinks, so a gang at least as large as one that already
   // failed with the same model and constraint fails too.
   if (SkipAsTooLarge(j)) return false;
-  std::optional<Allocation> a = index_.Place(j.gpus, j.model, ConstraintLevel(j.topology));
+  std::optional<Allocation> a = index_.Place(RequestOf(j));
   if (!a) {
-    RememberFailure(j);
+    if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
     return false;
   }
   StartJob(id, std::move(*a), now, out);

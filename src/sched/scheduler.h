@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,7 +63,7 @@ class Scheduler {
   bool IsRunning(JobId id) const { return jobs_[static_cast<size_t>(id)].state == State::kRunning; }
   size_t pending() const { return queue_.size(); }
   size_t running() const { return running_; }
-  std::int64_t allocated_gpus() const { return allocated_gpus_; }
+  std::int64_t allocated_milli() const { return allocated_milli_; }  // milli-GPUs held
   const CapacityIndex& index() const { return index_; }
   const Fleet& fleet() const { return fleet_; }
   // The backfill reservation: the blocked head and the time it is promised to start by.
@@ -69,8 +71,8 @@ class Scheduler {
     if (!reservation_ || reservation_->subtree < 0) return std::nullopt;
     return std::make_pair(reservation_->job, reservation_->shadow);
   }
-  // Job holding GPU `gpu` of node n, or -1.
-  JobId Owner(NodeId n, int gpu) const;
+  // Jobs holding GPUs of node n (several may share one GPU), ascending.
+  const std::vector<JobId>& JobsOn(NodeId n) const { return node_jobs_[static_cast<size_t>(n)]; }
   // For tests: checks that allocations, GPU owners, counters and the capacity index agree, that
   // every gang is whole, of one model, on healthy nodes and inside its topology constraint.
   // Returns a description of the first violation.
@@ -86,6 +88,8 @@ class Scheduler {
     SimTime run_start = 0;
     SimTime est_end = 0;  // run_start + estimated remaining time
     std::int32_t gpus = 0;
+    std::int32_t milli = kMilliPerGpu;  // of each GPU
+    std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
     std::int32_t priority = 0;
     ModelId model = kAnyModel;
     Topology topology = Topology::kAny;
@@ -130,7 +134,12 @@ class Scheduler {
   void StopJob(JobId id, SimTime now, bool release);
   void CapacityGrew();
   static size_t FailureSlot(const Job& j);
-  bool SkipAsTooLarge(const Job& j) const { return j.gpus >= min_failed_[FailureSlot(j)]; }
+  GangRequest RequestOf(const Job& j) const;
+  // Only whole-GPU gangs without CPU or memory: with those, a larger gang can fit where a smaller
+  // one failed.
+  bool SkipAsTooLarge(const Job& j) const {
+    return RequestOf(j).WholeGpusOnly() && j.gpus >= min_failed_[FailureSlot(j)];
+  }
   void RememberFailure(const Job& j);
   void ComputeSpans(Job& j) const;
   // The GPUs job j holds in subtrees of `level`: a range of (subtree, GPUs).
@@ -177,9 +186,19 @@ class Scheduler {
   std::vector<JobId> running_list_;
 
   size_t running_ = 0;
-  std::int64_t allocated_gpus_ = 0;
-  std::vector<std::int64_t> gpu_base_;  // first GPU slot of each node in owner_
-  std::vector<JobId> owner_;
+  std::int64_t allocated_milli_ = 0;
+  std::vector<std::vector<JobId>> node_jobs_;
+  // The largest node of each GPU model: GPUs, milli-CPU and MiB (kUnmodelled where not modelled).
+  struct NodeMax {
+    int gpus = 0;
+    std::int64_t cpu = 0, memory = 0;
+  };
+  std::vector<NodeMax> node_max_;
+  // Whether a request with shares or host resources could ever be placed, judged on an empty
+  // copy of the fleet and cached by the request's shape.
+  bool EverFits(const GangRequest& r);
+  std::unique_ptr<CapacityIndex> empty_index_;
+  std::map<std::tuple<int, int, std::int64_t, std::int64_t, ModelId, int>, bool> ever_fits_;
 
   // Pass bookkeeping: what changed since the last pass decides how much work this one does.
   std::uint64_t capacity_version_ = 1;

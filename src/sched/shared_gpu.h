@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace gpufleet {
+#include "model/catalog.h"
 
-inline constexpr int kMilliPerGpu = 1000;
+namespace gpufleet {
 
 struct SharedNode {
   std::int64_t cpu_milli = 0, memory_mib = 0;  // left

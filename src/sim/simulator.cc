@@ -28,8 +28,8 @@ void Simulator::PullArrival() {
 void Simulator::Advance(SimTime to) {
   if (to <= now_) return;
   const SimTime dt = to - now_;
-  result_.allocated_gpu_ms += static_cast<long double>(scheduler_.allocated_gpus()) * dt;
-  result_.available_gpu_ms += static_cast<long double>(up_gpus_) * dt;
+  result_.allocated_gpu_milli_ms += static_cast<long double>(scheduler_.allocated_milli()) * dt;
+  result_.available_gpu_milli_ms += static_cast<long double>(up_gpus_) * kMilliPerGpu * dt;
   now_ = to;
 }
 
@@ -52,7 +52,7 @@ void Simulator::OnArrival(SimTime now) {
 void Simulator::EndRun(JobRecord& r, SimTime now) {
   const SimTime ran = now - r.run_start;
   r.run_ms += ran;
-  r.gpu_ms += static_cast<std::int64_t>(r.spec.gpus) * ran;
+  r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
   r.run_start = -1;
   ++r.epoch;
 }
@@ -199,7 +199,8 @@ SimResult Simulator::Run() {
   for (JobRecord& r : result_.jobs) {
     if (r.state == JobRecord::State::kRunning) {
       r.run_ms += now_ - r.run_start;
-      r.gpu_ms += static_cast<std::int64_t>(r.spec.gpus) * (now_ - r.run_start);
+      r.gpu_milli_ms +=
+          static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * (now_ - r.run_start);
     }
   }
   return std::move(result_);

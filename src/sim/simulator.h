@@ -30,12 +30,12 @@ struct JobRecord {
     kRejected
   } state = State::kPending;
   SimTime first_start = -1;
-  SimTime end = -1;         // completion time
-  SimTime progress = 0;     // run time credited towards `spec.duration`
-  SimTime run_start = -1;   // start of the current run, while running
-  SimTime run_ms = 0;       // wall run time over all runs, lost work included
-  std::int64_t gpu_ms = 0;  // GPU-milliseconds held over all runs
-  SimTime lost_ms = 0;      // run time lost to interruptions (work since the last checkpoint)
+  SimTime end = -1;               // completion time
+  SimTime progress = 0;           // run time credited towards `spec.duration`
+  SimTime run_start = -1;         // start of the current run, while running
+  SimTime run_ms = 0;             // wall run time over all runs, lost work included
+  std::int64_t gpu_milli_ms = 0;  // milli-GPU x milliseconds held over all runs (exact)
+  SimTime lost_ms = 0;            // run time lost to interruptions (work since the last checkpoint)
   std::int32_t preemptions = 0;
   std::int32_t interruptions = 0;
   std::int32_t epoch = 0;  // bumped whenever a run ends early, to ignore its finish event
@@ -50,8 +50,8 @@ struct SimResult {
   std::uint64_t events = 0;  // events processed
   std::uint64_t passes = 0;  // scheduling passes
   std::int64_t total_gpus = 0;
-  long double allocated_gpu_ms = 0;  // ∫ allocated GPUs dt
-  long double available_gpu_ms = 0;  // ∫ GPUs on healthy nodes dt
+  long double allocated_gpu_milli_ms = 0;  // ∫ allocated milli-GPUs dt (integers: exact)
+  long double available_gpu_milli_ms = 0;  // ∫ milli-GPUs on healthy nodes dt
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
 };

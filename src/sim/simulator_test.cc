@@ -31,8 +31,8 @@ TEST(Simulator, StopsAtUntilAndCountsWhatIsLeft) {
   EXPECT_EQ(r.jobs[1].state, JobRecord::State::kPending);
   EXPECT_TRUE(r.stopped_at_until);
   EXPECT_EQ(r.end_time, 90 * kMinute);
-  EXPECT_EQ(r.jobs[0].gpu_ms, 16 * 90 * kMinute);
-  EXPECT_EQ(r.allocated_gpu_ms, r.available_gpu_ms);
+  EXPECT_EQ(r.jobs[0].gpu_milli_ms, 16 * kMilliPerGpu * 90 * kMinute);
+  EXPECT_EQ(r.allocated_gpu_milli_ms, r.available_gpu_milli_ms);
 }
 
 TEST(Simulator, RejectsWhatCanNeverFitAndFinishes) {
@@ -71,7 +71,7 @@ TEST(Simulator, FailureOfAWholeLeafInterruptsEveryJobBelowIt) {
   EXPECT_EQ(r.node_failures, 2);
   EXPECT_EQ(r.node_repairs, 2);
   // Available GPU-time: 16 x 10m + 0 x 30m + 16 x 60m = 16 x 70m.
-  EXPECT_EQ(r.available_gpu_ms, 16 * 70 * kMinute);
+  EXPECT_EQ(r.available_gpu_milli_ms, 16 * kMilliPerGpu * 70 * kMinute);
 }
 
 }  // namespace

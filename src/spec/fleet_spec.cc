@@ -95,6 +95,12 @@ class FleetParser {
           }
         }
       }
+      const YAML::Node cores = m.Get("cpu_cores");
+      if (cores.IsDefined())
+        t.cpu_cores = r_.PositiveNumber(cores, m.Field("cpu_cores")).value_or(0);
+      const YAML::Node memory = m.Get("memory_gb");
+      if (memory.IsDefined())
+        t.memory_gb = r_.PositiveNumber(memory, m.Field("memory_gb")).value_or(0);
       const YAML::Node power = m.Required("max_power_kw");
       if (power.IsDefined()) {
         if (auto v = r_.PositiveNumber(power, m.Field("max_power_kw"))) t.max_power_kw = *v;

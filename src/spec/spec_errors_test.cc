@@ -1084,13 +1084,13 @@ TEST(SpecErrors, PriorityOutOfRange) {
 
 TEST(SpecErrors, FleetReportsEveryError) {
   const std::string y =
-      "sites:\n"                       // 1
-      "  - name: lab\n"                // 2
-      "    power_budget_mw: -1\n"      // 3: value at column 22
-      "    colour: blue\n"             // 4: key at column 5
-      "    domains:\n"                 // 5
+      "sites:\n"                        // 1
+      "  - name: lab\n"                 // 2
+      "    power_budget_mw: -1\n"       // 3: value at column 22
+      "    colour: blue\n"              // 4: key at column 5
+      "    domains:\n"                  // 5
       "      - node_type: dgx-gh200\n"  // 6: value at column 20
-      "        count: 0\n";            // 7: value at column 16
+      "        count: 0\n";             // 7: value at column 16
   Result<Fleet> r = F(y);
   EXPECT_SPEC_ERROR(r, "f.yaml:3:22:", "sites[0].power_budget_mw", "expected a positive number");
   EXPECT_SPEC_ERROR(r, "f.yaml:4:5:", "sites[0].colour", "unknown key");

@@ -113,6 +113,15 @@ class WorkloadParser {
     return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
   }
 
+  std::optional<std::int32_t> GpuMilli(const YAML::Node& n, const std::string& field) {
+    auto v = r_.Integer(n, field);
+    if (v && (*v < 1 || *v > kMilliPerGpu)) {
+      r_.Fail(n, field, "expected a share of each GPU in milli-GPU, from 1 to 1000");
+      return std::nullopt;
+    }
+    return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
+  }
+
   std::optional<std::int64_t> Priority(const YAML::Node& n, const std::string& field) {
     auto v = r_.Integer(n, field);
     if (v && (*v > kMaxPriority || *v < -kMaxPriority)) {
@@ -138,6 +147,17 @@ class WorkloadParser {
     j.estimate = estimate.IsDefined()
                      ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration)
                      : j.duration;
+    const YAML::Node share = m.Get("gpu_milli");
+    if (share.IsDefined())
+      j.gpu_milli = GpuMilli(share, m.Field("gpu_milli")).value_or(kMilliPerGpu);
+    const YAML::Node cpus = m.Get("cpus");
+    if (cpus.IsDefined())
+      j.cpu_milli = std::llround(r_.NonNegativeNumber(cpus, m.Field("cpus")).value_or(0) * 1000);
+    const YAML::Node memory = m.Get("memory_gb");
+    if (memory.IsDefined()) {
+      j.memory_mib =
+          std::llround(r_.NonNegativeNumber(memory, m.Field("memory_gb")).value_or(0) * 1024);
+    }
     const YAML::Node priority = m.Get("priority");
     if (priority.IsDefined())
       j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
@@ -392,6 +412,11 @@ class WorkloadParser {
       current_generator_ = nullptr;
     }
     ParseTopologyRules(m.Get("topology"), m.Field("topology"), g);
+    if (auto d = ParseDistribution(m.Get("gpu_milli"), m.Field("gpu_milli"), ValueKind::kInteger))
+      g.gpu_milli = *d;
+    if (auto d = ParseDistribution(m.Get("cpus"), m.Field("cpus"), ValueKind::kNumber)) g.cpus = *d;
+    if (auto d = ParseDistribution(m.Get("memory_gb"), m.Field("memory_gb"), ValueKind::kNumber))
+      g.memory_gb = *d;
     const YAML::Node ckpt = m.Get("checkpoint_interval");
     if (ckpt.IsDefined())
       g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);

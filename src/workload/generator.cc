@@ -75,6 +75,10 @@ class GeneratorSource : public JobSource {
       }
     }
     out.checkpoint_interval = spec_.checkpoint_interval;
+    out.gpu_milli =
+        static_cast<std::int32_t>(Clamped(spec_.gpu_milli.Sample(rng_), 1, kMilliPerGpu));
+    out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, std::int64_t{1} << 40);
+    out.memory_mib = Clamped(spec_.memory_gb.Sample(rng_) * 1024, 0, std::int64_t{1} << 40);
     ++produced_;
     return true;
   }

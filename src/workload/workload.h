@@ -57,6 +57,11 @@ struct GeneratorSpec {
   Distribution gpu_model = Distribution::Fixed(0);  // index into gpu_models
   std::vector<TopologyRule> topology;               // first rule whose up_to_gpus admits the gang
   SimTime checkpoint_interval = 0;
+  // Share of each GPU and host resources (fixed distributions draw no random numbers, so
+  // adding these never changes the jobs of a workload that leaves them out).
+  Distribution gpu_milli = Distribution::Fixed(kMilliPerGpu);
+  Distribution cpus = Distribution::Fixed(0);       // cores, whole job
+  Distribution memory_gb = Distribution::Fixed(0);  // whole job
 };
 
 struct ScriptedFailure {
