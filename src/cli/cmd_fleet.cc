@@ -17,7 +17,7 @@ nlohmann::ordered_json ByModel(const std::vector<FleetSummary::ModelCount>& coun
 }
 
 int RunShow(const std::string& file, bool json) {
-  Result<Fleet> fleet = LoadFleet(file);
+  Result<Fleet> fleet = LoadAnyFleet(file);
   if (!fleet.ok()) {
     std::cerr << fleet.message() << "\n";
     return kExitBadInput;
@@ -87,7 +87,8 @@ Runner AddFleetCommand(CLI::App& app) {
       "show",
       "Totals of a fleet: GPUs by model, nodes, NVLink domains, leaves, pods, sites,\n"
       "IT power with every node at its maximum (TDP) draw, and site power budgets (MW).");
-  show->add_option("file", *file, "Fleet spec (YAML).")->required()->check(CLI::ExistingFile);
+  show->add_option("file", *file, "Fleet spec (YAML), or openb-nodes:FILE / pai-machines:FILE.")
+      ->required();
   show->add_flag(
       "--json", *json,
       "Print JSON instead of a table (keys: gpus.total, gpus.by_model, nodes, sites[]...).");

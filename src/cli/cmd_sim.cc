@@ -45,7 +45,7 @@ int RunSim(const SimArgs& a) {
     }
     until = u.value();
   }
-  Result<Fleet> fleet = LoadFleet(a.fleet);
+  Result<Fleet> fleet = LoadAnyFleet(a.fleet);
   if (!fleet.ok()) {
     std::cerr << fleet.message() << "\n";
     return kExitBadInput;
@@ -85,7 +85,10 @@ int RunSim(const SimArgs& a) {
     trace_summaries.push_back(TraceSummary{jobs.value().name, jobs.value().rows,
                                            static_cast<std::int64_t>(jobs.value().jobs.size()),
                                            jobs.value().skipped, jobs.value().excluded});
-    AppendTrace(bound.value(), std::move(jobs).value());
+    if (Status s = AppendTrace(bound.value(), std::move(jobs).value(), fleet.value()); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return kExitBadInput;
+    }
   }
   if (!a.vcs.empty()) {
     Result<std::vector<std::pair<std::string, std::int64_t>>> quotas =
@@ -209,9 +212,9 @@ Runner AddSimCommand(CLI::App& app) {
       "Simulate a fleet under a workload and report job completion times, queueing and\n"
       "utilization. Deterministic: the same inputs and --seed give the same report.");
   sim->add_option("--fleet", args->fleet,
-                  "Fleet spec (YAML): providers, sites, topology. See docs/SPEC.md.")
-      ->required()
-      ->check(CLI::ExistingFile);
+                  "Fleet spec (YAML; docs/SPEC.md), or a fleet from a trace: openb-nodes:FILE, "
+                  "pai-machines:FILE.")
+      ->required();
   sim->add_option("--workload", args->workload,
                   "Workload spec (YAML): tenants, jobs, generators, scripted failures. Optional "
                   "with --trace.")

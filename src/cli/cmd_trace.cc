@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "report/report.h"
+#include "spec/specs.h"
 #include "trace/inspect.h"
 #include "trace/trace.h"
 
@@ -85,6 +86,14 @@ int RunInspect(const InspectArgs& a) {
 }
 
 }  // namespace
+
+Result<Fleet> LoadAnyFleet(const std::string& arg) {
+  if (!IsTraceFleetArg(arg)) return LoadFleet(arg);
+  Result<TraceFleet> f = LoadTraceFleet(arg);
+  if (!f.ok()) return f.error();
+  if (!f.value().note.empty()) std::cerr << arg << ": " << f.value().note << "\n";
+  return std::move(f.value().fleet);
+}
 
 std::string TraceFormatHelp() {
   std::string out = "Trace formats (FORMAT:FILE):";

@@ -24,6 +24,9 @@ Runner AddExperimentCommand(CLI::App& app);
 
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);
+// A fleet spec (YAML), or a fleet from a trace as FORMAT:FILE (openb-nodes, pai-machines); what
+// a trace fleet leaves out is said on stderr.
+Result<Fleet> LoadAnyFleet(const std::string& arg);
 std::string TraceFormatHelp();
 
 }  // namespace gpufleet::cli

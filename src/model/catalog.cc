@@ -23,6 +23,14 @@ const std::vector<GpuModel>& BuiltinGpuModels() {
       // P100 SXM2: 300 W, 16 GB HBM2 at 0.732 TB/s, 21.2 TFLOPS FP16, NVLink 1 160 GB/s
       // (NVIDIA Tesla P100 datasheet). The BF16 column holds its FP16 peak.
       {"p100", "P100 SXM2 16GB", 300, 16, 0.732, 21.2, 0, 160},
+      // Inference and older training GPUs of the Alibaba traces. T4: 70 W, 16 GB GDDR6 at
+      // 0.32 TB/s, 65 TFLOPS FP16 tensor (NVIDIA T4 datasheet). A10: 150 W, 24 GB GDDR6 at
+      // 0.6 TB/s, 125 TFLOPS FP16 tensor (NVIDIA A10 datasheet). V100 SXM2 with 16 GB and 32 GB as
+      // the traces label them (figures as v100 above).
+      {"t4", "T4 16GB", 70, 16, 0.32, 65, 0, 0},
+      {"a10", "A10 24GB", 150, 24, 0.6, 125, 0, 0},
+      {"v100m16", "V100 SXM2 16GB", 300, 16, 0.9, 125, 0, 300},
+      {"v100m32", "V100 SXM2 32GB", 300, 32, 0.9, 125, 0, 300},
   };
   return kModels;
 }

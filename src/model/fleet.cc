@@ -66,6 +66,9 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
             return Error{"node type '" + t.name + "': gpus_per_node must be between 1 and 64"};
           }
           const GpuModel* m = FindGpuModel(t.gpu);
+          for (const GpuModel& extra : spec.extra_gpu_models) {
+            if (extra.name == t.gpu) m = &extra;
+          }
           if (m == nullptr)
             return Error{"node type '" + t.name + "': unknown GPU model '" + t.gpu + "'"};
           ModelId id = f.FindModel(t.gpu);

@@ -86,6 +86,8 @@ struct SiteSpec {
   std::vector<PodGroupSpec> pods;
 };
 struct FleetSpec {
+  // GPU models beyond the catalogue, e.g. a trace's undisclosed "G2" (figures 0 = unknown).
+  std::vector<GpuModel> extra_gpu_models;
   std::vector<Provider> providers;
   std::vector<NodeType> node_types;  // the types the sites refer to
   std::vector<SiteSpec> sites;

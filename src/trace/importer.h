@@ -18,8 +18,9 @@ class TraceBuilder {
   Status BadRow(const Error& e, const std::string& reason);
   void Exclude(const std::string& reason) { out_.excluded[reason]++; }
   int Tenant(const std::string& name);
-  // A job with its submission in seconds of trace time (absolute or relative).
-  void Add(JobSpec job, double submit_s);
+  // A job with its submission in seconds of trace time (absolute or relative) and the GPU model
+  // it is bound to ("" = any).
+  void Add(JobSpec job, double submit_s, std::string model = "");
   void CountRow() { ++out_.rows; }
   // A CSV row that cannot be read at all (an unterminated quote): an error, or skipped.
   Status CheckRow(const CsvFile& f);
@@ -31,6 +32,7 @@ class TraceBuilder {
   TraceJobs out_;
   std::map<std::string, int> tenant_index_;
   std::vector<double> submit_s_;
+  std::vector<std::string> models_;
 };
 
 Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options);
@@ -38,6 +40,10 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
 Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& options);
 Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options);
 Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options);
+Result<TraceJobs> LoadPai2020(const TraceArg& arg, const TraceOptions& options);
+// "V100M16" -> "v100m16".
+std::string ModelName(std::string_view trace_label);
 
 // Seconds as a SimTime (milliseconds). Callers check the range first.
 SimTime SecondsToTime(double s);

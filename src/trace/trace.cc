@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "trace/importer.h"
@@ -32,9 +33,10 @@ int TraceBuilder::Tenant(const std::string& name) {
   return it->second;
 }
 
-void TraceBuilder::Add(JobSpec job, double submit_s) {
+void TraceBuilder::Add(JobSpec job, double submit_s, std::string model) {
   out_.jobs.push_back(std::move(job));
   submit_s_.push_back(submit_s);
+  models_.push_back(std::move(model));
 }
 
 TraceJobs TraceBuilder::Finish(bool absolute_times) {
@@ -50,6 +52,7 @@ TraceJobs TraceBuilder::Finish(bool absolute_times) {
     JobSpec j = std::move(out_.jobs[i]);
     j.submit = std::llround((submit_s_[i] - origin) * 1000.0);
     sorted.push_back(std::move(j));
+    out_.job_models.push_back(std::move(models_[i]));
   }
   out_.jobs = std::move(sorted);
   out_.origin_epoch_s = absolute_times ? origin : 0;
@@ -72,6 +75,10 @@ const std::vector<TraceFormatInfo>& TraceFormats() {
        "Acme trace_seren.csv / trace_kalos.csv (job_id,user,node_num,gpu_num,...)"},
       {TraceFormat::kTiresias, "tiresias",
        "Tiresias job CSV (job_id,num_gpu,submit_time,...,duration,...)"},
+      {TraceFormat::kOpenb, "openb",
+       "Alibaba GPU 2023 pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,...)"},
+      {TraceFormat::kPai2020, "pai",
+       "Alibaba PAI 2020: a folder with pai_job_table.csv and pai_task_table.csv"},
       {TraceFormat::kGavel, "gavel",
        "Gavel TSV trace (job_type, command, ..., total_steps, arrival_time, scale_factor)"},
   };
@@ -113,6 +120,10 @@ Result<TraceJobs> LoadTrace(const TraceArg& arg, const TraceOptions& options) {
       return trace_internal::LoadTiresias(arg, options);
     case TraceFormat::kGavel:
       return trace_internal::LoadGavel(arg, options);
+    case TraceFormat::kOpenb:
+      return trace_internal::LoadOpenb(arg, options);
+    case TraceFormat::kPai2020:
+      return trace_internal::LoadPai2020(arg, options);
   }
   return Error{"unknown trace format"};
 }
@@ -135,7 +146,7 @@ class VectorSource : public JobSource {
 
 }  // namespace
 
-void AppendTrace(BoundWorkload& workload, TraceJobs trace) {
+Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet) {
   std::vector<std::int32_t> remap;
   for (const std::string& name : trace.tenants) {
     auto it = std::find_if(workload.tenants.begin(), workload.tenants.end(),
@@ -146,11 +157,29 @@ void AppendTrace(BoundWorkload& workload, TraceJobs trace) {
     }
     remap.push_back(static_cast<std::int32_t>(it - workload.tenants.begin()));
   }
-  for (JobSpec& j : trace.jobs) j.tenant = remap[static_cast<size_t>(j.tenant)];
+  std::map<std::string, std::int64_t> missing;
+  for (size_t i = 0; i < trace.jobs.size(); ++i) {
+    JobSpec& j = trace.jobs[i];
+    j.tenant = remap[static_cast<size_t>(j.tenant)];
+    const std::string& model = i < trace.job_models.size() ? trace.job_models[i] : std::string();
+    if (model.empty()) continue;
+    j.gpu_model = fleet.FindModel(model);
+    if (j.gpu_model == kAnyModel) missing[model]++;
+  }
+  if (!missing.empty()) {
+    std::string what;
+    for (const auto& [model, n] : missing)
+      what += (what.empty() ? "" : ", ") + std::to_string(n) + " ask for " + model;
+    std::string have;
+    for (const auto& g : fleet.gpu_models()) have += (have.empty() ? "" : ", ") + g.name;
+    return Status(Error{trace.name + ": jobs are bound to GPU models the fleet does not have (" +
+                        what + "); the fleet has " + have});
+  }
   std::vector<std::unique_ptr<JobSource>> sources;
   sources.push_back(std::move(workload.source));
   sources.push_back(std::make_unique<VectorSource>(std::move(trace.jobs)));
   workload.source = std::make_unique<MergedSource>(std::move(sources));
+  return Status::Ok();
 }
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std::string& path,

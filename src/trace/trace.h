@@ -15,7 +15,16 @@
 
 namespace gpufleet {
 
-enum class TraceFormat { kPhilly, kPhillyJson, kHelios, kAcme, kTiresias, kGavel };
+enum class TraceFormat {
+  kPhilly,
+  kPhillyJson,
+  kHelios,
+  kAcme,
+  kTiresias,
+  kGavel,
+  kOpenb,
+  kPai2020
+};
 
 struct TraceFormatInfo {
   TraceFormat format;
@@ -45,16 +54,31 @@ struct TraceJobs {
   std::string name;                  // "philly:FILE"
   std::vector<JobSpec> jobs;         // sorted by submission; the first submission is time 0
   std::vector<std::string> tenants;  // JobSpec::tenant indexes this (virtual clusters, users)
-  double origin_epoch_s = 0;         // the trace time that maps to 0 (0 for relative traces)
-  std::int64_t rows = 0;             // data rows (or JSON entries) read
+  // A GPU model each job is bound to, by catalogue name ("" = any), resolved against the fleet
+  // when the trace joins a workload. Parallel to `jobs`.
+  std::vector<std::string> job_models;
+  double origin_epoch_s = 0;  // the trace time that maps to 0 (0 for relative traces)
+  std::int64_t rows = 0;      // data rows (or JSON entries) read
   std::map<std::string, std::int64_t> skipped;   // malformed rows skipped, by reason
   std::map<std::string, std::int64_t> excluded;  // well-formed rows that are no runnable GPU job
 };
 
 Result<TraceJobs> LoadTrace(const TraceArg& arg, const TraceOptions& options);
 
-// Adds a trace's jobs to a bound workload: tenants are merged by name, jobs merged by time.
-void AppendTrace(BoundWorkload& workload, TraceJobs trace);
+// Adds a trace's jobs to a bound workload: tenants are merged by name, jobs merged by time, GPU
+// models resolved against the fleet (an error names a model the fleet lacks).
+Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet);
+
+// Fleets described by traces, as FORMAT:FILE: `openb-nodes` (Alibaba 2023 node list) and
+// `pai-machines` (Alibaba PAI 2020 machine spec). One site, every machine its own node; GPU
+// models lower-cased (undisclosed ones such as G2 become models without figures). `note` says
+// what was left out (machines without GPUs).
+struct TraceFleet {
+  Fleet fleet;
+  std::string note;
+};
+bool IsTraceFleetArg(std::string_view arg);
+Result<TraceFleet> LoadTraceFleet(std::string_view arg);
 
 // Virtual-cluster sizes (`vc,node num`, as philly_vc.csv) as GPU quotas of the tenants.
 Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std::string& path,

@@ -883,7 +883,7 @@ TEST(Trace, AppendTraceMergesTenantsAndJobs) {
   Result<BoundWorkload> bound = BindWorkload(spec, fleet, 1);
   ASSERT_TRUE(bound.ok()) << bound.message();
   BoundWorkload w = std::move(bound).value();
-  AppendTrace(w, std::move(trace).value());
+  ASSERT_TRUE(AppendTrace(w, std::move(trace).value(), fleet).ok());
 
   ASSERT_EQ(w.tenants.size(), 3u);
   EXPECT_EQ(w.tenants[0].name, "vcB");
@@ -919,8 +919,8 @@ TEST(Trace, AppendTwoTraces) {
   const WorkloadSpec spec =
       testing::MustParseWorkload("jobs:\n  - {name: w, submit: 1h, gpus: 1, duration: 1h}\n");
   BoundWorkload w = BindWorkload(spec, fleet, 7).value();
-  AppendTrace(w, Load("tiresias", a).value());
-  AppendTrace(w, Load("tiresias", b).value());
+  ASSERT_TRUE(AppendTrace(w, Load("tiresias", a).value(), fleet).ok());
+  ASSERT_TRUE(AppendTrace(w, Load("tiresias", b).value(), fleet).ok());
   ASSERT_EQ(w.tenants.size(), 2u);
   EXPECT_EQ(w.tenants[1].name, "tiresias");  // merged by name: added once
   const std::vector<JobSpec> jobs = Drain(*w.source);
