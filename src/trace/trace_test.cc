@@ -112,7 +112,8 @@ TEST(Trace, ParseTraceArg) {
   const std::map<std::string, TraceFormat> formats = {
       {"philly", TraceFormat::kPhilly},     {"philly-json", TraceFormat::kPhillyJson},
       {"helios", TraceFormat::kHelios},     {"acme", TraceFormat::kAcme},
-      {"tiresias", TraceFormat::kTiresias}, {"gavel", TraceFormat::kGavel}};
+      {"tiresias", TraceFormat::kTiresias}, {"gavel", TraceFormat::kGavel},
+      {"openb", TraceFormat::kOpenb},       {"pai", TraceFormat::kPai2020}};
   for (const auto& [name, format] : formats) {
     Result<TraceArg> r = ParseTraceArg(name + ":x.csv");
     ASSERT_TRUE(r.ok()) << name;
@@ -125,7 +126,7 @@ TEST(Trace, ParseTraceArg) {
 }
 
 TEST(Trace, ParseTraceArgErrors) {
-  const std::string all = "philly, philly-json, helios, acme, tiresias, gavel";
+  const std::string all = "philly, philly-json, helios, acme, tiresias, openb, pai, gavel";
   for (const char* bad : {"philly_jobs.csv", ":x.csv", "philly:"}) {
     Result<TraceArg> r = ParseTraceArg(bad);
     ASSERT_FALSE(r.ok()) << bad;
