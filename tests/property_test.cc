@@ -92,7 +92,12 @@ rc::Gen<RandomCase> GenCase() {
         w << ", gpu_milli: " << *rc::gen::inRange(1, 1000);
       if (*rc::gen::element(0, 0, 1) == 1) w << ", cpus: " << *rc::gen::inRange(0, 200);
       if (*rc::gen::element(0, 0, 0, 1) == 1) w << ", memory_gb: " << *rc::gen::inRange(0, 3000);
-      if (*rc::gen::element(0, 0, 1) == 1) w << ", gpu_model: " << ModelOf(shapes[0].type);
+      const int pick_model = *rc::gen::element(0, 0, 0, 1, 2);
+      if (pick_model == 1) w << ", gpu_model: " << ModelOf(shapes[0].type);
+      // A set of models (all of the fleet's, or one plus another the fleet may lack).
+      if (pick_model == 2)
+        w << ", gpu_model: [" << ModelOf(shapes[0].type) << ", " << ModelOf(shapes.back().type)
+          << "]";
       w << "}\n";
     }
     const int failures = *rc::gen::inRange(0, 4);

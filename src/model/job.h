@@ -57,6 +57,8 @@ struct JobSpec {
   std::int64_t memory_mib = 0;  // host memory, whole job
   std::int32_t priority = 0;    // larger runs first and may preempt smaller
   ModelId gpu_model = kAnyModel;
+  // With gpu_model any: the models allowed, a bit per ModelId (0: every model).
+  std::uint64_t allowed_models = 0;
   std::int32_t tenant = 0;
   Topology topology = Topology::kAny;
 };

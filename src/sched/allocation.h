@@ -22,6 +22,10 @@ struct GangRequest {
   int milli = kMilliPerGpu;         // share of each GPU; < 1000 shares a GPU with other jobs
   std::int64_t cpu_per_gpu = 0;     // milli-CPU on the GPU's node, per GPU
   std::int64_t memory_per_gpu = 0;  // MiB on the GPU's node, per GPU
+  std::uint64_t model_mask = 0;     // with model any: allowed models, a bit each (0: all)
+  bool Allows(ModelId m) const {
+    return model != kAnyModel ? m == model : model_mask == 0 || ((model_mask >> m) & 1) != 0;
+  }
   // Whole GPUs and nothing else: the fast path of the capacity index.
   bool WholeGpusOnly() const {
     return milli == kMilliPerGpu && cpu_per_gpu == 0 && memory_per_gpu == 0;

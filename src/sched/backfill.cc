@@ -17,10 +17,9 @@ Scheduler::Reservation Scheduler::ComputeReservation(JobId head_id, SimTime now)
   const Level level = ConstraintLevel(head.topology);
   Reservation best;
   best.job = head_id;
-  const ModelId first = head.model == kAnyModel ? ModelId{0} : head.model;
-  const ModelId last =
-      head.model == kAnyModel ? static_cast<ModelId>(fleet_.gpu_models().size() - 1) : head.model;
-  for (ModelId m = first; m <= last; ++m) {
+  const GangRequest head_request = RequestOf(head);
+  for (ModelId m = 0; m < static_cast<ModelId>(fleet_.gpu_models().size()); ++m) {
+    if (!head_request.Allows(m)) continue;
     // Replay the running jobs' releases in order of estimated end, counting free GPUs per subtree
     // of the constraint level, until one subtree holds the whole gang.
     ++counter_generation_;
@@ -61,14 +60,14 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   if (!may_touch_reservation) {
     std::optional<Allocation> a = index_.Place(RequestOf(j));
     if (!a) {
-      if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
+      if (Cacheable(j)) RememberFailure(j);
       return false;
     }
     StartJob(id, std::move(*a), now, out);
     return true;
   }
   // A job that may outlive the shadow time goes outside the reserved subtree if it can...
-  const bool whole = RequestOf(j).WholeGpusOnly();
+  const bool whole = Cacheable(j);
   if (r.subtree != 0 && (!whole || j.gpus < min_failed_outside_[FailureSlot(j)])) {
     index_.Block(r.subtree);
     std::optional<Allocation> a = index_.Place(RequestOf(j));
@@ -86,7 +85,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   if (j.gpus > reservation_->extra) return false;
   std::optional<Allocation> a = index_.Place(RequestOf(j));
   if (!a) {
-    if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
+    if (Cacheable(j)) RememberFailure(j);
     return false;
   }
   const Level res_level = fleet_.topo(r.subtree).level;

@@ -232,13 +232,21 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
 
 std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level constraint,
                                                TopoId within) {
+  GangRequest r;
+  r.gpus = gpus;
+  r.model = model;
+  r.constraint = constraint;
+  return PlaceWhole(r, within);
+}
+
+std::optional<Allocation> CapacityIndex::PlaceWhole(const GangRequest& r, TopoId within) {
+  const int gpus = r.gpus;
   if (gpus <= 0) return std::nullopt;
   ModelId best_model = kAnyModel;
   Level best_level = Level::kFleet;
-  const ModelId first = model == kAnyModel ? ModelId{0} : model;
-  const ModelId last = model == kAnyModel ? static_cast<ModelId>(models_ - 1) : model;
-  for (ModelId m = first; m <= last; ++m) {
-    const std::optional<Level> d = DeepestFit(gpus, m, constraint, within);
+  for (ModelId m = 0; m < models_; ++m) {
+    if (!r.Allows(m)) continue;
+    const std::optional<Level> d = DeepestFit(gpus, m, r.constraint, within);
     if (d && (best_model == kAnyModel || *d > best_level)) {
       best_model = m;
       best_level = *d;
@@ -355,11 +363,10 @@ std::pair<TopoId, TopoId> CapacityIndex::DescendantsAt(TopoId t, Level d) const 
 }
 
 std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId within) {
-  if (r.WholeGpusOnly()) return Place(r.gpus, r.model, r.constraint, within);
+  if (r.WholeGpusOnly()) return PlaceWhole(r, within);
   if (r.gpus <= 0 || r.milli <= 0 || r.milli > kMilliPerGpu) return std::nullopt;
-  const ModelId first = r.model == kAnyModel ? ModelId{0} : r.model;
-  const ModelId last = r.model == kAnyModel ? static_cast<ModelId>(models_ - 1) : r.model;
-  for (ModelId m = first; m <= last; ++m) {
+  for (ModelId m = 0; m < models_; ++m) {
+    if (!r.Allows(m)) continue;
     if (std::optional<Allocation> a = PlaceByScan(r, m, within)) return a;
   }
   return std::nullopt;

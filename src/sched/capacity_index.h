@@ -90,6 +90,7 @@ class CapacityIndex {
   void Fill(TopoId t, int gpus, ModelId m, Allocation& out);
   void TakeAll(TopoId t, ModelId m, Allocation& out);
   std::optional<Allocation> PlaceByScan(const GangRequest& r, ModelId m, TopoId within);
+  std::optional<Allocation> PlaceWhole(const GangRequest& r, TopoId within);
   bool UnderBlocked(NodeId n) const;
   // Topology nodes of level d below t (d at or below t's level): a contiguous id range.
   std::pair<TopoId, TopoId> DescendantsAt(TopoId t, Level d) const;

@@ -51,8 +51,7 @@ std::optional<std::string> Scheduler::CheckInvariants() const {
     if (j.alloc.milli != j.milli) return who + " holds another share of its GPUs than it asked for";
     if (j.milli < kMilliPerGpu && j.alloc.nodes.size() != 1)
       return who + " shares GPUs across nodes";
-    if (j.model != kAnyModel && j.alloc.model != j.model)
-      return who + " runs on the wrong GPU model";
+    if (!RequestOf(j).Allows(j.alloc.model)) return who + " runs on a GPU model it does not allow";
     const Level level = ConstraintLevel(j.topology);
     const TopoId subtree = fleet_.Ancestor(j.alloc.nodes.front().node, level);
     NodeId previous = -1;

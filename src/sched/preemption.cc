@@ -28,10 +28,9 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
   if (victims.empty()) return false;
   const Job& head = job(head_id);
   const Level level = ConstraintLevel(head.topology);
-  const ModelId first = head.model == kAnyModel ? ModelId{0} : head.model;
-  const ModelId last =
-      head.model == kAnyModel ? static_cast<ModelId>(fleet_.gpu_models().size() - 1) : head.model;
-  for (ModelId m = first; m <= last; ++m) {
+  const GangRequest head_request = RequestOf(head);
+  for (ModelId m = 0; m < static_cast<ModelId>(fleet_.gpu_models().size()); ++m) {
+    if (!head_request.Allows(m)) continue;
     // Walk victims in order and count, per subtree of the head's constraint level, the GPUs that
     // evicting them would free. The first subtree to reach the gang size is where the head goes.
     ++counter_generation_;

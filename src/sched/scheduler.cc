@@ -50,6 +50,7 @@ GangRequest Scheduler::RequestOf(const Job& j) const {
   r.milli = j.milli;
   r.cpu_per_gpu = j.cpu_per_gpu;
   r.memory_per_gpu = j.memory_per_gpu;
+  r.model_mask = j.model_mask;
   return r;
 }
 
@@ -91,6 +92,7 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   j.memory_per_gpu = spec.gpus > 0 ? (spec.memory_mib + spec.gpus - 1) / spec.gpus : 0;
   j.priority = spec.priority;
   j.model = spec.gpu_model;
+  j.model_mask = spec.gpu_model == kAnyModel ? spec.allowed_models : 0;
   j.topology = spec.topology;
   j.tenant =
       spec.tenant >= 0 && static_cast<size_t>(spec.tenant) < tenants_.size() ? spec.tenant : 0;
@@ -99,7 +101,7 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   const Level level = ConstraintLevel(spec.topology);
   int most = 0;
   for (ModelId m = 0; m < static_cast<ModelId>(fleet_.gpu_models().size()); ++m) {
-    if (spec.gpu_model == kAnyModel || spec.gpu_model == m) {
+    if (RequestOf(j).Allows(m)) {
       most = std::max(most, index_.Capacity(level, m));
     }
   }
@@ -107,7 +109,7 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   int node_gpus = 0;
   std::int64_t node_cpu = 0, node_memory = 0;
   for (size_t m = 0; m < node_max_.size(); ++m) {
-    if (spec.gpu_model != kAnyModel && static_cast<size_t>(spec.gpu_model) != m) continue;
+    if (!RequestOf(j).Allows(static_cast<ModelId>(m))) continue;
     node_gpus = std::max(node_gpus, node_max_[m].gpus);
     node_cpu = std::max(node_cpu, node_max_[m].cpu);
     node_memory = std::max(node_memory, node_max_[m].memory);
@@ -286,7 +288,7 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
   if (SkipAsTooLarge(j)) return false;
   std::optional<Allocation> a = index_.Place(RequestOf(j));
   if (!a) {
-    if (RequestOf(j).WholeGpusOnly()) RememberFailure(j);
+    if (Cacheable(j)) RememberFailure(j);
     return false;
   }
   StartJob(id, std::move(*a), now, out);

@@ -92,6 +92,7 @@ class Scheduler {
     std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
     std::int32_t priority = 0;
     ModelId model = kAnyModel;
+    std::uint64_t model_mask = 0;  // with model any: allowed models (0: all)
     Topology topology = Topology::kAny;
     State state = State::kNone;
     std::int32_t tenant = 0;
@@ -135,10 +136,13 @@ class Scheduler {
   void CapacityGrew();
   static size_t FailureSlot(const Job& j);
   GangRequest RequestOf(const Job& j) const;
+  // Failure caches compare gang sizes within one model and constraint: only for whole-GPU gangs
+  // without CPU, memory or a set of models, where a larger gang fails wherever a smaller one did.
+  bool Cacheable(const Job& j) const { return RequestOf(j).WholeGpusOnly() && j.model_mask == 0; }
   // Only whole-GPU gangs without CPU or memory: with those, a larger gang can fit where a smaller
   // one failed.
   bool SkipAsTooLarge(const Job& j) const {
-    return RequestOf(j).WholeGpusOnly() && j.gpus >= min_failed_[FailureSlot(j)];
+    return Cacheable(j) && j.gpus >= min_failed_[FailureSlot(j)];
   }
   void RememberFailure(const Job& j);
   void ComputeSpans(Job& j) const;

@@ -164,9 +164,22 @@ class WorkloadParser {
     const YAML::Node tenant = m.Get("tenant");
     if (tenant.IsDefined()) j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
     const YAML::Node model = m.Get("gpu_model");
-    if (model.IsDefined()) {
-      e.gpu_model = GpuModelName(model, m.Field("gpu_model"));
-      e.gpu_model_loc = r_.Loc(model, m.Field("gpu_model"));
+    if (model.IsDefined() && model.IsSequence()) {
+      // A set of models: the job runs on any of them (all its GPUs of one model).
+      if (model.size() == 0)
+        r_.Fail(model, m.Field("gpu_model"), "expected at least one GPU model");
+      for (size_t i = 0; i < model.size(); ++i) {
+        const std::string f = m.Field("gpu_model") + "[" + std::to_string(i) + "]";
+        if (auto model_name = GpuModelName(model[i], f)) {
+          e.gpu_models.push_back(*model_name);
+          e.gpu_model_locs.push_back(r_.Loc(model[i], f));
+        }
+      }
+    } else if (model.IsDefined()) {
+      if (auto model_name = GpuModelName(model, m.Field("gpu_model"))) {
+        e.gpu_models.push_back(*model_name);
+        e.gpu_model_locs.push_back(r_.Loc(model, m.Field("gpu_model")));
+      }
     }
     const YAML::Node topology = m.Get("topology");
     if (topology.IsDefined())

@@ -80,10 +80,6 @@ Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options) {
       continue;
     }
     const std::string spec = spec_col ? std::string(f.Field(*spec_col)) : "";
-    if (spec.find('|') != std::string::npos) {
-      b.Exclude("several allowed GPU models (not modelled yet)");
-      continue;
-    }
     if (deleted.value() <= created.value()) {
       b.Exclude("zero duration");
       continue;

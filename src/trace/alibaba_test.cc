@@ -39,22 +39,23 @@ TEST_F(AlibabaFiles, OpenbPodsBecomeSharingJobsWithResourcesAndModels) {
             "p4,2000,1024,1,500,,LS,Running,60,60,60\n");
   const Result<TraceJobs> t = LoadTrace(ParseTraceArg("openb:" + path).value(), {});
   ASSERT_TRUE(t.ok()) << t.message();
-  // p1 first (created at 0), then p0 (at 100 s): 600 s at 460 milli, 12 cores, 16 GiB.
-  ASSERT_EQ(t.value().jobs.size(), 2u);
+  // p1 first (created at 0), then p3 (at 5 s, models V100M16 or V100M32), then p0 (at 100 s:
+  // 600 s at 460 milli, 12 cores, 16 GiB).
+  ASSERT_EQ(t.value().jobs.size(), 3u);
+  EXPECT_EQ(t.value().job_models[1], "v100m16|v100m32");
   const JobSpec& p1 = t.value().jobs[0];
   EXPECT_EQ(p1.name, "p1");
   EXPECT_EQ(p1.gpus, 2);
   EXPECT_EQ(p1.gpu_milli, 1000);
   EXPECT_EQ(t.value().job_models[0], "t4");
-  const JobSpec& p0 = t.value().jobs[1];
+  const JobSpec& p0 = t.value().jobs[2];
   EXPECT_EQ(p0.submit, 100 * kSecond);
   EXPECT_EQ(p0.duration, 600 * kSecond);
   EXPECT_EQ(p0.gpu_milli, 460);
   EXPECT_EQ(p0.cpu_milli, 12000);
   EXPECT_EQ(p0.memory_mib, 16384);
-  EXPECT_EQ(t.value().job_models[1], "");
+  EXPECT_EQ(t.value().job_models[2], "");
   EXPECT_EQ(t.value().excluded.at("no GPUs (CPU-only job)"), 1);
-  EXPECT_EQ(t.value().excluded.at("several allowed GPU models (not modelled yet)"), 1);
   EXPECT_EQ(t.value().excluded.at("zero duration"), 1);
 }
 
@@ -128,6 +129,32 @@ TEST_F(AlibabaFiles, TraceFleetGroupsMachinesByShape) {
   EXPECT_EQ(f.value().fleet.gpu_models()[static_cast<size_t>(g2)].tdp_w, 0);
 }
 
+TEST_F(AlibabaFiles, ModelSetsBecomeMasksOfTheFleetsModels) {
+  // A fleet with H100 and H200: a job allowing "h200|b200" may only use the H200s (the fleet has
+  // no B200); one allowing both fleet models gets a mask of two.
+  const std::string path =
+      Write("pods.csv",
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time\n"
+            "p0,1000,1024,1,1000,H200|B200,0,60\n"
+            "p1,1000,1024,1,1000,H100|H200,0,60\n");
+  const Fleet fleet = testing::MustParseFleet(
+      "sites:\n"
+      "  - {name: a, power_budget_mw: 1, domains: [{name: d, count: 1, node_type: dgx-h100}]}\n"
+      "  - {name: b, power_budget_mw: 1, domains: [{name: d, count: 1, node_type: dgx-h200}]}\n");
+  BoundWorkload w =
+      BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 1, duration: 1m}]\n"), fleet, 1)
+          .value();
+  ASSERT_TRUE(
+      AppendTrace(w, LoadTrace(ParseTraceArg("openb:" + path).value(), {}).value(), fleet).ok());
+  std::vector<JobSpec> jobs;
+  JobSpec j;
+  while (w.source->Next(j)) jobs.push_back(j);
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[1].gpu_model, fleet.FindModel("h200"));
+  EXPECT_EQ(jobs[2].gpu_model, kAnyModel);
+  EXPECT_EQ(jobs[2].allowed_models, 3u);
+}
+
 TEST_F(AlibabaFiles, ModelBoundJobsNeedTheModelInTheFleet) {
   const std::string path =
       Write("pods.csv",
@@ -165,13 +192,14 @@ TEST(AlibabaReal, FleetsAndPodsAsDocumented) {
   ASSERT_TRUE(pai.ok()) << pai.message();
   EXPECT_EQ(pai.value().fleet.total_gpus(), 6742);
   EXPECT_EQ(pai.value().fleet.num_nodes(), 1897 - 83);
-  // gpuspec33: 8,152 pods, 1,088 CPU-only, 378 with several allowed models (`grep -c '|'`).
+  // gpuspec33: 8,152 pods, 1,088 CPU-only; 378 allow several models (`grep -c '|'`) and are kept.
   const Result<TraceJobs> pods = LoadTrace(
       ParseTraceArg("openb:" + dir + "/alibaba-gpu-2023/openb_pod_list_gpuspec33.csv").value(), {});
   ASSERT_TRUE(pods.ok()) << pods.message();
   EXPECT_EQ(pods.value().rows, 8152);
   EXPECT_EQ(pods.value().excluded.at("no GPUs (CPU-only job)"), 1088);
-  EXPECT_EQ(pods.value().excluded.at("several allowed GPU models (not modelled yet)"), 378);
+  EXPECT_EQ(pods.value().jobs.size(), 8152u - 1088 - 1);  // one pod has zero duration
+  EXPECT_EQ(pods.value().excluded.count("several allowed GPU models (not modelled yet)"), 0u);
 }
 
 }  // namespace

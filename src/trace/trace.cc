@@ -1,6 +1,7 @@
 #include "trace/trace.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -161,10 +162,24 @@ Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet)
   for (size_t i = 0; i < trace.jobs.size(); ++i) {
     JobSpec& j = trace.jobs[i];
     j.tenant = remap[static_cast<size_t>(j.tenant)];
-    const std::string& model = i < trace.job_models.size() ? trace.job_models[i] : std::string();
-    if (model.empty()) continue;
-    j.gpu_model = fleet.FindModel(model);
-    if (j.gpu_model == kAnyModel) missing[model]++;
+    const std::string& models = i < trace.job_models.size() ? trace.job_models[i] : std::string();
+    if (models.empty()) continue;
+    // One model, or a set written a|b|c: the job may run on any of those the fleet has.
+    std::uint64_t mask = 0;
+    size_t start = 0;
+    while (start <= models.size()) {
+      const size_t bar = std::min(models.find('|', start), models.size());
+      const ModelId m = fleet.FindModel(models.substr(start, bar - start));
+      if (m != kAnyModel) mask |= std::uint64_t{1} << m;
+      start = bar + 1;
+    }
+    if (mask == 0) {
+      missing[models]++;
+    } else if (std::popcount(mask) == 1) {
+      j.gpu_model = static_cast<ModelId>(std::countr_zero(mask));
+    } else {
+      j.allowed_models = mask;
+    }
   }
   if (!missing.empty()) {
     std::string what;

@@ -1,5 +1,6 @@
 // Workload generators and binding a workload spec to a fleet.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "util/rng.h"
@@ -111,10 +112,16 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   std::vector<JobSpec> explicit_jobs;
   for (const ExplicitJobSpec& e : spec.jobs) {
     JobSpec j = e.job;
-    if (e.gpu_model) {
-      Result<ModelId> m = ResolveModel(fleet, *e.gpu_model, e.gpu_model_loc);
+    std::uint64_t mask = 0;
+    for (size_t i = 0; i < e.gpu_models.size(); ++i) {
+      Result<ModelId> m = ResolveModel(fleet, e.gpu_models[i], e.gpu_model_locs[i]);
       if (!m.ok()) return m.error();
-      j.gpu_model = m.value();
+      mask |= std::uint64_t{1} << m.value();
+    }
+    if (std::popcount(mask) == 1) {
+      j.gpu_model = static_cast<ModelId>(std::countr_zero(mask));
+    } else {
+      j.allowed_models = mask;  // 0: any model
     }
     explicit_jobs.push_back(std::move(j));
   }

@@ -29,8 +29,9 @@ struct SourceLoc {
 
 struct ExplicitJobSpec {
   JobSpec job;
-  std::optional<std::string> gpu_model;  // catalogue name, resolved against the fleet
-  SourceLoc gpu_model_loc;
+  // Catalogue names, resolved against the fleet: one model, or a set the job may use any of.
+  std::vector<std::string> gpu_models;
+  std::vector<SourceLoc> gpu_model_locs;
 };
 
 struct TopologyRule {
