@@ -38,6 +38,7 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   long double lost_gpu_ms = 0;
   for (const JobRecord& r : result.jobs) {
     ++m.submitted;
+    if (r.spec.gpu_milli < kMilliPerGpu) ++m.sharing_jobs;
     TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
     ++tm.submitted;
     tm.gpu_hours += static_cast<double>(r.gpu_milli_ms) / kMilliPerGpu / kHour;
@@ -84,6 +85,12 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
           ? static_cast<double>(result.allocated_gpu_milli_ms / result.available_gpu_milli_ms)
           : 0;
   m.makespan_s = ToSeconds(result.end_time);
+  if (result.available_cpu_ms > 0)
+    m.cpu_utilization = static_cast<double>(result.allocated_cpu_ms / result.available_cpu_ms);
+  if (result.available_memory_ms > 0) {
+    m.memory_utilization =
+        static_cast<double>(result.allocated_memory_ms / result.available_memory_ms);
+  }
   m.stopped_at_until = result.stopped_at_until;
   m.node_failures = result.node_failures;
   m.node_repairs = result.node_repairs;

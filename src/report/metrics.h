@@ -49,6 +49,9 @@ struct Metrics {
   double utilization = 0;  // allocated GPU-time over available GPU-time, across the makespan
   double allocated_gpu_hours = 0, available_gpu_hours = 0;
   double makespan_s = 0;
+  // Host resources over the nodes whose type models them (0 when none does).
+  double cpu_utilization = 0, memory_utilization = 0;
+  std::int64_t sharing_jobs = 0;  // jobs that took a share of their GPUs (gpu_milli < 1000)
   bool stopped_at_until = false;
   std::int64_t node_failures = 0, node_repairs = 0;
   std::uint64_t events = 0, passes = 0;

@@ -110,6 +110,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                {"utilization", m.utilization},
                {"allocated_gpu_hours", m.allocated_gpu_hours},
                {"available_gpu_hours", m.available_gpu_hours}};
+  j["resources"] = {{"cpu_utilization", m.cpu_utilization},
+                    {"memory_utilization", m.memory_utilization},
+                    {"sharing_jobs", m.sharing_jobs}};
   j["nodes"] = {{"failures", m.node_failures}, {"repairs", m.node_repairs}};
   nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
   for (const TenantMetrics& t : m.tenants) {
@@ -148,6 +151,11 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                   " pending and " + Grouped(m.running_at_end) + " running at the end");
   row("JCT", stats(m.jct_s));
   row("queue wait", stats(m.queue_s));
+  if (m.cpu_utilization > 0 || m.memory_utilization > 0 || m.sharing_jobs > 0) {
+    row("host", "CPU " + Percent(m.cpu_utilization) + " and memory " +
+                    Percent(m.memory_utilization) + " held on average; " + Grouped(m.sharing_jobs) +
+                    " jobs shared GPUs");
+  }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +
                          HumanSeconds(m.makespan_s) +
                          (m.stopped_at_until ? " (stopped at --until)" : ""));

@@ -167,6 +167,8 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   // Usage accrues with the allocation held until now; account for it before the allocation changes.
   if (config_.policy == Policy::kFairshare) UpdateUsage(now);
   allocated_milli_ += static_cast<std::int64_t>(j.gpus) * j.milli;
+  allocated_cpu_ += j.cpu_per_gpu * j.gpus;
+  allocated_memory_ += j.memory_per_gpu * j.gpus;
   tenant_alloc_[static_cast<size_t>(j.tenant)] += j.gpus;
   j.running_slot = static_cast<std::int32_t>(running_list_.size());
   running_list_.push_back(id);
@@ -192,6 +194,8 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
   j.attained += now - j.run_start;
   if (config_.policy == Policy::kFairshare) UpdateUsage(now);
   allocated_milli_ -= static_cast<std::int64_t>(j.gpus) * j.milli;
+  allocated_cpu_ -= j.cpu_per_gpu * j.gpus;
+  allocated_memory_ -= j.memory_per_gpu * j.gpus;
   tenant_alloc_[static_cast<size_t>(j.tenant)] -= j.gpus;
   // Swap-remove from the running list; its order never matters (victims are sorted by key).
   const auto slot = static_cast<size_t>(j.running_slot);

@@ -64,6 +64,9 @@ class Scheduler {
   size_t pending() const { return queue_.size(); }
   size_t running() const { return running_; }
   std::int64_t allocated_milli() const { return allocated_milli_; }  // milli-GPUs held
+  // Host CPU (milli-cores) and memory (MiB) held by running jobs.
+  std::int64_t allocated_cpu() const { return allocated_cpu_; }
+  std::int64_t allocated_memory() const { return allocated_memory_; }
   const CapacityIndex& index() const { return index_; }
   const Fleet& fleet() const { return fleet_; }
   // The backfill reservation: the blocked head and the time it is promised to start by.
@@ -191,6 +194,7 @@ class Scheduler {
 
   size_t running_ = 0;
   std::int64_t allocated_milli_ = 0;
+  std::int64_t allocated_cpu_ = 0, allocated_memory_ = 0;
   std::vector<std::vector<JobId>> node_jobs_;
   // The largest node of each GPU model: GPUs, milli-CPU and MiB (kUnmodelled where not modelled).
   struct NodeMax {

@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gpufleet {
 
@@ -13,6 +14,20 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   up_gpus_ = fleet.total_gpus();
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    up_cpu_ += NodeCpu(n);
+    up_memory_ += NodeMemory(n);
+  }
+}
+
+std::int64_t Simulator::NodeCpu(NodeId n) const {
+  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
+  return std::llround(t.cpu_cores * 1000);
+}
+
+std::int64_t Simulator::NodeMemory(NodeId n) const {
+  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
+  return std::llround(t.memory_gb * 1024);
 }
 
 void Simulator::Log(SimTime t, const char* event, JobId job, const std::string& detail) {
@@ -30,6 +45,10 @@ void Simulator::Advance(SimTime to) {
   const SimTime dt = to - now_;
   result_.allocated_gpu_milli_ms += static_cast<long double>(scheduler_.allocated_milli()) * dt;
   result_.available_gpu_milli_ms += static_cast<long double>(up_gpus_) * kMilliPerGpu * dt;
+  result_.allocated_cpu_ms += static_cast<long double>(scheduler_.allocated_cpu()) * dt;
+  result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
+  result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
+  result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;
   now_ = to;
 }
 
@@ -79,6 +98,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
         scheduler_.RepairNode(n, now);
         up_gpus_ += fleet_.NodeGpus(n);
+        up_cpu_ += NodeCpu(n);
+        up_memory_ += NodeMemory(n);
         ++result_.node_repairs;
       }
     }
@@ -89,6 +110,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
   for (NodeId n = first; n < last; ++n) {
     if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
     up_gpus_ -= fleet_.NodeGpus(n);
+    up_cpu_ -= NodeCpu(n);
+    up_memory_ -= NodeMemory(n);
     ++result_.node_failures;
     for (JobId id : scheduler_.FailNode(n, now)) {
       JobRecord& r = result_.jobs[static_cast<size_t>(id)];

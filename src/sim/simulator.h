@@ -52,6 +52,10 @@ struct SimResult {
   std::int64_t total_gpus = 0;
   long double allocated_gpu_milli_ms = 0;  // ∫ allocated milli-GPUs dt (integers: exact)
   long double available_gpu_milli_ms = 0;  // ∫ milli-GPUs on healthy nodes dt
+  // Host resources, over the nodes whose type models them: ∫ held dt and ∫ capacity of healthy
+  // nodes dt (milli-CPU x ms, MiB x ms).
+  long double allocated_cpu_ms = 0, available_cpu_ms = 0;
+  long double allocated_memory_ms = 0, available_memory_ms = 0;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
 };
@@ -98,6 +102,9 @@ class Simulator {
   bool has_next_job_ = false;
   SimTime now_ = 0;
   std::int64_t up_gpus_ = 0;
+  std::int64_t up_cpu_ = 0, up_memory_ = 0;  // modelled host capacity of healthy nodes
+  std::int64_t NodeCpu(NodeId n) const;
+  std::int64_t NodeMemory(NodeId n) const;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "report/metrics.h"
 #include "test_fleets.h"
 
 namespace gpufleet {
@@ -157,6 +158,36 @@ TEST(SimulatorRegression, CompletionAtTheInstantOfAFailureCounts) {
                             Policy::kFifo);
   EXPECT_EQ(r.jobs[0].interruptions, 0);
   EXPECT_EQ(r.jobs[0].end, 60 * kMinute);
+}
+
+}  // namespace
+}  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+TEST(SimulatorResources, HostCpuAndMemoryUtilization) {
+  // One DGX H100 (112 cores, 2 TB): a job holding 56 cores and 512 GB runs 0-1h, then one with
+  // neither runs 1h-2h. CPU held on average: 56 x 1h / (112 x 2h) = 25%; memory 512 / 2048 / 2 =
+  // 12.5%. The first also shares its GPU (gpu_milli 250): 1 sharing job.
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
+  SimOptions options;
+  Simulator sim(
+      fleet,
+      BindWorkload(testing::MustParseWorkload(
+                       "jobs:\n"
+                       "  - {gpus: 1, gpu_milli: 250, cpus: 56, memory_gb: 512, duration: 1h}\n"
+                       "  - {submit: 1h, gpus: 8, duration: 1h}\n"),
+                   fleet, 1)
+          .value(),
+      options);
+  const SimResult r = sim.Run();
+  const Metrics m = ComputeMetrics(r, RunInfo{});
+  EXPECT_DOUBLE_EQ(m.cpu_utilization, 0.25);
+  EXPECT_DOUBLE_EQ(m.memory_utilization, 0.125);
+  EXPECT_EQ(m.sharing_jobs, 1);
+  // GPU-time: 0.25 GPU x 1h + 8 GPUs x 1h over 8 GPUs x 2h = 8.25 / 16.
+  EXPECT_DOUBLE_EQ(m.utilization, 8.25 / 16);
 }
 
 }  // namespace
