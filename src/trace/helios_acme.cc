@@ -25,47 +25,23 @@ Result<TraceJobs> LoadHeliosOrAcme(const TraceArg& arg, const TraceOptions& opti
     if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
     if (f.unterminated_quote()) continue;
     const std::optional<double> submit = ParseDateTime(f.Field(col[3]));
-    Result<std::int64_t> gpus = ReadInteger(f, col[2]);
-    Result<double> duration = ReadNumber(f, col[4]);
-    std::optional<Error> problem;
-    std::string reason;
     if (!submit) {
-      problem = Error{f.Where(col[3]) + "expected a timestamp like 2020-04-01 08:00:00, got '" +
-                      std::string(f.Field(col[3])) + "'"};
-      reason = "submit_time: not a timestamp";
-    } else if (!gpus.ok()) {
-      problem = gpus.error(), reason = "gpu_num: not an integer";
-    } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
-      problem = Error{f.Where(col[2]) + "expected a GPU count between 0 and 10000000"},
-      reason = "gpu_num: out of range";
-    } else if (!duration.ok()) {
-      problem = duration.error(), reason = "duration: not a number";
-    } else if (duration.value() < 0) {
-      problem = Error{f.Where(col[4]) + "expected a duration in seconds >= 0"},
-      reason = "duration: negative";
-    } else if (duration.value() > kMaxTraceSeconds) {
-      problem = Error{f.Where(col[4]) + "expected a duration of at most 100 years, got '" +
-                      std::string(f.Field(col[4])) + "'"},
-      reason = "duration: too large";
-    }
-    if (problem) {
-      Status s = b.BadRow(*problem, reason);
+      Status s =
+          b.BadRow(Error{f.Where(col[3]) + "expected a timestamp like 2020-04-01 08:00:00, got '" +
+                         std::string(f.Field(col[3])) + "'"},
+                   "submit_time: not a timestamp");
       if (!s.ok()) return Error{s.message()};
       continue;
     }
-    if (gpus.value() == 0) {
-      b.Exclude("no GPUs (CPU-only job)");
-      continue;
-    }
-    if (duration.value() <= 0) {
-      b.Exclude("zero duration");
-      continue;
-    }
+    Status fail;
+    const auto gd = b.ReadGpusAndDuration(f, col[2], col[4], fail);
+    if (!fail.ok()) return Error{fail.message()};
+    if (!gd) continue;
     JobSpec j;
     j.name = std::string(f.Field(col[0]));
     if (j.name.empty()) j.name = (acme ? "acme-" : "helios-") + std::to_string(f.line() - 1);
-    j.gpus = static_cast<std::int32_t>(gpus.value());
-    j.duration = SecondsToTime(duration.value());
+    j.gpus = gd->gpus;
+    j.duration = gd->duration;
     j.estimate = j.duration;
     const std::string tenant(f.Field(col[1]));
     j.tenant = static_cast<std::int32_t>(b.Tenant(tenant.empty() ? "unknown" : tenant));

@@ -24,6 +24,15 @@ class TraceBuilder {
   void CountRow() { ++out_.rows; }
   // A CSV row that cannot be read at all (an unterminated quote): an error, or skipped.
   Status CheckRow(const CsvFile& f);
+  // A job's GPU count and duration (seconds) from two columns of the current row. A malformed
+  // value is a bad row (`fail` holds the error to stop with unless rows are skipped); 0 GPUs or a
+  // zero duration excludes the row. Either way nullopt: the caller moves on to the next row.
+  struct GpusAndDuration {
+    std::int32_t gpus;
+    SimTime duration;
+  };
+  std::optional<GpusAndDuration> ReadGpusAndDuration(const CsvFile& f, int gpus_col,
+                                                     int duration_col, Status& fail);
   // Sorts by submission, shifts the first to 0.
   TraceJobs Finish(bool absolute_times);
 

@@ -35,54 +35,41 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
       if (!s.ok()) return Error{s.message()};
       continue;
     }
+    // gpu_time is derived (duration x num_gpus): a mismatch means a damaged row. It is checked
+    // when both are readable; ReadGpusAndDuration reports them otherwise.
     Result<double> duration = ReadNumber(f, col[1]);
     Result<std::int64_t> gpus = ReadInteger(f, col[2]);
     Result<double> gpu_time = ReadNumber(f, col[3]);
     std::optional<Error> problem;
     std::string reason;
-    if (!duration.ok()) {
-      problem = duration.error(), reason = "duration: not a number";
-    } else if (duration.value() < 0) {
-      problem = Error{f.Where(col[1]) + "expected a duration in seconds >= 0"},
-      reason = "duration: negative";
-    } else if (duration.value() > kMaxTraceSeconds) {
-      problem = Error{f.Where(col[1]) + "expected a duration of at most 100 years, got '" +
-                      std::string(f.Field(col[1])) + "'"},
-      reason = "duration: too large";
-    } else if (!gpus.ok()) {
-      problem = gpus.error(), reason = "num_gpus: not an integer";
-    } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
-      problem = Error{f.Where(col[2]) + "expected a GPU count between 0 and 10000000"},
-      reason = "num_gpus: out of range";
-    } else if (!gpu_time.ok()) {
+    if (duration.ok() && gpus.ok() && !gpu_time.ok()) {
       problem = gpu_time.error(), reason = "gpu_time: not a number";
-    } else if (std::fabs(duration.value() * static_cast<double>(gpus.value()) - gpu_time.value()) >
-               1.0) {
-      // gpu_time is derived (duration x num_gpus): a mismatch means a damaged row.
+    } else if (duration.ok() && gpus.ok() &&
+               std::fabs(duration.value() * static_cast<double>(gpus.value()) - gpu_time.value()) >
+                   1.0) {
       problem = Error{f.Where(col[3]) + "expected duration x num_gpus = " +
                       std::to_string(duration.value() * static_cast<double>(gpus.value())) +
-                      ", got " + std::string(f.Field(col[3]))},
+                      ", got " + std::string(f.Field(col[3]))};
       reason = "gpu_time: not duration x num_gpus";
-    } else if (f.Field(col[4]).empty()) {
-      problem = Error{f.Where(col[4]) + "expected a virtual-cluster id"}, reason = "cluster: empty";
     }
     if (problem) {
       Status s = b.BadRow(*problem, reason);
       if (!s.ok()) return Error{s.message()};
       continue;
     }
-    if (gpus.value() == 0) {
-      b.Exclude("no GPUs (CPU-only job)");
-      continue;
-    }
-    if (duration.value() <= 0) {
-      b.Exclude("zero duration");
+    Status fail;
+    const auto gd = b.ReadGpusAndDuration(f, col[2], col[1], fail);
+    if (!fail.ok()) return Error{fail.message()};
+    if (!gd) continue;
+    if (f.Field(col[4]).empty()) {
+      Status s = b.BadRow(Error{f.Where(col[4]) + "expected a virtual-cluster id"}, "cluster: empty");
+      if (!s.ok()) return Error{s.message()};
       continue;
     }
     JobSpec j;
     j.name = "philly-" + std::to_string(f.line() - 1);
-    j.gpus = static_cast<std::int32_t>(gpus.value());
-    j.duration = SecondsToTime(duration.value());
+    j.gpus = gd->gpus;
+    j.duration = gd->duration;
     j.estimate = j.duration;
     j.tenant = static_cast<std::int32_t>(b.Tenant(std::string(f.Field(col[4]))));
     b.Add(std::move(j), *submit);

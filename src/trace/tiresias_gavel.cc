@@ -25,51 +25,31 @@ Result<TraceJobs> LoadTiresias(const TraceArg& arg, const TraceOptions& options)
     b.CountRow();
     if (Status q = b.CheckRow(f); !q.ok()) return Error{q.message()};
     if (f.unterminated_quote()) continue;
-    Result<std::int64_t> gpus = ReadInteger(f, col[1]);
     Result<double> submit = ReadNumber(f, col[2]);
-    Result<double> duration = ReadNumber(f, col[3]);
     std::optional<Error> problem;
     std::string reason;
-    if (!gpus.ok()) {
-      problem = gpus.error(), reason = "num_gpu: not an integer";
-    } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
-      problem = Error{f.Where(col[1]) + "expected a GPU count between 0 and 10000000"},
-      reason = "num_gpu: out of range";
-    } else if (!submit.ok()) {
+    if (!submit.ok()) {
       problem = submit.error(), reason = "submit_time: not a number";
     } else if (submit.value() < 0) {
       problem = Error{f.Where(col[2]) + "expected seconds >= 0"}, reason = "submit_time: negative";
     } else if (submit.value() > kMaxTraceSeconds) {
       problem = Error{f.Where(col[2]) + "expected at most 100 years, got '" +
-                      std::string(f.Field(col[2])) + "'"},
+                      std::string(f.Field(col[2])) + "'"};
       reason = "submit_time: too large";
-    } else if (!duration.ok()) {
-      problem = duration.error(), reason = "duration: not a number";
-    } else if (duration.value() < 0) {
-      problem = Error{f.Where(col[3]) + "expected a duration in seconds >= 0"},
-      reason = "duration: negative";
-    } else if (duration.value() > kMaxTraceSeconds) {
-      problem = Error{f.Where(col[3]) + "expected a duration of at most 100 years, got '" +
-                      std::string(f.Field(col[3])) + "'"},
-      reason = "duration: too large";
     }
     if (problem) {
       Status s = b.BadRow(*problem, reason);
       if (!s.ok()) return Error{s.message()};
       continue;
     }
-    if (gpus.value() == 0) {
-      b.Exclude("no GPUs (CPU-only job)");
-      continue;
-    }
-    if (duration.value() <= 0) {
-      b.Exclude("zero duration");
-      continue;
-    }
+    Status fail;
+    const auto gd = b.ReadGpusAndDuration(f, col[1], col[3], fail);
+    if (!fail.ok()) return Error{fail.message()};
+    if (!gd) continue;
     JobSpec j;
     j.name = "tiresias-" + std::string(f.Field(col[0]));
-    j.gpus = static_cast<std::int32_t>(gpus.value());
-    j.duration = SecondsToTime(duration.value());
+    j.gpus = gd->gpus;
+    j.duration = gd->duration;
     j.estimate = j.duration;
     j.tenant = static_cast<std::int32_t>(tenant);
     b.Add(std::move(j), submit.value());

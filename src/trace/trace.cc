@@ -28,6 +28,45 @@ Status TraceBuilder::CheckRow(const CsvFile& f) {
                 "unterminated quote");
 }
 
+std::optional<TraceBuilder::GpusAndDuration> TraceBuilder::ReadGpusAndDuration(const CsvFile& f,
+                                                                               int gpus_col,
+                                                                               int duration_col,
+                                                                               Status& fail) {
+  const std::string gpus_name = f.header()[static_cast<size_t>(gpus_col)];
+  Result<std::int64_t> gpus = ReadInteger(f, gpus_col);
+  Result<double> duration = ReadNumber(f, duration_col);
+  std::optional<Error> problem;
+  std::string reason;
+  if (!gpus.ok()) {
+    problem = gpus.error(), reason = gpus_name + ": not an integer";
+  } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
+    problem = Error{f.Where(gpus_col) + "expected a GPU count between 0 and 10000000"};
+    reason = gpus_name + ": out of range";
+  } else if (!duration.ok()) {
+    problem = duration.error(), reason = "duration: not a number";
+  } else if (duration.value() < 0) {
+    problem = Error{f.Where(duration_col) + "expected a duration in seconds >= 0"},
+    reason = "duration: negative";
+  } else if (duration.value() > kMaxTraceSeconds) {
+    problem = Error{f.Where(duration_col) + "expected a duration of at most 100 years, got '" +
+                    std::string(f.Field(duration_col)) + "'"};
+    reason = "duration: too large";
+  }
+  if (problem) {
+    fail = BadRow(*problem, reason);
+    return std::nullopt;
+  }
+  if (gpus.value() == 0) {
+    Exclude("no GPUs (CPU-only job)");
+    return std::nullopt;
+  }
+  if (duration.value() <= 0) {
+    Exclude("zero duration");
+    return std::nullopt;
+  }
+  return GpusAndDuration{static_cast<std::int32_t>(gpus.value()), SecondsToTime(duration.value())};
+}
+
 int TraceBuilder::Tenant(const std::string& name) {
   auto [it, added] = tenant_index_.emplace(name, static_cast<int>(out_.tenants.size()));
   if (added) out_.tenants.push_back(name);
