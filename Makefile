@@ -5,7 +5,7 @@ WERROR ?= $(or $(GPUFLEET_WERROR),OFF)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BIN := $(BUILD_DIR)/gpufleet
 
-.PHONY: deps configure build run test bench format clean
+.PHONY: deps configure build binary run test bench format clean
 
 deps:
 	@scripts/install-deps
@@ -16,8 +16,12 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only the gpufleet binary: what `make run` needs.
+binary: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target gpufleet
+
 # The main job: the Stargate-class campus for 30 days under its example workload.
-run: build
+run: binary
 	@mkdir -p out
 	$(BIN) sim --fleet examples/fleets/stargate-abilene.yaml \
 	  --workload examples/workloads/stargate-abilene.yaml \
