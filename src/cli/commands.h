@@ -21,6 +21,7 @@ Runner AddValidateCommand(CLI::App& app);
 Runner AddFleetCommand(CLI::App& app);
 Runner AddTraceCommand(CLI::App& app);
 Runner AddExperimentCommand(CLI::App& app);
+Runner AddPlanCommand(CLI::App& app);
 
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);

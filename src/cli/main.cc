@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   gpufleet::cli::Runner fleet = gpufleet::cli::AddFleetCommand(app);
   gpufleet::cli::Runner trace = gpufleet::cli::AddTraceCommand(app);
   gpufleet::cli::Runner experiment = gpufleet::cli::AddExperimentCommand(app);
+  gpufleet::cli::Runner plan = gpufleet::cli::AddPlanCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("fleet")) return fleet();
   if (app.got_subcommand("trace")) return trace();
   if (app.got_subcommand("experiment")) return experiment();
+  if (app.got_subcommand("plan")) return plan();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }

@@ -1,0 +1,83 @@
+// gpufleet plan: capacity-planning questions answered from the models, without a simulation.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "physics/checkpoint.h"
+#include "report/report.h"
+#include "util/duration.h"
+
+namespace gpufleet::cli {
+namespace {
+
+struct CheckpointArgs {
+  std::string mtbf, write_time, restart = "0";
+  bool json = false;
+};
+
+int RunCheckpoint(const CheckpointArgs& a) {
+  auto parse = [](const std::string& text, const char* flag,
+                  bool positive) -> std::optional<double> {
+    Result<SimTime> d = ParseDuration(text);
+    if (!d.ok() || (positive && d.value() <= 0)) {
+      std::cerr << "gpufleet plan checkpoint: " << flag << ": "
+                << (d.ok() ? "expected a positive duration" : d.message()) << "\n";
+      return std::nullopt;
+    }
+    return ToSeconds(d.value());
+  };
+  const std::optional<double> mtbf = parse(a.mtbf, "--mtbf", true);
+  const std::optional<double> write = parse(a.write_time, "--write-time", true);
+  const std::optional<double> restart = parse(a.restart, "--restart", false);
+  if (!mtbf || !write || !restart) return kExitBadInput;
+  const double young = YoungInterval(*write, *mtbf);
+  const double daly = DalyInterval(*write, *mtbf);
+  const double ettr = ExpectedEttr(daly, *write, *restart, *mtbf);
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["mtbf_s"] = *mtbf;
+    j["write_time_s"] = *write;
+    j["restart_s"] = *restart;
+    j["young_interval_s"] = young;
+    j["daly_interval_s"] = daly;
+    j["ettr"] = ettr;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::printf(
+      "checkpoint interval for a job failing every %s, writing a checkpoint in %s, restarting in "
+      "%s\n",
+      HumanSeconds(*mtbf).c_str(), HumanSeconds(*write).c_str(), HumanSeconds(*restart).c_str());
+  std::printf("  Young (1974)   %10.0f s  (%s)\n", young, HumanSeconds(young).c_str());
+  std::printf("  Daly (2006)    %10.0f s  (%s)\n", daly, HumanSeconds(daly).c_str());
+  std::printf("  expected ETTR  %10.4f    at the Daly interval (exponential failures)\n", ettr);
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner AddPlanCommand(CLI::App& app) {
+  CLI::App* plan =
+      app.add_subcommand("plan", "Capacity planning from the models (docs/MODELS.md).");
+  plan->require_subcommand(1);
+  auto args = std::make_shared<CheckpointArgs>();
+  CLI::App* ck = plan->add_subcommand(
+      "checkpoint",
+      "Checkpoint intervals: Young's sqrt(2 delta M) and Daly's higher-order optimum, and the "
+      "expected\n"
+      "effective training time ratio at Daly's interval with exponentially distributed failures.");
+  ck->add_option("--mtbf", args->mtbf,
+                 "Mean time between failures of the job, e.g. 3h (units ms, s, m, h, d, w).")
+      ->required();
+  ck->add_option("--write-time", args->write_time, "Time to write one checkpoint, e.g. 60s.")
+      ->required();
+  ck->add_option("--restart", args->restart,
+                 "Time from a failure to training again (detection, restart, load).")
+      ->capture_default_str();
+  ck->add_flag("--json", args->json,
+               "JSON: young_interval_s, daly_interval_s, ettr (and the inputs).");
+  return [args] { return RunCheckpoint(*args); };
+}
+
+}  // namespace gpufleet::cli

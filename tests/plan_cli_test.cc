@@ -1,0 +1,37 @@
+// `gpufleet plan checkpoint` end to end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+std::pair<int, std::string> Run(const std::string& args) {
+  const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(command.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int status = p != nullptr ? pclose(p) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+TEST(PlanCli, CheckpointJson) {
+  const auto [code, out] = Run("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  // Derived in src/physics/checkpoint_test.cc: Young 1,138.42 s, Daly 1,098.77 s, ETTR 0.8497.
+  EXPECT_NEAR(j["young_interval_s"].get<double>(), 1138.42, 0.01);
+  EXPECT_NEAR(j["daly_interval_s"].get<double>(), 1098.77, 0.01);
+  EXPECT_NEAR(j["ettr"].get<double>(), 0.8497, 5e-4);
+}
+
+TEST(PlanCli, CheckpointBadInput) {
+  EXPECT_EQ(Run("plan checkpoint --mtbf 0 --write-time 60s").first, 2);
+  EXPECT_EQ(Run("plan checkpoint --mtbf 3 --write-time 60s").first, 2);  // no unit
+  EXPECT_EQ(Run("plan checkpoint --write-time 60s").first, 2);           // --mtbf is required
+}
+
+}  // namespace
