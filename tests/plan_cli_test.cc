@@ -8,7 +8,7 @@
 
 namespace {
 
-std::pair<int, std::string> Run(const std::string& args) {
+std::pair<int, std::string> RunCli(const std::string& args) {
   const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";
   FILE* p = popen(command.c_str(), "r");
   std::string out;
@@ -19,7 +19,7 @@ std::pair<int, std::string> Run(const std::string& args) {
 }
 
 TEST(PlanCli, CheckpointJson) {
-  const auto [code, out] = Run("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
+  const auto [code, out] = RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
   ASSERT_EQ(code, 0) << out;
   const nlohmann::json j = nlohmann::json::parse(out);
   // Derived in src/physics/checkpoint_test.cc: Young 1,138.42 s, Daly 1,098.77 s, ETTR 0.8497.
@@ -29,9 +29,9 @@ TEST(PlanCli, CheckpointJson) {
 }
 
 TEST(PlanCli, CheckpointBadInput) {
-  EXPECT_EQ(Run("plan checkpoint --mtbf 0 --write-time 60s").first, 2);
-  EXPECT_EQ(Run("plan checkpoint --mtbf 3 --write-time 60s").first, 2);  // no unit
-  EXPECT_EQ(Run("plan checkpoint --write-time 60s").first, 2);           // --mtbf is required
+  EXPECT_EQ(RunCli("plan checkpoint --mtbf 0 --write-time 60s").first, 2);
+  EXPECT_EQ(RunCli("plan checkpoint --mtbf 3 --write-time 60s").first, 2);  // no unit
+  EXPECT_EQ(RunCli("plan checkpoint --write-time 60s").first, 2);           // --mtbf is required
 }
 
 }  // namespace
