@@ -166,7 +166,8 @@ int RunSim(const SimArgs& a) {
   RunInfo info{a.fleet,        a.workload, PolicyName(*policy),
                a.seed,         until,      progress.ElapsedSeconds(),
                trace_summaries};
-  const Metrics metrics = ComputeMetrics(result, info);
+  Metrics metrics = ComputeMetrics(result, info);
+  AddPowerMetrics(metrics, result, fleet.value());
   PrintSummary(std::cout, metrics, fleet.value());
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0) {

@@ -58,6 +58,8 @@ struct Site {
   std::string region;
   double power_budget_mw = 0;
   Cooling cooling;
+  std::optional<double> tariff_usd_per_mwh;  // electricity price
+  std::optional<double> carbon_g_per_kwh;    // grid carbon intensity
   TopoId topo = -1;
 };
 

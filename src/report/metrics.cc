@@ -99,4 +99,33 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   return m;
 }
 
+void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
+  constexpr long double kWmsPerMwh = 1e6L * 3'600'000.0L;  // W x ms in one MWh
+  m.power_sites.clear();
+  m.it_energy_mwh = m.facility_energy_mwh = m.cost_usd = m.carbon_t = 0;
+  for (size_t i = 0; i < fleet.sites().size() && i < result.sites.size(); ++i) {
+    const Site& site = fleet.sites()[i];
+    const SimResult::SitePower& p = result.sites[i];
+    SitePowerMetrics sm;
+    sm.name = site.name;
+    sm.budget_mw = site.power_budget_mw;
+    sm.peak_mw = p.peak_w / 1e6;
+    sm.energy_mwh = static_cast<double>(p.it_energy_wms / kWmsPerMwh);
+    sm.mean_mw =
+        result.end_time > 0 ? static_cast<double>(p.it_energy_wms / result.end_time / 1e6L) : 0;
+    // The plant runs at its design PUE for now; weather-driven PUE comes with the cooling model.
+    sm.pue_mean = site.cooling.design_pue;
+    sm.facility_energy_mwh = sm.energy_mwh * sm.pue_mean;
+    sm.time_over_budget_s = ToSeconds(p.over_budget_ms);
+    if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
+    if (site.carbon_g_per_kwh)
+      sm.carbon_t = sm.facility_energy_mwh * 1000 * *site.carbon_g_per_kwh / 1e6;
+    m.it_energy_mwh += sm.energy_mwh;
+    m.facility_energy_mwh += sm.facility_energy_mwh;
+    m.cost_usd += sm.cost_usd.value_or(0);
+    m.carbon_t += sm.carbon_t.value_or(0);
+    m.power_sites.push_back(std::move(sm));
+  }
+}
+
 }  // namespace gpufleet

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct RunInfo {
   std::vector<TraceSummary> traces;
 };
 
+// Power, energy, cost and carbon of one site over the run (docs/MODELS.md, "Power").
+struct SitePowerMetrics {
+  std::string name;
+  double peak_mw = 0, mean_mw = 0, budget_mw = 0;
+  double energy_mwh = 0;           // IT
+  double facility_energy_mwh = 0;  // IT x PUE
+  double pue_mean = 0;
+  double time_over_budget_s = 0;             // IT power above the budget (no capping yet)
+  std::optional<double> cost_usd, carbon_t;  // where the site gives a tariff / carbon intensity
+};
+
 struct Metrics {
   RunInfo run;
   std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
@@ -56,8 +68,12 @@ struct Metrics {
   std::int64_t node_failures = 0, node_repairs = 0;
   std::uint64_t events = 0, passes = 0;
   std::vector<TenantMetrics> tenants;
+  std::vector<SitePowerMetrics> power_sites;
+  double it_energy_mwh = 0, facility_energy_mwh = 0, cost_usd = 0, carbon_t = 0;
 };
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);
+// Fills the power figures, which need the fleet's sites (budgets, PUE, tariffs).
+void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet);
 
 }  // namespace gpufleet

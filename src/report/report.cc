@@ -110,6 +110,26 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                {"utilization", m.utilization},
                {"allocated_gpu_hours", m.allocated_gpu_hours},
                {"available_gpu_hours", m.available_gpu_hours}};
+  nlohmann::ordered_json power = nlohmann::ordered_json::array();
+  for (const SitePowerMetrics& p : m.power_sites) {
+    nlohmann::ordered_json site = {{"name", p.name},
+                                   {"peak_mw", p.peak_mw},
+                                   {"mean_mw", p.mean_mw},
+                                   {"budget_mw", p.budget_mw},
+                                   {"energy_mwh", p.energy_mwh},
+                                   {"facility_energy_mwh", p.facility_energy_mwh},
+                                   {"pue_mean", p.pue_mean},
+                                   {"time_over_budget_s", p.time_over_budget_s}};
+    site["cost_usd"] =
+        p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nlohmann::ordered_json(nullptr);
+    site["carbon_t"] =
+        p.carbon_t ? nlohmann::ordered_json(*p.carbon_t) : nlohmann::ordered_json(nullptr);
+    power.push_back(site);
+  }
+  j["power"] = {{"sites", power}};
+  j["energy"] = {{"it_mwh", m.it_energy_mwh}, {"total_mwh", m.facility_energy_mwh}};
+  j["cost"] = {{"total_usd", m.cost_usd}};
+  j["carbon"] = {{"total_t", m.carbon_t}};
   j["resources"] = {{"cpu_utilization", m.cpu_utilization},
                     {"memory_utilization", m.memory_utilization},
                     {"sharing_jobs", m.sharing_jobs}};
@@ -155,6 +175,14 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     row("host", "CPU " + Percent(m.cpu_utilization) + " and memory " +
                     Percent(m.memory_utilization) + " held on average; " + Grouped(m.sharing_jobs) +
                     " jobs shared GPUs");
+  }
+  for (const SitePowerMetrics& p : m.power_sites) {
+    char line[200];
+    std::snprintf(
+        line, sizeof line,
+        "%s: peak %.1f MW, mean %.1f MW of %.0f MW budget; %.0f MWh IT, %.0f MWh facility",
+        p.name.c_str(), p.peak_mw, p.mean_mw, p.budget_mw, p.energy_mwh, p.facility_energy_mwh);
+    row("power", line);
   }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +
                          HumanSeconds(m.makespan_s) +

@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace gpufleet {
@@ -14,6 +15,19 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   up_gpus_ = fleet.total_gpus();
+  for (const NodeType& t : fleet.node_types()) {
+    const ModelId m = fleet.FindModel(t.gpu);
+    type_power_.push_back(
+        m == kAnyModel ? NodePower{} : NodePowerOf(t, fleet.gpu_models()[static_cast<size_t>(m)]));
+  }
+  result_.sites.resize(fleet.sites().size());
+  site_up_nodes_.assign(fleet.sites().size(),
+                        std::vector<std::int64_t>(fleet.node_types().size(), 0));
+  site_busy_milli_ = site_up_nodes_;
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    site_up_nodes_[static_cast<size_t>(fleet.SiteOf(n))]
+                  [static_cast<size_t>(fleet.NodeTypeOf(n))]++;
+  }
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     up_cpu_ += NodeCpu(n);
     up_memory_ += NodeMemory(n);
@@ -28,6 +42,51 @@ std::int64_t Simulator::NodeCpu(NodeId n) const {
 std::int64_t Simulator::NodeMemory(NodeId n) const {
   const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
   return std::llround(t.memory_gb * 1024);
+}
+
+void Simulator::AddBusy(JobId id) {
+  const Allocation& a = scheduler_.AllocationOf(id);
+  if (static_cast<size_t>(id) >= job_busy_.size()) job_busy_.resize(static_cast<size_t>(id) + 1);
+  auto& busy = job_busy_[static_cast<size_t>(id)];
+  const auto types = static_cast<std::int32_t>(fleet_.node_types().size());
+  for (const NodeGpus& ng : a.nodes) {
+    const std::int32_t key = fleet_.SiteOf(ng.node) * types + fleet_.NodeTypeOf(ng.node);
+    const std::int64_t milli = static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
+    if (!busy.empty() && busy.back().first == key) {
+      busy.back().second += milli;
+    } else {
+      busy.emplace_back(key, milli);
+    }
+  }
+  for (const auto& [key, milli] : busy) {
+    site_busy_milli_[static_cast<size_t>(key / types)][static_cast<size_t>(key % types)] += milli;
+  }
+}
+
+void Simulator::RemoveBusy(JobId id) {
+  const auto types = static_cast<std::int32_t>(fleet_.node_types().size());
+  auto& busy = job_busy_[static_cast<size_t>(id)];
+  for (const auto& [key, milli] : busy) {
+    site_busy_milli_[static_cast<size_t>(key / types)][static_cast<size_t>(key % types)] -= milli;
+  }
+  busy.clear();
+  busy.shrink_to_fit();
+}
+
+void Simulator::UpdatePeaks() {
+  for (size_t i = 0; i < result_.sites.size(); ++i) {
+    result_.sites[i].peak_w = std::max(result_.sites[i].peak_w, SitePowerW(i));
+  }
+}
+
+double Simulator::SitePowerW(size_t site) const {
+  double w = 0;
+  for (size_t t = 0; t < type_power_.size(); ++t) {
+    w += static_cast<double>(site_up_nodes_[site][t]) * type_power_[t].idle_w +
+         static_cast<double>(site_busy_milli_[site][t]) / kMilliPerGpu *
+             type_power_[t].per_busy_gpu_w;
+  }
+  return w;
 }
 
 void Simulator::Log(SimTime t, const char* event, JobId job, const std::string& detail) {
@@ -48,6 +107,11 @@ void Simulator::Advance(SimTime to) {
   result_.allocated_cpu_ms += static_cast<long double>(scheduler_.allocated_cpu()) * dt;
   result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
   result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
+  for (size_t i = 0; i < result_.sites.size(); ++i) {
+    const double w = SitePowerW(i);
+    result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
+    if (w > fleet_.sites()[i].power_budget_mw * 1e6) result_.sites[i].over_budget_ms += dt;
+  }
   result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;
   now_ = to;
 }
@@ -80,6 +144,7 @@ void Simulator::OnFinish(const Event& e) {
   JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   r.progress = r.spec.duration;
+  RemoveBusy(e.a);
   EndRun(r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
@@ -98,6 +163,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
         scheduler_.RepairNode(n, now);
         up_gpus_ += fleet_.NodeGpus(n);
+        site_up_nodes_[static_cast<size_t>(fleet_.SiteOf(n))]
+                      [static_cast<size_t>(fleet_.NodeTypeOf(n))]++;
         up_cpu_ += NodeCpu(n);
         up_memory_ += NodeMemory(n);
         ++result_.node_repairs;
@@ -110,6 +177,9 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
   for (NodeId n = first; n < last; ++n) {
     if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
     up_gpus_ -= fleet_.NodeGpus(n);
+    site_up_nodes_[static_cast<size_t>(fleet_.SiteOf(n))]
+                  [static_cast<size_t>(fleet_.NodeTypeOf(n))]--;
+    for (JobId id : scheduler_.JobsOn(n)) RemoveBusy(id);
     up_cpu_ -= NodeCpu(n);
     up_memory_ -= NodeMemory(n);
     ++result_.node_failures;
@@ -144,6 +214,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       r.state = JobRecord::State::kRunning;
       r.run_start = now;
       if (r.first_start < 0) r.first_start = now;
+      AddBusy(d.job);
       queue_.Push(now + (r.spec.duration - r.progress), EventKind::kFinish, d.job, r.epoch);
       if (sink_ != nullptr) {
         const Allocation& a = scheduler_.AllocationOf(d.job);
@@ -153,6 +224,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       }
     } else {
       // Preemption is graceful: the job keeps all its progress.
+      RemoveBusy(d.job);
       r.progress += now - r.run_start;
       EndRun(r, now);
       r.state = JobRecord::State::kPending;
@@ -205,6 +277,7 @@ SimResult Simulator::Run() {
     scheduler_.Schedule(t, decisions_);
     ++result_.passes;
     ApplyDecisions(t);
+    UpdatePeaks();
     // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
     const SimTime wake = scheduler_.NextWakeup(t);
     if (wake != kNever && wake > t && (next_tick_ <= t || wake < next_tick_)) {

@@ -9,6 +9,7 @@
 
 #include "model/fleet.h"
 #include "model/job.h"
+#include "physics/power.h"
 #include "sched/scheduler.h"
 #include "sim/event_queue.h"
 #include "workload/workload.h"
@@ -56,6 +57,14 @@ struct SimResult {
   // nodes dt (milli-CPU x ms, MiB x ms).
   long double allocated_cpu_ms = 0, available_cpu_ms = 0;
   long double allocated_memory_ms = 0, available_memory_ms = 0;
+  // Per site, in the order of the fleet: IT energy (W x ms), peak IT power (W), time above the
+  // site's power budget (ms).
+  struct SitePower {
+    long double it_energy_wms = 0;
+    double peak_w = 0;
+    SimTime over_budget_ms = 0;
+  };
+  std::vector<SitePower> sites;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
 };
@@ -104,6 +113,17 @@ class Simulator {
   std::int64_t up_gpus_ = 0;
   std::int64_t up_cpu_ = 0, up_memory_ = 0;  // modelled host capacity of healthy nodes
   std::int64_t NodeCpu(NodeId n) const;
+  // Power: per (site, node type) the healthy nodes and the busy milli-GPUs; the node power model
+  // per type. Site IT power is linear in both (physics/power.h).
+  // A running job's busy milli-GPUs per (site x types + type), recorded at its start and removed
+  // when it stops (its allocation is gone by then).
+  void AddBusy(JobId id);
+  void RemoveBusy(JobId id);
+  void UpdatePeaks();
+  std::vector<std::vector<std::pair<std::int32_t, std::int64_t>>> job_busy_;
+  double SitePowerW(size_t site) const;
+  std::vector<NodePower> type_power_;
+  std::vector<std::vector<std::int64_t>> site_up_nodes_, site_busy_milli_;  // [site][type]
   std::int64_t NodeMemory(NodeId n) const;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;

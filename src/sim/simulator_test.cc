@@ -192,3 +192,54 @@ TEST(SimulatorResources, HostCpuAndMemoryUtilization) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+TEST(SimulatorPower, SiteEnergyFromTheNodeModel) {
+  // One DGX H100 (site s, budget 10 MW, default design PUE 1.3). An 8-GPU job runs 0-1h; --until
+  // is 2h, but the run ends at the last completion (1h). IT energy: busy 8,406 W for 1 h
+  // (src/physics/power_test.cc) = 8,406 Wh = 0.008406 MWh; mean and peak 8,406 W; facility
+  // 0.008406 x 1.3 MWh.
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
+  SimOptions options;
+  options.until = 2 * kHour;
+  Simulator sim(
+      fleet,
+      BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 1h}]\n"), fleet, 1)
+          .value(),
+      options);
+  const SimResult r = sim.Run();
+  ASSERT_EQ(r.end_time, kHour);  // nothing left to run: the run ends at the last completion
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, fleet);
+  ASSERT_EQ(m.power_sites.size(), 1u);
+  EXPECT_NEAR(m.power_sites[0].energy_mwh, 0.008406, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].peak_mw, 0.008406, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].mean_mw, 0.008406, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].facility_energy_mwh, 0.008406 * 1.3, 1e-9);
+  EXPECT_EQ(m.power_sites[0].time_over_budget_s, 0);
+}
+
+TEST(SimulatorPower, IdleTimeAndFailedNodesCount) {
+  // Two DGX H100. Job A (8 GPUs) runs 0-1h on one node; node 2 fails at 0 and is repaired at 30m.
+  // IT energy over the 1 h run: node 1 busy 8,406 Wh; node 2 off for 30 min, then idle 2,243 W for
+  // 30 min = 1,121.5 Wh. Total 9,527.5 Wh. Peak 8,406 + 2,243 = 10,649 W (after the repair).
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));
+  SimOptions options;
+  Simulator sim(fleet,
+                BindWorkload(testing::MustParseWorkload(
+                                 "jobs: [{gpus: 8, duration: 1h}]\n"
+                                 "failures: [{at: 0s, target: s/p/l/d-2, repair_after: 30m}]\n"),
+                             fleet, 1)
+                    .value(),
+                options);
+  const SimResult r = sim.Run();
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, fleet);
+  EXPECT_NEAR(m.power_sites[0].energy_mwh, 0.0095275, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].peak_mw, 0.010649, 1e-9);
+}
+
+}  // namespace
+}  // namespace gpufleet

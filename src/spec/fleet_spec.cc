@@ -277,6 +277,12 @@ class FleetParser {
       s.site.power_budget_mw = r_.PositiveNumber(budget, m.Field("power_budget_mw")).value_or(0);
     s.uplink_oversubscription = Oversubscription(m);
     ParseCooling(m.Get("cooling"), m.Field("cooling"), s.site.cooling);
+    const YAML::Node tariff = m.Get("tariff_usd_per_mwh");
+    if (tariff.IsDefined())
+      s.site.tariff_usd_per_mwh = r_.NonNegativeNumber(tariff, m.Field("tariff_usd_per_mwh"));
+    const YAML::Node carbon = m.Get("carbon_g_per_kwh");
+    if (carbon.IsDefined())
+      s.site.carbon_g_per_kwh = r_.NonNegativeNumber(carbon, m.Field("carbon_g_per_kwh"));
 
     const YAML::Node pods = m.Get("pods");
     const YAML::Node leaves = m.Get("leaves");
