@@ -60,6 +60,10 @@ struct Site {
   Cooling cooling;
   std::optional<double> tariff_usd_per_mwh;  // electricity price
   std::optional<double> carbon_g_per_kwh;    // grid carbon intensity
+  // Outdoor temperature, one value per hour from 1 January 00:00 (the year repeats); empty: the
+  // plant runs at its design PUE throughout.
+  std::string climate;
+  std::vector<double> hourly_temperature_c;
   TopoId topo = -1;
 };
 

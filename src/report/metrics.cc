@@ -113,9 +113,9 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     sm.energy_mwh = static_cast<double>(p.it_energy_wms / kWmsPerMwh);
     sm.mean_mw =
         result.end_time > 0 ? static_cast<double>(p.it_energy_wms / result.end_time / 1e6L) : 0;
-    // The plant runs at its design PUE for now; weather-driven PUE comes with the cooling model.
-    sm.pue_mean = site.cooling.design_pue;
-    sm.facility_energy_mwh = sm.energy_mwh * sm.pue_mean;
+    sm.facility_energy_mwh = static_cast<double>(p.facility_energy_wms / kWmsPerMwh);
+    sm.pue_mean = p.it_energy_wms > 0 ? static_cast<double>(p.facility_energy_wms / p.it_energy_wms)
+                                      : site.cooling.design_pue;
     sm.time_over_budget_s = ToSeconds(p.over_budget_ms);
     if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
     if (site.carbon_g_per_kwh)

@@ -21,6 +21,19 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
         m == kAnyModel ? NodePower{} : NodePowerOf(t, fleet.gpu_models()[static_cast<size_t>(m)]));
   }
   result_.sites.resize(fleet.sites().size());
+  for (const Site& site : fleet.sites()) {
+    // PUE hour by hour from the site's climate, computed once; a design PUE too low to calibrate
+    // was refused when the spec was read, so a failure here only keeps the design PUE.
+    std::vector<double> pue;
+    if (!site.hourly_temperature_c.empty()) {
+      const Climate climate(site.climate, site.hourly_temperature_c);
+      Result<CoolingPlant> plant = CoolingPlant::Calibrate(site.cooling, climate);
+      if (plant.ok()) {
+        for (double c : site.hourly_temperature_c) pue.push_back(plant.value().Pue(c));
+      }
+    }
+    hourly_pue_.push_back(std::move(pue));
+  }
   site_up_nodes_.assign(fleet.sites().size(),
                         std::vector<std::int64_t>(fleet.node_types().size(), 0));
   site_busy_milli_ = site_up_nodes_;
@@ -110,6 +123,21 @@ void Simulator::Advance(SimTime to) {
   for (size_t i = 0; i < result_.sites.size(); ++i) {
     const double w = SitePowerW(i);
     result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
+    const Site& site = fleet_.sites()[i];
+    const std::vector<double>& pue = hourly_pue_[i];
+    if (pue.empty()) {
+      result_.sites[i].facility_energy_wms +=
+          static_cast<long double>(w) * site.cooling.design_pue * dt;
+    } else {
+      // PUE follows the hourly outdoor temperature: split the interval at hour boundaries.
+      for (SimTime t = now_; t < to;) {
+        const SimTime next = std::min(to, (t / kHour + 1) * kHour);
+        result_.sites[i].facility_energy_wms += static_cast<long double>(w) *
+                                                pue[static_cast<size_t>(t / kHour) % pue.size()] *
+                                                (next - t);
+        t = next;
+      }
+    }
     if (w > fleet_.sites()[i].power_budget_mw * 1e6) result_.sites[i].over_budget_ms += dt;
   }
   result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;

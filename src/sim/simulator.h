@@ -9,6 +9,7 @@
 
 #include "model/fleet.h"
 #include "model/job.h"
+#include "physics/cooling.h"
 #include "physics/power.h"
 #include "sched/scheduler.h"
 #include "sim/event_queue.h"
@@ -61,6 +62,7 @@ struct SimResult {
   // site's power budget (ms).
   struct SitePower {
     long double it_energy_wms = 0;
+    long double facility_energy_wms = 0;  // IT x PUE, hour by hour where the site has a climate
     double peak_w = 0;
     SimTime over_budget_ms = 0;
   };
@@ -123,6 +125,8 @@ class Simulator {
   std::vector<std::vector<std::pair<std::int32_t, std::int64_t>>> job_busy_;
   double SitePowerW(size_t site) const;
   std::vector<NodePower> type_power_;
+  // Per site: PUE for each hour of its climate's year (empty: the design PUE throughout).
+  std::vector<std::vector<double>> hourly_pue_;
   std::vector<std::vector<std::int64_t>> site_up_nodes_, site_busy_milli_;  // [site][type]
   std::int64_t NodeMemory(NodeId n) const;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down

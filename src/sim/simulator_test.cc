@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "report/metrics.h"
 #include "test_fleets.h"
 
@@ -239,6 +241,37 @@ TEST(SimulatorPower, IdleTimeAndFailedNodesCount) {
   AddPowerMetrics(m, r, fleet);
   EXPECT_NEAR(m.power_sites[0].energy_mwh, 0.0095275, 1e-9);
   EXPECT_NEAR(m.power_sites[0].peak_mw, 0.010649, 1e-9);
+}
+
+TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
+  // A 24-hour climate: hours 0-11 at 10 C, hours 12-23 at 28 C; air cooling, design PUE 1.3, free
+  // cooling below 18 C. The plant's shape (src/physics/cooling.h) averages (0.05 + (0.05 + 10 x
+  // 0.01)) / 2 = 0.10, so s = (1.3 - 1 - 0.03) / 0.10 = 2.7: PUE 1.03 + 2.7 x 0.05 = 1.165 in the
+  // cold hours and 1.03 + 2.7 x 0.15 = 1.435 in the hot ones. One DGX H100 busy (8,406 W) from
+  // 11:00 to 13:00 spends one hour of each: facility 8,406 x (1.165 + 1.435) Wh; pue_mean 1.3.
+  const std::string csv = ::testing::TempDir() + "/gpufleet_climate_24h.csv";
+  {
+    std::ofstream out(csv);
+    for (int h = 0; h < 24; ++h) out << (h < 12 ? "10" : "28") << "\n";
+  }
+  std::string yaml = testing::DgxFleetYaml(1, 1, 1);
+  const std::string budget = "    power_budget_mw: 10\n";
+  yaml.replace(yaml.find(budget), budget.size(), budget + "    climate: {file: " + csv + "}\n");
+  const Fleet fleet = testing::MustParseFleet(yaml);
+  Simulator sim(
+      fleet,
+      BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 2h, submit: 11h}]\n"),
+                   fleet, 1)
+          .value(),
+      SimOptions{});
+  const SimResult r = sim.Run();
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, fleet);
+  // Before 11:00 the node idles at 2,243 W (src/physics/power_test.cc) in cold hours: 11 h x 2,243
+  // x 1.165 Wh of facility energy on top.
+  const double facility_wh = 8406 * (1.165 + 1.435) + 11 * 2243 * 1.165;
+  EXPECT_NEAR(m.power_sites[0].facility_energy_mwh, facility_wh / 1e6, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].pue_mean, facility_wh / (8406 * 2 + 11 * 2243), 1e-9);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // The fleet spec: providers, node types and sites with their topology tree (docs/SPEC.md).
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
+#include "physics/cooling.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 
@@ -280,6 +282,7 @@ class FleetParser {
     const YAML::Node tariff = m.Get("tariff_usd_per_mwh");
     if (tariff.IsDefined())
       s.site.tariff_usd_per_mwh = r_.NonNegativeNumber(tariff, m.Field("tariff_usd_per_mwh"));
+    ParseClimate(m.Get("climate"), m.Field("climate"), s.site);
     const YAML::Node carbon = m.Get("carbon_g_per_kwh");
     if (carbon.IsDefined())
       s.site.carbon_g_per_kwh = r_.NonNegativeNumber(carbon, m.Field("carbon_g_per_kwh"));
@@ -323,6 +326,36 @@ class FleetParser {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3g", n);
     return buf;
+  }
+
+  // `climate: abilene-tx`, or `climate: {file: hourly.csv}` (relative to the fleet file).
+  void ParseClimate(const YAML::Node& node, const std::string& path, Site& site) {
+    if (!node.IsDefined()) return;
+    Result<Climate> climate = Error{""};
+    if (node.IsScalar()) {
+      climate = Climate::Named(node.Scalar());
+    } else {
+      MapReader m(r_, node, path);
+      const YAML::Node file = m.Required("file");
+      m.Finish();
+      auto name = r_.String(file, m.Field("file"));
+      if (!name) return;
+      const std::filesystem::path base = std::filesystem::path(r_.file()).parent_path();
+      const std::filesystem::path given(*name);
+      const std::filesystem::path full = given.is_absolute() ? given : base / given;
+      climate = Climate::FromCsv(full.string());
+    }
+    if (!climate.ok()) {
+      r_.Fail(node, path, climate.message());
+      return;
+    }
+    Result<CoolingPlant> plant = CoolingPlant::Calibrate(site.cooling, climate.value());
+    if (!plant.ok()) {
+      r_.Fail(node, path, plant.message());
+      return;
+    }
+    site.climate = climate.value().name();
+    site.hourly_temperature_c = climate.value().hourly();
   }
 
   void ParseCooling(const YAML::Node& node, const std::string& path, Cooling& c) {

@@ -236,6 +236,26 @@ TEST(SpecErrors, FleetUnknownKeys) {
       "    domains:\n"
       "      - node_type: dgx-h100\n";
   EXPECT_SPEC_ERROR(F(cooling), "f.yaml:4:29:", "sites[0].cooling.pue", "design_pue");
+  // "    climate: atlantis" - the value at column 14.
+  const std::string climate =
+      "sites:\n"
+      "  - name: lab\n"
+      "    power_budget_mw: 1\n"
+      "    climate: atlantis\n"
+      "    domains:\n"
+      "      - node_type: dgx-h100\n";
+  EXPECT_SPEC_ERROR(F(climate), "f.yaml:4:14:", "sites[0].climate", "abilene-tx");
+  // A design PUE of 1.02 leaves nothing for the chillers once the 0.03 of distribution losses is
+  // paid.
+  const std::string pue =
+      "sites:\n"
+      "  - name: lab\n"
+      "    power_budget_mw: 1\n"
+      "    cooling: {design_pue: 1.02}\n"
+      "    climate: lulea-se\n"
+      "    domains:\n"
+      "      - node_type: dgx-h100\n";
+  EXPECT_SPEC_ERROR(F(pue), "f.yaml:5:14:", "sites[0].climate", "design PUE above");
   // In a provider: "  - {name: aws, kind: cloud, price: 2}" — 'price' at column 30.
   const std::string provider =
       "providers:\n"
