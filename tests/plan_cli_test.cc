@@ -19,7 +19,8 @@ std::pair<int, std::string> RunCli(const std::string& args) {
 }
 
 TEST(PlanCli, CheckpointJson) {
-  const auto [code, out] = RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
+  const auto [code, out] =
+      RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
   ASSERT_EQ(code, 0) << out;
   const nlohmann::json j = nlohmann::json::parse(out);
   // Derived in src/physics/checkpoint_test.cc: Young 1,138.42 s, Daly 1,098.77 s, ETTR 0.8497.

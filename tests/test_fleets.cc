@@ -27,10 +27,10 @@ WorkloadSpec MustParseWorkload(const std::string& yaml) {
   return std::move(w).value();
 }
 
-std::string DgxFleetYaml(int pods, int leaves, int domains) {
+std::string DgxFleetYaml(int pods, int leaves, int domains, const std::string& site_lines) {
   return "sites:\n"
-         "  - name: s\n"
-         "    power_budget_mw: 10\n"
+         "  - name: s\n" +
+         site_lines +
          "    pods:\n"
          "      - name: p\n"
          "        count: " +

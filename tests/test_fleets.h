@@ -13,7 +13,9 @@ Fleet MustParseFleet(const std::string& yaml);
 WorkloadSpec MustParseWorkload(const std::string& yaml);
 
 // `pods` pods × `leaves` leaves × `domains` NVLink domains of one DGX H100 (8 GPUs) each.
-std::string DgxFleetYaml(int pods, int leaves, int domains);
+// `site_lines` (YAML lines of the site mapping, indented by 4) replace its budget of 10 MW.
+std::string DgxFleetYaml(int pods, int leaves, int domains,
+                         const std::string& site_lines = "    power_budget_mw: 10\n");
 
 // Path of a file in the source tree, for the bundled examples.
 std::string SourcePath(const std::string& relative);

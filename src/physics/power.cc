@@ -1,6 +1,7 @@
 #include "physics/power.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gpufleet {
 
@@ -15,7 +16,33 @@ NodePower NodePowerOf(const NodeType& type, const GpuModel& gpu) {
   p.idle_w = gpus * kGpuIdleFraction * gpu_tdp + host_idle;
   p.per_busy_gpu_w =
       gpus > 0 ? (1 - kGpuIdleFraction) * gpu_tdp + (host_training - host_idle) / gpus : 0;
+  p.gpu_tdp_w = gpu_tdp;
   return p;
+}
+
+std::vector<NodePower> NodeTypePowers(const Fleet& fleet) {
+  std::vector<NodePower> out;
+  for (const NodeType& t : fleet.node_types()) {
+    const ModelId m = fleet.FindModel(t.gpu);
+    out.push_back(m == kAnyModel ? NodePower{}
+                                 : NodePowerOf(t, fleet.gpu_models()[static_cast<size_t>(m)]));
+  }
+  return out;
+}
+
+std::vector<double> SiteIdlePowerW(const Fleet& fleet) {
+  const std::vector<NodePower> types = NodeTypePowers(fleet);
+  std::vector<double> idle(fleet.sites().size(), 0);
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    idle[static_cast<size_t>(fleet.SiteOf(n))] +=
+        types[static_cast<size_t>(fleet.NodeTypeOf(n))].idle_w;
+  }
+  return idle;
+}
+
+double CappedSpeed(double cap_fraction) {
+  return cap_fraction >= 1 ? 1.0
+                           : std::pow(std::max(cap_fraction, kGpuIdleFraction), kCapSpeedExponent);
 }
 
 }  // namespace gpufleet

@@ -10,7 +10,10 @@
 // one increment per busy (milli-)GPU of each node type.
 #pragma once
 
+#include <vector>
+
 #include "model/catalog.h"
+#include "model/fleet.h"
 
 namespace gpufleet {
 
@@ -21,10 +24,28 @@ inline constexpr double kHostIdleOfTraining = 0.5;
 struct NodePower {
   double idle_w = 0;          // all GPUs idle
   double per_busy_gpu_w = 0;  // added by each busy GPU (its own rise and its share of the host's)
+  double gpu_tdp_w = 0;       // what a power cap scales
   double Watts(double busy_gpus) const { return idle_w + per_busy_gpu_w * busy_gpus; }
+  // What one busy GPU adds when GPUs are capped at `cap` x TDP (cap in [kGpuIdleFraction, 1]):
+  // the GPU draws the cap instead of its TDP; the host's share does not change.
+  double PerBusyGpuW(double cap) const { return per_busy_gpu_w - (1 - cap) * gpu_tdp_w; }
 };
 
 // A node type's power model; zeros for GPU models without figures.
 NodePower NodePowerOf(const NodeType& type, const GpuModel& gpu);
+
+// Power model of each node type of a fleet (zeros where the GPU model is unknown).
+std::vector<NodePower> NodeTypePowers(const Fleet& fleet);
+// IT draw of each site with every node up and idle.
+std::vector<double> SiteIdlePowerW(const Fleet& fleet);
+
+// GPU power capping (docs/MODELS.md, "Power capping"). A GPU capped at a fraction c of its TDP
+// lowers its clocks; its speed is c^kCapSpeedExponent of the uncapped speed. Calibrated to the one
+// measurement in REFERENCE.md: LLaMA-65B capped from 250 W to 175 W (c = 0.70) ran 6-7% slower
+// (Samsi et al. 2023): 0.70^0.18 = 0.938, i.e. 6.6% more time. Speed is not linear in power
+// because dynamic power grows roughly with the cube of the clock and part of the work is bound by
+// memory bandwidth, which capping barely touches.
+inline constexpr double kCapSpeedExponent = 0.18;
+double CappedSpeed(double cap_fraction);
 
 }  // namespace gpufleet

@@ -24,5 +24,16 @@ TEST(Power, Gb200TrayStaysUnderItsRating) {
   EXPECT_LT(p.Watts(4), 120000.0 / 18);
 }
 
+TEST(Power, CappedGpusDrawTheCapAndRunSlower) {
+  const NodePower p = NodePowerOf(*FindBuiltinNodeType("dgx-h100"), *FindGpuModel("h100"));
+  // Capped at 0.7: a busy GPU draws 490 W instead of 700 W, 210 W less: 770.375 - 210 = 560.375.
+  EXPECT_NEAR(p.PerBusyGpuW(0.7), 560.375, 1e-9);
+  EXPECT_NEAR(p.PerBusyGpuW(1.0), p.per_busy_gpu_w, 1e-12);
+  // Samsi et al. 2023: 250 -> 175 W (0.70) cost 6-7% more time: 1 / 0.70^0.18 = 1.0663.
+  EXPECT_NEAR(1 / CappedSpeed(0.70), 1.0663, 1e-4);
+  EXPECT_EQ(CappedSpeed(1.0), 1.0);
+  EXPECT_LT(CappedSpeed(0.5), CappedSpeed(0.6));
+}
+
 }  // namespace
 }  // namespace gpufleet

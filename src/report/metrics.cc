@@ -116,7 +116,8 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     sm.facility_energy_mwh = static_cast<double>(p.facility_energy_wms / kWmsPerMwh);
     sm.pue_mean = p.it_energy_wms > 0 ? static_cast<double>(p.facility_energy_wms / p.it_energy_wms)
                                       : site.cooling.design_pue;
-    sm.time_over_budget_s = ToSeconds(p.over_budget_ms);
+    sm.time_capped_s = ToSeconds(p.capped_ms);
+    sm.capped_gpu_hours_lost = static_cast<double>(p.capped_lost_gpu_ms / kHour);
     if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
     if (site.carbon_g_per_kwh)
       sm.carbon_t = sm.facility_energy_mwh * 1000 * *site.carbon_g_per_kwh / 1e6;

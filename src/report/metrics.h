@@ -47,7 +47,8 @@ struct SitePowerMetrics {
   double energy_mwh = 0;           // IT
   double facility_energy_mwh = 0;  // IT x PUE
   double pue_mean = 0;
-  double time_over_budget_s = 0;             // IT power above the budget (no capping yet)
+  double time_capped_s = 0;                  // GPUs power-capped to stay inside the budget
+  double capped_gpu_hours_lost = 0;          // GPU-hours of work lost to the slower capped clocks
   std::optional<double> cost_usd, carbon_t;  // where the site gives a tariff / carbon intensity
 };
 

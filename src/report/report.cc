@@ -119,7 +119,8 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                                    {"energy_mwh", p.energy_mwh},
                                    {"facility_energy_mwh", p.facility_energy_mwh},
                                    {"pue_mean", p.pue_mean},
-                                   {"time_over_budget_s", p.time_over_budget_s}};
+                                   {"time_capped_s", p.time_capped_s},
+                                   {"capped_gpu_hours_lost", p.capped_gpu_hours_lost}};
     site["cost_usd"] =
         p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nlohmann::ordered_json(nullptr);
     site["carbon_t"] =
@@ -183,6 +184,11 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
         "%s: peak %.1f MW, mean %.1f MW of %.0f MW budget; %.0f MWh IT, %.0f MWh facility",
         p.name.c_str(), p.peak_mw, p.mean_mw, p.budget_mw, p.energy_mwh, p.facility_energy_mwh);
     row("power", line);
+    if (p.time_capped_s > 0) {
+      std::snprintf(line, sizeof line, "%s: GPUs power-capped for %s, %.0f GPU-hours of work lost",
+                    p.name.c_str(), HumanSeconds(p.time_capped_s).c_str(), p.capped_gpu_hours_lost);
+      row("capping", line);
+    }
   }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +
                          HumanSeconds(m.makespan_s) +

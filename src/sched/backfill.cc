@@ -58,7 +58,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const bool may_touch_reservation =
       r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
   if (!may_touch_reservation) {
-    std::optional<Allocation> a = index_.Place(RequestOf(j));
+    std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
     if (!a) {
       if (Cacheable(j)) RememberFailure(j);
       return false;
@@ -70,7 +70,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const bool whole = Cacheable(j);
   if (r.subtree != 0 && (!whole || j.gpus < min_failed_outside_[FailureSlot(j)])) {
     index_.Block(r.subtree);
-    std::optional<Allocation> a = index_.Place(RequestOf(j));
+    std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
     index_.Unblock(r.subtree);
     if (a) {
       StartJob(id, std::move(*a), now, out);
@@ -83,7 +83,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   // than `extra` cannot take more than `extra` wherever they land, so no tentative placement is
   // needed to check it.
   if (j.gpus > reservation_->extra) return false;
-  std::optional<Allocation> a = index_.Place(RequestOf(j));
+  std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
   if (!a) {
     if (Cacheable(j)) RememberFailure(j);
     return false;

@@ -82,6 +82,18 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
         preempted.push_back(*it);
       }
     }
+    if (admission_ != nullptr) {
+      // The head may start only if the sites can power it once the victims have stopped.
+      std::vector<const Allocation*> leaving;
+      for (JobId victim : preempted) leaving.push_back(&job(victim).alloc);
+      refusing_.clear();
+      admission_->Refusing(*a, leaving, refusing_);
+      if (!refusing_.empty()) {
+        index_.Release(*a);
+        for (JobId victim : preempted) index_.Take(job(victim).alloc);
+        continue;
+      }
+    }
     std::sort(preempted.begin(), preempted.end());
     for (JobId victim : preempted) {
       StopJob(victim, now, /*release=*/false);

@@ -125,6 +125,12 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
     reason =
         "needs " + std::to_string(j.memory_per_gpu) + " MiB beside each GPU, more than a node has";
   }
+  if (!reason && admission_ != nullptr && spec.gpus <= most &&
+      spec.gpus > admission_->MostGpusEver(RequestOf(j))) {
+    reason = "needs more power than the sites' budgets allow: at most " +
+             std::to_string(admission_->MostGpusEver(RequestOf(j))) + " GPUs fit in one " +
+             std::string(LevelName(level)) + " (topology: " + TopologyName(spec.topology) + ")";
+  }
   if (!reason && spec.gpus <= most && !RequestOf(j).WholeGpusOnly() && !EverFits(RequestOf(j))) {
     reason =
         "cannot be placed even on the empty fleet: its GPU share, CPU or memory per GPU does not "
@@ -160,6 +166,7 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   j.est_end = now + RemainingEstimate(j);
   j.alloc = std::move(alloc);
   ComputeSpans(j);
+  if (admission_ != nullptr) admission_->Started(j.alloc);
   for (const NodeGpus& ng : j.alloc.nodes) {
     auto& on = node_jobs_[static_cast<size_t>(ng.node)];
     on.insert(std::upper_bound(on.begin(), on.end(), id), id);
@@ -188,6 +195,7 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
     on.erase(std::lower_bound(on.begin(), on.end(), id));
   }
   if (release) index_.Release(j.alloc);
+  if (admission_ != nullptr) admission_->Stopped(j.alloc);
   j.alloc = Allocation{};
   j.spans.clear();
   j.spans.shrink_to_fit();
@@ -290,13 +298,33 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
   // Within a pass free capacity only shrinks, so a gang at least as large as one that already
   // failed with the same model and constraint fails too.
   if (SkipAsTooLarge(j)) return false;
-  std::optional<Allocation> a = index_.Place(RequestOf(j));
+  std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
   if (!a) {
     if (Cacheable(j)) RememberFailure(j);
     return false;
   }
   StartJob(id, std::move(*a), now, out);
   return true;
+}
+
+std::optional<Allocation> Scheduler::PlaceAdmitted(const GangRequest& r, TopoId within) {
+  std::optional<Allocation> a = index_.Place(r, within);
+  if (admission_ == nullptr || !a) return a;
+  std::vector<TopoId> hidden;
+  static const std::vector<const Allocation*> kNoneLeaving;
+  while (a) {
+    refusing_.clear();
+    admission_->Refusing(*a, kNoneLeaving, refusing_);
+    if (refusing_.empty()) break;
+    index_.Release(*a);
+    for (TopoId site : refusing_) {
+      index_.Block(site);
+      hidden.push_back(site);
+    }
+    a = index_.Place(r, within);
+  }
+  for (TopoId site : hidden) index_.Unblock(site);
+  return a;
 }
 
 void Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {

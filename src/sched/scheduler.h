@@ -17,6 +17,7 @@
 
 #include "model/fleet.h"
 #include "model/job.h"
+#include "sched/admission.h"
 #include "sched/allocation.h"
 #include "sched/capacity_index.h"
 #include "sched/policy.h"
@@ -35,6 +36,9 @@ class Scheduler {
   // `tenants` gives the fairshare policy its weights and quotas (JobSpec::tenant indexes it).
   Scheduler(const Fleet& fleet, SchedulerConfig config, std::vector<Tenant> tenants = {});
 
+  // Limits beyond free GPUs (the sites' power budgets); none by default. Set before the first
+  // event; the guard must outlive the scheduler.
+  void set_admission(AdmissionGuard* guard) { admission_ = guard; }
   // --- events in ---
   // Queues a job. Returns the reason if it can never run on this fleet (too large for its
   // topology constraint or GPU model); such a job is not queued.
@@ -132,6 +136,9 @@ class Scheduler {
   SimTime RemainingEstimate(const Job& j) const;
 
   bool TryStart(JobId id, SimTime now, std::vector<Decision>& out);
+  // CapacityIndex::Place, then the admission guard: a placement a site refuses is undone and tried
+  // again with that site hidden (sites are few: at most one retry each).
+  std::optional<Allocation> PlaceAdmitted(const GangRequest& r, TopoId within = 0);
   void StartJob(JobId id, Allocation alloc, SimTime now, std::vector<Decision>& out);
   // Takes a running job off its GPUs and back into the queue. `release` is false when the
   // caller already returned the GPUs to the index.
@@ -206,6 +213,8 @@ class Scheduler {
   // copy of the fleet and cached by the request's shape.
   bool EverFits(const GangRequest& r);
   std::unique_ptr<CapacityIndex> empty_index_;
+  AdmissionGuard* admission_ = nullptr;
+  std::vector<TopoId> refusing_;  // scratch for PlaceAdmitted
   std::map<std::tuple<int, int, std::int64_t, std::int64_t, ModelId, int>, bool> ever_fits_;
 
   // Pass bookkeeping: what changed since the last pass decides how much work this one does.

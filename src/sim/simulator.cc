@@ -11,15 +11,12 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       workload_(std::move(workload)),
       options_(options),
       scheduler_(fleet, options.scheduler, workload_.tenants),
+      power_(fleet),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
+  scheduler_.set_admission(&power_);
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   up_gpus_ = fleet.total_gpus();
-  for (const NodeType& t : fleet.node_types()) {
-    const ModelId m = fleet.FindModel(t.gpu);
-    type_power_.push_back(
-        m == kAnyModel ? NodePower{} : NodePowerOf(t, fleet.gpu_models()[static_cast<size_t>(m)]));
-  }
   result_.sites.resize(fleet.sites().size());
   for (const Site& site : fleet.sites()) {
     // PUE hour by hour from the site's climate, computed once; a design PUE too low to calibrate
@@ -33,13 +30,6 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       }
     }
     hourly_pue_.push_back(std::move(pue));
-  }
-  site_up_nodes_.assign(fleet.sites().size(),
-                        std::vector<std::int64_t>(fleet.node_types().size(), 0));
-  site_busy_milli_ = site_up_nodes_;
-  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-    site_up_nodes_[static_cast<size_t>(fleet.SiteOf(n))]
-                  [static_cast<size_t>(fleet.NodeTypeOf(n))]++;
   }
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     up_cpu_ += NodeCpu(n);
@@ -57,49 +47,63 @@ std::int64_t Simulator::NodeMemory(NodeId n) const {
   return std::llround(t.memory_gb * 1024);
 }
 
-void Simulator::AddBusy(JobId id) {
-  const Allocation& a = scheduler_.AllocationOf(id);
-  if (static_cast<size_t>(id) >= job_busy_.size()) job_busy_.resize(static_cast<size_t>(id) + 1);
-  auto& busy = job_busy_[static_cast<size_t>(id)];
-  const auto types = static_cast<std::int32_t>(fleet_.node_types().size());
-  for (const NodeGpus& ng : a.nodes) {
-    const std::int32_t key = fleet_.SiteOf(ng.node) * types + fleet_.NodeTypeOf(ng.node);
-    const std::int64_t milli = static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
-    if (!busy.empty() && busy.back().first == key) {
-      busy.back().second += milli;
-    } else {
-      busy.emplace_back(key, milli);
-    }
-  }
-  for (const auto& [key, milli] : busy) {
-    site_busy_milli_[static_cast<size_t>(key / types)][static_cast<size_t>(key % types)] += milli;
-  }
-}
-
-void Simulator::RemoveBusy(JobId id) {
-  const auto types = static_cast<std::int32_t>(fleet_.node_types().size());
-  auto& busy = job_busy_[static_cast<size_t>(id)];
-  for (const auto& [key, milli] : busy) {
-    site_busy_milli_[static_cast<size_t>(key / types)][static_cast<size_t>(key % types)] -= milli;
-  }
-  busy.clear();
-  busy.shrink_to_fit();
-}
-
 void Simulator::UpdatePeaks() {
   for (size_t i = 0; i < result_.sites.size(); ++i) {
-    result_.sites[i].peak_w = std::max(result_.sites[i].peak_w, SitePowerW(i));
+    result_.sites[i].peak_w = std::max(result_.sites[i].peak_w, power_.PowerW(i));
   }
 }
 
-double Simulator::SitePowerW(size_t site) const {
-  double w = 0;
-  for (size_t t = 0; t < type_power_.size(); ++t) {
-    w += static_cast<double>(site_up_nodes_[site][t]) * type_power_[t].idle_w +
-         static_cast<double>(site_busy_milli_[site][t]) / kMilliPerGpu *
-             type_power_[t].per_busy_gpu_w;
+// Work a run credits in `elapsed` ms at `rate`: exact integers at full speed, rounded down below.
+static SimTime Credit(SimTime elapsed, double rate) {
+  return rate >= 1 ? elapsed
+                   : static_cast<SimTime>(std::floor(static_cast<double>(elapsed) * rate));
+}
+
+SimTime Simulator::WorkDone(const JobRecord& r, SimTime now) const {
+  return r.progress + Credit(now - r.segment_start, r.rate);
+}
+
+double Simulator::RateOf(JobId id) const {
+  // A job spanning sites runs at the pace of its most capped one. Nodes are in site order, so its
+  // sites are those from its first node's to its last node's.
+  const Allocation& a = scheduler_.AllocationOf(id);
+  double cap = 1;
+  for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
+    cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  return w;
+  return CappedSpeed(cap);
+}
+
+void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
+  const SimTime remaining = r.spec.duration - r.progress;
+  const SimTime take =
+      r.rate >= 1 ? remaining
+                  : static_cast<SimTime>(std::ceil(static_cast<double>(remaining) / r.rate));
+  queue_.Push(r.segment_start + take, EventKind::kFinish, id, r.epoch);
+}
+
+void Simulator::BeginRun(JobId id, SimTime now) {
+  JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+  r.state = JobRecord::State::kRunning;
+  r.run_start = r.segment_start = now;
+  if (r.first_start < 0) r.first_start = now;
+  r.rate = RateOf(id);
+  running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
+  running_ids_.push_back(id);
+  ScheduleFinish(id, r);
+}
+
+void Simulator::ApplyCaps(SimTime now) {
+  for (JobId id : running_ids_) {
+    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+    const double rate = RateOf(id);
+    if (rate == r.rate) continue;
+    r.progress = WorkDone(r, now);
+    r.segment_start = now;
+    r.rate = rate;
+    ++r.epoch;  // the finish event pushed at the old rate no longer counts
+    ScheduleFinish(id, r);
+  }
 }
 
 void Simulator::Log(SimTime t, const char* event, JobId job, const std::string& detail) {
@@ -121,7 +125,7 @@ void Simulator::Advance(SimTime to) {
   result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
   result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
   for (size_t i = 0; i < result_.sites.size(); ++i) {
-    const double w = SitePowerW(i);
+    const double w = power_.PowerW(i);
     result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
     const Site& site = fleet_.sites()[i];
     const std::vector<double>& pue = hourly_pue_[i];
@@ -138,7 +142,14 @@ void Simulator::Advance(SimTime to) {
         t = next;
       }
     }
-    if (w > fleet_.sites()[i].power_budget_mw * 1e6) result_.sites[i].over_budget_ms += dt;
+    // The budget is a hard limit; this measures that it holds (a rounding margin of 1e-9).
+    if (w > fleet_.sites()[i].power_budget_mw * 1e6 * (1 + 1e-9))
+      result_.sites[i].over_budget_ms += dt;
+    if (power_.Cap(i) < 1) {
+      result_.sites[i].capped_ms += dt;
+      result_.sites[i].capped_lost_gpu_ms +=
+          static_cast<long double>(power_.BusyGpus(i)) * (1 - CappedSpeed(power_.Cap(i))) * dt;
+    }
   }
   result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;
   now_ = to;
@@ -147,6 +158,7 @@ void Simulator::Advance(SimTime to) {
 void Simulator::OnArrival(SimTime now) {
   const JobId id = static_cast<JobId>(result_.jobs.size());
   result_.jobs.push_back(JobRecord{});
+  running_slot_.push_back(-1);
   JobRecord& r = result_.jobs.back();
   r.spec = std::move(next_job_);
   Log(now, "submit", id, "gpus=" + std::to_string(r.spec.gpus));
@@ -160,11 +172,17 @@ void Simulator::OnArrival(SimTime now) {
   PullArrival();
 }
 
-void Simulator::EndRun(JobRecord& r, SimTime now) {
+void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
+  const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
+  running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
+  running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
+  running_ids_.pop_back();
+  running_slot_[static_cast<size_t>(id)] = -1;
   const SimTime ran = now - r.run_start;
   r.run_ms += ran;
   r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
-  r.run_start = -1;
+  r.run_start = r.segment_start = -1;
+  r.rate = 1;
   ++r.epoch;
 }
 
@@ -172,8 +190,7 @@ void Simulator::OnFinish(const Event& e) {
   JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   r.progress = r.spec.duration;
-  RemoveBusy(e.a);
-  EndRun(r, e.time);
+  EndRun(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
   scheduler_.Finish(e.a, e.time);
@@ -191,8 +208,7 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
         scheduler_.RepairNode(n, now);
         up_gpus_ += fleet_.NodeGpus(n);
-        site_up_nodes_[static_cast<size_t>(fleet_.SiteOf(n))]
-                      [static_cast<size_t>(fleet_.NodeTypeOf(n))]++;
+        power_.NodeUp(n);
         up_cpu_ += NodeCpu(n);
         up_memory_ += NodeMemory(n);
         ++result_.node_repairs;
@@ -205,15 +221,13 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
   for (NodeId n = first; n < last; ++n) {
     if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
     up_gpus_ -= fleet_.NodeGpus(n);
-    site_up_nodes_[static_cast<size_t>(fleet_.SiteOf(n))]
-                  [static_cast<size_t>(fleet_.NodeTypeOf(n))]--;
-    for (JobId id : scheduler_.JobsOn(n)) RemoveBusy(id);
+    power_.NodeDown(n);
     up_cpu_ -= NodeCpu(n);
     up_memory_ -= NodeMemory(n);
     ++result_.node_failures;
     for (JobId id : scheduler_.FailNode(n, now)) {
       JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-      const SimTime done = r.progress + (now - r.run_start);
+      const SimTime done = WorkDone(r, now);
       // Work since the last checkpoint is lost. `progress` is what the job resumed from (saved
       // at a preemption or kept from an earlier interruption), so it is never lost; without
       // checkpoints the run since then is.
@@ -221,7 +235,7 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       const SimTime kept = std::max(r.progress, interval > 0 ? done / interval * interval : 0);
       r.lost_ms += done - kept;
       r.progress = kept;
-      EndRun(r, now);
+      EndRun(id, r, now);
       r.state = JobRecord::State::kPending;
       ++r.interruptions;
       scheduler_.SetAttained(id, kept);
@@ -239,11 +253,7 @@ void Simulator::ApplyDecisions(SimTime now) {
   for (const Decision& d : decisions_) {
     JobRecord& r = result_.jobs[static_cast<size_t>(d.job)];
     if (d.kind == Decision::Kind::kStart) {
-      r.state = JobRecord::State::kRunning;
-      r.run_start = now;
-      if (r.first_start < 0) r.first_start = now;
-      AddBusy(d.job);
-      queue_.Push(now + (r.spec.duration - r.progress), EventKind::kFinish, d.job, r.epoch);
+      BeginRun(d.job, now);
       if (sink_ != nullptr) {
         const Allocation& a = scheduler_.AllocationOf(d.job);
         Log(now, "start", d.job,
@@ -252,9 +262,8 @@ void Simulator::ApplyDecisions(SimTime now) {
       }
     } else {
       // Preemption is graceful: the job keeps all its progress.
-      RemoveBusy(d.job);
-      r.progress += now - r.run_start;
-      EndRun(r, now);
+      r.progress = WorkDone(r, now);
+      EndRun(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
       Log(now, "preempt", d.job, "");
@@ -305,6 +314,7 @@ SimResult Simulator::Run() {
     scheduler_.Schedule(t, decisions_);
     ++result_.passes;
     ApplyDecisions(t);
+    if (power_.UpdateCaps()) ApplyCaps(t);
     UpdatePeaks();
     // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
     const SimTime wake = scheduler_.NextWakeup(t);

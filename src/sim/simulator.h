@@ -13,6 +13,7 @@
 #include "physics/power.h"
 #include "sched/scheduler.h"
 #include "sim/event_queue.h"
+#include "sim/site_power.h"
 #include "workload/workload.h"
 
 namespace gpufleet {
@@ -40,7 +41,12 @@ struct JobRecord {
   SimTime lost_ms = 0;            // run time lost to interruptions (work since the last checkpoint)
   std::int32_t preemptions = 0;
   std::int32_t interruptions = 0;
-  std::int32_t epoch = 0;  // bumped whenever a run ends early, to ignore its finish event
+  // While running, work is credited at `rate` (1: full speed; less under a GPU power cap) since
+  // `segment_start`; `progress` holds what was credited before.
+  SimTime segment_start = -1;
+  double rate = 1;
+  std::int32_t epoch =
+      0;  // bumped whenever a run ends early or changes pace: its finish event is stale
 };
 
 struct SimResult {
@@ -58,13 +64,15 @@ struct SimResult {
   // nodes dt (milli-CPU x ms, MiB x ms).
   long double allocated_cpu_ms = 0, available_cpu_ms = 0;
   long double allocated_memory_ms = 0, available_memory_ms = 0;
-  // Per site, in the order of the fleet: IT energy (W x ms), peak IT power (W), time above the
-  // site's power budget (ms).
+  // Per site, in the order of the fleet: IT and facility energy (W x ms), peak IT power (W) and
+  // GPU power capping.
   struct SitePower {
     long double it_energy_wms = 0;
     long double facility_energy_wms = 0;  // IT x PUE, hour by hour where the site has a climate
     double peak_w = 0;
-    SimTime over_budget_ms = 0;
+    SimTime over_budget_ms = 0;  // time above the budget: never, admission and capping prevent it
+    SimTime capped_ms = 0;       // time with the site's GPUs power-capped
+    long double capped_lost_gpu_ms = 0;  // ∫ busy GPUs x (1 - capped speed) dt
   };
   std::vector<SitePower> sites;
   std::int64_t node_failures = 0;
@@ -98,7 +106,13 @@ class Simulator {
   void OnFinish(const Event& e);
   void OnFailure(SimTime now, int index, bool repair);
   void ApplyDecisions(SimTime now);
-  void EndRun(JobRecord& r, SimTime now);
+  void EndRun(JobId id, JobRecord& r, SimTime now);
+  // Runs and their pace (a GPU power cap slows every job on the capped site).
+  void BeginRun(JobId id, SimTime now);
+  SimTime WorkDone(const JobRecord& r, SimTime now) const;
+  double RateOf(JobId id) const;
+  void ScheduleFinish(JobId id, JobRecord& r);
+  void ApplyCaps(SimTime now);
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
 
   const Fleet& fleet_;
@@ -115,19 +129,12 @@ class Simulator {
   std::int64_t up_gpus_ = 0;
   std::int64_t up_cpu_ = 0, up_memory_ = 0;  // modelled host capacity of healthy nodes
   std::int64_t NodeCpu(NodeId n) const;
-  // Power: per (site, node type) the healthy nodes and the busy milli-GPUs; the node power model
-  // per type. Site IT power is linear in both (physics/power.h).
-  // A running job's busy milli-GPUs per (site x types + type), recorded at its start and removed
-  // when it stops (its allocation is gone by then).
-  void AddBusy(JobId id);
-  void RemoveBusy(JobId id);
   void UpdatePeaks();
-  std::vector<std::vector<std::pair<std::int32_t, std::int64_t>>> job_busy_;
-  double SitePowerW(size_t site) const;
-  std::vector<NodePower> type_power_;
+  SitePowerLedger power_;  // site IT power, caps and the admission rule
+  std::vector<JobId> running_ids_;
+  std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
   // Per site: PUE for each hour of its climate's year (empty: the design PUE throughout).
   std::vector<std::vector<double>> hourly_pue_;
-  std::vector<std::vector<std::int64_t>> site_up_nodes_, site_busy_milli_;  // [site][type]
   std::int64_t NodeMemory(NodeId n) const;
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;

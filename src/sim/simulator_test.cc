@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "report/metrics.h"
@@ -220,7 +221,7 @@ TEST(SimulatorPower, SiteEnergyFromTheNodeModel) {
   EXPECT_NEAR(m.power_sites[0].peak_mw, 0.008406, 1e-9);
   EXPECT_NEAR(m.power_sites[0].mean_mw, 0.008406, 1e-9);
   EXPECT_NEAR(m.power_sites[0].facility_energy_mwh, 0.008406 * 1.3, 1e-9);
-  EXPECT_EQ(m.power_sites[0].time_over_budget_s, 0);
+  EXPECT_EQ(m.power_sites[0].time_capped_s, 0);
 }
 
 TEST(SimulatorPower, IdleTimeAndFailedNodesCount) {
@@ -254,10 +255,8 @@ TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
     std::ofstream out(csv);
     for (int h = 0; h < 24; ++h) out << (h < 12 ? "10" : "28") << "\n";
   }
-  std::string yaml = testing::DgxFleetYaml(1, 1, 1);
-  const std::string budget = "    power_budget_mw: 10\n";
-  yaml.replace(yaml.find(budget), budget.size(), budget + "    climate: {file: " + csv + "}\n");
-  const Fleet fleet = testing::MustParseFleet(yaml);
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(
+      1, 1, 1, "    power_budget_mw: 10\n    climate: {file: " + csv + "}\n"));
   Simulator sim(
       fleet,
       BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 2h, submit: 11h}]\n"),
@@ -272,6 +271,45 @@ TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
   const double facility_wh = 8406 * (1.165 + 1.435) + 11 * 2243 * 1.165;
   EXPECT_NEAR(m.power_sites[0].facility_energy_mwh, facility_wh / 1e6, 1e-9);
   EXPECT_NEAR(m.power_sites[0].pue_mean, facility_wh / (8406 * 2 + 11 * 2243), 1e-9);
+}
+
+SimResult RunOnTwoDgx(const std::string& site_lines, const std::string& workload, Metrics* m) {
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2, site_lines));
+  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
+                SimOptions{});
+  SimResult r = sim.Run();
+  *m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(*m, r, fleet);
+  return r;
+}
+
+TEST(SimulatorPower, AJobWaitsForPowerNotOnlyForGpus) {
+  // Budget 12 kW, no capping: idle 4,486 W leaves room for 9.75 busy GPUs (src/sim/
+  // site_power_test.cc). Two 8-GPU jobs fit the 16 GPUs but not the power: the second starts when
+  // the first ends, at 1h. Peak: 4,486 + 8 x 770.375 = 10,649 W.
+  Metrics m;
+  const SimResult r = RunOnTwoDgx("    power_budget_mw: 0.012\n",
+                                  "jobs: [{gpus: 8, duration: 1h}, {gpus: 8, duration: 1h}]\n", &m);
+  EXPECT_EQ(r.jobs[0].first_start, 0);
+  EXPECT_EQ(r.jobs[1].first_start, kHour);
+  EXPECT_NEAR(m.power_sites[0].peak_mw, 0.010649, 1e-9);
+  EXPECT_EQ(m.power_sites[0].time_capped_s, 0);
+}
+
+TEST(SimulatorPower, ACappedSiteRunsItsJobsSlower) {
+  // Budget 15 kW, floor 0.7: a 16-GPU job is admitted (13,452 W at the floor) and runs capped at
+  // 0.83 (src/sim/site_power_test.cc), i.e. at speed 0.83^0.18 = 0.967017: one hour of work takes
+  // ceil(3,600,000 / 0.967017) ms = 3,722,787 ms.
+  Metrics m;
+  const SimResult r = RunOnTwoDgx("    power_budget_mw: 0.015\n    gpu_power_cap_floor: 0.7\n",
+                                  "jobs: [{gpus: 16, duration: 1h}]\n", &m);
+  const double speed = std::pow(0.83, 0.18);
+  const auto end = static_cast<SimTime>(std::ceil(3'600'000 / speed));
+  EXPECT_EQ(r.jobs[0].end, end);
+  EXPECT_NEAR(m.power_sites[0].peak_mw, 0.014908, 1e-9);
+  EXPECT_NEAR(m.power_sites[0].time_capped_s, end / 1000.0, 1e-9);
+  // Work lost to capping: 16 GPUs x (1 - speed) over the capped time.
+  EXPECT_NEAR(m.power_sites[0].capped_gpu_hours_lost, 16 * (1 - speed) * end / 3.6e6, 1e-9);
 }
 
 }  // namespace

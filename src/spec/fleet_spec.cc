@@ -4,6 +4,7 @@
 #include <set>
 
 #include "physics/cooling.h"
+#include "physics/power.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 
@@ -277,6 +278,16 @@ class FleetParser {
     const YAML::Node budget = m.Required("power_budget_mw");
     if (budget.IsDefined())
       s.site.power_budget_mw = r_.PositiveNumber(budget, m.Field("power_budget_mw")).value_or(0);
+    const YAML::Node floor = m.Get("gpu_power_cap_floor");
+    if (floor.IsDefined()) {
+      std::optional<double> f = r_.PositiveNumber(floor, m.Field("gpu_power_cap_floor"));
+      if (f && (*f < kGpuIdleFraction || *f > 1)) {
+        r_.Fail(floor, m.Field("gpu_power_cap_floor"),
+                "expected a fraction of TDP between " + Approx(kGpuIdleFraction) + " and 1");
+      } else if (f) {
+        s.site.gpu_power_cap_floor = *f;
+      }
+    }
     s.uplink_oversubscription = Oversubscription(m);
     ParseCooling(m.Get("cooling"), m.Field("cooling"), s.site.cooling);
     const YAML::Node tariff = m.Get("tariff_usd_per_mwh");
@@ -396,6 +407,21 @@ Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {
   if (!r.ok()) return Error{r.Errors()};
   Result<Fleet> fleet = Fleet::Build(spec);
   if (!fleet.ok()) return Error{r.file() + ": " + fleet.message()};
+  // The budget is a hard limit and idle nodes draw power: a site must at least power them idle.
+  const std::vector<double> idle = SiteIdlePowerW(fleet.value());
+  for (size_t i = 0; i < idle.size(); ++i) {
+    const Site& site = fleet.value().sites()[i];
+    if (idle[i] > site.power_budget_mw * 1e6) {
+      char what[160];
+      std::snprintf(what, sizeof what,
+                    "its nodes draw %.3f MW when idle, above the budget of %.3f MW; expected a "
+                    "budget of at least the idle draw",
+                    idle[i] / 1e6, site.power_budget_mw);
+      r.Fail(root["sites"][i]["power_budget_mw"],
+             "sites[" + std::to_string(i) + "].power_budget_mw", what);
+    }
+  }
+  if (!r.ok()) return Error{r.Errors()};
   return fleet;
 }
 
