@@ -56,13 +56,16 @@ struct Site {
   int provider = 0;  // index into Fleet::providers
   std::string location;
   std::string region;
-  double power_budget_mw = 0;  // a hard limit on IT power (docs/MODELS.md, "Power-aware scheduling")
+  double power_budget_mw =
+      0;  // a hard limit on IT power (docs/MODELS.md, "Power-aware scheduling")
   // The lowest GPU power cap, as a fraction of TDP, the site may impose to stay inside its budget;
   // 1: never cap (jobs wait for power instead).
   double gpu_power_cap_floor = 1;
   Cooling cooling;
   std::optional<double> tariff_usd_per_mwh;  // electricity price
   std::optional<double> carbon_g_per_kwh;    // grid carbon intensity
+  // Checkpoint storage bandwidth: 2 TB/s sustained, as Llama 3's (REFERENCE.md).
+  double storage_gb_s = 2000;
   // Outdoor temperature, one value per hour from 1 January 00:00 (the year repeats); empty: the
   // plant runs at its design PUE throughout.
   std::string climate;

@@ -41,14 +41,24 @@ struct Tenant {
   std::optional<std::int64_t> quota_gpus;  // a guaranteed share, e.g. a virtual cluster's size
 };
 
+inline constexpr SimTime kCheckpointAuto = -1;
+
 struct JobSpec {
   std::string name;
   SimTime submit = 0;
   SimTime duration = 0;  // run time on its GPUs, from start to completion, without interruptions
   SimTime estimate = 0;  // the user's runtime estimate; what non-oracle policies see
   // Progress is saved every checkpoint_interval of run time; an interrupted job resumes from its
-  // last checkpoint. 0 means no checkpoints: an interrupted job starts over.
+  // last checkpoint. 0 means no checkpoints: an interrupted job starts over. kCheckpointAuto: the
+  // Daly interval for the job's expected time between failures at its size (needs a write time).
   SimTime checkpoint_interval = 0;
+  // Writing one checkpoint stalls training this long; or, given a size, size / the storage
+  // bandwidth of the job's site. Both 0: checkpoints are free.
+  SimTime checkpoint_write = 0;
+  float checkpoint_size_gb = 0;
+  // Time from an interruption to training again (detection, restart, reload); -1: the failure
+  // model's default (0 without one).
+  SimTime restart_overhead = -1;
   std::int32_t gpus = 1;
   // Share of each GPU, in milli-GPU: below 1000 the job shares its GPUs with others and all of
   // them sit on one node (as a Kubernetes pod with Alibaba's gpu_milli).

@@ -35,8 +35,13 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
       tenant_queue(result.tenants.size());
   m.tenants.resize(result.tenants.size());
   for (size_t t = 0; t < result.tenants.size(); ++t) m.tenants[t].name = result.tenants[t].name;
-  long double lost_gpu_ms = 0;
+  long double lost_gpu_ms = 0, useful_milli_ms = 0, held_milli_ms = 0, restart_milli_ms = 0;
+  std::vector<double> ettr;
   for (const JobRecord& r : result.jobs) {
+    const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
+    useful_milli_ms += static_cast<long double>(milli) * r.progress;
+    held_milli_ms += static_cast<long double>(r.gpu_milli_ms);
+    restart_milli_ms += static_cast<long double>(milli) * r.restart_ms;
     ++m.submitted;
     if (r.spec.gpu_milli < kMilliPerGpu) ++m.sharing_jobs;
     TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
@@ -57,6 +62,8 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
         queue.push_back(q);
         tenant_jct[static_cast<size_t>(r.spec.tenant)].push_back(c);
         tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
+        ettr.push_back(static_cast<double>(r.spec.duration) /
+                       static_cast<double>(r.end - r.first_start));
         break;
       }
       case JobRecord::State::kRejected:
@@ -77,6 +84,21 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
     m.tenants[t].queue_s = SummarizeSample(std::move(tenant_queue[t]));
   }
   m.lost_gpu_hours = static_cast<double>(lost_gpu_ms / kHour);
+  if (!ettr.empty()) {
+    double sum = 0;
+    for (double e : ettr) sum += e;
+    m.ettr_mean = sum / static_cast<double>(ettr.size());
+    m.ettr_min = *std::min_element(ettr.begin(), ettr.end());
+  }
+  m.goodput = held_milli_ms > 0 ? static_cast<double>(useful_milli_ms / held_milli_ms) : 0;
+  m.restart_gpu_hours = static_cast<double>(restart_milli_ms / kMilliPerGpu / kHour);
+  for (int c = 0; c < kFailureCategories; ++c) {
+    const SimResult::FailureStats& f = result.failures[static_cast<size_t>(c)];
+    if (f.events == 0) continue;
+    m.failures_by_category.push_back({FailureCategoryName(static_cast<FailureCategory>(c)),
+                                      f.events, f.interruptions,
+                                      static_cast<double>(f.lost_gpu_ms / kHour)});
+  }
   m.total_gpus = result.total_gpus;
   m.allocated_gpu_hours = static_cast<double>(result.allocated_gpu_milli_ms / kMilliPerGpu / kHour);
   m.available_gpu_hours = static_cast<double>(result.available_gpu_milli_ms / kMilliPerGpu / kHour);

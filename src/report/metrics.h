@@ -71,6 +71,18 @@ struct Metrics {
   std::vector<TenantMetrics> tenants;
   std::vector<SitePowerMetrics> power_sites;
   double it_energy_mwh = 0, facility_energy_mwh = 0, cost_usd = 0, carbon_t = 0;
+  // Effective training time ratio of each completed job: its work (duration) over its time from
+  // first start to end; mean and min over completed jobs (none: nullopt).
+  std::optional<double> ettr_mean, ettr_min;
+  // Useful GPU-time (work credited) over GPU-time held, all jobs.
+  double goodput = 0;
+  double restart_gpu_hours = 0;  // GPU-time spent restarting after interruptions
+  struct FailureCategoryMetrics {
+    std::string name;
+    std::int64_t failures = 0, interruptions = 0;
+    double lost_gpu_hours = 0;
+  };
+  std::vector<FailureCategoryMetrics> failures_by_category;  // categories that occurred
 };
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);

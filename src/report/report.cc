@@ -106,6 +106,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                {"lost_gpu_hours", m.lost_gpu_hours},
                {"jct_s", Stats(m.jct_s)},
                {"queue_s", Stats(m.queue_s)}};
+  j["jobs"]["ettr"] = {{"mean", m.ettr_mean ? nlohmann::ordered_json(*m.ettr_mean) : nullptr},
+                       {"min", m.ettr_min ? nlohmann::ordered_json(*m.ettr_min) : nullptr}};
+  j["jobs"]["goodput"] = m.goodput;
   j["gpus"] = {{"total", m.total_gpus},
                {"utilization", m.utilization},
                {"allocated_gpu_hours", m.allocated_gpu_hours},
@@ -135,6 +138,16 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                     {"memory_utilization", m.memory_utilization},
                     {"sharing_jobs", m.sharing_jobs}};
   j["nodes"] = {{"failures", m.node_failures}, {"repairs", m.node_repairs}};
+  nlohmann::ordered_json by_category = nlohmann::ordered_json::object();
+  for (const Metrics::FailureCategoryMetrics& f : m.failures_by_category) {
+    by_category[f.name] = {{"failures", f.failures},
+                           {"interruptions", f.interruptions},
+                           {"lost_gpu_hours", f.lost_gpu_hours}};
+  }
+  j["failures"] = {{"interruptions", m.interruptions},
+                   {"lost_gpu_hours", m.lost_gpu_hours},
+                   {"restart_gpu_hours", m.restart_gpu_hours},
+                   {"by_category", by_category}};
   nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
   for (const TenantMetrics& t : m.tenants) {
     tenants.push_back({{"name", t.name},
@@ -200,6 +213,21 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                           " interruptions from " + Grouped(m.node_failures) + " node failures, " +
                           lost + " GPU-hours lost");
   }
+  if (!m.failures_by_category.empty()) {
+    std::string text;
+    for (const Metrics::FailureCategoryMetrics& f : m.failures_by_category) {
+      text += (text.empty() ? "" : ", ") + f.name + " " + Grouped(f.failures) + " (" +
+              Grouped(f.interruptions) + " interrupted)";
+    }
+    row("failures", text);
+  }
+  if (m.ettr_mean) {
+    char ettr[96];
+    std::snprintf(ettr, sizeof ettr, "mean %.3f, min %.3f; goodput %.3f of GPU-time held",
+                  *m.ettr_mean, *m.ettr_min, m.goodput);
+    row("ETTR", ettr);
+  }
+
   char sim[96];
   std::snprintf(sim, sizeof sim, "%s events in %.2f s wall (%.2f M events/s)",
                 Grouped(static_cast<std::int64_t>(m.events)).c_str(), m.run.wall_s,
@@ -207,9 +235,17 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   row("simulation", sim);
 }
 
+// Work over time from first start to completion, as text.
+static std::string Ettr(const JobRecord& r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f",
+                static_cast<double>(r.spec.duration) / static_cast<double>(r.end - r.first_start));
+  return buf;
+}
+
 void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
   out << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,duration_s,"
-         "jct_s,queue_s,state,preemptions,interruptions,lost_s\n";
+         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr\n";
   for (size_t i = 0; i < result.jobs.size(); ++i) {
     const JobRecord& r = result.jobs[i];
     const std::string model = r.spec.gpu_model == kAnyModel
@@ -222,7 +258,8 @@ void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet
         << Seconds(r.spec.submit) << ',' << Seconds(r.first_start) << ',' << Seconds(r.end) << ','
         << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
         << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
-        << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << '\n';
+        << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << ','
+        << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << '\n';
   }
 }
 

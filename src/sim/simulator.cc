@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include "physics/checkpoint.h"
+
 namespace gpufleet {
 
 Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options)
@@ -14,6 +16,12 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       power_(fleet),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
   scheduler_.set_admission(&power_);
+  if (workload_.failure_model) {
+    for (double rate : workload_.failure_model->per_node_day) failure_rate_per_node_day_ += rate;
+    failure_rate_per_ms_ =
+        failure_rate_per_node_day_ * fleet.num_nodes() / static_cast<double>(kDay);
+    failure_rng_ = Rng(workload_.failure_seed);
+  }
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   up_gpus_ = fleet.total_gpus();
@@ -60,7 +68,17 @@ static SimTime Credit(SimTime elapsed, double rate) {
 }
 
 SimTime Simulator::WorkDone(const JobRecord& r, SimTime now) const {
-  return r.progress + Credit(now - r.segment_start, r.rate);
+  const SimTime elapsed = now - r.segment_start;
+  return r.progress + Credit(elapsed - std::min(elapsed, r.overhead_left), r.rate);
+}
+
+void Simulator::Settle(JobRecord& r, SimTime now) {
+  const SimTime elapsed = now - r.segment_start;
+  const SimTime restarting = std::min(elapsed, r.overhead_left);
+  r.overhead_left -= restarting;
+  r.restart_ms += restarting;
+  r.progress += Credit(elapsed - restarting, r.rate);
+  r.segment_start = now;
 }
 
 double Simulator::RateOf(JobId id) const {
@@ -71,7 +89,7 @@ double Simulator::RateOf(JobId id) const {
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  return CappedSpeed(cap);
+  return CappedSpeed(cap) * result_.jobs[static_cast<size_t>(id)].checkpoint_factor;
 }
 
 void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
@@ -79,14 +97,41 @@ void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
   const SimTime take =
       r.rate >= 1 ? remaining
                   : static_cast<SimTime>(std::ceil(static_cast<double>(remaining) / r.rate));
-  queue_.Push(r.segment_start + take, EventKind::kFinish, id, r.epoch);
+  queue_.Push(r.segment_start + r.overhead_left + take, EventKind::kFinish, id, r.epoch);
+}
+
+// The checkpoint interval and write time of a run: the job's, or for `auto` Daly's interval for
+// the job's mean time between failures at its node count under the failure model.
+void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
+  const Allocation& a = scheduler_.AllocationOf(id);
+  SimTime write = r.spec.checkpoint_write;
+  if (write == 0 && r.spec.checkpoint_size_gb > 0) {
+    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
+    write =
+        static_cast<SimTime>(std::ceil(r.spec.checkpoint_size_gb / site.storage_gb_s * kSecond));
+  }
+  SimTime every = r.spec.checkpoint_interval;
+  if (every == kCheckpointAuto) {
+    every = 0;  // without failures there is nothing to checkpoint against
+    if (failure_rate_per_node_day_ > 0 && write > 0) {
+      const double mtbf_ms = static_cast<double>(kDay) /
+                             (static_cast<double>(a.nodes.size()) * failure_rate_per_node_day_);
+      every = std::max<SimTime>(1, std::llround(DalyInterval(static_cast<double>(write), mtbf_ms)));
+    }
+  }
+  r.checkpoint_every = every;
+  r.checkpoint_factor = every > 0 && write > 0
+                            ? static_cast<double>(every) / static_cast<double>(every + write)
+                            : 1.0;
 }
 
 void Simulator::BeginRun(JobId id, SimTime now) {
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
   r.run_start = r.segment_start = now;
+  r.run_progress = r.progress;
   if (r.first_start < 0) r.first_start = now;
+  SetCheckpointing(id, r);
   r.rate = RateOf(id);
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
   running_ids_.push_back(id);
@@ -98,8 +143,7 @@ void Simulator::ApplyCaps(SimTime now) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
     const double rate = RateOf(id);
     if (rate == r.rate) continue;
-    r.progress = WorkDone(r, now);
-    r.segment_start = now;
+    Settle(r, now);
     r.rate = rate;
     ++r.epoch;  // the finish event pushed at the old rate no longer counts
     ScheduleFinish(id, r);
@@ -183,12 +227,14 @@ void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
   r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
   r.run_start = r.segment_start = -1;
   r.rate = 1;
+  r.checkpoint_factor = 1;
   ++r.epoch;
 }
 
 void Simulator::OnFinish(const Event& e) {
   JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
+  Settle(r, e.time);
   r.progress = r.spec.duration;
   EndRun(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
@@ -199,7 +245,7 @@ void Simulator::OnFinish(const Event& e) {
 }
 
 void Simulator::OnFailure(SimTime now, int index, bool repair) {
-  const BoundFailure& f = workload_.failures[static_cast<size_t>(index)];
+  const BoundFailure f = workload_.failures[static_cast<size_t>(index)];  // a copy: draws append
   auto [first, last] = fleet_.NodeRange(f.target);
   const std::string where = fleet_.Path(f.target);
   if (repair) {
@@ -217,36 +263,98 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
     Log(now, "repair", -1, where);
     return;
   }
-  Log(now, "fail", -1, where);
-  for (NodeId n = first; n < last; ++n) {
-    if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
-    up_gpus_ -= fleet_.NodeGpus(n);
-    power_.NodeDown(n);
-    up_cpu_ -= NodeCpu(n);
-    up_memory_ -= NodeMemory(n);
-    ++result_.node_failures;
-    for (JobId id : scheduler_.FailNode(n, now)) {
-      JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-      const SimTime done = WorkDone(r, now);
-      // Work since the last checkpoint is lost. `progress` is what the job resumed from (saved
-      // at a preemption or kept from an earlier interruption), so it is never lost; without
-      // checkpoints the run since then is.
-      const SimTime interval = r.spec.checkpoint_interval;
-      const SimTime kept = std::max(r.progress, interval > 0 ? done / interval * interval : 0);
-      r.lost_ms += done - kept;
-      r.progress = kept;
-      EndRun(id, r, now);
-      r.state = JobRecord::State::kPending;
-      ++r.interruptions;
-      scheduler_.SetAttained(id, kept);
-      Log(now, "interrupt", id,
-          fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
+  const bool planned = f.category == FailureCategory::kMaintenance;
+  Log(now, planned ? "maintenance" : "fail", -1,
+      where + " category=" + FailureCategoryName(f.category));
+  ++result_.failures[static_cast<size_t>(f.category)].events;
+  if (ScopeOf(f.category) == FailureScope::kJobsOnly) {
+    // A software failure takes no hardware down: the jobs on the node stop and restart.
+    for (NodeId n = first; n < last; ++n) {
+      if (down_count_[static_cast<size_t>(n)] > 0) continue;
+      const std::vector<JobId> hit = scheduler_.FailNode(n, now);
+      scheduler_.RepairNode(n, now);
+      Interrupt(hit, n, f.category, false, now);
+    }
+  } else {
+    for (NodeId n = first; n < last; ++n) {
+      if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
+      up_gpus_ -= fleet_.NodeGpus(n);
+      power_.NodeDown(n);
+      up_cpu_ -= NodeCpu(n);
+      up_memory_ -= NodeMemory(n);
+      ++result_.node_failures;
+      Interrupt(scheduler_.FailNode(n, now), n, f.category, planned, now);
+    }
+    if (f.repair_after) {
+      queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
+      ++repairs_pending_;
     }
   }
-  if (f.repair_after) {
-    queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
-    ++repairs_pending_;
+  if (f.drawn) DrawNextFailure(now);
+}
+
+void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category,
+                          bool planned, SimTime now) {
+  SimResult::FailureStats& stats = result_.failures[static_cast<size_t>(category)];
+  for (JobId id : jobs) {
+    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+    Settle(r, now);
+    const SimTime done = r.progress;
+    // Work since the last checkpoint is lost. `progress` at the start of the run is what the job
+    // resumed from (saved at a preemption or kept from an earlier interruption), so it is never
+    // lost; without checkpoints the run since then is. A planned stop checkpoints first.
+    const SimTime every = r.checkpoint_every;
+    const SimTime kept =
+        planned ? done : std::max(r.run_progress, every > 0 ? done / every * every : 0);
+    r.lost_ms += done - kept;
+    stats.lost_gpu_ms += static_cast<long double>(done - kept) * r.spec.gpus;
+    ++stats.interruptions;
+    r.progress = kept;
+    EndRun(id, r, now);
+    r.state = JobRecord::State::kPending;
+    ++r.interruptions;
+    r.overhead_left = RestartOverhead(r);
+    scheduler_.SetAttained(id, kept);
+    Log(now, "interrupt", id,
+        fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
   }
+}
+
+SimTime Simulator::RestartOverhead(const JobRecord& r) const {
+  if (r.spec.restart_overhead >= 0) return r.spec.restart_overhead;
+  return workload_.failure_model ? workload_.failure_model->restart_overhead : 0;
+}
+
+// The next failure of the model after `after`: exponential gaps at the fleet's total rate, a
+// category by its share of the rate, a node uniformly (a network failure takes its leaf down).
+void Simulator::DrawNextFailure(SimTime after) {
+  if (failure_rate_per_ms_ <= 0) return;
+  const FailureModelSpec& model = *workload_.failure_model;
+  const double gap = failure_rng_.Exponential(1 / failure_rate_per_ms_);
+  const SimTime at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
+  double pick = failure_rng_.Uniform() * failure_rate_per_node_day_;
+  int category = 0;
+  while (category + 1 < kRandomFailureCategories &&
+         pick >= model.per_node_day[static_cast<size_t>(category)]) {
+    pick -= model.per_node_day[static_cast<size_t>(category)];
+    ++category;
+  }
+  const auto node =
+      static_cast<NodeId>(failure_rng_.Below(static_cast<std::uint64_t>(fleet_.num_nodes())));
+  const auto c = static_cast<FailureCategory>(category);
+  BoundFailure f;
+  f.at = at;
+  f.category = c;
+  f.drawn = true;
+  f.target = ScopeOf(c) == FailureScope::kLeaf ? fleet_.Ancestor(node, Level::kLeaf)
+                                               : fleet_.NodeTopo(node);
+  if (ScopeOf(c) != FailureScope::kJobsOnly) {
+    f.repair_after = std::max<SimTime>(
+        1,
+        static_cast<SimTime>(model.repair_ms[static_cast<size_t>(category)].Sample(failure_rng_)));
+  }
+  workload_.failures.push_back(f);
+  queue_.Push(at, EventKind::kFail, static_cast<std::int32_t>(workload_.failures.size() - 1), 0);
 }
 
 void Simulator::ApplyDecisions(SimTime now) {
@@ -262,7 +370,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       }
     } else {
       // Preemption is graceful: the job keeps all its progress.
-      r.progress = WorkDone(r, now);
+      Settle(r, now);
       EndRun(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
@@ -274,7 +382,9 @@ void Simulator::ApplyDecisions(SimTime now) {
 
 SimResult Simulator::Run() {
   PullArrival();
+  DrawNextFailure(0);
   for (size_t i = 0; i < workload_.failures.size(); ++i) {
+    if (workload_.failures[i].drawn) continue;
     queue_.Push(workload_.failures[i].at, EventKind::kFail, static_cast<std::int32_t>(i), 0);
   }
   while (!queue_.empty()) {
@@ -329,9 +439,10 @@ SimResult Simulator::Run() {
     result_.stopped_at_until = true;
   }
   result_.end_time = now_;
-  // Runs still going at the end count their GPU time up to the end.
+  // Runs still going at the end count their GPU time and work up to the end.
   for (JobRecord& r : result_.jobs) {
     if (r.state == JobRecord::State::kRunning) {
+      Settle(r, now_);
       r.run_ms += now_ - r.run_start;
       r.gpu_milli_ms +=
           static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * (now_ - r.run_start);

@@ -2,11 +2,13 @@
 // failures and repairs in simulated time and applies its decisions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "model/failure.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "physics/cooling.h"
@@ -14,6 +16,7 @@
 #include "sched/scheduler.h"
 #include "sim/event_queue.h"
 #include "sim/site_power.h"
+#include "util/rng.h"
 #include "workload/workload.h"
 
 namespace gpufleet {
@@ -41,6 +44,11 @@ struct JobRecord {
   SimTime lost_ms = 0;            // run time lost to interruptions (work since the last checkpoint)
   std::int32_t preemptions = 0;
   std::int32_t interruptions = 0;
+  SimTime run_progress = 0;      // progress when the current run started
+  SimTime restart_ms = 0;        // run time spent restarting after interruptions
+  SimTime overhead_left = 0;     // restart overhead still to pay before work resumes
+  SimTime checkpoint_every = 0;  // of work, this run (the job's interval, or Daly's for auto)
+  double checkpoint_factor = 1;  // work over wall time spent on work and checkpoint writes
   // While running, work is credited at `rate` (1: full speed; less under a GPU power cap) since
   // `segment_start`; `progress` holds what was credited before.
   SimTime segment_start = -1;
@@ -75,6 +83,13 @@ struct SimResult {
     long double capped_lost_gpu_ms = 0;  // ∫ busy GPUs x (1 - capped speed) dt
   };
   std::vector<SitePower> sites;
+  // By failure category (model/failure.h): failures that happened, jobs they interrupted, and
+  // the GPU time those jobs lost (work since their last checkpoint).
+  struct FailureStats {
+    std::int64_t events = 0, interruptions = 0;
+    long double lost_gpu_ms = 0;
+  };
+  std::array<FailureStats, kFailureCategories> failures;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
 };
@@ -113,6 +128,16 @@ class Simulator {
   double RateOf(JobId id) const;
   void ScheduleFinish(JobId id, JobRecord& r);
   void ApplyCaps(SimTime now);
+  // Credits the current run's work up to `now` (paying restart overhead first) and starts a new
+  // segment there.
+  void Settle(JobRecord& r, SimTime now);
+  // Stops the jobs a failure hit: they lose the work since their last checkpoint (none if the stop
+  // is planned) and will pay the restart overhead.
+  void Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category, bool planned,
+                 SimTime now);
+  void DrawNextFailure(SimTime after);
+  SimTime RestartOverhead(const JobRecord& r) const;
+  void SetCheckpointing(JobId id, JobRecord& r) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
 
   const Fleet& fleet_;
@@ -131,6 +156,10 @@ class Simulator {
   std::int64_t NodeCpu(NodeId n) const;
   void UpdatePeaks();
   SitePowerLedger power_;  // site IT power, caps and the admission rule
+  // The failure model: its total rate (failures per ms over the fleet) and stream.
+  double failure_rate_per_ms_ = 0;
+  double failure_rate_per_node_day_ = 0;
+  Rng failure_rng_{0};
   std::vector<JobId> running_ids_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
   // Per site: PUE for each hour of its climate's year (empty: the design PUE throughout).

@@ -294,6 +294,9 @@ class FleetParser {
     if (tariff.IsDefined())
       s.site.tariff_usd_per_mwh = r_.NonNegativeNumber(tariff, m.Field("tariff_usd_per_mwh"));
     ParseClimate(m.Get("climate"), m.Field("climate"), s.site);
+    const YAML::Node storage = m.Get("storage_gb_s");
+    if (storage.IsDefined())
+      s.site.storage_gb_s = r_.PositiveNumber(storage, m.Field("storage_gb_s")).value_or(2000);
     const YAML::Node carbon = m.Get("carbon_g_per_kwh");
     if (carbon.IsDefined())
       s.site.carbon_g_per_kwh = r_.NonNegativeNumber(carbon, m.Field("carbon_g_per_kwh"));

@@ -1,8 +1,9 @@
-// The workload spec: tenants, explicit jobs, seeded generators and scripted failures
-// (docs/SPEC.md).
+// The workload spec: tenants, explicit jobs, seeded generators, scripted failures, maintenance
+// windows and the failure model (docs/SPEC.md).
 #include <cmath>
 #include <set>
 
+#include "physics/failure_rates.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 
@@ -25,6 +26,8 @@ class WorkloadParser {
     const YAML::Node jobs = top.Get("jobs");
     const YAML::Node generators = top.Get("generators");
     const YAML::Node failures = top.Get("failures");
+    const YAML::Node maintenance = top.Get("maintenance");
+    ParseFailureModel(top.Get("failure_model"));
     top.Finish();
     if (!top.valid()) return std::move(spec_);
     if (!jobs.IsDefined() && !generators.IsDefined()) {
@@ -41,6 +44,11 @@ class WorkloadParser {
     if (failures.IsDefined() && r_.ExpectSequence(failures, "failures")) {
       for (size_t i = 0; i < failures.size(); ++i) {
         ParseFailure(failures[i], "failures[" + std::to_string(i) + "]");
+      }
+    }
+    if (maintenance.IsDefined() && r_.ExpectSequence(maintenance, "maintenance")) {
+      for (size_t i = 0; i < maintenance.size(); ++i) {
+        ParseMaintenance(maintenance[i], "maintenance[" + std::to_string(i) + "]");
       }
     }
     return std::move(spec_);
@@ -184,9 +192,8 @@ class WorkloadParser {
     const YAML::Node topology = m.Get("topology");
     if (topology.IsDefined())
       j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
-    const YAML::Node ckpt = m.Get("checkpoint_interval");
-    if (ckpt.IsDefined())
-      j.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    ParseCheckpointing(m, j.checkpoint_interval, j.checkpoint_write, j.checkpoint_size_gb,
+                       j.restart_overhead);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
   }
@@ -430,9 +437,8 @@ class WorkloadParser {
     if (auto d = ParseDistribution(m.Get("cpus"), m.Field("cpus"), ValueKind::kNumber)) g.cpus = *d;
     if (auto d = ParseDistribution(m.Get("memory_gb"), m.Field("memory_gb"), ValueKind::kNumber))
       g.memory_gb = *d;
-    const YAML::Node ckpt = m.Get("checkpoint_interval");
-    if (ckpt.IsDefined())
-      g.checkpoint_interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    ParseCheckpointing(m, g.checkpoint_interval, g.checkpoint_write, g.checkpoint_size_gb,
+                       g.restart_overhead);
     m.Finish();
     for (const auto& other : spec_.generators) {
       if (other.name == g.name)
@@ -500,6 +506,133 @@ class WorkloadParser {
     }
   }
 
+  // checkpoint_interval (a duration or `auto`), checkpoint_write, checkpoint_size_gb and
+  // restart_overhead of a job or a generator.
+  void ParseCheckpointing(MapReader& m, SimTime& interval, SimTime& write, float& size_gb,
+                          SimTime& restart) {
+    const YAML::Node ckpt = m.Get("checkpoint_interval");
+    const YAML::Node w = m.Get("checkpoint_write");
+    const YAML::Node size = m.Get("checkpoint_size_gb");
+    const YAML::Node overhead = m.Get("restart_overhead");
+    if (w.IsDefined()) write = r_.PositiveDuration(w, m.Field("checkpoint_write")).value_or(0);
+    if (size.IsDefined()) {
+      size_gb =
+          static_cast<float>(r_.PositiveNumber(size, m.Field("checkpoint_size_gb")).value_or(0));
+    }
+    if (w.IsDefined() && size.IsDefined()) {
+      r_.Fail(size, m.Field("checkpoint_size_gb"),
+              "give either 'checkpoint_write' or 'checkpoint_size_gb', not both");
+    }
+    if (ckpt.IsDefined() && ckpt.IsScalar() && ckpt.Scalar() == "auto") {
+      interval = kCheckpointAuto;
+      if (!w.IsDefined() && !size.IsDefined()) {
+        r_.Fail(ckpt, m.Field("checkpoint_interval"),
+                "'auto' needs the time to write a checkpoint: give 'checkpoint_write' or "
+                "'checkpoint_size_gb'");
+      }
+    } else if (ckpt.IsDefined()) {
+      interval = r_.PositiveDuration(ckpt, m.Field("checkpoint_interval")).value_or(0);
+    }
+    if (overhead.IsDefined())
+      restart = r_.Duration(overhead, m.Field("restart_overhead")).value_or(0);
+  }
+
+  // failure_model: {rates: llama3 | none, scale: 1, per_node_day: {gpu: ...}, repair: {gpu: 1d},
+  // restart_overhead: 10m, seed: 7}
+  void ParseFailureModel(const YAML::Node& node) {
+    if (!node.IsDefined()) return;
+    MapReader m(r_, node, "failure_model");
+    if (!m.valid()) return;
+    FailureModelSpec f;
+    f.per_node_day.assign(kRandomFailureCategories, 0);
+    const YAML::Node rates = m.Get("rates");
+    const std::string preset =
+        rates.IsDefined() ? r_.String(rates, m.Field("rates")).value_or("") : "llama3";
+    if (preset == "llama3") {
+      const auto llama3 = Llama3RatesPerNodeDay();
+      f.per_node_day.assign(llama3.begin(), llama3.end());
+    } else if (preset != "none") {
+      r_.Fail(rates, m.Field("rates"),
+              "expected 'llama3' (Llama 3 405B calibration) or 'none', got '" + preset + "'");
+    }
+    const YAML::Node scale = m.Get("scale");
+    if (scale.IsDefined()) {
+      const double k = r_.NonNegativeNumber(scale, m.Field("scale")).value_or(1);
+      for (double& rate : f.per_node_day) rate *= k;
+    }
+    for (int c = 0; c < kRandomFailureCategories; ++c) {
+      f.repair_ms.push_back(Distribution::Fixed(
+          static_cast<double>(DefaultRepairTime(static_cast<FailureCategory>(c)))));
+    }
+    ForEachCategory(m.Get("per_node_day"), m.Field("per_node_day"),
+                    [&](int c, const YAML::Node& v, const std::string& field) {
+                      if (auto rate = r_.NonNegativeNumber(v, field))
+                        f.per_node_day[static_cast<size_t>(c)] = *rate;
+                    });
+    ForEachCategory(
+        m.Get("repair"), m.Field("repair"),
+        [&](int c, const YAML::Node& v, const std::string& field) {
+          if (static_cast<FailureCategory>(c) == FailureCategory::kSoftware) {
+            r_.Fail(v, field,
+                    "software failures take no hardware down, so there is nothing to repair");
+          } else if (auto d = ParseDistribution(v, field, ValueKind::kDuration)) {
+            f.repair_ms[static_cast<size_t>(c)] = *d;
+          }
+        });
+    const YAML::Node overhead = m.Get("restart_overhead");
+    f.restart_overhead = overhead.IsDefined()
+                             ? r_.Duration(overhead, m.Field("restart_overhead")).value_or(0)
+                             : kDefaultRestartOverhead;
+    const YAML::Node seed = m.Get("seed");
+    if (seed.IsDefined()) {
+      if (auto v = r_.Integer(seed, m.Field("seed"))) {
+        if (*v < 0) {
+          r_.Fail(seed, m.Field("seed"), "expected an unsigned integer");
+        } else {
+          f.seed = static_cast<std::uint64_t>(*v);
+        }
+      }
+    }
+    m.Finish();
+    spec_.failure_model = std::move(f);
+  }
+
+  // A mapping from random failure categories to values.
+  template <typename Fn>
+  void ForEachCategory(const YAML::Node& node, const std::string& path, Fn fn) {
+    if (!node.IsDefined()) return;
+    if (!node.IsMap()) {
+      r_.Fail(node, path,
+              std::string("expected a mapping from categories (") + RandomFailureCategoryNames() +
+                  ") to values");
+      return;
+    }
+    for (const auto& kv : node) {
+      const std::string name = kv.first.Scalar();
+      const std::optional<FailureCategory> c = ParseFailureCategory(name);
+      if (!c || static_cast<int>(*c) >= kRandomFailureCategories) {
+        r_.Fail(kv.first, path + "." + name,
+                std::string("unknown failure category; expected one of ") +
+                    RandomFailureCategoryNames());
+        continue;
+      }
+      fn(static_cast<int>(*c), kv.second, path + "." + name);
+    }
+  }
+
+  void ParseMaintenance(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    MaintenanceWindow w;
+    w.at = r_.Duration(m.Required("at"), m.Field("at")).value_or(0);
+    const YAML::Node target = m.Required("target");
+    w.target = r_.String(target, m.Field("target")).value_or("");
+    if (target.IsDefined()) w.target_loc = r_.Loc(target, m.Field("target"));
+    w.duration = r_.PositiveDuration(m.Required("duration"), m.Field("duration")).value_or(0);
+    m.Finish();
+    spec_.maintenance.push_back(std::move(w));
+  }
+
   void ParseFailure(const YAML::Node& node, const std::string& path) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
@@ -510,6 +643,18 @@ class WorkloadParser {
     if (target.IsDefined()) f.target_loc = r_.Loc(target, m.Field("target"));
     const YAML::Node repair = m.Get("repair_after");
     if (repair.IsDefined()) f.repair_after = r_.PositiveDuration(repair, m.Field("repair_after"));
+    const YAML::Node category = m.Get("category");
+    if (category.IsDefined()) {
+      const std::string name = r_.String(category, m.Field("category")).value_or("");
+      const std::optional<FailureCategory> c = ParseFailureCategory(name);
+      if (c && static_cast<int>(*c) < kRandomFailureCategories) {
+        f.category = *c;
+      } else if (!name.empty()) {
+        r_.Fail(category, m.Field("category"),
+                std::string("expected one of ") + RandomFailureCategoryNames() + ", got '" + name +
+                    "'");
+      }
+    }
     m.Finish();
     spec_.failures.push_back(std::move(f));
   }

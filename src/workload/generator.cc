@@ -76,6 +76,9 @@ class GeneratorSource : public JobSource {
       }
     }
     out.checkpoint_interval = spec_.checkpoint_interval;
+    out.checkpoint_write = spec_.checkpoint_write;
+    out.checkpoint_size_gb = spec_.checkpoint_size_gb;
+    out.restart_overhead = spec_.restart_overhead;
     out.gpu_milli =
         static_cast<std::int32_t>(Clamped(spec_.gpu_milli.Sample(rng_), 1, kMilliPerGpu));
     out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, std::int64_t{1} << 40);
@@ -139,14 +142,31 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     sources.push_back(std::make_unique<GeneratorSource>(gs, std::move(models), s));
   }
   w.source = std::make_unique<MergedSource>(std::move(sources));
-  for (const ScriptedFailure& f : spec.failures) {
-    std::optional<TopoId> t = fleet.FindPath(f.target);
+  auto target = [&](const std::string& path, const SourceLoc& loc) -> Result<TopoId> {
+    std::optional<TopoId> t = fleet.FindPath(path);
     if (!t) {
-      return Error{f.target_loc.Prefix() + "'" + f.target +
+      return Error{loc.Prefix() + "'" + path +
                    "' names no site, pod, leaf, domain or node of the fleet (paths look like '" +
                    fleet.Path(fleet.NodeTopo(0)) + "')"};
     }
-    w.failures.push_back({f.at, *t, f.repair_after});
+    return *t;
+  };
+  for (const ScriptedFailure& f : spec.failures) {
+    Result<TopoId> t = target(f.target, f.target_loc);
+    if (!t.ok()) return t.error();
+    w.failures.push_back({f.at, t.value(), f.repair_after, f.category, false});
+  }
+  for (const MaintenanceWindow& m : spec.maintenance) {
+    Result<TopoId> t = target(m.target, m.target_loc);
+    if (!t.ok()) return t.error();
+    w.failures.push_back({m.at, t.value(), m.duration, FailureCategory::kMaintenance, false});
+  }
+  w.failure_model = spec.failure_model;
+  if (spec.failure_model) {
+    // A stream of its own: adding the failure model never changes the jobs.
+    constexpr std::uint64_t kFailureStream = 0xFA11'0000;
+    w.failure_seed = spec.failure_model->seed ? *spec.failure_model->seed
+                                              : Rng::Stream(seed, kFailureStream).Next();
   }
   std::stable_sort(w.failures.begin(), w.failures.end(),
                    [](const BoundFailure& a, const BoundFailure& b) { return a.at < b.at; });

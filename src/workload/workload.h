@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/failure.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "util/result.h"
@@ -57,7 +58,10 @@ struct GeneratorSpec {
   std::vector<SourceLoc> gpu_model_locs;            // where each was first written
   Distribution gpu_model = Distribution::Fixed(0);  // index into gpu_models
   std::vector<TopologyRule> topology;               // first rule whose up_to_gpus admits the gang
-  SimTime checkpoint_interval = 0;
+  SimTime checkpoint_interval = 0;                  // or kCheckpointAuto
+  SimTime checkpoint_write = 0;
+  float checkpoint_size_gb = 0;
+  SimTime restart_overhead = -1;
   // Share of each GPU and host resources (fixed distributions draw no random numbers, so
   // adding these never changes the jobs of a workload that leaves them out).
   Distribution gpu_milli = Distribution::Fixed(kMilliPerGpu);
@@ -70,6 +74,26 @@ struct ScriptedFailure {
   std::string target;  // topology path: a node or any subtree (every node below it fails)
   std::optional<SimTime> repair_after;
   SourceLoc target_loc;
+  FailureCategory category = FailureCategory::kScripted;
+};
+
+// Planned maintenance: the jobs on the target checkpoint and stop (losing nothing), its nodes are
+// down for `duration`.
+struct MaintenanceWindow {
+  SimTime at = 0;
+  std::string target;
+  SimTime duration = 0;
+  SourceLoc target_loc;
+};
+
+// Random failures (docs/MODELS.md, "Failures"): a Poisson process per category with a rate per
+// node and day, each failure hitting a node drawn uniformly (network failures take down the
+// node's leaf), repaired after a time drawn from its category's distribution.
+struct FailureModelSpec {
+  std::vector<double> per_node_day;     // by category, the first kRandomFailureCategories
+  std::vector<Distribution> repair_ms;  // by category
+  SimTime restart_overhead = 0;         // for jobs that do not give their own
+  std::optional<std::uint64_t> seed;    // default: derived from the run's seed
 };
 
 struct WorkloadSpec {
@@ -77,6 +101,8 @@ struct WorkloadSpec {
   std::vector<ExplicitJobSpec> jobs;
   std::vector<GeneratorSpec> generators;
   std::vector<ScriptedFailure> failures;
+  std::vector<MaintenanceWindow> maintenance;
+  std::optional<FailureModelSpec> failure_model;
 };
 
 // Jobs in non-decreasing submission order. Trace importers implement this too.
@@ -104,13 +130,17 @@ struct BoundFailure {
   SimTime at = 0;
   TopoId target = -1;
   std::optional<SimTime> repair_after;
+  FailureCategory category = FailureCategory::kScripted;
+  bool drawn = false;  // by the failure model (the next one is drawn when it happens)
 };
 
 // The workload tied to one fleet and one seed: GPU model names resolved, failure targets found.
 struct BoundWorkload {
   std::unique_ptr<JobSource> source;
   std::vector<Tenant> tenants;
-  std::vector<BoundFailure> failures;
+  std::vector<BoundFailure> failures;  // scripted and maintenance, by time
+  std::optional<FailureModelSpec> failure_model;
+  std::uint64_t failure_seed = 0;  // the failure model's stream
 };
 Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
                                    std::uint64_t seed);
