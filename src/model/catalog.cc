@@ -41,19 +41,24 @@ const std::vector<NodeType>& BuiltinNodeTypes() {
       // DGX B200 2 x 56-core Xeon 8570, 4 TB; GB200 compute tray 2 Grace x 72 Arm cores with
       // 2 x 480 GB LPDDR5X; DGX A100 2 x 64-core EPYC 7742, 2 TB (1 TB base); DGX-1 2 x 20-core
       // Xeon E5-2698 v4, 512 GB.
+      // Scale-out NICs (last column, GB/s per GPU): one NIC per GPU on H100-generation AI clusters,
+      // ConnectX-7 at 400 Gb/s = 50 GB/s (REFERENCE.md "NICs"; Llama 3 §3.3.1).
       // DGX H100 / H200 user guide: 8 GPUs, 10.2 kW max input.
-      {"dgx-h100", "h100", 8, 1, 10.2, 112, 2048},
-      {"dgx-h200", "h200", 8, 1, 10.2, 112, 2048},
-      // DGX B200 user guide: 8 GPUs, 14.3 kW max.
-      {"dgx-b200", "b200", 8, 1, 14.3, 112, 4096},
+      {"dgx-h100", "h100", 8, 1, 10.2, 112, 2048, 50},
+      {"dgx-h200", "h200", 8, 1, 10.2, 112, 2048, 50},
+      // DGX B200 user guide: 8 GPUs, 14.3 kW max; 8 x 400 Gb/s ConnectX-7 = 50 GB/s per GPU.
+      {"dgx-b200", "b200", 8, 1, 14.3, 112, 4096, 50},
       // GB200 NVL72: 18 compute trays of 4 GPUs in one 72-GPU NVLink domain, about 120 kW per rack
-      // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray.
-      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0, 144, 960},
-      // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide).
-      {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048},
-      // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets).
-      {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512},
-      {"dgx1-p100", "p100", 8, 1, 3.2, 40, 512},
+      // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray. Scale-out:
+      // ConnectX-8 at 800 Gb/s = 100 GB/s per GPU (REFERENCE.md "NICs").
+      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0, 144, 960, 100},
+      // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide); 8 x 200 Gb/s HDR InfiniBand
+      // ConnectX-6 for compute = 25 GB/s per GPU (NVIDIA DGX A100 datasheet).
+      {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048, 25},
+      // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets); 4 x
+      // 100 Gb/s EDR InfiniBand for 8 GPUs = 6.25 GB/s per GPU (same data sheets).
+      {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512, 6.25},
+      {"dgx1-p100", "p100", 8, 1, 3.2, 40, 512, 6.25},
   };
   return kTypes;
 }
