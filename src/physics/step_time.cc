@@ -155,22 +155,28 @@ PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus) {
   return spans;
 }
 
+JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation) {
+  JobHardware hw;
+  const NodeId first = allocation.nodes.front().node;
+  const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(first))];
+  hw.peak_flops =
+      fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))].bf16_tflops * 1e12;
+  hw.domain_gpus = type.gpus_per_node * type.nodes_per_domain;
+  hw.links = LinksOf(fleet, allocation);
+  return hw;
+}
+
 double PlacementProgressRate(const Fleet& fleet, const Allocation& allocation,
                              const TrainingJob& job) {
   if (allocation.empty()) return 1;
   Result<PlacementSpans> actual = SpansOf(fleet, allocation, job.parallel);
   if (!actual.ok()) return 1;
-  const NodeId first = allocation.nodes.front().node;
-  const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(first))];
-  const double peak =
-      fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))].bf16_tflops * 1e12;
-  if (!(peak > 0)) return 1;  // a GPU without figures: nothing to compare
-  const LinkFigures links = LinksOf(fleet, allocation);
+  const JobHardware hw = HardwareOf(fleet, allocation);
+  if (!(hw.peak_flops > 0)) return 1;  // a GPU without figures: nothing to compare
   const double ideal =
-      EstimateStepTime(job, peak, links,
-                       IdealSpans(job.parallel, type.gpus_per_node * type.nodes_per_domain))
+      EstimateStepTime(job, hw.peak_flops, hw.links, IdealSpans(job.parallel, hw.domain_gpus))
           .step_s;
-  const double placed = EstimateStepTime(job, peak, links, actual.value()).step_s;
+  const double placed = EstimateStepTime(job, hw.peak_flops, hw.links, actual.value()).step_s;
   if (!(placed > 0)) return 1;
   return std::clamp(ideal / placed, 1e-9, 1.0);
 }

@@ -87,6 +87,15 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
 // NVLink domain of `domain_gpus` stays on NVLink, the others cross one leaf, without congestion.
 PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus);
 
+// The hardware under an allocation (not empty): its first node's dense BF16 peak per GPU and
+// NVLink domain size, and the slowest links among its nodes.
+struct JobHardware {
+  double peak_flops = 0;
+  int domain_gpus = 0;
+  LinkFigures links;
+};
+JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation);
+
 // For the simulator, once per job start: ideal step time over the step time on this allocation,
 // in (0, 1]. The job must validate and the allocation hold at least its TP x CP x PP x DP GPUs
 // (else 1). No heap allocation; O(GPUs x levels) per parallel dimension.
