@@ -15,6 +15,11 @@ WorkloadSpec MustParseWorkload(const std::string& yaml);
 // `pods` pods × `leaves` leaves × `domains` NVLink domains of one DGX H100 (8 GPUs) each.
 std::string DgxFleetYaml(int pods, int leaves, int domains);
 
+// Meta's 24K-cluster shape in miniature (Llama 3 §3.3.1): 4 pods behind 1:7 oversubscription,
+// each of 4 racks (leaves) of 2 DGX H100 (16 GPUs per rack); electricity at $50/MWh. Nodes 0-7 are
+// pod 0, 8-15 pod 1, and so on.
+std::string OversubscribedPodsYaml();
+
 // Path of a file in the source tree, for the bundled examples.
 std::string SourcePath(const std::string& relative);
 

@@ -73,8 +73,8 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   if (p.cp > m.seq_len) return Error{"CP exceeds the sequence length"};
   const double sequences = job.global_batch_tokens / m.seq_len;
   if (!(sequences >= static_cast<double>(p.dp) * job.micro_batch)) {
-    return Error{"the global batch (" + std::to_string(static_cast<std::int64_t>(sequences)) +
-                 " sequences) is smaller than DP x micro-batch (" +
+    return Error{"the global batch of " + std::to_string(static_cast<std::int64_t>(sequences)) +
+                 " sequences is smaller than DP x micro-batch (" +
                  std::to_string(std::int64_t{p.dp} * job.micro_batch) + ")"};
   }
   return Status::Ok();

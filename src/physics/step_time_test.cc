@@ -99,24 +99,8 @@ TEST(StepTime, ValidationNamesTheProblem) {
   EXPECT_NE(ValidateTrainingJob(job).message().find("layers"), std::string::npos);
 }
 
-// 4 pods of 4 racks (leaves) of 2 DGX H100 (16 GPUs per rack, as Meta's 24K cluster), 1:7 above
-// the pods. Nodes 0-7 are pod 0, 8-15 pod 1, and so on.
 Fleet PodsBehindOversubscription() {
-  return testing::MustParseFleet(
-      "sites:\n"
-      "  - name: s\n"
-      "    power_budget_mw: 10\n"
-      "    pods:\n"
-      "      - name: p\n"
-      "        count: 4\n"
-      "        uplink_oversubscription: 7\n"
-      "        leaves:\n"
-      "          - name: rack\n"
-      "            count: 4\n"
-      "            domains:\n"
-      "              - name: d\n"
-      "                count: 2\n"
-      "                node_type: dgx-h100\n");
+  return testing::MustParseFleet(testing::OversubscribedPodsYaml());
 }
 
 Allocation Nodes(std::initializer_list<NodeId> nodes) {
