@@ -30,9 +30,9 @@ const std::vector<ModelPreset>& BuiltinModelPresets() {
       Preset({"llama3-8b", 8.03e9, 32, 4096, 32, 8, 14336, 128256, 8192, 15e12}, {1, 1, 1, 0}, 1,
              Recompute::kNone, 512 * 8192.0,
              "Llama 3 Table 3; parallelism and 4M-token batch our choice"),
-      // Llama 3 Table 3: 80 layers, 8,192 hidden, 64 heads / 8 KV heads, FFN 28,672. TP8 PP4 and
-      // the 4M-token batch are our choice.
-      Preset({"llama3-70b", 70.6e9, 80, 8192, 64, 8, 28672, 128256, 8192, 15e12}, {8, 1, 4, 0}, 1,
+      // Llama 3 Table 3: 80 layers, 8,192 hidden, 64 heads / 8 KV heads, FFN 28,672. TP8 PP4,
+      // the 4M-token batch and the 405B run's 4 interleaved chunks are our choice.
+      Preset({"llama3-70b", 70.6e9, 80, 8192, 64, 8, 28672, 128256, 8192, 15e12}, {8, 1, 4, 0}, 4,
              Recompute::kNone, 512 * 8192.0,
              "Llama 3 Table 3; parallelism and 4M-token batch our choice"),
       // Llama 3 Table 3: 126 layers, 16,384 hidden, 128 heads / 8 KV heads, FFN 53,248; Table 4:
