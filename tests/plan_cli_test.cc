@@ -112,7 +112,8 @@ TEST(PlanCli, TrainBadInput) {
   expect_bad("--gpus 8", "--model is required");
   expect_bad("--model llama3-405b", "--gpus is required");
   expect_bad("--model llama4 --gpus 8", "llama3-405b");  // lists the presets
-  expect_bad("--model llama3-405b --gpus 1000", "not a multiple of TP x CP x PP = 128");
+  expect_bad("--model llama3-405b --gpus 1000",
+             "1000 GPUs is not a multiple of TP x CP x PP = 128");
   expect_bad("--model llama3-405b --gpus 1024 --dp 4", "TP x CP x PP x DP = 512");
   expect_bad("--model llama3-8b --gpus 8 --checkpoint-interval soon", "--checkpoint-interval");
   expect_bad("--model llama3-8b --gpus 8 --tokens lots", "--tokens");

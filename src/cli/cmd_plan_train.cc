@@ -97,22 +97,8 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
   if (job.global_batch_tokens <= 0) {
     return Error{"--global-batch-tokens is required: the model file gives no global batch"};
   }
-  const std::int64_t inner = std::int64_t{job.parallel.tp} * job.parallel.cp * job.parallel.pp;
-  if (a.dp > 0) {
-    job.parallel.dp = a.dp;
-    if (inner * a.dp != a.gpus) {
-      return Error{"TP x CP x PP x DP = " + std::to_string(inner * a.dp) + " but --gpus is " +
-                   std::to_string(a.gpus)};
-    }
-  } else {
-    if (a.gpus % inner != 0) {
-      return Error{"--gpus " + std::to_string(a.gpus) +
-                   " is not a multiple of TP x CP x PP = " + std::to_string(inner)};
-    }
-    job.parallel.dp = static_cast<int>(a.gpus / inner);
-  }
-  if (Status s = ValidateTrainingJob(job); !s.ok()) return Error{s.message()};
-  return job;
+  if (a.dp > 0) job.parallel.dp = a.dp;
+  return JobOnGpus(std::move(job), a.gpus);
 }
 
 Result<FailureAssumptions> BuildFailures(const TrainArgs& a) {

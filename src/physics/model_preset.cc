@@ -59,6 +59,27 @@ const ModelPreset* FindModelPreset(std::string_view name) {
   return nullptr;
 }
 
+Result<TrainingJob> JobOnGpus(TrainingJob job, std::int64_t gpus) {
+  Parallelism& p = job.parallel;
+  if (p.tp < 1 || p.cp < 1 || p.pp < 1 || p.dp < 0) {
+    return Error{"every parallel degree (TP, CP, PP, DP) must be at least 1"};
+  }
+  const std::int64_t inner = std::int64_t{p.tp} * p.cp * p.pp;
+  if (p.dp > 0 && inner * p.dp != gpus) {
+    return Error{"TP x CP x PP x DP = " + std::to_string(inner * p.dp) + " but the job has " +
+                 std::to_string(gpus) + " GPUs"};
+  }
+  if (p.dp == 0) {
+    if (gpus < 1 || gpus % inner != 0) {
+      return Error{std::to_string(gpus) +
+                   " GPUs is not a multiple of TP x CP x PP = " + std::to_string(inner)};
+    }
+    p.dp = static_cast<int>(gpus / inner);
+  }
+  if (Status s = ValidateTrainingJob(job); !s.ok()) return Error{s.message()};
+  return job;
+}
+
 double DenseParameters(int layers, int hidden, int vocab) {
   const double l = layers, h = hidden;
   return 12 * l * h * h + static_cast<double>(vocab) * h;

@@ -3,6 +3,7 @@
 // a small YAML file instead (spec/model_spec.h).
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +18,11 @@ struct ModelPreset {
 };
 
 const std::vector<ModelPreset>& BuiltinModelPresets();
+
+// The job on `gpus` GPUs: DP = gpus / (TP x CP x PP) when parallel.dp is 0, else TP x CP x PP x DP
+// must equal gpus; then validated (ValidateTrainingJob). For the simulator, a workload's training
+// job is a preset or model file plus its GPU count.
+Result<TrainingJob> JobOnGpus(TrainingJob job, std::int64_t gpus);
 const ModelPreset* FindModelPreset(std::string_view name);
 
 // Parameter count of a GPT-style dense transformer from its shape: 12 L h^2 (attention 4h^2, MLP

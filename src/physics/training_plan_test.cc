@@ -24,9 +24,7 @@ Placed PlaceOnIdealFleet(const std::string& gpu, int gpus) {
 }
 
 TrainingJob PresetOn(const char* name, int gpus) {
-  TrainingJob job = FindModelPreset(name)->job;
-  job.parallel.dp = gpus / (job.parallel.tp * job.parallel.cp * job.parallel.pp);
-  return job;
+  return JobOnGpus(FindModelPreset(name)->job, gpus).value();
 }
 
 TEST(TrainingPlan, FailuresCheckpointsAndEnergyByHand) {
@@ -88,7 +86,7 @@ TEST(TrainingPlan, Llama3Table4WithinTenPercent) {
     TrainingJob job = FindModelPreset("llama3-405b")->job;
     job.parallel.cp = r.cp;
     job.model.seq_len = r.seq;
-    job.parallel.dp = r.gpus / (8 * r.cp * 16);
+    job = JobOnGpus(job, r.gpus).value();
     const double mfu = PlanTraining(p.fleet, p.allocation, job, 15.6e12, {}).value().mfu;
     std::printf("Llama 3 Table 4, %d GPUs, CP%d: paper MFU %.2f, model %.3f (%+.1f%%)\n", r.gpus,
                 r.cp, r.mfu, mfu, 100 * (mfu - r.mfu) / r.mfu);

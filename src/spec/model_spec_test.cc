@@ -21,6 +21,16 @@ TEST(ModelPresets, PublishedShapes) {
   EXPECT_EQ(FindModelPreset("llama4"), nullptr);
 }
 
+TEST(ModelPresets, JobOnGpusFillsOrChecksDataParallelism) {
+  const TrainingJob& preset = FindModelPreset("llama3-405b")->job;
+  EXPECT_EQ(JobOnGpus(preset, 16384).value().parallel.dp, 128);  // 16,384 / (8 x 16)
+  EXPECT_FALSE(JobOnGpus(preset, 1000).ok());                    // not a multiple of 128
+  TrainingJob fixed = preset;
+  fixed.parallel.dp = 64;
+  EXPECT_TRUE(JobOnGpus(fixed, 8192).ok());
+  EXPECT_NE(JobOnGpus(fixed, 16384).message().find("TP x CP x PP x DP = 8192"), std::string::npos);
+}
+
 TEST(ModelPresets, ShapesAndParameterCounts) {
   // GPT-3 175B's shape: 12 x 96 x 12,288^2 + 50,257 x 12,288 = 173.95e9 + 0.62e9 = 174.6e9.
   EXPECT_NEAR(DenseParameters(96, 12288, 50257), 174.57e9, 0.01e9);
