@@ -1,7 +1,10 @@
 #include "physics/step_time.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -163,6 +166,49 @@ TEST(Placement, ScatteredJobRunsSlowerThanPackedOne) {
   EXPECT_LE(packed, 1.0);
   EXPECT_NEAR(scattered, 0.68, 0.01);
   EXPECT_GT(scattered, 0);
+}
+
+// On random parallelism and random whole-node allocations of the oversubscribed fleet: the rate
+// is in (0, 1]; congestion is at least 1, and exactly 1 when the job stays inside one pod (every
+// uplink below the pods is 1:1, and a ring sends at most one flow per GPU); and the same
+// allocation on the same tree with every uplink 1:1 is never slower. (Packing is not always
+// better under the fair-share assumption: a job that spills 4 GPUs into a second pod loads those
+// GPUs' uplink share with all of its cross-pod flows.)
+RC_GTEST_PROP(PlacementProperties, OversubscriptionNeverHelps, ()) {
+  static const Fleet fleet = PodsBehindOversubscription();
+  static const Fleet non_blocking = testing::MustParseFleet(testing::DgxFleetYaml(4, 4, 2));
+  TrainingJob job = EightBillionOnTp8Dp4();
+  job.parallel.tp = *rc::gen::element(1, 2, 4, 8);
+  job.parallel.cp = *rc::gen::element(1, 2);
+  job.parallel.pp = *rc::gen::element(1, 2, 4);
+  const int inner = job.parallel.tp * job.parallel.cp * job.parallel.pp;
+  job.parallel.dp = *rc::gen::inRange(1, 256 / inner + 1);
+  job.global_batch_tokens = 8.0 * job.parallel.dp * job.model.seq_len;
+  RC_PRE(ValidateTrainingJob(job).ok());
+  const size_t nodes = static_cast<size_t>((job.parallel.Gpus() + 7) / 8);
+  // `nodes` distinct nodes: a random permutation's first ones, in id order.
+  std::vector<NodeId> order(static_cast<size_t>(fleet.num_nodes()));
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) order[static_cast<size_t>(n)] = n;
+  for (size_t i = 0; i + 1 < order.size(); ++i) {
+    std::swap(order[i], order[*rc::gen::inRange(i, order.size())]);
+  }
+  order.resize(nodes);
+  std::sort(order.begin(), order.end());
+  Allocation a;
+  a.model = 0;
+  for (NodeId n : order) a.nodes.push_back({n, 0xff});
+
+  const PlacementSpans spans = SpansOf(fleet, a, job.parallel).value();
+  const bool one_pod =
+      fleet.Ancestor(order.front(), Level::kPod) == fleet.Ancestor(order.back(), Level::kPod);
+  for (const GroupSpan* g : {&spans.tp, &spans.cp, &spans.pp, &spans.dp}) {
+    RC_ASSERT(g->congestion >= 1);
+    if (one_pod) RC_ASSERT(g->congestion == 1);
+  }
+  const double rate = PlacementProgressRate(fleet, a, job);
+  RC_ASSERT(rate > 0);
+  RC_ASSERT(rate <= 1);
+  RC_ASSERT(PlacementProgressRate(non_blocking, a, job) >= rate);
 }
 
 // ---- Calibration (REFERENCE.md "Training performance"; docs/MODELS.md holds the table) ----
