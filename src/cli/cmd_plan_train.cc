@@ -209,23 +209,29 @@ void PrintJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
   j["energy_mwh"] = p.energy_mwh;
   j["facility_energy_mwh"] = p.facility_energy_mwh;
   j["cost_usd"] = p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nullptr;
-  j["mtbf_s"] = p.mtbf_s;
+  // Infinite (nothing fails) is null.
+  auto finite = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nullptr; };
+  j["mtbf_s"] = finite(p.mtbf_s);
   j["interruptions"] = p.interruptions;
   j["checkpoint_bytes"] = p.checkpoint_bytes;
   j["checkpoint_write_s"] = p.checkpoint_write_s;
-  j["checkpoint_interval_s"] = p.checkpoint_interval_s;
+  j["checkpoint_interval_s"] = finite(p.checkpoint_interval_s);
   j["ettr"] = p.ettr;
   std::cout << j.dump(2) << "\n";
 }
 
+// `node_type`: the ideal fleet's, to say what it is made of.
 void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
-               const TrainingPlan& p) {
+               const std::string& node_type, const TrainingPlan& p) {
   const TransformerModel& m = job.model;
   std::printf("%s: %.4gB parameters, %d layers, hidden %d, sequence %d, on %d %s\n", m.name.c_str(),
               m.parameters / 1e9, m.layers, m.hidden, m.seq_len, a.gpus, gpu.display.c_str());
-  std::printf("  fleet           %s\n",
-              a.fleet.empty() ? "ideal: 8-GPU nodes, non-blocking rail-optimised fabric, PUE 1.1"
-                              : a.fleet.c_str());
+  if (a.fleet.empty()) {
+    std::printf("  fleet           ideal: %s nodes, non-blocking rail-optimised fabric, PUE %.2g\n",
+                node_type.c_str(), kIdealDesignPue);
+  } else {
+    std::printf("  fleet           %s\n", a.fleet.c_str());
+  }
   std::printf(
       "  parallelism     TP %d  CP %d  PP %d (%d chunk%s)  DP %d; %.4g micro-batches of %d\n",
       job.parallel.tp, job.parallel.cp, job.parallel.pp, job.virtual_stages,
@@ -260,12 +266,18 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
   } else {
     std::printf("  electricity     no tariff given for the site\n");
   }
-  std::printf("  failures        MTBF %s (%d nodes x %.5f per node-day); %.0f interruptions\n",
-              HumanSeconds(p.mtbf_s).c_str(), p.nodes, a.node_failure_rate, p.interruptions);
-  std::printf("  checkpoints     %.4g GB written in %.1f s, every %s (%s), restart %s; ETTR %.3f\n",
-              p.checkpoint_bytes / 1e9, p.checkpoint_write_s,
-              HumanSeconds(p.checkpoint_interval_s).c_str(),
-              a.checkpoint_interval == "auto" ? "Daly" : "fixed",
+  if (std::isfinite(p.mtbf_s)) {
+    std::printf("  failures        MTBF %s (%d nodes x %.5f per node-day); %.0f interruptions\n",
+                HumanSeconds(p.mtbf_s).c_str(), p.nodes, a.node_failure_rate, p.interruptions);
+  } else {
+    std::printf("  failures        none (--node-failure-rate 0)\n");
+  }
+  const std::string interval = std::isfinite(p.checkpoint_interval_s)
+                                   ? "every " + HumanSeconds(p.checkpoint_interval_s) +
+                                         (a.checkpoint_interval == "auto" ? " (Daly)" : " (fixed)")
+                                   : std::string("none needed");
+  std::printf("  checkpoints     %.4g GB written in %.1f s, %s, restart %s; ETTR %.3f\n",
+              p.checkpoint_bytes / 1e9, p.checkpoint_write_s, interval.c_str(),
               HumanSeconds(ToSeconds(ParseDuration(a.restart_overhead).value())).c_str(), p.ettr);
 }
 
@@ -303,7 +315,9 @@ int RunTrain(const TrainArgs& a) {
   if (a.json) {
     PrintJson(a, job.value(), gpu, plan.value());
   } else {
-    PrintText(a, job.value(), gpu, plan.value());
+    const NodeId first = allocation->nodes.front().node;
+    PrintText(a, job.value(), gpu, f.node_types()[static_cast<size_t>(f.NodeTypeOf(first))].name,
+              plan.value());
   }
   return kExitOk;
 }

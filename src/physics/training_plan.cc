@@ -1,6 +1,7 @@
 #include "physics/training_plan.h"
 
 #include <bit>
+#include <limits>
 
 #include "physics/checkpoint.h"
 #include "physics/power.h"
@@ -65,13 +66,25 @@ Result<TrainingPlan> PlanTraining(const Fleet& fleet, const Allocation& allocati
 
   plan.nodes = static_cast<int>(allocation.nodes.size());
   const double failures_per_s = plan.nodes * failures.node_failures_per_day / 86400;
-  plan.mtbf_s = failures_per_s > 0 ? 1 / failures_per_s : 1e30;
   plan.checkpoint_bytes = kCheckpointBytesPerParameter * job.model.parameters;
   plan.checkpoint_write_s = plan.checkpoint_bytes / kCheckpointBytesPerSecond;
-  plan.checkpoint_interval_s =
-      failures.checkpoint_interval_s.value_or(DalyInterval(plan.checkpoint_write_s, plan.mtbf_s));
-  plan.ettr = ExpectedEttr(plan.checkpoint_interval_s, plan.checkpoint_write_s, failures.restart_s,
-                           plan.mtbf_s);
+  if (failures_per_s > 0) {
+    plan.mtbf_s = 1 / failures_per_s;
+    plan.checkpoint_interval_s =
+        failures.checkpoint_interval_s.value_or(DalyInterval(plan.checkpoint_write_s, plan.mtbf_s));
+    plan.ettr = ExpectedEttr(plan.checkpoint_interval_s, plan.checkpoint_write_s,
+                             failures.restart_s, plan.mtbf_s);
+  } else {
+    // Nothing fails: no checkpoint is needed unless an interval is given, which then only costs
+    // its writes.
+    plan.mtbf_s = std::numeric_limits<double>::infinity();
+    plan.checkpoint_interval_s =
+        failures.checkpoint_interval_s.value_or(std::numeric_limits<double>::infinity());
+    plan.ettr =
+        failures.checkpoint_interval_s
+            ? plan.checkpoint_interval_s / (plan.checkpoint_interval_s + plan.checkpoint_write_s)
+            : 1;
+  }
   plan.wall_s = plan.failure_free_s / plan.ettr;
   plan.gpu_hours = gpus * plan.wall_s / 3600;
   plan.interruptions = plan.wall_s * failures_per_s;

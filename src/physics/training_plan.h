@@ -43,6 +43,8 @@ struct TrainingPlan {
   int nodes = 0;  // nodes the job touches
   double failure_free_s = 0;
   double mtbf_s = 0;
+  // With a failure rate of 0: mtbf_s and (without a given interval) checkpoint_interval_s are
+  // infinite.
   double checkpoint_bytes = 0, checkpoint_write_s = 0, checkpoint_interval_s = 0;
   double ettr = 1;
   double wall_s = 0;  // failure-free time over ETTR

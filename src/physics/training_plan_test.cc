@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "model/ideal_fleet.h"
@@ -51,6 +52,14 @@ TEST(TrainingPlan, FailuresCheckpointsAndEnergyByHand) {
   fixed.checkpoint_interval_s = 3600;
   EXPECT_EQ(PlanTraining(p.fleet, p.allocation, job, 1e12, fixed).value().checkpoint_interval_s,
             3600);
+  // Nothing fails: no interruptions; a fixed interval costs only its writes, tau / (tau + delta).
+  fixed.node_failures_per_day = 0;
+  const TrainingPlan safe = PlanTraining(p.fleet, p.allocation, job, 1e12, fixed).value();
+  EXPECT_EQ(safe.interruptions, 0);
+  EXPECT_TRUE(std::isinf(safe.mtbf_s));
+  EXPECT_DOUBLE_EQ(safe.ettr, 3600 / (3600 + 0.05621));
+  fixed.checkpoint_interval_s.reset();
+  EXPECT_EQ(PlanTraining(p.fleet, p.allocation, job, 1e12, fixed).value().ettr, 1);
 }
 
 // Llama 3 Table 4: 405B on 16,384 H100, TP8 CP1 PP16 DP128, 16M-token batches: 400 TFLOP/s per
