@@ -17,6 +17,8 @@ const std::vector<GpuModel>& BuiltinGpuModels() {
       // Megatron calibration. A100 SXM: 400 W, 80 GB (40 GB variant too), 2.04 TB/s, 312 TFLOPS
       // BF16 dense, NVLink 3 600 GB/s (NVIDIA A100 datasheet; figures as in issue 4).
       {"a100", "A100 SXM 80GB", 400, 80, 2.04, 312, 0, 600},
+      // A100 SXM 40 GB: as the 80 GB part with HBM2 at 1.555 TB/s (NVIDIA A100 datasheet).
+      {"a100-40gb", "A100 SXM 40GB", 400, 40, 1.555, 312, 0, 600},
       // V100 SXM2: 300 W, 32 GB HBM2 at 0.9 TB/s, 125 TFLOPS FP16 tensor (no BF16), NVLink 2
       // 300 GB/s (NVIDIA Tesla V100 datasheet). The BF16 column holds its FP16 tensor peak.
       {"v100", "V100 SXM2 32GB", 300, 32, 0.9, 125, 0, 300},
@@ -55,6 +57,8 @@ const std::vector<NodeType>& BuiltinNodeTypes() {
       // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide); 8 x 200 Gb/s HDR InfiniBand
       // ConnectX-6 for compute = 25 GB/s per GPU (NVIDIA DGX A100 datasheet).
       {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048, 25},
+      // DGX A100 320GB: the same system with 40 GB GPUs and 1 TB of host memory (same guide).
+      {"dgx-a100-320gb", "a100-40gb", 8, 1, 6.5, 128, 1024, 25},
       // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets); 4 x
       // 100 Gb/s EDR InfiniBand for 8 GPUs = 6.25 GB/s per GPU (same data sheets).
       {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512, 6.25},
