@@ -4,8 +4,6 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <iostream>
 
 #include "bench_fleets.h"
 #include "sched/capacity_index.h"

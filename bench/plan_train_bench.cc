@@ -4,9 +4,6 @@
 // fleet at 50% random occupancy (the scattered case: nearly every tray holds a free GPU).
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <iostream>
-
 #include "bench_fleets.h"
 #include "physics/model_preset.h"
 #include "physics/training_plan.h"
