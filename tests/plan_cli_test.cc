@@ -3,8 +3,12 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "test_fleets.h"
 
 namespace {
 
@@ -33,6 +37,92 @@ TEST(PlanCli, CheckpointBadInput) {
   EXPECT_EQ(RunCli("plan checkpoint --mtbf 0 --write-time 60s").first, 2);
   EXPECT_EQ(RunCli("plan checkpoint --mtbf 3 --write-time 60s").first, 2);  // no unit
   EXPECT_EQ(RunCli("plan checkpoint --write-time 60s").first, 2);           // --mtbf is required
+}
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / ("plan_cli_" + name)).string();
+  std::ofstream(path) << content;
+  return path;
+}
+
+// Llama 3 Table 4: 405B on 16,384 H100 (TP8 CP1 PP16 DP128, 16M-token batches) ran at 41% MFU
+// (38-43% over its three configurations); 15.6T tokens took 30.84M GPU-hours (model card).
+TEST(PlanCli, TrainLlama3405BOnAnIdealFleet) {
+  const auto [code, out] = RunCli("plan train --model llama3-405b --gpus 16384 --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  for (const char* key :
+       {"step_time_s", "mfu", "tokens_per_s", "days", "gpu_hours", "energy_mwh",
+        "facility_energy_mwh", "interruptions", "checkpoint_interval_s", "ettr"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_GE(j["mfu"].get<double>(), 0.38);
+  EXPECT_LE(j["mfu"].get<double>(), 0.43);
+  EXPECT_EQ(j["parallelism"]["dp"].get<int>(), 128);
+  // Within 15% of the model card's 30.84M GPU-hours.
+  EXPECT_NEAR(j["gpu_hours"].get<double>(), 30.84e6, 0.15 * 30.84e6);
+  // The ideal fleet's PUE is 1.1.
+  EXPECT_NEAR(j["facility_energy_mwh"].get<double>(), 1.1 * j["energy_mwh"].get<double>(), 1e-6);
+  // tokens/s x step = the batch.
+  EXPECT_NEAR(j["tokens_per_s"].get<double>() * j["step_time_s"].get<double>(), 16777216, 1);
+  EXPECT_TRUE(j["cost_usd"].is_null());
+}
+
+TEST(PlanCli, TrainOnAFleetWithATariffAndFixedInterval) {
+  const std::string fleet = WriteTemp("fleet.yaml", gpufleet::testing::OversubscribedPodsYaml());
+  const auto [code, out] =
+      RunCli("plan train --fleet " + fleet +
+             " --model llama3-8b --gpus 128 --tp 8 --tokens 100B --checkpoint-interval 30m --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["checkpoint_interval_s"].get<double>(), 1800);
+  EXPECT_EQ(j["parallelism"]["dp"].get<int>(), 16);
+  // 128 GPUs = two whole pods: the DP ring crosses the 1:7 pod uplinks.
+  EXPECT_EQ(j["placement"]["dp"]["tier"], "site");
+  EXPECT_EQ(j["placement"]["dp"]["oversubscription"].get<double>(), 7);
+  // Cost = facility MWh x $50.
+  EXPECT_NEAR(j["cost_usd"].get<double>(), 50 * j["facility_energy_mwh"].get<double>(), 1e-6);
+}
+
+TEST(PlanCli, TrainAModelFile) {
+  const std::string model = WriteTemp("model.yaml",
+                                      "name: my-13b\n"
+                                      "layers: 40\n"
+                                      "hidden: 5120\n"
+                                      "seq_len: 4096\n"
+                                      "global_batch_tokens: 4194304\n"
+                                      "training_tokens: 1e12\n");
+  const auto [code, out] = RunCli("plan train --model " + model + " --gpus 64 --gpu a100");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("my-13b"), std::string::npos) << out;
+  EXPECT_NE(out.find("A100"), std::string::npos) << out;
+  const std::string bad = WriteTemp("bad.yaml", "name: x\nlayers: 40\nhidden: 5120\nseq: 1\n");
+  const auto [bad_code, bad_out] = RunCli("plan train --model " + bad + " --gpus 8");
+  EXPECT_EQ(bad_code, 2);
+  EXPECT_NE(bad_out.find(bad + ":4:1: field 'seq': unknown key"), std::string::npos) << bad_out;
+}
+
+TEST(PlanCli, TrainBadInput) {
+  auto expect_bad = [](const std::string& args, const std::string& says) {
+    const auto [code, out] = RunCli("plan train " + args);
+    EXPECT_EQ(code, 2) << args << "\n" << out;
+    EXPECT_NE(out.find(says), std::string::npos) << args << "\n" << out;
+  };
+  expect_bad("--gpus 8", "--model is required");
+  expect_bad("--model llama3-405b", "--gpus is required");
+  expect_bad("--model llama4 --gpus 8", "llama3-405b");  // lists the presets
+  expect_bad("--model llama3-405b --gpus 1000",
+             "1000 GPUs is not a multiple of TP x CP x PP = 128");
+  expect_bad("--model llama3-405b --gpus 1024 --dp 4", "TP x CP x PP x DP = 512");
+  expect_bad("--model llama3-8b --gpus 8 --checkpoint-interval soon", "--checkpoint-interval");
+  expect_bad("--model llama3-8b --gpus 8 --tokens lots", "--tokens");
+  expect_bad("--model llama3-8b --gpus 8 --gpu h900", "no built-in node type");
+  expect_bad("--model llama3-8b --gpus 8 --node-failure-rate -1", "--node-failure-rate");
+  expect_bad("--model llama3-8b --gpus 64 --fleet " + std::string(GPUFLEET_SOURCE_DIR) +
+                 "/examples/fleets/tiny.yaml",
+             "cannot place 64");
+  expect_bad("--model llama3-8b --gpus 4096 --global-batch-tokens 8192", "smaller than DP");
 }
 
 }  // namespace

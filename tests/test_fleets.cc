@@ -49,6 +49,24 @@ std::string DgxFleetYaml(int pods, int leaves, int domains, const std::string& s
          "                node_type: dgx-h100\n";
 }
 
+std::string OversubscribedPodsYaml() {
+  return "sites:\n"
+         "  - name: s\n"
+         "    power_budget_mw: 10\n"
+         "    tariff_usd_per_mwh: 50\n"
+         "    pods:\n"
+         "      - name: p\n"
+         "        count: 4\n"
+         "        uplink_oversubscription: 7\n"
+         "        leaves:\n"
+         "          - name: rack\n"
+         "            count: 4\n"
+         "            domains:\n"
+         "              - name: d\n"
+         "                count: 2\n"
+         "                node_type: dgx-h100\n";
+}
+
 std::string SourcePath(const std::string& relative) {
   return std::string(GPUFLEET_SOURCE_DIR) + "/" + relative;
 }

@@ -17,6 +17,11 @@ WorkloadSpec MustParseWorkload(const std::string& yaml);
 std::string DgxFleetYaml(int pods, int leaves, int domains,
                          const std::string& site_lines = "    power_budget_mw: 10\n");
 
+// Meta's 24K-cluster shape in miniature (Llama 3 §3.3.1): 4 pods behind 1:7 oversubscription,
+// each of 4 racks (leaves) of 2 DGX H100 (16 GPUs per rack); electricity at $50/MWh. Nodes 0-7 are
+// pod 0, 8-15 pod 1, and so on.
+std::string OversubscribedPodsYaml();
+
 // Path of a file in the source tree, for the bundled examples.
 std::string SourcePath(const std::string& relative);
 

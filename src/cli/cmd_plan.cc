@@ -58,8 +58,10 @@ int RunCheckpoint(const CheckpointArgs& a) {
 }  // namespace
 
 Runner AddPlanCommand(CLI::App& app) {
-  CLI::App* plan =
-      app.add_subcommand("plan", "Capacity planning from the models (docs/MODELS.md).");
+  CLI::App* plan = app.add_subcommand(
+      "plan",
+      "Capacity planning from the models (docs/MODELS.md): train (a training run on its\n"
+      "placement) and checkpoint (checkpoint intervals).");
   plan->require_subcommand(1);
   auto args = std::make_shared<CheckpointArgs>();
   CLI::App* ck = plan->add_subcommand(
@@ -77,7 +79,8 @@ Runner AddPlanCommand(CLI::App& app) {
       ->capture_default_str();
   ck->add_flag("--json", args->json,
                "JSON: young_interval_s, daly_interval_s, ettr (and the inputs).");
-  return [args] { return RunCheckpoint(*args); };
+  Runner train = AddPlanTrainCommand(plan);
+  return [args, ck, train] { return ck->parsed() ? RunCheckpoint(*args) : train(); };
 }
 
 }  // namespace gpufleet::cli

@@ -22,6 +22,8 @@ Runner AddFleetCommand(CLI::App& app);
 Runner AddTraceCommand(CLI::App& app);
 Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
+// `plan train`, registered by AddPlanCommand under `plan`.
+Runner AddPlanTrainCommand(CLI::App* plan);
 
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);

@@ -17,6 +17,8 @@ const std::vector<GpuModel>& BuiltinGpuModels() {
       // Megatron calibration. A100 SXM: 400 W, 80 GB (40 GB variant too), 2.04 TB/s, 312 TFLOPS
       // BF16 dense, NVLink 3 600 GB/s (NVIDIA A100 datasheet; figures as in issue 4).
       {"a100", "A100 SXM 80GB", 400, 80, 2.04, 312, 0, 600},
+      // A100 SXM 40 GB: as the 80 GB part with HBM2 at 1.555 TB/s (NVIDIA A100 datasheet).
+      {"a100-40gb", "A100 SXM 40GB", 400, 40, 1.555, 312, 0, 600},
       // V100 SXM2: 300 W, 32 GB HBM2 at 0.9 TB/s, 125 TFLOPS FP16 tensor (no BF16), NVLink 2
       // 300 GB/s (NVIDIA Tesla V100 datasheet). The BF16 column holds its FP16 tensor peak.
       {"v100", "V100 SXM2 32GB", 300, 32, 0.9, 125, 0, 300},
@@ -41,19 +43,26 @@ const std::vector<NodeType>& BuiltinNodeTypes() {
       // DGX B200 2 x 56-core Xeon 8570, 4 TB; GB200 compute tray 2 Grace x 72 Arm cores with
       // 2 x 480 GB LPDDR5X; DGX A100 2 x 64-core EPYC 7742, 2 TB (1 TB base); DGX-1 2 x 20-core
       // Xeon E5-2698 v4, 512 GB.
+      // Scale-out NICs (last column, GB/s per GPU): one NIC per GPU on H100-generation AI clusters,
+      // ConnectX-7 at 400 Gb/s = 50 GB/s (REFERENCE.md "NICs"; Llama 3 §3.3.1).
       // DGX H100 / H200 user guide: 8 GPUs, 10.2 kW max input.
-      {"dgx-h100", "h100", 8, 1, 10.2, 112, 2048},
-      {"dgx-h200", "h200", 8, 1, 10.2, 112, 2048},
-      // DGX B200 user guide: 8 GPUs, 14.3 kW max.
-      {"dgx-b200", "b200", 8, 1, 14.3, 112, 4096},
+      {"dgx-h100", "h100", 8, 1, 10.2, 112, 2048, 50},
+      {"dgx-h200", "h200", 8, 1, 10.2, 112, 2048, 50},
+      // DGX B200 user guide: 8 GPUs, 14.3 kW max; 8 x 400 Gb/s ConnectX-7 = 50 GB/s per GPU.
+      {"dgx-b200", "b200", 8, 1, 14.3, 112, 4096, 50},
       // GB200 NVL72: 18 compute trays of 4 GPUs in one 72-GPU NVLink domain, about 120 kW per rack
-      // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray.
-      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0, 144, 960},
-      // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide).
-      {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048},
-      // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets).
-      {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512},
-      {"dgx1-p100", "p100", 8, 1, 3.2, 40, 512},
+      // (NVIDIA DPS specifications; ServeTheHome GTC'24) -> 120/18 = 6.667 kW per tray. Scale-out:
+      // ConnectX-8 at 800 Gb/s = 100 GB/s per GPU (REFERENCE.md "NICs").
+      {"gb200-nvl72", "gb200", 4, 18, 120.0 / 18.0, 144, 960, 100},
+      // DGX A100: 8 GPUs, 6.5 kW max (NVIDIA DGX A100 user guide); 8 x 200 Gb/s HDR InfiniBand
+      // ConnectX-6 for compute = 25 GB/s per GPU (NVIDIA DGX A100 datasheet).
+      {"dgx-a100", "a100", 8, 1, 6.5, 128, 2048, 25},
+      // DGX A100 320GB: the same system with 40 GB GPUs and 1 TB of host memory (same guide).
+      {"dgx-a100-320gb", "a100-40gb", 8, 1, 6.5, 128, 1024, 25},
+      // DGX-1 with V100: 8 GPUs, 3.5 kW max; with P100: 3.2 kW (NVIDIA DGX-1 data sheets); 4 x
+      // 100 Gb/s EDR InfiniBand for 8 GPUs = 6.25 GB/s per GPU (same data sheets).
+      {"dgx1-v100", "v100", 8, 1, 3.5, 40, 512, 6.25},
+      {"dgx1-p100", "p100", 8, 1, 3.2, 40, 512, 6.25},
   };
   return kTypes;
 }

@@ -31,6 +31,9 @@ struct NodeType {
   double max_power_kw = 0;   // IT power of one node at full load, GPUs and overhead included
   double cpu_cores = 0;      // host CPU cores of one node; 0: not modelled (CPU requests ignored)
   double memory_gb = 0;      // host memory of one node; 0: not modelled
+  // Scale-out (InfiniBand/RoCE) bandwidth per GPU, GB/s in each direction; 0: unknown, the network
+  // model then takes the built-in node type of the same GPU (physics/network.h).
+  double nic_gb_s_per_gpu = 0;
 };
 
 const std::vector<GpuModel>& BuiltinGpuModels();

@@ -1,0 +1,368 @@
+// gpufleet plan train: a training run priced on its placement (docs/MODELS.md, "Training plans").
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "model/ideal_fleet.h"
+#include "physics/model_preset.h"
+#include "physics/training_plan.h"
+#include "report/report.h"
+#include "sched/capacity_index.h"
+#include "spec/model_spec.h"
+#include "util/duration.h"
+
+namespace gpufleet::cli {
+namespace {
+
+struct TrainArgs {
+  std::string fleet, model, gpu;
+  int gpus = 0;
+  int tp = 0, pp = 0, dp = 0, cp = 0, seq = 0;  // 0: the model's default
+  std::string global_batch_tokens, tokens;
+  std::string checkpoint_interval = "auto", restart_overhead = "10m";
+  double node_failure_rate = kLlama3NodeFailuresPerDay;
+  bool json = false;
+};
+
+constexpr const char* kCommand = "gpufleet plan train: ";
+
+int BadInput(const std::string& message) {
+  std::cerr << kCommand << message << "\n";
+  return kExitBadInput;
+}
+
+// "15.6T", "300B", "16M", "4096", "1e12": a count with an optional decimal suffix K, M, B or G, T.
+std::optional<double> ParseCount(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double scale = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 'K':
+    case 'k':
+      scale = 1e3;
+      break;
+    case 'M':
+      scale = 1e6;
+      break;
+    case 'B':
+    case 'G':
+      scale = 1e9;
+      break;
+    case 'T':
+      scale = 1e12;
+      break;
+    default:
+      break;
+  }
+  if (scale != 1) digits.pop_back();
+  char* end = nullptr;
+  const double v = std::strtod(digits.c_str(), &end);
+  if (digits.empty() || end != digits.c_str() + digits.size() || !std::isfinite(v) || v <= 0) {
+    return std::nullopt;
+  }
+  return v * scale;
+}
+
+std::string PresetNames() {
+  std::vector<std::string> names;
+  for (const ModelPreset& p : BuiltinModelPresets()) names.push_back(p.job.model.name);
+  return ListNames(names);
+}
+
+Result<ModelPreset> ResolveModel(const std::string& arg) {
+  if (const ModelPreset* p = FindModelPreset(arg)) return *p;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(arg, ec)) return LoadModelSpec(arg);
+  return Error{"--model: '" + arg + "' is neither a built-in model (" + PresetNames() +
+               ") nor a model file"};
+}
+
+// The model's defaults with the command line's overrides; DP fills the GPUs.
+Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
+  if (a.tp < 0 || a.pp < 0 || a.dp < 0 || a.cp < 0 || a.seq < 0) {
+    return Error{"--tp, --pp, --dp, --cp and --seq must be positive"};
+  }
+  if (a.tp > 0) job.parallel.tp = a.tp;
+  if (a.pp > 0) job.parallel.pp = a.pp;
+  if (a.cp > 0) job.parallel.cp = a.cp;
+  if (a.seq > 0) job.model.seq_len = a.seq;
+  if (!a.global_batch_tokens.empty()) {
+    std::optional<double> b = ParseCount(a.global_batch_tokens);
+    if (!b) return Error{"--global-batch-tokens: expected a positive count such as 16M or 4194304"};
+    job.global_batch_tokens = *b;
+  }
+  if (job.global_batch_tokens <= 0) {
+    return Error{"--global-batch-tokens is required: the model file gives no global batch"};
+  }
+  if (a.dp > 0) job.parallel.dp = a.dp;
+  return JobOnGpus(std::move(job), a.gpus);
+}
+
+Result<FailureAssumptions> BuildFailures(const TrainArgs& a) {
+  FailureAssumptions f;
+  if (!(a.node_failure_rate >= 0) || !std::isfinite(a.node_failure_rate)) {
+    return Error{"--node-failure-rate: expected failures per node-day, at least 0"};
+  }
+  f.node_failures_per_day = a.node_failure_rate;
+  Result<SimTime> restart = ParseDuration(a.restart_overhead);
+  if (!restart.ok() || restart.value() < 0) {
+    return Error{"--restart-overhead: " +
+                 (restart.ok() ? std::string("expected a duration >= 0") : restart.message())};
+  }
+  f.restart_s = ToSeconds(restart.value());
+  if (a.checkpoint_interval != "auto") {
+    Result<SimTime> d = ParseDuration(a.checkpoint_interval);
+    if (!d.ok() || d.value() <= 0) {
+      return Error{"--checkpoint-interval: expected auto or a positive duration" +
+                   (d.ok() ? std::string() : ": " + d.message())};
+    }
+    f.checkpoint_interval_s = ToSeconds(d.value());
+  }
+  return f;
+}
+
+// The fleet to place on and the GPU model to use.
+struct PlanFleet {
+  Fleet fleet;
+  ModelId model = 0;
+};
+Result<PlanFleet> BuildFleet(const TrainArgs& a) {
+  if (a.fleet.empty()) {
+    Result<Fleet> f = IdealFleet(a.gpu.empty() ? "h100" : a.gpu, a.gpus);
+    if (!f.ok()) return Error{"--gpu: " + f.message()};
+    return PlanFleet{std::move(f).value(), 0};
+  }
+  Result<Fleet> f = LoadAnyFleet(a.fleet);
+  if (!f.ok()) return f.error();
+  std::vector<std::string> models;
+  for (const GpuModel& m : f.value().gpu_models()) models.push_back(m.name);
+  ModelId model = 0;
+  if (!a.gpu.empty()) {
+    model = f.value().FindModel(a.gpu);
+    if (model == kAnyModel) {
+      return Error{"--gpu: the fleet has no '" + a.gpu + "' GPUs; it has: " + ListNames(models)};
+    }
+  } else if (models.size() != 1) {
+    return Error{"the fleet has several GPU models (" + ListNames(models) +
+                 "); choose one with --gpu"};
+  }
+  return PlanFleet{std::move(f).value(), model};
+}
+
+std::string Sci(double v, const char* unit) {
+  char buf[48];
+  const char* prefixes[] = {"", " K", " M", " B", " T", " Q"};  // thousand ... quadrillion
+  int i = 0;
+  while (std::abs(v) >= 1000 && i < 5) {
+    v /= 1000;
+    ++i;
+  }
+  std::snprintf(buf, sizeof buf, "%.3g%s%s", v, prefixes[i], unit);
+  return buf;
+}
+
+nlohmann::ordered_json SpanJson(const GroupSpan& s) {
+  return {{"tier", TierName(s.tier)},
+          {"oversubscription", s.oversubscription},
+          {"congestion", s.congestion}};
+}
+
+void PrintJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
+               const TrainingPlan& p) {
+  nlohmann::ordered_json j;
+  j["model"] = job.model.name;
+  j["parameters"] = job.model.parameters;
+  j["gpu"] = gpu.name;
+  j["gpus"] = a.gpus;
+  j["nodes"] = p.nodes;
+  j["parallelism"] = {{"tp", job.parallel.tp},
+                      {"cp", job.parallel.cp},
+                      {"pp", job.parallel.pp},
+                      {"dp", job.parallel.dp},
+                      {"micro_batch", job.micro_batch},
+                      {"virtual_stages", job.virtual_stages},
+                      {"micro_batches", p.step.micro_batches}};
+  j["global_batch_tokens"] = job.global_batch_tokens;
+  j["placement"] = {{"tp", SpanJson(p.spans.tp)},
+                    {"cp", SpanJson(p.spans.cp)},
+                    {"pp", SpanJson(p.spans.pp)},
+                    {"dp", SpanJson(p.spans.dp)},
+                    {"rate", p.ideal_step_s / p.step.step_s}};
+  j["step_time_s"] = p.step.step_s;
+  j["step"] = {{"compute_s", p.step.compute_s},
+               {"bubble_s", p.step.bubble_s},
+               {"tp_s", p.step.tp_s},
+               {"cp_s", p.step.cp_s},
+               {"pp_s", p.step.pp_s},
+               {"dp_exposed_s", p.step.dp_s},
+               {"dp_total_s", p.step.dp_total_s}};
+  j["mfu"] = p.mfu;
+  j["tokens_per_s"] = p.tokens_per_s;
+  j["tokens"] = p.tokens;
+  j["failure_free_days"] = p.failure_free_s / 86400;
+  j["days"] = p.wall_s / 86400;
+  j["gpu_hours"] = p.gpu_hours;
+  j["it_power_mw"] = p.it_power_w / 1e6;
+  j["energy_mwh"] = p.energy_mwh;
+  j["facility_energy_mwh"] = p.facility_energy_mwh;
+  j["cost_usd"] = p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nullptr;
+  // Infinite (nothing fails) is null.
+  auto finite = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nullptr; };
+  j["mtbf_s"] = finite(p.mtbf_s);
+  j["interruptions"] = p.interruptions;
+  j["checkpoint_bytes"] = p.checkpoint_bytes;
+  j["checkpoint_write_s"] = p.checkpoint_write_s;
+  j["checkpoint_interval_s"] = finite(p.checkpoint_interval_s);
+  j["ettr"] = p.ettr;
+  std::cout << j.dump(2) << "\n";
+}
+
+// `node_type`: the ideal fleet's, to say what it is made of.
+void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
+               const std::string& node_type, const TrainingPlan& p) {
+  const TransformerModel& m = job.model;
+  std::printf("%s: %.4gB parameters, %d layers, hidden %d, sequence %d, on %d %s\n", m.name.c_str(),
+              m.parameters / 1e9, m.layers, m.hidden, m.seq_len, a.gpus, gpu.display.c_str());
+  if (a.fleet.empty()) {
+    std::printf("  fleet           ideal: %s nodes, non-blocking rail-optimised fabric, PUE %.2g\n",
+                node_type.c_str(), kIdealDesignPue);
+  } else {
+    std::printf("  fleet           %s\n", a.fleet.c_str());
+  }
+  std::printf(
+      "  parallelism     TP %d  CP %d  PP %d (%d chunk%s)  DP %d; %.4g micro-batches of %d\n",
+      job.parallel.tp, job.parallel.cp, job.parallel.pp, job.virtual_stages,
+      job.virtual_stages == 1 ? "" : "s", job.parallel.dp, p.step.micro_batches, job.micro_batch);
+  auto span = [](const char* name, int degree, const GroupSpan& s) {
+    std::printf(" %s %s", name, degree > 1 ? TierName(s.tier) : "-");
+    if (s.oversubscription > 1 || s.congestion > 1) {
+      std::printf(" (1:%g, congestion %.2f)", s.oversubscription, s.congestion);
+    }
+  };
+  std::printf("  placement      ");
+  span("TP", job.parallel.tp, p.spans.tp);
+  span(" CP", job.parallel.cp, p.spans.cp);
+  span(" PP", job.parallel.pp, p.spans.pp);
+  span(" DP", job.parallel.dp, p.spans.dp);
+  std::printf("; %d nodes; %.3f of the ideal placement's speed\n", p.nodes,
+              p.ideal_step_s / p.step.step_s);
+  std::printf(
+      "  step time       %.3f s  (compute %.3f, bubble %.3f, TP %.3f, CP %.3f, PP %.3f, DP %.3f "
+      "exposed of %.3f)\n",
+      p.step.step_s, p.step.compute_s, p.step.bubble_s, p.step.tp_s, p.step.cp_s, p.step.pp_s,
+      p.step.dp_s, p.step.dp_total_s);
+  std::printf("  MFU             %.1f%%\n", 100 * p.mfu);
+  std::printf("  tokens/s        %s\n", Sci(p.tokens_per_s, "").c_str());
+  std::printf("  training        %s tokens: %.1f days without failures, %.1f days with them\n",
+              Sci(p.tokens, "").c_str(), p.failure_free_s / 86400, p.wall_s / 86400);
+  std::printf("  GPU-hours       %s\n", Sci(p.gpu_hours, "").c_str());
+  std::printf("  energy          IT %.0f MWh (%.2f MW), facility %.0f MWh\n", p.energy_mwh,
+              p.it_power_w / 1e6, p.facility_energy_mwh);
+  if (p.cost_usd) {
+    std::printf("  electricity     $%s\n", Sci(*p.cost_usd, "").c_str());
+  } else {
+    std::printf("  electricity     no tariff given for the site\n");
+  }
+  if (std::isfinite(p.mtbf_s)) {
+    std::printf("  failures        MTBF %s (%d nodes x %.5f per node-day); %.0f interruptions\n",
+                HumanSeconds(p.mtbf_s).c_str(), p.nodes, a.node_failure_rate, p.interruptions);
+  } else {
+    std::printf("  failures        none (--node-failure-rate 0)\n");
+  }
+  const std::string interval = std::isfinite(p.checkpoint_interval_s)
+                                   ? "every " + HumanSeconds(p.checkpoint_interval_s) +
+                                         (a.checkpoint_interval == "auto" ? " (Daly)" : " (fixed)")
+                                   : std::string("none needed");
+  std::printf("  checkpoints     %.4g GB written in %.1f s, %s, restart %s; ETTR %.3f\n",
+              p.checkpoint_bytes / 1e9, p.checkpoint_write_s, interval.c_str(),
+              HumanSeconds(ToSeconds(ParseDuration(a.restart_overhead).value())).c_str(), p.ettr);
+}
+
+int RunTrain(const TrainArgs& a) {
+  if (a.gpus < 1) return BadInput("--gpus: expected a positive number of GPUs");
+  Result<ModelPreset> preset = ResolveModel(a.model);
+  if (!preset.ok()) return BadInput(preset.message());
+  Result<TrainingJob> job = BuildJob(a, preset.value().job);
+  if (!job.ok()) return BadInput(job.message());
+  Result<FailureAssumptions> failures = BuildFailures(a);
+  if (!failures.ok()) return BadInput(failures.message());
+  double tokens = job.value().model.training_tokens;
+  if (!a.tokens.empty()) {
+    std::optional<double> t = ParseCount(a.tokens);
+    if (!t) return BadInput("--tokens: expected a positive count such as 15.6T or 300B");
+    tokens = *t;
+  }
+  if (!(tokens > 0)) return BadInput("--tokens is required: the model gives no training tokens");
+
+  Result<PlanFleet> fleet = BuildFleet(a);
+  if (!fleet.ok()) return BadInput(fleet.message());
+  const Fleet& f = fleet.value().fleet;
+  const ModelId model = fleet.value().model;
+  CapacityIndex index(f);
+  // The scheduler's placement: best fit in the smallest subtree that holds the gang.
+  std::optional<Allocation> allocation = index.Place(a.gpus, model, Level::kFleet);
+  if (!allocation) {
+    return BadInput("the fleet cannot place " + std::to_string(a.gpus) + " " +
+                    f.gpu_models()[static_cast<size_t>(model)].name + " GPUs (it has " +
+                    std::to_string(index.Capacity(Level::kFleet, model)) + ")");
+  }
+  Result<TrainingPlan> plan = PlanTraining(f, *allocation, job.value(), tokens, failures.value());
+  if (!plan.ok()) return BadInput(plan.message());
+  const GpuModel& gpu = f.gpu_models()[static_cast<size_t>(model)];
+  if (a.json) {
+    PrintJson(a, job.value(), gpu, plan.value());
+  } else {
+    const NodeId first = allocation->nodes.front().node;
+    PrintText(a, job.value(), gpu, f.node_types()[static_cast<size_t>(f.NodeTypeOf(first))].name,
+              plan.value());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner AddPlanTrainCommand(CLI::App* plan) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* t = plan->add_subcommand(
+      "train",
+      "A training run on its placement: step time (compute, pipeline bubble, exposed TP/CP/PP/DP\n"
+      "communication on the network tiers the placement spans), MFU, tokens/s, days, GPU-hours,\n"
+      "IT and facility energy, electricity cost, expected interruptions, the checkpoint interval\n"
+      "and the effective training time ratio (docs/MODELS.md).");
+  t->add_option("--fleet", args->fleet,
+                "Fleet spec to place the job on with the scheduler's placement (default: an ideal\n"
+                "fleet of --gpu in 8-GPU nodes on a non-blocking rail-optimised fabric).");
+  t->add_option("--model", args->model,
+                "Built-in model (" + PresetNames() + ") or a model file (YAML, docs/MODELS.md).")
+      ->required();
+  t->add_option("--gpus", args->gpus, "GPUs of the job.")->required();
+  t->add_option("--gpu", args->gpu,
+                "GPU model (default: the fleet's only model; h100 without --fleet).");
+  t->add_option("--tp", args->tp, "Tensor-parallel degree (default: the model's).");
+  t->add_option("--pp", args->pp, "Pipeline-parallel degree (default: the model's).");
+  t->add_option("--dp", args->dp, "Data-parallel degree (default: GPUs / (TP x CP x PP)).");
+  t->add_option("--cp", args->cp, "Context-parallel degree (default: the model's).");
+  t->add_option("--seq", args->seq, "Sequence length in tokens (default: the model's).");
+  t->add_option("--global-batch-tokens", args->global_batch_tokens,
+                "Tokens per step, e.g. 16M (default: the model's).");
+  t->add_option("--tokens", args->tokens,
+                "Tokens to train on, e.g. 15.6T or 300B (default: the model's published run).");
+  t->add_option("--checkpoint-interval", args->checkpoint_interval,
+                "auto (Daly's optimum for the job's MTBF) or a duration such as 30m.")
+      ->capture_default_str();
+  t->add_option("--restart-overhead", args->restart_overhead,
+                "Time from a failure to training again (detection, restart, load).")
+      ->capture_default_str();
+  t->add_option("--node-failure-rate", args->node_failure_rate,
+                "Interruptions per node-day (default: Llama 3, 419 / (2,048 nodes x 54 days)).")
+      ->capture_default_str();
+  t->add_flag("--json", args->json,
+              "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
+              "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");
+  return [args] { return RunTrain(*args); };
+}
+
+}  // namespace gpufleet::cli

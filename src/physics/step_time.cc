@@ -1,0 +1,184 @@
+#include "physics/step_time.h"
+
+#include <algorithm>
+
+namespace gpufleet {
+namespace {
+
+// alpha-beta costs (REFERENCE.md "alpha-beta model"; Thakur, Rabenseifner & Gropp 2005) of p
+// ranks, n bytes per rank's buffer, per-direction bandwidth beta (bytes/s).
+double RingAllReduce(int p, double n, double beta, double alpha) {
+  if (p <= 1) return 0;
+  return 2.0 * (p - 1) * alpha + 2.0 * (p - 1) / p * n / beta;
+}
+// Reduce-scatter and all-gather of a buffer of n bytes in total.
+double RingReduceScatter(int p, double n, double beta, double alpha) {
+  if (p <= 1) return 0;
+  return (p - 1) * alpha + static_cast<double>(p - 1) / p * n / beta;
+}
+
+// Extra FLOPs per token of recomputation: the attention core's forward (4 L h s) for selective;
+// every layer's forward (2 x 12 L h^2 + 4 L h s) for full (Korthikanti 2022 §4; the sum matches
+// Narayanan SC'21's 96 B s L h^2 (1 + s/6h + V/16Lh) with the model FLOPs).
+double RecomputeFlopsPerToken(const TrainingJob& job) {
+  const double l = job.model.layers, h = job.model.hidden, s = job.model.seq_len;
+  switch (job.recompute) {
+    case Recompute::kNone:
+      return 0;
+    case Recompute::kSelective:
+      return 4 * l * h * s;
+    case Recompute::kFull:
+      return 24 * l * h * h + 4 * l * h * s;
+  }
+  return 0;
+}
+
+struct Tiers {
+  double beta, alpha;
+};
+Tiers TierOf(const LinkFigures& links, const GroupSpan& span) {
+  return {EffectiveBandwidth(links, span), TierAlphaSeconds(span.tier)};
+}
+
+}  // namespace
+
+double ModelFlopsPerToken(const TransformerModel& model) {
+  return 6 * model.parameters +
+         12.0 * model.layers * static_cast<double>(model.hidden) * model.seq_len;
+}
+
+double ComputeEfficiency(int hidden) {
+  const double h = hidden;
+  return kPeakComputeEfficiency * h / (h + kEfficiencyHalfHidden);
+}
+
+Status ValidateTrainingJob(const TrainingJob& job) {
+  const TransformerModel& m = job.model;
+  const Parallelism& p = job.parallel;
+  if (!(m.parameters > 0)) return Error{"the model's parameter count must be positive"};
+  if (m.layers < 1 || m.hidden < 1 || m.seq_len < 1) {
+    return Error{"the model needs layers, hidden size and sequence length of at least 1"};
+  }
+  if (p.tp < 1 || p.cp < 1 || p.pp < 1 || p.dp < 1) {
+    return Error{"every parallel degree (TP, CP, PP, DP) must be at least 1"};
+  }
+  if (job.micro_batch < 1 || job.virtual_stages < 1) {
+    return Error{"micro-batch size and virtual pipeline stages must be at least 1"};
+  }
+  if (m.layers < p.pp * job.virtual_stages) {
+    return Error{"PP x virtual stages (" + std::to_string(p.pp * job.virtual_stages) +
+                 ") exceeds the model's " + std::to_string(m.layers) + " layers"};
+  }
+  if (p.tp > m.hidden) return Error{"TP exceeds the hidden size"};
+  if (p.cp > m.seq_len) return Error{"CP exceeds the sequence length"};
+  const double sequences = job.global_batch_tokens / m.seq_len;
+  if (!(sequences >= static_cast<double>(p.dp) * job.micro_batch)) {
+    return Error{"the global batch of " + std::to_string(static_cast<std::int64_t>(sequences)) +
+                 " sequences is smaller than DP x micro-batch (" +
+                 std::to_string(std::int64_t{p.dp} * job.micro_batch) + ")"};
+  }
+  return Status::Ok();
+}
+
+StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkFigures& links,
+                          const PlacementSpans& spans) {
+  const TransformerModel& m = job.model;
+  const Parallelism& par = job.parallel;
+  const double gpus = static_cast<double>(par.Gpus());
+  const double tokens = job.global_batch_tokens;
+  const double s = m.seq_len, h = m.hidden, b = job.micro_batch, v = job.virtual_stages;
+  const double layers_per_stage = static_cast<double>(m.layers) / par.pp;
+
+  StepTime out;
+  out.model_flops = ModelFlopsPerToken(m) * tokens;
+  out.micro_batches = tokens / s / (par.dp * b);
+  const double work = out.model_flops + RecomputeFlopsPerToken(job) * tokens;
+  out.compute_s = work / (gpus * peak_flops * ComputeEfficiency(m.hidden));
+
+  // TP: an all-reduce (or reduce-scatter + all-gather, the same volume, with sequence
+  // parallelism) of the layer's activations after attention and after the MLP, forward and
+  // backward, and again in a full recomputation's forward (Megatron-LM). Not overlapped.
+  const double activations = b * (s / par.cp) * h * kActivationBytes;
+  const Tiers tp = TierOf(links, spans.tp);
+  const double tp_per_layer = job.recompute == Recompute::kFull ? 6 : 4;
+  const double tp_mb =
+      layers_per_stage * tp_per_layer * RingAllReduce(par.tp, activations, tp.beta, tp.alpha);
+
+  // CP: all-gather of the other ranks' K and V per layer forward, reduce-scatter of their
+  // gradients backward (Llama 3 §3.3.2); K/V are narrower than h with grouped-query attention.
+  const double kv_width = (m.heads > 0 && m.kv_heads > 0) ? h * m.kv_heads / m.heads : h;
+  const double kv = 2 * b * (s / par.cp) * kv_width * kActivationBytes;
+  const Tiers cp = TierOf(links, spans.cp);
+  const double cp_per_layer = job.recompute == Recompute::kFull ? 3 : 2;
+  const double cp_mb =
+      layers_per_stage * cp_per_layer * RingReduceScatter(par.cp, kv * par.cp, cp.beta, cp.alpha);
+
+  // PP: each micro-batch's activations forward and their gradients backward cross each of a
+  // stage's v chunk boundaries, split over the TP ranks (Megatron's scatter/gather).
+  const Tiers pp = TierOf(links, spans.pp);
+  const double pp_mb = par.pp > 1 ? 2 * v * (pp.alpha + activations / par.tp / pp.beta) : 0;
+
+  const double t_mb = out.compute_s / out.micro_batches + tp_mb + cp_mb + pp_mb;
+  const double m_count = out.micro_batches;
+  out.tp_s = m_count * tp_mb;
+  out.cp_s = m_count * cp_mb;
+  out.pp_s = m_count * pp_mb;
+  out.bubble_s = (par.pp - 1) / v * t_mb;
+
+  // DP: reduce-scatter of fp32 gradients and all-gather of bf16 parameters of each GPU's shard
+  // over the DP x CP ranks holding the same shard. Overlap (our choice, documented): the
+  // reduce-scatter runs under the last micro-batch's backward and the all-gather under the next
+  // step's first forward, so one micro-batch's time t_mb hides DP traffic; the rest is exposed.
+  const double shard = m.parameters / (static_cast<double>(par.tp) * par.pp);
+  const int dp_ranks = par.dp * par.cp;
+  const Tiers dp = TierOf(links, spans.dp);
+  out.dp_total_s = RingReduceScatter(dp_ranks, shard * kGradientBytes, dp.beta, dp.alpha) +
+                   RingReduceScatter(dp_ranks, shard * kParameterBytes, dp.beta, dp.alpha);
+  out.dp_s = std::max(0.0, out.dp_total_s - t_mb);
+
+  out.step_s = (m_count + (par.pp - 1) / v) * t_mb + out.dp_s;
+  return out;
+}
+
+PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus) {
+  auto span = [domain_gpus](std::int64_t extent) {
+    GroupSpan g;
+    if (extent > domain_gpus) g.tier = Tier::kLeaf;
+    return g;
+  };
+  const std::int64_t tp = parallel.tp, cp = parallel.cp, pp = parallel.pp, dp = parallel.dp;
+  PlacementSpans spans;
+  if (tp > 1) spans.tp = span(tp);
+  if (cp > 1) spans.cp = span(tp * cp);
+  if (pp > 1) spans.pp = span(tp * cp * pp);
+  if (dp > 1) spans.dp = span(tp * cp * pp * dp);
+  return spans;
+}
+
+JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation) {
+  JobHardware hw;
+  const NodeId first = allocation.nodes.front().node;
+  const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(first))];
+  hw.peak_flops =
+      fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))].bf16_tflops * 1e12;
+  hw.domain_gpus = type.gpus_per_node * type.nodes_per_domain;
+  hw.links = LinksOf(fleet, allocation);
+  return hw;
+}
+
+double PlacementProgressRate(const Fleet& fleet, const Allocation& allocation,
+                             const TrainingJob& job) {
+  if (allocation.empty()) return 1;
+  Result<PlacementSpans> actual = SpansOf(fleet, allocation, job.parallel);
+  if (!actual.ok()) return 1;
+  const JobHardware hw = HardwareOf(fleet, allocation);
+  if (!(hw.peak_flops > 0)) return 1;  // a GPU without figures: nothing to compare
+  const double ideal =
+      EstimateStepTime(job, hw.peak_flops, hw.links, IdealSpans(job.parallel, hw.domain_gpus))
+          .step_s;
+  const double placed = EstimateStepTime(job, hw.peak_flops, hw.links, actual.value()).step_s;
+  if (!(placed > 0)) return 1;
+  return std::clamp(ideal / placed, 1e-9, 1.0);
+}
+
+}  // namespace gpufleet

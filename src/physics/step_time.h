@@ -1,0 +1,105 @@
+// Step time of a dense transformer training job on its placement (docs/MODELS.md, "Step time").
+//
+//   step = (m + (PP-1)/v) x t_mb + exposed DP
+//   t_mb = compute/m + TP + CP + PP communication of one micro-batch on one stage
+//
+// with m micro-batches per data-parallel replica and v interleaved chunks per stage (1F1B; the
+// bubble is (PP-1)/(v m) of the pipeline's time), compute = work FLOPs / (GPUs x peak BF16 x
+// efficiency), and each collective priced by the alpha-beta model (Thakur et al. 2005) on the
+// tier its groups span (physics/network.h). Calibrated against Narayanan et al. SC'21 Table 1 and
+// Korthikanti et al. 2022 (REFERENCE.md, "Training performance"): see step_time_test.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/fleet.h"
+#include "physics/network.h"
+#include "sched/allocation.h"
+#include "util/result.h"
+
+namespace gpufleet {
+
+// Activation recomputation: none; selective (the attention core's forward again, Korthikanti
+// 2022); full (every layer's forward again, as Megatron-LM SC'21).
+enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
+
+struct TransformerModel {
+  std::string name;
+  double parameters = 0;       // N
+  int layers = 0;              // L
+  int hidden = 0;              // h
+  int heads = 0;               // attention heads; 0 unknown
+  int kv_heads = 0;            // key/value heads (grouped-query attention); 0: as many as heads
+  int ffn_hidden = 0;          // for display; the parameter count already holds the MLP
+  int vocab = 0;               // 0 unknown (its FLOPs are inside 6N anyway)
+  int seq_len = 0;             // s, tokens per sequence
+  double training_tokens = 0;  // the published training run's tokens; 0 unknown
+};
+
+struct TrainingJob {
+  TransformerModel model;
+  Parallelism parallel;
+  int micro_batch = 1;     // sequences per micro-batch
+  int virtual_stages = 1;  // interleaved pipeline chunks per stage (Narayanan SC'21)
+  Recompute recompute = Recompute::kNone;
+  double global_batch_tokens = 0;
+};
+
+// Model FLOPs per token: 6N (Kaplan et al. 2020) plus attention scores, 12 L h s (PaLM, Chowdhery
+// et al. 2022, App. B; causal masking not discounted, as Megatron-LM counts). MFU counts these.
+double ModelFlopsPerToken(const TransformerModel& model);
+
+// Fraction of peak BF16 that the layers' kernels reach, rising with the hidden size (larger
+// GEMMs): 0.66 h / (h + 1250), fitted to the Megatron and Korthikanti A100 tables (docs/MODELS.md).
+double ComputeEfficiency(int hidden);
+inline constexpr double kPeakComputeEfficiency = 0.66;
+inline constexpr double kEfficiencyHalfHidden = 1250;
+
+// Gradients are reduce-scattered in fp32 and parameters all-gathered in bf16 across data-parallel
+// ranks each step (Llama 3 §3.3.2 reduce-scatters gradients in FP32; ZeRO/FSDP-style sharding).
+inline constexpr double kGradientBytes = 4;
+inline constexpr double kParameterBytes = 2;
+inline constexpr double kActivationBytes = 2;  // bf16
+
+// Why a job description cannot be priced, or OK.
+Status ValidateTrainingJob(const TrainingJob& job);
+
+struct StepTime {
+  double step_s = 0;
+  double compute_s = 0;      // all micro-batches' work at the calibrated efficiency
+  double bubble_s = 0;       // pipeline fill and drain
+  double tp_s = 0;           // exposed (all of it) over the step
+  double cp_s = 0;           // exposed (all of it)
+  double pp_s = 0;           // exposed (all of it)
+  double dp_s = 0;           // exposed: what one micro-batch of compute does not hide
+  double dp_total_s = 0;     // before overlap
+  double micro_batches = 0;  // per data-parallel replica
+  double model_flops = 0;    // per step, ModelFlopsPerToken x tokens
+};
+
+// The step on hardware of `peak_flops` (dense BF16 per GPU) and `links`, with groups spanning
+// `spans`. The job must validate.
+StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkFigures& links,
+                          const PlacementSpans& spans);
+
+// The spans of a packed placement on a non-blocking fabric: a dimension whose groups fit in one
+// NVLink domain of `domain_gpus` stays on NVLink, the others cross one leaf, without congestion.
+PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus);
+
+// The hardware under an allocation (not empty): its first node's dense BF16 peak per GPU and
+// NVLink domain size, and the slowest links among its nodes.
+struct JobHardware {
+  double peak_flops = 0;
+  int domain_gpus = 0;
+  LinkFigures links;
+};
+JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation);
+
+// For the simulator, once per job start: ideal step time over the step time on this allocation,
+// in (0, 1]. The job must validate and the allocation hold at least its TP x CP x PP x DP GPUs
+// (else 1). No heap allocation; O(GPUs x levels) per parallel dimension.
+double PlacementProgressRate(const Fleet& fleet, const Allocation& allocation,
+                             const TrainingJob& job);
+
+}  // namespace gpufleet

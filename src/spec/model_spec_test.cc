@@ -1,0 +1,88 @@
+#include "spec/model_spec.h"
+
+#include <gtest/gtest.h>
+
+namespace gpufleet {
+namespace {
+
+TEST(ModelPresets, PublishedShapes) {
+  const ModelPreset* p = FindModelPreset("llama3-405b");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->job.model.layers, 126);
+  EXPECT_EQ(p->job.model.hidden, 16384);
+  EXPECT_EQ(p->job.parallel.tp, 8);
+  EXPECT_EQ(p->job.parallel.pp, 16);
+  EXPECT_EQ(p->job.parallel.dp, 0);  // from the GPU count
+  EXPECT_EQ(p->job.global_batch_tokens, 16 * 1024 * 1024);
+  ASSERT_NE(FindModelPreset("gpt3-175b"), nullptr);
+  EXPECT_EQ(FindModelPreset("gpt3-175b")->job.model.seq_len, 2048);
+  EXPECT_NE(FindModelPreset("llama3-8b"), nullptr);
+  EXPECT_NE(FindModelPreset("llama3-70b"), nullptr);
+  EXPECT_EQ(FindModelPreset("llama4"), nullptr);
+}
+
+TEST(ModelPresets, JobOnGpusFillsOrChecksDataParallelism) {
+  const TrainingJob& preset = FindModelPreset("llama3-405b")->job;
+  EXPECT_EQ(JobOnGpus(preset, 16384).value().parallel.dp, 128);  // 16,384 / (8 x 16)
+  EXPECT_FALSE(JobOnGpus(preset, 1000).ok());                    // not a multiple of 128
+  TrainingJob fixed = preset;
+  fixed.parallel.dp = 64;
+  EXPECT_TRUE(JobOnGpus(fixed, 8192).ok());
+  EXPECT_NE(JobOnGpus(fixed, 16384).message().find("TP x CP x PP x DP = 8192"), std::string::npos);
+}
+
+TEST(ModelPresets, ShapesAndParameterCounts) {
+  // GPT-3 175B's shape: 12 x 96 x 12,288^2 + 50,257 x 12,288 = 173.95e9 + 0.62e9 = 174.6e9.
+  EXPECT_NEAR(DenseParameters(96, 12288, 50257), 174.57e9, 0.01e9);
+  // 175e9 alone: h = cbrt(128 x 175e9 / 12) = 12,298 -> 12,288 (96 x 128); L = 175e9 / (12 x
+  // 12,288^2) = 96.6 -> 97.
+  int layers = 0, hidden = 0;
+  ShapeFromParameters(175e9, layers, hidden);
+  EXPECT_EQ(hidden, 12288);
+  EXPECT_EQ(layers, 97);
+}
+
+TEST(ModelSpec, GenericDenseTransformer) {
+  Result<ModelPreset> m = ParseModelSpec(
+      "name: my-13b\n"
+      "layers: 40\n"
+      "hidden: 5120\n"
+      "vocab: 32000\n"
+      "seq_len: 4096\n"
+      "global_batch_tokens: 4194304\n"
+      "tp: 2\n"
+      "recompute: selective\n",
+      "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.message();
+  const TrainingJob& job = m.value().job;
+  // 12 x 40 x 5,120^2 + 32,000 x 5,120 = 12.583e9 + 0.164e9.
+  EXPECT_NEAR(job.model.parameters, 12.746e9, 0.001e9);
+  EXPECT_EQ(job.parallel.tp, 2);
+  EXPECT_EQ(job.recompute, Recompute::kSelective);
+  // Parameters alone: the shape is derived.
+  Result<ModelPreset> p = ParseModelSpec("name: x\nparameters: 7e9\nseq_len: 2048\n", "p.yaml");
+  ASSERT_TRUE(p.ok()) << p.message();
+  EXPECT_GT(p.value().job.model.layers, 0);
+  EXPECT_EQ(p.value().job.model.hidden % 128, 0);
+}
+
+TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
+  Result<ModelPreset> unknown =
+      ParseModelSpec("name: x\nparameters: 7e9\nseq_len: 2048\nlayer: 3\n", "m.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.message().find("m.yaml:4:1: field 'layer': unknown key"), std::string::npos)
+      << unknown.message();
+  Result<ModelPreset> bad =
+      ParseModelSpec("name: x\nparameters: 7e9\nseq_len: -1\nrecompute: some\n", "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("m.yaml:3:10: field 'seq_len'"), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("m.yaml:4:12: field 'recompute': expected none, selective or full"),
+            std::string::npos)
+      << bad.message();
+  Result<ModelPreset> missing = ParseModelSpec("name: x\nseq_len: 2048\n", "m.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("parameters"), std::string::npos) << missing.message();
+}
+
+}  // namespace
+}  // namespace gpufleet
