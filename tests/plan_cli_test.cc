@@ -1,25 +1,18 @@
 // `gpufleet plan checkpoint` end to end.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_run.h"
+
 namespace {
 
-std::pair<int, std::string> RunCli(const std::string& args) {
-  const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(command.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = p != nullptr ? pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+constexpr auto& RunCli = gpufleet::testing::RunGpufleet;
 
 TEST(PlanCli, CheckpointJson) {
-  const auto [code, out] = RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
+  const auto [code, out] =
+      RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
   ASSERT_EQ(code, 0) << out;
   const nlohmann::json j = nlohmann::json::parse(out);
   // Derived in src/physics/checkpoint_test.cc: Young 1,138.42 s, Daly 1,098.77 s, ETTR 0.8497.

@@ -23,6 +23,13 @@ Runner AddTraceCommand(CLI::App& app);
 Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
 
+// `experiment pollux`, registered under `experiment` by AddExperimentCommand.
+struct PolluxCommand {
+  CLI::App* command;
+  Runner run;
+};
+PolluxCommand AddPolluxExperimentCommand(CLI::App* experiment);
+
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);
 // A fleet spec (YAML), or a fleet from a trace as FORMAT:FILE (openb-nodes, pai-machines); what
