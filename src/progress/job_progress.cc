@@ -20,12 +20,24 @@ Status JobProgress::Reallocate(const Placement& placement, std::int64_t restart_
   Result<StepTime> t = LookupStepTime(*app_, placement_, config_.atomic_bsz);
   if (!t.ok()) return t.error();
   iteration_s_ = IterationSeconds(t.value(), config_.accum_steps);
+  if (!(iteration_s_ > 0) || !std::isfinite(iteration_s_)) {
+    return Error{app_->name + ": an iteration on " + std::to_string(replicas) +
+                 " GPUs at local batch " + std::to_string(config_.atomic_bsz) + " takes " +
+                 std::to_string(iteration_s_) + " s; expected a positive time"};
+  }
   return complete() ? Status::Ok() : UpdateRate();
 }
 
 Status JobProgress::UpdateRate() {
   Result<double> gain = StatisticalGain(*app_, config_.effective_batch(), epoch_);
   if (!gain.ok()) return gain.error();
+  if (!(gain.value() > 0) || !std::isfinite(gain.value())) {
+    // Zero gradient statistics give 0/0: the profile cannot say how fast the job learns.
+    return Error{app_->name + ": the statistical efficiency of batch " +
+                 std::to_string(config_.effective_batch()) + " in epoch " + std::to_string(epoch_) +
+                 " is " + std::to_string(gain.value()) +
+                 "; expected a positive number (are grad_sqr and grad_var both 0?)"};
+  }
   rate_ = gain.value() / iteration_s_;
   return Status::Ok();
 }

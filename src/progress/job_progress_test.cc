@@ -61,6 +61,21 @@ TEST(JobProgress, PreemptionKeepsProgressAndEveryNewAllocationRestarts) {
   EXPECT_EQ(job.restart_seconds(), 60);
 }
 
+TEST(JobProgress, ProfilesThatCannotGiveARateAreErrors) {
+  Application zero_stats = OneStepPerSecond();
+  zero_stats.validation[0].grad_sqr = {0, 0};
+  zero_stats.validation[0].grad_var = {0, 0};
+  JobProgress a(&zero_stats, 10);
+  Status s = a.Reallocate({1}, 30);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("toy: the statistical efficiency of batch 10 in epoch 0 is", 0), 0u)
+      << s.message();
+  Application instant = OneStepPerSecond();
+  instant.placements[1] = {{1, StepTime{0.0, 0.0}}, {10, StepTime{0.0, 0.0}}};
+  JobProgress b(&instant, 10);
+  EXPECT_FALSE(b.Reallocate({1}, 30).ok());
+}
+
 // A job alone on the empty 16 × 4 cluster, submitted at 0: first seen at the t = 60 boundary,
 // packed onto the fewest nodes, 30 s of restart, then run to completion in 60 s rounds.
 std::int64_t StandaloneJct(const Application& app, int replicas, int batch) {
