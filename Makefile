@@ -33,6 +33,7 @@ test: build
 bench: build
 	@$(BUILD_DIR)/gpufleet_bench
 	@scripts/bench-sim $(BIN)
+	@scripts/bench-pollux $(BIN)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,6 +1,5 @@
 // `gpufleet plan checkpoint` end to end.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -8,19 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_run.h"
 #include "test_fleets.h"
 
 namespace {
 
-std::pair<int, std::string> RunCli(const std::string& args) {
-  const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(command.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = p != nullptr ? pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+constexpr auto& RunCli = gpufleet::testing::RunGpufleet;
 
 TEST(PlanCli, CheckpointJson) {
   const auto [code, out] =

@@ -394,8 +394,11 @@ Runner AddExperimentCommand(CLI::App& app) {
                  "Runs in parallel (independent; results do not depend on it).")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  return [args, oargs, vc, ob] {
-    return vc->parsed() ? RunVcReplayCommand(*args) : RunOpenbCommand(*oargs);
+  const PolluxCommand pollux = AddPolluxExperimentCommand(experiment);
+  return [args, oargs, vc, ob, pollux] {
+    if (vc->parsed()) return RunVcReplayCommand(*args);
+    if (pollux.command->parsed()) return pollux.run();
+    return RunOpenbCommand(*oargs);
   };
 }
 

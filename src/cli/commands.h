@@ -25,6 +25,13 @@ Runner AddPlanCommand(CLI::App& app);
 // `plan train`, registered by AddPlanCommand under `plan`.
 Runner AddPlanTrainCommand(CLI::App* plan);
 
+// `experiment pollux`, registered under `experiment` by AddExperimentCommand.
+struct PolluxCommand {
+  CLI::App* command;
+  Runner run;
+};
+PolluxCommand AddPolluxExperimentCommand(CLI::App* experiment);
+
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);
 // A fleet spec (YAML), or a fleet from a trace as FORMAT:FILE (openb-nodes, pai-machines); what
