@@ -130,6 +130,8 @@ rc::Gen<RandomCase> GenCase() {
         << ", tenant: " << *rc::gen::element<std::string>("a", "b");
       if (*rc::gen::element(false, true))
         w << ", checkpoint_interval: " << *rc::gen::inRange(1, 60) << "m";
+      if (*rc::gen::element(0, 0, 1) == 1)
+        w << ", restart_overhead: " << *rc::gen::inRange(0, 30) << "m";
       // Some jobs share GPUs (on one node), some ask for host CPU and memory.
       if (gpus <= 4 && *rc::gen::element(0, 0, 1) == 1)
         w << ", gpu_milli: " << *rc::gen::inRange(1, 1000);
@@ -142,6 +144,16 @@ rc::Gen<RandomCase> GenCase() {
         w << ", gpu_model: [" << ModelOf(shapes[0].type) << ", " << ModelOf(shapes.back().type)
           << "]";
       w << "}\n";
+    }
+    // Random failures of every category at up to hundreds of times Llama 3's rates (small
+    // fleets, short runs), and planned maintenance.
+    if (*rc::gen::element(false, true)) {
+      w << "failure_model: {scale: " << *rc::gen::element(10, 100, 300)
+        << ", seed: " << *rc::gen::inRange(0, 1000) << "}\n";
+    }
+    if (*rc::gen::element(0, 0, 1) == 1) {
+      w << "maintenance: [{at: " << *rc::gen::inRange(0, 600)
+        << "m, target: site0, duration: " << *rc::gen::inRange(1, 120) << "m}]\n";
     }
     const int failures = *rc::gen::inRange(0, 4);
     if (failures > 0) w << "failures:\n";
@@ -200,9 +212,10 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
                                       *rc::gen::inRange(9, 64) * 3'600'000LL * 8};
   options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0, 4.0);
   options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
-  // Half of the cases stop early, with work still pending or running.
-  const bool early = *rc::gen::arbitrary<bool>();
-  if (early) options.until = *rc::gen::inRange(1, 12 * 60) * kMinute;
+  // Half of the cases stop early, with work still pending or running; so do all cases with random
+  // failures (at hundreds of times Llama 3's rates a gang may wait very long for healthy nodes).
+  const bool early = spec.value().failure_model.has_value() || *rc::gen::arbitrary<bool>();
+  if (early) options.until = *rc::gen::inRange(1, 24 * 60) * kMinute;
   Simulator sim(fleet.value(), std::move(bound).value(), options);
   InvariantChecker checker;
   checker.Attach(&sim.scheduler());
@@ -240,8 +253,8 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
     if (j.state == JobRecord::State::kCompleted) {
       // Its run time is its duration plus the work it lost to interruptions, and more where a
       // power cap slowed it.
-      if (!capped) RC_ASSERT(j.run_ms == j.spec.duration + j.lost_ms);
-      RC_ASSERT(j.run_ms >= j.spec.duration + j.lost_ms);
+      if (!capped) RC_ASSERT(j.run_ms == j.spec.duration + j.lost_ms + j.restart_ms);
+      RC_ASSERT(j.run_ms >= j.spec.duration + j.lost_ms + j.restart_ms);
       RC_ASSERT(j.first_start >= j.spec.submit);
       RC_ASSERT(j.end - j.first_start >= j.spec.duration);
       RC_ASSERT(j.end <= r.end_time);

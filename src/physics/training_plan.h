@@ -5,14 +5,15 @@
 
 #include <optional>
 
+#include "physics/failure_rates.h"
 #include "physics/network.h"
 #include "physics/step_time.h"
 
 namespace gpufleet {
 
-// Llama 3 405B: 419 unexpected interruptions on 2,048 nodes in 54 days (Llama 3 Table 5,
-// REFERENCE.md "Failures and checkpointing"): 0.00379 per node-day.
-inline constexpr double kLlama3NodeFailuresPerDay = 419.0 / (2048.0 * 54.0);
+// Default failure rate: Llama 3 405B's 419 unexpected interruptions on 2,048 nodes in 54 days
+// (physics/failure_rates.h): 0.00379 per node-day.
+inline const double kLlama3NodeFailuresPerDay = Llama3NodeFailureRatePerDay();
 // A checkpoint holds bf16 weights (2 B), the fp32 master weights (4 B) and Adam's two fp32
 // moments (8 B) per parameter: 14 B, ZeRO's (Rajbhandari et al. 2020) 16 B of mixed-precision
 // Adam state less the gradients, which are not saved. Llama 3 405B: 5.7 TB, 346 MB per GPU on
@@ -20,10 +21,9 @@ inline constexpr double kLlama3NodeFailuresPerDay = 419.0 / (2048.0 * 54.0);
 inline constexpr double kCheckpointBytesPerParameter = 14;
 // Sustained storage bandwidth for checkpoints (Llama 3: 2 TB/s sustained, 7 TB/s peak).
 inline constexpr double kCheckpointBytesPerSecond = 2e12;
-// From a failure to training again, when not given: detection and diagnosis (MegaScale, NSDI'24:
-// under 10 minutes) plus restart and checkpoint load; the lost work since the last checkpoint is
-// counted by the ETTR model itself.
-inline constexpr double kDefaultRestartSeconds = 600;
+// From a failure to training again, when not given (physics/failure_rates.h); the lost work since
+// the last checkpoint is counted by the ETTR model itself.
+inline constexpr double kDefaultRestartSeconds = ToSeconds(kDefaultRestartOverhead);
 
 struct FailureAssumptions {
   double node_failures_per_day = kLlama3NodeFailuresPerDay;

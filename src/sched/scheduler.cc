@@ -42,6 +42,23 @@ bool Scheduler::EverFits(const GangRequest& r) {
   return ever_fits_[key] = a.has_value();
 }
 
+bool Scheduler::AnyWaitingCouldStartWhenHealthy() {
+  assert(running_ == 0);
+  if (!empty_index_) empty_index_ = std::make_unique<CapacityIndex>(fleet_);
+  static const std::vector<const Allocation*> kNoneLeaving;
+  for (const QueueKey& k : queue_) {
+    const std::optional<Allocation> a = empty_index_->Place(RequestOf(job(k.id)));
+    if (!a) continue;
+    empty_index_->Release(*a);
+    if (admission_ == nullptr) return true;
+    refusing_.clear();
+    admission_->Refusing(*a, kNoneLeaving,
+                         refusing_);  // nothing runs: the guard sees an idle fleet
+    if (refusing_.empty()) return true;
+  }
+  return false;
+}
+
 GangRequest Scheduler::RequestOf(const Job& j) const {
   GangRequest r;
   r.gpus = j.gpus;

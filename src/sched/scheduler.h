@@ -62,6 +62,10 @@ class Scheduler {
   // (AllocationOf); preempted jobs are back in the queue.
   void Schedule(SimTime now, std::vector<Decision>& out);
 
+  // With no job running: whether some waiting job could start on the whole fleet healthy (its
+  // GPUs, host resources and, with an admission guard, power). When none could, no repair can help
+  // them and the driver may stop.
+  bool AnyWaitingCouldStartWhenHealthy();
   // --- queries ---
   const Allocation& AllocationOf(JobId id) const { return jobs_[static_cast<size_t>(id)].alloc; }
   bool IsRunning(JobId id) const { return jobs_[static_cast<size_t>(id)].state == State::kRunning; }

@@ -387,13 +387,19 @@ SimResult Simulator::Run() {
     if (workload_.failures[i].drawn) continue;
     queue_.Push(workload_.failures[i].at, EventKind::kFail, static_cast<std::int32_t>(i), 0);
   }
+  bool stranded = false;  // jobs wait that no repair can help
   while (!queue_.empty()) {
     const SimTime t = queue_.Top().time;
     // Done when no job can still arrive, none runs and no repair can make room for a waiting one
-    // (what still waits then can never start: it is reported pending). Leftover failure events
-    // do not stretch the run.
-    if (!has_next_job_ && scheduler_.running() == 0 && (unfinished_ == 0 || repairs_pending_ == 0))
-      break;
+    // (none pending, or none could start even on the healthy fleet): what still waits then can
+    // never start and is reported pending. Leftover failure events do not stretch the run.
+    if (!has_next_job_ && scheduler_.running() == 0) {
+      if (unfinished_ == 0 || repairs_pending_ == 0) break;
+      if (!scheduler_.AnyWaitingCouldStartWhenHealthy()) {
+        stranded = true;
+        break;
+      }
+    }
     if (t > options_.until) break;
     Advance(t);
     // All events of one instant first, then one scheduling pass.
@@ -433,8 +439,8 @@ SimResult Simulator::Run() {
       next_tick_ = wake;
     }
   }
-  if (options_.until != kNever &&
-      (has_next_job_ || scheduler_.running() > 0 || (unfinished_ > 0 && repairs_pending_ > 0))) {
+  if (options_.until != kNever && (has_next_job_ || scheduler_.running() > 0 ||
+                                   (unfinished_ > 0 && repairs_pending_ > 0 && !stranded))) {
     Advance(options_.until);
     result_.stopped_at_until = true;
   }

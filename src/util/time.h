@@ -15,6 +15,6 @@ inline constexpr SimTime kHour = 60 * kMinute;
 inline constexpr SimTime kDay = 24 * kHour;
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
 
-inline double ToSeconds(SimTime t) { return static_cast<double>(t) / kSecond; }
+inline constexpr double ToSeconds(SimTime t) { return static_cast<double>(t) / kSecond; }
 
 }  // namespace gpufleet
