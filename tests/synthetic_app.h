@@ -13,9 +13,9 @@
 
 namespace gpufleet::testing {
 
-inline StepTime SyntheticStepTime(int nodes, int local_bsz) {
+inline ProfileStepTime SyntheticStepTime(int nodes, int local_bsz) {
   const double sync = 0.01 * nodes;
-  return StepTime{0.002 * local_bsz + sync, sync};
+  return ProfileStepTime{0.002 * local_bsz + sync, sync};
 }
 
 inline Application SyntheticApplication(double work_per_epoch = 3000,

@@ -59,6 +59,11 @@ struct JobSpec {
   // Time from an interruption to training again (detection, restart, reload); -1: the failure
   // model's default (0 without one).
   SimTime restart_overhead = -1;
+  // A training job described by its model and parallelism: an index into the bound workload's
+  // training jobs (-1: none). Its progress rate follows its placement (docs/MODELS.md, "Step
+  // time"), and it refuses placements slower than min_placement_rate of the ideal.
+  std::int32_t training = -1;
+  float min_placement_rate = 0;
   std::int32_t gpus = 1;
   // Share of each GPU, in milli-GPU: below 1000 the job shares its GPUs with others and all of
   // them sit on one node (as a Kubernetes pod with Alibaba's gpu_milli).

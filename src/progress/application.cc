@@ -60,8 +60,8 @@ Result<EpochBracket> LocateEpoch(const Application& app, int batch_size, int epo
 
 // scipy's interp1d (linear): the segment is found by a left binary search clipped to the
 // interior, and the value is slope·(x − x_lo) + y_lo even at a knot.
-Result<StepTime> InterpolateProfile(const Application& app, std::int64_t code,
-                                    const std::vector<ProfilePoint>& points, int local_bsz) {
+Result<ProfileStepTime> InterpolateProfile(const Application& app, std::int64_t code,
+                                           const std::vector<ProfilePoint>& points, int local_bsz) {
   if (points.empty() || local_bsz < points.front().local_bsz ||
       local_bsz > points.back().local_bsz) {
     return Error{app.name + ": placement " + std::to_string(code) +
@@ -80,8 +80,8 @@ Result<StepTime> InterpolateProfile(const Application& app, std::int64_t code,
   const ProfilePoint& b = points[hi];
   const double dx = static_cast<double>(b.local_bsz - a.local_bsz);
   const double x = static_cast<double>(local_bsz - a.local_bsz);
-  return StepTime{(b.time.step - a.time.step) / dx * x + a.time.step,
-                  (b.time.sync - a.time.sync) / dx * x + a.time.sync};
+  return ProfileStepTime{(b.time.step - a.time.step) / dx * x + a.time.step,
+                         (b.time.sync - a.time.sync) / dx * x + a.time.sync};
 }
 
 }  // namespace
@@ -134,8 +134,8 @@ std::int64_t CanonicalPlacementCode(const Placement& placement) {
   return code;
 }
 
-Result<StepTime> LookupStepTime(const Application& app, const Placement& placement,
-                                int atomic_bsz) {
+Result<ProfileStepTime> LookupStepTime(const Application& app, const Placement& placement,
+                                       int atomic_bsz) {
   const std::int64_t code = CanonicalPlacementCode(placement);
   if (auto it = app.placements.find(code); it != app.placements.end()) {
     return InterpolateProfile(app, code, it->second, atomic_bsz);

@@ -21,7 +21,7 @@ namespace gpufleet {
 using Placement = std::vector<int>;
 
 // One optimizer step: its duration and the all-reduce part of it (seconds).
-struct StepTime {
+struct ProfileStepTime {
   double step = 0;
   double sync = 0;
 };
@@ -36,7 +36,7 @@ struct ValidationCurve {
 // One row of a 1-D placement profile.
 struct ProfilePoint {
   int local_bsz = 0;
-  StepTime time;
+  ProfileStepTime time;
 };
 
 // Key of a step time measured or interpolated off the profiled placements (≥5 nodes):
@@ -59,7 +59,7 @@ struct Application {
   // local batch size.
   std::map<std::int64_t, std::vector<ProfilePoint>> placements;
   // Step times of placements over more nodes than profiled (nd_throughput_table.csv).
-  std::map<SpreadKey, StepTime> spread;
+  std::map<SpreadKey, ProfileStepTime> spread;
 
   double total_work() const { return epoch_progress.back(); }
   // Fills epoch_progress from the validation curves: P[e] = min over B of progress[e-1].
@@ -89,10 +89,11 @@ std::int64_t CanonicalPlacementCode(const Placement& placement);
 // Step time for a placement at atomic batch m (§3.4): linear interpolation in local batch over
 // the placement's profile, or the spread table for placements not profiled. An error names what
 // is missing (out of the profile's range, or no table row).
-Result<StepTime> LookupStepTime(const Application& app, const Placement& placement, int atomic_bsz);
+Result<ProfileStepTime> LookupStepTime(const Application& app, const Placement& placement,
+                                       int atomic_bsz);
 
 // Seconds per iteration with a accumulation steps: step + a·(step − sync).
-inline double IterationSeconds(StepTime t, int accum_steps) {
+inline double IterationSeconds(ProfileStepTime t, int accum_steps) {
   return t.step + (t.step - t.sync) * accum_steps;
 }
 

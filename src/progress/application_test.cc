@@ -74,34 +74,36 @@ TEST(Placement, Packed) {
 
 Application TwoPointProfile() {
   Application a = Constants("toy", 10, 40, 8);
-  a.placements[2] = {{2, StepTime{1.0, 0.25}}, {4, StepTime{2.0, 0.5}}, {8, StepTime{3.0, 0.5}}};
-  a.spread[SpreadKey{5, 5, 4}] = StepTime{7.0, 1.0};
+  a.placements[2] = {{2, ProfileStepTime{1.0, 0.25}},
+                     {4, ProfileStepTime{2.0, 0.5}},
+                     {8, ProfileStepTime{3.0, 0.5}}};
+  a.spread[SpreadKey{5, 5, 4}] = ProfileStepTime{7.0, 1.0};
   return a;
 }
 
-TEST(StepTime, InterpolatesInLocalBatchAndUsesTheSpreadTableBeyondProfiles) {
+TEST(ProfileStepTimes, InterpolatesInLocalBatchAndUsesTheSpreadTableBeyondProfiles) {
   const Application a = TwoPointProfile();
   // Between (4, 2.0) and (8, 3.0): slope 0.25 per sample, so 6 → 2.5.
-  Result<StepTime> mid = LookupStepTime(a, {2}, 6);
+  Result<ProfileStepTime> mid = LookupStepTime(a, {2}, 6);
   ASSERT_TRUE(mid.ok()) << mid.message();
   EXPECT_DOUBLE_EQ(mid.value().step, 2.5);
   EXPECT_DOUBLE_EQ(mid.value().sync, 0.5);
-  Result<StepTime> knot = LookupStepTime(a, {2}, 4);
+  Result<ProfileStepTime> knot = LookupStepTime(a, {2}, 4);
   ASSERT_TRUE(knot.ok());
   EXPECT_DOUBLE_EQ(knot.value().step, 2.0);
-  Result<StepTime> spread = LookupStepTime(a, {1, 1, 1, 1, 1}, 4);
+  Result<ProfileStepTime> spread = LookupStepTime(a, {1, 1, 1, 1, 1}, 4);
   ASSERT_TRUE(spread.ok()) << spread.message();
   EXPECT_EQ(spread.value().step, 7.0);
   // T_iter with 2 accumulation steps: 7 + 2·(7 − 1).
   EXPECT_EQ(IterationSeconds(spread.value(), 2), 19.0);
 }
 
-TEST(StepTime, OutOfRangeAndMissingRowsAreErrors) {
+TEST(ProfileStepTimes, OutOfRangeAndMissingRowsAreErrors) {
   const Application a = TwoPointProfile();
-  Result<StepTime> high = LookupStepTime(a, {2}, 9);
+  Result<ProfileStepTime> high = LookupStepTime(a, {2}, 9);
   ASSERT_FALSE(high.ok());
   EXPECT_EQ(high.message(), "toy: placement 2 is profiled for local batch 2 to 8, not 9");
-  Result<StepTime> none = LookupStepTime(a, {1, 1, 1, 1, 1, 1}, 4);
+  Result<ProfileStepTime> none = LookupStepTime(a, {1, 1, 1, 1, 1, 1}, 4);
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.message().find("num_nodes=6, num_replicas=6, local_bsz=4"), std::string::npos)
       << none.message();

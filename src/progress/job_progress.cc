@@ -17,7 +17,7 @@ Status JobProgress::Reallocate(const Placement& placement, std::int64_t restart_
   int replicas = 0;
   for (int g : placement_) replicas += g;
   config_ = ConfigureBatch(*app_, replicas, batch_size_);
-  Result<StepTime> t = LookupStepTime(*app_, placement_, config_.atomic_bsz);
+  Result<ProfileStepTime> t = LookupStepTime(*app_, placement_, config_.atomic_bsz);
   if (!t.ok()) return t.error();
   iteration_s_ = IterationSeconds(t.value(), config_.accum_steps);
   if (!(iteration_s_ > 0) || !std::isfinite(iteration_s_)) {

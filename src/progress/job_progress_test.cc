@@ -19,7 +19,7 @@ Application OneStepPerSecond() {
   a.max_local_bsz = 10;
   a.max_epochs = 2;
   a.validation.push_back({10, {45.5, 100}, {45, 100}, {1, 1}, {1, 1}});
-  a.placements[1] = {{1, StepTime{1.0, 0.0}}, {10, StepTime{1.0, 0.0}}};
+  a.placements[1] = {{1, ProfileStepTime{1.0, 0.0}}, {10, ProfileStepTime{1.0, 0.0}}};
   a.ComputeEpochBoundaries();
   return a;
 }
@@ -71,7 +71,7 @@ TEST(JobProgress, ProfilesThatCannotGiveARateAreErrors) {
   EXPECT_EQ(s.message().rfind("toy: the statistical efficiency of batch 10 in epoch 0 is", 0), 0u)
       << s.message();
   Application instant = OneStepPerSecond();
-  instant.placements[1] = {{1, StepTime{0.0, 0.0}}, {10, StepTime{0.0, 0.0}}};
+  instant.placements[1] = {{1, ProfileStepTime{0.0, 0.0}}, {10, ProfileStepTime{0.0, 0.0}}};
   JobProgress b(&instant, 10);
   EXPECT_FALSE(b.Reallocate({1}, 30).ok());
 }
@@ -128,7 +128,7 @@ TEST(PolluxProfiles, ConstantsAndTheSpreadTable) {
   EXPECT_EQ(apps.at("cifar10").placements.size(), 108u);
   // §3.4: imagenet on 24 GPUs (444444, atomic batch 134) iterates in 0.74533 s.
   const Application& imagenet = apps.at("imagenet");
-  Result<StepTime> t = LookupStepTime(imagenet, {4, 4, 4, 4, 4, 4}, 134);
+  Result<ProfileStepTime> t = LookupStepTime(imagenet, {4, 4, 4, 4, 4, 4}, 134);
   ASSERT_TRUE(t.ok()) << t.message();
   EXPECT_NEAR(IterationSeconds(t.value(), 0), 0.74533, 5e-6);
 }

@@ -37,11 +37,13 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   for (size_t t = 0; t < result.tenants.size(); ++t) m.tenants[t].name = result.tenants[t].name;
   long double lost_gpu_ms = 0, useful_milli_ms = 0, held_milli_ms = 0, restart_milli_ms = 0;
   std::vector<double> ettr;
+  std::vector<double> placement_rates;
   for (const JobRecord& r : result.jobs) {
     const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
     useful_milli_ms += static_cast<long double>(milli) * r.progress;
     held_milli_ms += static_cast<long double>(r.gpu_milli_ms);
     restart_milli_ms += static_cast<long double>(milli) * r.restart_ms;
+    if (r.spec.training >= 0 && r.first_start >= 0) placement_rates.push_back(r.placement_rate);
     ++m.submitted;
     if (r.spec.gpu_milli < kMilliPerGpu) ++m.sharing_jobs;
     TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
@@ -89,6 +91,12 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
     for (double e : ettr) sum += e;
     m.ettr_mean = sum / static_cast<double>(ettr.size());
     m.ettr_min = *std::min_element(ettr.begin(), ettr.end());
+  }
+  if (!placement_rates.empty()) {
+    double sum = 0;
+    for (double p : placement_rates) sum += p;
+    m.placement_rate_mean = sum / static_cast<double>(placement_rates.size());
+    m.placement_rate_min = *std::min_element(placement_rates.begin(), placement_rates.end());
   }
   m.goodput = held_milli_ms > 0 ? static_cast<double>(useful_milli_ms / held_milli_ms) : 0;
   m.restart_gpu_hours = static_cast<double>(restart_milli_ms / kMilliPerGpu / kHour);

@@ -77,6 +77,8 @@ struct Metrics {
   // Useful GPU-time (work credited) over GPU-time held, all jobs.
   double goodput = 0;
   double restart_gpu_hours = 0;  // GPU-time spent restarting after interruptions
+  // Training jobs that ran: speed of their last placement relative to the ideal (mean, min).
+  std::optional<double> placement_rate_mean, placement_rate_min;
   struct FailureCategoryMetrics {
     std::string name;
     std::int64_t failures = 0, interruptions = 0;

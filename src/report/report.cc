@@ -109,6 +109,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["jobs"]["ettr"] = {{"mean", m.ettr_mean ? nlohmann::ordered_json(*m.ettr_mean) : nullptr},
                        {"min", m.ettr_min ? nlohmann::ordered_json(*m.ettr_min) : nullptr}};
   j["jobs"]["goodput"] = m.goodput;
+  j["jobs"]["placement_rate"] = {
+      {"mean", m.placement_rate_mean ? nlohmann::ordered_json(*m.placement_rate_mean) : nullptr},
+      {"min", m.placement_rate_min ? nlohmann::ordered_json(*m.placement_rate_min) : nullptr}};
   j["gpus"] = {{"total", m.total_gpus},
                {"utilization", m.utilization},
                {"allocated_gpu_hours", m.allocated_gpu_hours},
@@ -235,17 +238,20 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   row("simulation", sim);
 }
 
+static std::string Fixed6(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
 // Work over time from first start to completion, as text.
 static std::string Ettr(const JobRecord& r) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f",
-                static_cast<double>(r.spec.duration) / static_cast<double>(r.end - r.first_start));
-  return buf;
+  return Fixed6(static_cast<double>(r.spec.duration) / static_cast<double>(r.end - r.first_start));
 }
 
 void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
   out << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,duration_s,"
-         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr\n";
+         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,placement_rate\n";
   for (size_t i = 0; i < result.jobs.size(); ++i) {
     const JobRecord& r = result.jobs[i];
     const std::string model = r.spec.gpu_model == kAnyModel
@@ -259,7 +265,8 @@ void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet
         << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
         << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
         << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << ','
-        << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << '\n';
+        << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << ','
+        << (r.spec.training >= 0 && r.first_start >= 0 ? Fixed6(r.placement_rate) : "") << '\n';
   }
 }
 

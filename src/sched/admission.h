@@ -3,6 +3,7 @@
 // job and reports every start and stop, so the guard can keep its own account of what runs.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "model/fleet.h"
@@ -22,6 +23,14 @@ class AdmissionGuard {
   virtual std::int64_t MostGpusEver(const GangRequest& r) const = 0;
   virtual void Started(const Allocation& a) = 0;
   virtual void Stopped(const Allocation& a) = 0;
+};
+
+// Whether a job takes a placement it was offered: a training job refuses one whose network would
+// slow it below what it asks (docs/MODELS.md, "Step time"). Refused, the job waits.
+class PlacementJudge {
+ public:
+  virtual ~PlacementJudge() = default;
+  virtual bool Accepts(std::int32_t job, const Allocation& a) = 0;
 };
 
 }  // namespace gpufleet

@@ -58,9 +58,9 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const bool may_touch_reservation =
       r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
   if (!may_touch_reservation) {
-    std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
+    std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
     if (!a) {
-      if (Cacheable(j)) RememberFailure(j);
+      if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
       return false;
     }
     StartJob(id, std::move(*a), now, out);
@@ -70,22 +70,22 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   const bool whole = Cacheable(j);
   if (r.subtree != 0 && (!whole || j.gpus < min_failed_outside_[FailureSlot(j)])) {
     index_.Block(r.subtree);
-    std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
+    std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
     index_.Unblock(r.subtree);
     if (a) {
       StartJob(id, std::move(*a), now, out);
       return true;
     }
-    if (whole)
+    if (whole && !refused_by_judge_)
       min_failed_outside_[FailureSlot(j)] = std::min(min_failed_outside_[FailureSlot(j)], j.gpus);
   }
   // ...or inside it only within the GPUs the head leaves over (the "extra" of EASY). Gangs smaller
   // than `extra` cannot take more than `extra` wherever they land, so no tentative placement is
   // needed to check it.
   if (j.gpus > reservation_->extra) return false;
-  std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
+  std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
   if (!a) {
-    if (Cacheable(j)) RememberFailure(j);
+    if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
     return false;
   }
   const Level res_level = fleet_.topo(r.subtree).level;

@@ -82,6 +82,11 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
         preempted.push_back(*it);
       }
     }
+    if (!Judged(head_id, *a)) {
+      index_.Release(*a);
+      for (JobId victim : preempted) index_.Take(job(victim).alloc);
+      continue;
+    }
     if (admission_ != nullptr) {
       // The head may start only if the sites can power it once the victims have stopped.
       std::vector<const Allocation*> leaving;

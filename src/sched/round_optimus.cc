@@ -98,7 +98,7 @@ class Optimus final : public RoundPolicy {
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     const BatchConfig c =
         ConfigureBatch(*j.app, gpus, j.batch_size, SingleGpuAccumulation::kAlways);
-    Result<StepTime> t =
+    Result<ProfileStepTime> t =
         LookupStepTime(*j.app, PackedPlacement(gpus, gpus_per_node_), c.atomic_bsz);
     if (!t.ok()) return t.error();
     const double seconds = IterationSeconds(t.value(), c.accum_steps);

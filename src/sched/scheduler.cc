@@ -315,18 +315,33 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
   // Within a pass free capacity only shrinks, so a gang at least as large as one that already
   // failed with the same model and constraint fails too.
   if (SkipAsTooLarge(j)) return false;
-  std::optional<Allocation> a = PlaceAdmitted(RequestOf(j));
+  std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
   if (!a) {
-    if (Cacheable(j)) RememberFailure(j);
+    if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
     return false;
   }
   StartJob(id, std::move(*a), now, out);
   return true;
 }
 
-std::optional<Allocation> Scheduler::PlaceAdmitted(const GangRequest& r, TopoId within) {
+bool Scheduler::Judged(JobId id, const Allocation& a) {
+  refused_by_judge_ = judge_ != nullptr && !judge_->Accepts(id, a);
+  return !refused_by_judge_;
+}
+
+std::optional<Allocation> Scheduler::PlaceAdmitted(JobId id, const GangRequest& r, TopoId within) {
+  refused_by_judge_ = false;
   std::optional<Allocation> a = index_.Place(r, within);
-  if (admission_ == nullptr || !a) return a;
+  if (a && admission_ != nullptr) a = Admitted(std::move(a), r, within);
+  if (a && !Judged(id, *a)) {
+    index_.Release(*a);
+    return std::nullopt;
+  }
+  return a;
+}
+
+std::optional<Allocation> Scheduler::Admitted(std::optional<Allocation> a, const GangRequest& r,
+                                              TopoId within) {
   std::vector<TopoId> hidden;
   static const std::vector<const Allocation*> kNoneLeaving;
   while (a) {

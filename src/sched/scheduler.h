@@ -39,6 +39,7 @@ class Scheduler {
   // Limits beyond free GPUs (the sites' power budgets); none by default. Set before the first
   // event; the guard must outlive the scheduler.
   void set_admission(AdmissionGuard* guard) { admission_ = guard; }
+  void set_placement_judge(PlacementJudge* judge) { judge_ = judge; }
   // --- events in ---
   // Queues a job. Returns the reason if it can never run on this fleet (too large for its
   // topology constraint or GPU model); such a job is not queued.
@@ -142,7 +143,13 @@ class Scheduler {
   bool TryStart(JobId id, SimTime now, std::vector<Decision>& out);
   // CapacityIndex::Place, then the admission guard: a placement a site refuses is undone and tried
   // again with that site hidden (sites are few: at most one retry each).
-  std::optional<Allocation> PlaceAdmitted(const GangRequest& r, TopoId within = 0);
+  // Then the placement judge: a placement the job refuses is undone and nothing is placed (the
+  // job waits; refused_by_judge_ tells the callers not to cache this as a size that cannot fit).
+  std::optional<Allocation> PlaceAdmitted(JobId id, const GangRequest& r, TopoId within = 0);
+  bool Judged(JobId id, const Allocation& a);
+  // The admission guard's part of PlaceAdmitted: retries with refusing sites hidden.
+  std::optional<Allocation> Admitted(std::optional<Allocation> a, const GangRequest& r,
+                                     TopoId within);
   void StartJob(JobId id, Allocation alloc, SimTime now, std::vector<Decision>& out);
   // Takes a running job off its GPUs and back into the queue. `release` is false when the
   // caller already returned the GPUs to the index.
@@ -218,6 +225,8 @@ class Scheduler {
   bool EverFits(const GangRequest& r);
   std::unique_ptr<CapacityIndex> empty_index_;
   AdmissionGuard* admission_ = nullptr;
+  PlacementJudge* judge_ = nullptr;
+  bool refused_by_judge_ = false;
   std::vector<TopoId> refusing_;  // scratch for PlaceAdmitted
   std::map<std::tuple<int, int, std::int64_t, std::int64_t, ModelId, int>, bool> ever_fits_;
 

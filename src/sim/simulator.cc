@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "physics/checkpoint.h"
+#include "physics/step_time.h"
 
 namespace gpufleet {
 
@@ -16,6 +17,7 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       power_(fleet),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
   scheduler_.set_admission(&power_);
+  if (!workload_.trainings.empty()) scheduler_.set_placement_judge(this);
   if (workload_.failure_model) {
     for (double rate : workload_.failure_model->per_node_day) failure_rate_per_node_day_ += rate;
     failure_rate_per_ms_ =
@@ -89,7 +91,19 @@ double Simulator::RateOf(JobId id) const {
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  return CappedSpeed(cap) * result_.jobs[static_cast<size_t>(id)].checkpoint_factor;
+  const JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+  return CappedSpeed(cap) * r.checkpoint_factor * r.placement_rate;
+}
+
+double Simulator::PlacementRate(JobId id, const Allocation& a) const {
+  const JobSpec& spec = result_.jobs[static_cast<size_t>(id)].spec;
+  if (spec.training < 0) return 1;
+  return PlacementProgressRate(fleet_, a, workload_.trainings[static_cast<size_t>(spec.training)]);
+}
+
+bool Simulator::Accepts(std::int32_t job, const Allocation& a) {
+  const JobSpec& spec = result_.jobs[static_cast<size_t>(job)].spec;
+  return spec.min_placement_rate <= 0 || PlacementRate(job, a) >= spec.min_placement_rate;
 }
 
 void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
@@ -132,6 +146,7 @@ void Simulator::BeginRun(JobId id, SimTime now) {
   r.run_progress = r.progress;
   if (r.first_start < 0) r.first_start = now;
   SetCheckpointing(id, r);
+  r.placement_rate = PlacementRate(id, scheduler_.AllocationOf(id));
   r.rate = RateOf(id);
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
   running_ids_.push_back(id);
@@ -227,7 +242,7 @@ void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
   r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
   r.run_start = r.segment_start = -1;
   r.rate = 1;
-  r.checkpoint_factor = 1;
+  r.checkpoint_factor = 1;  // placement_rate stays: the last run's, for the report
   ++r.epoch;
 }
 

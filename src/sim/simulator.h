@@ -49,6 +49,7 @@ struct JobRecord {
   SimTime overhead_left = 0;     // restart overhead still to pay before work resumes
   SimTime checkpoint_every = 0;  // of work, this run (the job's interval, or Daly's for auto)
   double checkpoint_factor = 1;  // work over wall time spent on work and checkpoint writes
+  double placement_rate = 1;     // a training job's speed on this run's placement, of the ideal
   // While running, work is credited at `rate` (1: full speed; less under a GPU power cap) since
   // `segment_start`; `progress` holds what was credited before.
   SimTime segment_start = -1;
@@ -101,7 +102,7 @@ class EventSink {
   virtual void Record(SimTime t, const char* event, JobId job, const std::string& detail) = 0;
 };
 
-class Simulator {
+class Simulator : private PlacementJudge {
  public:
   // Called every few thousand events with the simulated time and events so far.
   using Progress = std::function<void(SimTime now, std::uint64_t events)>;
@@ -131,6 +132,9 @@ class Simulator {
   // Credits the current run's work up to `now` (paying restart overhead first) and starts a new
   // segment there.
   void Settle(JobRecord& r, SimTime now);
+  // PlacementJudge: a training job with a min_placement_rate refuses slower placements.
+  bool Accepts(std::int32_t job, const Allocation& a) override;
+  double PlacementRate(JobId id, const Allocation& a) const;
   // Stops the jobs a failure hit: they lose the work since their last checkpoint (none if the stop
   // is planned) and will pay the restart overhead.
   void Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category, bool planned,

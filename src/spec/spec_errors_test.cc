@@ -1147,3 +1147,33 @@ TEST(SpecErrors, WorkloadReportsEveryError) {
 
 }  // namespace
 }  // namespace gpufleet
+
+namespace gpufleet {
+namespace {
+
+TEST(SpecErrors, TrainingFailureModelAndCheckpointFields) {
+  // "  - {gpus: 64, duration: 1h, training: {model: gpt-5}}": 'gpt-5' at column 48.
+  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 64, duration: 1h, training: {model: gpt-5}}\n"),
+                    "w.yaml:2:48:", "jobs[0].training.model", "llama3-405b");
+  // 60 GPUs do not divide into TP8 x PP4 of llama3-70b: the error points at the training mapping
+  // (column 40) and names the GPUs.
+  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 60, duration: 1h, training: {model: llama3-70b}}\n"),
+                    "w.yaml:2:40:", "jobs[0].training", "60 GPUs");
+  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, "
+                      "min_placement_rate: 2}}\n"),
+                    "w.yaml:2:78:", "jobs[0].training.min_placement_rate", "at most 1");
+  // auto needs a write time: 'auto' at column 50.
+  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, checkpoint_interval: auto}\n"),
+                    "w.yaml:2:50:", "jobs[0].checkpoint_interval", "checkpoint_write");
+  // An unknown failure category: 'cosmic' at line 2, column 36.
+  EXPECT_SPEC_ERROR(
+      W("jobs: [{gpus: 1, duration: 1h}]\nfailure_model: {per_node_day: {cosmic: 1}}\n"),
+      "w.yaml:2:32:", "failure_model.per_node_day.cosmic", "unknown failure category");
+  EXPECT_SPEC_ERROR(W("jobs: [{gpus: 1, duration: 1h}]\nfailure_model: {rates: llama4}\n"),
+                    "w.yaml:2:24:", "failure_model.rates", "llama3");
+  EXPECT_SPEC_ERROR(W("jobs: [{gpus: 1, duration: 1h}]\nmaintenance: [{at: 1h, target: s}]\n"),
+                    "w.yaml:2:15:", "maintenance[0].duration", "missing");
+}
+
+}  // namespace
+}  // namespace gpufleet

@@ -1,9 +1,12 @@
 // The workload spec: tenants, explicit jobs, seeded generators, scripted failures, maintenance
 // windows and the failure model (docs/SPEC.md).
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "physics/failure_rates.h"
+#include "physics/model_preset.h"
+#include "spec/model_spec.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 
@@ -194,6 +197,7 @@ class WorkloadParser {
       j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
     ParseCheckpointing(m, j.checkpoint_interval, j.checkpoint_write, j.checkpoint_size_gb,
                        j.restart_overhead);
+    ParseTraining(m.Get("training"), m.Field("training"), e);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
   }
@@ -504,6 +508,82 @@ class WorkloadParser {
       }
       g.topology.push_back(rule);
     }
+  }
+
+  // training: {model: llama3-405b | FILE, tp, pp, cp, seq, global_batch_tokens,
+  // min_placement_rate}: a preset or model file (relative to the workload), the job's GPUs filling
+  // DP.
+  void ParseTraining(const YAML::Node& node, const std::string& path, ExplicitJobSpec& e) {
+    if (!node.IsDefined()) return;
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    const YAML::Node model = m.Required("model");
+    const std::string name =
+        model.IsDefined() ? r_.String(model, m.Field("model")).value_or("") : "";
+    std::optional<TrainingJob> job;
+    if (const ModelPreset* preset = FindModelPreset(name)) {
+      job = preset->job;
+    } else if (!name.empty()) {
+      const std::filesystem::path given(name);
+      const std::filesystem::path file =
+          given.is_absolute() ? given : std::filesystem::path(r_.file()).parent_path() / given;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(file, ec)) {
+        std::vector<std::string> names;
+        for (const ModelPreset& p : BuiltinModelPresets()) names.push_back(p.job.model.name);
+        r_.Fail(model, m.Field("model"),
+                "expected a built-in model (" + ListNames(names) + ") or a model file, got '" +
+                    name + "'");
+      } else if (Result<ModelPreset> loaded = LoadModelSpec(file.string()); loaded.ok()) {
+        job = loaded.value().job;
+      } else {
+        r_.Fail(model, m.Field("model"), loaded.message());
+      }
+    }
+    auto degree = [&](const char* key, int& out) {
+      const YAML::Node v = m.Get(key);
+      if (!v.IsDefined()) return;
+      if (auto d = r_.PositiveInteger(v, m.Field(key))) {
+        if (*d > 1'000'000) {
+          r_.Fail(v, m.Field(key), "expected at most 1000000");
+        } else {
+          out = static_cast<int>(*d);
+        }
+      }
+    };
+    TrainingJob t = job.value_or(TrainingJob{});
+    degree("tp", t.parallel.tp);
+    degree("pp", t.parallel.pp);
+    degree("cp", t.parallel.cp);
+    degree("seq", t.model.seq_len);
+    const YAML::Node batch = m.Get("global_batch_tokens");
+    if (batch.IsDefined()) {
+      t.global_batch_tokens =
+          r_.PositiveNumber(batch, m.Field("global_batch_tokens")).value_or(t.global_batch_tokens);
+    }
+    const YAML::Node floor = m.Get("min_placement_rate");
+    if (floor.IsDefined()) {
+      const double f = r_.PositiveNumber(floor, m.Field("min_placement_rate")).value_or(0);
+      if (f > 1) {
+        r_.Fail(floor, m.Field("min_placement_rate"),
+                "expected a fraction of the ideal placement's speed, at most 1");
+      } else {
+        e.job.min_placement_rate = static_cast<float>(f);
+      }
+    }
+    m.Finish();
+    if (!job) return;
+    if (t.global_batch_tokens <= 0) {
+      r_.Fail(node, m.Field("global_batch_tokens"),
+              "the model gives no global batch: expected 'global_batch_tokens'");
+      return;
+    }
+    Result<TrainingJob> placed = JobOnGpus(std::move(t), e.job.gpus);
+    if (!placed.ok()) {
+      r_.Fail(node, path, placed.message());
+      return;
+    }
+    e.training = std::move(placed).value();
   }
 
   // checkpoint_interval (a duration or `auto`), checkpoint_write, checkpoint_size_gb and

@@ -60,7 +60,7 @@ Result<ProfilePoint> ReadProfilePoint(const CsvFile& f, int local_col, int step_
   if (!step.ok()) return step.error();
   Result<double> sync = ReadNonNegative(f, sync_col);
   if (!sync.ok()) return sync.error();
-  return ProfilePoint{local.value(), StepTime{step.value(), sync.value()}};
+  return ProfilePoint{local.value(), ProfileStepTime{step.value(), sync.value()}};
 }
 
 Result<ValidationCurve> LoadValidation(const std::string& path, int batch_size) {

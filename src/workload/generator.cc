@@ -126,6 +126,10 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     } else {
       j.allowed_models = mask;  // 0: any model
     }
+    if (e.training) {
+      j.training = static_cast<std::int32_t>(w.trainings.size());
+      w.trainings.push_back(*e.training);
+    }
     explicit_jobs.push_back(std::move(j));
   }
   sources.push_back(std::make_unique<ListSource>(std::move(explicit_jobs)));

@@ -11,6 +11,7 @@
 #include "model/failure.h"
 #include "model/fleet.h"
 #include "model/job.h"
+#include "physics/step_time.h"
 #include "util/result.h"
 #include "workload/distribution.h"
 
@@ -30,6 +31,7 @@ struct SourceLoc {
 
 struct ExplicitJobSpec {
   JobSpec job;
+  std::optional<TrainingJob> training;  // its model and parallelism, DP filled for its GPUs
   // Catalogue names, resolved against the fleet: one model, or a set the job may use any of.
   std::vector<std::string> gpu_models;
   std::vector<SourceLoc> gpu_model_locs;
@@ -139,6 +141,7 @@ struct BoundWorkload {
   std::unique_ptr<JobSource> source;
   std::vector<Tenant> tenants;
   std::vector<BoundFailure> failures;  // scripted and maintenance, by time
+  std::vector<TrainingJob> trainings;  // JobSpec::training indexes this
   std::optional<FailureModelSpec> failure_model;
   std::uint64_t failure_seed = 0;  // the failure model's stream
 };
