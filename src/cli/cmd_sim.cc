@@ -27,6 +27,8 @@ struct SimArgs {
   std::uint64_t seed = 1;
   int bf_max_job_test = 500;
   bool no_progress = false;
+  bool no_physics = false;
+  std::string failures;  // llama3 | none: replaces the workload's failure model
 };
 
 int RunSim(const SimArgs& a) {
@@ -64,6 +66,14 @@ int RunSim(const SimArgs& a) {
     spec = std::move(loaded).value();
   } else {
     spec.tenants.clear();  // the traces bring their own tenants
+  }
+  if (a.failures == "llama3") {
+    spec.failure_model = DefaultFailureModel();
+  } else if (a.failures == "none") {
+    spec.failure_model.reset();
+  } else if (!a.failures.empty()) {
+    std::cerr << "gpufleet sim: --failures: expected llama3 or none, got '" << a.failures << "'\n";
+    return kExitBadInput;
   }
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
@@ -122,6 +132,7 @@ int RunSim(const SimArgs& a) {
   }
 
   SimOptions options;
+  options.physics = !a.no_physics;
   // las boundaries are GPU-time written as the time on one GPU: "1h,16h" = 1 and 16 GPU-hours.
   options.scheduler.las_thresholds.clear();
   for (size_t start = 0; start <= a.las_thresholds.size();) {
@@ -167,7 +178,7 @@ int RunSim(const SimArgs& a) {
                a.seed,         until,      progress.ElapsedSeconds(),
                trace_summaries};
   Metrics metrics = ComputeMetrics(result, info);
-  AddPowerMetrics(metrics, result, fleet.value());
+  if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   PrintSummary(std::cout, metrics, fleet.value());
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0) {
@@ -266,6 +277,13 @@ Runner AddSimCommand(CLI::App& app) {
                   "bf_max_job_test).")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  sim->add_option("--failures", args->failures,
+                  "Random failures: llama3 (Llama 3 405B's rates by category, docs/MODELS.md) or "
+                  "none; replaces the workload's failure_model.");
+  sim->add_flag(
+      "--no-physics", args->no_physics,
+      "Pure scheduling: no site power (budgets, capping, energy), random failures, "
+      "network-aware training speed or checkpoint writes. Scripted failures still happen.");
   sim->add_flag("--no-progress", args->no_progress,
                 "Never show the progress line (it is shown only on a terminal, after 1 s).");
   return [args] { return RunSim(*args); };

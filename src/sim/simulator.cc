@@ -16,9 +16,9 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       scheduler_(fleet, options.scheduler, workload_.tenants),
       power_(fleet),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
-  scheduler_.set_admission(&power_);
-  if (!workload_.trainings.empty()) scheduler_.set_placement_judge(this);
-  if (workload_.failure_model) {
+  if (options_.physics) scheduler_.set_admission(&power_);
+  if (options_.physics && !workload_.trainings.empty()) scheduler_.set_placement_judge(this);
+  if (options_.physics && workload_.failure_model) {
     for (double rate : workload_.failure_model->per_node_day) failure_rate_per_node_day_ += rate;
     failure_rate_per_ms_ =
         failure_rate_per_node_day_ * fleet.num_nodes() / static_cast<double>(kDay);
@@ -145,9 +145,13 @@ void Simulator::BeginRun(JobId id, SimTime now) {
   r.run_start = r.segment_start = now;
   r.run_progress = r.progress;
   if (r.first_start < 0) r.first_start = now;
-  SetCheckpointing(id, r);
-  r.placement_rate = PlacementRate(id, scheduler_.AllocationOf(id));
-  r.rate = RateOf(id);
+  if (options_.physics) {
+    SetCheckpointing(id, r);
+    r.placement_rate = PlacementRate(id, scheduler_.AllocationOf(id));
+    r.rate = RateOf(id);
+  } else {
+    r.checkpoint_every = r.spec.checkpoint_interval > 0 ? r.spec.checkpoint_interval : 0;
+  }
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
   running_ids_.push_back(id);
   ScheduleFinish(id, r);
@@ -183,7 +187,7 @@ void Simulator::Advance(SimTime to) {
   result_.allocated_cpu_ms += static_cast<long double>(scheduler_.allocated_cpu()) * dt;
   result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
   result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
-  for (size_t i = 0; i < result_.sites.size(); ++i) {
+  for (size_t i = 0; i < result_.sites.size() && options_.physics; ++i) {
     const double w = power_.PowerW(i);
     result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
     const Site& site = fleet_.sites()[i];
@@ -445,8 +449,10 @@ SimResult Simulator::Run() {
     scheduler_.Schedule(t, decisions_);
     ++result_.passes;
     ApplyDecisions(t);
-    if (power_.UpdateCaps()) ApplyCaps(t);
-    UpdatePeaks();
+    if (options_.physics) {
+      if (power_.UpdateCaps()) ApplyCaps(t);
+      UpdatePeaks();
+    }
     // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
     const SimTime wake = scheduler_.NextWakeup(t);
     if (wake != kNever && wake > t && (next_tick_ <= t || wake < next_tick_)) {

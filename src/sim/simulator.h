@@ -24,6 +24,10 @@ namespace gpufleet {
 struct SimOptions {
   SchedulerConfig scheduler;
   SimTime until = kNever;  // stop at this simulated time even if work remains
+  // The physics of the twin: site power (budgets, capping, energy, PUE), the random failure model,
+  // training jobs' network-aware speed and checkpoint writes. Off: a pure scheduling simulation
+  // (scripted failures still happen), e.g. to measure what the physics costs.
+  bool physics = true;
 };
 
 // What happened to one job.

@@ -273,10 +273,13 @@ TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
   EXPECT_NEAR(m.power_sites[0].pue_mean, facility_wh / (8406 * 2 + 11 * 2243), 1e-9);
 }
 
-SimResult RunOnTwoDgx(const std::string& site_lines, const std::string& workload, Metrics* m) {
+SimResult RunOnTwoDgx(const std::string& site_lines, const std::string& workload, Metrics* m,
+                      bool physics = true) {
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2, site_lines));
+  SimOptions options;
+  options.physics = physics;
   Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
-                SimOptions{});
+                options);
   SimResult r = sim.Run();
   *m = ComputeMetrics(r, RunInfo{});
   AddPowerMetrics(*m, r, fleet);
@@ -310,6 +313,20 @@ TEST(SimulatorPower, ACappedSiteRunsItsJobsSlower) {
   EXPECT_NEAR(m.power_sites[0].time_capped_s, end / 1000.0, 1e-9);
   // Work lost to capping: 16 GPUs x (1 - speed) over the capped time.
   EXPECT_NEAR(m.power_sites[0].capped_gpu_hours_lost, 16 * (1 - speed) * end / 3.6e6, 1e-9);
+}
+
+TEST(SimulatorPower, WithoutPhysicsNothingWaitsOrSlowsForPower) {
+  // The two cases above with physics off: both 8-GPU jobs start at once, the 16-GPU job runs its
+  // hour exactly, and no energy is counted.
+  Metrics m;
+  SimResult r =
+      RunOnTwoDgx("    power_budget_mw: 0.012\n",
+                  "jobs: [{gpus: 8, duration: 1h}, {gpus: 8, duration: 1h}]\n", &m, false);
+  EXPECT_EQ(r.jobs[1].first_start, 0);
+  r = RunOnTwoDgx("    power_budget_mw: 0.015\n    gpu_power_cap_floor: 0.7\n",
+                  "jobs: [{gpus: 16, duration: 1h}]\n", &m, false);
+  EXPECT_EQ(r.jobs[0].end, kHour);
+  EXPECT_EQ(r.sites[0].it_energy_wms, 0);
 }
 
 }  // namespace

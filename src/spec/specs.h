@@ -13,6 +13,9 @@ Result<Fleet> LoadFleet(const std::string& file);
 // `name` stands for the file name in error messages.
 Result<Fleet> ParseFleet(const std::string& yaml, const std::string& name);
 
+// The failure model `failure_model: {rates: llama3}` describes: Llama 3's rates by category, the
+// default repair times and restart overhead (docs/MODELS.md, "Failures").
+FailureModelSpec DefaultFailureModel();
 Result<WorkloadSpec> LoadWorkload(const std::string& file);
 Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name);
 

@@ -623,15 +623,13 @@ class WorkloadParser {
     if (!node.IsDefined()) return;
     MapReader m(r_, node, "failure_model");
     if (!m.valid()) return;
-    FailureModelSpec f;
-    f.per_node_day.assign(kRandomFailureCategories, 0);
+    FailureModelSpec f = DefaultFailureModel();
     const YAML::Node rates = m.Get("rates");
     const std::string preset =
         rates.IsDefined() ? r_.String(rates, m.Field("rates")).value_or("") : "llama3";
-    if (preset == "llama3") {
-      const auto llama3 = Llama3RatesPerNodeDay();
-      f.per_node_day.assign(llama3.begin(), llama3.end());
-    } else if (preset != "none") {
+    if (preset == "none") {
+      f.per_node_day.assign(kRandomFailureCategories, 0);
+    } else if (preset != "llama3") {
       r_.Fail(rates, m.Field("rates"),
               "expected 'llama3' (Llama 3 405B calibration) or 'none', got '" + preset + "'");
     }
@@ -639,10 +637,6 @@ class WorkloadParser {
     if (scale.IsDefined()) {
       const double k = r_.NonNegativeNumber(scale, m.Field("scale")).value_or(1);
       for (double& rate : f.per_node_day) rate *= k;
-    }
-    for (int c = 0; c < kRandomFailureCategories; ++c) {
-      f.repair_ms.push_back(Distribution::Fixed(
-          static_cast<double>(DefaultRepairTime(static_cast<FailureCategory>(c)))));
     }
     ForEachCategory(m.Get("per_node_day"), m.Field("per_node_day"),
                     [&](int c, const YAML::Node& v, const std::string& field) {
@@ -752,6 +746,18 @@ Result<WorkloadSpec> Finish(SpecReader& r, const YAML::Node& root) {
 }
 
 }  // namespace
+
+FailureModelSpec DefaultFailureModel() {
+  FailureModelSpec f;
+  const auto llama3 = Llama3RatesPerNodeDay();
+  f.per_node_day.assign(llama3.begin(), llama3.end());
+  for (int c = 0; c < kRandomFailureCategories; ++c) {
+    f.repair_ms.push_back(Distribution::Fixed(
+        static_cast<double>(DefaultRepairTime(static_cast<FailureCategory>(c)))));
+  }
+  f.restart_overhead = kDefaultRestartOverhead;
+  return f;
+}
 
 Result<WorkloadSpec> LoadWorkload(const std::string& file) {
   SpecReader r(file);
