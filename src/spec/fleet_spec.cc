@@ -104,6 +104,9 @@ class FleetParser {
       const YAML::Node memory = m.Get("memory_gb");
       if (memory.IsDefined())
         t.memory_gb = r_.PositiveNumber(memory, m.Field("memory_gb")).value_or(0);
+      const YAML::Node nic = m.Get("nic_gb_s_per_gpu");
+      if (nic.IsDefined())
+        t.nic_gb_s_per_gpu = r_.PositiveNumber(nic, m.Field("nic_gb_s_per_gpu")).value_or(0);
       const YAML::Node power = m.Required("max_power_kw");
       if (power.IsDefined()) {
         if (auto v = r_.PositiveNumber(power, m.Field("max_power_kw"))) t.max_power_kw = *v;

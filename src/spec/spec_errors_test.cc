@@ -4,6 +4,7 @@
 // line carries its number in a comment, and the column of the offending token is noted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
@@ -1150,6 +1151,29 @@ TEST(SpecErrors, WorkloadReportsEveryError) {
 
 namespace gpufleet {
 namespace {
+
+TEST(SpecErrors, NodeTypeNicBandwidth) {
+  const std::string fleet =
+      "node_types:\n"
+      "  - {name: n4, gpu: h100, gpus_per_node: 4, max_power_kw: 5, nic_gb_s_per_gpu: 25}\n"
+      "sites:\n"
+      "  - name: lab\n"
+      "    power_budget_mw: 1\n"
+      "    domains:\n"
+      "      - node_type: n4\n";
+  Result<Fleet> f = F(fleet);
+  ASSERT_TRUE(f.ok()) << f.message();
+  const auto& types = f.value().node_types();
+  const auto n4 =
+      std::find_if(types.begin(), types.end(), [](const NodeType& t) { return t.name == "n4"; });
+  ASSERT_NE(n4, types.end());
+  EXPECT_EQ(n4->nic_gb_s_per_gpu, 25);
+  std::string bad = fleet;
+  bad.replace(bad.find("nic_gb_s_per_gpu: 25"), 20, "nic_gb_s_per_gpu: -1");
+  // "  - {name: n4, gpu: h100, gpus_per_node: 4, max_power_kw: 5, nic_gb_s_per_gpu: -1}": the value
+  // at column 80.
+  EXPECT_SPEC_ERROR(F(bad), "f.yaml:2:80:", "node_types[0].nic_gb_s_per_gpu", "");
+}
 
 TEST(SpecErrors, TrainingFailureModelAndCheckpointFields) {
   // "  - {gpus: 64, duration: 1h, training: {model: gpt-5}}": 'gpt-5' at column 48.
