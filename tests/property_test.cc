@@ -132,6 +132,8 @@ rc::Gen<RandomCase> GenCase() {
         w << ", checkpoint_interval: " << *rc::gen::inRange(1, 60) << "m";
       if (*rc::gen::element(0, 0, 1) == 1)
         w << ", restart_overhead: " << *rc::gen::inRange(0, 30) << "m";
+      if (*rc::gen::element(0, 0, 1) == 1)
+        w << ", power_utilization: " << *rc::gen::element(0.0, 0.3, 0.75);
       // Some jobs share GPUs (on one node), some ask for host CPU and memory.
       if (gpus <= 4 && *rc::gen::element(0, 0, 1) == 1)
         w << ", gpu_milli: " << *rc::gen::inRange(1, 1000);

@@ -63,6 +63,9 @@ struct JobSpec {
   // training jobs (-1: none). Its progress rate follows its placement (docs/MODELS.md, "Step
   // time"), and it refuses placements slower than min_placement_rate of the ideal.
   std::int32_t training = -1;
+  // How hard the job's GPUs work, for their power: the fraction of the way from idle to TDP they
+  // draw (1: training at TDP; inference or data loading less).
+  float power_utilization = 1;
   float min_placement_rate = 0;
   std::int32_t gpus = 1;
   // Share of each GPU, in milli-GPU: below 1000 the job shares its GPUs with others and all of

@@ -14,15 +14,21 @@ namespace gpufleet {
 class AdmissionGuard {
  public:
   virtual ~AdmissionGuard() = default;
-  // Appends the sites (topology ids) that cannot take `a` now, with the allocations in `leaving`
+  // What runs on GPUs: an allocation and how hard its GPUs work, as the fraction of the way from
+  // idle to TDP power they draw (1: training at TDP).
+  struct Load {
+    const Allocation* allocation;
+    double utilization;
+  };
+  // Appends the sites (topology ids) that cannot take `load` now, with the loads in `leaving`
   // stopped first (preemption victims); nothing appended: admitted.
-  virtual void Refusing(const Allocation& a, const std::vector<const Allocation*>& leaving,
+  virtual void Refusing(const Load& load, const std::vector<Load>& leaving,
                         std::vector<TopoId>& sites) const = 0;
   // The most GPUs of the models `r` allows that a job could ever hold inside one subtree of its
   // constraint level with nothing else running: larger jobs are rejected at submission.
   virtual std::int64_t MostGpusEver(const GangRequest& r) const = 0;
-  virtual void Started(const Allocation& a) = 0;
-  virtual void Stopped(const Allocation& a) = 0;
+  virtual void Started(const Load& load) = 0;
+  virtual void Stopped(const Load& load) = 0;
 };
 
 // Whether a job takes a placement it was offered: a training job refuses one whose network would

@@ -89,10 +89,11 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
     }
     if (admission_ != nullptr) {
       // The head may start only if the sites can power it once the victims have stopped.
-      std::vector<const Allocation*> leaving;
-      for (JobId victim : preempted) leaving.push_back(&job(victim).alloc);
+      std::vector<AdmissionGuard::Load> leaving;
+      for (JobId victim : preempted)
+        leaving.push_back({&job(victim).alloc, job(victim).power_utilization});
       refusing_.clear();
-      admission_->Refusing(*a, leaving, refusing_);
+      admission_->Refusing({&*a, head.power_utilization}, leaving, refusing_);
       if (!refusing_.empty()) {
         index_.Release(*a);
         for (JobId victim : preempted) index_.Take(job(victim).alloc);

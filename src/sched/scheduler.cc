@@ -45,15 +45,15 @@ bool Scheduler::EverFits(const GangRequest& r) {
 bool Scheduler::AnyWaitingCouldStartWhenHealthy() {
   assert(running_ == 0);
   if (!empty_index_) empty_index_ = std::make_unique<CapacityIndex>(fleet_);
-  static const std::vector<const Allocation*> kNoneLeaving;
+  static const std::vector<AdmissionGuard::Load> kNoneLeaving;
   for (const QueueKey& k : queue_) {
     const std::optional<Allocation> a = empty_index_->Place(RequestOf(job(k.id)));
     if (!a) continue;
     empty_index_->Release(*a);
     if (admission_ == nullptr) return true;
     refusing_.clear();
-    admission_->Refusing(*a, kNoneLeaving,
-                         refusing_);  // nothing runs: the guard sees an idle fleet
+    // Nothing runs: the guard sees an idle fleet.
+    admission_->Refusing({&*a, job(k.id).power_utilization}, kNoneLeaving, refusing_);
     if (refusing_.empty()) return true;
   }
   return false;
@@ -108,6 +108,7 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
   j.cpu_per_gpu = spec.gpus > 0 ? (spec.cpu_milli + spec.gpus - 1) / spec.gpus : 0;
   j.memory_per_gpu = spec.gpus > 0 ? (spec.memory_mib + spec.gpus - 1) / spec.gpus : 0;
   j.priority = spec.priority;
+  j.power_utilization = spec.power_utilization;
   j.model = spec.gpu_model;
   j.model_mask = spec.gpu_model == kAnyModel ? spec.allowed_models : 0;
   j.topology = spec.topology;
@@ -183,7 +184,7 @@ void Scheduler::StartJob(JobId id, Allocation alloc, SimTime now, std::vector<De
   j.est_end = now + RemainingEstimate(j);
   j.alloc = std::move(alloc);
   ComputeSpans(j);
-  if (admission_ != nullptr) admission_->Started(j.alloc);
+  if (admission_ != nullptr) admission_->Started({&j.alloc, j.power_utilization});
   for (const NodeGpus& ng : j.alloc.nodes) {
     auto& on = node_jobs_[static_cast<size_t>(ng.node)];
     on.insert(std::upper_bound(on.begin(), on.end(), id), id);
@@ -212,7 +213,7 @@ void Scheduler::StopJob(JobId id, SimTime now, bool release) {
     on.erase(std::lower_bound(on.begin(), on.end(), id));
   }
   if (release) index_.Release(j.alloc);
-  if (admission_ != nullptr) admission_->Stopped(j.alloc);
+  if (admission_ != nullptr) admission_->Stopped({&j.alloc, j.power_utilization});
   j.alloc = Allocation{};
   j.spans.clear();
   j.spans.shrink_to_fit();
@@ -332,7 +333,7 @@ bool Scheduler::Judged(JobId id, const Allocation& a) {
 std::optional<Allocation> Scheduler::PlaceAdmitted(JobId id, const GangRequest& r, TopoId within) {
   refused_by_judge_ = false;
   std::optional<Allocation> a = index_.Place(r, within);
-  if (a && admission_ != nullptr) a = Admitted(std::move(a), r, within);
+  if (a && admission_ != nullptr) a = Admitted(std::move(a), r, within, job(id).power_utilization);
   if (a && !Judged(id, *a)) {
     index_.Release(*a);
     return std::nullopt;
@@ -341,12 +342,12 @@ std::optional<Allocation> Scheduler::PlaceAdmitted(JobId id, const GangRequest& 
 }
 
 std::optional<Allocation> Scheduler::Admitted(std::optional<Allocation> a, const GangRequest& r,
-                                              TopoId within) {
+                                              TopoId within, double utilization) {
   std::vector<TopoId> hidden;
-  static const std::vector<const Allocation*> kNoneLeaving;
+  static const std::vector<AdmissionGuard::Load> kNoneLeaving;
   while (a) {
     refusing_.clear();
-    admission_->Refusing(*a, kNoneLeaving, refusing_);
+    admission_->Refusing({&*a, utilization}, kNoneLeaving, refusing_);
     if (refusing_.empty()) break;
     index_.Release(*a);
     for (TopoId site : refusing_) {

@@ -103,6 +103,7 @@ class Scheduler {
     std::int32_t milli = kMilliPerGpu;  // of each GPU
     std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
     std::int32_t priority = 0;
+    float power_utilization = 1;  // JobSpec::power_utilization, for the admission guard
     ModelId model = kAnyModel;
     std::uint64_t model_mask = 0;  // with model any: allowed models (0: all)
     Topology topology = Topology::kAny;
@@ -149,7 +150,7 @@ class Scheduler {
   bool Judged(JobId id, const Allocation& a);
   // The admission guard's part of PlaceAdmitted: retries with refusing sites hidden.
   std::optional<Allocation> Admitted(std::optional<Allocation> a, const GangRequest& r,
-                                     TopoId within);
+                                     TopoId within, double utilization);
   void StartJob(JobId id, Allocation alloc, SimTime now, std::vector<Decision>& out);
   // Takes a running job off its GPUs and back into the queue. `release` is false when the
   // caller already returned the GPUs to the index.

@@ -33,12 +33,16 @@ SitePowerLedger::SitePowerLedger(const Fleet& fleet) : fleet_(fleet) {
   site_cap_.assign(sites, 1.0);
 }
 
-void SitePowerLedger::Account(const Allocation& a, int sign,
+void SitePowerLedger::Account(const Load& load, int sign,
                               std::vector<std::vector<std::int64_t>>& busy) const {
+  const Allocation& a = *load.allocation;
   for (const NodeGpus& ng : a.nodes) {
+    const auto milli = static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
     busy[static_cast<size_t>(fleet_.SiteOf(ng.node))]
         [static_cast<size_t>(fleet_.NodeTypeOf(ng.node))] +=
-        sign * static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
+        sign * (load.utilization >= 1
+                    ? milli
+                    : std::llround(static_cast<double>(milli) * load.utilization));
   }
 }
 
@@ -51,11 +55,12 @@ double SitePowerLedger::AdmittedW(size_t site, const std::vector<std::int64_t>& 
   return w;
 }
 
-void SitePowerLedger::Refusing(const Allocation& a, const std::vector<const Allocation*>& leaving,
+void SitePowerLedger::Refusing(const Load& load, const std::vector<Load>& leaving,
                                std::vector<TopoId>& sites) const {
   scratch_ = busy_milli_;
-  Account(a, +1, scratch_);
-  for (const Allocation* l : leaving) Account(*l, -1, scratch_);
+  Account(load, +1, scratch_);
+  for (const Load& l : leaving) Account(l, -1, scratch_);
+  const Allocation& a = *load.allocation;
   int last_site = -1;
   for (const NodeGpus& ng : a.nodes) {  // ascending node ids: each site's nodes are contiguous
     const int s = fleet_.SiteOf(ng.node);
@@ -98,8 +103,8 @@ std::int64_t SitePowerLedger::MostGpusEver(const GangRequest& r) const {
   return most_gpus_ever_[key] = r.constraint <= Level::kFleet ? sum : most;
 }
 
-void SitePowerLedger::Started(const Allocation& a) { Account(a, +1, busy_milli_); }
-void SitePowerLedger::Stopped(const Allocation& a) { Account(a, -1, busy_milli_); }
+void SitePowerLedger::Started(const Load& load) { Account(load, +1, busy_milli_); }
+void SitePowerLedger::Stopped(const Load& load) { Account(load, -1, busy_milli_); }
 
 void SitePowerLedger::NodeDown(NodeId n) {
   up_nodes_[static_cast<size_t>(fleet_.SiteOf(n))][static_cast<size_t>(fleet_.NodeTypeOf(n))]--;

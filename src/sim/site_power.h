@@ -24,11 +24,11 @@ class SitePowerLedger : public AdmissionGuard {
   explicit SitePowerLedger(const Fleet& fleet);
 
   // AdmissionGuard: what the scheduler asks and reports.
-  void Refusing(const Allocation& a, const std::vector<const Allocation*>& leaving,
+  void Refusing(const Load& load, const std::vector<Load>& leaving,
                 std::vector<TopoId>& sites) const override;
   std::int64_t MostGpusEver(const GangRequest& r) const override;
-  void Started(const Allocation& a) override;
-  void Stopped(const Allocation& a) override;
+  void Started(const Load& load) override;
+  void Stopped(const Load& load) override;
 
   void NodeDown(NodeId n);
   void NodeUp(NodeId n);
@@ -42,8 +42,8 @@ class SitePowerLedger : public AdmissionGuard {
   double BusyGpus(size_t site) const;
 
  private:
-  // Adds sign x the allocation's busy milli-GPUs to `busy` ([site][type]).
-  void Account(const Allocation& a, int sign, std::vector<std::vector<std::int64_t>>& busy) const;
+  // Adds sign x the load's busy milli-GPUs, weighted by its utilization, to `busy` ([site][type]).
+  void Account(const Load& load, int sign, std::vector<std::vector<std::int64_t>>& busy) const;
   // Watts the admitted jobs add at the site's lowest cap, from busy milli-GPUs per type.
   double AdmittedW(size_t site, const std::vector<std::int64_t>& busy_milli) const;
 

@@ -198,6 +198,7 @@ class WorkloadParser {
     ParseCheckpointing(m, j.checkpoint_interval, j.checkpoint_write, j.checkpoint_size_gb,
                        j.restart_overhead);
     ParseTraining(m.Get("training"), m.Field("training"), e);
+    ParsePowerUtilization(m, j.power_utilization);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
   }
@@ -443,6 +444,7 @@ class WorkloadParser {
       g.memory_gb = *d;
     ParseCheckpointing(m, g.checkpoint_interval, g.checkpoint_write, g.checkpoint_size_gb,
                        g.restart_overhead);
+    ParsePowerUtilization(m, g.power_utilization);
     m.Finish();
     for (const auto& other : spec_.generators) {
       if (other.name == g.name)
@@ -507,6 +509,19 @@ class WorkloadParser {
                 "expected 'up_to' values that increase from rule to rule");
       }
       g.topology.push_back(rule);
+    }
+  }
+
+  // power_utilization: how hard a job's GPUs work, from 0 (idle power) to 1 (TDP).
+  void ParsePowerUtilization(MapReader& m, float& out) {
+    const YAML::Node utilization = m.Get("power_utilization");
+    if (!utilization.IsDefined()) return;
+    const double u = r_.NonNegativeNumber(utilization, m.Field("power_utilization")).value_or(1);
+    if (u > 1) {
+      r_.Fail(utilization, m.Field("power_utilization"),
+              "expected a fraction from 0 (GPUs at idle power) to 1 (at TDP)");
+    } else {
+      out = static_cast<float>(u);
     }
   }
 

@@ -79,6 +79,7 @@ class GeneratorSource : public JobSource {
     out.checkpoint_write = spec_.checkpoint_write;
     out.checkpoint_size_gb = spec_.checkpoint_size_gb;
     out.restart_overhead = spec_.restart_overhead;
+    out.power_utilization = spec_.power_utilization;
     out.gpu_milli =
         static_cast<std::int32_t>(Clamped(spec_.gpu_milli.Sample(rng_), 1, kMilliPerGpu));
     out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, std::int64_t{1} << 40);

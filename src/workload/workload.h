@@ -64,6 +64,7 @@ struct GeneratorSpec {
   SimTime checkpoint_write = 0;
   float checkpoint_size_gb = 0;
   SimTime restart_overhead = -1;
+  float power_utilization = 1;
   // Share of each GPU and host resources (fixed distributions draw no random numbers, so
   // adding these never changes the jobs of a workload that leaves them out).
   Distribution gpu_milli = Distribution::Fixed(kMilliPerGpu);
