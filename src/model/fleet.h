@@ -62,8 +62,9 @@ struct Site {
   // 1: never cap (jobs wait for power instead).
   double gpu_power_cap_floor = 1;
   Cooling cooling;
-  std::optional<double> tariff_usd_per_mwh;  // electricity price
-  std::optional<double> carbon_g_per_kwh;    // grid carbon intensity
+  std::optional<double> tariff_usd_per_mwh;     // electricity price
+  std::optional<double> carbon_g_per_kwh;       // grid carbon intensity (the mean, when hourly)
+  std::vector<double> hourly_carbon_g_per_kwh;  // by hour from 1 January 00:00 (the year repeats)
   // Checkpoint storage bandwidth: 2 TB/s sustained, as Llama 3's (REFERENCE.md).
   double storage_gb_s = 2000;
   // Outdoor temperature, one value per hour from 1 January 00:00 (the year repeats); empty: the

@@ -1,7 +1,6 @@
 #include "physics/cooling.h"
 
 #include <cmath>
-#include <fstream>
 
 namespace gpufleet {
 namespace {
@@ -50,29 +49,6 @@ Result<Climate> Climate::Named(std::string_view name) {
   }
   return Error{"unknown climate '" + std::string(name) + "'; expected one of " + Names() +
                " or {file: hourly.csv}"};
-}
-
-Result<Climate> Climate::FromCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": cannot open file"};
-  Climate c;
-  c.name_ = path;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    char* end = nullptr;
-    const double t = std::strtod(line.c_str(), &end);
-    if (end != line.c_str() + line.size() || !std::isfinite(t) || t < -90 || t > 60) {
-      return Error{path + ":" + std::to_string(number) +
-                   ":1: expected an outdoor temperature in degrees C, got '" + line + "'"};
-    }
-    c.hourly_c_.push_back(t);
-  }
-  if (c.hourly_c_.size() < 24) return Error{path + ": expected at least 24 hourly temperatures"};
-  return c;
 }
 
 double Climate::TemperatureC(SimTime t) const {

@@ -18,13 +18,10 @@
 namespace gpufleet {
 
 // An hourly outdoor temperature over a year: a named climate (seasonal and daily sinusoids from
-// approximate 1991-2020 climate normals) or hours read from a file.
+// approximate 1991-2020 climate normals) or hours read from a file (spec/hourly_csv.h).
 class Climate {
  public:
   static Result<Climate> Named(std::string_view name);
-  // One temperature (degrees C) per line, hour 0 of 1 January first; at least 24 lines; the
-  // year repeats.
-  static Result<Climate> FromCsv(const std::string& path);
   static std::string Names();  // for messages
   Climate(std::string name, std::vector<double> hourly_c)
       : name_(std::move(name)), hourly_c_(std::move(hourly_c)) {}

@@ -149,8 +149,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     sm.time_capped_s = ToSeconds(p.capped_ms);
     sm.capped_gpu_hours_lost = static_cast<double>(p.capped_lost_gpu_ms / kHour);
     if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
-    if (site.carbon_g_per_kwh)
-      sm.carbon_t = sm.facility_energy_mwh * 1000 * *site.carbon_g_per_kwh / 1e6;
+    if (site.carbon_g_per_kwh) sm.carbon_t = static_cast<double>(p.carbon_g / 1e6L);
     m.it_energy_mwh += sm.energy_mwh;
     m.facility_energy_mwh += sm.facility_energy_mwh;
     m.cost_usd += sm.cost_usd.value_or(0);

@@ -179,6 +179,9 @@ void Simulator::PullArrival() {
   if (has_next_job_) queue_.Push(next_job_.submit, EventKind::kArrival, 0, 0);
 }
 
+// W x ms in one kWh.
+constexpr long double kWmsPerKwh = 1000.0L * 3'600'000.0L;
+
 void Simulator::Advance(SimTime to) {
   if (to <= now_) return;
   const SimTime dt = to - now_;
@@ -192,16 +195,25 @@ void Simulator::Advance(SimTime to) {
     result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
     const Site& site = fleet_.sites()[i];
     const std::vector<double>& pue = hourly_pue_[i];
-    if (pue.empty()) {
-      result_.sites[i].facility_energy_wms +=
-          static_cast<long double>(w) * site.cooling.design_pue * dt;
+    const std::vector<double>& carbon = site.hourly_carbon_g_per_kwh;
+    if (pue.empty() && carbon.empty()) {
+      const long double facility = static_cast<long double>(w) * site.cooling.design_pue * dt;
+      result_.sites[i].facility_energy_wms += facility;
+      result_.sites[i].carbon_g += facility * site.carbon_g_per_kwh.value_or(0) / kWmsPerKwh;
     } else {
-      // PUE follows the hourly outdoor temperature: split the interval at hour boundaries.
+      // PUE follows the hourly outdoor temperature and carbon the hourly grid: split the interval
+      // at hour boundaries.
       for (SimTime t = now_; t < to;) {
         const SimTime next = std::min(to, (t / kHour + 1) * kHour);
-        result_.sites[i].facility_energy_wms += static_cast<long double>(w) *
-                                                pue[static_cast<size_t>(t / kHour) % pue.size()] *
-                                                (next - t);
+        const auto hour = static_cast<size_t>(t / kHour);
+        const long double facility =
+            static_cast<long double>(w) *
+            (pue.empty() ? site.cooling.design_pue : pue[hour % pue.size()]) * (next - t);
+        result_.sites[i].facility_energy_wms += facility;
+        result_.sites[i].carbon_g +=
+            facility *
+            (carbon.empty() ? site.carbon_g_per_kwh.value_or(0) : carbon[hour % carbon.size()]) /
+            kWmsPerKwh;
         t = next;
       }
     }

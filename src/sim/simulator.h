@@ -82,6 +82,8 @@ struct SimResult {
   struct SitePower {
     long double it_energy_wms = 0;
     long double facility_energy_wms = 0;  // IT x PUE, hour by hour where the site has a climate
+    long double carbon_g = 0;  // grams of CO2 of the facility energy, where the site gives a grid
+                               // intensity (hour by hour when hourly)
     double peak_w = 0;
     SimTime over_budget_ms = 0;  // time above the budget: never, admission and capping prevent it
     SimTime capped_ms = 0;       // time with the site's GPUs power-capped

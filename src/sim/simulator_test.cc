@@ -273,6 +273,31 @@ TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
   EXPECT_NEAR(m.power_sites[0].pue_mean, facility_wh / (8406 * 2 + 11 * 2243), 1e-9);
 }
 
+TEST(SimulatorPower, CarbonFollowsTheHourlyGrid) {
+  // The same day with a grid at 100 gCO2/kWh in hours 0-11 and 500 in hours 12-23 and the design
+  // PUE 1.3 throughout: 11 h idle (2,243 W) and 1 h busy (8,406 W) at 100 g, 1 h busy at 500 g:
+  // 1.3 x (11 x 2.243 + 8.406) kWh x 100 g + 1.3 x 8.406 kWh x 500 g = 4,300.19 + 5,463.9 g.
+  const std::string csv = ::testing::TempDir() + "/gpufleet_carbon_24h.csv";
+  {
+    std::ofstream out(csv);
+    for (int h = 0; h < 24; ++h) out << (h < 12 ? "100" : "500") << "\n";
+  }
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(
+      1, 1, 1, "    power_budget_mw: 10\n    carbon_g_per_kwh: {file: " + csv + "}\n"));
+  EXPECT_DOUBLE_EQ(*fleet.sites()[0].carbon_g_per_kwh, 300);  // the mean, for show
+  Simulator sim(
+      fleet,
+      BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 2h, submit: 11h}]\n"),
+                   fleet, 1)
+          .value(),
+      SimOptions{});
+  const SimResult r = sim.Run();
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, fleet);
+  const double grams = 1.3 * (11 * 2.243 + 8.406) * 100 + 1.3 * 8.406 * 500;
+  EXPECT_NEAR(*m.power_sites[0].carbon_t, grams / 1e6, 1e-12);
+}
+
 SimResult RunOnTwoDgx(const std::string& site_lines, const std::string& workload, Metrics* m,
                       bool physics = true) {
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2, site_lines));

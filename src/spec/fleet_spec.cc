@@ -5,6 +5,7 @@
 
 #include "physics/cooling.h"
 #include "physics/power.h"
+#include "spec/hourly_csv.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 
@@ -300,9 +301,7 @@ class FleetParser {
     const YAML::Node storage = m.Get("storage_gb_s");
     if (storage.IsDefined())
       s.site.storage_gb_s = r_.PositiveNumber(storage, m.Field("storage_gb_s")).value_or(2000);
-    const YAML::Node carbon = m.Get("carbon_g_per_kwh");
-    if (carbon.IsDefined())
-      s.site.carbon_g_per_kwh = r_.NonNegativeNumber(carbon, m.Field("carbon_g_per_kwh"));
+    ParseCarbon(m.Get("carbon_g_per_kwh"), m.Field("carbon_g_per_kwh"), s.site);
 
     const YAML::Node pods = m.Get("pods");
     const YAML::Node leaves = m.Get("leaves");
@@ -345,6 +344,37 @@ class FleetParser {
     return buf;
   }
 
+  // A file named in the fleet spec, relative to the fleet file.
+  std::string Relative(const std::string& name) const {
+    const std::filesystem::path given(name);
+    return (given.is_absolute() ? given : std::filesystem::path(r_.file()).parent_path() / given)
+        .string();
+  }
+
+  // `carbon_g_per_kwh: 380`, or `{file: hourly.csv}` for an hourly grid intensity.
+  void ParseCarbon(const YAML::Node& node, const std::string& path, Site& site) {
+    if (!node.IsDefined()) return;
+    if (node.IsScalar()) {
+      site.carbon_g_per_kwh = r_.NonNegativeNumber(node, path);
+      return;
+    }
+    MapReader m(r_, node, path);
+    const YAML::Node file = m.Required("file");
+    m.Finish();
+    auto name = file.IsDefined() ? r_.String(file, m.Field("file")) : std::nullopt;
+    if (!name) return;
+    Result<std::vector<double>> hours =
+        ReadHourlyCsv(Relative(*name), 0, 5000, "a grid carbon intensity in gCO2/kWh");
+    if (!hours.ok()) {
+      r_.Fail(file, m.Field("file"), hours.message());
+      return;
+    }
+    double sum = 0;
+    for (double g : hours.value()) sum += g;
+    site.carbon_g_per_kwh = sum / static_cast<double>(hours.value().size());  // the mean, for show
+    site.hourly_carbon_g_per_kwh = std::move(hours).value();
+  }
+
   // `climate: abilene-tx`, or `climate: {file: hourly.csv}` (relative to the fleet file).
   void ParseClimate(const YAML::Node& node, const std::string& path, Site& site) {
     if (!node.IsDefined()) return;
@@ -357,10 +387,14 @@ class FleetParser {
       m.Finish();
       auto name = r_.String(file, m.Field("file"));
       if (!name) return;
-      const std::filesystem::path base = std::filesystem::path(r_.file()).parent_path();
-      const std::filesystem::path given(*name);
-      const std::filesystem::path full = given.is_absolute() ? given : base / given;
-      climate = Climate::FromCsv(full.string());
+      const std::string full = Relative(*name);
+      Result<std::vector<double>> hours =
+          ReadHourlyCsv(full, -90, 60, "an outdoor temperature in degrees C");
+      if (hours.ok()) {
+        climate = Climate(full, std::move(hours).value());
+      } else {
+        climate = hours.error();
+      }
     }
     if (!climate.ok()) {
       r_.Fail(node, path, climate.message());

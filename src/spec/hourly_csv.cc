@@ -1,0 +1,32 @@
+#include "spec/hourly_csv.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+namespace gpufleet {
+
+Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
+                                          const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open file"};
+  std::vector<double> values;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    char* end = nullptr;
+    const double v = std::strtod(line.c_str(), &end);
+    if (end != line.c_str() + line.size() || !std::isfinite(v) || v < lo || v > hi) {
+      return Error{path + ":" + std::to_string(number) + ":1: expected " + what + ", got '" + line +
+                   "'"};
+    }
+    values.push_back(v);
+  }
+  if (values.size() < 24) return Error{path + ": expected at least 24 hourly values, one per line"};
+  return values;
+}
+
+}  // namespace gpufleet
