@@ -244,19 +244,18 @@ TEST(SimulatorPower, IdleTimeAndFailedNodesCount) {
   EXPECT_NEAR(m.power_sites[0].peak_mw, 0.010649, 1e-9);
 }
 
-TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
-  // A 24-hour climate: hours 0-11 at 10 C, hours 12-23 at 28 C; air cooling, design PUE 1.3, free
-  // cooling below 18 C. The plant's shape (src/physics/cooling.h) averages (0.05 + (0.05 + 10 x
-  // 0.01)) / 2 = 0.10, so s = (1.3 - 1 - 0.03) / 0.10 = 2.7: PUE 1.03 + 2.7 x 0.05 = 1.165 in the
-  // cold hours and 1.03 + 2.7 x 0.15 = 1.435 in the hot ones. One DGX H100 busy (8,406 W) from
-  // 11:00 to 13:00 spends one hour of each: facility 8,406 x (1.165 + 1.435) Wh; pue_mean 1.3.
-  const std::string csv = ::testing::TempDir() + "/gpufleet_climate_24h.csv";
+// One DGX H100 over a day whose site has an hourly series (`key: {file: ...}`): `first` in hours
+// 0-11, `second` in hours 12-23. A job keeps the node busy (8,406 W) from 11:00 to 13:00; before,
+// it idles at 2,243 W (src/physics/power_test.cc).
+Metrics RunTwoHalfDays(const std::string& key, const std::string& first,
+                       const std::string& second) {
+  const std::string csv = ::testing::TempDir() + "/gpufleet_" + key + "_24h.csv";
   {
     std::ofstream out(csv);
-    for (int h = 0; h < 24; ++h) out << (h < 12 ? "10" : "28") << "\n";
+    for (int h = 0; h < 24; ++h) out << (h < 12 ? first : second) << "\n";
   }
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(
-      1, 1, 1, "    power_budget_mw: 10\n    climate: {file: " + csv + "}\n"));
+      1, 1, 1, "    power_budget_mw: 10\n    " + key + ": {file: " + csv + "}\n"));
   Simulator sim(
       fleet,
       BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 2h, submit: 11h}]\n"),
@@ -266,34 +265,26 @@ TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
   const SimResult r = sim.Run();
   Metrics m = ComputeMetrics(r, RunInfo{});
   AddPowerMetrics(m, r, fleet);
-  // Before 11:00 the node idles at 2,243 W (src/physics/power_test.cc) in cold hours: 11 h x 2,243
-  // x 1.165 Wh of facility energy on top.
+  return m;
+}
+
+TEST(SimulatorPower, FacilityEnergyFollowsTheHourlyWeather) {
+  // Hours 0-11 at 10 C, hours 12-23 at 28 C; air cooling, design PUE 1.3, free cooling below 18
+  // C. The plant's shape (src/physics/cooling.h) averages (0.05 + (0.05 + 10 x 0.01)) / 2 = 0.10,
+  // so s = (1.3 - 1 - 0.03) / 0.10 = 2.7: PUE 1.03 + 2.7 x 0.05 = 1.165 in the cold hours and
+  // 1.03 + 2.7 x 0.15 = 1.435 in the hot ones. Busy one hour of each: 8,406 x (1.165 + 1.435) Wh,
+  // plus 11 idle cold hours: 11 x 2,243 x 1.165 Wh.
+  const Metrics m = RunTwoHalfDays("climate", "10", "28");
   const double facility_wh = 8406 * (1.165 + 1.435) + 11 * 2243 * 1.165;
   EXPECT_NEAR(m.power_sites[0].facility_energy_mwh, facility_wh / 1e6, 1e-9);
   EXPECT_NEAR(m.power_sites[0].pue_mean, facility_wh / (8406 * 2 + 11 * 2243), 1e-9);
 }
 
 TEST(SimulatorPower, CarbonFollowsTheHourlyGrid) {
-  // The same day with a grid at 100 gCO2/kWh in hours 0-11 and 500 in hours 12-23 and the design
-  // PUE 1.3 throughout: 11 h idle (2,243 W) and 1 h busy (8,406 W) at 100 g, 1 h busy at 500 g:
+  // A grid at 100 gCO2/kWh in hours 0-11 and 500 in hours 12-23, the design PUE 1.3 throughout:
+  // 11 h idle (2,243 W) and 1 h busy (8,406 W) at 100 g, 1 h busy at 500 g:
   // 1.3 x (11 x 2.243 + 8.406) kWh x 100 g + 1.3 x 8.406 kWh x 500 g = 4,300.19 + 5,463.9 g.
-  const std::string csv = ::testing::TempDir() + "/gpufleet_carbon_24h.csv";
-  {
-    std::ofstream out(csv);
-    for (int h = 0; h < 24; ++h) out << (h < 12 ? "100" : "500") << "\n";
-  }
-  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(
-      1, 1, 1, "    power_budget_mw: 10\n    carbon_g_per_kwh: {file: " + csv + "}\n"));
-  EXPECT_DOUBLE_EQ(*fleet.sites()[0].carbon_g_per_kwh, 300);  // the mean, for show
-  Simulator sim(
-      fleet,
-      BindWorkload(testing::MustParseWorkload("jobs: [{gpus: 8, duration: 2h, submit: 11h}]\n"),
-                   fleet, 1)
-          .value(),
-      SimOptions{});
-  const SimResult r = sim.Run();
-  Metrics m = ComputeMetrics(r, RunInfo{});
-  AddPowerMetrics(m, r, fleet);
+  const Metrics m = RunTwoHalfDays("carbon_g_per_kwh", "100", "500");
   const double grams = 1.3 * (11 * 2.243 + 8.406) * 100 + 1.3 * 8.406 * 500;
   EXPECT_NEAR(*m.power_sites[0].carbon_t, grams / 1e6, 1e-12);
 }
