@@ -338,6 +338,29 @@ TEST_F(Cli, SimBadUntil) {
   }
 }
 
+TEST_F(Cli, SimFailuresAndPhysicsFlags) {
+  const std::string base = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                           " --workload " + Quote(Source("examples/workloads/tiny.yaml"));
+  const Outcome bad = Gpufleet(base + " --failures sometimes");
+  EXPECT_EQ(bad.code, 2) << Describe(bad);
+  EXPECT_NE(bad.err.find("--failures"), std::string::npos) << Describe(bad);
+  // Llama 3 rates x 1,000 would be needed to see much on 2 nodes; the report has the keys either
+  // way, and without physics no energy is counted.
+  const Outcome on = Gpufleet(base + " --failures llama3 --report " + Quote(Path("on.json")));
+  ASSERT_EQ(on.code, 0) << Describe(on);
+  const nlohmann::json j = nlohmann::json::parse(ReadFile(Path("on.json")));
+  for (const char* key : {"interruptions", "lost_gpu_hours", "restart_gpu_hours", "by_category"})
+    EXPECT_TRUE(j["failures"].contains(key)) << key;
+  EXPECT_TRUE(j["jobs"]["ettr"].contains("mean"));
+  EXPECT_TRUE(j["jobs"].contains("goodput"));
+  EXPECT_GT(j["energy"]["it_mwh"].get<double>(), 0);
+  const Outcome off = Gpufleet(base + " --no-physics --report " + Quote(Path("off.json")));
+  ASSERT_EQ(off.code, 0) << Describe(off);
+  const nlohmann::json k = nlohmann::json::parse(ReadFile(Path("off.json")));
+  EXPECT_EQ(k["energy"]["it_mwh"].get<double>(), 0);
+  EXPECT_TRUE(k["power"]["sites"].empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // fleet show --json and sim outputs.
 

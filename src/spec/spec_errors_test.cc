@@ -149,6 +149,22 @@ TEST(SpecErrors, BundledExamplesParse) {
   EXPECT_TRUE(BindWorkload(w.value(), f.value(), 1).ok());
   Result<WorkloadSpec> big = LoadWorkload(dir + "workloads/stargate-1m.yaml");
   EXPECT_TRUE(big.ok()) << big.message();
+  // Every fleet with every workload written for it.
+  const std::pair<const char*, const char*> pairs[] = {
+      {"stargate-abilene", "stargate-abilene"},
+      {"stargate-abilene-capped", "stargate-abilene"},
+      {"multicloud", "multicloud"},
+      {"meta-24k", "llama3-405b"},
+      {"stargate-abilene", "stargate-1m"}};
+  for (const auto& [fleet, workload] : pairs) {
+    Result<Fleet> fl = LoadFleet(dir + "fleets/" + fleet + ".yaml");
+    ASSERT_TRUE(fl.ok()) << fl.message();
+    Result<WorkloadSpec> wl = LoadWorkload(dir + "workloads/" + workload + ".yaml");
+    ASSERT_TRUE(wl.ok()) << wl.message();
+    Result<BoundWorkload> b = BindWorkload(wl.value(), fl.value(), 1);
+    EXPECT_TRUE(b.ok()) << fleet << " x " << workload << ": " << b.message();
+  }
+  EXPECT_EQ(LoadFleet(dir + "fleets/meta-24k.yaml").value().total_gpus(), 24576);
 }
 
 // ---------------------------------------------------------------------------------------------
