@@ -23,7 +23,17 @@ struct Llama3Calibration {
   static constexpr int kUnexpected = 419, kPlanned = 47;
 };
 
-// Per node-day, by category (the first kRandomFailureCategories), at Llama 3's rates.
+// GPU and HBM failures come with GPUs, the others with hosts: the simulator draws the first per
+// GPU, at the calibration's rate per 8 GPUs (Llama 3's servers held 8), and the others per node.
+// On 8-GPU servers both are the same; a 4-GPU GB200 tray then sees half the GPU failures of a
+// server and all of its host, NIC, network and software ones.
+inline constexpr double kCalibrationGpusPerNode = 8;
+inline bool ComesWithGpus(FailureCategory c) {
+  return c == FailureCategory::kGpu || c == FailureCategory::kHbm;
+}
+
+// Per node-day (per 8 GPUs and day for ComesWithGpus), by category (the first
+// kRandomFailureCategories), at Llama 3's rates.
 std::array<double, kRandomFailureCategories> Llama3RatesPerNodeDay();
 // All categories together, per node-day: 419 / (2,048 x 54) = 0.003789.
 double Llama3NodeFailureRatePerDay();

@@ -117,6 +117,27 @@ TEST(SimulatorFailures, CountsFollowTheConfiguredRates) {
             all - r.failures[static_cast<size_t>(FailureCategory::kSoftware)].events);
 }
 
+TEST(SimulatorFailures, GpuFailuresComeWithGpusHostFailuresWithNodes) {
+  // 64 nodes of 4 GPUs for 100 days; 1 GPU failure per 8 GPUs and day, 1 host failure per node and
+  // day. GPU failures: 256 GPUs / 8 x 100 = 3,200 expected; host failures 64 x 100 = 6,400;
+  // Poisson, within 4 standard deviations.
+  const Fleet fleet = testing::MustParseFleet(
+      "node_types: [{name: quad, gpu: h100, gpus_per_node: 4, max_power_kw: 5}]\n"
+      "sites:\n  - name: s\n    power_budget_mw: 1\n"
+      "    domains: [{name: d, count: 64, node_type: quad}]\n");
+  const SimResult r = RunOn(fleet,
+                            "jobs: [{gpus: 4, duration: 1000d}]\n"
+                            "failure_model: {rates: none, per_node_day: {gpu: 1, host: 1}, "
+                            "repair: {gpu: 1m, host: 1m}}\n",
+                            100 * kDay);
+  const auto gpu =
+      static_cast<double>(r.failures[static_cast<size_t>(FailureCategory::kGpu)].events);
+  const auto host =
+      static_cast<double>(r.failures[static_cast<size_t>(FailureCategory::kHost)].events);
+  EXPECT_LE(std::abs(gpu - 3200), 4 * std::sqrt(3200.0)) << gpu;
+  EXPECT_LE(std::abs(host - 6400), 4 * std::sqrt(6400.0)) << host;
+}
+
 TEST(SimulatorFailures, SameSeedSameFailures) {
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 4, 16));
   const std::string w =

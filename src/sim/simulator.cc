@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "physics/checkpoint.h"
+#include "physics/failure_rates.h"
 #include "physics/step_time.h"
 
 namespace gpufleet {
@@ -19,9 +20,24 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   if (options_.physics) scheduler_.set_admission(&power_);
   if (options_.physics && !workload_.trainings.empty()) scheduler_.set_placement_judge(this);
   if (options_.physics && workload_.failure_model) {
-    for (double rate : workload_.failure_model->per_node_day) failure_rate_per_node_day_ += rate;
-    failure_rate_per_ms_ =
-        failure_rate_per_node_day_ * fleet.num_nodes() / static_cast<double>(kDay);
+    const FailureModelSpec& model = *workload_.failure_model;
+    for (int c = 0; c < kRandomFailureCategories; ++c) {
+      const double rate = model.per_node_day[static_cast<size_t>(c)];
+      const bool per_gpu = ComesWithGpus(static_cast<FailureCategory>(c));
+      (per_gpu ? gpu_failures_per_day_ : node_failures_per_day_) +=
+          per_gpu ? rate / kCalibrationGpusPerNode : rate;
+      category_weight_.push_back(per_gpu ? rate / kCalibrationGpusPerNode *
+                                               static_cast<double>(fleet.total_gpus())
+                                         : rate * fleet.num_nodes());
+    }
+    double per_day = 0;
+    for (double w : category_weight_) per_day += w;
+    failure_rate_per_ms_ = per_day / static_cast<double>(kDay);
+    std::int64_t gpus = 0;
+    for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+      gpus_before_.push_back(gpus);
+      gpus += fleet.NodeGpus(n);
+    }
     failure_rng_ = Rng(workload_.failure_seed);
   }
   result_.tenants = workload_.tenants;
@@ -127,9 +143,8 @@ void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
   SimTime every = r.spec.checkpoint_interval;
   if (every == kCheckpointAuto) {
     every = 0;  // without failures there is nothing to checkpoint against
-    if (failure_rate_per_node_day_ > 0 && write > 0) {
-      const double mtbf_ms = static_cast<double>(kDay) /
-                             (static_cast<double>(a.nodes.size()) * failure_rate_per_node_day_);
+    if (JobFailuresPerDay(a) > 0 && write > 0) {
+      const double mtbf_ms = static_cast<double>(kDay) / JobFailuresPerDay(a);
       every = std::max<SimTime>(1, std::llround(DalyInterval(static_cast<double>(write), mtbf_ms)));
     }
   }
@@ -356,23 +371,37 @@ SimTime Simulator::RestartOverhead(const JobRecord& r) const {
   return workload_.failure_model ? workload_.failure_model->restart_overhead : 0;
 }
 
+// Failures a job expects per day on its allocation: host-borne ones per node, GPU-borne per GPU.
+double Simulator::JobFailuresPerDay(const Allocation& a) const {
+  return node_failures_per_day_ * static_cast<double>(a.nodes.size()) +
+         gpu_failures_per_day_ * a.Gpus();
+}
+
 // The next failure of the model after `after`: exponential gaps at the fleet's total rate, a
-// category by its share of the rate, a node uniformly (a network failure takes its leaf down).
+// category by its share of the rate, then a node uniformly - or, for GPU-borne categories, the
+// node of a GPU drawn uniformly (a network failure takes the node's leaf down).
 void Simulator::DrawNextFailure(SimTime after) {
   if (failure_rate_per_ms_ <= 0) return;
   const FailureModelSpec& model = *workload_.failure_model;
   const double gap = failure_rng_.Exponential(1 / failure_rate_per_ms_);
   const SimTime at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
-  double pick = failure_rng_.Uniform() * failure_rate_per_node_day_;
+  double pick = failure_rng_.Uniform() * failure_rate_per_ms_ * static_cast<double>(kDay);
   int category = 0;
   while (category + 1 < kRandomFailureCategories &&
-         pick >= model.per_node_day[static_cast<size_t>(category)]) {
-    pick -= model.per_node_day[static_cast<size_t>(category)];
+         pick >= category_weight_[static_cast<size_t>(category)]) {
+    pick -= category_weight_[static_cast<size_t>(category)];
     ++category;
   }
-  const auto node =
-      static_cast<NodeId>(failure_rng_.Below(static_cast<std::uint64_t>(fleet_.num_nodes())));
   const auto c = static_cast<FailureCategory>(category);
+  NodeId node = 0;
+  if (ComesWithGpus(c)) {
+    const auto gpu = static_cast<std::int64_t>(
+        failure_rng_.Below(static_cast<std::uint64_t>(fleet_.total_gpus())));
+    node = static_cast<NodeId>(std::upper_bound(gpus_before_.begin(), gpus_before_.end(), gpu) -
+                               gpus_before_.begin() - 1);
+  } else {
+    node = static_cast<NodeId>(failure_rng_.Below(static_cast<std::uint64_t>(fleet_.num_nodes())));
+  }
   BoundFailure f;
   f.at = at;
   f.category = c;

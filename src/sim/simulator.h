@@ -168,7 +168,11 @@ class Simulator : private PlacementJudge {
   SitePowerLedger power_;  // site IT power, caps and the admission rule
   // The failure model: its total rate (failures per ms over the fleet) and stream.
   double failure_rate_per_ms_ = 0;
-  double failure_rate_per_node_day_ = 0;
+  // Per day: host-borne failures per node and GPU-borne ones per GPU (physics/failure_rates.h).
+  double node_failures_per_day_ = 0, gpu_failures_per_day_ = 0;
+  std::vector<double> category_weight_;    // each category's share of the fleet's rate
+  std::vector<std::int64_t> gpus_before_;  // per node: GPUs of the nodes before it
+  double JobFailuresPerDay(const Allocation& a) const;
   Rng failure_rng_{0};
   std::vector<JobId> running_ids_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
