@@ -60,7 +60,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   if (!may_touch_reservation) {
     std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
     if (!a) {
-      if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
+      if (Cacheable(j) && !refused_not_for_gpus_) RememberFailure(j);
       return false;
     }
     StartJob(id, std::move(*a), now, out);
@@ -76,7 +76,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
       StartJob(id, std::move(*a), now, out);
       return true;
     }
-    if (whole && !refused_by_judge_)
+    if (whole && !refused_not_for_gpus_)
       min_failed_outside_[FailureSlot(j)] = std::min(min_failed_outside_[FailureSlot(j)], j.gpus);
   }
   // ...or inside it only within the GPUs the head leaves over (the "extra" of EASY). Gangs smaller
@@ -85,7 +85,7 @@ bool Scheduler::TryBackfill(JobId id, SimTime now, std::vector<Decision>& out) {
   if (j.gpus > reservation_->extra) return false;
   std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
   if (!a) {
-    if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
+    if (Cacheable(j) && !refused_not_for_gpus_) RememberFailure(j);
     return false;
   }
   const Level res_level = fleet_.topo(r.subtree).level;

@@ -25,6 +25,7 @@ bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& ou
 
 bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, SimTime now,
                            std::vector<Decision>& out) {
+  refused_not_for_gpus_ = false;
   if (victims.empty()) return false;
   const Job& head = job(head_id);
   const Level level = ConstraintLevel(head.topology);
@@ -95,6 +96,7 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
       refusing_.clear();
       admission_->Refusing({&*a, head.power_utilization}, leaving, refusing_);
       if (!refusing_.empty()) {
+        refused_not_for_gpus_ = true;
         index_.Release(*a);
         for (JobId victim : preempted) index_.Take(job(victim).alloc);
         continue;

@@ -138,7 +138,10 @@ void Scheduler::PreemptivePass(SimTime now, std::vector<Decision>& out) {
         evicted = true;
         continue;
       }
-      min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
+      // Only a lack of GPUs says that a larger gang fails too; power and placement refusals are
+      // the job's own.
+      if (!refused_not_for_gpus_)
+        min_failed_preempt_[slot] = std::min(min_failed_preempt_[slot], j.gpus);
     }
   }
 }

@@ -50,6 +50,9 @@ bool Scheduler::AnyWaitingCouldStartWhenHealthy() {
     const std::optional<Allocation> a = empty_index_->Place(RequestOf(job(k.id)));
     if (!a) continue;
     empty_index_->Release(*a);
+    // A training job that refuses even the best-fit placement on the healthy fleet would wait for
+    // ever.
+    if (judge_ != nullptr && !judge_->Accepts(k.id, *a)) continue;
     if (admission_ == nullptr) return true;
     refusing_.clear();
     // Nothing runs: the guard sees an idle fleet.
@@ -143,8 +146,11 @@ std::optional<std::string> Scheduler::Submit(JobId id, const JobSpec& spec, SimT
     reason =
         "needs " + std::to_string(j.memory_per_gpu) + " MiB beside each GPU, more than a node has";
   }
+  // The power bound counts GPUs at full draw: a job's share and utilization scale its GPUs.
+  const double full_draw_gpus = static_cast<double>(spec.gpus) * spec.gpu_milli / kMilliPerGpu *
+                                std::max(0.0f, spec.power_utilization);
   if (!reason && admission_ != nullptr && spec.gpus <= most &&
-      spec.gpus > admission_->MostGpusEver(RequestOf(j))) {
+      full_draw_gpus > static_cast<double>(admission_->MostGpusEver(RequestOf(j))) + 1e-9) {
     reason = "needs more power than the sites' budgets allow: at most " +
              std::to_string(admission_->MostGpusEver(RequestOf(j))) + " GPUs fit in one " +
              std::string(LevelName(level)) + " (topology: " + TopologyName(spec.topology) + ")";
@@ -318,7 +324,7 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
   if (SkipAsTooLarge(j)) return false;
   std::optional<Allocation> a = PlaceAdmitted(id, RequestOf(j));
   if (!a) {
-    if (Cacheable(j) && !refused_by_judge_) RememberFailure(j);
+    if (Cacheable(j) && !refused_not_for_gpus_) RememberFailure(j);
     return false;
   }
   StartJob(id, std::move(*a), now, out);
@@ -326,14 +332,18 @@ bool Scheduler::TryStart(JobId id, SimTime now, std::vector<Decision>& out) {
 }
 
 bool Scheduler::Judged(JobId id, const Allocation& a) {
-  refused_by_judge_ = judge_ != nullptr && !judge_->Accepts(id, a);
-  return !refused_by_judge_;
+  const bool refused = judge_ != nullptr && !judge_->Accepts(id, a);
+  refused_not_for_gpus_ = refused_not_for_gpus_ || refused;
+  return !refused;
 }
 
 std::optional<Allocation> Scheduler::PlaceAdmitted(JobId id, const GangRequest& r, TopoId within) {
-  refused_by_judge_ = false;
+  refused_not_for_gpus_ = false;
   std::optional<Allocation> a = index_.Place(r, within);
-  if (a && admission_ != nullptr) a = Admitted(std::move(a), r, within, job(id).power_utilization);
+  if (a && admission_ != nullptr) {
+    a = Admitted(std::move(a), r, within, job(id).power_utilization);
+    refused_not_for_gpus_ = !a;  // the GPUs were there; the power was not
+  }
   if (a && !Judged(id, *a)) {
     index_.Release(*a);
     return std::nullopt;

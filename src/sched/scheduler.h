@@ -145,7 +145,8 @@ class Scheduler {
   // CapacityIndex::Place, then the admission guard: a placement a site refuses is undone and tried
   // again with that site hidden (sites are few: at most one retry each).
   // Then the placement judge: a placement the job refuses is undone and nothing is placed (the
-  // job waits; refused_by_judge_ tells the callers not to cache this as a size that cannot fit).
+  // job waits). refused_not_for_gpus_ tells the callers that the GPUs were there but the power or
+  // the judge said no, so that they do not cache this as a size that cannot fit.
   std::optional<Allocation> PlaceAdmitted(JobId id, const GangRequest& r, TopoId within = 0);
   bool Judged(JobId id, const Allocation& a);
   // The admission guard's part of PlaceAdmitted: retries with refusing sites hidden.
@@ -227,7 +228,7 @@ class Scheduler {
   std::unique_ptr<CapacityIndex> empty_index_;
   AdmissionGuard* admission_ = nullptr;
   PlacementJudge* judge_ = nullptr;
-  bool refused_by_judge_ = false;
+  bool refused_not_for_gpus_ = false;
   std::vector<TopoId> refusing_;  // scratch for PlaceAdmitted
   std::map<std::tuple<int, int, std::int64_t, std::int64_t, ModelId, int>, bool> ever_fits_;
 

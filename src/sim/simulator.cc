@@ -124,10 +124,14 @@ bool Simulator::Accepts(std::int32_t job, const Allocation& a) {
 
 void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
   const SimTime remaining = r.spec.duration - r.progress;
-  const SimTime take =
-      r.rate >= 1 ? remaining
-                  : static_cast<SimTime>(std::ceil(static_cast<double>(remaining) / r.rate));
-  queue_.Push(r.segment_start + r.overhead_left + take, EventKind::kFinish, id, r.epoch);
+  // A pace near 0 (an absurd checkpoint write time, say) must not overflow time: such a job
+  // finishes after any simulation could end.
+  constexpr double kLatest = 1e15;  // ms, ~31,700 years
+  const double take = r.rate >= 1 ? static_cast<double>(remaining)
+                                  : std::ceil(static_cast<double>(remaining) / r.rate);
+  const double at = static_cast<double>(r.segment_start + r.overhead_left) + take;
+  if (at > kLatest) return;
+  queue_.Push(static_cast<SimTime>(at), EventKind::kFinish, id, r.epoch);
 }
 
 // The checkpoint interval and write time of a run: the job's, or for `auto` Daly's interval for
@@ -353,7 +357,8 @@ void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCateg
     const SimTime kept =
         planned ? done : std::max(r.run_progress, every > 0 ? done / every * every : 0);
     r.lost_ms += done - kept;
-    stats.lost_gpu_ms += static_cast<long double>(done - kept) * r.spec.gpus;
+    stats.lost_gpu_ms +=
+        static_cast<long double>(done - kept) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
     ++stats.interruptions;
     r.progress = kept;
     EndRun(id, r, now);

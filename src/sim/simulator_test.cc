@@ -345,5 +345,30 @@ TEST(SimulatorPower, WithoutPhysicsNothingWaitsOrSlowsForPower) {
   EXPECT_EQ(r.sites[0].it_energy_wms, 0);
 }
 
+TEST(SimulatorRegression, APowerRefusalDoesNotHideSmallerDrawsOfTheSameSize) {
+  // Budget 12 kW: C (8 GPUs) runs; A (8 GPUs at full power) cannot be powered, but B (8 GPUs at
+  // utilization 0.1: 8 x 77 W) can - a power refusal of A's size must not be cached as "8 GPUs do
+  // not fit", or B waits for C.
+  Metrics m;
+  const SimResult r = RunOnTwoDgx("    power_budget_mw: 0.012\n",
+                                  "jobs:\n"
+                                  "  - {name: C, gpus: 8, duration: 2h}\n"
+                                  "  - {name: A, gpus: 8, duration: 1h}\n"
+                                  "  - {name: B, gpus: 8, duration: 1h, power_utilization: 0.1}\n",
+                                  &m);
+  EXPECT_EQ(r.jobs[2].first_start, 0);
+  EXPECT_EQ(r.jobs[1].first_start, 2 * kHour);
+}
+
+TEST(SimulatorRegression, AnAbsurdlySlowJobDoesNotOverflowTime) {
+  // A checkpoint write of 100,000 days every millisecond: the job makes almost no progress; its
+  // finish lies beyond any simulation, and the run stops at --until with it running.
+  const SimResult r = RunWorkload(
+      "jobs: [{gpus: 8, duration: 1d, checkpoint_interval: 1ms, checkpoint_write: 100000d}]\n",
+      kDay);
+  EXPECT_EQ(r.jobs[0].state, JobRecord::State::kRunning);
+  EXPECT_TRUE(r.stopped_at_until);
+}
+
 }  // namespace
 }  // namespace gpufleet

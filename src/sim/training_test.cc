@@ -52,5 +52,22 @@ TEST(SimulatorTraining, AJobMayWaitForAPlacementFastEnough) {
   EXPECT_LT(t.end, RunTraining("").jobs[4].end);
 }
 
+TEST(SimulatorTraining, ARunEndsWhenNoPlacementWillEverSatisfyAJob) {
+  // 256 GPUs over all four pods behind 1:7 uplinks can never run at the ideal speed: asking for
+  // 1.0, the job waits for ever. With random failures some repair is nearly always pending; the run
+  // must still end (the job reported pending) rather than simulate idle years.
+  const Fleet fleet = testing::MustParseFleet(testing::OversubscribedPodsYaml());
+  const std::string w =
+      "jobs:\n"
+      "  - {name: x, gpus: 8, duration: 1h}\n"
+      "  - {name: t, gpus: 256, duration: 1h, training: {model: llama3-70b, min_placement_rate: "
+      "1}}\n"
+      "failure_model: {scale: 100}\n";
+  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(w), fleet, 1).value(), SimOptions{});
+  const SimResult r = sim.Run();
+  EXPECT_EQ(r.jobs[1].state, JobRecord::State::kPending);
+  EXPECT_LT(r.end_time, 2 * kDay);
+}
+
 }  // namespace
 }  // namespace gpufleet
