@@ -311,6 +311,7 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       }
     }
     Log(now, "repair", -1, where);
+    if (f.drawn) free_failure_slots_.push_back(index);
     return;
   }
   const bool planned = f.category == FailureCategory::kMaintenance;
@@ -340,7 +341,10 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       ++repairs_pending_;
     }
   }
-  if (f.drawn) DrawNextFailure(now);
+  if (f.drawn) {
+    if (!f.repair_after) free_failure_slots_.push_back(index);
+    DrawNextFailure(now);
+  }
 }
 
 void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category,
@@ -418,8 +422,18 @@ void Simulator::DrawNextFailure(SimTime after) {
         1,
         static_cast<SimTime>(model.repair_ms[static_cast<size_t>(category)].Sample(failure_rng_)));
   }
-  workload_.failures.push_back(f);
-  queue_.Push(at, EventKind::kFail, static_cast<std::int32_t>(workload_.failures.size() - 1), 0);
+  // Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long
+  // run keeps only the failures in progress.
+  std::int32_t slot = 0;
+  if (!free_failure_slots_.empty()) {
+    slot = free_failure_slots_.back();
+    free_failure_slots_.pop_back();
+    workload_.failures[static_cast<size_t>(slot)] = f;
+  } else {
+    slot = static_cast<std::int32_t>(workload_.failures.size());
+    workload_.failures.push_back(f);
+  }
+  queue_.Push(at, EventKind::kFail, slot, 0);
 }
 
 void Simulator::ApplyDecisions(SimTime now) {

@@ -170,8 +170,9 @@ class Simulator : private PlacementJudge {
   double failure_rate_per_ms_ = 0;
   // Per day: host-borne failures per node and GPU-borne ones per GPU (physics/failure_rates.h).
   double node_failures_per_day_ = 0, gpu_failures_per_day_ = 0;
-  std::vector<double> category_weight_;    // each category's share of the fleet's rate
-  std::vector<std::int64_t> gpus_before_;  // per node: GPUs of the nodes before it
+  std::vector<double> category_weight_;           // each category's share of the fleet's rate
+  std::vector<std::int64_t> gpus_before_;         // per node: GPUs of the nodes before it
+  std::vector<std::int32_t> free_failure_slots_;  // in workload_.failures, of drawn failures over
   double JobFailuresPerDay(const Allocation& a) const;
   Rng failure_rng_{0};
   std::vector<JobId> running_ids_;
