@@ -12,63 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "spec/spec_test_support.h"
 #include "spec/specs.h"
 #include "workload/workload.h"
 
 namespace gpufleet {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) out.push_back(line);
-  return out;
-}
-
-// True when one line of the message starts with `where` (e.g. "f.yaml:3:22:") and contains both
-// `field` and `expected`.
-::testing::AssertionResult HasLine(const std::string& message, const std::string& where,
-                                   const std::string& field, const std::string& expected) {
-  for (const std::string& line : Lines(message)) {
-    if (line.rfind(where, 0) == 0 && line.find(field) != std::string::npos &&
-        line.find(expected) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure()
-         << "no error line starting with \"" << where << "\" and containing \"" << field
-         << "\" and \"" << expected << "\"; the errors were:\n"
-         << message;
-}
-
-template <typename T>
-::testing::AssertionResult IsError(const Result<T>& r, const std::string& where,
-                                   const std::string& field, const std::string& expected) {
-  if (r.ok())
-    return ::testing::AssertionFailure() << "the spec was accepted; expected an error at " << where;
-  return HasLine(r.message(), where, field, expected);
-}
-
-template <typename T>
-size_t ErrorCount(const Result<T>& r) {
-  return r.ok() ? 0 : Lines(r.message()).size();
-}
-
-Result<Fleet> F(const std::string& yaml) { return ParseFleet(yaml, "f.yaml"); }
-Result<WorkloadSpec> W(const std::string& yaml) { return ParseWorkload(yaml, "w.yaml"); }
-
-// Parses the workload (which must be valid) and binds it to the fleet (which must be valid).
-Result<BoundWorkload> Bind(const std::string& fleet_yaml, const std::string& workload_yaml) {
-  Result<Fleet> f = F(fleet_yaml);
-  if (!f.ok()) return Error{"(test setup) bad fleet: " + f.message()};
-  Result<WorkloadSpec> w = W(workload_yaml);
-  if (!w.ok()) return Error{"(test setup) bad workload: " + w.message()};
-  return BindWorkload(w.value(), f.value(), 1);
-}
-
-#define EXPECT_SPEC_ERROR(result, where, field, expected) \
-  EXPECT_TRUE(IsError((result), (where), (field), (expected)))
+using namespace spec_test;  // NOLINT: the helpers read as part of each check
 
 // The smallest valid fleet: one site with one DGX H100 (8 GPUs).
 const std::string kFleet =
@@ -1160,59 +1111,6 @@ TEST(SpecErrors, WorkloadReportsEveryError) {
                     "expected as many weights as values");
   EXPECT_SPEC_ERROR(r, "w.yaml:13:15:", "generators[0].duration", "expected a duration");
   EXPECT_EQ(ErrorCount(r), 5u) << r.message();
-}
-
-}  // namespace
-}  // namespace gpufleet
-
-namespace gpufleet {
-namespace {
-
-TEST(SpecErrors, NodeTypeNicBandwidth) {
-  const std::string fleet =
-      "node_types:\n"
-      "  - {name: n4, gpu: h100, gpus_per_node: 4, max_power_kw: 5, nic_gb_s_per_gpu: 25}\n"
-      "sites:\n"
-      "  - name: lab\n"
-      "    power_budget_mw: 1\n"
-      "    domains:\n"
-      "      - node_type: n4\n";
-  Result<Fleet> f = F(fleet);
-  ASSERT_TRUE(f.ok()) << f.message();
-  const auto& types = f.value().node_types();
-  const auto n4 =
-      std::find_if(types.begin(), types.end(), [](const NodeType& t) { return t.name == "n4"; });
-  ASSERT_NE(n4, types.end());
-  EXPECT_EQ(n4->nic_gb_s_per_gpu, 25);
-  std::string bad = fleet;
-  bad.replace(bad.find("nic_gb_s_per_gpu: 25"), 20, "nic_gb_s_per_gpu: -1");
-  // "  - {name: n4, gpu: h100, gpus_per_node: 4, max_power_kw: 5, nic_gb_s_per_gpu: -1}": the value
-  // at column 80.
-  EXPECT_SPEC_ERROR(F(bad), "f.yaml:2:80:", "node_types[0].nic_gb_s_per_gpu", "");
-}
-
-TEST(SpecErrors, TrainingFailureModelAndCheckpointFields) {
-  // "  - {gpus: 64, duration: 1h, training: {model: gpt-5}}": 'gpt-5' at column 48.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 64, duration: 1h, training: {model: gpt-5}}\n"),
-                    "w.yaml:2:48:", "jobs[0].training.model", "llama3-405b");
-  // 60 GPUs do not divide into TP8 x PP4 of llama3-70b: the error points at the training mapping
-  // (column 40) and names the GPUs.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 60, duration: 1h, training: {model: llama3-70b}}\n"),
-                    "w.yaml:2:40:", "jobs[0].training", "60 GPUs");
-  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, "
-                      "min_placement_rate: 2}}\n"),
-                    "w.yaml:2:78:", "jobs[0].training.min_placement_rate", "at most 1");
-  // auto needs a write time: 'auto' at column 50.
-  EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, checkpoint_interval: auto}\n"),
-                    "w.yaml:2:50:", "jobs[0].checkpoint_interval", "checkpoint_write");
-  // An unknown failure category: 'cosmic' at line 2, column 36.
-  EXPECT_SPEC_ERROR(
-      W("jobs: [{gpus: 1, duration: 1h}]\nfailure_model: {per_node_day: {cosmic: 1}}\n"),
-      "w.yaml:2:32:", "failure_model.per_node_day.cosmic", "unknown failure category");
-  EXPECT_SPEC_ERROR(W("jobs: [{gpus: 1, duration: 1h}]\nfailure_model: {rates: llama4}\n"),
-                    "w.yaml:2:24:", "failure_model.rates", "llama3");
-  EXPECT_SPEC_ERROR(W("jobs: [{gpus: 1, duration: 1h}]\nmaintenance: [{at: 1h, target: s}]\n"),
-                    "w.yaml:2:15:", "maintenance[0].duration", "missing");
 }
 
 }  // namespace
