@@ -228,7 +228,8 @@ Runner AddSimCommand(CLI::App& app) {
                   "pai-machines:FILE.")
       ->required();
   sim->add_option("--workload", args->workload,
-                  "Workload spec (YAML): tenants, jobs, generators, scripted failures. Optional "
+                  "Workload spec (YAML): tenants, jobs, generators, scripted failures, "
+                  "maintenance, failure model. Optional "
                   "with --trace.")
       ->check(CLI::ExistingFile);
   sim->add_option(
