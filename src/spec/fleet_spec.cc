@@ -344,13 +344,6 @@ class FleetParser {
     return buf;
   }
 
-  // A file named in the fleet spec, relative to the fleet file.
-  std::string Relative(const std::string& name) const {
-    const std::filesystem::path given(name);
-    return (given.is_absolute() ? given : std::filesystem::path(r_.file()).parent_path() / given)
-        .string();
-  }
-
   // `carbon_g_per_kwh: 380`, or `{file: hourly.csv}` for an hourly grid intensity.
   void ParseCarbon(const YAML::Node& node, const std::string& path, Site& site) {
     if (!node.IsDefined()) return;
@@ -364,7 +357,7 @@ class FleetParser {
     auto name = file.IsDefined() ? r_.String(file, m.Field("file")) : std::nullopt;
     if (!name) return;
     Result<std::vector<double>> hours =
-        ReadHourlyCsv(Relative(*name), 0, 5000, "a grid carbon intensity in gCO2/kWh");
+        ReadHourlyCsv(r_.RelativeToFile(*name), 0, 5000, "a grid carbon intensity in gCO2/kWh");
     if (!hours.ok()) {
       r_.Fail(file, m.Field("file"), hours.message());
       return;
@@ -387,7 +380,7 @@ class FleetParser {
       m.Finish();
       auto name = r_.String(file, m.Field("file"));
       if (!name) return;
-      const std::string full = Relative(*name);
+      const std::string full = r_.RelativeToFile(*name);
       Result<std::vector<double>> hours =
           ReadHourlyCsv(full, -90, 60, "an outdoor temperature in degrees C");
       if (hours.ok()) {

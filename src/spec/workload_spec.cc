@@ -539,9 +539,7 @@ class WorkloadParser {
     if (const ModelPreset* preset = FindModelPreset(name)) {
       job = preset->job;
     } else if (!name.empty()) {
-      const std::filesystem::path given(name);
-      const std::filesystem::path file =
-          given.is_absolute() ? given : std::filesystem::path(r_.file()).parent_path() / given;
+      const std::filesystem::path file = r_.RelativeToFile(name);
       std::error_code ec;
       if (!std::filesystem::is_regular_file(file, ec)) {
         std::vector<std::string> names;

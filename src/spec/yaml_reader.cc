@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -237,6 +238,12 @@ void MapReader::Finish() {
       r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
     }
   }
+}
+
+std::string SpecReader::RelativeToFile(const std::string& path) const {
+  const std::filesystem::path given(path);
+  return (given.is_absolute() ? given : std::filesystem::path(file_).parent_path() / given)
+      .string();
 }
 
 }  // namespace gpufleet

@@ -34,6 +34,8 @@ class SpecReader {
   // next line; MapReader records the key's position so that errors point at the right line.
   void RememberEmptyValue(const YAML::Node& value, const YAML::Node& key);
   const std::string& file() const { return file_; }
+  // A path the spec names, relative to the spec file unless absolute.
+  std::string RelativeToFile(const std::string& path) const;
 
   // Scalars. Each returns nullopt after recording an error, or silently for an absent node
   // (MapReader::Required has reported a missing field already; optional ones may be absent).
