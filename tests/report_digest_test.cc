@@ -1,0 +1,223 @@
+// Determinism across builds: the digests of what the bundled examples produce - the JSON report
+// (without sim.wall_s), the jobs CSV and the event log - are pinned here. Any change of results,
+// by a refactoring, a compiler, a flag or a sanitizer build, fails this test, so that a change of
+// numbers is always a visible, deliberate diff: when a change is meant, the failure prints the new
+// digest; replace the pinned one and say in the commit why the results moved.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+#include <sstream>
+#include <streambuf>
+
+#include "report/report.h"
+#include "sim/simulator.h"
+#include "spec/specs.h"
+#include "test_fleets.h"
+#include "trace/trace.h"
+
+namespace gpufleet {
+namespace {
+
+// FNV-1a, 64 bits: a digest of bytes written to a stream, without keeping them (the event log of
+// a 30-day Stargate run is hundreds of megabytes).
+class DigestBuf : public std::streambuf {
+ public:
+  std::uint64_t digest() const { return h_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) Add(static_cast<char>(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    for (std::streamsize i = 0; i < n; ++i) Add(s[i]);
+    return n;
+  }
+
+ private:
+  void Add(char c) {
+    h_ ^= static_cast<unsigned char>(c);
+    h_ *= 1099511628211ULL;
+  }
+  std::uint64_t h_ = 14695981039346656037ULL;
+};
+
+std::string Hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+struct Digests {
+  std::string report, jobs, events;
+};
+
+struct Run {
+  std::string fleet, workload;  // example files; workload may be empty with a trace
+  Policy policy = Policy::kBackfill;
+  SimTime until = kNever;
+  std::string trace = {};       // FORMAT:PATH under the public traces, or empty
+  std::string fleet_yaml = {};  // a fleet written here instead of `fleet`'s file
+};
+
+std::string TracesDir() {
+  if (const char* env = std::getenv("GPUFLEET_TRACES"); env != nullptr && *env != '\0') return env;
+  return testing::SourcePath("../shared/traces");
+}
+
+Digests DigestOf(const Run& run) {
+  Result<Fleet> fleet = run.fleet_yaml.empty()
+                            ? LoadFleet(testing::SourcePath(run.fleet))
+                            : Result<Fleet>(testing::MustParseFleet(run.fleet_yaml));
+  EXPECT_TRUE(fleet.ok()) << fleet.message();
+  BoundWorkload bound;
+  if (!run.workload.empty()) {
+    Result<WorkloadSpec> spec = LoadWorkload(testing::SourcePath(run.workload));
+    EXPECT_TRUE(spec.ok()) << spec.message();
+    Result<BoundWorkload> b = BindWorkload(spec.value(), fleet.value(), /*seed=*/1);
+    EXPECT_TRUE(b.ok()) << b.message();
+    bound = std::move(b).value();
+  } else {
+    bound = BindWorkload(WorkloadSpec{}, fleet.value(), 1).value();
+  }
+  std::vector<TraceSummary> traces;
+  if (!run.trace.empty()) {
+    Result<TraceArg> arg = ParseTraceArg(run.trace);
+    EXPECT_TRUE(arg.ok()) << arg.message();
+    Result<TraceJobs> jobs = LoadTrace(arg.value(), TraceOptions{});
+    EXPECT_TRUE(jobs.ok()) << jobs.message();
+    EXPECT_TRUE(AppendTrace(bound, std::move(jobs).value(), fleet.value()).ok());
+  }
+  SimOptions options;
+  options.scheduler.policy = run.policy;
+  options.until = run.until;
+  Simulator sim(fleet.value(), std::move(bound), options);
+  DigestBuf events;
+  std::ostream events_out(&events);
+  CsvEventLog log(events_out);
+  sim.set_event_sink(&log);
+  const SimResult result = sim.Run();
+  // wall_s is the one figure that depends on the machine: left at its default.
+  const Metrics m = ComputeMetrics(
+      result, RunInfo{run.fleet, run.workload, PolicyName(run.policy), 1, run.until, 0, {}});
+  DigestBuf report, jobs;
+  std::ostream report_out(&report), jobs_out(&jobs);
+  report_out << ReportJson(m).dump();
+  WriteJobsCsv(jobs_out, result, fleet.value());
+  report_out.flush();
+  jobs_out.flush();
+  events_out.flush();
+  return {Hex(report.digest()), Hex(jobs.digest()), Hex(events.digest())};
+}
+
+void ExpectDigests(const Run& run, const Digests& pinned) {
+  const Digests got = DigestOf(run);
+  const std::string what = run.fleet + " x " + (run.workload.empty() ? run.trace : run.workload) +
+                           " (" + PolicyName(run.policy) + ")";
+  EXPECT_EQ(got.report, pinned.report) << what << ": the report changed";
+  EXPECT_EQ(got.jobs, pinned.jobs) << what << ": the jobs CSV changed";
+  EXPECT_EQ(got.events, pinned.events) << what << ": the event log changed";
+  if (got.report != pinned.report || got.jobs != pinned.jobs || got.events != pinned.events) {
+    std::printf("new digests for %s: {\"%s\", \"%s\", \"%s\"}\n", what.c_str(), got.report.c_str(),
+                got.jobs.c_str(), got.events.c_str());
+  }
+}
+
+// The tiny example under every policy: each policy's decisions in one digest.
+TEST(ReportDigest, TinyUnderEveryPolicy) {
+  const std::vector<std::pair<Policy, Digests>> pinned = {
+      {Policy::kFifo, {"2d5f8932e7d17e5d", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
+      {Policy::kPriority, {"2155fe36648f8fba", "8d55c751c71b107f", "462503f176562594"}},
+      {Policy::kBackfill, {"1d6487a3777a8c69", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
+      {Policy::kSjfOracle, {"e1d1295b622bd24e", "ebd472798b02ba3f", "23e37b32a3dbcd60"}},
+      {Policy::kSrtfOracle, {"e9c5dff626d658bc", "31058f79bc775937", "d99b9d6c3d323927"}},
+      {Policy::kLas, {"04a4985e55d02323", "0a5a2aa1e0669902", "1798fc46b220f046"}},
+      {Policy::kFairshare, {"cf02afc0318da38b", "80139210e673cdc4", "448dfcbae7e3dda8"}},
+  };
+  for (const auto& [policy, digests] : pinned) {
+    ExpectDigests({"examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", policy}, digests);
+  }
+}
+
+// `make run`: the Stargate-class campus for 30 days under backfill.
+TEST(ReportDigest, StargateAbilene30Days) {
+  ExpectDigests({"examples/fleets/stargate-abilene.yaml",
+                 "examples/workloads/stargate-abilene.yaml", Policy::kBackfill, 30 * kDay},
+                {"1a9b5fa5b803e3a2", "0fd5ee1766ba80fd", "5fadb5b4768d5f27"});
+}
+
+// The same under a power budget of 450 MW: admission and GPU power capping.
+TEST(ReportDigest, StargateAbileneCapped30Days) {
+  ExpectDigests({"examples/fleets/stargate-abilene-capped.yaml",
+                 "examples/workloads/stargate-abilene.yaml", Policy::kBackfill, 30 * kDay},
+                {"0af8ddb6fe195e79", "4a8afc32daae60f1", "e71cf966ded98ee9"});
+}
+
+// Three providers with failures, under backfill and under fairshare (tenants with quotas).
+TEST(ReportDigest, Multicloud) {
+  ExpectDigests(
+      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", Policy::kBackfill},
+      {"41611b6b6089fc58", "9c166665a68d5f45", "3669aaefd59b0b28"});
+  ExpectDigests(
+      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", Policy::kFairshare},
+      {"b7ac0a95e7d8573b", "ccb61876eda95ec7", "82860843c3309dda"});
+}
+
+// Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.
+TEST(ReportDigest, Llama3OnMeta24k) {
+  ExpectDigests(
+      {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", Policy::kBackfill},
+      {"9b78af5c8bccc749", "24ad517c0a9cd03b", "62e4be4ca72756f4"});
+}
+
+// The Philly trace on the Philly fleet under fifo and las (the replay of issue 3).
+TEST(ReportDigest, PhillyReplay) {
+  const std::string file = TracesDir() + "/philly/philly_jobs.csv";
+  if (!std::filesystem::exists(file)) {
+    GTEST_SKIP() << "public trace philly/philly_jobs.csv not found under " << TracesDir()
+                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
+  }
+  ExpectDigests({"examples/fleets/philly.yaml", "", Policy::kFifo, kNever, "philly:" + file},
+                {"5c927ca7c88ec8d4", "27c185c3b59c170b", "37aff2485beb33f4"});
+  ExpectDigests({"examples/fleets/philly.yaml", "", Policy::kLas, kNever, "philly:" + file},
+                {"d4d7776503837a62", "27c185c3b59c170b", "37aff2485beb33f4"});
+}
+
+// The Philly trace on two of its racks (512 GPUs): heavy queueing, so that every policy's
+// ordering, backfilling and preemption shows in the digests (las and srtf preempt over 100,000
+// times).
+TEST(ReportDigest, PhillyOnTwoRacksUnderEveryPolicy) {
+  const std::string file = TracesDir() + "/philly/philly_jobs.csv";
+  if (!std::filesystem::exists(file)) {
+    GTEST_SKIP() << "public trace philly/philly_jobs.csv not found under " << TracesDir()
+                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
+  }
+  const std::string two_racks =
+      "sites:\n"
+      "  - name: philly\n"
+      "    power_budget_mw: 2\n"
+      "    cooling: {kind: air, design_pue: 1.4}\n"
+      "    leaves:\n"
+      "      - name: rack\n"
+      "        count: 2\n"
+      "        domains:\n"
+      "          - {name: node, count: 32, node_type: dgx1-p100}\n";
+  const std::vector<std::pair<Policy, Digests>> pinned = {
+      {Policy::kFifo, {"aaa937f92e3a3090", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
+      {Policy::kPriority, {"39ec39a2576ed84e", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
+      {Policy::kBackfill, {"50872741f953aff6", "d10e303e662b603a", "d1b0728150065c8b"}},
+      {Policy::kSjfOracle, {"6048dc19e6ca169c", "e82c3e42845f7295", "b7e1facecdb498f5"}},
+      {Policy::kSrtfOracle, {"39f7e21860b89ac7", "ff8218252644ddb2", "decaadcd70ec0517"}},
+      {Policy::kLas, {"0367aa7af8f2181c", "799589e0057ef870", "d412f34b8ecadeab"}},
+      {Policy::kFairshare, {"b1ce896706a30694", "81d04b51e0998c51", "94fc0952ff93e386"}},
+  };
+  for (const auto& [policy, digests] : pinned) {
+    ExpectDigests({"philly-2-racks", "", policy, kNever, "philly:" + file, two_racks}, digests);
+  }
+}
+
+}  // namespace
+}  // namespace gpufleet
