@@ -8,7 +8,7 @@
 namespace gpufleet {
 namespace {
 
-SimResult RunPolicy(const std::string& workload, Policy policy, SchedulerConfig config = {},
+SimResult RunPolicy(const std::string& workload, std::string policy, SchedulerConfig config = {},
                     std::optional<std::int64_t> quota_b = std::nullopt) {
   static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
   config.policy = policy;
@@ -31,7 +31,7 @@ TEST(GoldenPolicies, SrtfPreemptsTheLongerRemainingJob) {
       "  - {name: A, gpus: 8, duration: 100m}\n"
       "  - {name: B, submit: 10m, gpus: 8, duration: 30m}\n"
       "  - {name: C, submit: 20m, gpus: 8, duration: 95m}\n",
-      Policy::kSrtfOracle);
+      "srtf");
   EXPECT_EQ(r.jobs[0].preemptions, 1);
   EXPECT_EQ(r.jobs[0].end, 130 * kMin);
   EXPECT_EQ(r.jobs[1].first_start, 10 * kMin);
@@ -52,7 +52,7 @@ TEST(GoldenPolicies, LasDemotesByAttainedGpuTimeAndKeepsFifoWithinAQueue) {
       "jobs:\n"
       "  - {name: A, gpus: 8, duration: 60m}\n"
       "  - {name: B, submit: 10m, gpus: 8, duration: 20m}\n",
-      Policy::kLas, c);
+      "las", c);
   EXPECT_EQ(r.jobs[0].preemptions, 1);
   EXPECT_EQ(r.jobs[0].end, 67 * kMin + 30 * kSecond);
   EXPECT_EQ(r.jobs[1].first_start, 10 * kMin);
@@ -82,13 +82,13 @@ TEST(GoldenPolicies, LasStarvationGuardPromotes) {
       "  - {name: B6, submit: 35m, gpus: 8, duration: 5m}\n";
   SchedulerConfig c;
   c.las_thresholds = {kHour};
-  const SimResult without = RunPolicy(w, Policy::kLas, c);
+  const SimResult without = RunPolicy(w, "las", c);
   EXPECT_EQ(without.jobs[0].preemptions, 1);
   EXPECT_EQ(without.jobs[5].first_start, 30 * kMin);  // B5
   EXPECT_EQ(without.jobs[6].end, 40 * kMin);          // B6
   EXPECT_EQ(without.jobs[0].end, 90 * kMin);
   c.las_promote_knob = 2;
-  const SimResult with = RunPolicy(w, Policy::kLas, c);
+  const SimResult with = RunPolicy(w, "las", c);
   EXPECT_EQ(with.jobs[0].preemptions, 2);
   EXPECT_EQ(with.jobs[5].first_start, 37 * kMin + 30 * kSecond);
   EXPECT_EQ(with.jobs[5].end, 42 * kMin + 30 * kSecond);
@@ -106,11 +106,11 @@ TEST(GoldenPolicies, FairshareServesTheTenantWithLessUsage) {
       "  - {name: A1, tenant: a, gpus: 8, duration: 60m}\n"
       "  - {name: A2, tenant: a, gpus: 8, duration: 60m}\n"
       "  - {name: B1, tenant: b, submit: 1m, gpus: 8, duration: 60m}\n";
-  const SimResult r = RunPolicy(w, Policy::kFairshare);
+  const SimResult r = RunPolicy(w, "fairshare");
   EXPECT_EQ(r.jobs[0].end, 60 * kMin);
   EXPECT_EQ(r.jobs[2].first_start, 60 * kMin);   // B1
   EXPECT_EQ(r.jobs[1].first_start, 120 * kMin);  // A2
-  const SimResult fifo = RunPolicy(w, Policy::kFifo);
+  const SimResult fifo = RunPolicy(w, "fifo");
   EXPECT_EQ(fifo.jobs[1].first_start, 60 * kMin);
 }
 
@@ -123,7 +123,7 @@ TEST(GoldenPolicies, FairshareQuotaReclaimsBorrowedGpus) {
       "jobs:\n"
       "  - {name: A1, tenant: a, gpus: 8, duration: 100m}\n"
       "  - {name: B1, tenant: b, submit: 10m, gpus: 8, duration: 30m}\n",
-      Policy::kFairshare, {}, 8);
+      "fairshare", {}, 8);
   EXPECT_EQ(r.jobs[0].preemptions, 1);
   EXPECT_EQ(r.jobs[0].end, 130 * kMin);
   EXPECT_EQ(r.jobs[1].first_start, 10 * kMin);
@@ -133,7 +133,7 @@ TEST(GoldenPolicies, FairshareQuotaReclaimsBorrowedGpus) {
       "jobs:\n"
       "  - {name: A1, tenant: a, gpus: 8, duration: 100m}\n"
       "  - {name: B1, tenant: b, submit: 10m, gpus: 8, duration: 30m}\n",
-      Policy::kFairshare);
+      "fairshare");
   EXPECT_EQ(no_quota.jobs[1].first_start, 100 * kMin);
 }
 
@@ -157,7 +157,7 @@ TEST(GoldenSharing, SharesAndHostCpuDecideWhoWaits) {
       "  - {name: C, submit: 1m, gpus: 8, duration: 30m}\n"
       "  - {name: D, submit: 2m, gpus: 1, cpus: 100, duration: 10m}\n"
       "  - {name: E, submit: 3m, gpus: 1, cpus: 20, duration: 10m}\n",
-      Policy::kFifo);
+      "fifo");
   EXPECT_EQ(r.jobs[0].first_start, 0);
   EXPECT_EQ(r.jobs[1].first_start, 0);
   EXPECT_EQ(r.jobs[2].first_start, kHour);

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "model/fleet.h"
-#include "sched/policy.h"
+#include "sched/policy_config.h"
 #include "sim/simulator.h"
 #include "test_fleets.h"
 #include "workload/workload.h"
@@ -35,7 +35,7 @@ using testing::MustParseWorkload;
 
 constexpr SimTime T(int hours, int minutes = 0) { return hours * kHour + minutes * kMinute; }
 
-SimResult RunGolden(const std::string& workload_yaml, Policy policy) {
+SimResult RunGolden(const std::string& workload_yaml, std::string policy) {
   const Fleet fleet = MustParseFleet(DgxFleetYaml(1, 2, 2));
   const WorkloadSpec spec = MustParseWorkload(workload_yaml);
   Result<BoundWorkload> bound = BindWorkload(spec, fleet, /*seed=*/1);
@@ -94,7 +94,7 @@ jobs:
 //  2h:    A ends, 32 free. B starts (all 32 GPUs), ends 2h + 1h = 3h. C, D: 0 free, wait.
 //  3h:    B ends. C starts, ends 3h + 1h = 4h; D starts, ends 3h + 3h = 6h.
 TEST(GoldenSchedule, FifoHeadOfLineBlocking) {
-  const SimResult r = RunGolden(kHeadOfLine, Policy::kFifo);
+  const SimResult r = RunGolden(kHeadOfLine, "fifo");
   ExpectSchedule(r, {
                         {"A", 0, T(2)},
                         {"B", T(2), T(3)},
@@ -117,7 +117,7 @@ TEST(GoldenSchedule, FifoHeadOfLineBlocking) {
 // Difference to fifo: C runs 20m-1h20m instead of 3h-4h; A, B and D are unchanged (B is not
 // delayed by the backfilled C).
 TEST(GoldenSchedule, BackfillOnlyWhenTheHeadIsNotDelayed) {
-  const SimResult r = RunGolden(kHeadOfLine, Policy::kBackfill);
+  const SimResult r = RunGolden(kHeadOfLine, "backfill");
   ExpectSchedule(r, {
                         {"A", 0, T(2)},
                         {"B", T(2), T(3)},
@@ -153,7 +153,7 @@ jobs:
 )";
   {
     SCOPED_TRACE("backfill");
-    const SimResult r = RunGolden(workload, Policy::kBackfill);
+    const SimResult r = RunGolden(workload, "backfill");
     ExpectSchedule(r, {
                           {"A", 0, T(2)},
                           {"B", T(3, 30), T(4, 30)},
@@ -163,7 +163,7 @@ jobs:
   }
   {
     SCOPED_TRACE("fifo");
-    const SimResult r = RunGolden(workload, Policy::kFifo);
+    const SimResult r = RunGolden(workload, "fifo");
     ExpectSchedule(r, {
                           {"A", 0, T(2)},
                           {"B", T(2), T(3)},
@@ -202,7 +202,7 @@ jobs:
   - {name: E,  submit: 50m, gpus: 8,  duration: 2h}
   - {name: D,  submit: 1h,  gpus: 8,  duration: 30m}
 )";
-  const SimResult r = RunGolden(workload, Policy::kBackfill);
+  const SimResult r = RunGolden(workload, "backfill");
   ExpectSchedule(r, {
                         {"A1", 0, T(2)},
                         {"A2", 0, T(3)},
@@ -236,7 +236,7 @@ jobs:
   - {name: M,  submit: 30m, gpus: 8, duration: 4h, priority: 1}
   - {name: H,  submit: 1h,  gpus: 8, duration: 1h, priority: 5}
 )";
-  const SimResult r = RunGolden(workload, Policy::kPriority);
+  const SimResult r = RunGolden(workload, "priority");
   ExpectSchedule(r, {
                         {"L1", 0, T(4)},
                         {"L2", T(0, 10), T(4, 10)},
@@ -268,7 +268,7 @@ jobs:
   - {name: M,  submit: 30m, gpus: 8,  duration: 4h, priority: 1}
   - {name: H,  submit: 1h,  gpus: 16, duration: 1h, priority: 5, topology: leaf}
 )";
-  const SimResult r = RunGolden(workload, Policy::kPriority);
+  const SimResult r = RunGolden(workload, "priority");
   ExpectSchedule(r, {
                         {"L1", 0, T(5), /*preemptions=*/1},
                         {"L2", T(0, 10), T(5, 10), /*preemptions=*/1},
@@ -300,7 +300,7 @@ jobs:
   - {name: Big, submit: 1h30m, gpus: 16, duration: 1h, topology: )";
   {
     SCOPED_TRACE("topology: leaf");
-    const SimResult r = RunGolden(workload + "leaf}\n", Policy::kFifo);
+    const SimResult r = RunGolden(workload + "leaf}\n", "fifo");
     ExpectSchedule(r, {
                           {"F1", 0, T(1)},
                           {"K", 0, T(3)},
@@ -311,7 +311,7 @@ jobs:
   }
   {
     SCOPED_TRACE("topology: any");
-    const SimResult r = RunGolden(workload + "any}\n", Policy::kFifo);
+    const SimResult r = RunGolden(workload + "any}\n", "fifo");
     ExpectSchedule(r, {
                           {"F1", 0, T(1)},
                           {"K", 0, T(3)},
@@ -340,7 +340,7 @@ jobs:
 )";
   {
     SCOPED_TRACE("fifo");
-    const SimResult r = RunGolden(workload, Policy::kFifo);
+    const SimResult r = RunGolden(workload, "fifo");
     ExpectSchedule(r, {
                           {"Blk", 0, T(1)},
                           {"P", T(1), T(4)},
@@ -351,7 +351,7 @@ jobs:
   }
   {
     SCOPED_TRACE("sjf");
-    const SimResult r = RunGolden(workload, Policy::kSjfOracle);
+    const SimResult r = RunGolden(workload, "sjf");
     ExpectSchedule(r, {
                           {"Blk", 0, T(1)},
                           {"P", T(5), T(8)},
@@ -383,7 +383,7 @@ jobs:
 failures:
   - {at: 1h40m, target: s/p/l-2/d-2, repair_after: 1h}
 )";
-  const SimResult r = RunGolden(workload, Policy::kFifo);
+  const SimResult r = RunGolden(workload, "fifo");
   ExpectSchedule(r, {
                         {"G", 0, T(6)},
                         {"N", 0, T(5, 40), 0, /*interruptions=*/1},

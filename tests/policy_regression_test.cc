@@ -15,7 +15,7 @@ const char* kTwoQuads =
     "count: 2, "
     "node_type: quad}]}]}]}\n";
 
-SimResult RunCase(const char* fleet_yaml, const std::string& workload, Policy policy,
+SimResult RunCase(const char* fleet_yaml, const std::string& workload, std::string policy,
                   std::vector<std::optional<std::int64_t>> quotas = {}) {
   static std::vector<std::unique_ptr<Fleet>> fleets;  // outlive the simulator
   fleets.push_back(std::make_unique<Fleet>(testing::MustParseFleet(fleet_yaml)));
@@ -39,7 +39,7 @@ TEST(PolicyRegression, SrtfRestartsAnEvictedJobAtOnceWhereItFits) {
               "  - {name: Y, gpus: 2, duration: 1h, topology: nvlink}\n"
               "  - {name: V, gpus: 1, duration: 100h, topology: nvlink}\n"
               "  - {name: H, submit: 6m, gpus: 4, duration: 10h, topology: nvlink}\n",
-              Policy::kSrtfOracle);
+              "srtf");
   EXPECT_EQ(r.jobs[2].preemptions, 1);
   EXPECT_EQ(r.jobs[2].end, 100 * kHour);
   EXPECT_EQ(r.jobs[3].first_start, 6 * kMinute);
@@ -54,7 +54,7 @@ TEST(PolicyRegression, FairshareCountsUsageUpToTheEndOfAJob) {
                               "  - {name: a0, tenant: A, gpus: 8, duration: 10h}\n"
                               "  - {name: a1, tenant: A, submit: 10h, gpus: 8, duration: 1h}\n"
                               "  - {name: b1, tenant: B, submit: 10h, gpus: 8, duration: 1h}\n",
-                              Policy::kFairshare);
+                              "fairshare");
   EXPECT_EQ(r.jobs[2].first_start, 10 * kHour);  // b1
   EXPECT_EQ(r.jobs[1].first_start, 11 * kHour);  // a1
 }
@@ -71,7 +71,7 @@ TEST(PolicyRegression, FairshareReclaimsOnlyBorrowedGpus) {
                               "  - {name: b2, tenant: B, gpus: 1, duration: 10h}\n"
                               "  - {name: b1, tenant: B, submit: 1m, gpus: 4, duration: 10h}\n"
                               "  - {name: a2, tenant: A, submit: 2m, gpus: 1, duration: 10h}\n",
-                              Policy::kFairshare, {4, 4});
+                              "fairshare", {4, 4});
   EXPECT_EQ(r.jobs[2].preemptions, 0);  // b1 keeps running
   EXPECT_EQ(r.jobs[1].preemptions, 1);  // b2 gives its GPU back
   EXPECT_EQ(r.jobs[3].first_start, 2 * kMinute);

@@ -26,7 +26,7 @@ namespace {
 struct RandomCase {
   std::string fleet_yaml;
   std::string workload_yaml;
-  Policy policy;
+  std::string policy;
   std::vector<double> budget_fraction;  // per site
 };
 
@@ -172,9 +172,7 @@ rc::Gen<RandomCase> GenCase() {
         << ", repair_after: " << *rc::gen::inRange(1, 240) << "m}\n";
     }
     c.workload_yaml = w.str();
-    c.policy =
-        *rc::gen::element(Policy::kFifo, Policy::kPriority, Policy::kBackfill, Policy::kSjfOracle,
-                          Policy::kSrtfOracle, Policy::kLas, Policy::kFairshare);
+    c.policy = *rc::gen::element("fifo", "priority", "backfill", "sjf", "srtf", "las", "fairshare");
     return c;
   });
 }
@@ -309,7 +307,7 @@ RC_GTEST_PROP(SchedulerProperties, BackfillNeverDelaysTheReservedHead, ()) {
   Result<BoundWorkload> bound = BindWorkload(testing::MustParseWorkload(w.str()), fleet, 1);
   RC_ASSERT(bound.ok());
   SimOptions options;
-  options.scheduler.policy = Policy::kBackfill;
+  options.scheduler.policy = "backfill";
   Simulator sim(fleet, std::move(bound).value(), options);
   ReservationWatcher watcher(sim.scheduler());
   sim.set_event_sink(&watcher);

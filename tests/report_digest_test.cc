@@ -57,7 +57,7 @@ struct Digests {
 
 struct Run {
   std::string fleet, workload;  // example files; workload may be empty with a trace
-  Policy policy = Policy::kBackfill;
+  std::string policy = "backfill";
   SimTime until = kNever;
   std::string trace = {};       // FORMAT:PATH under the public traces, or empty
   std::string fleet_yaml = {};  // a fleet written here instead of `fleet`'s file
@@ -101,8 +101,8 @@ Digests DigestOf(const Run& run) {
   sim.set_event_sink(&log);
   const SimResult result = sim.Run();
   // wall_s is the one figure that depends on the machine: left at its default.
-  const Metrics m = ComputeMetrics(
-      result, RunInfo{run.fleet, run.workload, PolicyName(run.policy), 1, run.until, 0, {}});
+  const Metrics m =
+      ComputeMetrics(result, RunInfo{run.fleet, run.workload, run.policy, 1, run.until, 0, {}});
   DigestBuf report, jobs;
   std::ostream report_out(&report), jobs_out(&jobs);
   report_out << ReportJson(m).dump();
@@ -116,7 +116,7 @@ Digests DigestOf(const Run& run) {
 void ExpectDigests(const Run& run, const Digests& pinned) {
   const Digests got = DigestOf(run);
   const std::string what = run.fleet + " x " + (run.workload.empty() ? run.trace : run.workload) +
-                           " (" + PolicyName(run.policy) + ")";
+                           " (" + run.policy + ")";
   EXPECT_EQ(got.report, pinned.report) << what << ": the report changed";
   EXPECT_EQ(got.jobs, pinned.jobs) << what << ": the jobs CSV changed";
   EXPECT_EQ(got.events, pinned.events) << what << ": the event log changed";
@@ -128,14 +128,14 @@ void ExpectDigests(const Run& run, const Digests& pinned) {
 
 // The tiny example under every policy: each policy's decisions in one digest.
 TEST(ReportDigest, TinyUnderEveryPolicy) {
-  const std::vector<std::pair<Policy, Digests>> pinned = {
-      {Policy::kFifo, {"2d5f8932e7d17e5d", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
-      {Policy::kPriority, {"2155fe36648f8fba", "8d55c751c71b107f", "462503f176562594"}},
-      {Policy::kBackfill, {"1d6487a3777a8c69", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
-      {Policy::kSjfOracle, {"e1d1295b622bd24e", "ebd472798b02ba3f", "23e37b32a3dbcd60"}},
-      {Policy::kSrtfOracle, {"e9c5dff626d658bc", "31058f79bc775937", "d99b9d6c3d323927"}},
-      {Policy::kLas, {"04a4985e55d02323", "0a5a2aa1e0669902", "1798fc46b220f046"}},
-      {Policy::kFairshare, {"cf02afc0318da38b", "80139210e673cdc4", "448dfcbae7e3dda8"}},
+  const std::vector<std::pair<std::string, Digests>> pinned = {
+      {"fifo", {"2d5f8932e7d17e5d", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
+      {"priority", {"2155fe36648f8fba", "8d55c751c71b107f", "462503f176562594"}},
+      {"backfill", {"1d6487a3777a8c69", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
+      {"sjf", {"e1d1295b622bd24e", "ebd472798b02ba3f", "23e37b32a3dbcd60"}},
+      {"srtf", {"e9c5dff626d658bc", "31058f79bc775937", "d99b9d6c3d323927"}},
+      {"las", {"04a4985e55d02323", "0a5a2aa1e0669902", "1798fc46b220f046"}},
+      {"fairshare", {"cf02afc0318da38b", "80139210e673cdc4", "448dfcbae7e3dda8"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", policy}, digests);
@@ -145,31 +145,31 @@ TEST(ReportDigest, TinyUnderEveryPolicy) {
 // `make run`: the Stargate-class campus for 30 days under backfill.
 TEST(ReportDigest, StargateAbilene30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene.yaml",
-                 "examples/workloads/stargate-abilene.yaml", Policy::kBackfill, 30 * kDay},
+                 "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
                 {"1a9b5fa5b803e3a2", "0fd5ee1766ba80fd", "5fadb5b4768d5f27"});
 }
 
 // The same under a power budget of 450 MW: admission and GPU power capping.
 TEST(ReportDigest, StargateAbileneCapped30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene-capped.yaml",
-                 "examples/workloads/stargate-abilene.yaml", Policy::kBackfill, 30 * kDay},
+                 "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
                 {"0af8ddb6fe195e79", "4a8afc32daae60f1", "e71cf966ded98ee9"});
 }
 
 // Three providers with failures, under backfill and under fairshare (tenants with quotas).
 TEST(ReportDigest, Multicloud) {
   ExpectDigests(
-      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", Policy::kBackfill},
+      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "backfill"},
       {"41611b6b6089fc58", "9c166665a68d5f45", "3669aaefd59b0b28"});
   ExpectDigests(
-      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", Policy::kFairshare},
+      {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "fairshare"},
       {"b7ac0a95e7d8573b", "ccb61876eda95ec7", "82860843c3309dda"});
 }
 
 // Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.
 TEST(ReportDigest, Llama3OnMeta24k) {
   ExpectDigests(
-      {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", Policy::kBackfill},
+      {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", "backfill"},
       {"9b78af5c8bccc749", "24ad517c0a9cd03b", "62e4be4ca72756f4"});
 }
 
@@ -180,9 +180,9 @@ TEST(ReportDigest, PhillyReplay) {
     GTEST_SKIP() << "public trace philly/philly_jobs.csv not found under " << TracesDir()
                  << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
   }
-  ExpectDigests({"examples/fleets/philly.yaml", "", Policy::kFifo, kNever, "philly:" + file},
+  ExpectDigests({"examples/fleets/philly.yaml", "", "fifo", kNever, "philly:" + file},
                 {"5c927ca7c88ec8d4", "27c185c3b59c170b", "37aff2485beb33f4"});
-  ExpectDigests({"examples/fleets/philly.yaml", "", Policy::kLas, kNever, "philly:" + file},
+  ExpectDigests({"examples/fleets/philly.yaml", "", "las", kNever, "philly:" + file},
                 {"d4d7776503837a62", "27c185c3b59c170b", "37aff2485beb33f4"});
 }
 
@@ -205,14 +205,14 @@ TEST(ReportDigest, PhillyOnTwoRacksUnderEveryPolicy) {
       "        count: 2\n"
       "        domains:\n"
       "          - {name: node, count: 32, node_type: dgx1-p100}\n";
-  const std::vector<std::pair<Policy, Digests>> pinned = {
-      {Policy::kFifo, {"aaa937f92e3a3090", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
-      {Policy::kPriority, {"39ec39a2576ed84e", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
-      {Policy::kBackfill, {"50872741f953aff6", "d10e303e662b603a", "d1b0728150065c8b"}},
-      {Policy::kSjfOracle, {"6048dc19e6ca169c", "e82c3e42845f7295", "b7e1facecdb498f5"}},
-      {Policy::kSrtfOracle, {"39f7e21860b89ac7", "ff8218252644ddb2", "decaadcd70ec0517"}},
-      {Policy::kLas, {"0367aa7af8f2181c", "799589e0057ef870", "d412f34b8ecadeab"}},
-      {Policy::kFairshare, {"b1ce896706a30694", "81d04b51e0998c51", "94fc0952ff93e386"}},
+  const std::vector<std::pair<std::string, Digests>> pinned = {
+      {"fifo", {"aaa937f92e3a3090", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
+      {"priority", {"39ec39a2576ed84e", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
+      {"backfill", {"50872741f953aff6", "d10e303e662b603a", "d1b0728150065c8b"}},
+      {"sjf", {"6048dc19e6ca169c", "e82c3e42845f7295", "b7e1facecdb498f5"}},
+      {"srtf", {"39f7e21860b89ac7", "ff8218252644ddb2", "decaadcd70ec0517"}},
+      {"las", {"0367aa7af8f2181c", "799589e0057ef870", "d412f34b8ecadeab"}},
+      {"fairshare", {"b1ce896706a30694", "81d04b51e0998c51", "94fc0952ff93e386"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"philly-2-racks", "", policy, kNever, "philly:" + file, two_racks}, digests);

@@ -48,15 +48,13 @@ SimResult Combine(const VcReplay& replay) {
 }
 
 int RunVcReplayCommand(const VcReplayArgs& a) {
-  const std::optional<Policy> policy = ParsePolicy(a.policy);
-  if (!policy || (*policy != Policy::kFifo && *policy != Policy::kSjfOracle &&
-                  *policy != Policy::kSrtfOracle)) {
+  if (a.policy != "fifo" && a.policy != "sjf" && a.policy != "srtf") {
     std::cerr << "gpufleet experiment vc-replay: --policy: expected fifo, sjf or srtf, got '"
               << a.policy << "'\n";
     return kExitBadInput;
   }
   VcReplayOptions options;
-  options.scheduler.policy = *policy;
+  options.scheduler.policy = a.policy;
   options.gpus_per_node = a.gpus_per_node;
   if (!a.since.empty()) {
     options.since_epoch_s = ParseDateTime(a.since);
@@ -100,7 +98,7 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
   const SimResult all = Combine(replay.value());
   RunInfo info{"(one fleet per virtual cluster: " + a.vcs + ")",
                a.trace,
-               PolicyName(*policy),
+               a.policy,
                0,
                kNever,
                clock.ElapsedSeconds(),
@@ -111,7 +109,7 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
   const Metrics m = ComputeMetrics(all, info);
 
   std::printf("gpufleet experiment vc-replay: %s, policy %s%s%s\n", trace.value().name.c_str(),
-              PolicyName(*policy), a.since.empty() ? "" : ", since ", a.since.c_str());
+              a.policy.c_str(), a.since.empty() ? "" : ", since ", a.since.c_str());
   std::printf("  %-10s %7s %8s %10s %10s %10s %10s %10s\n", "vc", "GPUs", "jobs", "JCT mean",
               "JCT p50", "JCT p99", "queue mean", "queue p99");
   auto row = [](const std::string& name, std::int64_t gpus, std::int64_t jobs,

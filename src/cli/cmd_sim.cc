@@ -32,8 +32,7 @@ struct SimArgs {
 };
 
 int RunSim(const SimArgs& a) {
-  const std::optional<Policy> policy = ParsePolicy(a.policy);
-  if (!policy) {
+  if (!IsPolicy(a.policy)) {
     std::cerr << "gpufleet sim: --policy: unknown policy '" << a.policy
               << "'; expected one of: " << PolicyNames() << "\n";
     return kExitBadInput;
@@ -157,7 +156,7 @@ int RunSim(const SimArgs& a) {
   }
   options.scheduler.fairshare_half_life_ms = half_life.value();
   options.scheduler.las_promote_knob = a.las_promote_knob;
-  options.scheduler.policy = *policy;
+  options.scheduler.policy = a.policy;
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
   options.until = until;
   if (bound.value().tenants.empty())
@@ -174,8 +173,7 @@ int RunSim(const SimArgs& a) {
   SimResult result = sim.Run();
   progress.Finish();
 
-  RunInfo info{a.fleet,        a.workload, PolicyName(*policy),
-               a.seed,         until,      progress.ElapsedSeconds(),
+  RunInfo info{a.fleet,        a.workload, a.policy, a.seed, until, progress.ElapsedSeconds(),
                trace_summaries};
   Metrics metrics = ComputeMetrics(result, info);
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sched/policy.h"
+#include "sched/policy_config.h"
 #include "sim/simulator.h"
 #include "trace/trace.h"
 

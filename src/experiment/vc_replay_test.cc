@@ -33,7 +33,7 @@ TraceJobs SmallTrace() {
 
 TEST(VcReplay, ClustersAreIsolatedQueues) {
   VcReplayOptions o;
-  o.scheduler.policy = Policy::kFifo;
+  o.scheduler.policy = "fifo";
   o.since_epoch_s = *ParseDateTime("2017-10-01");
   const Result<VcReplay> r = RunVcReplay(SmallTrace(), {{"a", 8}, {"b", 8}}, o);
   ASSERT_TRUE(r.ok()) << r.message();

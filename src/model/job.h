@@ -12,7 +12,10 @@
 
 namespace gpufleet {
 
-using JobId = std::int32_t;
+// A job as its driver names it: the simulator numbers jobs by arrival, the daemon assigns ids from
+// its store. 64 bits, never reused by the driver; the scheduler maps them to dense slots of its
+// own.
+using JobId = std::int64_t;
 
 // How tightly a gang must sit in the network: all its GPUs inside one subtree of this kind.
 enum class Topology : std::uint8_t { kNvlink, kLeaf, kPod, kSite, kAny };

@@ -53,16 +53,6 @@ std::string CsvField(const std::string& s) {
 
 }  // namespace
 
-std::string Grouped(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
 std::string HumanSeconds(double s) {
   char buf[32];
   if (s < 60) {

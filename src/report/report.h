@@ -9,6 +9,7 @@
 #include "model/fleet.h"
 #include "report/metrics.h"
 #include "sim/simulator.h"
+#include "util/text.h"
 
 namespace gpufleet {
 
@@ -28,8 +29,6 @@ class CsvEventLog : public EventSink {
   std::ostream& out_;
 };
 
-// Thousands separators for the terminal: 1234567 -> "1,234,567".
-std::string Grouped(std::int64_t n);
 // A human duration for the terminal: 5400 s -> "1.5h".
 std::string HumanSeconds(double s);
 

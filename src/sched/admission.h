@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "model/job.h"
 #include "sched/allocation.h"
 
 namespace gpufleet {
@@ -36,7 +37,7 @@ class AdmissionGuard {
 class PlacementJudge {
  public:
   virtual ~PlacementJudge() = default;
-  virtual bool Accepts(std::int32_t job, const Allocation& a) = 0;
+  virtual bool Accepts(JobId job, const Allocation& a) = 0;
 };
 
 }  // namespace gpufleet

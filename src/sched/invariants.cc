@@ -1,9 +1,10 @@
 // Self-checks used by property tests. Not on any hot path.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
 #include "sched/capacity_index.h"
-#include "sched/scheduler.h"
+#include "sched/core.h"
 
 namespace gpufleet {
 
@@ -28,22 +29,37 @@ std::optional<std::string> CapacityIndex::Verify() const {
   return std::nullopt;
 }
 
-std::optional<std::string> Scheduler::CheckInvariants() const {
-  if (auto e = index_.Verify()) return e;
+std::optional<std::string> SchedulerCore::CheckInvariants() const {
+  if (auto e = index.Verify()) return e;
   // Milli-GPUs, milli-CPU and MiB each node's jobs hold, from their allocations alone.
-  std::vector<std::vector<int>> held(static_cast<size_t>(fleet_.num_nodes()));
-  std::vector<std::int64_t> cpu(static_cast<size_t>(fleet_.num_nodes()), 0), memory(cpu.size(), 0);
-  std::vector<std::vector<JobId>> on(static_cast<size_t>(fleet_.num_nodes()));
+  std::vector<std::vector<int>> held(static_cast<size_t>(fleet.num_nodes()));
+  std::vector<std::int64_t> cpu(static_cast<size_t>(fleet.num_nodes()), 0), memory(cpu.size(), 0);
+  std::vector<std::vector<JobId>> on(static_cast<size_t>(fleet.num_nodes()));
   std::int64_t allocated = 0;
-  size_t running = 0;
-  for (JobId id = 0; id < static_cast<JobId>(jobs_.size()); ++id) {
-    const Job& j = jobs_[static_cast<size_t>(id)];
-    const std::string who = "job " + std::to_string(id);
-    if (j.state != State::kRunning) {
-      if (!j.alloc.empty()) return who + " holds GPUs but is not running";
+  size_t holding_count = 0, live = 0, waiting = 0;
+  for (Slot s = 0; s < static_cast<Slot>(jobs.size()); ++s) {
+    const SchedJob& j = job(s);
+    const std::string who = "job " + std::to_string(j.id) + " (slot " + std::to_string(s) + ")";
+    if (!j.live) {
+      if (!j.alloc.empty()) return who + ": a free slot holds GPUs";
       continue;
     }
-    ++running;
+    ++live;
+    const std::optional<Slot> mapped = SlotOf(j.id);
+    if (!mapped || *mapped != s) return who + ": the id map does not point at its slot";
+    if (j.state == JobState::kPending) {
+      ++waiting;
+      const auto in_queue = queue.find(KeyOf(s));
+      if (in_queue == queue.end() || in_queue->slot != s)
+        return who + " waits but is not in the queue under its key";
+      if (!j.alloc.empty()) return who + " holds GPUs but waits";
+      continue;
+    }
+    ++holding_count;
+    if (j.running_slot < 0 || static_cast<size_t>(j.running_slot) >= running_list.size() ||
+        running_list[static_cast<size_t>(j.running_slot)] != s) {
+      return who + ": the running list does not hold it where it says";
+    }
     if (j.alloc.Gpus() != j.gpus) {
       return who + " holds " + std::to_string(j.alloc.Gpus()) + " GPUs but asked for " +
              std::to_string(j.gpus);
@@ -53,61 +69,69 @@ std::optional<std::string> Scheduler::CheckInvariants() const {
       return who + " shares GPUs across nodes";
     if (!RequestOf(j).Allows(j.alloc.model)) return who + " runs on a GPU model it does not allow";
     const Level level = ConstraintLevel(j.topology);
-    const TopoId subtree = fleet_.Ancestor(j.alloc.nodes.front().node, level);
+    const TopoId subtree = fleet.Ancestor(j.alloc.nodes.front().node, level);
     NodeId previous = -1;
     for (const NodeGpus& ng : j.alloc.nodes) {
       if (ng.node <= previous) return who + ": allocation not sorted by node";
       previous = ng.node;
-      if (fleet_.NodeModel(ng.node) != j.alloc.model) return who + " mixes GPU models";
-      if (fleet_.Ancestor(ng.node, level) != subtree) {
+      if (fleet.NodeModel(ng.node) != j.alloc.model) return who + " mixes GPU models";
+      if (fleet.Ancestor(ng.node, level) != subtree) {
         return who + " spans more than one " + LevelName(level) + " (topology " +
                TopologyName(j.topology) + ")";
       }
-      if (!index_.NodeUp(ng.node)) return who + " runs on a failed node";
-      if ((ng.mask >> fleet_.NodeGpus(ng.node)) != 0)
+      if (!index.NodeUp(ng.node) || nodes[static_cast<size_t>(ng.node)] != NodeState::kUp)
+        return who + " runs on a node that is not up";
+      if ((ng.mask >> fleet.NodeGpus(ng.node)) != 0)
         return who + " holds GPUs the node does not have";
-      if ((index_.NodeFreeMask(ng.node) & ng.mask) != 0)
+      if ((index.NodeFreeMask(ng.node) & ng.mask) != 0)
         return who + " holds GPUs the index thinks free";
       auto& h = held[static_cast<size_t>(ng.node)];
-      h.resize(static_cast<size_t>(fleet_.NodeGpus(ng.node)), 0);
+      h.resize(static_cast<size_t>(fleet.NodeGpus(ng.node)), 0);
       for (std::uint64_t m = ng.mask; m != 0; m &= m - 1)
         h[static_cast<size_t>(std::countr_zero(m))] += j.milli;
       cpu[static_cast<size_t>(ng.node)] += j.cpu_per_gpu * std::popcount(ng.mask);
       memory[static_cast<size_t>(ng.node)] += j.memory_per_gpu * std::popcount(ng.mask);
-      on[static_cast<size_t>(ng.node)].push_back(id);
+      on[static_cast<size_t>(ng.node)].push_back(j.id);
     }
     allocated += static_cast<std::int64_t>(j.gpus) * j.milli;
   }
-  if (allocated != allocated_milli_) return std::string("allocated milli-GPU counter is off");
-  if (running != running_) return std::string("running job counter is off");
+  if (live != slot_of.size()) return std::string("the id map holds jobs that no slot holds");
+  if (live + free_slots.size() != jobs.size()) return std::string("free slots are miscounted");
+  if (waiting != queue.size()) return std::string("the queue holds jobs that do not wait");
+  if (allocated != allocated_milli) return std::string("allocated milli-GPU counter is off");
+  if (holding_count != holding || holding != running_list.size())
+    return std::string("running job counter is off");
   // On every healthy node each GPU's free room and what its jobs hold add up to one GPU, and the
   // node's CPU and memory to its capacity.
   std::int64_t up_milli = 0;
-  for (NodeId n = 0; n < fleet_.num_nodes(); ++n) {
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     const auto i = static_cast<size_t>(n);
-    if (on[i] != node_jobs_[i])
-      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": its job list is off";
-    if (!index_.NodeUp(n)) continue;
-    up_milli += static_cast<std::int64_t>(fleet_.NodeGpus(n)) * kMilliPerGpu;
-    held[i].resize(static_cast<size_t>(fleet_.NodeGpus(n)), 0);
-    for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
-      if (held[i][static_cast<size_t>(g)] + index_.GpuFreeMilli(n, g) != kMilliPerGpu) {
-        return "node " + fleet_.Path(fleet_.NodeTopo(n)) + " GPU " + std::to_string(g) + ": " +
+    std::sort(on[i].begin(), on[i].end());
+    if (on[i] != node_jobs[i])
+      return "node " + fleet.Path(fleet.NodeTopo(n)) + ": its job list is off";
+    if ((nodes[i] == NodeState::kUp) != index.NodeUp(n))
+      return "node " + fleet.Path(fleet.NodeTopo(n)) + ": the index disagrees on whether it is up";
+    if (!index.NodeUp(n)) continue;
+    up_milli += static_cast<std::int64_t>(fleet.NodeGpus(n)) * kMilliPerGpu;
+    held[i].resize(static_cast<size_t>(fleet.NodeGpus(n)), 0);
+    for (int g = 0; g < fleet.NodeGpus(n); ++g) {
+      if (held[i][static_cast<size_t>(g)] + index.GpuFreeMilli(n, g) != kMilliPerGpu) {
+        return "node " + fleet.Path(fleet.NodeTopo(n)) + " GPU " + std::to_string(g) + ": " +
                std::to_string(held[i][static_cast<size_t>(g)]) + " milli held and " +
-               std::to_string(index_.GpuFreeMilli(n, g)) + " free";
+               std::to_string(index.GpuFreeMilli(n, g)) + " free";
       }
     }
-    const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-    if (t.cpu_cores > 0 && index_.CpuFree(n) + cpu[i] != std::llround(t.cpu_cores * 1000)) {
-      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": CPU held and free do not add up";
+    const NodeType& t = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
+    if (t.cpu_cores > 0 && index.CpuFree(n) + cpu[i] != std::llround(t.cpu_cores * 1000)) {
+      return "node " + fleet.Path(fleet.NodeTopo(n)) + ": CPU held and free do not add up";
     }
-    if (t.memory_gb > 0 && index_.MemoryFree(n) + memory[i] != std::llround(t.memory_gb * 1024)) {
-      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + ": memory held and free do not add up";
+    if (t.memory_gb > 0 && index.MemoryFree(n) + memory[i] != std::llround(t.memory_gb * 1024)) {
+      return "node " + fleet.Path(fleet.NodeTopo(n)) + ": memory held and free do not add up";
     }
-    if (index_.CpuFree(n) < 0 || index_.MemoryFree(n) < 0)
-      return "node " + fleet_.Path(fleet_.NodeTopo(n)) + " overcommitted";
+    if (index.CpuFree(n) < 0 || index.MemoryFree(n) < 0)
+      return "node " + fleet.Path(fleet.NodeTopo(n)) + " overcommitted";
   }
-  if (index_.FreeGpus() * kMilliPerGpu + allocated > up_milli)
+  if (index.FreeGpus() * kMilliPerGpu + allocated > up_milli)
     return std::string("more GPUs allocated than exist");
   return std::nullopt;
 }

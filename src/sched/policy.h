@@ -1,46 +1,88 @@
-// Scheduling policies: how the pending queue is ordered and what a pass may do.
+// A scheduling policy, in one place: the order of the queue, the pass, the choice of victims and
+// the state the policy keeps (Mesos' pluggable allocator and sorter; RoundPolicy for the round
+// engine). A new policy is one file (policy_<name>.cc) and one line in policy_registry.cc.
+//
+// The core (core.h) calls the hooks as jobs move; policies act only through the core's
+// mechanisms (TryStart, PreemptFor, ...), so every policy keeps the core's invariants.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "model/job.h"
+#include "sched/pending_reason.h"
+#include "sched/policy_config.h"
+#include "util/byte_codec.h"
+#include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
-enum class Policy {
-  kFifo,        // submission order; the head blocks everything behind it
-  kPriority,    // priority order; a blocked head preempts lower-priority jobs (they requeue)
-  kBackfill,    // priority, then submission order; EASY backfill around one reservation
-  kSjfOracle,   // shortest true duration first; reads durations, hence an oracle
-  kSrtfOracle,  // shortest true remaining time first, preemptive; an oracle too
-  kLas,         // Tiresias' discretised 2D least-attained-service: GPU-time queues, preemptive
-  kFairshare,   // weighted tenant shares with decaying usage; quotas, borrowing, reclaim
+class SchedulerCore;
+struct Decision;
+using Slot = std::int32_t;
+
+class SchedulingPolicy {
+ public:
+  virtual ~SchedulingPolicy() = default;
+
+  // Queue order: smaller first; the core breaks ties by job id. Read whenever a job enters or
+  // leaves the queue, so it must not change while the job waits unless the policy re-keys it.
+  virtual std::pair<std::int64_t, std::int64_t> KeyOf(const SchedulerCore& core, Slot s) const = 0;
+  // One scheduling pass at `now`.
+  virtual void Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) = 0;
+
+  // Hooks, called by the core after its own bookkeeping.
+  virtual void OnSubmitted(SchedulerCore&, Slot) {}
+  virtual void OnStarted(SchedulerCore&, Slot, SimTime /*now*/) {}
+  // The driver confirmed the start at `now`; run_start and est_end moved from `old_est_end`.
+  virtual void OnConfirmed(SchedulerCore&, Slot, SimTime /*old_run_start*/,
+                           SimTime /*old_est_end*/) {}
+  // Before the job leaves its GPUs, for whatever reason (its allocation and est_end are still
+  // there; `now` differs from est_end when it ends other than as estimated).
+  virtual void OnStopping(SchedulerCore&, Slot, SimTime /*now*/) {}
+  // Nodes failed, came back, registered or left.
+  virtual void OnNodesChanged(SchedulerCore&) {}
+  virtual SimTime NextWakeup(const SchedulerCore&, SimTime /*now*/) const { return kNever; }
+  // Why a waiting job waits when the last examination did not reach it; `ahead` jobs precede it
+  // in queue order. By default: behind them.
+  virtual PendingReason Unexamined(const SchedulerCore& core, Slot s, std::int64_t ahead) const;
+  // The numbers of a reason the policy recorded with MarkReason (nullopt: none of its own).
+  virtual std::optional<PendingReason> Explain(const SchedulerCore&, Slot, WaitReason) const {
+    return std::nullopt;
+  }
+  // Backfill's reservation: the reserved head and its shadow time.
+  virtual std::optional<std::pair<JobId, SimTime>> Reservation() const { return std::nullopt; }
+
+  // The policy's own state, for Snapshot/Restore (state derived from the jobs, such as sets
+  // ordered by estimated end, is rebuilt by OnRestored instead).
+  virtual void Save(const SchedulerCore&, ByteWriter&) const {}
+  virtual Status Load(SchedulerCore&, ByteReader&) { return Status::Ok(); }
+  // After a restore: rebuild what derives from the restored jobs.
+  virtual void OnRestored(SchedulerCore&) {}
 };
 
-const char* PolicyName(Policy p);
-std::optional<Policy> ParsePolicy(std::string_view name);
-// "fifo, priority, backfill, sjf, ..." for help and error messages.
-std::string PolicyNames();
-
-struct SchedulerConfig {
-  Policy policy = Policy::kBackfill;
-  // Backfill examines at most this many queued jobs behind the blocked head per pass, as Slurm's
-  // bf_max_job_test (whose default is 500).
-  int bf_max_job_test = 500;
-  // las: queue boundaries in attained GPU-time (GPU-milliseconds), ascending: a job whose
-  // attained GPUs x run time is below the first is in queue 0 (served first), and so on. The
-  // default, one boundary at 16 GPU-hours (two queues), is the Tiresias configuration used in the
-  // Pollux study (Qiao et al. OSDI'21).
-  std::vector<std::int64_t> las_thresholds{16 * 3'600'000LL};
-  // las starvation guard (Tiresias' PROMOTE_KNOB): a job waiting at least this many times its
-  // run time so far returns to queue 0 with its count restarted. 0 turns it off, as in Tiresias'
-  // own simulator.
-  double las_promote_knob = 0;
-  // fairshare: half-life of the usage that orders tenants (Slurm's PriorityDecayHalfLife, whose
-  // default is 7 days).
-  std::int64_t fairshare_half_life_ms = 7LL * 24 * 3'600'000;
+// The registry (policy_registry.cc).
+struct PolicyInfo {
+  const char* name;
+  const char* summary;
+  bool oracle;  // reads true durations
+  std::unique_ptr<SchedulingPolicy> (*make)(const SchedulerConfig& config);
 };
+const std::vector<PolicyInfo>& RegisteredPolicies();
+const PolicyInfo* FindPolicy(std::string_view name);
+
+// The factories, one per policy file.
+std::unique_ptr<SchedulingPolicy> MakeFifoPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakePriorityPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeBackfillPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeSjfPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeSrtfPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeLasPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeFairsharePolicy(const SchedulerConfig& config);
 
 }  // namespace gpufleet

@@ -1,45 +1,34 @@
 // Preemption: a blocked job evicts running jobs that rank below it, fewest and cheapest first.
 // Policies decide who may be evicted and in what order (PreemptFor's `victims`); the mechanics
 // of choosing a subtree, evicting only what is needed and giving the rest back are shared.
+//
+// Without confirm_stops the victims' GPUs are free at once and the head starts on them in the
+// same pass. With it, the victims are stopping and keep their GPUs until the driver releases them
+// (after their grace period); the head waits for them, and starts in the pass after the last
+// release.
 #include <algorithm>
 #include <bit>
 
-#include "sched/scheduler.h"
+#include "sched/core.h"
 
 namespace gpufleet {
 
-bool Scheduler::TryPreempt(JobId head_id, SimTime now, std::vector<Decision>& out) {
-  if (preempt_failed_ == std::make_pair(head_id, capacity_version_)) return false;
-  const Job& head = job(head_id);
-  // Lowest priority first, then the most recently started: least work lost.
-  std::vector<JobId> victims;
-  for (const auto& [priority, neg_start, victim] : by_victim_order_) {
-    if (priority >= head.priority) break;
-    if (-neg_start == now) continue;  // started at this instant: not evicted in the same pass
-    victims.push_back(victim);
-  }
-  if (PreemptFor(head_id, victims, now, out)) return true;
-  preempt_failed_ = {head_id, capacity_version_};
-  return false;
-}
-
-bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, SimTime now,
-                           std::vector<Decision>& out) {
-  refused_not_for_gpus_ = false;
-  if (victims.empty()) return false;
-  const Job& head = job(head_id);
+SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::vector<Slot>& victims,
+                                                   SimTime now, std::vector<Decision>& out) {
+  refused_not_for_gpus = false;
+  if (victims.empty()) return Preempted::kNone;
+  const SchedJob& head = job(head_slot);
   const Level level = ConstraintLevel(head.topology);
   const GangRequest head_request = RequestOf(head);
-  for (ModelId m = 0; m < static_cast<ModelId>(fleet_.gpu_models().size()); ++m) {
+  for (ModelId m = 0; m < static_cast<ModelId>(fleet.gpu_models().size()); ++m) {
     if (!head_request.Allows(m)) continue;
     // Walk victims in order and count, per subtree of the head's constraint level, the GPUs that
     // evicting them would free. The first subtree to reach the gang size is where the head goes.
-    ++counter_generation_;
-    touched_.clear();
-    std::vector<JobId> considered;
+    NewCounterGeneration();
+    std::vector<Slot> considered;
     TopoId target = -1;
-    for (JobId victim : victims) {
-      const Job& v = job(victim);
+    for (Slot victim : victims) {
+      const SchedJob& v = job(victim);
       if (v.alloc.model != m) continue;
       considered.push_back(victim);
       const auto [first_span, last_span] = SpansAt(v, level);
@@ -54,66 +43,82 @@ bool Scheduler::PreemptFor(JobId head_id, const std::vector<JobId>& victims, Sim
 
     // Evict the considered jobs that hold GPUs in the target subtree, place the head there, then
     // give back the GPUs of any evicted job that the head did not need after all.
-    std::vector<JobId> evicted;
-    for (JobId victim : considered) {
-      const Job& v = job(victim);
+    std::vector<Slot> evicted;
+    for (Slot victim : considered) {
+      const SchedJob& v = job(victim);
       const auto [first_span, last_span] = SpansAt(v, level);
       const bool inside =
           std::any_of(first_span, last_span, [&](const auto& sp) { return sp.first == target; });
       if (inside) {
         evicted.push_back(victim);
-        index_.Release(v.alloc);
+        index.Release(v.alloc);
       }
     }
     GangRequest request = RequestOf(head);
     request.model = m;
-    std::optional<Allocation> a = index_.Place(request, target);
+    std::optional<Allocation> a = index.Place(request, target);
     if (!a) {  // cannot happen by construction; restore rather than lose jobs
-      for (JobId victim : evicted) index_.Take(job(victim).alloc);
+      for (Slot victim : evicted) index.Take(job(victim).alloc);
       continue;
     }
-    std::vector<JobId> preempted;
+    std::vector<Slot> preempted;
     for (auto it = evicted.rbegin(); it != evicted.rend(); ++it) {
       const Allocation& va = job(*it).alloc;
       // It goes back if the head left it all it held: GPU room, CPU and memory.
-      const bool untouched = index_.CanTake(va);
-      if (untouched) {
-        index_.Take(va);
+      if (index.CanTake(va)) {
+        index.Take(va);
       } else {
         preempted.push_back(*it);
       }
     }
-    if (!Judged(head_id, *a)) {
-      index_.Release(*a);
-      for (JobId victim : preempted) index_.Take(job(victim).alloc);
+    if (!Judged(head_slot, *a)) {
+      index.Release(*a);
+      for (Slot victim : preempted) index.Take(job(victim).alloc);
       continue;
     }
-    if (admission_ != nullptr) {
+    if (hooks.admission != nullptr) {
       // The head may start only if the sites can power it once the victims have stopped.
       std::vector<AdmissionGuard::Load> leaving;
-      for (JobId victim : preempted)
+      for (Slot victim : preempted)
         leaving.push_back({&job(victim).alloc, job(victim).power_utilization});
-      refusing_.clear();
-      admission_->Refusing({&*a, head.power_utilization}, leaving, refusing_);
-      if (!refusing_.empty()) {
-        refused_not_for_gpus_ = true;
-        index_.Release(*a);
-        for (JobId victim : preempted) index_.Take(job(victim).alloc);
+      std::vector<TopoId> refusing;
+      hooks.admission->Refusing({&*a, head.power_utilization}, leaving, refusing);
+      if (!refusing.empty()) {
+        refused_not_for_gpus = true;
+        refusal = BasicReason(head);
+        refusal.code = WaitReason::kPower;
+        refusal.where = refusing.front();
+        index.Release(*a);
+        for (Slot victim : preempted) index.Take(job(victim).alloc);
         continue;
       }
     }
-    std::sort(preempted.begin(), preempted.end());
-    for (JobId victim : preempted) {
-      StopJob(victim, now, /*release=*/false);
-      job(victim).state = State::kPending;
-      queue_.insert(KeyOf(victim));
-      out.push_back({Decision::Kind::kPreempt, victim});
+    std::sort(preempted.begin(), preempted.end(),
+              [this](Slot x, Slot y) { return job(x).id < job(y).id; });
+    if (config.confirm_stops && !preempted.empty()) {
+      // Undo the tentative placement: the victims keep their GPUs until the driver releases them.
+      index.Release(*a);
+      for (Slot victim : preempted) index.Take(job(victim).alloc);
+      for (Slot victim : preempted) {
+        SchedJob& v = job(victim);
+        v.state = JobState::kStopping;
+        v.stopped_at = now;
+        v.stopping_for = head.id;
+        out.push_back({Decision::Kind::kPreempt, v.id, v.epoch, v.alloc, WaitReason::kNone});
+      }
+      job(head_slot).awaiting_victims = static_cast<std::int32_t>(preempted.size());
+      return Preempted::kAwaitingRelease;
     }
-    reservation_stale_ = true;
-    StartJob(head_id, std::move(*a), now, out);
-    return true;
+    for (Slot victim : preempted) {
+      SchedJob& v = job(victim);
+      out.push_back({Decision::Kind::kPreempt, v.id, v.epoch, v.alloc, WaitReason::kNone});
+      StopJob(victim, now, /*release=*/false, /*credit=*/true);
+      Enqueue(victim, now);
+    }
+    StartJob(head_slot, std::move(*a), now, out);
+    return Preempted::kStarted;
   }
-  return false;
+  return Preempted::kNone;
 }
 
 }  // namespace gpufleet

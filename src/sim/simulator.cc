@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "physics/checkpoint.h"
 #include "physics/failure_rates.h"
@@ -10,15 +12,41 @@
 
 namespace gpufleet {
 
+namespace {
+
+// The simulator's callers validate the policy and its knobs (the CLI, tests): a scheduler that
+// cannot be created here is a bug, not bad input.
+[[noreturn]] void InternalError(const std::string& what) {
+  std::fprintf(stderr, "gpufleet: internal error: %s\n", what.c_str());
+  std::abort();
+}
+
+void Check(const Status& s, const char* call) {
+  if (!s.ok())
+    InternalError(std::string("the simulator's ") + call + " was refused: " + s.message());
+}
+
+Scheduler MakeScheduler(const Fleet& fleet, const SimOptions& options,
+                        const BoundWorkload& workload, PlacementJudge* judge,
+                        const DurationOracle* oracle, AdmissionGuard* power) {
+  SchedulerHooks hooks;
+  hooks.oracle = oracle;
+  if (options.physics) hooks.admission = power;
+  if (options.physics && !workload.trainings.empty()) hooks.judge = judge;
+  Result<Scheduler> s = Scheduler::Create(fleet, options.scheduler, workload.tenants, hooks);
+  if (!s.ok()) InternalError(s.message());
+  return std::move(s).value();
+}
+
+}  // namespace
+
 Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options)
     : fleet_(fleet),
       workload_(std::move(workload)),
       options_(options),
-      scheduler_(fleet, options.scheduler, workload_.tenants),
+      scheduler_(MakeScheduler(fleet, options_, workload_, this, this, &power_)),
       power_(fleet),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
-  if (options_.physics) scheduler_.set_admission(&power_);
-  if (options_.physics && !workload_.trainings.empty()) scheduler_.set_placement_judge(this);
   if (options_.physics && workload_.failure_model) {
     const FailureModelSpec& model = *workload_.failure_model;
     for (int c = 0; c < kRandomFailureCategories; ++c) {
@@ -102,7 +130,7 @@ void Simulator::Settle(JobRecord& r, SimTime now) {
 double Simulator::RateOf(JobId id) const {
   // A job spanning sites runs at the pace of its most capped one. Nodes are in site order, so its
   // sites are those from its first node's to its last node's.
-  const Allocation& a = scheduler_.AllocationOf(id);
+  const Allocation& a = AllocationOf(id);
   double cap = 1;
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
@@ -117,7 +145,11 @@ double Simulator::PlacementRate(JobId id, const Allocation& a) const {
   return PlacementProgressRate(fleet_, a, workload_.trainings[static_cast<size_t>(spec.training)]);
 }
 
-bool Simulator::Accepts(std::int32_t job, const Allocation& a) {
+SimTime Simulator::TrueDuration(JobId id) const {
+  return result_.jobs[static_cast<size_t>(id)].spec.duration;
+}
+
+bool Simulator::Accepts(JobId job, const Allocation& a) {
   const JobSpec& spec = result_.jobs[static_cast<size_t>(job)].spec;
   return spec.min_placement_rate <= 0 || PlacementRate(job, a) >= spec.min_placement_rate;
 }
@@ -137,7 +169,7 @@ void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
 // The checkpoint interval and write time of a run: the job's, or for `auto` Daly's interval for
 // the job's mean time between failures at its node count under the failure model.
 void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
-  const Allocation& a = scheduler_.AllocationOf(id);
+  const Allocation& a = AllocationOf(id);
   SimTime write = r.spec.checkpoint_write;
   if (write == 0 && r.spec.checkpoint_size_gb > 0) {
     const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
@@ -158,7 +190,10 @@ void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
                             : 1.0;
 }
 
-void Simulator::BeginRun(JobId id, SimTime now) {
+void Simulator::BeginRun(JobId id, SimTime now, Allocation allocation) {
+  running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
+  running_ids_.push_back(id);
+  running_allocs_.push_back(std::move(allocation));
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
   r.run_start = r.segment_start = now;
@@ -166,13 +201,11 @@ void Simulator::BeginRun(JobId id, SimTime now) {
   if (r.first_start < 0) r.first_start = now;
   if (options_.physics) {
     SetCheckpointing(id, r);
-    r.placement_rate = PlacementRate(id, scheduler_.AllocationOf(id));
+    r.placement_rate = PlacementRate(id, AllocationOf(id));
     r.rate = RateOf(id);
   } else {
     r.checkpoint_every = r.spec.checkpoint_interval > 0 ? r.spec.checkpoint_interval : 0;
   }
-  running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
-  running_ids_.push_back(id);
   ScheduleFinish(id, r);
 }
 
@@ -256,12 +289,15 @@ void Simulator::OnArrival(SimTime now) {
   JobRecord& r = result_.jobs.back();
   r.spec = std::move(next_job_);
   Log(now, "submit", id, "gpus=" + std::to_string(r.spec.gpus));
-  if (std::optional<std::string> reason = scheduler_.Submit(id, r.spec, now)) {
-    r.state = JobRecord::State::kRejected;
-    Log(now, "reject", id, *reason);
-    result_.rejections.emplace_back(id, std::move(*reason));
-  } else {
+  const Status submitted = scheduler_.Submit(id, RequestFor(r.spec), now);
+  if (submitted.ok()) {
     ++unfinished_;
+  } else if (submitted.code() == ErrorCode::kUnsatisfiable) {
+    r.state = JobRecord::State::kRejected;
+    Log(now, "reject", id, submitted.message());
+    result_.rejections.emplace_back(id, submitted.message());
+  } else {
+    Check(submitted, "Submit");
   }
   PullArrival();
 }
@@ -269,8 +305,10 @@ void Simulator::OnArrival(SimTime now) {
 void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
+  running_allocs_[static_cast<size_t>(slot)] = std::move(running_allocs_.back());
   running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
   running_ids_.pop_back();
+  running_allocs_.pop_back();
   running_slot_[static_cast<size_t>(id)] = -1;
   const SimTime ran = now - r.run_start;
   r.run_ms += ran;
@@ -289,7 +327,7 @@ void Simulator::OnFinish(const Event& e) {
   EndRun(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
-  scheduler_.Finish(e.a, e.time);
+  Check(scheduler_.Finish(e.a, e.time), "Finish");
   --unfinished_;
   Log(e.time, "finish", e.a, "");
 }
@@ -302,7 +340,7 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
     --repairs_pending_;
     for (NodeId n = first; n < last; ++n) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
-        scheduler_.RepairNode(n, now);
+        Check(scheduler_.RepairNode(n, now), "RepairNode");
         up_gpus_ += fleet_.NodeGpus(n);
         power_.NodeUp(n);
         up_cpu_ += NodeCpu(n);
@@ -322,9 +360,10 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
     // A software failure takes no hardware down: the jobs on the node stop and restart.
     for (NodeId n = first; n < last; ++n) {
       if (down_count_[static_cast<size_t>(n)] > 0) continue;
-      const std::vector<JobId> hit = scheduler_.FailNode(n, now);
-      scheduler_.RepairNode(n, now);
-      Interrupt(hit, n, f.category, false, now);
+      Result<std::vector<JobId>> hit = scheduler_.FailNode(n, now);
+      Check(hit.status(), "FailNode");
+      Check(scheduler_.RepairNode(n, now), "RepairNode");
+      Interrupt(hit.value(), n, f.category, false, now);
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
@@ -334,7 +373,9 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       up_cpu_ -= NodeCpu(n);
       up_memory_ -= NodeMemory(n);
       ++result_.node_failures;
-      Interrupt(scheduler_.FailNode(n, now), n, f.category, planned, now);
+      Result<std::vector<JobId>> hit = scheduler_.FailNode(n, now);
+      Check(hit.status(), "FailNode");
+      Interrupt(hit.value(), n, f.category, planned, now);
     }
     if (f.repair_after) {
       queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
@@ -369,7 +410,7 @@ void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCateg
     r.state = JobRecord::State::kPending;
     ++r.interruptions;
     r.overhead_left = RestartOverhead(r);
-    scheduler_.SetAttained(id, kept);
+    Check(scheduler_.SetAttained(id, kept), "SetAttained");
     Log(now, "interrupt", id,
         fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
   }
@@ -437,16 +478,18 @@ void Simulator::DrawNextFailure(SimTime after) {
 }
 
 void Simulator::ApplyDecisions(SimTime now) {
-  for (const Decision& d : decisions_) {
+  for (Decision& d : decisions_) {
     JobRecord& r = result_.jobs[static_cast<size_t>(d.job)];
     if (d.kind == Decision::Kind::kStart) {
-      BeginRun(d.job, now);
       if (sink_ != nullptr) {
-        const Allocation& a = scheduler_.AllocationOf(d.job);
+        const Allocation& a = d.allocation;
         Log(now, "start", d.job,
             "gpus=" + std::to_string(r.spec.gpus) + " nodes=" + std::to_string(a.nodes.size()) +
                 " first=" + fleet_.Path(fleet_.NodeTopo(a.nodes.front().node)));
       }
+      // No launch delay: the job runs as soon as it is placed.
+      Check(scheduler_.ConfirmStart(d.job, d.epoch, now), "ConfirmStart");
+      BeginRun(d.job, now, std::move(d.allocation));
     } else {
       // Preemption is graceful: the job keeps all its progress.
       Settle(r, now);
@@ -499,14 +542,14 @@ SimResult Simulator::Run() {
           OnFailure(t, e.a, true);
           break;
         case EventKind::kTick:
-          scheduler_.Tick(t);
+          Check(scheduler_.Tick(t), "Tick");
           break;
         case EventKind::kNoop:
           break;
       }
       if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
     } while (queue_.MoreAt(t));
-    scheduler_.Schedule(t, decisions_);
+    Check(scheduler_.Schedule(t, decisions_), "Schedule");
     ++result_.passes;
     ApplyDecisions(t);
     if (options_.physics) {

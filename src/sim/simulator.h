@@ -108,7 +108,7 @@ class EventSink {
   virtual void Record(SimTime t, const char* event, JobId job, const std::string& detail) = 0;
 };
 
-class Simulator : private PlacementJudge {
+class Simulator : private PlacementJudge, private DurationOracle {
  public:
   // Called every few thousand events with the simulated time and events so far.
   using Progress = std::function<void(SimTime now, std::uint64_t events)>;
@@ -130,7 +130,7 @@ class Simulator : private PlacementJudge {
   void ApplyDecisions(SimTime now);
   void EndRun(JobId id, JobRecord& r, SimTime now);
   // Runs and their pace (a GPU power cap slows every job on the capped site).
-  void BeginRun(JobId id, SimTime now);
+  void BeginRun(JobId id, SimTime now, Allocation allocation);
   SimTime WorkDone(const JobRecord& r, SimTime now) const;
   double RateOf(JobId id) const;
   void ScheduleFinish(JobId id, JobRecord& r);
@@ -139,7 +139,13 @@ class Simulator : private PlacementJudge {
   // segment there.
   void Settle(JobRecord& r, SimTime now);
   // PlacementJudge: a training job with a min_placement_rate refuses slower placements.
-  bool Accepts(std::int32_t job, const Allocation& a) override;
+  bool Accepts(JobId job, const Allocation& a) override;
+  // DurationOracle: the true durations the oracle policies read.
+  SimTime TrueDuration(JobId id) const override;
+  // The allocation of a running job, as the start decision gave it.
+  const Allocation& AllocationOf(JobId id) const {
+    return running_allocs_[static_cast<size_t>(running_slot_[static_cast<size_t>(id)])];
+  }
   double PlacementRate(JobId id, const Allocation& a) const;
   // Stops the jobs a failure hit: they lose the work since their last checkpoint (none if the stop
   // is planned) and will pay the restart overhead.
@@ -176,6 +182,7 @@ class Simulator : private PlacementJudge {
   double JobFailuresPerDay(const Allocation& a) const;
   Rng failure_rng_{0};
   std::vector<JobId> running_ids_;
+  std::vector<Allocation> running_allocs_;  // beside running_ids_
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
   // Per site: PUE for each hour of its climate's year (empty: the design PUE throughout).
   std::vector<std::vector<double>> hourly_pue_;

@@ -12,7 +12,7 @@ namespace gpufleet {
 namespace {
 
 SimResult RunWorkload(const std::string& workload, SimTime until = kNever,
-                      Policy policy = Policy::kFifo) {
+                      std::string policy = "fifo") {
   static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));  // 16 GPUs
   SimOptions options;
   options.until = until;
@@ -86,7 +86,7 @@ namespace {
 
 // Regressions found in review. Fleets: `four` is 4 DGX H100 in one leaf (32 GPUs, nodes
 // s/p/l/d-1 .. d-4); `one` is a single DGX (8 GPUs).
-SimResult RunOn(int domains, const std::string& workload, Policy policy) {
+SimResult RunOn(int domains, const std::string& workload, std::string policy) {
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, domains));
   SimOptions options;
   options.scheduler.policy = policy;
@@ -108,7 +108,7 @@ TEST(SimulatorRegression, ReservationIsRecomputedWhenAHigherPriorityJobStartsAhe
                             "  - {name: N, submit: 10m, gpus: 4, duration: 1000m, priority: 5}\n"
                             "  - {name: B, submit: 20m, gpus: 4, duration: 1000m}\n"
                             "  - {name: C, submit: 30m, gpus: 4, duration: 1000m}\n",
-                            Policy::kBackfill);
+                            "backfill");
   EXPECT_EQ(r.jobs[1].first_start, 100 * kMinute);  // H, on time
   EXPECT_EQ(r.jobs[2].first_start, 10 * kMinute);   // N
   EXPECT_EQ(r.jobs[3].first_start, 20 * kMinute);   // B, on the extra
@@ -126,7 +126,7 @@ TEST(SimulatorRegression, FailureAfterPreemptionKeepsTheProgressSavedAtPreemptio
                             "  - {name: H, submit: 150m, gpus: 8, duration: 10m, priority: 5}\n"
                             "failures:\n"
                             "  - {at: 170m, target: s/p/l/d, repair_after: 1m}\n",
-                            Policy::kPriority);
+                            "priority");
   const JobRecord& l = r.jobs[0];
   EXPECT_EQ(l.preemptions, 1);
   EXPECT_EQ(l.interruptions, 1);
@@ -145,7 +145,7 @@ TEST(SimulatorRegression, StrandedJobEndsTheRunInsteadOfLaterFailures) {
                             "failures:\n"
                             "  - {at: 1h, target: s/p/l/d-1}\n"
                             "  - {at: 100d, target: s/p/l/d-2, repair_after: 1h}\n",
-                            Policy::kFifo);
+                            "fifo");
   EXPECT_EQ(r.end_time, 2 * kHour);
   EXPECT_EQ(r.jobs[1].state, JobRecord::State::kPending);
   EXPECT_FALSE(r.stopped_at_until);
@@ -158,7 +158,7 @@ TEST(SimulatorRegression, CompletionAtTheInstantOfAFailureCounts) {
                             "  - {name: J, gpus: 8, duration: 60m}\n"
                             "failures:\n"
                             "  - {at: 60m, target: s/p/l/d, repair_after: 1h}\n",
-                            Policy::kFifo);
+                            "fifo");
   EXPECT_EQ(r.jobs[0].interruptions, 0);
   EXPECT_EQ(r.jobs[0].end, 60 * kMinute);
 }

@@ -1,0 +1,356 @@
+// The scheduler's shared state and how jobs move through it: slots, the queue, start and stop.
+#include "sched/core.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace gpufleet {
+
+SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tenant> t,
+                             SchedulerHooks h, std::unique_ptr<SchedulingPolicy> p)
+    : fleet(f),
+      config(std::move(c)),
+      hooks(h),
+      policy(std::move(p)),
+      index(f),
+      nodes(static_cast<size_t>(f.num_nodes()), NodeState::kUp),
+      node_jobs(static_cast<size_t>(f.num_nodes())),
+      tenants(std::move(t)) {
+  if (tenants.empty()) tenants.push_back(Tenant{"default", 1, std::nullopt});
+  node_max.resize(fleet.gpu_models().size());
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    NodeMax& nm = node_max[static_cast<size_t>(fleet.NodeModel(n))];
+    const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
+    nm.gpus = std::max(nm.gpus, fleet.NodeGpus(n));
+    nm.cpu = std::max<std::int64_t>(nm.cpu, type.cpu_cores > 0 ? std::llround(type.cpu_cores * 1000)
+                                                               : CapacityIndex::kUnmodelled);
+    nm.memory =
+        std::max<std::int64_t>(nm.memory, type.memory_gb > 0 ? std::llround(type.memory_gb * 1024)
+                                                             : CapacityIndex::kUnmodelled);
+  }
+  if (!config.nodes_present) {
+    for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+      nodes[static_cast<size_t>(n)] = NodeState::kAbsent;
+      index.SetNodeUp(n, false);
+    }
+  }
+  min_failed.assign((fleet.gpu_models().size() + 1) * kLevels, INT_MAX);
+  min_failed_outside = min_failed;
+  min_failed_preempt = min_failed;
+  counter_stamp_.assign(fleet.topo().size(), 0);
+  counter_value_.assign(fleet.topo().size(), 0);
+}
+
+// --- slots ---
+
+std::optional<Slot> SchedulerCore::SlotOf(JobId id) const {
+  const auto it = slot_of.find(id);
+  if (it == slot_of.end()) return std::nullopt;
+  return it->second;
+}
+
+Slot SchedulerCore::NewSlot(JobId id) {
+  Slot s = 0;
+  if (!free_slots.empty()) {
+    s = free_slots.back();
+    free_slots.pop_back();
+  } else {
+    s = static_cast<Slot>(jobs.size());
+    jobs.emplace_back();
+  }
+  SchedJob& j = job(s);
+  j = SchedJob{};
+  j.id = id;
+  j.live = true;
+  slot_of.emplace(id, s);
+  return s;
+}
+
+void SchedulerCore::FreeSlot(Slot s) {
+  SchedJob& j = job(s);
+  slot_of.erase(j.id);
+  j = SchedJob{};  // releases its allocation and spans
+  free_slots.push_back(s);
+}
+
+// --- the queue ---
+
+QueueKey SchedulerCore::KeyOf(Slot s) const {
+  const auto [a, b] = policy->KeyOf(*this, s);
+  return {a, b, job(s).id, s};
+}
+
+void SchedulerCore::Enqueue(Slot s, SimTime now) {
+  SchedJob& j = job(s);
+  j.state = JobState::kPending;
+  j.pending_since = now;
+  queue.insert(KeyOf(s));
+}
+
+void SchedulerCore::Dequeue(Slot s) { queue.erase(KeyOf(s)); }
+
+// --- start and stop ---
+
+void SchedulerCore::StartJob(Slot s, Allocation alloc, SimTime now, std::vector<Decision>& out) {
+  SchedJob& j = job(s);
+  Dequeue(s);
+  j.state = JobState::kStarting;
+  ++j.epoch;
+  j.run_start = now;
+  j.est_end = now + std::max<SimTime>(0, j.estimate - j.attained);
+  j.alloc = std::move(alloc);
+  j.awaiting_victims = 0;
+  ComputeSpans(j);
+  if (hooks.admission != nullptr) hooks.admission->Started({&j.alloc, j.power_utilization});
+  for (const NodeGpus& ng : j.alloc.nodes) {
+    auto& on = node_jobs[static_cast<size_t>(ng.node)];
+    on.insert(std::upper_bound(on.begin(), on.end(), j.id), j.id);
+  }
+  allocated_milli += static_cast<std::int64_t>(j.gpus) * j.milli;
+  allocated_cpu += j.cpu_per_gpu * j.gpus;
+  allocated_memory += j.memory_per_gpu * j.gpus;
+  j.running_slot = static_cast<std::int32_t>(running_list.size());
+  running_list.push_back(s);
+  ++holding;
+  j.last_wait = j.reason.code;
+  j.reason = PendingReason{};
+  policy->OnStarted(*this, s, now);
+  out.push_back({Decision::Kind::kStart, j.id, j.epoch, j.alloc, j.last_wait});
+}
+
+void SchedulerCore::StopJob(Slot s, SimTime now, bool release, bool credit) {
+  SchedJob& j = job(s);
+  policy->OnStopping(*this, s, now);
+  for (const NodeGpus& ng : j.alloc.nodes) {
+    auto& on = node_jobs[static_cast<size_t>(ng.node)];
+    on.erase(std::lower_bound(on.begin(), on.end(), j.id));
+  }
+  if (release) index.Release(j.alloc);
+  if (hooks.admission != nullptr) hooks.admission->Stopped({&j.alloc, j.power_utilization});
+  j.alloc = Allocation{};
+  j.spans.clear();
+  j.spans.shrink_to_fit();
+  if (credit) j.attained += (j.state == JobState::kStopping ? j.stopped_at : now) - j.run_start;
+  allocated_milli -= static_cast<std::int64_t>(j.gpus) * j.milli;
+  allocated_cpu -= j.cpu_per_gpu * j.gpus;
+  allocated_memory -= j.memory_per_gpu * j.gpus;
+  // Swap-remove from the running list; its order never matters (victims are sorted by key).
+  const auto at = static_cast<size_t>(j.running_slot);
+  running_list[at] = running_list.back();
+  job(running_list[at]).running_slot = static_cast<std::int32_t>(at);
+  running_list.pop_back();
+  j.running_slot = -1;
+  j.pending_since = now;
+  --holding;
+  // A head that preempted this job no longer waits for it.
+  if (j.stopping_for >= 0) {
+    if (const std::optional<Slot> head = SlotOf(j.stopping_for);
+        head && job(*head).state == JobState::kPending && job(*head).awaiting_victims > 0) {
+      --job(*head).awaiting_victims;
+    }
+    j.stopping_for = -1;
+  }
+  CapacityGrew();
+}
+
+void SchedulerCore::Release(Slot s, SimTime now) {
+  const bool done = job(s).then_done;
+  StopJob(s, now, /*release=*/true, /*credit=*/true);
+  job(s).then_done = false;
+  if (done) {
+    Retire(s);
+  } else {
+    Enqueue(s, now);
+  }
+}
+
+void SchedulerCore::Retire(Slot s) { FreeSlot(s); }
+
+void SchedulerCore::CapacityGrew() {
+  ++capacity_version;
+  std::fill(min_failed.begin(), min_failed.end(), INT_MAX);
+  std::fill(min_failed_outside.begin(), min_failed_outside.end(), INT_MAX);
+  std::fill(min_failed_preempt.begin(), min_failed_preempt.end(), INT_MAX);
+}
+
+// --- failure caches ---
+
+void SchedulerCore::RememberFailure(const SchedJob& j) {
+  min_failed[FailureSlot(j)] = std::min(min_failed[FailureSlot(j)], j.gpus);
+}
+
+void SchedulerCore::ComputeSpans(SchedJob& j) const {
+  // Nodes are sorted by id and every subtree owns a contiguous id range, so the GPUs of one
+  // subtree are one run of consecutive entries.
+  j.spans.clear();
+  for (int l = 0; l < static_cast<int>(Level::kNode); ++l) {
+    j.span_begin[static_cast<size_t>(l)] = static_cast<std::uint32_t>(j.spans.size());
+    for (const NodeGpus& ng : j.alloc.nodes) {
+      const TopoId t = fleet.Ancestor(ng.node, static_cast<Level>(l));
+      const int gpus = std::popcount(ng.mask);
+      if (j.spans.size() > j.span_begin[static_cast<size_t>(l)] && j.spans.back().first == t) {
+        j.spans.back().second += gpus;
+      } else {
+        j.spans.emplace_back(t, gpus);
+      }
+    }
+  }
+  j.span_begin[static_cast<size_t>(Level::kNode)] = static_cast<std::uint32_t>(j.spans.size());
+}
+
+int& SchedulerCore::SubtreeCounter(TopoId t, ModelId m) {
+  if (counter_stamp_[static_cast<size_t>(t)] != counter_generation_) {
+    counter_stamp_[static_cast<size_t>(t)] = counter_generation_;
+    counter_value_[static_cast<size_t>(t)] = index.Free(t, m);
+  }
+  return counter_value_[static_cast<size_t>(t)];
+}
+
+bool SchedulerCore::EverFits(const GangRequest& r) {
+  const auto key = std::make_tuple(r.gpus, r.milli, r.cpu_per_gpu, r.memory_per_gpu, r.model,
+                                   static_cast<int>(r.constraint));
+  const auto it = ever_fits_.find(key);
+  if (it != ever_fits_.end()) return it->second;
+  // A pure cache: a process that runs for months sees unboundedly many shapes, so it is bounded.
+  if (ever_fits_.size() >= 4096) ever_fits_.clear();
+  if (!empty_index_) empty_index_ = std::make_unique<CapacityIndex>(fleet);
+  const std::optional<Allocation> a = empty_index_->Place(r);
+  if (a) empty_index_->Release(*a);
+  return ever_fits_[key] = a.has_value();
+}
+
+bool SchedulerCore::AnyWaitingCouldStartWhenHealthy() {
+  if (!empty_index_) empty_index_ = std::make_unique<CapacityIndex>(fleet);
+  static const std::vector<AdmissionGuard::Load> kNoneLeaving;
+  for (const QueueKey& k : queue) {
+    const Slot s = k.slot;
+    const std::optional<Allocation> a = empty_index_->Place(RequestOf(job(s)));
+    if (!a) continue;
+    empty_index_->Release(*a);
+    // A training job that refuses even the best-fit placement on the healthy fleet would wait for
+    // ever.
+    if (hooks.judge != nullptr && !hooks.judge->Accepts(k.id, *a)) continue;
+    if (hooks.admission == nullptr) return true;
+    refusing_.clear();
+    // Nothing runs: the guard sees an idle fleet.
+    hooks.admission->Refusing({&*a, job(s).power_utilization}, kNoneLeaving, refusing_);
+    if (refusing_.empty()) return true;
+  }
+  return false;
+}
+
+void SchedulerCore::LoadIndex() {
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    if (nodes[static_cast<size_t>(n)] != NodeState::kUp) index.SetNodeUp(n, false);
+  }
+  for (const SchedJob& j : jobs) {
+    if (j.live && j.HoldsGpus()) index.Take(j.alloc);
+  }
+}
+
+PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
+  const SchedJob& j = job(s);
+  if (j.awaiting_victims > 0) {
+    PendingReason r;
+    r.code = WaitReason::kPreempting;
+    r.ahead = j.awaiting_victims;
+    r.wanted = j.gpus;
+    r.level = ConstraintLevel(j.topology);
+    return r;
+  }
+  if (j.reason_pass == examination && j.reason.code != WaitReason::kNone) {
+    // Reasons marked without their numbers (MarkReason) get them now.
+    if (j.reason.code == WaitReason::kCapacity) return NoRoomReason(j);
+    if (std::optional<PendingReason> r = policy->Explain(*this, s, j.reason.code)) return *r;
+    return j.reason;
+  }
+  if (std::find(new_jobs.begin(), new_jobs.end(), j.id) != new_jobs.end()) return PendingReason{};
+  return policy->Unexamined(*this, s, ahead);
+}
+
+}  // namespace gpufleet
+
+namespace gpufleet {
+
+std::vector<JobId> SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
+  const std::vector<JobId> on = node_jobs[static_cast<size_t>(n)];  // ascending
+  std::vector<JobId> hit;
+  for (JobId id : on) {
+    const Slot s = *SlotOf(id);
+    if (job(s).state == JobState::kStopping) {
+      Release(s, now);
+      continue;
+    }
+    StopJob(s, now, /*release=*/true, /*credit=*/job(s).state == JobState::kRunning);
+    Enqueue(s, now);
+    hit.push_back(id);
+  }
+  nodes[static_cast<size_t>(n)] = to;
+  index.SetNodeUp(n, false);
+  policy->OnNodesChanged(*this);
+  CapacityGrew();  // not more capacity, but a different one: cached failures no longer hold
+  return hit;
+}
+
+void SchedulerCore::BringNodeUp(NodeId n) {
+  nodes[static_cast<size_t>(n)] = NodeState::kUp;
+  index.SetNodeUp(n, true);
+  policy->OnNodesChanged(*this);
+  CapacityGrew();
+}
+
+std::optional<std::string> SchedulerCore::NeverFits(const SchedJob& j) {
+  const GangRequest request = RequestOf(j);
+  const Level level = ConstraintLevel(j.topology);
+  int most = 0;
+  for (ModelId m = 0; m < static_cast<ModelId>(fleet.gpu_models().size()); ++m) {
+    if (request.Allows(m)) most = std::max(most, index.Capacity(level, m));
+  }
+  // What one node of the job's model can give: GPUs (a share must sit on one node), CPU, memory.
+  int node_gpus = 0;
+  std::int64_t node_cpu = 0, node_memory = 0;
+  for (size_t m = 0; m < node_max.size(); ++m) {
+    if (!request.Allows(static_cast<ModelId>(m))) continue;
+    node_gpus = std::max(node_gpus, node_max[m].gpus);
+    node_cpu = std::max(node_cpu, node_max[m].cpu);
+    node_memory = std::max(node_memory, node_max[m].memory);
+  }
+  if (j.milli < kMilliPerGpu && j.gpus > node_gpus) {
+    return "shares GPUs, so needs its " + std::to_string(j.gpus) +
+           " GPUs on one node, but nodes have at most " + std::to_string(node_gpus);
+  }
+  if (j.cpu_per_gpu > node_cpu) {
+    return "needs " + std::to_string(j.cpu_per_gpu) +
+           " milli-CPU beside each GPU, more than a node has";
+  }
+  if (j.memory_per_gpu > node_memory) {
+    return "needs " + std::to_string(j.memory_per_gpu) +
+           " MiB beside each GPU, more than a node has";
+  }
+  // The power bound counts GPUs at full draw: a job's share and utilization scale its GPUs.
+  const double full_draw_gpus =
+      static_cast<double>(j.gpus) * j.milli / kMilliPerGpu * std::max(0.0f, j.power_utilization);
+  if (hooks.admission != nullptr && j.gpus <= most &&
+      full_draw_gpus > static_cast<double>(hooks.admission->MostGpusEver(request)) + 1e-9) {
+    return "needs more power than the sites' budgets allow: at most " +
+           std::to_string(hooks.admission->MostGpusEver(request)) + " GPUs fit in one " +
+           std::string(LevelName(level)) + " (topology: " + TopologyName(j.topology) + ")";
+  }
+  if (j.gpus <= most && !request.WholeGpusOnly() && !EverFits(request)) {
+    return "cannot be placed even on the empty fleet: its GPU share, CPU or memory per GPU does "
+           "not fit the nodes of one " +
+           std::string(LevelName(level)) + " (topology: " + TopologyName(j.topology) + ")";
+  }
+  if (j.gpus > most) {
+    const std::string model = j.model == kAnyModel
+                                  ? "GPUs"
+                                  : fleet.gpu_models()[static_cast<size_t>(j.model)].name + " GPUs";
+    return "needs " + std::to_string(j.gpus) + " " + model + " inside one " + LevelName(level) +
+           " (topology: " + TopologyName(j.topology) +
+           "), but the largest such subtree of the fleet has " + std::to_string(most);
+  }
+  return std::nullopt;
+}
+
+}  // namespace gpufleet

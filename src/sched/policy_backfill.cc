@@ -1,0 +1,270 @@
+// EASY backfill (Lifka 1995; Slurm's sched/backfill): priority, then submission order; the
+// blocked head gets one reservation, and a later job may start now only if, judged on estimates,
+// it cannot delay that reservation.
+//
+// Topology makes the classic "extra nodes" rule per subtree: the head will start at `shadow`
+// inside one subtree of its constraint level, where `extra` GPUs remain once it is placed. A
+// backfilled job that may still run at `shadow` may use at most `extra` GPUs of that subtree.
+#include <algorithm>
+#include <bit>
+#include <climits>
+#include <set>
+#include <tuple>
+
+#include "sched/core.h"
+
+namespace gpufleet {
+namespace {
+
+class BackfillPolicy final : public SchedulingPolicy {
+ public:
+  explicit BackfillPolicy(int max_job_test) : max_job_test_(max_job_test) {}
+
+  std::pair<std::int64_t, std::int64_t> KeyOf(const SchedulerCore& core, Slot s) const override {
+    const SchedJob& j = core.job(s);
+    return {-static_cast<std::int64_t>(j.priority), j.submit};
+  }
+  void OnStarted(SchedulerCore& core, Slot s, SimTime) override { by_end_.insert(EndKey(core, s)); }
+  void OnConfirmed(SchedulerCore& core, Slot s, SimTime, SimTime old_est_end) override {
+    const SchedJob& j = core.job(s);
+    if (j.est_end == old_est_end) return;
+    by_end_.erase({old_est_end, j.id, s});
+    by_end_.insert(EndKey(core, s));
+    stale_ = true;
+  }
+  void OnStopping(SchedulerCore& core, Slot s, SimTime now) override {
+    const SchedJob& j = core.job(s);
+    // A release the reservation did not foresee (earlier or later than estimated) invalidates it.
+    if (now != j.est_end) stale_ = true;
+    by_end_.erase(EndKey(core, s));
+  }
+  void OnNodesChanged(SchedulerCore&) override { stale_ = true; }
+  std::optional<PendingReason> Explain(const SchedulerCore& core, Slot s,
+                                       WaitReason code) const override {
+    if ((code != WaitReason::kReserved && code != WaitReason::kReservation) || !reservation_)
+      return std::nullopt;
+    PendingReason why = core.BasicReason(core.job(s));
+    why.code = code;
+    why.where = reservation_->subtree;
+    why.until = reservation_->shadow;
+    why.blocker = code == WaitReason::kReserved ? reservation_->blocker : reservation_->job;
+    return why;
+  }
+  std::optional<std::pair<JobId, SimTime>> Reservation() const override {
+    if (!reservation_ || reservation_->subtree < 0) return std::nullopt;
+    return std::make_pair(reservation_->job, reservation_->shadow);
+  }
+  void Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) override;
+
+  void Save(const SchedulerCore&, ByteWriter& w) const override {
+    w.Put(stale_);
+    w.Put(reservation_.has_value());
+    if (reservation_) {
+      w.Put(reservation_->job);
+      w.Put(reservation_->shadow);
+      w.Put(reservation_->model);
+      w.Put(reservation_->subtree);
+      w.Put(reservation_->extra);
+      w.Put(reservation_->blocker);
+    }
+  }
+  Status Load(SchedulerCore& core, ByteReader& r) override {
+    bool has = false;
+    r.Get(stale_);
+    r.Get(has);
+    if (has) {
+      Res res;
+      r.Get(res.job);
+      r.Get(res.shadow);
+      r.Get(res.model);
+      r.Get(res.subtree);
+      r.Get(res.extra);
+      r.Get(res.blocker);
+      if (res.subtree >= static_cast<TopoId>(core.fleet.topo().size()) ||
+          res.model >= static_cast<ModelId>(core.fleet.gpu_models().size())) {
+        return Error{"snapshot: backfill reservation out of range", ErrorCode::kDataLoss};
+      }
+      reservation_ = res;
+    }
+    return Status::Ok();
+  }
+  void OnRestored(SchedulerCore& core) override {
+    by_end_.clear();
+    for (Slot s : core.running_list) by_end_.insert(EndKey(core, s));
+  }
+
+ private:
+  // The EASY reservation of the blocked head: it starts at `shadow` inside subtree `subtree`
+  // (whose level is its topology constraint); `extra` GPUs of that subtree are still free then.
+  // `blocker`: the running job whose end completes it.
+  struct Res {
+    JobId job = -1;
+    SimTime shadow = kNever;
+    ModelId model = kAnyModel;
+    TopoId subtree = -1;
+    std::int32_t extra = 0;
+    JobId blocker = -1;
+  };
+  using EndKeyT = std::tuple<SimTime, JobId, Slot>;
+  static EndKeyT EndKey(const SchedulerCore& core, Slot s) {
+    return {core.job(s).est_end, core.job(s).id, s};
+  }
+  Res ComputeReservation(SchedulerCore& core, Slot head, SimTime now);
+  bool TryBackfill(SchedulerCore& core, Slot s, SimTime now, std::vector<Decision>& out);
+
+  const int max_job_test_;
+  // Jobs holding GPUs by estimated end.
+  std::set<EndKeyT> by_end_;
+  std::optional<Res> reservation_;
+  bool stale_ = true;
+};
+
+BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot head_slot,
+                                                       SimTime now) {
+  const SchedJob& head = core.job(head_slot);
+  const Level level = ConstraintLevel(head.topology);
+  Res best;
+  best.job = head.id;
+  const GangRequest head_request = core.RequestOf(head);
+  for (ModelId m = 0; m < static_cast<ModelId>(core.fleet.gpu_models().size()); ++m) {
+    if (!head_request.Allows(m)) continue;
+    // Replay the running jobs' releases in order of estimated end, counting free GPUs per subtree
+    // of the constraint level, until one subtree holds the whole gang.
+    core.NewCounterGeneration();
+    TopoId target = -1;
+    SimTime shadow = kNever;
+    JobId blocker = -1;
+    for (const auto& [end, id, slot] : by_end_) {
+      if (target >= 0 && end > shadow) break;  // later releases do not count towards `extra`
+      const SchedJob& r = core.job(slot);
+      if (r.alloc.model != m) continue;
+      const auto [first_span, last_span] = core.SpansAt(r, level);
+      for (auto sp = first_span; sp != last_span; ++sp) {
+        int& free = core.SubtreeCounter(sp->first, m);
+        free += sp->second;
+        if (target < 0 && free >= head.gpus) {
+          target = sp->first;
+          shadow = std::max(end, now);
+          blocker = id;
+        }
+      }
+    }
+    if (target >= 0 && shadow < best.shadow) {
+      best.shadow = shadow;
+      best.model = m;
+      best.subtree = target;
+      best.extra = core.CounterValue(target) - head.gpus;
+      best.blocker = blocker;
+    }
+  }
+  return best;
+}
+
+bool BackfillPolicy::TryBackfill(SchedulerCore& core, Slot s, SimTime now,
+                                 std::vector<Decision>& out) {
+  const SchedJob& j = core.job(s);
+  if (core.SkipAsTooLarge(j)) {
+    core.MarkNoRoom(s);
+    return false;
+  }
+  const Res& r = *reservation_;
+  const bool ends_in_time = now + std::max<SimTime>(0, j.estimate - j.attained) <= r.shadow;
+  const bool may_touch_reservation =
+      r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
+  if (!may_touch_reservation) return core.TryStart(s, now, out);
+  // A job that may outlive the shadow time goes outside the reserved subtree if it can...
+  const bool whole = core.Cacheable(j);
+  const size_t failure_slot = SchedulerCore::FailureSlot(j);
+  if (r.subtree != 0 && (!whole || j.gpus < core.min_failed_outside[failure_slot])) {
+    core.index.Block(r.subtree);
+    std::optional<Allocation> a = core.PlaceAdmitted(s, core.RequestOf(j));
+    core.index.Unblock(r.subtree);
+    if (a) {
+      core.StartJob(s, std::move(*a), now, out);
+      return true;
+    }
+    if (whole && !core.refused_not_for_gpus)
+      core.min_failed_outside[failure_slot] =
+          std::min(core.min_failed_outside[failure_slot], j.gpus);
+  }
+  // ...or inside it only within the GPUs the head leaves over (the "extra" of EASY). Gangs smaller
+  // than `extra` cannot take more than `extra` wherever they land, so no tentative placement is
+  // needed to check it.
+  if (j.gpus > reservation_->extra) {
+    core.MarkReason(s, WaitReason::kReservation);
+    return false;
+  }
+  std::optional<Allocation> a = core.PlaceAdmitted(s, core.RequestOf(j));
+  if (!a) {
+    if (core.Cacheable(j) && !core.refused_not_for_gpus) core.RememberFailure(j);
+    core.SetFailureReason(s);
+    return false;
+  }
+  const Level res_level = core.fleet.topo(r.subtree).level;
+  for (const NodeGpus& ng : a->nodes) {
+    if (core.fleet.Ancestor(ng.node, res_level) == r.subtree)
+      reservation_->extra -= std::popcount(ng.mask);
+  }
+  core.StartJob(s, std::move(*a), now, out);
+  return true;
+}
+
+void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) {
+  const bool capacity_changed = core.capacity_version != core.last_pass_version;
+  const bool head_changed = core.queue.empty() || core.queue.begin()->id != core.last_head;
+  const bool shadow_due = reservation_ && now >= reservation_->shadow;
+  if (!capacity_changed && !head_changed && !shadow_due && core.new_jobs.empty()) return;
+  const bool rescan = capacity_changed || head_changed || shadow_due;
+  if (rescan) core.BeginExamination();
+
+  // Start jobs in queue order while they fit. Any job started here may run past the shadow time
+  // of the current reservation (a new arrival can outrank the blocked head), so the reservation
+  // must then be recomputed.
+  const size_t decided = out.size();
+  while (!core.queue.empty() && core.TryStart(core.HeadSlot(), now, out)) {
+  }
+  if (out.size() != decided) stale_ = true;
+  if (core.queue.empty()) {
+    reservation_.reset();
+    return;
+  }
+  const Slot head = core.HeadSlot();
+  const JobId head_id = core.job(head).id;
+  if (!reservation_ || reservation_->job != head_id || stale_ || shadow_due) {
+    reservation_ = ComputeReservation(core, head, now);
+    stale_ = false;
+    std::fill(core.min_failed_outside.begin(), core.min_failed_outside.end(), INT_MAX);
+  }
+  if (reservation_->subtree >= 0) core.MarkReason(head, WaitReason::kReserved);
+
+  // Candidates: after a release (or a new head), the next bf_max_job_test jobs in queue order;
+  // otherwise only jobs that arrived since the last pass, since nothing else can have changed.
+  std::vector<Slot> candidates;
+  if (rescan) {
+    auto it = std::next(core.queue.begin());
+    for (int n = 0; it != core.queue.end() && n < max_job_test_; ++it, ++n) {
+      candidates.push_back(it->slot);
+    }
+  } else {
+    for (JobId id : core.new_jobs) {
+      const std::optional<Slot> s = core.SlotOf(id);
+      if (s && core.job(*s).state == JobState::kPending && id != head_id) candidates.push_back(*s);
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [&core](Slot x, Slot y) { return core.KeyOf(x) < core.KeyOf(y); });
+    // An id cancelled and submitted again between two passes is listed twice.
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  }
+  for (Slot s : candidates) {
+    if (core.index.FreeGpus() == 0) break;
+    TryBackfill(core, s, now, out);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<SchedulingPolicy> MakeBackfillPolicy(const SchedulerConfig& config) {
+  return std::make_unique<BackfillPolicy>(config.bf_max_job_test);
+}
+
+}  // namespace gpufleet
