@@ -4,9 +4,9 @@
 #include <bit>
 #include <cmath>
 
-#include "physics/checkpoint.h"
 #include "physics/failure_rates.h"
 #include "physics/step_time.h"
+#include "sim/job_run.h"
 
 namespace gpufleet {
 
@@ -79,26 +79,6 @@ void Simulator::UpdatePeaks() {
   }
 }
 
-// Work a run credits in `elapsed` ms at `rate`: exact integers at full speed, rounded down below.
-static SimTime Credit(SimTime elapsed, double rate) {
-  return rate >= 1 ? elapsed
-                   : static_cast<SimTime>(std::floor(static_cast<double>(elapsed) * rate));
-}
-
-SimTime Simulator::WorkDone(const JobRecord& r, SimTime now) const {
-  const SimTime elapsed = now - r.segment_start;
-  return r.progress + Credit(elapsed - std::min(elapsed, r.overhead_left), r.rate);
-}
-
-void Simulator::Settle(JobRecord& r, SimTime now) {
-  const SimTime elapsed = now - r.segment_start;
-  const SimTime restarting = std::min(elapsed, r.overhead_left);
-  r.overhead_left -= restarting;
-  r.restart_ms += restarting;
-  r.progress += Credit(elapsed - restarting, r.rate);
-  r.segment_start = now;
-}
-
 double Simulator::RateOf(JobId id) const {
   // A job spanning sites runs at the pace of its most capped one. Nodes are in site order, so its
   // sites are those from its first node's to its last node's.
@@ -107,8 +87,7 @@ double Simulator::RateOf(JobId id) const {
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  const JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-  return CappedSpeed(cap) * r.checkpoint_factor * r.placement_rate;
+  return RunRate(result_.jobs[static_cast<size_t>(id)], cap);
 }
 
 double Simulator::PlacementRate(JobId id, const Allocation& a) const {
@@ -122,54 +101,23 @@ bool Simulator::Accepts(std::int32_t job, const Allocation& a) {
   return spec.min_placement_rate <= 0 || PlacementRate(job, a) >= spec.min_placement_rate;
 }
 
-void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
-  const SimTime remaining = r.spec.duration - r.progress;
-  // A pace near 0 (an absurd checkpoint write time, say) must not overflow time: such a job
-  // finishes after any simulation could end.
-  constexpr double kLatest = 1e15;  // ms, ~31,700 years
-  const double take = r.rate >= 1 ? static_cast<double>(remaining)
-                                  : std::ceil(static_cast<double>(remaining) / r.rate);
-  const double at = static_cast<double>(r.segment_start + r.overhead_left) + take;
-  if (at > kLatest) return;
-  queue_.Push(static_cast<SimTime>(at), EventKind::kFinish, id, r.epoch);
+void Simulator::ScheduleFinish(JobId id, const JobRecord& r) {
+  const SimTime at = FinishTime(r);
+  if (at != kNever) queue_.Push(at, EventKind::kFinish, id, r.epoch);
 }
 
-// The checkpoint interval and write time of a run: the job's, or for `auto` Daly's interval for
-// the job's mean time between failures at its node count under the failure model.
-void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
-  const Allocation& a = scheduler_.AllocationOf(id);
-  SimTime write = r.spec.checkpoint_write;
-  if (write == 0 && r.spec.checkpoint_size_gb > 0) {
-    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
-    write =
-        static_cast<SimTime>(std::ceil(r.spec.checkpoint_size_gb / site.storage_gb_s * kSecond));
-  }
-  SimTime every = r.spec.checkpoint_interval;
-  if (every == kCheckpointAuto) {
-    every = 0;  // without failures there is nothing to checkpoint against
-    if (JobFailuresPerDay(a) > 0 && write > 0) {
-      const double mtbf_ms = static_cast<double>(kDay) / JobFailuresPerDay(a);
-      every = std::max<SimTime>(1, std::llround(DalyInterval(static_cast<double>(write), mtbf_ms)));
-    }
-  }
-  r.checkpoint_every = every;
-  r.checkpoint_factor = every > 0 && write > 0
-                            ? static_cast<double>(every) / static_cast<double>(every + write)
-                            : 1.0;
-}
-
-void Simulator::BeginRun(JobId id, SimTime now) {
+void Simulator::StartRunning(JobId id, SimTime now) {
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
-  r.run_start = r.segment_start = now;
-  r.run_progress = r.progress;
-  if (r.first_start < 0) r.first_start = now;
+  BeginRun(r, now);
   if (options_.physics) {
-    SetCheckpointing(id, r);
-    r.placement_rate = PlacementRate(id, scheduler_.AllocationOf(id));
+    const Allocation& a = scheduler_.AllocationOf(id);
+    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
+    SetCheckpointing(r, site.storage_gb_s, JobFailuresPerDay(a));
+    r.placement_rate = PlacementRate(id, a);
     r.rate = RateOf(id);
   } else {
-    r.checkpoint_every = r.spec.checkpoint_interval > 0 ? r.spec.checkpoint_interval : 0;
+    SetFreeCheckpointing(r);
   }
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
   running_ids_.push_back(id);
@@ -179,12 +127,7 @@ void Simulator::BeginRun(JobId id, SimTime now) {
 void Simulator::ApplyCaps(SimTime now) {
   for (JobId id : running_ids_) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-    const double rate = RateOf(id);
-    if (rate == r.rate) continue;
-    Settle(r, now);
-    r.rate = rate;
-    ++r.epoch;  // the finish event pushed at the old rate no longer counts
-    ScheduleFinish(id, r);
+    if (ChangeRate(r, RateOf(id), now)) ScheduleFinish(id, r);
   }
 }
 
@@ -266,19 +209,13 @@ void Simulator::OnArrival(SimTime now) {
   PullArrival();
 }
 
-void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
+void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
   running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
   running_ids_.pop_back();
   running_slot_[static_cast<size_t>(id)] = -1;
-  const SimTime ran = now - r.run_start;
-  r.run_ms += ran;
-  r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
-  r.run_start = r.segment_start = -1;
-  r.rate = 1;
-  r.checkpoint_factor = 1;  // placement_rate stays: the last run's, for the report
-  ++r.epoch;
+  EndRun(r, now);
 }
 
 void Simulator::OnFinish(const Event& e) {
@@ -286,7 +223,7 @@ void Simulator::OnFinish(const Event& e) {
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   Settle(r, e.time);
   r.progress = r.spec.duration;
-  EndRun(e.a, r, e.time);
+  StopRunning(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
   scheduler_.Finish(e.a, e.time);
@@ -365,7 +302,7 @@ void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCateg
         static_cast<long double>(done - kept) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
     ++stats.interruptions;
     r.progress = kept;
-    EndRun(id, r, now);
+    StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;
     ++r.interruptions;
     r.overhead_left = RestartOverhead(r);
@@ -440,7 +377,7 @@ void Simulator::ApplyDecisions(SimTime now) {
   for (const Decision& d : decisions_) {
     JobRecord& r = result_.jobs[static_cast<size_t>(d.job)];
     if (d.kind == Decision::Kind::kStart) {
-      BeginRun(d.job, now);
+      StartRunning(d.job, now);
       if (sink_ != nullptr) {
         const Allocation& a = scheduler_.AllocationOf(d.job);
         Log(now, "start", d.job,
@@ -450,7 +387,7 @@ void Simulator::ApplyDecisions(SimTime now) {
     } else {
       // Preemption is graceful: the job keeps all its progress.
       Settle(r, now);
-      EndRun(d.job, r, now);
+      StopRunning(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
       Log(now, "preempt", d.job, "");
@@ -528,12 +465,7 @@ SimResult Simulator::Run() {
   result_.end_time = now_;
   // Runs still going at the end count their GPU time and work up to the end.
   for (JobRecord& r : result_.jobs) {
-    if (r.state == JobRecord::State::kRunning) {
-      Settle(r, now_);
-      r.run_ms += now_ - r.run_start;
-      r.gpu_milli_ms +=
-          static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * (now_ - r.run_start);
-    }
+    if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
   }
   return std::move(result_);
 }

@@ -58,16 +58,14 @@ class Simulator : private PlacementJudge {
   void OnFinish(const Event& e);
   void OnFailure(SimTime now, int index, bool repair);
   void ApplyDecisions(SimTime now);
-  void EndRun(JobId id, JobRecord& r, SimTime now);
-  // Runs and their pace (a GPU power cap slows every job on the capped site).
-  void BeginRun(JobId id, SimTime now);
-  SimTime WorkDone(const JobRecord& r, SimTime now) const;
+  // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
+  // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
+  // What a run does to a job's work is the job-run model's (sim/job_run.h).
+  void StartRunning(JobId id, SimTime now);
+  void StopRunning(JobId id, JobRecord& r, SimTime now);
   double RateOf(JobId id) const;
-  void ScheduleFinish(JobId id, JobRecord& r);
+  void ScheduleFinish(JobId id, const JobRecord& r);
   void ApplyCaps(SimTime now);
-  // Credits the current run's work up to `now` (paying restart overhead first) and starts a new
-  // segment there.
-  void Settle(JobRecord& r, SimTime now);
   // PlacementJudge: a training job with a min_placement_rate refuses slower placements.
   bool Accepts(std::int32_t job, const Allocation& a) override;
   double PlacementRate(JobId id, const Allocation& a) const;
@@ -77,7 +75,6 @@ class Simulator : private PlacementJudge {
                  SimTime now);
   void DrawNextFailure(SimTime after);
   SimTime RestartOverhead(const JobRecord& r) const;
-  void SetCheckpointing(JobId id, JobRecord& r) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
 
   const Fleet& fleet_;
