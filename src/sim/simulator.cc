@@ -16,6 +16,7 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       options_(options),
       scheduler_(fleet, options.scheduler, workload_.tenants),
       power_(fleet),
+      account_(fleet, options.physics),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
   if (options_.physics) scheduler_.set_admission(&power_);
   if (options_.physics && !workload_.trainings.empty()) scheduler_.set_placement_judge(this);
@@ -42,41 +43,6 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   }
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
-  up_gpus_ = fleet.total_gpus();
-  result_.sites.resize(fleet.sites().size());
-  for (const Site& site : fleet.sites()) {
-    // PUE hour by hour from the site's climate, computed once; a design PUE too low to calibrate
-    // was refused when the spec was read, so a failure here only keeps the design PUE.
-    std::vector<double> pue;
-    if (!site.hourly_temperature_c.empty()) {
-      const Climate climate(site.climate, site.hourly_temperature_c);
-      Result<CoolingPlant> plant = CoolingPlant::Calibrate(site.cooling, climate);
-      if (plant.ok()) {
-        for (double c : site.hourly_temperature_c) pue.push_back(plant.value().Pue(c));
-      }
-    }
-    hourly_pue_.push_back(std::move(pue));
-  }
-  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-    up_cpu_ += NodeCpu(n);
-    up_memory_ += NodeMemory(n);
-  }
-}
-
-std::int64_t Simulator::NodeCpu(NodeId n) const {
-  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.cpu_cores * 1000);
-}
-
-std::int64_t Simulator::NodeMemory(NodeId n) const {
-  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.memory_gb * 1024);
-}
-
-void Simulator::UpdatePeaks() {
-  for (size_t i = 0; i < result_.sites.size(); ++i) {
-    result_.sites[i].peak_w = std::max(result_.sites[i].peak_w, power_.PowerW(i));
-  }
 }
 
 double Simulator::RateOf(JobId id) const {
@@ -141,54 +107,12 @@ void Simulator::PullArrival() {
   if (has_next_job_) queue_.Push(next_job_.submit, EventKind::kArrival, 0, 0);
 }
 
-// W x ms in one kWh.
-constexpr long double kWmsPerKwh = 1000.0L * 3'600'000.0L;
-
 void Simulator::Advance(SimTime to) {
   if (to <= now_) return;
-  const SimTime dt = to - now_;
-  result_.allocated_gpu_milli_ms += static_cast<long double>(scheduler_.allocated_milli()) * dt;
-  result_.available_gpu_milli_ms += static_cast<long double>(up_gpus_) * kMilliPerGpu * dt;
-  result_.allocated_cpu_ms += static_cast<long double>(scheduler_.allocated_cpu()) * dt;
-  result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
-  result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
-  for (size_t i = 0; i < result_.sites.size() && options_.physics; ++i) {
-    const double w = power_.PowerW(i);
-    result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
-    const Site& site = fleet_.sites()[i];
-    const std::vector<double>& pue = hourly_pue_[i];
-    const std::vector<double>& carbon = site.hourly_carbon_g_per_kwh;
-    if (pue.empty() && carbon.empty()) {
-      const long double facility = static_cast<long double>(w) * site.cooling.design_pue * dt;
-      result_.sites[i].facility_energy_wms += facility;
-      result_.sites[i].carbon_g += facility * site.carbon_g_per_kwh.value_or(0) / kWmsPerKwh;
-    } else {
-      // PUE follows the hourly outdoor temperature and carbon the hourly grid: split the interval
-      // at hour boundaries.
-      for (SimTime t = now_; t < to;) {
-        const SimTime next = std::min(to, (t / kHour + 1) * kHour);
-        const auto hour = static_cast<size_t>(t / kHour);
-        const long double facility =
-            static_cast<long double>(w) *
-            (pue.empty() ? site.cooling.design_pue : pue[hour % pue.size()]) * (next - t);
-        result_.sites[i].facility_energy_wms += facility;
-        result_.sites[i].carbon_g +=
-            facility *
-            (carbon.empty() ? site.carbon_g_per_kwh.value_or(0) : carbon[hour % carbon.size()]) /
-            kWmsPerKwh;
-        t = next;
-      }
-    }
-    // The budget is a hard limit; this measures that it holds (a rounding margin of 1e-9).
-    if (w > fleet_.sites()[i].power_budget_mw * 1e6 * (1 + 1e-9))
-      result_.sites[i].over_budget_ms += dt;
-    if (power_.Cap(i) < 1) {
-      result_.sites[i].capped_ms += dt;
-      result_.sites[i].capped_lost_gpu_ms +=
-          static_cast<long double>(power_.BusyGpus(i)) * (1 - CappedSpeed(power_.Cap(i))) * dt;
-    }
-  }
-  result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;
+  account_.Add(
+      now_, to,
+      Held{scheduler_.allocated_milli(), scheduler_.allocated_cpu(), scheduler_.allocated_memory()},
+      power_);
   now_ = to;
 }
 
@@ -240,10 +164,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
     for (NodeId n = first; n < last; ++n) {
       if (--down_count_[static_cast<size_t>(n)] == 0) {
         scheduler_.RepairNode(n, now);
-        up_gpus_ += fleet_.NodeGpus(n);
         power_.NodeUp(n);
-        up_cpu_ += NodeCpu(n);
-        up_memory_ += NodeMemory(n);
+        account_.NodeUp(n);
         ++result_.node_repairs;
       }
     }
@@ -266,10 +188,8 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
   } else {
     for (NodeId n = first; n < last; ++n) {
       if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
-      up_gpus_ -= fleet_.NodeGpus(n);
       power_.NodeDown(n);
-      up_cpu_ -= NodeCpu(n);
-      up_memory_ -= NodeMemory(n);
+      account_.NodeDown(n);
       ++result_.node_failures;
       Interrupt(scheduler_.FailNode(n, now), n, f.category, planned, now);
     }
@@ -448,7 +368,7 @@ SimResult Simulator::Run() {
     ApplyDecisions(t);
     if (options_.physics) {
       if (power_.UpdateCaps()) ApplyCaps(t);
-      UpdatePeaks();
+      account_.NotePeaks(power_);
     }
     // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
     const SimTime wake = scheduler_.NextWakeup(t);
@@ -467,6 +387,7 @@ SimResult Simulator::Run() {
   for (JobRecord& r : result_.jobs) {
     if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
   }
+  account_.WriteTo(result_);
   return std::move(result_);
 }
 

@@ -11,9 +11,8 @@
 #include "model/failure.h"
 #include "model/fleet.h"
 #include "model/job.h"
-#include "physics/cooling.h"
-#include "physics/power.h"
 #include "sched/scheduler.h"
+#include "sim/energy_account.h"
 #include "sim/event_queue.h"
 #include "sim/sim_result.h"
 #include "sim/site_power.h"
@@ -88,11 +87,8 @@ class Simulator : private PlacementJudge {
   JobSpec next_job_;
   bool has_next_job_ = false;
   SimTime now_ = 0;
-  std::int64_t up_gpus_ = 0;
-  std::int64_t up_cpu_ = 0, up_memory_ = 0;  // modelled host capacity of healthy nodes
-  std::int64_t NodeCpu(NodeId n) const;
-  void UpdatePeaks();
   SitePowerLedger power_;  // site IT power, caps and the admission rule
+  EnergyAccount account_;
   // The failure model: its total rate (failures per ms over the fleet) and stream.
   double failure_rate_per_ms_ = 0;
   // Per day: host-borne failures per node and GPU-borne ones per GPU (physics/failure_rates.h).
@@ -104,10 +100,7 @@ class Simulator : private PlacementJudge {
   Rng failure_rng_{0};
   std::vector<JobId> running_ids_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
-  // Per site: PUE for each hour of its climate's year (empty: the design PUE throughout).
-  std::vector<std::vector<double>> hourly_pue_;
-  std::int64_t NodeMemory(NodeId n) const;
-  std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
+  std::vector<std::int32_t> down_count_;    // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
