@@ -1,10 +1,7 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
-#include <bit>
-#include <cmath>
 
-#include "physics/failure_rates.h"
 #include "physics/step_time.h"
 #include "sim/job_run.h"
 
@@ -17,30 +14,10 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       scheduler_(fleet, options.scheduler, workload_.tenants),
       power_(fleet),
       account_(fleet, options.physics),
-      down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
+      failures_(fleet, std::move(workload_.failures), std::move(workload_.failure_model),
+                workload_.failure_seed, options.physics) {
   if (options_.physics) scheduler_.set_admission(&power_);
   if (options_.physics && !workload_.trainings.empty()) scheduler_.set_placement_judge(this);
-  if (options_.physics && workload_.failure_model) {
-    const FailureModelSpec& model = *workload_.failure_model;
-    for (int c = 0; c < kRandomFailureCategories; ++c) {
-      const double rate = model.per_node_day[static_cast<size_t>(c)];
-      const bool per_gpu = ComesWithGpus(static_cast<FailureCategory>(c));
-      (per_gpu ? gpu_failures_per_day_ : node_failures_per_day_) +=
-          per_gpu ? rate / kCalibrationGpusPerNode : rate;
-      category_weight_.push_back(per_gpu ? rate / kCalibrationGpusPerNode *
-                                               static_cast<double>(fleet.total_gpus())
-                                         : rate * fleet.num_nodes());
-    }
-    double per_day = 0;
-    for (double w : category_weight_) per_day += w;
-    failure_rate_per_ms_ = per_day / static_cast<double>(kDay);
-    std::int64_t gpus = 0;
-    for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-      gpus_before_.push_back(gpus);
-      gpus += fleet.NodeGpus(n);
-    }
-    failure_rng_ = Rng(workload_.failure_seed);
-  }
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
 }
@@ -79,7 +56,7 @@ void Simulator::StartRunning(JobId id, SimTime now) {
   if (options_.physics) {
     const Allocation& a = scheduler_.AllocationOf(id);
     const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
-    SetCheckpointing(r, site.storage_gb_s, JobFailuresPerDay(a));
+    SetCheckpointing(r, site.storage_gb_s, failures_.JobFailuresPerDay(a.nodes.size(), a.Gpus()));
     r.placement_rate = PlacementRate(id, a);
     r.rate = RateOf(id);
   } else {
@@ -88,6 +65,15 @@ void Simulator::StartRunning(JobId id, SimTime now) {
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
   running_ids_.push_back(id);
   ScheduleFinish(id, r);
+}
+
+void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
+  const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
+  running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
+  running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
+  running_ids_.pop_back();
+  running_slot_[static_cast<size_t>(id)] = -1;
+  EndRun(r, now);
 }
 
 void Simulator::ApplyCaps(SimTime now) {
@@ -133,15 +119,6 @@ void Simulator::OnArrival(SimTime now) {
   PullArrival();
 }
 
-void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
-  const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
-  running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
-  running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
-  running_ids_.pop_back();
-  running_slot_[static_cast<size_t>(id)] = -1;
-  EndRun(r, now);
-}
-
 void Simulator::OnFinish(const Event& e) {
   JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
@@ -155,42 +132,25 @@ void Simulator::OnFinish(const Event& e) {
   Log(e.time, "finish", e.a, "");
 }
 
-void Simulator::OnFailure(SimTime now, int index, bool repair) {
-  const BoundFailure f = workload_.failures[static_cast<size_t>(index)];  // a copy: draws append
+void Simulator::OnFailure(SimTime now, std::int32_t index) {
+  const BoundFailure f = failures_.Strike(index);
   auto [first, last] = fleet_.NodeRange(f.target);
-  const std::string where = fleet_.Path(f.target);
-  if (repair) {
-    --repairs_pending_;
-    for (NodeId n = first; n < last; ++n) {
-      if (--down_count_[static_cast<size_t>(n)] == 0) {
-        scheduler_.RepairNode(n, now);
-        power_.NodeUp(n);
-        account_.NodeUp(n);
-        ++result_.node_repairs;
-      }
-    }
-    Log(now, "repair", -1, where);
-    if (f.drawn) free_failure_slots_.push_back(index);
-    return;
-  }
   const bool planned = f.category == FailureCategory::kMaintenance;
   Log(now, planned ? "maintenance" : "fail", -1,
-      where + " category=" + FailureCategoryName(f.category));
-  ++result_.failures[static_cast<size_t>(f.category)].events;
+      fleet_.Path(f.target) + " category=" + FailureCategoryName(f.category));
   if (ScopeOf(f.category) == FailureScope::kJobsOnly) {
     // A software failure takes no hardware down: the jobs on the node stop and restart.
     for (NodeId n = first; n < last; ++n) {
-      if (down_count_[static_cast<size_t>(n)] > 0) continue;
+      if (failures_.IsDown(n)) continue;
       const std::vector<JobId> hit = scheduler_.FailNode(n, now);
       scheduler_.RepairNode(n, now);
       Interrupt(hit, n, f.category, false, now);
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
-      if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
+      if (!failures_.TakeDown(n)) continue;  // down already, under an earlier failure
       power_.NodeDown(n);
       account_.NodeDown(n);
-      ++result_.node_failures;
       Interrupt(scheduler_.FailNode(n, now), n, f.category, planned, now);
     }
     if (f.repair_after) {
@@ -198,99 +158,40 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       ++repairs_pending_;
     }
   }
-  if (f.drawn) {
-    if (!f.repair_after) free_failure_slots_.push_back(index);
-    DrawNextFailure(now);
+  if (f.drawn) DrawFailure(now);
+}
+
+void Simulator::OnRepair(SimTime now, std::int32_t index) {
+  --repairs_pending_;
+  const TopoId target = failures_.failure(index).target;
+  auto [first, last] = fleet_.NodeRange(target);
+  for (NodeId n = first; n < last; ++n) {
+    if (!failures_.BringUp(n)) continue;  // another failure still holds it down
+    scheduler_.RepairNode(n, now);
+    power_.NodeUp(n);
+    account_.NodeUp(n);
+  }
+  Log(now, "repair", -1, fleet_.Path(target));
+  failures_.Repaired(index);
+}
+
+void Simulator::DrawFailure(SimTime after) {
+  if (const std::optional<std::int32_t> index = failures_.Draw(after)) {
+    queue_.Push(failures_.failure(*index).at, EventKind::kFail, *index, 0);
   }
 }
 
 void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category,
                           bool planned, SimTime now) {
-  SimResult::FailureStats& stats = result_.failures[static_cast<size_t>(category)];
   for (JobId id : jobs) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-    Settle(r, now);
-    const SimTime done = r.progress;
-    // Work since the last checkpoint is lost. `progress` at the start of the run is what the job
-    // resumed from (saved at a preemption or kept from an earlier interruption), so it is never
-    // lost; without checkpoints the run since then is. A planned stop checkpoints first.
-    const SimTime every = r.checkpoint_every;
-    const SimTime kept =
-        planned ? done : std::max(r.run_progress, every > 0 ? done / every * every : 0);
-    r.lost_ms += done - kept;
-    stats.lost_gpu_ms +=
-        static_cast<long double>(done - kept) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
-    ++stats.interruptions;
-    r.progress = kept;
+    const SimTime lost = failures_.Interrupt(r, category, planned, now);
     StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;
-    ++r.interruptions;
-    r.overhead_left = RestartOverhead(r);
-    scheduler_.SetAttained(id, kept);
+    scheduler_.SetAttained(id, r.progress);
     Log(now, "interrupt", id,
-        fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
+        fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string(lost / kSecond));
   }
-}
-
-SimTime Simulator::RestartOverhead(const JobRecord& r) const {
-  if (r.spec.restart_overhead >= 0) return r.spec.restart_overhead;
-  return workload_.failure_model ? workload_.failure_model->restart_overhead : 0;
-}
-
-// Failures a job expects per day on its allocation: host-borne ones per node, GPU-borne per GPU.
-double Simulator::JobFailuresPerDay(const Allocation& a) const {
-  return node_failures_per_day_ * static_cast<double>(a.nodes.size()) +
-         gpu_failures_per_day_ * a.Gpus();
-}
-
-// The next failure of the model after `after`: exponential gaps at the fleet's total rate, a
-// category by its share of the rate, then a node uniformly - or, for GPU-borne categories, the
-// node of a GPU drawn uniformly (a network failure takes the node's leaf down).
-void Simulator::DrawNextFailure(SimTime after) {
-  if (failure_rate_per_ms_ <= 0) return;
-  const FailureModelSpec& model = *workload_.failure_model;
-  const double gap = failure_rng_.Exponential(1 / failure_rate_per_ms_);
-  const SimTime at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
-  double pick = failure_rng_.Uniform() * failure_rate_per_ms_ * static_cast<double>(kDay);
-  int category = 0;
-  while (category + 1 < kRandomFailureCategories &&
-         pick >= category_weight_[static_cast<size_t>(category)]) {
-    pick -= category_weight_[static_cast<size_t>(category)];
-    ++category;
-  }
-  const auto c = static_cast<FailureCategory>(category);
-  NodeId node = 0;
-  if (ComesWithGpus(c)) {
-    const auto gpu = static_cast<std::int64_t>(
-        failure_rng_.Below(static_cast<std::uint64_t>(fleet_.total_gpus())));
-    node = static_cast<NodeId>(std::upper_bound(gpus_before_.begin(), gpus_before_.end(), gpu) -
-                               gpus_before_.begin() - 1);
-  } else {
-    node = static_cast<NodeId>(failure_rng_.Below(static_cast<std::uint64_t>(fleet_.num_nodes())));
-  }
-  BoundFailure f;
-  f.at = at;
-  f.category = c;
-  f.drawn = true;
-  f.target = ScopeOf(c) == FailureScope::kLeaf ? fleet_.Ancestor(node, Level::kLeaf)
-                                               : fleet_.NodeTopo(node);
-  if (ScopeOf(c) != FailureScope::kJobsOnly) {
-    f.repair_after = std::max<SimTime>(
-        1,
-        static_cast<SimTime>(model.repair_ms[static_cast<size_t>(category)].Sample(failure_rng_)));
-  }
-  // Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long
-  // run keeps only the failures in progress.
-  std::int32_t slot = 0;
-  if (!free_failure_slots_.empty()) {
-    slot = free_failure_slots_.back();
-    free_failure_slots_.pop_back();
-    workload_.failures[static_cast<size_t>(slot)] = f;
-  } else {
-    slot = static_cast<std::int32_t>(workload_.failures.size());
-    workload_.failures.push_back(f);
-  }
-  queue_.Push(at, EventKind::kFail, slot, 0);
 }
 
 void Simulator::ApplyDecisions(SimTime now) {
@@ -318,10 +219,10 @@ void Simulator::ApplyDecisions(SimTime now) {
 
 SimResult Simulator::Run() {
   PullArrival();
-  DrawNextFailure(0);
-  for (size_t i = 0; i < workload_.failures.size(); ++i) {
-    if (workload_.failures[i].drawn) continue;
-    queue_.Push(workload_.failures[i].at, EventKind::kFail, static_cast<std::int32_t>(i), 0);
+  DrawFailure(0);
+  for (std::int32_t i = 0; i < failures_.size(); ++i) {
+    if (failures_.failure(i).drawn) continue;
+    queue_.Push(failures_.failure(i).at, EventKind::kFail, i, 0);
   }
   bool stranded = false;  // jobs wait that no repair can help
   while (!queue_.empty()) {
@@ -350,10 +251,10 @@ SimResult Simulator::Run() {
           OnFinish(e);
           break;
         case EventKind::kFail:
-          OnFailure(t, e.a, false);
+          OnFailure(t, e.a);
           break;
         case EventKind::kRepair:
-          OnFailure(t, e.a, true);
+          OnRepair(t, e.a);
           break;
         case EventKind::kTick:
           scheduler_.Tick(t);
@@ -388,6 +289,7 @@ SimResult Simulator::Run() {
     if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
   }
   account_.WriteTo(result_);
+  failures_.WriteTo(result_);
   return std::move(result_);
 }
 

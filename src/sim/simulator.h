@@ -1,8 +1,13 @@
-// The digital twin's discrete-event engine: it feeds the scheduler core with arrivals, completions,
-// failures and repairs in simulated time and applies its decisions.
+// The digital twin's discrete-event engine: the event loop. It feeds the scheduler core with
+// arrivals, completions, failures, repairs and wake-ups in simulated time, runs one scheduling pass
+// per instant and applies its decisions. What happens between and because of events is the work
+// of its parts: a running job's progress is the job-run model's (sim/job_run.h), failures and
+// what they cost are the failure process's (sim/failure_process.h), and the run's integrals of
+// resources and energy are the energy account's (sim/energy_account.h). Every call into the
+// scheduler stays here; the parts get what the scheduler knows (an allocation's size, the jobs'
+// holdings) as values.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,9 +19,9 @@
 #include "sched/scheduler.h"
 #include "sim/energy_account.h"
 #include "sim/event_queue.h"
+#include "sim/failure_process.h"
 #include "sim/sim_result.h"
 #include "sim/site_power.h"
-#include "util/rng.h"
 #include "workload/workload.h"
 
 namespace gpufleet {
@@ -55,11 +60,17 @@ class Simulator : private PlacementJudge {
   void PullArrival();
   void OnArrival(SimTime now);
   void OnFinish(const Event& e);
-  void OnFailure(SimTime now, int index, bool repair);
+  void OnFailure(SimTime now, std::int32_t index);
+  void OnRepair(SimTime now, std::int32_t index);
+  // Pushes the failure model's next failure after `after`, if it draws.
+  void DrawFailure(SimTime after);
+  // Stops the jobs a failure on node `n` hit (the failure process says what they lose); they
+  // wait to run again.
+  void Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category, bool planned,
+                 SimTime now);
   void ApplyDecisions(SimTime now);
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
-  // What a run does to a job's work is the job-run model's (sim/job_run.h).
   void StartRunning(JobId id, SimTime now);
   void StopRunning(JobId id, JobRecord& r, SimTime now);
   double RateOf(JobId id) const;
@@ -68,16 +79,10 @@ class Simulator : private PlacementJudge {
   // PlacementJudge: a training job with a min_placement_rate refuses slower placements.
   bool Accepts(std::int32_t job, const Allocation& a) override;
   double PlacementRate(JobId id, const Allocation& a) const;
-  // Stops the jobs a failure hit: they lose the work since their last checkpoint (none if the stop
-  // is planned) and will pay the restart overhead.
-  void Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category, bool planned,
-                 SimTime now);
-  void DrawNextFailure(SimTime after);
-  SimTime RestartOverhead(const JobRecord& r) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
 
   const Fleet& fleet_;
-  BoundWorkload workload_;
+  BoundWorkload workload_;  // its failures and failure model move to failures_
   SimOptions options_;
   Scheduler scheduler_;
   EventQueue queue_;
@@ -89,18 +94,9 @@ class Simulator : private PlacementJudge {
   SimTime now_ = 0;
   SitePowerLedger power_;  // site IT power, caps and the admission rule
   EnergyAccount account_;
-  // The failure model: its total rate (failures per ms over the fleet) and stream.
-  double failure_rate_per_ms_ = 0;
-  // Per day: host-borne failures per node and GPU-borne ones per GPU (physics/failure_rates.h).
-  double node_failures_per_day_ = 0, gpu_failures_per_day_ = 0;
-  std::vector<double> category_weight_;           // each category's share of the fleet's rate
-  std::vector<std::int64_t> gpus_before_;         // per node: GPUs of the nodes before it
-  std::vector<std::int32_t> free_failure_slots_;  // in workload_.failures, of drawn failures over
-  double JobFailuresPerDay(const Allocation& a) const;
-  Rng failure_rng_{0};
+  FailureProcess failures_;
   std::vector<JobId> running_ids_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ids_ (-1: not running)
-  std::vector<std::int32_t> down_count_;    // per node: overlapping failures holding it down
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
