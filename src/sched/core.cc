@@ -273,18 +273,19 @@ PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
 
 namespace gpufleet {
 
-std::vector<JobId> SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
+Scheduler::NodeLoss SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
   const std::vector<JobId> on = node_jobs[static_cast<size_t>(n)];  // ascending
-  std::vector<JobId> hit;
+  Scheduler::NodeLoss hit;
   for (JobId id : on) {
     const Slot s = *SlotOf(id);
     if (job(s).state == JobState::kStopping) {
       Release(s, now);
+      hit.released.push_back(id);
       continue;
     }
     StopJob(s, now, /*release=*/true, /*credit=*/job(s).state == JobState::kRunning);
     Enqueue(s, now);
-    hit.push_back(id);
+    hit.interrupted.push_back(id);
   }
   nodes[static_cast<size_t>(n)] = to;
   index.SetNodeUp(n, false);

@@ -105,7 +105,7 @@ class SchedulerCore {
   // --- nodes ---
   // Node n goes down or away: its starting and running jobs wait again (returned, ascending), its
   // stopping jobs are released.
-  std::vector<JobId> TakeNodeDown(NodeId n, SimTime now, NodeState to);
+  Scheduler::NodeLoss TakeNodeDown(NodeId n, SimTime now, NodeState to);
   void BringNodeUp(NodeId n);
 
   // Why a job can never run on this fleet, even empty and healthy (nullopt: it can).

@@ -263,14 +263,14 @@ Status Scheduler::Released(JobId id, Epoch epoch, SimTime now) {
   return Status::Ok();
 }
 
-Result<std::vector<JobId>> Scheduler::FailNode(NodeId n, SimTime now) {
+Result<Scheduler::NodeLoss> Scheduler::FailNode(NodeId n, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_CHECK_NODE(n);
   if (core_->nodes[static_cast<size_t>(n)] != NodeState::kUp)
     return Wrong("node " + core_->fleet.Path(core_->fleet.NodeTopo(n)) + " is not up");
-  std::vector<JobId> hit = core_->TakeNodeDown(n, now, NodeState::kDown);
+  NodeLoss loss = core_->TakeNodeDown(n, now, NodeState::kDown);
   core_->last_now = now;
-  return hit;
+  return loss;
 }
 
 Status Scheduler::RepairNode(NodeId n, SimTime now) {
@@ -295,10 +295,10 @@ Status Scheduler::RegisterNode(NodeId n, SimTime now) {
   return Status::Ok();
 }
 
-Result<std::vector<JobId>> Scheduler::RemoveNode(NodeId n, SimTime now) {
+Result<Scheduler::NodeLoss> Scheduler::RemoveNode(NodeId n, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_CHECK_NODE(n);
-  std::vector<JobId> hit;
+  NodeLoss hit;
   switch (core_->nodes[static_cast<size_t>(n)]) {
     case NodeState::kAbsent:
       return Wrong("node " + core_->fleet.Path(core_->fleet.NodeTopo(n)) + " is not registered");

@@ -137,15 +137,19 @@ class Scheduler {
   Status Cancel(JobId id, SimTime now);
   // A stopping job has let go of its GPUs: a preempted one waits again, a cancelled one is gone.
   Status Released(JobId id, Epoch epoch, SimTime now);
-  // Node n is down. Its starting and running jobs are stopped and wait again; they are returned
-  // (ascending) so that the driver can account for lost work and report kept progress through
-  // SetAttained. Its stopping jobs are released.
-  Result<std::vector<JobId>> FailNode(NodeId n, SimTime now);
+  // Node n is down. Its starting and running jobs are stopped and wait again (`interrupted`, so
+  // that the driver can account for lost work and report kept progress through SetAttained); its
+  // stopping jobs are released (`released`: they wait again, or are gone if cancelled). Ascending.
+  struct NodeLoss {
+    std::vector<JobId> interrupted;
+    std::vector<JobId> released;
+  };
+  Result<NodeLoss> FailNode(NodeId n, SimTime now);
   Status RepairNode(NodeId n, SimTime now);
   // A node joins (the daemon's agent registered) or leaves the fleet; leaving stops its jobs as a
   // failure does.
   Status RegisterNode(NodeId n, SimTime now);
-  Result<std::vector<JobId>> RemoveNode(NodeId n, SimTime now);
+  Result<NodeLoss> RemoveNode(NodeId n, SimTime now);
   // Run time a waiting job keeps after an interruption (from its last checkpoint).
   Status SetAttained(JobId id, SimTime attained);
   // A wake-up the scheduler asked for through NextWakeup has come.

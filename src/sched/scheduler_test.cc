@@ -334,9 +334,10 @@ TEST_F(SchedulerTest, NodesAreAbsentUntilTheyRegister) {
   EXPECT_EQ(out[0].allocation.nodes.front().node, 2);
   // Removing a node stops its jobs like a failure.
   ASSERT_TRUE(s.ConfirmStart(1, out[0].epoch, 3).ok());
-  Result<std::vector<JobId>> hit = s.RemoveNode(3, 4);
+  Result<Scheduler::NodeLoss> hit = s.RemoveNode(3, 4);
   ASSERT_TRUE(hit.ok());
-  EXPECT_EQ(hit.value(), std::vector<JobId>{1});
+  EXPECT_EQ(hit.value().interrupted, std::vector<JobId>{1});
+  EXPECT_TRUE(hit.value().released.empty());
   EXPECT_EQ(s.Find(1)->state, JobState::kPending);
   EXPECT_EQ(s.Find(1)->attained, 1);
   EXPECT_EQ(s.CheckInvariants().value_or(""), "");

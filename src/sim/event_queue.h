@@ -19,9 +19,19 @@
 namespace gpufleet {
 
 // At one instant, events pop in this order: completions first (a job that ends as its node fails
-// has finished), then repairs, failures, arrivals and scheduler wake-ups; within a kind, in the
-// order pushed.
-enum class EventKind : std::uint8_t { kFinish, kRepair, kFail, kArrival, kTick, kNoop };
+// has finished), then releases of preempted jobs' GPUs at the end of their grace period, repairs,
+// failures, launches (a started job runs after its launch delay), arrivals and scheduler wake-ups;
+// within a kind, in the order pushed. Eight kinds at most (kKindBits).
+enum class EventKind : std::uint8_t {
+  kFinish,
+  kRelease,
+  kRepair,
+  kFail,
+  kLaunch,
+  kArrival,
+  kTick,
+  kNoop
+};
 
 struct Event {
   SimTime time;

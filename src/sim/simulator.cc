@@ -1,38 +1,37 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
-#include <bit>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
-#include "physics/checkpoint.h"
-#include "physics/failure_rates.h"
 #include "physics/step_time.h"
+#include "sim/job_run.h"
 
 namespace gpufleet {
-
 namespace {
 
-// The simulator's callers validate the policy and its knobs (the CLI, tests): a scheduler that
-// cannot be created here is a bug, not bad input.
+// The simulator's callers validate the policy and its knobs (the CLI, tests), and the simulator
+// never makes a call the scheduler could refuse: a refusal here is a bug, not bad input.
 [[noreturn]] void InternalError(const std::string& what) {
-  std::fprintf(stderr, "gpufleet: internal error: %s\n", what.c_str());
+  std::fprintf(stderr, "gpufleet: internal error: %s (please report this bug)\n", what.c_str());
   std::abort();
 }
 
 void Check(const Status& s, const char* call) {
   if (!s.ok())
-    InternalError(std::string("the simulator's ") + call + " was refused: " + s.message());
+    InternalError(std::string("the scheduler refused the simulator's ") + call + ": " +
+                  s.message());
 }
 
-Scheduler MakeScheduler(const Fleet& fleet, const SimOptions& options,
-                        const BoundWorkload& workload, PlacementJudge* judge,
-                        const DurationOracle* oracle, AdmissionGuard* power) {
+Scheduler MakeScheduler(const Fleet& fleet, SimOptions options, const BoundWorkload& workload,
+                        PlacementJudge* judge, const DurationOracle* oracle,
+                        AdmissionGuard* power) {
   SchedulerHooks hooks;
   hooks.oracle = oracle;
   if (options.physics) hooks.admission = power;
   if (options.physics && !workload.trainings.empty()) hooks.judge = judge;
+  // Victims hold their GPUs through a grace period; without one they free them at once.
+  options.scheduler.confirm_stops = options.preemption_grace > 0;
   Result<Scheduler> s = Scheduler::Create(fleet, options.scheduler, workload.tenants, hooks);
   if (!s.ok()) InternalError(s.message());
   return std::move(s).value();
@@ -44,99 +43,24 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
     : fleet_(fleet),
       workload_(std::move(workload)),
       options_(options),
-      scheduler_(MakeScheduler(fleet, options_, workload_, this, this, &power_)),
+      scheduler_(MakeScheduler(fleet, options, workload_, this, this, &power_)),
       power_(fleet),
-      down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
-  if (options_.physics && workload_.failure_model) {
-    const FailureModelSpec& model = *workload_.failure_model;
-    for (int c = 0; c < kRandomFailureCategories; ++c) {
-      const double rate = model.per_node_day[static_cast<size_t>(c)];
-      const bool per_gpu = ComesWithGpus(static_cast<FailureCategory>(c));
-      (per_gpu ? gpu_failures_per_day_ : node_failures_per_day_) +=
-          per_gpu ? rate / kCalibrationGpusPerNode : rate;
-      category_weight_.push_back(per_gpu ? rate / kCalibrationGpusPerNode *
-                                               static_cast<double>(fleet.total_gpus())
-                                         : rate * fleet.num_nodes());
-    }
-    double per_day = 0;
-    for (double w : category_weight_) per_day += w;
-    failure_rate_per_ms_ = per_day / static_cast<double>(kDay);
-    std::int64_t gpus = 0;
-    for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-      gpus_before_.push_back(gpus);
-      gpus += fleet.NodeGpus(n);
-    }
-    failure_rng_ = Rng(workload_.failure_seed);
-  }
+      account_(fleet, options.physics),
+      failures_(fleet, std::move(workload_.failures), std::move(workload_.failure_model),
+                workload_.failure_seed, options.physics) {
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
-  up_gpus_ = fleet.total_gpus();
-  result_.sites.resize(fleet.sites().size());
-  for (const Site& site : fleet.sites()) {
-    // PUE hour by hour from the site's climate, computed once; a design PUE too low to calibrate
-    // was refused when the spec was read, so a failure here only keeps the design PUE.
-    std::vector<double> pue;
-    if (!site.hourly_temperature_c.empty()) {
-      const Climate climate(site.climate, site.hourly_temperature_c);
-      Result<CoolingPlant> plant = CoolingPlant::Calibrate(site.cooling, climate);
-      if (plant.ok()) {
-        for (double c : site.hourly_temperature_c) pue.push_back(plant.value().Pue(c));
-      }
-    }
-    hourly_pue_.push_back(std::move(pue));
-  }
-  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-    up_cpu_ += NodeCpu(n);
-    up_memory_ += NodeMemory(n);
-  }
-}
-
-std::int64_t Simulator::NodeCpu(NodeId n) const {
-  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.cpu_cores * 1000);
-}
-
-std::int64_t Simulator::NodeMemory(NodeId n) const {
-  const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.memory_gb * 1024);
-}
-
-void Simulator::UpdatePeaks() {
-  for (size_t i = 0; i < result_.sites.size(); ++i) {
-    result_.sites[i].peak_w = std::max(result_.sites[i].peak_w, power_.PowerW(i));
-  }
-}
-
-// Work a run credits in `elapsed` ms at `rate`: exact integers at full speed, rounded down below.
-static SimTime Credit(SimTime elapsed, double rate) {
-  return rate >= 1 ? elapsed
-                   : static_cast<SimTime>(std::floor(static_cast<double>(elapsed) * rate));
-}
-
-SimTime Simulator::WorkDone(const JobRecord& r, SimTime now) const {
-  const SimTime elapsed = now - r.segment_start;
-  return r.progress + Credit(elapsed - std::min(elapsed, r.overhead_left), r.rate);
-}
-
-void Simulator::Settle(JobRecord& r, SimTime now) {
-  const SimTime elapsed = now - r.segment_start;
-  const SimTime restarting = std::min(elapsed, r.overhead_left);
-  r.overhead_left -= restarting;
-  r.restart_ms += restarting;
-  r.progress += Credit(elapsed - restarting, r.rate);
-  r.segment_start = now;
 }
 
 double Simulator::RateOf(JobId id) const {
   // A job spanning sites runs at the pace of its most capped one. Nodes are in site order, so its
   // sites are those from its first node's to its last node's.
-  const Allocation& a = AllocationOf(id);
+  const Allocation& a = RunningOf(id).allocation;
   double cap = 1;
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  const JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-  return CappedSpeed(cap) * r.checkpoint_factor * r.placement_rate;
+  return RunRate(result_.jobs[static_cast<size_t>(id)], cap);
 }
 
 double Simulator::PlacementRate(JobId id, const Allocation& a) const {
@@ -154,70 +78,45 @@ bool Simulator::Accepts(JobId job, const Allocation& a) {
   return spec.min_placement_rate <= 0 || PlacementRate(job, a) >= spec.min_placement_rate;
 }
 
-void Simulator::ScheduleFinish(JobId id, JobRecord& r) {
-  const SimTime remaining = r.spec.duration - r.progress;
-  // A pace near 0 (an absurd checkpoint write time, say) must not overflow time: such a job
-  // finishes after any simulation could end.
-  constexpr double kLatest = 1e15;  // ms, ~31,700 years
-  const double take = r.rate >= 1 ? static_cast<double>(remaining)
-                                  : std::ceil(static_cast<double>(remaining) / r.rate);
-  const double at = static_cast<double>(r.segment_start + r.overhead_left) + take;
-  if (at > kLatest) return;
-  queue_.Push(static_cast<SimTime>(at), EventKind::kFinish, id, r.epoch);
+void Simulator::ScheduleFinish(JobId id, const JobRecord& r) {
+  const SimTime at = FinishTime(r);
+  if (at != kNever) queue_.Push(at, EventKind::kFinish, id, r.epoch);
 }
 
-// The checkpoint interval and write time of a run: the job's, or for `auto` Daly's interval for
-// the job's mean time between failures at its node count under the failure model.
-void Simulator::SetCheckpointing(JobId id, JobRecord& r) const {
-  const Allocation& a = AllocationOf(id);
-  SimTime write = r.spec.checkpoint_write;
-  if (write == 0 && r.spec.checkpoint_size_gb > 0) {
-    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
-    write =
-        static_cast<SimTime>(std::ceil(r.spec.checkpoint_size_gb / site.storage_gb_s * kSecond));
-  }
-  SimTime every = r.spec.checkpoint_interval;
-  if (every == kCheckpointAuto) {
-    every = 0;  // without failures there is nothing to checkpoint against
-    if (JobFailuresPerDay(a) > 0 && write > 0) {
-      const double mtbf_ms = static_cast<double>(kDay) / JobFailuresPerDay(a);
-      every = std::max<SimTime>(1, std::llround(DalyInterval(static_cast<double>(write), mtbf_ms)));
-    }
-  }
-  r.checkpoint_every = every;
-  r.checkpoint_factor = every > 0 && write > 0
-                            ? static_cast<double>(every) / static_cast<double>(every + write)
-                            : 1.0;
-}
-
-void Simulator::BeginRun(JobId id, SimTime now, Allocation allocation) {
-  running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_ids_.size());
-  running_ids_.push_back(id);
-  running_allocs_.push_back(std::move(allocation));
+void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch epoch) {
+  running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_.size());
+  running_.push_back(Running{id, std::move(allocation), epoch});
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
-  r.run_start = r.segment_start = now;
-  r.run_progress = r.progress;
-  if (r.first_start < 0) r.first_start = now;
+  BeginRun(r, now);
+  // The launch is time on the GPUs without progress, paid before work as a restart's overhead is.
+  r.overhead_left += options_.launch_delay;
   if (options_.physics) {
-    SetCheckpointing(id, r);
-    r.placement_rate = PlacementRate(id, AllocationOf(id));
+    const Allocation& a = RunningOf(id).allocation;
+    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
+    SetCheckpointing(r, site.storage_gb_s, failures_.JobFailuresPerDay(a.nodes.size(), a.Gpus()));
+    r.placement_rate = PlacementRate(id, a);
     r.rate = RateOf(id);
   } else {
-    r.checkpoint_every = r.spec.checkpoint_interval > 0 ? r.spec.checkpoint_interval : 0;
+    SetFreeCheckpointing(r);
   }
   ScheduleFinish(id, r);
 }
 
+void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
+  const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
+  running_[static_cast<size_t>(slot)] = std::move(running_.back());
+  running_slot_[static_cast<size_t>(running_[static_cast<size_t>(slot)].id)] = slot;
+  running_.pop_back();
+  running_slot_[static_cast<size_t>(id)] = -1;
+  EndRun(r, now);
+}
+
 void Simulator::ApplyCaps(SimTime now) {
-  for (JobId id : running_ids_) {
-    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-    const double rate = RateOf(id);
-    if (rate == r.rate) continue;
-    Settle(r, now);
-    r.rate = rate;
-    ++r.epoch;  // the finish event pushed at the old rate no longer counts
-    ScheduleFinish(id, r);
+  for (const Running& run : running_) {
+    if (run.stopping) continue;  // it makes no progress that a cap could slow
+    JobRecord& r = result_.jobs[static_cast<size_t>(run.id)];
+    if (ChangeRate(r, RateOf(run.id), now)) ScheduleFinish(run.id, r);
   }
 }
 
@@ -231,54 +130,12 @@ void Simulator::PullArrival() {
   if (has_next_job_) queue_.Push(next_job_.submit, EventKind::kArrival, 0, 0);
 }
 
-// W x ms in one kWh.
-constexpr long double kWmsPerKwh = 1000.0L * 3'600'000.0L;
-
 void Simulator::Advance(SimTime to) {
   if (to <= now_) return;
-  const SimTime dt = to - now_;
-  result_.allocated_gpu_milli_ms += static_cast<long double>(scheduler_.allocated_milli()) * dt;
-  result_.available_gpu_milli_ms += static_cast<long double>(up_gpus_) * kMilliPerGpu * dt;
-  result_.allocated_cpu_ms += static_cast<long double>(scheduler_.allocated_cpu()) * dt;
-  result_.available_cpu_ms += static_cast<long double>(up_cpu_) * dt;
-  result_.allocated_memory_ms += static_cast<long double>(scheduler_.allocated_memory()) * dt;
-  for (size_t i = 0; i < result_.sites.size() && options_.physics; ++i) {
-    const double w = power_.PowerW(i);
-    result_.sites[i].it_energy_wms += static_cast<long double>(w) * dt;
-    const Site& site = fleet_.sites()[i];
-    const std::vector<double>& pue = hourly_pue_[i];
-    const std::vector<double>& carbon = site.hourly_carbon_g_per_kwh;
-    if (pue.empty() && carbon.empty()) {
-      const long double facility = static_cast<long double>(w) * site.cooling.design_pue * dt;
-      result_.sites[i].facility_energy_wms += facility;
-      result_.sites[i].carbon_g += facility * site.carbon_g_per_kwh.value_or(0) / kWmsPerKwh;
-    } else {
-      // PUE follows the hourly outdoor temperature and carbon the hourly grid: split the interval
-      // at hour boundaries.
-      for (SimTime t = now_; t < to;) {
-        const SimTime next = std::min(to, (t / kHour + 1) * kHour);
-        const auto hour = static_cast<size_t>(t / kHour);
-        const long double facility =
-            static_cast<long double>(w) *
-            (pue.empty() ? site.cooling.design_pue : pue[hour % pue.size()]) * (next - t);
-        result_.sites[i].facility_energy_wms += facility;
-        result_.sites[i].carbon_g +=
-            facility *
-            (carbon.empty() ? site.carbon_g_per_kwh.value_or(0) : carbon[hour % carbon.size()]) /
-            kWmsPerKwh;
-        t = next;
-      }
-    }
-    // The budget is a hard limit; this measures that it holds (a rounding margin of 1e-9).
-    if (w > fleet_.sites()[i].power_budget_mw * 1e6 * (1 + 1e-9))
-      result_.sites[i].over_budget_ms += dt;
-    if (power_.Cap(i) < 1) {
-      result_.sites[i].capped_ms += dt;
-      result_.sites[i].capped_lost_gpu_ms +=
-          static_cast<long double>(power_.BusyGpus(i)) * (1 - CappedSpeed(power_.Cap(i))) * dt;
-    }
-  }
-  result_.available_memory_ms += static_cast<long double>(up_memory_) * dt;
+  account_.Add(
+      now_, to,
+      Held{scheduler_.allocated_milli(), scheduler_.allocated_cpu(), scheduler_.allocated_memory()},
+      power_);
   now_ = to;
 }
 
@@ -302,29 +159,12 @@ void Simulator::OnArrival(SimTime now) {
   PullArrival();
 }
 
-void Simulator::EndRun(JobId id, JobRecord& r, SimTime now) {
-  const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
-  running_ids_[static_cast<size_t>(slot)] = running_ids_.back();
-  running_allocs_[static_cast<size_t>(slot)] = std::move(running_allocs_.back());
-  running_slot_[static_cast<size_t>(running_ids_.back())] = slot;
-  running_ids_.pop_back();
-  running_allocs_.pop_back();
-  running_slot_[static_cast<size_t>(id)] = -1;
-  const SimTime ran = now - r.run_start;
-  r.run_ms += ran;
-  r.gpu_milli_ms += static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * ran;
-  r.run_start = r.segment_start = -1;
-  r.rate = 1;
-  r.checkpoint_factor = 1;  // placement_rate stays: the last run's, for the report
-  ++r.epoch;
-}
-
 void Simulator::OnFinish(const Event& e) {
   JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   Settle(r, e.time);
   r.progress = r.spec.duration;
-  EndRun(e.a, r, e.time);
+  StopRunning(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
   Check(scheduler_.Finish(e.a, e.time), "Finish");
@@ -332,48 +172,27 @@ void Simulator::OnFinish(const Event& e) {
   Log(e.time, "finish", e.a, "");
 }
 
-void Simulator::OnFailure(SimTime now, int index, bool repair) {
-  const BoundFailure f = workload_.failures[static_cast<size_t>(index)];  // a copy: draws append
+void Simulator::OnFailure(SimTime now, std::int32_t index) {
+  const BoundFailure f = failures_.Strike(index);
   auto [first, last] = fleet_.NodeRange(f.target);
-  const std::string where = fleet_.Path(f.target);
-  if (repair) {
-    --repairs_pending_;
-    for (NodeId n = first; n < last; ++n) {
-      if (--down_count_[static_cast<size_t>(n)] == 0) {
-        Check(scheduler_.RepairNode(n, now), "RepairNode");
-        up_gpus_ += fleet_.NodeGpus(n);
-        power_.NodeUp(n);
-        up_cpu_ += NodeCpu(n);
-        up_memory_ += NodeMemory(n);
-        ++result_.node_repairs;
-      }
-    }
-    Log(now, "repair", -1, where);
-    if (f.drawn) free_failure_slots_.push_back(index);
-    return;
-  }
   const bool planned = f.category == FailureCategory::kMaintenance;
   Log(now, planned ? "maintenance" : "fail", -1,
-      where + " category=" + FailureCategoryName(f.category));
-  ++result_.failures[static_cast<size_t>(f.category)].events;
+      fleet_.Path(f.target) + " category=" + FailureCategoryName(f.category));
   if (ScopeOf(f.category) == FailureScope::kJobsOnly) {
     // A software failure takes no hardware down: the jobs on the node stop and restart.
     for (NodeId n = first; n < last; ++n) {
-      if (down_count_[static_cast<size_t>(n)] > 0) continue;
-      Result<std::vector<JobId>> hit = scheduler_.FailNode(n, now);
+      if (failures_.IsDown(n)) continue;
+      Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Check(scheduler_.RepairNode(n, now), "RepairNode");
       Interrupt(hit.value(), n, f.category, false, now);
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
-      if (down_count_[static_cast<size_t>(n)]++ > 0) continue;
-      up_gpus_ -= fleet_.NodeGpus(n);
+      if (!failures_.TakeDown(n)) continue;  // down already, under an earlier failure
       power_.NodeDown(n);
-      up_cpu_ -= NodeCpu(n);
-      up_memory_ -= NodeMemory(n);
-      ++result_.node_failures;
-      Result<std::vector<JobId>> hit = scheduler_.FailNode(n, now);
+      account_.NodeDown(n);
+      Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Interrupt(hit.value(), n, f.category, planned, now);
     }
@@ -382,99 +201,47 @@ void Simulator::OnFailure(SimTime now, int index, bool repair) {
       ++repairs_pending_;
     }
   }
-  if (f.drawn) {
-    if (!f.repair_after) free_failure_slots_.push_back(index);
-    DrawNextFailure(now);
+  if (f.drawn) DrawFailure(now);
+}
+
+void Simulator::OnRepair(SimTime now, std::int32_t index) {
+  --repairs_pending_;
+  const TopoId target = failures_.failure(index).target;
+  auto [first, last] = fleet_.NodeRange(target);
+  for (NodeId n = first; n < last; ++n) {
+    if (!failures_.BringUp(n)) continue;  // another failure still holds it down
+    Check(scheduler_.RepairNode(n, now), "RepairNode");
+    power_.NodeUp(n);
+    account_.NodeUp(n);
+  }
+  Log(now, "repair", -1, fleet_.Path(target));
+  failures_.Repaired(index);
+}
+
+void Simulator::DrawFailure(SimTime after) {
+  if (const std::optional<std::int32_t> index = failures_.Draw(after)) {
+    queue_.Push(failures_.failure(*index).at, EventKind::kFail, *index, 0);
   }
 }
 
-void Simulator::Interrupt(const std::vector<JobId>& jobs, NodeId n, FailureCategory category,
+void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCategory category,
                           bool planned, SimTime now) {
-  SimResult::FailureStats& stats = result_.failures[static_cast<size_t>(category)];
-  for (JobId id : jobs) {
+  // Preempted jobs in their grace period lose nothing more: their progress was kept when they
+  // were told to stop; the failure only ends the grace early.
+  for (JobId id : jobs.released) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-    Settle(r, now);
-    const SimTime done = r.progress;
-    // Work since the last checkpoint is lost. `progress` at the start of the run is what the job
-    // resumed from (saved at a preemption or kept from an earlier interruption), so it is never
-    // lost; without checkpoints the run since then is. A planned stop checkpoints first.
-    const SimTime every = r.checkpoint_every;
-    const SimTime kept =
-        planned ? done : std::max(r.run_progress, every > 0 ? done / every * every : 0);
-    r.lost_ms += done - kept;
-    stats.lost_gpu_ms +=
-        static_cast<long double>(done - kept) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
-    ++stats.interruptions;
-    r.progress = kept;
-    EndRun(id, r, now);
+    StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;
-    ++r.interruptions;
-    r.overhead_left = RestartOverhead(r);
-    Check(scheduler_.SetAttained(id, kept), "SetAttained");
+  }
+  for (JobId id : jobs.interrupted) {
+    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+    const SimTime lost = failures_.Interrupt(r, category, planned, now);
+    StopRunning(id, r, now);
+    r.state = JobRecord::State::kPending;
+    Check(scheduler_.SetAttained(id, r.progress), "SetAttained");
     Log(now, "interrupt", id,
-        fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string((done - kept) / kSecond));
+        fleet_.Path(fleet_.NodeTopo(n)) + " lost_s=" + std::to_string(lost / kSecond));
   }
-}
-
-SimTime Simulator::RestartOverhead(const JobRecord& r) const {
-  if (r.spec.restart_overhead >= 0) return r.spec.restart_overhead;
-  return workload_.failure_model ? workload_.failure_model->restart_overhead : 0;
-}
-
-// Failures a job expects per day on its allocation: host-borne ones per node, GPU-borne per GPU.
-double Simulator::JobFailuresPerDay(const Allocation& a) const {
-  return node_failures_per_day_ * static_cast<double>(a.nodes.size()) +
-         gpu_failures_per_day_ * a.Gpus();
-}
-
-// The next failure of the model after `after`: exponential gaps at the fleet's total rate, a
-// category by its share of the rate, then a node uniformly - or, for GPU-borne categories, the
-// node of a GPU drawn uniformly (a network failure takes the node's leaf down).
-void Simulator::DrawNextFailure(SimTime after) {
-  if (failure_rate_per_ms_ <= 0) return;
-  const FailureModelSpec& model = *workload_.failure_model;
-  const double gap = failure_rng_.Exponential(1 / failure_rate_per_ms_);
-  const SimTime at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
-  double pick = failure_rng_.Uniform() * failure_rate_per_ms_ * static_cast<double>(kDay);
-  int category = 0;
-  while (category + 1 < kRandomFailureCategories &&
-         pick >= category_weight_[static_cast<size_t>(category)]) {
-    pick -= category_weight_[static_cast<size_t>(category)];
-    ++category;
-  }
-  const auto c = static_cast<FailureCategory>(category);
-  NodeId node = 0;
-  if (ComesWithGpus(c)) {
-    const auto gpu = static_cast<std::int64_t>(
-        failure_rng_.Below(static_cast<std::uint64_t>(fleet_.total_gpus())));
-    node = static_cast<NodeId>(std::upper_bound(gpus_before_.begin(), gpus_before_.end(), gpu) -
-                               gpus_before_.begin() - 1);
-  } else {
-    node = static_cast<NodeId>(failure_rng_.Below(static_cast<std::uint64_t>(fleet_.num_nodes())));
-  }
-  BoundFailure f;
-  f.at = at;
-  f.category = c;
-  f.drawn = true;
-  f.target = ScopeOf(c) == FailureScope::kLeaf ? fleet_.Ancestor(node, Level::kLeaf)
-                                               : fleet_.NodeTopo(node);
-  if (ScopeOf(c) != FailureScope::kJobsOnly) {
-    f.repair_after = std::max<SimTime>(
-        1,
-        static_cast<SimTime>(model.repair_ms[static_cast<size_t>(category)].Sample(failure_rng_)));
-  }
-  // Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long
-  // run keeps only the failures in progress.
-  std::int32_t slot = 0;
-  if (!free_failure_slots_.empty()) {
-    slot = free_failure_slots_.back();
-    free_failure_slots_.pop_back();
-    workload_.failures[static_cast<size_t>(slot)] = f;
-  } else {
-    slot = static_cast<std::int32_t>(workload_.failures.size());
-    workload_.failures.push_back(f);
-  }
-  queue_.Push(at, EventKind::kFail, slot, 0);
 }
 
 void Simulator::ApplyDecisions(SimTime now) {
@@ -487,27 +254,60 @@ void Simulator::ApplyDecisions(SimTime now) {
             "gpus=" + std::to_string(r.spec.gpus) + " nodes=" + std::to_string(a.nodes.size()) +
                 " first=" + fleet_.Path(fleet_.NodeTopo(a.nodes.front().node)));
       }
-      // No launch delay: the job runs as soon as it is placed.
-      Check(scheduler_.ConfirmStart(d.job, d.epoch, now), "ConfirmStart");
-      BeginRun(d.job, now, std::move(d.allocation));
-    } else {
+      if (r.first_start < 0) r.waited_for = d.waited_for;
+      StartRunning(d.job, now, std::move(d.allocation), d.epoch);
+      if (options_.launch_delay == 0) {
+        Check(scheduler_.ConfirmStart(d.job, d.epoch, now), "ConfirmStart");
+      } else {
+        queue_.Push(now + options_.launch_delay, EventKind::kLaunch,
+                    static_cast<std::int32_t>(d.job), r.epoch);
+      }
+    } else if (options_.preemption_grace == 0) {
       // Preemption is graceful: the job keeps all its progress.
       Settle(r, now);
-      EndRun(d.job, r, now);
+      StopRunning(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
       Log(now, "preempt", d.job, "");
+    } else {
+      // It checkpoints through its grace period - keeping its progress, making no more - and
+      // holds its GPUs until then.
+      Settle(r, now);
+      r.rate = 0;
+      ++r.epoch;  // its finish event no longer counts
+      RunningOf(d.job).stopping = true;
+      ++r.preemptions;
+      Log(now, "preempt", d.job, "grace_s=" + std::to_string(options_.preemption_grace / kSecond));
+      queue_.Push(now + options_.preemption_grace, EventKind::kRelease,
+                  static_cast<std::int32_t>(d.job), r.epoch);
     }
   }
   decisions_.clear();
 }
 
+void Simulator::OnLaunch(const Event& e) {
+  const JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
+  if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // interrupted meanwhile
+  Check(scheduler_.ConfirmStart(e.a, RunningOf(e.a).epoch, e.time), "ConfirmStart");
+}
+
+void Simulator::OnRelease(const Event& e) {
+  JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
+  // A failure during the grace period released it already.
+  if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;
+  const Epoch epoch = RunningOf(e.a).epoch;
+  StopRunning(e.a, r, e.time);
+  r.state = JobRecord::State::kPending;
+  Check(scheduler_.Released(e.a, epoch, e.time), "Released");
+  Log(e.time, "release", e.a, "");
+}
+
 SimResult Simulator::Run() {
   PullArrival();
-  DrawNextFailure(0);
-  for (size_t i = 0; i < workload_.failures.size(); ++i) {
-    if (workload_.failures[i].drawn) continue;
-    queue_.Push(workload_.failures[i].at, EventKind::kFail, static_cast<std::int32_t>(i), 0);
+  DrawFailure(0);
+  for (std::int32_t i = 0; i < failures_.size(); ++i) {
+    if (failures_.failure(i).drawn) continue;
+    queue_.Push(failures_.failure(i).at, EventKind::kFail, i, 0);
   }
   bool stranded = false;  // jobs wait that no repair can help
   while (!queue_.empty()) {
@@ -536,10 +336,16 @@ SimResult Simulator::Run() {
           OnFinish(e);
           break;
         case EventKind::kFail:
-          OnFailure(t, e.a, false);
+          OnFailure(t, e.a);
           break;
         case EventKind::kRepair:
-          OnFailure(t, e.a, true);
+          OnRepair(t, e.a);
+          break;
+        case EventKind::kLaunch:
+          OnLaunch(e);
+          break;
+        case EventKind::kRelease:
+          OnRelease(e);
           break;
         case EventKind::kTick:
           Check(scheduler_.Tick(t), "Tick");
@@ -554,7 +360,7 @@ SimResult Simulator::Run() {
     ApplyDecisions(t);
     if (options_.physics) {
       if (power_.UpdateCaps()) ApplyCaps(t);
-      UpdatePeaks();
+      account_.NotePeaks(power_);
     }
     // A scheduler that ranks jobs by time-varying quantities asks to be woken up.
     const SimTime wake = scheduler_.NextWakeup(t);
@@ -571,13 +377,10 @@ SimResult Simulator::Run() {
   result_.end_time = now_;
   // Runs still going at the end count their GPU time and work up to the end.
   for (JobRecord& r : result_.jobs) {
-    if (r.state == JobRecord::State::kRunning) {
-      Settle(r, now_);
-      r.run_ms += now_ - r.run_start;
-      r.gpu_milli_ms +=
-          static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli * (now_ - r.run_start);
-    }
+    if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
   }
+  account_.WriteTo(result_);
+  failures_.WriteTo(result_);
   return std::move(result_);
 }
 

@@ -1,0 +1,92 @@
+// What a simulation produces: a record per job and the fleet's totals. Apart from the event loop
+// (sim/simulator.h) so that the parts it delegates to can keep and fill in the fields they account
+// for without depending on the loop.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/failure.h"
+#include "model/job.h"
+#include "sched/pending_reason.h"
+#include "util/time.h"
+
+namespace gpufleet {
+
+// What happened to one job.
+struct JobRecord {
+  JobSpec spec;
+  enum class State : std::uint8_t {
+    kPending,
+    kRunning,
+    kCompleted,
+    kRejected
+  } state = State::kPending;
+  // Why it waited before its first start, as the scheduler last found (kNone: it did not wait).
+  WaitReason waited_for = WaitReason::kNone;
+  SimTime first_start = -1;
+  SimTime end = -1;               // completion time
+  SimTime progress = 0;           // run time credited towards `spec.duration`
+  SimTime run_start = -1;         // start of the current run, while running
+  SimTime run_ms = 0;             // wall run time over all runs, lost work included
+  std::int64_t gpu_milli_ms = 0;  // milli-GPU x milliseconds held over all runs (exact)
+  SimTime lost_ms = 0;            // run time lost to interruptions (work since the last checkpoint)
+  std::int32_t preemptions = 0;
+  std::int32_t interruptions = 0;
+  SimTime run_progress = 0;      // progress when the current run started
+  SimTime restart_ms = 0;        // run time spent restarting after interruptions
+  SimTime overhead_left = 0;     // restart overhead still to pay before work resumes
+  SimTime checkpoint_every = 0;  // of work, this run (the job's interval, or Daly's for auto)
+  double checkpoint_factor = 1;  // work over wall time spent on work and checkpoint writes
+  double placement_rate = 1;     // a training job's speed on this run's placement, of the ideal
+  // While running, work is credited at `rate` (1: full speed; less under a GPU power cap) since
+  // `segment_start`; `progress` holds what was credited before.
+  SimTime segment_start = -1;
+  double rate = 1;
+  std::int32_t epoch =
+      0;  // bumped whenever a run ends early or changes pace: its finish event is stale
+};
+
+struct SimResult {
+  std::vector<JobRecord> jobs;
+  std::vector<std::pair<JobId, std::string>> rejections;
+  std::vector<Tenant> tenants;
+  SimTime end_time = 0;  // makespan: from 0 to the last completion or `until`
+  bool stopped_at_until = false;
+  std::uint64_t events = 0;  // events processed
+  std::uint64_t passes = 0;  // scheduling passes
+  std::int64_t total_gpus = 0;
+  long double allocated_gpu_milli_ms = 0;  // ∫ allocated milli-GPUs dt (integers: exact)
+  long double available_gpu_milli_ms = 0;  // ∫ milli-GPUs on healthy nodes dt
+  // Host resources, over the nodes whose type models them: ∫ held dt and ∫ capacity of healthy
+  // nodes dt (milli-CPU x ms, MiB x ms).
+  long double allocated_cpu_ms = 0, available_cpu_ms = 0;
+  long double allocated_memory_ms = 0, available_memory_ms = 0;
+  // Per site, in the order of the fleet: IT and facility energy (W x ms), peak IT power (W) and
+  // GPU power capping.
+  struct SitePower {
+    long double it_energy_wms = 0;
+    long double facility_energy_wms = 0;  // IT x PUE, hour by hour where the site has a climate
+    long double carbon_g = 0;  // grams of CO2 of the facility energy, where the site gives a grid
+                               // intensity (hour by hour when hourly)
+    double peak_w = 0;
+    SimTime over_budget_ms = 0;  // time above the budget: never, admission and capping prevent it
+    SimTime capped_ms = 0;       // time with the site's GPUs power-capped
+    long double capped_lost_gpu_ms = 0;  // ∫ busy GPUs x (1 - capped speed) dt
+  };
+  std::vector<SitePower> sites;
+  // By failure category (model/failure.h): failures that happened, jobs they interrupted, and
+  // the GPU time those jobs lost (work since their last checkpoint).
+  struct FailureStats {
+    std::int64_t events = 0, interruptions = 0;
+    long double lost_gpu_ms = 0;
+  };
+  std::array<FailureStats, kFailureCategories> failures;
+  std::int64_t node_failures = 0;
+  std::int64_t node_repairs = 0;
+};
+
+}  // namespace gpufleet
