@@ -14,8 +14,10 @@
 
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "physics/power.h"
+#include "report/report.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
 #include "test_fleets.h"
@@ -212,6 +214,12 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
                                       *rc::gen::inRange(9, 64) * 3'600'000LL * 8};
   options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0, 4.0);
   options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
+  // Two-phase starts and stops: a launch delay before a started job runs, a grace period before a
+  // preempted one lets go of its GPUs.
+  if (*rc::gen::arbitrary<bool>()) {
+    options.launch_delay = *rc::gen::element<SimTime>(0, kSecond, 5 * kMinute);
+    options.preemption_grace = *rc::gen::element<SimTime>(0, 30 * kSecond, 10 * kMinute);
+  }
   // Half of the cases stop early, with work still pending or running; so do all cases with random
   // failures (at hundreds of times Llama 3's rates a gang may wait very long for healthy nodes).
   const bool early = spec.value().failure_model.has_value() || *rc::gen::arbitrary<bool>();
@@ -253,8 +261,9 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
     if (j.state == JobRecord::State::kCompleted) {
       // Its run time is its duration plus the work it lost to interruptions, and more where a
       // power cap slowed it.
-      if (!capped) RC_ASSERT(j.run_ms == j.spec.duration + j.lost_ms + j.restart_ms);
-      RC_ASSERT(j.run_ms >= j.spec.duration + j.lost_ms + j.restart_ms);
+      // A launch delay counts as restart time; a grace period after a preemption as grace.
+      if (!capped) RC_ASSERT(j.run_ms == j.spec.duration + j.lost_ms + j.restart_ms + j.grace_ms);
+      RC_ASSERT(j.run_ms >= j.spec.duration + j.lost_ms + j.restart_ms + j.grace_ms);
       RC_ASSERT(j.first_start >= j.spec.submit);
       RC_ASSERT(j.end - j.first_start >= j.spec.duration);
       RC_ASSERT(j.end <= r.end_time);
@@ -275,6 +284,49 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
   RC_ASSERT(r.jobs.size() <= submitted);
   // Repairs due after the last job are not simulated: the run ends with the work.
   RC_ASSERT(r.node_failures >= r.node_repairs);
+}
+
+// Snapshot and restore: a scheduler replaced, after a random event, by a fresh one restored from
+// its snapshot decides exactly as the uninterrupted one - every later start, preemption and wait,
+// hence the same event log and jobs, byte for byte - under every policy, with and without the
+// two-phase starts and stops, failures and power budgets.
+RC_GTEST_PROP(SchedulerProperties, RestoredSchedulerDecidesAsTheUninterruptedOne, ()) {
+  const RandomCase c = *GenCase();
+  Result<Fleet> fleet = WithBudgets(c);
+  RC_ASSERT(fleet.ok());
+  Result<WorkloadSpec> spec = ParseWorkload(c.workload_yaml, "random-workload.yaml");
+  RC_ASSERT(spec.ok());
+  const bool quota = *rc::gen::arbitrary<bool>();
+  SimOptions options;
+  options.scheduler.policy = c.policy;
+  options.scheduler.bf_max_job_test = *rc::gen::inRange(1, 50);
+  options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0);
+  options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
+  if (*rc::gen::arbitrary<bool>()) {
+    options.launch_delay = *rc::gen::element<SimTime>(0, 5 * kMinute);
+    options.preemption_grace = *rc::gen::element<SimTime>(0, 10 * kMinute);
+  }
+  options.until = 24 * kHour;
+  auto run = [&](std::uint64_t restore_after) {
+    BoundWorkload bound = BindWorkload(spec.value(), fleet.value(), 1).value();
+    if (quota) bound.tenants[0].quota_gpus = 16;
+    Simulator sim(fleet.value(), std::move(bound), options);
+    if (restore_after > 0) sim.RestoreSchedulerAfter(restore_after);
+    std::ostringstream events, jobs;
+    CsvEventLog log(events);
+    sim.set_event_sink(&log);
+    const SimResult r = sim.Run();
+    WriteJobsCsv(jobs, r, fleet.value());
+    return std::make_tuple(events.str(), jobs.str(), r.events);
+  };
+  const auto [events, jobs, count] = run(0);
+  RC_PRE(count > 1);
+  const std::uint64_t at = *rc::gen::inRange<std::uint64_t>(1, count);
+  const auto [events2, jobs2, count2] = run(at);
+  RC_TAG(c.policy);
+  RC_ASSERT(count2 == count);
+  RC_ASSERT(events2 == events);
+  RC_ASSERT(jobs2 == jobs);
 }
 
 // EASY's promise: with exact estimates and equal priorities (so the head changes only when it

@@ -43,15 +43,15 @@ class FairsharePolicy final : public SchedulingPolicy {
     for (; it != core.queue.end() && it->id != j.id; ++it) ++r.ahead;
     return r;
   }
-  void Save(const SchedulerCore&, ByteWriter& w) const override {
+  void Save(const SchedulerCore& core, ByteWriter& w) const override {
     w.Put(usage_updated_);
-    w.Put(static_cast<std::uint64_t>(usage_.size()));
-    for (double u : usage_) w.PutDouble(u);
+    w.Put(static_cast<std::uint64_t>(core.tenants.size()));
+    for (size_t t = 0; t < core.tenants.size(); ++t) w.PutDouble(t < usage_.size() ? usage_[t] : 0);
   }
   Status Load(SchedulerCore& core, ByteReader& r) override {
     std::uint64_t n = 0;
     r.Get(usage_updated_);
-    if (!r.GetCount(n, sizeof(double)) || n > core.tenants.size())
+    if (!r.GetCount(n, sizeof(double)) || n != core.tenants.size())
       return Error{"snapshot: fairshare usage does not match the tenants", ErrorCode::kDataLoss};
     usage_.assign(n, 0);
     for (double& u : usage_) r.GetDouble(u);

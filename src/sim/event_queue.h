@@ -18,16 +18,17 @@
 
 namespace gpufleet {
 
-// At one instant, events pop in this order: completions first (a job that ends as its node fails
-// has finished), then releases of preempted jobs' GPUs at the end of their grace period, repairs,
-// failures, launches (a started job runs after its launch delay), arrivals and scheduler wake-ups;
-// within a kind, in the order pushed. Eight kinds at most (kKindBits).
+// At one instant, events pop in this order: launches first (a started job runs once its launch
+// delay is over, before it can end), then completions (a job that ends as its node fails has
+// finished), releases of preempted jobs' GPUs at the end of their grace period, repairs, failures,
+// arrivals and scheduler wake-ups; within a kind, in the order pushed. Eight kinds at most
+// (kKindBits).
 enum class EventKind : std::uint8_t {
+  kLaunch,
   kFinish,
   kRelease,
   kRepair,
   kFail,
-  kLaunch,
   kArrival,
   kTick,
   kNoop

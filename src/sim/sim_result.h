@@ -28,6 +28,8 @@ struct JobRecord {
   // Why it waited before its first start, as the scheduler last found (kNone: it did not wait).
   WaitReason waited_for = WaitReason::kNone;
   SimTime first_start = -1;
+  // Time on its GPUs in preemption grace periods (checkpointing, no progress); part of run_ms.
+  SimTime grace_ms = 0;
   SimTime end = -1;               // completion time
   SimTime progress = 0;           // run time credited towards `spec.duration`
   SimTime run_start = -1;         // start of the current run, while running

@@ -228,11 +228,7 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCate
                           bool planned, SimTime now) {
   // Preempted jobs in their grace period lose nothing more: their progress was kept when they
   // were told to stop; the failure only ends the grace early.
-  for (JobId id : jobs.released) {
-    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
-    StopRunning(id, r, now);
-    r.state = JobRecord::State::kPending;
-  }
+  for (JobId id : jobs.released) EndGrace(id, now);
   for (JobId id : jobs.interrupted) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
@@ -259,8 +255,9 @@ void Simulator::ApplyDecisions(SimTime now) {
       if (options_.launch_delay == 0) {
         Check(scheduler_.ConfirmStart(d.job, d.epoch, now), "ConfirmStart");
       } else {
+        // Keyed by the scheduler's epoch: the job's own moves with every change of pace.
         queue_.Push(now + options_.launch_delay, EventKind::kLaunch,
-                    static_cast<std::int32_t>(d.job), r.epoch);
+                    static_cast<std::int32_t>(d.job), static_cast<std::int32_t>(d.epoch));
       }
     } else if (options_.preemption_grace == 0) {
       // Preemption is graceful: the job keeps all its progress.
@@ -273,33 +270,50 @@ void Simulator::ApplyDecisions(SimTime now) {
       // It checkpoints through its grace period - keeping its progress, making no more - and
       // holds its GPUs until then.
       Settle(r, now);
+      Running& run = RunningOf(d.job);
+      run.stopping = true;
+      run.stop_at = now;
+      run.owed_overhead = r.overhead_left;  // for its next run, not paid by the grace period
+      r.overhead_left = 0;
       r.rate = 0;
       ++r.epoch;  // its finish event no longer counts
-      RunningOf(d.job).stopping = true;
       ++r.preemptions;
       Log(now, "preempt", d.job, "grace_s=" + std::to_string(options_.preemption_grace / kSecond));
       queue_.Push(now + options_.preemption_grace, EventKind::kRelease,
-                  static_cast<std::int32_t>(d.job), r.epoch);
+                  static_cast<std::int32_t>(d.job), static_cast<std::int32_t>(d.epoch));
     }
   }
   decisions_.clear();
 }
 
+// Whether the run that a launch or release event was pushed for still holds its GPUs.
+bool Simulator::StillRunning(const Event& e, bool stopping) const {
+  if (running_slot_[static_cast<size_t>(e.a)] < 0) return false;
+  const Running& run = RunningOf(e.a);
+  return run.epoch == static_cast<Epoch>(e.b) && run.stopping == stopping;
+}
+
 void Simulator::OnLaunch(const Event& e) {
-  const JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
-  if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // interrupted meanwhile
+  if (!StillRunning(e, false)) return;  // a failure stopped it during its launch
   Check(scheduler_.ConfirmStart(e.a, RunningOf(e.a).epoch, e.time), "ConfirmStart");
 }
 
 void Simulator::OnRelease(const Event& e) {
-  JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
-  // A failure during the grace period released it already.
-  if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;
+  if (!StillRunning(e, true)) return;  // a failure during its grace period released it already
   const Epoch epoch = RunningOf(e.a).epoch;
-  StopRunning(e.a, r, e.time);
-  r.state = JobRecord::State::kPending;
+  EndGrace(e.a, e.time);
   Check(scheduler_.Released(e.a, epoch, e.time), "Released");
   Log(e.time, "release", e.a, "");
+}
+
+void Simulator::EndGrace(JobId id, SimTime now) {
+  JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+  const Running& run = RunningOf(id);
+  r.grace_ms += now - run.stop_at;
+  const SimTime owed = run.owed_overhead;
+  StopRunning(id, r, now);
+  r.overhead_left = owed;
+  r.state = JobRecord::State::kPending;
 }
 
 SimResult Simulator::Run() {
@@ -354,6 +368,11 @@ SimResult Simulator::Run() {
           break;
       }
       if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
+      if (result_.events == restore_after_) {
+        Scheduler fresh = MakeScheduler(fleet_, options_, workload_, this, this, &power_);
+        Check(fresh.Restore(scheduler_.Snapshot()), "Restore");
+        scheduler_ = std::move(fresh);
+      }
     } while (queue_.MoreAt(t));
     Check(scheduler_.Schedule(t, decisions_), "Schedule");
     ++result_.passes;
@@ -376,6 +395,9 @@ SimResult Simulator::Run() {
   }
   result_.end_time = now_;
   // Runs still going at the end count their GPU time and work up to the end.
+  for (const Running& run : running_) {
+    if (run.stopping) result_.jobs[static_cast<size_t>(run.id)].grace_ms += now_ - run.stop_at;
+  }
   for (JobRecord& r : result_.jobs) {
     if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
   }

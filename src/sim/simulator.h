@@ -60,6 +60,10 @@ class Simulator : private PlacementJudge, private DurationOracle {
   SimResult Run();
   // The scheduler, for tests that inspect placements during or after a run.
   const Scheduler& scheduler() const { return scheduler_; }
+  // For tests of snapshot and restore: after the event numbered `event` (from 1), the scheduler is
+  // replaced by a fresh one restored from its snapshot, as a restarted daemon's would be. The run
+  // must go on exactly as without it.
+  void RestoreSchedulerAfter(std::uint64_t event) { restore_after_ = event; }
 
  private:
   void Advance(SimTime to);
@@ -114,7 +118,12 @@ class Simulator : private PlacementJudge, private DurationOracle {
     Allocation allocation;
     Epoch epoch;
     bool stopping = false;
+    SimTime stop_at = 0;        // stopping: when it was told to
+    SimTime owed_overhead = 0;  // stopping: restart overhead it still owes its next run
   };
+  bool StillRunning(const Event& e, bool stopping) const;
+  // A stopping job lets go of its GPUs at `now`: its grace period counts, it waits again.
+  void EndGrace(JobId id, SimTime now);
   Running& RunningOf(JobId id) {
     return running_[static_cast<size_t>(running_slot_[static_cast<size_t>(id)])];
   }
@@ -127,6 +136,7 @@ class Simulator : private PlacementJudge, private DurationOracle {
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
   SimTime next_tick_ = 0;            // the earliest wake-up already scheduled
+  std::uint64_t restore_after_ = 0;  // RestoreSchedulerAfter
 };
 
 }  // namespace gpufleet
