@@ -129,13 +129,13 @@ void ExpectDigests(const Run& run, const Digests& pinned) {
 // The tiny example under every policy: each policy's decisions in one digest.
 TEST(ReportDigest, TinyUnderEveryPolicy) {
   const std::vector<std::pair<std::string, Digests>> pinned = {
-      {"fifo", {"2d5f8932e7d17e5d", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
-      {"priority", {"2155fe36648f8fba", "8d55c751c71b107f", "462503f176562594"}},
-      {"backfill", {"1d6487a3777a8c69", "e04d6ed9ca457421", "ead81f56ea0accd9"}},
-      {"sjf", {"e1d1295b622bd24e", "ebd472798b02ba3f", "23e37b32a3dbcd60"}},
-      {"srtf", {"e9c5dff626d658bc", "31058f79bc775937", "d99b9d6c3d323927"}},
-      {"las", {"04a4985e55d02323", "0a5a2aa1e0669902", "1798fc46b220f046"}},
-      {"fairshare", {"cf02afc0318da38b", "80139210e673cdc4", "448dfcbae7e3dda8"}},
+      {"fifo", {"10814f5eb7ae3d32", "baa99e25bdd02a2e", "ead81f56ea0accd9"}},
+      {"priority", {"1dda8db4e2ebee96", "956e8ffc5079bb4a", "462503f176562594"}},
+      {"backfill", {"9965c83ada6f800b", "d274a0ac68c364d0", "ead81f56ea0accd9"}},
+      {"sjf", {"4dee9080eeb5e7bc", "da26099ab88eb028", "23e37b32a3dbcd60"}},
+      {"srtf", {"4f783001d6436fda", "c3db7afbff25847a", "d99b9d6c3d323927"}},
+      {"las", {"27f1d4ec4211f891", "3be7de6238a23b11", "1798fc46b220f046"}},
+      {"fairshare", {"b464c1b62255c6c0", "1df40b93dd8324f5", "448dfcbae7e3dda8"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", policy}, digests);
@@ -146,31 +146,31 @@ TEST(ReportDigest, TinyUnderEveryPolicy) {
 TEST(ReportDigest, StargateAbilene30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene.yaml",
                  "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
-                {"1a9b5fa5b803e3a2", "0fd5ee1766ba80fd", "5fadb5b4768d5f27"});
+                {"dbd7d1ade8c78e2d", "a2b18bf6ab8e02a4", "5fadb5b4768d5f27"});
 }
 
 // The same under a power budget of 450 MW: admission and GPU power capping.
 TEST(ReportDigest, StargateAbileneCapped30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene-capped.yaml",
                  "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
-                {"0af8ddb6fe195e79", "4a8afc32daae60f1", "e71cf966ded98ee9"});
+                {"c24f72cabacdb0cf", "552439e22576d704", "e71cf966ded98ee9"});
 }
 
 // Three providers with failures, under backfill and under fairshare (tenants with quotas).
 TEST(ReportDigest, Multicloud) {
   ExpectDigests(
       {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "backfill"},
-      {"41611b6b6089fc58", "9c166665a68d5f45", "3669aaefd59b0b28"});
+      {"b480b66a564447c6", "8e265177a3594428", "3669aaefd59b0b28"});
   ExpectDigests(
       {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "fairshare"},
-      {"b7ac0a95e7d8573b", "ccb61876eda95ec7", "82860843c3309dda"});
+      {"471e159383a7098c", "b015ca693ef9fb46", "82860843c3309dda"});
 }
 
 // Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.
 TEST(ReportDigest, Llama3OnMeta24k) {
   ExpectDigests(
       {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", "backfill"},
-      {"9b78af5c8bccc749", "24ad517c0a9cd03b", "62e4be4ca72756f4"});
+      {"c6945950fc6594f9", "5b9bddf246188502", "62e4be4ca72756f4"});
 }
 
 // The Philly trace on the Philly fleet under fifo and las (the replay of issue 3).
@@ -181,9 +181,9 @@ TEST(ReportDigest, PhillyReplay) {
                  << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
   }
   ExpectDigests({"examples/fleets/philly.yaml", "", "fifo", kNever, "philly:" + file},
-                {"5c927ca7c88ec8d4", "27c185c3b59c170b", "37aff2485beb33f4"});
+                {"2dacbeb6afc49790", "af5c85231f570f50", "37aff2485beb33f4"});
   ExpectDigests({"examples/fleets/philly.yaml", "", "las", kNever, "philly:" + file},
-                {"d4d7776503837a62", "27c185c3b59c170b", "37aff2485beb33f4"});
+                {"5c463c8c8d847b42", "af5c85231f570f50", "37aff2485beb33f4"});
 }
 
 // The Philly trace on two of its racks (512 GPUs): heavy queueing, so that every policy's
@@ -206,13 +206,13 @@ TEST(ReportDigest, PhillyOnTwoRacksUnderEveryPolicy) {
       "        domains:\n"
       "          - {name: node, count: 32, node_type: dgx1-p100}\n";
   const std::vector<std::pair<std::string, Digests>> pinned = {
-      {"fifo", {"aaa937f92e3a3090", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
-      {"priority", {"39ec39a2576ed84e", "96d9b7f7975ee5b8", "34bb951b028a7599"}},
-      {"backfill", {"50872741f953aff6", "d10e303e662b603a", "d1b0728150065c8b"}},
-      {"sjf", {"6048dc19e6ca169c", "e82c3e42845f7295", "b7e1facecdb498f5"}},
-      {"srtf", {"39f7e21860b89ac7", "ff8218252644ddb2", "decaadcd70ec0517"}},
-      {"las", {"0367aa7af8f2181c", "799589e0057ef870", "d412f34b8ecadeab"}},
-      {"fairshare", {"b1ce896706a30694", "81d04b51e0998c51", "94fc0952ff93e386"}},
+      {"fifo", {"c9f95062b519cca4", "06cefe3aeb358437", "34bb951b028a7599"}},
+      {"priority", {"b573d7c28d896e2a", "06cefe3aeb358437", "34bb951b028a7599"}},
+      {"backfill", {"e4d34684cdaa7757", "bbb5539527905cf3", "d1b0728150065c8b"}},
+      {"sjf", {"cb8ab40ce31bcf65", "8cb28ceb825f4d8a", "b7e1facecdb498f5"}},
+      {"srtf", {"d87009025e1486e0", "2ea93c3fea5535c7", "decaadcd70ec0517"}},
+      {"las", {"425495481816fe0a", "c2dfc96749d7bef5", "d412f34b8ecadeab"}},
+      {"fairshare", {"4808191a04ba477f", "f166a822aba22cca", "94fc0952ff93e386"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"philly-2-racks", "", policy, kNever, "philly:" + file, two_racks}, digests);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -23,6 +24,7 @@ struct SimArgs {
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
   std::string las_thresholds = "16h", fairshare_half_life = "7d";
+  std::string launch_delay = "0s", preemption_grace = "0s";
   double las_promote_knob = 0;
   std::uint64_t seed = 1;
   int bf_max_job_test = 500;
@@ -155,6 +157,17 @@ int RunSim(const SimArgs& a) {
     return kExitBadInput;
   }
   options.scheduler.fairshare_half_life_ms = half_life.value();
+  for (auto [flag, text, out] :
+       {std::make_tuple("--launch-delay", &a.launch_delay, &options.launch_delay),
+        std::make_tuple("--preemption-grace", &a.preemption_grace, &options.preemption_grace)}) {
+    Result<SimTime> d = ParseDuration(*text);
+    if (!d.ok() || d.value() < 0) {
+      std::cerr << "gpufleet sim: " << flag << ": expected a duration such as 0s, 30s or 2m, got '"
+                << *text << "'\n";
+      return kExitBadInput;
+    }
+    *out = d.value();
+  }
   options.scheduler.las_promote_knob = a.las_promote_knob;
   options.scheduler.policy = a.policy;
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
@@ -276,6 +289,14 @@ Runner AddSimCommand(CLI::App& app) {
                   "bf_max_job_test).")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  sim->add_option("--launch-delay", args->launch_delay,
+                  "A started job holds its GPUs this long before it runs (image pull, model load); "
+                  "counted as restart time.")
+      ->capture_default_str();
+  sim->add_option("--preemption-grace", args->preemption_grace,
+                  "A preempted job keeps its GPUs this long to checkpoint before they go to "
+                  "another job (Slurm's GraceTime, Kubernetes' terminationGracePeriodSeconds).")
+      ->capture_default_str();
   sim->add_option("--failures", args->failures,
                   "Random failures: llama3 (Llama 3 405B's rates by category, docs/MODELS.md) or "
                   "none; replaces the workload's failure_model.");

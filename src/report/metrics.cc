@@ -51,6 +51,8 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
     tm.gpu_hours += static_cast<double>(r.gpu_milli_ms) / kMilliPerGpu / kHour;
     m.preemptions += r.preemptions;
     m.interruptions += r.interruptions;
+    if (r.first_start >= 0 && r.waited_for != WaitReason::kNone)
+      ++m.wait_reasons[WaitReasonName(r.waited_for)];
     lost_gpu_ms +=
         static_cast<long double>(r.lost_ms) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
     switch (r.state) {
@@ -79,6 +81,7 @@ Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
         break;
     }
   }
+  for (const auto& [id, why] : result.waiting) ++m.pending_reasons[WaitReasonName(why.code)];
   m.jct_s = SummarizeSample(std::move(jct));
   m.queue_s = SummarizeSample(std::move(queue));
   for (size_t t = 0; t < m.tenants.size(); ++t) {

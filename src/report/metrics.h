@@ -56,6 +56,10 @@ struct Metrics {
   RunInfo run;
   std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
   std::int64_t preemptions = 0, interruptions = 0;
+  // Why jobs waited, by reason (WaitReasonName): the jobs still waiting at the end, and the jobs
+  // that started, by what they waited for last before their first start (those that started at
+  // once are not counted).
+  std::map<std::string, std::int64_t> pending_reasons, wait_reasons;
   Distribution4 jct_s, queue_s;
   double lost_gpu_hours = 0;
   std::int64_t total_gpus = 0;

@@ -95,7 +95,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                {"interruptions", m.interruptions},
                {"lost_gpu_hours", m.lost_gpu_hours},
                {"jct_s", Stats(m.jct_s)},
-               {"queue_s", Stats(m.queue_s)}};
+               {"queue_s", Stats(m.queue_s)},
+               {"pending_reasons", m.pending_reasons},
+               {"wait_reasons", m.wait_reasons}};
   j["jobs"]["ettr"] = {{"mean", m.ettr_mean ? nlohmann::ordered_json(*m.ettr_mean) : nullptr},
                        {"min", m.ettr_min ? nlohmann::ordered_json(*m.ettr_min) : nullptr}};
   j["jobs"]["goodput"] = m.goodput;
@@ -176,6 +178,12 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   row("jobs", Grouped(m.submitted) + " submitted, " + Grouped(m.completed) + " completed, " +
                   Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) +
                   " pending and " + Grouped(m.running_at_end) + " running at the end");
+  if (!m.pending_reasons.empty()) {
+    std::string why;
+    for (const auto& [name, n] : m.pending_reasons)
+      why += (why.empty() ? "" : ", ") + Grouped(n) + " " + name;
+    row("waiting", "at the end: " + why);
+  }
   row("JCT", stats(m.jct_s));
   row("queue wait", stats(m.queue_s));
   if (m.cpu_utilization > 0 || m.memory_utilization > 0 || m.sharing_jobs > 0) {
@@ -241,7 +249,12 @@ static std::string Ettr(const JobRecord& r) {
 
 void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
   out << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,duration_s,"
-         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,placement_rate\n";
+         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,placement_rate,"
+         "wait_reason,wait_detail\n";
+  // Jobs still waiting: the reason the scheduler gives now, in words; others: what they last
+  // waited for before their first start.
+  std::vector<const PendingReason*> waiting(result.jobs.size(), nullptr);
+  for (const auto& [id, why] : result.waiting) waiting[static_cast<size_t>(id)] = &why;
   for (size_t i = 0; i < result.jobs.size(); ++i) {
     const JobRecord& r = result.jobs[i];
     const std::string model = r.spec.gpu_model == kAnyModel
@@ -256,7 +269,16 @@ void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet
         << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
         << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << ','
         << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << ','
-        << (r.spec.training >= 0 && r.first_start >= 0 ? Fixed6(r.placement_rate) : "") << '\n';
+        << (r.spec.training >= 0 && r.first_start >= 0 ? Fixed6(r.placement_rate) : "") << ',';
+    if (waiting[i] != nullptr) {
+      out << WaitReasonName(waiting[i]->code) << ','
+          << CsvField(DescribeReason(*waiting[i], fleet));
+    } else if (r.first_start >= 0 && r.waited_for != WaitReason::kNone) {
+      out << WaitReasonName(r.waited_for) << ',';
+    } else {
+      out << ',';
+    }
+    out << '\n';
   }
 }
 

@@ -113,7 +113,15 @@ void SchedulerCore::StartJob(Slot s, Allocation alloc, SimTime now, std::vector<
   j.running_slot = static_cast<std::int32_t>(running_list.size());
   running_list.push_back(s);
   ++holding;
-  j.last_wait = j.reason.code;
+  // Why it waited, for the driver's record: nothing if it starts when it joined the queue; a job
+  // no pass examined waited behind others.
+  if (now == j.pending_since) {
+    j.last_wait = WaitReason::kNone;
+  } else if (j.reason.code == WaitReason::kNone) {
+    j.last_wait = WaitReason::kBehind;
+  } else {
+    j.last_wait = j.reason.code;
+  }
   j.reason = PendingReason{};
   policy->OnStarted(*this, s, now);
   out.push_back({Decision::Kind::kStart, j.id, j.epoch, j.alloc, j.last_wait});

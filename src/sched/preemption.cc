@@ -107,6 +107,7 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         out.push_back({Decision::Kind::kPreempt, v.id, v.epoch, v.alloc, WaitReason::kNone});
       }
       job(head_slot).awaiting_victims = static_cast<std::int32_t>(preempted.size());
+      MarkReason(head_slot, WaitReason::kPreempting);
       return Preempted::kAwaitingRelease;
     }
     for (Slot victim : preempted) {

@@ -55,6 +55,8 @@ struct JobRecord {
 struct SimResult {
   std::vector<JobRecord> jobs;
   std::vector<std::pair<JobId, std::string>> rejections;
+  // The jobs still waiting at the end and why, in queue order (the scheduler's reasons then).
+  std::vector<std::pair<JobId, PendingReason>> waiting;
   std::vector<Tenant> tenants;
   SimTime end_time = 0;  // makespan: from 0 to the last completion or `until`
   bool stopped_at_until = false;

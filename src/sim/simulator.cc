@@ -394,6 +394,7 @@ SimResult Simulator::Run() {
     result_.stopped_at_until = true;
   }
   result_.end_time = now_;
+  result_.waiting = scheduler_.PendingReasons();
   // Runs still going at the end count their GPU time and work up to the end.
   for (const Running& run : running_) {
     if (run.stopping) result_.jobs[static_cast<size_t>(run.id)].grace_ms += now_ - run.stop_at;

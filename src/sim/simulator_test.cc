@@ -37,6 +37,14 @@ TEST(Simulator, StopsAtUntilAndCountsWhatIsLeft) {
   EXPECT_EQ(r.end_time, 90 * kMinute);
   EXPECT_EQ(r.jobs[0].gpu_milli_ms, 16 * kMilliPerGpu * 90 * kMinute);
   EXPECT_EQ(r.allocated_gpu_milli_ms, r.available_gpu_milli_ms);
+  // b waits for capacity: 8 GPUs wanted, none free; the report counts it so.
+  ASSERT_EQ(r.waiting.size(), 1u);
+  EXPECT_EQ(r.waiting[0].first, 1);
+  EXPECT_EQ(r.waiting[0].second.code, WaitReason::kCapacity);
+  EXPECT_EQ(r.waiting[0].second.wanted, 8);
+  EXPECT_EQ(r.waiting[0].second.most_free, 0);
+  const Metrics m = ComputeMetrics(r, RunInfo{});
+  EXPECT_EQ(m.pending_reasons, (std::map<std::string, std::int64_t>{{"capacity", 1}}));
 }
 
 TEST(Simulator, RejectsWhatCanNeverFitAndFinishes) {
@@ -368,6 +376,41 @@ TEST(SimulatorRegression, AnAbsurdlySlowJobDoesNotOverflowTime) {
       kDay);
   EXPECT_EQ(r.jobs[0].state, JobRecord::State::kRunning);
   EXPECT_TRUE(r.stopped_at_until);
+}
+
+TEST(Simulator, LaunchDelayAndPreemptionGraceAreTimeOnTheGpusWithoutProgress) {
+  // 16 GPUs, priority, launch 1m, grace 2m. a (16 GPUs, 60m) starts at 0, runs from 1m. b
+  // (priority 5, 16 GPUs, 10m) arrives at 10m and preempts a, which has done 9m of work and keeps
+  // its GPUs until 12m; b starts at 12m, runs from 13m, ends at 23m; a starts again at 23m, runs
+  // from 24m and ends after its remaining 51m at 75m. a's run time: 12m + 52m = 64m = 60m of work
+  // + 2 launches (restart time) + 2m of grace.
+  static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));
+  SimOptions options;
+  options.scheduler.policy = "priority";
+  options.launch_delay = kMinute;
+  options.preemption_grace = 2 * kMinute;
+  Simulator sim(
+      fleet,
+      BindWorkload(testing::MustParseWorkload(
+                       "jobs:\n"
+                       "  - {name: a, gpus: 16, duration: 60m}\n"
+                       "  - {name: b, submit: 10m, priority: 5, gpus: 16, duration: 10m}\n"),
+                   fleet, 1)
+          .value(),
+      options);
+  const SimResult r = sim.Run();
+  const JobRecord& a = r.jobs[0];
+  const JobRecord& b = r.jobs[1];
+  EXPECT_EQ(b.first_start, 12 * kMinute);
+  EXPECT_EQ(b.end, 23 * kMinute);
+  EXPECT_EQ(a.end, 75 * kMinute);
+  EXPECT_EQ(a.preemptions, 1);
+  EXPECT_EQ(a.grace_ms, 2 * kMinute);
+  EXPECT_EQ(a.restart_ms, 2 * kMinute);
+  EXPECT_EQ(a.run_ms, 64 * kMinute);
+  // The GPUs were held throughout: a's 64m and b's 11m, of 75m.
+  EXPECT_EQ(r.allocated_gpu_milli_ms, 16LL * kMilliPerGpu * 75 * kMinute);
+  EXPECT_EQ(b.waited_for, WaitReason::kPreempting);
 }
 
 }  // namespace
