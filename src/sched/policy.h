@@ -76,13 +76,4 @@ struct PolicyInfo {
 const std::vector<PolicyInfo>& RegisteredPolicies();
 const PolicyInfo* FindPolicy(std::string_view name);
 
-// The factories, one per policy file.
-std::unique_ptr<SchedulingPolicy> MakeFifoPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakePriorityPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakeBackfillPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakeSjfPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakeSrtfPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakeLasPolicy(const SchedulerConfig& config);
-std::unique_ptr<SchedulingPolicy> MakeFairsharePolicy(const SchedulerConfig& config);
-
 }  // namespace gpufleet

@@ -1,10 +1,20 @@
-// Every scheduling policy, by name: a new policy is a file and a line here.
+// Every scheduling policy, by name: a new policy is a file (policy_<name>.cc, defining its
+// factory) and two lines here - the factory's declaration and its entry.
 #include <algorithm>
 #include <iterator>
 
 #include "sched/core.h"
 
 namespace gpufleet {
+
+// Each policy file defines its factory; this is the one place that names them all.
+std::unique_ptr<SchedulingPolicy> MakeFifoPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakePriorityPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeBackfillPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeSjfPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeSrtfPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeLasPolicy(const SchedulerConfig& config);
+std::unique_ptr<SchedulingPolicy> MakeFairsharePolicy(const SchedulerConfig& config);
 
 const std::vector<PolicyInfo>& RegisteredPolicies() {
   static const std::vector<PolicyInfo> kPolicies = {
