@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
-#include "sched/allocation.h"
+#include "sched/gang_request.h"
 
 namespace gpufleet {
 

@@ -15,11 +15,12 @@
 #include <tuple>
 #include <vector>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "sched/admission.h"
-#include "sched/allocation.h"
 #include "sched/capacity_index.h"
+#include "sched/gang_request.h"
 #include "sched/policy.h"
 #include "util/time.h"
 
