@@ -5,7 +5,7 @@
 
 namespace gpufleet {
 
-Status JobProgress::Reallocate(const Placement& placement, std::int64_t restart_delay_s) {
+Status JobProgress::Reallocate(const GpusPerNode& placement, std::int64_t restart_delay_s) {
   placement_ = placement;
   if (placement_.empty()) {
     // Preempted: the checkpoint keeps the progress. What is left of a restart delay is moot,

@@ -20,7 +20,7 @@ class JobProgress {
   // Runs on `placement` from now on (empty: preempted, progress kept) after `restart_delay_s`
   // seconds without progress. The batch configuration is recomputed for the new GPU count.
   // Fails when the profiles have no step time or statistics for the new configuration.
-  Status Reallocate(const Placement& placement, std::int64_t restart_delay_s);
+  Status Reallocate(const GpusPerNode& placement, std::int64_t restart_delay_s);
 
   // Advances the job by `seconds` from time `start`: first what is left of the restart delay,
   // then training. Completion records the exact second; the rest of the interval is idle.
@@ -30,7 +30,7 @@ class JobProgress {
   std::int64_t completion_time() const { return completion_time_; }
   double progress() const { return progress_; }
   int epoch() const { return epoch_; }
-  const Placement& placement() const { return placement_; }
+  const GpusPerNode& placement() const { return placement_; }
   const BatchConfig& config() const { return config_; }
   int batch_size() const { return batch_size_; }
   const Application& app() const { return *app_; }
@@ -44,7 +44,7 @@ class JobProgress {
 
   const Application* app_;
   int batch_size_;
-  Placement placement_;
+  GpusPerNode placement_;
   BatchConfig config_;
   double iteration_s_ = 0;  // T_iter of the current configuration
   double rate_ = 0;         // progress per second in the current epoch

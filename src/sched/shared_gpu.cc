@@ -143,7 +143,7 @@ double NodeFragment(const SharedNode& n, const std::vector<TypicalPod>& typical)
   return f;
 }
 
-Placement Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
+NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
                 const std::vector<TypicalPod>& typical) {
   switch (policy) {
     case SharePolicy::kRandom:
@@ -167,7 +167,7 @@ Placement Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
       const double before = NodeFragment(n, typical);
       if (p.Sharing()) {
         // Try every GPU that fits; keep the first reaching the best (truncated) score.
-        Placement best{-1, {}};
+        NodeScore best{-1, {}};
         for (int i = 0; i < n.Gpus(); ++i) {
           if (n.gpu_free[static_cast<size_t>(i)] < p.milli) continue;
           SharedNode after = n;

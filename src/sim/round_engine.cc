@@ -4,9 +4,9 @@
 
 namespace gpufleet {
 
-Placement PlacementOf(const GpuList& gpus) {
+GpusPerNode GpusPerNodeOf(const GpuList& gpus) {
   // Runs of the same node, as the artifact counts them (allocations are built node by node).
-  Placement p;
+  GpusPerNode p;
   for (size_t i = 0; i < gpus.size(); ++i) {
     if (i == 0 || gpus[i] != gpus[i - 1]) {
       p.push_back(1);
@@ -73,7 +73,8 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
         allocations[i] = std::move(next[k]);
         reallocated[i] = 1;
         if (!allocations[i].empty()) ++result.restarts;
-        if (Status s = progress[i].Reallocate(PlacementOf(allocations[i]), options.restart_delay_s);
+        if (Status s =
+                progress[i].Reallocate(GpusPerNodeOf(allocations[i]), options.restart_delay_s);
             !s.ok())
           return Error{"job " + jobs[i].name + ": " + s.message()};
       }

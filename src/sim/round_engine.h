@@ -54,6 +54,6 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
                               const RoundOptions& options, const RoundObserver& observer = {});
 
 // The placement of an allocation: GPUs per node in the order nodes first appear ([3,3,7] → (2,1)).
-Placement PlacementOf(const GpuList& gpus);
+GpusPerNode GpusPerNodeOf(const GpuList& gpus);
 
 }  // namespace gpufleet

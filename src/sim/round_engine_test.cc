@@ -9,9 +9,9 @@ namespace gpufleet {
 namespace {
 
 TEST(RoundEngine, PlacementIsRunsOfNodesInOrder) {
-  EXPECT_EQ(PlacementOf({3, 3, 3, 3, 7, 7}), (Placement{4, 2}));
-  EXPECT_EQ(PlacementOf({5}), (Placement{1}));
-  EXPECT_TRUE(PlacementOf({}).empty());
+  EXPECT_EQ(GpusPerNodeOf({3, 3, 3, 3, 7, 7}), (GpusPerNode{4, 2}));
+  EXPECT_EQ(GpusPerNodeOf({5}), (GpusPerNode{1}));
+  EXPECT_TRUE(GpusPerNodeOf({}).empty());
 }
 
 // A job submitted at 61 is first seen at the 120 s boundary, restarts for 30 s and then runs
