@@ -6,22 +6,10 @@
 #include <memory>
 #include <thread>
 
+#include "workload/job_source.h"
+
 namespace gpufleet {
 namespace {
-
-class ListSource : public JobSource {
- public:
-  explicit ListSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {}
-  bool Next(JobSpec& out) override {
-    if (next_ >= jobs_.size()) return false;
-    out = std::move(jobs_[next_++]);
-    return true;
-  }
-
- private:
-  std::vector<JobSpec> jobs_;
-  size_t next_ = 0;
-};
 
 // One site, one leaf, `nodes` servers of `gpus_per_node` GPUs: best-fit placement then
 // consolidates a job onto as few servers as possible.
@@ -99,7 +87,7 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
       const size_t i = order[k];
       BoundWorkload w;
       w.tenants = {Tenant{out.vcs[i].name, 1, out.vcs[i].gpus}};
-      w.source = std::make_unique<ListSource>(std::move(jobs[i]));
+      w.source = std::make_unique<VectorJobSource>(std::move(jobs[i]));
       SimOptions sim_options;
       sim_options.scheduler = options.scheduler;
       Simulator sim(fleets[i].value(), std::move(w), sim_options);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "trace/importer.h"
+#include "workload/job_source.h"
 
 namespace gpufleet {
 namespace trace_internal {
@@ -168,24 +169,6 @@ Result<TraceJobs> LoadTrace(const TraceArg& arg, const TraceOptions& options) {
   return Error{"unknown trace format"};
 }
 
-namespace {
-
-class VectorSource : public JobSource {
- public:
-  explicit VectorSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {}
-  bool Next(JobSpec& out) override {
-    if (next_ >= jobs_.size()) return false;
-    out = std::move(jobs_[next_++]);
-    return true;
-  }
-
- private:
-  std::vector<JobSpec> jobs_;
-  size_t next_ = 0;
-};
-
-}  // namespace
-
 Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet) {
   std::vector<std::int32_t> remap;
   for (const std::string& name : trace.tenants) {
@@ -231,7 +214,7 @@ Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet)
   }
   std::vector<std::unique_ptr<JobSource>> sources;
   sources.push_back(std::move(workload.source));
-  sources.push_back(std::make_unique<VectorSource>(std::move(trace.jobs)));
+  sources.push_back(std::make_unique<VectorJobSource>(std::move(trace.jobs)));
   workload.source = std::make_unique<MergedSource>(std::move(sources));
   return Status::Ok();
 }
