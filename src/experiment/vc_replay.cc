@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <memory>
 #include <thread>
 
@@ -48,9 +47,12 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
   std::vector<std::vector<JobSpec>> jobs(out.vcs.size());
   // Time 0 of every cluster's run is --since (or the trace's first submission), so that weeks
   // left out do not count as idle time.
-  const SimTime shift = options.since_epoch_s && *options.since_epoch_s > trace.origin_epoch_s
-                            ? std::llround((*options.since_epoch_s - trace.origin_epoch_s) * 1000)
-                            : 0;
+  SimTime shift = 0;
+  if (options.since_epoch_s && *options.since_epoch_s > trace.origin_epoch_s) {
+    const Result<SimTime> since = SecondsToMs(*options.since_epoch_s - trace.origin_epoch_s);
+    if (!since.ok()) return Error{"--since: " + since.message()};
+    shift = since.value();
+  }
   for (const JobSpec& j : trace.jobs) {
     if (j.submit < shift) {
       out.excluded["submitted before --since"]++;
