@@ -28,7 +28,7 @@ RC_GTEST_PROP(RoundProperties, CapacityMonotoneProgressAndExactRestarts, ()) {
   const int count = *rc::gen::inRange(1, 30);
   std::vector<RoundJob> jobs;
   for (int i = 0; i < count; ++i) {
-    jobs.push_back(RoundJob{"j" + std::to_string(i), &App(), *rc::gen::inRange(0, 7200),
+    jobs.push_back(RoundJob{"j" + std::to_string(i), &App(), *rc::gen::inRange(0, 7200) * kSecond,
                             *rc::gen::element(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
                             *rc::gen::element(16, 64, 128)});
   }
@@ -38,7 +38,7 @@ RC_GTEST_PROP(RoundProperties, CapacityMonotoneProgressAndExactRestarts, ()) {
 
   std::vector<double> last_progress(jobs.size(), 0.0);
   std::vector<int> last_epoch(jobs.size(), 0);
-  std::vector<std::int64_t> last_restart(jobs.size(), 0);
+  std::vector<SimTime> last_restart(jobs.size(), 0);
   std::vector<char> restarting(jobs.size(), 0);  // allocation changed to non-empty last round
   bool ok = true;
   std::string failure;
@@ -59,17 +59,17 @@ RC_GTEST_PROP(RoundProperties, CapacityMonotoneProgressAndExactRestarts, ()) {
         ++total;
       }
       if (p.progress() < last_progress[i] || p.epoch() < last_epoch[i])
-        fail(jobs[i].name + ": progress went back at t=" + std::to_string(s.now));
+        fail(jobs[i].name + ": progress went back at t=" + std::to_string(s.now) + " ms");
       last_progress[i] = p.progress();
       last_epoch[i] = p.epoch();
-      // Restart seconds spent during the round that just ended.
-      const std::int64_t spent = p.restart_seconds() - last_restart[i];
-      if (spent != (restarting[i] ? options.restart_delay_s : 0))
+      // Restart time spent during the round that just ended.
+      const SimTime spent = p.restart_time() - last_restart[i];
+      if (spent != (restarting[i] ? options.restart_delay : 0))
         fail(jobs[i].name + ": " + std::to_string(spent) +
-             " s of restart in the round to t=" + std::to_string(s.now));
-      last_restart[i] = p.restart_seconds();
+             " ms of restart in the round to t=" + std::to_string(s.now) + " ms");
+      last_restart[i] = p.restart_time();
       restarting[i] = (*s.reallocated)[i] && !(*s.allocations)[i].empty();
-      if (restarting[i] && p.restart_remaining() != options.restart_delay_s)
+      if (restarting[i] && p.restart_remaining() != options.restart_delay)
         fail(jobs[i].name + ": reallocated without a full restart delay");
     }
     if (total > cluster.total_gpus()) fail(std::to_string(total) + " GPUs in use");
@@ -80,7 +80,7 @@ RC_GTEST_PROP(RoundProperties, CapacityMonotoneProgressAndExactRestarts, ()) {
   if (!r.ok()) RC_FAIL(r.message());
   if (!ok) RC_FAIL(failure);
   for (size_t i = 0; i < jobs.size(); ++i) {
-    RC_ASSERT(r.value().completion_time[i] > jobs[i].submit_time);
+    RC_ASSERT(r.value().completion_time[i] > jobs[i].submit);
   }
 }
 

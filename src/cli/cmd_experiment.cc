@@ -1,13 +1,12 @@
 // gpufleet experiment: studies from the literature, run on the same machinery as `sim`.
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "experiment/openb.h"
+#include "experiment/parallel.h"
 #include "experiment/vc_replay.h"
 #include "report/report.h"
 #include "trace/datetime.h"
@@ -21,31 +20,6 @@ struct VcReplayArgs {
   int gpus_per_node = 8;
   TraceOptions trace_options;
 };
-
-// The virtual clusters' runs as one result: their jobs side by side, one tenant per cluster.
-SimResult Combine(const VcReplay& replay) {
-  SimResult all;
-  for (size_t i = 0; i < replay.vcs.size(); ++i) {
-    const SimResult& r = replay.vcs[i].result;
-    all.tenants.push_back(Tenant{replay.vcs[i].name, 1, replay.vcs[i].gpus});
-    for (JobRecord j : r.jobs) {
-      j.spec.tenant = static_cast<std::int32_t>(i);
-      all.jobs.push_back(std::move(j));
-    }
-    all.end_time = std::max(all.end_time, r.end_time);
-    all.events += r.events;
-    all.passes += r.passes;
-    all.total_gpus += replay.vcs[i].gpus;
-    all.allocated_gpu_milli_ms += r.allocated_gpu_milli_ms;
-    all.available_gpu_milli_ms += r.available_gpu_milli_ms;
-  }
-  // Every cluster is available until the last one ends, not only until its own last job.
-  for (const VcRun& vc : replay.vcs) {
-    all.available_gpu_milli_ms +=
-        static_cast<long double>(vc.gpus) * kMilliPerGpu * (all.end_time - vc.result.end_time);
-  }
-  return all;
-}
 
 int RunVcReplayCommand(const VcReplayArgs& a) {
   if (a.policy != "fifo" && a.policy != "sjf" && a.policy != "srtf") {
@@ -95,7 +69,7 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
     std::cerr << replay.message() << "\n";
     return kExitBadInput;
   }
-  const SimResult all = Combine(replay.value());
+  const SimResult all = MergeVcRuns(replay.value());
   RunInfo info{"(one fleet per virtual cluster: " + a.vcs + ")",
                a.trace,
                a.policy,
@@ -269,21 +243,14 @@ int RunOpenbCommand(const OpenbArgs& a) {
     }
   }
   ProgressBar clock(kNever, false);
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < tasks.size(); k = next++) {
-      Task& t = tasks[k];
-      const Workload& w = workloads[t.workload];
-      const OpenbRun run = RunOpenb(cluster.value(), w.pods, w.typical, t.policy, t.seed, a.tune);
-      t.curves = BinCurves(run, cluster.value().total_gpus);
-      t.arrivals = static_cast<std::int64_t>(run.arrival.size());
-      t.failed = run.failed;
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, a.threads); ++i) threads.emplace_back(worker);
-  worker();
-  for (auto& th : threads) th.join();
+  ParallelFor(tasks.size(), a.threads, [&](size_t k) {
+    Task& t = tasks[k];
+    const Workload& w = workloads[t.workload];
+    const OpenbRun run = RunOpenb(cluster.value(), w.pods, w.typical, t.policy, t.seed, a.tune);
+    t.curves = BinCurves(run, cluster.value().total_gpus);
+    t.arrivals = static_cast<std::int64_t>(run.arrival.size());
+    t.failed = run.failed;
+  });
 
   char tune[32];
   std::snprintf(tune, sizeof tune, "%g", a.tune);

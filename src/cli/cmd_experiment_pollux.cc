@@ -38,7 +38,7 @@ int RunPolluxCommand(const PolluxArgs& a) {
     return kExitBadInput;
   }
   RoundOptions options;
-  options.round_s = round.value() / kSecond;
+  options.round = round.value();
   const std::string nd_table =
       a.nd_table.empty() ? a.profiles + "/../nd_throughput_table.csv" : a.nd_table;
   Result<PolluxApplications> apps = LoadPolluxApplications(a.profiles, nd_table);
@@ -72,7 +72,7 @@ int RunPolluxCommand(const PolluxArgs& a) {
   for (size_t w = 0; w < runs.size(); ++w) {
     const std::vector<PolluxJob>& jobs = workloads.value()[w].jobs;
     for (size_t j = 0; j < jobs.size(); ++j)
-      out << runs[w].workload << ',' << jobs[j].name << ',' << runs[w].jct_s[j] << '\n';
+      out << runs[w].workload << ',' << jobs[j].name << ',' << WholeSeconds(runs[w].jct[j]) << '\n';
   }
   out.close();
   if (!out) {
@@ -82,7 +82,7 @@ int RunPolluxCommand(const PolluxArgs& a) {
 
   std::printf("%s: %s, policy %s, %lld s rounds, %d x %d GPUs\n", me,
               FolderName(a.workloads).c_str(), RoundPolicyName(*policy),
-              static_cast<long long>(options.round_s), options.cluster.nodes,
+              static_cast<long long>(WholeSeconds(options.round)), options.cluster.nodes,
               options.cluster.gpus_per_node);
   std::printf("  %-12s %6s %14s %10s %9s %10s\n", "workload", "jobs", "avg JCT (s)", "avg JCT",
               "restarts", "makespan");
@@ -93,7 +93,7 @@ int RunPolluxCommand(const PolluxArgs& a) {
     std::printf("  %-12s %6zu %14.4f %10s %9lld %10s\n", r.workload.c_str(),
                 workloads.value()[w].jobs.size(), r.average_jct_s,
                 HumanSeconds(r.average_jct_s).c_str(), static_cast<long long>(r.rounds.restarts),
-                HumanSeconds(static_cast<double>(r.rounds.end_time)).c_str());
+                HumanSeconds(ToSeconds(r.rounds.end_time)).c_str());
   }
   mean /= static_cast<double>(runs.size());
   std::printf("  %-12s %6s %14.4f %10s\n", ("mean of " + std::to_string(runs.size())).c_str(), "",

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/fleet_summary.h"
 #include "report/report.h"
 #include "spec/specs.h"
 

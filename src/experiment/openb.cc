@@ -217,7 +217,7 @@ OpenbRun RunOpenb(const OpenbCluster& cluster, const std::vector<OpenbPod>& pods
   std::map<std::tuple<std::int64_t, int, int, std::vector<int>>, int> shape_ids;
   struct Cached {
     std::uint32_t version = 0;
-    Placement placement;
+    NodeScore placement;
   };
   std::vector<std::vector<Cached>> cache(nodes.size());
   std::vector<std::uint32_t> version(nodes.size(), 1);
@@ -228,7 +228,7 @@ OpenbRun RunOpenb(const OpenbCluster& cluster, const std::vector<OpenbPod>& pods
     const PodRequest& pod = pods[static_cast<size_t>(pi)].request;
     arrived += pod.DemandMilli();
     int best = -1;
-    Placement best_placement;
+    NodeScore best_placement;
     if (policy == SharePolicy::kRandom) {
       feasible.clear();
       for (size_t n = 0; n < nodes.size(); ++n) {
@@ -250,7 +250,7 @@ OpenbRun RunOpenb(const OpenbCluster& cluster, const std::vector<OpenbPod>& pods
       const int shape = policy == SharePolicy::kFgd ? ShapeId(shape_ids, pod) : 0;
       for (size_t n = 0; n < nodes.size(); ++n) {
         if (!Feasible(nodes[n], pod)) continue;
-        Placement p;
+        NodeScore p;
         if (policy == SharePolicy::kFgd) {
           auto& slots = cache[n];
           if (slots.size() <= static_cast<size_t>(shape))

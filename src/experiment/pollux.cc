@@ -38,7 +38,7 @@ Result<PolluxRun> RunPolluxWorkload(const PolluxWorkload& workload, const Pollux
   for (const PolluxJob& j : workload.jobs) {
     auto app = apps.find(j.application);
     if (app == apps.end()) return Error{workload.name + ": unknown application " + j.application};
-    jobs.push_back(RoundJob{j.name, &app->second, j.submit_time, j.replicas, j.batch_size});
+    jobs.push_back(RoundJob{j.name, &app->second, j.submit, j.replicas, j.batch_size});
   }
   std::unique_ptr<RoundPolicy> p = MakeRoundPolicy(policy, options.cluster);
   Result<RoundResult> r = RunRounds(jobs, *p, options);
@@ -46,10 +46,10 @@ Result<PolluxRun> RunPolluxWorkload(const PolluxWorkload& workload, const Pollux
   PolluxRun run;
   run.workload = workload.name;
   run.rounds = std::move(r).value();
-  double sum = 0;
+  double sum = 0;  // seconds, as the study averages them
   for (size_t i = 0; i < jobs.size(); ++i) {
-    run.jct_s.push_back(run.rounds.completion_time[i] - jobs[i].submit_time);
-    sum += static_cast<double>(run.jct_s.back());
+    run.jct.push_back(run.rounds.completion_time[i] - jobs[i].submit);
+    sum += ToSeconds(run.jct.back());
   }
   run.average_jct_s = jobs.empty() ? 0 : sum / static_cast<double>(jobs.size());
   return run;

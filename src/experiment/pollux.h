@@ -13,6 +13,7 @@
 #include "sim/round_engine.h"
 #include "trace/pollux.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
@@ -27,7 +28,7 @@ Result<std::vector<PolluxWorkload>> LoadPolluxWorkloads(const std::string& dir,
 
 struct PolluxRun {
   std::string workload;
-  std::vector<std::int64_t> jct_s;  // by job, in file order
+  std::vector<SimTime> jct;  // by job, in file order (whole seconds, as the study's)
   double average_jct_s = 0;
   RoundResult rounds;
 };

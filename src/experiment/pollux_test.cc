@@ -64,17 +64,18 @@ TEST(PolluxStudy, EveryPublishedAverageJctIsReproducedExactly) {
       const PolluxWorkload& workload = workloads.value()[w];
       Result<PolluxRun> run = RunPolluxWorkload(workload, apps, *ParseRoundPolicy(p.policy));
       ASSERT_TRUE(run.ok()) << run.message();
-      std::int64_t sum = 0;
-      for (std::int64_t jct : run.value().jct_s) sum += jct;
+      SimTime sum = 0;
+      for (SimTime jct : run.value().jct) sum += jct;
       const auto n = static_cast<double>(workload.jobs.size());
-      EXPECT_EQ(sum, std::llround(p.avgs[w] * n))
+      EXPECT_EQ(sum, std::llround(p.avgs[w] * n) * kSecond)
           << p.policy << " " << p.folder << " " << workload.name << ": average "
           << run.value().average_jct_s << " s, published " << p.avgs[w] << " s";
     }
   }
 }
 
-// tiresias-1.0/summary.json, jcts.workload-2, in the file's (and the workload's) job order.
+// tiresias-1.0/summary.json, jcts.workload-2, in the file's (and the workload's) job order
+// (seconds).
 const std::int64_t kTiresiasWorkload2[] = {
     982,   90,   78,    535,   692,   105,   82,   51537, 117,   81,    69234, 898,  79,    914,
     123,   112,  832,   1518,  311,   1924,  1511, 432,   421,   138,   1428,  1031, 126,   97,
@@ -99,9 +100,9 @@ TEST(PolluxStudy, EveryPublishedJctOfOneWorkload) {
   ASSERT_EQ(w2.name, "workload-2");
   Result<PolluxRun> run = RunPolluxWorkload(w2, apps, RoundPolicyKind::kTiresias);
   ASSERT_TRUE(run.ok()) << run.message();
-  ASSERT_EQ(run.value().jct_s.size(), std::size(kTiresiasWorkload2));
+  ASSERT_EQ(run.value().jct.size(), std::size(kTiresiasWorkload2));
   for (size_t i = 0; i < w2.jobs.size(); ++i)
-    EXPECT_EQ(run.value().jct_s[i], kTiresiasWorkload2[i]) << w2.jobs[i].name;
+    EXPECT_EQ(run.value().jct[i], kTiresiasWorkload2[i] * kSecond) << w2.jobs[i].name;
 }
 
 }  // namespace

@@ -1,27 +1,14 @@
 #include "experiment/vc_replay.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
 #include <memory>
-#include <thread>
+
+#include "experiment/merge_results.h"
+#include "experiment/parallel.h"
+#include "workload/job_source.h"
 
 namespace gpufleet {
 namespace {
-
-class ListSource : public JobSource {
- public:
-  explicit ListSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {}
-  bool Next(JobSpec& out) override {
-    if (next_ >= jobs_.size()) return false;
-    out = std::move(jobs_[next_++]);
-    return true;
-  }
-
- private:
-  std::vector<JobSpec> jobs_;
-  size_t next_ = 0;
-};
 
 // One site, one leaf, `nodes` servers of `gpus_per_node` GPUs: best-fit placement then
 // consolidates a job onto as few servers as possible.
@@ -60,9 +47,12 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
   std::vector<std::vector<JobSpec>> jobs(out.vcs.size());
   // Time 0 of every cluster's run is --since (or the trace's first submission), so that weeks
   // left out do not count as idle time.
-  const SimTime shift = options.since_epoch_s && *options.since_epoch_s > trace.origin_epoch_s
-                            ? std::llround((*options.since_epoch_s - trace.origin_epoch_s) * 1000)
-                            : 0;
+  SimTime shift = 0;
+  if (options.since_epoch_s && *options.since_epoch_s > trace.origin_epoch_s) {
+    const Result<SimTime> since = SecondsToMs(*options.since_epoch_s - trace.origin_epoch_s);
+    if (!since.ok()) return Error{"--since: " + since.message()};
+    shift = since.value();
+  }
   for (const JobSpec& j : trace.jobs) {
     if (j.submit < shift) {
       out.excluded["submitted before --since"]++;
@@ -93,24 +83,24 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return jobs[a].size() > jobs[b].size(); });
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < order.size(); k = next++) {
-      const size_t i = order[k];
-      BoundWorkload w;
-      w.tenants = {Tenant{out.vcs[i].name, 1, out.vcs[i].gpus}};
-      w.source = std::make_unique<ListSource>(std::move(jobs[i]));
-      SimOptions sim_options;
-      sim_options.scheduler = options.scheduler;
-      Simulator sim(fleets[i].value(), std::move(w), sim_options);
-      out.vcs[i].result = sim.Run();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(1, options.threads); ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  ParallelFor(order.size(), options.threads, [&](size_t k) {
+    const size_t i = order[k];
+    BoundWorkload w;
+    w.tenants = {Tenant{out.vcs[i].name, 1, out.vcs[i].gpus}};
+    w.source = std::make_unique<VectorJobSource>(std::move(jobs[i]));
+    SimOptions sim_options;
+    sim_options.scheduler = options.scheduler;
+    Simulator sim(fleets[i].value(), std::move(w), sim_options);
+    out.vcs[i].result = sim.Run();
+  });
   return out;
+}
+
+SimResult MergeVcRuns(const VcReplay& replay) {
+  std::vector<SideBySideRun> runs;
+  // The clusters' nodes model no host CPU or memory (VcFleet): only their GPUs stay available.
+  for (const VcRun& vc : replay.vcs) runs.push_back(SideBySideRun{&vc.result, 0, 0});
+  return MergeResults(runs);
 }
 
 }  // namespace gpufleet

@@ -37,4 +37,8 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
                              const std::vector<std::pair<std::string, std::int64_t>>& quotas,
                              const VcReplayOptions& options);
 
+// The clusters' runs as one result (experiment/merge_results.h) whose tenants are the clusters,
+// in the order of `replay.vcs`: the usual metrics then come overall and per cluster.
+SimResult MergeVcRuns(const VcReplay& replay);
+
 }  // namespace gpufleet

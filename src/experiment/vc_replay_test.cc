@@ -50,6 +50,18 @@ TEST(VcReplay, ClustersAreIsolatedQueues) {
   EXPECT_EQ(v.vcs[1].result.jobs[0].first_start, kMinute);
   EXPECT_EQ(v.excluded.at("submitted before --since"), 1);
   EXPECT_EQ(v.excluded.at("virtual cluster not in --vcs"), 1);
+  // Merged, the clusters are the tenants. b ends at 1h01m but stays available until a ends at
+  // 3h: 16 GPUs x 3h = 48 GPU-hours, of which a1 (2h), a2 (1h) and b1 (1h), 8 GPUs each, held 32.
+  const SimResult all = MergeVcRuns(v);
+  ASSERT_EQ(all.tenants.size(), 2u);
+  EXPECT_EQ(all.tenants[1].name, "b");
+  EXPECT_EQ(all.tenants[1].quota_gpus, 8);
+  ASSERT_EQ(all.jobs.size(), 3u);
+  EXPECT_EQ(all.jobs[2].spec.tenant, 1);
+  EXPECT_EQ(all.end_time, 3 * kHour);
+  EXPECT_EQ(all.total_gpus, 16);
+  EXPECT_EQ(all.allocated_gpu_milli_ms, 32.0L * kMilliPerGpu * kHour);
+  EXPECT_EQ(all.available_gpu_milli_ms, 48.0L * kMilliPerGpu * kHour);
 }
 
 TEST(VcReplay, SizesMustBeWholeNodes) {

@@ -236,46 +236,4 @@ std::optional<TopoId> Fleet::FindPath(std::string_view path) const {
   return cur == 0 ? std::nullopt : std::optional<TopoId>(cur);
 }
 
-FleetSummary Summarize(const Fleet& fleet) {
-  FleetSummary s;
-  std::vector<std::int64_t> by_model(fleet.gpu_models().size(), 0);
-  for (const Site& site : fleet.sites()) {
-    FleetSummary::SiteTotals st;
-    st.name = site.name;
-    st.provider = fleet.providers()[static_cast<size_t>(site.provider)].name;
-    st.location = site.location;
-    st.power_budget_mw = site.power_budget_mw;
-    std::vector<std::int64_t> site_models(fleet.gpu_models().size(), 0);
-    auto [first, last] = fleet.NodeRange(site.topo);
-    for (NodeId n = first; n < last; ++n) {
-      st.gpus += fleet.NodeGpus(n);
-      site_models[static_cast<size_t>(fleet.NodeModel(n))] += fleet.NodeGpus(n);
-      st.it_power_mw +=
-          fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))].max_power_kw / 1000.0;
-    }
-    st.nodes = last - first;
-    for (TopoId d = fleet.LevelBegin(Level::kDomain); d < fleet.LevelEnd(Level::kDomain); ++d) {
-      if (fleet.Ancestor(fleet.NodeRange(d).first, Level::kSite) == site.topo) ++st.domains;
-    }
-    const TopoNode& sn = fleet.topo(site.topo);
-    st.pods = sn.num_children;
-    for (size_t m = 0; m < site_models.size(); ++m) {
-      if (site_models[m] > 0) st.by_model.push_back({fleet.gpu_models()[m].name, site_models[m]});
-      by_model[m] += site_models[m];
-    }
-    s.gpus += st.gpus;
-    s.nodes += st.nodes;
-    s.domains += st.domains;
-    s.pods += st.pods;
-    s.it_power_mw += st.it_power_mw;
-    s.power_budget_mw += st.power_budget_mw;
-    s.sites.push_back(std::move(st));
-  }
-  s.leaves = fleet.CountAt(Level::kLeaf);
-  for (size_t m = 0; m < by_model.size(); ++m) {
-    s.by_model.push_back({fleet.gpu_models()[m].name, by_model[m]});
-  }
-  return s;
-}
-
 }  // namespace gpufleet

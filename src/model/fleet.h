@@ -165,24 +165,4 @@ class Fleet {
   std::int64_t total_gpus_ = 0;
 };
 
-// Totals for `gpufleet fleet show`.
-struct FleetSummary {
-  struct ModelCount {
-    std::string model;
-    std::int64_t gpus = 0;
-  };
-  struct SiteTotals {
-    std::string name, provider, location;
-    std::int64_t gpus = 0, nodes = 0, domains = 0, pods = 0;
-    double it_power_mw = 0;  // all nodes at their maximum (TDP) draw
-    double power_budget_mw = 0;
-    std::vector<ModelCount> by_model;
-  };
-  std::int64_t gpus = 0, nodes = 0, domains = 0, leaves = 0, pods = 0;
-  double it_power_mw = 0, power_budget_mw = 0;
-  std::vector<ModelCount> by_model;
-  std::vector<SiteTotals> sites;
-};
-FleetSummary Summarize(const Fleet& fleet);
-
 }  // namespace gpufleet

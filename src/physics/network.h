@@ -10,8 +10,8 @@
 
 #include <cstdint>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
-#include "sched/allocation.h"
 #include "util/result.h"
 
 namespace gpufleet {

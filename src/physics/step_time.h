@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <string>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
 #include "physics/network.h"
-#include "sched/allocation.h"
 #include "util/result.h"
 
 namespace gpufleet {

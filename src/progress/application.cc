@@ -115,7 +115,7 @@ BatchConfig ConfigureBatch(const Application& app, int replicas, int batch_size,
   return BatchConfig{replicas, atomic, accum};
 }
 
-std::int64_t CanonicalPlacementCode(const Placement& placement) {
+std::int64_t CanonicalPlacementCode(const GpusPerNode& placement) {
   std::vector<int> p;
   for (int g : placement) {
     if (g > 0) p.push_back(g);
@@ -134,7 +134,7 @@ std::int64_t CanonicalPlacementCode(const Placement& placement) {
   return code;
 }
 
-Result<ProfileStepTime> LookupStepTime(const Application& app, const Placement& placement,
+Result<ProfileStepTime> LookupStepTime(const Application& app, const GpusPerNode& placement,
                                        int atomic_bsz) {
   const std::int64_t code = CanonicalPlacementCode(placement);
   if (auto it = app.placements.find(code); it != app.placements.end()) {
@@ -174,8 +174,8 @@ Result<double> IterationsAfter(const Application& app, int batch_size, int epoch
   return InterpolateInBatch(batch_size, b, b.lower->iteration[e], b.upper->iteration[e]);
 }
 
-Placement PackedPlacement(int gpus, int gpus_per_node) {
-  Placement p;
+GpusPerNode PackedPlacement(int gpus, int gpus_per_node) {
+  GpusPerNode p;
   for (int left = gpus; left > 0; left -= gpus_per_node) p.push_back(std::min(left, gpus_per_node));
   return p;
 }

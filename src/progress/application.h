@@ -17,8 +17,9 @@
 
 namespace gpufleet {
 
-// GPUs on each node a job uses, in the order the nodes first appear in its allocation.
-using Placement = std::vector<int>;
+// A placement as the Pollux study keys its profiles: the GPUs on each node a job uses, in the
+// order the nodes first appear in its allocation ((4,2): four GPUs on one node, two on another).
+using GpusPerNode = std::vector<int>;
 
 // One optimizer step: its duration and the all-reduce part of it (seconds).
 struct ProfileStepTime {
@@ -84,12 +85,12 @@ BatchConfig ConfigureBatch(const Application& app, int replicas, int batch_size,
 
 // The placement code looked up in placements.csv: the digits of the lexicographically smallest
 // rotation (not a sort: (4,2,1) → 142, (4,1,2) → 124). Zero entries are dropped.
-std::int64_t CanonicalPlacementCode(const Placement& placement);
+std::int64_t CanonicalPlacementCode(const GpusPerNode& placement);
 
 // Step time for a placement at atomic batch m (§3.4): linear interpolation in local batch over
 // the placement's profile, or the spread table for placements not profiled. An error names what
 // is missing (out of the profile's range, or no table row).
-Result<ProfileStepTime> LookupStepTime(const Application& app, const Placement& placement,
+Result<ProfileStepTime> LookupStepTime(const Application& app, const GpusPerNode& placement,
                                        int atomic_bsz);
 
 // Seconds per iteration with a accumulation steps: step + a·(step − sync).
@@ -106,6 +107,6 @@ Result<double> StatisticalGain(const Application& app, int batch_size, int epoch
 Result<double> IterationsAfter(const Application& app, int batch_size, int epoch);
 
 // The placement that packs n GPUs onto nodes of `gpus_per_node`: (4,4,…,rest).
-Placement PackedPlacement(int gpus, int gpus_per_node);
+GpusPerNode PackedPlacement(int gpus, int gpus_per_node);
 
 }  // namespace gpufleet

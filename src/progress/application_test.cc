@@ -58,7 +58,7 @@ TEST(BatchConfig, SingleGpuAccumulationRules) {
   EXPECT_EQ(ConfigureBatch(cifar, 1, 256).accum_steps, 1);
 }
 
-TEST(Placement, CanonicalCodeIsTheSmallestRotation) {
+TEST(GpusPerNode, CanonicalCodeIsTheSmallestRotation) {
   EXPECT_EQ(CanonicalPlacementCode({4, 2, 1}), 142);  // rotations 421, 214, 142
   EXPECT_EQ(CanonicalPlacementCode({4, 1, 2}), 124);  // not 124 by sorting: 412, 124, 241
   EXPECT_EQ(CanonicalPlacementCode({3, 4, 4, 1}), 1344);
@@ -66,10 +66,10 @@ TEST(Placement, CanonicalCodeIsTheSmallestRotation) {
   EXPECT_EQ(CanonicalPlacementCode({4}), 4);
 }
 
-TEST(Placement, Packed) {
-  EXPECT_EQ(PackedPlacement(6, 4), (Placement{4, 2}));
-  EXPECT_EQ(PackedPlacement(8, 4), (Placement{4, 4}));
-  EXPECT_EQ(PackedPlacement(1, 4), (Placement{1}));
+TEST(GpusPerNode, Packed) {
+  EXPECT_EQ(PackedPlacement(6, 4), (GpusPerNode{4, 2}));
+  EXPECT_EQ(PackedPlacement(8, 4), (GpusPerNode{4, 4}));
+  EXPECT_EQ(PackedPlacement(1, 4), (GpusPerNode{1}));
 }
 
 Application TwoPointProfile() {

@@ -5,7 +5,7 @@
 
 namespace gpufleet {
 
-Status JobProgress::Reallocate(const Placement& placement, std::int64_t restart_delay_s) {
+Status JobProgress::Reallocate(const GpusPerNode& placement, SimTime restart_delay) {
   placement_ = placement;
   if (placement_.empty()) {
     // Preempted: the checkpoint keeps the progress. What is left of a restart delay is moot,
@@ -13,7 +13,7 @@ Status JobProgress::Reallocate(const Placement& placement, std::int64_t restart_
     config_ = BatchConfig{};
     return Status::Ok();
   }
-  restart_remaining_ = restart_delay_s;
+  restart_remaining_ = restart_delay;
   int replicas = 0;
   for (int g : placement_) replicas += g;
   config_ = ConfigureBatch(*app_, replicas, batch_size_);
@@ -42,28 +42,31 @@ Status JobProgress::UpdateRate() {
   return Status::Ok();
 }
 
-Status JobProgress::Advance(std::int64_t start, std::int64_t seconds) {
+Status JobProgress::Advance(SimTime start, SimTime duration) {
   if (placement_.empty() || complete()) return Status::Ok();
-  const std::int64_t delay = std::min(restart_remaining_, seconds);
+  const SimTime delay = std::min(restart_remaining_, duration);
   restart_remaining_ -= delay;
-  restart_seconds_ += delay;
-  std::int64_t elapsed = delay;
-  seconds -= delay;
-  while (seconds > 0 && !complete()) {
+  restart_time_ += delay;
+  SimTime elapsed = delay;
+  duration -= delay;
+  while (duration > 0 && !complete()) {
     const double next = app_->epoch_progress[static_cast<size_t>(epoch_) + 1];
-    if (progress_ + rate_ * static_cast<double>(seconds) < next) {
-      progress_ += rate_ * static_cast<double>(seconds);
-      training_seconds_ += seconds;
+    const double seconds = ToSeconds(duration);
+    if (progress_ + rate_ * seconds < next) {
+      progress_ += rate_ * seconds;
+      training_time_ += duration;
       return Status::Ok();
     }
-    // Crosses into the next epoch: whole seconds, rounded half to even (std::nearbyint in the
-    // default rounding mode), like the study's simulator.
-    const auto dt = static_cast<std::int64_t>(std::nearbyint((next - progress_) / rate_));
+    // Crosses into the next epoch after a whole number of seconds, rounded half to even
+    // (std::nearbyint in the default rounding mode). On purpose: the study's simulator rounds so,
+    // and the published JCTs this twin reproduces to the second depend on it.
+    const Result<SimTime> dt = SecondsToMs(std::nearbyint((next - progress_) / rate_));
+    if (!dt.ok()) return Error{app_->name + ": the time to the next epoch: " + dt.message()};
     ++epoch_;
     progress_ = next;
-    elapsed += dt;
-    seconds -= dt;
-    training_seconds_ += dt;
+    elapsed += dt.value();
+    duration -= dt.value();
+    training_time_ += dt.value();
     if (epoch_ == app_->max_epochs) {
       completion_time_ = start + elapsed;
     } else if (Status s = UpdateRate(); !s.ok()) {

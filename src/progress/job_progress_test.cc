@@ -27,38 +27,38 @@ Application OneStepPerSecond() {
 TEST(JobProgress, RestartDelayThenExactProgressWithRoundingAtEpochs) {
   const Application app = OneStepPerSecond();
   JobProgress job(&app, 10);
-  ASSERT_TRUE(job.Reallocate({1}, 30).ok());
+  ASSERT_TRUE(job.Reallocate({1}, 30 * kSecond).ok());
   // 30 s of restart, then 30 s of training.
-  ASSERT_TRUE(job.Advance(0, 60).ok());
+  ASSERT_TRUE(job.Advance(0, 60 * kSecond).ok());
   EXPECT_EQ(job.progress(), 30);
-  EXPECT_EQ(job.restart_seconds(), 30);
+  EXPECT_EQ(job.restart_time(), 30 * kSecond);
   // 15.5 s to the boundary at 45.5 rounds half to even: 16 s; then 44 s more: 89.5.
-  ASSERT_TRUE(job.Advance(60, 60).ok());
+  ASSERT_TRUE(job.Advance(60 * kSecond, 60 * kSecond).ok());
   EXPECT_EQ(job.epoch(), 1);
   EXPECT_EQ(job.progress(), 89.5);
   // 10.5 s to the end rounds to 10: complete at 120 + 10.
-  ASSERT_TRUE(job.Advance(120, 60).ok());
+  ASSERT_TRUE(job.Advance(120 * kSecond, 60 * kSecond).ok());
   EXPECT_TRUE(job.complete());
-  EXPECT_EQ(job.completion_time(), 130);
-  EXPECT_EQ(job.training_seconds(), 30 + 60 + 10);
+  EXPECT_EQ(job.completion_time(), 130 * kSecond);
+  EXPECT_EQ(job.training_time(), (30 + 60 + 10) * kSecond);
 }
 
 TEST(JobProgress, PreemptionKeepsProgressAndEveryNewAllocationRestarts) {
   const Application app = OneStepPerSecond();
   JobProgress job(&app, 10);
-  ASSERT_TRUE(job.Reallocate({1}, 30).ok());
-  ASSERT_TRUE(job.Advance(0, 60).ok());
-  ASSERT_TRUE(job.Reallocate({}, 30).ok());
-  ASSERT_TRUE(job.Advance(60, 60).ok());  // no GPUs: only time passes
+  ASSERT_TRUE(job.Reallocate({1}, 30 * kSecond).ok());
+  ASSERT_TRUE(job.Advance(0, 60 * kSecond).ok());
+  ASSERT_TRUE(job.Reallocate({}, 30 * kSecond).ok());
+  ASSERT_TRUE(job.Advance(60 * kSecond, 60 * kSecond).ok());  // no GPUs: only time passes
   EXPECT_EQ(job.progress(), 30);
-  ASSERT_TRUE(job.Reallocate({1}, 30).ok());
-  EXPECT_EQ(job.restart_remaining(), 30);
-  ASSERT_TRUE(job.Advance(120, 20).ok());  // a delay may span intervals
+  ASSERT_TRUE(job.Reallocate({1}, 30 * kSecond).ok());
+  EXPECT_EQ(job.restart_remaining(), 30 * kSecond);
+  ASSERT_TRUE(job.Advance(120 * kSecond, 20 * kSecond).ok());  // a delay may span intervals
   EXPECT_EQ(job.progress(), 30);
-  EXPECT_EQ(job.restart_remaining(), 10);
-  ASSERT_TRUE(job.Advance(140, 20).ok());
+  EXPECT_EQ(job.restart_remaining(), 10 * kSecond);
+  ASSERT_TRUE(job.Advance(140 * kSecond, 20 * kSecond).ok());
   EXPECT_EQ(job.progress(), 40);
-  EXPECT_EQ(job.restart_seconds(), 60);
+  EXPECT_EQ(job.restart_time(), 60 * kSecond);
 }
 
 TEST(JobProgress, ProfilesThatCannotGiveARateAreErrors) {
@@ -66,25 +66,25 @@ TEST(JobProgress, ProfilesThatCannotGiveARateAreErrors) {
   zero_stats.validation[0].grad_sqr = {0, 0};
   zero_stats.validation[0].grad_var = {0, 0};
   JobProgress a(&zero_stats, 10);
-  Status s = a.Reallocate({1}, 30);
+  Status s = a.Reallocate({1}, 30 * kSecond);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message().rfind("toy: the statistical efficiency of batch 10 in epoch 0 is", 0), 0u)
       << s.message();
   Application instant = OneStepPerSecond();
   instant.placements[1] = {{1, ProfileStepTime{0.0, 0.0}}, {10, ProfileStepTime{0.0, 0.0}}};
   JobProgress b(&instant, 10);
-  EXPECT_FALSE(b.Reallocate({1}, 30).ok());
+  EXPECT_FALSE(b.Reallocate({1}, 30 * kSecond).ok());
 }
 
 // A job alone on the empty 16 × 4 cluster, submitted at 0: first seen at the t = 60 boundary,
 // packed onto the fewest nodes, 30 s of restart, then run to completion in 60 s rounds.
-std::int64_t StandaloneJct(const Application& app, int replicas, int batch) {
+SimTime StandaloneJct(const Application& app, int replicas, int batch) {
   JobProgress job(&app, batch);
-  Status s = job.Reallocate(PackedPlacement(replicas, 4), 30);
+  Status s = job.Reallocate(PackedPlacement(replicas, 4), 30 * kSecond);
   EXPECT_TRUE(s.ok()) << s.message();
   if (!s.ok()) return -1;
-  for (std::int64_t t = 60; !job.complete() && t < 1'000'000; t += 60) {
-    s = job.Advance(t, 60);
+  for (SimTime t = kMinute; !job.complete() && t < 1'000'000 * kSecond; t += kMinute) {
+    s = job.Advance(t, kMinute);
     EXPECT_TRUE(s.ok()) << s.message();
     if (!s.ok()) return -1;
   }
@@ -96,7 +96,7 @@ TEST(PolluxProfiles, StandaloneCompletionTimesOfTheStudy) {
   struct Case {
     const char* app;
     int replicas, batch;
-    std::int64_t jct;
+    std::int64_t jct;  // seconds
   };
   // §3.5: "Running alone from t=0 (JCT = 90 s of wait and restart + run)".
   const Case cases[] = {
@@ -108,7 +108,7 @@ TEST(PolluxProfiles, StandaloneCompletionTimesOfTheStudy) {
       {"yolov3", 4, 64, 14192},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(StandaloneJct(apps.at(c.app), c.replicas, c.batch), c.jct)
+    EXPECT_EQ(StandaloneJct(apps.at(c.app), c.replicas, c.batch), c.jct * kSecond)
         << c.app << " on " << c.replicas << " GPUs, batch " << c.batch;
   }
 }

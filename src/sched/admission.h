@@ -6,9 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
 #include "model/job.h"
-#include "sched/allocation.h"
+#include "sched/gang_request.h"
 
 namespace gpufleet {
 

@@ -1,9 +1,13 @@
 #include "sched/capacity_index.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <span>
+
+#include "sched/gpu_fit.h"
 
 namespace gpufleet {
 namespace {
@@ -389,19 +393,16 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
       c = static_cast<int>(std::min<std::int64_t>(c, mem_free_[i] / r.memory_per_gpu));
     usable[static_cast<size_t>(n - nb)] = c;
   }
-  // The GPUs of node n to take: those with the least room that still fits, lowest index first.
+  // The GPUs of node n to take (sched/gpu_fit.h: the tightest that fit) and the room they leave.
   auto pick = [&](NodeId n, int count) {
-    std::vector<std::pair<int, int>> fit;  // (room, gpu)
-    for (int g = 0; g < fleet_.NodeGpus(n); ++g) {
-      const int room = GpuFreeMilli(n, g);
-      if (room >= r.milli) fit.emplace_back(room, g);
-    }
-    std::stable_sort(fit.begin(), fit.end());
+    std::array<int, 64> room{};  // a node's GPUs are bits of a 64-bit mask
+    const int gpus = fleet_.NodeGpus(n);
+    for (int g = 0; g < gpus; ++g) room[static_cast<size_t>(g)] = GpuFreeMilli(n, g);
     std::uint64_t mask = 0;
     int leftover = 0;
-    for (int k = 0; k < count; ++k) {
-      mask |= std::uint64_t{1} << fit[static_cast<size_t>(k)].second;
-      leftover += fit[static_cast<size_t>(k)].first - r.milli;
+    for (int g : TightestGpus(std::span(room.data(), static_cast<size_t>(gpus)), r.milli, count)) {
+      mask |= std::uint64_t{1} << g;
+      leftover += room[static_cast<size_t>(g)] - r.milli;
     }
     return std::make_pair(mask, leftover);
   };

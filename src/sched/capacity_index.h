@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
-#include "sched/allocation.h"
+#include "sched/gang_request.h"
 
 namespace gpufleet {
 

@@ -17,8 +17,7 @@ class Optimus final : public RoundPolicy {
 
   bool SizesJobs() const override { return true; }
 
-  Result<std::vector<GpuList>> Schedule(std::int64_t /*now*/,
-                                        const std::vector<RoundJobView>& active,
+  Result<std::vector<GpuList>> Schedule(SimTime /*now*/, const std::vector<RoundJobView>& active,
                                         const RoundCluster& cluster) override {
     const size_t n = active.size();
     std::vector<double> remaining(n), gain(n, 0.0);

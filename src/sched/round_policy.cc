@@ -10,8 +10,7 @@ class Fifo final : public RoundPolicy {
  public:
   explicit Fifo(bool backfill) : backfill_(backfill) {}
 
-  Result<std::vector<GpuList>> Schedule(std::int64_t /*now*/,
-                                        const std::vector<RoundJobView>& active,
+  Result<std::vector<GpuList>> Schedule(SimTime /*now*/, const std::vector<RoundJobView>& active,
                                         const RoundCluster& cluster) override {
     std::vector<GpuList> out(active.size());
     std::vector<const GpuList*> kept;
@@ -73,7 +72,7 @@ std::unique_ptr<RoundPolicy> MakeFifo(bool backfill) { return std::make_unique<F
 std::unique_ptr<RoundPolicy> MakeRoundPolicy(RoundPolicyKind kind, const RoundCluster& cluster) {
   switch (kind) {
     case RoundPolicyKind::kTiresias:
-      return MakeTiresias({16 * 3600});  // 2 queues, 16 GPU-hours (§4.1)
+      return MakeTiresias({16 * kHour});  // 2 queues, 16 GPU-hours (§4.1), in GPU-ms
     case RoundPolicyKind::kOptimus:
       return MakeOptimus(cluster.gpus_per_node);
     case RoundPolicyKind::kFifo:

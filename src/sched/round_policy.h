@@ -14,6 +14,7 @@
 
 #include "progress/application.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
@@ -41,7 +42,7 @@ class RoundPolicy {
   virtual ~RoundPolicy() = default;
   // Allocations for the next round, one per entry of `active` (empty = no GPUs). Errors come
   // from the profiles (a step time a prediction needs is missing).
-  virtual Result<std::vector<GpuList>> Schedule(std::int64_t now,
+  virtual Result<std::vector<GpuList>> Schedule(SimTime now,
                                                 const std::vector<RoundJobView>& active,
                                                 const RoundCluster& cluster) = 0;
   // True when the policy chooses GPU counts itself (requested sizes are ignored).
@@ -54,10 +55,11 @@ const char* RoundPolicyName(RoundPolicyKind kind);
 // "tiresias, optimus, fifo, fifo-backfill, las" (for messages and --help).
 const char* RoundPolicyNames();
 
-// Tiresias's discretized 2D-LAS (§4.1): queues split by executed GPU-seconds (wall time while
-// admitted × requested GPUs) at `thresholds_gpu_s`, no promotion, admission by GPU count with
-// preemption, new jobs placed on the most free nodes. No thresholds: single-queue LAS.
-std::unique_ptr<RoundPolicy> MakeTiresias(std::vector<std::int64_t> thresholds_gpu_s);
+// Tiresias's discretized 2D-LAS (§4.1): queues split by executed GPU-time (wall time while
+// admitted × requested GPUs, in GPU-milliseconds) at `thresholds_gpu_ms`, no promotion, admission
+// by GPU count with preemption, new jobs placed on the most free nodes. No thresholds:
+// single-queue LAS.
+std::unique_ptr<RoundPolicy> MakeTiresias(std::vector<std::int64_t> thresholds_gpu_ms);
 // Optimus with the oracle's step times (§4.2): one GPU each in workload order, then GPUs one at a
 // time to the largest marginal gain (step-time saving × remaining iterations).
 std::unique_ptr<RoundPolicy> MakeOptimus(int gpus_per_node);

@@ -22,7 +22,7 @@ struct Jobs {
   }
 };
 
-std::vector<GpuList> MustSchedule(RoundPolicy& p, std::int64_t now, const Jobs& jobs,
+std::vector<GpuList> MustSchedule(RoundPolicy& p, SimTime now, const Jobs& jobs,
                                   const RoundCluster& cluster) {
   Result<std::vector<GpuList>> r = p.Schedule(now, jobs.Views(), cluster);
   EXPECT_TRUE(r.ok()) << r.message();
@@ -48,12 +48,12 @@ TEST(RoundFifo, StrictBlocksBehindTheHeadBackfillDoesNot) {
   // Job 0 runs on 6 GPUs; job 1 wants 4 (does not fit in 2), job 2 wants 2.
   Jobs jobs{&app, {6, 4, 2}, {{0, 0, 0, 0, 1, 1}, {}, {}}};
   std::unique_ptr<RoundPolicy> strict = MakeFifo(false);
-  std::vector<GpuList> s = MustSchedule(*strict, 60, jobs, cluster);
+  std::vector<GpuList> s = MustSchedule(*strict, 60 * kSecond, jobs, cluster);
   EXPECT_EQ(s[0], jobs.allocations[0]);
   EXPECT_TRUE(s[1].empty());
   EXPECT_TRUE(s[2].empty());
   std::unique_ptr<RoundPolicy> backfill = MakeFifo(true);
-  std::vector<GpuList> b = MustSchedule(*backfill, 60, jobs, cluster);
+  std::vector<GpuList> b = MustSchedule(*backfill, 60 * kSecond, jobs, cluster);
   EXPECT_TRUE(b[1].empty());
   EXPECT_EQ(b[2], (GpuList{1, 1}));
 }
@@ -62,20 +62,20 @@ TEST(RoundTiresias, DemotedJobIsPreemptedByANewcomerThatFits) {
   const Application app = testing::SyntheticApplication();
   const RoundCluster cluster{2, 4};
   // Threshold 480 GPU-s: job 0 on 8 GPUs crosses it after one round (60 s × 8).
-  std::unique_ptr<RoundPolicy> tiresias = MakeTiresias({480});
+  std::unique_ptr<RoundPolicy> tiresias = MakeTiresias({480 * kSecond});
   Jobs one{&app, {8}, {{}}};
-  std::vector<GpuList> first = MustSchedule(*tiresias, 60, one, cluster);
+  std::vector<GpuList> first = MustSchedule(*tiresias, 60 * kSecond, one, cluster);
   ASSERT_EQ(first[0], (GpuList{0, 0, 0, 0, 1, 1, 1, 1}));
   // At t = 120 job 0 has executed 60 s × 8 GPUs = 480 and drops to the second queue; job 1
   // (4 GPUs) is admitted first from the first queue, and job 0 (8) no longer fits: preempted.
   Jobs two{&app, {8, 4}, {first[0], {}}};
-  std::vector<GpuList> second = MustSchedule(*tiresias, 120, two, cluster);
+  std::vector<GpuList> second = MustSchedule(*tiresias, 120 * kSecond, two, cluster);
   EXPECT_TRUE(second[0].empty());
   EXPECT_EQ(second[1], (GpuList{0, 0, 0, 0}));
   // At t = 180 job 0 is still in the second queue and still waits behind job 1: it gets back
   // only what is left, and it needs 8.
   Jobs three{&app, {8, 4}, {{}, second[1]}};
-  std::vector<GpuList> third = MustSchedule(*tiresias, 180, three, cluster);
+  std::vector<GpuList> third = MustSchedule(*tiresias, 180 * kSecond, three, cluster);
   EXPECT_TRUE(third[0].empty());
   EXPECT_EQ(third[1], second[1]);
 }
@@ -85,9 +85,9 @@ TEST(RoundTiresias, SingleQueueNeverDemotes) {
   const RoundCluster cluster{2, 4};
   std::unique_ptr<RoundPolicy> las = MakeTiresias({});
   Jobs one{&app, {8}, {{}}};
-  std::vector<GpuList> first = MustSchedule(*las, 60, one, cluster);
+  std::vector<GpuList> first = MustSchedule(*las, 60 * kSecond, one, cluster);
   Jobs two{&app, {8, 4}, {first[0], {}}};
-  std::vector<GpuList> second = MustSchedule(*las, 100000, two, cluster);
+  std::vector<GpuList> second = MustSchedule(*las, 100000 * kSecond, two, cluster);
   EXPECT_EQ(second[0], first[0]);  // first come, still first
   EXPECT_TRUE(second[1].empty());
 }
@@ -98,7 +98,7 @@ TEST(RoundOptimus, EveryJobGetsOneGpuThenTheRestByMarginalGain) {
   std::unique_ptr<RoundPolicy> optimus = MakeOptimus(4);
   EXPECT_TRUE(optimus->SizesJobs());
   Jobs jobs{&app, {1, 1, 1}, {{}, {}, {}}};
-  std::vector<GpuList> a = MustSchedule(*optimus, 60, jobs, cluster);
+  std::vector<GpuList> a = MustSchedule(*optimus, 60 * kSecond, jobs, cluster);
   size_t used = 0;
   for (const GpuList& g : a) {
     EXPECT_GE(g.size(), 1u);
@@ -107,14 +107,14 @@ TEST(RoundOptimus, EveryJobGetsOneGpuThenTheRestByMarginalGain) {
   EXPECT_EQ(used, 8u);  // synthetic jobs always gain from one more GPU up to 8
   // Same state again: same counts, so every allocation is kept as it is.
   Jobs again{&app, {1, 1, 1}, a};
-  EXPECT_EQ(MustSchedule(*optimus, 120, again, cluster), a);
+  EXPECT_EQ(MustSchedule(*optimus, 120 * kSecond, again, cluster), a);
 }
 
 TEST(RoundOptimus, MoreJobsThanGpusLeavesTheLastWaiting) {
   const Application app = testing::SyntheticApplication();
   std::unique_ptr<RoundPolicy> optimus = MakeOptimus(4);
   Jobs jobs{&app, {1, 1, 1}, {{}, {}, {}}};
-  std::vector<GpuList> a = MustSchedule(*optimus, 60, jobs, RoundCluster{1, 2});
+  std::vector<GpuList> a = MustSchedule(*optimus, 60 * kSecond, jobs, RoundCluster{1, 2});
   EXPECT_EQ(a[0].size(), 1u);
   EXPECT_EQ(a[1].size(), 1u);
   EXPECT_TRUE(a[2].empty());

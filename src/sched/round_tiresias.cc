@@ -1,5 +1,5 @@
 // Tiresias as configured in the Pollux study (tiresias.py of the artifact; pollux-baselines.md
-// §4.1): discretized 2D-LAS whose queues are split by executed GPU-seconds = wall time while
+// §4.1): discretized 2D-LAS whose queues are split by executed GPU-time = wall time while
 // admitted × requested GPUs (restart delays included), with starvation promotion off.
 #include <algorithm>
 
@@ -13,7 +13,7 @@ class Tiresias final : public RoundPolicy {
   explicit Tiresias(std::vector<std::int64_t> thresholds)
       : thresholds_(std::move(thresholds)), queues_(thresholds_.size() + 1) {}
 
-  Result<std::vector<GpuList>> Schedule(std::int64_t now, const std::vector<RoundJobView>& active,
+  Result<std::vector<GpuList>> Schedule(SimTime now, const std::vector<RoundJobView>& active,
                                         const RoundCluster& cluster) override {
     // Where each active job is in `active`; jobs that are no longer active leave the queues.
     int max_id = 0;
@@ -77,11 +77,11 @@ class Tiresias final : public RoundPolicy {
   struct State {
     bool known = false;
     bool running = false;  // admitted at the last call
-    std::int64_t executed = 0;
-    std::int64_t last_check = 0;
+    SimTime executed = 0;
+    SimTime last_check = 0;
     size_t queue = 0;
   };
-  std::vector<std::int64_t> thresholds_;
+  std::vector<std::int64_t> thresholds_;  // GPU-milliseconds
   std::vector<std::vector<int>> queues_;
   std::vector<State> state_;   // by job id
   std::vector<int> position_;  // job id → index in `active`, -1 if not active
@@ -89,8 +89,8 @@ class Tiresias final : public RoundPolicy {
 
 }  // namespace
 
-std::unique_ptr<RoundPolicy> MakeTiresias(std::vector<std::int64_t> thresholds_gpu_s) {
-  return std::make_unique<Tiresias>(std::move(thresholds_gpu_s));
+std::unique_ptr<RoundPolicy> MakeTiresias(std::vector<std::int64_t> thresholds_gpu_ms) {
+  return std::make_unique<Tiresias>(std::move(thresholds_gpu_ms));
 }
 
 }  // namespace gpufleet

@@ -26,11 +26,12 @@
 #include <utility>
 #include <vector>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "sched/admission.h"
-#include "sched/allocation.h"
 #include "sched/capacity_index.h"
+#include "sched/gang_request.h"
 #include "sched/pending_reason.h"
 #include "sched/policy_config.h"
 #include "util/result.h"

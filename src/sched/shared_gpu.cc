@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "sched/gpu_fit.h"
+
 namespace gpufleet {
 namespace {
 
@@ -29,19 +31,11 @@ std::vector<int> LowestFreeGpus(const SharedNode& n, const PodRequest& p) {
   return out;
 }
 
-// A sharing pod by best fit: the GPU with the least milli that still fits, lowest index on ties.
-std::vector<int> BestFitGpu(const SharedNode& n, const PodRequest& p) {
-  int best = -1;
-  for (int i = 0; i < n.Gpus(); ++i) {
-    const int g = n.gpu_free[static_cast<size_t>(i)];
-    if (g >= p.milli && (best < 0 || g < n.gpu_free[static_cast<size_t>(best)])) best = i;
-  }
-  return {best};
-}
-
+// Sharing pods by best fit (the GPU with the least milli that still fits, lowest index on ties),
+// whole and multi-GPU pods on the lowest-index GPUs that fit (§4).
 std::vector<int> DefaultGpus(const SharedNode& n, const PodRequest& p) {
   if (p.gpus == 0) return {};
-  return p.Sharing() ? BestFitGpu(n, p) : LowestFreeGpus(n, p);
+  return p.Sharing() ? TightestGpus(n.gpu_free, p.milli, 1) : LowestFreeGpus(n, p);
 }
 
 int Sigmoid100(double x) { return static_cast<int>(100.0 / (1.0 + std::exp(-x))); }
@@ -51,19 +45,9 @@ int PackingScore(const SharedNode& n, const PodRequest& p) {
   const int free_gpus = n.FullyFreeGpus();
   if (free_gpus == n.Gpus()) return std::max(33 - free_gpus, free_gpus);
   // The first k GPUs with room, in ascending order of free milli (stable).
-  std::vector<int> order(static_cast<size_t>(n.Gpus()));
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return n.gpu_free[static_cast<size_t>(a)] < n.gpu_free[static_cast<size_t>(b)];
-  });
-  std::vector<int> chosen;
-  for (int i : order) {
-    if (static_cast<int>(chosen.size()) == p.gpus) break;
-    if (n.gpu_free[static_cast<size_t>(i)] >= p.milli) chosen.push_back(i);
-  }
   int fully_free = 0;
   int used_tenths = 0;
-  for (int i : chosen) {
+  for (int i : TightestGpus(n.gpu_free, p.milli, p.gpus)) {
     const int g = n.gpu_free[static_cast<size_t>(i)];
     fully_free += g == kMilliPerGpu ? 1 : 0;
     used_tenths += g * 100 / kMilliPerGpu;
@@ -143,7 +127,7 @@ double NodeFragment(const SharedNode& n, const std::vector<TypicalPod>& typical)
   return f;
 }
 
-Placement Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
+NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
                 const std::vector<TypicalPod>& typical) {
   switch (policy) {
     case SharePolicy::kRandom:
@@ -167,7 +151,7 @@ Placement Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
       const double before = NodeFragment(n, typical);
       if (p.Sharing()) {
         // Try every GPU that fits; keep the first reaching the best (truncated) score.
-        Placement best{-1, {}};
+        NodeScore best{-1, {}};
         for (int i = 0; i < n.Gpus(); ++i) {
           if (n.gpu_free[static_cast<size_t>(i)] < p.milli) continue;
           SharedNode after = n;

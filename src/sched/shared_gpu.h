@@ -56,7 +56,9 @@ struct TypicalPod {
 double FragmentFor(const SharedNode& n, const PodRequest& t);
 double NodeFragment(const SharedNode& n, const std::vector<TypicalPod>& typical);
 
-struct Placement {
+// A share policy's verdict on one node: its score and the GPUs the pod would take there. (Not
+// a placement of the Pollux study, progress/application.h's GpusPerNode.)
+struct NodeScore {
   int score = 0;
   std::vector<int> gpus;  // GPUs the pod takes (empty for CPU-only pods)
 };
@@ -64,7 +66,7 @@ struct Placement {
 // Score of a feasible node (0..100) and the GPUs the pod would take there. Random scores every
 // node 100 (the driver picks among them at random) and takes the lowest-index GPUs; bestfit returns
 // its raw score (its min-max normalisation over feasible nodes preserves the order).
-Placement Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
+NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
                 const std::vector<TypicalPod>& typical);
 
 // Applies a placement: subtracts CPU, memory and milli-GPUs, records the clustering tag.

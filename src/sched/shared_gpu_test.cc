@@ -40,7 +40,7 @@ TEST(SharedGpu, DotProd) {
   // cL = 64000, gL = 4000 (4 free GPUs); pod cR = 16000, gR = 1 x 1000.
   // d = (64000/128000)(16000/128000) + (4000/8000)(1000/8000) = 0.0625 + 0.0625 = 0.125;
   // score = int(100 (1 - 0.0625)) = int(93.75) = 93.
-  const Placement p =
+  const NodeScore p =
       Score(SharePolicy::kDotProd, Node(64000, {1000, 1000, 1000, 1000}), Pod(16000, 1, 1000), {});
   EXPECT_EQ(p.score, 93);
   EXPECT_EQ(p.gpus, std::vector<int>{0});
@@ -81,7 +81,7 @@ TEST(SharedGpu, PackingPrefersSharedThenUsedThenIdle) {
 TEST(SharedGpu, BestFitRawScoreAndGpu) {
   // s = 0.5 (32000 - 8000) / 128000 + 0.5 (2700 - 500) / 8000 = 0.09375 + 0.1375 = 0.23125;
   // raw = int(100 x 0.76875) = 76. The sharing pod takes the tightest GPU with >= 500: GPU 2 (700).
-  const Placement p =
+  const NodeScore p =
       Score(SharePolicy::kBestFit, Node(32000, {1000, 1000, 700}), Pod(8000, 1, 500), {});
   EXPECT_EQ(p.score, 76);
   EXPECT_EQ(p.gpus, std::vector<int>{2});
@@ -105,7 +105,7 @@ TEST(SharedGpu, FgdPicksTheGpuThatGrowsFragmentationLeast) {
   // On GPU 1 it leaves (1000, 300): for 600, 300 is too small: 300; for 300: 0. F' = 150.
   // Scores: GPU 0: int(100 sigmoid(0)) = 50; GPU 1: int(100 sigmoid(-0.15)) = int(46.26) = 46.
   const std::vector<TypicalPod> typical = {{Pod(1000, 1, 600), 0.5}, {Pod(1000, 1, 300), 0.5}};
-  const Placement p =
+  const NodeScore p =
       Score(SharePolicy::kFgd, Node(64000, {1000, 700}), Pod(1000, 1, 400), typical);
   EXPECT_EQ(p.score, 50);
   EXPECT_EQ(p.gpus, std::vector<int>{0});

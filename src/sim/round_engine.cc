@@ -4,9 +4,9 @@
 
 namespace gpufleet {
 
-Placement PlacementOf(const GpuList& gpus) {
+GpusPerNode GpusPerNodeOf(const GpuList& gpus) {
   // Runs of the same node, as the artifact counts them (allocations are built node by node).
-  Placement p;
+  GpusPerNode p;
   for (size_t i = 0; i < gpus.size(); ++i) {
     if (i == 0 || gpus[i] != gpus[i - 1]) {
       p.push_back(1);
@@ -20,7 +20,7 @@ Placement PlacementOf(const GpuList& gpus) {
 Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& policy,
                               const RoundOptions& options, const RoundObserver& observer) {
   const RoundCluster& cluster = options.cluster;
-  if (options.round_s <= 0) return Error{"round length: expected a positive number of seconds"};
+  if (options.round <= 0) return Error{"round length: expected a positive duration"};
   for (const RoundJob& j : jobs) {
     if (!policy.SizesJobs() && (j.replicas < 1 || j.replicas > cluster.total_gpus())) {
       return Error{"job " + j.name + " asks for " + std::to_string(j.replicas) +
@@ -36,19 +36,19 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
   std::vector<size_t> active_jobs;
   RoundResult result;
   size_t completed = 0;
-  std::int64_t now = 0;
+  SimTime now = 0;
   while (completed < jobs.size()) {
     for (size_t i = 0; i < jobs.size(); ++i) {
       if (progress[i].complete() || allocations[i].empty()) continue;
-      if (Status s = progress[i].Advance(now, options.round_s); !s.ok())
+      if (Status s = progress[i].Advance(now, options.round); !s.ok())
         return Error{"job " + jobs[i].name + ": " + s.message()};
       if (progress[i].complete()) ++completed;
     }
-    now += options.round_s;
+    now += options.round;
     ++result.rounds;
-    if (now > options.time_limit_s) {
-      return Error{"the run did not finish by " + std::to_string(options.time_limit_s) + " s (" +
-                   std::to_string(jobs.size() - completed) + " jobs left)"};
+    if (now > options.time_limit) {
+      return Error{"the run did not finish by " + std::to_string(WholeSeconds(options.time_limit)) +
+                   " s (" + std::to_string(jobs.size() - completed) + " jobs left)"};
     }
     active.clear();
     active_jobs.clear();
@@ -57,7 +57,7 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
         allocations[i].clear();  // completed jobs release their GPUs at the boundary
         continue;
       }
-      if (jobs[i].submit_time > now) continue;
+      if (jobs[i].submit > now) continue;
       active_jobs.push_back(i);
       active.push_back(RoundJobView{static_cast<int>(i), jobs[i].replicas, jobs[i].batch_size,
                                     jobs[i].app, progress[i].epoch(), &allocations[i]});
@@ -73,7 +73,7 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
         allocations[i] = std::move(next[k]);
         reallocated[i] = 1;
         if (!allocations[i].empty()) ++result.restarts;
-        if (Status s = progress[i].Reallocate(PlacementOf(allocations[i]), options.restart_delay_s);
+        if (Status s = progress[i].Reallocate(GpusPerNodeOf(allocations[i]), options.restart_delay);
             !s.ok())
           return Error{"job " + jobs[i].name + ": " + s.message()};
       }

@@ -14,28 +14,29 @@
 #include "progress/job_progress.h"
 #include "sched/round_policy.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
 struct RoundJob {
   std::string name;
   const Application* app = nullptr;
-  std::int64_t submit_time = 0;
+  SimTime submit = 0;
   int replicas = 0;    // requested GPUs (ignored by policies that size jobs)
   int batch_size = 0;  // total batch size, fixed for the job's life
 };
 
 struct RoundOptions {
   RoundCluster cluster;
-  std::int64_t round_s = 60;
-  std::int64_t restart_delay_s = 30;
+  SimTime round = kMinute;
+  SimTime restart_delay = 30 * kSecond;
   // A run that has not finished by then is an error (a policy that never admits some job).
-  std::int64_t time_limit_s = std::int64_t{1} << 40;
+  SimTime time_limit = (std::int64_t{1} << 40) * kSecond;
 };
 
 // The state after a round's decisions, for observers (tests, logs).
 struct RoundState {
-  std::int64_t now = 0;
+  SimTime now = 0;
   const std::vector<RoundJob>* jobs = nullptr;
   const std::vector<JobProgress>* progress = nullptr;  // by job
   const std::vector<GpuList>* allocations = nullptr;   // by job; empty = no GPUs
@@ -44,8 +45,8 @@ struct RoundState {
 using RoundObserver = std::function<void(const RoundState&)>;
 
 struct RoundResult {
-  std::vector<std::int64_t> completion_time;  // by job
-  std::int64_t end_time = 0;
+  std::vector<SimTime> completion_time;  // by job
+  SimTime end_time = 0;
   std::int64_t rounds = 0;
   std::int64_t restarts = 0;  // allocation changes to a non-empty allocation
 };
@@ -54,6 +55,6 @@ Result<RoundResult> RunRounds(const std::vector<RoundJob>& jobs, RoundPolicy& po
                               const RoundOptions& options, const RoundObserver& observer = {});
 
 // The placement of an allocation: GPUs per node in the order nodes first appear ([3,3,7] → (2,1)).
-Placement PlacementOf(const GpuList& gpus);
+GpusPerNode GpusPerNodeOf(const GpuList& gpus);
 
 }  // namespace gpufleet

@@ -9,9 +9,9 @@ namespace gpufleet {
 namespace {
 
 TEST(RoundEngine, PlacementIsRunsOfNodesInOrder) {
-  EXPECT_EQ(PlacementOf({3, 3, 3, 3, 7, 7}), (Placement{4, 2}));
-  EXPECT_EQ(PlacementOf({5}), (Placement{1}));
-  EXPECT_TRUE(PlacementOf({}).empty());
+  EXPECT_EQ(GpusPerNodeOf({3, 3, 3, 3, 7, 7}), (GpusPerNode{4, 2}));
+  EXPECT_EQ(GpusPerNodeOf({5}), (GpusPerNode{1}));
+  EXPECT_TRUE(GpusPerNodeOf({}).empty());
 }
 
 // A job submitted at 61 is first seen at the 120 s boundary, restarts for 30 s and then runs
@@ -19,14 +19,14 @@ TEST(RoundEngine, PlacementIsRunsOfNodesInOrder) {
 TEST(RoundEngine, FirstSeenAtTheNextBoundaryThenRestartDelay) {
   const Application app = testing::SyntheticApplication();
   std::unique_ptr<RoundPolicy> fifo = MakeFifo(false);
-  const std::vector<RoundJob> jobs = {{"a", &app, 61, 4, 64}};
+  const std::vector<RoundJob> jobs = {{"a", &app, 61 * kSecond, 4, 64}};
   Result<RoundResult> r = RunRounds(jobs, *fifo, RoundOptions{});
   ASSERT_TRUE(r.ok()) << r.message();
 
   JobProgress alone(&app, 64);
-  ASSERT_TRUE(alone.Reallocate({4}, 30).ok());
-  std::int64_t t = 120;
-  for (; !alone.complete(); t += 60) ASSERT_TRUE(alone.Advance(t, 60).ok());
+  ASSERT_TRUE(alone.Reallocate({4}, 30 * kSecond).ok());
+  SimTime t = 120 * kSecond;
+  for (; !alone.complete(); t += kMinute) ASSERT_TRUE(alone.Advance(t, kMinute).ok());
   EXPECT_EQ(r.value().completion_time[0], alone.completion_time());
   EXPECT_EQ(r.value().end_time, t);  // the run stops at the boundary after the last completion
   EXPECT_EQ(r.value().restarts, 1);
@@ -38,25 +38,25 @@ TEST(RoundEngine, GpusAreReleasedAtTheBoundaryAfterCompletion) {
   const Application app = testing::SyntheticApplication();
   std::unique_ptr<RoundPolicy> fifo = MakeFifo(false);
   const std::vector<RoundJob> jobs = {{"a", &app, 0, 64, 64}, {"b", &app, 0, 64, 64}};
-  std::int64_t b_start = -1;
+  SimTime b_start = -1;
   Result<RoundResult> r = RunRounds(jobs, *fifo, RoundOptions{}, [&](const RoundState& s) {
     if (b_start < 0 && !(*s.allocations)[1].empty()) b_start = s.now;
     EXPECT_TRUE((*s.allocations)[0].empty() || (*s.allocations)[1].empty());
   });
   ASSERT_TRUE(r.ok()) << r.message();
-  const std::int64_t a_end = r.value().completion_time[0];
-  EXPECT_NE(a_end % 60, 0);  // mid-round, so the test shows the wait
-  EXPECT_EQ(b_start, (a_end / 60 + 1) * 60);
+  const SimTime a_end = r.value().completion_time[0];
+  EXPECT_NE(a_end % kMinute, 0);  // mid-round, so the test shows the wait
+  EXPECT_EQ(b_start, (a_end / kMinute + 1) * kMinute);
 }
 
 TEST(RoundEngine, JobsLargerThanTheClusterAreAnError) {
   const Application app = testing::SyntheticApplication();
-  std::unique_ptr<RoundPolicy> tiresias = MakeTiresias({57600});
+  std::unique_ptr<RoundPolicy> tiresias = MakeTiresias({16 * kHour});
   Result<RoundResult> r = RunRounds({{"big", &app, 0, 65, 64}}, *tiresias, RoundOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.message(), "job big asks for 65 GPUs; the cluster has 64");
   RoundOptions zero;
-  zero.round_s = 0;
+  zero.round = 0;
   EXPECT_FALSE(RunRounds({{"a", &app, 0, 1, 64}}, *tiresias, zero).ok());
 }
 

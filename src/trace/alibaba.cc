@@ -69,6 +69,10 @@ Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options) {
     } else if (!problem && (created.value() < 0 || created.value() > kMaxTraceSeconds)) {
       problem = Error{f.Where(col[5]) + "expected seconds from 0 to 100 years"},
       reason = "creation_time: out of range";
+    } else if (!problem && deleted.value() - created.value() > kMaxTraceSeconds) {
+      // Its run time would not fit simulated time, and is not something to simulate anyway.
+      problem = Error{f.Where(col[6]) + "expected a deletion within 100 years of the creation"},
+      reason = "deletion_time: out of range";
     }
     if (problem) {
       Status s = b.BadRow(*problem, reason);
@@ -90,7 +94,8 @@ Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options) {
     j.gpu_milli = static_cast<std::int32_t>(std::min<std::int64_t>(milli.value(), kMilliPerGpu));
     j.cpu_milli = cpu.value();
     j.memory_mib = mem.value();
-    j.duration = SecondsToTime(static_cast<double>(deleted.value() - created.value()));
+    // At most kMaxTraceSeconds (checked above): the conversion cannot fail.
+    j.duration = WholeSecondsToMs(deleted.value() - created.value()).value();
     j.estimate = j.duration;
     j.tenant = tenant;
     b.Add(std::move(j), static_cast<double>(created.value()), spec.empty() ? "" : ModelName(spec));
@@ -227,9 +232,9 @@ Result<TraceJobs> LoadPai2020(const TraceArg& arg, const TraceOptions& options) 
           share <= 100 ? instances : instances * static_cast<std::int64_t>(share / 100));
       j.gpu_milli =
           share < 100 ? std::max(1, static_cast<int>(std::llround(share * 10))) : kMilliPerGpu;
-      j.cpu_milli = std::llround(cpu * 10);     // plan_cpu is in percent of a core
-      j.memory_mib = std::llround(mem * 1024);  // plan_mem is in GB
-      j.duration = SecondsToTime(duration);
+      j.cpu_milli = std::llround(cpu * 10);        // plan_cpu is in percent of a core
+      j.memory_mib = std::llround(mem * 1024);     // plan_mem is in GB
+      j.duration = SecondsToMs(duration).value();  // at most kMaxTraceSeconds: cannot fail
       j.estimate = j.duration;
       j.tenant = b.Tenant(jf.Field(2).empty() ? "unknown" : std::string(jf.Field(2)));
       const std::string model = type.empty() || type == "CPU" ? "" : ModelName(type);

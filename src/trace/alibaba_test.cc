@@ -74,6 +74,32 @@ TEST_F(AlibabaFiles, OpenbBadRowNamesTheField) {
   EXPECT_EQ(skipped.value().skipped.at("cpu_milli: not an integer"), 1);
 }
 
+// Times that would not fit 64-bit milliseconds are errors (util/time.h), never an overflow.
+TEST_F(AlibabaFiles, TimesBeyondSimulatedTimeAreErrors) {
+  // deletion_time starts at column 24 of "p0,1000,1024,1,460,100,...".
+  const std::string pods =
+      Write("pods.csv",
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time,deletion_time\n"
+            "p0,1000,1024,1,460,100,9223372036854775807\n");
+  const Result<TraceJobs> t = LoadTrace(ParseTraceArg("openb:" + pods).value(), {});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.message().find(pods + ":2:24: field 'deletion_time'"), std::string::npos)
+      << t.message();
+  // PAI start times are epoch seconds: j2 starts 1e17 s after j1, beyond 2^63 ms.
+  Write("pai_task_table.csv",
+        "j1,worker,1,Terminated,1000,2000,100,2,100,\n"
+        "j2,worker,1,Terminated,1000,2000,100,2,100,\n");
+  Write("pai_job_table.csv",
+        "j1,i1,alice,Terminated,1000,2000\n"
+        "j2,i2,bob,Terminated,100000000000000000,100000000000001000\n");
+  const Result<TraceJobs> pai = LoadTrace(ParseTraceArg("pai:" + dir_.string()).value(), {});
+  ASSERT_FALSE(pai.ok());
+  EXPECT_NE(pai.message().find("job 'j2': its submission, after the first job's: "),
+            std::string::npos)
+      << pai.message();
+  EXPECT_NE(pai.message().find("beyond the range of simulated time"), std::string::npos);
+}
+
 TEST_F(AlibabaFiles, PaiJobsFromTheirTasks) {
   // j1: 4 workers at 50% of a GPU each (shares: 4 GPUs x 500 milli on one node), 600% CPU and
   // 30 GB each, on T4s, 1000 s. j2: 2 workers with 200% of a GPU = 4 whole GPUs, any model.

@@ -33,8 +33,9 @@ class TraceBuilder {
   };
   std::optional<GpusAndDuration> ReadGpusAndDuration(const CsvFile& f, int gpus_col,
                                                      int duration_col, Status& fail);
-  // Sorts by submission, shifts the first to 0.
-  TraceJobs Finish(bool absolute_times);
+  // Sorts by submission, shifts the first to 0. Fails if submissions span more than simulated
+  // time can hold.
+  Result<TraceJobs> Finish(bool absolute_times);
 
  private:
   TraceOptions options_;
@@ -54,10 +55,9 @@ Result<TraceJobs> LoadPai2020(const TraceArg& arg, const TraceOptions& options);
 // "V100M16" -> "v100m16".
 std::string ModelName(std::string_view trace_label);
 
-// Seconds as a SimTime (milliseconds). Callers check the range first.
-SimTime SecondsToTime(double s);
 // Durations and relative times beyond 100 years are malformed, not something to simulate; this
-// also keeps every time far from the range of 64-bit milliseconds.
+// also keeps every time far from the range of 64-bit milliseconds, so that once checked against
+// it, seconds convert to SimTime (util/time.h's SecondsToMs) without fail.
 inline constexpr double kMaxTraceSeconds = 100.0 * 365 * 86400;
 
 }  // namespace gpufleet::trace_internal

@@ -62,7 +62,8 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
     if (!fail.ok()) return Error{fail.message()};
     if (!gd) continue;
     if (f.Field(col[4]).empty()) {
-      Status s = b.BadRow(Error{f.Where(col[4]) + "expected a virtual-cluster id"}, "cluster: empty");
+      Status s =
+          b.BadRow(Error{f.Where(col[4]) + "expected a virtual-cluster id"}, "cluster: empty");
       if (!s.ok()) return Error{s.message()};
       continue;
     }
@@ -218,7 +219,7 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
                        ? job["jobid"].get<std::string>()
                        : "philly-" + std::to_string(i);
           j.gpus = static_cast<std::int32_t>(gpus);
-          j.duration = SecondsToTime(run_s);
+          j.duration = SecondsToMs(run_s).value();  // at most kMaxTraceSeconds: cannot fail
           j.estimate = j.duration;
           j.tenant = static_cast<std::int32_t>(b.Tenant(job["vc"].get<std::string>()));
           b.Add(std::move(j), *Time(job, "submitted_time"));

@@ -233,7 +233,8 @@ Result<std::vector<PolluxJob>> LoadPolluxWorkload(const std::string& path,
       return Error{f.Where(c[1]) + "expected a submission time in seconds from 0, got " +
                    std::to_string(time.value())};
     }
-    j.submit_time = time.value();
+    // At most 2^40 s: the conversion cannot fail.
+    j.submit = WholeSecondsToMs(time.value()).value();
     j.application = std::string(f.Field(c[2]));
     auto app = apps.find(j.application);
     if (app == apps.end()) {

@@ -11,6 +11,7 @@
 
 #include "progress/application.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
@@ -35,7 +36,7 @@ Result<Application> LoadApplication(const std::string& dir, const std::string& n
 // A job of a workload file, in file order (the order breaks every tie).
 struct PolluxJob {
   std::string name;
-  std::int64_t submit_time = 0;
+  SimTime submit = 0;  // the file's `time`, whole seconds
   std::string application;
   int replicas = 0;    // num_replicas: the GPU count of policies with fixed sizes
   int batch_size = 0;  // the total batch size

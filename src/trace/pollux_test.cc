@@ -108,7 +108,7 @@ TEST(PolluxData, BadWorkloadRowsNameFileLineAndField) {
   ASSERT_TRUE(jobs.ok()) << jobs.message();
   ASSERT_EQ(jobs.value().size(), 2u);
   EXPECT_EQ(jobs.value()[1].name, "toy-1");
-  EXPECT_EQ(jobs.value()[1].submit_time, 12);
+  EXPECT_EQ(jobs.value()[1].submit, 12 * kSecond);
   EXPECT_EQ(jobs.value()[1].batch_size, 16);
 }
 

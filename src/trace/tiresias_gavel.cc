@@ -167,7 +167,8 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
     JobSpec j;
     j.name = "gavel-" + std::to_string(f.line());
     j.gpus = static_cast<std::int32_t>(scale.value());
-    j.duration = std::max<SimTime>(1, SecondsToTime(steps.value() / rate));
+    // At most kMaxTraceSeconds (checked above): the conversion cannot fail.
+    j.duration = std::max<SimTime>(1, SecondsToMs(steps.value() / rate).value());
     j.estimate = j.duration;
     j.tenant = static_cast<std::int32_t>(tenant);
     b.Add(std::move(j), arrival.value());

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "trace/importer.h"
+#include "workload/job_source.h"
 
 namespace gpufleet {
 namespace trace_internal {
@@ -64,7 +65,9 @@ std::optional<TraceBuilder::GpusAndDuration> TraceBuilder::ReadGpusAndDuration(c
     Exclude("zero duration");
     return std::nullopt;
   }
-  return GpusAndDuration{static_cast<std::int32_t>(gpus.value()), SecondsToTime(duration.value())};
+  // At most kMaxTraceSeconds (checked above): the conversion cannot fail.
+  return GpusAndDuration{static_cast<std::int32_t>(gpus.value()),
+                         SecondsToMs(duration.value()).value()};
 }
 
 int TraceBuilder::Tenant(const std::string& name) {
@@ -79,7 +82,7 @@ void TraceBuilder::Add(JobSpec job, double submit_s, std::string model) {
   models_.push_back(std::move(model));
 }
 
-TraceJobs TraceBuilder::Finish(bool absolute_times) {
+Result<TraceJobs> TraceBuilder::Finish(bool absolute_times) {
   // Stable order by submission; ties keep the file's order.
   std::vector<size_t> order(out_.jobs.size());
   std::iota(order.begin(), order.end(), size_t{0});
@@ -90,7 +93,12 @@ TraceJobs TraceBuilder::Finish(bool absolute_times) {
   sorted.reserve(order.size());
   for (size_t i : order) {
     JobSpec j = std::move(out_.jobs[i]);
-    j.submit = std::llround((submit_s_[i] - origin) * 1000.0);
+    const Result<SimTime> submit = SecondsToMs(submit_s_[i] - origin);
+    if (!submit.ok()) {
+      return Error{out_.name + ": job '" + j.name +
+                   "': its submission, after the first job's: " + submit.message()};
+    }
+    j.submit = submit.value();
     sorted.push_back(std::move(j));
     out_.job_models.push_back(std::move(models_[i]));
   }
@@ -98,8 +106,6 @@ TraceJobs TraceBuilder::Finish(bool absolute_times) {
   out_.origin_epoch_s = absolute_times ? origin : 0;
   return std::move(out_);
 }
-
-SimTime SecondsToTime(double s) { return std::llround(s * 1000.0); }
 
 }  // namespace trace_internal
 
@@ -168,24 +174,6 @@ Result<TraceJobs> LoadTrace(const TraceArg& arg, const TraceOptions& options) {
   return Error{"unknown trace format"};
 }
 
-namespace {
-
-class VectorSource : public JobSource {
- public:
-  explicit VectorSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {}
-  bool Next(JobSpec& out) override {
-    if (next_ >= jobs_.size()) return false;
-    out = std::move(jobs_[next_++]);
-    return true;
-  }
-
- private:
-  std::vector<JobSpec> jobs_;
-  size_t next_ = 0;
-};
-
-}  // namespace
-
 Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet) {
   std::vector<std::int32_t> remap;
   for (const std::string& name : trace.tenants) {
@@ -231,7 +219,7 @@ Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet)
   }
   std::vector<std::unique_ptr<JobSource>> sources;
   sources.push_back(std::move(workload.source));
-  sources.push_back(std::make_unique<VectorSource>(std::move(trace.jobs)));
+  sources.push_back(std::make_unique<VectorJobSource>(std::move(trace.jobs)));
   workload.source = std::make_unique<MergedSource>(std::move(sources));
   return Status::Ok();
 }

@@ -4,27 +4,11 @@
 #include <cmath>
 
 #include "util/rng.h"
+#include "workload/job_source.h"
 #include "workload/workload.h"
 
 namespace gpufleet {
 namespace {
-
-class ListSource : public JobSource {
- public:
-  explicit ListSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {
-    std::stable_sort(jobs_.begin(), jobs_.end(),
-                     [](const JobSpec& a, const JobSpec& b) { return a.submit < b.submit; });
-  }
-  bool Next(JobSpec& out) override {
-    if (next_ >= jobs_.size()) return false;
-    out = std::move(jobs_[next_++]);
-    return true;
-  }
-
- private:
-  std::vector<JobSpec> jobs_;
-  size_t next_ = 0;
-};
 
 constexpr std::int64_t kMaxGpus = 10'000'000;
 constexpr std::int64_t kMaxDuration = 100 * 365 * kDay;
@@ -133,7 +117,7 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     }
     explicit_jobs.push_back(std::move(j));
   }
-  sources.push_back(std::make_unique<ListSource>(std::move(explicit_jobs)));
+  sources.push_back(std::make_unique<VectorJobSource>(std::move(explicit_jobs)));
   for (size_t g = 0; g < spec.generators.size(); ++g) {
     const GeneratorSpec& gs = spec.generators[g];
     std::vector<ModelId> models;

@@ -1,8 +1,24 @@
+#include "workload/job_source.h"
+
 #include <algorithm>
 
-#include "workload/workload.h"
-
 namespace gpufleet {
+
+namespace {
+bool SubmittedBefore(const JobSpec& a, const JobSpec& b) { return a.submit < b.submit; }
+}  // namespace
+
+VectorJobSource::VectorJobSource(std::vector<JobSpec> jobs) : jobs_(std::move(jobs)) {
+  // Traces arrive sorted; only an unsorted list (explicit jobs of a spec) pays for the sort.
+  if (!std::is_sorted(jobs_.begin(), jobs_.end(), SubmittedBefore))
+    std::stable_sort(jobs_.begin(), jobs_.end(), SubmittedBefore);
+}
+
+bool VectorJobSource::Next(JobSpec& out) {
+  if (next_ >= jobs_.size()) return false;
+  out = std::move(jobs_[next_++]);
+  return true;
+}
 
 MergedSource::MergedSource(std::vector<std::unique_ptr<JobSource>> sources)
     : sources_(std::move(sources)), heads_(sources_.size()), live_(sources_.size(), false) {

@@ -14,6 +14,7 @@
 #include "physics/step_time.h"
 #include "util/result.h"
 #include "workload/distribution.h"
+#include "workload/job_source.h"
 
 namespace gpufleet {
 
@@ -106,26 +107,6 @@ struct WorkloadSpec {
   std::vector<ScriptedFailure> failures;
   std::vector<MaintenanceWindow> maintenance;
   std::optional<FailureModelSpec> failure_model;
-};
-
-// Jobs in non-decreasing submission order. Trace importers implement this too.
-class JobSource {
- public:
-  virtual ~JobSource() = default;
-  // Fills `out` and returns true, or returns false when the source is exhausted.
-  virtual bool Next(JobSpec& out) = 0;
-};
-
-// Merges sources by submission time; equal times go in source order (deterministic).
-class MergedSource : public JobSource {
- public:
-  explicit MergedSource(std::vector<std::unique_ptr<JobSource>> sources);
-  bool Next(JobSpec& out) override;
-
- private:
-  std::vector<std::unique_ptr<JobSource>> sources_;
-  std::vector<JobSpec> heads_;
-  std::vector<bool> live_;
 };
 
 // A failure resolved against the fleet.
