@@ -58,6 +58,7 @@ Slot SchedulerCore::NewSlot(JobId id) {
   } else {
     s = static_cast<Slot>(jobs.size());
     jobs.emplace_back();
+    reason_details.emplace_back();
   }
   SchedJob& j = job(s);
   j = SchedJob{};
@@ -117,12 +118,12 @@ void SchedulerCore::StartJob(Slot s, Allocation alloc, SimTime now, std::vector<
   // no pass examined waited behind others.
   if (now == j.pending_since) {
     j.last_wait = WaitReason::kNone;
-  } else if (j.reason.code == WaitReason::kNone) {
+  } else if (j.reason == WaitReason::kNone) {
     j.last_wait = WaitReason::kBehind;
   } else {
-    j.last_wait = j.reason.code;
+    j.last_wait = j.reason;
   }
-  j.reason = PendingReason{};
+  j.reason = WaitReason::kNone;
   policy->OnStarted(*this, s, now);
   out.push_back({Decision::Kind::kStart, j.id, j.epoch, j.alloc, j.last_wait});
 }
@@ -267,11 +268,16 @@ PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
     r.level = ConstraintLevel(j.topology);
     return r;
   }
-  if (j.reason_pass == examination && j.reason.code != WaitReason::kNone) {
+  if (j.reason_pass == examination && j.reason != WaitReason::kNone) {
     // Reasons marked without their numbers (MarkReason) get them now.
-    if (j.reason.code == WaitReason::kCapacity) return NoRoomReason(j);
-    if (std::optional<PendingReason> r = policy->Explain(*this, s, j.reason.code)) return *r;
-    return j.reason;
+    if (j.reason == WaitReason::kCapacity) return NoRoomReason(j);
+    if (std::optional<PendingReason> r = policy->Explain(*this, s, j.reason)) return *r;
+    if (j.reason == WaitReason::kPreempting) {
+      PendingReason r = BasicReason(j);
+      r.code = WaitReason::kPreempting;
+      return r;
+    }
+    return reason_details[static_cast<size_t>(s)];
   }
   if (std::find(new_jobs.begin(), new_jobs.end(), j.id) != new_jobs.end()) return PendingReason{};
   return policy->Unexamined(*this, s, ahead);

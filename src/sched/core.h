@@ -52,8 +52,11 @@ struct SchedJob {
   std::int32_t awaiting_victims = 0;
   JobId stopping_for = -1;
   std::int32_t running_slot = -1;  // position in running_list
-  PendingReason reason;            // why it waits, as the last pass that examined it found
-  std::uint64_t reason_pass = 0;   // the examination that found it
+  // Why it waits, as the last pass that examined it found, and that examination. The numbers of
+  // a reason recorded with SetReason sit apart (SchedulerCore::reason_details): passes walk these
+  // records many times, reasons are read rarely.
+  WaitReason reason = WaitReason::kNone;
+  std::uint64_t reason_pass = 0;
   WaitReason last_wait = WaitReason::kNone;  // the reason it waited for before its last start
   Allocation alloc;
   // GPUs held per subtree, level by level (fleet, site, pod, leaf, domain): entries
@@ -182,7 +185,7 @@ class SchedulerCore {
   // A reason whose numbers are filled in when asked: kCapacity (by NoRoomReason) or one the
   // policy explains (SchedulingPolicy::Explain, e.g. backfill's reservation).
   void MarkReason(Slot s, WaitReason code) {
-    job(s).reason.code = code;
+    job(s).reason = code;
     job(s).reason_pass = examination;
   }
   // After a failed placement attempt: the refusal PlaceAdmitted saw, or no room.
@@ -194,8 +197,9 @@ class SchedulerCore {
     }
   }
   void SetReason(Slot s, const PendingReason& r) {
-    job(s).reason = r;
+    job(s).reason = r.code;
     job(s).reason_pass = examination;
+    reason_details[static_cast<size_t>(s)] = r;
   }
   // A pass that examines the queue afresh: reasons found before it are superseded.
   void BeginExamination() { ++examination; }
@@ -227,7 +231,8 @@ class SchedulerCore {
   std::unique_ptr<SchedulingPolicy> policy;
   CapacityIndex index;
   std::vector<SchedJob> jobs;
-  std::unordered_map<JobId, Slot> slot_of;  // lookups only, never iterated
+  std::vector<PendingReason> reason_details;  // by slot: SetReason's numbers
+  std::unordered_map<JobId, Slot> slot_of;    // lookups only, never iterated
   std::vector<Slot> free_slots;
   std::set<QueueKey> queue;
   std::vector<Slot> running_list;  // jobs holding GPUs, in no particular order

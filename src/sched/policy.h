@@ -62,7 +62,7 @@ class SchedulingPolicy {
   // ordered by estimated end, is rebuilt by OnRestored instead).
   virtual void Save(const SchedulerCore&, ByteWriter&) const {}
   virtual Status Load(SchedulerCore&, ByteReader&) { return Status::Ok(); }
-  // After a restore: rebuild what derives from the restored jobs.
+  // After a restore, before the queue is rebuilt: rebuild what derives from the restored jobs.
   virtual void OnRestored(SchedulerCore&) {}
 };
 

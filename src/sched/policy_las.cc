@@ -11,7 +11,7 @@
 namespace gpufleet {
 namespace {
 
-class LasPolicy final : public RankPreemptivePolicy {
+class LasPolicy final : public RankPreemptivePolicy<LasPolicy> {
  public:
   LasPolicy(std::vector<std::int64_t> thresholds, double promote_knob)
       : thresholds_(std::move(thresholds)), promote_knob_(promote_knob) {}
@@ -19,7 +19,7 @@ class LasPolicy final : public RankPreemptivePolicy {
   std::pair<std::int64_t, std::int64_t> KeyOf(const SchedulerCore& core, Slot s) const override {
     return {Queue(Service(core, s, 0)), core.job(s).submit};
   }
-  Rank RankOf(const SchedulerCore& core, Slot s, SimTime now) const override {
+  Rank Ranked(const SchedulerCore& core, Slot s, SimTime now) const {
     return {Queue(Service(core, s, now)), core.job(s).submit};
   }
   void OnSubmitted(SchedulerCore&, Slot s) override {

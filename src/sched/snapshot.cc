@@ -109,7 +109,7 @@ void JobFields(IO& io, Job& j) {
   io(j.stopped_at);
   io(j.awaiting_victims);
   io(j.stopping_for);
-  ReasonFields(io, j.reason);
+  io(j.reason);
   io(j.reason_pass);
   io(j.last_wait);
   io(j.alloc.model);
@@ -132,7 +132,7 @@ void PutJob(ByteWriter& w, const SchedJob& j) {
 void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
   Reading in{r};
   JobFields(in, j);
-  if (static_cast<int>(j.reason.code) >= kWaitReasons || j.reason.level > Level::kNode) r.Fail();
+  if (static_cast<int>(j.reason) >= kWaitReasons) r.Fail();
   std::uint64_t nodes = 0;
   r.GetCount(nodes, sizeof(NodeId) + sizeof(std::uint64_t));
   j.alloc.nodes.resize(nodes);
@@ -212,9 +212,12 @@ std::string Scheduler::Snapshot() const {
   PutVector(w, c.min_failed_preempt);
   PutVector(w, c.nodes);
   w.Put(static_cast<std::uint64_t>(c.jobs.size()));
-  for (const SchedJob& j : c.jobs) {
-    w.Put(j.live);
-    if (j.live) PutJob(w, j);
+  for (size_t s = 0; s < c.jobs.size(); ++s) {
+    w.Put(c.jobs[s].live);
+    if (!c.jobs[s].live) continue;
+    PutJob(w, c.jobs[s]);
+    Writing out{w};
+    ReasonFields(out, c.reason_details[s]);
   }
   PutVector(w, c.free_slots);
   PutVector(w, c.running_list);
@@ -276,9 +279,17 @@ Status Scheduler::Restore(std::string_view snapshot) {
   std::uint64_t slots = 0;
   r.GetCount(slots, 1);
   c.jobs.resize(slots);
-  for (SchedJob& j : c.jobs) {
+  c.reason_details.resize(slots);
+  for (size_t s = 0; s < slots; ++s) {
+    SchedJob& j = c.jobs[s];
     r.Get(j.live);
-    if (j.live) GetJob(r, j, c);
+    if (j.live) {
+      GetJob(r, j, c);
+      PendingReason& why = c.reason_details[s];
+      Reading in{r};
+      ReasonFields(in, why);
+      if (static_cast<int>(why.code) >= kWaitReasons || why.level > Level::kNode) r.Fail();
+    }
     if (r.failed()) return Corrupt("a job is truncated or out of range");
   }
   GetVector(r, c.free_slots);
@@ -333,10 +344,10 @@ Status Scheduler::Restore(std::string_view snapshot) {
   if (Status s = c.policy->Load(c, r); !s.ok()) return s;
   if (r.failed() || !r.done())
     return Corrupt("the policy's state is truncated or followed by junk");
+  c.policy->OnRestored(c);  // before the queue: a policy's key may read what it rebuilds
   for (Slot s = 0; s < static_cast<Slot>(c.jobs.size()); ++s) {
     if (c.job(s).live && c.job(s).state == JobState::kPending) c.queue.insert(c.KeyOf(s));
   }
-  c.policy->OnRestored(c);
   if (std::optional<std::string> e = c.CheckInvariants()) return Corrupt(*e);
   core_ = std::move(fresh);
   return Status::Ok();
