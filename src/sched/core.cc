@@ -64,6 +64,7 @@ Slot SchedulerCore::NewSlot(JobId id) {
   j = SchedJob{};
   j.id = id;
   j.live = true;
+  reason_details[static_cast<size_t>(s)] = PendingReason{};
   slot_of.emplace(id, s);
   return s;
 }
@@ -72,6 +73,7 @@ void SchedulerCore::FreeSlot(Slot s) {
   SchedJob& j = job(s);
   slot_of.erase(j.id);
   j = SchedJob{};  // releases its allocation and spans
+  reason_details[static_cast<size_t>(s)] = PendingReason{};
   free_slots.push_back(s);
 }
 

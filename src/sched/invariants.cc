@@ -133,7 +133,7 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
   }
   if (index.FreeGpus() * kMilliPerGpu + allocated > up_milli)
     return std::string("more GPUs allocated than exist");
-  return std::nullopt;
+  return policy->Check(*this);
 }
 
 }  // namespace gpufleet

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -64,6 +65,9 @@ class SchedulingPolicy {
   virtual Status Load(SchedulerCore&, ByteReader&) { return Status::Ok(); }
   // After a restore, before the queue is rebuilt: rebuild what derives from the restored jobs.
   virtual void OnRestored(SchedulerCore&) {}
+  // For CheckInvariants: whether the policy's own sets agree with the jobs (a description of the
+  // first disagreement).
+  virtual std::optional<std::string> Check(const SchedulerCore&) const { return std::nullopt; }
 };
 
 // The registry (policy_registry.cc).

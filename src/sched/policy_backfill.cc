@@ -88,6 +88,12 @@ class BackfillPolicy final : public SchedulingPolicy {
     }
     return Status::Ok();
   }
+  std::optional<std::string> Check(const SchedulerCore& core) const override {
+    std::set<EndKeyT> expected;
+    for (Slot s : core.running_list) expected.insert(EndKey(core, s));
+    if (expected != by_end_) return std::string("backfill: its jobs by estimated end are off");
+    return std::nullopt;
+  }
   void OnRestored(SchedulerCore& core) override {
     by_end_.clear();
     for (Slot s : core.running_list) by_end_.insert(EndKey(core, s));

@@ -57,6 +57,16 @@ class FairsharePolicy final : public SchedulingPolicy {
     for (double& u : usage_) r.GetDouble(u);
     return Status::Ok();
   }
+  std::optional<std::string> Check(const SchedulerCore& core) const override {
+    std::vector<std::int64_t> expected(core.tenants.size(), 0);
+    for (Slot s : core.running_list)
+      expected[static_cast<size_t>(core.job(s).tenant)] += core.job(s).gpus;
+    for (size_t t = 0; t < expected.size(); ++t) {
+      if (expected[t] != (t < held_.size() ? held_[t] : 0))
+        return "fairshare: tenant " + core.tenants[t].name + "'s GPUs held are off";
+    }
+    return std::nullopt;
+  }
   void OnRestored(SchedulerCore& core) override {
     held_.assign(core.tenants.size(), 0);
     usage_.resize(core.tenants.size(), 0);

@@ -29,6 +29,12 @@ class PriorityPolicy final : public StrictPolicy {
     victims_.clear();
     for (Slot s : core.running_list) victims_.insert(VictimKey(core, s));
   }
+  std::optional<std::string> Check(const SchedulerCore& core) const override {
+    std::set<Key> expected;
+    for (Slot s : core.running_list) expected.insert(VictimKey(core, s));
+    if (expected != victims_) return std::string("priority: its victim order is off");
+    return std::nullopt;
+  }
   void Save(const SchedulerCore&, ByteWriter& w) const override {
     w.Put(failed_head_);
     w.Put(failed_version_);

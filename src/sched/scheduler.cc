@@ -234,9 +234,10 @@ Status Scheduler::Cancel(JobId id, SimTime now) {
     case JobState::kStarting:
     case JobState::kRunning:
       if (core_->config.confirm_stops) {
-        if (j.state == JobState::kStarting) j.run_start = now;  // it never ran
+        // A start never confirmed never ran: nothing to credit. (run_start stays: policies key
+        // their sets by it.)
+        j.stopped_at = j.state == JobState::kStarting ? j.run_start : now;
         j.state = JobState::kStopping;
-        j.stopped_at = now;
         j.then_done = true;
       } else {
         core_->StopJob(s, now, /*release=*/true, /*credit=*/j.state == JobState::kRunning);

@@ -315,6 +315,35 @@ TEST_F(SchedulerTest, CancelInEveryState) {
   EXPECT_EQ(s.CheckInvariants().value_or(""), "");
 }
 
+TEST_F(SchedulerTest, CancellingAnUnconfirmedStartLeavesThePolicyConsistent) {
+  // Regression: cancelling a starting job moved its start time, by which priority keys its
+  // victims; the stale entry then named the slot's next job a second time, and a preemption
+  // released that job's GPUs twice. d runs from 1; a starts at 2 and is cancelled before it is
+  // confirmed; b takes a's slot at 5; c (priority 5, the whole fleet) must evict b and d, once
+  // each.
+  SchedulerConfig c;
+  c.confirm_stops = true;
+  Scheduler s = Make("priority", c);
+  ASSERT_TRUE(s.Submit(4, Gpus(32, 0), 1).ok());
+  PassAndConfirm(s, 1);
+  ASSERT_TRUE(s.Submit(1, Gpus(32, 0), 2).ok());
+  std::vector<Decision> out = Pass(s, 2);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(s.Cancel(1, 3).ok());
+  EXPECT_EQ(s.Find(1)->state, JobState::kStopping);
+  EXPECT_EQ(s.allocated_milli(), 64 * 1000);
+  ASSERT_TRUE(s.Released(1, out[0].epoch, 4).ok());
+  EXPECT_FALSE(s.Find(1));
+  ASSERT_TRUE(s.Submit(2, Gpus(32, 0), 5).ok());
+  PassAndConfirm(s, 5);
+  ASSERT_TRUE(s.Submit(3, Gpus(64, 5), 10).ok());
+  out = Pass(s, 10);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].job, 2);
+  EXPECT_EQ(out[1].job, 4);
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+}
+
 TEST_F(SchedulerTest, NodesAreAbsentUntilTheyRegister) {
   SchedulerConfig c;
   c.nodes_present = false;
