@@ -2,6 +2,8 @@
 // systems"); each entry in catalog.cc cites its source.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +36,9 @@ struct NodeType {
   // Scale-out (InfiniBand/RoCE) bandwidth per GPU, GB/s in each direction; 0: unknown, the network
   // model then takes the built-in node type of the same GPU (physics/network.h).
   double nic_gb_s_per_gpu = 0;
+  // Host capacity in the units jobs ask for it: milli-cores and MiB (0 where not modelled).
+  std::int64_t cpu_milli() const { return std::llround(cpu_cores * 1000); }
+  std::int64_t memory_mib() const { return std::llround(memory_gb * 1024); }
 };
 
 const std::vector<GpuModel>& BuiltinGpuModels();

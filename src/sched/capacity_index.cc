@@ -44,10 +44,8 @@ CapacityIndex::CapacityIndex(const Fleet& fleet)
   for (NodeId n = 0; n < nodes; ++n) {
     gpu_base_[static_cast<size_t>(n) + 1] = gpu_base_[static_cast<size_t>(n)] + fleet.NodeGpus(n);
     const NodeType& t = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
-    cpu_free_[static_cast<size_t>(n)] =
-        t.cpu_cores > 0 ? std::llround(t.cpu_cores * 1000) : kUnmodelled;
-    mem_free_[static_cast<size_t>(n)] =
-        t.memory_gb > 0 ? std::llround(t.memory_gb * 1024) : kUnmodelled;
+    cpu_free_[static_cast<size_t>(n)] = t.cpu_cores > 0 ? t.cpu_milli() : kUnmodelled;
+    mem_free_[static_cast<size_t>(n)] = t.memory_gb > 0 ? t.memory_mib() : kUnmodelled;
   }
   milli_free_.assign(static_cast<size_t>(gpu_base_.back()), 0);
   up_.assign(static_cast<size_t>(nodes), 1);

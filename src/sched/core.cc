@@ -23,11 +23,10 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
     NodeMax& nm = node_max[static_cast<size_t>(fleet.NodeModel(n))];
     const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
     nm.gpus = std::max(nm.gpus, fleet.NodeGpus(n));
-    nm.cpu = std::max<std::int64_t>(nm.cpu, type.cpu_cores > 0 ? std::llround(type.cpu_cores * 1000)
-                                                               : CapacityIndex::kUnmodelled);
-    nm.memory =
-        std::max<std::int64_t>(nm.memory, type.memory_gb > 0 ? std::llround(type.memory_gb * 1024)
-                                                             : CapacityIndex::kUnmodelled);
+    nm.cpu = std::max<std::int64_t>(
+        nm.cpu, type.cpu_cores > 0 ? type.cpu_milli() : CapacityIndex::kUnmodelled);
+    nm.memory = std::max<std::int64_t>(
+        nm.memory, type.memory_gb > 0 ? type.memory_mib() : CapacityIndex::kUnmodelled);
   }
   if (!config.nodes_present) {
     for (NodeId n = 0; n < fleet.num_nodes(); ++n) {

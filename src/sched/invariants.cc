@@ -122,10 +122,10 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
       }
     }
     const NodeType& t = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))];
-    if (t.cpu_cores > 0 && index.CpuFree(n) + cpu[i] != std::llround(t.cpu_cores * 1000)) {
+    if (t.cpu_cores > 0 && index.CpuFree(n) + cpu[i] != t.cpu_milli()) {
       return "node " + fleet.Path(fleet.NodeTopo(n)) + ": CPU held and free do not add up";
     }
-    if (t.memory_gb > 0 && index.MemoryFree(n) + memory[i] != std::llround(t.memory_gb * 1024)) {
+    if (t.memory_gb > 0 && index.MemoryFree(n) + memory[i] != t.memory_mib()) {
       return "node " + fleet.Path(fleet.NodeTopo(n)) + ": memory held and free do not add up";
     }
     if (index.CpuFree(n) < 0 || index.MemoryFree(n) < 0)

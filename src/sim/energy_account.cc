@@ -75,12 +75,12 @@ EnergyAccount::EnergyAccount(const Fleet& fleet, bool physics)
 
 std::int64_t EnergyAccount::NodeCpu(NodeId n) const {
   const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.cpu_cores * 1000);
+  return t.cpu_milli();
 }
 
 std::int64_t EnergyAccount::NodeMemory(NodeId n) const {
   const NodeType& t = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
-  return std::llround(t.memory_gb * 1024);
+  return t.memory_mib();
 }
 
 void EnergyAccount::NodeDown(NodeId n) {
