@@ -454,8 +454,10 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
   for (NodeId n = first_node; n < last_node; ++n) {
     if (usable[static_cast<size_t>(n - nb)] > 0) order.push_back(n);
   }
-  std::stable_sort(order.begin(), order.end(), [&](NodeId x, NodeId y) {
-    return usable[static_cast<size_t>(x - nb)] > usable[static_cast<size_t>(y - nb)];
+  // (A copy of the binding: lambdas may not capture structured bindings before clang 16.)
+  const NodeId base = nb;
+  std::stable_sort(order.begin(), order.end(), [&usable, base](NodeId x, NodeId y) {
+    return usable[static_cast<size_t>(x - base)] > usable[static_cast<size_t>(y - base)];
   });
   int remaining = r.gpus;
   std::vector<std::pair<NodeId, int>> takes;
