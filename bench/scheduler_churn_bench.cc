@@ -39,13 +39,13 @@ void BM_SchedulerChurn2M(benchmark::State& state) {
     JobId next = 0;
     SimTime now = 0;
     std::vector<Decision> out;
-    std::vector<std::vector<JobId>> ending(kMaxRun + 1);  // by minute, modulo
+    std::vector<std::vector<std::pair<JobId, Epoch>>> ending(kMaxRun + 1);  // by minute, modulo
     std::size_t most_live = 0;
     for (std::int64_t tick = 0; next < kJobs; ++tick) {
       // A minute: the jobs due end, new ones arrive, one pass, the starts confirmed.
       now += kMinute;
-      for (JobId id : ending[static_cast<size_t>(tick % (kMaxRun + 1))]) {
-        if (!s.Finish(id, now).ok()) state.SkipWithError("finish refused");
+      for (const auto& [id, epoch] : ending[static_cast<size_t>(tick % (kMaxRun + 1))]) {
+        if (!s.Finish(id, epoch, now).ok()) state.SkipWithError("finish refused");
       }
       ending[static_cast<size_t>(tick % (kMaxRun + 1))].clear();
       for (int k = 0; k < kPerTick && next < kJobs; ++k) {
@@ -64,7 +64,7 @@ void BM_SchedulerChurn2M(benchmark::State& state) {
       for (const Decision& d : out) {
         if (!s.ConfirmStart(d.job, d.epoch, now).ok()) state.SkipWithError("confirm refused");
         const auto run = static_cast<std::int64_t>(1 + rng.Below(kMaxRun));
-        ending[static_cast<size_t>((tick + run) % (kMaxRun + 1))].push_back(d.job);
+        ending[static_cast<size_t>((tick + run) % (kMaxRun + 1))].emplace_back(d.job, d.epoch);
       }
       most_live = std::max(most_live, s.live_jobs());
     }

@@ -108,10 +108,12 @@ int RunSim(const SimArgs& a) {
       std::cerr << quotas.message() << "\n";
       return kExitBadInput;
     }
-    for (const auto& [name, gpus] : quotas.value()) {
+    for (const auto& quota : quotas.value()) {
+      const auto& [name, gpus] = quota;
       auto& tenants = bound.value().tenants;
+      // (Not the binding in the lambda: clang 14 cannot capture structured bindings.)
       auto it = std::find_if(tenants.begin(), tenants.end(),
-                             [&](const Tenant& t) { return t.name == name; });
+                             [&quota](const Tenant& t) { return t.name == quota.first; });
       if (it == tenants.end()) {
         tenants.push_back(Tenant{name, 1, gpus});
       } else {

@@ -99,10 +99,10 @@ void SchedulerCore::StartJob(Slot s, Allocation alloc, SimTime now, std::vector<
   Dequeue(s);
   j.state = JobState::kStarting;
   ++j.epoch;
-  j.run_start = now;
+  j.run_start = j.started_at = now;
   j.est_end = now + std::max<SimTime>(0, j.estimate - j.attained);
+  if (j.Planning()) AbandonPlan(s);  // it found room elsewhere
   j.alloc = std::move(alloc);
-  j.awaiting_victims = 0;
   ComputeSpans(j);
   if (hooks.admission != nullptr) hooks.admission->Started({&j.alloc, j.power_utilization});
   for (const NodeGpus& ng : j.alloc.nodes) {
@@ -138,6 +138,18 @@ void SchedulerCore::StopJob(Slot s, SimTime now, bool release, bool credit) {
   }
   if (release) index.Release(j.alloc);
   if (hooks.admission != nullptr) hooks.admission->Stopped({&j.alloc, j.power_utilization});
+  // A victim stopping for a head that still waits for this round: the part of the head's plan it
+  // frees is held for the head; when the last victim lets go, the head is ready.
+  if (j.stopping_for >= 0) {
+    if (const std::optional<Slot> head = SlotOf(j.stopping_for);
+        head && job(*head).state == JobState::kPending && job(*head).Planning() &&
+        job(*head).awaiting_round == j.stopping_round && job(*head).awaiting_victims > 0) {
+      if (release) HandOver(*head, j.alloc);
+      if (--job(*head).awaiting_victims == 0) ready_heads.push_back(*head);
+    }
+    j.stopping_for = -1;
+    j.stopping_round = 0;
+  }
   j.alloc = Allocation{};
   j.spans.clear();
   j.spans.shrink_to_fit();
@@ -153,14 +165,6 @@ void SchedulerCore::StopJob(Slot s, SimTime now, bool release, bool credit) {
   j.running_slot = -1;
   j.pending_since = now;
   --holding;
-  // A head that preempted this job no longer waits for it.
-  if (j.stopping_for >= 0) {
-    if (const std::optional<Slot> head = SlotOf(j.stopping_for);
-        head && job(*head).state == JobState::kPending && job(*head).awaiting_victims > 0) {
-      --job(*head).awaiting_victims;
-    }
-    j.stopping_for = -1;
-  }
   CapacityGrew();
 }
 
@@ -261,26 +265,25 @@ void SchedulerCore::LoadIndex() {
 
 PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
   const SchedJob& j = job(s);
-  if (j.awaiting_victims > 0) {
-    PendingReason r;
+  if (j.Planning()) {
+    PendingReason r = BasicReason(j);
     r.code = WaitReason::kPreempting;
-    r.ahead = j.awaiting_victims;
-    r.wanted = j.gpus;
-    r.level = ConstraintLevel(j.topology);
+    r.ahead = j.awaiting_victims;  // 0: they let go, it starts at the next pass
     return r;
   }
   if (j.reason_pass == examination && j.reason != WaitReason::kNone) {
     // Reasons marked without their numbers (MarkReason) get them now.
     if (j.reason == WaitReason::kCapacity) return NoRoomReason(j);
     if (std::optional<PendingReason> r = policy->Explain(*this, s, j.reason)) return *r;
-    if (j.reason == WaitReason::kPreempting) {
-      PendingReason r = BasicReason(j);
-      r.code = WaitReason::kPreempting;
-      return r;
-    }
+    // Its victims let go since the pass: it waits for the next pass to take their GPUs.
+    if (j.reason == WaitReason::kPreempting) return NoRoomReason(j);
     return reason_details[static_cast<size_t>(s)];
   }
-  if (std::find(new_jobs.begin(), new_jobs.end(), j.id) != new_jobs.end()) return PendingReason{};
+  // Submitted, or back in the queue (interrupted, preempted), since the last examination.
+  if (std::find(new_jobs.begin(), new_jobs.end(), j.id) != new_jobs.end() ||
+      j.pending_since > last_examined_at) {
+    return PendingReason{};
+  }
   return policy->Unexamined(*this, s, ahead);
 }
 
@@ -289,6 +292,12 @@ PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
 namespace gpufleet {
 
 Scheduler::NodeLoss SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
+  // Heads planning to start on the node give up their plans first (and what is held for them).
+  for (Slot head : std::vector<Slot>(planning_heads)) {
+    const auto& plan = job(head).plan.nodes;
+    if (std::any_of(plan.begin(), plan.end(), [n](const NodeGpus& p) { return p.node == n; }))
+      AbandonPlan(head);
+  }
   const std::vector<JobId> on = node_jobs[static_cast<size_t>(n)];  // ascending
   Scheduler::NodeLoss hit;
   for (JobId id : on) {
@@ -367,6 +376,85 @@ std::optional<std::string> SchedulerCore::NeverFits(const SchedJob& j) {
            "), but the largest such subtree of the fleet has " + std::to_string(most);
   }
   return std::nullopt;
+}
+
+}  // namespace gpufleet
+
+namespace gpufleet {
+
+void SchedulerCore::HandOver(Slot head, const Allocation& freed) {
+  SchedJob& h = job(head);
+  Allocation part;
+  part.model = h.plan.model;
+  part.milli = h.plan.milli;
+  part.cpu_per_gpu = h.plan.cpu_per_gpu;
+  part.memory_per_gpu = h.plan.memory_per_gpu;
+  for (const NodeGpus& ng : freed.nodes) {
+    const auto it = std::lower_bound(h.plan.nodes.begin(), h.plan.nodes.end(), ng.node,
+                                     [](const NodeGpus& p, NodeId n) { return p.node < n; });
+    if (it == h.plan.nodes.end() || it->node != ng.node) continue;
+    const std::uint64_t bits = it->mask & ng.mask;
+    if (bits != 0) part.nodes.push_back({ng.node, bits});
+  }
+  if (part.nodes.empty() || !index.CanTake(part)) return;
+  index.Take(part);
+  // Merge into what is held, by node.
+  for (const NodeGpus& ng : part.nodes) {
+    auto it = std::lower_bound(h.held.nodes.begin(), h.held.nodes.end(), ng.node,
+                               [](const NodeGpus& p, NodeId n) { return p.node < n; });
+    if (it != h.held.nodes.end() && it->node == ng.node) {
+      it->mask |= ng.mask;
+    } else {
+      h.held.nodes.insert(it, ng);
+    }
+  }
+  h.held.model = part.model;
+  h.held.milli = part.milli;
+  h.held.cpu_per_gpu = part.cpu_per_gpu;
+  h.held.memory_per_gpu = part.memory_per_gpu;
+}
+
+void SchedulerCore::AbandonPlan(Slot head) {
+  SchedJob& h = job(head);
+  if (!h.held.empty()) {
+    index.Release(h.held);
+    CapacityGrew();
+  }
+  h.plan = Allocation{};
+  h.held = Allocation{};
+  h.awaiting_victims = 0;
+  h.awaiting_round = 0;
+  std::erase(planning_heads, head);
+  std::erase(ready_heads, head);
+}
+
+void SchedulerCore::StartReadyHeads(SimTime now, std::vector<Decision>& out) {
+  if (ready_heads.empty()) return;
+  std::vector<Slot> ready = std::move(ready_heads);
+  ready_heads.clear();
+  std::sort(ready.begin(), ready.end(), [this](Slot x, Slot y) { return job(x).id < job(y).id; });
+  static const std::vector<AdmissionGuard::Load> kNoneLeaving;
+  for (Slot head : ready) {
+    SchedJob& h = job(head);
+    if (h.state != JobState::kPending || !h.Planning() || h.awaiting_victims > 0) continue;
+    // Everything held, and the sites can still power it (others may have started meanwhile).
+    bool whole = h.held.Gpus() == h.plan.Gpus();
+    if (whole && hooks.admission != nullptr) {
+      refusing_.clear();
+      hooks.admission->Refusing({&h.held, h.power_utilization}, kNoneLeaving, refusing_);
+      whole = refusing_.empty();
+    }
+    if (!whole) {
+      AbandonPlan(head);  // it waits as any job would
+      continue;
+    }
+    Allocation alloc = std::move(h.held);
+    h.held = Allocation{};
+    h.plan = Allocation{};
+    h.awaiting_round = 0;
+    std::erase(planning_heads, head);
+    StartJob(head, std::move(alloc), now, out);
+  }
 }
 
 }  // namespace gpufleet

@@ -34,9 +34,10 @@ struct SchedJob {
   Epoch epoch = 0;
   SimTime submit = 0;
   SimTime estimate = 0;
-  SimTime attained = 0;  // run time credited so far
-  SimTime run_start = 0;
-  SimTime est_end = 0;  // run_start + estimated remaining time
+  SimTime attained = 0;    // run time credited so far
+  SimTime run_start = 0;   // when it runs from: the start, or its confirmation
+  SimTime started_at = 0;  // when the scheduler started it (the pass)
+  SimTime est_end = 0;     // run_start + estimated remaining time
   std::int32_t gpus = 0;
   std::int32_t milli = kMilliPerGpu;  // of each GPU
   std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
@@ -48,9 +49,17 @@ struct SchedJob {
   std::int32_t tenant = 0;
   SimTime pending_since = 0;  // when it last joined the queue
   SimTime stopped_at = 0;     // stopping: when it was told to stop (its run ended there)
-  // Two-phase preemption: the victims a waiting head still waits for, and a stopping victim's head.
+  std::uint64_t seq = 0;  // its submission: unique for the scheduler's life, unlike a slot or an id
+  // Two-phase preemption (confirm_stops). A head waits for the victims of one preemption round:
+  // how many still stop, the round, the placement it will take once they let go (`plan`), and
+  // the part of it already released and held for it (`held`), so that nothing else takes it.
   std::int32_t awaiting_victims = 0;
+  std::uint64_t awaiting_round = 0;
+  Allocation plan, held;
+  // A stopping victim: the head it stops for, and the round.
   JobId stopping_for = -1;
+  std::uint64_t stopping_round = 0;
+  bool Planning() const { return !plan.empty(); }
   std::int32_t running_slot = -1;  // position in running_list
   // Why it waits, as the last pass that examined it found, and that examination. The numbers of
   // a reason recorded with SetReason sit apart (SchedulerCore::reason_details): passes walk these
@@ -142,6 +151,16 @@ class SchedulerCore {
   void StopJob(Slot s, SimTime now, bool release, bool credit);
   // A stopping job let go of its GPUs: it waits again, or is gone if it was cancelled.
   void Release(Slot s, SimTime now);
+  // Two-phase preemption: a head gives up its plan (it started elsewhere, was cancelled, or a
+  // node of the plan failed); what was held for it is free again.
+  void AbandonPlan(Slot head);
+  // A victim's GPUs were released: the part of the head's plan among them is taken again, for
+  // the head.
+  void HandOver(Slot head, const Allocation& freed);
+  // Heads whose victims all let go start on their plans (at the start of a pass).
+  void StartReadyHeads(SimTime now, std::vector<Decision>& out);
+  // The seq of the job at the head of the queue (0: empty).
+  std::uint64_t HeadSeq() const { return queue.empty() ? 0 : job(queue.begin()->slot).seq; }
   // A job that left for good.
   void Retire(Slot s);
   // Evicts jobs from `victims` (slots), in that order of preference, to place `head` whole;
@@ -151,9 +170,9 @@ class SchedulerCore {
   enum class Preempted { kNone, kStarted, kAwaitingRelease };
   Preempted PreemptFor(Slot head, const std::vector<Slot>& victims, SimTime now,
                        std::vector<Decision>& out);
-  // A victim is a job that runs (confirmed) and did not start at this instant.
+  // A victim is a job that runs (confirmed) and was not started in this pass.
   bool Evictable(const SchedJob& j, SimTime now) const {
-    return j.state == JobState::kRunning && j.run_start < now;
+    return j.state == JobState::kRunning && j.started_at < now;
   }
   // Free capacity changed: cached "this size cannot fit" answers no longer hold.
   void CapacityGrew();
@@ -202,7 +221,10 @@ class SchedulerCore {
     reason_details[static_cast<size_t>(s)] = r;
   }
   // A pass that examines the queue afresh: reasons found before it are superseded.
-  void BeginExamination() { ++examination; }
+  void BeginExamination(SimTime now) {
+    ++examination;
+    last_examined_at = now;
+  }
   // The reason of a waiting job as of now (the stored one, or the policy's for jobs the last
   // examination did not reach); `ahead` jobs precede it in queue order.
   PendingReason ReasonOf(Slot s, std::int64_t ahead) const;
@@ -254,8 +276,16 @@ class SchedulerCore {
   // Pass bookkeeping: what changed since the last pass decides how much work this one does.
   std::uint64_t capacity_version = 1;
   std::uint64_t examination = 0;
+  SimTime last_examined_at = 0;
   std::uint64_t last_pass_version = 0;
-  JobId last_head = -1;
+  std::uint64_t last_head_seq = 0;  // the queue's head after the last pass (its seq; 0: none)
+  std::uint64_t next_seq = 1, next_round = 1;
+  // Bumped when a job becomes a possible victim other than by starting (a confirmation after a
+  // launch delay): a head that found no victims before may find some now.
+  std::uint64_t victims_version = 0;
+  // Heads waiting for their victims (two-phase preemption), and those whose victims all let go:
+  // they start at the next pass, on their plan.
+  std::vector<Slot> planning_heads, ready_heads;
   std::vector<JobId> new_jobs;  // submitted since the last pass (ids: a slot may be reused)
   bool force_pass = false;
   // Smallest gang that failed to fit, by (model + 1, constraint level), since capacity last grew;

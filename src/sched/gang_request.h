@@ -19,7 +19,9 @@ struct GangRequest {
   std::int64_t memory_per_gpu = 0;  // MiB on the GPU's node, per GPU
   std::uint64_t model_mask = 0;     // with model any: allowed models, a bit each (0: all)
   bool Allows(ModelId m) const {
-    return model != kAnyModel ? m == model : model_mask == 0 || ((model_mask >> m) & 1) != 0;
+    if (m < 0) return false;  // a node type the fleet does not use has no model
+    if (model != kAnyModel) return m == model;
+    return model_mask == 0 || (m < 64 && ((model_mask >> m) & 1) != 0);
   }
   // Whole GPUs and nothing else: the fast path of the capacity index.
   bool WholeGpusOnly() const {

@@ -94,6 +94,8 @@ std::string DescribeReason(const PendingReason& r, const Fleet& fleet) {
       return "would delay job " + std::to_string(r.blocker) + ", reserved to start by " +
              AtTime(r.until) + " in " + where;
     case WaitReason::kPreempting:
+      if (r.ahead == 0)
+        return "the jobs it preempted let go of their GPUs: it starts at the next pass";
       return "waits for " + Plural(r.ahead, "preempted job", "preempted jobs") +
              " to release their GPUs";
   }

@@ -61,6 +61,7 @@ class BackfillPolicy final : public SchedulingPolicy {
     w.Put(reservation_.has_value());
     if (reservation_) {
       w.Put(reservation_->job);
+      w.Put(reservation_->job_seq);
       w.Put(reservation_->shadow);
       w.Put(reservation_->model);
       w.Put(reservation_->subtree);
@@ -75,6 +76,7 @@ class BackfillPolicy final : public SchedulingPolicy {
     if (has) {
       Res res;
       r.Get(res.job);
+      r.Get(res.job_seq);
       r.Get(res.shadow);
       r.Get(res.model);
       r.Get(res.subtree);
@@ -105,6 +107,7 @@ class BackfillPolicy final : public SchedulingPolicy {
   // `blocker`: the running job whose end completes it.
   struct Res {
     JobId job = -1;
+    std::uint64_t job_seq = 0;  // the head's submission: its id may come back for another job
     SimTime shadow = kNever;
     ModelId model = kAnyModel;
     TopoId subtree = -1;
@@ -131,6 +134,7 @@ BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot
   const Level level = ConstraintLevel(head.topology);
   Res best;
   best.job = head.id;
+  best.job_seq = head.seq;
   const GangRequest head_request = core.RequestOf(head);
   for (ModelId m = 0; m < static_cast<ModelId>(core.fleet.gpu_models().size()); ++m) {
     if (!head_request.Allows(m)) continue;
@@ -217,11 +221,15 @@ bool BackfillPolicy::TryBackfill(SchedulerCore& core, Slot s, SimTime now,
 
 void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) {
   const bool capacity_changed = core.capacity_version != core.last_pass_version;
-  const bool head_changed = core.queue.empty() || core.queue.begin()->id != core.last_head;
+  const bool head_changed = core.queue.empty() || core.HeadSeq() != core.last_head_seq;
   const bool shadow_due = reservation_ && now >= reservation_->shadow;
-  if (!capacity_changed && !head_changed && !shadow_due && core.new_jobs.empty()) return;
-  const bool rescan = capacity_changed || head_changed || shadow_due;
-  if (rescan) core.BeginExamination();
+  if (!capacity_changed && !head_changed && !shadow_due && core.new_jobs.empty() &&
+      !core.force_pass) {
+    return;
+  }
+  // (force_pass: a confirmation after a launch delay moved an estimated end.)
+  const bool rescan = capacity_changed || head_changed || shadow_due || core.force_pass;
+  if (rescan) core.BeginExamination(now);
 
   // Start jobs in queue order while they fit. Any job started here may run past the shadow time
   // of the current reservation (a new arrival can outrank the blocked head), so the reservation
@@ -236,7 +244,7 @@ void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision
   }
   const Slot head = core.HeadSlot();
   const JobId head_id = core.job(head).id;
-  if (!reservation_ || reservation_->job != head_id || stale_ || shadow_due) {
+  if (!reservation_ || reservation_->job_seq != core.job(head).seq || stale_ || shadow_due) {
     reservation_ = ComputeReservation(core, head, now);
     stale_ = false;
     std::fill(core.min_failed_outside.begin(), core.min_failed_outside.end(), INT_MAX);

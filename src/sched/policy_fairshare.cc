@@ -53,8 +53,15 @@ class FairsharePolicy final : public SchedulingPolicy {
     r.Get(usage_updated_);
     if (!r.GetCount(n, sizeof(double)) || n != core.tenants.size())
       return Error{"snapshot: fairshare usage does not match the tenants", ErrorCode::kDataLoss};
+    if (usage_updated_ < 0 || usage_updated_ > kLatestTime)
+      return Error{"snapshot: the fairshare clock is out of range", ErrorCode::kDataLoss};
     usage_.assign(n, 0);
-    for (double& u : usage_) r.GetDouble(u);
+    for (double& u : usage_) {
+      r.GetDouble(u);
+      if (!(u >= 0) || !std::isfinite(u))
+        return Error{"snapshot: a tenant's fairshare usage is not a finite number",
+                     ErrorCode::kDataLoss};
+    }
     return Status::Ok();
   }
   std::optional<std::string> Check(const SchedulerCore& core) const override {
@@ -110,8 +117,11 @@ void FairsharePolicy::UpdateUsage(SimTime now) {
 void FairsharePolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) {
   Grow(core);
   UpdateUsage(now);
-  if (core.capacity_version == core.last_pass_version && core.new_jobs.empty()) return;
-  core.BeginExamination();
+  if (!core.force_pass && core.capacity_version == core.last_pass_version &&
+      core.new_jobs.empty()) {
+    return;
+  }
+  core.BeginExamination(now);
   const size_t tenants = core.tenants.size();
   std::vector<bool> blocked(tenants, false);
   for (;;) {
@@ -142,7 +152,7 @@ void FairsharePolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decisio
       // Within its quota: take back what borrowers hold beyond their own quotas, the most
       // recently started first. A job is a victim only if its tenant keeps at least its quota
       // without it: reclaiming takes borrowed GPUs, never guaranteed ones.
-      if (core.job(head).awaiting_victims > 0) {
+      if (core.job(head).Planning()) {
         blocked[best] = true;  // its victims are still stopping
         continue;
       }

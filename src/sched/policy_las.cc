@@ -5,6 +5,7 @@
 // job that waited knob x its run time to the first queue with its count restarted.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "sched/policy_rank_preemptive.h"
 
@@ -37,7 +38,11 @@ class LasPolicy final : public RankPreemptivePolicy<LasPolicy> {
     if (!r.GetCount(n, sizeof(SimTime)) || n != core.jobs.size())
       return Error{"snapshot: las promotion bases do not match the jobs", ErrorCode::kDataLoss};
     base_.assign(n, 0);
-    for (auto& b : base_) r.Get(b);
+    for (auto& b : base_) {
+      r.Get(b);
+      if (b < 0 || b > kLatestTime)
+        return Error{"snapshot: a las promotion base is out of range", ErrorCode::kDataLoss};
+    }
     return Status::Ok();
   }
 
@@ -56,6 +61,9 @@ class LasPolicy final : public RankPreemptivePolicy<LasPolicy> {
     const SchedJob& j = core.job(s);
     SimTime ran = j.attained - Base(s);
     if (j.state == JobState::kRunning) ran += now - j.run_start;
+    // Times are below 2^60 ms; GPUs times that can still pass 2^63: saturate.
+    if (ran > std::numeric_limits<std::int64_t>::max() / j.gpus)
+      return std::numeric_limits<std::int64_t>::max();
     return static_cast<std::int64_t>(j.gpus) * ran;
   }
   void PromoteStarving(SchedulerCore& core, SimTime now);

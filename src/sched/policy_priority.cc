@@ -38,10 +38,12 @@ class PriorityPolicy final : public StrictPolicy {
   void Save(const SchedulerCore&, ByteWriter& w) const override {
     w.Put(failed_head_);
     w.Put(failed_version_);
+    w.Put(failed_victims_);
   }
   Status Load(SchedulerCore&, ByteReader& r) override {
     r.Get(failed_head_);
     r.Get(failed_version_);
+    r.Get(failed_victims_);
     return Status::Ok();
   }
 
@@ -50,10 +52,12 @@ class PriorityPolicy final : public StrictPolicy {
                                    std::vector<Decision>& out) override {
     const SchedJob& head = core.job(head_slot);
     // Its victims are still stopping: wait for them rather than preempt more.
-    if (head.awaiting_victims > 0) return SchedulerCore::Preempted::kAwaitingRelease;
+    if (head.Planning()) return SchedulerCore::Preempted::kAwaitingRelease;
     // Nothing changed since this head last found no victims enough.
-    if (failed_head_ == head.id && failed_version_ == core.capacity_version)
+    if (failed_head_ == head.seq && failed_version_ == core.capacity_version &&
+        failed_victims_ == core.victims_version) {
       return SchedulerCore::Preempted::kNone;
+    }
     std::vector<Slot> victims;
     for (const auto& [priority, neg_start, id, slot] : victims_) {
       if (priority >= head.priority) break;
@@ -62,8 +66,9 @@ class PriorityPolicy final : public StrictPolicy {
     }
     const SchedulerCore::Preempted p = core.PreemptFor(head_slot, victims, now, out);
     if (p == SchedulerCore::Preempted::kNone) {
-      failed_head_ = head.id;
+      failed_head_ = head.seq;
       failed_version_ = core.capacity_version;
+      failed_victims_ = core.victims_version;
     }
     return p;
   }
@@ -76,8 +81,8 @@ class PriorityPolicy final : public StrictPolicy {
   }
   // Jobs holding GPUs by preemption order: lowest priority, then the most recently started.
   std::set<Key> victims_;
-  JobId failed_head_ = -1;
-  std::uint64_t failed_version_ = 0;
+  // The last head that found no victims enough (its seq), and what it saw.
+  std::uint64_t failed_head_ = 0, failed_version_ = 0, failed_victims_ = 0;
 };
 
 }  // namespace

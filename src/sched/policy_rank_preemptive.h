@@ -76,7 +76,7 @@ void RankPreemptivePolicy<Policy>::Pass(SchedulerCore& core, SimTime now,
       core.new_jobs.empty()) {
     return;
   }
-  core.BeginExamination();
+  core.BeginExamination(now);
   // Evicted jobs rejoin the queue; they may fit elsewhere at once, so the pass repeats until it
   // evicts nobody. Each repeat only evicts jobs ranked below their evictor: it ends.
   for (bool evicted = true; evicted;) {
@@ -94,7 +94,7 @@ void RankPreemptivePolicy<Policy>::Pass(SchedulerCore& core, SimTime now,
         if (core.index.FreeGpus() == 0) break;  // nothing can start or be evicted any more
         continue;
       }
-      if (j.awaiting_victims > 0) continue;  // its victims are still stopping
+      if (j.Planning()) continue;  // its victims are still stopping
       const size_t failure_slot = SchedulerCore::FailureSlot(j);
       if (j.gpus >= core.min_failed_preempt[failure_slot]) continue;
       // Waiting jobs come in rank order: when this one outranks no running job, no later one does.

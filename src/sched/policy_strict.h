@@ -10,11 +10,11 @@ class StrictPolicy : public SchedulingPolicy {
  public:
   void Pass(SchedulerCore& core, SimTime now, std::vector<Decision>& out) override {
     // Nothing was released and the blocked head is the same: nothing can start.
-    if (core.capacity_version == core.last_pass_version &&
-        (core.queue.empty() || core.queue.begin()->id == core.last_head)) {
+    if (!core.force_pass && core.capacity_version == core.last_pass_version &&
+        core.HeadSeq() == core.last_head_seq) {
       return;
     }
-    core.BeginExamination();
+    core.BeginExamination(now);
     while (!core.queue.empty()) {
       const Slot head = core.HeadSlot();
       if (core.TryStart(head, now, out)) continue;

@@ -96,17 +96,41 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
     std::sort(preempted.begin(), preempted.end(),
               [this](Slot x, Slot y) { return job(x).id < job(y).id; });
     if (config.confirm_stops && !preempted.empty()) {
-      // Undo the tentative placement: the victims keep their GPUs until the driver releases them.
+      // The victims keep their GPUs until the driver releases them; the head keeps its placement
+      // as its plan, holds at once the part of it that no victim holds, and the rest as each
+      // victim lets go (HandOver).
       index.Release(*a);
       for (Slot victim : preempted) index.Take(job(victim).alloc);
+      Allocation free_now = *a;
+      free_now.nodes.clear();
+      for (const NodeGpus& ng : a->nodes) {
+        std::uint64_t mask = ng.mask;
+        for (Slot victim : preempted) {
+          for (const NodeGpus& vg : job(victim).alloc.nodes) {
+            if (vg.node == ng.node) mask &= ~vg.mask;
+          }
+        }
+        if (mask != 0) free_now.nodes.push_back({ng.node, mask});
+      }
+      SchedJob& h = job(head_slot);
+      h.plan = std::move(*a);
+      h.held = Allocation{};
+      if (!free_now.nodes.empty() && index.CanTake(free_now)) {
+        index.Take(free_now);
+        h.held = std::move(free_now);
+      }
+      const std::uint64_t round = next_round++;
       for (Slot victim : preempted) {
         SchedJob& v = job(victim);
         v.state = JobState::kStopping;
         v.stopped_at = now;
-        v.stopping_for = head.id;
+        v.stopping_for = h.id;
+        v.stopping_round = round;
         out.push_back({Decision::Kind::kPreempt, v.id, v.epoch, v.alloc, WaitReason::kNone});
       }
-      job(head_slot).awaiting_victims = static_cast<std::int32_t>(preempted.size());
+      h.awaiting_victims = static_cast<std::int32_t>(preempted.size());
+      h.awaiting_round = round;
+      planning_heads.push_back(head_slot);
       MarkReason(head_slot, WaitReason::kPreempting);
       return Preempted::kAwaitingRelease;
     }

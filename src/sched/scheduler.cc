@@ -90,12 +90,17 @@ Scheduler::~Scheduler() = default;
 
 // --- the checks every call shares ---
 
-#define GPUFLEET_CHECK_TIME(now)                                                          \
-  if ((now) < core_->last_now) {                                                          \
-    return Wrong("time " + std::to_string(now) + " ms is earlier than the last call's " + \
-                     std::to_string(core_->last_now) + " ms: time never goes back",       \
-                 ErrorCode::kOutOfRange);                                                 \
-  }                                                                                       \
+#define GPUFLEET_CHECK_TIME(now)                                                                  \
+  if ((now) < core_->last_now) {                                                                  \
+    return Wrong("time " + std::to_string(now) + " ms is earlier than the last call's " +         \
+                     std::to_string(core_->last_now) + " ms: time never goes back",               \
+                 ErrorCode::kOutOfRange);                                                         \
+  }                                                                                               \
+  if ((now) > kLatestTime) {                                                                      \
+    return Wrong(                                                                                 \
+        "time " + std::to_string(now) + " ms is past the latest the scheduler accepts (2^60 ms)", \
+        ErrorCode::kOutOfRange);                                                                  \
+  }                                                                                               \
   static_assert(true, "")
 
 #define GPUFLEET_FIND_JOB(slot, id)                                                     \
@@ -132,7 +137,8 @@ Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
     return invalid("cpu_milli must be 0 to 2^50, got " + std::to_string(r.cpu_milli));
   if (r.memory_mib < 0 || r.memory_mib > kHostLimit)
     return invalid("memory_mib must be 0 to 2^50, got " + std::to_string(r.memory_mib));
-  if (r.estimate < 0) return invalid("estimate must not be negative");
+  if (r.estimate < 0 || r.estimate > kLatestTime)
+    return invalid("estimate must be 0 to 2^60 ms, got " + std::to_string(r.estimate));
   if (!(r.power_utilization >= 0 && r.power_utilization <= 1))
     return invalid("power_utilization must be 0 to 1");
   if (r.gpu_model != kAnyModel && (r.gpu_model < 0 || r.gpu_model >= models))
@@ -163,13 +169,14 @@ Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
   j.tenant = r.tenant;
   j.pending_since = now;
   if (std::optional<std::string> reason = c.NeverFits(j)) {
-    c.last_now = now;
-    // The reason alone: the caller knows which job it submitted (the simulator logs it so).
+    // Refused, so nothing changes (not even the clock). The reason alone: the caller knows which
+    // job it submitted (the simulator logs it so).
     return Wrong(*reason, ErrorCode::kUnsatisfiable);
   }
   const Slot s = c.NewSlot(id);
   c.job(s) = std::move(j);
   c.job(s).live = true;
+  c.job(s).seq = c.next_seq++;
   c.policy->OnSubmitted(c, s);
   c.Enqueue(s, now);
   c.new_jobs.push_back(id);
@@ -191,6 +198,12 @@ Status Scheduler::ConfirmStart(JobId id, Epoch epoch, SimTime now) {
   j.state = JobState::kRunning;
   j.run_start = now;
   j.est_end = now + std::max<SimTime>(0, j.estimate - j.attained);
+  if (now != old_start) {
+    // Confirmed after a launch delay: a job that could not be preempted now can be, so a head
+    // that found no victims looks again.
+    ++core_->victims_version;
+    core_->force_pass = true;
+  }
   core_->policy->OnConfirmed(*core_, s, old_start, old_end);
   core_->last_now = now;
   return Status::Ok();
@@ -210,12 +223,13 @@ Status Scheduler::StartFailed(JobId id, Epoch epoch, SimTime now) {
   return Status::Ok();
 }
 
-Status Scheduler::Finish(JobId id, SimTime now) {
+Status Scheduler::Finish(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);
   const SchedJob& j = core_->job(s);
   if (j.state != JobState::kRunning && j.state != JobState::kStopping)
     return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not running");
+  if (j.epoch != epoch) return Wrong(JobName(id) + ": run " + std::to_string(epoch) + " is stale");
   core_->StopJob(s, now, /*release=*/true, /*credit=*/true);
   core_->Retire(s);
   core_->last_now = now;
@@ -228,6 +242,7 @@ Status Scheduler::Cancel(JobId id, SimTime now) {
   SchedJob& j = core_->job(s);
   switch (j.state) {
     case JobState::kPending:
+      if (j.Planning()) core_->AbandonPlan(s);
       core_->Dequeue(s);
       core_->Retire(s);
       break;
@@ -318,8 +333,8 @@ Status Scheduler::SetAttained(JobId id, SimTime attained) {
   GPUFLEET_FIND_JOB(s, id);
   if (core_->job(s).state != JobState::kPending)
     return Wrong(JobName(id) + " is " + JobStateName(core_->job(s).state) + ", not waiting");
-  if (attained < 0) {
-    return Wrong(JobName(id) + ": attained time must not be negative", ErrorCode::kInvalidArgument);
+  if (attained < 0 || attained > kLatestTime) {
+    return Wrong(JobName(id) + ": attained time must be 0 to 2^60 ms", ErrorCode::kInvalidArgument);
   }
   // Re-keyed: the sjf order depends on the remaining work.
   core_->Rekey(s, [&](SchedJob& j) { j.attained = attained; });
@@ -338,11 +353,12 @@ SimTime Scheduler::NextWakeup(SimTime now) const { return core_->policy->NextWak
 Status Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {
   GPUFLEET_CHECK_TIME(now);
   SchedulerCore& c = *core_;
+  c.StartReadyHeads(now, out);
   c.policy->Pass(c, now, out);
   c.force_pass = false;
   c.new_jobs.clear();
   c.last_pass_version = c.capacity_version;
-  c.last_head = c.queue.empty() ? -1 : c.queue.begin()->id;
+  c.last_head_seq = c.HeadSeq();
   c.last_now = now;
   return Status::Ok();
 }

@@ -131,8 +131,9 @@ class Scheduler {
   Status ConfirmStart(JobId id, Epoch epoch, SimTime now);
   // The start failed (the node refused, the launch crashed): its GPUs return, it waits again.
   Status StartFailed(JobId id, Epoch epoch, SimTime now);
-  // The job completed (running, or stopping and it ended during its grace): it is gone.
-  Status Finish(JobId id, SimTime now);
+  // Run `epoch` of the job completed (running, or stopping and it ended during its grace): it is
+  // gone. A completion reported for an earlier run is refused.
+  Status Finish(JobId id, Epoch epoch, SimTime now);
   // The user withdrew the job. Waiting: it is gone. Holding GPUs: with confirm_stops it is
   // stopping until Released, otherwise gone at once.
   Status Cancel(JobId id, SimTime now);

@@ -130,7 +130,7 @@ TEST_F(SchedulerTest, AJobGoesThroughStartingRunningAndItsSlotIsReused) {
   EXPECT_EQ(s.Find(1'000'000'000'007)->state, JobState::kRunning);
   EXPECT_EQ(s.Find(1'000'000'000'007)->run_start, 5);
   EXPECT_EQ(s.JobsOn(out[0].allocation.nodes[0].node), std::vector<JobId>{1'000'000'000'007});
-  ASSERT_TRUE(s.Finish(1'000'000'000'007, 10).ok());
+  ASSERT_TRUE(s.Finish(1'000'000'000'007, 1, 10).ok());
   EXPECT_FALSE(s.Find(1'000'000'000'007).has_value());
   EXPECT_EQ(s.live_jobs(), 0u);
   EXPECT_EQ(s.allocated_milli(), 0);
@@ -179,10 +179,10 @@ TEST_F(SchedulerTest, EveryMisuseIsRefusedAndChangesNothing) {
   EXPECT_FALSE(s.Find(3).has_value());
 
   // The reproducer: finishing a job that is still queued.
-  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition, [&] { return s.Finish(2, 101); });
+  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition, [&] { return s.Finish(2, 1, 101); });
   ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
-                            [&] { return s.Finish(1, 101); });  // starting
-  ExpectRefusedAndUnchanged(s, ErrorCode::kNotFound, [&] { return s.Finish(99, 101); });
+                            [&] { return s.Finish(1, e1, 101); });  // starting
+  ExpectRefusedAndUnchanged(s, ErrorCode::kNotFound, [&] { return s.Finish(99, 1, 101); });
   ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
                             [&] { return s.ConfirmStart(1, e1 + 1, 101); });
   ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
@@ -226,7 +226,9 @@ TEST_F(SchedulerTest, EveryMisuseIsRefusedAndChangesNothing) {
 
   // After all that, the state is as the valid calls left it.
   ASSERT_TRUE(s.ConfirmStart(1, e1, 104).ok());
-  ASSERT_TRUE(s.Finish(1, 105).ok());
+  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
+                            [&] { return s.Finish(1, e1 + 1, 105); });  // another run's end
+  ASSERT_TRUE(s.Finish(1, e1, 105).ok());
   out = Pass(s, 105);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].job, 2);
@@ -310,7 +312,7 @@ TEST_F(SchedulerTest, CancelInEveryState) {
   EXPECT_EQ(s.allocated_milli(), 32 * 1000);
   // A job that completes during its grace period simply ends.
   ASSERT_TRUE(s.Cancel(2, 4).ok());
-  ASSERT_TRUE(s.Finish(2, 5).ok());
+  ASSERT_TRUE(s.Finish(2, 1, 5).ok());
   EXPECT_EQ(s.live_jobs(), 0u);
   EXPECT_EQ(s.CheckInvariants().value_or(""), "");
 }
@@ -382,7 +384,7 @@ TEST_F(SchedulerTest, MemoryFollowsTheLiveJobsNotTheSubmittedOnes) {
     while (s.live_jobs() < 16 && next < 100'000) ASSERT_TRUE(s.Submit(next++, Gpus(8), now).ok());
     for (const Decision& d : PassAndConfirm(s, now)) running.push_back(d.job);
     ++now;
-    for (JobId id : running) ASSERT_TRUE(s.Finish(id, now).ok());
+    for (JobId id : running) ASSERT_TRUE(s.Finish(id, 1, now).ok());
     running.clear();
   }
   EXPECT_LE(s.slot_capacity(), 16u);

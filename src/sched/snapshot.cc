@@ -83,7 +83,7 @@ void ReasonFields(IO& io, Reason& p) {
   io(p.quota);
 }
 
-// Every field of a job but its allocation's nodes.
+// Every field of a job but its allocations.
 template <typename IO, typename Job>
 void JobFields(IO& io, Job& j) {
   io(j.id);
@@ -94,6 +94,7 @@ void JobFields(IO& io, Job& j) {
   io(j.estimate);
   io(j.attained);
   io(j.run_start);
+  io(j.started_at);
   io(j.est_end);
   io(j.gpus);
   io(j.milli);
@@ -107,40 +108,42 @@ void JobFields(IO& io, Job& j) {
   io(j.tenant);
   io(j.pending_since);
   io(j.stopped_at);
+  io(j.seq);
   io(j.awaiting_victims);
+  io(j.awaiting_round);
   io(j.stopping_for);
+  io(j.stopping_round);
   io(j.reason);
   io(j.reason_pass);
   io(j.last_wait);
-  io(j.alloc.model);
-  io(j.alloc.milli);
-  io(j.alloc.cpu_per_gpu);
-  io(j.alloc.memory_per_gpu);
 }
 
-void PutJob(ByteWriter& w, const SchedJob& j) {
-  Writing out{w};
-  JobFields(out, j);
-  w.Put(static_cast<std::uint64_t>(j.alloc.nodes.size()));
-  for (const NodeGpus& ng : j.alloc.nodes) {
+void PutAllocation(ByteWriter& w, const Allocation& a) {
+  w.Put(a.model);
+  w.Put(a.milli);
+  w.Put(a.cpu_per_gpu);
+  w.Put(a.memory_per_gpu);
+  w.Put(static_cast<std::uint64_t>(a.nodes.size()));
+  for (const NodeGpus& ng : a.nodes) {
     w.Put(ng.node);
     w.Put(ng.mask);
   }
 }
 
-// Reads one job and checks what would otherwise break the core: enums, ids, node ranges.
-void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
-  Reading in{r};
-  JobFields(in, j);
-  if (static_cast<int>(j.reason) >= kWaitReasons) r.Fail();
+// Nodes ascending, each once, only GPUs the node has; the model one of the fleet's (or any, for
+// an empty allocation).
+void GetAllocation(ByteReader& r, Allocation& a, const SchedulerCore& c) {
+  r.Get(a.model);
+  r.Get(a.milli);
+  r.Get(a.cpu_per_gpu);
+  r.Get(a.memory_per_gpu);
   std::uint64_t nodes = 0;
   r.GetCount(nodes, sizeof(NodeId) + sizeof(std::uint64_t));
-  j.alloc.nodes.resize(nodes);
+  a.nodes.resize(nodes);
   NodeId previous = -1;
-  for (NodeGpus& ng : j.alloc.nodes) {
+  for (NodeGpus& ng : a.nodes) {
     r.Get(ng.node);
     r.Get(ng.mask);
-    // Ascending, each node once, only GPUs the node has.
     if (ng.node <= previous || ng.node >= c.fleet.num_nodes() || ng.mask == 0 ||
         (ng.mask >> c.fleet.NodeGpus(ng.node)) != 0) {
       r.Fail();
@@ -149,14 +152,59 @@ void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
     previous = ng.node;
   }
   const auto models = static_cast<ModelId>(c.fleet.gpu_models().size());
-  constexpr std::int64_t kLimit = std::int64_t{1}
-                                  << 50;  // as Submit accepts, and far below overflow
-  constexpr SimTime kTimeLimit = SimTime{1} << 60;
-  auto time_ok = [](SimTime t) { return t >= -1 && t < kTimeLimit; };
+  if (!a.nodes.empty() && (a.model < 0 || a.model >= models)) r.Fail();
+  for (const NodeGpus& ng : a.nodes) {
+    if (!a.nodes.empty() && c.fleet.NodeModel(ng.node) != a.model) r.Fail();
+  }
+}
+
+void PutJob(ByteWriter& w, const SchedJob& j) {
+  Writing out{w};
+  JobFields(out, j);
+  PutAllocation(w, j.alloc);
+  PutAllocation(w, j.plan);
+  PutAllocation(w, j.held);
+}
+
+// Reads one job and checks what would otherwise break the core: enums, ids, node ranges.
+void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
+  Reading in{r};
+  JobFields(in, j);
+  if (static_cast<int>(j.reason) >= kWaitReasons) r.Fail();
+  GetAllocation(r, j.alloc, c);
+  GetAllocation(r, j.plan, c);
+  GetAllocation(r, j.held, c);
+  if (r.failed()) return;
+  // What a head holds is part of its plan, of its share and host resources, and only a waiting
+  // job plans.
+  if (j.Planning() && (j.state != JobState::kPending || j.plan.milli != j.milli ||
+                       j.plan.cpu_per_gpu != j.cpu_per_gpu ||
+                       j.plan.memory_per_gpu != j.memory_per_gpu || j.plan.Gpus() != j.gpus)) {
+    r.Fail();
+  }
+  if (!j.held.empty()) {
+    if (!j.Planning() || j.held.milli != j.plan.milli || j.held.model != j.plan.model ||
+        j.held.cpu_per_gpu != j.plan.cpu_per_gpu ||
+        j.held.memory_per_gpu != j.plan.memory_per_gpu) {
+      r.Fail();
+    }
+    for (const NodeGpus& hg : j.held.nodes) {
+      const auto it = std::find_if(j.plan.nodes.begin(), j.plan.nodes.end(),
+                                   [&](const NodeGpus& p) { return p.node == hg.node; });
+      if (it == j.plan.nodes.end() || (hg.mask & ~it->mask) != 0) r.Fail();
+    }
+  }
+  if (!j.Planning() && (j.awaiting_victims != 0 || j.awaiting_round != 0)) r.Fail();
+  const auto models = static_cast<ModelId>(c.fleet.gpu_models().size());
+  // As Submit accepts them: host resources to 2^50, times and durations to 2^60 ms (an estimated
+  // end, a time plus a duration, to twice that).
+  constexpr std::int64_t kLimit = std::int64_t{1} << 50;
+  auto time_ok = [](SimTime t) { return t >= -1 && t <= kLatestTime; };
   if (!time_ok(j.submit) || !time_ok(j.estimate) || !time_ok(j.attained) || !time_ok(j.run_start) ||
-      !time_ok(j.est_end) || !time_ok(j.pending_since) || !time_ok(j.stopped_at) ||
-      j.cpu_per_gpu < 0 || j.cpu_per_gpu > kLimit || j.memory_per_gpu < 0 ||
-      j.memory_per_gpu > kLimit || j.awaiting_victims < 0) {
+      !time_ok(j.started_at) || j.est_end < -1 || j.est_end > 2 * kLatestTime ||
+      !time_ok(j.pending_since) || !time_ok(j.stopped_at) || j.cpu_per_gpu < 0 ||
+      j.cpu_per_gpu > kLimit || j.memory_per_gpu < 0 || j.memory_per_gpu > kLimit ||
+      j.awaiting_victims < 0) {
     r.Fail();
   }
   if (j.HoldsGpus() && (j.alloc.milli != j.milli || j.alloc.cpu_per_gpu != j.cpu_per_gpu ||
@@ -204,7 +252,11 @@ std::string Scheduler::Snapshot() const {
   w.Put(c.capacity_version);
   w.Put(c.last_pass_version);
   w.Put(c.examination);
-  w.Put(c.last_head);
+  w.Put(c.last_examined_at);
+  w.Put(c.last_head_seq);
+  w.Put(c.next_seq);
+  w.Put(c.next_round);
+  w.Put(c.victims_version);
   w.Put(c.force_pass);
   PutVector(w, c.new_jobs);
   PutVector(w, c.min_failed);
@@ -251,10 +303,15 @@ Status Scheduler::Restore(std::string_view snapshot) {
                  ErrorCode::kFailedPrecondition};
   }
   r.Get(c.last_now);
+  if (c.last_now < 0 || c.last_now > kLatestTime) return Corrupt("its clock is out of range");
   r.Get(c.capacity_version);
   r.Get(c.last_pass_version);
   r.Get(c.examination);
-  r.Get(c.last_head);
+  r.Get(c.last_examined_at);
+  r.Get(c.last_head_seq);
+  r.Get(c.next_seq);
+  r.Get(c.next_round);
+  r.Get(c.victims_version);
   r.Get(c.force_pass);
   const size_t failure_slots = c.min_failed.size();
   GetVector(r, c.new_jobs);
@@ -341,6 +398,20 @@ Status Scheduler::Restore(std::string_view snapshot) {
     c.allocated_memory += j.memory_per_gpu * j.gpus;
   }
   for (auto& on : c.node_jobs) std::sort(on.begin(), on.end());
+  // What waiting heads hold of their plans, likewise; and which heads plan, and are ready.
+  for (Slot s = 0; s < static_cast<Slot>(c.jobs.size()); ++s) {
+    const SchedJob& j = c.job(s);
+    if (!j.live || !j.Planning()) continue;
+    if (!j.held.empty()) {
+      if (!c.index.CanTake(j.held)) {
+        return Corrupt("job " + std::to_string(j.id) +
+                       " is held GPUs that another holds, or on a node that is not up");
+      }
+      c.index.Take(j.held);
+    }
+    c.planning_heads.push_back(s);
+    if (j.awaiting_victims == 0) c.ready_heads.push_back(s);
+  }
   if (Status s = c.policy->Load(c, r); !s.ok()) return s;
   if (r.failed() || !r.done())
     return Corrupt("the policy's state is truncated or followed by junk");

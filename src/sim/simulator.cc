@@ -164,10 +164,11 @@ void Simulator::OnFinish(const Event& e) {
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   Settle(r, e.time);
   r.progress = r.spec.duration;
+  const Epoch run = RunningOf(e.a).epoch;
   StopRunning(e.a, r, e.time);
   r.state = JobRecord::State::kCompleted;
   r.end = e.time;
-  Check(scheduler_.Finish(e.a, e.time), "Finish");
+  Check(scheduler_.Finish(e.a, run, e.time), "Finish");
   --unfinished_;
   Log(e.time, "finish", e.a, "");
 }

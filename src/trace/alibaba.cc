@@ -314,7 +314,8 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
     const auto& [model, gpus, cpu_milli, mem_mib] = shape;
     if (FindGpuModel(model) == nullptr &&
         std::none_of(spec.extra_gpu_models.begin(), spec.extra_gpu_models.end(),
-                     [&](const GpuModel& g) { return g.name == model; })) {
+                     // (By name, not the binding: clang 14 cannot capture structured bindings.)
+                     [&name = std::get<0>(shape)](const GpuModel& g) { return g.name == name; })) {
       // An undisclosed model: schedulable, but without figures for power or performance models.
       spec.extra_gpu_models.push_back(GpuModel{model, model + " (undisclosed)", 0, 0, 0, 0, 0, 0});
     }

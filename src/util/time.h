@@ -18,6 +18,9 @@ inline constexpr SimTime kMinute = 60 * kSecond;
 inline constexpr SimTime kHour = 60 * kMinute;
 inline constexpr SimTime kDay = 24 * kHour;
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
+// The latest time, and the longest duration, the scheduler accepts: ~36 million years. Beyond it
+// a call is refused, so that a time plus a duration, or GPUs times a duration, never overflows.
+inline constexpr SimTime kLatestTime = SimTime{1} << 60;
 
 // Seconds to the nearest millisecond (halves away from zero). NaN, infinities and values beyond
 // ±2^63 ms (about 292 million years) are errors, not undefined behaviour.
