@@ -143,9 +143,9 @@ void SchedulerCore::StopJob(Slot s, SimTime now, bool release, bool credit) {
   if (j.stopping_for >= 0) {
     if (const std::optional<Slot> head = SlotOf(j.stopping_for);
         head && job(*head).state == JobState::kPending && job(*head).Planning() &&
-        job(*head).awaiting_round == j.stopping_round && job(*head).awaiting_victims > 0) {
+        job(*head).head->round == j.stopping_round && job(*head).head->awaiting_victims > 0) {
       if (release) HandOver(*head, j.alloc);
-      if (--job(*head).awaiting_victims == 0) ready_heads.push_back(*head);
+      if (--job(*head).head->awaiting_victims == 0) ready_heads.push_back(*head);
     }
     j.stopping_for = -1;
     j.stopping_round = 0;
@@ -268,7 +268,7 @@ PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
   if (j.Planning()) {
     PendingReason r = BasicReason(j);
     r.code = WaitReason::kPreempting;
-    r.ahead = j.awaiting_victims;  // 0: they let go, it starts at the next pass
+    r.ahead = j.head->awaiting_victims;  // 0: they let go, it starts at the next pass
     return r;
   }
   if (j.reason_pass == examination && j.reason != WaitReason::kNone) {
@@ -294,7 +294,7 @@ namespace gpufleet {
 Scheduler::NodeLoss SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
   // Heads planning to start on the node give up their plans first (and what is held for them).
   for (Slot head : std::vector<Slot>(planning_heads)) {
-    const auto& plan = job(head).plan.nodes;
+    const auto& plan = job(head).head->plan.nodes;
     if (std::any_of(plan.begin(), plan.end(), [n](const NodeGpus& p) { return p.node == n; }))
       AbandonPlan(head);
   }
@@ -383,7 +383,7 @@ std::optional<std::string> SchedulerCore::NeverFits(const SchedJob& j) {
 namespace gpufleet {
 
 void SchedulerCore::HandOver(Slot head, const Allocation& freed) {
-  SchedJob& h = job(head);
+  HeadPlan& h = *job(head).head;
   Allocation part;
   part.model = h.plan.model;
   part.milli = h.plan.milli;
@@ -416,14 +416,11 @@ void SchedulerCore::HandOver(Slot head, const Allocation& freed) {
 
 void SchedulerCore::AbandonPlan(Slot head) {
   SchedJob& h = job(head);
-  if (!h.held.empty()) {
-    index.Release(h.held);
+  if (!h.head->held.empty()) {
+    index.Release(h.head->held);
     CapacityGrew();
   }
-  h.plan = Allocation{};
-  h.held = Allocation{};
-  h.awaiting_victims = 0;
-  h.awaiting_round = 0;
+  h.head.reset();
   std::erase(planning_heads, head);
   std::erase(ready_heads, head);
 }
@@ -436,22 +433,20 @@ void SchedulerCore::StartReadyHeads(SimTime now, std::vector<Decision>& out) {
   static const std::vector<AdmissionGuard::Load> kNoneLeaving;
   for (Slot head : ready) {
     SchedJob& h = job(head);
-    if (h.state != JobState::kPending || !h.Planning() || h.awaiting_victims > 0) continue;
+    if (h.state != JobState::kPending || !h.Planning() || h.head->awaiting_victims > 0) continue;
     // Everything held, and the sites can still power it (others may have started meanwhile).
-    bool whole = h.held.Gpus() == h.plan.Gpus();
+    bool whole = h.head->held.Gpus() == h.head->plan.Gpus();
     if (whole && hooks.admission != nullptr) {
       refusing_.clear();
-      hooks.admission->Refusing({&h.held, h.power_utilization}, kNoneLeaving, refusing_);
+      hooks.admission->Refusing({&h.head->held, h.power_utilization}, kNoneLeaving, refusing_);
       whole = refusing_.empty();
     }
     if (!whole) {
       AbandonPlan(head);  // it waits as any job would
       continue;
     }
-    Allocation alloc = std::move(h.held);
-    h.held = Allocation{};
-    h.plan = Allocation{};
-    h.awaiting_round = 0;
+    Allocation alloc = std::move(h.head->held);
+    h.head.reset();
     std::erase(planning_heads, head);
     StartJob(head, std::move(alloc), now, out);
   }

@@ -53,13 +53,17 @@ struct SchedJob {
   // Two-phase preemption (confirm_stops). A head waits for the victims of one preemption round:
   // how many still stop, the round, the placement it will take once they let go (`plan`), and
   // the part of it already released and held for it (`held`), so that nothing else takes it.
-  std::int32_t awaiting_victims = 0;
-  std::uint64_t awaiting_round = 0;
-  Allocation plan, held;
+  // Apart (rare, and passes walk these records many times).
+  struct HeadPlan {
+    Allocation plan, held;
+    std::int32_t awaiting_victims = 0;
+    std::uint64_t round = 0;
+  };
+  std::unique_ptr<HeadPlan> head;
   // A stopping victim: the head it stops for, and the round.
   JobId stopping_for = -1;
   std::uint64_t stopping_round = 0;
-  bool Planning() const { return !plan.empty(); }
+  bool Planning() const { return head != nullptr; }
   std::int32_t running_slot = -1;  // position in running_list
   // Why it waits, as the last pass that examined it found, and that examination. The numbers of
   // a reason recorded with SetReason sit apart (SchedulerCore::reason_details): passes walk these
@@ -286,6 +290,7 @@ class SchedulerCore {
   // Heads waiting for their victims (two-phase preemption), and those whose victims all let go:
   // they start at the next pass, on their plan.
   std::vector<Slot> planning_heads, ready_heads;
+  using HeadPlan = SchedJob::HeadPlan;
   std::vector<JobId> new_jobs;  // submitted since the last pass (ids: a slot may be reused)
   bool force_pass = false;
   // Smallest gang that failed to fit, by (model + 1, constraint level), since capacity last grew;

@@ -41,7 +41,7 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
     const SchedJob& j = job(s);
     const std::string who = "job " + std::to_string(j.id) + " (slot " + std::to_string(s) + ")";
     if (!j.live) {
-      if (!j.alloc.empty() || !j.held.empty()) return who + ": a free slot holds GPUs";
+      if (!j.alloc.empty() || j.Planning()) return who + ": a free slot holds GPUs";
       continue;
     }
     ++live;
@@ -50,18 +50,18 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
     if (j.state == JobState::kPending) {
       ++waiting;
       // A head waiting for its victims holds part of its plan (two-phase preemption).
-      if (!j.held.empty()) {
-        if (!j.Planning()) return who + " is held GPUs without a plan";
-        for (const NodeGpus& ng : j.held.nodes) {
+      if (j.Planning()) {
+        const Allocation& held_for = j.head->held;
+        for (const NodeGpus& ng : held_for.nodes) {
           if (!index.NodeUp(ng.node)) return who + " is held GPUs of a node that is not up";
           if ((index.NodeFreeMask(ng.node) & ng.mask) != 0)
             return who + " is held GPUs the index thinks free";
           auto& h = held[static_cast<size_t>(ng.node)];
           h.resize(static_cast<size_t>(fleet.NodeGpus(ng.node)), 0);
           for (std::uint64_t m = ng.mask; m != 0; m &= m - 1)
-            h[static_cast<size_t>(std::countr_zero(m))] += j.held.milli;
-          cpu[static_cast<size_t>(ng.node)] += j.held.cpu_per_gpu * std::popcount(ng.mask);
-          memory[static_cast<size_t>(ng.node)] += j.held.memory_per_gpu * std::popcount(ng.mask);
+            h[static_cast<size_t>(std::countr_zero(m))] += held_for.milli;
+          cpu[static_cast<size_t>(ng.node)] += held_for.cpu_per_gpu * std::popcount(ng.mask);
+          memory[static_cast<size_t>(ng.node)] += held_for.memory_per_gpu * std::popcount(ng.mask);
         }
       }
       const bool listed =

@@ -113,11 +113,11 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         if (mask != 0) free_now.nodes.push_back({ng.node, mask});
       }
       SchedJob& h = job(head_slot);
-      h.plan = std::move(*a);
-      h.held = Allocation{};
+      h.head = std::make_unique<HeadPlan>();
+      h.head->plan = std::move(*a);
       if (!free_now.nodes.empty() && index.CanTake(free_now)) {
         index.Take(free_now);
-        h.held = std::move(free_now);
+        h.head->held = std::move(free_now);
       }
       const std::uint64_t round = next_round++;
       for (Slot victim : preempted) {
@@ -128,8 +128,8 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         v.stopping_round = round;
         out.push_back({Decision::Kind::kPreempt, v.id, v.epoch, v.alloc, WaitReason::kNone});
       }
-      h.awaiting_victims = static_cast<std::int32_t>(preempted.size());
-      h.awaiting_round = round;
+      h.head->awaiting_victims = static_cast<std::int32_t>(preempted.size());
+      h.head->round = round;
       planning_heads.push_back(head_slot);
       MarkReason(head_slot, WaitReason::kPreempting);
       return Preempted::kAwaitingRelease;

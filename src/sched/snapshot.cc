@@ -109,8 +109,6 @@ void JobFields(IO& io, Job& j) {
   io(j.pending_since);
   io(j.stopped_at);
   io(j.seq);
-  io(j.awaiting_victims);
-  io(j.awaiting_round);
   io(j.stopping_for);
   io(j.stopping_round);
   io(j.reason);
@@ -162,8 +160,13 @@ void PutJob(ByteWriter& w, const SchedJob& j) {
   Writing out{w};
   JobFields(out, j);
   PutAllocation(w, j.alloc);
-  PutAllocation(w, j.plan);
-  PutAllocation(w, j.held);
+  w.Put(j.Planning());
+  if (j.Planning()) {
+    PutAllocation(w, j.head->plan);
+    PutAllocation(w, j.head->held);
+    w.Put(j.head->awaiting_victims);
+    w.Put(j.head->round);
+  }
 }
 
 // Reads one job and checks what would otherwise break the core: enums, ids, node ranges.
@@ -172,29 +175,37 @@ void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
   JobFields(in, j);
   if (static_cast<int>(j.reason) >= kWaitReasons) r.Fail();
   GetAllocation(r, j.alloc, c);
-  GetAllocation(r, j.plan, c);
-  GetAllocation(r, j.held, c);
   if (r.failed()) return;
-  // What a head holds is part of its plan, of its share and host resources, and only a waiting
-  // job plans.
-  if (j.Planning() && (j.state != JobState::kPending || j.plan.milli != j.milli ||
-                       j.plan.cpu_per_gpu != j.cpu_per_gpu ||
-                       j.plan.memory_per_gpu != j.memory_per_gpu || j.plan.Gpus() != j.gpus)) {
-    r.Fail();
-  }
-  if (!j.held.empty()) {
-    if (!j.Planning() || j.held.milli != j.plan.milli || j.held.model != j.plan.model ||
-        j.held.cpu_per_gpu != j.plan.cpu_per_gpu ||
-        j.held.memory_per_gpu != j.plan.memory_per_gpu) {
+  bool planning = false;
+  r.Get(planning);
+  if (planning) {
+    j.head = std::make_unique<SchedJob::HeadPlan>();
+    SchedJob::HeadPlan& h = *j.head;
+    GetAllocation(r, h.plan, c);
+    GetAllocation(r, h.held, c);
+    r.Get(h.awaiting_victims);
+    r.Get(h.round);
+    if (r.failed()) return;
+    // What a head holds is part of its plan, of its share and host resources, and only a waiting
+    // job plans.
+    if (j.state != JobState::kPending || h.plan.empty() || h.plan.milli != j.milli ||
+        h.plan.cpu_per_gpu != j.cpu_per_gpu || h.plan.memory_per_gpu != j.memory_per_gpu ||
+        h.plan.Gpus() != j.gpus || h.awaiting_victims < 0) {
       r.Fail();
     }
-    for (const NodeGpus& hg : j.held.nodes) {
-      const auto it = std::find_if(j.plan.nodes.begin(), j.plan.nodes.end(),
-                                   [&](const NodeGpus& p) { return p.node == hg.node; });
-      if (it == j.plan.nodes.end() || (hg.mask & ~it->mask) != 0) r.Fail();
+    if (!h.held.empty()) {
+      if (h.held.milli != h.plan.milli || h.held.model != h.plan.model ||
+          h.held.cpu_per_gpu != h.plan.cpu_per_gpu ||
+          h.held.memory_per_gpu != h.plan.memory_per_gpu) {
+        r.Fail();
+      }
+      for (const NodeGpus& hg : h.held.nodes) {
+        const auto it = std::find_if(h.plan.nodes.begin(), h.plan.nodes.end(),
+                                     [&](const NodeGpus& p) { return p.node == hg.node; });
+        if (it == h.plan.nodes.end() || (hg.mask & ~it->mask) != 0) r.Fail();
+      }
     }
   }
-  if (!j.Planning() && (j.awaiting_victims != 0 || j.awaiting_round != 0)) r.Fail();
   const auto models = static_cast<ModelId>(c.fleet.gpu_models().size());
   // As Submit accepts them: host resources to 2^50, times and durations to 2^60 ms (an estimated
   // end, a time plus a duration, to twice that).
@@ -203,8 +214,7 @@ void GetJob(ByteReader& r, SchedJob& j, const SchedulerCore& c) {
   if (!time_ok(j.submit) || !time_ok(j.estimate) || !time_ok(j.attained) || !time_ok(j.run_start) ||
       !time_ok(j.started_at) || j.est_end < -1 || j.est_end > 2 * kLatestTime ||
       !time_ok(j.pending_since) || !time_ok(j.stopped_at) || j.cpu_per_gpu < 0 ||
-      j.cpu_per_gpu > kLimit || j.memory_per_gpu < 0 || j.memory_per_gpu > kLimit ||
-      j.awaiting_victims < 0) {
+      j.cpu_per_gpu > kLimit || j.memory_per_gpu < 0 || j.memory_per_gpu > kLimit) {
     r.Fail();
   }
   if (j.HoldsGpus() && (j.alloc.milli != j.milli || j.alloc.cpu_per_gpu != j.cpu_per_gpu ||
@@ -402,15 +412,15 @@ Status Scheduler::Restore(std::string_view snapshot) {
   for (Slot s = 0; s < static_cast<Slot>(c.jobs.size()); ++s) {
     const SchedJob& j = c.job(s);
     if (!j.live || !j.Planning()) continue;
-    if (!j.held.empty()) {
-      if (!c.index.CanTake(j.held)) {
+    if (!j.head->held.empty()) {
+      if (!c.index.CanTake(j.head->held)) {
         return Corrupt("job " + std::to_string(j.id) +
                        " is held GPUs that another holds, or on a node that is not up");
       }
-      c.index.Take(j.held);
+      c.index.Take(j.head->held);
     }
     c.planning_heads.push_back(s);
-    if (j.awaiting_victims == 0) c.ready_heads.push_back(s);
+    if (j.head->awaiting_victims == 0) c.ready_heads.push_back(s);
   }
   if (Status s = c.policy->Load(c, r); !s.ok()) return s;
   if (r.failed() || !r.done())
