@@ -27,29 +27,33 @@ using Slot = std::int32_t;
 
 // A job inside the scheduler. Slots are reused: `id` says whose job a slot holds now.
 struct SchedJob {
+  // What a pass reads of every job it ranks or evicts first, packed into one cache line: the
+  // victim searches of las and srtf walk every running job for every waiting one.
   JobId id = -1;
-  bool live = false;  // false: a free slot
   JobState state = JobState::kPending;
+  bool live = false;       // false: a free slot
   bool then_done = false;  // stopping: it ends when released (cancelled) instead of waiting again
-  Epoch epoch = 0;
+  std::int32_t gpus = 0;
   SimTime submit = 0;
-  SimTime estimate = 0;
   SimTime attained = 0;    // run time credited so far
   SimTime run_start = 0;   // when it runs from: the start, or its confirmation
   SimTime started_at = 0;  // when the scheduler started it (the pass)
   SimTime est_end = 0;     // run_start + estimated remaining time
-  std::int32_t gpus = 0;
-  std::int32_t milli = kMilliPerGpu;  // of each GPU
-  std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
   std::int32_t priority = 0;
+  std::int32_t tenant = 0;
+
+  Epoch epoch = 0;
+  std::int32_t milli = kMilliPerGpu;  // of each GPU
+  SimTime estimate = 0;
+  std::int64_t cpu_per_gpu = 0, memory_per_gpu = 0;
   float power_utilization = 1;
   ModelId model = kAnyModel;
-  std::uint64_t model_mask = 0;  // with model any: allowed models (0: all)
   Topology topology = Topology::kAny;
-  std::int32_t tenant = 0;
-  SimTime pending_since = 0;  // when it last joined the queue
-  SimTime stopped_at = 0;     // stopping: when it was told to stop (its run ended there)
+  std::uint64_t model_mask = 0;  // with model any: allowed models (0: all)
+  SimTime pending_since = 0;     // when it last joined the queue
+  SimTime stopped_at = 0;        // stopping: when it was told to stop (its run ended there)
   std::uint64_t seq = 0;  // its submission: unique for the scheduler's life, unlike a slot or an id
+  std::int32_t running_slot = -1;  // position in running_list
   // Two-phase preemption (confirm_stops). A head waits for the victims of one preemption round:
   // how many still stop, the round, the placement it will take once they let go (`plan`), and
   // the part of it already released and held for it (`held`), so that nothing else takes it.
@@ -60,17 +64,16 @@ struct SchedJob {
     std::uint64_t round = 0;
   };
   std::unique_ptr<HeadPlan> head;
+  bool Planning() const { return head != nullptr; }
   // A stopping victim: the head it stops for, and the round.
   JobId stopping_for = -1;
   std::uint64_t stopping_round = 0;
-  bool Planning() const { return head != nullptr; }
-  std::int32_t running_slot = -1;  // position in running_list
   // Why it waits, as the last pass that examined it found, and that examination. The numbers of
   // a reason recorded with SetReason sit apart (SchedulerCore::reason_details): passes walk these
   // records many times, reasons are read rarely.
   WaitReason reason = WaitReason::kNone;
-  std::uint64_t reason_pass = 0;
   WaitReason last_wait = WaitReason::kNone;  // the reason it waited for before its last start
+  std::uint64_t reason_pass = 0;
   Allocation alloc;
   // GPUs held per subtree, level by level (fleet, site, pod, leaf, domain): entries
   // [span_begin[l], span_begin[l + 1]) of `spans` are the subtrees of level l. Reservations and
