@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <iterator>
 
 #include "sched/core.h"
@@ -16,6 +17,19 @@ Error Wrong(std::string message, ErrorCode code = ErrorCode::kFailedPrecondition
 }
 
 std::string JobName(JobId id) { return "job " + std::to_string(id); }
+
+// An answer about a run: the job must be in one of `states` (named `expected` in the error) and at
+// run `epoch`, or the answer is about an earlier run and is refused.
+Status ExpectRun(JobId id, const SchedJob& j, std::initializer_list<JobState> states,
+                 const char* expected, Epoch epoch) {
+  if (std::find(states.begin(), states.end(), j.state) == states.end())
+    return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not " + expected);
+  if (j.epoch != epoch) {
+    return Wrong(JobName(id) + ": run " + std::to_string(epoch) + " is stale (the current one is " +
+                 std::to_string(j.epoch) + ")");
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -188,12 +202,7 @@ Status Scheduler::ConfirmStart(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);
   SchedJob& j = core_->job(s);
-  if (j.state != JobState::kStarting)
-    return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not starting");
-  if (j.epoch != epoch) {
-    return Wrong(JobName(id) + ": start " + std::to_string(epoch) +
-                 " is stale (the current one is " + std::to_string(j.epoch) + ")");
-  }
+  if (Status st = ExpectRun(id, j, {JobState::kStarting}, "starting", epoch); !st.ok()) return st;
   const SimTime old_start = j.run_start, old_end = j.est_end;
   j.state = JobState::kRunning;
   j.run_start = now;
@@ -213,10 +222,7 @@ Status Scheduler::StartFailed(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);
   const SchedJob& j = core_->job(s);
-  if (j.state != JobState::kStarting)
-    return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not starting");
-  if (j.epoch != epoch)
-    return Wrong(JobName(id) + ": start " + std::to_string(epoch) + " is stale");
+  if (Status st = ExpectRun(id, j, {JobState::kStarting}, "starting", epoch); !st.ok()) return st;
   core_->StopJob(s, now, /*release=*/true, /*credit=*/false);
   core_->Enqueue(s, now);
   core_->last_now = now;
@@ -227,9 +233,10 @@ Status Scheduler::Finish(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);
   const SchedJob& j = core_->job(s);
-  if (j.state != JobState::kRunning && j.state != JobState::kStopping)
-    return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not running");
-  if (j.epoch != epoch) return Wrong(JobName(id) + ": run " + std::to_string(epoch) + " is stale");
+  if (Status st = ExpectRun(id, j, {JobState::kRunning, JobState::kStopping}, "running", epoch);
+      !st.ok()) {
+    return st;
+  }
   core_->StopJob(s, now, /*release=*/true, /*credit=*/true);
   core_->Retire(s);
   core_->last_now = now;
@@ -271,9 +278,7 @@ Status Scheduler::Released(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);
   const SchedJob& j = core_->job(s);
-  if (j.state != JobState::kStopping)
-    return Wrong(JobName(id) + " is " + JobStateName(j.state) + ", not stopping");
-  if (j.epoch != epoch) return Wrong(JobName(id) + ": run " + std::to_string(epoch) + " is stale");
+  if (Status st = ExpectRun(id, j, {JobState::kStopping}, "stopping", epoch); !st.ok()) return st;
   core_->Release(s, now);
   core_->last_now = now;
   return Status::Ok();
