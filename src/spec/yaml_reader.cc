@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/checked_number.h"
 #include "util/duration.h"
 
 namespace gpufleet {
@@ -153,6 +154,44 @@ std::optional<std::int64_t> SpecReader::PositiveInteger(const YAML::Node& n,
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<double> SpecReader::NumberIn(const YAML::Node& n, const std::string& field, double lo,
+                                           double hi, const std::string& what) {
+  std::optional<double> v = Number(n, field);
+  if (v && !InRange(*v, lo, hi)) {
+    Fail(n, field,
+         "expected " + what + " from " + ShownNumber(lo) + " to " + ShownNumber(hi) + ", got " +
+             Shown(n));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::int64_t> SpecReader::IntegerIn(const YAML::Node& n, const std::string& field,
+                                                  std::int64_t lo, std::int64_t hi,
+                                                  const std::string& what) {
+  std::optional<std::int64_t> v = Integer(n, field);
+  if (v && (*v < lo || *v > hi)) {
+    Fail(n, field,
+         "expected " + what + " from " + std::to_string(lo) + " to " + std::to_string(hi) +
+             ", got " + Shown(n));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::int64_t> SpecReader::ScaledInteger(const YAML::Node& n, const std::string& field,
+                                                      double scale, std::int64_t lo,
+                                                      std::int64_t hi, const std::string& what) {
+  std::optional<double> v = Number(n, field);
+  if (!v) return std::nullopt;
+  Result<std::int64_t> scaled = ScaledInRange(*v, scale, lo, hi, what);
+  if (!scaled.ok()) {
+    Fail(n, field, scaled.message());
+    return std::nullopt;
+  }
+  return scaled.value();
 }
 
 std::optional<SimTime> SpecReader::Duration(const YAML::Node& n, const std::string& field) {

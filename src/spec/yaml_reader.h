@@ -45,6 +45,18 @@ class SpecReader {
   std::optional<double> NonNegativeNumber(const YAML::Node& n, const std::string& field);
   std::optional<std::int64_t> Integer(const YAML::Node& n, const std::string& field);
   std::optional<std::int64_t> PositiveInteger(const YAML::Node& n, const std::string& field);
+  // Numbers with bounds (docs/SPEC.md, "Limits"): a value outside [lo, hi] is an error that names
+  // the range; `what` says what the value is ("GPUs", "a share of each GPU in milli-GPU").
+  std::optional<double> NumberIn(const YAML::Node& n, const std::string& field, double lo,
+                                 double hi, const std::string& what);
+  std::optional<std::int64_t> IntegerIn(const YAML::Node& n, const std::string& field,
+                                        std::int64_t lo, std::int64_t hi, const std::string& what);
+  // A number in the spec's unit converted to an integer of a finer one (cores to milli-cores:
+  // scale 1000), rounded to the nearest; the result must lie in [lo, hi] of the finer unit, and
+  // the error gives the range in the spec's unit.
+  std::optional<std::int64_t> ScaledInteger(const YAML::Node& n, const std::string& field,
+                                            double scale, std::int64_t lo, std::int64_t hi,
+                                            const std::string& what);
   std::optional<SimTime> Duration(const YAML::Node& n, const std::string& field);
   std::optional<SimTime> PositiveDuration(const YAML::Node& n, const std::string& field);
   // A sequence, or nullopt with an error.
