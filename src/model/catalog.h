@@ -25,6 +25,11 @@ struct GpuModel {
   double nvlink_gb_s = 0;  // NVLink bandwidth per GPU
 };
 
+// Host CPU and memory one node may have (docs/SPEC.md, "Limits"): in milli-cores and MiB, summed
+// over the largest fleet's nodes, far inside 64 bits.
+inline constexpr double kMaxNodeCpuCores = 1'000'000;
+inline constexpr double kMaxNodeMemoryGb = 1'000'000;
+
 struct NodeType {
   std::string name;          // catalogue key: "dgx-h100"
   std::string gpu;           // GpuModel::name

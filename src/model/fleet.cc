@@ -73,6 +73,12 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
             return Error{"node type '" + t.name + "': unknown GPU model '" + t.gpu + "'"};
           ModelId id = f.FindModel(t.gpu);
           if (id == kAnyModel) {
+            if (f.gpu_models_.size() >= kMaxGpuModels) {
+              return Error{"node type '" + t.name + "': GPU model '" + t.gpu + "' would be the " +
+                           std::to_string(kMaxGpuModels + 1) +
+                           "th of the fleet; a fleet may have at most " +
+                           std::to_string(kMaxGpuModels) + " GPU models"};
+            }
             id = static_cast<ModelId>(f.gpu_models_.size());
             f.gpu_models_.push_back(*m);
           }
@@ -90,6 +96,13 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   if (total > kMaxTopologyNodes) {
     return Error{
         "the fleet expands to more than 20000000 topology nodes; check the `count` values"};
+  }
+  const double models = static_cast<double>(std::max<size_t>(1, f.gpu_models_.size()));
+  if (total * models > kMaxTopologyNodesTimesModels) {
+    return Error{"the fleet expands to " + std::to_string(static_cast<std::int64_t>(total)) +
+                 " topology nodes with " + std::to_string(f.gpu_models_.size()) +
+                 " GPU models; topology nodes x GPU models may be at most 100000000 (the "
+                 "capacity index keeps a count for each)"};
   }
   f.topo_.reserve(static_cast<size_t>(total));
 

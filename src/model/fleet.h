@@ -25,6 +25,14 @@ using TopoId = std::int32_t;
 using NodeId = std::int32_t;
 using ModelId = std::int16_t;  // dense index into Fleet::gpu_models
 inline constexpr ModelId kAnyModel = -1;
+// GPU models one fleet may have (docs/SPEC.md, "Limits"): a job's set of allowed models is a
+// 64-bit mask, a bit per ModelId. Fleet::Build refuses more.
+inline constexpr int kMaxGpuModels = 64;
+// The bit of model m in a mask of models; 0 for kAnyModel or an id no fleet can have, so that no
+// shift is ever out of range.
+inline constexpr std::uint64_t ModelBit(ModelId m) {
+  return m >= 0 && m < kMaxGpuModels ? std::uint64_t{1} << m : 0;
+}
 
 struct TopoNode {
   TopoId parent = -1;
@@ -110,6 +118,9 @@ struct FleetSpec {
 // that no product of counts can overflow. Fleets are limited to kMaxTopologyNodes.
 double CountTopologyNodes(const SiteSpec& site, const std::vector<NodeType>& node_types);
 inline constexpr double kMaxTopologyNodes = 20'000'000;
+// The capacity index keeps a count per topology node, level and GPU model: topology nodes x GPU
+// models are limited too (at the limit the table takes ~2.4 GB).
+inline constexpr double kMaxTopologyNodesTimesModels = 100'000'000;
 
 class Fleet {
  public:

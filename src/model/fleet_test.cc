@@ -57,5 +57,50 @@ TEST(Fleet, StargateExampleIsAbout400kGpus) {
   EXPECT_EQ(f.value().CountAt(Level::kDomain), 5'600);
 }
 
+// Issue 11 item 3: a job's allowed models are a 64-bit mask, so a fleet has at most 64 GPU models.
+// A spec with 65 (here: extra models, as trace machine lists add them) is refused by name, and
+// 64 build.
+FleetSpec ManyModels(int models) {
+  FleetSpec spec;
+  spec.providers.push_back(Provider{"p", ProviderKind::kOwned, std::nullopt});
+  SiteSpec site;
+  site.site.name = "s";
+  site.site.power_budget_mw = 100;
+  LeafGroupSpec leaf;
+  for (int i = 0; i < models; ++i) {
+    const std::string name = "m" + std::to_string(i);
+    spec.extra_gpu_models.push_back(GpuModel{name, name, 0, 0, 0, 0, 0, 0});
+    spec.node_types.push_back(NodeType{"t" + std::to_string(i), name, 8, 1, 0});
+    leaf.domains.push_back(DomainGroupSpec{"d" + std::to_string(i), 1, 1, i});
+  }
+  PodGroupSpec pod;
+  pod.leaves.push_back(std::move(leaf));
+  site.pods.push_back(std::move(pod));
+  spec.sites.push_back(std::move(site));
+  return spec;
+}
+
+TEST(Fleet, AtMost64GpuModels) {
+  const Result<Fleet> ok = Fleet::Build(ManyModels(64));
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok.value().gpu_models().size(), 64u);
+  const Result<Fleet> more = Fleet::Build(ManyModels(65));
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.message(),
+            "node type 't64': GPU model 'm64' would be the 65th of the fleet; a fleet may have at "
+            "most 64 GPU models");
+  // The built-in catalogue fits, whatever a fleet takes from it.
+  EXPECT_LE(BuiltinGpuModels().size(), static_cast<size_t>(kMaxGpuModels));
+}
+
+// Every shift by a model id is in range: ids a fleet cannot have give no bit.
+TEST(Fleet, ModelBitIsDefinedForEveryId) {
+  EXPECT_EQ(ModelBit(0), 1u);
+  EXPECT_EQ(ModelBit(63), std::uint64_t{1} << 63);
+  EXPECT_EQ(ModelBit(64), 0u);
+  EXPECT_EQ(ModelBit(kAnyModel), 0u);
+  EXPECT_EQ(ModelBit(30000), 0u);
+}
+
 }  // namespace
 }  // namespace gpufleet

@@ -46,6 +46,13 @@ struct Tenant {
 
 inline constexpr SimTime kCheckpointAuto = -1;
 
+// Bounds on what one job may ask for (docs/SPEC.md, "Limits"). Spec and trace readers refuse
+// values beyond them with the file, line and field, so that no request wraps around when it is
+// converted to integers, and every request stays inside what the scheduler accepts.
+inline constexpr std::int64_t kMaxJobGpus = 10'000'000;
+inline constexpr std::int64_t kMaxJobCpuMilli = 1'000'000'000'000;   // 10^9 cores
+inline constexpr std::int64_t kMaxJobMemoryMib = 1'024'000'000'000;  // 10^9 GB
+
 struct JobSpec {
   std::string name;
   SimTime submit = 0;

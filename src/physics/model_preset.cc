@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "util/checked_number.h"
+
 namespace gpufleet {
 namespace {
 
@@ -64,9 +66,18 @@ Result<TrainingJob> JobOnGpus(TrainingJob job, std::int64_t gpus) {
   if (p.tp < 1 || p.cp < 1 || p.pp < 1 || p.dp < 0) {
     return Error{"every parallel degree (TP, CP, PP, DP) must be at least 1"};
   }
-  const std::int64_t inner = std::int64_t{p.tp} * p.cp * p.pp;
-  if (p.dp > 0 && inner * p.dp != gpus) {
-    return Error{"TP x CP x PP x DP = " + std::to_string(inner * p.dp) + " but the job has " +
+  // Each degree may be up to 10^8 (model files): the products are checked, never wrapped.
+  const std::optional<std::int64_t> tp_cp = CheckedMul(p.tp, p.cp);
+  const std::optional<std::int64_t> inner_or = tp_cp ? CheckedMul(*tp_cp, p.pp) : std::nullopt;
+  const std::optional<std::int64_t> all =
+      inner_or ? CheckedMul(*inner_or, std::max(p.dp, 1)) : std::nullopt;
+  if (!all) {
+    return Error{"TP x CP x PP x DP is beyond any GPU count (the job has " + std::to_string(gpus) +
+                 " GPUs)"};
+  }
+  const std::int64_t inner = *inner_or;
+  if (p.dp > 0 && *all != gpus) {
+    return Error{"TP x CP x PP x DP = " + std::to_string(*all) + " but the job has " +
                  std::to_string(gpus) + " GPUs"};
   }
   if (p.dp == 0) {

@@ -65,9 +65,11 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   if (job.micro_batch < 1 || job.virtual_stages < 1) {
     return Error{"micro-batch size and virtual pipeline stages must be at least 1"};
   }
-  if (m.layers < p.pp * job.virtual_stages) {
-    return Error{"PP x virtual stages (" + std::to_string(p.pp * job.virtual_stages) +
-                 ") exceeds the model's " + std::to_string(m.layers) + " layers"};
+  // In 64 bits: each may be up to 10^8 (model files), and their product must not wrap.
+  const std::int64_t stages = std::int64_t{p.pp} * job.virtual_stages;
+  if (m.layers < stages) {
+    return Error{"PP x virtual stages (" + std::to_string(stages) + ") exceeds the model's " +
+                 std::to_string(m.layers) + " layers"};
   }
   if (p.tp > m.hidden) return Error{"TP exceeds the hidden size"};
   if (p.cp > m.seq_len) return Error{"CP exceeds the sequence length"};

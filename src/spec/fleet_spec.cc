@@ -1,4 +1,5 @@
 // The fleet spec: providers, node types and sites with their topology tree (docs/SPEC.md).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -8,6 +9,7 @@
 #include "spec/hourly_csv.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
+#include "util/checked_number.h"
 
 namespace gpufleet {
 namespace {
@@ -99,12 +101,10 @@ class FleetParser {
           }
         }
       }
-      const YAML::Node cores = m.Get("cpu_cores");
-      if (cores.IsDefined())
-        t.cpu_cores = r_.PositiveNumber(cores, m.Field("cpu_cores")).value_or(0);
-      const YAML::Node memory = m.Get("memory_gb");
-      if (memory.IsDefined())
-        t.memory_gb = r_.PositiveNumber(memory, m.Field("memory_gb")).value_or(0);
+      // Bounded (docs/SPEC.md, "Limits") so that capacities in milli-cores and MiB, summed over
+      // every node of the largest fleet, stay far inside 64 bits.
+      t.cpu_cores = HostCapacity(m, "cpu_cores", kMaxNodeCpuCores, "cores");
+      t.memory_gb = HostCapacity(m, "memory_gb", kMaxNodeMemoryGb, "GB");
       const YAML::Node nic = m.Get("nic_gb_s_per_gpu");
       if (nic.IsDefined())
         t.nic_gb_s_per_gpu = r_.PositiveNumber(nic, m.Field("nic_gb_s_per_gpu")).value_or(0);
@@ -118,6 +118,17 @@ class FleetParser {
       }
       spec_.node_types.push_back(std::move(t));
     }
+  }
+
+  // A node type's host CPU or memory: positive and at most `limit`; 0 (not modelled) if absent.
+  double HostCapacity(MapReader& m, const std::string& key, double limit, const std::string& unit) {
+    const YAML::Node n = m.Get(key);
+    std::optional<double> v = n.IsDefined() ? r_.PositiveNumber(n, m.Field(key)) : std::nullopt;
+    if (v && *v > limit) {
+      r_.Fail(n, m.Field(key), "expected at most " + ShownNumber(limit) + " " + unit + " per node");
+      return 0;
+    }
+    return v.value_or(0);
   }
 
   int FindNodeType(const std::string& name) const {
@@ -334,6 +345,22 @@ class FleetParser {
           node, path,
           "brings the fleet to " + Approx(total_topology_nodes_) +
               " topology nodes, more than the 20000000 a fleet may have; check the `count` values");
+    } else {
+      // The capacity index keeps a count per topology node and GPU model.
+      for (const auto& p : s.pods) {
+        for (const auto& l : p.leaves) {
+          for (const auto& d : l.domains)
+            models_used_.insert(spec_.node_types[static_cast<size_t>(d.node_type)].gpu);
+        }
+      }
+      const double models = static_cast<double>(std::max<size_t>(1, models_used_.size()));
+      if (total_topology_nodes_ * models > kMaxTopologyNodesTimesModels) {
+        r_.Fail(node, path,
+                "brings the fleet to " + Approx(total_topology_nodes_) + " topology nodes with " +
+                    std::to_string(models_used_.size()) +
+                    " GPU models; topology nodes x GPU models may be at most 100000000 (the "
+                    "capacity index keeps a count for each)");
+      }
     }
     spec_.sites.push_back(std::move(s));
   }
@@ -432,6 +459,7 @@ class FleetParser {
   SpecReader& r_;
   FleetSpec spec_;
   double total_topology_nodes_ = 0;
+  std::set<std::string> models_used_;  // GPU models of the domains read so far
 };
 
 Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {

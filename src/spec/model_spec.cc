@@ -5,6 +5,8 @@
 namespace gpufleet {
 namespace {
 
+constexpr double kMaxParameters = 1e15;
+
 // An optional positive integer field that must fit an int.
 void ReadInt(SpecReader& r, MapReader& m, const std::string& key, int& out) {
   const YAML::Node n = m.Get(key);
@@ -32,6 +34,11 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   MapReader m(r, root, "");
   if (auto name = r.String(m.Required("name"), "name")) model.name = *name;
   ReadPositive(r, m, "parameters", model.parameters);
+  // The shape derived from the count must fit an int (10^15 parameters: hidden ~220,000).
+  if (model.parameters > kMaxParameters) {
+    r.Fail(m.Get("parameters"), "parameters", "expected at most 1e15 parameters");
+    model.parameters = 0;
+  }
   ReadInt(r, m, "layers", model.layers);
   ReadInt(r, m, "hidden", model.hidden);
   ReadInt(r, m, "heads", model.heads);

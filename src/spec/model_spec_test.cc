@@ -84,5 +84,35 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
   EXPECT_NE(missing.message().find("parameters"), std::string::npos) << missing.message();
 }
 
+// Issue 11 audit: a parameter count of 1e300 derived a shape through lround past int (undefined),
+// and PP x virtual stages of 10^8 each wrapped an int. Both are errors now.
+TEST(ModelSpec, HugeValuesAreErrorsNotOverflows) {
+  Result<ModelPreset> big = ParseModelSpec("name: x\nparameters: 1e300\nseq_len: 2048\n", "m.yaml");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.message().find("m.yaml:2:13: field 'parameters': expected at most 1e15 parameters"),
+            std::string::npos)
+      << big.message();
+  Result<ModelPreset> stages = ParseModelSpec(
+      "name: x\nlayers: 40\nhidden: 5120\nseq_len: 4096\nglobal_batch_tokens: 4194304\n"
+      "pp: 100000000\nvirtual_stages: 100000000\n",
+      "m.yaml");
+  ASSERT_TRUE(stages.ok()) << stages.message();
+  const Result<TrainingJob> placed = JobOnGpus(stages.value().job, 100'000'000);
+  ASSERT_FALSE(placed.ok());
+  EXPECT_NE(placed.message().find("PP x virtual stages (10000000000000000) exceeds the model's 40 "
+                                  "layers"),
+            std::string::npos)
+      << placed.message();
+  // TP x CP x PP of 10^8 each is 10^24: beyond 64 bits, an error rather than a wrapped product.
+  Result<ModelPreset> wide = ParseModelSpec(
+      "name: x\nlayers: 40\nhidden: 5120\nseq_len: 100000000\ntp: 100000000\ncp: 100000000\n"
+      "pp: 100000000\n",
+      "m.yaml");
+  ASSERT_TRUE(wide.ok()) << wide.message();
+  const Result<TrainingJob> none = JobOnGpus(wide.value().job, 8);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.message(), "TP x CP x PP x DP is beyond any GPU count (the job has 8 GPUs)");
+}
+
 }  // namespace
 }  // namespace gpufleet

@@ -1,5 +1,6 @@
 // The workload spec: tenants, explicit jobs, seeded generators, scripted failures, maintenance
 // windows and the failure model (docs/SPEC.md).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -9,15 +10,28 @@
 #include "spec/model_spec.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
+#include "util/checked_number.h"
 
 namespace gpufleet {
 namespace {
 
 // What the values of a distribution are.
-enum class ValueKind { kGpus, kDuration, kNumber, kInteger, kName, kGpuModel };
+enum class ValueKind {
+  kGpus,
+  kDuration,
+  kNumber,
+  kInteger,   // a priority
+  kGpuMilli,  // a share of each GPU, 1..1000, as for a job
+  kCores,     // host CPU cores of a job, as for a job
+  kMemoryGb,  // host memory of a job, as for a job
+  kName,
+  kGpuModel
+};
 
 // Priorities stay well inside 32 bits, so that arithmetic on them never wraps.
 constexpr std::int64_t kMaxPriority = 1'000'000'000;
+// The failure model's rates (per node and day) and its scale.
+constexpr double kMaxFailureRate = 1'000'000;
 
 class WorkloadParser {
  public:
@@ -117,7 +131,7 @@ class WorkloadParser {
 
   std::optional<std::int32_t> Gpus(const YAML::Node& n, const std::string& field) {
     auto v = r_.PositiveInteger(n, field);
-    if (v && *v > 10'000'000) {
+    if (v && *v > kMaxJobGpus) {
       r_.Fail(n, field, "expected at most 10000000 GPUs");
       return std::nullopt;
     }
@@ -142,6 +156,14 @@ class WorkloadParser {
     return v;
   }
 
+  // Host CPU cores and memory (GB) of a whole job, in the units jobs hold them (milli-cores, MiB).
+  std::optional<std::int64_t> CpuMilli(const YAML::Node& n, const std::string& field) {
+    return r_.ScaledInteger(n, field, 1000, 0, kMaxJobCpuMilli, "host CPU cores");
+  }
+  std::optional<std::int64_t> MemoryMib(const YAML::Node& n, const std::string& field) {
+    return r_.ScaledInteger(n, field, 1024, 0, kMaxJobMemoryMib, "host memory in GB");
+  }
+
   void ParseJob(const YAML::Node& node, const std::string& path) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
@@ -162,13 +184,9 @@ class WorkloadParser {
     if (share.IsDefined())
       j.gpu_milli = GpuMilli(share, m.Field("gpu_milli")).value_or(kMilliPerGpu);
     const YAML::Node cpus = m.Get("cpus");
-    if (cpus.IsDefined())
-      j.cpu_milli = std::llround(r_.NonNegativeNumber(cpus, m.Field("cpus")).value_or(0) * 1000);
+    if (cpus.IsDefined()) j.cpu_milli = CpuMilli(cpus, m.Field("cpus")).value_or(0);
     const YAML::Node memory = m.Get("memory_gb");
-    if (memory.IsDefined()) {
-      j.memory_mib =
-          std::llround(r_.NonNegativeNumber(memory, m.Field("memory_gb")).value_or(0) * 1024);
-    }
+    if (memory.IsDefined()) j.memory_mib = MemoryMib(memory, m.Field("memory_gb")).value_or(0);
     const YAML::Node priority = m.Get("priority");
     if (priority.IsDefined())
       j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
@@ -221,6 +239,15 @@ class WorkloadParser {
         auto v = Priority(n, field);
         return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
       }
+      case ValueKind::kGpuMilli: {
+        auto v = GpuMilli(n, field);
+        return v ? std::optional<double>(*v) : std::nullopt;
+      }
+      // The value in the spec's unit (the generator scales its samples); checked as a job's.
+      case ValueKind::kCores:
+        return CpuMilli(n, field) ? r_.Number(n, field) : std::nullopt;
+      case ValueKind::kMemoryGb:
+        return MemoryMib(n, field) ? r_.Number(n, field) : std::nullopt;
       case ValueKind::kGpuModel: {
         // Models form an open list: each new catalogue name gets the next index.
         auto name = GpuModelName(n, field);
@@ -437,20 +464,44 @@ class WorkloadParser {
       current_generator_ = nullptr;
     }
     ParseTopologyRules(m.Get("topology"), m.Field("topology"), g);
-    if (auto d = ParseDistribution(m.Get("gpu_milli"), m.Field("gpu_milli"), ValueKind::kInteger))
+    if (auto d = ParseDistribution(m.Get("gpu_milli"), m.Field("gpu_milli"), ValueKind::kGpuMilli))
       g.gpu_milli = *d;
-    if (auto d = ParseDistribution(m.Get("cpus"), m.Field("cpus"), ValueKind::kNumber)) g.cpus = *d;
-    if (auto d = ParseDistribution(m.Get("memory_gb"), m.Field("memory_gb"), ValueKind::kNumber))
+    if (auto d = ParseDistribution(m.Get("cpus"), m.Field("cpus"), ValueKind::kCores)) g.cpus = *d;
+    if (auto d = ParseDistribution(m.Get("memory_gb"), m.Field("memory_gb"), ValueKind::kMemoryGb))
       g.memory_gb = *d;
     ParseCheckpointing(m, g.checkpoint_interval, g.checkpoint_write, g.checkpoint_size_gb,
                        g.restart_overhead);
     ParsePowerUtilization(m, g.power_utilization);
     m.Finish();
+    CheckJobCount(g, count.IsDefined() ? count : until,
+                  m.Field(count.IsDefined() ? "count" : "until"));
     for (const auto& other : spec_.generators) {
       if (other.name == g.name)
         r_.Fail(node, m.Field("name"), "duplicate generator name '" + g.name + "'");
     }
     spec_.generators.push_back(std::move(g));
+  }
+
+  // The generators of a workload make at most kMaxGeneratedJobs in all (docs/SPEC.md, "Limits"):
+  // `count`, or with `until` alone the jobs expected by then, so that a run never finds the
+  // limit by running out of memory.
+  void CheckJobCount(const GeneratorSpec& g, const YAML::Node& at, const std::string& field) {
+    double jobs = g.count ? static_cast<double>(*g.count) : 0;
+    if (g.until) {
+      // Jobs submitted from `start` to `until` at the mean gap (one at `start` when evenly spaced).
+      const double span = static_cast<double>(std::max<SimTime>(0, *g.until - g.start));
+      const double expected = span / g.mean_interarrival_ms + 1;
+      jobs = g.count ? std::min(jobs, expected) : expected;
+    }
+    generated_jobs_ += jobs;
+    if (generated_jobs_ > static_cast<double>(kMaxGeneratedJobs)) {
+      r_.Fail(at, field,
+              "expected at most " + std::to_string(kMaxGeneratedJobs) +
+                  " jobs from the workload's generators in all; this generator brings them to " +
+                  ShownNumber(std::floor(generated_jobs_)) +
+                  (g.count ? "" : " (the jobs expected from start to until)") +
+                  ": give a smaller count, a shorter until or a longer mean_interarrival");
+    }
   }
 
   void ParseArrivals(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
@@ -646,16 +697,19 @@ class WorkloadParser {
       r_.Fail(rates, m.Field("rates"),
               "expected 'llama3' (Llama 3 405B calibration) or 'none', got '" + preset + "'");
     }
+    // Rates are bounded (docs/SPEC.md, "Limits") so that the fleet's total stays a finite number.
     const YAML::Node scale = m.Get("scale");
     if (scale.IsDefined()) {
-      const double k = r_.NonNegativeNumber(scale, m.Field("scale")).value_or(1);
+      const double k =
+          r_.NumberIn(scale, m.Field("scale"), 0, kMaxFailureRate, "a factor").value_or(1);
       for (double& rate : f.per_node_day) rate *= k;
     }
-    ForEachCategory(m.Get("per_node_day"), m.Field("per_node_day"),
-                    [&](int c, const YAML::Node& v, const std::string& field) {
-                      if (auto rate = r_.NonNegativeNumber(v, field))
-                        f.per_node_day[static_cast<size_t>(c)] = *rate;
-                    });
+    ForEachCategory(
+        m.Get("per_node_day"), m.Field("per_node_day"),
+        [&](int c, const YAML::Node& v, const std::string& field) {
+          if (auto rate = r_.NumberIn(v, field, 0, kMaxFailureRate, "failures per node and day"))
+            f.per_node_day[static_cast<size_t>(c)] = *rate;
+        });
     ForEachCategory(
         m.Get("repair"), m.Field("repair"),
         [&](int c, const YAML::Node& v, const std::string& field) {
@@ -749,6 +803,7 @@ class WorkloadParser {
   SpecReader& r_;
   WorkloadSpec spec_;
   GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
+  double generated_jobs_ = 0;                   // by the generators read so far, at most
 };
 
 Result<WorkloadSpec> Finish(SpecReader& r, const YAML::Node& root) {

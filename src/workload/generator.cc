@@ -10,7 +10,6 @@
 namespace gpufleet {
 namespace {
 
-constexpr std::int64_t kMaxGpus = 10'000'000;
 constexpr std::int64_t kMaxDuration = 100 * 365 * kDay;
 constexpr std::int64_t kHorizon = 10'000 * 365 * kDay;  // generators stop after 10,000 years
 
@@ -42,7 +41,7 @@ class GeneratorSource : public JobSource {
     out.submit = submit;
     // Samples are clamped to what the model can represent: a lognormal without `max` may draw
     // absurd values, which must not overflow into nonsense.
-    out.gpus = static_cast<std::int32_t>(Clamped(spec_.gpus.Sample(rng_), 1, kMaxGpus));
+    out.gpus = static_cast<std::int32_t>(Clamped(spec_.gpus.Sample(rng_), 1, kMaxJobGpus));
     out.duration = Clamped(spec_.duration_ms.Sample(rng_), 1, kMaxDuration);
     out.estimate = Clamped(static_cast<double>(out.duration) * spec_.estimate_factor.Sample(rng_),
                            1, kMaxDuration);
@@ -66,8 +65,8 @@ class GeneratorSource : public JobSource {
     out.power_utilization = spec_.power_utilization;
     out.gpu_milli =
         static_cast<std::int32_t>(Clamped(spec_.gpu_milli.Sample(rng_), 1, kMilliPerGpu));
-    out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, std::int64_t{1} << 40);
-    out.memory_mib = Clamped(spec_.memory_gb.Sample(rng_) * 1024, 0, std::int64_t{1} << 40);
+    out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, kMaxJobCpuMilli);
+    out.memory_mib = Clamped(spec_.memory_gb.Sample(rng_) * 1024, 0, kMaxJobMemoryMib);
     ++produced_;
     return true;
   }
@@ -104,7 +103,7 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     for (size_t i = 0; i < e.gpu_models.size(); ++i) {
       Result<ModelId> m = ResolveModel(fleet, e.gpu_models[i], e.gpu_model_locs[i]);
       if (!m.ok()) return m.error();
-      mask |= std::uint64_t{1} << m.value();
+      mask |= ModelBit(m.value());
     }
     if (std::popcount(mask) == 1) {
       j.gpu_model = static_cast<ModelId>(std::countr_zero(mask));

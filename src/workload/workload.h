@@ -43,6 +43,11 @@ struct TopologyRule {
   Topology topology = Topology::kAny;
 };
 
+// The jobs all generators of a workload may make (docs/SPEC.md, "Limits"): ten times the
+// one-million-job benchmark. The spec reader checks each generator's count (or the jobs it is
+// expected to make by its `until`) against it.
+inline constexpr std::int64_t kMaxGeneratedJobs = 10'000'000;
+
 struct GeneratorSpec {
   std::string name;
   std::optional<std::uint64_t> seed;  // default: derived from the run's seed and the position
