@@ -6,6 +6,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "model/job.h"
 #include "trace/csv.h"
 #include "util/rng.h"
 
@@ -38,6 +39,11 @@ Result<OpenbCluster> LoadOpenbNodes(const std::string& path) {
     }
     if (cpu.value() < 0 || mem.value() < 0)
       return Error{f.Where(col[1]) + "expected non-negative capacities"};
+    // A node's limits (docs/SPEC.md, "Limits"): the scores' arithmetic stays far from overflow.
+    if (static_cast<double>(cpu.value()) > kMaxNodeCpuCores * 1000)
+      return Error{f.Where(col[1]) + "expected at most 1000000000 milli-CPU per node"};
+    if (static_cast<double>(mem.value()) > kMaxNodeMemoryGb * 1024)
+      return Error{f.Where(col[2]) + "expected at most 1024000000 MiB per node"};
     if (gpus.value() < 0 || gpus.value() > 8)
       return Error{f.Where(col[3]) + "expected 0 to 8 GPUs per node"};
     SharedNode n;
@@ -83,6 +89,10 @@ Result<std::vector<OpenbPod>> LoadOpenbPods(const std::string& path, OpenbCluste
     }
     if (cpu.value() < 0 || mem.value() < 0)
       return Error{f.Where(col[1]) + "expected non-negative requests"};
+    if (cpu.value() > kMaxJobCpuMilli)
+      return Error{f.Where(col[1]) + "expected at most 1000000000000 milli-CPU"};
+    if (mem.value() > kMaxJobMemoryMib)
+      return Error{f.Where(col[2]) + "expected at most 1024000000000 MiB"};
     if (gpus.value() < 0 || gpus.value() > 64)
       return Error{f.Where(col[3]) + "expected 0 to 64 GPUs"};
     OpenbPod p;

@@ -13,6 +13,11 @@ namespace {
 // One site, one leaf, `nodes` servers of `gpus_per_node` GPUs: best-fit placement then
 // consolidates a job onto as few servers as possible.
 Result<Fleet> VcFleet(const std::string& name, std::int64_t nodes, int gpus_per_node) {
+  // A domain group's count is an int: refuse what it cannot hold rather than wrap around.
+  if (nodes < 1 || nodes > kMaxVcNodes) {
+    return Error{"virtual cluster '" + name + "': expected 1 to " + std::to_string(kMaxVcNodes) +
+                 " nodes, got " + std::to_string(nodes)};
+  }
   FleetSpec spec;
   spec.providers.push_back(Provider{"philly", ProviderKind::kOwned, std::nullopt});
   spec.node_types.push_back(NodeType{"vc-node", "p100", gpus_per_node, 1, 3.2});
@@ -34,6 +39,10 @@ Result<VcReplay> RunVcReplay(const TraceJobs& trace,
                              const std::vector<std::pair<std::string, std::int64_t>>& quotas,
                              const VcReplayOptions& options) {
   VcReplay out;
+  if (options.gpus_per_node < 1 || options.gpus_per_node > 64) {
+    return Error{"GPUs per node of the virtual clusters: expected 1 to 64, got " +
+                 std::to_string(options.gpus_per_node)};
+  }
   std::map<std::string, size_t> vc_index;
   for (const auto& [name, gpus] : quotas) {
     if (gpus == 0) continue;  // a cluster without nodes: its jobs are excluded below

@@ -73,6 +73,24 @@ TEST(VcReplay, SizesMustBeWholeNodes) {
   EXPECT_EQ(r.value().excluded.at("virtual cluster with 0 nodes"), 3);
 }
 
+// Issue 11 item 2: a cluster of 3,000,000,000 nodes went negative through an int
+// (std::length_error, exit 134), and 4,294,967,297 nodes silently became one. Quotas from anywhere
+// but LoadVcQuotas (which bounds them at the field) are checked here too.
+TEST(VcReplay, ClusterSizesBeyondTheLimitAreErrors) {
+  VcReplayOptions o;
+  for (const std::int64_t nodes : {std::int64_t{3'000'000'000}, std::int64_t{4'294'967'297}}) {
+    const Result<VcReplay> r = RunVcReplay(SmallTrace(), {{"a", nodes * 8}}, o);
+    ASSERT_FALSE(r.ok()) << nodes;
+    EXPECT_EQ(r.message(),
+              "virtual cluster 'a': expected 1 to 1000000 nodes, got " + std::to_string(nodes));
+  }
+  // GPUs per node of 0 once divided by zero.
+  o.gpus_per_node = 0;
+  const Result<VcReplay> zero = RunVcReplay(SmallTrace(), {{"a", 8}}, o);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.message(), "GPUs per node of the virtual clusters: expected 1 to 64, got 0");
+}
+
 TEST(VcReplay, ThreadsDoNotChangeResults) {
   VcReplayOptions one, two;
   one.threads = 1;

@@ -38,6 +38,10 @@ std::vector<int> DefaultGpus(const SharedNode& n, const PodRequest& p) {
   return p.Sharing() ? TightestGpus(n.gpu_free, p.milli, 1) : LowestFreeGpus(n, p);
 }
 
+// A score truncated to an int as the plugins' int(...) does; far outside the 0-100 of real nodes
+// (a node with 10^6 cores), clamped first so that the conversion stays defined.
+int ScoreOf(double x) { return static_cast<int>(std::clamp(x, -1e9, 1e9)); }
+
 int Sigmoid100(double x) { return static_cast<int>(100.0 / (1.0 + std::exp(-x))); }
 
 int PackingScore(const SharedNode& n, const PodRequest& p) {
@@ -136,7 +140,7 @@ NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
       const double d = (static_cast<double>(n.cpu_milli) / kMaxCpu) *
                            (static_cast<double>(p.cpu_milli) / kMaxCpu) +
                        (n.FreeMilli() / kMaxGpu) * (static_cast<double>(p.DemandMilli()) / kMaxGpu);
-      return {static_cast<int>(100 * (1 - d / 2)), DefaultGpus(n, p)};
+      return {ScoreOf(100 * (1 - d / 2)), DefaultGpus(n, p)};
     }
     case SharePolicy::kClustering:
       return {ClusteringScore(n, p), DefaultGpus(n, p)};
@@ -145,7 +149,7 @@ NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
     case SharePolicy::kBestFit: {
       const double s = 0.5 * static_cast<double>(n.cpu_milli - p.cpu_milli) / kMaxCpu +
                        0.5 * static_cast<double>(n.FreeMilli() - p.DemandMilli()) / kMaxGpu;
-      return {static_cast<int>(100 * (1 - s)), DefaultGpus(n, p)};
+      return {ScoreOf(100 * (1 - s)), DefaultGpus(n, p)};
     }
     case SharePolicy::kFgd: {
       const double before = NodeFragment(n, typical);

@@ -46,6 +46,16 @@ TEST(SharedGpu, DotProd) {
   EXPECT_EQ(p.gpus, std::vector<int>{0});
 }
 
+// Issue 11 audit: a node of 10^9 milli-CPU and a pod of as much once put DotProd's score,
+// 100 (1 - d/2) with d = (10^9/128000)^2 ~ 6.1e7, past int (undefined); it is clamped first.
+TEST(SharedGpu, ScoresOfHugeNodesStayDefined) {
+  const std::int64_t cpu = 1'000'000'000;
+  const NodeScore d = Score(SharePolicy::kDotProd, Node(cpu, {1000}), Pod(cpu, 1, 1000), {});
+  EXPECT_EQ(d.score, -1'000'000'000);
+  const NodeScore b = Score(SharePolicy::kBestFit, Node(cpu, {1000}), Pod(0, 1, 1000), {});
+  EXPECT_LT(b.score, 0);
+}
+
 TEST(SharedGpu, ClusteringTags) {
   SharedNode n = Node(64000, {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000});
   // Empty node: gL 8000, base = 25 x (8000 - 8000) / 8000 = 0, + 25 for a node without GPU pods.

@@ -15,6 +15,8 @@ Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, do
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
+    // A UTF-8 byte order mark (as spreadsheet programs write) is not part of the first value.
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     char* end = nullptr;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "trace/importer.h"
@@ -59,6 +60,14 @@ Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options) {
     if (!problem && (cpu.value() < 0 || mem.value() < 0)) {
       problem = Error{f.Where(col[1]) + "expected CPU and memory requests >= 0"},
       reason = "negative request";
+    } else if (!problem && cpu.value() > kMaxJobCpuMilli) {
+      problem = Error{f.Where(col[1]) + "expected at most " + std::to_string(kMaxJobCpuMilli) +
+                      " milli-CPU, got '" + std::string(f.Field(col[1])) + "'"},
+      reason = "cpu_milli: out of range";
+    } else if (!problem && mem.value() > kMaxJobMemoryMib) {
+      problem = Error{f.Where(col[2]) + "expected at most " + std::to_string(kMaxJobMemoryMib) +
+                      " MiB, got '" + std::string(f.Field(col[2])) + "'"},
+      reason = "memory_mib: out of range";
     } else if (!problem && (gpus.value() < 0 || gpus.value() > 64)) {
       problem = Error{f.Where(col[3]) + "expected 0 to 64 GPUs, got '" +
                       std::string(f.Field(col[3])) + "'"},
@@ -69,7 +78,7 @@ Result<TraceJobs> LoadOpenb(const TraceArg& arg, const TraceOptions& options) {
     } else if (!problem && (created.value() < 0 || created.value() > kMaxTraceSeconds)) {
       problem = Error{f.Where(col[5]) + "expected seconds from 0 to 100 years"},
       reason = "creation_time: out of range";
-    } else if (!problem && deleted.value() - created.value() > kMaxTraceSeconds) {
+    } else if (!problem && deleted.value() > created.value() + kMaxTraceWholeSeconds) {
       // Its run time would not fit simulated time, and is not something to simulate anyway.
       problem = Error{f.Where(col[6]) + "expected a deletion within 100 years of the creation"},
       reason = "deletion_time: out of range";
@@ -149,6 +158,9 @@ Result<TraceJobs> LoadPai2020(const TraceArg& arg, const TraceOptions& options) 
     if (!inst.ok()) problem = inst.error();
     if (!problem && (inst.value() < 0 || cpu.value() < 0 || mem.value() < 0 || gpu.value() < 0)) {
       problem = Error{tf.WhereRow() + "expected inst_num and plan_* >= 0"};
+    } else if (!problem && inst.value() > kMaxJobGpus) {
+      problem = Error{tf.Where(2) + "expected at most " + std::to_string(kMaxJobGpus) +
+                      " instances, got '" + std::string(tf.Field(2)) + "'"};
     }
     if (problem) {
       Status s = b.BadRow(*problem, "task row: bad number");
@@ -226,14 +238,38 @@ Result<TraceJobs> LoadPai2020(const TraceArg& arg, const TraceOptions& options) 
                           "duration: too large");
       if (!s.ok()) return Error{s.message()};
     } else {
+      // The job's sums, checked before they become integers: GPUs, plan_cpu in percent of a core,
+      // plan_mem in GB.
+      const double gpus = share <= 100 ? static_cast<double>(instances)
+                                       : static_cast<double>(instances) * std::floor(share / 100);
+      Result<std::int64_t> cpu_milli = ScaledInRange(
+          cpu, 10, 0, kMaxJobCpuMilli, "a job's plan_cpu x inst_num (percent of a core)");
+      Result<std::int64_t> memory_mib =
+          ScaledInRange(mem, 1024, 0, kMaxJobMemoryMib, "a job's plan_mem x inst_num (GB)");
+      std::optional<Error> problem;
+      if (gpus > static_cast<double>(kMaxJobGpus)) {
+        problem =
+            Error{jf.WhereRow() + "job '" + std::string(jf.Field(0)) + "': expected at most " +
+                  std::to_string(kMaxJobGpus) + " GPUs in all, got " + ShownNumber(gpus)};
+      } else if (!cpu_milli.ok()) {
+        problem =
+            Error{jf.WhereRow() + "job '" + std::string(jf.Field(0)) + "': " + cpu_milli.message()};
+      } else if (!memory_mib.ok()) {
+        problem = Error{jf.WhereRow() + "job '" + std::string(jf.Field(0)) +
+                        "': " + memory_mib.message()};
+      }
+      if (problem) {
+        Status s = b.BadRow(*problem, "tasks: request out of range");
+        if (!s.ok()) return Error{s.message()};
+        continue;
+      }
       JobSpec j;
       j.name = std::string(jf.Field(0));
-      j.gpus = static_cast<std::int32_t>(
-          share <= 100 ? instances : instances * static_cast<std::int64_t>(share / 100));
+      j.gpus = static_cast<std::int32_t>(gpus);  // at most kMaxJobGpus (checked above)
       j.gpu_milli =
           share < 100 ? std::max(1, static_cast<int>(std::llround(share * 10))) : kMilliPerGpu;
-      j.cpu_milli = std::llround(cpu * 10);        // plan_cpu is in percent of a core
-      j.memory_mib = std::llround(mem * 1024);     // plan_mem is in GB
+      j.cpu_milli = cpu_milli.value();
+      j.memory_mib = memory_mib.value();
       j.duration = SecondsToMs(duration).value();  // at most kMaxTraceSeconds: cannot fail
       j.estimate = j.duration;
       j.tenant = b.Tenant(jf.Field(2).empty() ? "unknown" : std::string(jf.Field(2)));
@@ -281,6 +317,7 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
   // Machines of one shape share a node type: (model, GPUs, milli-CPU, MiB) -> count.
   std::map<std::tuple<std::string, int, std::int64_t, std::int64_t>, int> shapes;
   std::int64_t without_gpus = 0;
+  std::set<std::string> models;
   while (f.Next()) {
     Result<std::int64_t> gpus = ReadInteger(f, c_gpu);
     Result<double> cpu = ReadNumber(f, c_cpu), mem = ReadNumber(f, c_mem);
@@ -296,11 +333,25 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
       ++without_gpus;
       continue;
     }
-    const std::int64_t cpu_milli =
-        openb ? std::llround(cpu.value()) : std::llround(cpu.value() * 1000);
-    const std::int64_t mem_mib =
-        openb ? std::llround(mem.value()) : std::llround(mem.value() * 1024);
-    shapes[{model, static_cast<int>(gpus.value()), cpu_milli, mem_mib}]++;
+    // Capacities as node types hold them (milli-cores, MiB), within a node's limits.
+    constexpr auto kMaxCpuMilli = static_cast<std::int64_t>(kMaxNodeCpuCores * 1000);
+    constexpr auto kMaxMemoryMib = static_cast<std::int64_t>(kMaxNodeMemoryGb * 1024);
+    Result<std::int64_t> cpu_milli =
+        ScaledInRange(cpu.value(), openb ? 1 : 1000, 0, kMaxCpuMilli,
+                      openb ? "milli-CPU of a machine" : "CPU cores of a machine");
+    if (!cpu_milli.ok()) return Error{f.Where(c_cpu) + cpu_milli.message()};
+    Result<std::int64_t> mem_mib =
+        ScaledInRange(mem.value(), openb ? 1 : 1024, 0, kMaxMemoryMib,
+                      openb ? "MiB of memory of a machine" : "GB of memory of a machine");
+    if (!mem_mib.ok()) return Error{f.Where(c_mem) + mem_mib.message()};
+    // GPU models are a 64-bit mask per job: say so at the machine that brings the 65th.
+    if (models.insert(model).second && models.size() > static_cast<size_t>(kMaxGpuModels)) {
+      return Error{f.Where(c_model) + "'" + std::string(f.Field(c_model)) + "' would be the " +
+                   std::to_string(kMaxGpuModels + 1) +
+                   "th GPU model of the fleet; a fleet may have " + "at most " +
+                   std::to_string(kMaxGpuModels) + " (docs/SPEC.md, \"Limits\")"};
+    }
+    shapes[{model, static_cast<int>(gpus.value()), cpu_milli.value(), mem_mib.value()}]++;
   }
   if (shapes.empty()) return Error{path + ": no machine with GPUs"};
   FleetSpec spec;

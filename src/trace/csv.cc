@@ -3,8 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace gpufleet {
 namespace {
@@ -20,11 +20,34 @@ std::string Quoted(std::string_view s) {
 
 }  // namespace
 
+Result<std::string> ReadTraceFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path + ": cannot open file"};
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  auto too_large = [&] {
+    return Error{path + ": larger than " + std::to_string(kMaxCsvBytes) +
+                 " bytes, the most gpufleet reads from one file (docs/SPEC.md, \"Limits\")"};
+  };
+  if (!ec && size > static_cast<std::uintmax_t>(kMaxCsvBytes)) return too_large();
+  std::string text;
+  if (!ec) text.reserve(static_cast<size_t>(size));
+  // Read in chunks, counting: a pipe or a growing file has no size to check beforehand.
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > static_cast<size_t>(kMaxCsvBytes)) return too_large();
+  }
+  return text;
+}
+
 CsvFile CsvFile::FromString(std::string text, std::string name, char separator, bool has_header,
                             std::vector<std::string> names) {
   CsvFile f;
   f.path_ = std::move(name);
   f.text_ = std::move(text);
+  // A byte order mark (as spreadsheet programs write UTF-8) is not part of the first column name.
+  if (f.text_.rfind("\xEF\xBB\xBF", 0) == 0) f.pos_ = 3;
   f.separator_ = separator;
   if (has_header && f.Next()) {
     f.header_line_ = f.line_;
@@ -41,11 +64,18 @@ CsvFile CsvFile::FromString(std::string text, std::string name, char separator, 
 
 Result<CsvFile> CsvFile::Open(const std::string& path, char separator, bool has_header,
                               std::vector<std::string> names) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open file"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  CsvFile f = FromString(ss.str(), path, separator, has_header, std::move(names));
+  Result<std::string> text = ReadTraceFile(path);
+  if (!text.ok()) return text.error();
+  // Lines are counted before anything is parsed: rows become jobs, and jobs take memory.
+  const std::string& t = text.value();
+  std::int64_t lines = t.empty() || t.back() == '\n' ? 0 : 1;  // the last line may lack its '\n'
+  for (size_t at = t.find('\n'); at != std::string::npos; at = t.find('\n', at + 1)) ++lines;
+  if (lines > kMaxCsvLines) {
+    return Error{path + ":" + std::to_string(kMaxCsvLines + 1) + ": more than " +
+                 std::to_string(kMaxCsvLines) +
+                 " lines, the most gpufleet reads from one file (docs/SPEC.md, \"Limits\")"};
+  }
+  CsvFile f = FromString(std::move(text).value(), path, separator, has_header, std::move(names));
   if (has_header && f.header_.empty())
     return Error{path + ":1:1: expected a header row, got an empty file"};
   return f;

@@ -13,10 +13,20 @@
 
 namespace gpufleet {
 
+// What gpufleet reads from one trace or CSV file (docs/SPEC.md, "Limits"): larger files are
+// refused before they are parsed, with the limit in the message, rather than found by running
+// out of memory. Bytes below 2^31 also keep every line and column number inside an int.
+inline constexpr std::int64_t kMaxCsvBytes = 2'000'000'000;
+inline constexpr std::int64_t kMaxCsvLines = 10'000'000;
+
+// The whole file, or an error when it cannot be opened or holds more than kMaxCsvBytes.
+Result<std::string> ReadTraceFile(const std::string& path);
+
 class CsvFile {
  public:
   // Reads the whole file; `separator` is ',' for CSV and '\t' for TSV. With `has_header` false,
-  // columns are addressed by position and `names` gives them names for messages.
+  // columns are addressed by position and `names` gives them names for messages. A UTF-8 byte
+  // order mark at the start is skipped. Files beyond kMaxCsvBytes or kMaxCsvLines are errors.
   static Result<CsvFile> Open(const std::string& path, char separator = ',', bool has_header = true,
                               std::vector<std::string> names = {});
   static CsvFile FromString(std::string text, std::string name, char separator = ',',

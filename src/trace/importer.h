@@ -6,6 +6,7 @@
 
 #include "trace/csv.h"
 #include "trace/trace.h"
+#include "util/checked_number.h"
 
 namespace gpufleet::trace_internal {
 
@@ -59,5 +60,6 @@ std::string ModelName(std::string_view trace_label);
 // also keeps every time far from the range of 64-bit milliseconds, so that once checked against
 // it, seconds convert to SimTime (util/time.h's SecondsToMs) without fail.
 inline constexpr double kMaxTraceSeconds = 100.0 * 365 * 86400;
+inline constexpr std::int64_t kMaxTraceWholeSeconds = std::int64_t{100} * 365 * 86400;
 
 }  // namespace gpufleet::trace_internal

@@ -1,9 +1,7 @@
 // Philly (Microsoft, Jeon et al. ATC'19): the per-job CSV derived by the Pollux/AdaptDL artifact,
 // and the raw cluster_job_log JSON of msr-fiddle/philly-traces.
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "trace/datetime.h"
 #include "trace/importer.h"
@@ -135,11 +133,9 @@ std::optional<double> Time(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& options) {
-  std::ifstream in(arg.path, std::ios::binary);
-  if (!in) return Error{arg.path + ": cannot open file"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  Result<std::string> read = ReadTraceFile(arg.path);
+  if (!read.ok()) return read.error();
+  const std::string& text = read.value();
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
@@ -148,6 +144,10 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
                  ": JSON syntax error: " + e.what()};
   }
   if (!doc.is_array()) return Error{arg.path + ":1:1: expected a JSON list of jobs"};
+  if (doc.size() > static_cast<size_t>(kMaxCsvLines)) {
+    return Error{arg.path + ": more than " + std::to_string(kMaxCsvLines) +
+                 " jobs, the most gpufleet reads from one trace (docs/SPEC.md, \"Limits\")"};
+  }
   const std::vector<size_t> offsets = TopLevelElementOffsets(text);
   TraceBuilder b(arg, options);
   for (size_t i = 0; i < doc.size(); ++i) {
@@ -211,6 +211,10 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
           b.Exclude("never started (no attempts)");
         } else if (gpus == 0) {
           b.Exclude("no GPUs (CPU-only job)");
+        } else if (gpus > kMaxJobGpus) {
+          s = bad("attempts[0].detail", "expected at most 10000000 GPUs in all",
+                  "GPUs: out of range");
+          if (!s.ok()) return Error{s.message()};
         } else if (run_s <= 0) {
           b.Exclude("zero duration");
         } else {

@@ -90,6 +90,11 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
   } catch (const nlohmann::json::parse_error& e) {
     return Error{throughputs_path + ": JSON syntax error: " + e.what()};
   }
+  if (!throughputs.is_object()) {
+    return Error{throughputs_path +
+                 ":1:1: expected a JSON object from GPU types to throughputs (as Gavel's "
+                 "simulation_throughputs.json)"};
+  }
   if (!throughputs.contains(options.gavel_gpu)) {
     std::string have;
     for (auto it = throughputs.begin(); it != throughputs.end(); ++it)
@@ -139,7 +144,7 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
       problem = Error{f.Where(arrival_col) +
                       "expected an arrival time in seconds from 0 to 100 years" + got(arrival_col)},
       reason = "arrival_time: bad";
-    } else if (!scale.ok() || scale.value() < 1 || scale.value() > 10'000'000) {
+    } else if (!scale.ok() || scale.value() < 1 || scale.value() > kMaxJobGpus) {
       problem =
           Error{f.Where(scale_col) + "expected a scale factor (GPU count) >= 1" + got(scale_col)},
       reason = "scale_factor: bad";

@@ -40,7 +40,7 @@ std::optional<TraceBuilder::GpusAndDuration> TraceBuilder::ReadGpusAndDuration(c
   std::string reason;
   if (!gpus.ok()) {
     problem = gpus.error(), reason = gpus_name + ": not an integer";
-  } else if (gpus.value() < 0 || gpus.value() > 10'000'000) {
+  } else if (gpus.value() < 0 || gpus.value() > kMaxJobGpus) {
     problem = Error{f.Where(gpus_col) + "expected a GPU count between 0 and 10000000"};
     reason = gpus_name + ": out of range";
   } else if (!duration.ok()) {
@@ -97,6 +97,13 @@ Result<TraceJobs> TraceBuilder::Finish(bool absolute_times) {
     if (!submit.ok()) {
       return Error{out_.name + ": job '" + j.name +
                    "': its submission, after the first job's: " + submit.message()};
+    }
+    // Like durations, submissions span at most 100 years: far inside the times the scheduler
+    // accepts, so that no submission, nor its end, is refused in the middle of a run.
+    if (submit_s_[i] - origin > kMaxTraceSeconds) {
+      return Error{out_.name + ": job '" + j.name + "': submitted " +
+                   ShownNumber(submit_s_[i] - origin) +
+                   " s after the first job; a trace's submissions may span at most 100 years"};
     }
     j.submit = submit.value();
     sorted.push_back(std::move(j));
@@ -197,7 +204,7 @@ Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet)
     while (start <= models.size()) {
       const size_t bar = std::min(models.find('|', start), models.size());
       const ModelId m = fleet.FindModel(models.substr(start, bar - start));
-      if (m != kAnyModel) mask |= std::uint64_t{1} << m;
+      if (m != kAnyModel) mask |= ModelBit(m);
       start = bar + 1;
     }
     if (mask == 0) {
@@ -226,6 +233,10 @@ Status AppendTrace(BoundWorkload& workload, TraceJobs trace, const Fleet& fleet)
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std::string& path,
                                                                        int gpus_per_node) {
+  if (gpus_per_node < 1 || gpus_per_node > 64) {
+    return Error{"GPUs per node of the virtual clusters: expected 1 to 64, got " +
+                 std::to_string(gpus_per_node)};
+  }
   Result<CsvFile> f = CsvFile::Open(path);
   if (!f.ok()) return f.error();
   CsvFile& csv = f.value();
@@ -238,6 +249,12 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std
     Result<std::int64_t> n = ReadInteger(csv, nodes.value());
     if (!n.ok()) return n.error();
     if (n.value() < 0) return Error{csv.Where(nodes.value()) + "expected a node count >= 0"};
+    // A cluster may become a fleet of its own (experiment vc-replay), and its GPUs a quota.
+    if (n.value() > kMaxVcNodes) {
+      return Error{csv.Where(nodes.value()) + "expected at most " + std::to_string(kMaxVcNodes) +
+                   " nodes in a virtual cluster, got '" + std::string(csv.Field(nodes.value())) +
+                   "'"};
+    }
     const std::string name(csv.Field(vc.value()));
     if (name.empty()) return Error{csv.Where(vc.value()) + "expected a virtual-cluster name"};
     out.emplace_back(name, n.value() * gpus_per_node);

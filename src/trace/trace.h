@@ -80,7 +80,10 @@ struct TraceFleet {
 bool IsTraceFleetArg(std::string_view arg);
 Result<TraceFleet> LoadTraceFleet(std::string_view arg);
 
-// Virtual-cluster sizes (`vc,node num`, as philly_vc.csv) as GPU quotas of the tenants.
+// Virtual-cluster sizes (`vc,node num`, as philly_vc.csv) as GPU quotas of the tenants:
+// `node num` × gpus_per_node (1 to 64). Node counts above kMaxVcNodes are errors (docs/SPEC.md,
+// "Limits"): each cluster may become a fleet of its own (experiment vc-replay).
+inline constexpr std::int64_t kMaxVcNodes = 1'000'000;
 Result<std::vector<std::pair<std::string, std::int64_t>>> LoadVcQuotas(const std::string& path,
                                                                        int gpus_per_node);
 
