@@ -42,6 +42,10 @@ FailureProcess::FailureProcess(const Fleet& fleet, std::vector<BoundFailure> scr
 std::optional<std::int32_t> FailureProcess::Draw(SimTime after) {
   if (rate_per_ms_ <= 0) return std::nullopt;
   const double gap = rng_.Exponential(1 / rate_per_ms_);
+  // A failure past the latest time anything is simulated never happens: with a rate so low that
+  // the gap leaves the range of SimTime, converting it would be undefined (and was a failure
+  // every millisecond). No later failure is drawn either, as each is drawn after the previous.
+  if (!(std::ceil(gap) < static_cast<double>(kLatestTime - after))) return std::nullopt;
   const SimTime at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
   double pick = rng_.Uniform() * rate_per_ms_ * static_cast<double>(kDay);
   int category = 0;
@@ -67,8 +71,14 @@ std::optional<std::int32_t> FailureProcess::Draw(SimTime after) {
   f.target = ScopeOf(c) == FailureScope::kLeaf ? fleet_.Ancestor(node, Level::kLeaf)
                                                : fleet_.NodeTopo(node);
   if (ScopeOf(c) != FailureScope::kJobsOnly) {
-    f.repair_after = std::max<SimTime>(
-        1, static_cast<SimTime>(model_->repair_ms[static_cast<size_t>(category)].Sample(rng_)));
+    // Clamped before the conversion, as every sampled duration: a lognormal without a `max` may
+    // draw beyond any time (or NaN), and a repair never ends before it starts.
+    // It ends by kLatestTime at the latest, the last time the scheduler accepts.
+    const double repair = model_->repair_ms[static_cast<size_t>(category)].Sample(rng_);
+    const SimTime longest = std::max<SimTime>(1, kLatestTime - at);
+    f.repair_after = !(repair >= 1)                          ? 1  // also NaN
+                     : repair < static_cast<double>(longest) ? static_cast<SimTime>(repair)
+                                                             : longest;
   }
   // Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long
   // run keeps only the failures in progress.

@@ -36,6 +36,21 @@ JobRecord RunningJob(SimTime resumed, SimTime every) {
   return r;
 }
 
+// A rate so low that the next failure lies beyond simulated time draws none (the gap of ~1e22 ms
+// once wrapped to a failure every millisecond); a repair drawn beyond it ends at kLatestTime.
+TEST(FailureProcess, FailuresBeyondSimulatedTimeAreNotDrawn) {
+  FailureProcess tiny(TwoDgx(), {}, OnlyCategory(FailureCategory::kGpu, 1e-15), 0, true);
+  EXPECT_EQ(tiny.Draw(0), std::nullopt);
+  EXPECT_EQ(tiny.Draw(kLatestTime - 1), std::nullopt);
+  FailureModelSpec endless = OnlyCategory(FailureCategory::kHost, 1);
+  endless.repair_ms.assign(kRandomFailureCategories, Distribution::Fixed(1e300));
+  FailureProcess p(TwoDgx(), {}, endless, 0, true);
+  const std::optional<std::int32_t> f = p.Draw(0);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_GT(p.failure(*f).at, 0);
+  EXPECT_EQ(p.failure(*f).at + *p.failure(*f).repair_after, kLatestTime);
+}
+
 TEST(FailureProcess, OverlappingFailuresHoldANodeUntilTheLastRepair) {
   FailureProcess p(TwoDgx(), {}, std::nullopt, 0, true);
   EXPECT_TRUE(p.TakeDown(1));   // goes down

@@ -32,6 +32,19 @@ const Fleet& OneDgx() {
 const char* kJob =
     "jobs: [{gpus: 8, duration: 10h, checkpoint_interval: 1h, restart_overhead: 10m}]\n";
 
+// Issue 11 item 5: at 1e-15 failures per node-day the gap to the first failure is ~1e22 ms; its
+// conversion to SimTime was undefined and struck every millisecond, so the job never finished. No
+// failure falls inside simulated time: the job runs its 10 hours undisturbed.
+TEST(SimulatorFailures, ATinyFailureRateDrawsNoFailure) {
+  const SimResult r = RunOn(
+      OneDgx(), std::string(kJob) + "failure_model: {rates: none, per_node_day: {gpu: 1e-15}}\n");
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.jobs[0].state, JobRecord::State::kCompleted);
+  EXPECT_EQ(r.jobs[0].end, 10 * kHour);
+  EXPECT_EQ(r.jobs[0].interruptions, 0);
+  EXPECT_EQ(r.failures[static_cast<size_t>(FailureCategory::kGpu)].events, 0);
+}
+
 TEST(SimulatorFailures, AnInterruptionLosesWorkSinceTheCheckpointAndPaysTheRestart) {
   // A GPU failure at 2h30m: 2h30m of work done, 2h kept (last checkpoint), 30m lost. The node is
   // back at 3h; the job restarts then, pays 10m, and does the remaining 8h: it ends at 11h10m.

@@ -33,17 +33,25 @@ void BeginRun(JobRecord& r, SimTime now) {
   if (r.first_start < 0) r.first_start = now;
 }
 
+// A whole number of milliseconds computed in floating point, at most kLatestTime: a huge
+// checkpoint over a slow store, or Daly's interval for a tiny failure rate, must not overflow the
+// conversion (undefined behaviour). Values in range convert exactly as before.
+static SimTime AtMostLatest(double ms) {
+  return ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
+}
+
 void SetCheckpointing(JobRecord& r, double storage_gb_s, double failures_per_day) {
   SimTime write = r.spec.checkpoint_write;
   if (write == 0 && r.spec.checkpoint_size_gb > 0) {
-    write = static_cast<SimTime>(std::ceil(r.spec.checkpoint_size_gb / storage_gb_s * kSecond));
+    write = AtMostLatest(std::ceil(r.spec.checkpoint_size_gb / storage_gb_s * kSecond));
   }
   SimTime every = r.spec.checkpoint_interval;
   if (every == kCheckpointAuto) {
     every = 0;  // without failures there is nothing to checkpoint against
     if (failures_per_day > 0 && write > 0) {
       const double mtbf_ms = static_cast<double>(kDay) / failures_per_day;
-      every = std::max<SimTime>(1, std::llround(DalyInterval(static_cast<double>(write), mtbf_ms)));
+      every = std::max<SimTime>(
+          1, AtMostLatest(std::round(DalyInterval(static_cast<double>(write), mtbf_ms))));
     }
   }
   r.checkpoint_every = every;

@@ -107,6 +107,23 @@ TEST(JobRun, AutoCheckpointIntervalIsDalysForTheJobsFailureRate) {
   EXPECT_EQ(r.checkpoint_every, 0);
 }
 
+// A checkpoint far too large for its store, or Daly's interval for a failure rate near zero,
+// once overflowed a conversion to SimTime (undefined); both stop at kLatestTime.
+TEST(JobRun, HugeCheckpointTimesStopAtTheLatestTime) {
+  JobRecord r = Running(kDay);
+  r.spec.checkpoint_interval = kHour;
+  r.spec.checkpoint_size_gb = 1e30f;
+  SetCheckpointing(r, 1e-10, 0);
+  EXPECT_EQ(r.checkpoint_every, kHour);
+  EXPECT_DOUBLE_EQ(r.checkpoint_factor,
+                   static_cast<double>(kHour) / static_cast<double>(kHour + kLatestTime));
+  JobRecord a = Running(kDay);
+  a.spec.checkpoint_interval = kCheckpointAuto;
+  a.spec.checkpoint_write = kDay;
+  SetCheckpointing(a, 2000, 1e-300);
+  EXPECT_EQ(a.checkpoint_every, kLatestTime);
+}
+
 TEST(JobRun, EndRunCountsTimeAndResetsThePace) {
   // 8 GPUs at 500 milli for 10 ms: 40,000 milli-GPU x ms.
   JobRecord r = Running(kHour);

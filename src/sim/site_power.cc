@@ -93,9 +93,11 @@ std::int64_t SitePowerLedger::MostGpusEver(const GangRequest& r) const {
         gpus = kUnlimited;
         break;
       }
-      const auto fit = static_cast<std::int64_t>(std::max(0.0, std::floor(headroom / w)));
-      gpus += std::min(fit, count);
-      headroom -= static_cast<double>(std::min(fit, count)) * w;
+      // At most `count` before the conversion: a tiny per-GPU power must not overflow it.
+      const auto fit = static_cast<std::int64_t>(
+          std::min(std::max(0.0, std::floor(headroom / w)), static_cast<double>(count)));
+      gpus += fit;
+      headroom -= static_cast<double>(fit) * w;
     }
     sum = std::min(kUnlimited, sum + gpus);
     most = std::max(most, gpus);
