@@ -1,10 +1,30 @@
 #include "spec/hourly_csv.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
 namespace gpufleet {
+namespace {
+
+// At most 40 characters of a line, control bytes escaped: the file may hold anything.
+std::string Quoted(const std::string& line) {
+  std::string out = "'";
+  for (size_t i = 0; i < line.size() && i < 40; ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + (line.size() > 40 ? "...'" : "'");
+}
+
+}  // namespace
 
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what) {
@@ -22,8 +42,13 @@ Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, do
     char* end = nullptr;
     const double v = std::strtod(line.c_str(), &end);
     if (end != line.c_str() + line.size() || !std::isfinite(v) || v < lo || v > hi) {
-      return Error{path + ":" + std::to_string(number) + ":1: expected " + what + ", got '" + line +
-                   "'"};
+      return Error{path + ":" + std::to_string(number) + ":1: expected " + what + ", got " +
+                   Quoted(line)};
+    }
+    if (values.size() == kMaxHourlyValues) {
+      return Error{path + ":" + std::to_string(number) + ":1: more than " +
+                   std::to_string(kMaxHourlyValues) +
+                   " hourly values, the most a series may have (docs/SPEC.md, \"Limits\")"};
     }
     values.push_back(v);
   }

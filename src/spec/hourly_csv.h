@@ -2,6 +2,7 @@
 // for a site's climate, grid carbon intensity). Errors name the file, line and what was expected.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -9,8 +10,11 @@
 
 namespace gpufleet {
 
-// Values must lie in [lo, hi]; at least 24 of them. `what` describes one value in messages, e.g.
-// "an outdoor temperature in degrees C".
+// At most this many values (docs/SPEC.md, "Limits"): over a century of hours.
+inline constexpr size_t kMaxHourlyValues = 1'000'000;
+
+// Values must lie in [lo, hi]; at least 24 and at most kMaxHourlyValues of them. `what` describes
+// one value in messages, e.g. "an outdoor temperature in degrees C".
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what);
 

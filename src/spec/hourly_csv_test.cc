@@ -38,5 +38,21 @@ TEST(HourlyCsv, ByteOrderMarkIsSkipped) {
   EXPECT_EQ(bad.message().rfind(inner + ":2:1: expected a temperature", 0), 0u) << bad.message();
 }
 
+// A series is held in memory: at most 1,000,000 values (a century of hours), an error at the line
+// past it rather than a read until memory runs out. A bad line is quoted short and escaped.
+TEST(HourlyCsv, SeriesAreBoundedAndBadLinesQuotedShort) {
+  const std::string path = WriteFile("long_hours.csv", Hours(1'000'001, "1"));
+  const Result<std::vector<double>> v = ReadHourlyCsv(path, -60, 60, "a temperature");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.message(), path +
+                             ":1000001:1: more than 1000000 hourly values, the most a series "
+                             "may have (docs/SPEC.md, \"Limits\")");
+  const std::string bad = WriteFile("bad_hours.csv", "1\n\x01" + std::string(100, 'x') + "\n");
+  const Result<std::vector<double>> b = ReadHourlyCsv(bad, -60, 60, "a temperature");
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.message(),
+            bad + ":2:1: expected a temperature, got '\\x01" + std::string(39, 'x') + "...'");
+}
+
 }  // namespace
 }  // namespace gpufleet
