@@ -360,7 +360,7 @@ Runner AddExperimentCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   const PolluxCommand pollux = AddPolluxExperimentCommand(experiment);
-  return [args, oargs, vc, ob, pollux] {
+  return [args, oargs, vc, pollux] {
     if (vc->parsed()) return RunVcReplayCommand(*args);
     if (pollux.command->parsed()) return pollux.run();
     return RunOpenbCommand(*oargs);

@@ -84,7 +84,7 @@ class BackfillPolicy final : public SchedulingPolicy {
       r.Get(res.blocker);
       if (res.subtree >= static_cast<TopoId>(core.fleet.topo().size()) ||
           res.model >= static_cast<ModelId>(core.fleet.gpu_models().size())) {
-        return Error{"snapshot: backfill reservation out of range", ErrorCode::kDataLoss};
+        return Error{"scheduler snapshot: backfill reservation out of range", ErrorCode::kDataLoss};
       }
       reservation_ = res;
     }

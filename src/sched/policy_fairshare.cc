@@ -52,14 +52,15 @@ class FairsharePolicy final : public SchedulingPolicy {
     std::uint64_t n = 0;
     r.Get(usage_updated_);
     if (!r.GetCount(n, sizeof(double)) || n != core.tenants.size())
-      return Error{"snapshot: fairshare usage does not match the tenants", ErrorCode::kDataLoss};
+      return Error{"scheduler snapshot: fairshare usage does not match the tenants",
+                   ErrorCode::kDataLoss};
     if (usage_updated_ < 0 || usage_updated_ > kLatestTime)
-      return Error{"snapshot: the fairshare clock is out of range", ErrorCode::kDataLoss};
+      return Error{"scheduler snapshot: the fairshare clock is out of range", ErrorCode::kDataLoss};
     usage_.assign(n, 0);
     for (double& u : usage_) {
       r.GetDouble(u);
       if (!(u >= 0) || !std::isfinite(u))
-        return Error{"snapshot: a tenant's fairshare usage is not a finite number",
+        return Error{"scheduler snapshot: a tenant's fairshare usage is not a finite number",
                      ErrorCode::kDataLoss};
     }
     return Status::Ok();

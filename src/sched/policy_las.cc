@@ -36,12 +36,14 @@ class LasPolicy final : public RankPreemptivePolicy<LasPolicy> {
   Status Load(SchedulerCore& core, ByteReader& r) override {
     std::uint64_t n = 0;
     if (!r.GetCount(n, sizeof(SimTime)) || n != core.jobs.size())
-      return Error{"snapshot: las promotion bases do not match the jobs", ErrorCode::kDataLoss};
+      return Error{"scheduler snapshot: las promotion bases do not match the jobs",
+                   ErrorCode::kDataLoss};
     base_.assign(n, 0);
     for (auto& b : base_) {
       r.Get(b);
       if (b < 0 || b > kLatestTime)
-        return Error{"snapshot: a las promotion base is out of range", ErrorCode::kDataLoss};
+        return Error{"scheduler snapshot: a las promotion base is out of range",
+                     ErrorCode::kDataLoss};
     }
     return Status::Ok();
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 namespace gpufleet {
 namespace {
@@ -28,8 +29,16 @@ std::string Quoted(const std::string& line) {
 
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path + ": cannot open file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseHourlyCsv(text.str(), path, lo, hi, what);
+}
+
+Result<std::vector<double>> ParseHourlyCsv(const std::string& text, const std::string& name,
+                                           double lo, double hi, const std::string& what) {
+  std::istringstream in(text);
   std::vector<double> values;
   std::string line;
   int number = 0;
@@ -42,17 +51,17 @@ Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, do
     char* end = nullptr;
     const double v = std::strtod(line.c_str(), &end);
     if (end != line.c_str() + line.size() || !std::isfinite(v) || v < lo || v > hi) {
-      return Error{path + ":" + std::to_string(number) + ":1: expected " + what + ", got " +
+      return Error{name + ":" + std::to_string(number) + ":1: expected " + what + ", got " +
                    Quoted(line)};
     }
     if (values.size() == kMaxHourlyValues) {
-      return Error{path + ":" + std::to_string(number) + ":1: more than " +
+      return Error{name + ":" + std::to_string(number) + ":1: more than " +
                    std::to_string(kMaxHourlyValues) +
                    " hourly values, the most a series may have (docs/SPEC.md, \"Limits\")"};
     }
     values.push_back(v);
   }
-  if (values.size() < 24) return Error{path + ": expected at least 24 hourly values, one per line"};
+  if (values.size() < 24) return Error{name + ": expected at least 24 hourly values, one per line"};
   return values;
 }
 

@@ -17,5 +17,8 @@ inline constexpr size_t kMaxHourlyValues = 1'000'000;
 // one value in messages, e.g. "an outdoor temperature in degrees C".
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what);
+// The same from the file's text; `name` stands for the file in messages.
+Result<std::vector<double>> ParseHourlyCsv(const std::string& text, const std::string& name,
+                                           double lo, double hi, const std::string& what);
 
 }  // namespace gpufleet

@@ -142,6 +142,15 @@ Result<TraceJobs> LoadPhillyJson(const TraceArg& arg, const TraceOptions& option
   } catch (const nlohmann::json::parse_error& e) {
     return Error{arg.path + ":" + LineColumn(text, e.byte > 0 ? e.byte - 1 : 0) +
                  ": JSON syntax error: " + e.what()};
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond a double (out_of_range.406), which nlohmann reports without its place:
+    // its message quotes the number, found here in the text.
+    const std::string what = e.what();
+    const size_t open = what.find('\''), close = what.rfind('\'');
+    const size_t at =
+        open < close ? text.find(what.substr(open + 1, close - open - 1)) : std::string::npos;
+    return Error{arg.path + ":" + (at == std::string::npos ? "" : LineColumn(text, at) + ":") +
+                 " JSON: " + what};
   }
   if (!doc.is_array()) return Error{arg.path + ":1:1: expected a JSON list of jobs"};
   if (doc.size() > static_cast<size_t>(kMaxCsvLines)) {

@@ -89,6 +89,8 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
     throughputs = nlohmann::json::parse(tin);
   } catch (const nlohmann::json::parse_error& e) {
     return Error{throughputs_path + ": JSON syntax error: " + e.what()};
+  } catch (const nlohmann::json::exception& e) {  // a number beyond a double (out_of_range.406)
+    return Error{throughputs_path + ": JSON: " + e.what()};
   }
   if (!throughputs.is_object()) {
     return Error{throughputs_path +

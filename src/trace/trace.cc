@@ -61,13 +61,14 @@ std::optional<TraceBuilder::GpusAndDuration> TraceBuilder::ReadGpusAndDuration(c
     Exclude("no GPUs (CPU-only job)");
     return std::nullopt;
   }
-  if (duration.value() <= 0) {
+  // At most kMaxTraceSeconds (checked above): the conversion cannot fail. Under half a
+  // millisecond rounds to none (found by fuzz/fuzz_trace_acme): such a job is not run either.
+  const SimTime ms = SecondsToMs(duration.value()).value();
+  if (ms <= 0) {
     Exclude("zero duration");
     return std::nullopt;
   }
-  // At most kMaxTraceSeconds (checked above): the conversion cannot fail.
-  return GpusAndDuration{static_cast<std::int32_t>(gpus.value()),
-                         SecondsToMs(duration.value()).value()};
+  return GpusAndDuration{static_cast<std::int32_t>(gpus.value()), ms};
 }
 
 int TraceBuilder::Tenant(const std::string& name) {

@@ -440,6 +440,14 @@ TEST(Trace, PhillyJsonSyntaxError) {
   Result<TraceJobs> o = Load("philly-json", object);
   ASSERT_FALSE(o.ok());
   EXPECT_EQ(o.message(), object + ":1:1: expected a JSON list of jobs");
+  // Found by fuzz/fuzz_trace_philly_json: a number beyond a double threw out_of_range past the
+  // reader; the error names its place.
+  const std::string overflow = dir.Write("overflow.json", "[\n  {\"vc\": 183701e30800018}]\n");
+  Result<TraceJobs> big = Load("philly-json", overflow);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.message(), overflow +
+                               ":2:10: JSON: [json.exception.out_of_range.406] number overflow "
+                               "parsing '183701e30800018'");
 }
 
 TEST(Trace, PhillyJsonBadJobs) {
@@ -543,6 +551,23 @@ TEST(Trace, HeliosJobs) {
   EXPECT_EQ(t.jobs[3].duration, 1'000);
   EXPECT_EQ(t.jobs[3].gpus, 4);
   EXPECT_EQ(t.jobs[3].tenant, 1);
+}
+
+// Found by fuzz/fuzz_trace_acme: a duration under half a millisecond became a job of 0 ms (the
+// simulator's jobs run for at least 1 ms); it is excluded as a zero duration, as 0 s is.
+TEST(Trace, SubMillisecondDurationIsExcludedAsZero) {
+  TempTraceDir dir;
+  const std::string path = dir.Write(
+      "trace_seren.csv",
+      "job_id,user,node_num,gpu_num,cpu_num,type,state,submit_time,start_time,end_time,duration,"
+      "queue\n"
+      "a1,alice,1,4,16,other,COMPLETED,2023-07-18 12:00:00,,,0.000001,5\n"
+      "a2,alice,1,4,16,other,COMPLETED,2023-07-18 12:00:00,,,0.001,5\n");
+  Result<TraceJobs> r = Load("acme", path);
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.value().excluded, (std::map<std::string, std::int64_t>{{"zero duration", 1}}));
+  ASSERT_EQ(r.value().jobs.size(), 1u);
+  EXPECT_EQ(r.value().jobs[0].duration, 1);
 }
 
 TEST(Trace, AcmeJobsUseUsersAsTenants) {
@@ -793,6 +818,22 @@ TEST(Trace, GavelThroughputErrors) {
   Result<TraceJobs> broken = LoadTrace(ParseTraceArg("gavel:" + path).value(), options);
   ASSERT_FALSE(broken.ok());
   EXPECT_TRUE(StartsWith(broken.message(), options.gavel_throughputs + ": JSON syntax error"));
+
+  // Found by fuzz/fuzz_trace_gavel: a number beyond a double threw out_of_range past the reader,
+  // and a list where the GPU types belong threw when the message listed their names
+  // (also in trace_limits_test.cc).
+  options.gavel_throughputs = dir.Write("overflow.json", "{\"v100\": 8.01e308}");
+  Result<TraceJobs> overflow = LoadTrace(ParseTraceArg("gavel:" + path).value(), options);
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_EQ(overflow.message(),
+            options.gavel_throughputs +
+                ": JSON: [json.exception.out_of_range.406] number overflow parsing '8.01e308'");
+  options.gavel_throughputs = dir.Write("list.json", "[1, 2]");
+  Result<TraceJobs> list = LoadTrace(ParseTraceArg("gavel:" + path).value(), options);
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.message(), options.gavel_throughputs +
+                                ":1:1: expected a JSON object from GPU types to throughputs (as "
+                                "Gavel's simulation_throughputs.json)");
 }
 
 TEST(Trace, GavelBadRows) {
@@ -955,6 +996,13 @@ TEST(Trace, LoadVcQuotasErrors) {
   auto n = LoadVcQuotas(negative, 8);
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.message(), negative + ":3:5: field 'node num': expected a node count >= 0");
+  // Found by fuzz/fuzz_trace_philly_vc: nodes x GPUs per node overflowed (UB).
+  const std::string huge = dir.Write("huge.csv", "vc,node num\n9,7777777777777777777\n");
+  auto h = LoadVcQuotas(huge, 8);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.message(), huge +
+                             ":2:3: field 'node num': expected at most 1000000 nodes in a "
+                             "virtual cluster, got '7777777777777777777'");
 
   const std::string word = dir.Write("word.csv", "vc,node num\nvcA,two\n");
   auto w = LoadVcQuotas(word, 8);
