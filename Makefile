@@ -5,7 +5,20 @@ WERROR ?= $(or $(GPUFLEET_WERROR),OFF)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BIN := $(BUILD_DIR)/gpufleet
 
-.PHONY: deps configure build binary run test bench format clean
+.PHONY: deps configure build binary run test bench format clean sanitize-build sanitize fuzz
+
+# The sanitizer build (docs/RELIABILITY.md): clang, -O1 with line tables for readable reports,
+# assertions on, AddressSanitizer and UndefinedBehaviorSanitizer, and libFuzzer's coverage
+# instrumentation, in a build directory of its own. One build serves both the sanitized tests and
+# the fuzz targets: building the libraries twice would cost CI minutes for nothing.
+SAN_DIR ?= build-san
+FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= $(JOBS)
+SAN_CMAKE := -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Sanitize \
+	-DCMAKE_CXX_FLAGS_SANITIZE="-O1 -gline-tables-only" -DGPUFLEET_WERROR=$(WERROR) \
+	-DGPUFLEET_SANITIZE=ON -DGPUFLEET_FUZZ=ON -DGPUFLEET_BENCH=OFF
+# Tests left out of the sanitized run, by ctest regular expression (make sanitize SAN_EXCLUDE=...).
+SAN_EXCLUDE ?=
 
 deps:
 	@scripts/install-deps
@@ -35,8 +48,22 @@ bench: build
 	@scripts/bench-sim $(BIN)
 	@scripts/bench-pollux $(BIN)
 
+# Every test again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report fails.
+sanitize-build: deps
+	@cmake -S . -B $(SAN_DIR) $(SAN_CMAKE) >/dev/null
+	@cmake --build $(SAN_DIR) -j $(JOBS)
+
+sanitize: sanitize-build
+	@cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) \
+	  $(if $(SAN_EXCLUDE),-E '$(SAN_EXCLUDE)')
+
+# The libFuzzer targets (fuzz/), each run for FUZZ_SECONDS, FUZZ_PARALLEL at a time.
+fuzz: sanitize-build
+	@scripts/fuzz -b $(SAN_DIR) -t $(FUZZ_SECONDS) -j $(FUZZ_PARALLEL)
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) out
+	rm -rf $(BUILD_DIR) $(SAN_DIR) out
