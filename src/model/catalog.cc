@@ -1,5 +1,7 @@
 #include "model/catalog.h"
 
+#include "util/text.h"
+
 namespace gpufleet {
 
 const std::vector<GpuModel>& BuiltinGpuModels() {
@@ -68,8 +70,9 @@ const std::vector<NodeType>& BuiltinNodeTypes() {
 }
 
 const GpuModel* FindGpuModel(std::string_view name) {
+  const std::string lower = Lowercase(name);  // the catalogue's names are lower case
   for (const auto& m : BuiltinGpuModels()) {
-    if (m.name == name) return &m;
+    if (m.name == lower) return &m;
   }
   return nullptr;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace gpufleet {
 namespace {
 
@@ -197,8 +199,9 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
 }
 
 ModelId Fleet::FindModel(std::string_view name) const {
+  const std::string lower = Lowercase(name);  // the catalogue's names, in any case
   for (size_t i = 0; i < gpu_models_.size(); ++i) {
-    if (gpu_models_[i].name == name) return static_cast<ModelId>(i);
+    if (gpu_models_[i].name == lower) return static_cast<ModelId>(i);
   }
   return kAnyModel;
 }

@@ -75,13 +75,14 @@ class FleetParser {
       if (auto name = r_.String(m.Required("name"), m.Field("name"))) t.name = *name;
       const YAML::Node gpu = m.Required("gpu");
       if (auto g = gpu.IsDefined() ? r_.String(gpu, m.Field("gpu")) : std::nullopt) {
-        if (FindGpuModel(*g) == nullptr) {
+        const GpuModel* model = FindGpuModel(*g);  // in any case
+        if (model == nullptr) {
           std::vector<std::string> names;
           for (const auto& gm : BuiltinGpuModels()) names.push_back(gm.name);
           r_.Fail(gpu, m.Field("gpu"),
                   "unknown GPU model '" + *g + "'; expected one of: " + ListNames(names));
         }
-        t.gpu = *g;
+        t.gpu = model != nullptr ? model->name : *g;
       }
       const YAML::Node gpn = m.Required("gpus_per_node");
       if (gpn.IsDefined()) {

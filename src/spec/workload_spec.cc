@@ -112,13 +112,15 @@ class WorkloadParser {
 
   std::optional<std::string> GpuModelName(const YAML::Node& n, const std::string& field) {
     auto name = r_.String(n, field);
-    if (name && FindGpuModel(*name) == nullptr) {
+    if (!name) return std::nullopt;
+    const GpuModel* model = FindGpuModel(*name);  // in any case; the catalogue's name is kept
+    if (model == nullptr) {
       std::vector<std::string> known;
       for (const auto& g : BuiltinGpuModels()) known.push_back(g.name);
       r_.Fail(n, field, "unknown GPU model '" + *name + "'; expected one of: " + ListNames(known));
       return std::nullopt;
     }
-    return name;
+    return model->name;
   }
 
   std::optional<Topology> TopologyValue(const YAML::Node& n, const std::string& field) {

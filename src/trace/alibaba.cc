@@ -10,14 +10,11 @@
 #include <tuple>
 
 #include "trace/importer.h"
+#include "util/text.h"
 
 namespace gpufleet::trace_internal {
 
-std::string ModelName(std::string_view trace_label) {
-  std::string out(trace_label);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string ModelName(std::string_view trace_label) { return Lowercase(trace_label); }
 
 // openb pods: name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,
 // deletion_time,scheduled_time. Times in seconds from the start of the trace.

@@ -1,8 +1,10 @@
 // Small text helpers shared by every layer that writes for people.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace gpufleet {
 
@@ -15,6 +17,13 @@ inline std::string Grouped(std::int64_t n) {
     if (i > first && (digits.size() - i) % 3 == 0) out += ',';
     out += digits[i];
   }
+  return out;
+}
+
+// Names people type in any case (GPU models: "H100", "h100"): compared and stored lower case.
+inline std::string Lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
