@@ -152,6 +152,14 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     sm.time_capped_s = ToSeconds(p.capped_ms);
     sm.capped_gpu_hours_lost = static_cast<double>(p.capped_lost_gpu_ms / kHour);
     if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
+    // A rented provider's price bills the GPU-hours jobs held on the site's nodes (shares as
+    // their share), on top of the electricity its tariff bills.
+    const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
+    if (provider.kind == ProviderKind::kCloud && provider.gpu_hour_usd) {
+      sm.rented_gpu_hours = static_cast<double>(p.held_gpu_milli_ms / kMilliPerGpu / kHour);
+      sm.rent_usd = sm.rented_gpu_hours * *provider.gpu_hour_usd;
+      sm.cost_usd = sm.cost_usd.value_or(0) + *sm.rent_usd;
+    }
     if (site.carbon_g_per_kwh) sm.carbon_t = static_cast<double>(p.carbon_g / 1e6L);
     m.it_energy_mwh += sm.energy_mwh;
     m.facility_energy_mwh += sm.facility_energy_mwh;

@@ -47,9 +47,15 @@ struct SitePowerMetrics {
   double energy_mwh = 0;           // IT
   double facility_energy_mwh = 0;  // IT x PUE
   double pue_mean = 0;
-  double time_capped_s = 0;                  // GPUs power-capped to stay inside the budget
-  double capped_gpu_hours_lost = 0;          // GPU-hours of work lost to the slower capped clocks
-  std::optional<double> cost_usd, carbon_t;  // where the site gives a tariff / carbon intensity
+  double time_capped_s = 0;          // GPUs power-capped to stay inside the budget
+  double capped_gpu_hours_lost = 0;  // GPU-hours of work lost to the slower capped clocks
+  // Electricity (where the site gives a tariff) plus rent (where its provider is rented at a
+  // price); carbon where the site gives a carbon intensity.
+  std::optional<double> cost_usd, carbon_t;
+  // Rented sites: GPU-hours held by jobs on its nodes and their price (not in the JSON report,
+  // whose per-site cost_usd includes it).
+  double rented_gpu_hours = 0;
+  std::optional<double> rent_usd;
 };
 
 struct Metrics {

@@ -67,6 +67,37 @@ std::string HumanSeconds(double s) {
   return buf;
 }
 
+std::string Counted(std::int64_t n, const std::string& noun) {
+  return Grouped(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::string HumanAmount(double x) {
+  if (x >= 100) return Grouped(static_cast<std::int64_t>(x + 0.5));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.1f", x);
+  return buf;
+}
+
+namespace {
+
+// A quantity in mega-units (MW, MWh) for the terminal: in kilo-units below 1, in units below 1e-3.
+std::string Scaled(double mega, const char* unit) {
+  if (mega >= 1 || mega == 0) return HumanAmount(mega) + " M" + unit;
+  char buf[48];
+  if (mega >= 1e-3) {
+    std::snprintf(buf, sizeof buf, "%.3g k%s", mega * 1e3, unit);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g %s", mega * 1e6, unit);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string HumanPower(double mw) { return Scaled(mw, "W"); }
+
+std::string HumanEnergy(double mwh) { return Scaled(mwh, "Wh"); }
+
 nlohmann::ordered_json ReportJson(const Metrics& m) {
   nlohmann::ordered_json j;
   j["run"] = {{"fleet", m.run.fleet_file},
@@ -167,14 +198,14 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   };
   auto stats = [](const Distribution4& d) {
     return "mean " + HumanSeconds(d.mean) + "   p50 " + HumanSeconds(d.p50) + "   p95 " +
-           HumanSeconds(d.p95) + "   p99 " + HumanSeconds(d.p99);
+           HumanSeconds(d.p95) + "   p99 " + HumanSeconds(d.p99) + "   max " + HumanSeconds(d.max);
   };
   out << "gpufleet sim: policy " << m.run.policy << ", seed " << m.run.seed << "\n";
   std::string models;
   for (const auto& g : fleet.gpu_models()) models += (models.empty() ? "" : ", ") + g.name;
   row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " +
-                   Grouped(fleet.num_nodes()) + " nodes, " + std::to_string(fleet.sites().size()) +
-                   " site(s)");
+                   Counted(fleet.num_nodes(), "node") + ", " +
+                   Counted(static_cast<std::int64_t>(fleet.sites().size()), "site"));
   row("jobs", Grouped(m.submitted) + " submitted, " + Grouped(m.completed) + " completed, " +
                   Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) +
                   " pending and " + Grouped(m.running_at_end) + " running at the end");
@@ -192,27 +223,45 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                     " jobs shared GPUs");
   }
   for (const SitePowerMetrics& p : m.power_sites) {
-    char line[200];
-    std::snprintf(
-        line, sizeof line,
-        "%s: peak %.1f MW, mean %.1f MW of %.0f MW budget; %.0f MWh IT, %.0f MWh facility",
-        p.name.c_str(), p.peak_mw, p.mean_mw, p.budget_mw, p.energy_mwh, p.facility_energy_mwh);
-    row("power", line);
+    row("power", p.name + ": peak " + HumanPower(p.peak_mw) + ", mean " + HumanPower(p.mean_mw) +
+                     " of " + HumanPower(p.budget_mw) + " budget; " + HumanEnergy(p.energy_mwh) +
+                     " IT, " + HumanEnergy(p.facility_energy_mwh) + " facility");
     if (p.time_capped_s > 0) {
-      std::snprintf(line, sizeof line, "%s: GPUs power-capped for %s, %.0f GPU-hours of work lost",
-                    p.name.c_str(), HumanSeconds(p.time_capped_s).c_str(), p.capped_gpu_hours_lost);
-      row("capping", line);
+      row("capping", p.name + ": GPUs power-capped for " + HumanSeconds(p.time_capped_s) + ", " +
+                         HumanAmount(p.capped_gpu_hours_lost) + " GPU-hours of work lost");
+    }
+  }
+  if (!m.power_sites.empty()) {
+    double rent = 0, rented_hours = 0;
+    bool any_cost = false, any_rent = false;
+    for (const SitePowerMetrics& p : m.power_sites) {
+      any_cost = any_cost || p.cost_usd.has_value();
+      if (p.rent_usd) {
+        any_rent = true;
+        rent += *p.rent_usd;
+        rented_hours += p.rented_gpu_hours;
+      }
+    }
+    if (!any_cost) {
+      row("cost", "no tariff given (tariff_usd_per_mwh) and no rented provider with a price");
+    } else {
+      std::string text = "$" + Grouped(static_cast<std::int64_t>(m.cost_usd + 0.5));
+      if (any_rent) {
+        text += ": $" + Grouped(static_cast<std::int64_t>(m.cost_usd - rent + 0.5)) +
+                " electricity, $" + Grouped(static_cast<std::int64_t>(rent + 0.5)) + " rent for " +
+                Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) + " rented GPU-hours";
+      }
+      row("cost", text);
     }
   }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +
                          HumanSeconds(m.makespan_s) +
                          (m.stopped_at_until ? " (stopped at --until)" : ""));
   if (m.preemptions + m.interruptions + m.node_failures > 0) {
-    char lost[32];
-    std::snprintf(lost, sizeof lost, "%.1f", m.lost_gpu_hours);
-    row("disruption", Grouped(m.preemptions) + " preemptions, " + Grouped(m.interruptions) +
-                          " interruptions from " + Grouped(m.node_failures) + " node failures, " +
-                          lost + " GPU-hours lost");
+    row("disruption", Counted(m.preemptions, "preemption") + ", " +
+                          Counted(m.interruptions, "interruption") + " from " +
+                          Counted(m.node_failures, "node failure") + ", " +
+                          HumanAmount(m.lost_gpu_hours) + " GPU-hours lost");
   }
   if (!m.failures_by_category.empty()) {
     std::string text;

@@ -31,5 +31,13 @@ class CsvEventLog : public EventSink {
 
 // A human duration for the terminal: 5400 s -> "1.5h".
 std::string HumanSeconds(double s);
+// A count and its noun, grouped and in the right number: "1 site", "1,024 jobs".
+std::string Counted(std::int64_t n, const std::string& noun);
+// An amount for the terminal: "12.3" below 100, else whole and grouped ("245,802").
+std::string HumanAmount(double x);
+// Power for the terminal: "1.2 MW", "1,200 MW", "50 kW" below 1 MW, "850 W" below 1 kW.
+std::string HumanPower(double mw);
+// Energy for the terminal: "1,234 MWh", "12.3 MWh", "40 kWh" below 1 MWh.
+std::string HumanEnergy(double mwh);
 
 }  // namespace gpufleet

@@ -40,6 +40,10 @@ class SiteEnergy {
   // The site's GPUs capped at `cap` (< 1) for `dt`, `busy_gpus` of them busy.
   void AddCapped(SimTime dt, double cap, double busy_gpus);
   void NotePower(double w) { total_.peak_w = std::max(total_.peak_w, w); }
+  // `milli` milli-GPUs held by jobs on the site's nodes for `dt` (what a rented site bills).
+  void AddHeld(SimTime dt, std::int64_t milli) {
+    total_.held_gpu_milli_ms += static_cast<long double>(milli) * dt;
+  }
 
   const SimResult::SitePower& total() const { return total_; }
 
@@ -60,6 +64,10 @@ class EnergyAccount {
 
   // The interval from `from` to `to` (from < to), with `held` and the ledger's power throughout.
   void Add(SimTime from, SimTime to, const Held& held, const SitePowerLedger& power);
+  // Milli-GPUs held by jobs per site (in the fleet's order) for `dt`, with physics or without.
+  void AddSiteHeld(SimTime dt, const std::vector<std::int64_t>& milli) {
+    for (size_t i = 0; i < sites_.size() && i < milli.size(); ++i) sites_[i].AddHeld(dt, milli[i]);
+  }
   // The sites' IT power now, for the peaks.
   void NotePeaks(const SitePowerLedger& power);
 

@@ -80,6 +80,7 @@ struct SimResult {
     SimTime over_budget_ms = 0;  // time above the budget: never, admission and capping prevent it
     SimTime capped_ms = 0;       // time with the site's GPUs power-capped
     long double capped_lost_gpu_ms = 0;  // ∫ busy GPUs x (1 - capped speed) dt
+    long double held_gpu_milli_ms = 0;   // ∫ milli-GPUs held by jobs on the site's nodes dt
   };
   std::vector<SitePower> sites;
   // By failure category (model/failure.h): failures that happened, jobs they interrupted, and

@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 
@@ -50,6 +51,14 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
                 workload_.failure_seed, options.physics) {
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
+  site_held_milli_.assign(fleet.sites().size(), 0);
+}
+
+void Simulator::CountHeld(const Allocation& a, int sign) {
+  for (const NodeGpus& ng : a.nodes) {
+    site_held_milli_[static_cast<size_t>(fleet_.SiteOf(ng.node))] +=
+        sign * static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
+  }
 }
 
 double Simulator::RateOf(JobId id) const {
@@ -86,6 +95,7 @@ void Simulator::ScheduleFinish(JobId id, const JobRecord& r) {
 void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch epoch) {
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_.size());
   running_.push_back(Running{id, std::move(allocation), epoch});
+  CountHeld(running_.back().allocation, 1);
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
   BeginRun(r, now);
@@ -105,6 +115,7 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
+  CountHeld(running_[static_cast<size_t>(slot)].allocation, -1);
   running_[static_cast<size_t>(slot)] = std::move(running_.back());
   running_slot_[static_cast<size_t>(running_[static_cast<size_t>(slot)].id)] = slot;
   running_.pop_back();
@@ -136,6 +147,7 @@ void Simulator::Advance(SimTime to) {
       now_, to,
       Held{scheduler_.allocated_milli(), scheduler_.allocated_cpu(), scheduler_.allocated_memory()},
       power_);
+  account_.AddSiteHeld(to - now_, site_held_milli_);
   now_ = to;
 }
 
@@ -326,6 +338,10 @@ SimResult Simulator::Run() {
   }
   bool stranded = false;  // jobs wait that no repair can help
   while (!queue_.empty()) {
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
+      interrupted_ = true;
+      return std::move(result_);
+    }
     const SimTime t = queue_.Top().time;
     // Done when no job can still arrive, none runs and no repair can make room for a waiting one
     // (none pending, or none could start even on the healthy fleet): what still waits then can

@@ -8,6 +8,7 @@
 // holdings) as values.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -56,6 +57,10 @@ class Simulator : private PlacementJudge, private DurationOracle {
   Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options);
   void set_event_sink(EventSink* sink) { sink_ = sink; }
   void set_progress(Progress p) { progress_ = std::move(p); }
+  // A flag the run reads between instants (the CLI sets it on Ctrl-C): once set, the run stops
+  // there, interrupted() is true and the result is incomplete, to be discarded.
+  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+  bool interrupted() const { return interrupted_; }
 
   SimResult Run();
   // The scheduler, for tests that inspect placements during or after a run.
@@ -105,6 +110,8 @@ class Simulator : private PlacementJudge, private DurationOracle {
   SimResult result_;
   EventSink* sink_ = nullptr;
   Progress progress_;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool interrupted_ = false;
   JobSpec next_job_;
   bool has_next_job_ = false;
   SimTime now_ = 0;
@@ -132,6 +139,9 @@ class Simulator : private PlacementJudge, private DurationOracle {
   }
   std::vector<Running> running_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ (-1: not running)
+  // Milli-GPUs held by running jobs per site (what a rented provider bills).
+  std::vector<std::int64_t> site_held_milli_;
+  void CountHeld(const Allocation& a, int sign);
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
