@@ -35,6 +35,29 @@ std::string Shown(const YAML::Node& n) {
   return "nothing";
 }
 
+// yaml-cpp reports a tab in indentation as whatever it then fails to parse ("illegal block
+// entry", "end of map not found"): name the tab when the failing line or the one before it has
+// one in its indentation.
+std::string TabHint(const std::string& text, int error_line) {
+  int line = 0;
+  size_t start = 0;
+  while (start <= text.size() && line <= error_line) {
+    if (line >= error_line - 1) {
+      for (size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+        if (text[i] == '\t') {
+          return " (line " + std::to_string(line + 1) +
+                 " is indented with a tab; YAML indents with spaces only)";
+        }
+      }
+    }
+    const size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+    ++line;
+  }
+  return "";
+}
+
 }  // namespace
 
 YAML::Node SpecReader::Load() {
@@ -57,7 +80,8 @@ YAML::Node SpecReader::LoadString(const std::string& text) {
     }
     return root;
   } catch (const YAML::Exception& e) {
-    FailAtLine(e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
+    FailAtLine(e.mark.line + 1, e.mark.column + 1,
+               "YAML syntax error: " + e.msg + TabHint(text, e.mark.line));
     return YAML::Node();
   }
 }
