@@ -4,10 +4,26 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 
 namespace gpufleet::testing {
+
+// `s` in single quotes for the shell.
+inline std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 inline std::pair<int, std::string> RunGpufleet(const std::string& args) {
   const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";

@@ -1,10 +1,11 @@
 // gpufleet experiment: studies from the literature, run on the same machinery as `sim`.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "cli/progress.h"
+#include "cli/validators.h"
 #include "experiment/openb.h"
 #include "experiment/parallel.h"
 #include "experiment/vc_replay.h"
@@ -44,6 +45,10 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
     std::cerr << "gpufleet experiment vc-replay: --trace: " << arg.message() << "\n";
     return kExitBadInput;
   }
+  if (Status s = CheckTracePath(arg.value()); !s.ok()) {
+    std::cerr << "gpufleet experiment vc-replay: --trace: " << s.message() << "\n";
+    return kExitBadInput;
+  }
   Result<TraceJobs> trace = LoadTrace(arg.value(), a.trace_options);
   if (!trace.ok()) {
     std::cerr << trace.message() << "\n";
@@ -55,14 +60,13 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
     std::cerr << quotas.message() << "\n";
     return kExitBadInput;
   }
-  std::ofstream report;
-  if (!a.report.empty()) {
-    report.open(a.report);
-    if (!report) {
-      std::cerr << "gpufleet experiment vc-replay: --report: cannot write '" << a.report << "'\n";
-      return kExitFailure;
-    }
+  OutputFile report;
+  if (!report.Open(a.report)) {
+    std::cerr << "gpufleet experiment vc-replay: --report: " << report.error() << "\n";
+    return kExitFailure;
   }
+  // With the report on standard output, the table goes to stderr.
+  std::FILE* out = report.is_stdout() ? stderr : stdout;
   ProgressBar clock(kNever, false);
   Result<VcReplay> replay = RunVcReplay(trace.value(), quotas.value(), options);
   if (!replay.ok()) {
@@ -82,17 +86,18 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
                                      trace.value().skipped, trace.value().excluded});
   const Metrics m = ComputeMetrics(all, info);
 
-  std::printf("gpufleet experiment vc-replay: %s, policy %s%s%s\n", trace.value().name.c_str(),
-              a.policy.c_str(), a.since.empty() ? "" : ", since ", a.since.c_str());
-  std::printf("  %-10s %7s %8s %10s %10s %10s %10s %10s\n", "vc", "GPUs", "jobs", "JCT mean",
-              "JCT p50", "JCT p99", "queue mean", "queue p99");
-  auto row = [](const std::string& name, std::int64_t gpus, std::int64_t jobs,
-                const Distribution4& jct, const Distribution4& queue) {
-    std::printf("  %-10s %7lld %8lld %10s %10s %10s %10s %10s\n", name.c_str(),
-                static_cast<long long>(gpus), static_cast<long long>(jobs),
-                HumanSeconds(jct.mean).c_str(), HumanSeconds(jct.p50).c_str(),
-                HumanSeconds(jct.p99).c_str(), HumanSeconds(queue.mean).c_str(),
-                HumanSeconds(queue.p99).c_str());
+  std::fprintf(out, "gpufleet experiment vc-replay: %s, policy %s%s%s\n",
+               trace.value().name.c_str(), a.policy.c_str(), a.since.empty() ? "" : ", since ",
+               a.since.c_str());
+  std::fprintf(out, "  %-10s %7s %8s %10s %10s %10s %10s %10s\n", "vc", "GPUs", "jobs", "JCT mean",
+               "JCT p50", "JCT p99", "queue mean", "queue p99");
+  auto row = [out](const std::string& name, std::int64_t gpus, std::int64_t jobs,
+                   const Distribution4& jct, const Distribution4& queue) {
+    std::fprintf(out, "  %-10s %7lld %8lld %10s %10s %10s %10s %10s\n", name.c_str(),
+                 static_cast<long long>(gpus), static_cast<long long>(jobs),
+                 HumanSeconds(jct.mean).c_str(), HumanSeconds(jct.p50).c_str(),
+                 HumanSeconds(jct.p99).c_str(), HumanSeconds(queue.mean).c_str(),
+                 HumanSeconds(queue.p99).c_str());
   };
   for (size_t i = 0; i < m.tenants.size(); ++i) {
     row(m.tenants[i].name, replay.value().vcs[i].gpus, m.tenants[i].submitted, m.tenants[i].jct_s,
@@ -100,13 +105,13 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
   }
   row("all", m.total_gpus, m.submitted, m.jct_s, m.queue_s);
   if (m.rejected > 0)
-    std::printf("  rejected     %lld jobs larger than their virtual cluster\n",
-                static_cast<long long>(m.rejected));
+    std::fprintf(out, "  rejected     %lld jobs larger than their virtual cluster\n",
+                 static_cast<long long>(m.rejected));
   for (const auto& [reason, n] : replay.value().excluded) {
-    std::printf("  excluded     %lld jobs: %s\n", static_cast<long long>(n), reason.c_str());
+    std::fprintf(out, "  excluded     %lld jobs: %s\n", static_cast<long long>(n), reason.c_str());
   }
-  std::printf("  simulation   %s events in %.2f s wall\n",
-              Grouped(static_cast<std::int64_t>(m.events)).c_str(), clock.ElapsedSeconds());
+  std::fprintf(out, "  simulation   %s events in %.2f s wall\n",
+               Grouped(static_cast<std::int64_t>(m.events)).c_str(), clock.ElapsedSeconds());
   if (report.is_open()) {
     nlohmann::ordered_json j = ReportJson(m);
     // Per virtual cluster under `vcs`, with its size.
@@ -116,8 +121,12 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
     j["vcs"] = vcs;
     j["excluded"] = replay.value().excluded;
     if (!a.since.empty()) j["run"]["since"] = a.since;
-    report << j.dump(2) << "\n";
-    std::printf("  report       %s\n", a.report.c_str());
+    report.stream() << j.dump(2) << "\n";
+    if (!report.Commit()) {
+      std::cerr << "gpufleet experiment vc-replay: --report: " << report.error() << "\n";
+      return kExitFailure;
+    }
+    if (!report.is_stdout()) std::fprintf(out, "  report       %s\n", a.report.c_str());
   }
   return kExitOk;
 }
@@ -216,18 +225,24 @@ int RunOpenbCommand(const OpenbArgs& a) {
     std::vector<TypicalPod> typical = TypicalPods(pods.value());
     workloads.push_back(Workload{Stem(path), std::move(pods).value(), std::move(typical)});
   }
-  std::ofstream out(a.out), frag_out;
-  if (!out) {
-    std::cerr << "gpufleet experiment openb: --out: cannot write '" << a.out << "'\n";
+  OutputFile out_file, frag_file;
+  if (!out_file.Open(a.out)) {
+    std::cerr << "gpufleet experiment openb: --alloc-csv: " << out_file.error() << "\n";
     return kExitFailure;
   }
-  if (!a.frag_out.empty()) {
-    frag_out.open(a.frag_out);
-    if (!frag_out) {
-      std::cerr << "gpufleet experiment openb: --frag-out: cannot write '" << a.frag_out << "'\n";
-      return kExitFailure;
-    }
+  if (!frag_file.Open(a.frag_out)) {
+    std::cerr << "gpufleet experiment openb: --frag-csv: " << frag_file.error() << "\n";
+    return kExitFailure;
   }
+  if (out_file.is_stdout() && frag_file.is_stdout()) {
+    std::cerr
+        << "gpufleet experiment openb: --alloc-csv and --frag-csv cannot both be standard output\n";
+    return kExitBadInput;
+  }
+  std::ostream& out = out_file.stream();
+  std::ostream& frag_out = frag_file.stream();
+  // With a curve on standard output, the table goes to stderr.
+  std::FILE* table = out_file.is_stdout() || frag_file.is_stdout() ? stderr : stdout;
   // Every (workload, policy, seed) run is independent: spread them over threads, write in order.
   struct Task {
     size_t workload;
@@ -271,28 +286,35 @@ int RunOpenbCommand(const OpenbArgs& a) {
     o << '\n';
   };
   header(out, true);
-  if (frag_out.is_open()) header(frag_out, false);
-  std::printf("gpufleet experiment openb: %zu runs, %lld GPUs, tune %s\n", tasks.size(),
-              static_cast<long long>(cluster.value().total_gpus), tune);
-  std::printf("  %-28s %-11s %5s %9s %8s %12s\n", "workload", "policy", "seed", "arrivals",
-              "failed", "alloc@130%");
+  if (frag_file.is_open()) header(frag_out, false);
+  std::fprintf(table, "gpufleet experiment openb: %zu runs, %lld GPUs, tune %s\n", tasks.size(),
+               static_cast<long long>(cluster.value().total_gpus), tune);
+  std::fprintf(table, "  %-28s %-11s %5s %9s %8s %12s\n", "workload", "policy", "seed", "arrivals",
+               "failed", "alloc@130%");
   for (const Task& t : tasks) {
     const std::string& name = workloads[t.workload].name;
     out << name << ',' << SharePolicyName(t.policy) << ',' << tune << ',' << t.seed << ','
         << cluster.value().total_gpus;
     cells(out, t.curves.allocation);
-    if (frag_out.is_open()) {
+    if (frag_file.is_open()) {
       frag_out << name << ',' << SharePolicyName(t.policy) << ',' << tune << ',' << t.seed;
       cells(frag_out, t.curves.fragmentation);
     }
     const auto& last = t.curves.allocation[130];
-    std::printf("  %-28s %-11s %5llu %9lld %8lld %11.2f%%\n", name.c_str(),
-                SharePolicyName(t.policy), static_cast<unsigned long long>(t.seed),
-                static_cast<long long>(t.arrivals), static_cast<long long>(t.failed),
-                last ? *last : 0.0);
+    std::fprintf(table, "  %-28s %-11s %5llu %9lld %8lld %11.2f%%\n", name.c_str(),
+                 SharePolicyName(t.policy), static_cast<unsigned long long>(t.seed),
+                 static_cast<long long>(t.arrivals), static_cast<long long>(t.failed),
+                 last ? *last : 0.0);
   }
-  std::printf("  wrote %s%s%s in %.2f s wall\n", a.out.c_str(), a.frag_out.empty() ? "" : " and ",
-              a.frag_out.c_str(), clock.ElapsedSeconds());
+  for (auto [file, flag] :
+       {std::make_pair(&out_file, "--alloc-csv"), std::make_pair(&frag_file, "--frag-csv")}) {
+    if (!file->Commit()) {
+      std::cerr << "gpufleet experiment openb: " << flag << ": " << file->error() << "\n";
+      return kExitFailure;
+    }
+  }
+  std::fprintf(table, "  wrote %s%s%s in %.2f s wall\n", a.out.c_str(),
+               a.frag_out.empty() ? "" : " and ", a.frag_out.c_str(), clock.ElapsedSeconds());
   return kExitOk;
 }
 
@@ -317,12 +339,17 @@ Runner AddExperimentCommand(CLI::App& app) {
       ->capture_default_str();
   vc->add_option("--since", args->since,
                  "Only jobs submitted at or after this date (YYYY-MM-DD[ HH:MM:SS], UTC).");
-  vc->add_option("--gpus-per-node", args->gpus_per_node, "GPUs per node of the virtual clusters.")
+  vc->add_option("--vc-gpus-per-node,--gpus-per-node", args->gpus_per_node,
+                 "GPUs per node of the virtual clusters (as sim's; --gpus-per-node: the old name).")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveCount());
   vc->add_option("--report", args->report,
                  "Write the JSON report here (jobs.*, vcs[].jct_s, vcs[].queue_s, ...).");
   AddTraceOptions(vc, args->trace_options);
+  vc->footer(
+      "Example ($T: the folder of the public traces):\n"
+      "  gpufleet experiment vc-replay --trace philly:$T/philly/philly_jobs.csv \\\n"
+      "      --vcs $T/philly/philly_vc.csv --policy sjf --since 2017-10-01 --report vc.json");
 
   auto oargs = std::make_shared<OpenbArgs>();
   CLI::App* ob = experiment->add_subcommand(
@@ -345,20 +372,25 @@ Runner AddExperimentCommand(CLI::App& app) {
         "--policy", oargs->policies,
         "all, or a comma-separated list of random, dotprod, clustering, packing, bestfit, fgd.")
       ->capture_default_str();
-  ob->add_option("--seeds", oargs->seeds, "Seeds: a range (42-51) or a list (42,43).")
+  ob->add_option("--seeds,--seed", oargs->seeds, "Seeds: a range (42-51), a list (42,43) or one.")
       ->capture_default_str();
   ob->add_option("--tune", oargs->tune,
                  "Arrived GPU demand as a multiple of the cluster's GPU capacity.")
       ->capture_default_str();
-  ob->add_option("--out", oargs->out,
+  ob->add_option("--alloc-csv,--out", oargs->out,
                  "Allocation curve CSV: workload,sc_policy,tune,seed,total_gpus,0,...,130.")
       ->required();
-  ob->add_option("--frag-out", oargs->frag_out,
+  ob->add_option("--frag-csv,--frag-out", oargs->frag_out,
                  "Fragmentation curve CSV: workload,sc_policy,tune,seed,0,...,130.");
   ob->add_option("--threads", oargs->threads,
                  "Runs in parallel (independent; results do not depend on it).")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveCount());
+  ob->footer(
+      "Example ($T: the folder of the public traces):\n"
+      "  gpufleet experiment openb --nodes $T/alibaba-gpu-2023/openb_node_list_gpu_node.csv \\\n"
+      "      --pods $T/alibaba-gpu-2023/openb_pod_list_default.csv --seeds 42-51 "
+      "--alloc-csv allo.csv");
   const PolluxCommand pollux = AddPolluxExperimentCommand(experiment);
   return [args, oargs, vc, pollux] {
     if (vc->parsed()) return RunVcReplayCommand(*args);

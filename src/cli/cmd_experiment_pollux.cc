@@ -1,9 +1,9 @@
 // gpufleet experiment pollux: the Pollux paper's simulated baselines (docs/EXPERIMENTS.md).
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "cli/progress.h"
 #include "experiment/pollux.h"
 #include "report/report.h"
@@ -51,11 +51,14 @@ int RunPolluxCommand(const PolluxArgs& a) {
     std::cerr << workloads.message() << "\n";
     return kExitBadInput;
   }
-  std::ofstream out(a.out);
-  if (!out) {
-    std::cerr << me << ": --out: cannot write '" << a.out << "'\n";
+  OutputFile out_file;
+  if (!out_file.Open(a.out)) {
+    std::cerr << me << ": --jobs-csv: " << out_file.error() << "\n";
     return kExitFailure;
   }
+  std::ostream& out = out_file.stream();
+  // With the JCTs on standard output, the table goes to stderr.
+  std::FILE* table = out_file.is_stdout() ? stderr : stdout;
   ProgressBar clock(kNever, false);
   std::vector<PolluxRun> runs;
   for (const PolluxWorkload& w : workloads.value()) {
@@ -74,31 +77,31 @@ int RunPolluxCommand(const PolluxArgs& a) {
     for (size_t j = 0; j < jobs.size(); ++j)
       out << runs[w].workload << ',' << jobs[j].name << ',' << WholeSeconds(runs[w].jct[j]) << '\n';
   }
-  out.close();
-  if (!out) {
-    std::cerr << me << ": --out: cannot write '" << a.out << "'\n";
+  if (!out_file.Commit()) {
+    std::cerr << me << ": --jobs-csv: " << out_file.error() << "\n";
     return kExitFailure;
   }
 
-  std::printf("%s: %s, policy %s, %lld s rounds, %d x %d GPUs\n", me,
-              FolderName(a.workloads).c_str(), RoundPolicyName(*policy),
-              static_cast<long long>(WholeSeconds(options.round)), options.cluster.nodes,
-              options.cluster.gpus_per_node);
-  std::printf("  %-12s %6s %14s %10s %9s %10s\n", "workload", "jobs", "avg JCT (s)", "avg JCT",
-              "restarts", "makespan");
+  std::fprintf(table, "%s: %s, policy %s, %lld s rounds, %d x %d GPUs\n", me,
+               FolderName(a.workloads).c_str(), RoundPolicyName(*policy),
+               static_cast<long long>(WholeSeconds(options.round)), options.cluster.nodes,
+               options.cluster.gpus_per_node);
+  std::fprintf(table, "  %-12s %6s %14s %10s %9s %10s\n", "workload", "jobs", "avg JCT (s)",
+               "avg JCT", "restarts", "makespan");
   double mean = 0;
   for (size_t w = 0; w < runs.size(); ++w) {
     const PolluxRun& r = runs[w];
     mean += r.average_jct_s;
-    std::printf("  %-12s %6zu %14.4f %10s %9lld %10s\n", r.workload.c_str(),
-                workloads.value()[w].jobs.size(), r.average_jct_s,
-                HumanSeconds(r.average_jct_s).c_str(), static_cast<long long>(r.rounds.restarts),
-                HumanSeconds(ToSeconds(r.rounds.end_time)).c_str());
+    std::fprintf(table, "  %-12s %6zu %14.4f %10s %9lld %10s\n", r.workload.c_str(),
+                 workloads.value()[w].jobs.size(), r.average_jct_s,
+                 HumanSeconds(r.average_jct_s).c_str(), static_cast<long long>(r.rounds.restarts),
+                 HumanSeconds(ToSeconds(r.rounds.end_time)).c_str());
   }
   mean /= static_cast<double>(runs.size());
-  std::printf("  %-12s %6s %14.4f %10s\n", ("mean of " + std::to_string(runs.size())).c_str(), "",
-              mean, HumanSeconds(mean).c_str());
-  std::printf("  wrote %s (workload,job,jct_s) in %.2f s wall\n", a.out.c_str(), wall);
+  std::fprintf(table, "  %-12s %6s %14.4f %10s\n",
+               ("mean of " + std::to_string(runs.size())).c_str(), "", mean,
+               HumanSeconds(mean).c_str());
+  std::fprintf(table, "  wrote %s (workload,job,jct_s) in %.2f s wall\n", a.out.c_str(), wall);
   return kExitOk;
 }
 
@@ -130,7 +133,13 @@ PolluxCommand AddPolluxExperimentCommand(CLI::App* experiment) {
       ->capture_default_str();
   cmd->add_option("--round", args->round, "Scheduling interval (the study's is 60s).")
       ->capture_default_str();
-  cmd->add_option("--out", args->out, "Per-job CSV: workload,job,jct_s.")->required();
+  cmd->add_option("--jobs-csv,--out", args->out,
+                  "Per-job CSV: workload,job,jct_s (- for standard output; --out: the old name).")
+      ->required();
+  cmd->footer(
+      "Example ($T: the folder of the public traces):\n"
+      "  gpufleet experiment pollux --workloads $T/pollux-osdi21/workloads \\\n"
+      "      --profiles $T/pollux-osdi21/profiles --policy tiresias --jobs-csv jct.csv");
   return PolluxCommand{cmd, [args] { return RunPolluxCommand(*args); }};
 }
 

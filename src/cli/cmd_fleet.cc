@@ -60,18 +60,16 @@ int RunShow(const std::string& file, bool json) {
   std::cout << "  NVLink domains  " << Grouped(s.domains) << "\n";
   std::cout << "  leaves          " << Grouped(s.leaves) << "\n";
   std::cout << "  pods            " << Grouped(s.pods) << "\n";
-  char line[160];
-  std::snprintf(line, sizeof line, "  IT power at TDP %.1f MW of %.1f MW budget\n", s.it_power_mw,
-                s.power_budget_mw);
-  std::cout << line;
+  std::cout << "  IT power at TDP " << HumanPower(s.it_power_mw) << " of "
+            << HumanPower(s.power_budget_mw) << " budget\n";
   std::cout << "  sites           " << s.sites.size() << "\n";
   std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", "site", "provider", "GPUs", "nodes",
-              "pods", "IT MW@TDP", "budget MW");
+              "pods", "IT at TDP", "budget");
   std::cout.flush();
   for (const auto& st : s.sites) {
-    std::printf("    %-18s %-12s %12s %10s %10s %12.1f %12.1f\n", st.name.c_str(),
-                st.provider.c_str(), Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(),
-                Grouped(st.pods).c_str(), st.it_power_mw, st.power_budget_mw);
+    std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", st.name.c_str(), st.provider.c_str(),
+                Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(), Grouped(st.pods).c_str(),
+                HumanPower(st.it_power_mw).c_str(), HumanPower(st.power_budget_mw).c_str());
   }
   std::fflush(stdout);
   return kExitOk;
@@ -87,12 +85,14 @@ Runner AddFleetCommand(CLI::App& app) {
   CLI::App* show = fleet->add_subcommand(
       "show",
       "Totals of a fleet: GPUs by model, nodes, NVLink domains, leaves, pods, sites,\n"
-      "IT power with every node at its maximum (TDP) draw, and site power budgets (MW).");
+      "IT power with every node at its maximum (TDP) draw, and site power budgets (MW; kW below\n"
+      "1 MW).");
   show->add_option("file", *file, "Fleet spec (YAML), or openb-nodes:FILE / pai-machines:FILE.")
       ->required();
   show->add_flag(
       "--json", *json,
       "Print JSON instead of a table (keys: gpus.total, gpus.by_model, nodes, sites[]...).");
+  show->footer("Example:\n  gpufleet fleet show examples/fleets/stargate-abilene.yaml");
   return [file, json] { return RunShow(*file, *json); };
 }
 

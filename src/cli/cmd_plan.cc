@@ -29,7 +29,7 @@ int RunCheckpoint(const CheckpointArgs& a) {
   };
   const std::optional<double> mtbf = parse(a.mtbf, "--mtbf", true);
   const std::optional<double> write = parse(a.write_time, "--write-time", true);
-  const std::optional<double> restart = parse(a.restart, "--restart", false);
+  const std::optional<double> restart = parse(a.restart, "--restart-overhead", false);
   if (!mtbf || !write || !restart) return kExitBadInput;
   const double young = YoungInterval(*write, *mtbf);
   const double daly = DalyInterval(*write, *mtbf);
@@ -74,11 +74,13 @@ Runner AddPlanCommand(CLI::App& app) {
       ->required();
   ck->add_option("--write-time", args->write_time, "Time to write one checkpoint, e.g. 60s.")
       ->required();
-  ck->add_option("--restart", args->restart,
+  ck->add_option("--restart-overhead,--restart", args->restart,
                  "Time from a failure to training again (detection, restart, load).")
       ->capture_default_str();
   ck->add_flag("--json", args->json,
                "JSON: young_interval_s, daly_interval_s, ettr (and the inputs).");
+  ck->footer(
+      "Example:\n  gpufleet plan checkpoint --mtbf 3h --write-time 60s --restart-overhead 10m");
   Runner train = AddPlanTrainCommand(plan);
   return [args, ck, train] { return ck->parsed() ? RunCheckpoint(*args) : train(); };
 }

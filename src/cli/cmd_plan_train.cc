@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/validators.h"
 #include "model/ideal_fleet.h"
 #include "physics/model_preset.h"
 #include "physics/training_plan.h"
@@ -20,7 +21,7 @@ namespace {
 struct TrainArgs {
   std::string fleet, model, gpu;
   int gpus = 0;
-  int tp = 0, pp = 0, dp = 0, cp = 0, seq = 0;  // 0: the model's default
+  int tp = 0, pp = 0, dp = 0, cp = 0, seq = 0;  // 0: not given, the model's default
   std::string global_batch_tokens, tokens;
   std::string checkpoint_interval = "auto", restart_overhead = "10m";
   double node_failure_rate = kLlama3NodeFailuresPerDay;
@@ -82,9 +83,6 @@ Result<ModelPreset> ResolveModel(const std::string& arg) {
 
 // The model's defaults with the command line's overrides; DP fills the GPUs.
 Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
-  if (a.tp < 0 || a.pp < 0 || a.dp < 0 || a.cp < 0 || a.seq < 0) {
-    return Error{"--tp, --pp, --dp, --cp and --seq must be positive"};
-  }
   if (a.tp > 0) job.parallel.tp = a.tp;
   if (a.pp > 0) job.parallel.pp = a.pp;
   if (a.cp > 0) job.parallel.cp = a.cp;
@@ -131,8 +129,9 @@ struct PlanFleet {
 };
 Result<PlanFleet> BuildFleet(const TrainArgs& a) {
   if (a.fleet.empty()) {
-    Result<Fleet> f = IdealFleet(a.gpu.empty() ? "h100" : a.gpu, a.gpus);
-    if (!f.ok()) return Error{"--gpu: " + f.message()};
+    // Built-in names are lower case; people type "H100" too.
+    Result<Fleet> f = IdealFleet(a.gpu.empty() ? "h100" : Lowercase(a.gpu), a.gpus);
+    if (!f.ok()) return Error{"--gpu-model: " + f.message()};
     return PlanFleet{std::move(f).value(), 0};
   }
   Result<Fleet> f = LoadAnyFleet(a.fleet);
@@ -141,13 +140,14 @@ Result<PlanFleet> BuildFleet(const TrainArgs& a) {
   for (const GpuModel& m : f.value().gpu_models()) models.push_back(m.name);
   ModelId model = 0;
   if (!a.gpu.empty()) {
-    model = f.value().FindModel(a.gpu);
+    model = f.value().FindModel(a.gpu);  // in any case
     if (model == kAnyModel) {
-      return Error{"--gpu: the fleet has no '" + a.gpu + "' GPUs; it has: " + ListNames(models)};
+      return Error{"--gpu-model: the fleet has no '" + a.gpu +
+                   "' GPUs; it has: " + ListNames(models)};
     }
   } else if (models.size() != 1) {
     return Error{"the fleet has several GPU models (" + ListNames(models) +
-                 "); choose one with --gpu"};
+                 "); choose one with --gpu-model"};
   }
   return PlanFleet{std::move(f).value(), model};
 }
@@ -334,18 +334,24 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
       "and the effective training time ratio (docs/MODELS.md).");
   t->add_option("--fleet", args->fleet,
                 "Fleet spec to place the job on with the scheduler's placement (default: an ideal\n"
-                "fleet of --gpu in 8-GPU nodes on a non-blocking rail-optimised fabric).");
+                "fleet of --gpu-model in 8-GPU nodes on a non-blocking rail-optimised fabric).");
   t->add_option("--model", args->model,
                 "Built-in model (" + PresetNames() + ") or a model file (YAML, docs/MODELS.md).")
       ->required();
-  t->add_option("--gpus", args->gpus, "GPUs of the job.")->required();
-  t->add_option("--gpu", args->gpu,
-                "GPU model (default: the fleet's only model; h100 without --fleet).");
-  t->add_option("--tp", args->tp, "Tensor-parallel degree (default: the model's).");
-  t->add_option("--pp", args->pp, "Pipeline-parallel degree (default: the model's).");
-  t->add_option("--dp", args->dp, "Data-parallel degree (default: GPUs / (TP x CP x PP)).");
-  t->add_option("--cp", args->cp, "Context-parallel degree (default: the model's).");
-  t->add_option("--seq", args->seq, "Sequence length in tokens (default: the model's).");
+  t->add_option("--gpus", args->gpus, "GPUs of the job.")->required()->check(PositiveCount());
+  t->add_option("--gpu-model,--gpu", args->gpu,
+                "GPU model, in any case (default: the fleet's only model; h100 without --fleet;\n"
+                "--gpu: the old name).");
+  t->add_option("--tp", args->tp, "Tensor-parallel degree (default: the model's).")
+      ->check(PositiveCount());
+  t->add_option("--pp", args->pp, "Pipeline-parallel degree (default: the model's).")
+      ->check(PositiveCount());
+  t->add_option("--dp", args->dp, "Data-parallel degree (default: GPUs / (TP x CP x PP)).")
+      ->check(PositiveCount());
+  t->add_option("--cp", args->cp, "Context-parallel degree (default: the model's).")
+      ->check(PositiveCount());
+  t->add_option("--seq", args->seq, "Sequence length in tokens (default: the model's).")
+      ->check(PositiveCount());
   t->add_option("--global-batch-tokens", args->global_batch_tokens,
                 "Tokens per step, e.g. 16M (default: the model's).");
   t->add_option("--tokens", args->tokens,
@@ -358,10 +364,15 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
       ->capture_default_str();
   t->add_option("--node-failure-rate", args->node_failure_rate,
                 "Interruptions per node-day (default: Llama 3, 419 / (2,048 nodes x 54 days)).")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(NonNegativeReal());
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");
+  t->footer(
+      "Example:\n  gpufleet plan train --model llama3-405b --gpus 16384\n"
+      "  gpufleet plan train --fleet examples/fleets/stargate-abilene.yaml --model gpt3-175b "
+      "--gpus 4096 --json");
   return [args] { return RunTrain(*args); };
 }
 

@@ -3,12 +3,16 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <set>
 #include <tuple>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/output_file.h"
 #include "cli/progress.h"
+#include "cli/validators.h"
+#include "cli/workload_check.h"
 #include "report/report.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
@@ -17,6 +21,8 @@
 
 namespace gpufleet::cli {
 namespace {
+
+constexpr const char* kMe = "gpufleet sim: ";
 
 struct SimArgs {
   std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs;
@@ -30,33 +36,99 @@ struct SimArgs {
   int bf_max_job_test = 500;
   bool no_progress = false;
   bool no_physics = false;
+  bool json = false;
   std::string failures;  // llama3 | none: replaces the workload's failure model
 };
 
-int RunSim(const SimArgs& a) {
+// The options given on the command line, by their first long name.
+using Given = std::set<std::string>;
+
+// Options that would do nothing in this run are refused, each with the reason (all at once).
+std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
+  std::vector<std::string> out;
+  auto only_under = [&](const char* flag, const char* policy, const char* what) {
+    if (given.count(flag) > 0 && a.policy != policy) {
+      out.push_back(std::string(flag) + ": " + what + " only --policy " + policy + " uses (this " +
+                    "run's policy is " + a.policy + "); leave it out or choose " + policy);
+    }
+  };
+  only_under("--vcs", "fairshare", "sets tenant quotas, which");
+  only_under("--las-thresholds", "las", "sets the queues that");
+  only_under("--las-promote-knob", "las", "sets the starvation guard that");
+  only_under("--fairshare-half-life", "fairshare", "sets the usage decay that");
+  only_under("--bf-max-job-test", "backfill", "limits the backfill pass that");
+  if (given.count("--vc-gpus-per-node") > 0 && given.count("--vcs") == 0)
+    out.push_back("--vc-gpus-per-node: it reads the --vcs file, which was not given");
+  if (given.count("--preemption-grace") > 0 &&
+      (a.policy == "fifo" || a.policy == "backfill" || a.policy == "sjf")) {
+    out.push_back("--preemption-grace: policy " + a.policy +
+                  " never preempts a job; the grace period applies under priority, srtf, las "
+                  "and fairshare");
+  }
+  if (given.count("--failures") > 0 && a.no_physics) {
+    out.push_back(
+        "--failures: --no-physics turns random failures off; give one or the other (scripted "
+        "failures in the workload happen either way)");
+  }
+  for (std::string& m : IdleTraceOptions(a.traces, {given.begin(), given.end()}))
+    out.push_back(std::move(m));
+  return out;
+}
+
+Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
+  // las boundaries are GPU-time written as the time on one GPU: "1h,16h" = 1 and 16 GPU-hours.
+  std::vector<SimTime> out;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    Result<SimTime> t = ParseDuration(text.substr(start, comma - start));
+    if (!t.ok() || t.value() <= 0 || (!out.empty() && t.value() <= out.back())) {
+      return Error{"--las-thresholds: expected rising GPU-times such as 1h,16h, got '" + text +
+                   "'"};
+    }
+    out.push_back(t.value());
+    start = comma + 1;
+  }
+  return out;
+}
+
+int RunSim(const SimArgs& a, const Given& given) {
+  auto bad = [](const std::string& message) {
+    std::cerr << kMe << message << "\n";
+    return kExitBadInput;
+  };
   if (!IsPolicy(a.policy)) {
-    std::cerr << "gpufleet sim: --policy: unknown policy '" << a.policy
-              << "'; expected one of: " << PolicyNames() << "\n";
+    return bad("--policy: unknown policy '" + a.policy + "'; expected one of: " + PolicyNames());
+  }
+  if (const std::vector<std::string> idle = IdleOptions(a, given); !idle.empty()) {
+    for (const std::string& m : idle) std::cerr << kMe << m << "\n";
     return kExitBadInput;
   }
   SimTime until = kNever;
   if (!a.until.empty()) {
     Result<SimTime> u = ParseDuration(a.until);
-    if (!u.ok()) {
-      std::cerr << "gpufleet sim: --until: " << u.message() << "\n";
-      return kExitBadInput;
-    }
+    if (!u.ok()) return bad("--until: " + u.message());
     until = u.value();
+  }
+  int to_stdout = a.json ? 1 : 0;
+  for (const std::string* path : {&a.report, &a.jobs_csv, &a.events}) to_stdout += *path == "-";
+  if (to_stdout > 1) {
+    return bad(
+        "more than one output goes to standard output ('-' or --json); give files for the "
+        "others");
+  }
+  for (const std::string* p : {&a.report, &a.jobs_csv, &a.events}) {
+    for (const std::string* q : {&a.report, &a.jobs_csv, &a.events}) {
+      if (p < q && !p->empty() && *p == *q && *p != "-")
+        return bad("two outputs would write the same file '" + *p + "'");
+    }
   }
   Result<Fleet> fleet = LoadAnyFleet(a.fleet);
   if (!fleet.ok()) {
     std::cerr << fleet.message() << "\n";
     return kExitBadInput;
   }
-  if (a.workload.empty() && a.traces.empty()) {
-    std::cerr << "gpufleet sim: give a --workload, one or more --trace, or both\n";
-    return kExitBadInput;
-  }
+  if (a.workload.empty() && a.traces.empty())
+    return bad("give a --workload, one or more --trace, or both");
   WorkloadSpec spec;
   if (!a.workload.empty()) {
     Result<WorkloadSpec> loaded = LoadWorkload(a.workload);
@@ -65,6 +137,11 @@ int RunSim(const SimArgs& a) {
       return kExitBadInput;
     }
     spec = std::move(loaded).value();
+    // What `validate` finds against the fleet stops the run too: every error at once.
+    const FleetCheck check = CheckAgainstFleet(spec, fleet.value(), a.workload);
+    for (const std::string& e : check.errors) std::cerr << e << "\n";
+    for (const std::string& w : check.warnings) std::cerr << "warning: " << w << "\n";
+    if (!check.errors.empty()) return kExitBadInput;
   } else {
     spec.tenants.clear();  // the traces bring their own tenants
   }
@@ -73,8 +150,7 @@ int RunSim(const SimArgs& a) {
   } else if (a.failures == "none") {
     spec.failure_model.reset();
   } else if (!a.failures.empty()) {
-    std::cerr << "gpufleet sim: --failures: expected llama3 or none, got '" << a.failures << "'\n";
-    return kExitBadInput;
+    return bad("--failures: expected llama3 or none, got '" + a.failures + "'");
   }
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
@@ -84,10 +160,8 @@ int RunSim(const SimArgs& a) {
   std::vector<TraceSummary> trace_summaries;
   for (const std::string& t : a.traces) {
     Result<TraceArg> arg = ParseTraceArg(t);
-    if (!arg.ok()) {
-      std::cerr << "gpufleet sim: --trace: " << arg.message() << "\n";
-      return kExitBadInput;
-    }
+    if (!arg.ok()) return bad("--trace: " + arg.message());
+    if (Status s = CheckTracePath(arg.value()); !s.ok()) return bad("--trace: " + s.message());
     Result<TraceJobs> jobs = LoadTrace(arg.value(), a.trace_options);
     if (!jobs.ok()) {
       std::cerr << jobs.message() << "\n";
@@ -108,8 +182,10 @@ int RunSim(const SimArgs& a) {
       std::cerr << quotas.message() << "\n";
       return kExitBadInput;
     }
+    std::int64_t total = 0;
     for (const auto& quota : quotas.value()) {
       const auto& [name, gpus] = quota;
+      total += gpus;
       auto& tenants = bound.value().tenants;
       // (Not the binding in the lambda: clang 14 cannot capture structured bindings.)
       auto it = std::find_if(tenants.begin(), tenants.end(),
@@ -120,43 +196,24 @@ int RunSim(const SimArgs& a) {
         it->quota_gpus = gpus;
       }
     }
-  }
-  // Open every output before the run, so that a bad path fails in a second, not after a minute.
-  std::ofstream report_out, jobs_out, events_out;
-  auto open = [](std::ofstream& f, const std::string& path, const char* flag) {
-    if (path.empty()) return true;
-    f.open(path);
-    if (!f) std::cerr << "gpufleet sim: " << flag << ": cannot write '" << path << "'\n";
-    return static_cast<bool>(f);
-  };
-  if (!open(report_out, a.report, "--report") || !open(jobs_out, a.jobs_csv, "--jobs-csv") ||
-      !open(events_out, a.events, "--events")) {
-    return kExitFailure;
+    if (total > fleet.value().total_gpus()) {
+      return bad("--vcs: the quotas total " + Grouped(total) + " GPUs (at " +
+                 std::to_string(a.vc_gpus_per_node) + " per node), more than the fleet's " +
+                 Grouped(fleet.value().total_gpus()) +
+                 ": quotas are guarantees, and these cannot all be kept; check the file, "
+                 "--vc-gpus-per-node and --fleet");
+    }
   }
 
   SimOptions options;
   options.physics = !a.no_physics;
-  // las boundaries are GPU-time written as the time on one GPU: "1h,16h" = 1 and 16 GPU-hours.
-  options.scheduler.las_thresholds.clear();
-  for (size_t start = 0; start <= a.las_thresholds.size();) {
-    const size_t comma = std::min(a.las_thresholds.find(',', start), a.las_thresholds.size());
-    Result<SimTime> t = ParseDuration(a.las_thresholds.substr(start, comma - start));
-    if (!t.ok() || t.value() <= 0 ||
-        (!options.scheduler.las_thresholds.empty() &&
-         t.value() <= options.scheduler.las_thresholds.back())) {
-      std::cerr << "gpufleet sim: --las-thresholds: expected rising GPU-times such as 1h,16h, got '"
-                << a.las_thresholds << "'\n";
-      return kExitBadInput;
-    }
-    options.scheduler.las_thresholds.push_back(t.value());
-    start = comma + 1;
-  }
+  Result<std::vector<SimTime>> thresholds = ParseLasThresholds(a.las_thresholds);
+  if (!thresholds.ok()) return bad(thresholds.message());
+  options.scheduler.las_thresholds = thresholds.value();
   Result<SimTime> half_life = ParseDuration(a.fairshare_half_life);
   if (!half_life.ok() || half_life.value() <= 0) {
-    std::cerr
-        << "gpufleet sim: --fairshare-half-life: expected a positive duration such as 7d, got '"
-        << a.fairshare_half_life << "'\n";
-    return kExitBadInput;
+    return bad("--fairshare-half-life: expected a positive duration such as 7d, got '" +
+               a.fairshare_half_life + "'");
   }
   options.scheduler.fairshare_half_life_ms = half_life.value();
   for (auto [flag, text, out] :
@@ -164,9 +221,8 @@ int RunSim(const SimArgs& a) {
         std::make_tuple("--preemption-grace", &a.preemption_grace, &options.preemption_grace)}) {
     Result<SimTime> d = ParseDuration(*text);
     if (!d.ok() || d.value() < 0) {
-      std::cerr << "gpufleet sim: " << flag << ": expected a duration such as 0s, 30s or 2m, got '"
-                << *text << "'\n";
-      return kExitBadInput;
+      return bad(std::string(flag) + ": expected a duration such as 0s, 30s or 2m, got '" + *text +
+                 "'");
     }
     *out = d.value();
   }
@@ -176,56 +232,95 @@ int RunSim(const SimArgs& a) {
   options.until = until;
   if (bound.value().tenants.empty())
     bound.value().tenants.push_back(Tenant{"default", 1, std::nullopt});
+
+  // Ctrl-C stops the run between events; outputs go to temporary files beside their paths, which
+  // replace the paths only once everything is written, so an interrupted or failed run keeps the
+  // old files. Opened before the run, so that a bad path fails in a second, not after a minute.
+  CooperativeStop cooperative;
+  OutputFile report_out, jobs_out, events_out;
+  for (auto [file, path, flag] : {std::make_tuple(&report_out, &a.report, "--report"),
+                                  std::make_tuple(&jobs_out, &a.jobs_csv, "--jobs-csv"),
+                                  std::make_tuple(&events_out, &a.events, "--events")}) {
+    if (!file->Open(*path)) {
+      std::cerr << kMe << flag << ": " << file->error() << "\n";
+      return kExitFailure;
+    }
+  }
+  // With data on standard output, the summary goes to stderr.
+  std::ostream& summary = to_stdout > 0 && !a.json ? std::cerr : std::cout;
+
   Simulator sim(fleet.value(), std::move(bound).value(), options);
   std::optional<CsvEventLog> log;
   if (events_out.is_open()) {
-    log.emplace(events_out);
+    log.emplace(events_out.stream());
     sim.set_event_sink(&*log);
   }
-  ProgressBar progress(until, !a.no_progress && StderrIsTerminal());
-  sim.set_progress(
-      [&progress](SimTime now, std::uint64_t events) { progress.Update(now, events); });
+  ProgressBar progress(until, a.no_progress ? ProgressBar::Mode::kOff : ProgressBar::ForStderr());
+  SimTime reached = 0;
+  sim.set_progress([&progress, &reached](SimTime now, std::uint64_t events) {
+    reached = now;
+    progress.Update(now, events);
+  });
+  sim.set_stop_flag(&StopFlag());
   SimResult result = sim.Run();
   progress.Finish();
+  if (sim.interrupted()) {
+    std::cerr << kMe << "interrupted by " << SignalName(StopSignal()) << " after "
+              << Grouped(static_cast<std::int64_t>(result.events)) << " events (simulated day "
+              << std::to_string(static_cast<double>(reached) / kDay).substr(0, 4)
+              << "); no output written, existing files kept\n";
+    return ExitCodeFor(StopSignal());
+  }
 
   RunInfo info{a.fleet,        a.workload, a.policy, a.seed, until, progress.ElapsedSeconds(),
                trace_summaries};
   Metrics metrics = ComputeMetrics(result, info);
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
-  PrintSummary(std::cout, metrics, fleet.value());
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0) {
-    char line[64];
-    std::snprintf(line, sizeof line, "  peak memory  %.0f MiB resident\n",
-                  static_cast<double>(usage.ru_maxrss) / 1024);
-    std::cout << line;
-  }
-  for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
-    const auto& [id, reason] = result.rejections[i];
-    std::cout << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": "
-              << reason << "\n";
-  }
-  if (result.rejections.size() > 5)
-    std::cout << "  rejected     ... and " << result.rejections.size() - 5 << " more\n";
-  if (report_out.is_open()) {
-    report_out << ReportJson(metrics).dump(2) << "\n";
-    std::cout << "  report       " << a.report << "\n";
-  }
-  if (jobs_out.is_open()) {
-    WriteJobsCsv(jobs_out, result, fleet.value());
-    std::cout << "  jobs         " << a.jobs_csv << "\n";
-  }
-  if (events_out.is_open()) std::cout << "  events       " << a.events << "\n";
-  for (std::ofstream* f : {&report_out, &jobs_out, &events_out}) {
-    if (f->is_open()) {
-      f->close();
-      if (!*f) {
-        std::cerr << "gpufleet sim: writing an output file failed\n";
-        return kExitFailure;
-      }
+  if (a.json) {
+    std::cout << ReportJson(metrics).dump(2) << "\n";
+  } else {
+    PrintSummary(summary, metrics, fleet.value());
+    rusage usage{};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) {
+      char line[64];
+      std::snprintf(line, sizeof line, "  peak memory  %s MiB resident\n",
+                    Grouped(static_cast<std::int64_t>(usage.ru_maxrss / 1024)).c_str());
+      summary << line;
     }
   }
-  return kExitOk;
+  if (!result.rejections.empty()) {
+    // Jobs that can never run on this fleet (generated or from a trace: explicit ones were
+    // refused before the run). The run goes on without them; the report counts them.
+    std::cerr << "warning: " << Counted(static_cast<std::int64_t>(result.rejections.size()), "job")
+              << " rejected: " << (result.rejections.size() == 1 ? "it" : "they")
+              << " can never run on this fleet (jobs.rejected in the report)\n";
+    for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
+      const auto& [id, reason] = result.rejections[i];
+      std::cerr << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": "
+                << reason << "\n";
+    }
+    if (result.rejections.size() > 5)
+      std::cerr << "  rejected     ... and " << Grouped(result.rejections.size() - 5) << " more\n";
+  }
+  if (report_out.is_open()) report_out.stream() << ReportJson(metrics).dump(2) << "\n";
+  if (jobs_out.is_open()) WriteJobsCsv(jobs_out.stream(), result, fleet.value());
+  int status = kExitOk;
+  for (auto [file, label] :
+       {std::make_pair(&report_out, "report"), std::make_pair(&jobs_out, "jobs"),
+        std::make_pair(&events_out, "events")}) {
+    if (!file->is_open()) continue;
+    const bool to_terminal = file->is_stdout();
+    const std::string path = file->path();
+    if (!file->Commit()) {
+      std::cerr << kMe << file->error() << "\n";
+      status = kExitFailure;
+    } else if (!to_terminal && !a.json) {
+      char row[24];
+      std::snprintf(row, sizeof row, "  %-13s", label);
+      summary << row << path << "\n";
+    }
+  }
+  return status;
 }
 
 }  // namespace
@@ -235,69 +330,70 @@ Runner AddSimCommand(CLI::App& app) {
   CLI::App* sim = app.add_subcommand(
       "sim",
       "Simulate a fleet under a workload and report job completion times, queueing and\n"
-      "utilization. Deterministic: the same inputs and --seed give the same report.");
+      "utilization. Deterministic: the same inputs and --seed give the same report.\n"
+      "Options that would do nothing in the run (a knob of another policy) are refused.");
   sim->add_option("--fleet", args->fleet,
                   "Fleet spec (YAML; docs/SPEC.md), or a fleet from a trace: openb-nodes:FILE, "
                   "pai-machines:FILE.")
       ->required();
   sim->add_option("--workload", args->workload,
                   "Workload spec (YAML): tenants, jobs, generators, scripted failures, "
-                  "maintenance, failure model. Optional "
-                  "with --trace.")
+                  "maintenance, failure model. Optional with --trace.")
       ->check(CLI::ExistingFile);
   sim->add_option(
       "--trace", args->traces,
       "A public trace as FORMAT:FILE (repeatable; mixes with --workload). " + TraceFormatHelp());
   sim->add_option("--vcs", args->vcs,
-                  "Virtual-cluster sizes (CSV `vc,node num`, as philly_vc.csv): GPU quotas of the "
-                  "tenants of that name.")
+                  "fairshare: virtual-cluster sizes (CSV `vc,node num`, as philly_vc.csv) as GPU "
+                  "quotas of the tenants of that name.")
       ->check(CLI::ExistingFile);
   sim->add_option("--vc-gpus-per-node", args->vc_gpus_per_node, "GPUs per node when reading --vcs.")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveCount());
   AddTraceOptions(sim, args->trace_options);
   sim->add_option("--las-thresholds", args->las_thresholds,
                   "las: queue boundaries in attained GPU-time, as time on one GPU, rising (e.g. "
-                  "1h,16h = 1 and 16 "
-                  "GPU-hours; n boundaries make n+1 queues).")
+                  "1h,16h = 1 and 16 GPU-hours; n boundaries make n+1 queues).")
       ->capture_default_str();
   sim->add_option("--las-promote-knob", args->las_promote_knob,
                   "las starvation guard: a job waiting this many times its run time returns to the "
-                  "first queue "
-                  "(0 = off, as in Tiresias).")
+                  "first queue (0 = off, as in Tiresias).")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegativeReal());
   sim->add_option("--fairshare-half-life", args->fairshare_half_life,
                   "fairshare: half-life of the usage that orders tenants (duration).")
       ->capture_default_str();
   sim->add_option("--policy", args->policy,
                   "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle), "
-                  "srtf (oracle, "
-                  "preemptive), las (Tiresias 2D-LAS, preemptive), fairshare (tenant shares, "
-                  "quotas, reclaim).")
+                  "srtf (oracle, preemptive), las (Tiresias 2D-LAS, preemptive), fairshare "
+                  "(tenant shares, quotas, reclaim).")
       ->capture_default_str();
   sim->add_option("--seed", args->seed, "Seed for the workload generators (unsigned integer).")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(Seed());
   sim->add_option("--until", args->until,
                   "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). "
                   "Default: run until every job has finished.");
-  sim->add_option("--report", args->report, "Write the JSON report here (keys: docs/REPORT.md).");
+  sim->add_option("--report", args->report,
+                  "Write the JSON report here (keys: docs/REPORT.md); - for standard output.");
   sim->add_option("--jobs-csv", args->jobs_csv,
-                  "Write one CSV row per job here (times in seconds).");
+                  "Write one CSV row per job here (times in seconds); - for standard output.");
   sim->add_option("--events", args->events,
-                  "Write the event log here as CSV: time_s,event,job,detail.");
+                  "Write the event log here as CSV: time_s,event,job,detail; - for standard "
+                  "output.");
   sim->add_option("--bf-max-job-test", args->bf_max_job_test,
-                  "Backfill: queued jobs examined behind the blocked head per pass (as Slurm's "
+                  "backfill: queued jobs examined behind the blocked head per pass (as Slurm's "
                   "bf_max_job_test).")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveCount());
   sim->add_option("--launch-delay", args->launch_delay,
                   "A started job holds its GPUs this long before it runs (image pull, model load); "
                   "counted as restart time.")
       ->capture_default_str();
   sim->add_option("--preemption-grace", args->preemption_grace,
-                  "A preempted job keeps its GPUs this long to checkpoint before they go to "
-                  "another job (Slurm's GraceTime, Kubernetes' terminationGracePeriodSeconds).")
+                  "Preemptive policies: a preempted job keeps its GPUs this long to checkpoint "
+                  "before they go to another job (Slurm's GraceTime, Kubernetes' "
+                  "terminationGracePeriodSeconds).")
       ->capture_default_str();
   sim->add_option("--failures", args->failures,
                   "Random failures: llama3 (Llama 3 405B's rates by category, docs/MODELS.md) or "
@@ -306,9 +402,20 @@ Runner AddSimCommand(CLI::App& app) {
       "--no-physics", args->no_physics,
       "Pure scheduling: no site power (budgets, capping, energy), random failures, "
       "network-aware training speed or checkpoint writes. Scripted failures still happen.");
+  sim->add_flag("--json", args->json,
+                "Print the summary as JSON (the report's keys, docs/REPORT.md) instead of a "
+                "table.");
   sim->add_flag("--no-progress", args->no_progress,
-                "Never show the progress line (it is shown only on a terminal, after 1 s).");
-  return [args] { return RunSim(*args); };
+                "Never show the progress line (after 1 s: redrawn on a terminal, else a line "
+                "every 10 s).");
+  sim->footer(
+      "Example:\n  gpufleet sim --fleet examples/fleets/tiny.yaml --workload "
+      "examples/workloads/tiny.yaml \\\n      --policy priority --seed 7 --report r.json\n"
+      "Ctrl-C stops the run between events and keeps existing output files (exit code 130).");
+  return [args, sim] {
+    const std::vector<std::string> given = GivenOptions(sim);
+    return RunSim(*args, Given(given.begin(), given.end()));
+  };
 }
 
 }  // namespace gpufleet::cli

@@ -1,13 +1,17 @@
 // gpufleet trace inspect: what a trace holds, before simulating it.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "model/catalog.h"
 #include "report/report.h"
 #include "spec/specs.h"
 #include "trace/inspect.h"
 #include "trace/trace.h"
+#include "util/text.h"
 
 namespace gpufleet::cli {
 namespace {
@@ -18,10 +22,18 @@ struct InspectArgs {
   TraceOptions options;
 };
 
-int RunInspect(const InspectArgs& a) {
+int RunInspect(const InspectArgs& a, const std::vector<std::string>& given) {
+  if (const auto idle = IdleTraceOptions({a.trace}, given); !idle.empty()) {
+    for (const std::string& m : idle) std::cerr << "gpufleet trace inspect: " << m << "\n";
+    return kExitBadInput;
+  }
   Result<TraceArg> arg = ParseTraceArg(a.trace);
   if (!arg.ok()) {
     std::cerr << "gpufleet trace inspect: " << arg.message() << "\n";
+    return kExitBadInput;
+  }
+  if (Status s = CheckTracePath(arg.value()); !s.ok()) {
+    std::cerr << "gpufleet trace inspect: " << s.message() << "\n";
     return kExitBadInput;
   }
   Result<TraceJobs> t = LoadTrace(arg.value(), a.options);
@@ -59,7 +71,7 @@ int RunInspect(const InspectArgs& a) {
   char line[256];
   std::cout << "trace " << trace.name << "\n";
   std::cout << "  jobs          " << Grouped(s.jobs) << " of " << Grouped(trace.rows) << " rows, "
-            << Grouped(s.tenants) << " tenant(s)\n";
+            << Counted(s.tenants, "tenant") << "\n";
   std::cout << "  span          " << HumanSeconds(s.span_s);
   if (s.absolute)
     std::cout << "  (" << FormatEpoch(s.first_epoch_s) << " to " << FormatEpoch(s.last_epoch_s)
@@ -95,6 +107,57 @@ Result<Fleet> LoadAnyFleet(const std::string& arg) {
   return std::move(f.value().fleet);
 }
 
+Status CheckTracePath(const TraceArg& arg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(arg.path, ec);
+  const bool folder = arg.format == TraceFormat::kPai2020;
+  if (!fs::exists(st)) return Error{arg.Name() + ": no such " + (folder ? "folder" : "file")};
+  if (folder && !fs::is_directory(st))
+    return Error{arg.Name() + ": is a file; this format reads a folder (" +
+                 "with pai_job_table.csv and pai_task_table.csv)"};
+  if (!folder && fs::is_directory(st)) {
+    std::vector<std::string> files;
+    for (const fs::directory_entry& e : fs::directory_iterator(arg.path, ec)) {
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file(ec) &&
+          (ext == ".csv" || ext == ".json" || ext == ".tsv" || ext == ".txt" || ext == ".log"))
+        files.push_back(e.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.size() > 4) files.resize(4);
+    return Error{arg.Name() + ": is a folder; this format reads one file" +
+                 (files.empty() ? std::string() : " (the folder holds " + ListNames(files) + ")")};
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> IdleTraceOptions(const std::vector<std::string>& traces,
+                                          const std::vector<std::string>& given) {
+  auto has = [&](const char* flag) {
+    return std::find(given.begin(), given.end(), flag) != given.end();
+  };
+  std::vector<std::string> out;
+  bool gavel = false;
+  for (const std::string& t : traces) gavel = gavel || t.rfind("gavel:", 0) == 0;
+  for (const char* flag : {"--gavel-gpu", "--gavel-throughputs"}) {
+    if (has(flag) && !gavel)
+      out.push_back(std::string(flag) + ": it applies to Gavel traces, and no gavel:FILE trace " +
+                    "was given");
+  }
+  if (has("--skip-bad-rows") && traces.empty())
+    out.push_back("--skip-bad-rows: it applies to --trace files, and none was given");
+  return out;
+}
+
+std::vector<std::string> GivenOptions(const CLI::App* cmd) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : cmd->get_options()) {
+    if (o->count() > 0 && !o->get_lnames().empty()) out.push_back("--" + o->get_lnames().front());
+  }
+  return out;
+}
+
 std::string TraceFormatHelp() {
   std::string out = "Trace formats (FORMAT:FILE):";
   for (const auto& f : TraceFormats()) out += std::string("\n  ") + f.name + ": " + f.description;
@@ -109,8 +172,14 @@ void AddTraceOptions(CLI::App* cmd, TraceOptions& options) {
       "--gavel-throughputs", options.gavel_throughputs,
       "Gavel's simulation_throughputs.json (default: beside the trace or one directory up).");
   cmd->add_option("--gavel-gpu", options.gavel_gpu,
-                  "GPU type whose Gavel throughputs turn steps into durations.")
-      ->capture_default_str();
+                  "GPU type whose Gavel throughputs turn steps into durations (any case).")
+      ->capture_default_str()
+      ->transform(CLI::Validator(
+          [](std::string& text) {
+            text = Lowercase(text);  // Gavel's throughput tables name them lower case
+            return std::string();
+          },
+          "", "lower case"));
 }
 
 Runner AddTraceCommand(CLI::App& app) {
@@ -127,7 +196,10 @@ Runner AddTraceCommand(CLI::App& app) {
       ->required();
   inspect->add_flag("--json", args->json, "Print JSON instead of a table.");
   AddTraceOptions(inspect, args->options);
-  return [args] { return RunInspect(*args); };
+  inspect->footer(
+      "Example ($T: the folder of the public traces):\n"
+      "  gpufleet trace inspect philly:$T/philly/philly_jobs.csv");
+  return [args, inspect] { return RunInspect(*args, GivenOptions(inspect)); };
 }
 
 }  // namespace gpufleet::cli

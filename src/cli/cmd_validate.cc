@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/workload_check.h"
 #include "report/report.h"
 #include "spec/specs.h"
 #include "util/duration.h"
@@ -10,27 +11,60 @@
 namespace gpufleet::cli {
 namespace {
 
-void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet) {
-  std::cout << "    " << w.tenants.size() << " tenant(s), " << w.jobs.size() << " explicit job(s), "
-            << w.generators.size() << " generator(s), " << w.failures.size()
-            << " scripted failure(s)\n";
+// Above this offered load a queue grows for as long as jobs arrive: waits then measure the
+// length of the run, not the scheduler.
+constexpr double kOverloaded = 1.0;
+
+std::string Percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100 * fraction);
+  return buf;
+}
+
+void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::string& file) {
+  std::cout << "    " << Counted(static_cast<std::int64_t>(w.tenants.size()), "tenant") << ", "
+            << Counted(static_cast<std::int64_t>(w.jobs.size()), "explicit job") << ", "
+            << Counted(static_cast<std::int64_t>(w.generators.size()), "generator") << ", "
+            << Counted(static_cast<std::int64_t>(w.failures.size()), "scripted failure") << "\n";
   for (const GeneratorSpec& g : w.generators) {
-    // Offered load: GPUs kept busy on average = mean GPUs x mean duration / mean gap.
+    // GPUs kept busy while it runs = mean GPUs x mean duration / mean gap.
     const double gpus = g.gpus.Mean();
     const double duration_ms = g.duration_ms.Mean();
     const double busy = gpus * duration_ms / g.mean_interarrival_ms;
     char line[256];
     std::snprintf(line, sizeof line,
-                  "    generator %s: mean %.1f GPUs x %s, one job per %s -> offered load %.0f GPUs",
+                  "    generator %s: mean %.1f GPUs x %s, one job per %s -> %s GPUs busy while it "
+                  "runs\n",
                   g.name.c_str(), gpus, HumanSeconds(duration_ms / 1000).c_str(),
-                  HumanSeconds(g.mean_interarrival_ms / 1000).c_str(), busy);
+                  HumanSeconds(g.mean_interarrival_ms / 1000).c_str(),
+                  Grouped(static_cast<std::int64_t>(busy + 0.5)).c_str());
     std::cout << line;
-    if (fleet != nullptr && fleet->total_gpus() > 0) {
-      std::snprintf(line, sizeof line, " (%.0f%% of the fleet)",
-                    100 * busy / static_cast<double>(fleet->total_gpus()));
-      std::cout << line;
+  }
+  if (fleet == nullptr) return;
+  const OfferedLoad load = EstimateOfferedLoad(w, *fleet);
+  if (load.window_s <= 0) return;
+  std::cout << "    offered load over " << HumanSeconds(load.window_s)
+            << " (to the last arrival), explicit jobs included, per GPU model:\n";
+  for (const OfferedLoad::Model& m : load.models) {
+    char line[160];
+    std::snprintf(line, sizeof line, "      %-10s %5s of %s GPUs\n", m.name.c_str(),
+                  Percent(m.Fraction()).c_str(), Grouped(m.gpus).c_str());
+    std::cout << line;
+  }
+  if (load.models.size() > 1) {
+    char line[160];
+    std::snprintf(
+        line, sizeof line, "      %-10s %5s of %s GPUs\n", "all",
+        Percent(load.gpus > 0 ? load.busy_gpus / static_cast<double>(load.gpus) : 0).c_str(),
+        Grouped(load.gpus).c_str());
+    std::cout << line;
+  }
+  for (const OfferedLoad::Model& m : load.models) {
+    if (m.Fraction() > kOverloaded) {
+      std::cerr << "warning: " << file << ": the offered load on the " << m.name << " GPUs is "
+                << Percent(m.Fraction())
+                << " of their capacity: their queue grows for as long as jobs arrive\n";
     }
-    std::cout << "\n";
   }
 }
 
@@ -53,8 +87,8 @@ int RunValidate(const std::vector<std::string>& files) {
         continue;
       }
       std::cout << "ok  " << file << ": fleet, " << Grouped(f.value().total_gpus()) << " GPUs on "
-                << Grouped(f.value().num_nodes()) << " nodes in " << f.value().sites().size()
-                << " site(s)\n";
+                << Grouped(f.value().num_nodes()) << " nodes in "
+                << Counted(static_cast<std::int64_t>(f.value().sites().size()), "site") << "\n";
       if (!fleet) fleet.emplace(std::move(f).value());
     } else {
       Result<WorkloadSpec> w = LoadWorkload(file);
@@ -67,18 +101,20 @@ int RunValidate(const std::vector<std::string>& files) {
     }
   }
   for (auto& [file, w] : workloads) {
-    // With a fleet given, also check what only the fleet can tell: GPU models and failure targets.
+    // With a fleet given, also check what only the fleet can tell: GPU models, failure targets,
+    // jobs that can never run on it - every problem, not the first.
     if (fleet) {
-      Result<BoundWorkload> b = BindWorkload(w, *fleet, 1);
-      if (!b.ok()) {
-        std::cerr << b.message() << "\n";
+      const FleetCheck check = CheckAgainstFleet(w, *fleet, file);
+      for (const std::string& e : check.errors) std::cerr << e << "\n";
+      for (const std::string& e : check.warnings) std::cerr << "warning: " << e << "\n";
+      if (!check.errors.empty()) {
         status = kExitBadInput;
         continue;
       }
     }
     std::cout << "ok  " << file << ": workload" << (fleet ? " (checked against the fleet)" : "")
               << "\n";
-    DescribeWorkload(w, fleet ? &*fleet : nullptr);
+    DescribeWorkload(w, fleet ? &*fleet : nullptr, file);
   }
   return status;
 }
@@ -91,9 +127,12 @@ Runner AddValidateCommand(CLI::App& app) {
       "validate",
       "Check fleet and workload specs and report every error with file:line:column.\n"
       "The kind of each file is told by its content (a fleet has 'sites'). Given a fleet,\n"
-      "workloads are also checked against it (GPU models, failure targets). Exit code 2 on "
-      "errors.");
+      "workloads are also checked against it (GPU models, failure targets, jobs that can never\n"
+      "run on it) and their offered load is estimated per GPU model. Exit code 2 on errors.");
   cmd->add_option("files", *files, "Spec files (YAML).")->required()->check(CLI::ExistingFile);
+  cmd->footer(
+      "Example:\n  gpufleet validate examples/fleets/multicloud.yaml "
+      "examples/workloads/multicloud.yaml");
   return [files] { return RunValidate(*files); };
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "trace/trace.h"
 
@@ -34,6 +35,14 @@ PolluxCommand AddPolluxExperimentCommand(CLI::App* experiment);
 
 // Shared by `sim` and `trace inspect`.
 void AddTraceOptions(CLI::App* cmd, TraceOptions& options);
+// A trace's path is what its format reads: a file (a folder for pai), and it exists.
+Status CheckTracePath(const TraceArg& arg);
+// Trace options that do nothing without a trace of their kind, each with the reason; `given`:
+// the long names of the options on the command line.
+std::vector<std::string> IdleTraceOptions(const std::vector<std::string>& traces,
+                                          const std::vector<std::string>& given);
+// The long names ("--fleet") of the options given to `cmd`.
+std::vector<std::string> GivenOptions(const CLI::App* cmd);
 // A fleet spec (YAML), or a fleet from a trace as FORMAT:FILE (openb-nodes, pai-machines); what
 // a trace fleet leaves out is said on stderr.
 Result<Fleet> LoadAnyFleet(const std::string& arg);

@@ -2,12 +2,17 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/last_resort.h"
+#include "cli/suggest.h"
 
 #ifndef GPUFLEET_VERSION
 #define GPUFLEET_VERSION "0.0.0"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   CLI::App app{
       "gpufleet " GPUFLEET_VERSION
       " - control plane and digital twin for gigawatt-scale AI compute.\n"
@@ -27,6 +32,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // A mistyped name gets the nearest one the command accepts.
+      const std::string hint = gpufleet::cli::UsageHint(app, {argv + 1, argv + argc});
+      if (!hint.empty()) {
+        std::cerr << "gpufleet: " << hint << "\nRun with --help for more information.\n";
+        return gpufleet::cli::kExitBadInput;
+      }
+    }
     const int code = app.exit(e);
     // Usage mistakes are bad input (2); --help and --version succeed (0).
     return code == 0 ? 0 : gpufleet::cli::kExitBadInput;
@@ -39,4 +52,16 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("plan")) return plan();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gpufleet::cli::InstallTerminateHandler();
+  gpufleet::cli::InstallInterruptHandler();
+  try {
+    return Main(argc, argv);
+  } catch (...) {
+    return gpufleet::cli::ReportEscapedException(std::current_exception(), std::cerr);
+  }
 }

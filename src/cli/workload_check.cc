@@ -1,0 +1,182 @@
+#include "cli/workload_check.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+
+#include "sched/scheduler.h"
+#include "util/text.h"
+
+namespace gpufleet::cli {
+namespace {
+
+// Jobs drawn from a generator to see which models it asks for and whether they can run.
+constexpr int kSample = 4000;
+
+std::vector<Tenant> SchedulerTenants(const WorkloadSpec& w) {
+  return w.tenants.empty() ? std::vector<Tenant>{Tenant{"default", 1, std::nullopt}} : w.tenants;
+}
+
+// A scheduler that only answers Submit: whether a job could ever run on the empty fleet.
+Scheduler MakeJudge(const Fleet& fleet, const WorkloadSpec& w) {
+  SchedulerConfig config;
+  config.policy = "fifo";
+  Result<Scheduler> s = Scheduler::Create(fleet, config, SchedulerTenants(w));
+  return std::move(s).value();  // fifo with the workload's own tenants is always accepted
+}
+
+// The workload reduced to one item of one of its lists (`list`: &WorkloadSpec::jobs, ...) and
+// bound to the fleet: binding finds that item's errors alone, so that all are found at once.
+template <typename T>
+Result<BoundWorkload> BindAlone(const WorkloadSpec& w, std::vector<T> WorkloadSpec::*list,
+                                const T& item, const Fleet& fleet) {
+  WorkloadSpec one;
+  one.tenants = w.tenants;
+  (one.*list).push_back(item);
+  return BindWorkload(one, fleet, 1);
+}
+
+std::string JobName(const WorkloadSpec& w, size_t i) {
+  const std::string& name = w.jobs[i].job.name;
+  return "jobs[" + std::to_string(i) + "]" + (name.empty() ? "" : " '" + name + "'");
+}
+
+}  // namespace
+
+FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const std::string& file) {
+  FleetCheck check;
+  Scheduler judge = MakeJudge(fleet, w);
+  JobId next_id = 0;
+  for (size_t i = 0; i < w.jobs.size(); ++i) {
+    Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::jobs, w.jobs[i], fleet);
+    if (!b.ok()) {
+      check.errors.push_back(b.message());
+      continue;
+    }
+    JobSpec job;
+    if (!b.value().source->Next(job)) continue;
+    const Status s = judge.Submit(next_id++, RequestFor(job), 0);
+    if (!s.ok()) {
+      check.errors.push_back(file + ": " + JobName(w, i) + ": " +
+                             (s.code() == ErrorCode::kUnsatisfiable
+                                  ? "can never run on this fleet: "
+                                  : "is refused by the scheduler: ") +
+                             s.message());
+    }
+  }
+  for (size_t g = 0; g < w.generators.size(); ++g) {
+    Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::generators, w.generators[g], fleet);
+    if (!b.ok()) {
+      check.errors.push_back(b.message());
+      continue;
+    }
+    int drawn = 0, refused = 0;
+    std::string example;
+    JobSpec job;
+    while (drawn < kSample && b.value().source->Next(job)) {
+      ++drawn;
+      const Status s = judge.Submit(next_id++, RequestFor(job), 0);
+      if (!s.ok()) {
+        ++refused;
+        if (example.empty()) example = s.message();
+      }
+    }
+    if (refused > 0) {
+      char share[32];
+      std::snprintf(share, sizeof share, "%.1f%%", 100.0 * refused / drawn);
+      check.warnings.push_back(file + ": generator '" + w.generators[g].name + "': " + share +
+                               " of its first " + Grouped(drawn) +
+                               " jobs can never run on this fleet and would be rejected (e.g. " +
+                               example + ")");
+    }
+  }
+  for (const ScriptedFailure& f : w.failures) {
+    if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::failures, f, fleet); !b.ok())
+      check.errors.push_back(b.message());
+  }
+  for (const MaintenanceWindow& m : w.maintenance) {
+    if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::maintenance, m, fleet); !b.ok())
+      check.errors.push_back(b.message());
+  }
+  return check;
+}
+
+OfferedLoad EstimateOfferedLoad(const WorkloadSpec& w, const Fleet& fleet) {
+  OfferedLoad load;
+  const size_t n = fleet.gpu_models().size();
+  std::vector<std::int64_t> capacity(n, 0);
+  for (NodeId node = 0; node < fleet.num_nodes(); ++node)
+    capacity[static_cast<size_t>(fleet.NodeModel(node))] += fleet.NodeGpus(node);
+  std::vector<double> gpu_ms(n, 0);  // GPU-time offered to each model
+  // Spreads `amount` over the models a job may use (its own, a set, or any), by their GPUs.
+  auto offer = [&](ModelId model, std::uint64_t allowed, double amount) {
+    if (model != kAnyModel) {
+      gpu_ms[static_cast<size_t>(model)] += amount;
+      return;
+    }
+    double total = 0;
+    for (size_t m = 0; m < n; ++m) {
+      if (allowed == 0 || (allowed >> m & 1) != 0) total += static_cast<double>(capacity[m]);
+    }
+    if (total <= 0) return;
+    for (size_t m = 0; m < n; ++m) {
+      if (allowed == 0 || (allowed >> m & 1) != 0)
+        gpu_ms[m] += amount * static_cast<double>(capacity[m]) / total;
+    }
+  };
+  double window_ms = 0;
+  for (const ExplicitJobSpec& e : w.jobs) {
+    Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::jobs, e, fleet);
+    JobSpec job;
+    if (!b.ok() || !b.value().source->Next(job)) continue;
+    const double share = static_cast<double>(job.gpu_milli) / kMilliPerGpu;
+    offer(job.gpu_model, job.allowed_models,
+          static_cast<double>(job.gpus) * share * static_cast<double>(job.duration));
+    window_ms = std::max(window_ms, static_cast<double>(job.submit + job.duration));
+  }
+  for (const GeneratorSpec& g : w.generators) {
+    // Expected jobs and the end of their arrivals: `count` jobs at the mean gap, cut at `until`.
+    double jobs = g.count ? static_cast<double>(*g.count) : -1;
+    double end = g.count ? static_cast<double>(g.start) + jobs * g.mean_interarrival_ms : 0;
+    if (g.until) {
+      const double by_until =
+          std::max(0.0, static_cast<double>(*g.until - g.start)) / g.mean_interarrival_ms;
+      if (jobs < 0 || by_until < jobs) {
+        jobs = by_until;
+        end = static_cast<double>(*g.until);
+      }
+    }
+    window_ms = std::max(window_ms, end);
+    const double per_job = g.gpus.Mean() * g.duration_ms.Mean() * g.gpu_milli.Mean() / kMilliPerGpu;
+    // Which models its jobs ask for: the shares of a sample of them.
+    Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::generators, g, fleet);
+    if (!b.ok()) continue;
+    std::vector<std::pair<std::pair<ModelId, std::uint64_t>, int>> asks;
+    int drawn = 0;
+    JobSpec job;
+    while (drawn < kSample && b.value().source->Next(job)) {
+      ++drawn;
+      const auto key = std::make_pair(job.gpu_model, job.allowed_models);
+      auto it =
+          std::find_if(asks.begin(), asks.end(), [&](const auto& a) { return a.first == key; });
+      if (it == asks.end()) {
+        asks.push_back({key, 1});
+      } else {
+        ++it->second;
+      }
+    }
+    for (const auto& [key, count] : asks)
+      offer(key.first, key.second, jobs * per_job * count / drawn);
+  }
+  load.window_s = window_ms / 1000;
+  for (size_t m = 0; m < n; ++m) {
+    if (capacity[m] == 0) continue;
+    const double busy = window_ms > 0 ? gpu_ms[m] / window_ms : 0;
+    load.models.push_back({fleet.gpu_models()[m].name, capacity[m], busy});
+    load.busy_gpus += busy;
+    load.gpus += capacity[m];
+  }
+  return load;
+}
+
+}  // namespace gpufleet::cli

@@ -1,0 +1,42 @@
+// What only the fleet can tell about a workload, for `validate` and `sim`: GPU models and failure
+// targets it names, jobs that can never run on it (the scheduler's own check at submission), and
+// the load it offers to each GPU model.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "workload/workload.h"
+
+namespace gpufleet::cli {
+
+struct FleetCheck {
+  // Complete messages. Errors: a GPU model or failure target the fleet lacks, an explicit job the
+  // scheduler refuses (it can never run here). Warnings: generators some of whose jobs can never
+  // run here (the scheduler rejects them when they arrive).
+  std::vector<std::string> errors, warnings;
+};
+// Every problem, not only the first; `file` names the workload in messages.
+FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const std::string& file);
+
+// The load a workload offers: its GPU-time (GPUs x duration, shares counted as their share) over
+// the window from 0 to its last arrival (or the end of its last explicit job, if later), per GPU
+// model of the fleet. Jobs that may use any of several models count on each in proportion to its
+// GPUs.
+struct OfferedLoad {
+  double window_s = 0;
+  struct Model {
+    std::string name;
+    std::int64_t gpus = 0;
+    double busy_gpus = 0;  // GPUs kept busy on average
+    double Fraction() const { return gpus > 0 ? busy_gpus / static_cast<double>(gpus) : 0; }
+  };
+  std::vector<Model> models;  // the fleet's models with GPUs
+  double busy_gpus = 0;
+  std::int64_t gpus = 0;
+};
+OfferedLoad EstimateOfferedLoad(const WorkloadSpec& w, const Fleet& fleet);
+
+}  // namespace gpufleet::cli
