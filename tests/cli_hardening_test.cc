@@ -194,6 +194,62 @@ TEST_F(CliHardening, ValidateFindsJobsThatCanNeverRunAndEveryErrorAtOnce) {
   EXPECT_TRUE(Has(sim.err, "jobs[0] 'huge': can never run on this fleet")) << Describe(sim);
 }
 
+TEST_F(CliHardening, ValidateChecksTheFleetDespiteSpecErrors) {
+  // jobs[1] has a spec error; jobs[0] can never run on the 16-GPU fleet and must be reported in
+  // the same run, with its place in the file.
+  const std::string w =
+      dir_.Write("w.yaml",
+                 "jobs:\n"
+                 "  - {name: huge, gpus: 64, duration: 1h}\n"
+                 "  - {name: bad, gpus: 1, duration: 1h, colour: red}\n"
+                 "  - {name: wrong-gpu, gpus: 1, duration: 1h, gpu_model: a100}\n");
+  const std::string fleet = Quote(Source("examples/fleets/tiny.yaml"));
+  const Outcome r = Run("validate " + fleet + " " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "colour")) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "w.yaml:2:5: jobs[0] 'huge': can never run on this fleet")) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "'a100' is not in the fleet")) << Describe(r);
+  EXPECT_FALSE(Has(r.out, "ok  " + w)) << Describe(r);
+  // Two fleets: which one the workloads are checked against is said.
+  const Outcome two = Run("validate " + fleet + " " +
+                          Quote(Source("examples/fleets/multicloud.yaml")) + " " + Quote(w));
+  EXPECT_TRUE(Has(two.err, "workloads are checked against the first")) << Describe(two);
+}
+
+TEST_F(CliHardening, ValidateRefusesAnUnboundedLognormalShare) {
+  const std::string w = dir_.Write("w.yaml",
+                                   "generators:\n"
+                                   "  - name: g\n"
+                                   "    count: 10\n"
+                                   "    arrivals: {mean_interarrival: 1m}\n"
+                                   "    gpus: 1\n"
+                                   "    duration: 1h\n"
+                                   "    gpu_milli: {dist: lognormal, median: 400, sigma: 3}\n");
+  const Outcome r = Run("validate " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "generators[0].gpu_milli.max")) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "needs a 'max' of at most 1000")) << Describe(r);
+}
+
+TEST_F(CliHardening, LargeNumericOptionsAreRefusedWithTheirRange) {
+  const std::string nodes = dir_.Write("n.csv", "sn,cpu_milli,memory_mib,gpu,model\n");
+  const std::string pods = dir_.Write("p.csv", "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n");
+  const Outcome tune = Run("experiment openb --nodes " + Quote(nodes) + " --pods " + Quote(pods) +
+                           " --tune 1e300 --alloc-csv " + Quote(dir_.Path("a.csv")));
+  EXPECT_EQ(tune.code, 2) << Describe(tune);
+  EXPECT_TRUE(Has(tune.err, "expected a number above 0 and at most 100")) << Describe(tune);
+  const Outcome rate = Run("plan train --model llama3-405b --gpus 16384 --node-failure-rate 1e300");
+  EXPECT_EQ(rate.code, 2) << Describe(rate);
+  EXPECT_TRUE(Has(rate.err, "expected a number from 0 to 10")) << Describe(rate);
+  const Outcome tokens = Run("plan train --model llama3-405b --gpus 16384 --tokens 1e30T");
+  EXPECT_EQ(tokens.code, 2) << Describe(tokens);
+  EXPECT_TRUE(Has(tokens.err, "at most 1000T")) << Describe(tokens);
+  EXPECT_FALSE(Has(tokens.out, "inf")) << Describe(tokens);
+  const Outcome knob = Run("sim " + Tiny() + " --policy las --las-promote-knob 1e300");
+  EXPECT_EQ(knob.code, 2) << Describe(knob);
+  EXPECT_TRUE(Has(knob.err, "expected a number from 0 to 1,000,000")) << Describe(knob);
+}
+
 TEST_F(CliHardening, ValidateOffersLoadPerGpuModelWithExplicitJobs) {
   const Outcome r = Run("validate " + Quote(Source("examples/fleets/multicloud.yaml")) + " " +
                         Quote(Source("examples/workloads/multicloud.yaml")));

@@ -16,6 +16,9 @@
 namespace gpufleet::cli {
 namespace {
 
+// The study goes to 1.3; far beyond, the pods drawn (tune x capacity) no longer fit in memory.
+constexpr double kMaxTune = 100;
+
 struct VcReplayArgs {
   std::string trace, vcs, policy = "fifo", since, report;
   int gpus_per_node = 8;
@@ -374,9 +377,12 @@ Runner AddExperimentCommand(CLI::App& app) {
       ->capture_default_str();
   ob->add_option("--seeds,--seed", oargs->seeds, "Seeds: a range (42-51), a list (42,43) or one.")
       ->capture_default_str();
-  ob->add_option("--tune", oargs->tune,
-                 "Arrived GPU demand as a multiple of the cluster's GPU capacity.")
-      ->capture_default_str();
+  ob->add_option(
+        "--tune", oargs->tune,
+        "Arrived GPU demand as a multiple of the cluster's GPU capacity (above 0, at most\n"
+        "100: the pods drawn are held in memory).")
+      ->capture_default_str()
+      ->check(RealIn(0, kMaxTune, true));
   ob->add_option("--alloc-csv,--out", oargs->out,
                  "Allocation curve CSV: workload,sc_policy,tune,seed,total_gpus,0,...,130.")
       ->required();

@@ -18,6 +18,12 @@
 namespace gpufleet::cli {
 namespace {
 
+// Ranges of the options whose values would otherwise print inf or 300-digit numbers: far beyond
+// any published run (Llama 3: 15.6T tokens, 16M per step, 0.0038 interruptions per node-day).
+constexpr double kMaxTokens = 1e15;
+constexpr double kMaxGlobalBatchTokens = 1e12;
+constexpr double kMaxNodeFailureRate = 10;
+
 struct TrainArgs {
   std::string fleet, model, gpu;
   int gpus = 0;
@@ -89,7 +95,12 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
   if (a.seq > 0) job.model.seq_len = a.seq;
   if (!a.global_batch_tokens.empty()) {
     std::optional<double> b = ParseCount(a.global_batch_tokens);
-    if (!b) return Error{"--global-batch-tokens: expected a positive count such as 16M or 4194304"};
+    if (!b || *b > kMaxGlobalBatchTokens) {
+      return Error{
+          "--global-batch-tokens: expected a positive count such as 16M or 4194304, at "
+          "most 1T, got '" +
+          a.global_batch_tokens + "'"};
+    }
     job.global_batch_tokens = *b;
   }
   if (job.global_batch_tokens <= 0) {
@@ -292,7 +303,12 @@ int RunTrain(const TrainArgs& a) {
   double tokens = job.value().model.training_tokens;
   if (!a.tokens.empty()) {
     std::optional<double> t = ParseCount(a.tokens);
-    if (!t) return BadInput("--tokens: expected a positive count such as 15.6T or 300B");
+    if (!t || *t > kMaxTokens) {
+      return BadInput(
+          "--tokens: expected a positive count such as 15.6T or 300B, at most 1000T, "
+          "got '" +
+          a.tokens + "'");
+    }
     tokens = *t;
   }
   if (!(tokens > 0)) return BadInput("--tokens is required: the model gives no training tokens");
@@ -353,9 +369,10 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
   t->add_option("--seq", args->seq, "Sequence length in tokens (default: the model's).")
       ->check(PositiveCount());
   t->add_option("--global-batch-tokens", args->global_batch_tokens,
-                "Tokens per step, e.g. 16M (default: the model's).");
+                "Tokens per step, e.g. 16M, at most 1T (default: the model's).");
   t->add_option("--tokens", args->tokens,
-                "Tokens to train on, e.g. 15.6T or 300B (default: the model's published run).");
+                "Tokens to train on, e.g. 15.6T or 300B, at most 1000T (default: the model's\n"
+                "published run).");
   t->add_option("--checkpoint-interval", args->checkpoint_interval,
                 "auto (Daly's optimum for the job's MTBF) or a duration such as 30m.")
       ->capture_default_str();
@@ -363,9 +380,10 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "Time from a failure to training again (detection, restart, load).")
       ->capture_default_str();
   t->add_option("--node-failure-rate", args->node_failure_rate,
-                "Interruptions per node-day (default: Llama 3, 419 / (2,048 nodes x 54 days)).")
+                "Interruptions per node-day, from 0 to 10 (default: Llama 3, 419 / (2,048 nodes x "
+                "54 days)).")
       ->capture_default_str()
-      ->check(NonNegativeReal());
+      ->check(RealIn(0, kMaxNodeFailureRate));
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");

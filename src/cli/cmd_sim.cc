@@ -357,9 +357,9 @@ Runner AddSimCommand(CLI::App& app) {
       ->capture_default_str();
   sim->add_option("--las-promote-knob", args->las_promote_knob,
                   "las starvation guard: a job waiting this many times its run time returns to the "
-                  "first queue (0 = off, as in Tiresias).")
+                  "first queue (0 = off, as in Tiresias; at most 1,000,000).")
       ->capture_default_str()
-      ->check(NonNegativeReal());
+      ->check(RealIn(0, 1e6));
   sim->add_option("--fairshare-half-life", args->fairshare_half_life,
                   "fairshare: half-life of the usage that orders tenants (duration).")
       ->capture_default_str();

@@ -71,7 +71,15 @@ void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::stri
 int RunValidate(const std::vector<std::string>& files) {
   int status = kExitOk;
   std::optional<Fleet> fleet;
-  std::vector<std::pair<std::string, WorkloadSpec>> workloads;
+  std::string fleet_file;
+  int fleets = 0;
+  // Each workload, what of it read cleanly, and whether it had spec errors.
+  struct Workload {
+    std::string file;
+    WorkloadSpec spec;
+    bool whole = true;
+  };
+  std::vector<Workload> workloads;
   for (const std::string& file : files) {
     Result<SpecKind> kind = DetectSpecKind(file);
     if (!kind.ok()) {
@@ -86,32 +94,43 @@ int RunValidate(const std::vector<std::string>& files) {
         status = kExitBadInput;
         continue;
       }
-      std::cout << "ok  " << file << ": fleet, " << Grouped(f.value().total_gpus()) << " GPUs on "
-                << Grouped(f.value().num_nodes()) << " nodes in "
+      std::cout << "ok  " << file << ": fleet, " << Counted(f.value().total_gpus(), "GPU") << " on "
+                << Counted(f.value().num_nodes(), "node") << " in "
                 << Counted(static_cast<std::int64_t>(f.value().sites().size()), "site") << "\n";
-      if (!fleet) fleet.emplace(std::move(f).value());
-    } else {
-      Result<WorkloadSpec> w = LoadWorkload(file);
-      if (!w.ok()) {
-        std::cerr << w.message() << "\n";
-        status = kExitBadInput;
-        continue;
+      ++fleets;
+      if (!fleet) {
+        fleet.emplace(std::move(f).value());
+        fleet_file = file;
       }
-      workloads.emplace_back(file, std::move(w).value());
+    } else {
+      // Spec errors do not stop the fleet checks: the items that read cleanly are checked too,
+      // so that one run reports every problem.
+      PartialWorkload w = LoadWorkloadAsFarAsItGoes(file);
+      if (!w.errors.empty()) {
+        std::cerr << w.errors << "\n";
+        status = kExitBadInput;
+      }
+      workloads.push_back({file, std::move(w.spec), w.errors.empty()});
     }
   }
-  for (auto& [file, w] : workloads) {
+  if (fleets > 1 && !workloads.empty()) {
+    std::cerr << "note: " << fleets << " fleets given: workloads are checked against the first, "
+              << fleet_file << "\n";
+  }
+  for (auto& [file, w, whole] : workloads) {
     // With a fleet given, also check what only the fleet can tell: GPU models, failure targets,
     // jobs that can never run on it - every problem, not the first.
+    bool good = whole;
     if (fleet) {
       const FleetCheck check = CheckAgainstFleet(w, *fleet, file);
       for (const std::string& e : check.errors) std::cerr << e << "\n";
       for (const std::string& e : check.warnings) std::cerr << "warning: " << e << "\n";
       if (!check.errors.empty()) {
         status = kExitBadInput;
-        continue;
+        good = false;
       }
     }
+    if (!good) continue;
     std::cout << "ok  " << file << ": workload" << (fleet ? " (checked against the fleet)" : "")
               << "\n";
     DescribeWorkload(w, fleet ? &*fleet : nullptr, file);
@@ -128,7 +147,9 @@ Runner AddValidateCommand(CLI::App& app) {
       "Check fleet and workload specs and report every error with file:line:column.\n"
       "The kind of each file is told by its content (a fleet has 'sites'). Given a fleet,\n"
       "workloads are also checked against it (GPU models, failure targets, jobs that can never\n"
-      "run on it) and their offered load is estimated per GPU model. Exit code 2 on errors.");
+      "run on it) and their offered load is estimated per GPU model; a workload with spec\n"
+      "errors is still checked there, for the entries that read cleanly. With several fleets,\n"
+      "workloads are checked against the first. Exit code 2 on errors.");
   cmd->add_option("files", *files, "Spec files (YAML).")->required()->check(CLI::ExistingFile);
   cmd->footer(
       "Example:\n  gpufleet validate examples/fleets/multicloud.yaml "

@@ -4,12 +4,19 @@
 #include <cmath>
 #include <limits>
 
+#include "util/checked_number.h"
 #include "util/text.h"
 
 namespace gpufleet::cli {
 namespace {
 
 std::string Got(const std::string& text) { return ", got '" + text + "'"; }
+
+// A bound for people: whole numbers grouped (1,000,000), others as written.
+std::string Bound(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return Grouped(static_cast<std::int64_t>(v));
+  return ShownNumber(v);
+}
 
 std::optional<std::int64_t> ParseSigned(const std::string& text) {
   std::int64_t v = 0;
@@ -67,6 +74,23 @@ CLI::Validator NonNegativeReal() {
         return {};
       },
       "NUMBER >= 0", "non-negative number");
+}
+
+CLI::Validator RealIn(double min, double max, bool above_min) {
+  const std::string range = std::string(above_min ? "above " : "from ") + Bound(min) +
+                            (above_min ? " and at most " : " to ") + Bound(max);
+  return CLI::Validator(
+      [min, max, above_min, range](std::string& text) -> std::string {
+        double v = 0;
+        const char* end = text.data() + text.size();
+        const auto [p, ec] = std::from_chars(text.data(), end, v);
+        const bool low = above_min ? !(v > min) : !(v >= min);
+        if (text.empty() || ec != std::errc() || p != end || !std::isfinite(v) || low || v > max) {
+          return "expected a number " + range + Got(text);
+        }
+        return {};
+      },
+      "NUMBER " + range, "number in range");
 }
 
 }  // namespace gpufleet::cli

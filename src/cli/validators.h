@@ -17,6 +17,9 @@ CLI::Validator PositiveCount();
 CLI::Validator Seed();
 // A finite number, at least 0.
 CLI::Validator NonNegativeReal();
+// A number from `min` to `max` (above `min`, not equal to it, when `above_min`): options whose
+// large values would run out of memory or print inf have a stated range.
+CLI::Validator RealIn(double min, double max, bool above_min = false);
 
 // The strict parse behind Seed(): digits only, no sign, no overflow.
 std::optional<std::uint64_t> ParseUnsigned(const std::string& text);

@@ -36,9 +36,22 @@ Result<BoundWorkload> BindAlone(const WorkloadSpec& w, std::vector<T> WorkloadSp
   return BindWorkload(one, fleet, 1);
 }
 
-std::string JobName(const WorkloadSpec& w, size_t i) {
-  const std::string& name = w.jobs[i].job.name;
-  return "jobs[" + std::to_string(i) + "]" + (name.empty() ? "" : " '" + name + "'");
+// "file:line:column: jobs[i] 'name'", the entry's place in the spec where it is known.
+std::string JobName(const WorkloadSpec& w, size_t i, const std::string& file) {
+  const ExplicitJobSpec& e = w.jobs[i];
+  const std::string& name = e.job.name;
+  const std::string where = e.loc.line > 0 ? e.loc.file + ":" + std::to_string(e.loc.line) + ":" +
+                                                 std::to_string(e.loc.column)
+                                           : file;
+  const std::string entry = e.loc.field.empty() ? "jobs[" + std::to_string(i) + "]" : e.loc.field;
+  return where + ": " + entry + (name.empty() ? "" : " '" + name + "'");
+}
+
+std::string GeneratorName(const GeneratorSpec& g, const std::string& file) {
+  const std::string where = g.loc.line > 0 ? g.loc.file + ":" + std::to_string(g.loc.line) + ":" +
+                                                 std::to_string(g.loc.column)
+                                           : file;
+  return where + ": generator '" + g.name + "'";
 }
 
 }  // namespace
@@ -57,7 +70,7 @@ FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const st
     if (!b.value().source->Next(job)) continue;
     const Status s = judge.Submit(next_id++, RequestFor(job), 0);
     if (!s.ok()) {
-      check.errors.push_back(file + ": " + JobName(w, i) + ": " +
+      check.errors.push_back(JobName(w, i, file) + ": " +
                              (s.code() == ErrorCode::kUnsatisfiable
                                   ? "can never run on this fleet: "
                                   : "is refused by the scheduler: ") +
@@ -84,10 +97,9 @@ FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const st
     if (refused > 0) {
       char share[32];
       std::snprintf(share, sizeof share, "%.1f%%", 100.0 * refused / drawn);
-      check.warnings.push_back(file + ": generator '" + w.generators[g].name + "': " + share +
-                               " of its first " + Grouped(drawn) +
-                               " jobs can never run on this fleet and would be rejected (e.g. " +
-                               example + ")");
+      check.warnings.push_back(
+          GeneratorName(w.generators[g], file) + ": " + share + " of its first " + Grouped(drawn) +
+          " jobs can never run on this fleet and would be rejected (e.g. " + example + ")");
     }
   }
   for (const ScriptedFailure& f : w.failures) {

@@ -219,8 +219,8 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   row("queue wait", stats(m.queue_s));
   if (m.cpu_utilization > 0 || m.memory_utilization > 0 || m.sharing_jobs > 0) {
     row("host", "CPU " + Percent(m.cpu_utilization) + " and memory " +
-                    Percent(m.memory_utilization) + " held on average; " + Grouped(m.sharing_jobs) +
-                    " jobs shared GPUs");
+                    Percent(m.memory_utilization) + " held on average; " +
+                    Counted(m.sharing_jobs, "job") + " shared GPUs");
   }
   for (const SitePowerMetrics& p : m.power_sites) {
     row("power", p.name + ": peak " + HumanPower(p.peak_mw) + ", mean " + HumanPower(p.mean_mw) +

@@ -19,6 +19,15 @@ FailureModelSpec DefaultFailureModel();
 Result<WorkloadSpec> LoadWorkload(const std::string& file);
 Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name);
 
+// A workload read as far as it goes: every error, and the items (jobs, generators, scripted
+// failures, maintenance windows) that have none of their own. `validate` checks those against a
+// fleet too, so that one run reports every problem, not the spec's first and the fleet's later.
+struct PartialWorkload {
+  WorkloadSpec spec;
+  std::string errors;  // one per line; empty: the whole workload read cleanly
+};
+PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file);
+
 }  // namespace gpufleet
 
 namespace gpufleet {

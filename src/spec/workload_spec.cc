@@ -51,27 +51,60 @@ class WorkloadParser {
       r_.Fail(root, "jobs", "a workload needs 'jobs', 'generators' or both");
     }
     if (jobs.IsDefined() && r_.ExpectSequence(jobs, "jobs")) {
-      for (size_t i = 0; i < jobs.size(); ++i) ParseJob(jobs[i], "jobs[" + std::to_string(i) + "]");
+      for (size_t i = 0; i < jobs.size(); ++i) {
+        const size_t errors = r_.error_count();
+        ParseJob(jobs[i], "jobs[" + std::to_string(i) + "]");
+        NoteItem(spec_.jobs, clean_jobs_, errors);
+      }
     }
     if (generators.IsDefined() && r_.ExpectSequence(generators, "generators")) {
       for (size_t i = 0; i < generators.size(); ++i) {
+        const size_t errors = r_.error_count();
         ParseGenerator(generators[i], "generators[" + std::to_string(i) + "]");
+        NoteItem(spec_.generators, clean_generators_, errors);
       }
     }
     if (failures.IsDefined() && r_.ExpectSequence(failures, "failures")) {
       for (size_t i = 0; i < failures.size(); ++i) {
+        const size_t errors = r_.error_count();
         ParseFailure(failures[i], "failures[" + std::to_string(i) + "]");
+        NoteItem(spec_.failures, clean_failures_, errors);
       }
     }
     if (maintenance.IsDefined() && r_.ExpectSequence(maintenance, "maintenance")) {
       for (size_t i = 0; i < maintenance.size(); ++i) {
+        const size_t errors = r_.error_count();
         ParseMaintenance(maintenance[i], "maintenance[" + std::to_string(i) + "]");
+        NoteItem(spec_.maintenance, clean_maintenance_, errors);
       }
     }
     return std::move(spec_);
   }
 
+  // `spec` (what Parse returned) without the items that have errors of their own.
+  WorkloadSpec CleanItems(WorkloadSpec spec) const {
+    Keep(spec.jobs, clean_jobs_);
+    Keep(spec.generators, clean_generators_);
+    Keep(spec.failures, clean_failures_);
+    Keep(spec.maintenance, clean_maintenance_);
+    return spec;
+  }
+
  private:
+  // Whether the item just read (if one was added to `items`) came without errors.
+  template <typename T>
+  void NoteItem(const std::vector<T>& items, std::vector<bool>& clean, size_t errors_before) {
+    if (items.size() > clean.size()) clean.push_back(r_.error_count() == errors_before);
+  }
+  template <typename T>
+  static void Keep(std::vector<T>& items, const std::vector<bool>& clean) {
+    std::vector<T> kept;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i < clean.size() && clean[i]) kept.push_back(std::move(items[i]));
+    }
+    items = std::move(kept);
+  }
+
   void ParseTenants(const YAML::Node& list) {
     if (list.IsDefined() && r_.ExpectSequence(list, "tenants")) {
       for (size_t i = 0; i < list.size(); ++i) {
@@ -170,6 +203,7 @@ class WorkloadParser {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
     ExplicitJobSpec e;
+    e.loc = r_.Loc(node, path);
     JobSpec& j = e.job;
     const YAML::Node name = m.Get("name");
     j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("")
@@ -376,6 +410,14 @@ class WorkloadParser {
       r_.Fail(m.Get("median"), m.Field("median"), "expected a positive median");
       return std::nullopt;
     }
+    if (kind == ValueKind::kGpuMilli && !max_n.IsDefined()) {
+      // Its tail passes 1000, and draws above a lognormal's max are held at it: the bound must
+      // be the user's, never a silent clamp.
+      r_.Fail(m.Get("median"), m.Field("max"),
+              "a lognormal share of each GPU needs a 'max' of at most 1000 (draws above it are "
+              "held at it)");
+      return std::nullopt;
+    }
     return Distribution::Lognormal(*median, *sigma, *lo, *hi);
   }
 
@@ -425,6 +467,7 @@ class WorkloadParser {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
     GeneratorSpec g;
+    g.loc = r_.Loc(node, path);
     const YAML::Node name = m.Get("name");
     g.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("gen")
                               : "gen" + std::to_string(spec_.generators.size() + 1);
@@ -804,6 +847,7 @@ class WorkloadParser {
 
   SpecReader& r_;
   WorkloadSpec spec_;
+  std::vector<bool> clean_jobs_, clean_generators_, clean_failures_, clean_maintenance_;
   GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
   double generated_jobs_ = 0;                   // by the generators read so far, at most
 };
@@ -833,6 +877,18 @@ Result<WorkloadSpec> LoadWorkload(const std::string& file) {
   SpecReader r(file);
   const YAML::Node root = r.Load();
   return Finish(r, root);
+}
+
+PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file) {
+  SpecReader r(file);
+  const YAML::Node root = r.Load();
+  PartialWorkload out;
+  if (r.ok()) {
+    WorkloadParser parser(r);
+    out.spec = parser.CleanItems(parser.Parse(root));
+  }
+  out.errors = r.ok() ? "" : r.Errors();
+  return out;
 }
 
 Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name) {

@@ -27,6 +27,7 @@ class SpecReader {
   void Fail(const YAML::Node& at, const std::string& field, const std::string& what);
   void FailAtLine(int line, int column, const std::string& what);
   bool ok() const { return errors_.empty(); }
+  size_t error_count() const { return errors_.size(); }
   // All errors, one per line.
   std::string Errors() const;
   SourceLoc Loc(const YAML::Node& at, const std::string& field = "") const;

@@ -36,6 +36,7 @@ struct ExplicitJobSpec {
   // Catalogue names, resolved against the fleet: one model, or a set the job may use any of.
   std::vector<std::string> gpu_models;
   std::vector<SourceLoc> gpu_model_locs;
+  SourceLoc loc;  // of the job's entry, field "jobs[i]": where fleet checks point
 };
 
 struct TopologyRule {
@@ -50,6 +51,7 @@ inline constexpr std::int64_t kMaxGeneratedJobs = 10'000'000;
 
 struct GeneratorSpec {
   std::string name;
+  SourceLoc loc;                      // of the generator's entry, field "generators[i]"
   std::optional<std::uint64_t> seed;  // default: derived from the run's seed and the position
   std::optional<std::int64_t> count;  // stop after this many jobs ...
   std::optional<SimTime> until;       // ... or at this submission time
