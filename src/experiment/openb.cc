@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 #include <tuple>
+#include <unordered_map>
 
 #include "model/job.h"
 #include "trace/csv.h"
@@ -78,6 +79,11 @@ Result<std::vector<OpenbPod>> LoadOpenbPods(const std::string& path, OpenbCluste
     col[i] = c.value();
   }
   const std::optional<int> spec_col = f.FindColumn("gpu_spec");
+  // Models by name: a pod may name models no node has, which join the list; a lookup that scanned
+  // the list made a pod naming 100,000 of them take seconds (found by review, issue 11).
+  std::unordered_map<std::string, int> model_index;
+  for (size_t m = 0; m < cluster.models.size(); ++m)
+    model_index.emplace(cluster.models[m], static_cast<int>(m));
   std::vector<OpenbPod> pods;
   while (f.Next()) {
     Result<std::int64_t> cpu = ReadInteger(f, col[1]);
@@ -110,12 +116,9 @@ Result<std::vector<OpenbPod>> LoadOpenbPods(const std::string& path, OpenbCluste
           const size_t bar = std::min(p.spec.find('|', start), p.spec.size());
           const std::string model = p.spec.substr(start, bar - start);
           if (!model.empty()) {
-            auto it = std::find(cluster.models.begin(), cluster.models.end(), model);
-            if (it == cluster.models.end()) {
-              cluster.models.push_back(model);
-              it = cluster.models.end() - 1;
-            }
-            p.request.models.push_back(static_cast<int>(it - cluster.models.begin()));
+            auto [it, added] = model_index.emplace(model, static_cast<int>(cluster.models.size()));
+            if (added) cluster.models.push_back(model);
+            p.request.models.push_back(it->second);
           }
           start = bar + 1;
         }
