@@ -152,6 +152,29 @@ TEST_F(CliHardening, OptionsThatWouldDoNothingAreRefused) {
   }
 }
 
+// A cluster of --vcs that no tenant of the workload matches (a misspelt name looks the same) is
+// said, not silently given a quota that applies to nothing.
+TEST_F(CliHardening, VcsClustersWithoutTenantsAreNamed) {
+  const std::string vcs = dir_.Write("vcs.csv", "vc,node num\nresearch,1\nreserch,1\n");
+  const Outcome r = Run("sim " + Tiny() + " --no-progress --policy fairshare --vcs " + Quote(vcs));
+  EXPECT_EQ(r.code, 0) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "--vcs: 1 virtual cluster with no tenant in the workload (reserch)"))
+      << Describe(r);
+}
+
+// A workload's failure_model under --no-physics was accepted and ignored.
+TEST_F(CliHardening, AWorkloadsFailureModelIsNotIgnoredUnderNoPhysics) {
+  const std::string w = dir_.Write(
+      "w.yaml", "failure_model: {rates: llama3, scale: 100}\njobs:\n  - {gpus: 8, duration: 1h}\n");
+  const std::string fleet = Quote(Source("examples/fleets/tiny.yaml"));
+  const Outcome r = Run("sim --fleet " + fleet + " --workload " + Quote(w) + " --no-physics");
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "--no-physics: it turns random failures off")) << Describe(r);
+  const Outcome none = Run("sim --fleet " + fleet + " --workload " + Quote(w) +
+                           " --no-physics --failures none --no-progress");
+  EXPECT_EQ(none.code, 0) << Describe(none);
+}
+
 TEST_F(CliHardening, QuotasBeyondTheFleetAreRefused) {
   // 4 nodes x 8 GPUs = 32 GPUs of quota on a 16-GPU fleet.
   const std::string vcs = dir_.Write("vcs.csv", "vc,node num\nresearch,2\nproduct,2\n");
@@ -382,7 +405,8 @@ TEST_F(CliHardening, RentedGpuHoursAreBilled) {
   const nlohmann::json j = nlohmann::json::parse(ReadFile(report));
   EXPECT_DOUBLE_EQ(j["cost"]["total_usd"].get<double>(), 48);
   EXPECT_DOUBLE_EQ(j["power"]["sites"][0]["cost_usd"].get<double>(), 48);
-  EXPECT_TRUE(Has(r.out, "$48: $0 electricity, $48 rent for 16 rented GPU-hours")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "$48.00: $0.00 electricity, $48.00 rent for 16 rented GPU-hours"))
+      << Describe(r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,10 +422,37 @@ TEST_F(CliHardening, SmallPowerIsShownInKilowatts) {
   EXPECT_TRUE(Has(sim.out, "kW of 50 kW budget")) << Describe(sim);
   EXPECT_TRUE(Has(sim.out, " kWh IT")) << Describe(sim);
   EXPECT_FALSE(Has(sim.out, "0.0 MW")) << Describe(sim);
-  // The queue's maximum is shown beside its percentiles.
-  EXPECT_TRUE(Has(sim.out, "   max ")) << Describe(sim);
+  // The queue's maximum is shown beside its percentiles (on the queue's own line: the JCT line
+  // has one too).
+  EXPECT_TRUE(std::regex_search(sim.out, std::regex("queue wait[^\n]*   max [0-9]")))
+      << Describe(sim);
   // No tariff: said, not "$0".
   EXPECT_TRUE(Has(sim.out, "no tariff given")) << Describe(sim);
+}
+
+// A machine list gives no host power: `fleet show` counted its nodes at 0 W ("IT at TDP 0.0 MW")
+// while the simulator drew their GPUs' power. Both count the GPUs at TDP now, and say why.
+TEST_F(CliHardening, ATraceFleetsPowerIsItsGpus) {
+  const std::string nodes =
+      dir_.Write("nodes.csv", "sn,cpu_milli,memory_mib,gpu,model\nn0,96000,393216,8,V100M32\n");
+  const Outcome show = Run("fleet show openb-nodes:" + Quote(nodes));
+  ASSERT_EQ(show.code, 0) << Describe(show);
+  EXPECT_TRUE(std::regex_search(show.out, std::regex("IT power at TDP [1-9][0-9.]* kW")))
+      << Describe(show);
+  EXPECT_TRUE(Has(show.err, "no host power in a machine list")) << Describe(show);
+}
+
+// Rows skipped by --skip-bad-rows were in the JSON report only: the terminal summary says them.
+TEST_F(CliHardening, SkippedTraceRowsAreInTheSummary) {
+  const std::string trace = dir_.Write("philly.csv",
+                                       "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                                       "2017-10-09 07:01:55,66.0,1,66.0,vcA\n"
+                                       "2017-10-09 07:02:00,soon,1,66.0,vcA\n"  // malformed
+                                       "2017-10-09 08:00:00,100,0,0,vcA\n");    // CPU only
+  const Outcome r = Run("sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                        " --trace philly:" + Quote(trace) + " --skip-bad-rows --no-progress");
+  ASSERT_EQ(r.code, 0) << Describe(r);
+  EXPECT_TRUE(Has(r.out, ": 3 rows, 1 job, 1 malformed skipped, 1 excluded\n")) << Describe(r);
 }
 
 // Consistency: thousands separators and plurals in terminal output.
@@ -442,6 +493,30 @@ TEST_F(CliHardening, TraceOfAFolderSaysItIsAFolder) {
   EXPECT_TRUE(Has(r.err, "is a folder; this format reads one file")) << Describe(r);
   EXPECT_TRUE(Has(r.err, "philly_jobs.csv")) << Describe(r);
   EXPECT_FALSE(Has(r.err, "empty file")) << Describe(r);
+}
+
+// The same for every other path a user names: a folder reads as nothing on Linux, so the readers
+// said "empty file" (machine lists) or "expected a mapping ..., got nothing" (YAML specs).
+TEST_F(CliHardening, AFolderWhereAFileBelongsIsNamedSo) {
+  const std::string folder = dir_.Path("traces");
+  dir_.Write("traces/nodes.csv", "x\n");
+  for (const std::string& fleet : {"openb-nodes:" + folder, folder}) {
+    const Outcome r = Run("sim --fleet " + Quote(fleet) + " --workload " +
+                          Quote(Source("examples/workloads/tiny.yaml")));
+    EXPECT_EQ(r.code, 2) << Describe(r);
+    EXPECT_TRUE(Has(r.err, folder + ": is a folder; expected a file")) << Describe(r);
+    EXPECT_FALSE(Has(r.err, "empty file")) << Describe(r);
+    EXPECT_FALSE(Has(r.err, "got nothing")) << Describe(r);
+  }
+}
+
+TEST_F(CliHardening, ACommandWithoutItsSubcommandListsThem) {
+  const Outcome bare = Run("");
+  EXPECT_EQ(bare.code, 2) << Describe(bare);
+  EXPECT_TRUE(Has(bare.err, "a command is required: sim, validate")) << Describe(bare);
+  const Outcome fleet = Run("fleet");
+  EXPECT_EQ(fleet.code, 2) << Describe(fleet);
+  EXPECT_TRUE(Has(fleet.err, "fleet: a command is required: show")) << Describe(fleet);
 }
 
 TEST_F(CliHardening, DashIsStandardOutput) {

@@ -65,7 +65,8 @@ std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
                   " never preempts a job; the grace period applies under priority, srtf, las "
                   "and fairshare");
   }
-  if (given.count("--failures") > 0 && a.no_physics) {
+  // (--failures none agrees with --no-physics: it is how a workload's failure_model is set aside.)
+  if (given.count("--failures") > 0 && a.no_physics && a.failures != "none") {
     out.push_back(
         "--failures: --no-physics turns random failures off; give one or the other (scripted "
         "failures in the workload happen either way)");
@@ -152,6 +153,12 @@ int RunSim(const SimArgs& a, const Given& given) {
   } else if (!a.failures.empty()) {
     return bad("--failures: expected llama3 or none, got '" + a.failures + "'");
   }
+  if (a.no_physics && spec.failure_model) {
+    // The workload asks for random failures, which --no-physics turns off: one of the two would
+    // be silently ignored (issue 11 item 11).
+    return bad("--no-physics: it turns random failures off, and the workload " + a.workload +
+               " has a failure_model; remove one of the two, or add --failures none");
+  }
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
     std::cerr << bound.message() << "\n";
@@ -183,6 +190,7 @@ int RunSim(const SimArgs& a, const Given& given) {
       return kExitBadInput;
     }
     std::int64_t total = 0;
+    std::vector<std::string> without_jobs;  // clusters that no tenant of the workload matches
     for (const auto& quota : quotas.value()) {
       const auto& [name, gpus] = quota;
       total += gpus;
@@ -192,6 +200,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                              [&quota](const Tenant& t) { return t.name == quota.first; });
       if (it == tenants.end()) {
         tenants.push_back(Tenant{name, 1, gpus});
+        without_jobs.push_back(name);
       } else {
         it->quota_gpus = gpus;
       }
@@ -202,6 +211,16 @@ int RunSim(const SimArgs& a, const Given& given) {
                  Grouped(fleet.value().total_gpus()) +
                  ": quotas are guarantees, and these cannot all be kept; check the file, "
                  "--vc-gpus-per-node and --fleet");
+    }
+    if (!without_jobs.empty()) {
+      // Legitimate (a trace cut short may hold no job of some cluster), but never silent: their
+      // quotas change nothing, and a misspelt name would look the same.
+      const size_t n = without_jobs.size();
+      if (n > 5) without_jobs.resize(5);
+      std::cerr << "gpufleet sim: note: --vcs: "
+                << Counted(static_cast<std::int64_t>(n), "virtual cluster")
+                << " with no tenant in the workload (" << ListNames(without_jobs)
+                << (n > 5 ? ", ..." : "") << "): their quotas apply to no job\n";
     }
   }
 

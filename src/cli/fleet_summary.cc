@@ -1,10 +1,19 @@
 #include "cli/fleet_summary.h"
 
+#include "physics/power.h"
+
 namespace gpufleet::cli {
 
 FleetSummary Summarize(const Fleet& fleet) {
   FleetSummary s;
   std::vector<std::int64_t> by_model(fleet.gpu_models().size(), 0);
+  std::vector<double> node_max_w;  // by node type
+  for (const NodeType& t : fleet.node_types()) {
+    const ModelId m = fleet.FindModel(t.gpu);
+    node_max_w.push_back(m == kAnyModel
+                             ? t.max_power_kw * 1000
+                             : NodeMaxPowerW(t, fleet.gpu_models()[static_cast<size_t>(m)]));
+  }
   for (const Site& site : fleet.sites()) {
     FleetSummary::SiteTotals st;
     st.name = site.name;
@@ -16,8 +25,7 @@ FleetSummary Summarize(const Fleet& fleet) {
     for (NodeId n = first; n < last; ++n) {
       st.gpus += fleet.NodeGpus(n);
       site_models[static_cast<size_t>(fleet.NodeModel(n))] += fleet.NodeGpus(n);
-      st.it_power_mw +=
-          fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(n))].max_power_kw / 1000.0;
+      st.it_power_mw += node_max_w[static_cast<size_t>(fleet.NodeTypeOf(n))] / 1e6;
     }
     st.nodes = last - first;
     for (TopoId d = fleet.LevelBegin(Level::kDomain); d < fleet.LevelEnd(Level::kDomain); ++d) {

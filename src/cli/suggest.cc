@@ -111,6 +111,14 @@ std::string UsageHint(const CLI::App& app, const std::vector<std::string>& args)
     if (!near.empty()) hint += "; did you mean '" + near + "'?";
     return hint + " (commands: " + ListNames(subs) + ")";
   }
+  // Nothing mistyped, but a command that needs one of its own (bare `gpufleet`, `gpufleet
+  // fleet`): say which there are, rather than CLI11's bare "A subcommand is required".
+  const CLI::App& last = *chain.back();
+  const std::vector<std::string> subs = SubcommandNames(last);
+  if (!subs.empty() && last.get_require_subcommand_min() > 0) {
+    const std::string where = Path(chain);
+    return (where.empty() ? "" : where + ": ") + "a command is required: " + ListNames(subs);
+  }
   return "";
 }
 

@@ -20,6 +20,10 @@ NodePower NodePowerOf(const NodeType& type, const GpuModel& gpu) {
   return p;
 }
 
+double NodeMaxPowerW(const NodeType& type, const GpuModel& gpu) {
+  return std::max(type.max_power_kw * 1000, type.gpus_per_node * gpu.tdp_w);
+}
+
 std::vector<NodePower> NodeTypePowers(const Fleet& fleet) {
   std::vector<NodePower> out;
   for (const NodeType& t : fleet.node_types()) {

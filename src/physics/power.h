@@ -34,6 +34,11 @@ struct NodePower {
 // A node type's power model; zeros for GPU models without figures.
 NodePower NodePowerOf(const NodeType& type, const GpuModel& gpu);
 
+// The most a node of this type draws (its nameplate): `max_power_kw`, but never less than its GPUs
+// at TDP. Machine lists from traces give no host power (max_power_kw 0), and the power model
+// then counts the GPUs alone, so this is what `fleet show` and the simulator both use.
+double NodeMaxPowerW(const NodeType& type, const GpuModel& gpu);
+
 // Power model of each node type of a fleet (zeros where the GPU model is unknown).
 std::vector<NodePower> NodeTypePowers(const Fleet& fleet);
 // IT draw of each site with every node up and idle.

@@ -82,13 +82,23 @@ namespace {
 
 // A quantity in mega-units (MW, MWh) for the terminal: in kilo-units below 1, in units below 1e-3.
 std::string Scaled(double mega, const char* unit) {
-  if (mega >= 1 || mega == 0) return HumanAmount(mega) + " M" + unit;
+  if (mega == 0) return std::string("0 ") + unit;  // not "0 MW": nothing is nothing in any unit
+  if (mega >= 1) return HumanAmount(mega) + " M" + unit;
   char buf[48];
   if (mega >= 1e-3) {
     std::snprintf(buf, sizeof buf, "%.3g k%s", mega * 1e3, unit);
   } else {
     std::snprintf(buf, sizeof buf, "%.3g %s", mega * 1e6, unit);
   }
+  return buf;
+}
+
+// Dollars: whole and grouped from $100 on, with cents below, so that a small cost does not show
+// as "$0".
+std::string Dollars(double usd) {
+  if (usd >= 100) return "$" + Grouped(static_cast<std::int64_t>(usd + 0.5));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.2f", usd);
   return buf;
 }
 
@@ -206,6 +216,17 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " +
                    Counted(fleet.num_nodes(), "node") + ", " +
                    Counted(static_cast<std::int64_t>(fleet.sites().size()), "site"));
+  // What each trace gave, and what it left out: rows skipped by --skip-bad-rows are data a user
+  // must not lose sight of (the JSON report has them under run.traces as well).
+  for (const TraceSummary& t : m.run.traces) {
+    std::int64_t skipped = 0, excluded = 0;
+    for (const auto& [reason, n] : t.skipped) skipped += n;
+    for (const auto& [reason, n] : t.excluded) excluded += n;
+    std::string text = t.name + ": " + Counted(t.rows, "row") + ", " + Counted(t.jobs, "job");
+    if (skipped > 0) text += ", " + Grouped(skipped) + " malformed skipped";
+    if (excluded > 0) text += ", " + Grouped(excluded) + " excluded";
+    row("trace", text);
+  }
   row("jobs", Grouped(m.submitted) + " submitted, " + Grouped(m.completed) + " completed, " +
                   Grouped(m.rejected) + " rejected, " + Grouped(m.pending_at_end) +
                   " pending and " + Grouped(m.running_at_end) + " running at the end");
@@ -245,11 +266,11 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     if (!any_cost) {
       row("cost", "no tariff given (tariff_usd_per_mwh) and no rented provider with a price");
     } else {
-      std::string text = "$" + Grouped(static_cast<std::int64_t>(m.cost_usd + 0.5));
+      std::string text = Dollars(m.cost_usd);
       if (any_rent) {
-        text += ": $" + Grouped(static_cast<std::int64_t>(m.cost_usd - rent + 0.5)) +
-                " electricity, $" + Grouped(static_cast<std::int64_t>(rent + 0.5)) + " rent for " +
-                Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) + " rented GPU-hours";
+        text += ": " + Dollars(m.cost_usd - rent) + " electricity, " + Dollars(rent) +
+                " rent for " + Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) +
+                " rented GPU-hours";
       }
       row("cost", text);
     }

@@ -1,5 +1,6 @@
 // The fleet spec: providers, node types and sites with their topology tree (docs/SPEC.md).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -10,6 +11,7 @@
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 #include "util/checked_number.h"
+#include "util/text.h"
 
 namespace gpufleet {
 namespace {
@@ -56,7 +58,16 @@ class FleetParser {
         }
       }
       const YAML::Node price = m.Get("gpu_hour_usd");
-      if (price.IsDefined()) p.gpu_hour_usd = r_.NonNegativeNumber(price, m.Field("gpu_hour_usd"));
+      if (price.IsDefined()) {
+        p.gpu_hour_usd = r_.NonNegativeNumber(price, m.Field("gpu_hour_usd"));
+        // Only rented capacity is billed by the hour: on owned capacity the price would be read
+        // and never used (issue 11 item 13).
+        if (p.kind == ProviderKind::kOwned) {
+          r_.Fail(price, m.Field("gpu_hour_usd"),
+                  "a price per rented GPU-hour needs kind: cloud; owned capacity costs its "
+                  "electricity (a site's tariff_usd_per_mwh)");
+        }
+      }
       m.Finish();
       for (const auto& q : spec_.providers) {
         if (q.name == p.name)
@@ -339,13 +350,13 @@ class FleetParser {
     if (size > kMaxTopologyNodes) {
       r_.Fail(node, path,
               "expands to " + Approx(size) +
-                  " topology nodes, more than the 20000000 a fleet may have; "
+                  " topology nodes, more than the 20,000,000 a fleet may have; "
                   "check the `count` values of its pods, leaves and domains");
     } else if (total_topology_nodes_ > kMaxTopologyNodes) {
-      r_.Fail(
-          node, path,
-          "brings the fleet to " + Approx(total_topology_nodes_) +
-              " topology nodes, more than the 20000000 a fleet may have; check the `count` values");
+      r_.Fail(node, path,
+              "brings the fleet to " + Approx(total_topology_nodes_) +
+                  " topology nodes, more than the 20,000,000 a fleet may have; check the `count` "
+                  "values");
     } else {
       // The capacity index keeps a count per topology node and GPU model.
       for (const auto& p : s.pods) {
@@ -359,16 +370,20 @@ class FleetParser {
         r_.Fail(node, path,
                 "brings the fleet to " + Approx(total_topology_nodes_) + " topology nodes with " +
                     std::to_string(models_used_.size()) +
-                    " GPU models; topology nodes x GPU models may be at most 100000000 (the "
+                    " GPU models; topology nodes x GPU models may be at most 100,000,000 (the "
                     "capacity index keeps a count for each)");
       }
     }
     spec_.sites.push_back(std::move(s));
   }
 
+  // A count for people: grouped digits ("14,000,001"), or "about 2.0 x 10^21" when it is far
+  // too large for digits to help.
   static std::string Approx(double n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", n);
+    if (n < 1e15) return Grouped(static_cast<std::int64_t>(n + 0.5));
+    const int exponent = static_cast<int>(std::floor(std::log10(n)));
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "about %.1f x 10^%d", n / std::pow(10.0, exponent), exponent);
     return buf;
   }
 

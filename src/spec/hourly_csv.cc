@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/input_file.h"
+
 namespace gpufleet {
 namespace {
 
@@ -29,8 +31,9 @@ std::string Quoted(const std::string& line) {
 
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open file"};
+  Result<std::ifstream> opened = OpenInputFile(path);
+  if (!opened.ok()) return opened.error();
+  std::ifstream& in = opened.value();
   std::ostringstream text;
   text << in.rdbuf();
   return ParseHourlyCsv(text.str(), path, lo, hi, what);

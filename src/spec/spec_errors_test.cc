@@ -230,6 +230,10 @@ TEST(SpecErrors, FleetUnknownKeys) {
       "  - {name: aws, kind: cloud, price: 2}\n" +
       kFleet;
   EXPECT_SPEC_ERROR(F(provider), "f.yaml:2:30:", "providers[0].price", "gpu_hour_usd");
+  // A price on owned capacity (the default kind) would be read and never billed: refused.
+  // "  - {name: lab, gpu_hour_usd: 2}": the value at column 31.
+  const std::string owned_price = "providers:\n  - {name: lab, gpu_hour_usd: 2}\n" + kFleet;
+  EXPECT_SPEC_ERROR(F(owned_price), "f.yaml:2:31:", "providers[0].gpu_hour_usd", "kind: cloud");
   // In a node type.
   const std::string node_type =
       "node_types:\n"

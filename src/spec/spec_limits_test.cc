@@ -178,7 +178,7 @@ TEST(SpecLimits, TopologyNodesTimesModelsAreBounded) {
       "      - {name: g, count: 1000000, node_type: dgx1-p100}\n"
       "  - {name: t, power_budget_mw: 1, domains: [{node_type: gb200-nvl72}]}\n";
   EXPECT_SPEC_ERROR(F(fleet), "f.yaml:12:5:", "sites[1]",
-                    "topology nodes x GPU models may be at most 100000000");
+                    "topology nodes x GPU models may be at most 100,000,000");
 }
 
 }  // namespace

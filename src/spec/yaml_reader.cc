@@ -9,6 +9,7 @@
 
 #include "util/checked_number.h"
 #include "util/duration.h"
+#include "util/input_file.h"
 
 namespace gpufleet {
 namespace {
@@ -61,11 +62,12 @@ std::string TabHint(const std::string& text, int error_line) {
 }  // namespace
 
 YAML::Node SpecReader::Load() {
-  std::ifstream in(file_);
-  if (!in) {
-    errors_.push_back(file_ + ": cannot open file");
+  Result<std::ifstream> opened = OpenInputFile(file_);
+  if (!opened.ok()) {
+    errors_.push_back(opened.message());
     return YAML::Node();
   }
+  std::ifstream& in = opened.value();
   std::stringstream ss;
   ss << in.rdbuf();
   return LoadString(ss.str());

@@ -383,7 +383,11 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
   Result<Fleet> fleet = Fleet::Build(spec);
   if (!fleet.ok()) return Error{path + ": " + fleet.message()};
   TraceFleet out{std::move(fleet).value(), ""};
-  if (without_gpus > 0) out.note = std::to_string(without_gpus) + " machines without GPUs left out";
+  // A machine list says nothing of power: say so once, since every power figure rests on it.
+  out.note = "no host power in a machine list: a node draws its GPUs' power only";
+  if (without_gpus > 0)
+    out.note += "; " + std::to_string(without_gpus) +
+                (without_gpus == 1 ? " machine" : " machines") + " without GPUs left out";
   return out;
 }
 

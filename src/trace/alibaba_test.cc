@@ -148,7 +148,9 @@ TEST_F(AlibabaFiles, TraceFleetGroupsMachinesByShape) {
   ASSERT_TRUE(f.ok()) << f.message();
   EXPECT_EQ(f.value().fleet.total_gpus(), 12);
   EXPECT_EQ(f.value().fleet.num_nodes(), 3);
-  EXPECT_EQ(f.value().note, "1 machines without GPUs left out");
+  EXPECT_EQ(f.value().note,
+            "no host power in a machine list: a node draws its GPUs' power only; 1 machine "
+            "without GPUs left out");
   // G2 is undisclosed: a model without figures.
   const ModelId g2 = f.value().fleet.FindModel("g2");
   ASSERT_NE(g2, kAnyModel);
@@ -212,7 +214,9 @@ TEST(AlibabaReal, FleetsAndPodsAsDocumented) {
   ASSERT_TRUE(openb.ok()) << openb.message();
   EXPECT_EQ(openb.value().fleet.total_gpus(), 6212);
   EXPECT_EQ(openb.value().fleet.num_nodes(), 1213);
-  EXPECT_EQ(openb.value().note, "310 machines without GPUs left out");
+  EXPECT_EQ(openb.value().note,
+            "no host power in a machine list: a node draws its GPUs' power only; 310 machines "
+            "without GPUs left out");
   const Result<TraceFleet> pai =
       LoadTraceFleet("pai-machines:" + dir + "/alibaba-gpu-2020/pai_machine_spec.csv");
   ASSERT_TRUE(pai.ok()) << pai.message();

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/input_file.h"
+
 namespace gpufleet {
 namespace {
 
@@ -21,8 +23,9 @@ std::string Quoted(std::string_view s) {
 }  // namespace
 
 Result<std::string> ReadTraceFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open file"};
+  Result<std::ifstream> opened = OpenInputFile(path);
+  if (!opened.ok()) return opened.error();
+  std::ifstream& in = opened.value();
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   auto too_large = [&] {

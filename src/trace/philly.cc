@@ -40,11 +40,15 @@ Result<TraceJobs> LoadPhillyCsv(const TraceArg& arg, const TraceOptions& options
     Result<double> gpu_time = ReadNumber(f, col[3]);
     std::optional<Error> problem;
     std::string reason;
-    if (duration.ok() && gpus.ok() && !gpu_time.ok()) {
+    // Only for values in range: beyond it ReadGpusAndDuration says what is wrong, in words
+    // rather than as a product of 300 digits.
+    const bool in_range = duration.ok() && gpus.ok() && duration.value() >= 0 &&
+                          duration.value() <= kMaxTraceSeconds && gpus.value() >= 0 &&
+                          gpus.value() <= kMaxJobGpus;
+    if (in_range && !gpu_time.ok()) {
       problem = gpu_time.error(), reason = "gpu_time: not a number";
-    } else if (duration.ok() && gpus.ok() &&
-               std::fabs(duration.value() * static_cast<double>(gpus.value()) - gpu_time.value()) >
-                   1.0) {
+    } else if (in_range && std::fabs(duration.value() * static_cast<double>(gpus.value()) -
+                                     gpu_time.value()) > 1.0) {
       problem = Error{f.Where(col[3]) + "expected duration x num_gpus = " +
                       std::to_string(duration.value() * static_cast<double>(gpus.value())) +
                       ", got " + std::string(f.Field(col[3]))};

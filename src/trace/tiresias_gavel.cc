@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "trace/importer.h"
+#include "util/input_file.h"
 
 namespace gpufleet::trace_internal {
 
@@ -82,8 +83,9 @@ Result<TraceJobs> LoadGavel(const TraceArg& arg, const TraceOptions& options) {
         ": Gavel traces give steps, not durations; no simulation_throughputs.json beside the "
         "trace or one directory up (give it with --gavel-throughputs)"};
   }
-  std::ifstream tin(throughputs_path);
-  if (!tin) return Error{throughputs_path + ": cannot open file"};
+  Result<std::ifstream> throughputs_file = OpenInputFile(throughputs_path);
+  if (!throughputs_file.ok()) return throughputs_file.error();
+  std::ifstream& tin = throughputs_file.value();
   nlohmann::json throughputs;
   try {
     throughputs = nlohmann::json::parse(tin);

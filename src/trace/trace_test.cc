@@ -144,7 +144,7 @@ TEST(Trace, MissingFileIsAnError) {
   for (const char* format : {"philly", "philly-json", "helios", "acme", "tiresias"}) {
     Result<TraceJobs> r = Load(format, dir.Path("nope.csv"));
     ASSERT_FALSE(r.ok()) << format;
-    EXPECT_EQ(r.message(), dir.Path("nope.csv") + ": cannot open file") << format;
+    EXPECT_EQ(r.message(), dir.Path("nope.csv") + ": no such file") << format;
   }
 }
 
@@ -251,6 +251,10 @@ TEST(Trace, PhillyCsvBadRows) {
       {good + "2017-10-09 07:01:55,66,1,x,vcA\n", ":3:26:", "gpu_time", "gpu_time: not a number", 2,
        1},
       {good + "2017-10-09 07:01:55,66,1,66,\n", ":3:29:", "cluster", "cluster: empty", 2, 1},
+      // Out of range and not matching gpu_time: the range is what is wrong (the product used to
+      // be quoted, 300 digits long).
+      {good + "2017-10-09 07:01:55,1e300,2,1,vcA\n", ":3:21:", "duration", "duration: too large", 2,
+       1},
       // A short row: the missing field is located just past the end of the line (22 characters).
       {good + "2017-10-09 07:01:55,66\n", ":3:23:", "num_gpus", "num_gpus: not an integer", 2, 1},
   };
@@ -1022,7 +1026,7 @@ TEST(Trace, LoadVcQuotasErrors) {
 
   auto missing = LoadVcQuotas(dir.Path("none.csv"), 8);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.message(), dir.Path("none.csv") + ": cannot open file");
+  EXPECT_EQ(missing.message(), dir.Path("none.csv") + ": no such file");
 }
 
 // --------------------------------------------------------------------------------------------
