@@ -22,6 +22,7 @@ enum class ErrorCode : unsigned char {
   kOutOfRange,          // a time earlier than the last one; a value past a limit
   kUnsatisfiable,       // valid, but can never be done here (a job larger than the fleet)
   kDataLoss,            // stored state that cannot be read back (a corrupt snapshot)
+  kUnavailable,         // a resource the call needs failed or is busy: the store's disk, a lock
 };
 
 // A human-readable failure. `message` is complete on its own: for spec errors it starts with
