@@ -1,33 +1,14 @@
 #include "spec/hourly_csv.h"
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "util/input_file.h"
+#include "util/text.h"
 
 namespace gpufleet {
-namespace {
-
-// At most 40 characters of a line, control bytes escaped: the file may hold anything.
-std::string Quoted(const std::string& line) {
-  std::string out = "'";
-  for (size_t i = 0; i < line.size() && i < 40; ++i) {
-    const auto c = static_cast<unsigned char>(line[i]);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + (line.size() > 40 ? "...'" : "'");
-}
-
-}  // namespace
 
 Result<std::vector<double>> ReadHourlyCsv(const std::string& path, double lo, double hi,
                                           const std::string& what) {
@@ -55,7 +36,7 @@ Result<std::vector<double>> ParseHourlyCsv(const std::string& text, const std::s
     const double v = std::strtod(line.c_str(), &end);
     if (end != line.c_str() + line.size() || !std::isfinite(v) || v < lo || v > hi) {
       return Error{name + ":" + std::to_string(number) + ":1: expected " + what + ", got " +
-                   Quoted(line)};
+                   QuotedExcerpt(line)};
     }
     if (values.size() == kMaxHourlyValues) {
       return Error{name + ":" + std::to_string(number) + ":1: more than " +

@@ -7,20 +7,9 @@
 #include <fstream>
 
 #include "util/input_file.h"
+#include "util/text.h"
 
 namespace gpufleet {
-namespace {
-
-std::string Quoted(std::string_view s) {
-  std::string out = "'";
-  for (size_t i = 0; i < s.size() && i < 40; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  return out + (s.size() > 40 ? "...'" : "'");
-}
-
-}  // namespace
 
 Result<std::string> ReadTraceFile(const std::string& path) {
   Result<std::ifstream> opened = OpenInputFile(path);
@@ -183,7 +172,7 @@ Result<double> ReadNumber(const CsvFile& f, int column) {
   double v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
-    return Error{f.Where(column) + "expected a number, got " + Quoted(s)};
+    return Error{f.Where(column) + "expected a number, got " + QuotedExcerpt(s)};
   }
   return v;
 }
@@ -204,7 +193,7 @@ Result<std::int64_t> ReadInteger(const CsvFile& f, int column) {
       d == std::floor(d) && std::fabs(d) < 9e15) {
     return static_cast<std::int64_t>(d);
   }
-  return Error{f.Where(column) + "expected an integer, got " + Quoted(s)};
+  return Error{f.Where(column) + "expected an integer, got " + QuotedExcerpt(s)};
 }
 
 }  // namespace gpufleet

@@ -27,4 +27,22 @@ inline std::string Lowercase(std::string_view text) {
   return out;
 }
 
+// What a file held, for an error message: in quotes, at most `max` characters ("..." after),
+// control bytes as \xNN, so that the message shows what is invisible and stays one short line.
+inline std::string QuotedExcerpt(std::string_view text, size_t max = 40) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + (text.size() > max ? "...'" : "'");
+}
+
 }  // namespace gpufleet
