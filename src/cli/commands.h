@@ -23,6 +23,7 @@ Runner AddFleetCommand(CLI::App& app);
 Runner AddTraceCommand(CLI::App& app);
 Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
+Runner AddTokenCommand(CLI::App& app);
 // `plan train`, registered by AddPlanCommand under `plan`.
 Runner AddPlanTrainCommand(CLI::App* plan);
 

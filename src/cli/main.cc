@@ -29,6 +29,7 @@ int Main(int argc, char** argv) {
   gpufleet::cli::Runner trace = gpufleet::cli::AddTraceCommand(app);
   gpufleet::cli::Runner experiment = gpufleet::cli::AddExperimentCommand(app);
   gpufleet::cli::Runner plan = gpufleet::cli::AddPlanCommand(app);
+  gpufleet::cli::Runner token = gpufleet::cli::AddTokenCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,6 +51,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("trace")) return trace();
   if (app.got_subcommand("experiment")) return experiment();
   if (app.got_subcommand("plan")) return plan();
+  if (app.got_subcommand("token")) return token();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }
