@@ -118,3 +118,15 @@ TEST(PlanCli, TrainBadInput) {
 }
 
 }  // namespace
+
+// Failures every second on 8,192 nodes (the most --node-failure-rate allows, 10 a node-day) with a
+// 10-minute restart: no work survives, and the plan printed a wall time and an interruption count
+// of some 240 digits. It says the run does not finish instead.
+TEST(PlanCli, TrainThatCannotFinishSaysSo) {
+  const auto [code, out] =
+      RunCli("plan train --model llama3-405b --gpus 65536 --node-failure-rate 10");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("with them it does not finish in 100 years"), std::string::npos) << out;
+  EXPECT_NE(out.find("interruptions without end"), std::string::npos) << out;
+  EXPECT_EQ(out.find("0000000000"), std::string::npos) << out;  // no number of a hundred digits
+}

@@ -14,9 +14,13 @@
 #include "sched/capacity_index.h"
 #include "spec/model_spec.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace gpufleet::cli {
 namespace {
+
+// Beyond this a plan "does not finish": its figures would be thousands of years long.
+constexpr double kLongestPlannedRunS = 100.0 * 365 * 86400;
 
 // Ranges of the options whose values would otherwise print inf or 300-digit numbers: far beyond
 // any published run (Llama 3: 15.6T tokens, 16M per step, 0.0038 interruptions per node-day).
@@ -267,19 +271,38 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
       p.step.dp_s, p.step.dp_total_s);
   std::printf("  MFU             %.1f%%\n", 100 * p.mfu);
   std::printf("  tokens/s        %s\n", Sci(p.tokens_per_s, "").c_str());
-  std::printf("  training        %s tokens: %.1f days without failures, %.1f days with them\n",
-              Sci(p.tokens, "").c_str(), p.failure_free_s / 86400, p.wall_s / 86400);
-  std::printf("  GPU-hours       %s\n", Sci(p.gpu_hours, "").c_str());
-  std::printf("  energy          IT %.0f MWh (%.2f MW), facility %.0f MWh\n", p.energy_mwh,
-              p.it_power_w / 1e6, p.facility_energy_mwh);
-  if (p.cost_usd) {
+  // Failures so frequent that little work survives between them (an MTBF near the restart
+  // time) give a wall time of thousands of years, or none: say the run does not finish rather
+  // than print a number of 200 digits.
+  const bool finishes = std::isfinite(p.wall_s) && p.wall_s <= kLongestPlannedRunS;
+  if (finishes) {
+    std::printf("  training        %s tokens: %.1f days without failures, %.1f days with them\n",
+                Sci(p.tokens, "").c_str(), p.failure_free_s / 86400, p.wall_s / 86400);
+    std::printf("  GPU-hours       %s\n", Sci(p.gpu_hours, "").c_str());
+    std::printf("  energy          IT %.0f MWh (%.2f MW), facility %.0f MWh\n", p.energy_mwh,
+                p.it_power_w / 1e6, p.facility_energy_mwh);
+  } else {
+    std::printf(
+        "  training        %s tokens: %.1f days without failures; with them it does not "
+        "finish in 100 years (failures undo the work between them: ETTR %.3g)\n",
+        Sci(p.tokens, "").c_str(), p.failure_free_s / 86400, p.ettr);
+    std::printf("  GPU-hours       without end\n");
+    std::printf("  energy          without end (%.2f MW of IT power)\n", p.it_power_w / 1e6);
+  }
+  if (p.cost_usd && !finishes) {
+    std::printf("  electricity     without end\n");
+  } else if (p.cost_usd) {
     std::printf("  electricity     $%s\n", Sci(*p.cost_usd, "").c_str());
   } else {
     std::printf("  electricity     no tariff given for the site\n");
   }
   if (std::isfinite(p.mtbf_s)) {
-    std::printf("  failures        MTBF %s (%d nodes x %.5f per node-day); %.0f interruptions\n",
-                HumanSeconds(p.mtbf_s).c_str(), p.nodes, a.node_failure_rate, p.interruptions);
+    const std::string interruptions =
+        finishes ? Grouped(static_cast<std::int64_t>(p.interruptions + 0.5)) + " interruptions"
+                 : std::string("interruptions without end");
+    std::printf("  failures        MTBF %s (%d nodes x %.5f per node-day); %s\n",
+                HumanSeconds(p.mtbf_s).c_str(), p.nodes, a.node_failure_rate,
+                interruptions.c_str());
   } else {
     std::printf("  failures        none (--node-failure-rate 0)\n");
   }
