@@ -28,6 +28,22 @@ struct PartialWorkload {
 };
 PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file);
 
+// A job submitted to the control plane (`POST /v1/jobs`, issue 10): a workload file's job, as JSON
+// (or YAML) - the same fields, limits and located errors ("request:1:12: field 'gpus': ..."), all
+// at once, unknown keys refused - with these differences: `command` (what the agents run, under
+// `sh -c`) and `estimate` (what the scheduler plans with) are required; `duration` is optional
+// (a hollow agent "runs" the job that long); the server sets `submit` and the token's tenant, so
+// a request naming either is refused, as is `training` (its model file would be read on the
+// server). `name` stands for the request in errors.
+struct JobRequestSpec {
+  ExplicitJobSpec job;  // job.job.duration: the estimate when no duration is given
+  bool duration_given = false;
+  std::string command;
+};
+// The most a command may hold: a script belongs in a file the command runs.
+inline constexpr size_t kMaxCommandBytes = 64 * 1024;
+Result<JobRequestSpec> ParseJobRequest(const std::string& body, const std::string& name);
+
 }  // namespace gpufleet
 
 namespace gpufleet {

@@ -37,6 +37,17 @@ class WorkloadParser {
  public:
   explicit WorkloadParser(SpecReader& r) : r_(r) {}
 
+  // A job submitted through the control plane's API (ParseJobRequest): a job entry read with the
+  // request's rules (request_ set).
+  JobRequestSpec ParseRequest(const YAML::Node& root) {
+    JobRequestSpec out;
+    request_ = &out;
+    ParseJob(root, "");
+    request_ = nullptr;
+    if (!spec_.jobs.empty()) out.job = std::move(spec_.jobs.back());
+    return out;
+  }
+
   WorkloadSpec Parse(const YAML::Node& root) {
     MapReader top(r_, root, "");
     ParseTenants(top.Get("tenants"));
@@ -207,15 +218,32 @@ class WorkloadParser {
     JobSpec& j = e.job;
     const YAML::Node name = m.Get("name");
     j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("")
+             : request_       ? "job"
                               : "job-" + std::to_string(spec_.jobs.size() + 1);
     const YAML::Node submit = m.Get("submit");
-    if (submit.IsDefined()) j.submit = r_.Duration(submit, m.Field("submit")).value_or(0);
+    if (submit.IsDefined() && request_) {
+      r_.Fail(submit, m.Field("submit"), "the server sets the submission time; leave it out");
+    } else if (submit.IsDefined()) {
+      j.submit = r_.Duration(submit, m.Field("submit")).value_or(0);
+    }
     j.gpus = Gpus(m.Required("gpus"), m.Field("gpus")).value_or(1);
-    j.duration = r_.PositiveDuration(m.Required("duration"), m.Field("duration")).value_or(1);
-    const YAML::Node estimate = m.Get("estimate");
-    j.estimate = estimate.IsDefined()
-                     ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration)
-                     : j.duration;
+    if (request_) {
+      ParseRequestOnly(m);
+      // A live job's run time is unknown: the estimate is what there is; a duration is what a
+      // hollow agent pretends the job runs.
+      j.estimate = r_.PositiveDuration(m.Required("estimate"), m.Field("estimate")).value_or(1);
+      const YAML::Node duration = m.Get("duration");
+      request_->duration_given = duration.IsDefined();
+      j.duration = duration.IsDefined()
+                       ? r_.PositiveDuration(duration, m.Field("duration")).value_or(j.estimate)
+                       : j.estimate;
+    } else {
+      j.duration = r_.PositiveDuration(m.Required("duration"), m.Field("duration")).value_or(1);
+      const YAML::Node estimate = m.Get("estimate");
+      j.estimate = estimate.IsDefined()
+                       ? r_.PositiveDuration(estimate, m.Field("estimate")).value_or(j.duration)
+                       : j.duration;
+    }
     const YAML::Node share = m.Get("gpu_milli");
     if (share.IsDefined())
       j.gpu_milli = GpuMilli(share, m.Field("gpu_milli")).value_or(kMilliPerGpu);
@@ -227,7 +255,11 @@ class WorkloadParser {
     if (priority.IsDefined())
       j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
     const YAML::Node tenant = m.Get("tenant");
-    if (tenant.IsDefined()) j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
+    if (tenant.IsDefined() && request_) {
+      r_.Fail(tenant, m.Field("tenant"), "the tenant comes from the token; leave it out");
+    } else if (tenant.IsDefined()) {
+      j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
+    }
     const YAML::Node model = m.Get("gpu_model");
     if (model.IsDefined() && model.IsSequence()) {
       // A set of models: the job runs on any of them (all its GPUs of one model).
@@ -251,10 +283,34 @@ class WorkloadParser {
       j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
     ParseCheckpointing(m, j.checkpoint_interval, j.checkpoint_write, j.checkpoint_size_gb,
                        j.restart_overhead);
-    ParseTraining(m.Get("training"), m.Field("training"), e);
+    const YAML::Node training = m.Get("training");
+    if (training.IsDefined() && request_) {
+      r_.Fail(training, m.Field("training"),
+              "not accepted by the API: a training job's model file would be read on the server");
+    } else {
+      ParseTraining(training, m.Field("training"), e);
+    }
     ParsePowerUtilization(m, j.power_utilization);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
+  }
+
+  // The fields only a request has.
+  void ParseRequestOnly(MapReader& m) {
+    const YAML::Node command = m.Required("command");
+    if (!command.IsDefined()) return;
+    const std::optional<std::string> c = r_.String(command, m.Field("command"));
+    if (!c) return;
+    if (c->find_first_not_of(" \t\r\n") == std::string::npos) {
+      r_.Fail(command, m.Field("command"), "expected a command to run, got nothing");
+    } else if (c->size() > kMaxCommandBytes) {
+      r_.Fail(command, m.Field("command"),
+              "expected at most 65,536 bytes; a longer script belongs in a file the command runs");
+    } else if (c->find('\0') != std::string::npos) {
+      r_.Fail(command, m.Field("command"), "expected text without NUL characters");
+    } else {
+      request_->command = *c;
+    }
   }
 
   // One value of a distribution, as a double (GPUs, milliseconds, a number, or a name's index).
@@ -849,6 +905,7 @@ class WorkloadParser {
   WorkloadSpec spec_;
   std::vector<bool> clean_jobs_, clean_generators_, clean_failures_, clean_maintenance_;
   GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
+  JobRequestSpec* request_ = nullptr;           // while a request's job is being read
   double generated_jobs_ = 0;                   // by the generators read so far, at most
 };
 
@@ -889,6 +946,15 @@ PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file) {
   }
   out.errors = r.ok() ? "" : r.Errors();
   return out;
+}
+
+Result<JobRequestSpec> ParseJobRequest(const std::string& body, const std::string& name) {
+  SpecReader r(name);
+  const YAML::Node root = r.LoadString(body);
+  if (!r.ok()) return Error{r.Errors()};
+  JobRequestSpec request = WorkloadParser(r).ParseRequest(root);
+  if (!r.ok()) return Error{r.Errors()};
+  return request;
 }
 
 Result<WorkloadSpec> ParseWorkload(const std::string& yaml, const std::string& name) {
