@@ -38,10 +38,11 @@ void BM_DurableSubmissions(benchmark::State& state) {
                          .Exec("CREATE TABLE jobs (id INTEGER PRIMARY KEY, spec TEXT NOT NULL, "
                                "state INTEGER NOT NULL)")
                          .ok()) {
+      // No return: every thread must reach the loop, where they all stop (no store).
       state.SkipWithError(db.ok() ? "cannot create the table" : db.message().c_str());
-      return;
+    } else {
+      store = std::make_unique<GroupCommitter>(std::move(db).value());
     }
-    store = std::make_unique<GroupCommitter>(std::move(db).value());
   }
   for (auto _ : state) {
     if (!store) break;

@@ -1,6 +1,7 @@
 #include "store/group_commit.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <iterator>
 #include <utility>
@@ -55,44 +56,130 @@ void GroupCommitter::Loop() {
   }
 }
 
-void GroupCommitter::CommitBatch(std::deque<Pending>& batch) {
-  std::vector<Status> answers;
-  answers.reserve(batch.size());
+namespace {
+
+// The committer's savepoint: a name no write uses.
+constexpr const char* kSavepoint = "gpufleet_group_commit_write";
+
+// Installed while a write runs: the transaction is the committer's. Denied statements fail to
+// prepare with SQLITE_AUTH, so the write gets an error and the batch stays whole.
+int DenyTransactionControl(void*, int action, const char* what, const char* name, const char*,
+                           const char*) {
+  if (action == SQLITE_TRANSACTION) return SQLITE_DENY;
+  if (action == SQLITE_SAVEPOINT && name != nullptr && std::strcmp(name, kSavepoint) == 0)
+    return SQLITE_DENY;
+  (void)what;
+  return SQLITE_OK;
+}
+
+bool IsConstraint(const Status& s) {
+  return s.code() == ErrorCode::kAlreadyExists || s.code() == ErrorCode::kInvalidArgument;
+}
+
+}  // namespace
+
+Status GroupCommitter::RunOneWrite(Pending& p) {
+  sqlite3_set_authorizer(db_.handle(), DenyTransactionControl, nullptr);
+  Status s;
+  try {
+    s = p.write(db_);
+  } catch (const std::exception& e) {  // a write is ours, but never let one stop the writer
+    s = Error{db_.path() + ": a write failed: " + e.what()};
+  } catch (...) {
+    s = Error{db_.path() + ": a write failed (an exception that is not a std::exception)"};
+  }
+  sqlite3_set_authorizer(db_.handle(), nullptr, nullptr);
+  return s;
+}
+
+GroupCommitter::Outcome GroupCommitter::RunInTransaction(std::deque<Pending>& batch, size_t first,
+                                                         size_t last,
+                                                         std::vector<Status>& answers) {
+  // Fails the whole range: nothing of it will be committed.
+  auto fail_all = [&](const std::string& why) {
+    const Error e{why, ErrorCode::kUnavailable};
+    for (size_t i = first; i < last; ++i) answers[i] = Status(e);
+    db_.Exec("ROLLBACK").IgnoreError();  // if SQLite has not already
+    return Outcome{Status(e), false};
+  };
   // IMMEDIATE takes the write lock now, so that no write inside finds it taken by another
   // connection halfway through the batch.
-  Status begun = db_.Exec("BEGIN IMMEDIATE");
-  bool committed_ok = false;
-  if (begun.ok()) {
-    for (Pending& p : batch) {
-      Status s = db_.Exec("SAVEPOINT write");
-      if (s.ok()) {
-        try {
-          s = p.write(db_);
-        } catch (const std::exception& e) {  // a write is ours, but never let one stop the writer
-          s = Error{db_.path() + ": a write failed: " + e.what()};
-        }
-        if (!s.ok()) db_.Exec("ROLLBACK TO write").IgnoreError();  // RELEASE below ends it
-        Status released = db_.Exec("RELEASE write");
-        if (s.ok() && !released.ok()) s = released;
-      }
-      answers.push_back(std::move(s));
+  if (Status begun = db_.Exec("BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.message());
+  const std::string savepoint = std::string("SAVEPOINT ") + kSavepoint;
+  const std::string rollback_to = std::string("ROLLBACK TO ") + kSavepoint;
+  const std::string release = std::string("RELEASE ") + kSavepoint;
+  for (size_t i = first; i < last; ++i) {
+    if (Status s = db_.Exec(savepoint); !s.ok()) return fail_all(s.message());
+    Status s = RunOneWrite(batch[i]);
+    // SQLite may roll the whole transaction back by itself (a full disk, no memory, a busy
+    // database): then nothing of the batch so far is there, whatever the writes answered.
+    if (sqlite3_get_autocommit(db_.handle())) {
+      return fail_all(db_.path() + ": the batch's transaction was rolled back" +
+                      (s.ok() ? std::string() : " (" + s.message() + ")") +
+                      "; nothing of it is stored");
     }
-    Status committed = db_.Exec("COMMIT");
-    committed_ok = committed.ok();
-    if (!committed_ok) {
-      // Nothing of the batch is durable: every write gets the commit's error.
-      db_.Exec("ROLLBACK").IgnoreError();
-      const Error e{committed.message(), ErrorCode::kUnavailable};
-      std::fill(answers.begin(), answers.end(), Status(e));
+    if (!s.ok()) {
+      if (Status undone = db_.Exec(rollback_to); !undone.ok()) return fail_all(undone.message());
+    }
+    if (Status released = db_.Exec(release); !released.ok()) return fail_all(released.message());
+    answers[i] = std::move(s);
+  }
+  Status committed = db_.Exec("COMMIT");
+  if (!committed.ok()) db_.Exec("ROLLBACK").IgnoreError();
+  return Outcome{std::move(committed), true};
+}
+
+void GroupCommitter::CommitBatch(std::deque<Pending>& batch) {
+  std::vector<Status> answers(batch.size());
+  std::int64_t commits = 0;
+  if (!broken_.empty()) {
+    answers.assign(batch.size(), Status(Error{broken_, ErrorCode::kUnavailable}));
+    return Finish(batch, answers, 0);
+  }
+  const Outcome all = RunInTransaction(batch, 0, batch.size(), answers);
+  const Status& c = all.status;
+  if (c.ok()) {
+    commits = 1;
+  } else if (!all.at_commit) {
+    // BEGIN failed, or SQLite rolled the batch back: every write carries the error already.
+  } else if (IsConstraint(c)) {
+    // A constraint checked at COMMIT (a deferred foreign key) is one write's fault: run the
+    // writes that succeeded again, one per transaction, so that only the culprit fails.
+    for (size_t i = 0; i < batch.size() && broken_.empty(); ++i) {
+      if (!answers[i].ok()) continue;
+      const Outcome alone = RunInTransaction(batch, i, i + 1, answers);
+      if (alone.status.ok()) {
+        ++commits;
+      } else if (alone.at_commit && IsConstraint(alone.status)) {
+        answers[i] = alone.status;
+      } else if (alone.at_commit) {
+        broken_ = StoreFailed(alone.status);
+        answers[i] =
+            Status(Error{"outcome unknown: " + alone.status.message(), ErrorCode::kUnavailable});
+      }
     }
   } else {
-    answers.assign(batch.size(), Status(Error{begun.message(), ErrorCode::kUnavailable}));
+    // COMMIT itself failed for the disk: after a failed fsync the log may or may not hold the
+    // batch, and the kernel may have dropped what it had not written. Stop taking writes.
+    broken_ = StoreFailed(c);
+    answers.assign(batch.size(),
+                   Status(Error{"outcome unknown: " + c.message(), ErrorCode::kUnavailable}));
   }
+  Finish(batch, answers, commits);
+}
+
+std::string GroupCommitter::StoreFailed(const Status& why) const {
+  return db_.path() +
+         ": the store failed and takes no more writes (restart the server): " + why.message();
+}
+
+void GroupCommitter::Finish(std::deque<Pending>& batch, std::vector<Status>& answers,
+                            std::int64_t commits) {
   const auto failed =
       std::count_if(answers.begin(), answers.end(), [](const Status& s) { return !s.ok(); });
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (committed_ok) ++stats_.commits;
+    stats_.commits += commits;
     stats_.writes += static_cast<std::int64_t>(batch.size());
     stats_.failed_writes += failed;
     stats_.largest_batch = std::max(stats_.largest_batch, static_cast<std::int64_t>(batch.size()));

@@ -11,7 +11,9 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite_db.h"
 #include "util/result.h"
@@ -21,7 +23,11 @@ namespace gpufleet {
 class GroupCommitter {
  public:
   // A write runs on the writer thread inside the batch's transaction, in a savepoint of its own:
-  // an error it returns undoes its own changes only, and is its answer; the batch goes on.
+  // an error it returns undoes its own changes only, and is its answer; the batch goes on. A
+  // write may not control the transaction (BEGIN, COMMIT, ROLLBACK, the committer's savepoint):
+  // such a statement is refused (SQLITE_AUTH) and fails that write. A write touches only the
+  // database, so that it can run again: a batch whose COMMIT fails on a constraint is re-run one
+  // write per transaction, to fail only the write that broke it.
   using Write = std::function<Status(SqliteDb&)>;
 
   struct Stats {
@@ -39,9 +45,13 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `write`; the future says whether it is durable (ok) or why not. A failed COMMIT (the
-  // disk full or failing) fails every write of its batch with kUnavailable: none of them is
-  // durable, and none may be acknowledged.
+  // Queues `write`; the future says whether it is durable (ok) or why not. Only an ok answer may
+  // be acknowledged. A COMMIT that fails for the disk (full, I/O error) leaves the outcome
+  // unknown - after an fsync error the log may still hold the batch - so every write of the batch
+  // gets kUnavailable ("outcome unknown"), and the committer refuses every later write: the server
+  // must restart, and clients retry with their idempotency keys. If SQLite rolls the transaction
+  // back by itself (it may on a full disk or out of memory), the batch's writes fail with
+  // kUnavailable: none of them is durable.
   std::future<Status> Submit(Write write);
   // Submit and wait.
   Status Commit(Write write) { return Submit(std::move(write)).get(); }
@@ -55,6 +65,19 @@ class GroupCommitter {
   };
   void Loop();
   void CommitBatch(std::deque<Pending>& batch);
+  // Runs writes [first, last) of `batch` in one transaction and answers them in `answers`; the
+  // outcome is the COMMIT's (answers then as the writes said, for the caller to override), or an
+  // error that `answers` already carries for every write of the range.
+  struct Outcome {
+    Status status;
+    bool at_commit = false;  // the error is COMMIT's (every write before it succeeded)
+  };
+  Outcome RunInTransaction(std::deque<Pending>& batch, size_t first, size_t last,
+                           std::vector<Status>& answers);
+  // Answers the batch and counts it.
+  void Finish(std::deque<Pending>& batch, std::vector<Status>& answers, std::int64_t commits);
+  std::string StoreFailed(const Status& why) const;
+  Status RunOneWrite(Pending& p);
 
   SqliteDb db_;
   const size_t max_batch_;
@@ -63,6 +86,7 @@ class GroupCommitter {
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
   Stats stats_;                // guarded by mu_
+  std::string broken_;         // writer thread only: why the store takes no more writes
   std::thread writer_;         // last: started when everything above is ready
 };
 

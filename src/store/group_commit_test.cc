@@ -127,12 +127,13 @@ TEST(GroupCommit, AFailedWriteFailsAloneAndLeavesNothing) {
       "1,3");
 }
 
-TEST(GroupCommit, AFailedCommitFailsTheWholeBatch) {
+TEST(GroupCommit, AConstraintFailingAtCommitFailsOnlyItsWrite) {
   ScratchDir dir;
   const std::string path = dir.Path("state.db");
   SqliteDb db = OpenJobs(path);
-  // A deferred foreign key is checked at COMMIT: a write that breaks it makes the commit fail,
-  // as a full disk at fsync would, after every write of the batch succeeded on its own.
+  // A deferred foreign key is checked at COMMIT: a write that breaks it makes the batch's commit
+  // fail after every write succeeded on its own. The batch runs again one write per transaction:
+  // the culprit fails, the others are stored.
   ASSERT_TRUE(db.Exec("CREATE TABLE runs (job INTEGER REFERENCES jobs(id) DEFERRABLE INITIALLY "
                       "DEFERRED)")
                   .ok());
@@ -143,16 +144,56 @@ TEST(GroupCommit, AFailedCommitFailsTheWholeBatch) {
   std::future<Status> good = store.Submit(InsertJob(1));
   std::future<Status> orphan =
       store.Submit([](SqliteDb& d) { return d.Exec("INSERT INTO runs VALUES (42)"); });
+  std::future<Status> also_good = store.Submit(InsertJob(2));
   gate.Release();
   ASSERT_TRUE(first.get().ok());
-  const Status g = good.get(), o = orphan.get();
-  EXPECT_EQ(g.code(), ErrorCode::kUnavailable) << g.message();
-  EXPECT_FALSE(o.ok());
-  EXPECT_NE(g.message().find("FOREIGN KEY"), std::string::npos) << g.message();
-  EXPECT_EQ(store.stats().commits, 1);  // the gate's alone
-  // The store goes on: the next batch commits.
-  EXPECT_TRUE(store.Commit(InsertJob(2)).ok());
-  EXPECT_EQ(CountJobs(path), 1);
+  const Status g = good.get(), o = orphan.get(), a = also_good.get();
+  EXPECT_TRUE(g.ok()) << g.message();
+  EXPECT_TRUE(a.ok()) << a.message();
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.message().find("FOREIGN KEY"), std::string::npos) << o.message();
+  EXPECT_EQ(store.stats().commits, 3);           // the gate's, then jobs 1 and 2 alone
+  EXPECT_TRUE(store.Commit(InsertJob(3)).ok());  // the store goes on
+  EXPECT_EQ(CountJobs(path), 3);
+}
+
+// The transaction is the committer's: a write that commits, rolls back or releases the
+// committer's savepoint would break the batch's promise (acknowledged yet lost, or stored yet
+// failed). Such statements are refused; the write fails alone.
+TEST(GroupCommit, AWriteCannotControlTheTransaction) {
+  ScratchDir dir;
+  const std::string path = dir.Path("state.db");
+  WriterGate gate;
+  GroupCommitter store(OpenJobs(path));
+  std::future<Status> first = store.Submit(gate.Hold());
+  gate.WaitUntilHeld();
+  std::future<Status> a = store.Submit(InsertJob(1));
+  std::vector<std::future<Status>> rogue;
+  for (const char* sql : {"COMMIT", "ROLLBACK", "BEGIN", "RELEASE gpufleet_group_commit_write",
+                          "ROLLBACK TO gpufleet_group_commit_write"}) {
+    rogue.push_back(store.Submit([sql](SqliteDb& d) { return d.Exec(sql); }));
+  }
+  std::future<Status> b = store.Submit(InsertJob(2));
+  gate.Release();
+  ASSERT_TRUE(first.get().ok());
+  EXPECT_TRUE(a.get().ok());
+  for (auto& r : rogue) {
+    const Status s = r.get();
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("not authorized"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(b.get().ok());
+  EXPECT_EQ(store.stats().commits, 2);
+  EXPECT_EQ(CountJobs(path), 2);
+  // A write's own savepoints are its business.
+  EXPECT_TRUE(store
+                  .Commit([](SqliteDb& d) {
+                    if (Status s = d.Exec("SAVEPOINT mine"); !s.ok()) return s;
+                    if (Status s = InsertJob(3)(d); !s.ok()) return s;
+                    return d.Exec("RELEASE mine");
+                  })
+                  .ok());
+  EXPECT_EQ(CountJobs(path), 3);
 }
 
 TEST(GroupCommit, DestroyingTheStoreCommitsWhatWasSubmitted) {

@@ -13,11 +13,13 @@ ErrorCode CodeOf(int rc) {
     case SQLITE_CONSTRAINT_PRIMARYKEY:
     case SQLITE_CONSTRAINT_UNIQUE:
       return ErrorCode::kAlreadyExists;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return ErrorCode::kDataLoss;
   }
   switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:  // a value the schema refuses: NOT NULL, CHECK, a foreign key
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+    case SQLITE_MISMATCH:
+      return ErrorCode::kInvalidArgument;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return ErrorCode::kDataLoss;
@@ -28,9 +30,11 @@ ErrorCode CodeOf(int rc) {
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PROTOCOL:
+    case SQLITE_NOMEM:
+    case SQLITE_INTERRUPT:
       return ErrorCode::kUnavailable;
-    default:
-      return ErrorCode::kInvalidArgument;
+    default:  // a statement of ours that is wrong (no such table, misuse): the server's fault
+      return ErrorCode::kInternal;
   }
 }
 
@@ -52,15 +56,16 @@ SqlStatement& SqlStatement::Bind(int index, std::int64_t value) {
 }
 
 SqlStatement& SqlStatement::Bind(int index, std::string_view text) {
-  const int rc = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  // An empty view may have no data pointer, which SQLite would store as NULL, not ''.
+  const int rc = sqlite3_bind_text64(stmt_.get(), index, text.data() ? text.data() : "",
+                                     text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
 }
 
 SqlStatement& SqlStatement::BindBlob(int index, std::string_view bytes) {
-  const int rc =
-      sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  const int rc = sqlite3_bind_blob64(stmt_.get(), index, bytes.data() ? bytes.data() : "",
+                                     bytes.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
 }
@@ -151,9 +156,17 @@ Status SqliteDb::Exec(const std::string& sql) {
 
 Result<SqlStatement> SqliteDb::Prepare(std::string sql) {
   sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
   const int rc =
-      sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()) + 1, &stmt, nullptr);
+      sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()) + 1, &stmt, &tail);
   if (rc != SQLITE_OK) return Failure("cannot prepare: " + sql, rc);
+  // One statement: a second one after it would be silently dropped, and none is no statement.
+  const bool more = tail != nullptr &&
+                    std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos;
+  if (stmt == nullptr || more) {
+    sqlite3_finalize(stmt);
+    return Error{path_ + ": expected exactly one SQL statement in: " + sql, ErrorCode::kInternal};
+  }
   return SqlStatement(db_.get(), stmt, std::move(sql));
 }
 

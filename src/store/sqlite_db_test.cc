@@ -76,6 +76,26 @@ TEST(SqliteDb, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(db.QueryInt("SELECT id FROM t WHERE id = 99").code(), ErrorCode::kNotFound);
 }
 
+TEST(SqliteDb, EmptyTextIsEmptyNotNullAndOneStatementIsOne) {
+  ScratchDir dir;
+  SqliteDb db = SqliteDb::Open(dir.Path("state.db")).value();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t (s TEXT NOT NULL, b BLOB NOT NULL)").ok());
+  // A default string_view has no data pointer; SQLite would take it for NULL.
+  SqlStatement insert = db.Prepare("INSERT INTO t VALUES (?1, ?2)").value();
+  const Status s = insert.Bind(1, std::string_view()).BindBlob(2, std::string_view()).Run();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(db.QueryInt("SELECT count(*) FROM t WHERE s = '' AND b = x''").value(), 1);
+  // A second statement would be dropped without a word; no statement is no statement.
+  for (const char* sql : {"INSERT INTO t VALUES ('a', x''); DELETE FROM t", "", "-- nothing"}) {
+    Result<SqlStatement> two = db.Prepare(sql);
+    ASSERT_FALSE(two.ok()) << sql;
+    EXPECT_EQ(two.code(), ErrorCode::kInternal) << two.message();
+  }
+  EXPECT_TRUE(db.Prepare("SELECT 1;  ").ok());  // a trailing semicolon is still one
+  // A statement of the server's own that is wrong is its fault, not the client's.
+  EXPECT_EQ(db.Prepare("SELECT * FROM no_such_table").code(), ErrorCode::kInternal);
+}
+
 // A full disk is what the daemon meets in production; max_page_count stands in for it.
 TEST(SqliteDb, AFullDatabaseIsUnavailableNotBadInput) {
   ScratchDir dir;
