@@ -1,13 +1,12 @@
 #include "server/tokens.h"
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <unordered_set>
 #include <vector>
 
@@ -98,14 +97,15 @@ size_t TokenTable::DigestHash::operator()(const Sha256Digest& d) const {
 Result<TokenTable> TokenTable::Load(const std::string& path) {
   Result<std::ifstream> opened = OpenInputFile(path);
   if (!opened.ok()) return opened.error();
-  std::ifstream& in = opened.value();
-  in.seekg(0, std::ios::end);
-  if (in.tellg() > kMaxFileBytes)
-    return Error{path + ": larger than 16 MiB; expected a tokens file (a line per token)"};
-  in.seekg(0);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  // Read in chunks, counting: a pipe has no size to check beforehand.
+  std::string text;
+  char buf[1 << 14];
+  while (opened.value().read(buf, sizeof buf) || opened.value().gcount() > 0) {
+    text.append(buf, static_cast<size_t>(opened.value().gcount()));
+    if (text.size() > static_cast<size_t>(kMaxFileBytes))
+      return Error{path + ": larger than 16 MiB; expected a tokens file (a line per token)"};
+  }
+  return Parse(text, path);
 }
 
 Result<TokenTable> TokenTable::Parse(std::string_view text, const std::string& name) {
@@ -169,15 +169,30 @@ Result<TokenTable> TokenTable::Parse(std::string_view text, const std::string& n
 }
 
 const Identity* TokenTable::Authenticate(std::string_view token) const {
-  if (token.empty()) return nullptr;
+  if (token.size() < kMinTokenBytes) return nullptr;
   // Looked up by the token's SHA-256: how long the lookup takes depends on the digest, which an
-  // attacker cannot steer toward a stored one (that would need a preimage), so the table's timing
-  // says nothing about the tokens; the final comparison is constant-time all the same.
-  const Sha256Digest d = Sha256(token);
-  const auto it = by_digest_.find(d);
-  if (it == by_digest_.end()) return nullptr;
-  if (CRYPTO_memcmp(it->first.data(), d.data(), d.size()) != 0) return nullptr;
-  return &it->second;
+  // attacker cannot steer toward a stored one (that would need a preimage), so the lookup's
+  // timing says nothing about the tokens. That, not a constant-time comparison, is the defence.
+  const auto it = by_digest_.find(Sha256(token));
+  return it == by_digest_.end() ? nullptr : &it->second;
+}
+
+Result<std::string> TokenLine(std::string_view name, std::string_view role,
+                              std::string_view token) {
+  if (token.size() < kMinTokenBytes)
+    return Error{"a token of at least " + std::to_string(kMinTokenBytes) + " bytes"};
+  const std::string line =
+      std::string(name) + " " + std::string(role) + " " + HexOf(Sha256(token)) + "\n";
+  Result<TokenTable> t = TokenTable::Parse(line, "--name/--role");
+  if (!t.ok()) return t.error();
+  const Identity* who = t.value().Authenticate(token);
+  // One line, and it names what was asked: a name that is a comment or holds a second line
+  // would make the file say something else.
+  if (t.value().size() != 1 || who == nullptr || who->name != name ||
+      std::count(line.begin(), line.end(), '\n') != 1) {
+    return Error{"--name: expected letters, digits, '.', '_' or '-', got " + QuotedExcerpt(name)};
+  }
+  return line;
 }
 
 Result<std::string> NewToken() {

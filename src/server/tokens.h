@@ -3,12 +3,14 @@
 // that a copy of the file (a backup, a config repository) lets no one in:
 //
 //   # NAME       ROLE              SHA-256 OF THE TOKEN (64 hex digits)
-//   alice        tenant:research   9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-//   agents       agent             2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
-//   ops          admin             fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9
+//   alice        tenant:research   15ce835cb88472ad10c4e1b14cf3826cd285cb8e18663b55805003cc754edb74
+//   agents       agent             e865da30c1156c9f8fdbf064f426c74e61d966f27e2f6a8468b0d32bb2787346
+//   ops          admin             706c07494b2629e3515b4280bbad805f12e0dd36feeaa883fe75b9c1d46b30c4
 //
-// A tenant's token acts on that tenant's jobs only; an agent's reaches the agent endpoints only; an
-// admin's reaches everything. `gpufleet token new` makes a token and its line.
+// (The hashes above are of random tokens, made by `gpufleet token new`.) A tenant's token acts on
+// that tenant's jobs only; an agent's reaches the agent endpoints only; an admin's reaches
+// everything. A token shorter than kMinTokenBytes lets no one in, whatever the file says: an
+// unsalted fast hash protects only a token that cannot be guessed.
 #pragma once
 
 #include <array>
@@ -29,6 +31,8 @@ struct Identity {
   std::string tenant;  // for kTenant only
 };
 
+inline constexpr size_t kMinTokenBytes = 32;
+
 using Sha256Digest = std::array<unsigned char, 32>;
 Sha256Digest Sha256(std::string_view bytes);
 std::string HexOf(const Sha256Digest& digest);
@@ -40,7 +44,8 @@ class TokenTable {
   // The same from the file's text; `name` stands for the file in errors.
   static Result<TokenTable> Parse(std::string_view text, const std::string& name);
 
-  // Who `token` (as sent after "Bearer ") stands for; nullptr when no one.
+  // Who `token` (as sent after "Bearer ") stands for; nullptr when no one (and for any token
+  // shorter than kMinTokenBytes).
   const Identity* Authenticate(std::string_view token) const;
   size_t size() const { return by_digest_.size(); }
 
@@ -50,6 +55,11 @@ class TokenTable {
   };
   std::unordered_map<Sha256Digest, Identity, DigestHash> by_digest_;
 };
+
+// A tokens-file line for `name`, `role` and `token`, checked as Parse reads it: one line, one
+// identity, the token lets in exactly that name and role (a name holding a newline, a '#' or a
+// space is refused, never written).
+Result<std::string> TokenLine(std::string_view name, std::string_view role, std::string_view token);
 
 // A new token: 32 random bytes from the system's cryptographic generator, written as
 // "gft_" and 64 hex digits (the prefix lets secret scanners and people recognise one).

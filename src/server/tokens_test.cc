@@ -7,10 +7,10 @@
 namespace gpufleet {
 namespace {
 
-// SHA-256 of "alice-secret", "agent-secret" and "ops-secret" (printf %s TOKEN | sha256sum).
-const std::string kAlice = HexOf(Sha256("alice-secret"));
-const std::string kAgents = HexOf(Sha256("agent-secret"));
-const std::string kOps = HexOf(Sha256("ops-secret"));
+// SHA-256 of three made-up tokens of 38 bytes and more (printf %s TOKEN | sha256sum).
+const std::string kAlice = HexOf(Sha256("alice-secret-0123456789abcdef-0123456789"));
+const std::string kAgents = HexOf(Sha256("agent-secret-0123456789abcdef-0123456789"));
+const std::string kOps = HexOf(Sha256("ops-secret-0123456789abcdef-0123456789"));
 
 TEST(Tokens, Sha256IsTheStandardOne) {
   // FIPS 180-2, appendix B.1: SHA-256("abc").
@@ -35,19 +35,19 @@ TEST(Tokens, EachTokenIsItsIdentity) {
   Result<TokenTable> t = TokenTable::Parse(file, "tokens");
   ASSERT_TRUE(t.ok()) << t.message();
   EXPECT_EQ(t.value().size(), 3u);
-  const Identity* alice = t.value().Authenticate("alice-secret");
+  const Identity* alice = t.value().Authenticate("alice-secret-0123456789abcdef-0123456789");
   ASSERT_NE(alice, nullptr);
   EXPECT_EQ(alice->name, "alice");
   EXPECT_EQ(alice->role, Role::kTenant);
   EXPECT_EQ(alice->tenant, "research");
-  ASSERT_NE(t.value().Authenticate("agent-secret"), nullptr);
-  EXPECT_EQ(t.value().Authenticate("agent-secret")->role, Role::kAgent);
-  EXPECT_EQ(t.value().Authenticate("ops-secret")->role, Role::kAdmin);
+  ASSERT_NE(t.value().Authenticate("agent-secret-0123456789abcdef-0123456789"), nullptr);
+  EXPECT_EQ(t.value().Authenticate("agent-secret-0123456789abcdef-0123456789")->role, Role::kAgent);
+  EXPECT_EQ(t.value().Authenticate("ops-secret-0123456789abcdef-0123456789")->role, Role::kAdmin);
   // Not a token, the empty one, the hash itself, a prefix: no one.
-  EXPECT_EQ(t.value().Authenticate("alice-secreT"), nullptr);
+  EXPECT_EQ(t.value().Authenticate("alice-secret-0123456789abcdef-012345678X"), nullptr);
   EXPECT_EQ(t.value().Authenticate(""), nullptr);
   EXPECT_EQ(t.value().Authenticate(kAlice), nullptr);
-  EXPECT_EQ(t.value().Authenticate("alice-secre"), nullptr);
+  EXPECT_EQ(t.value().Authenticate("alice-secret-0123456789abcdef-012345678"), nullptr);
 }
 
 TEST(Tokens, UppercaseHexAndAByteOrderMarkAreAccepted) {
@@ -55,7 +55,7 @@ TEST(Tokens, UppercaseHexAndAByteOrderMarkAreAccepted) {
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   Result<TokenTable> t = TokenTable::Parse("\xEF\xBB\xBFops admin " + upper + "\n", "tokens");
   ASSERT_TRUE(t.ok()) << t.message();
-  EXPECT_NE(t.value().Authenticate("ops-secret"), nullptr);
+  EXPECT_NE(t.value().Authenticate("ops-secret-0123456789abcdef-0123456789"), nullptr);
 }
 
 TEST(Tokens, BadLinesAreLocatedErrors) {
@@ -98,13 +98,32 @@ TEST(Tokens, LoadNamesTheFile) {
   const std::string path = dir.Write("tokens", "ops admin " + kOps + "\n");
   Result<TokenTable> t = TokenTable::Load(path);
   ASSERT_TRUE(t.ok()) << t.message();
-  EXPECT_NE(t.value().Authenticate("ops-secret"), nullptr);
+  EXPECT_NE(t.value().Authenticate("ops-secret-0123456789abcdef-0123456789"), nullptr);
   Result<TokenTable> missing = TokenTable::Load(dir.Path("nope"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.message(), dir.Path("nope") + ": no such file");
   Result<TokenTable> bad = TokenTable::Load(dir.Write("bad", "x y z\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.message().rfind(dir.Path("bad") + ":1:3: field 'role'", 0), 0u) << bad.message();
+}
+
+// An unsalted fast hash protects only a token that cannot be guessed: a short one lets no one
+// in, even when the file holds its hash.
+TEST(Tokens, AShortTokenLetsNoOneIn) {
+  Result<TokenTable> t = TokenTable::Parse("ops admin " + HexOf(Sha256("bar")) + "\n", "tokens");
+  ASSERT_TRUE(t.ok()) << t.message();
+  EXPECT_EQ(t.value().Authenticate("bar"), nullptr);
+}
+
+TEST(Tokens, TokenLinesSayOneThing) {
+  const std::string token = NewToken().value();
+  Result<std::string> line = TokenLine("alice", "tenant:research", token);
+  ASSERT_TRUE(line.ok()) << line.message();
+  EXPECT_EQ(line.value(), "alice tenant:research " + HexOf(Sha256(token)) + "\n");
+  EXPECT_FALSE(TokenLine("#alice", "agent", token).ok());                      // a comment
+  EXPECT_FALSE(TokenLine("a\nb agent " + kOps + "\nc", "agent", token).ok());  // two lines
+  EXPECT_FALSE(TokenLine("alice", "root", token).ok());
+  EXPECT_FALSE(TokenLine("alice", "agent", "short").ok());
 }
 
 TEST(Tokens, NewTokensAreLongRandomAndUsable) {
