@@ -74,6 +74,10 @@ TEST(JobRequest, RequiredFieldsAndShapes) {
        "field 'gpus': expected at most 10000000 GPUs"},
       {R"({"gpus": 8, "estimate": "1h", "command": "true", "training": {"model": "/etc/passwd"}})",
        "field 'training': not accepted by the API"},
+      {R"({"name": "a\u001b[2Jb", "gpus": 1, "estimate": "1h", "command": "true"})",
+       "field 'name': expected at most 128 characters without control characters"},
+      {"{\"gpus\": 1, \"estimate\": \"1h\", \"command\": \"true\"}\n---\n{\"gpus\": 2}",
+       "expected one JSON object, got more than one document"},
       {R"([1, 2])", "expected a mapping of top-level fields"},
       {R"({"gpus": 8,)", "request:1:"},  // a syntax error, located
       {"", "expected a mapping of top-level fields"},
@@ -89,6 +93,17 @@ TEST(JobRequest, RequiredFieldsAndShapes) {
       R"({"gpus": 1, "estimate": "1h", "command": ")" + long_command + "\"}", "request");
   ASSERT_FALSE(too_long.ok());
   EXPECT_NE(too_long.message().find("expected at most 65,536 bytes"), std::string::npos);
+}
+
+// A body of many bad keys gets a bounded answer: the first hundred errors and a count.
+TEST(JobRequest, ManyErrorsAreCountedNotAllWritten) {
+  std::string body = R"({"gpus": 1, "estimate": "1h", "command": "true")";
+  for (int i = 0; i < 5000; ++i) body += ", \"k" + std::to_string(i) + "\": 0";
+  body += "}";
+  Result<JobRequestSpec> r = ParseJobRequest(body, "request");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("... and 4900 more errors"), std::string::npos);
+  EXPECT_LT(r.message().size(), 100u * 2100u);
 }
 
 // The same job in a workload file keeps its rules: a command there is an unknown key.

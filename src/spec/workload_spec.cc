@@ -11,6 +11,7 @@
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
 #include "util/checked_number.h"
+#include "util/text.h"
 
 namespace gpufleet {
 namespace {
@@ -220,6 +221,19 @@ class WorkloadParser {
     j.name = name.IsDefined() ? r_.String(name, m.Field("name")).value_or("")
              : request_       ? "job"
                               : "job-" + std::to_string(spec_.jobs.size() + 1);
+    if (request_ && name.IsDefined()) {
+      // A name from the network is shown in terminals and logs: no control characters (escape
+      // sequences), and short.
+      const bool control = std::any_of(j.name.begin(), j.name.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+      });
+      if (control || j.name.size() > 128) {
+        r_.Fail(name, m.Field("name"),
+                "expected at most 128 characters without control characters, got " +
+                    QuotedExcerpt(j.name));
+      }
+    }
     const YAML::Node submit = m.Get("submit");
     if (submit.IsDefined() && request_) {
       r_.Fail(submit, m.Field("submit"), "the server sets the submission time; leave it out");
@@ -301,7 +315,7 @@ class WorkloadParser {
     if (!command.IsDefined()) return;
     const std::optional<std::string> c = r_.String(command, m.Field("command"));
     if (!c) return;
-    if (c->find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (c->find_first_not_of(" \t\r\n\v\f") == std::string::npos) {
       r_.Fail(command, m.Field("command"), "expected a command to run, got nothing");
     } else if (c->size() > kMaxCommandBytes) {
       r_.Fail(command, m.Field("command"),
@@ -952,6 +966,13 @@ Result<JobRequestSpec> ParseJobRequest(const std::string& body, const std::strin
   SpecReader r(name);
   const YAML::Node root = r.LoadString(body);
   if (!r.ok()) return Error{r.Errors()};
+  // A body is one object: a second YAML document after it would be silently ignored.
+  try {
+    if (YAML::LoadAll(body).size() > 1)
+      return Error{name + ": expected one JSON object, got more than one document"};
+  } catch (const YAML::Exception&) {
+    return Error{name + ": expected one JSON object"};
+  }
   JobRequestSpec request = WorkloadParser(r).ParseRequest(root);
   if (!r.ok()) return Error{r.Errors()};
   return request;

@@ -27,7 +27,7 @@ class SpecReader {
   void Fail(const YAML::Node& at, const std::string& field, const std::string& what);
   void FailAtLine(int line, int column, const std::string& what);
   bool ok() const { return errors_.empty(); }
-  size_t error_count() const { return errors_.size(); }
+  size_t error_count() const { return errors_.size() + errors_not_shown_; }
   // All errors, one per line.
   std::string Errors() const;
   SourceLoc Loc(const YAML::Node& at, const std::string& field = "") const;
@@ -64,8 +64,13 @@ class SpecReader {
   bool ExpectSequence(const YAML::Node& n, const std::string& field);
 
  private:
+  static constexpr size_t kMaxErrorsShown = 100;
+  static constexpr size_t kMaxErrorBytes = 2000;
+  void Add(std::string error);
+
   std::string file_;
   std::vector<std::string> errors_;
+  size_t errors_not_shown_ = 0;
   std::vector<std::pair<YAML::Mark, YAML::Mark>> empty_value_keys_;
 };
 
