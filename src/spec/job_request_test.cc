@@ -77,7 +77,7 @@ TEST(JobRequest, RequiredFieldsAndShapes) {
       {R"({"name": "a\u001b[2Jb", "gpus": 1, "estimate": "1h", "command": "true"})",
        "field 'name': expected at most 128 characters without control characters"},
       {"{\"gpus\": 1, \"estimate\": \"1h\", \"command\": \"true\"}\n---\n{\"gpus\": 2}",
-       "expected one JSON object, got more than one document"},
+       "expected one JSON object, got a YAML document marker ('---')"},
       {R"([1, 2])", "expected a mapping of top-level fields"},
       {R"({"gpus": 8,)", "request:1:"},  // a syntax error, located
       {"", "expected a mapping of top-level fields"},
