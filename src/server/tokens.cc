@@ -17,6 +17,17 @@ namespace gpufleet {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// Lower-case hex of `n` bytes: a digest's, or a new token's.
+std::string Hex(const unsigned char* bytes, size_t n) {
+  std::string out;
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+  return out;
+}
 // A tokens file is a few lines per tenant and agent pool; a larger one is a wrong file.
 constexpr std::int64_t kMaxFileBytes = 16 << 20;
 
@@ -77,15 +88,7 @@ Sha256Digest Sha256(std::string_view bytes) {
   return d;
 }
 
-std::string HexOf(const Sha256Digest& digest) {
-  std::string out;
-  out.reserve(64);
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string HexOf(const Sha256Digest& digest) { return Hex(digest.data(), digest.size()); }
 
 size_t TokenTable::DigestHash::operator()(const Sha256Digest& d) const {
   // The digest is already uniformly distributed: its first bytes are a hash.
@@ -200,12 +203,7 @@ Result<std::string> NewToken() {
   if (RAND_bytes(bytes, sizeof bytes) != 1)
     return Error{"cannot draw a token: the system's random generator failed",
                  ErrorCode::kUnavailable};
-  std::string out = "gft_";
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return "gft_" + Hex(bytes, sizeof bytes);
 }
 
 }  // namespace gpufleet
