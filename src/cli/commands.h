@@ -24,6 +24,7 @@ Runner AddTraceCommand(CLI::App& app);
 Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
 Runner AddTokenCommand(CLI::App& app);
+Runner AddServeCommand(CLI::App& app);
 // `plan train`, registered by AddPlanCommand under `plan`.
 Runner AddPlanTrainCommand(CLI::App* plan);
 

@@ -30,6 +30,7 @@ int Main(int argc, char** argv) {
   gpufleet::cli::Runner experiment = gpufleet::cli::AddExperimentCommand(app);
   gpufleet::cli::Runner plan = gpufleet::cli::AddPlanCommand(app);
   gpufleet::cli::Runner token = gpufleet::cli::AddTokenCommand(app);
+  gpufleet::cli::Runner serve = gpufleet::cli::AddServeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,6 +53,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("experiment")) return experiment();
   if (app.got_subcommand("plan")) return plan();
   if (app.got_subcommand("token")) return token();
+  if (app.got_subcommand("serve")) return serve();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }

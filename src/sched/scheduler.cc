@@ -132,15 +132,16 @@ Scheduler::~Scheduler() = default;
 
 // --- events in ---
 
-Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
-  GPUFLEET_CHECK_TIME(now);
-  SchedulerCore& c = *core_;
+namespace {
+
+// The job a request describes, checked: an error for a request that makes no sense
+// (kInvalidArgument) or that can never run on this fleet (kUnsatisfiable).
+Result<SchedJob> CheckedJob(SchedulerCore& c, JobId id, const JobRequest& r, SimTime now) {
   const std::string who = JobName(id);
   auto invalid = [&](const std::string& what) {
     return Wrong(who + ": " + what, ErrorCode::kInvalidArgument);
   };
   if (id < 0) return invalid("job ids are non-negative");
-  if (c.SlotOf(id)) return Wrong(who + " is already submitted", ErrorCode::kAlreadyExists);
   const auto models = static_cast<ModelId>(c.fleet.gpu_models().size());
   if (r.gpus < 1) return invalid("gpus must be at least 1, got " + std::to_string(r.gpus));
   if (r.gpu_milli < 1 || r.gpu_milli > kMilliPerGpu)
@@ -183,12 +184,29 @@ Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
   j.tenant = r.tenant;
   j.pending_since = now;
   if (std::optional<std::string> reason = c.NeverFits(j)) {
-    // Refused, so nothing changes (not even the clock). The reason alone: the caller knows which
-    // job it submitted (the simulator logs it so).
+    // The reason alone: the caller knows which job it submitted (the simulator logs it so).
     return Wrong(*reason, ErrorCode::kUnsatisfiable);
   }
+  return j;
+}
+
+}  // namespace
+
+Status Scheduler::Check(JobId id, const JobRequest& request) {
+  Result<SchedJob> j = CheckedJob(*core_, id, request, core_->last_now);
+  if (!j.ok()) return j.error();
+  return Status::Ok();
+}
+
+Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
+  GPUFLEET_CHECK_TIME(now);
+  SchedulerCore& c = *core_;
+  if (c.SlotOf(id)) return Wrong(JobName(id) + " is already submitted", ErrorCode::kAlreadyExists);
+  // Refused, so nothing changes (not even the clock).
+  Result<SchedJob> j = CheckedJob(c, id, r, now);
+  if (!j.ok()) return j.error();
   const Slot s = c.NewSlot(id);
-  c.job(s) = std::move(j);
+  c.job(s) = std::move(j).value();
   c.job(s).live = true;
   c.job(s).seq = c.next_seq++;
   c.policy->OnSubmitted(c, s);

@@ -127,6 +127,9 @@ class Scheduler {
   // sense; kUnsatisfiable (with the reason) for one that can never run on this fleet, which is
   // not queued.
   Status Submit(JobId id, const JobRequest& request, SimTime now);
+  // What Submit would answer about `request` (an error for one that makes no sense or can never
+  // run), without queuing anything: the daemon checks a request before it makes it durable.
+  Status Check(JobId id, const JobRequest& request);
   // The driver started the job of a kStart decision: it runs.
   Status ConfirmStart(JobId id, Epoch epoch, SimTime now);
   // The start failed (the node refused, the launch crashed): its GPUs return, it waits again.

@@ -206,4 +206,14 @@ Result<std::string> NewToken() {
   return "gft_" + Hex(bytes, sizeof bytes);
 }
 
+std::vector<std::string> TokenTable::Tenants() const {
+  std::vector<std::string> out;
+  for (const auto& [digest, who] : by_digest_) {
+    if (who.role == Role::kTenant) out.push_back(who.tenant);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace gpufleet

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "util/result.h"
 
@@ -48,6 +49,8 @@ class TokenTable {
   // shorter than kMinTokenBytes).
   const Identity* Authenticate(std::string_view token) const;
   size_t size() const { return by_digest_.size(); }
+  // The tenants the file names (tenant:NAME roles), sorted, each once.
+  std::vector<std::string> Tenants() const;
 
  private:
   struct DigestHash {

@@ -22,14 +22,18 @@ GroupCommitter::~GroupCommitter() {
 }
 
 std::future<Status> GroupCommitter::Submit(Write write) {
-  Pending p{std::move(write), {}};
-  std::future<Status> answer = p.done.get_future();
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> answer = promise->get_future();
+  SubmitThen(std::move(write), [promise](Status s) { promise->set_value(std::move(s)); });
+  return answer;
+}
+
+void GroupCommitter::SubmitThen(Write write, Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(p));
+    queue_.push_back(Pending{std::move(write), std::move(done)});
   }
   wake_.notify_one();
-  return answer;
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {
@@ -184,7 +188,7 @@ void GroupCommitter::Finish(std::deque<Pending>& batch, std::vector<Status>& ans
     stats_.failed_writes += failed;
     stats_.largest_batch = std::max(stats_.largest_batch, static_cast<std::int64_t>(batch.size()));
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(answers[i]));
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
 }
 
 }  // namespace gpufleet

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -53,6 +54,11 @@ class GroupCommitter {
   // back by itself (it may on a full disk or out of memory), the batch's writes fail with
   // kUnavailable: none of them is durable.
   std::future<Status> Submit(Write write);
+  // The same, answered through `done`, which runs on the writer thread after the batch's COMMIT
+  // (keep it short: it delays the next batch), so that a server need not hold a thread per
+  // write in flight.
+  using Done = std::function<void(Status)>;
+  void SubmitThen(Write write, Done done);
   // Submit and wait.
   Status Commit(Write write) { return Submit(std::move(write)).get(); }
 
@@ -61,7 +67,7 @@ class GroupCommitter {
  private:
   struct Pending {
     Write write;
-    std::promise<Status> done;
+    Done done;
   };
   void Loop();
   void CommitBatch(std::deque<Pending>& batch);

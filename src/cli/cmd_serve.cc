@@ -1,0 +1,132 @@
+// gpufleet serve: the control plane's daemon (docs/API.md, docs/ARCHITECTURE.md "The server"):
+// the HTTP API over the control plane's thread, which drives the same scheduler as `sim`, with
+// its state in SQLite. Stops cleanly on SIGINT or SIGTERM: no new request is read, what was
+// acknowledged is already on disk.
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "sched/policy_config.h"
+#include "server/api.h"
+#include "server/control_plane.h"
+#include "server/http_server.h"
+#include "server/tokens.h"
+
+namespace gpufleet::cli {
+namespace {
+
+struct ServeArgs {
+  std::string fleet;
+  std::string state = "sqlite:gpufleet-state.db";
+  std::string listen = "127.0.0.1:7070";
+  std::string tokens;
+  std::string policy = "backfill";
+  int http_threads = 2;
+};
+
+Result<HttpServerOptions> ListenOptions(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  HttpServerOptions o;
+  if (colon == std::string::npos || colon == 0) {
+    return Error{"--listen '" + listen + "': expected HOST:PORT, e.g. 127.0.0.1:7070"};
+  }
+  o.host = listen.substr(0, colon);
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+    o.host = o.host.substr(1, o.host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  int value = -1;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value < 0 || value > 65535) {
+    return Error{"--listen '" + listen + "': expected a port from 0 to 65535 after the ':'"};
+  }
+  o.port = static_cast<std::uint16_t>(value);
+  return o;
+}
+
+int RunServe(const ServeArgs& a) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (a.state.rfind(kSqlite, 0) != 0 || a.state.size() == kSqlite.size()) {
+    std::cerr << "gpufleet serve: --state '" << a.state
+              << "': expected sqlite:PATH (the only store so far)\n";
+    return kExitBadInput;
+  }
+  Result<HttpServerOptions> http = ListenOptions(a.listen);
+  if (!http.ok()) {
+    std::cerr << "gpufleet serve: " << http.message() << "\n";
+    return kExitBadInput;
+  }
+  http.value().threads = a.http_threads;
+  Result<Fleet> fleet = LoadAnyFleet(a.fleet);
+  if (!fleet.ok()) {
+    std::cerr << "gpufleet serve: " << fleet.message() << "\n";
+    return kExitBadInput;
+  }
+  Result<TokenTable> tokens = TokenTable::Load(a.tokens);
+  if (!tokens.ok()) {
+    std::cerr << "gpufleet serve: " << tokens.message() << "\n";
+    return kExitBadInput;
+  }
+  std::vector<std::string> tenants = tokens.value().Tenants();
+  ControlPlaneOptions options;
+  options.scheduler.policy = a.policy;
+  const std::string db_path = a.state.substr(kSqlite.size());
+  Result<std::unique_ptr<ControlPlane>> plane =
+      ControlPlane::Start(fleet.value(), tenants, db_path, options);
+  if (!plane.ok()) {
+    std::cerr << "gpufleet serve: " << plane.message() << "\n";
+    return plane.error().code == ErrorCode::kInvalidArgument ? kExitBadInput : kExitFailure;
+  }
+  CooperativeStop stop;
+  Result<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(http.value(), MakeApi(*plane.value(), tokens.value()));
+  if (!server.ok()) {
+    std::cerr << "gpufleet serve: " << server.message() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "gpufleet serve: listening on http://" << a.listen.substr(0, a.listen.rfind(':'))
+            << ":" << server.value()->port() << " (fleet " << a.fleet << ", "
+            << fleet.value().num_nodes() << " nodes; state " << db_path << "; " << tenants.size()
+            << " tenants)" << std::endl;
+  while (!StopFlag().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // No handler runs after Stop; the control plane drops the answers it still holds; then the
+  // connections close.
+  server.value()->Stop();
+  plane.value().reset();
+  server.value().reset();
+  std::cout << "gpufleet serve: stopped (" << SignalName(StopSignal()) << ")" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner AddServeCommand(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the control plane: the HTTP API (docs/API.md) over the same scheduler as `sim`,\n"
+      "with its state in SQLite. Agents register the fleet's nodes; clients submit jobs.");
+  cmd->add_option("--fleet", a->fleet, "The fleet spec (YAML): its nodes are what agents register.")
+      ->required();
+  cmd->add_option("--tokens", a->tokens,
+                  "The tokens file (NAME ROLE SHA256 per line; `gpufleet token new`): who may "
+                  "call the API. Its tenant:NAME roles are the tenants.")
+      ->required();
+  cmd->add_option("--state", a->state,
+                  "Where the state is kept: sqlite:PATH (created when absent; WAL mode, every "
+                  "acknowledged change fsync'ed).")
+      ->capture_default_str();
+  cmd->add_option("--listen", a->listen, "HOST:PORT to serve on (port 0: any free port).")
+      ->capture_default_str();
+  cmd->add_option("--policy", a->policy, "The scheduling policy: " + PolicyNames() + ".")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", a->http_threads, "Threads that read and answer requests.")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  return [a] { return RunServe(*a); };
+}
+
+}  // namespace gpufleet::cli

@@ -1,0 +1,597 @@
+#include "server/api.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "spec/specs.h"
+
+namespace gpufleet {
+namespace {
+
+using json = nlohmann::json;
+
+// --- answers ---
+
+const char* CodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kOutOfRange:
+      return "invalid_argument";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kAlreadyExists:
+      return "already_exists";
+    case ErrorCode::kFailedPrecondition:
+      return "failed_precondition";
+    case ErrorCode::kUnsatisfiable:
+      return "unsatisfiable";
+    case ErrorCode::kDataLoss:
+    case ErrorCode::kInternal:
+      return "internal";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+  }
+  return "internal";
+}
+
+int StatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kOutOfRange:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kUnsatisfiable:
+      return 422;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kDataLoss:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+HttpResponse Json(int status, const json& body) {
+  return HttpResponse{status,
+                      "application/json",
+                      body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                      {}};
+}
+
+HttpResponse Fail(int status, const char* code, const std::string& message) {
+  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+HttpResponse Fail(const Error& e) { return Fail(StatusOf(e.code), CodeName(e.code), e.message); }
+
+// "2026-12-05T16:00:00.123Z", or null before it happened.
+json Timestamp(SimTime ms) {
+  if (ms < 0) return nullptr;
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 96> text{};
+  std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return std::string(text.data());
+}
+
+json JobJson(const ControlPlane& plane, const JobRecord& j) {
+  const Fleet& fleet = plane.fleet();
+  json nodes = json::array();
+  for (NodeId n : j.nodes) nodes.push_back(fleet.Path(fleet.NodeTopo(n)));
+  json models = json::array();
+  for (const std::string& m : j.gpu_models) models.push_back(m);
+  json out = {
+      {"id", j.id},
+      {"name", j.name},
+      {"tenant", j.tenant},
+      {"state", LiveStateName(j.state)},
+      {"gpus", j.request.gpus},
+      {"gpu_milli", j.request.gpu_milli},
+      {"gpu_model", j.gpu_models.empty() ? json("any") : models},
+      {"topology", TopologyName(j.request.topology)},
+      {"priority", j.request.priority},
+      {"command", j.command},
+      {"estimate_s", static_cast<double>(j.request.estimate) / 1000.0},
+      {"submitted_at", Timestamp(j.submitted_at)},
+      {"started_at", Timestamp(j.started_at)},
+      {"ended_at", Timestamp(j.ended_at)},
+      {"exit_code", j.exit_code ? json(*j.exit_code) : json(nullptr)},
+      {"epoch", j.epoch},
+      {"nodes", nodes},
+  };
+  if (!j.message.empty()) out["message"] = j.message;
+  if (j.state == LiveState::kPending) out["reason"] = plane.WhyPending(j.id).text;
+  return out;
+}
+
+// --- reading requests ---
+
+std::string PercentDecoded(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int value = 0;
+      const auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, value, 16);
+      if (ec == std::errc{} && end == s.data() + i + 3) {
+        out += static_cast<char>(value);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The query's parameters, each name with its values in order; a malformed one is an error.
+Result<std::multimap<std::string, std::string>> QueryParameters(std::string_view query) {
+  std::multimap<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      if (eq == std::string_view::npos) {
+        return Error{"query parameter '" + PercentDecoded(pair) + "': expected NAME=VALUE"};
+      }
+      out.emplace(PercentDecoded(pair.substr(0, eq)), PercentDecoded(pair.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+Result<std::int64_t> WholeNumber(const std::string& name, const std::string& text, std::int64_t low,
+                                 std::int64_t high) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < low || value > high) {
+    return Error{"query parameter '" + name + "': expected a whole number from " +
+                 std::to_string(low) + " to " + std::to_string(high) + ", got '" + text + "'"};
+  }
+  return value;
+}
+
+// The id in "/v1/jobs/{id}...", or nullopt when it is not a job id.
+std::optional<JobId> JobIdOf(std::string_view text) {
+  JobId id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id < 0) return std::nullopt;
+  return id;
+}
+
+bool ValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 128) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// --- metrics of the API itself ---
+
+class ApiMetrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  void Record(const std::string& route, int status, double seconds) {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_[{route, status}] += 1;
+    Histogram& h = latency_[route];
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      if (seconds <= kBuckets[i]) h.counts[i] += 1;
+    }
+    h.count += 1;
+    h.sum += seconds;
+  }
+  void Write(std::string& out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    out += "# HELP gpufleet_http_requests_total API requests answered, by route and status.\n";
+    out += "# TYPE gpufleet_http_requests_total counter\n";
+    for (const auto& [key, n] : requests_) {
+      out += "gpufleet_http_requests_total{route=\"" + key.first + "\",code=\"" +
+             std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+    }
+    out +=
+        "# HELP gpufleet_http_request_duration_seconds Time from a request read to its "
+        "answer, by route.\n";
+    out += "# TYPE gpufleet_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+      const std::string name = "gpufleet_http_request_duration_seconds";
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+        out += name + "_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
+               std::to_string(h.counts[i]) + "\n";
+      }
+      out +=
+          name + "_bucket{route=\"" + route + "\",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      out += name + "_sum{route=\"" + route + "\"} " + std::to_string(h.sum) + "\n";
+      out += name + "_count{route=\"" + route + "\"} " + std::to_string(h.count) + "\n";
+    }
+  }
+
+ private:
+  struct Histogram {
+    std::array<std::int64_t, kBuckets.size()> counts{};
+    std::int64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, std::int64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+// --- the API ---
+
+class Api {
+ public:
+  Api(ControlPlane& plane, const TokenTable& tokens) : plane_(plane), tokens_(tokens) {}
+
+  void Handle(HttpRequest req, Responder respond) {
+    const auto begin = std::chrono::steady_clock::now();
+    std::string route = RouteOf(req.path);
+    Responder timed = [this, route, begin, respond = std::move(respond)](HttpResponse r) {
+      metrics_->Record(
+          route, r.status,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+      respond(std::move(r));
+    };
+    Dispatch(req, timed);
+  }
+
+ private:
+  // The route a path belongs to, for metrics: ids replaced by {id}, unknown paths as "other".
+  static std::string RouteOf(const std::string& path) {
+    static const std::set<std::string> kFixed = {"/healthz", "/readyz",   "/metrics",
+                                                 "/v1/jobs", "/v1/nodes", "/v1/openapi.json"};
+    if (kFixed.count(path) != 0) return path;
+    if (path.rfind("/v1/jobs/", 0) == 0) {
+      const std::string_view rest = std::string_view(path).substr(9);
+      const size_t slash = rest.find('/');
+      if (!JobIdOf(rest.substr(0, slash))) return "other";
+      if (slash == std::string_view::npos) return "/v1/jobs/{id}";
+      const std::string_view verb = rest.substr(slash);
+      if (verb == "/why") return "/v1/jobs/{id}/why";
+      if (verb == "/cancel") return "/v1/jobs/{id}/cancel";
+    }
+    return "other";
+  }
+
+  static HttpResponse MethodNotAllowed(const char* allow) {
+    HttpResponse r =
+        Fail(405, "method_not_allowed", std::string("this path takes ") + allow + " only");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+
+  // Who the request is from; nullptr after answering 401.
+  const Identity* Authenticated(const HttpRequest& req, const Responder& respond) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (req.authorization.rfind(kBearer, 0) != 0) {
+      respond(Fail(401, "unauthenticated",
+                   "expected an 'Authorization: Bearer TOKEN' header (gpufleet token new)"));
+      return nullptr;
+    }
+    const Identity* who =
+        tokens_.Authenticate(std::string_view(req.authorization).substr(kBearer.size()));
+    if (who == nullptr) respond(Fail(401, "unauthenticated", "the token is not valid here"));
+    return who;
+  }
+
+  void Dispatch(const HttpRequest& req, const Responder& respond) {
+    const std::string& path = req.path;
+    if (path == "/healthz") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return respond(Json(200, json{{"status", "ok"}}));
+    }
+    if (path == "/readyz") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      plane_.Post([respond](ControlPlane& p) {
+        if (p.store_ok()) return respond(Json(200, json{{"status", "ready"}}));
+        respond(Fail(503, "unavailable", "the store failed a commit; restart the server"));
+      });
+      return;
+    }
+    const std::string route = RouteOf(path);
+    if (route == "other") {
+      return respond(Fail(404, "not_found", "no such path: " + path + " (docs/API.md)"));
+    }
+    const Identity* who = Authenticated(req, respond);
+    if (who == nullptr) return;
+    if (who->role == Role::kAgent) {
+      return respond(Fail(403, "permission_denied", "an agent token reaches /v1/agent/ only"));
+    }
+    if (route == "/metrics") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      if (who->role != Role::kAdmin) {
+        return respond(Fail(403, "permission_denied", "/metrics needs an admin token"));
+      }
+      return Metrics(respond);
+    }
+    if (route == "/v1/jobs") {
+      if (req.method == "POST") return SubmitJob(req, *who, respond);
+      if (req.method == "GET") return ListJobs(req, *who, respond);
+      return respond(MethodNotAllowed("GET, POST"));
+    }
+    if (route == "/v1/nodes") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return ListNodes(*who, respond);
+    }
+    if (route == "/v1/openapi.json") {
+      return respond(Fail(404, "not_found", "the OpenAPI document is not served yet"));
+    }
+    const std::string_view rest = std::string_view(path).substr(9);
+    const JobId id = *JobIdOf(rest.substr(0, rest.find('/')));
+    if (route == "/v1/jobs/{id}") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const JobRecord& j) {
+        return Json(200, JobJson(p, j));
+      });
+    }
+    if (route == "/v1/jobs/{id}/why") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const JobRecord& j) {
+        const ControlPlane::Why why = p.WhyPending(j.id);
+        return Json(200, json{{"id", j.id},
+                              {"state", LiveStateName(j.state)},
+                              {"code", why.code.empty() ? json(nullptr) : json(why.code)},
+                              {"reason", why.text.empty() ? json(nullptr) : json(why.text)}});
+      });
+    }
+    if (req.method != "POST") return respond(MethodNotAllowed("POST"));
+    return CancelJob(id, *who, respond);
+  }
+
+  static bool Visible(const Identity& who, const JobRecord& j) {
+    return who.role == Role::kAdmin || (who.role == Role::kTenant && who.tenant == j.tenant);
+  }
+
+  template <typename F>
+  void OnVisibleJob(JobId id, const Identity& who, const Responder& respond, F answer) {
+    plane_.Post([id, who, respond, answer](ControlPlane& p) {
+      const JobRecord* j = p.Find(id);
+      if (j == nullptr || !Visible(who, *j)) {
+        return respond(Fail(404, "not_found", "job " + std::to_string(id) + " does not exist"));
+      }
+      respond(answer(p, *j));
+    });
+  }
+
+  void CancelJob(JobId id, const Identity& who, const Responder& respond) {
+    plane_.Post([id, who, respond](ControlPlane& p) {
+      const JobRecord* j = p.Find(id);
+      if (j == nullptr || !Visible(who, *j)) {
+        return respond(Fail(404, "not_found", "job " + std::to_string(id) + " does not exist"));
+      }
+      p.Cancel(id, [&p, respond](Result<JobRecord> r) {
+        if (!r.ok()) return respond(Fail(r.error()));
+        respond(Json(200, JobJson(p, r.value())));
+      });
+    });
+  }
+
+  void SubmitJob(const HttpRequest& req, const Identity& who, const Responder& respond) {
+    if (who.role != Role::kTenant) {
+      return respond(Fail(403, "permission_denied",
+                          "jobs are submitted with a tenant's token: the job is the tenant's"));
+    }
+    if (!req.idempotency_key.empty() && !ValidIdempotencyKey(req.idempotency_key)) {
+      return respond(Fail(400, "invalid_argument",
+                          "header 'Idempotency-Key': expected 1 to 128 printable ASCII "
+                          "characters without spaces"));
+    }
+    // Read on this (HTTP) thread: the control plane's thread only checks and queues.
+    Result<JobRequestSpec> parsed = ParseJobRequest(req.body, "request");
+    if (!parsed.ok()) return respond(Fail(parsed.error()));
+    const JobRequestSpec& spec = parsed.value();
+    JobRecord job;
+    job.tenant = who.tenant;
+    job.name = spec.job.job.name;
+    job.command = spec.command;
+    job.idempotency_key = req.idempotency_key;
+    job.request = RequestFor(spec.job.job);
+    job.duration = spec.job.job.duration;
+    job.gpu_models = spec.job.gpu_models;
+    plane_.Post([job = std::move(job), spec, respond](ControlPlane& p) mutable {
+      const Fleet& fleet = p.fleet();
+      std::uint64_t mask = 0;
+      for (size_t i = 0; i < spec.job.gpu_models.size(); ++i) {
+        const ModelId m = fleet.FindModel(spec.job.gpu_models[i]);
+        if (m == kAnyModel) {
+          std::string have;
+          for (const auto& g : fleet.gpu_models()) have += (have.empty() ? "" : ", ") + g.name;
+          return respond(Fail(400, "invalid_argument",
+                              spec.job.gpu_model_locs[i].Prefix() + "'" + spec.job.gpu_models[i] +
+                                  "' is not in the fleet; it has: " + have));
+        }
+        mask |= ModelBit(m);
+      }
+      if (std::popcount(mask) == 1) {
+        job.request.gpu_model = static_cast<ModelId>(std::countr_zero(mask));
+      } else {
+        job.request.allowed_models = mask;
+      }
+      job.request.tenant = p.TenantIndex(job.tenant);
+      job.submitted_at = p.now();
+      Result<JobId> id = p.Reserve(job);
+      if (!id.ok()) return respond(Fail(id.error()));
+      job.id = id.value();
+      p.Submit(std::move(job), [&p, respond](Result<ControlPlane::Admitted> a) {
+        if (!a.ok()) return respond(Fail(a.error()));
+        respond(Json(a.value().replayed ? 200 : 201, JobJson(p, a.value().job)));
+      });
+    });
+  }
+
+  void ListJobs(const HttpRequest& req, const Identity& who, const Responder& respond) {
+    Result<std::multimap<std::string, std::string>> params = QueryParameters(req.query);
+    if (!params.ok()) return respond(Fail(params.error()));
+    std::set<LiveState> states;
+    std::optional<std::string> tenant;
+    std::int64_t limit = 100;
+    JobId after = -1;
+    for (const auto& [name, value] : params.value()) {
+      if (name == "state") {
+        std::string_view rest = value;
+        while (true) {
+          const size_t comma = rest.find(',');
+          const std::string one(rest.substr(0, comma));
+          std::optional<LiveState> s = LiveStateNamed(one);
+          if (!s) {
+            return respond(Fail(400, "invalid_argument",
+                                "query parameter 'state': expected pending, starting, running, "
+                                "stopping, completed, failed or cancelled, got '" +
+                                    one + "'"));
+          }
+          states.insert(*s);
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      } else if (name == "tenant") {
+        tenant = value;
+      } else if (name == "limit") {
+        Result<std::int64_t> n = WholeNumber(name, value, 1, 1000);
+        if (!n.ok()) return respond(Fail(n.error()));
+        limit = n.value();
+      } else if (name == "after") {
+        Result<std::int64_t> n = WholeNumber(name, value, -1, std::int64_t{1} << 62);
+        if (!n.ok()) return respond(Fail(n.error()));
+        after = n.value();
+      } else {
+        return respond(
+            Fail(400, "invalid_argument",
+                 "unknown query parameter '" + name + "'; expected state, tenant, limit or after"));
+      }
+    }
+    plane_.Post([who, states, tenant, limit, after, respond](ControlPlane& p) {
+      json jobs = json::array();
+      std::optional<JobId> last;
+      bool more = false;
+      const auto& all = p.jobs();
+      for (auto it = all.upper_bound(after); it != all.end(); ++it) {
+        const JobRecord& j = it->second;
+        if (!Visible(who, j)) continue;
+        if (tenant && j.tenant != *tenant) continue;
+        if (!states.empty() && states.count(j.state) == 0) continue;
+        if (static_cast<std::int64_t>(jobs.size()) == limit) {
+          more = true;
+          break;
+        }
+        jobs.push_back(JobJson(p, j));
+        last = j.id;
+      }
+      respond(Json(
+          200, json{{"jobs", jobs}, {"next_after", more && last ? json(*last) : json(nullptr)}}));
+    });
+  }
+
+  void ListNodes(const Identity& who, const Responder& respond) {
+    plane_.Post([who, respond](ControlPlane& p) {
+      const Fleet& fleet = p.fleet();
+      const Scheduler& s = p.scheduler();
+      json nodes = json::array();
+      for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+        const NodeState state = s.StateOf(n);
+        json node = {
+            {"path", fleet.Path(fleet.NodeTopo(n))},
+            {"gpus", fleet.NodeGpus(n)},
+            {"gpu_model", fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(n))].name},
+            {"state", state == NodeState::kUp     ? "up"
+                      : state == NodeState::kDown ? "down"
+                                                  : "absent"}};
+        if (who.role == Role::kAdmin) node["jobs"] = s.JobsOn(n);
+        nodes.push_back(std::move(node));
+      }
+      respond(Json(200, json{{"nodes", nodes}}));
+    });
+  }
+
+  void Metrics(const Responder& respond) {
+    plane_.Post([metrics = metrics_, respond](ControlPlane& p) {
+      std::string out;
+      std::map<std::pair<std::string, LiveState>, std::int64_t> by_state;
+      for (const auto& [id, j] : p.jobs()) by_state[{j.tenant, j.state}] += 1;
+      out += "# HELP gpufleet_jobs Jobs the server knows, by tenant and state.\n";
+      out += "# TYPE gpufleet_jobs gauge\n";
+      for (const auto& [key, n] : by_state) {
+        out += "gpufleet_jobs{tenant=\"" + key.first + "\",state=\"" + LiveStateName(key.second) +
+               "\"} " + std::to_string(n) + "\n";
+      }
+      const Scheduler& s = p.scheduler();
+      std::int64_t total_gpus = 0;
+      std::array<std::int64_t, 3> nodes_by_state{};
+      for (NodeId n = 0; n < p.fleet().num_nodes(); ++n) {
+        total_gpus += p.fleet().NodeGpus(n);
+        nodes_by_state[static_cast<size_t>(s.StateOf(n))] += 1;
+      }
+      out += "# HELP gpufleet_gpus GPUs of the fleet spec.\n# TYPE gpufleet_gpus gauge\n";
+      out += "gpufleet_gpus " + std::to_string(total_gpus) + "\n";
+      out += "# HELP gpufleet_gpus_busy GPUs held by jobs (shares add up).\n";
+      out += "# TYPE gpufleet_gpus_busy gauge\n";
+      char busy[32];
+      std::snprintf(busy, sizeof busy, "%.3f", static_cast<double>(s.allocated_milli()) / 1000.0);
+      out += std::string("gpufleet_gpus_busy ") + busy + "\n";
+      out += "# HELP gpufleet_nodes Nodes by state (absent: no agent registered).\n";
+      out += "# TYPE gpufleet_nodes gauge\n";
+      const std::array<const char*, 3> names = {"up", "down", "absent"};
+      for (size_t i = 0; i < names.size(); ++i) {
+        out += std::string("gpufleet_nodes{state=\"") + names[i] + "\"} " +
+               std::to_string(nodes_by_state[i]) + "\n";
+      }
+      const ControlPlane::Counters& c = p.counters();
+      auto counter = [&out](const char* name, const char* help, const std::string& value) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
+               name + " " + value + "\n";
+      };
+      counter("gpufleet_submissions_total", "Jobs admitted (committed and queued).",
+              std::to_string(c.submitted));
+      counter("gpufleet_submissions_replayed_total",
+              "Submissions answered with an earlier job of the same Idempotency-Key.",
+              std::to_string(c.replayed));
+      counter("gpufleet_scheduling_passes_total", "Scheduling passes run.",
+              std::to_string(c.passes));
+      counter("gpufleet_scheduling_pass_seconds_total", "Time spent in scheduling passes.",
+              std::to_string(c.pass_seconds));
+      counter("gpufleet_store_failures_total", "Writes the store failed.",
+              std::to_string(c.store_failures));
+      metrics->Write(out);
+      respond(HttpResponse{200, "text/plain; version=0.0.4", std::move(out), {}});
+    });
+  }
+
+  ControlPlane& plane_;
+  const TokenTable& tokens_;
+  std::shared_ptr<ApiMetrics> metrics_ = std::make_shared<ApiMetrics>();
+};
+
+}  // namespace
+
+HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens) {
+  auto api = std::make_shared<Api>(plane, tokens);
+  return [api](HttpRequest req, Responder respond) {
+    api->Handle(std::move(req), std::move(respond));
+  };
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,19 @@
+// The control plane's REST API (docs/API.md): authenticates each request with the tokens file,
+// checks what its role may reach, reads its body and query, hands the work to the control
+// plane's thread and writes the answer as JSON. Errors are JSON too, with the status that says
+// what kind they are; a tenant sees its own jobs only (another's is 404, as a missing one).
+#pragma once
+
+#include <memory>
+
+#include "server/control_plane.h"
+#include "server/http_server.h"
+#include "server/tokens.h"
+
+namespace gpufleet {
+
+// The handler for HttpServer. `plane` and `tokens` must outlive every request it handles (stop
+// the HttpServer first).
+HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens);
+
+}  // namespace gpufleet

@@ -1,0 +1,129 @@
+// The live control plane's core (docs/ARCHITECTURE.md, "The server"): one thread owns the
+// scheduler and every job record, and runs what the HTTP handlers hand it, in order, as tasks;
+// after each batch of tasks it runs a scheduling pass. Nothing else touches that state, so it
+// needs no locks, and a request sees every earlier one applied - as the simulator's event loop
+// drives the same Scheduler.
+//
+// Durable changes go through the store's group committer: a submission is admitted to the
+// scheduler only once its row is committed, and answered after that.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "model/fleet.h"
+#include "server/job_record.h"
+#include "server/job_store.h"
+#include "store/group_commit.h"
+#include "util/result.h"
+
+namespace gpufleet {
+
+// Wall time as the scheduler counts it: milliseconds since the Unix epoch. Injected, so that
+// tests drive time.
+using WallClock = std::function<SimTime()>;
+SimTime SystemWallClock();
+
+struct ControlPlaneOptions {
+  SchedulerConfig scheduler;  // nodes_present and confirm_stops are set by the control plane
+};
+
+class ControlPlane {
+ public:
+  // Opens the store at `db_path` (created when absent), recovers its jobs and starts the
+  // thread. `tenants`: the tenants the tokens file names.
+  static Result<std::unique_ptr<ControlPlane>> Start(const Fleet& fleet,
+                                                     std::vector<std::string> tenants,
+                                                     const std::string& db_path,
+                                                     ControlPlaneOptions options,
+                                                     WallClock clock = SystemWallClock);
+  ~ControlPlane();  // finishes the queued tasks, then stops
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // Runs `task` on the control plane's thread. Tasks run in the order posted.
+  using Task = std::function<void(ControlPlane&)>;
+  void Post(Task task);
+
+  // --- on the control plane's thread only (inside a task) ---
+  SimTime now() const { return now_; }
+  const Fleet& fleet() const { return fleet_; }
+  const std::vector<std::string>& tenants() const { return tenants_; }
+  // The scheduler's index of a tenant (-1: none).
+  std::int32_t TenantIndex(const std::string& name) const;
+
+  // Checks a new job against the scheduler and gives it an id; `job.request.tenant` must be set.
+  // An error (kInvalidArgument, kUnsatisfiable) leaves nothing changed.
+  Result<JobId> Reserve(const JobRecord& job);
+  // Makes a reserved job durable and then queues it; `done` runs on this thread with the job as
+  // admitted, or, for an idempotency key used before, the earlier job (`replayed`), or the
+  // store's error.
+  struct Admitted {
+    JobRecord job;
+    bool replayed = false;
+  };
+  void Submit(JobRecord job, std::function<void(Result<Admitted>)> done);
+  // Cancels a job: waiting, it is cancelled; holding GPUs, it stops. `done` after the change is
+  // committed, with the job as it is then; kFailedPrecondition for a job already over.
+  void Cancel(JobId id, std::function<void(Result<JobRecord>)> done);
+
+  const JobRecord* Find(JobId id) const;
+  const std::map<JobId, JobRecord>& jobs() const { return jobs_; }
+  // Why a pending job waits, in words (empty for a job that does not wait), and the reason's key.
+  struct Why {
+    std::string code, text;
+  };
+  Why WhyPending(JobId id) const;
+  const Scheduler& scheduler() const { return scheduler_; }
+
+  struct Counters {
+    std::int64_t submitted = 0, replayed = 0, cancelled = 0;
+    std::int64_t passes = 0;
+    double pass_seconds = 0;
+    std::int64_t store_failures = 0;
+  };
+  const Counters& counters() const { return counters_; }
+  // Whether the store still takes writes (after a failed COMMIT it does not: restart).
+  bool store_ok() const { return store_ok_; }
+
+ private:
+  ControlPlane(const Fleet& fleet, std::vector<std::string> tenants, Scheduler scheduler,
+               std::unique_ptr<GroupCommitter> committer, WallClock clock);
+  void Recover(std::vector<JobRecord> jobs, JobId largest_id);
+  void Loop();
+  void Pass();
+  // Commits `job`'s changed columns, then runs `done` on this thread.
+  void Persist(const JobRecord& job, std::function<void(Status)> done);
+  // A job leaves the scheduler for good, in state `to`.
+  void End(JobRecord& job, LiveState to);
+
+  const Fleet& fleet_;
+  std::vector<std::string> tenants_;
+  Scheduler scheduler_;
+  std::unique_ptr<GroupCommitter> committer_;
+  WallClock clock_;
+  SimTime now_ = 0;
+  std::map<JobId, JobRecord> jobs_;
+  JobId next_id_ = 1;
+  bool changed_ = true;  // a pass is due
+  bool store_ok_ = true;
+  Counters counters_;
+  std::vector<Decision> decisions_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Task> tasks_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  bool closed_ = false;     // guarded by mu_: the thread has stopped; tasks are dropped
+  std::thread thread_;      // last: started when everything above is ready
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,319 @@
+// `gpufleet serve` as a real process on loopback: the API end to end, tenant isolation, malformed
+// requests, and kill -9 while clients submit (no acknowledged job lost).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "serve_process.h"
+#include "server/tokens.h"
+#include "temp_dir.h"
+
+namespace gpufleet {
+namespace {
+
+using json = nlohmann::json;
+using testing::HttpCall;
+using testing::HttpResult;
+using testing::ScratchDir;
+using testing::ServerProcess;
+
+const std::string kFleet = std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml";
+
+// A tokens file with tenants research and vision, an agent and an admin; the tokens by name.
+struct Tokens {
+  std::string file, research, vision, agent, admin;
+};
+Tokens MakeTokens(const ScratchDir& dir) {
+  Tokens t;
+  std::string text;
+  auto add = [&](const std::string& name, const std::string& role, std::string& token) {
+    token = NewToken().value();
+    text += TokenLine(name, role, token).value();
+  };
+  add("alice", "tenant:research", t.research);
+  add("bob", "tenant:vision", t.vision);
+  add("agents", "agent", t.agent);
+  add("ops", "admin", t.admin);
+  t.file = dir.Write("tokens", text);
+  return t;
+}
+
+json Body(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
+
+// A server on the tiny fleet with MakeTokens' tokens and a fresh state file.
+struct Started {
+  ScratchDir dir;
+  Tokens tokens = MakeTokens(dir);
+  std::unique_ptr<ServerProcess> server =
+      std::make_unique<ServerProcess>(dir, kFleet, tokens.file, dir.Path("state.db"));
+};
+
+const std::string kJob = R"({"name": "train", "gpus": 4, "estimate": "1h", "command": "true"})";
+
+TEST(Serve, SubmitGetWhyListCancel) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+
+  EXPECT_EQ(HttpCall(port, "GET", "/healthz").status, 200);
+  EXPECT_EQ(HttpCall(port, "GET", "/readyz").status, 200);
+
+  HttpResult submitted = HttpCall(port, "POST", "/v1/jobs", kJob, t.research);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const json job = Body(submitted);
+  EXPECT_EQ(job["state"], "pending");
+  EXPECT_EQ(job["tenant"], "research");
+  EXPECT_EQ(job["gpus"], 4);
+  EXPECT_EQ(job["name"], "train");
+  const std::string id = std::to_string(job["id"].get<long>());
+
+  HttpResult got = HttpCall(port, "GET", "/v1/jobs/" + id, "", t.research);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(Body(got)["command"], "true");
+
+  // No agent has registered a node: the job waits for capacity, and says so.
+  HttpResult why = HttpCall(port, "GET", "/v1/jobs/" + id + "/why", "", t.research);
+  ASSERT_EQ(why.status, 200);
+  EXPECT_EQ(Body(why)["state"], "pending");
+  EXPECT_FALSE(Body(why)["reason"].get<std::string>().empty());
+
+  // A job that can never run on this fleet (16 GPUs) is refused with the reason.
+  HttpResult too_big = HttpCall(port, "POST", "/v1/jobs",
+                                R"({"gpus": 64, "estimate": "1h", "command": "true"})", t.research);
+  EXPECT_EQ(too_big.status, 422) << too_big.body;
+  EXPECT_EQ(Body(too_big)["error"]["code"], "unsatisfiable");
+
+  // Pages: two more jobs, listed one per page.
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  std::vector<long> ids;
+  std::string after = "-1";
+  for (int page = 0; page < 10; ++page) {
+    HttpResult list =
+        HttpCall(port, "GET", "/v1/jobs?state=pending&limit=1&after=" + after, "", t.research);
+    ASSERT_EQ(list.status, 200) << list.body;
+    const json answer = Body(list);
+    for (const json& j : answer["jobs"]) ids.push_back(j["id"].get<long>());
+    if (answer["next_after"].is_null()) break;
+    after = std::to_string(answer["next_after"].get<long>());
+  }
+  EXPECT_EQ(ids.size(), 3U);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+
+  HttpResult cancelled = HttpCall(port, "POST", "/v1/jobs/" + id + "/cancel", "", t.research);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(Body(cancelled)["state"], "cancelled");
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs/" + id + "/cancel", "", t.research).status, 409);
+  HttpResult pending = HttpCall(port, "GET", "/v1/jobs?state=pending", "", t.research);
+  EXPECT_EQ(Body(pending)["jobs"].size(), 2U);
+
+  // The admin's metrics count them.
+  HttpResult metrics = HttpCall(port, "GET", "/metrics", "", t.admin);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("gpufleet_jobs{tenant=\"research\",state=\"pending\"} 2"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("gpufleet_submissions_total 3"), std::string::npos);
+
+  // SIGTERM: a clean stop.
+  const int status = s.server->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST(Serve, TenantsSeeOnlyTheirOwnJobsAndRolesTheirOwnPaths) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+  HttpResult mine = HttpCall(port, "POST", "/v1/jobs", kJob, t.research);
+  ASSERT_EQ(mine.status, 201);
+  const std::string id = std::to_string(Body(mine)["id"].get<long>());
+
+  // Another tenant: 404, with the words a job that does not exist gets.
+  for (const std::string& path : {"/v1/jobs/" + id, "/v1/jobs/" + id + "/why"}) {
+    HttpResult r = HttpCall(port, "GET", path, "", t.vision);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(Body(r)["error"]["message"], "job " + id + " does not exist") << path;
+  }
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs/" + id + "/cancel", "", t.vision).status, 404);
+  EXPECT_TRUE(Body(HttpCall(port, "GET", "/v1/jobs", "", t.vision))["jobs"].empty());
+  EXPECT_TRUE(
+      Body(HttpCall(port, "GET", "/v1/jobs?tenant=research", "", t.vision))["jobs"].empty());
+  // The job is still there for its tenant and the admin.
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/jobs/" + id, "", t.research).status, 200);
+  EXPECT_EQ(Body(HttpCall(port, "GET", "/v1/jobs", "", t.admin))["jobs"].size(), 1U);
+
+  // Roles: agents reach no user path; only an admin reads /metrics; only a tenant submits.
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/jobs", "", t.agent).status, 403);
+  EXPECT_EQ(HttpCall(port, "GET", "/metrics", "", t.research).status, 403);
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.admin).status, 403);
+  // No token, or one the file does not hold.
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/jobs").status, 401);
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/jobs", "", NewToken().value()).status, 401);
+  // Nodes: job ids for admins only.
+  HttpResult nodes = HttpCall(port, "GET", "/v1/nodes", "", t.research);
+  ASSERT_EQ(nodes.status, 200);
+  EXPECT_EQ(Body(nodes)["nodes"].size(), 2U);
+  EXPECT_FALSE(Body(nodes)["nodes"][0].contains("jobs"));
+  EXPECT_TRUE(Body(HttpCall(port, "GET", "/v1/nodes", "", t.admin))["nodes"][0].contains("jobs"));
+}
+
+TEST(Serve, MalformedRequestsGetA4xxThatSaysWhat) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+  struct Case {
+    std::string method, target, body;
+    std::vector<std::string> headers;
+    int status;
+    std::string says;  // a piece of the error message
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/v1/jobs", "{\"gpus\": 4,", {}, 400, "request:"},
+      {"POST",
+       "/v1/jobs",
+       R"({"gpus": 4, "estimate": "1h", "command": "x", "colour": 1})",
+       {},
+       400,
+       "field 'colour': unknown key"},
+      {"POST",
+       "/v1/jobs",
+       R"({"gpus": -4, "estimate": "1h", "command": "x"})",
+       {},
+       400,
+       "field 'gpus'"},
+      {"POST", "/v1/jobs", R"({"gpus": 4, "estimate": "1h"})", {}, 400, "command"},
+      {"POST",
+       "/v1/jobs",
+       R"({"gpus": 4, "estimate": "1h", "command": "x", "tenant": "vision"})",
+       {},
+       400,
+       "tenant"},
+      {"POST",
+       "/v1/jobs",
+       R"({"gpus": 4, "gpu_model": "tpu", "estimate": "1h", "command": "x"})",
+       {},
+       400,
+       "unknown GPU model 'tpu'"},
+      {"POST", "/v1/jobs", kJob, {"Idempotency-Key: has space"}, 400, "Idempotency-Key"},
+      {"POST", "/v1/jobs", std::string(2 << 20, ' '), {}, 413, "larger than"},
+      {"GET", "/v1/jobs?colour=red", "", {}, 400, "unknown query parameter 'colour'"},
+      {"GET", "/v1/jobs?limit=0", "", {}, 400, "'limit'"},
+      {"GET", "/v1/jobs?state=sleeping", "", {}, 400, "'state'"},
+      {"GET", "/v1/jobs?after", "", {}, 400, "NAME=VALUE"},
+      {"GET", "/v1/jobs/abc", "", {}, 404, "no such path"},
+      {"GET", "/v1/jobs/-1", "", {}, 404, "no such path"},
+      {"GET", "/v1/jobs/99999999999999999999999", "", {}, 404, "no such path"},
+      {"GET", "/v1/jobs/123", "", {}, 404, "does not exist"},
+      {"DELETE", "/v1/jobs", "", {}, 405, "GET, POST"},
+      {"PUT", "/v1/jobs/1/cancel", "", {}, 405, "POST"},
+      {"GET", "/nowhere", "", {}, 404, "no such path"},
+  };
+  for (const Case& c : cases) {
+    HttpResult r = HttpCall(port, c.method, c.target, c.body, t.research, c.headers);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << r.body;
+    const json body = Body(r);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    EXPECT_NE(body["error"]["message"].get<std::string>().find(c.says), std::string::npos)
+        << c.method << " " << c.target << ": " << r.body;
+  }
+  // The server is still there, and none of it was queued.
+  EXPECT_EQ(HttpCall(port, "GET", "/healthz").status, 200);
+  EXPECT_TRUE(Body(HttpCall(port, "GET", "/v1/jobs", "", t.research))["jobs"].empty());
+}
+
+TEST(Serve, AnIdempotencyKeyMakesARetryReturnTheSameJob) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+  HttpResult first = HttpCall(port, "POST", "/v1/jobs", kJob, t.research, {"Idempotency-Key: a1"});
+  HttpResult again = HttpCall(port, "POST", "/v1/jobs", kJob, t.research, {"Idempotency-Key: a1"});
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Body(first)["id"], Body(again)["id"]);
+  // Keys are per tenant: another tenant's a1 is its own job.
+  HttpResult other = HttpCall(port, "POST", "/v1/jobs", kJob, t.vision, {"Idempotency-Key: a1"});
+  ASSERT_EQ(other.status, 201);
+  EXPECT_NE(Body(other)["id"], Body(first)["id"]);
+  // And a key survives a restart.
+  s.server->Kill(SIGKILL);
+  ServerProcess restarted(s.dir, kFleet, t.file, s.dir.Path("state.db"));
+  ASSERT_TRUE(restarted.running()) << restarted.Log();
+  HttpResult later =
+      HttpCall(restarted.port(), "POST", "/v1/jobs", kJob, t.research, {"Idempotency-Key: a1"});
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(Body(later)["id"], Body(first)["id"]);
+}
+
+// Clients submit concurrently; the server is killed with SIGKILL in the middle. Every job that
+// was acknowledged (201) is in the restarted server's state, pending as submitted.
+TEST(Serve, KillNineLosesNoAcknowledgedJob) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+  std::mutex mu;
+  std::set<long> acknowledged;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 250; ++i) {
+        HttpResult r =
+            HttpCall(port, "POST", "/v1/jobs", kJob, c % 2 ? t.research : t.vision,
+                     {"Idempotency-Key: c" + std::to_string(c) + "-" + std::to_string(i)});
+        if (r.status == 0) return;  // the server is gone
+        if (r.status == 201) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.insert(Body(r)["id"].get<long>());
+        }
+        answered.fetch_add(1);
+      }
+    });
+  }
+  while (answered.load() < 300) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.server->Kill(SIGKILL);
+  for (std::thread& c : clients) c.join();
+  ASSERT_GE(acknowledged.size(), 300U);
+
+  ServerProcess restarted(s.dir, kFleet, t.file, s.dir.Path("state.db"));
+  ASSERT_TRUE(restarted.running()) << restarted.Log();
+  std::set<long> recovered;
+  std::string after = "-1";
+  for (;;) {
+    HttpResult page =
+        HttpCall(restarted.port(), "GET", "/v1/jobs?limit=1000&after=" + after, "", t.admin);
+    ASSERT_EQ(page.status, 200) << page.body;
+    const json answer = Body(page);
+    for (const json& j : answer["jobs"]) {
+      recovered.insert(j["id"].get<long>());
+      EXPECT_EQ(j["state"], "pending");
+    }
+    if (answer["next_after"].is_null()) break;
+    after = std::to_string(answer["next_after"].get<long>());
+  }
+  for (long id : acknowledged) EXPECT_EQ(recovered.count(id), 1U) << "job " << id << " was lost";
+}
+
+TEST(Serve, BadCommandLinesAreRefusedWithTheReason) {
+  ScratchDir dir;
+  const Tokens t = MakeTokens(dir);
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--policy", "nonsense"}}) {
+    ServerProcess server(dir, kFleet, t.file, dir.Path("state.db"), extra);
+    EXPECT_FALSE(server.running());
+    EXPECT_NE(server.Log().find("nonsense"), std::string::npos) << server.Log();
+  }
+  ServerProcess no_state_dir(dir, kFleet, t.file, dir.Path("missing/folder/state.db"));
+  EXPECT_FALSE(no_state_dir.running());
+  EXPECT_NE(no_state_dir.Log().find("missing/folder"), std::string::npos) << no_state_dir.Log();
+}
+
+}  // namespace
+}  // namespace gpufleet
