@@ -2,11 +2,13 @@
 // the HTTP API over the control plane's thread, which drives the same scheduler as `sim`, with
 // its state in SQLite. Stops cleanly on SIGINT or SIGTERM: no new request is read, what was
 // acknowledged is already on disk.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
@@ -15,6 +17,7 @@
 #include "server/control_plane.h"
 #include "server/http_server.h"
 #include "server/tokens.h"
+#include "util/duration.h"
 
 namespace gpufleet::cli {
 namespace {
@@ -26,6 +29,8 @@ struct ServeArgs {
   std::string tokens;
   std::string policy = "backfill";
   int http_threads = 2;
+  std::string heartbeat_timeout = "30s";
+  std::string grace = "30s";
 };
 
 Result<HttpServerOptions> ListenOptions(const std::string& listen) {
@@ -73,6 +78,19 @@ int RunServe(const ServeArgs& a) {
   std::vector<std::string> tenants = tokens.value().Tenants();
   ControlPlaneOptions options;
   options.scheduler.policy = a.policy;
+  for (auto [name, text, out] :
+       {std::tuple{"--heartbeat-timeout", &a.heartbeat_timeout, &options.heartbeat_timeout},
+        std::tuple{"--grace", &a.grace, &options.grace}}) {
+    Result<SimTime> d = ParseDuration(*text);
+    if (!d.ok() || d.value() < kSecond / 10 || d.value() > kDay) {
+      std::cerr << "gpufleet serve: " << name << " '" << *text
+                << "': expected a duration from 100ms to 1d, e.g. 30s\n";
+      return kExitBadInput;
+    }
+    *out = d.value();
+  }
+  // Agents heartbeat three times per timeout: one lost heartbeat marks no node down.
+  options.heartbeat_interval = std::max<SimTime>(kSecond / 10, options.heartbeat_timeout / 3);
   const std::string db_path = a.state.substr(kSqlite.size());
   Result<std::unique_ptr<ControlPlane>> plane =
       ControlPlane::Start(fleet.value(), tenants, db_path, options);
@@ -122,6 +140,13 @@ Runner AddServeCommand(CLI::App& app) {
   cmd->add_option("--listen", a->listen, "HOST:PORT to serve on (port 0: any free port).")
       ->capture_default_str();
   cmd->add_option("--policy", a->policy, "The scheduling policy: " + PolicyNames() + ".")
+      ->capture_default_str();
+  cmd->add_option("--heartbeat-timeout", a->heartbeat_timeout,
+                  "An agent silent this long has its node marked down and its jobs requeued; "
+                  "agents are told to heartbeat three times as often.")
+      ->capture_default_str();
+  cmd->add_option("--grace", a->grace,
+                  "A stopped job's time from SIGTERM to SIGKILL (to checkpoint).")
       ->capture_default_str();
   cmd->add_option("--http-threads", a->http_threads, "Threads that read and answer requests.")
       ->check(CLI::Range(1, 64))

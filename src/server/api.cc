@@ -188,6 +188,138 @@ bool ValidIdempotencyKey(std::string_view key) {
   return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// --- agent bodies: strict JSON, every key known, every value of its type ---
+
+// The body as a JSON object whose keys are all in `known`; an error says what is wrong.
+Result<json> JsonObject(const std::string& body, std::initializer_list<const char*> known) {
+  json value = json::parse(body, nullptr, false);
+  if (value.is_discarded()) return Error{"the body is not valid JSON"};
+  if (!value.is_object()) return Error{"the body: expected a JSON object"};
+  for (const auto& item : value.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
+      std::string expected;
+      for (const char* k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
+      return Error{"field '" + item.key() + "': unknown key; expected one of: " + expected};
+    }
+  }
+  return value;
+}
+
+Result<std::string> StringField(const json& object, const std::string& where, const char* key,
+                                bool required) {
+  if (!object.contains(key)) {
+    if (required) return Error{"field '" + where + key + "': required"};
+    return std::string();
+  }
+  const json& v = object[key];
+  if (!v.is_string()) return Error{"field '" + where + key + "': expected a string"};
+  const std::string& text = v.get_ref<const std::string&>();
+  if (text.size() > 4096) return Error{"field '" + where + key + "': at most 4096 bytes"};
+  return text;
+}
+
+Result<std::int64_t> IntField(const json& object, const std::string& where, const char* key,
+                              bool required, std::int64_t low, std::int64_t high) {
+  if (!object.contains(key)) {
+    if (required) return Error{"field '" + where + key + "': required"};
+    return low;
+  }
+  const json& v = object[key];
+  const std::string range = std::to_string(low) + " to " + std::to_string(high);
+  if (!v.is_number_integer()) {
+    return Error{"field '" + where + key + "': expected a whole number from " + range};
+  }
+  const bool in_range = v.is_number_unsigned()
+                            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(high)
+                            : (v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high);
+  if (!in_range) return Error{"field '" + where + key + "': expected a whole number from " + range};
+  return v.get<std::int64_t>();
+}
+
+Result<std::vector<JobReport>> Reports(const json& body) {
+  std::vector<JobReport> out;
+  if (!body.contains("jobs")) return out;
+  const json& jobs = body["jobs"];
+  if (!jobs.is_array() || jobs.size() > 4096) {
+    return Error{"field 'jobs': expected a list of at most 4096 jobs"};
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const json& j = jobs[i];
+    const std::string where = "jobs[" + std::to_string(i) + "].";
+    if (!j.is_object()) return Error{"field 'jobs[" + std::to_string(i) + "]': expected an object"};
+    for (const auto& item : j.items()) {
+      static const std::set<std::string> kKnown = {"id",     "epoch",   "state", "exit_code",
+                                                   "signal", "message", "lost"};
+      if (kKnown.count(item.key()) == 0) {
+        return Error{"field '" + where + item.key() +
+                     "': unknown key; expected id, epoch, state, exit_code, signal, message or "
+                     "lost"};
+      }
+    }
+    JobReport r;
+    Result<std::int64_t> id = IntField(j, where, "id", true, 0, std::int64_t{1} << 62);
+    if (!id.ok()) return id.error();
+    Result<std::int64_t> epoch = IntField(j, where, "epoch", true, 0, 0xffffffffLL);
+    if (!epoch.ok()) return epoch.error();
+    Result<std::string> state = StringField(j, where, "state", true);
+    if (!state.ok()) return state.error();
+    r.id = id.value();
+    r.epoch = static_cast<Epoch>(epoch.value());
+    if (state.value() == "running") {
+      r.kind = JobReport::Kind::kRunning;
+    } else if (state.value() == "exited") {
+      r.kind = JobReport::Kind::kExited;
+    } else if (state.value() == "start_failed") {
+      r.kind = JobReport::Kind::kStartFailed;
+    } else {
+      return Error{"field '" + where + "state': expected running, exited or start_failed, got '" +
+                   state.value() + "'"};
+    }
+    if (j.contains("exit_code")) {
+      Result<std::int64_t> code = IntField(j, where, "exit_code", true, 0, 255);
+      if (!code.ok()) return code.error();
+      r.exit_code = static_cast<int>(code.value());
+    }
+    if (j.contains("signal")) {
+      Result<std::int64_t> sig = IntField(j, where, "signal", true, 1, 128);
+      if (!sig.ok()) return sig.error();
+      r.signal = static_cast<int>(sig.value());
+    }
+    Result<std::string> message = StringField(j, where, "message", false);
+    if (!message.ok()) return message.error();
+    r.message = message.value();
+    if (j.contains("lost")) {
+      if (!j["lost"].is_boolean())
+        return Error{"field '" + where + "lost': expected true or false"};
+      if (j["lost"].get<bool>() && r.message.empty()) r.message = "lost by its agent";
+    }
+    if (r.kind == JobReport::Kind::kExited && !r.exit_code && !r.signal && r.message.empty()) {
+      return Error{"field '" + where + "exit_code': an exited job has an exit_code or a signal"};
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+json OrdersJson(const NodeOrders& orders) {
+  json start = json::array(), stop = json::array();
+  for (const StartOrder& o : orders.start) {
+    json env = json::object();
+    for (const auto& [k, v] : o.env) env[k] = v;
+    start.push_back({{"id", o.id},
+                     {"epoch", o.epoch},
+                     {"command", o.command},
+                     {"gpus", o.gpus},
+                     {"grace_s", static_cast<double>(o.grace) / 1000.0},
+                     {"env", env}});
+  }
+  for (const StopOrder& o : orders.stop) {
+    stop.push_back(
+        {{"id", o.id}, {"epoch", o.epoch}, {"grace_s", static_cast<double>(o.grace) / 1000.0}});
+  }
+  return json{{"start", start}, {"stop", stop}};
+}
+
 // --- metrics of the API itself ---
 
 class ApiMetrics {
@@ -263,8 +395,9 @@ class Api {
  private:
   // The route a path belongs to, for metrics: ids replaced by {id}, unknown paths as "other".
   static std::string RouteOf(const std::string& path) {
-    static const std::set<std::string> kFixed = {"/healthz", "/readyz",   "/metrics",
-                                                 "/v1/jobs", "/v1/nodes", "/v1/openapi.json"};
+    static const std::set<std::string> kFixed = {
+        "/healthz",           "/readyz",        "/metrics",        "/v1/jobs", "/v1/nodes",
+        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json"};
     if (kFixed.count(path) != 0) return path;
     if (path.rfind("/v1/jobs/", 0) == 0) {
       const std::string_view rest = std::string_view(path).substr(9);
@@ -319,6 +452,14 @@ class Api {
     }
     const Identity* who = Authenticated(req, respond);
     if (who == nullptr) return;
+    if (route.rfind("/v1/agent/", 0) == 0) {
+      if (who->role == Role::kTenant) {
+        return respond(Fail(403, "permission_denied", "/v1/agent/ needs an agent token"));
+      }
+      if (req.method != "POST") return respond(MethodNotAllowed("POST"));
+      if (route == "/v1/agent/register") return Register(req, respond);
+      return AgentSync(req, respond);
+    }
     if (who->role == Role::kAgent) {
       return respond(Fail(403, "permission_denied", "an agent token reaches /v1/agent/ only"));
     }
@@ -363,6 +504,53 @@ class Api {
     return CancelJob(id, *who, respond);
   }
 
+  void Register(const HttpRequest& req, const Responder& respond) {
+    Result<json> body = JsonObject(req.body, {"node", "gpus", "gpu_model", "address"});
+    if (!body.ok()) return respond(Fail(body.error()));
+    Result<std::string> node = StringField(body.value(), "", "node", true);
+    Result<std::int64_t> gpus = IntField(body.value(), "", "gpus", true, 1, 64);
+    Result<std::string> model = StringField(body.value(), "", "gpu_model", false);
+    Result<std::string> address = StringField(body.value(), "", "address", false);
+    for (const Status& s : {node.status(), gpus.status(), model.status(), address.status()}) {
+      if (!s.ok()) return respond(Fail(Error{s.message(), s.code()}));
+    }
+    std::string where = address.value().empty() ? req.peer_address : address.value();
+    plane_.Post([node = node.value(), gpus = static_cast<int>(gpus.value()), model = model.value(),
+                 where, respond](ControlPlane& p) {
+      Result<std::vector<std::pair<JobId, Epoch>>> runs = p.RegisterAgent(node, gpus, model, where);
+      if (!runs.ok()) return respond(Fail(runs.error()));
+      json jobs = json::array();
+      for (const auto& [id, epoch] : runs.value()) jobs.push_back({{"id", id}, {"epoch", epoch}});
+      respond(Json(200, json{{"node", node},
+                             {"heartbeat_s", static_cast<double>(p.heartbeat_interval()) / 1000.0},
+                             {"jobs", jobs}}));
+    });
+  }
+
+  void AgentSync(const HttpRequest& req, const Responder& respond) {
+    Result<json> body = JsonObject(req.body, {"node", "jobs", "wait_s"});
+    if (!body.ok()) return respond(Fail(body.error()));
+    Result<std::string> node = StringField(body.value(), "", "node", true);
+    if (!node.ok()) return respond(Fail(node.error()));
+    SimTime wait = 0;
+    if (body.value().contains("wait_s")) {
+      const json& w = body.value()["wait_s"];
+      if (!w.is_number() || !(w.get<double>() >= 0 && w.get<double>() <= 30)) {
+        return respond(Fail(400, "invalid_argument", "field 'wait_s': expected 0 to 30 seconds"));
+      }
+      wait = static_cast<SimTime>(w.get<double>() * 1000.0);
+    }
+    Result<std::vector<JobReport>> reports = Reports(body.value());
+    if (!reports.ok()) return respond(Fail(reports.error()));
+    plane_.Post([node = node.value(), reports = std::move(reports).value(), wait,
+                 respond](ControlPlane& p) mutable {
+      p.Sync(node, std::move(reports), wait, [respond](Result<NodeOrders> orders) {
+        if (!orders.ok()) return respond(Fail(orders.error()));
+        respond(Json(200, OrdersJson(orders.value())));
+      });
+    });
+  }
+
   static bool Visible(const Identity& who, const JobRecord& j) {
     return who.role == Role::kAdmin || (who.role == Role::kTenant && who.tenant == j.tenant);
   }
@@ -384,9 +572,9 @@ class Api {
       if (j == nullptr || !Visible(who, *j)) {
         return respond(Fail(404, "not_found", "job " + std::to_string(id) + " does not exist"));
       }
-      p.Cancel(id, [&p, respond](Result<JobRecord> r) {
-        if (!r.ok()) return respond(Fail(r.error()));
-        respond(Json(200, JobJson(p, r.value())));
+      p.Cancel(id, [&p, respond](Status s, const JobRecord* job) {
+        if (!s.ok()) return respond(Fail(Error{s.message(), s.code()}));
+        respond(Json(200, JobJson(p, *job)));
       });
     });
   }

@@ -33,9 +33,9 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
   if (!scheduler.ok()) return scheduler.error();
 
   auto committer = std::make_unique<GroupCommitter>(std::move(db).value());
-  std::unique_ptr<ControlPlane> plane(new ControlPlane(fleet, std::move(tenants),
-                                                       std::move(scheduler).value(),
-                                                       std::move(committer), std::move(clock)));
+  std::unique_ptr<ControlPlane> plane(
+      new ControlPlane(fleet, std::move(tenants), std::move(scheduler).value(),
+                       std::move(committer), std::move(clock), std::move(options)));
   plane->Recover(std::move(loaded.value().jobs), loaded.value().largest_id);
   plane->thread_ = std::thread([p = plane.get()] { p->Loop(); });
   return plane;
@@ -43,12 +43,14 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
 
 ControlPlane::ControlPlane(const Fleet& fleet, std::vector<std::string> tenants,
                            Scheduler scheduler, std::unique_ptr<GroupCommitter> committer,
-                           WallClock clock)
+                           WallClock clock, ControlPlaneOptions options)
     : fleet_(fleet),
       tenants_(std::move(tenants)),
       scheduler_(std::move(scheduler)),
       committer_(std::move(committer)),
-      clock_(std::move(clock)) {
+      clock_(std::move(clock)),
+      options_(std::move(options)),
+      agents_(static_cast<size_t>(fleet.num_nodes())) {
   now_ = std::max<SimTime>(0, clock_());
 }
 
@@ -84,16 +86,23 @@ std::int32_t ControlPlane::TenantIndex(const std::string& name) const {
 void ControlPlane::Recover(std::vector<JobRecord> jobs, JobId largest_id) {
   next_id_ = largest_id + 1;
   for (JobRecord& j : jobs) {
+    j.epoch_base = j.epoch;
     if (!IsOver(j.state)) {
-      // Until agents reconcile what they run, a job that held GPUs waits again: its agent is
-      // told at registration that the server lists no job there, and stops it.
-      j.state = LiveState::kPending;
-      j.nodes.clear();
-      j.started_at = -1;
-      if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
-        j.state = LiveState::kFailed;
-        j.message = s.message();
-        j.ended_at = now_;
+      const bool held = j.state != LiveState::kPending;
+      // A job that held GPUs waits again, but not before its nodes' agents have heard that
+      // nothing runs there any more (they stop it) or the heartbeat timeout has passed.
+      if (j.cancel_requested) {
+        // Cancelled while it held GPUs: its agents are told nothing runs there; it is over.
+        End(j, LiveState::kCancelled);
+      } else {
+        j.state = LiveState::kPending;
+        if (held) {
+          unreconciled_.emplace(j.id, now_ + options_.heartbeat_timeout);
+        } else if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
+          j.state = LiveState::kFailed;
+          j.message = s.message();
+          j.ended_at = now_;
+        }
       }
     }
     const JobId id = j.id;
@@ -107,7 +116,7 @@ void ControlPlane::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       // A pass is due at the scheduler's wake-up (las promotions) at the latest.
-      const SimTime wakeup = scheduler_.NextWakeup(now_);
+      const SimTime wakeup = std::min(scheduler_.NextWakeup(now_), NextAgentDeadline());
       auto ready = [this] { return stopping_ || !tasks_.empty(); };
       if (wakeup == kNever) {
         wake_.wait(lock, ready);
@@ -120,6 +129,7 @@ void ControlPlane::Loop() {
     now_ = std::max(now_, clock_());
     for (Task& t : batch) t(*this);
     batch.clear();
+    CheckAgents();
     if (changed_ || scheduler_.NextWakeup(now_) <= now_) Pass();
   }
 }
@@ -137,16 +147,13 @@ void ControlPlane::Pass() {
     auto it = jobs_.find(d.job);
     if (it == jobs_.end()) continue;
     JobRecord& j = it->second;
-    j.epoch = d.epoch;
+    j.epoch = j.epoch_base + d.epoch;
     if (d.kind == Decision::Kind::kStart) {
-      j.state = LiveState::kStarting;
-      j.started_at = now_;
-      j.nodes.clear();
-      for (const auto& ng : d.allocation.nodes) j.nodes.push_back(ng.node);
+      SendStart(d, j);
     } else {
       j.state = LiveState::kStopping;
+      SendStops(j, -1);
     }
-    Persist(j, [](Status) {});
   }
 }
 
@@ -199,38 +206,39 @@ void ControlPlane::Submit(JobRecord job, std::function<void(Result<Admitted>)> d
       });
 }
 
-void ControlPlane::Cancel(JobId id, std::function<void(Result<JobRecord>)> done) {
+void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)> done) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) {
-    done(Error{"job " + std::to_string(id) + " does not exist", ErrorCode::kNotFound});
+    done(Error{"job " + std::to_string(id) + " does not exist", ErrorCode::kNotFound}, nullptr);
     return;
   }
   JobRecord& j = it->second;
   if (IsOver(j.state)) {
     done(Error{"job " + std::to_string(id) + " is already " + LiveStateName(j.state),
-               ErrorCode::kFailedPrecondition});
+               ErrorCode::kFailedPrecondition},
+         nullptr);
     return;
   }
-  if (j.state != LiveState::kStopping) {
+  if (unreconciled_.erase(id) != 0) {
+    j.cancel_requested = true;
+    End(j, LiveState::kCancelled);
+  } else if (j.state != LiveState::kStopping) {
     if (Status s = scheduler_.Cancel(id, now_); !s.ok()) {
-      done(Error{s.message(), s.code()});
+      done(s, nullptr);
       return;
     }
     counters_.cancelled += 1;
     changed_ = true;
+    j.cancel_requested = true;
     if (scheduler_.Find(id)) {
       j.state = LiveState::kStopping;  // holds GPUs until its agent reports it gone
+      SendStops(j, -1);
     } else {
       End(j, LiveState::kCancelled);
     }
   }
-  Persist(j, [this, id, done = std::move(done)](Status s) {
-    if (!s.ok()) {
-      done(Error{s.message(), s.code()});
-      return;
-    }
-    done(*Find(id));
-  });
+  Persist(j,
+          [this, id, done = std::move(done)](Status s) { done(s, s.ok() ? Find(id) : nullptr); });
 }
 
 void ControlPlane::End(JobRecord& job, LiveState to) {
@@ -256,9 +264,298 @@ const JobRecord* ControlPlane::Find(JobId id) const {
 }
 
 ControlPlane::Why ControlPlane::WhyPending(JobId id) const {
+  if (unreconciled_.count(id) != 0) {
+    return Why{"reconciling",
+               "it ran when the server restarted: it waits until the agents of its nodes have "
+               "registered again (and stopped that run), or the heartbeat timeout has passed"};
+  }
   std::optional<PendingReason> r = scheduler_.WhyPending(id);
   if (!r) return {};
   return Why{WaitReasonName(r->code), DescribeReason(*r, fleet_)};
+}
+
+// --- agents ---
+
+std::optional<NodeId> ControlPlane::NodeAt(const std::string& path) const {
+  std::optional<TopoId> t = fleet_.FindPath(path);
+  if (!t) return std::nullopt;
+  // A path may name a group that holds one node (an NVLink domain of one node; the node's own
+  // name is then implicit): that node.
+  const auto [first, end] = fleet_.NodeRange(*t);
+  if (end - first != 1) return std::nullopt;
+  return first;
+}
+
+Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
+    const std::string& path, int gpus, const std::string& gpu_model, const std::string& address) {
+  std::optional<NodeId> n = NodeAt(path);
+  if (!n) {
+    return Error{"field 'node': '" + path +
+                 "' is not a node of the fleet (gpufleet fleet show --nodes lists them)"};
+  }
+  const std::string& model = fleet_.gpu_models()[static_cast<size_t>(fleet_.NodeModel(*n))].name;
+  if (gpus != fleet_.NodeGpus(*n)) {
+    return Error{"field 'gpus': node " + path + " has " + std::to_string(fleet_.NodeGpus(*n)) +
+                 " GPUs in the fleet spec; the agent reports " + std::to_string(gpus)};
+  }
+  if (!gpu_model.empty() && fleet_.FindModel(gpu_model) != fleet_.NodeModel(*n)) {
+    return Error{"field 'gpu_model': node " + path + " has " + model +
+                 " GPUs in the fleet spec; the agent reports '" + gpu_model + "'"};
+  }
+  const NodeState state = scheduler_.StateOf(*n);
+  Status s = state == NodeState::kAbsent ? scheduler_.RegisterNode(*n, now_)
+             : state == NodeState::kDown ? scheduler_.RepairNode(*n, now_)
+                                         : Status::Ok();
+  if (!s.ok()) return Error{s.message(), s.code()};
+  AgentLink& link = agents_[static_cast<size_t>(*n)];
+  link.registered = true;
+  link.last_seen = now_;
+  link.address = address;
+  changed_ = true;
+  std::vector<std::pair<JobId, Epoch>> runs;
+  for (JobId id : scheduler_.JobsOn(*n)) {
+    const JobRecord* j = Find(id);
+    if (j != nullptr) runs.emplace_back(id, j->epoch);
+  }
+  // Jobs that ran here before the server restarted: queued again once all their nodes are back.
+  for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
+    JobRecord& j = jobs_.at(it->first);
+    const bool all_back = std::all_of(j.nodes.begin(), j.nodes.end(), [this](NodeId m) {
+      return agents_[static_cast<size_t>(m)].registered;
+    });
+    if (all_back) {
+      Requeue(j);
+      it = unreconciled_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return runs;
+}
+
+void ControlPlane::Requeue(JobRecord& j) {
+  j.nodes.clear();
+  j.state = LiveState::kPending;
+  if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
+    j.state = LiveState::kFailed;
+    j.message = s.message();
+    j.ended_at = now_;
+  }
+  changed_ = true;
+  Persist(j, [](Status) {});
+}
+
+void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports, SimTime wait,
+                        std::function<void(Result<NodeOrders>)> done) {
+  std::optional<NodeId> n = NodeAt(path);
+  if (!n || !agents_[static_cast<size_t>(*n)].registered) {
+    done(Error{"node " + path + " is not registered: register again", ErrorCode::kNotFound});
+    return;
+  }
+  AgentLink& link = agents_[static_cast<size_t>(*n)];
+  link.last_seen = now_;
+  for (const JobReport& r : reports) Apply(*n, r);
+  // After everything this sync changed is committed (writes commit in order): the exits it
+  // reported are durable when it is answered, and the agent may forget them.
+  const NodeId node = *n;
+  committer_->SubmitThen(
+      [](SqliteDb&) { return Status::Ok(); },
+      [this, node, wait, done = std::move(done)](Status s) mutable {
+        Post([node, wait, done = std::move(done), s = std::move(s)](ControlPlane& p) mutable {
+          if (!s.ok()) {
+            done(Error{s.message(), s.code()});
+            return;
+          }
+          AgentLink& l = p.agents_[static_cast<size_t>(node)];
+          if (l.waiting) {
+            // An earlier sync of the same agent still waits (it gave up on it): answer it empty.
+            auto earlier = std::move(l.waiting);
+            l.waiting = nullptr;
+            earlier(NodeOrders{});
+          }
+          l.waiting = std::move(done);
+          l.wait_until = p.now_ + wait;
+          if (wait <= 0 || !l.orders.start.empty() || !l.orders.stop.empty()) p.Deliver(node);
+        });
+      });
+}
+
+void ControlPlane::Apply(NodeId node, const JobReport& r) {
+  auto it = jobs_.find(r.id);
+  const bool current = it != jobs_.end() && !IsOver(it->second.state) &&
+                       it->second.epoch == r.epoch && it->second.state != LiveState::kPending;
+  if (!current) {
+    // A run the server does not know (any more): the agent must not keep it.
+    if (r.kind == JobReport::Kind::kRunning)
+      QueueStop(node, StopOrder{r.id, r.epoch, options_.grace});
+    return;
+  }
+  JobRecord& j = it->second;
+  const Epoch se = r.epoch - j.epoch_base;
+  auto confirm = [&] {
+    if (j.state == LiveState::kStarting && scheduler_.ConfirmStart(j.id, se, now_).ok())
+      j.state = LiveState::kRunning;
+  };
+  switch (r.kind) {
+    case JobReport::Kind::kRunning:
+      if (j.state != LiveState::kStarting) return;
+      confirm();
+      break;
+    case JobReport::Kind::kStartFailed:
+      if (j.state != LiveState::kStarting) return;
+      if (!scheduler_.StartFailed(j.id, se, now_).ok()) return;
+      SendStops(j, node);
+      j.state = LiveState::kPending;
+      j.message = "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
+      j.nodes.clear();
+      break;
+    case JobReport::Kind::kExited: {
+      SendStops(j, node);  // the other nodes of its gang
+      if (j.state == LiveState::kStopping) {
+        if (!scheduler_.Released(j.id, se, now_).ok()) return;
+        if (scheduler_.Find(j.id)) {
+          j.state = LiveState::kPending;  // preempted: it waits again
+          j.nodes.clear();
+        } else {
+          End(j, LiveState::kCancelled);
+        }
+        break;
+      }
+      confirm();
+      if (!scheduler_.Finish(j.id, se, now_).ok()) return;
+      j.exit_code = r.exit_code;
+      const bool ok = r.exit_code && *r.exit_code == 0;
+      if (r.signal) j.message = "ended by signal " + std::to_string(*r.signal);
+      if (!r.message.empty()) j.message = r.message;
+      End(j, ok ? LiveState::kCompleted : LiveState::kFailed);
+      break;
+    }
+  }
+  changed_ = true;
+  Persist(j, [](Status) {});
+}
+
+void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
+  j.state = LiveState::kStarting;
+  j.started_at = now_;
+  j.nodes.clear();
+  for (const auto& ng : d.allocation.nodes) j.nodes.push_back(ng.node);
+  std::vector<StartOrder> orders;
+  const std::string master = agents_[static_cast<size_t>(j.nodes.front())].address;
+  const int nodes = static_cast<int>(d.allocation.nodes.size());
+  for (int rank = 0; rank < nodes; ++rank) {
+    const NodeGpus& ng = d.allocation.nodes[static_cast<size_t>(rank)];
+    StartOrder o{j.id, j.epoch, j.command, {}, {}, options_.grace};
+    std::string visible;
+    for (int g = 0; g < 64; ++g) {
+      if ((ng.mask >> g) & 1U) {
+        o.gpus.push_back(g);
+        visible += (visible.empty() ? "" : ",") + std::to_string(g);
+      }
+    }
+    o.env = {{"GPUFLEET_JOB_ID", std::to_string(j.id)},
+             {"GPUFLEET_EPOCH", std::to_string(j.epoch)},
+             {"CUDA_VISIBLE_DEVICES", visible},
+             {"GPUFLEET_NODE_RANK", std::to_string(rank)},
+             {"GPUFLEET_NNODES", std::to_string(nodes)},
+             {"MASTER_ADDR", master},
+             // One port per job, so that jobs whose rank 0 shares a node do not collide.
+             {"MASTER_PORT", std::to_string(20000 + j.id % 30000)},
+             {"WORLD_SIZE", std::to_string(d.allocation.Gpus())}};
+    orders.push_back(std::move(o));
+  }
+  // The agents hear of the run only once it is committed: a server that crashes before that
+  // has no run an agent could be running.
+  Persist(j, [this, id = j.id, epoch = j.epoch, orders = std::move(orders)](Status s) mutable {
+    const JobRecord* now = Find(id);
+    if (!s.ok() || now == nullptr || now->epoch != epoch || now->state != LiveState::kStarting)
+      return;
+    for (size_t i = 0; i < orders.size(); ++i) {
+      const NodeId n = now->nodes[i];
+      agents_[static_cast<size_t>(n)].orders.start.push_back(std::move(orders[i]));
+      Deliver(n);
+    }
+  });
+}
+
+void ControlPlane::SendStops(const JobRecord& j, NodeId except) {
+  for (NodeId n : j.nodes) {
+    if (n == except) continue;
+    QueueStop(n, StopOrder{j.id, j.epoch, options_.grace});
+    Deliver(n);
+  }
+}
+
+void ControlPlane::QueueStop(NodeId node, const StopOrder& stop) {
+  std::vector<StopOrder>& stops = agents_[static_cast<size_t>(node)].orders.stop;
+  const bool queued = std::any_of(stops.begin(), stops.end(), [&](const StopOrder& o) {
+    return o.id == stop.id && o.epoch == stop.epoch;
+  });
+  if (!queued) stops.push_back(stop);
+}
+
+void ControlPlane::Deliver(NodeId node) {
+  AgentLink& l = agents_[static_cast<size_t>(node)];
+  if (!l.waiting) return;
+  auto waiting = std::move(l.waiting);
+  l.waiting = nullptr;
+  l.wait_until = kNever;
+  NodeOrders orders = std::move(l.orders);
+  l.orders = {};
+  waiting(std::move(orders));
+}
+
+SimTime ControlPlane::NextAgentDeadline() const {
+  // Agents and held syncs are checked every 100 ms while there are any.
+  if (!unreconciled_.empty() || std::any_of(agents_.begin(), agents_.end(),
+                                            [](const AgentLink& l) { return l.registered; })) {
+    return now_ + 100;
+  }
+  return kNever;
+}
+
+void ControlPlane::CheckAgents() {
+  if (now_ < next_agent_check_) return;
+  next_agent_check_ = now_ + 100;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    AgentLink& l = agents_[i];
+    if (l.waiting && now_ >= l.wait_until) Deliver(static_cast<NodeId>(i));
+    if (!l.registered || now_ - l.last_seen < options_.heartbeat_timeout) continue;
+    l.registered = false;
+    Result<Scheduler::NodeLoss> loss = scheduler_.FailNode(static_cast<NodeId>(i), now_);
+    if (loss.ok()) OnNodeLoss(loss.value());
+    changed_ = true;
+  }
+  for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
+    if (now_ >= it->second) {
+      Requeue(jobs_.at(it->first));
+      it = unreconciled_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
+  for (JobId id : loss.interrupted) {
+    JobRecord& j = jobs_.at(id);
+    SendStops(j, -1);  // the gang's other nodes stop their part
+    j.state = LiveState::kPending;
+    j.message = "interrupted: a node of its run stopped answering";
+    j.nodes.clear();
+    Persist(j, [](Status) {});
+  }
+  for (JobId id : loss.released) {
+    JobRecord& j = jobs_.at(id);
+    SendStops(j, -1);
+    if (scheduler_.Find(id)) {
+      j.state = LiveState::kPending;
+      j.nodes.clear();
+    } else {
+      End(j, LiveState::kCancelled);
+    }
+    Persist(j, [](Status) {});
+  }
 }
 
 }  // namespace gpufleet

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,39 @@ SimTime SystemWallClock();
 
 struct ControlPlaneOptions {
   SchedulerConfig scheduler;  // nodes_present and confirm_stops are set by the control plane
+  // An agent silent this long has its node marked down (its jobs wait again).
+  SimTime heartbeat_timeout = 30 * kSecond;
+  SimTime heartbeat_interval = 10 * kSecond;  // what agents are told to keep
+  SimTime grace = 30 * kSecond;               // SIGTERM to SIGKILL when a job is stopped
+};
+
+// What an agent is told to run: one node's part of a job's run.
+struct StartOrder {
+  JobId id = -1;
+  Epoch epoch = 0;
+  std::string command;
+  std::vector<int> gpus;  // the GPU indices on the node
+  std::vector<std::pair<std::string, std::string>> env;
+  SimTime grace = 0;
+};
+struct StopOrder {
+  JobId id = -1;
+  Epoch epoch = 0;
+  SimTime grace = 0;
+};
+// What an agent reports of one job it runs (or ran).
+struct JobReport {
+  enum class Kind { kRunning, kExited, kStartFailed };
+  JobId id = -1;
+  Epoch epoch = 0;
+  Kind kind = Kind::kRunning;
+  std::optional<int> exit_code;  // kExited: the status it exited with...
+  std::optional<int> signal;     // ...or the signal that ended it
+  std::string message;           // kStartFailed: why
+};
+struct NodeOrders {
+  std::vector<StartOrder> start;
+  std::vector<StopOrder> stop;
 };
 
 class ControlPlane {
@@ -73,7 +107,21 @@ class ControlPlane {
   void Submit(JobRecord job, std::function<void(Result<Admitted>)> done);
   // Cancels a job: waiting, it is cancelled; holding GPUs, it stops. `done` after the change is
   // committed, with the job as it is then; kFailedPrecondition for a job already over.
-  void Cancel(JobId id, std::function<void(Result<JobRecord>)> done);
+  // (`job` is null with an error.)
+  void Cancel(JobId id, std::function<void(Status, const JobRecord* job)> done);
+
+  // --- agents ---
+  // An agent registers node `path`; its GPUs and model must be the fleet spec's. The node is up;
+  // the answer lists the runs the server has placed there (id, epoch).
+  Result<std::vector<std::pair<JobId, Epoch>>> RegisterAgent(const std::string& path, int gpus,
+                                                             const std::string& gpu_model,
+                                                             const std::string& address);
+  // An agent's heartbeat with its reports; `done` runs once the reports' changes are committed
+  // and there are orders for the node, or at `wait` from now (0: at once), with the orders.
+  // kNotFound for a node not registered (the agent registers again).
+  void Sync(const std::string& path, std::vector<JobReport> reports, SimTime wait,
+            std::function<void(Result<NodeOrders>)> done);
+  SimTime heartbeat_interval() const { return options_.heartbeat_interval; }
 
   const JobRecord* Find(JobId id) const;
   const std::map<JobId, JobRecord>& jobs() const { return jobs_; }
@@ -96,7 +144,32 @@ class ControlPlane {
 
  private:
   ControlPlane(const Fleet& fleet, std::vector<std::string> tenants, Scheduler scheduler,
-               std::unique_ptr<GroupCommitter> committer, WallClock clock);
+               std::unique_ptr<GroupCommitter> committer, WallClock clock,
+               ControlPlaneOptions options);
+  // A node's link with its agent.
+  struct AgentLink {
+    bool registered = false;
+    SimTime last_seen = 0;
+    std::string address;
+    NodeOrders orders;                                // committed, not yet handed over
+    std::function<void(Result<NodeOrders>)> waiting;  // a sync held open (long poll)
+    SimTime wait_until = kNever;
+  };
+  std::optional<NodeId> NodeAt(const std::string& path) const;
+  void Apply(NodeId node, const JobReport& report);
+  // Queues a stop for the node, once per run.
+  void QueueStop(NodeId node, const StopOrder& stop);
+  // Hands the node's orders to its waiting sync, if any.
+  void Deliver(NodeId node);
+  // Agents silent past the timeout: nodes down; syncs whose wait is over: answered.
+  void CheckAgents();
+  void OnNodeLoss(const Scheduler::NodeLoss& loss);
+  void SendStart(const Decision& d, JobRecord& job);
+  // Tells every node of the job's run but `except` to stop it.
+  void SendStops(const JobRecord& job, NodeId except);
+  // A recovered job that held GPUs waits again.
+  void Requeue(JobRecord& job);
+  SimTime NextAgentDeadline() const;
   void Recover(std::vector<JobRecord> jobs, JobId largest_id);
   void Loop();
   void Pass();
@@ -117,6 +190,13 @@ class ControlPlane {
   bool store_ok_ = true;
   Counters counters_;
   std::vector<Decision> decisions_;
+  ControlPlaneOptions options_;
+  std::vector<AgentLink> agents_;  // by node
+  // Jobs that held GPUs when the server stopped: queued again once every node of their run has
+  // registered (and was told that nothing runs there) or the heartbeat timeout has passed, so
+  // that no job runs twice.
+  std::map<JobId, SimTime> unreconciled_;
+  SimTime next_agent_check_ = 0;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -43,7 +43,9 @@ struct JobRecord {
   SimTime submitted_at = 0;
   SimTime started_at = -1, ended_at = -1;  // -1: not yet
   LiveState state = LiveState::kPending;
-  Epoch epoch = 0;
+  Epoch epoch = 0;       // of its latest run, for its whole life (the scheduler's restart at 0)
+  Epoch epoch_base = 0;  // epoch = epoch_base + the scheduler's epoch since this server started
+  bool cancel_requested = false;
   std::optional<int> exit_code;
   std::string message;  // why it failed, when the server ended it
   std::vector<NodeId> nodes;

@@ -65,7 +65,7 @@ Status PrepareJobSchema(SqliteDb& db) {
                   " estimate_ms INTEGER NOT NULL, duration_ms INTEGER NOT NULL,"
                   " submitted_ms INTEGER NOT NULL, state TEXT NOT NULL, epoch INTEGER NOT NULL,"
                   " started_ms INTEGER, ended_ms INTEGER, exit_code INTEGER, message TEXT NOT NULL,"
-                  " nodes TEXT NOT NULL,"
+                  " nodes TEXT NOT NULL, cancel_requested INTEGER NOT NULL,"
                   " UNIQUE (tenant, idempotency_key));"
                   "INSERT OR IGNORE INTO meta (key, value) VALUES ('job_schema', 1);");
       !s.ok())
@@ -100,8 +100,9 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
         "INSERT INTO jobs (id, tenant, name, command, idempotency_key, gpus, gpu_milli, "
         "cpu_milli, memory_mib, priority, power_milli, gpu_models, topology, estimate_ms, "
         "duration_ms, submitted_ms, state, epoch, started_ms, ended_ms, exit_code, message, "
-        "nodes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-        "?17, ?18, NULL, NULL, NULL, '', '')");
+        "nodes, cancel_requested) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16, "
+        "?17, ?18, NULL, NULL, NULL, '', '', 0)");
     if (!insert.ok()) return insert.error();
     SqlStatement& st = insert.value();
     const JobRequest& r = job.request;
@@ -131,10 +132,10 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
 GroupCommitter::Write UpdateJob(const JobRecord& job) {
   return [id = job.id, state = job.state, epoch = job.epoch, started = job.started_at,
           ended = job.ended_at, exit_code = job.exit_code, message = job.message,
-          nodes = NodesText(job.nodes)](SqliteDb& db) -> Status {
+          nodes = NodesText(job.nodes), cancel = job.cancel_requested](SqliteDb& db) -> Status {
     Result<SqlStatement> update = db.Prepare(
         "UPDATE jobs SET state = ?2, epoch = ?3, started_ms = ?4, ended_ms = ?5, "
-        "exit_code = ?6, message = ?7, nodes = ?8 WHERE id = ?1");
+        "exit_code = ?6, message = ?7, nodes = ?8, cancel_requested = ?9 WHERE id = ?1");
     if (!update.ok()) return update.error();
     SqlStatement& st = update.value();
     st.Bind(1, id).Bind(2, std::string_view(LiveStateName(state))).Bind(3, std::int64_t{epoch});
@@ -145,7 +146,7 @@ GroupCommitter::Write UpdateJob(const JobRecord& job) {
     } else {
       st.BindNull(6);
     }
-    st.Bind(7, message).Bind(8, nodes);
+    st.Bind(7, message).Bind(8, nodes).Bind(9, std::int64_t{cancel ? 1 : 0});
     return st.Run();
   };
 }
@@ -158,8 +159,8 @@ Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,
   Result<SqlStatement> query = db.Prepare(
       "SELECT id, tenant, name, command, idempotency_key, gpus, gpu_milli, cpu_milli, "
       "memory_mib, priority, power_milli, gpu_models, topology, estimate_ms, duration_ms, "
-      "submitted_ms, state, epoch, started_ms, ended_ms, exit_code, message, nodes "
-      "FROM jobs ORDER BY id");
+      "submitted_ms, state, epoch, started_ms, ended_ms, exit_code, message, nodes, "
+      "cancel_requested FROM jobs ORDER BY id");
   if (!query.ok()) return query.error();
   SqlStatement& st = query.value();
   LoadedJobs out;
@@ -208,6 +209,7 @@ Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,
       }
       j.nodes.push_back(node);
     }
+    j.cancel_requested = st.Int(23) != 0;
     out.largest_id = std::max(out.largest_id, j.id);
 
     // What this server can no longer run ends here, said why (the row keeps what it was).

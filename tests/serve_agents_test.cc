@@ -1,0 +1,249 @@
+// The agent protocol of `gpufleet serve` (docs/API.md, "Agents"), driven by scripted agents over
+// HTTP: runs started with their env, exits recorded, a silent node's job restarted elsewhere,
+// cancel and preemption as stop orders, and a restart that never runs a job twice.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "serve_process.h"
+#include "server/tokens.h"
+#include "temp_dir.h"
+
+namespace gpufleet {
+namespace {
+
+using json = nlohmann::json;
+using testing::HttpCall;
+using testing::HttpResult;
+using testing::ScratchDir;
+using testing::ServerProcess;
+
+const std::string kFleet = std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml";
+const std::string kNode1 = "lab/rack/dgx-1", kNode2 = "lab/rack/dgx-2";
+
+struct Cluster {
+  ScratchDir dir;
+  std::string user, agent;
+  std::string tokens;
+  std::unique_ptr<ServerProcess> server;
+
+  // A heartbeat timeout that a loaded machine (the sanitizer build on two cores) keeps easily,
+  // unless a test needs a node to fall silent soon.
+  explicit Cluster(std::vector<std::string> extra = {}, std::string timeout = "3s")
+      : timeout_(std::move(timeout)) {
+    user = NewToken().value();
+    agent = NewToken().value();
+    tokens = dir.Write("tokens", TokenLine("alice", "tenant:research", user).value() +
+                                     TokenLine("agents", "agent", agent).value());
+    Start(std::move(extra));
+  }
+  void Start(std::vector<std::string> extra = {}) {
+    extra.insert(extra.end(), {"--heartbeat-timeout", timeout_, "--grace", "2s"});
+    server = std::make_unique<ServerProcess>(dir, kFleet, tokens, dir.Path("state.db"), extra);
+  }
+  int port() const { return server->port(); }
+  std::string timeout_;
+
+  json Call(const std::string& method, const std::string& path, const std::string& token,
+            const json& body = nullptr, int expect = 200) const {
+    HttpResult r = HttpCall(port(), method, path, body.is_null() ? "" : body.dump(), token);
+    EXPECT_EQ(r.status, expect) << method << " " << path << " " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  long Submit(const json& job) const {
+    return Call("POST", "/v1/jobs", user, job, 201)["id"].get<long>();
+  }
+  json Job(long id) const { return Call("GET", "/v1/jobs/" + std::to_string(id), user); }
+  json Register(const std::string& node) const {
+    return Call("POST", "/v1/agent/register", agent, {{"node", node}, {"gpus", 8}});
+  }
+  json Sync(const std::string& node, const json& jobs = json::array(), double wait = 0) const {
+    return Call("POST", "/v1/agent/sync", agent,
+                {{"node", node}, {"jobs", jobs}, {"wait_s", wait}});
+  }
+  // Syncs `node` until its answer starts something (at most 20 s).
+  json AwaitStart(const std::string& node, const json& jobs = json::array()) const {
+    for (int i = 0; i < 100; ++i) {
+      json orders = Sync(node, jobs, 0.2);
+      if (!orders["start"].empty()) return orders["start"];
+    }
+    ADD_FAILURE() << "no start on " << node;
+    return json::array();
+  }
+};
+
+json Running(const json& start) {
+  json out = json::array();
+  for (const json& s : start)
+    out.push_back({{"id", s["id"]}, {"epoch", s["epoch"]}, {"state", "running"}});
+  return out;
+}
+
+TEST(ServeAgents, RunsJobsWithTheirEnvAndRecordsHowTheyEnded) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long ok = c.Submit({{"gpus", 4}, {"estimate", "1h"}, {"command", "echo ok"}});
+  const long bad = c.Submit({{"gpus", 4}, {"estimate", "1h"}, {"command", "exit 3"}});
+  json starts = c.AwaitStart(kNode1);
+  while (starts.size() < 2) {
+    json more = c.AwaitStart(kNode1, Running(starts));
+    for (const json& s : more) starts.push_back(s);
+  }
+  ASSERT_EQ(starts.size(), 2U);
+  std::set<int> gpus;
+  for (const json& s : starts) {
+    EXPECT_EQ(s["epoch"], 1);
+    EXPECT_EQ(s["env"]["GPUFLEET_JOB_ID"], std::to_string(s["id"].get<long>()));
+    EXPECT_EQ(s["env"]["WORLD_SIZE"], "4");
+    EXPECT_EQ(s["env"]["GPUFLEET_NNODES"], "1");
+    EXPECT_EQ(s["env"]["GPUFLEET_NODE_RANK"], "0");
+    EXPECT_EQ(s["env"]["MASTER_ADDR"], "127.0.0.1");
+    EXPECT_EQ(s["gpus"].size(), 4U);
+    std::string visible;
+    for (const json& g : s["gpus"]) {
+      gpus.insert(g.get<int>());
+      visible += (visible.empty() ? "" : ",") + std::to_string(g.get<int>());
+    }
+    EXPECT_EQ(s["env"]["CUDA_VISIBLE_DEVICES"], visible);
+  }
+  EXPECT_EQ(gpus.size(), 8U) << "two jobs on one node share no GPU";
+  c.Sync(kNode1, Running(starts));
+  EXPECT_EQ(c.Job(ok)["state"], "running");
+  c.Sync(kNode1, {{{"id", ok}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 0}},
+                  {{"id", bad}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 3}}});
+  EXPECT_EQ(c.Job(ok)["state"], "completed");
+  EXPECT_EQ(c.Job(bad)["state"], "failed");
+  EXPECT_EQ(c.Job(bad)["exit_code"], 3);
+  // A report about a run the server does not know is answered with a stop.
+  json orders = c.Sync(kNode1, {{{"id", 777}, {"epoch", 1}, {"state", "running"}}});
+  ASSERT_EQ(orders["stop"].size(), 1U);
+  EXPECT_EQ(orders["stop"][0]["id"], 777);
+}
+
+TEST(ServeAgents, ASilentNodeGoesDownAndItsJobRestartsElsewhere) {
+  Cluster c({}, "1s");
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long id = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  json first = c.AwaitStart(kNode1);
+  ASSERT_EQ(first.size(), 1U);
+  c.Sync(kNode1, Running(first));
+  c.Register(kNode2);
+  // Node 1 falls silent; node 2 keeps its heartbeat and is given the job's next run.
+  json second = c.AwaitStart(kNode2);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_EQ(second[0]["id"], id);
+  EXPECT_EQ(second[0]["epoch"], 2) << "a new run, with a new epoch";
+  json nodes = c.Call("GET", "/v1/nodes", c.user)["nodes"];
+  EXPECT_EQ(nodes[0]["state"], "down");
+  EXPECT_EQ(nodes[1]["state"], "up");
+  // Node 1 comes back with its old run: refused (the epoch is stale) and stopped.
+  c.Call("POST", "/v1/agent/sync", c.agent, {{"node", kNode1}}, 404);
+  c.Register(kNode1);
+  json orders = c.Sync(kNode1, Running(first));
+  ASSERT_EQ(orders["stop"].size(), 1U);
+  EXPECT_EQ(orders["stop"][0]["epoch"], 1);
+}
+
+TEST(ServeAgents, CancelAndPreemptionAreStopsTheAgentAnswers) {
+  Cluster c({"--policy", "priority"});
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long low = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  json run = c.AwaitStart(kNode1);
+  c.Sync(kNode1, Running(run));
+  // A job of higher priority preempts it: the agent is told to stop the run.
+  const long high =
+      c.Submit({{"gpus", 8}, {"priority", 10}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  json orders;
+  for (int i = 0; i < 100 && (orders.is_null() || orders["stop"].empty()); ++i)
+    orders = c.Sync(kNode1, Running(run), 0.2);
+  ASSERT_EQ(orders["stop"].size(), 1U);
+  EXPECT_EQ(orders["stop"][0]["id"], low);
+  EXPECT_EQ(orders["stop"][0]["grace_s"], 2.0);
+  EXPECT_EQ(c.Job(low)["state"], "stopping");
+  // Its GPUs go to the head only once the agent says the run is gone.
+  json next =
+      c.AwaitStart(kNode1, {{{"id", low}, {"epoch", 1}, {"state", "exited"}, {"signal", 15}}});
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0]["id"], high);
+  EXPECT_EQ(c.Job(low)["state"], "pending");
+  // Cancel of the running head: stopping, then cancelled when the agent reports the exit.
+  c.Sync(kNode1, Running(next));
+  EXPECT_EQ(c.Call("POST", "/v1/jobs/" + std::to_string(high) + "/cancel", c.user)["state"],
+            "stopping");
+  orders = c.Sync(kNode1, Running(next));
+  ASSERT_EQ(orders["stop"].size(), 1U);
+  c.Sync(kNode1, {{{"id", high}, {"epoch", 1}, {"state", "exited"}, {"signal", 15}}});
+  EXPECT_EQ(c.Job(high)["state"], "cancelled");
+}
+
+TEST(ServeAgents, AfterARestartAJobThatRanWaitsForItsNodeAndRunsOnce) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long id = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  json run = c.AwaitStart(kNode1);
+  c.Sync(kNode1, Running(run));
+  c.server->Kill(SIGKILL);
+  c.Start();
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  // Node 2 registers first: the job must not start there while node 1 may still run it.
+  c.Register(kNode2);
+  EXPECT_EQ(c.Job(id)["state"], "pending");
+  EXPECT_NE(c.Job(id)["reason"].get<std::string>().find("restarted"), std::string::npos);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.Sync(kNode2)["start"].empty());
+  // Node 1's agent registers: the server lists no run there (the agent stops it), and the job
+  // runs again, with a later epoch.
+  EXPECT_TRUE(c.Register(kNode1)["jobs"].empty());
+  json again = json::array();
+  for (int i = 0; i < 100 && again.empty(); ++i) {
+    for (const std::string& node : {kNode1, kNode2}) {
+      json orders = c.Sync(node, json::array(), 0.05);
+      for (const json& s : orders["start"]) again.push_back(s);
+    }
+  }
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0]["id"], id);
+  EXPECT_EQ(again[0]["epoch"], 2);
+}
+
+TEST(ServeAgents, MalformedAgentRequestsAreRefusedWithTheField) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  struct Case {
+    std::string path, body, says;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/agent/register", "{", "not valid JSON"},
+      {"/v1/agent/register", R"({"node": "lab/rack/dgx-1"})", "'gpus': required"},
+      {"/v1/agent/register", R"({"node": "lab/rack/dgx-1", "gpus": "8"})", "'gpus'"},
+      {"/v1/agent/register", R"({"node": "lab", "gpus": 8})", "not a node"},
+      {"/v1/agent/register", R"({"node": "lab/rack/dgx-1", "gpus": 8, "gpu_model": "a100"})",
+       "'gpu_model'"},
+      {"/v1/agent/register", R"({"node": "lab/rack/dgx-1", "gpus": 8, "colour": 1})",
+       "'colour': unknown key"},
+      {"/v1/agent/sync", R"({"node": "lab/rack/dgx-1", "wait_s": 100})", "'wait_s'"},
+      {"/v1/agent/sync", R"({"node": "lab/rack/dgx-1", "jobs": [{"id": 1}]})", "'jobs[0].epoch'"},
+      {"/v1/agent/sync",
+       R"({"node": "lab/rack/dgx-1", "jobs": [{"id": 1, "epoch": 1, "state": "dancing"}]})",
+       "'jobs[0].state'"},
+      {"/v1/agent/sync",
+       R"({"node": "lab/rack/dgx-1", "jobs": [{"id": 1, "epoch": 1, "state": "exited"}]})",
+       "exit_code"},
+  };
+  for (const Case& k : cases) {
+    HttpResult r = HttpCall(c.port(), "POST", k.path, k.body, c.agent);
+    EXPECT_EQ(r.status, 400) << k.body << " " << r.body;
+    EXPECT_NE(r.body.find(k.says), std::string::npos) << k.body << " " << r.body;
+  }
+  // Tenants cannot act as agents; agents cannot act as tenants.
+  EXPECT_EQ(HttpCall(c.port(), "POST", "/v1/agent/register", "{}", c.user).status, 403);
+  EXPECT_EQ(HttpCall(c.port(), "GET", "/v1/jobs", "", c.agent).status, 403);
+}
+
+}  // namespace
+}  // namespace gpufleet
