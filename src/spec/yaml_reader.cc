@@ -300,20 +300,19 @@ YAML::Node MapReader::Required(const std::string& key) {
 
 void MapReader::Finish() {
   if (!valid_) return;
+  std::string accepted;  // listed once, not once per unknown key (a request may hold thousands)
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    bool found = false;
-    for (const auto& k : known_) found = found || k == key;
-    if (!found) {
-      std::string accepted;
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (accepted.empty()) {
       std::vector<std::string> listed;
       for (const auto& k : known_) {
         if (std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
         listed.push_back(k);
         accepted += (accepted.empty() ? "" : ", ") + k;
       }
-      r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
     }
+    r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
   }
 }
 
