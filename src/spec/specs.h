@@ -28,13 +28,14 @@ struct PartialWorkload {
 };
 PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file);
 
-// A job submitted to the control plane (`POST /v1/jobs`, issue 10): a workload file's job, as JSON
-// (or YAML) - the same fields, limits and located errors ("request:1:12: field 'gpus': ..."), all
-// at once, unknown keys refused - with these differences: `command` (what the agents run, under
-// `sh -c`) and `estimate` (what the scheduler plans with) are required; `duration` is optional
-// (a hollow agent "runs" the job that long); the server sets `submit` and the token's tenant, so
-// a request naming either is refused, as is `training` (its model file would be read on the
-// server). `name` stands for the request in errors.
+// A job submitted to the control plane (`POST /v1/jobs`, issue 10): a workload file's job, as
+// strict JSON, each field of one JSON type (docs/SPEC.md, "Job requests") - the same fields, limits
+// and located errors ("request:1:12: field 'gpus': ..."), all at once, unknown keys refused - with
+// these differences: `command` (what the agents run, under `sh -c`) and `estimate` (what the
+// scheduler plans with) are required; `duration` is optional (a hollow agent "runs" the job that
+// long); the server sets `submit` and the token's tenant, so a request naming either is refused, as
+// is `training` (its model file would be read on the server). `name` stands for the request in
+// errors.
 struct JobRequestSpec {
   ExplicitJobSpec job;  // job.job.duration: the estimate when no duration is given
   bool duration_given = false;

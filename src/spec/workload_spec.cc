@@ -7,6 +7,7 @@
 
 #include "physics/failure_rates.h"
 #include "physics/model_preset.h"
+#include "spec/json_body.h"
 #include "spec/model_spec.h"
 #include "spec/specs.h"
 #include "spec/yaml_reader.h"
@@ -964,21 +965,8 @@ PartialWorkload LoadWorkloadAsFarAsItGoes(const std::string& file) {
 
 Result<JobRequestSpec> ParseJobRequest(const std::string& body, const std::string& name) {
   SpecReader r(name);
-  const YAML::Node root = r.LoadString(body);
+  const YAML::Node root = LoadJsonObject(r, body);
   if (!r.ok()) return Error{r.Errors()};
-  // A body is one object: a second YAML document after it would be silently ignored. A line that
-  // starts with a document marker is never JSON (a JSON string holds no raw newline), so a scan
-  // finds one; YAML::LoadAll would too, but never returns on some malformed input (found by
-  // fuzz/fuzz_job_request).
-  for (size_t at = 0; at < body.size();) {
-    const std::string_view line(body.data() + at, body.size() - at);
-    if (line.substr(0, 3) == "---" || line.substr(0, 3) == "...")
-      return Error{name + ": expected one JSON object, got a YAML document marker ('" +
-                   std::string(line.substr(0, 3)) + "') at the start of a line"};
-    const size_t nl = body.find('\n', at);
-    if (nl == std::string::npos) break;
-    at = nl + 1;
-  }
   JobRequestSpec request = WorkloadParser(r).ParseRequest(root);
   if (!r.ok()) return Error{r.Errors()};
   return request;

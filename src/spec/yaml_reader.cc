@@ -37,6 +37,18 @@ std::string Shown(const YAML::Node& n) {
   return "nothing";
 }
 
+// A JSON node's tag (SpecReader::JsonTag): '!' for a string, '?' for anything else (the
+// non-specific tags YAML gives a quoted and a plain scalar), then the byte where the value starts.
+bool IsJsonString(const YAML::Node& n) { return n.Tag().compare(0, 1, "!") == 0; }
+
+std::string JsonTypeOf(const YAML::Node& n) {
+  if (n.IsSequence()) return "an array";
+  if (n.IsMap()) return "an object";
+  if (!n.IsScalar()) return "null";
+  if (IsJsonString(n)) return "a string";
+  return n.Scalar() == "true" || n.Scalar() == "false" ? "a boolean" : "a number";
+}
+
 // yaml-cpp reports a tab in indentation as whatever it then fails to parse ("illegal block
 // entry", "end of map not found"): name the tab when the failing line or the one before it has
 // one in its indentation.
@@ -89,7 +101,35 @@ YAML::Node SpecReader::LoadString(const std::string& text) {
   }
 }
 
+void SpecReader::ReadJson(std::string_view text) {
+  json_ = true;
+  json_line_starts_ = {0};
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') json_line_starts_.push_back(i + 1);
+  }
+}
+
+std::string SpecReader::JsonTag(bool is_string, size_t byte) {
+  return (is_string ? "!" : "?") + std::to_string(byte);
+}
+
+std::pair<int, int> SpecReader::JsonLineAndColumn(size_t byte) const {
+  // Columns count bytes, as yaml-cpp's marks of a YAML file do.
+  const auto line = std::upper_bound(json_line_starts_.begin(), json_line_starts_.end(), byte) - 1;
+  return {static_cast<int>(line - json_line_starts_.begin()) + 1,
+          static_cast<int>(byte - *line) + 1};
+}
+
+void SpecReader::FailAtByte(size_t byte, const std::string& what) {
+  const auto [line, column] = JsonLineAndColumn(byte);
+  FailAtLine(line, column, what);
+}
+
 SourceLoc SpecReader::Loc(const YAML::Node& at, const std::string& field) const {
+  if (json_ && at.Tag().size() > 1) {  // a node LoadJsonObject built, its place in its tag
+    const auto [line, column] = JsonLineAndColumn(std::strtoull(at.Tag().c_str() + 1, nullptr, 10));
+    return SourceLoc{file_, line, column, field};
+  }
   YAML::Mark m = at.Mark();
   if (at.IsDefined() && at.IsNull()) {
     for (const auto& [value, key] : empty_value_keys_) {
@@ -134,8 +174,16 @@ std::string SpecReader::Errors() const {
   return out;
 }
 
+bool SpecReader::HasJsonType(const YAML::Node& n, const std::string& field, const char* json_type,
+                             const char* expected) {
+  if (!json_ || JsonTypeOf(n) == json_type) return true;
+  Fail(n, field, std::string("expected ") + expected + ", got " + JsonTypeOf(n));
+  return false;
+}
+
 std::optional<std::string> SpecReader::String(const YAML::Node& n, const std::string& field) {
   if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!HasJsonType(n, field, "a string", "a string")) return std::nullopt;
   if (!n.IsScalar() || n.Scalar().empty()) {
     Fail(n, field, "expected a non-empty string, got " + Shown(n));
     return std::nullopt;
@@ -145,6 +193,7 @@ std::optional<std::string> SpecReader::String(const YAML::Node& n, const std::st
 
 std::optional<double> SpecReader::Number(const YAML::Node& n, const std::string& field) {
   if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!HasJsonType(n, field, "a number", "a number")) return std::nullopt;
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
     char* end = nullptr;
@@ -175,6 +224,7 @@ std::optional<double> SpecReader::NonNegativeNumber(const YAML::Node& n, const s
 
 std::optional<std::int64_t> SpecReader::Integer(const YAML::Node& n, const std::string& field) {
   if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!HasJsonType(n, field, "a number", "a whole number")) return std::nullopt;
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
     char* end = nullptr;
@@ -236,6 +286,8 @@ std::optional<std::int64_t> SpecReader::ScaledInteger(const YAML::Node& n, const
 
 std::optional<SimTime> SpecReader::Duration(const YAML::Node& n, const std::string& field) {
   if (!n.IsDefined()) return std::nullopt;  // absence is the caller's to report
+  if (!HasJsonType(n, field, "a string", "a duration such as \"90s\", \"12h\" or \"0\" (a string)"))
+    return std::nullopt;
   if (!n.IsScalar()) {
     Fail(n, field, "expected a duration such as 90s, 30m, 12h or 30d, got " + Shown(n));
     return std::nullopt;
@@ -300,20 +352,19 @@ YAML::Node MapReader::Required(const std::string& key) {
 
 void MapReader::Finish() {
   if (!valid_) return;
+  std::string accepted;  // listed once, not once per unknown key (a request may hold thousands)
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    bool found = false;
-    for (const auto& k : known_) found = found || k == key;
-    if (!found) {
-      std::string accepted;
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (accepted.empty()) {
       std::vector<std::string> listed;
       for (const auto& k : known_) {
         if (std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
         listed.push_back(k);
         accepted += (accepted.empty() ? "" : ", ") + k;
       }
-      r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
     }
+    r_.Fail(kv.first, Field(key), "unknown key; expected one of: " + accepted);
   }
 }
 

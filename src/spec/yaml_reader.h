@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -37,6 +39,17 @@ class SpecReader {
   const std::string& file() const { return file_; }
   // A path the spec names, relative to the spec file unless absolute.
   std::string RelativeToFile(const std::string& path) const;
+  // The input is JSON `text` (a request body), its nodes built from a JSON parser's values by
+  // LoadJsonObject (spec/json_body.h), not read by yaml-cpp: each node's tag (JsonTag) holds its
+  // JSON type and the byte where it starts, from which Loc gives its line and column. A number or
+  // whole number is then read only from a JSON number and a string or a duration only from a JSON
+  // string, so that `"gpus": "8"` is refused with the field's type; a YAML file reads a scalar
+  // from its text, quoted or not, as it always has. The type lives in the readers below, which
+  // every field goes through, so that no second list of fields and types can drift from the rules.
+  void ReadJson(std::string_view text);
+  static std::string JsonTag(bool is_string, size_t byte);
+  // An error at a byte of the JSON text.
+  void FailAtByte(size_t byte, const std::string& what);
 
   // Scalars. Each returns nullopt after recording an error, or silently for an absent node
   // (MapReader::Required has reported a missing field already; optional ones may be absent).
@@ -67,8 +80,15 @@ class SpecReader {
   static constexpr size_t kMaxErrorsShown = 100;
   static constexpr size_t kMaxErrorBytes = 2000;
   void Add(std::string error);
+  // False after an error when the input is JSON and `n` is not of `json_type` ("a string" or "a
+  // number"); `expected` names the field's type.
+  bool HasJsonType(const YAML::Node& n, const std::string& field, const char* json_type,
+                   const char* expected);
+  std::pair<int, int> JsonLineAndColumn(size_t byte) const;
 
   std::string file_;
+  bool json_ = false;
+  std::vector<size_t> json_line_starts_;  // the byte after each '\n' of the JSON text
   std::vector<std::string> errors_;
   size_t errors_not_shown_ = 0;
   std::vector<std::pair<YAML::Mark, YAML::Mark>> empty_value_keys_;
