@@ -263,7 +263,7 @@ void SchedulerCore::LoadIndex() {
   }
 }
 
-PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
+PendingReason SchedulerCore::ReasonOf(Slot s, const std::function<std::int64_t()>& ahead) const {
   const SchedJob& j = job(s);
   if (j.Planning()) {
     PendingReason r = BasicReason(j);
@@ -284,7 +284,7 @@ PendingReason SchedulerCore::ReasonOf(Slot s, std::int64_t ahead) const {
       j.pending_since > last_examined_at) {
     return PendingReason{};
   }
-  return policy->Unexamined(*this, s, ahead);
+  return policy->Unexamined(*this, s, ahead());
 }
 
 }  // namespace gpufleet

@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -234,7 +235,12 @@ class SchedulerCore {
   }
   // The reason of a waiting job as of now (the stored one, or the policy's for jobs the last
   // examination did not reach); `ahead` jobs precede it in queue order.
-  PendingReason ReasonOf(Slot s, std::int64_t ahead) const;
+  PendingReason ReasonOf(Slot s, std::int64_t ahead) const {
+    return ReasonOf(s, [ahead] { return ahead; });
+  }
+  // The same, counting the jobs ahead only for a reason that says how many there are: counting
+  // walks the queue, and a server asks for one job's reason at every submission.
+  PendingReason ReasonOf(Slot s, const std::function<std::int64_t()>& ahead) const;
 
   // --- subtree counters for one level, reset lazily by generation stamps ---
   int& SubtreeCounter(TopoId t, ModelId m);

@@ -410,8 +410,10 @@ std::optional<JobView> Scheduler::Find(JobId id) const {
 std::optional<PendingReason> Scheduler::WhyPending(JobId id) const {
   const std::optional<Slot> s = core_->SlotOf(id);
   if (!s || core_->job(*s).state != JobState::kPending) return std::nullopt;
-  const auto it = core_->queue.find(core_->KeyOf(*s));
-  return core_->ReasonOf(*s, std::distance(core_->queue.begin(), it));
+  const SchedulerCore& c = *core_;
+  return c.ReasonOf(*s, [&c, slot = *s] {
+    return static_cast<std::int64_t>(std::distance(c.queue.begin(), c.queue.find(c.KeyOf(slot))));
+  });
 }
 
 std::vector<std::pair<JobId, PendingReason>> Scheduler::PendingReasons() const {

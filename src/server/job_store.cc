@@ -85,18 +85,21 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
   return [job = std::move(job), existing](SqliteDb& db) -> Status {
     *existing = -1;
     if (!job.idempotency_key.empty()) {
-      Result<SqlStatement> find =
-          db.Prepare("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
+      Result<SqlStatement*> find =
+          db.Cached("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
       if (!find.ok()) return find.error();
-      find.value().Bind(1, job.tenant).Bind(2, job.idempotency_key);
-      Result<bool> row = find.value().Step();
+      SqlStatement& q = *find.value();
+      q.Bind(1, job.tenant).Bind(2, job.idempotency_key);
+      Result<bool> row = q.Step();
+      const std::int64_t found = row.ok() && row.value() ? q.Int(0) : -1;
+      q.Reset();
       if (!row.ok()) return row.error();
-      if (row.value()) {
-        *existing = find.value().Int(0);
+      if (found >= 0) {
+        *existing = found;
         return Status::Ok();
       }
     }
-    Result<SqlStatement> insert = db.Prepare(
+    Result<SqlStatement*> insert = db.Cached(
         "INSERT INTO jobs (id, tenant, name, command, idempotency_key, gpus, gpu_milli, "
         "cpu_milli, memory_mib, priority, power_milli, gpu_models, topology, estimate_ms, "
         "duration_ms, submitted_ms, state, epoch, started_ms, ended_ms, exit_code, message, "
@@ -104,7 +107,7 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
         "?14, ?15, ?16, "
         "?17, ?18, NULL, NULL, NULL, '', '', 0)");
     if (!insert.ok()) return insert.error();
-    SqlStatement& st = insert.value();
+    SqlStatement& st = *insert.value();
     const JobRequest& r = job.request;
     st.Bind(1, job.id).Bind(2, job.tenant).Bind(3, job.name).Bind(4, job.command);
     if (job.idempotency_key.empty()) {
@@ -133,11 +136,11 @@ GroupCommitter::Write UpdateJob(const JobRecord& job) {
   return [id = job.id, state = job.state, epoch = job.epoch, started = job.started_at,
           ended = job.ended_at, exit_code = job.exit_code, message = job.message,
           nodes = NodesText(job.nodes), cancel = job.cancel_requested](SqliteDb& db) -> Status {
-    Result<SqlStatement> update = db.Prepare(
+    Result<SqlStatement*> update = db.Cached(
         "UPDATE jobs SET state = ?2, epoch = ?3, started_ms = ?4, ended_ms = ?5, "
         "exit_code = ?6, message = ?7, nodes = ?8, cancel_requested = ?9 WHERE id = ?1");
     if (!update.ok()) return update.error();
-    SqlStatement& st = update.value();
+    SqlStatement& st = *update.value();
     st.Bind(1, id).Bind(2, std::string_view(LiveStateName(state))).Bind(3, std::int64_t{epoch});
     BindOptionalTime(st, 4, started);
     BindOptionalTime(st, 5, ended);

@@ -113,7 +113,7 @@ GroupCommitter::Outcome GroupCommitter::RunInTransaction(std::deque<Pending>& ba
   const std::string rollback_to = std::string("ROLLBACK TO ") + kSavepoint;
   const std::string release = std::string("RELEASE ") + kSavepoint;
   for (size_t i = first; i < last; ++i) {
-    if (Status s = db_.Exec(savepoint); !s.ok()) return fail_all(s.message());
+    if (Status s = db_.ExecCached(savepoint); !s.ok()) return fail_all(s.message());
     Status s = RunOneWrite(batch[i]);
     // SQLite may roll the whole transaction back by itself (a full disk, no memory, a busy
     // database): then nothing of the batch so far is there, whatever the writes answered.
@@ -123,9 +123,11 @@ GroupCommitter::Outcome GroupCommitter::RunInTransaction(std::deque<Pending>& ba
                       "; nothing of it is stored");
     }
     if (!s.ok()) {
-      if (Status undone = db_.Exec(rollback_to); !undone.ok()) return fail_all(undone.message());
+      if (Status undone = db_.ExecCached(rollback_to); !undone.ok())
+        return fail_all(undone.message());
     }
-    if (Status released = db_.Exec(release); !released.ok()) return fail_all(released.message());
+    if (Status released = db_.ExecCached(release); !released.ok())
+      return fail_all(released.message());
     answers[i] = std::move(s);
   }
   Status committed = db_.Exec("COMMIT");

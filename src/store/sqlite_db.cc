@@ -154,6 +154,25 @@ Status SqliteDb::Exec(const std::string& sql) {
   return Error{path_ + ": " + text + " in: " + sql, CodeOf(sqlite3_extended_errcode(db_.get()))};
 }
 
+Result<SqlStatement*> SqliteDb::Cached(const std::string& sql) {
+  auto it = cache_->find(sql);
+  if (it == cache_->end()) {
+    Result<SqlStatement> prepared = Prepare(sql);
+    if (!prepared.ok()) return prepared.error();
+    it = cache_->emplace(sql, std::move(prepared).value()).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
+
+Status SqliteDb::ExecCached(const std::string& sql) {
+  Result<SqlStatement*> st = Cached(sql);
+  if (!st.ok()) return st.error();
+  Status s = st.value()->Run();
+  st.value()->Reset();  // a finished statement holds no lock or snapshot until its next run
+  return s;
+}
+
 Result<SqlStatement> SqliteDb::Prepare(std::string sql) {
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "util/result.h"
 
@@ -66,6 +67,13 @@ class SqliteDb {
   // Runs statements that return nothing (schema, pragmas, BEGIN/COMMIT).
   Status Exec(const std::string& sql);
   Result<SqlStatement> Prepare(std::string sql);
+  // The statement for `sql`, prepared once per connection and kept: reset, its bindings cleared,
+  // ready to bind. For statements run for every request (a job's insert, the committer's
+  // savepoints), whose parsing would otherwise cost as much as running them. Valid until the
+  // next call with the same text.
+  Result<SqlStatement*> Cached(const std::string& sql);
+  // Runs a statement that returns nothing through the cache.
+  Status ExecCached(const std::string& sql);
   // The single integer (or text) the query returns; an error when it returns no row.
   Result<std::int64_t> QueryInt(const std::string& sql);
   Result<std::string> QueryText(const std::string& sql);
@@ -84,6 +92,9 @@ class SqliteDb {
 
   std::unique_ptr<sqlite3, Close> db_;
   std::string path_;
+  // After db_: finalized before the connection closes. Nodes keep their address when it grows.
+  std::unique_ptr<std::unordered_map<std::string, SqlStatement>> cache_ =
+      std::make_unique<std::unordered_map<std::string, SqlStatement>>();
 };
 
 }  // namespace gpufleet

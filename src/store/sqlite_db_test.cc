@@ -35,6 +35,24 @@ TEST(SqliteDb, RowsSurviveReopening) {
   EXPECT_FALSE(select.Step().value());
 }
 
+TEST(SqliteDb, ACachedStatementIsPreparedOnceAndComesBackReset) {
+  ScratchDir dir;
+  SqliteDb db = SqliteDb::Open(dir.Path("state.db")).value();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t (x INTEGER)").ok());
+  const std::string insert = "INSERT INTO t (x) VALUES (?1)";
+  SqlStatement* first = db.Cached(insert).value();
+  ASSERT_TRUE(first->Bind(1, std::int64_t{1}).Run().ok());
+  SqlStatement* again = db.Cached(insert).value();
+  EXPECT_EQ(first, again);
+  // Reset with its bindings cleared: an unbound parameter is NULL, not the 1 of the last run.
+  ASSERT_TRUE(again->Run().ok());
+  EXPECT_EQ(db.QueryInt("SELECT count(*) FROM t WHERE x IS NULL").value(), 1);
+  ASSERT_TRUE(db.ExecCached("DELETE FROM t").ok());
+  EXPECT_EQ(db.QueryInt("SELECT count(*) FROM t").value(), 0);
+  EXPECT_FALSE(db.Cached("SELEKT 1").ok());
+  EXPECT_FALSE(db.Cached("SELECT 1; SELECT 2").ok());
+}
+
 TEST(SqliteDb, ErrorsSayWhereAndWhat) {
   ScratchDir dir;
   Result<SqliteDb> missing = SqliteDb::Open(dir.Path("no/such/folder/state.db"));
