@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -300,6 +302,39 @@ TEST(Serve, KillNineLosesNoAcknowledgedJob) {
     after = std::to_string(answer["next_after"].get<long>());
   }
   for (long id : acknowledged) EXPECT_EQ(recovered.count(id), 1U) << "job " << id << " was lost";
+}
+
+// The document served is the repository's, and every path it names is one the server routes (and
+// every route the tests reach is in it).
+TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  const int port = s.server->port();
+  HttpResult served = HttpCall(port, "GET", "/v1/openapi.json", "", t.research);
+  ASSERT_EQ(served.status, 200);
+  std::ifstream file(std::string(GPUFLEET_SOURCE_DIR) + "/docs/openapi.json");
+  const json kept = json::parse(file, nullptr, false);
+  ASSERT_TRUE(kept.is_object());
+  EXPECT_EQ(Body(served), kept);
+  std::set<std::string> documented;
+  for (const auto& [path, methods] : kept["paths"].items()) {
+    documented.insert(path);
+    std::string target = path;
+    if (const size_t at = target.find("{id}"); at != std::string::npos) target.replace(at, 4, "1");
+    for (const auto& [method, spec] : methods.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      HttpResult r = HttpCall(port, upper, target, "{}", t.admin);
+      EXPECT_EQ(r.body.find("no such path"), std::string::npos) << upper << " " << target;
+      EXPECT_NE(r.status, 405) << upper << " " << target;
+    }
+  }
+  for (const char* route : {"/healthz", "/readyz", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
+                            "/v1/jobs/{id}/why", "/v1/jobs/{id}/cancel", "/v1/nodes",
+                            "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json"}) {
+    EXPECT_EQ(documented.count(route), 1U) << route << " is not in docs/openapi.json";
+  }
 }
 
 TEST(Serve, BadCommandLinesAreRefusedWithTheReason) {

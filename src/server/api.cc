@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "openapi_document.h"
 #include "spec/specs.h"
 
 namespace gpufleet {
@@ -311,6 +312,7 @@ json OrdersJson(const NodeOrders& orders) {
                      {"command", o.command},
                      {"gpus", o.gpus},
                      {"grace_s", static_cast<double>(o.grace) / 1000.0},
+                     {"duration_s", static_cast<double>(o.duration) / 1000.0},
                      {"env", env}});
   }
   for (const StopOrder& o : orders.stop) {
@@ -480,7 +482,8 @@ class Api {
       return ListNodes(*who, respond);
     }
     if (route == "/v1/openapi.json") {
-      return respond(Fail(404, "not_found", "the OpenAPI document is not served yet"));
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return respond(HttpResponse{200, "application/json", kOpenApiDocument, {}});
     }
     const std::string_view rest = std::string_view(path).substr(9);
     const JobId id = *JobIdOf(rest.substr(0, rest.find('/')));

@@ -445,7 +445,7 @@ void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
   const int nodes = static_cast<int>(d.allocation.nodes.size());
   for (int rank = 0; rank < nodes; ++rank) {
     const NodeGpus& ng = d.allocation.nodes[static_cast<size_t>(rank)];
-    StartOrder o{j.id, j.epoch, j.command, {}, {}, options_.grace};
+    StartOrder o{j.id, j.epoch, j.command, {}, {}, options_.grace, j.duration};
     std::string visible;
     for (int g = 0; g < 64; ++g) {
       if ((ng.mask >> g) & 1U) {

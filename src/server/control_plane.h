@@ -49,6 +49,7 @@ struct StartOrder {
   std::vector<int> gpus;  // the GPU indices on the node
   std::vector<std::pair<std::string, std::string>> env;
   SimTime grace = 0;
+  SimTime duration = 0;  // how long a hollow agent pretends it runs (real agents run the command)
 };
 struct StopOrder {
   JobId id = -1;
