@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -209,6 +210,33 @@ TEST(ServeAgents, AfterARestartAJobThatRanWaitsForItsNodeAndRunsOnce) {
   ASSERT_EQ(again.size(), 1U);
   EXPECT_EQ(again[0]["id"], id);
   EXPECT_EQ(again[0]["epoch"], 2);
+}
+
+// The forecast: a job waiting behind a running one starts when the running one's estimate is up.
+TEST(ServeAgents, TheForecastSaysWhenAWaitingJobStarts) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long first = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  json run = c.AwaitStart(kNode1);
+  c.Sync(kNode1, Running(run));
+  const long second = c.Submit({{"gpus", 8}, {"estimate", "30m"}, {"command", "sleep 100"}});
+  json forecast = c.Call("GET", "/v1/forecast", c.user);
+  ASSERT_EQ(forecast["jobs"].size(), 2U) << forecast;
+  EXPECT_EQ(forecast["jobs"][0]["id"], first);
+  EXPECT_EQ(forecast["jobs"][1]["id"], second);
+  const json started = c.Job(first)["started_at"];
+  // Times to the millisecond: the second starts when the first's hour is up, and ends 30 min on.
+  auto ms = [](const json& stamp) {
+    std::tm tm{};
+    const std::string s = stamp.get<std::string>();
+    strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    return static_cast<long>(timegm(&tm)) * 1000 + std::stol(s.substr(20, 3));
+  };
+  EXPECT_EQ(ms(forecast["jobs"][1]["start"]), ms(started) + 3'600'000);
+  EXPECT_EQ(ms(forecast["jobs"][1]["end"]), ms(started) + 5'400'000);
+  // A job's own answer carries the latest forecast.
+  EXPECT_EQ(c.Job(second)["forecast"]["start"], forecast["jobs"][1]["start"]);
 }
 
 TEST(ServeAgents, MalformedAgentRequestsAreRefusedWithTheField) {

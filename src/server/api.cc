@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "openapi_document.h"
@@ -120,6 +121,16 @@ json JobJson(const ControlPlane& plane, const JobRecord& j) {
   };
   if (!j.message.empty()) out["message"] = j.message;
   if (j.state == LiveState::kPending) out["reason"] = plane.WhyPending(j.id).text;
+  // The latest forecast's word on it, with when it was made (GET /v1/forecast makes a new one).
+  if (const Forecast* f = plane.latest_forecast(); f != nullptr && !IsOver(j.state)) {
+    const auto it = f->jobs.find(j.id);
+    if (it != f->jobs.end()) {
+      out["forecast"] = {
+          {"start", it->second.start == kNever ? json(nullptr) : Timestamp(it->second.start)},
+          {"end", it->second.end == kNever ? json(nullptr) : Timestamp(it->second.end)},
+          {"made_at", Timestamp(f->now)}};
+    }
+  }
   return out;
 }
 
@@ -398,8 +409,8 @@ class Api {
   // The route a path belongs to, for metrics: ids replaced by {id}, unknown paths as "other".
   static std::string RouteOf(const std::string& path) {
     static const std::set<std::string> kFixed = {
-        "/healthz",           "/readyz",        "/metrics",        "/v1/jobs", "/v1/nodes",
-        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json"};
+        "/healthz",           "/readyz",        "/metrics",         "/v1/jobs",    "/v1/nodes",
+        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast"};
     if (kFixed.count(path) != 0) return path;
     if (path.rfind("/v1/jobs/", 0) == 0) {
       const std::string_view rest = std::string_view(path).substr(9);
@@ -476,6 +487,10 @@ class Api {
       if (req.method == "POST") return SubmitJob(req, *who, respond);
       if (req.method == "GET") return ListJobs(req, *who, respond);
       return respond(MethodNotAllowed("GET, POST"));
+    }
+    if (route == "/v1/forecast") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return ForecastJobs(*who, respond);
     }
     if (route == "/v1/nodes") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
@@ -694,6 +709,37 @@ class Api {
       }
       respond(Json(
           200, json{{"jobs", jobs}, {"next_after", more && last ? json(*last) : json(nullptr)}}));
+    });
+  }
+
+  // Every waiting and running job the caller may see, with its forecast start and end, soonest
+  // first. A forecast is made again when the last one is older than five seconds.
+  void ForecastJobs(const Identity& who, const Responder& respond) {
+    plane_.Post([who, respond](ControlPlane& p) {
+      p.WithForecast(5 * kSecond, [&p, who, respond](const Result<Forecast>& f) {
+        if (!f.ok()) return respond(Fail(Error{f.message(), ErrorCode::kInternal}));
+        std::vector<std::tuple<SimTime, JobId, const JobForecast*>> rows;
+        for (const auto& [id, jf] : f.value().jobs) {
+          const JobRecord* j = p.Find(id);
+          if (j == nullptr || !Visible(who, *j)) continue;
+          rows.emplace_back(jf.start, id, &jf);
+        }
+        std::sort(rows.begin(), rows.end());
+        json jobs = json::array();
+        for (const auto& [start, id, jf] : rows) {
+          const JobRecord* j = p.Find(id);
+          jobs.push_back({{"id", id},
+                          {"name", j->name},
+                          {"tenant", j->tenant},
+                          {"state", LiveStateName(j->state)},
+                          {"gpus", j->request.gpus},
+                          {"start", jf->start == kNever ? json(nullptr) : Timestamp(jf->start)},
+                          {"end", jf->end == kNever ? json(nullptr) : Timestamp(jf->end)}});
+        }
+        respond(Json(200, json{{"made_at", Timestamp(f.value().now)},
+                               {"passes", f.value().passes},
+                               {"jobs", jobs}}));
+      });
     });
   }
 

@@ -28,14 +28,13 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
   if (scheduler_tenants.empty()) scheduler_tenants.push_back(Tenant{"default", 1, std::nullopt});
   options.scheduler.nodes_present = false;  // a node is there once its agent registers
   options.scheduler.confirm_stops = true;   // GPUs are free once the agent says the job is gone
-  Result<Scheduler> scheduler =
-      Scheduler::Create(fleet, options.scheduler, std::move(scheduler_tenants));
+  Result<Scheduler> scheduler = Scheduler::Create(fleet, options.scheduler, scheduler_tenants);
   if (!scheduler.ok()) return scheduler.error();
 
   auto committer = std::make_unique<GroupCommitter>(std::move(db).value());
-  std::unique_ptr<ControlPlane> plane(
-      new ControlPlane(fleet, std::move(tenants), std::move(scheduler).value(),
-                       std::move(committer), std::move(clock), std::move(options)));
+  std::unique_ptr<ControlPlane> plane(new ControlPlane(
+      fleet, std::move(tenants), std::move(scheduler).value(), std::move(committer),
+      std::move(clock), std::move(options), std::move(scheduler_tenants)));
   plane->Recover(std::move(loaded.value().jobs), loaded.value().largest_id);
   plane->thread_ = std::thread([p = plane.get()] { p->Loop(); });
   return plane;
@@ -43,14 +42,16 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
 
 ControlPlane::ControlPlane(const Fleet& fleet, std::vector<std::string> tenants,
                            Scheduler scheduler, std::unique_ptr<GroupCommitter> committer,
-                           WallClock clock, ControlPlaneOptions options)
+                           WallClock clock, ControlPlaneOptions options,
+                           std::vector<Tenant> scheduler_tenants)
     : fleet_(fleet),
       tenants_(std::move(tenants)),
       scheduler_(std::move(scheduler)),
       committer_(std::move(committer)),
       clock_(std::move(clock)),
       options_(std::move(options)),
-      agents_(static_cast<size_t>(fleet.num_nodes())) {
+      agents_(static_cast<size_t>(fleet.num_nodes())),
+      scheduler_tenants_(std::move(scheduler_tenants)) {
   now_ = std::max<SimTime>(0, clock_());
 }
 
@@ -65,6 +66,7 @@ ControlPlane::~ControlPlane() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
   }
+  if (forecast_thread_.joinable()) forecast_thread_.join();  // its answer is dropped
   // Commits what is queued; the answers' tasks are dropped (nothing runs them any more).
   committer_.reset();
 }
@@ -254,6 +256,37 @@ void ControlPlane::Persist(const JobRecord& job, std::function<void(Status)> don
         if (s.code() == ErrorCode::kUnavailable) p.store_ok_ = false;
       }
       done(std::move(s));
+    });
+  });
+}
+
+void ControlPlane::WithForecast(SimTime max_age,
+                                std::function<void(const Result<Forecast>&)> done) {
+  if (forecast_ && forecast_->ok() && now_ - forecast_->value().now <= max_age) {
+    done(*forecast_);
+    return;
+  }
+  forecast_waiters_.push_back(std::move(done));
+  if (forecasting_) return;
+  forecasting_ = true;
+  ForecastInput input;
+  input.fleet = &fleet_;
+  input.config = scheduler_.config();
+  input.tenants = scheduler_tenants_;
+  input.snapshot = scheduler_.Snapshot();
+  input.now = now_;
+  for (const auto& [id, j] : jobs_) {
+    if (!IsOver(j.state)) input.estimates.emplace(id, j.request.estimate);
+  }
+  if (forecast_thread_.joinable()) forecast_thread_.join();  // the last one, long done
+  forecast_thread_ = std::thread([this, input = std::move(input)] {
+    auto result = std::make_shared<const Result<Forecast>>(RunForecast(input));
+    Post([result](ControlPlane& p) {
+      p.forecast_ = result;
+      p.forecasting_ = false;
+      auto waiters = std::move(p.forecast_waiters_);
+      p.forecast_waiters_.clear();
+      for (auto& w : waiters) w(*result);
     });
   });
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "server/forecast.h"
 #include "server/job_record.h"
 #include "server/job_store.h"
 #include "store/group_commit.h"
@@ -124,6 +125,15 @@ class ControlPlane {
             std::function<void(Result<NodeOrders>)> done);
   SimTime heartbeat_interval() const { return options_.heartbeat_interval; }
 
+  // --- the forecast ---
+  // Runs `done` on this thread with a forecast at most `max_age` old: the cached one, or a new
+  // one computed on a thread of its own from a snapshot (the scheduler's thread goes on).
+  void WithForecast(SimTime max_age, std::function<void(const Result<Forecast>&)> done);
+  // The latest forecast computed (null: none yet, or it failed).
+  const Forecast* latest_forecast() const {
+    return forecast_ && forecast_->ok() ? &forecast_->value() : nullptr;
+  }
+
   const JobRecord* Find(JobId id) const;
   const std::map<JobId, JobRecord>& jobs() const { return jobs_; }
   // Why a pending job waits, in words (empty for a job that does not wait), and the reason's key.
@@ -146,7 +156,7 @@ class ControlPlane {
  private:
   ControlPlane(const Fleet& fleet, std::vector<std::string> tenants, Scheduler scheduler,
                std::unique_ptr<GroupCommitter> committer, WallClock clock,
-               ControlPlaneOptions options);
+               ControlPlaneOptions options, std::vector<Tenant> scheduler_tenants);
   // A node's link with its agent.
   struct AgentLink {
     bool registered = false;
@@ -198,6 +208,12 @@ class ControlPlane {
   // that no job runs twice.
   std::map<JobId, SimTime> unreconciled_;
   SimTime next_agent_check_ = 0;
+  std::vector<Tenant> scheduler_tenants_;
+  // The forecast: the latest one, whether one is being computed, and who waits for it.
+  std::shared_ptr<const Result<Forecast>> forecast_;
+  bool forecasting_ = false;
+  std::vector<std::function<void(const Result<Forecast>&)>> forecast_waiters_;
+  std::thread forecast_thread_;
 
   std::mutex mu_;
   std::condition_variable wake_;
