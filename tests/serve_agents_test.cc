@@ -239,6 +239,42 @@ TEST(ServeAgents, TheForecastSaysWhenAWaitingJobStarts) {
   EXPECT_EQ(c.Job(second)["forecast"]["start"], forecast["jobs"][1]["start"]);
 }
 
+TEST(ServeAgents, TheEventStreamTellsAJobsLifeAndWaitsForNews) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long id = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "true"}});
+  json run = c.AwaitStart(kNode1);
+  c.Sync(kNode1, {{{"id", id}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 0}}});
+  json page = c.Call("GET", "/v1/events?after=0", c.user);
+  std::vector<std::string> kinds;
+  for (const json& e : page["events"]) {
+    EXPECT_EQ(e["job"], id);  // a tenant sees no node events
+    kinds.push_back(e["kind"]);
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"submitted", "started", "ended"}));
+  EXPECT_EQ(page["events"][2]["detail"], "completed");
+  EXPECT_FALSE(page["gap"].get<bool>());
+  const std::string after = std::to_string(page["next_after"].get<std::uint64_t>());
+  // A long poll: held until the next submission, answered with it alone.
+  json held;
+  std::thread poll([&] { held = c.Call("GET", "/v1/events?wait=20&after=" + after, c.user); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto submitted = std::chrono::steady_clock::now();
+  // (16 GPUs: it waits for node 2, which has not registered, so nothing follows its submission.)
+  const long next = c.Submit({{"gpus", 16}, {"estimate", "1h"}, {"command", "true"}});
+  poll.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - submitted, std::chrono::seconds(10));
+  ASSERT_EQ(held["events"].size(), 1U) << held;
+  EXPECT_EQ(held["events"][0]["job"], next);
+  // Nothing new: a poll without wait answers at once, empty.
+  EXPECT_TRUE(c.Call("GET",
+                     "/v1/events?after=" + std::to_string(held["next_after"].get<std::uint64_t>()),
+                     c.user)["events"]
+                  .empty());
+  c.Call("GET", "/v1/events?colour=1", c.user, nullptr, 400);
+}
+
 TEST(ServeAgents, MalformedAgentRequestsAreRefusedWithTheField) {
   Cluster c;
   ASSERT_TRUE(c.server->running()) << c.server->Log();

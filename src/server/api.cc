@@ -5,6 +5,7 @@
 #include <bit>
 #include <charconv>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -409,8 +410,8 @@ class Api {
   // The route a path belongs to, for metrics: ids replaced by {id}, unknown paths as "other".
   static std::string RouteOf(const std::string& path) {
     static const std::set<std::string> kFixed = {
-        "/healthz",           "/readyz",        "/metrics",         "/v1/jobs",    "/v1/nodes",
-        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast"};
+        "/healthz",           "/readyz",        "/metrics",         "/v1/jobs",     "/v1/nodes",
+        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast", "/v1/events"};
     if (kFixed.count(path) != 0) return path;
     if (path.rfind("/v1/jobs/", 0) == 0) {
       const std::string_view rest = std::string_view(path).substr(9);
@@ -487,6 +488,10 @@ class Api {
       if (req.method == "POST") return SubmitJob(req, *who, respond);
       if (req.method == "GET") return ListJobs(req, *who, respond);
       return respond(MethodNotAllowed("GET, POST"));
+    }
+    if (route == "/v1/events") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return Events(req, *who, respond);
     }
     if (route == "/v1/forecast") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
@@ -709,6 +714,46 @@ class Api {
       }
       respond(Json(
           200, json{{"jobs", jobs}, {"next_after", more && last ? json(*last) : json(nullptr)}}));
+    });
+  }
+
+  // The event stream: a page of events after `after`, held up to `wait` seconds for one to come.
+  void Events(const HttpRequest& req, const Identity& who, const Responder& respond) {
+    Result<std::multimap<std::string, std::string>> params = QueryParameters(req.query);
+    if (!params.ok()) return respond(Fail(params.error()));
+    std::int64_t after = 0, wait_ms = 0, limit = 1000;
+    for (const auto& [name, value] : params.value()) {
+      Result<std::int64_t> n =
+          name == "after"   ? WholeNumber(name, value, 0, INT64_MAX)
+          : name == "wait"  ? WholeNumber(name, value, 0, 30)
+          : name == "limit" ? WholeNumber(name, value, 1, 1000)
+                            : Result<std::int64_t>(Error{"unknown query parameter '" + name +
+                                                         "'; expected after, wait or limit"});
+      if (!n.ok()) return respond(Fail(n.error()));
+      (name == "after"  ? after
+       : name == "wait" ? wait_ms
+                        : limit) = name == "wait" ? n.value() * 1000 : n.value();
+    }
+    auto visible = [who](const LiveEvent& e) {
+      return who.role == Role::kAdmin || (e.job >= 0 && e.tenant == who.tenant);
+    };
+    plane_.Post([after, wait_ms, limit, visible, respond](ControlPlane& p) {
+      p.WaitForEvents(
+          static_cast<std::uint64_t>(after), wait_ms, static_cast<size_t>(limit), visible,
+          [respond](ControlPlane::EventPage page) {
+            json events = json::array();
+            for (const LiveEvent& e : page.events) {
+              json one = {{"seq", e.seq}, {"at", Timestamp(e.at)}, {"kind", e.kind}};
+              if (e.job >= 0) {
+                one["job"] = e.job;
+                one["tenant"] = e.tenant;
+              }
+              if (!e.detail.empty()) one["detail"] = e.detail;
+              events.push_back(std::move(one));
+            }
+            respond(Json(
+                200, json{{"events", events}, {"next_after", page.next_after}, {"gap", page.gap}}));
+          });
     });
   }
 

@@ -53,6 +53,9 @@ ControlPlane::ControlPlane(const Fleet& fleet, std::vector<std::string> tenants,
       agents_(static_cast<size_t>(fleet.num_nodes())),
       scheduler_tenants_(std::move(scheduler_tenants)) {
   now_ = std::max<SimTime>(0, clock_());
+  // Events live in memory: a restarted server numbers its events above any it numbered before
+  // (its start in milliseconds, times 2^20), so that a client's `after` never skips new ones.
+  next_seq_ = (static_cast<std::uint64_t>(now_) << 20) + 1;
 }
 
 ControlPlane::~ControlPlane() {
@@ -155,6 +158,7 @@ void ControlPlane::Pass() {
     } else {
       j.state = LiveState::kStopping;
       SendStops(j, -1);
+      Emit("preempted", &j, "");
     }
   }
 }
@@ -203,6 +207,7 @@ void ControlPlane::Submit(JobRecord job, std::function<void(Result<Admitted>)> d
           p.changed_ = true;
           const JobId id = job.id;
           const JobRecord& stored = p.jobs_.emplace(id, std::move(job)).first->second;
+          p.Emit("submitted", &stored, "");
           done(Admitted{stored, false});
         });
       });
@@ -246,6 +251,7 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)
 void ControlPlane::End(JobRecord& job, LiveState to) {
   job.state = to;
   job.ended_at = now_;
+  Emit("ended", &job, LiveStateName(to));
 }
 
 void ControlPlane::Persist(const JobRecord& job, std::function<void(Status)> done) {
@@ -258,6 +264,57 @@ void ControlPlane::Persist(const JobRecord& job, std::function<void(Status)> don
       done(std::move(s));
     });
   });
+}
+
+void ControlPlane::Emit(const char* kind, const JobRecord* job, std::string detail) {
+  constexpr size_t kKept = 100'000;
+  LiveEvent e{next_seq_++,      now_, kind, job ? job->id : -1, job ? job->tenant : "",
+              std::move(detail)};
+  events_.push_back(std::move(e));
+  if (events_.size() > kKept) events_.pop_front();
+  if (event_waiters_.empty()) return;
+  const LiveEvent& last = events_.back();
+  for (auto it = event_waiters_.begin(); it != event_waiters_.end();) {
+    if (it->visible(last)) {
+      auto done = std::move(it->done);
+      EventPage page = PageAfter(it->after, it->limit, it->visible);
+      it = event_waiters_.erase(it);
+      done(std::move(page));
+    } else {
+      ++it;
+    }
+  }
+}
+
+ControlPlane::EventPage ControlPlane::PageAfter(
+    std::uint64_t after, size_t limit, const std::function<bool(const LiveEvent&)>& visible) const {
+  EventPage page;
+  page.next_after = std::max(after, next_seq_ - 1);
+  auto it = std::upper_bound(events_.begin(), events_.end(), after,
+                             [](std::uint64_t a, const LiveEvent& e) { return a < e.seq; });
+  page.gap =
+      it == events_.begin() && !events_.empty() && events_.front().seq > after + 1 && after != 0;
+  for (; it != events_.end(); ++it) {
+    if (!visible(*it)) continue;
+    if (page.events.size() == limit) {
+      page.next_after = page.events.back().seq;
+      return page;
+    }
+    page.events.push_back(*it);
+  }
+  return page;
+}
+
+void ControlPlane::WaitForEvents(std::uint64_t after, SimTime wait, size_t limit,
+                                 std::function<bool(const LiveEvent&)> visible,
+                                 std::function<void(EventPage)> done) {
+  EventPage page = PageAfter(after, limit, visible);
+  if (!page.events.empty() || wait <= 0) {
+    done(std::move(page));
+    return;
+  }
+  event_waiters_.push_back(
+      EventWaiter{after, limit, std::move(visible), std::move(done), now_ + wait});
 }
 
 void ControlPlane::WithForecast(SimTime max_age,
@@ -341,6 +398,10 @@ Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
                                          : Status::Ok();
   if (!s.ok()) return Error{s.message(), s.code()};
   AgentLink& link = agents_[static_cast<size_t>(*n)];
+  if (!link.registered) {
+    ++registered_agents_;
+    Emit("node_up", nullptr, path);
+  }
   link.registered = true;
   link.last_seen = now_;
   link.address = address;
@@ -425,9 +486,12 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
   }
   JobRecord& j = it->second;
   const Epoch se = r.epoch - j.epoch_base;
+  // A run starts when its agent says it runs (as the scheduler's run_start).
   auto confirm = [&] {
-    if (j.state == LiveState::kStarting && scheduler_.ConfirmStart(j.id, se, now_).ok())
+    if (j.state == LiveState::kStarting && scheduler_.ConfirmStart(j.id, se, now_).ok()) {
       j.state = LiveState::kRunning;
+      j.started_at = now_;
+    }
   };
   switch (r.kind) {
     case JobReport::Kind::kRunning:
@@ -440,6 +504,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       SendStops(j, node);
       j.state = LiveState::kPending;
       j.message = "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
+      Emit("interrupted", &j, j.message);
       j.nodes.clear();
       break;
     case JobReport::Kind::kExited: {
@@ -449,6 +514,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
         if (scheduler_.Find(j.id)) {
           j.state = LiveState::kPending;  // preempted: it waits again
           j.nodes.clear();
+          Emit("requeued", &j, "");
         } else {
           End(j, LiveState::kCancelled);
         }
@@ -472,7 +538,13 @@ void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
   j.state = LiveState::kStarting;
   j.started_at = now_;
   j.nodes.clear();
-  for (const auto& ng : d.allocation.nodes) j.nodes.push_back(ng.node);
+  std::string where;
+  for (const auto& ng : d.allocation.nodes) {
+    j.nodes.push_back(ng.node);
+    if (where.size() < 1000)
+      where += (where.empty() ? "" : ",") + fleet_.Path(fleet_.NodeTopo(ng.node));
+  }
+  Emit("started", &j, where);
   std::vector<StartOrder> orders;
   const std::string master = agents_[static_cast<size_t>(j.nodes.front())].address;
   const int nodes = static_cast<int>(d.allocation.nodes.size());
@@ -539,9 +611,8 @@ void ControlPlane::Deliver(NodeId node) {
 }
 
 SimTime ControlPlane::NextAgentDeadline() const {
-  // Agents and held syncs are checked every 100 ms while there are any.
-  if (!unreconciled_.empty() || std::any_of(agents_.begin(), agents_.end(),
-                                            [](const AgentLink& l) { return l.registered; })) {
+  // Agents, held syncs and long polls are checked every 100 ms while there are any.
+  if (!unreconciled_.empty() || !event_waiters_.empty() || registered_agents_ > 0) {
     return now_ + 100;
   }
   return kNever;
@@ -550,11 +621,23 @@ SimTime ControlPlane::NextAgentDeadline() const {
 void ControlPlane::CheckAgents() {
   if (now_ < next_agent_check_) return;
   next_agent_check_ = now_ + 100;
+  for (auto it = event_waiters_.begin(); it != event_waiters_.end();) {
+    if (now_ >= it->until) {
+      auto done = std::move(it->done);
+      EventPage page = PageAfter(it->after, it->limit, it->visible);
+      it = event_waiters_.erase(it);
+      done(std::move(page));
+    } else {
+      ++it;
+    }
+  }
   for (size_t i = 0; i < agents_.size(); ++i) {
     AgentLink& l = agents_[i];
     if (l.waiting && now_ >= l.wait_until) Deliver(static_cast<NodeId>(i));
     if (!l.registered || now_ - l.last_seen < options_.heartbeat_timeout) continue;
     l.registered = false;
+    --registered_agents_;
+    Emit("node_down", nullptr, fleet_.Path(fleet_.NodeTopo(static_cast<NodeId>(i))));
     Result<Scheduler::NodeLoss> loss = scheduler_.FailNode(static_cast<NodeId>(i), now_);
     if (loss.ok()) OnNodeLoss(loss.value());
     changed_ = true;
@@ -575,6 +658,7 @@ void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
     SendStops(j, -1);  // the gang's other nodes stop their part
     j.state = LiveState::kPending;
     j.message = "interrupted: a node of its run stopped answering";
+    Emit("interrupted", &j, "");
     j.nodes.clear();
     Persist(j, [](Status) {});
   }

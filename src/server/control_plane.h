@@ -67,6 +67,18 @@ struct JobReport {
   std::optional<int> signal;     // ...or the signal that ended it
   std::string message;           // kStartFailed: why
 };
+// Something that happened, for the event stream (GET /v1/events).
+struct LiveEvent {
+  std::uint64_t seq = 0;
+  SimTime at = 0;
+  // submitted, started, preempted, requeued (its GPUs released after a preemption),
+  // interrupted (a node failed, or a start did), ended, node_up, node_down
+  std::string kind;
+  JobId job = -1;  // -1: a node's event
+  std::string tenant;
+  std::string detail;  // the job's state or its nodes, the node's path
+};
+
 struct NodeOrders {
   std::vector<StartOrder> start;
   std::vector<StopOrder> stop;
@@ -124,6 +136,19 @@ class ControlPlane {
   void Sync(const std::string& path, std::vector<JobReport> reports, SimTime wait,
             std::function<void(Result<NodeOrders>)> done);
   SimTime heartbeat_interval() const { return options_.heartbeat_interval; }
+
+  // --- the event stream ---
+  // Events after `after` that `visible` accepts, at most `limit`; `done` at once when there are
+  // any (or `wait` is 0), otherwise when one comes or `wait` is up. `gap`: events after `after`
+  // were dropped from memory before they were read.
+  struct EventPage {
+    std::vector<LiveEvent> events;
+    std::uint64_t next_after = 0;
+    bool gap = false;
+  };
+  void WaitForEvents(std::uint64_t after, SimTime wait, size_t limit,
+                     std::function<bool(const LiveEvent&)> visible,
+                     std::function<void(EventPage)> done);
 
   // --- the forecast ---
   // Runs `done` on this thread with a forecast at most `max_age` old: the cached one, or a new
@@ -203,6 +228,7 @@ class ControlPlane {
   std::vector<Decision> decisions_;
   ControlPlaneOptions options_;
   std::vector<AgentLink> agents_;  // by node
+  std::int64_t registered_agents_ = 0;
   // Jobs that held GPUs when the server stopped: queued again once every node of their run has
   // registered (and was told that nothing runs there) or the heartbeat timeout has passed, so
   // that no job runs twice.
@@ -214,6 +240,20 @@ class ControlPlane {
   bool forecasting_ = false;
   std::vector<std::function<void(const Result<Forecast>&)>> forecast_waiters_;
   std::thread forecast_thread_;
+  // The event stream: the latest events in memory, and the long polls waiting for more.
+  void Emit(const char* kind, const JobRecord* job, std::string detail);
+  EventPage PageAfter(std::uint64_t after, size_t limit,
+                      const std::function<bool(const LiveEvent&)>& visible) const;
+  std::deque<LiveEvent> events_;
+  std::uint64_t next_seq_ = 1;
+  struct EventWaiter {
+    std::uint64_t after;
+    size_t limit;
+    std::function<bool(const LiveEvent&)> visible;
+    std::function<void(EventPage)> done;
+    SimTime until;
+  };
+  std::vector<EventWaiter> event_waiters_;
 
   std::mutex mu_;
   std::condition_variable wake_;
