@@ -274,8 +274,12 @@ void ControlPlane::Emit(const char* kind, const JobRecord* job, std::string deta
   if (events_.size() > kKept) events_.pop_front();
   if (event_waiters_.empty()) return;
   const LiveEvent& last = events_.back();
+  AnswerEventWaiters([&last](const EventWaiter& w) { return w.visible(last); });
+}
+
+void ControlPlane::AnswerEventWaiters(const std::function<bool(const EventWaiter&)>& ready) {
   for (auto it = event_waiters_.begin(); it != event_waiters_.end();) {
-    if (it->visible(last)) {
+    if (ready(*it)) {
       auto done = std::move(it->done);
       EventPage page = PageAfter(it->after, it->limit, it->visible);
       it = event_waiters_.erase(it);
@@ -621,16 +625,7 @@ SimTime ControlPlane::NextAgentDeadline() const {
 void ControlPlane::CheckAgents() {
   if (now_ < next_agent_check_) return;
   next_agent_check_ = now_ + 100;
-  for (auto it = event_waiters_.begin(); it != event_waiters_.end();) {
-    if (now_ >= it->until) {
-      auto done = std::move(it->done);
-      EventPage page = PageAfter(it->after, it->limit, it->visible);
-      it = event_waiters_.erase(it);
-      done(std::move(page));
-    } else {
-      ++it;
-    }
-  }
+  AnswerEventWaiters([this](const EventWaiter& w) { return now_ >= w.until; });
   for (size_t i = 0; i < agents_.size(); ++i) {
     AgentLink& l = agents_[i];
     if (l.waiting && now_ >= l.wait_until) Deliver(static_cast<NodeId>(i));

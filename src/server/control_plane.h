@@ -254,6 +254,8 @@ class ControlPlane {
     SimTime until;
   };
   std::vector<EventWaiter> event_waiters_;
+  // Answers (and drops) the long polls `ready` picks.
+  void AnswerEventWaiters(const std::function<bool(const EventWaiter&)>& ready);
 
   std::mutex mu_;
   std::condition_variable wake_;
