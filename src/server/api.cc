@@ -14,6 +14,7 @@
 #include <set>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "openapi_document.h"
@@ -95,7 +96,9 @@ json Timestamp(SimTime ms) {
   return std::string(text.data());
 }
 
-json JobJson(const ControlPlane& plane, const JobRecord& j) {
+// `reason`: the job's reason in words when the caller has it already (a list computes every
+// waiting job's at once: one walk of the queue instead of one per job).
+json JobJson(const ControlPlane& plane, const JobRecord& j, const std::string* reason = nullptr) {
   const Fleet& fleet = plane.fleet();
   json nodes = json::array();
   for (NodeId n : j.nodes) nodes.push_back(fleet.Path(fleet.NodeTopo(n)));
@@ -121,7 +124,8 @@ json JobJson(const ControlPlane& plane, const JobRecord& j) {
       {"nodes", nodes},
   };
   if (!j.message.empty()) out["message"] = j.message;
-  if (j.state == LiveState::kPending) out["reason"] = plane.WhyPending(j.id).text;
+  if (j.state == LiveState::kPending)
+    out["reason"] = reason ? *reason : plane.WhyPending(j.id).text;
   // The latest forecast's word on it, with when it was made (GET /v1/forecast makes a new one).
   if (const Forecast* f = plane.latest_forecast(); f != nullptr && !IsOver(j.state)) {
     const auto it = f->jobs.find(j.id);
@@ -696,21 +700,37 @@ class Api {
       }
     }
     plane_.Post([who, states, tenant, limit, after, respond](ControlPlane& p) {
-      json jobs = json::array();
-      std::optional<JobId> last;
+      std::vector<const JobRecord*> page;
       bool more = false;
+      size_t waiting = 0;
       const auto& all = p.jobs();
       for (auto it = all.upper_bound(after); it != all.end(); ++it) {
         const JobRecord& j = it->second;
         if (!Visible(who, j)) continue;
         if (tenant && j.tenant != *tenant) continue;
         if (!states.empty() && states.count(j.state) == 0) continue;
-        if (static_cast<std::int64_t>(jobs.size()) == limit) {
+        if (static_cast<std::int64_t>(page.size()) == limit) {
           more = true;
           break;
         }
-        jobs.push_back(JobJson(p, j));
-        last = j.id;
+        page.push_back(&j);
+        if (j.state == LiveState::kPending) ++waiting;
+      }
+      // Many waiting jobs: every reason at once (one walk of the queue).
+      std::unordered_map<JobId, std::string> reasons;
+      if (waiting > 1) {
+        std::unordered_map<JobId, const JobRecord*> on_page;
+        for (const JobRecord* j : page) on_page.emplace(j->id, j);
+        for (const auto& [id, r] : p.scheduler().PendingReasons()) {
+          if (on_page.count(id) != 0) reasons.emplace(id, DescribeReason(r, p.fleet()));
+        }
+      }
+      json jobs = json::array();
+      std::optional<JobId> last;
+      for (const JobRecord* j : page) {
+        const auto r = reasons.find(j->id);
+        jobs.push_back(JobJson(p, *j, r == reasons.end() ? nullptr : &r->second));
+        last = j->id;
       }
       respond(Json(
           200, json{{"jobs", jobs}, {"next_after", more && last ? json(*last) : json(nullptr)}}));
