@@ -141,7 +141,8 @@ Result<HttpReply> HttpClient::Request(std::string_view method, std::string_view 
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_text.c_str());
   }
   if (!body.empty() || method_text == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    // Never a null pointer: with one, curl would read the body from stdin.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
 

@@ -74,6 +74,20 @@ TEST(HttpClient, SendsTokenAndBodyAndReusesTheConnection) {
   // connection is what keep-alive means here.
 }
 
+TEST(HttpClient, PostWithoutBodySendsAnEmptyOne) {
+  FakeHttpServer server([](const FakeRequest&) {
+    return FakeReply{200, R"({"state": "cancelled"})"};
+  });
+  HttpClient client(server.url(), "t");
+  Result<HttpReply> reply = client.Request("POST", "/v1/jobs/17/cancel");
+  ASSERT_TRUE(reply.ok()) << reply.message();
+  EXPECT_EQ(reply.value().body, R"({"state": "cancelled"})");
+  const std::vector<FakeRequest> seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_NE(seen[0].headers.find("content-length: 0"), std::string::npos) << seen[0].headers;
+}
+
 TEST(HttpClient, RefusesHeaderWithLineBreak) {
   HttpClient client("http://127.0.0.1:1", "t");
   Result<HttpReply> reply = client.Request("GET", "/x", {}, {"X-A: b\r\nX-Evil: 1"});
