@@ -18,11 +18,17 @@ using testing::Quote;
 using testing::RunGpufleet;
 using testing::RunShell;
 
-// HOME and XDG_CONFIG_HOME point at an empty folder: no config file of the user's is read.
+// `args` is a command and its arguments; the server and token options go right after the
+// command, before any `--`. HOME and XDG_CONFIG_HOME point nowhere: no config file of the user's
+// is read.
 std::string Client(const std::string& server, const std::string& args) {
+  const size_t space = args.find(' ');
+  const std::string command = args.substr(0, space);
+  const std::string rest = space == std::string::npos ? "" : args.substr(space);
   return "env -u GPUFLEET_SERVER -u GPUFLEET_TOKEN HOME=/nonexistent "
          "XDG_CONFIG_HOME=/nonexistent " +
-         std::string(GPUFLEET_BINARY) + " " + args + " --server " + server + " --token gft_t";
+         std::string(GPUFLEET_BINARY) + " " + command + " --server " + server + " --token gft_t" +
+         rest;
 }
 
 TEST(ClientCli, SubmitSendsTheRequestAndPrintsTheId) {

@@ -125,7 +125,7 @@ void AddJobFlags(CLI::App* cmd, JobFlags& flags) {
   cmd->add_option("--priority", flags.priority, "Higher runs first (policy priority).")
       ->check(WholeNumber(-1'000'000'000, 1'000'000'000));
   cmd->add_option("--estimate", flags.estimate,
-                  "How long the job runs at most, as 90s, 30m, 36h: what the scheduler plans "
+                  "The expected run time, as 90s, 30m, 36h: what the scheduler plans "
                   "with (required by the server).");
   cmd->add_option("--name", flags.name, "A name for people (default: job).");
 }

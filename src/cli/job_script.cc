@@ -22,18 +22,13 @@ Result<std::vector<std::string>> SplitWords(std::string_view text) {
     }
     in_word = true;
     if (c == '\'' || c == '"') {
-      const size_t close = text.find(c, i + 1);
-      if (close == std::string_view::npos) return Error{"a quote that is not closed"};
-      std::string_view quoted = text.substr(i + 1, close - i - 1);
-      if (c == '"') {
-        for (size_t k = 0; k < quoted.size(); ++k) {
-          if (quoted[k] == '\\' && k + 1 < quoted.size()) ++k;
-          word += quoted[k];
-        }
-      } else {
-        word += quoted;
+      size_t k = i + 1;
+      for (; k < text.size() && text[k] != c; ++k) {
+        if (c == '"' && text[k] == '\\' && k + 1 < text.size()) ++k;  // \" and \\ in "..."
+        word += text[k];
       }
-      i = close;
+      if (k >= text.size()) return Error{"a quote that is not closed"};
+      i = k;
       continue;
     }
     word += c;

@@ -23,7 +23,9 @@ std::pair<int, int> LoopbackSocket(bool listening) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
   EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  if (listening) EXPECT_EQ(::listen(fd, 4), 0);
+  if (listening) {
+    EXPECT_EQ(::listen(fd, 4), 0);
+  }
   EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   return {fd, ntohs(addr.sin_port)};
 }
