@@ -25,14 +25,19 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-inline std::pair<int, std::string> RunGpufleet(const std::string& args) {
-  const std::string command = std::string(GPUFLEET_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(command.c_str(), "r");
+// Runs `command` under sh: its exit code and stdout with stderr.
+inline std::pair<int, std::string> RunShell(const std::string& command) {
+  const std::string full = command + " 2>&1";
+  FILE* p = popen(full.c_str(), "r");
   std::string out;
   char buf[512];
   while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
   const int status = p != nullptr ? pclose(p) : -1;
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+inline std::pair<int, std::string> RunGpufleet(const std::string& args) {
+  return RunShell(std::string(GPUFLEET_BINARY) + " " + args);
 }
 
 }  // namespace gpufleet::testing

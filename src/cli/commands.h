@@ -25,6 +25,24 @@ Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
 Runner AddTokenCommand(CLI::App& app);
 Runner AddServeCommand(CLI::App& app);
+// The node agent (`gpufleet agent`, cmd_agent.cc).
+Runner AddAgentCommand(CLI::App& app);
+
+// The control plane's client commands (cmd_client.cc): submit, jobs, job, cancel, nodes.
+struct ClientCommand {
+  CLI::App* command = nullptr;
+  Runner run;
+};
+struct ClientCommands {
+  ClientCommand submit, jobs, job, cancel, nodes;
+  // The runner of the one that was given, if any.
+  Runner Chosen() const {
+    for (const ClientCommand* c : {&submit, &jobs, &job, &cancel, &nodes})
+      if (c->command != nullptr && c->command->parsed()) return c->run;
+    return nullptr;
+  }
+};
+ClientCommands AddClientCommands(CLI::App& app);
 // `plan train`, registered by AddPlanCommand under `plan`.
 Runner AddPlanTrainCommand(CLI::App* plan);
 

@@ -31,6 +31,8 @@ int Main(int argc, char** argv) {
   gpufleet::cli::Runner plan = gpufleet::cli::AddPlanCommand(app);
   gpufleet::cli::Runner token = gpufleet::cli::AddTokenCommand(app);
   gpufleet::cli::Runner serve = gpufleet::cli::AddServeCommand(app);
+  gpufleet::cli::Runner agent = gpufleet::cli::AddAgentCommand(app);
+  const gpufleet::cli::ClientCommands client = gpufleet::cli::AddClientCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,6 +56,8 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("plan")) return plan();
   if (app.got_subcommand("token")) return token();
   if (app.got_subcommand("serve")) return serve();
+  if (app.got_subcommand("agent")) return agent();
+  if (gpufleet::cli::Runner chosen = client.Chosen()) return chosen();
   std::cerr << app.help();
   return gpufleet::cli::kExitBadInput;
 }

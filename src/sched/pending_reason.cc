@@ -61,7 +61,8 @@ const char* WaitReasonName(WaitReason r) {
   return "?";
 }
 
-std::string DescribeReason(const PendingReason& r, const Fleet& fleet) {
+std::string DescribeReason(const PendingReason& r, const Fleet& fleet, TimeWriter at_time) {
+  if (at_time == nullptr) at_time = AtTime;
   const std::string needs = "needs " + Grouped(r.wanted) + " " + GpusOf(r, fleet) + Scope(r.level);
   std::string where = r.where >= 0 && static_cast<size_t>(r.where) < fleet.topo().size()
                           ? fleet.Path(r.where)
@@ -88,11 +89,11 @@ std::string DescribeReason(const PendingReason& r, const Fleet& fleet) {
       return "tenant quota reached: it holds " + Grouped(r.held) + " of its " + Grouped(r.quota) +
              " GPUs, and beyond them only idle GPUs can be borrowed";
     case WaitReason::kReserved:
-      return "reserved: starts by " + AtTime(r.until) + " in " + where + " when job " +
+      return "reserved: starts by " + at_time(r.until) + " in " + where + " when job " +
              std::to_string(r.blocker) + " ends";
     case WaitReason::kReservation:
       return "would delay job " + std::to_string(r.blocker) + ", reserved to start by " +
-             AtTime(r.until) + " in " + where;
+             at_time(r.until) + " in " + where;
     case WaitReason::kPreempting:
       if (r.ahead == 0)
         return "the jobs it preempted let go of their GPUs: it starts at the next pass";

@@ -48,6 +48,10 @@ struct PendingReason {
 
 // The reason in words a user understands, e.g. "needs 2,048 GPUs in one pod; the largest free pod
 // has 1,536".
-std::string DescribeReason(const PendingReason& r, const Fleet& fleet);
+// Times are the simulator's ("t=3d 14:05:00") unless `at_time` writes them (the daemon: the
+// wall clock, "2026-12-05 14:05:00 UTC").
+using TimeWriter = std::string (*)(SimTime);
+std::string DescribeReason(const PendingReason& r, const Fleet& fleet,
+                           TimeWriter at_time = nullptr);
 
 }  // namespace gpufleet

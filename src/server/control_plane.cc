@@ -2,9 +2,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <utility>
 
 namespace gpufleet {
+
+std::string WallTimeText(SimTime ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
+}
 
 SimTime SystemWallClock() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -365,7 +375,7 @@ ControlPlane::Why ControlPlane::WhyPending(JobId id) const {
   }
   std::optional<PendingReason> r = scheduler_.WhyPending(id);
   if (!r) return {};
-  return Why{WaitReasonName(r->code), DescribeReason(*r, fleet_)};
+  return Why{WaitReasonName(r->code), DescribeReason(*r, fleet_, WallTimeText)};
 }
 
 // --- agents ---

@@ -33,6 +33,8 @@ namespace gpufleet {
 // tests drive time.
 using WallClock = std::function<SimTime()>;
 SimTime SystemWallClock();
+// "2026-12-05 14:05:00 UTC": a wall time in a reason a user reads.
+std::string WallTimeText(SimTime ms);
 
 struct ControlPlaneOptions {
   SchedulerConfig scheduler;  // nodes_present and confirm_stops are set by the control plane

@@ -1,0 +1,35 @@
+// The client's tables (`gpufleet jobs`, `gpufleet nodes`): columns as wide as their widest cell,
+// two spaces apart, the last one unpadded (it holds the long texts: reasons, node lists).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpufleet::cli {
+
+// The first row is the header.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
+// A job as the table shows it (docs/API.md's job, the fields the table needs).
+struct JobRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string tenant;
+  std::string state;
+  std::int64_t gpus = 0;
+  std::string submitted_at;  // ISO 8601 as the server writes it
+  std::string reason;        // while pending
+  std::vector<std::string> nodes;
+  std::optional<int> exit_code;
+};
+
+// ID NAME TENANT STATE GPUS SUBMITTED REASON/NODES, as squeue: a pending job's reason, a placed
+// job's nodes, an ended job's exit code.
+std::string FormatJobTable(const std::vector<JobRow>& jobs);
+
+// "2026-12-05T16:00:00.000Z" -> "2026-12-05 16:00:00" (UTC); other text unchanged.
+std::string ShortTime(const std::string& iso);
+
+}  // namespace gpufleet::cli
