@@ -1,0 +1,253 @@
+// The control plane end to end, every part a real process on loopback: `gpufleet serve`, three
+// `gpufleet agent`s running real commands, and the client commands. Jobs see their GPUs and env,
+// exit codes come back, cancel and preemption reach the job as SIGTERM (then SIGKILL after the
+// grace), and an agent killed with SIGKILL has its node marked down and its job run elsewhere.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "cli_run.h"
+#include "serve_process.h"
+#include "server/tokens.h"
+#include "temp_dir.h"
+
+namespace gpufleet {
+namespace {
+
+using json = nlohmann::json;
+using testing::HttpCall;
+using testing::ScratchDir;
+using testing::ServerProcess;
+
+// A `gpufleet agent` for one node of the three-node fleet.
+class AgentProcess {
+ public:
+  AgentProcess(const ScratchDir& dir, int port, const std::string& token_file, int node) {
+    const std::string n = std::to_string(node);
+    std::vector<std::string> args = {
+        GPUFLEET_BINARY, "agent",    "--server",    "http://127.0.0.1:" + std::to_string(port),
+        "--token-file",  token_file, "--node",      "lab/rack/dgx-" + n,
+        "--gpus",        "8",        "--gpu-model", "h100",
+        "--heartbeat",   "1",        "--work-dir",  dir.Path("work-" + n)};
+    const std::string log = dir.Path("agent-" + n + ".log");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~AgentProcess() { Kill(SIGKILL); }
+  AgentProcess(const AgentProcess&) = delete;
+  AgentProcess& operator=(const AgentProcess&) = delete;
+  void Kill(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// `text` as one shell word.
+std::string Quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+struct CliResult {
+  int exit_code;
+  std::string output;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Fleet3 {
+  ScratchDir dir;
+  std::string user, agent_token;
+  std::unique_ptr<ServerProcess> server;
+  std::vector<std::unique_ptr<AgentProcess>> agents;
+
+  Fleet3() {
+    user = NewToken().value();
+    agent_token = NewToken().value();
+    const std::string tokens =
+        dir.Write("tokens", TokenLine("alice", "tenant:research", user).value() +
+                                TokenLine("agents", "agent", agent_token).value());
+    dir.Write("agent.token", agent_token + "\n");
+    std::ifstream tiny(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml");
+    std::stringstream text;
+    text << tiny.rdbuf();
+    std::string yaml = text.str();
+    yaml.replace(yaml.find("count: 2"), 8, "count: 3");
+    const std::string fleet = dir.Write("fleet.yaml", yaml);
+    server = std::make_unique<ServerProcess>(
+        dir, fleet, tokens, dir.Path("state.db"),
+        std::vector<std::string>{"--policy", "priority", "--heartbeat-timeout", "3s", "--grace",
+                                 "1s"});
+    if (!server->running()) return;
+    for (int n = 1; n <= 3; ++n) {
+      agents.push_back(
+          std::make_unique<AgentProcess>(dir, server->port(), dir.Path("agent.token"), n));
+    }
+    // Every node up.
+    for (int i = 0; i < 300 && UpNodes() < 3; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int UpNodes() const {
+    const json nodes =
+        json::parse(HttpCall(server->port(), "GET", "/v1/nodes", "", user).body, nullptr, false);
+    int up = 0;
+    if (nodes.is_object())
+      for (const json& n : nodes["nodes"]) up += n["state"] == "up";
+    return up;
+  }
+  // `gpufleet ARGS` as the user, against this server.
+  CliResult Client(const std::string& args) const {
+    const auto [code, output] = testing::RunShell(
+        "GPUFLEET_SERVER=http://127.0.0.1:" + std::to_string(server->port()) +
+        " GPUFLEET_TOKEN=" + user + " " + std::string(GPUFLEET_BINARY) + " " + args);
+    return CliResult{code, output};
+  }
+  long Submit(const std::string& flags, const std::string& command) const {
+    CliResult r = Client("submit " + flags + " -- " + Quoted(command));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return std::stol(r.output);
+  }
+  json Job(long id) const {
+    return json::parse(
+        HttpCall(server->port(), "GET", "/v1/jobs/" + std::to_string(id), "", user).body, nullptr,
+        false);
+  }
+  // Waits (at most 60 s) until the job is in `state`; its last answer.
+  json AwaitState(long id, const std::string& state) const {
+    json j;
+    for (int i = 0; i < 1200; ++i) {
+      j = Job(id);
+      if (j.is_object() && j["state"] == state) return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "job " << id << " never " << state << ": " << j.dump();
+    return j;
+  }
+  bool AwaitFile(const std::string& path) const {
+    for (int i = 0; i < 1200; ++i) {
+      if (std::filesystem::exists(path)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+};
+
+TEST(ControlPlaneEndToEnd, RealAgentsRunRealCommands) {
+  Fleet3 f;
+  ASSERT_TRUE(f.server->running()) << f.server->Log();
+  ASSERT_EQ(f.UpNodes(), 3) << f.server->Log();
+  const std::string out = f.dir.Path("out");
+  std::filesystem::create_directories(out);
+
+  // Env and GPU indices; the exit code comes back.
+  const long ok = f.Submit(
+      "--gpus 4 --estimate 10m",
+      "echo $CUDA_VISIBLE_DEVICES $WORLD_SIZE $GPUFLEET_NNODES > " + out + "/env-$GPUFLEET_JOB_ID");
+  const long bad = f.Submit("--gpus 1 --estimate 10m", "exit 3");
+  EXPECT_EQ(f.AwaitState(ok, "completed")["exit_code"], 0);
+  EXPECT_EQ(f.AwaitState(bad, "failed")["exit_code"], 3);
+  const std::string env = ReadFile(out + "/env-" + std::to_string(ok));
+  EXPECT_EQ(env.substr(env.find(' ')), " 4 1\n") << env;
+  EXPECT_EQ(std::count(env.begin(), env.end(), ','), 3) << "four GPU indices: " << env;
+
+  // A gang across two nodes: ranks 0 and 1, one MASTER_ADDR, 16 in the world.
+  const long gang =
+      f.Submit("--gpus 16 --estimate 10m",
+               "echo $GPUFLEET_NODE_RANK $GPUFLEET_NNODES $WORLD_SIZE $MASTER_ADDR > " + out +
+                   "/gang-$GPUFLEET_NODE_RANK");
+  f.AwaitState(gang, "completed");
+  EXPECT_EQ(ReadFile(out + "/gang-0"), "0 2 16 127.0.0.1\n");
+  EXPECT_EQ(ReadFile(out + "/gang-1"), "1 2 16 127.0.0.1\n");
+
+  // Cancel: the job sees SIGTERM.
+  const long sleeper = f.Submit(
+      "--gpus 8 --estimate 1h",
+      "trap 'echo term > " + out + "/term-$GPUFLEET_JOB_ID; exit 0' TERM; sleep 100 & wait");
+  f.AwaitState(sleeper, "running");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the trap is set
+  EXPECT_EQ(f.Client("cancel " + std::to_string(sleeper)).exit_code, 0);
+  EXPECT_TRUE(f.AwaitFile(out + "/term-" + std::to_string(sleeper)));
+  f.AwaitState(sleeper, "cancelled");
+
+  // Priority preemption of a job that ignores SIGTERM: SIGKILL after the 1 s grace, and the
+  // high-priority job runs on its GPUs; the low one waits again.
+  const long low = f.Submit("--gpus 24 --estimate 1h",
+                            "trap '' TERM; echo $GPUFLEET_EPOCH >> " + out + "/low; sleep 100");
+  f.AwaitState(low, "running");
+  const long high = f.Submit("--gpus 8 --priority 10 --estimate 10m", "true");
+  f.AwaitState(high, "completed");
+  EXPECT_EQ(f.Job(low)["epoch"].get<int>() >= 1, true);
+  // It ignored SIGTERM: each node's part was killed (SIGKILL) when the grace was up.
+  const std::string logs = ReadFile(f.dir.Path("agent-1.log")) +
+                           ReadFile(f.dir.Path("agent-2.log")) +
+                           ReadFile(f.dir.Path("agent-3.log"));
+  EXPECT_NE(logs.find("job " + std::to_string(low) + " epoch 1 ended: signal 9"), std::string::npos)
+      << logs;
+  EXPECT_EQ(f.Client("cancel " + std::to_string(low)).exit_code, 0);
+  f.AwaitState(low, "cancelled");
+}
+
+TEST(ControlPlaneEndToEnd, AKilledAgentsJobRunsAgainOnAnotherNode) {
+  Fleet3 f;
+  ASSERT_TRUE(f.server->running()) << f.server->Log();
+  ASSERT_EQ(f.UpNodes(), 3) << f.server->Log();
+  const std::string out = f.dir.Path("out");
+  std::filesystem::create_directories(out);
+  const long id =
+      f.Submit("--gpus 8 --estimate 1h", "echo $GPUFLEET_EPOCH >> " + out + "/runs; sleep 100");
+  json running = f.AwaitState(id, "running");
+  const std::string node = running["nodes"][0];
+  const int index = node.back() - '1';
+  f.agents[static_cast<size_t>(index)]->Kill(SIGKILL);
+  // Down after the 3 s heartbeat timeout; the job runs again elsewhere, with a new epoch.
+  json again;
+  for (int i = 0; i < 600; ++i) {
+    again = f.Job(id);
+    if (again["state"] == "running" && again["epoch"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(again["epoch"], 2) << again.dump();
+  EXPECT_NE(again["nodes"][0], node);
+  EXPECT_EQ(f.UpNodes(), 2);
+  EXPECT_TRUE(f.AwaitFile(out + "/runs"));
+  for (int i = 0; i < 100 && ReadFile(out + "/runs") != "1\n2\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(ReadFile(out + "/runs"), "1\n2\n");
+  CliResult jobs = f.Client("jobs");
+  EXPECT_EQ(jobs.exit_code, 0);
+  EXPECT_NE(jobs.output.find("running"), std::string::npos) << jobs.output;
+}
+
+}  // namespace
+}  // namespace gpufleet
