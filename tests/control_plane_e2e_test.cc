@@ -34,18 +34,7 @@ class AgentProcess {
         "--token-file",  token_file, "--node",      "lab/rack/dgx-" + n,
         "--gpus",        "8",        "--gpu-model", "h100",
         "--heartbeat",   "1",        "--work-dir",  dir.Path("work-" + n)};
-    const std::string log = dir.Path("agent-" + n + ".log");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    pid_ = testing::Spawn(std::move(args), dir.Path("agent-" + n + ".log"));
   }
   ~AgentProcess() { Kill(SIGKILL); }
   AgentProcess(const AgentProcess&) = delete;

@@ -73,6 +73,22 @@ inline HttpResult HttpCall(int port, const std::string& method, const std::strin
   return out;
 }
 
+// Starts `args` (argv[0] a path) with stdout and stderr to `log`; its pid.
+inline pid_t Spawn(std::vector<std::string> args, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 // `gpufleet serve` with a fleet, a tokens file and a state file in `dir`, on any free port.
 class ServerProcess {
  public:
@@ -83,17 +99,7 @@ class ServerProcess {
                                      "--tokens",      tokens,       "--state", "sqlite:" + state,
                                      "--listen",      "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    pid_ = Spawn(std::move(args), log_);
     // The port, from the line the server prints once it listens.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
