@@ -47,6 +47,7 @@ bench: build
 	@$(BUILD_DIR)/gpufleet_bench
 	@scripts/bench-sim $(BIN)
 	@scripts/bench-pollux $(BIN)
+	@scripts/bench-serve $(BUILD_DIR)
 
 # Every test again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report fails.
 sanitize-build: deps

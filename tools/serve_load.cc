@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
       argc > 6 ? argv[6] : R"({"gpus": 8, "estimate": "1h", "command": "python train.py"})";
   const bool post = path == "/v1/jobs" || argc > 6;
 
+  // Keys unique to this run: a second run against the same server makes new jobs.
+  const std::string run = std::to_string(::getpid());
   std::atomic<long> next{0};
   std::mutex mu;
   std::vector<double> latencies;
