@@ -216,6 +216,58 @@ Status Scheduler::Submit(JobId id, const JobRequest& r, SimTime now) {
   return Status::Ok();
 }
 
+Status Scheduler::Adopt(JobId id, const JobRequest& r, const Allocation& a, SimTime attained,
+                        SimTime now) {
+  GPUFLEET_CHECK_TIME(now);
+  SchedulerCore& c = *core_;
+  if (c.SlotOf(id)) return Wrong(JobName(id) + " is already submitted", ErrorCode::kAlreadyExists);
+  Result<SchedJob> checked = CheckedJob(c, id, r, now);
+  if (!checked.ok()) return checked.error();
+  SchedJob& j = checked.value();
+  auto wrong = [&](const std::string& what) {
+    return Wrong(JobName(id) + ": cannot adopt its run: " + what, ErrorCode::kFailedPrecondition);
+  };
+  if (attained < 0 || attained > kLatestTime) return wrong("attained time out of range");
+  if (a.nodes.empty()) return wrong("no nodes");
+  if (a.Gpus() != j.gpus) {
+    return wrong("it holds " + std::to_string(a.Gpus()) + " GPUs, its request " +
+                 std::to_string(j.gpus));
+  }
+  if (a.milli != j.milli || a.cpu_per_gpu != j.cpu_per_gpu || a.memory_per_gpu != j.memory_per_gpu)
+    return wrong("the allocation's share or host resources are not the request's");
+  NodeId last = -1;
+  for (const NodeGpus& ng : a.nodes) {
+    if (ng.node <= last || ng.node >= c.fleet.num_nodes() || ng.mask == 0)
+      return wrong("its nodes must be ascending, of the fleet, each with GPUs");
+    last = ng.node;
+    if (c.nodes[static_cast<size_t>(ng.node)] != NodeState::kUp)
+      return wrong("node " + c.fleet.Path(c.fleet.NodeTopo(ng.node)) + " is not up");
+    if (c.fleet.NodeModel(ng.node) != a.model)
+      return wrong("its nodes are not all of the allocation's GPU model");
+    if (c.fleet.NodeGpus(ng.node) < 64 && (ng.mask >> c.fleet.NodeGpus(ng.node)) != 0)
+      return wrong("GPUs the node does not have");
+  }
+  if (j.model != kAnyModel ? a.model != j.model
+                           : j.model_mask != 0 && (j.model_mask & ModelBit(a.model)) == 0)
+    return wrong("GPU model not one the request allows");
+  if (!c.index.CanTake(a)) return wrong("its GPUs are not free");
+  c.index.Take(a);
+  const Slot s = c.NewSlot(id);
+  c.job(s) = std::move(j);
+  SchedJob& adopted = c.job(s);
+  adopted.live = true;
+  adopted.seq = c.next_seq++;
+  adopted.attained = attained;
+  c.policy->OnSubmitted(c, s);
+  c.Enqueue(s, now);
+  std::vector<Decision> ignored;  // the driver knows: it runs already
+  c.StartJob(s, a, now, ignored);
+  adopted.state = JobState::kRunning;
+  c.force_pass = true;
+  c.last_now = now;
+  return Status::Ok();
+}
+
 Status Scheduler::ConfirmStart(JobId id, Epoch epoch, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);

@@ -132,6 +132,12 @@ class Scheduler {
   Status Check(JobId id, const JobRequest& request);
   // The driver started the job of a kStart decision: it runs.
   Status ConfirmStart(JobId id, Epoch epoch, SimTime now);
+  // A job that already runs on `allocation` (a daemon restarted, and the job's agents report its
+  // run): it runs there as if started and confirmed now, at epoch 1, with `attained` run time
+  // credited. Checked as Submit; the allocation's nodes must be up, its GPUs free and of one
+  // model the request allows, its shape the request's (GPUs, share, host resources).
+  Status Adopt(JobId id, const JobRequest& request, const Allocation& allocation,
+               SimTime attained, SimTime now);
   // The start failed (the node refused, the launch crashed): its GPUs return, it waits again.
   Status StartFailed(JobId id, Epoch epoch, SimTime now);
   // Run `epoch` of the job completed (running, or stopping and it ended during its grace): it is
