@@ -4,10 +4,14 @@
 // grace), and an agent killed with SIGKILL has its node marked down and its job run elsewhere.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -236,6 +240,71 @@ TEST(ControlPlaneEndToEnd, AKilledAgentsJobRunsAgainOnAnotherNode) {
   CliResult jobs = f.Client("jobs");
   EXPECT_EQ(jobs.exit_code, 0);
   EXPECT_NE(jobs.output.find("running"), std::string::npos) << jobs.output;
+}
+
+// kill -9 of the server while clients submit and agents run jobs; a restart. Every acknowledged
+// job runs, and none twice: each appends its id to one file; a run that went on while the server
+// was away is taken back (adopted), an end reported late is recorded, not run again.
+TEST(ControlPlaneEndToEnd, KillNineWhileJobsRunLosesNoneAndRunsNoneTwice) {
+  Fleet3 f;
+  ASSERT_TRUE(f.server->running()) << f.server->Log();
+  ASSERT_EQ(f.UpNodes(), 3) << f.server->Log();
+  const std::string ran = f.dir.Path("ran");
+  const std::string body =
+      json{{"gpus", 1},
+           {"estimate", "1m"},
+           {"command", "echo $GPUFLEET_JOB_ID >> " + ran + "; sleep 0.$((RANDOM % 5))"}}
+          .dump();
+  std::mutex mu;
+  std::set<long> acknowledged;
+  std::atomic<int> answered{0};
+  std::atomic<bool> restarted{false};
+  std::atomic<int> port{f.server->port()};
+  std::vector<std::thread> clients;
+  constexpr int kClients = 4, kPerClient = 500;  // 2,000 jobs
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kPerClient; ++i) {
+        const std::string key =
+            "Idempotency-Key: e2e-" + std::to_string(c) + "-" + std::to_string(i);
+        // Retried with its key until a server answers (the restarted one has another port).
+        for (int attempt = 0; attempt < 400; ++attempt) {
+          testing::HttpResult r = HttpCall(port.load(), "POST", "/v1/jobs", body, f.user, {key});
+          if (r.status == 201 || r.status == 200) {
+            std::lock_guard<std::mutex> lock(mu);
+            acknowledged.insert(json::parse(r.body)["id"].get<long>());
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        answered.fetch_add(1);
+      }
+    });
+  }
+  while (answered.load() < kClients * kPerClient / 2)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int old_port = f.server->port();
+  f.server->Kill(SIGKILL);
+  // On the same port: the agents and the clients find it there.
+  f.server = std::make_unique<ServerProcess>(
+      f.dir, f.dir.Path("fleet.yaml"), f.dir.Path("tokens"), f.dir.Path("state.db"),
+      std::vector<std::string>{"--policy", "priority", "--heartbeat-timeout", "3s", "--grace",
+                               "1s"},
+      old_port);
+  ASSERT_TRUE(f.server->running()) << f.server->Log();
+  for (std::thread& c : clients) c.join();
+  ASSERT_EQ(acknowledged.size(), static_cast<size_t>(kClients * kPerClient));
+
+  // Every acknowledged job ends, completed.
+  for (long id : acknowledged) {
+    const json j = f.AwaitState(id, "completed");
+    if (j["state"] != "completed") break;
+  }
+  std::map<long, int> runs;
+  std::ifstream in(ran);
+  for (long id; in >> id;) runs[id] += 1;
+  for (long id : acknowledged) EXPECT_EQ(runs[id], 1) << "job " << id;
+  EXPECT_EQ(runs.size(), acknowledged.size());
 }
 
 }  // namespace

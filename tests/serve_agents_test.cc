@@ -182,37 +182,73 @@ TEST(ServeAgents, CancelAndPreemptionAreStopsTheAgentAnswers) {
   EXPECT_EQ(c.Job(high)["state"], "cancelled");
 }
 
-TEST(ServeAgents, AfterARestartAJobThatRanWaitsForItsNodeAndRunsOnce) {
+// A server killed while a job runs on node 1, restarted: the job waits (not on node 2, which
+// registers first) for node 1's agent, which the server tells that the run is there.
+struct RestartedWithARun {
   Cluster c;
-  ASSERT_TRUE(c.server->running()) << c.server->Log();
-  c.Register(kNode1);
-  const long id = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
-  json run = c.AwaitStart(kNode1);
-  c.Sync(kNode1, Running(run));
-  c.server->Kill(SIGKILL);
-  c.Start();
-  ASSERT_TRUE(c.server->running()) << c.server->Log();
-  // Node 2 registers first: the job must not start there while node 1 may still run it.
-  c.Register(kNode2);
-  EXPECT_EQ(c.Job(id)["state"], "pending");
-  EXPECT_NE(c.Job(id)["reason"].get<std::string>().find("restarted"), std::string::npos);
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.Sync(kNode2)["start"].empty());
-  // Node 1's agent registers: the server lists no run there (the agent stops it), and the job
-  // runs again, with a later epoch.
-  EXPECT_TRUE(c.Register(kNode1)["jobs"].empty());
-  json again = json::array();
-  for (int i = 0; i < 100 && again.empty(); ++i) {
-    for (const std::string& node : {kNode1, kNode2}) {
-      json orders = c.Sync(node, json::array(), 0.05);
-      for (const json& s : orders["start"]) again.push_back(s);
-    }
+  long id = -1;
+  RestartedWithARun() {
+    if (!c.server->running()) return;
+    c.Register(kNode1);
+    id = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+    json run = c.AwaitStart(kNode1);
+    c.Sync(kNode1, Running(run));
+    c.server->Kill(SIGKILL);
+    c.Start();
   }
-  ASSERT_EQ(again.size(), 1U);
-  EXPECT_EQ(again[0]["id"], id);
-  EXPECT_EQ(again[0]["epoch"], 2);
+};
+
+TEST(ServeAgents, AfterARestartARunItsAgentReportsGoesOn) {
+  RestartedWithARun r;
+  Cluster& c = r.c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode2);
+  EXPECT_EQ(c.Job(r.id)["state"], "pending");
+  EXPECT_NE(c.Job(r.id)["reason"].get<std::string>().find("restarted"), std::string::npos);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.Sync(kNode2)["start"].empty());
+  json listed = c.Register(kNode1)["jobs"];
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0]["id"], r.id);
+  EXPECT_EQ(listed[0]["epoch"], 1);
+  c.Sync(kNode1, {{{"id", r.id}, {"epoch", 1}, {"state", "running"}}});
+  const json job = c.Job(r.id);
+  EXPECT_EQ(job["state"], "running");
+  EXPECT_EQ(job["epoch"], 1) << "the same run, not a new one";
+  EXPECT_EQ(job["nodes"][0], kNode1);
+  // Its GPUs stay its own: the next 8-GPU job goes to node 2.
+  c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "true"}});
+  EXPECT_EQ(c.AwaitStart(kNode2).size(), 1U);
+  // And it ends as any run does.
+  c.Sync(kNode1, {{{"id", r.id}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 0}}});
+  EXPECT_EQ(c.Job(r.id)["state"], "completed");
 }
 
-// The forecast: a job waiting behind a running one starts when the running one's estimate is up.
+TEST(ServeAgents, AfterARestartALostRunRunsAgainAndAFinishedOneDoesNot) {
+  {
+    RestartedWithARun r;
+    Cluster& c = r.c;
+    ASSERT_TRUE(c.server->running()) << c.server->Log();
+    c.Register(kNode1);
+    // The agent no longer runs it: it runs again, with a later epoch.
+    c.Sync(kNode1,
+           {{{"id", r.id}, {"epoch", 1}, {"state", "exited"}, {"signal", 9}, {"lost", true}}});
+    json again = c.AwaitStart(kNode1);
+    ASSERT_EQ(again.size(), 1U);
+    EXPECT_EQ(again[0]["id"], r.id);
+    EXPECT_EQ(again[0]["epoch"], 2);
+  }
+  {
+    RestartedWithARun r;
+    Cluster& c = r.c;
+    ASSERT_TRUE(c.server->running()) << c.server->Log();
+    c.Register(kNode1);
+    // It ended while the server was away: recorded, not run again.
+    c.Sync(kNode1, {{{"id", r.id}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 0}}});
+    EXPECT_EQ(c.Job(r.id)["state"], "completed");
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.Sync(kNode1)["start"].empty());
+  }
+}
+
 TEST(ServeAgents, TheForecastSaysWhenAWaitingJobStarts) {
   Cluster c;
   ASSERT_TRUE(c.server->running()) << c.server->Log();

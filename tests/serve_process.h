@@ -93,11 +93,13 @@ inline pid_t Spawn(std::vector<std::string> args, const std::string& log) {
 class ServerProcess {
  public:
   ServerProcess(const ScratchDir& dir, const std::string& fleet, const std::string& tokens,
-                const std::string& state, std::vector<std::string> extra = {})
+                const std::string& state, std::vector<std::string> extra = {}, int port = 0)
       : log_(dir.Path("serve-" + std::to_string(++starts_) + ".log")) {
-    std::vector<std::string> args = {GPUFLEET_BINARY, "serve",      "--fleet", fleet,
-                                     "--tokens",      tokens,       "--state", "sqlite:" + state,
-                                     "--listen",      "127.0.0.1:0"};
+    std::vector<std::string> args = {GPUFLEET_BINARY, "serve",
+                                     "--fleet",       fleet,
+                                     "--tokens",      tokens,
+                                     "--state",       "sqlite:" + state,
+                                     "--listen",      "127.0.0.1:" + std::to_string(port)};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = Spawn(std::move(args), log_);
     // The port, from the line the server prints once it listens.

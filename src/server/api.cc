@@ -722,7 +722,8 @@ class Api {
         std::unordered_map<JobId, const JobRecord*> on_page;
         for (const JobRecord* j : page) on_page.emplace(j->id, j);
         for (const auto& [id, r] : p.scheduler().PendingReasons()) {
-          if (on_page.count(id) != 0) reasons.emplace(id, DescribeReason(r, p.fleet(), WallTimeText));
+          if (on_page.count(id) != 0)
+            reasons.emplace(id, DescribeReason(r, p.fleet(), WallTimeText));
         }
       }
       json jobs = json::array();

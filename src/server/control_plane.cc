@@ -112,7 +112,7 @@ void ControlPlane::Recover(std::vector<JobRecord> jobs, JobId largest_id) {
       } else {
         j.state = LiveState::kPending;
         if (held) {
-          unreconciled_.emplace(j.id, now_ + options_.heartbeat_timeout);
+          unreconciled_.emplace(j.id, Unreconciled{now_ + options_.heartbeat_timeout, {}});
         } else if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
           j.state = LiveState::kFailed;
           j.message = s.message();
@@ -237,8 +237,12 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)
     return;
   }
   if (unreconciled_.erase(id) != 0) {
+    // A run from before a restart: whatever still runs it stops; its nodes are free to offer.
     j.cancel_requested = true;
+    const std::vector<NodeId> nodes = j.nodes;
+    SendStops(j, -1);
     End(j, LiveState::kCancelled);
+    SettleNodes(nodes);
   } else if (j.state != LiveState::kStopping) {
     if (Status s = scheduler_.Cancel(id, now_); !s.ok()) {
       done(s, nullptr);
@@ -406,11 +410,11 @@ Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
     return Error{"field 'gpu_model': node " + path + " has " + model +
                  " GPUs in the fleet spec; the agent reports '" + gpu_model + "'"};
   }
-  const NodeState state = scheduler_.StateOf(*n);
-  Status s = state == NodeState::kAbsent ? scheduler_.RegisterNode(*n, now_)
-             : state == NodeState::kDown ? scheduler_.RepairNode(*n, now_)
-                                         : Status::Ok();
-  if (!s.ok()) return Error{s.message(), s.code()};
+  // A node where a run from before a restart may still go on is not offered to the scheduler
+  // until that run is settled (adopted, ended or requeued): nothing is placed on its GPUs.
+  if (!HoldsUnreconciled(*n)) {
+    if (Status s = BringUp(*n); !s.ok()) return Error{s.message(), s.code()};
+  }
   AgentLink& link = agents_[static_cast<size_t>(*n)];
   if (!link.registered) {
     ++registered_agents_;
@@ -425,24 +429,109 @@ Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
     const JobRecord* j = Find(id);
     if (j != nullptr) runs.emplace_back(id, j->epoch);
   }
-  // Jobs that ran here before the server restarted: queued again once all their nodes are back.
-  for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
-    JobRecord& j = jobs_.at(it->first);
-    const bool all_back = std::all_of(j.nodes.begin(), j.nodes.end(), [this](NodeId m) {
-      return agents_[static_cast<size_t>(m)].registered;
-    });
-    if (all_back) {
-      Requeue(j);
-      it = unreconciled_.erase(it);
-    } else {
-      ++it;
-    }
+  // Runs from before a restart that involve this node: listed, so that the agent keeps them; its
+  // next sync says whether it runs them (then they are adopted once every node of the run has
+  // said so) or not (then they wait again).
+  for (const auto& [id, u] : unreconciled_) {
+    const JobRecord& j = jobs_.at(id);
+    if (std::find(j.nodes.begin(), j.nodes.end(), *n) != j.nodes.end())
+      runs.emplace_back(id, j.epoch);
   }
   return runs;
 }
 
+bool ControlPlane::HoldsUnreconciled(NodeId n) const {
+  for (const auto& [id, u] : unreconciled_) {
+    const std::vector<NodeId>& nodes = jobs_.at(id).nodes;
+    if (std::find(nodes.begin(), nodes.end(), n) != nodes.end()) return true;
+  }
+  return false;
+}
+
+Status ControlPlane::BringUp(NodeId n) {
+  changed_ = true;
+  switch (scheduler_.StateOf(n)) {
+    case NodeState::kAbsent:
+      return scheduler_.RegisterNode(n, now_);
+    case NodeState::kDown:
+      return scheduler_.RepairNode(n, now_);
+    case NodeState::kUp:
+      return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+void ControlPlane::SettleNodes(const std::vector<NodeId>& nodes) {
+  for (NodeId n : nodes) {
+    if (agents_[static_cast<size_t>(n)].registered && !HoldsUnreconciled(n))
+      BringUp(n).IgnoreError();
+  }
+}
+
+void ControlPlane::GiveUpRun(JobRecord& j, const std::string& why) {
+  const std::vector<NodeId> nodes = j.nodes;
+  SendStops(j, -1);  // whatever still runs it stops
+  j.message = why;
+  Emit("interrupted", &j, why);
+  Requeue(j);
+  SettleNodes(nodes);
+}
+
+void ControlPlane::Reconcile(NodeId node, const JobReport& r,
+                             std::map<JobId, Unreconciled>::iterator u) {
+  JobRecord& j = jobs_.at(r.id);
+  if (r.epoch != j.epoch) {
+    // An older run than the one the store knows: it must not go on.
+    if (r.kind == JobReport::Kind::kRunning)
+      QueueStop(node, StopOrder{r.id, r.epoch, options_.grace});
+    return;
+  }
+  if (r.kind == JobReport::Kind::kExited && r.message.empty()) {
+    // It ended while the server was away: its end is recorded, it does not run again.
+    const std::vector<NodeId> nodes = j.nodes;
+    unreconciled_.erase(u);
+    SendStops(j, node);
+    j.exit_code = r.exit_code;
+    if (r.signal) j.message = "ended by signal " + std::to_string(*r.signal);
+    End(j, r.exit_code && *r.exit_code == 0 ? LiveState::kCompleted : LiveState::kFailed);
+    Persist(j, [](Status) {});
+    SettleNodes(nodes);
+    return;
+  }
+  if (r.kind != JobReport::Kind::kRunning) {
+    // Lost (the agent does not run it) or failed to start: it runs again from the queue.
+    unreconciled_.erase(u);
+    GiveUpRun(j, "its run was lost while the server restarted: " + r.message);
+    return;
+  }
+  u->second.confirmed.insert(node);
+  if (u->second.confirmed.size() < j.nodes.size()) return;
+  // Every node of the run says it runs: the scheduler takes it back where it is.
+  unreconciled_.erase(u);
+  Allocation a;
+  a.model = fleet_.NodeModel(j.nodes.front());
+  a.milli = j.request.gpu_milli;
+  a.cpu_per_gpu = (j.request.cpu_milli + j.request.gpus - 1) / j.request.gpus;
+  a.memory_per_gpu = (j.request.memory_mib + j.request.gpus - 1) / j.request.gpus;
+  for (size_t i = 0; i < j.nodes.size(); ++i) {
+    a.nodes.push_back({j.nodes[i], i < j.gpu_masks.size() ? j.gpu_masks[i] : 0});
+    BringUp(j.nodes[i]).IgnoreError();
+  }
+  const SimTime attained =
+      j.started_at >= 0 ? std::clamp<SimTime>(now_ - j.started_at, 0, kLatestTime) : 0;
+  if (Status s = scheduler_.Adopt(j.id, j.request, a, attained, now_); !s.ok()) {
+    GiveUpRun(j, s.message());
+    return;
+  }
+  j.epoch_base = j.epoch - 1;  // the scheduler counts this run as its first
+  j.state = LiveState::kRunning;
+  changed_ = true;
+  Emit("adopted", &j, "");
+  Persist(j, [](Status) {});
+}
+
 void ControlPlane::Requeue(JobRecord& j) {
-  j.nodes.clear();
+  j.ClearPlacement();
   j.state = LiveState::kPending;
   if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
     j.state = LiveState::kFailed;
@@ -489,6 +578,10 @@ void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports,
 }
 
 void ControlPlane::Apply(NodeId node, const JobReport& r) {
+  if (auto u = unreconciled_.find(r.id); u != unreconciled_.end()) {
+    Reconcile(node, r, u);
+    return;
+  }
   auto it = jobs_.find(r.id);
   const bool current = it != jobs_.end() && !IsOver(it->second.state) &&
                        it->second.epoch == r.epoch && it->second.state != LiveState::kPending;
@@ -519,7 +612,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       j.state = LiveState::kPending;
       j.message = "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
       Emit("interrupted", &j, j.message);
-      j.nodes.clear();
+      j.ClearPlacement();
       break;
     case JobReport::Kind::kExited: {
       SendStops(j, node);  // the other nodes of its gang
@@ -527,7 +620,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
         if (!scheduler_.Released(j.id, se, now_).ok()) return;
         if (scheduler_.Find(j.id)) {
           j.state = LiveState::kPending;  // preempted: it waits again
-          j.nodes.clear();
+          j.ClearPlacement();
           Emit("requeued", &j, "");
         } else {
           End(j, LiveState::kCancelled);
@@ -551,10 +644,11 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
 void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
   j.state = LiveState::kStarting;
   j.started_at = now_;
-  j.nodes.clear();
+  j.ClearPlacement();
   std::string where;
   for (const auto& ng : d.allocation.nodes) {
     j.nodes.push_back(ng.node);
+    j.gpu_masks.push_back(ng.mask);
     if (where.size() < 1000)
       where += (where.empty() ? "" : ",") + fleet_.Path(fleet_.NodeTopo(ng.node));
   }
@@ -648,9 +742,12 @@ void ControlPlane::CheckAgents() {
     changed_ = true;
   }
   for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
-    if (now_ >= it->second) {
-      Requeue(jobs_.at(it->first));
+    if (now_ >= it->second.until) {
+      JobRecord& j = jobs_.at(it->first);
       it = unreconciled_.erase(it);
+      GiveUpRun(j,
+                "its run was not confirmed by its nodes' agents within the heartbeat timeout "
+                "after the server restarted");
     } else {
       ++it;
     }
@@ -664,7 +761,7 @@ void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
     j.state = LiveState::kPending;
     j.message = "interrupted: a node of its run stopped answering";
     Emit("interrupted", &j, "");
-    j.nodes.clear();
+    j.ClearPlacement();
     Persist(j, [](Status) {});
   }
   for (JobId id : loss.released) {
@@ -672,7 +769,7 @@ void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
     SendStops(j, -1);
     if (scheduler_.Find(id)) {
       j.state = LiveState::kPending;
-      j.nodes.clear();
+      j.ClearPlacement();
     } else {
       End(j, LiveState::kCancelled);
     }

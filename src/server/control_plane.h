@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +75,8 @@ struct LiveEvent {
   std::uint64_t seq = 0;
   SimTime at = 0;
   // submitted, started, preempted, requeued (its GPUs released after a preemption),
-  // interrupted (a node failed, or a start did), ended, node_up, node_down
+  // interrupted (a node failed, or a start did, or a run from before a restart was not
+  // confirmed), adopted (a run from before a restart goes on), ended, node_up, node_down
   std::string kind;
   JobId job = -1;  // -1: a node's event
   std::string tenant;
@@ -234,7 +236,20 @@ class ControlPlane {
   // Jobs that held GPUs when the server stopped: queued again once every node of their run has
   // registered (and was told that nothing runs there) or the heartbeat timeout has passed, so
   // that no job runs twice.
-  std::map<JobId, SimTime> unreconciled_;
+  struct Unreconciled {
+    SimTime until;               // then it waits again, whatever its agents said
+    std::set<NodeId> confirmed;  // nodes whose agents report it running
+  };
+  std::map<JobId, Unreconciled> unreconciled_;
+  bool HoldsUnreconciled(NodeId n) const;
+  // Offers a node to the scheduler (registered, or repaired).
+  Status BringUp(NodeId n);
+  // Nodes whose agents are there and that hold no unreconciled run any more: offered.
+  void SettleNodes(const std::vector<NodeId>& nodes);
+  // A report about a run from before the restart.
+  void Reconcile(NodeId node, const JobReport& r, std::map<JobId, Unreconciled>::iterator u);
+  // A run from before the restart is given up: stopped wherever it still goes on; it waits again.
+  void GiveUpRun(JobRecord& j, const std::string& why);
   SimTime next_agent_check_ = 0;
   std::vector<Tenant> scheduler_tenants_;
   // The forecast: the latest one, whether one is being computed, and who waits for it.

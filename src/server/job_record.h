@@ -47,8 +47,13 @@ struct JobRecord {
   Epoch epoch_base = 0;  // epoch = epoch_base + the scheduler's epoch since this server started
   bool cancel_requested = false;
   std::optional<int> exit_code;
-  std::string message;  // why it failed, when the server ended it
-  std::vector<NodeId> nodes;
+  std::string message;                   // why it failed, when the server ended it
+  std::vector<NodeId> nodes;             // of its current (or last) run, ascending
+  std::vector<std::uint64_t> gpu_masks;  // per node of `nodes`: the GPUs it holds there
+  void ClearPlacement() {
+    nodes.clear();
+    gpu_masks.clear();
+  }
 };
 
 }  // namespace gpufleet

@@ -34,11 +34,13 @@ std::vector<std::string> Split(std::string_view text) {
   return out;
 }
 
-std::string NodesText(const std::vector<NodeId>& nodes) {
+// "12:255,13:15": each node of the run with the mask of its GPUs there.
+std::string NodesText(const JobRecord& job) {
   std::string out;
-  for (NodeId n : nodes) {
+  for (size_t i = 0; i < job.nodes.size(); ++i) {
     if (!out.empty()) out += ',';
-    out += std::to_string(n);
+    out += std::to_string(job.nodes[i]) + ":" +
+           std::to_string(i < job.gpu_masks.size() ? job.gpu_masks[i] : 0);
   }
   return out;
 }
@@ -135,7 +137,7 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
 GroupCommitter::Write UpdateJob(const JobRecord& job) {
   return [id = job.id, state = job.state, epoch = job.epoch, started = job.started_at,
           ended = job.ended_at, exit_code = job.exit_code, message = job.message,
-          nodes = NodesText(job.nodes), cancel = job.cancel_requested](SqliteDb& db) -> Status {
+          nodes = NodesText(job), cancel = job.cancel_requested](SqliteDb& db) -> Status {
     Result<SqlStatement*> update = db.Cached(
         "UPDATE jobs SET state = ?2, epoch = ?3, started_ms = ?4, ended_ms = ?5, "
         "exit_code = ?6, message = ?7, nodes = ?8, cancel_requested = ?9 WHERE id = ?1");
@@ -205,12 +207,16 @@ Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,
     j.message = st.Text(21);
     for (const std::string& n : Split(st.Text(22))) {
       NodeId node = -1;
-      const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), node);
-      if (ec != std::errc{} || end != n.data() + n.size() || node < 0 ||
-          node >= fleet.num_nodes()) {
-        return Error{where + "unreadable node '" + n + "'", ErrorCode::kDataLoss};
+      std::uint64_t mask = 0;
+      const char* const last = n.data() + n.size();
+      const auto [colon, ec] = std::from_chars(n.data(), last, node);
+      const bool read = ec == std::errc{} && colon != last && *colon == ':' && colon + 1 != last &&
+                        std::from_chars(colon + 1, last, mask).ptr == last;
+      if (!read || node < 0 || node >= fleet.num_nodes()) {
+        return Error{where + "unreadable node 'NODE:GPUS' '" + n + "'", ErrorCode::kDataLoss};
       }
       j.nodes.push_back(node);
+      j.gpu_masks.push_back(mask);
     }
     j.cancel_requested = st.Int(23) != 0;
     out.largest_id = std::max(out.largest_id, j.id);
