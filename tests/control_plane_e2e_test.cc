@@ -258,7 +258,6 @@ TEST(ControlPlaneEndToEnd, KillNineWhileJobsRunLosesNoneAndRunsNoneTwice) {
   std::mutex mu;
   std::set<long> acknowledged;
   std::atomic<int> answered{0};
-  std::atomic<bool> restarted{false};
   std::atomic<int> port{f.server->port()};
   std::vector<std::thread> clients;
   constexpr int kClients = 4, kPerClient = 500;  // 2,000 jobs
