@@ -266,7 +266,7 @@ TEST(ControlPlaneEndToEnd, KillNineWhileJobsRunLosesNoneAndRunsNoneTwice) {
       for (int i = 0; i < kPerClient; ++i) {
         const std::string key =
             "Idempotency-Key: e2e-" + std::to_string(c) + "-" + std::to_string(i);
-        // Retried with its key until a server answers (the restarted one has another port).
+        // Retried with its key until a server answers (the restarted one, on the same port).
         for (int attempt = 0; attempt < 400; ++attempt) {
           testing::HttpResult r = HttpCall(port.load(), "POST", "/v1/jobs", body, f.user, {key});
           if (r.status == 201 || r.status == 200) {

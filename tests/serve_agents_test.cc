@@ -311,6 +311,30 @@ TEST(ServeAgents, TheEventStreamTellsAJobsLifeAndWaitsForNews) {
   c.Call("GET", "/v1/events?colour=1", c.user, nullptr, 400);
 }
 
+// Sites: GPUs up and busy, and the IT power by the twin's model. The tiny fleet's DGX H100 nodes
+// (physics/power.h): an idle node draws 8 x 15% x 700 W of GPUs plus half of its host's training
+// draw, 0.5 x 0.61 x (10,200 - 5,600) W = 840 + 1,403 = 2,243 W; a busy GPU adds its rise to TDP,
+// 595 W, and its share of the host's, 1,403 / 8 = 175.4 W: 770.4 W. One node up with 8 GPUs busy:
+// 2,243 + 8 x 770.4 = 8,406 W (the 8.4 kW measured in training, as the model is calibrated).
+TEST(ServeAgents, SitesSayWhatIsBusyAndWhatItDraws) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  c.Sync(kNode1, Running(c.AwaitStart(kNode1)));
+  const json sites = c.Call("GET", "/v1/sites", c.user)["sites"];
+  ASSERT_EQ(sites.size(), 1U);
+  const json& lab = sites[0];
+  EXPECT_EQ(lab["name"], "lab");
+  EXPECT_EQ(lab["nodes"], 2);
+  EXPECT_EQ(lab["nodes_up"], 1);
+  EXPECT_EQ(lab["gpus_up"], 8);
+  EXPECT_EQ(lab["gpus_busy"], 8.0);
+  EXPECT_EQ(lab["gpus_free"], 0.0);
+  EXPECT_NEAR(lab["it_power_mw"].get<double>(), 0.008406, 0.000002);
+  EXPECT_EQ(lab["power_budget_mw"], 0.05);
+}
+
 TEST(ServeAgents, MalformedAgentRequestsAreRefusedWithTheField) {
   Cluster c;
   ASSERT_TRUE(c.server->running()) << c.server->Log();

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "openapi_document.h"
+#include "server/site_load.h"
 #include "spec/specs.h"
 
 namespace gpufleet {
@@ -415,7 +416,8 @@ class Api {
   static std::string RouteOf(const std::string& path) {
     static const std::set<std::string> kFixed = {
         "/healthz",           "/readyz",        "/metrics",         "/v1/jobs",     "/v1/nodes",
-        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast", "/v1/events"};
+        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast", "/v1/events",
+        "/v1/sites"};
     if (kFixed.count(path) != 0) return path;
     if (path.rfind("/v1/jobs/", 0) == 0) {
       const std::string_view rest = std::string_view(path).substr(9);
@@ -492,6 +494,10 @@ class Api {
       if (req.method == "POST") return SubmitJob(req, *who, respond);
       if (req.method == "GET") return ListJobs(req, *who, respond);
       return respond(MethodNotAllowed("GET, POST"));
+    }
+    if (route == "/v1/sites") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return ListSites(respond);
     }
     if (route == "/v1/events") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
@@ -809,6 +815,25 @@ class Api {
     });
   }
 
+  void ListSites(const Responder& respond) {
+    plane_.Post([respond](ControlPlane& p) {
+      json sites = json::array();
+      for (const SiteLoad& s : SiteLoads(p.fleet(), p.scheduler(), p.jobs())) {
+        sites.push_back({{"name", s.name},
+                         {"nodes", s.nodes},
+                         {"nodes_up", s.nodes_up},
+                         {"gpus", s.gpus},
+                         {"gpus_up", s.gpus_up},
+                         {"gpus_busy", s.gpus_busy},
+                         {"gpus_free", static_cast<double>(s.gpus_up) - s.gpus_busy},
+                         {"it_power_mw", s.it_power_w / 1e6},
+                         {"power_budget_mw",
+                          s.power_budget_w > 0 ? json(s.power_budget_w / 1e6) : json(nullptr)}});
+      }
+      respond(Json(200, json{{"sites", sites}}));
+    });
+  }
+
   void ListNodes(const Identity& who, const Responder& respond) {
     plane_.Post([who, respond](ControlPlane& p) {
       const Fleet& fleet = p.fleet();
@@ -862,6 +887,20 @@ class Api {
         out += std::string("gpufleet_nodes{state=\"") + names[i] + "\"} " +
                std::to_string(nodes_by_state[i]) + "\n";
       }
+      out +=
+          "# HELP gpufleet_site_it_power_watts IT power the site's nodes that are up draw now "
+          "(the twin's power model).\n# TYPE gpufleet_site_it_power_watts gauge\n";
+      std::string budgets =
+          "# HELP gpufleet_site_power_budget_watts The site's IT power budget (0: none).\n"
+          "# TYPE gpufleet_site_power_budget_watts gauge\n";
+      for (const SiteLoad& site : SiteLoads(p.fleet(), s, p.jobs())) {
+        char watts[64];
+        std::snprintf(watts, sizeof watts, "%.0f", site.it_power_w);
+        out += "gpufleet_site_it_power_watts{site=\"" + site.name + "\"} " + watts + "\n";
+        std::snprintf(watts, sizeof watts, "%.0f", site.power_budget_w);
+        budgets += "gpufleet_site_power_budget_watts{site=\"" + site.name + "\"} " + watts + "\n";
+      }
+      out += budgets;
       const ControlPlane::Counters& c = p.counters();
       auto counter = [&out](const char* name, const char* help, const std::string& value) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
@@ -878,6 +917,18 @@ class Api {
               std::to_string(c.pass_seconds));
       counter("gpufleet_store_failures_total", "Writes the store failed.",
               std::to_string(c.store_failures));
+      out +=
+          "# HELP gpufleet_queue_wait_seconds Time from submission to first start.\n"
+          "# TYPE gpufleet_queue_wait_seconds histogram\n";
+      for (size_t i = 0; i < ControlPlane::Counters::kWaitBuckets.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", ControlPlane::Counters::kWaitBuckets[i]);
+        out += std::string("gpufleet_queue_wait_seconds_bucket{le=\"") + le + "\"} " +
+               std::to_string(c.wait_counts[i]) + "\n";
+      }
+      out += "gpufleet_queue_wait_seconds_bucket{le=\"+Inf\"} " + std::to_string(c.waits) + "\n";
+      out += "gpufleet_queue_wait_seconds_sum " + std::to_string(c.wait_seconds) + "\n";
+      out += "gpufleet_queue_wait_seconds_count " + std::to_string(c.waits) + "\n";
       metrics->Write(out);
       respond(HttpResponse{200, "text/plain; version=0.0.4", std::move(out), {}});
     });

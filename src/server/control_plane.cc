@@ -642,6 +642,14 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
 }
 
 void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
+  if (j.epoch == 1) {  // its first start: the wait a user feels
+    const double wait = static_cast<double>(now_ - j.submitted_at) / 1000.0;
+    counters_.waits += 1;
+    counters_.wait_seconds += wait;
+    for (size_t i = 0; i < Counters::kWaitBuckets.size(); ++i) {
+      if (wait <= Counters::kWaitBuckets[i]) counters_.wait_counts[i] += 1;
+    }
+  }
   j.state = LiveState::kStarting;
   j.started_at = now_;
   j.ClearPlacement();

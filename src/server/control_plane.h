@@ -8,6 +8,7 @@
 // scheduler only once its row is committed, and answered after that.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -173,6 +174,12 @@ class ControlPlane {
   const Scheduler& scheduler() const { return scheduler_; }
 
   struct Counters {
+    // Queue wait of first starts (submission to start), in seconds: a Prometheus histogram.
+    static constexpr std::array<double, 11> kWaitBuckets = {
+        1, 10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400};
+    std::array<std::int64_t, kWaitBuckets.size()> wait_counts{};  // cumulative (le)
+    std::int64_t waits = 0;
+    double wait_seconds = 0;
     std::int64_t submitted = 0, replayed = 0, cancelled = 0;
     std::int64_t passes = 0;
     double pass_seconds = 0;
