@@ -337,6 +337,39 @@ TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
   }
 }
 
+TEST(Serve, RateAndPendingLimitsAre429s) {
+  ScratchDir dir;
+  const Tokens t = MakeTokens(dir);
+  ServerProcess server(dir, kFleet, t.file, dir.Path("state.db"),
+                       {"--rate-limit", "5", "--max-pending-per-tenant", "2"});
+  ASSERT_TRUE(server.running()) << server.Log();
+  const int port = server.port();
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  HttpResult third = HttpCall(port, "POST", "/v1/jobs", kJob, t.research);
+  EXPECT_EQ(third.status, 429);
+  EXPECT_NE(third.body.find("2 jobs waiting"), std::string::npos) << third.body;
+  // Another tenant has its own count.
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.vision).status, 201);
+  // Cancelling one makes room.
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs/1/cancel", "", t.research).status, 200);
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  // 5 a second, 10 at once: a burst of 30 is cut, with Retry-After.
+  int limited = 0;
+  std::string headers;
+  for (int i = 0; i < 30; ++i) {
+    HttpResult r = HttpCall(port, "GET", "/v1/jobs", "", t.vision);
+    if (r.status == 429) {
+      ++limited;
+      headers = r.headers;
+    }
+  }
+  EXPECT_GE(limited, 10);
+  EXPECT_NE(headers.find("Retry-After: 1"), std::string::npos) << headers;
+  // Health checks are not limited.
+  EXPECT_EQ(HttpCall(port, "GET", "/healthz").status, 200);
+}
+
 TEST(Serve, BadCommandLinesAreRefusedWithTheReason) {
   ScratchDir dir;
   const Tokens t = MakeTokens(dir);

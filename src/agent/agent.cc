@@ -304,6 +304,7 @@ Status Agent::Run() {
         registered = false;
         continue;
       case ErrorCode::kUnavailable:
+      case ErrorCode::kResourceExhausted:  // the server's rate limit: later
       case ErrorCode::kInvalidArgument:
         break;
       default:

@@ -31,6 +31,8 @@ struct ServeArgs {
   int http_threads = 2;
   std::string heartbeat_timeout = "30s";
   std::string grace = "30s";
+  double rate_limit = 5000;
+  std::int64_t max_pending = 1'000'000;
 };
 
 Result<HttpServerOptions> ListenOptions(const std::string& listen) {
@@ -89,6 +91,7 @@ int RunServe(const ServeArgs& a) {
     }
     *out = d.value();
   }
+  options.max_pending_per_tenant = a.max_pending;
   // Agents heartbeat three times per timeout: one lost heartbeat marks no node down.
   options.heartbeat_interval = std::max<SimTime>(kSecond / 10, options.heartbeat_timeout / 3);
   const std::string db_path = a.state.substr(kSqlite.size());
@@ -99,8 +102,8 @@ int RunServe(const ServeArgs& a) {
     return plane.error().code == ErrorCode::kInvalidArgument ? kExitBadInput : kExitFailure;
   }
   CooperativeStop stop;
-  Result<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start(http.value(), MakeApi(*plane.value(), tokens.value()));
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      http.value(), MakeApi(*plane.value(), tokens.value(), ApiOptions{a.rate_limit}));
   if (!server.ok()) {
     std::cerr << "gpufleet serve: " << server.message() << "\n";
     return kExitFailure;
@@ -147,6 +150,16 @@ Runner AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--grace", a->grace,
                   "A stopped job's time from SIGTERM to SIGKILL (to checkpoint).")
+      ->capture_default_str();
+  cmd->add_option("--rate-limit", a->rate_limit,
+                  "Requests a second each tenant or admin token may make (two seconds' worth may "
+                  "come at once); beyond it 429. Agents are not limited. 0: no limit.")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  cmd->add_option("--max-pending-per-tenant", a->max_pending,
+                  "The most jobs one tenant may have waiting; beyond it a submission is refused "
+                  "with 429. 0: no limit.")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))
       ->capture_default_str();
   cmd->add_option("--http-threads", a->http_threads, "Threads that read and answer requests.")
       ->check(CLI::Range(1, 64))

@@ -185,6 +185,8 @@ ErrorCode ErrorCodeForStatus(int status) {
       return ErrorCode::kNotFound;
     case 422:
       return ErrorCode::kUnsatisfiable;
+    case 429:
+      return ErrorCode::kResourceExhausted;
     case 500:
       return ErrorCode::kInternal;
     default:

@@ -46,6 +46,8 @@ const char* CodeName(ErrorCode code) {
       return "internal";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kResourceExhausted:
+      return "resource_exhausted";
   }
   return "internal";
 }
@@ -64,6 +66,8 @@ int StatusOf(ErrorCode code) {
       return 422;
     case ErrorCode::kUnavailable:
       return 503;
+    case ErrorCode::kResourceExhausted:
+      return 429;
     case ErrorCode::kDataLoss:
     case ErrorCode::kInternal:
       return 500;
@@ -99,7 +103,7 @@ json Timestamp(SimTime ms) {
 
 // `reason`: the job's reason in words when the caller has it already (a list computes every
 // waiting job's at once: one walk of the queue instead of one per job).
-json JobJson(const ControlPlane& plane, const JobRecord& j, const std::string* reason = nullptr) {
+json JobJson(const ControlPlane& plane, const LiveJob& j, const std::string* reason = nullptr) {
   const Fleet& fleet = plane.fleet();
   json nodes = json::array();
   for (NodeId n : j.nodes) nodes.push_back(fleet.Path(fleet.NodeTopo(n)));
@@ -395,9 +399,39 @@ class ApiMetrics {
 
 // --- the API ---
 
+// Token buckets, one per token name: `rate` a second, `2 x rate` at most saved up.
+class RateLimiter {
+ public:
+  explicit RateLimiter(double rate) : rate_(rate) {}
+  // Whether `who` may make one more request now.
+  bool Admit(const std::string& who) {
+    if (rate_ <= 0) return true;
+    const double now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = buckets_.try_emplace(who, Bucket{2 * rate_, now});
+    Bucket& b = it->second;
+    if (!fresh) b.tokens = std::min(2 * rate_, b.tokens + (now - b.at) * rate_);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    double at;
+  };
+  const double rate_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
 class Api {
  public:
-  Api(ControlPlane& plane, const TokenTable& tokens) : plane_(plane), tokens_(tokens) {}
+  Api(ControlPlane& plane, const TokenTable& tokens, ApiOptions options)
+      : plane_(plane), tokens_(tokens), limiter_(options.rate_per_token) {}
 
   void Handle(HttpRequest req, Responder respond) {
     const auto begin = std::chrono::steady_clock::now();
@@ -472,6 +506,13 @@ class Api {
     }
     const Identity* who = Authenticated(req, respond);
     if (who == nullptr) return;
+    if (who->role != Role::kAgent && !limiter_.Admit(who->name)) {
+      HttpResponse r =
+          Fail(429, "resource_exhausted",
+               "token '" + who->name + "' is over the server's request rate (--rate-limit)");
+      r.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(r));
+    }
     if (route.rfind("/v1/agent/", 0) == 0) {
       if (who->role == Role::kTenant) {
         return respond(Fail(403, "permission_denied", "/v1/agent/ needs an agent token"));
@@ -519,13 +560,13 @@ class Api {
     const JobId id = *JobIdOf(rest.substr(0, rest.find('/')));
     if (route == "/v1/jobs/{id}") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
-      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const JobRecord& j) {
+      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const LiveJob& j) {
         return Json(200, JobJson(p, j));
       });
     }
     if (route == "/v1/jobs/{id}/why") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
-      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const JobRecord& j) {
+      return OnVisibleJob(id, *who, respond, [](ControlPlane& p, const LiveJob& j) {
         const ControlPlane::Why why = p.WhyPending(j.id);
         return Json(200, json{{"id", j.id},
                               {"state", LiveStateName(j.state)},
@@ -584,14 +625,14 @@ class Api {
     });
   }
 
-  static bool Visible(const Identity& who, const JobRecord& j) {
+  static bool Visible(const Identity& who, const LiveJob& j) {
     return who.role == Role::kAdmin || (who.role == Role::kTenant && who.tenant == j.tenant);
   }
 
   template <typename F>
   void OnVisibleJob(JobId id, const Identity& who, const Responder& respond, F answer) {
     plane_.Post([id, who, respond, answer](ControlPlane& p) {
-      const JobRecord* j = p.Find(id);
+      const LiveJob* j = p.Find(id);
       if (j == nullptr || !Visible(who, *j)) {
         return respond(Fail(404, "not_found", "job " + std::to_string(id) + " does not exist"));
       }
@@ -601,11 +642,11 @@ class Api {
 
   void CancelJob(JobId id, const Identity& who, const Responder& respond) {
     plane_.Post([id, who, respond](ControlPlane& p) {
-      const JobRecord* j = p.Find(id);
+      const LiveJob* j = p.Find(id);
       if (j == nullptr || !Visible(who, *j)) {
         return respond(Fail(404, "not_found", "job " + std::to_string(id) + " does not exist"));
       }
-      p.Cancel(id, [&p, respond](Status s, const JobRecord* job) {
+      p.Cancel(id, [&p, respond](Status s, const LiveJob* job) {
         if (!s.ok()) return respond(Fail(Error{s.message(), s.code()}));
         respond(Json(200, JobJson(p, *job)));
       });
@@ -626,7 +667,7 @@ class Api {
     Result<JobRequestSpec> parsed = ParseJobRequest(req.body, "request");
     if (!parsed.ok()) return respond(Fail(parsed.error()));
     const JobRequestSpec& spec = parsed.value();
-    JobRecord job;
+    LiveJob job;
     job.tenant = who.tenant;
     job.name = spec.job.job.name;
     job.command = spec.command;
@@ -706,12 +747,12 @@ class Api {
       }
     }
     plane_.Post([who, states, tenant, limit, after, respond](ControlPlane& p) {
-      std::vector<const JobRecord*> page;
+      std::vector<const LiveJob*> page;
       bool more = false;
       size_t waiting = 0;
       const auto& all = p.jobs();
       for (auto it = all.upper_bound(after); it != all.end(); ++it) {
-        const JobRecord& j = it->second;
+        const LiveJob& j = it->second;
         if (!Visible(who, j)) continue;
         if (tenant && j.tenant != *tenant) continue;
         if (!states.empty() && states.count(j.state) == 0) continue;
@@ -725,8 +766,8 @@ class Api {
       // Many waiting jobs: every reason at once (one walk of the queue).
       std::unordered_map<JobId, std::string> reasons;
       if (waiting > 1) {
-        std::unordered_map<JobId, const JobRecord*> on_page;
-        for (const JobRecord* j : page) on_page.emplace(j->id, j);
+        std::unordered_map<JobId, const LiveJob*> on_page;
+        for (const LiveJob* j : page) on_page.emplace(j->id, j);
         for (const auto& [id, r] : p.scheduler().PendingReasons()) {
           if (on_page.count(id) != 0)
             reasons.emplace(id, DescribeReason(r, p.fleet(), WallTimeText));
@@ -734,7 +775,7 @@ class Api {
       }
       json jobs = json::array();
       std::optional<JobId> last;
-      for (const JobRecord* j : page) {
+      for (const LiveJob* j : page) {
         const auto r = reasons.find(j->id);
         jobs.push_back(JobJson(p, *j, r == reasons.end() ? nullptr : &r->second));
         last = j->id;
@@ -792,14 +833,14 @@ class Api {
         if (!f.ok()) return respond(Fail(Error{f.message(), ErrorCode::kInternal}));
         std::vector<std::tuple<SimTime, JobId, const JobForecast*>> rows;
         for (const auto& [id, jf] : f.value().jobs) {
-          const JobRecord* j = p.Find(id);
+          const LiveJob* j = p.Find(id);
           if (j == nullptr || !Visible(who, *j)) continue;
           rows.emplace_back(jf.start, id, &jf);
         }
         std::sort(rows.begin(), rows.end());
         json jobs = json::array();
         for (const auto& [start, id, jf] : rows) {
-          const JobRecord* j = p.Find(id);
+          const LiveJob* j = p.Find(id);
           jobs.push_back({{"id", id},
                           {"name", j->name},
                           {"tenant", j->tenant},
@@ -936,13 +977,14 @@ class Api {
 
   ControlPlane& plane_;
   const TokenTable& tokens_;
+  RateLimiter limiter_;
   std::shared_ptr<ApiMetrics> metrics_ = std::make_shared<ApiMetrics>();
 };
 
 }  // namespace
 
-HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens) {
-  auto api = std::make_shared<Api>(plane, tokens);
+HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens, ApiOptions options) {
+  auto api = std::make_shared<Api>(plane, tokens, options);
   return [api](HttpRequest req, Responder respond) {
     api->Handle(std::move(req), std::move(respond));
   };

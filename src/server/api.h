@@ -12,8 +12,15 @@
 
 namespace gpufleet {
 
+struct ApiOptions {
+  // Requests a second each tenant or admin token may make (a token bucket that holds two seconds'
+  // worth); beyond it 429 with Retry-After. Agent tokens are not limited: their rate is their
+  // heartbeat. 0: no limit.
+  double rate_per_token = 0;
+};
+
 // The handler for HttpServer. `plane` and `tokens` must outlive every request it handles (stop
 // the HttpServer first).
-HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens);
+HttpHandler MakeApi(ControlPlane& plane, const TokenTable& tokens, ApiOptions options = {});
 
 }  // namespace gpufleet

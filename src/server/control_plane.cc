@@ -98,9 +98,9 @@ std::int32_t ControlPlane::TenantIndex(const std::string& name) const {
   return it == tenants_.end() ? -1 : static_cast<std::int32_t>(it - tenants_.begin());
 }
 
-void ControlPlane::Recover(std::vector<JobRecord> jobs, JobId largest_id) {
+void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
   next_id_ = largest_id + 1;
-  for (JobRecord& j : jobs) {
+  for (LiveJob& j : jobs) {
     j.epoch_base = j.epoch;
     if (!IsOver(j.state)) {
       const bool held = j.state != LiveState::kPending;
@@ -110,11 +110,11 @@ void ControlPlane::Recover(std::vector<JobRecord> jobs, JobId largest_id) {
         // Cancelled while it held GPUs: its agents are told nothing runs there; it is over.
         End(j, LiveState::kCancelled);
       } else {
-        j.state = LiveState::kPending;
+        SetState(j, LiveState::kPending);
         if (held) {
           unreconciled_.emplace(j.id, Unreconciled{now_ + options_.heartbeat_timeout, {}});
         } else if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
-          j.state = LiveState::kFailed;
+          SetState(j, LiveState::kFailed);
           j.message = s.message();
           j.ended_at = now_;
         }
@@ -123,6 +123,23 @@ void ControlPlane::Recover(std::vector<JobRecord> jobs, JobId largest_id) {
     const JobId id = j.id;
     jobs_.emplace(id, std::move(j));
   }
+  // The counts SetState keeps, from scratch (the rows came in with their states).
+  pending_by_tenant_.clear();
+  for (const auto& [id, j] : jobs_) {
+    if (j.state == LiveState::kPending) pending_by_tenant_[j.tenant] += 1;
+  }
+}
+
+void ControlPlane::SetState(LiveJob& j, LiveState to) {
+  if (j.state == to) return;
+  if (j.state == LiveState::kPending) pending_by_tenant_[j.tenant] -= 1;
+  if (to == LiveState::kPending) pending_by_tenant_[j.tenant] += 1;
+  j.state = to;
+}
+
+std::int64_t ControlPlane::PendingOf(const std::string& tenant) const {
+  const auto it = pending_by_tenant_.find(tenant);
+  return it == pending_by_tenant_.end() ? 0 : it->second;
 }
 
 void ControlPlane::Loop() {
@@ -161,28 +178,34 @@ void ControlPlane::Pass() {
   for (const Decision& d : decisions_) {
     auto it = jobs_.find(d.job);
     if (it == jobs_.end()) continue;
-    JobRecord& j = it->second;
+    LiveJob& j = it->second;
     j.epoch = j.epoch_base + d.epoch;
     if (d.kind == Decision::Kind::kStart) {
       SendStart(d, j);
     } else {
-      j.state = LiveState::kStopping;
+      SetState(j, LiveState::kStopping);
       SendStops(j, -1);
       Emit("preempted", &j, "");
     }
   }
 }
 
-Result<JobId> ControlPlane::Reserve(const JobRecord& job) {
+Result<JobId> ControlPlane::Reserve(const LiveJob& job) {
+  if (options_.max_pending_per_tenant > 0 &&
+      PendingOf(job.tenant) >= options_.max_pending_per_tenant) {
+    return Error{"tenant " + job.tenant + " has " + std::to_string(PendingOf(job.tenant)) +
+                     " jobs waiting, the most the server takes (--max-pending-per-tenant)",
+                 ErrorCode::kResourceExhausted};
+  }
   const JobId id = next_id_;
   if (Status s = scheduler_.Check(id, job.request); !s.ok()) return Error{s.message(), s.code()};
   ++next_id_;
   return id;
 }
 
-void ControlPlane::Submit(JobRecord job, std::function<void(Result<Admitted>)> done) {
+void ControlPlane::Submit(LiveJob job, std::function<void(Result<Admitted>)> done) {
   auto existing = std::make_shared<JobId>(-1);
-  JobRecord copy = job;
+  LiveJob copy = job;
   committer_->SubmitThen(
       InsertJob(std::move(copy), existing),
       [this, job = std::move(job), existing, done = std::move(done)](Status s) mutable {
@@ -196,7 +219,7 @@ void ControlPlane::Submit(JobRecord job, std::function<void(Result<Admitted>)> d
           }
           if (*existing >= 0) {
             p.counters_.replayed += 1;
-            const JobRecord* earlier = p.Find(*existing);
+            const LiveJob* earlier = p.Find(*existing);
             if (earlier != nullptr) {
               done(Admitted{*earlier, true});
               return;
@@ -207,29 +230,30 @@ void ControlPlane::Submit(JobRecord job, std::function<void(Result<Admitted>)> d
             return;
           }
           p.counters_.submitted += 1;
+          p.pending_by_tenant_[job.tenant] += 1;  // it joins as pending (SetState counts changes)
           if (Status st = p.scheduler_.Submit(job.id, job.request, p.now_); !st.ok()) {
             // Checked before it was stored, on the same fleet: only a bug gets here.
-            job.state = LiveState::kFailed;
+            p.SetState(job, LiveState::kFailed);
             job.message = st.message();
             job.ended_at = p.now_;
             p.Persist(job, [](Status) {});
           }
           p.changed_ = true;
           const JobId id = job.id;
-          const JobRecord& stored = p.jobs_.emplace(id, std::move(job)).first->second;
+          const LiveJob& stored = p.jobs_.emplace(id, std::move(job)).first->second;
           p.Emit("submitted", &stored, "");
           done(Admitted{stored, false});
         });
       });
 }
 
-void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)> done) {
+void ControlPlane::Cancel(JobId id, std::function<void(Status, const LiveJob*)> done) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) {
     done(Error{"job " + std::to_string(id) + " does not exist", ErrorCode::kNotFound}, nullptr);
     return;
   }
-  JobRecord& j = it->second;
+  LiveJob& j = it->second;
   if (IsOver(j.state)) {
     done(Error{"job " + std::to_string(id) + " is already " + LiveStateName(j.state),
                ErrorCode::kFailedPrecondition},
@@ -252,7 +276,7 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)
     changed_ = true;
     j.cancel_requested = true;
     if (scheduler_.Find(id)) {
-      j.state = LiveState::kStopping;  // holds GPUs until its agent reports it gone
+      SetState(j, LiveState::kStopping);  // holds GPUs until its agent reports it gone
       SendStops(j, -1);
     } else {
       End(j, LiveState::kCancelled);
@@ -262,13 +286,13 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const JobRecord*)
           [this, id, done = std::move(done)](Status s) { done(s, s.ok() ? Find(id) : nullptr); });
 }
 
-void ControlPlane::End(JobRecord& job, LiveState to) {
-  job.state = to;
+void ControlPlane::End(LiveJob& job, LiveState to) {
+  SetState(job, to);
   job.ended_at = now_;
   Emit("ended", &job, LiveStateName(to));
 }
 
-void ControlPlane::Persist(const JobRecord& job, std::function<void(Status)> done) {
+void ControlPlane::Persist(const LiveJob& job, std::function<void(Status)> done) {
   committer_->SubmitThen(UpdateJob(job), [this, done = std::move(done)](Status s) mutable {
     Post([done = std::move(done), s = std::move(s)](ControlPlane& p) mutable {
       if (!s.ok()) {
@@ -280,7 +304,7 @@ void ControlPlane::Persist(const JobRecord& job, std::function<void(Status)> don
   });
 }
 
-void ControlPlane::Emit(const char* kind, const JobRecord* job, std::string detail) {
+void ControlPlane::Emit(const char* kind, const LiveJob* job, std::string detail) {
   constexpr size_t kKept = 100'000;
   LiveEvent e{next_seq_++,      now_, kind, job ? job->id : -1, job ? job->tenant : "",
               std::move(detail)};
@@ -366,7 +390,7 @@ void ControlPlane::WithForecast(SimTime max_age,
   });
 }
 
-const JobRecord* ControlPlane::Find(JobId id) const {
+const LiveJob* ControlPlane::Find(JobId id) const {
   const auto it = jobs_.find(id);
   return it == jobs_.end() ? nullptr : &it->second;
 }
@@ -426,14 +450,14 @@ Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
   changed_ = true;
   std::vector<std::pair<JobId, Epoch>> runs;
   for (JobId id : scheduler_.JobsOn(*n)) {
-    const JobRecord* j = Find(id);
+    const LiveJob* j = Find(id);
     if (j != nullptr) runs.emplace_back(id, j->epoch);
   }
   // Runs from before a restart that involve this node: listed, so that the agent keeps them; its
   // next sync says whether it runs them (then they are adopted once every node of the run has
   // said so) or not (then they wait again).
   for (const auto& [id, u] : unreconciled_) {
-    const JobRecord& j = jobs_.at(id);
+    const LiveJob& j = jobs_.at(id);
     if (std::find(j.nodes.begin(), j.nodes.end(), *n) != j.nodes.end())
       runs.emplace_back(id, j.epoch);
   }
@@ -468,7 +492,7 @@ void ControlPlane::SettleNodes(const std::vector<NodeId>& nodes) {
   }
 }
 
-void ControlPlane::GiveUpRun(JobRecord& j, const std::string& why) {
+void ControlPlane::GiveUpRun(LiveJob& j, const std::string& why) {
   const std::vector<NodeId> nodes = j.nodes;
   SendStops(j, -1);  // whatever still runs it stops
   j.message = why;
@@ -479,7 +503,7 @@ void ControlPlane::GiveUpRun(JobRecord& j, const std::string& why) {
 
 void ControlPlane::Reconcile(NodeId node, const JobReport& r,
                              std::map<JobId, Unreconciled>::iterator u) {
-  JobRecord& j = jobs_.at(r.id);
+  LiveJob& j = jobs_.at(r.id);
   if (r.epoch != j.epoch) {
     // An older run than the one the store knows: it must not go on.
     if (r.kind == JobReport::Kind::kRunning)
@@ -524,17 +548,17 @@ void ControlPlane::Reconcile(NodeId node, const JobReport& r,
     return;
   }
   j.epoch_base = j.epoch - 1;  // the scheduler counts this run as its first
-  j.state = LiveState::kRunning;
+  SetState(j, LiveState::kRunning);
   changed_ = true;
   Emit("adopted", &j, "");
   Persist(j, [](Status) {});
 }
 
-void ControlPlane::Requeue(JobRecord& j) {
+void ControlPlane::Requeue(LiveJob& j) {
   j.ClearPlacement();
-  j.state = LiveState::kPending;
+  SetState(j, LiveState::kPending);
   if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
-    j.state = LiveState::kFailed;
+    SetState(j, LiveState::kFailed);
     j.message = s.message();
     j.ended_at = now_;
   }
@@ -591,12 +615,12 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       QueueStop(node, StopOrder{r.id, r.epoch, options_.grace});
     return;
   }
-  JobRecord& j = it->second;
+  LiveJob& j = it->second;
   const Epoch se = r.epoch - j.epoch_base;
   // A run starts when its agent says it runs (as the scheduler's run_start).
   auto confirm = [&] {
     if (j.state == LiveState::kStarting && scheduler_.ConfirmStart(j.id, se, now_).ok()) {
-      j.state = LiveState::kRunning;
+      SetState(j, LiveState::kRunning);
       j.started_at = now_;
     }
   };
@@ -609,7 +633,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       if (j.state != LiveState::kStarting) return;
       if (!scheduler_.StartFailed(j.id, se, now_).ok()) return;
       SendStops(j, node);
-      j.state = LiveState::kPending;
+      SetState(j, LiveState::kPending);
       j.message = "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
       Emit("interrupted", &j, j.message);
       j.ClearPlacement();
@@ -619,7 +643,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       if (j.state == LiveState::kStopping) {
         if (!scheduler_.Released(j.id, se, now_).ok()) return;
         if (scheduler_.Find(j.id)) {
-          j.state = LiveState::kPending;  // preempted: it waits again
+          SetState(j, LiveState::kPending);  // preempted: it waits again
           j.ClearPlacement();
           Emit("requeued", &j, "");
         } else {
@@ -641,7 +665,7 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
   Persist(j, [](Status) {});
 }
 
-void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
+void ControlPlane::SendStart(const Decision& d, LiveJob& j) {
   if (j.epoch == 1) {  // its first start: the wait a user feels
     const double wait = static_cast<double>(now_ - j.submitted_at) / 1000.0;
     counters_.waits += 1;
@@ -650,7 +674,7 @@ void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
       if (wait <= Counters::kWaitBuckets[i]) counters_.wait_counts[i] += 1;
     }
   }
-  j.state = LiveState::kStarting;
+  SetState(j, LiveState::kStarting);
   j.started_at = now_;
   j.ClearPlacement();
   std::string where;
@@ -688,7 +712,7 @@ void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
   // The agents hear of the run only once it is committed: a server that crashes before that
   // has no run an agent could be running.
   Persist(j, [this, id = j.id, epoch = j.epoch, orders = std::move(orders)](Status s) mutable {
-    const JobRecord* now = Find(id);
+    const LiveJob* now = Find(id);
     if (!s.ok() || now == nullptr || now->epoch != epoch || now->state != LiveState::kStarting)
       return;
     for (size_t i = 0; i < orders.size(); ++i) {
@@ -699,7 +723,7 @@ void ControlPlane::SendStart(const Decision& d, JobRecord& j) {
   });
 }
 
-void ControlPlane::SendStops(const JobRecord& j, NodeId except) {
+void ControlPlane::SendStops(const LiveJob& j, NodeId except) {
   for (NodeId n : j.nodes) {
     if (n == except) continue;
     QueueStop(n, StopOrder{j.id, j.epoch, options_.grace});
@@ -751,7 +775,7 @@ void ControlPlane::CheckAgents() {
   }
   for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
     if (now_ >= it->second.until) {
-      JobRecord& j = jobs_.at(it->first);
+      LiveJob& j = jobs_.at(it->first);
       it = unreconciled_.erase(it);
       GiveUpRun(j,
                 "its run was not confirmed by its nodes' agents within the heartbeat timeout "
@@ -764,19 +788,19 @@ void ControlPlane::CheckAgents() {
 
 void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
   for (JobId id : loss.interrupted) {
-    JobRecord& j = jobs_.at(id);
+    LiveJob& j = jobs_.at(id);
     SendStops(j, -1);  // the gang's other nodes stop their part
-    j.state = LiveState::kPending;
+    SetState(j, LiveState::kPending);
     j.message = "interrupted: a node of its run stopped answering";
     Emit("interrupted", &j, "");
     j.ClearPlacement();
     Persist(j, [](Status) {});
   }
   for (JobId id : loss.released) {
-    JobRecord& j = jobs_.at(id);
+    LiveJob& j = jobs_.at(id);
     SendStops(j, -1);
     if (scheduler_.Find(id)) {
-      j.state = LiveState::kPending;
+      SetState(j, LiveState::kPending);
       j.ClearPlacement();
     } else {
       End(j, LiveState::kCancelled);

@@ -20,12 +20,13 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "model/fleet.h"
 #include "server/forecast.h"
-#include "server/job_record.h"
 #include "server/job_store.h"
+#include "server/live_job.h"
 #include "store/group_commit.h"
 #include "util/result.h"
 
@@ -44,6 +45,8 @@ struct ControlPlaneOptions {
   SimTime heartbeat_timeout = 30 * kSecond;
   SimTime heartbeat_interval = 10 * kSecond;  // what agents are told to keep
   SimTime grace = 30 * kSecond;               // SIGTERM to SIGKILL when a job is stopped
+  // The most jobs one tenant may have waiting; a submission beyond it is refused (0: no limit).
+  std::int64_t max_pending_per_tenant = 0;
 };
 
 // What an agent is told to run: one node's part of a job's run.
@@ -115,19 +118,19 @@ class ControlPlane {
 
   // Checks a new job against the scheduler and gives it an id; `job.request.tenant` must be set.
   // An error (kInvalidArgument, kUnsatisfiable) leaves nothing changed.
-  Result<JobId> Reserve(const JobRecord& job);
+  Result<JobId> Reserve(const LiveJob& job);
   // Makes a reserved job durable and then queues it; `done` runs on this thread with the job as
   // admitted, or, for an idempotency key used before, the earlier job (`replayed`), or the
   // store's error.
   struct Admitted {
-    JobRecord job;
+    LiveJob job;
     bool replayed = false;
   };
-  void Submit(JobRecord job, std::function<void(Result<Admitted>)> done);
+  void Submit(LiveJob job, std::function<void(Result<Admitted>)> done);
   // Cancels a job: waiting, it is cancelled; holding GPUs, it stops. `done` after the change is
   // committed, with the job as it is then; kFailedPrecondition for a job already over.
   // (`job` is null with an error.)
-  void Cancel(JobId id, std::function<void(Status, const JobRecord* job)> done);
+  void Cancel(JobId id, std::function<void(Status, const LiveJob* job)> done);
 
   // --- agents ---
   // An agent registers node `path`; its GPUs and model must be the fleet spec's. The node is up;
@@ -164,8 +167,9 @@ class ControlPlane {
     return forecast_ && forecast_->ok() ? &forecast_->value() : nullptr;
   }
 
-  const JobRecord* Find(JobId id) const;
-  const std::map<JobId, JobRecord>& jobs() const { return jobs_; }
+  const LiveJob* Find(JobId id) const;
+  std::int64_t PendingOf(const std::string& tenant) const;  // its jobs waiting
+  const std::map<JobId, LiveJob>& jobs() const { return jobs_; }
   // Why a pending job waits, in words (empty for a job that does not wait), and the reason's key.
   struct Why {
     std::string code, text;
@@ -211,19 +215,22 @@ class ControlPlane {
   // Agents silent past the timeout: nodes down; syncs whose wait is over: answered.
   void CheckAgents();
   void OnNodeLoss(const Scheduler::NodeLoss& loss);
-  void SendStart(const Decision& d, JobRecord& job);
+  void SendStart(const Decision& d, LiveJob& job);
   // Tells every node of the job's run but `except` to stop it.
-  void SendStops(const JobRecord& job, NodeId except);
+  void SendStops(const LiveJob& job, NodeId except);
   // A recovered job that held GPUs waits again.
-  void Requeue(JobRecord& job);
+  void Requeue(LiveJob& job);
   SimTime NextAgentDeadline() const;
-  void Recover(std::vector<JobRecord> jobs, JobId largest_id);
+  void Recover(std::vector<LiveJob> jobs, JobId largest_id);
   void Loop();
   void Pass();
   // Commits `job`'s changed columns, then runs `done` on this thread.
-  void Persist(const JobRecord& job, std::function<void(Status)> done);
+  void Persist(const LiveJob& job, std::function<void(Status)> done);
+  // Every change of a job's state goes through here: it keeps the per-tenant counts.
+  void SetState(LiveJob& job, LiveState to);
+  std::unordered_map<std::string, std::int64_t> pending_by_tenant_;
   // A job leaves the scheduler for good, in state `to`.
-  void End(JobRecord& job, LiveState to);
+  void End(LiveJob& job, LiveState to);
 
   const Fleet& fleet_;
   std::vector<std::string> tenants_;
@@ -231,7 +238,7 @@ class ControlPlane {
   std::unique_ptr<GroupCommitter> committer_;
   WallClock clock_;
   SimTime now_ = 0;
-  std::map<JobId, JobRecord> jobs_;
+  std::map<JobId, LiveJob> jobs_;
   JobId next_id_ = 1;
   bool changed_ = true;  // a pass is due
   bool store_ok_ = true;
@@ -256,7 +263,7 @@ class ControlPlane {
   // A report about a run from before the restart.
   void Reconcile(NodeId node, const JobReport& r, std::map<JobId, Unreconciled>::iterator u);
   // A run from before the restart is given up: stopped wherever it still goes on; it waits again.
-  void GiveUpRun(JobRecord& j, const std::string& why);
+  void GiveUpRun(LiveJob& j, const std::string& why);
   SimTime next_agent_check_ = 0;
   std::vector<Tenant> scheduler_tenants_;
   // The forecast: the latest one, whether one is being computed, and who waits for it.
@@ -265,7 +272,7 @@ class ControlPlane {
   std::vector<std::function<void(const Result<Forecast>&)>> forecast_waiters_;
   std::thread forecast_thread_;
   // The event stream: the latest events in memory, and the long polls waiting for more.
-  void Emit(const char* kind, const JobRecord* job, std::string detail);
+  void Emit(const char* kind, const LiveJob* job, std::string detail);
   EventPage PageAfter(std::uint64_t after, size_t limit,
                       const std::function<bool(const LiveEvent&)>& visible) const;
   std::deque<LiveEvent> events_;

@@ -35,7 +35,7 @@ std::vector<std::string> Split(std::string_view text) {
 }
 
 // "12:255,13:15": each node of the run with the mask of its GPUs there.
-std::string NodesText(const JobRecord& job) {
+std::string NodesText(const LiveJob& job) {
   std::string out;
   for (size_t i = 0; i < job.nodes.size(); ++i) {
     if (!out.empty()) out += ',';
@@ -83,7 +83,7 @@ Status PrepareJobSchema(SqliteDb& db) {
   return Status::Ok();
 }
 
-GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) {
+GroupCommitter::Write InsertJob(LiveJob job, std::shared_ptr<JobId> existing) {
   return [job = std::move(job), existing](SqliteDb& db) -> Status {
     *existing = -1;
     if (!job.idempotency_key.empty()) {
@@ -134,7 +134,7 @@ GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing) 
   };
 }
 
-GroupCommitter::Write UpdateJob(const JobRecord& job) {
+GroupCommitter::Write UpdateJob(const LiveJob& job) {
   return [id = job.id, state = job.state, epoch = job.epoch, started = job.started_at,
           ended = job.ended_at, exit_code = job.exit_code, message = job.message,
           nodes = NodesText(job), cancel = job.cancel_requested](SqliteDb& db) -> Status {
@@ -173,7 +173,7 @@ Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,
     Result<bool> row = st.Step();
     if (!row.ok()) return row.error();
     if (!row.value()) break;
-    JobRecord j;
+    LiveJob j;
     j.id = st.Int(0);
     j.tenant = st.Text(1);
     j.name = st.Text(2);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/fleet.h"
-#include "server/job_record.h"
+#include "server/live_job.h"
 #include "store/group_commit.h"
 #include "store/sqlite_db.h"
 #include "util/result.h"
@@ -22,15 +22,15 @@ Status PrepareJobSchema(SqliteDb& db);
 
 // The job's row, inserted. With an idempotency key that the tenant used before, nothing is
 // inserted and `*existing` is set to that job's id (it stays -1 otherwise).
-GroupCommitter::Write InsertJob(JobRecord job, std::shared_ptr<JobId> existing);
+GroupCommitter::Write InsertJob(LiveJob job, std::shared_ptr<JobId> existing);
 // The job's changing columns (state, epoch, times, exit, nodes, message), updated.
-GroupCommitter::Write UpdateJob(const JobRecord& job);
+GroupCommitter::Write UpdateJob(const LiveJob& job);
 
 // Every job of the store, by id. `tenants` names the server's tenants in the order of the
 // scheduler's indices: a job whose tenant is no longer among them, or whose GPU models the fleet
 // no longer has, comes back failed with the reason (and its row is left as it was).
 struct LoadedJobs {
-  std::vector<JobRecord> jobs;
+  std::vector<LiveJob> jobs;
   JobId largest_id = 0;
 };
 Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,

@@ -7,7 +7,7 @@
 namespace gpufleet {
 
 std::vector<SiteLoad> SiteLoads(const Fleet& fleet, const Scheduler& scheduler,
-                                const std::map<JobId, JobRecord>& jobs) {
+                                const std::map<JobId, LiveJob>& jobs) {
   std::vector<SiteLoad> out(fleet.sites().size());
   for (size_t s = 0; s < out.size(); ++s) {
     out[s].name = fleet.sites()[s].name;
@@ -26,7 +26,7 @@ std::vector<SiteLoad> SiteLoads(const Fleet& fleet, const Scheduler& scheduler,
     for (JobId id : scheduler.JobsOn(n)) {
       const auto it = jobs.find(id);
       if (it == jobs.end()) continue;
-      const JobRecord& j = it->second;
+      const LiveJob& j = it->second;
       for (size_t i = 0; i < j.nodes.size() && i < j.gpu_masks.size(); ++i) {
         if (j.nodes[i] != n) continue;
         const double gpus = std::popcount(j.gpu_masks[i]) * j.request.gpu_milli / 1000.0;

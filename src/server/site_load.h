@@ -10,7 +10,7 @@
 
 #include "model/fleet.h"
 #include "sched/scheduler.h"
-#include "server/job_record.h"
+#include "server/live_job.h"
 
 namespace gpufleet {
 
@@ -24,6 +24,6 @@ struct SiteLoad {
 };
 
 std::vector<SiteLoad> SiteLoads(const Fleet& fleet, const Scheduler& scheduler,
-                                const std::map<JobId, JobRecord>& jobs);
+                                const std::map<JobId, LiveJob>& jobs);
 
 }  // namespace gpufleet

@@ -23,6 +23,7 @@ enum class ErrorCode : unsigned char {
   kUnsatisfiable,       // valid, but can never be done here (a job larger than the fleet)
   kDataLoss,            // stored state that cannot be read back (a corrupt snapshot)
   kUnavailable,         // a resource the call needs failed or is busy: the store's disk, a lock
+  kResourceExhausted,   // a limit on what a caller may use was reached (the server's 429)
   kInternal,            // the program's own fault (a statement of its own that is wrong): a bug
 };
 

@@ -29,7 +29,7 @@ const char* LiveStateName(LiveState s);
 std::optional<LiveState> LiveStateNamed(std::string_view name);
 inline bool IsOver(LiveState s) { return s >= LiveState::kCompleted; }
 
-struct JobRecord {
+struct LiveJob {
   JobId id = -1;
   std::string tenant;
   std::string name;

@@ -1,4 +1,4 @@
-#include "server/job_record.h"
+#include "server/live_job.h"
 
 #include <array>
 
