@@ -128,6 +128,12 @@ class HollowFleet::Worker {
       const HollowTime due = cycle_start + Offset(static_cast<double>(k) / share, Period());
       if (!SleepUntil(due)) break;
       Status step = Step(fleet_.slots_[begin_ + k]);
+      if (step.ok() && fleet_.slots_[begin_ + k].again) {
+        // As a real agent, whose loop syncs again at once after an answer with news: the starts
+        // it brought are reported running now, not a heartbeat later.
+        fleet_.slots_[begin_ + k].again = false;
+        continue;
+      }
       if (step.ok() || step.code() == ErrorCode::kInvalidArgument) {
         if (!step.ok()) Problem(step.message());
         failures = 0;
@@ -232,7 +238,10 @@ class HollowFleet::Worker {
     } else {
       ++fleet_.syncs_;
       Result<SyncOrders> orders = ParseOrders(reply.value().body);
-      if (orders.ok()) slot.node.Acknowledge(orders.value().starts, orders.value().stops, Now());
+      if (orders.ok()) {
+        slot.node.Acknowledge(orders.value().starts, orders.value().stops, Now());
+        slot.again = !orders.value().starts.empty();
+      }
       status = orders.status();
     }
     fleet_.running_ += slot.node.running() - before;

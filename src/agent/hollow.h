@@ -73,6 +73,7 @@ class HollowFleet {
     HollowNode node;
     bool registered = false;
     bool refused = false;
+    bool again = false;  // the last sync brought starts: sync again at once
   };
   class Worker;
 
