@@ -261,13 +261,16 @@ TEST(ControlPlaneEndToEnd, KillNineWhileJobsRunLosesNoneAndRunsNoneTwice) {
   std::atomic<int> port{f.server->port()};
   std::vector<std::thread> clients;
   constexpr int kClients = 4, kPerClient = 500;  // 2,000 jobs
+  // A server that never comes back fails the test in minutes, not hours of retries.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(4);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       for (int i = 0; i < kPerClient; ++i) {
         const std::string key =
             "Idempotency-Key: e2e-" + std::to_string(c) + "-" + std::to_string(i);
         // Retried with its key until a server answers (the restarted one, on the same port).
-        for (int attempt = 0; attempt < 400; ++attempt) {
+        for (int attempt = 0; attempt < 400 && std::chrono::steady_clock::now() < give_up;
+             ++attempt) {
           testing::HttpResult r = HttpCall(port.load(), "POST", "/v1/jobs", body, f.user, {key});
           if (r.status == 201 || r.status == 200) {
             std::lock_guard<std::mutex> lock(mu);

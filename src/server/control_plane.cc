@@ -148,7 +148,8 @@ void ControlPlane::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       // A pass is due at the scheduler's wake-up (las promotions) at the latest.
-      const SimTime wakeup = std::min(scheduler_.NextWakeup(now_), NextAgentDeadline());
+      SimTime wakeup = std::min(scheduler_.NextWakeup(now_), NextAgentDeadline());
+      if (changed_) wakeup = std::min(wakeup, last_pass_at_ + options_.pass_interval);
       auto ready = [this] { return stopping_ || !tasks_.empty(); };
       if (wakeup == kNever) {
         wake_.wait(lock, ready);
@@ -162,7 +163,13 @@ void ControlPlane::Loop() {
     for (Task& t : batch) t(*this);
     batch.clear();
     CheckAgents();
-    if (changed_ || scheduler_.NextWakeup(now_) <= now_) Pass();
+    // A pass costs what the policy's pass costs (backfill's reservation walks the running jobs):
+    // under a stream of requests, one every pass_interval at most, not one per batch of tasks.
+    const bool due = changed_ || scheduler_.NextWakeup(now_) <= now_;
+    if (due && now_ - last_pass_at_ >= options_.pass_interval) {
+      Pass();
+      last_pass_at_ = now_;
+    }
   }
 }
 

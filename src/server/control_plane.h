@@ -45,6 +45,9 @@ struct ControlPlaneOptions {
   SimTime heartbeat_timeout = 30 * kSecond;
   SimTime heartbeat_interval = 10 * kSecond;  // what agents are told to keep
   SimTime grace = 30 * kSecond;               // SIGTERM to SIGKILL when a job is stopped
+  // Scheduling passes are at least this far apart (a pass after every batch of requests would
+  // cost O(running jobs) each under backfill, thousands of times a second).
+  SimTime pass_interval = 10;
   // The most jobs one tenant may have waiting; a submission beyond it is refused (0: no limit).
   std::int64_t max_pending_per_tenant = 0;
 };
@@ -265,6 +268,7 @@ class ControlPlane {
   // A run from before the restart is given up: stopped wherever it still goes on; it waits again.
   void GiveUpRun(LiveJob& j, const std::string& why);
   SimTime next_agent_check_ = 0;
+  SimTime last_pass_at_ = 0;
   std::vector<Tenant> scheduler_tenants_;
   // The forecast: the latest one, whether one is being computed, and who waits for it.
   std::shared_ptr<const Result<Forecast>> forecast_;
