@@ -82,6 +82,8 @@ TEST(ClientCli, UnreachableServerExits1AndNamesIt) {
 
 TEST(ClientCli, JobsFollowsPagesAndPrintsATable) {
   FakeHttpServer server([](const FakeRequest& r) {
+    if (r.path == "/v1/forecast")
+      return FakeReply{200, R"({"jobs": [{"id": 2, "start": "2026-12-05T17:00:00.000Z"}]})"};
     if (r.path.find("after=0") != std::string::npos)
       return FakeReply{200, R"({"jobs": [{"id": 1, "name": "a", "tenant": "t", "state": "running",
                                 "gpus": 8, "submitted_at": "2026-12-05T16:00:00.000Z",
@@ -93,11 +95,14 @@ TEST(ClientCli, JobsFollowsPagesAndPrintsATable) {
   const auto [code, out] = RunShell(Client(server.url(), "jobs"));
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(out,
-            "ID  NAME  TENANT  STATE    GPUS  SUBMITTED            REASON/NODES\n"
-            "1   a     t       running  8     2026-12-05 16:00:00  s/p/n0\n"
-            "2   b     t       pending  64    2026-12-05 16:00:01  needs 64 GPUs\n");
+            "ID  NAME  TENANT  STATE    GPUS  SUBMITTED            START                "
+            "REASON/NODES\n"
+            "1   a     t       running  8     2026-12-05 16:00:00  -                    s/p/n0\n"
+            "2   b     t       pending  64    2026-12-05 16:00:01  2026-12-05 17:00:00  needs 64 "
+            "GPUs\n");
   const std::vector<FakeRequest> seen = server.requests();
-  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].path, "/v1/forecast");
   EXPECT_EQ(seen[0].path, "/v1/jobs?limit=1000&after=0&state=pending,starting,running,stopping");
   EXPECT_EQ(seen[1].path, "/v1/jobs?limit=1000&after=1&state=pending,starting,running,stopping");
 }

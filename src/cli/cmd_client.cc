@@ -4,6 +4,7 @@
 // fails (5xx).
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -99,6 +100,7 @@ JobRow RowOf(const json& job) {
   row.state = Text(job, "state");
   row.gpus = Number(job, "gpus");
   row.submitted_at = Text(job, "submitted_at");
+  row.start = Text(job, "started_at");
   row.reason = Text(job, "reason");
   if (auto nodes = job.find("nodes"); nodes != job.end() && nodes->is_array())
     for (const json& n : *nodes)
@@ -254,8 +256,18 @@ int RunJobs(const JobsArgs& args) {
     std::cout << json{{"jobs", jobs}}.dump(2) << "\n";
     return kExitOk;
   }
+  // Waiting jobs' starts from the forecast; a server that cannot make one leaves them "-".
+  std::map<std::int64_t, std::string> forecast;
+  if (Result<json> f = session.value()->Call("GET", "/v1/forecast"); f.ok()) {
+    if (auto list = f.value().find("jobs"); list != f.value().end() && list->is_array())
+      for (const json& j : *list) forecast[Number(j, "id")] = Text(j, "start");
+  }
   std::vector<JobRow> rows;
-  for (const json& job : jobs) rows.push_back(RowOf(job));
+  for (const json& job : jobs) {
+    rows.push_back(RowOf(job));
+    JobRow& row = rows.back();
+    if (row.state == "pending" && forecast.count(row.id) != 0) row.start = forecast[row.id];
+  }
   std::cout << FormatJobTable(rows);
   return kExitOk;
 }
@@ -352,7 +364,8 @@ ClientCommands AddClientCommands(CLI::App& app) {
   auto jobs = std::make_shared<JobsArgs>();
   CLI::App* j = app.add_subcommand(
       "jobs",
-      "List jobs (squeue-like): ID NAME TENANT STATE GPUS SUBMITTED REASON/NODES. Without\n"
+      "List jobs (squeue-like): ID NAME TENANT STATE GPUS SUBMITTED START REASON/NODES; START\n"
+      "is when it started or, waiting, when the forecast says it will (- if never). Without\n"
       "--state or --all, the jobs not yet over (pending, starting, running, stopping).");
   j->add_option("--state", jobs->states,
                 "Only jobs in these states (pending, starting, running, stopping, completed, "

@@ -31,7 +31,7 @@ std::string ShortTime(const std::string& iso) {
 
 std::string FormatJobTable(const std::vector<JobRow>& jobs) {
   std::vector<std::vector<std::string>> rows = {
-      {"ID", "NAME", "TENANT", "STATE", "GPUS", "SUBMITTED", "REASON/NODES"}};
+      {"ID", "NAME", "TENANT", "STATE", "GPUS", "SUBMITTED", "START", "REASON/NODES"}};
   for (const JobRow& job : jobs) {
     std::string last = job.reason;
     if (last.empty() && !job.nodes.empty()) {
@@ -39,7 +39,8 @@ std::string FormatJobTable(const std::vector<JobRow>& jobs) {
     }
     if (last.empty() && job.exit_code) last = "exit " + std::to_string(*job.exit_code);
     rows.push_back({std::to_string(job.id), job.name, job.tenant, job.state,
-                    std::to_string(job.gpus), ShortTime(job.submitted_at), last});
+                    std::to_string(job.gpus), ShortTime(job.submitted_at),
+                    job.start.empty() ? "-" : ShortTime(job.start), last});
   }
   return FormatTable(rows);
 }

@@ -23,10 +23,14 @@ struct JobRow {
   std::string reason;        // while pending
   std::vector<std::string> nodes;
   std::optional<int> exit_code;
+  // When it starts: a running job's start, a waiting one's forecast start (GET /v1/forecast);
+  // empty: not known.
+  std::string start;
 };
 
-// ID NAME TENANT STATE GPUS SUBMITTED REASON/NODES, as squeue: a pending job's reason, a placed
-// job's nodes, an ended job's exit code.
+// ID NAME TENANT STATE GPUS SUBMITTED START REASON/NODES, as squeue: when it started or, waiting,
+// when the forecast says it starts ("-": not known); a pending job's reason, a placed job's nodes,
+// an ended job's exit code.
 std::string FormatJobTable(const std::vector<JobRow>& jobs);
 
 // "2026-12-05T16:00:00.000Z" -> "2026-12-05 16:00:00" (UTC); other text unchanged.
