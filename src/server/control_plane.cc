@@ -646,8 +646,13 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       j.ClearPlacement();
       break;
     case JobReport::Kind::kExited: {
-      SendStops(j, node);  // the other nodes of its gang
+      // A gang's run is over when every node's part has exited, or as soon as one fails.
+      if (std::find(j.exited_nodes.begin(), j.exited_nodes.end(), node) == j.exited_nodes.end())
+        j.exited_nodes.push_back(node);
+      const bool all_exited = j.exited_nodes.size() >= j.nodes.size();
+      const bool succeeded = r.exit_code && *r.exit_code == 0;
       if (j.state == LiveState::kStopping) {
+        if (!all_exited) return;  // its other parts still stop: their GPUs are still held
         if (!scheduler_.Released(j.id, se, now_).ok()) return;
         if (scheduler_.Find(j.id)) {
           SetState(j, LiveState::kPending);  // preempted: it waits again
@@ -659,9 +664,11 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
         break;
       }
       confirm();
+      if (succeeded && !all_exited) return;  // its other nodes' parts still run
+      SendStops(j, node);                    // a failed part ends the whole gang
       if (!scheduler_.Finish(j.id, se, now_).ok()) return;
       j.exit_code = r.exit_code;
-      const bool ok = r.exit_code && *r.exit_code == 0;
+      const bool ok = succeeded;
       if (r.signal) j.message = "ended by signal " + std::to_string(*r.signal);
       if (!r.message.empty()) j.message = r.message;
       End(j, ok ? LiveState::kCompleted : LiveState::kFailed);

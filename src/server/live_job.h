@@ -50,9 +50,11 @@ struct LiveJob {
   std::string message;                   // why it failed, when the server ended it
   std::vector<NodeId> nodes;             // of its current (or last) run, ascending
   std::vector<std::uint64_t> gpu_masks;  // per node of `nodes`: the GPUs it holds there
+  std::vector<NodeId> exited_nodes;      // of the current run: nodes whose part has exited
   void ClearPlacement() {
     nodes.clear();
     gpu_masks.clear();
+    exited_nodes.clear();
   }
 };
 
