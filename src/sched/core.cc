@@ -15,6 +15,7 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
       policy(std::move(p)),
       index(f),
       nodes(static_cast<size_t>(f.num_nodes()), NodeState::kUp),
+      draining(static_cast<size_t>(f.num_nodes()), 0),
       node_jobs(static_cast<size_t>(f.num_nodes())),
       tenants(std::move(t)) {
   if (tenants.empty()) tenants.push_back(Tenant{"default", 1, std::nullopt});
@@ -254,15 +255,6 @@ bool SchedulerCore::AnyWaitingCouldStartWhenHealthy() {
   return false;
 }
 
-void SchedulerCore::LoadIndex() {
-  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-    if (nodes[static_cast<size_t>(n)] != NodeState::kUp) index.SetNodeUp(n, false);
-  }
-  for (const SchedJob& j : jobs) {
-    if (j.live && j.HoldsGpus()) index.Take(j.alloc);
-  }
-}
-
 PendingReason SchedulerCore::ReasonOf(Slot s, const std::function<std::int64_t()>& ahead) const {
   const SchedJob& j = job(s);
   if (j.Planning()) {
@@ -292,12 +284,7 @@ PendingReason SchedulerCore::ReasonOf(Slot s, const std::function<std::int64_t()
 namespace gpufleet {
 
 Scheduler::NodeLoss SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState to) {
-  // Heads planning to start on the node give up their plans first (and what is held for them).
-  for (Slot head : std::vector<Slot>(planning_heads)) {
-    const auto& plan = job(head).head->plan.nodes;
-    if (std::any_of(plan.begin(), plan.end(), [n](const NodeGpus& p) { return p.node == n; }))
-      AbandonPlan(head);
-  }
+  AbandonPlansOn(n);
   const std::vector<JobId> on = node_jobs[static_cast<size_t>(n)];  // ascending
   Scheduler::NodeLoss hit;
   for (JobId id : on) {
@@ -318,11 +305,49 @@ Scheduler::NodeLoss SchedulerCore::TakeNodeDown(NodeId n, SimTime now, NodeState
   return hit;
 }
 
+void SchedulerCore::AbandonPlansOn(NodeId n) {
+  for (Slot head : std::vector<Slot>(planning_heads)) {
+    const auto& plan = job(head).head->plan.nodes;
+    if (std::any_of(plan.begin(), plan.end(), [n](const NodeGpus& p) { return p.node == n; }))
+      AbandonPlan(head);
+  }
+}
+
 void SchedulerCore::BringNodeUp(NodeId n) {
   nodes[static_cast<size_t>(n)] = NodeState::kUp;
-  index.SetNodeUp(n, true);
+  index.SetNodeUp(n, Placeable(n));
   policy->OnNodesChanged(*this);
   CapacityGrew();
+}
+
+void SchedulerCore::SetDraining(NodeId n, bool drain) {
+  if (drain) AbandonPlansOn(n);  // it will not take them
+  draining[static_cast<size_t>(n)] = drain ? 1 : 0;
+  draining_count += drain ? 1 : -1;
+  index.SetNodeUp(n, Placeable(n));
+  policy->OnNodesChanged(*this);
+  CapacityGrew();  // a different capacity: cached failures no longer hold
+}
+
+SchedulerCore::SpanRange SchedulerCore::ReusableSpansAt(
+    const SchedJob& j, Level level, std::vector<std::pair<TopoId, std::int32_t>>& scratch) const {
+  const auto on_draining = [this](const NodeGpus& ng) {
+    return draining[static_cast<size_t>(ng.node)] != 0;
+  };
+  if (draining_count == 0 || std::none_of(j.alloc.nodes.begin(), j.alloc.nodes.end(), on_draining))
+    return SpansAt(j, level);
+  scratch.clear();
+  for (const NodeGpus& ng : j.alloc.nodes) {
+    if (on_draining(ng)) continue;
+    const TopoId t = fleet.Ancestor(ng.node, level);
+    const int gpus = std::popcount(ng.mask);
+    if (!scratch.empty() && scratch.back().first == t) {
+      scratch.back().second += gpus;
+    } else {
+      scratch.emplace_back(t, gpus);
+    }
+  }
+  return {scratch.data(), scratch.data() + scratch.size()};
 }
 
 std::optional<std::string> SchedulerCore::NeverFits(const SchedJob& j) {

@@ -127,6 +127,14 @@ class SchedulerCore {
   // stopping jobs are released.
   Scheduler::NodeLoss TakeNodeDown(NodeId n, SimTime now, NodeState to);
   void BringNodeUp(NodeId n);
+  // Heads planning to start on node n give up their plans (and what is held for them).
+  void AbandonPlansOn(NodeId n);
+  // Drain: node n takes no new job (its jobs run on); orthogonal to up and down, so that a drained
+  // node that fails and comes back is still drained. Undrain gives it back to placement.
+  void SetDraining(NodeId n, bool draining);
+  bool Placeable(NodeId n) const {
+    return nodes[static_cast<size_t>(n)] == NodeState::kUp && !draining[static_cast<size_t>(n)];
+  }
 
   // Why a job can never run on this fleet, even empty and healthy (nullopt: it can).
   std::optional<std::string> NeverFits(const SchedJob& j);
@@ -253,11 +261,14 @@ class SchedulerCore {
             j.spans.data() + (l + 1 < kLevels ? j.span_begin[l + 1] : j.spans.size())};
   }
   void ComputeSpans(SchedJob& j) const;
+  // The GPUs a job would give back, per subtree of `level`, that placement could use: its spans,
+  // less what it holds on draining nodes (computed into `scratch` only when it holds some there).
+  // Reservations and victim searches count with it, so that they never count on drained GPUs.
+  SpanRange ReusableSpansAt(const SchedJob& j, Level level,
+                            std::vector<std::pair<TopoId, std::int32_t>>& scratch) const;
   bool EverFits(const GangRequest& r);
   bool AnyWaitingCouldStartWhenHealthy();
   std::optional<std::string> CheckInvariants() const;
-  // Sets a fresh index's nodes and allocations from `nodes` and the jobs (Restore).
-  void LoadIndex();
 
   // --- state (policies read and change it through the mechanisms above) ---
   const Fleet& fleet;
@@ -272,6 +283,8 @@ class SchedulerCore {
   std::set<QueueKey> queue;
   std::vector<Slot> running_list;  // jobs holding GPUs, in no particular order
   std::vector<NodeState> nodes;
+  std::vector<std::uint8_t> draining;  // per node: drained by an operator (1)
+  std::int32_t draining_count = 0;
   std::vector<std::vector<JobId>> node_jobs;  // per node, ascending
   std::vector<Tenant> tenants;
   SimTime last_now = 0;

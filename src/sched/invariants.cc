@@ -97,7 +97,9 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
         return who + " spans more than one " + LevelName(level) + " (topology " +
                TopologyName(j.topology) + ")";
       }
-      if (!index.NodeUp(ng.node) || nodes[static_cast<size_t>(ng.node)] != NodeState::kUp)
+      // Up: placeable, or draining (out of placement, its jobs run on).
+      if (nodes[static_cast<size_t>(ng.node)] != NodeState::kUp ||
+          index.NodeUp(ng.node) == (draining[static_cast<size_t>(ng.node)] != 0))
         return who + " runs on a node that is not up";
       if ((ng.mask >> fleet.NodeGpus(ng.node)) != 0)
         return who + " holds GPUs the node does not have";
@@ -127,9 +129,15 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
     std::sort(on[i].begin(), on[i].end());
     if (on[i] != node_jobs[i])
       return "node " + fleet.Path(fleet.NodeTopo(n)) + ": its job list is off";
-    if ((nodes[i] == NodeState::kUp) != index.NodeUp(n))
-      return "node " + fleet.Path(fleet.NodeTopo(n)) + ": the index disagrees on whether it is up";
-    if (!index.NodeUp(n)) continue;
+    if (Placeable(n) != index.NodeUp(n)) {
+      return "node " + fleet.Path(fleet.NodeTopo(n)) +
+             ": the index disagrees on whether it takes jobs";
+    }
+    if (!index.NodeUp(n)) {
+      // A draining node's GPUs still hold its jobs.
+      if (nodes[i] == NodeState::kUp) up_milli += std::int64_t{fleet.NodeGpus(n)} * kMilliPerGpu;
+      continue;
+    }
     up_milli += static_cast<std::int64_t>(fleet.NodeGpus(n)) * kMilliPerGpu;
     held[i].resize(static_cast<size_t>(fleet.NodeGpus(n)), 0);
     for (int g = 0; g < fleet.NodeGpus(n); ++g) {
@@ -149,6 +157,8 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
     if (index.CpuFree(n) < 0 || index.MemoryFree(n) < 0)
       return "node " + fleet.Path(fleet.NodeTopo(n)) + " overcommitted";
   }
+  if (std::count(draining.begin(), draining.end(), 1) != draining_count)
+    return std::string("the draining node counter is off");
   if (index.FreeGpus() * kMilliPerGpu + allocated > up_milli)
     return std::string("more GPUs allocated than exist");
   return policy->Check(*this);

@@ -126,6 +126,7 @@ class BackfillPolicy final : public SchedulingPolicy {
   std::set<EndKeyT> by_end_;
   std::optional<Res> reservation_;
   bool stale_ = true;
+  std::vector<std::pair<TopoId, std::int32_t>> spans_scratch_;
 };
 
 BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot head_slot,
@@ -148,7 +149,7 @@ BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot
       if (target >= 0 && end > shadow) break;  // later releases do not count towards `extra`
       const SchedJob& r = core.job(slot);
       if (r.alloc.model != m) continue;
-      const auto [first_span, last_span] = core.SpansAt(r, level);
+      const auto [first_span, last_span] = core.ReusableSpansAt(r, level, spans_scratch_);
       for (auto sp = first_span; sp != last_span; ++sp) {
         int& free = core.SubtreeCounter(sp->first, m);
         free += sp->second;

@@ -20,6 +20,7 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
   const SchedJob& head = job(head_slot);
   const Level level = ConstraintLevel(head.topology);
   const GangRequest head_request = RequestOf(head);
+  std::vector<std::pair<TopoId, std::int32_t>> scratch;
   for (ModelId m = 0; m < static_cast<ModelId>(fleet.gpu_models().size()); ++m) {
     if (!head_request.Allows(m)) continue;
     // Walk victims in order and count, per subtree of the head's constraint level, the GPUs that
@@ -31,7 +32,7 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
       const SchedJob& v = job(victim);
       if (v.alloc.model != m) continue;
       considered.push_back(victim);
-      const auto [first_span, last_span] = SpansAt(v, level);
+      const auto [first_span, last_span] = ReusableSpansAt(v, level, scratch);
       for (auto sp = first_span; sp != last_span; ++sp) {
         int& free = SubtreeCounter(sp->first, m);
         free += sp->second;
@@ -46,7 +47,7 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
     std::vector<Slot> evicted;
     for (Slot victim : considered) {
       const SchedJob& v = job(victim);
-      const auto [first_span, last_span] = SpansAt(v, level);
+      const auto [first_span, last_span] = ReusableSpansAt(v, level, scratch);
       const bool inside =
           std::any_of(first_span, last_span, [&](const auto& sp) { return sp.first == target; });
       if (inside) {

@@ -250,8 +250,18 @@ Status Scheduler::Adopt(JobId id, const JobRequest& r, const Allocation& a, SimT
   if (j.model != kAnyModel ? a.model != j.model
                            : j.model_mask != 0 && (j.model_mask & ModelBit(a.model)) == 0)
     return wrong("GPU model not one the request allows");
-  if (!c.index.CanTake(a)) return wrong("its GPUs are not free");
-  c.index.Take(a);
+  // A draining node's GPUs are out of placement, not out of use: the run goes on there.
+  std::vector<NodeId> drained;
+  for (const NodeGpus& ng : a.nodes) {
+    if (c.draining[static_cast<size_t>(ng.node)] != 0) {
+      drained.push_back(ng.node);
+      c.index.SetNodeUp(ng.node, true);
+    }
+  }
+  const bool free = c.index.CanTake(a);
+  if (free) c.index.Take(a);
+  for (NodeId n : drained) c.index.SetNodeUp(n, false);
+  if (!free) return wrong("its GPUs are not free");
   const Slot s = c.NewSlot(id);
   c.job(s) = std::move(j);
   SchedJob& adopted = c.job(s);
@@ -404,6 +414,26 @@ Result<Scheduler::NodeLoss> Scheduler::RemoveNode(NodeId n, SimTime now) {
   return hit;
 }
 
+Status Scheduler::DrainNode(NodeId n, SimTime now) {
+  GPUFLEET_CHECK_TIME(now);
+  GPUFLEET_CHECK_NODE(n);
+  if (core_->draining[static_cast<size_t>(n)] != 0)
+    return Wrong("node " + core_->fleet.Path(core_->fleet.NodeTopo(n)) + " is already draining");
+  core_->SetDraining(n, true);
+  core_->last_now = now;
+  return Status::Ok();
+}
+
+Status Scheduler::UndrainNode(NodeId n, SimTime now) {
+  GPUFLEET_CHECK_TIME(now);
+  GPUFLEET_CHECK_NODE(n);
+  if (core_->draining[static_cast<size_t>(n)] == 0)
+    return Wrong("node " + core_->fleet.Path(core_->fleet.NodeTopo(n)) + " is not draining");
+  core_->SetDraining(n, false);
+  core_->last_now = now;
+  return Status::Ok();
+}
+
 Status Scheduler::SetAttained(JobId id, SimTime attained) {
   GPUFLEET_FIND_JOB(s, id);
   if (core_->job(s).state != JobState::kPending)
@@ -484,6 +514,10 @@ std::vector<JobId> Scheduler::JobsOn(NodeId n) const {
 NodeState Scheduler::StateOf(NodeId n) const {
   if (n < 0 || n >= core_->fleet.num_nodes()) return NodeState::kAbsent;
   return core_->nodes[static_cast<size_t>(n)];
+}
+
+bool Scheduler::Draining(NodeId n) const {
+  return n >= 0 && n < core_->fleet.num_nodes() && core_->draining[static_cast<size_t>(n)] != 0;
 }
 
 size_t Scheduler::pending() const { return core_->queue.size(); }

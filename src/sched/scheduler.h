@@ -134,10 +134,10 @@ class Scheduler {
   Status ConfirmStart(JobId id, Epoch epoch, SimTime now);
   // A job that already runs on `allocation` (a daemon restarted, and the job's agents report its
   // run): it runs there as if started and confirmed now, at epoch 1, with `attained` run time
-  // credited. Checked as Submit; the allocation's nodes must be up, its GPUs free and of one
-  // model the request allows, its shape the request's (GPUs, share, host resources).
-  Status Adopt(JobId id, const JobRequest& request, const Allocation& allocation,
-               SimTime attained, SimTime now);
+  // credited. Checked as Submit; the allocation's nodes must be up (draining is up), its GPUs free
+  // and of one model the request allows, its shape the request's (GPUs, share, host resources).
+  Status Adopt(JobId id, const JobRequest& request, const Allocation& allocation, SimTime attained,
+               SimTime now);
   // The start failed (the node refused, the launch crashed): its GPUs return, it waits again.
   Status StartFailed(JobId id, Epoch epoch, SimTime now);
   // Run `epoch` of the job completed (running, or stopping and it ended during its grace): it is
@@ -161,6 +161,12 @@ class Scheduler {
   // failure does.
   Status RegisterNode(NodeId n, SimTime now);
   Result<NodeLoss> RemoveNode(NodeId n, SimTime now);
+  // An operator drains node n: no new job is placed there, its jobs run on (a node being drained
+  // with no job left is drained, ready for maintenance). It stays drained through a failure and
+  // a repair, until UndrainNode. Any registered or absent node; kFailedPrecondition when it
+  // already is (or, for UndrainNode, is not) draining.
+  Status DrainNode(NodeId n, SimTime now);
+  Status UndrainNode(NodeId n, SimTime now);
   // Run time a waiting job keeps after an interruption (from its last checkpoint).
   Status SetAttained(JobId id, SimTime attained);
   // A wake-up the scheduler asked for through NextWakeup has come.
@@ -191,6 +197,7 @@ class Scheduler {
   std::vector<std::pair<JobId, PendingReason>> PendingReasons() const;
   std::vector<JobId> JobsOn(NodeId n) const;  // jobs holding GPUs of node n, ascending
   NodeState StateOf(NodeId n) const;
+  bool Draining(NodeId n) const;
   size_t pending() const;
   size_t running() const;                // jobs holding GPUs: starting, running or stopping
   size_t live_jobs() const;              // waiting or holding GPUs: the slots in use

@@ -499,6 +499,113 @@ TEST_F(SchedulerTest, FairshareNamesTheQuota) {
 
 // --- snapshot ---
 
+TEST_F(SchedulerTest, ADrainedNodeTakesNoNewJobAndItsJobsRunOn) {
+  Scheduler s = Make("fifo");
+  ASSERT_TRUE(s.Submit(1, Gpus(64), 0).ok());
+  PassAndConfirm(s, 0);
+  const NodeId node = s.Find(1)->allocation.nodes.front().node;
+  ASSERT_TRUE(s.DrainNode(node, 1).ok());
+  EXPECT_TRUE(s.Draining(node));
+  EXPECT_EQ(s.StateOf(node), NodeState::kUp);
+  EXPECT_EQ(s.Find(1)->state, JobState::kRunning);  // drain stops nothing
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
+                            [&] { return s.DrainNode(node, 2); });
+  // Job 1 ends: the fleet is empty but for the drained node, so a 64-GPU job cannot start.
+  ASSERT_TRUE(s.Finish(1, s.Find(1)->epoch, 3).ok());
+  ASSERT_TRUE(s.Submit(2, Gpus(64), 3).ok());
+  ASSERT_TRUE(s.Submit(3, Gpus(56), 3).ok());
+  EXPECT_TRUE(Pass(s, 3).empty());  // fifo: 2 is the head and blocks 3
+  EXPECT_EQ(s.WhyPending(2)->code, WaitReason::kCapacity);
+  // It stays drained through a failure and a repair...
+  ASSERT_TRUE(s.FailNode(node, 4).ok());
+  ASSERT_TRUE(s.RepairNode(node, 5).ok());
+  EXPECT_TRUE(s.Draining(node));
+  EXPECT_TRUE(Pass(s, 5).empty());
+  // ...until it is undrained.
+  ASSERT_TRUE(s.UndrainNode(node, 6).ok());
+  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
+                            [&] { return s.UndrainNode(node, 7); });
+  const std::vector<Decision> out = Pass(s, 7);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].job, 2);
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+}
+
+TEST_F(SchedulerTest, BackfillsReservationDoesNotCountOnADrainedNode) {
+  // Job 1 (8 GPUs, ends at 1 h) holds node 0; job 2 (56 GPUs, ends at 5 h) the other seven nodes.
+  // Node 0 drained, the 64-GPU head can start only when both are gone and node 0 is back: its
+  // reservation is job 2's end only once node 0 returns; meanwhile the head waits at 5 h without
+  // the 8 GPUs of node 0, which the reservation must not count - so there is none.
+  Scheduler s = Make("backfill");
+  JobRequest short_job = Gpus(8, 0, Topology::kNvlink);
+  ASSERT_TRUE(s.Submit(1, short_job, 0).ok());
+  JobRequest long_job = Gpus(56);
+  long_job.estimate = 5 * kHour;
+  ASSERT_TRUE(s.Submit(2, long_job, 0).ok());
+  PassAndConfirm(s, 0);
+  const NodeId node = s.Find(1)->allocation.nodes.front().node;
+  ASSERT_TRUE(s.DrainNode(node, 1).ok());
+  ASSERT_TRUE(s.Submit(3, Gpus(64), 2).ok());
+  EXPECT_TRUE(Pass(s, 2).empty());
+  EXPECT_EQ(s.reservation(), std::nullopt);
+  // Undrained, the head is promised job 2's end (job 1 ends earlier).
+  ASSERT_TRUE(s.UndrainNode(node, 3).ok());
+  EXPECT_TRUE(Pass(s, 3).empty());
+  EXPECT_EQ(s.reservation(), std::make_pair(JobId{3}, SimTime{5 * kHour}));
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+}
+
+TEST_F(SchedulerTest, PreemptionDoesNotEvictJobsOnADrainedNodeForNothing) {
+  // Two low-priority 8-GPU jobs on two nodes of one leaf, the rest of the fleet full; the node of
+  // the first is drained. A high-priority 8-GPU job evicts the second: evicting the first would
+  // free GPUs no job may take.
+  Scheduler s = Make("priority");
+  ASSERT_TRUE(s.Submit(1, Gpus(8, 0, Topology::kNvlink), 0).ok());
+  ASSERT_TRUE(s.Submit(2, Gpus(8, 0, Topology::kNvlink), 0).ok());
+  ASSERT_TRUE(s.Submit(3, Gpus(48, 9), 0).ok());
+  PassAndConfirm(s, 0);
+  ASSERT_EQ(s.Find(3)->state, JobState::kRunning);
+  ASSERT_TRUE(s.DrainNode(s.Find(1)->allocation.nodes.front().node, 1).ok());
+  ASSERT_TRUE(s.Submit(4, Gpus(8, 5), 2).ok());
+  const std::vector<Decision> out = Pass(s, 2);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].kind, Decision::Kind::kPreempt);
+  EXPECT_EQ(out[0].job, 2);
+  EXPECT_EQ(out[1].job, 4);
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+}
+
+TEST_F(SchedulerTest, DrainsSurviveASnapshotAndRunsAreAdoptedOnDrainedNodes) {
+  SchedulerConfig c;
+  c.nodes_present = false;
+  Scheduler s = Make("backfill", c);
+  for (NodeId n = 0; n < 8; ++n) ASSERT_TRUE(s.RegisterNode(n, 0).ok());
+  ASSERT_TRUE(s.DrainNode(3, 0).ok());
+  ASSERT_TRUE(s.DrainNode(7, 0).ok());  // drained before it registers again, as after a restart
+  ASSERT_TRUE(s.RemoveNode(7, 0).ok());
+  // A run from before a restart, on the drained node, goes on.
+  Allocation a;
+  a.model = fleet_.NodeModel(3);
+  a.nodes.push_back({3, 0xFF});
+  ASSERT_TRUE(s.Adopt(1, Gpus(8), a, 0, 1).ok()) << s.Adopt(1, Gpus(8), a, 0, 1).message();
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+  Scheduler t = Make("backfill", c);
+  ASSERT_TRUE(t.Restore(s.Snapshot()).ok());
+  EXPECT_TRUE(t.Draining(3));
+  EXPECT_TRUE(t.Draining(7));
+  EXPECT_FALSE(t.Draining(0));
+  EXPECT_EQ(t.Find(1)->state, JobState::kRunning);
+  EXPECT_EQ(t.Snapshot(), s.Snapshot());
+  // Nothing new lands on node 3: 56 GPUs is the fleet less nodes 3 and 7 and job 1.
+  ASSERT_TRUE(t.Submit(2, Gpus(48), 2).ok());
+  ASSERT_TRUE(t.Submit(3, Gpus(8), 2).ok());
+  const std::vector<Decision> out = PassAndConfirm(t, 2);
+  ASSERT_EQ(out.size(), 1u);
+  for (const NodeGpus& ng : out[0].allocation.nodes) EXPECT_NE(ng.node, 3);
+  EXPECT_EQ(t.CheckInvariants().value_or(""), "");
+}
+
 TEST_F(SchedulerTest, SnapshotRefusesAnotherConfigurationAndCorruptInput) {
   Scheduler s = Make("las");
   ASSERT_TRUE(s.Submit(1, Gpus(8), 0).ok());

@@ -18,7 +18,7 @@ namespace gpufleet {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x47465343;  // "GFSC"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;         // 2: nodes' drain flags
 
 // Everything a snapshot must agree on with the scheduler it is restored into.
 std::string Fingerprint(const SchedulerCore& c) {
@@ -273,6 +273,7 @@ std::string Scheduler::Snapshot() const {
   PutVector(w, c.min_failed_outside);
   PutVector(w, c.min_failed_preempt);
   PutVector(w, c.nodes);
+  PutVector(w, c.draining);
   w.Put(static_cast<std::uint64_t>(c.jobs.size()));
   for (size_t s = 0; s < c.jobs.size(); ++s) {
     w.Put(c.jobs[s].live);
@@ -330,19 +331,26 @@ Status Scheduler::Restore(std::string_view snapshot) {
   GetVector(r, c.min_failed_preempt);
   std::vector<NodeState> nodes;
   GetVector(r, nodes);
+  std::vector<std::uint8_t> draining;
+  GetVector(r, draining);
   if (r.failed() || c.min_failed.size() != failure_slots ||
       c.min_failed_outside.size() != failure_slots ||
       c.min_failed_preempt.size() != failure_slots || nodes.size() != c.nodes.size() ||
+      draining.size() != c.nodes.size() ||
+      std::any_of(draining.begin(), draining.end(), [](std::uint8_t d) { return d > 1; }) ||
       std::any_of(nodes.begin(), nodes.end(), [](NodeState s) {
         return static_cast<int>(s) > static_cast<int>(NodeState::kAbsent);
       })) {
     return Corrupt("its bookkeeping or node states do not fit this fleet");
   }
-  for (NodeId n = 0; n < c.fleet.num_nodes(); ++n) {
-    const NodeState want = nodes[static_cast<size_t>(n)];
-    if ((want == NodeState::kUp) != c.index.NodeUp(n)) c.index.SetNodeUp(n, want == NodeState::kUp);
-  }
   c.nodes = std::move(nodes);
+  c.draining = std::move(draining);
+  c.draining_count = static_cast<std::int32_t>(std::count(c.draining.begin(), c.draining.end(), 1));
+  // Draining nodes are up while their jobs' GPUs are taken below, then out of placement.
+  for (NodeId n = 0; n < c.fleet.num_nodes(); ++n) {
+    const bool up = c.nodes[static_cast<size_t>(n)] == NodeState::kUp;
+    if (up != c.index.NodeUp(n)) c.index.SetNodeUp(n, up);
+  }
   std::uint64_t slots = 0;
   r.GetCount(slots, 1);
   c.jobs.resize(slots);
@@ -421,6 +429,9 @@ Status Scheduler::Restore(std::string_view snapshot) {
     }
     c.planning_heads.push_back(s);
     if (j.head->awaiting_victims == 0) c.ready_heads.push_back(s);
+  }
+  for (NodeId n = 0; n < c.fleet.num_nodes(); ++n) {
+    if (c.draining[static_cast<size_t>(n)] != 0 && c.index.NodeUp(n)) c.index.SetNodeUp(n, false);
   }
   if (Status s = c.policy->Load(c, r); !s.ok()) return s;
   if (r.failed() || !r.done())
