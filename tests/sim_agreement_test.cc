@@ -285,13 +285,14 @@ TEST(SimAgreement, ServeWithAHollowAgentStartsJobsWhereWhenAndInTheOrderTheTwinD
         << "start " << i << " after " << after << "\n"
         << both;
     // And it ran for its duration in scaled time: never less (the hollow node counts it from
-    // when it heard the start, after the placement), and not more than the two syncs and commits
-    // that bring the start to the node and its end back - 5 minutes (300 ms real) is far more,
-    // and far less than a wrong scale would make it.
+    // when it heard the start, after the placement; less a second for the clocks' rounding), and
+    // not much more: the syncs and commits that bring the start to the node and its end back take
+    // tens of ms real, a few hundred on a loaded machine; 10 minutes (600 ms real) is more, and a
+    // duration scaled wrong by half or double (every job here runs at least 10 minutes) is out.
     const TwinJob& j = kJobs[static_cast<size_t>(live[i].job)];
     const std::int64_t ran = live_at[End(live[i].job)] - live[i].at;
     EXPECT_GE(ran, j.duration_min * kMinute - kSecond) << j.name;
-    EXPECT_LE(ran, (j.duration_min + 5) * kMinute) << j.name;
+    EXPECT_LE(ran, (j.duration_min + 10) * kMinute) << j.name;
   }
 }
 

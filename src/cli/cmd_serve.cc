@@ -174,7 +174,7 @@ Runner AddServeCommand(CLI::App& app) {
                   "--time-scale runs a workload of hours in seconds. Job times (submitted, "
                   "started, ended, estimates, durations) are in scaled time; the heartbeat, its "
                   "timeout, --grace and the 10 ms between passes stay real time (they are about "
-                  "processes and the network, which do not speed up).")
+                  "processes, the network and the cost of a pass, which do not speed up).")
       ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
   cmd->add_option("--grace", a->grace,
