@@ -1,10 +1,10 @@
 // The live scheduler and its twin agree: a small workload replayed through `gpufleet serve` with a
 // hollow agent, both on a clock that runs 1,000 times faster than real time (--time-scale), starts
-// every job in the same order, on the same nodes and at the same times (within the slack of real
-// processes) as `gpufleet sim` decides. Both drive the same Scheduler with the same policy (EASY
-// backfill, the default of both), so what this checks is the live driver - the passes after its
-// requests, the agents' reports of starts and ends, its clock - against the simulator's event
-// loop.
+// every job in the same order, on the same nodes and after the same event (an arrival or an end,
+// within the slack of real processes) as `gpufleet sim` decides. Both drive the same Scheduler with
+// the same policy (EASY backfill, the default of both), so what this checks is the live driver -
+// the passes after its requests, the agents' reports of starts and ends, its clock - against the
+// simulator's event loop.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,10 +51,19 @@ struct TwinJob {
 };
 
 // Arrivals and ends fall on a 5-minute grid, never two at one instant (the test checks this on
-// the twin's event log below), and every estimate ends at least 5 minutes away from the shadow
-// time a backfill decision compares it with, so the live path's slack cannot tip a decision.
-// Sizes and priorities make a blocked head with a reservation, jobs backfilled beside it (and one
-// that may not be), a priority that jumps the queue, and best-fit placement on partly used nodes.
+// the twin's event log below). What the twin does with them (minutes):
+// - j0 takes leaf l-1 (0-45); j1 takes l-2/d-1 (5-65); j2 half of l-2/d-2 (10-30).
+// - j3 (16 GPUs in a leaf, at 15) finds no free leaf: the blocked head, with a reservation on l-1
+//   at 55 (j0's estimate; l-2 frees at 75). j4 (20) is backfilled into l-2/d-2's other half,
+//   outside the reserved leaf; j5 (8 GPUs, 25) waits for a whole node and takes l-2/d-2 at 35,
+//   when j4 ends.
+// - j6 (priority 5, at 40) goes ahead of j3 and takes l-1/d-1 at 45, when j0 ends (best fit among
+//   equal nodes: the lowest id); j3 now waits for j6. j7 (55) takes l-2/d-2 (free since 50).
+// - j3 takes l-1 at 60, when j6 ends; j8 (70) l-2/d-1 (free since 65); j9 (16 GPUs, 80) waits for
+//   a leaf, j10 (85) is backfilled on l-2/d-2 meanwhile; j9 takes l-1 at 90, when j3 ends; j11
+//   (105) l-2/d-1.
+// Every backfilled job goes outside the reserved leaf, so no decision hinges on how close an
+// estimate ends to the reservation's time, which the live path sees a little late.
 const std::vector<TwinJob> kJobs = {
     // name, submit, gpus, topology, priority, duration, estimate (minutes)
     {"j0", 0, 16, "leaf", 0, 45, 55},    {"j1", 5, 8, "nvlink", 0, 60, 70},
