@@ -19,21 +19,12 @@ namespace gpufleet {
 namespace {
 
 using json = nlohmann::json;
+using testing::Eventually;
 using testing::HttpCall;
 using testing::ScratchDir;
 using testing::ServerProcess;
 
 const std::string kFleet = std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml";
-
-// Polls `done` every 50 ms until it holds or `limit` has passed; whether it held.
-bool Eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
 struct HollowCluster {
   ScratchDir dir;

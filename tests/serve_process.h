@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,6 +28,16 @@ struct HttpResult {
   std::string body;
   std::string headers;
 };
+
+// Polls `done` every 50 ms until it holds or `limit` has passed; whether it held.
+inline bool Eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
 
 // One request on a fresh connection to 127.0.0.1:port ("Connection: close").
 inline HttpResult HttpCall(int port, const std::string& method, const std::string& target,

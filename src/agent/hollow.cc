@@ -41,15 +41,17 @@ RunIds ParseRunIds(const json& list) {
 }
 
 // nlohmann reports a wrong type by throwing; the answer is the server's, so its faults are values.
-Result<SyncOrders> ParseOrders(const std::string& body) {
+// A start's duration_s is in the server's time, which runs `time_scale` times faster than ours.
+Result<SyncOrders> ParseOrders(const std::string& body, double time_scale) {
   try {
     const json doc = json::parse(body);
     SyncOrders orders;
     if (doc.contains("start")) {
       for (const json& s : doc.at("start")) {
         const double seconds = s.value("duration_s", 0.0);
-        orders.starts.push_back({s.at("id").get<std::int64_t>(), s.at("epoch").get<std::int64_t>(),
-                                 milliseconds(std::llround(std::max(0.0, seconds) * 1000))});
+        orders.starts.push_back(
+            {s.at("id").get<std::int64_t>(), s.at("epoch").get<std::int64_t>(),
+             milliseconds(std::llround(std::max(0.0, seconds) * 1000 / time_scale))});
       }
     }
     if (doc.contains("stop")) orders.stops = ParseRunIds(doc.at("stop"));
@@ -237,7 +239,7 @@ class HollowFleet::Worker {
       status = error;
     } else {
       ++fleet_.syncs_;
-      Result<SyncOrders> orders = ParseOrders(reply.value().body);
+      Result<SyncOrders> orders = ParseOrders(reply.value().body, fleet_.options_.time_scale);
       if (orders.ok()) {
         slot.node.Acknowledge(orders.value().starts, orders.value().stops, Now());
         slot.again = !orders.value().starts.empty();

@@ -40,6 +40,10 @@ struct HollowOptions {
   std::chrono::milliseconds backoff_cap{10'000};
   // Job ends and sync pacing; the steady clock when empty.
   std::function<HollowTime()> clock;
+  // A job "runs" its duration divided by this (`--time-scale`, as the server's: its clock runs
+  // this many times faster, so a duration in its time passes in duration / scale of ours). The
+  // heartbeat and backoffs stay real time, as the server's are.
+  double time_scale = 1;
 };
 
 // Since the start (syncs, finished, errors) or now (registered, running).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,7 @@ struct AgentArgs {
   std::string fleet;
   std::string nodes_glob;
   int hollow_threads = 4;
+  double time_scale = 1;
   std::vector<std::string> given;  // the long names of the options on the command line
 };
 
@@ -135,19 +137,24 @@ int RunHollow(const AgentArgs& args) {
   if (!config.ok()) return BadInput(config.message());
   agent::HollowOptions options;
   options.threads = args.hollow_threads;
+  options.time_scale = args.time_scale;
   // The first signal stops the nodes' loops; a second one ends the process at once.
   CooperativeStop cooperative;
   const std::string first = nodes.value().front().path, last = nodes.value().back().path;
   agent::HollowFleet hollow(std::move(nodes).value(), options, config.value().server,
                             config.value().token, StopFlag(), Log);
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "%g", options.time_scale);
   Log("hollow: " + std::to_string(args.hollow) + " nodes (" + first + " ... " + last +
-      "), server " + config.value().server + ", " + std::to_string(options.threads) + " threads");
+      "), server " + config.value().server + ", " + std::to_string(options.threads) + " threads" +
+      (options.time_scale == 1 ? "" : std::string(", durations pass ") + scale + "x as fast"));
   return Finish(hollow.Run());
 }
 
 int RunAgent(const AgentArgs& args) {
   if (args.hollow > 0) return RunHollow(args);
-  if (const char* hollow_only = FirstGiven(args, {"--fleet", "--nodes", "--hollow-threads"}))
+  if (const char* hollow_only =
+          FirstGiven(args, {"--fleet", "--nodes", "--hollow-threads", "--time-scale"}))
     return BadInput(std::string(hollow_only) + " is for --hollow only");
   const agent::GpuInventory inventory = agent::ReadGpuInventory();
   if (args.inventory) return PrintInventory(inventory);
@@ -228,6 +235,12 @@ Runner AddAgentCommand(CLI::App& app) {
   cmd->add_option("--hollow-threads", args->hollow_threads,
                   "With --hollow: threads syncing the nodes, one connection each (default 4).")
       ->check(WholeNumber(1, 256));
+  cmd->add_option("--time-scale", args->time_scale,
+                  "With --hollow, for tests and demos: the server runs --time-scale X, so a job's "
+                  "duration (in the server's time) passes in duration / X here. Syncs keep the "
+                  "server's heartbeat, in real time.")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
   AddClientOptions(cmd, args->client, "agent");
   cmd->footer(
       "Example:\n  gpufleet agent --server http://10.0.0.1:7070 --token-file "

@@ -30,9 +30,11 @@ struct ServeArgs {
   std::string policy = "backfill";
   int http_threads = 2;
   std::string heartbeat_timeout = "30s";
+  std::string heartbeat;  // empty: a third of the timeout
   std::string grace = "30s";
   double rate_limit = 5000;
   std::int64_t max_pending = 1'000'000;
+  double time_scale = 1;
 };
 
 Result<HttpServerOptions> ListenOptions(const std::string& listen) {
@@ -94,9 +96,21 @@ int RunServe(const ServeArgs& a) {
   options.max_pending_per_tenant = a.max_pending;
   // Agents heartbeat three times per timeout: one lost heartbeat marks no node down.
   options.heartbeat_interval = std::max<SimTime>(kSecond / 10, options.heartbeat_timeout / 3);
+  if (!a.heartbeat.empty()) {
+    Result<SimTime> d = ParseDuration(a.heartbeat);
+    if (!d.ok() || d.value() < 10 || d.value() >= options.heartbeat_timeout) {
+      std::cerr << "gpufleet serve: --heartbeat '" << a.heartbeat
+                << "': expected a duration from 10ms to below --heartbeat-timeout, e.g. 10s\n";
+      return kExitBadInput;
+    }
+    options.heartbeat_interval = d.value();
+  }
+  options.time_scale = a.time_scale;
+  const WallClock clock =
+      a.time_scale == 1 ? WallClock(SystemWallClock) : ScaledWallClock(a.time_scale);
   const std::string db_path = a.state.substr(kSqlite.size());
   Result<std::unique_ptr<ControlPlane>> plane =
-      ControlPlane::Start(fleet.value(), tenants, db_path, options);
+      ControlPlane::Start(fleet.value(), tenants, db_path, options, clock);
   if (!plane.ok()) {
     std::cerr << "gpufleet serve: " << plane.message() << "\n";
     return plane.error().code == ErrorCode::kInvalidArgument ? kExitBadInput : kExitFailure;
@@ -111,7 +125,9 @@ int RunServe(const ServeArgs& a) {
   std::cout << "gpufleet serve: listening on http://" << a.listen.substr(0, a.listen.rfind(':'))
             << ":" << server.value()->port() << " (fleet " << a.fleet << ", "
             << fleet.value().num_nodes() << " nodes; state " << db_path << "; " << tenants.size()
-            << " tenants)" << std::endl;
+            << " tenants";
+  if (a.time_scale != 1) std::cout << "; time runs " << a.time_scale << "x as fast";
+  std::cout << ")" << std::endl;
   while (!StopFlag().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // No handler runs after Stop; the control plane drops the answers it still holds; then the
   // connections close.
@@ -147,6 +163,19 @@ Runner AddServeCommand(CLI::App& app) {
   cmd->add_option("--heartbeat-timeout", a->heartbeat_timeout,
                   "An agent silent this long has its node marked down and its jobs requeued; "
                   "agents are told to heartbeat three times as often.")
+      ->capture_default_str();
+  cmd->add_option("--heartbeat", a->heartbeat,
+                  "How often agents are told to sync (default: a third of --heartbeat-timeout); "
+                  "from 10ms, below the timeout. Short for tests and demos, where a start or an "
+                  "end waits for a hollow node's next sync.");
+  cmd->add_option("--time-scale", a->time_scale,
+                  "For tests and demos: the scheduler's clock runs X times faster than real time "
+                  "(from the wall clock at start), so that a hollow agent with the same "
+                  "--time-scale runs a workload of hours in seconds. Job times (submitted, "
+                  "started, ended, estimates, durations) are in scaled time; the heartbeat, its "
+                  "timeout, --grace and the 10 ms between passes stay real time (they are about "
+                  "processes, the network and the cost of a pass, which do not speed up).")
+      ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
   cmd->add_option("--grace", a->grace,
                   "A stopped job's time from SIGTERM to SIGKILL (to checkpoint).")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <utility>
 
@@ -20,6 +21,18 @@ SimTime SystemWallClock() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+WallClock ScaledWallClock(double scale, const WallClock& real) {
+  const SimTime origin = real();
+  const auto begin = std::chrono::steady_clock::now();
+  return [origin, begin, scale] {
+    const double elapsed_us =
+        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - begin)
+                                .count());
+    return origin + static_cast<SimTime>(elapsed_us * scale / 1000.0);
+  };
 }
 
 Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
@@ -112,7 +125,8 @@ void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
       } else {
         SetState(j, LiveState::kPending);
         if (held) {
-          unreconciled_.emplace(j.id, Unreconciled{now_ + options_.heartbeat_timeout, {}});
+          unreconciled_.emplace(j.id,
+                                Unreconciled{now_ + ClockSpan(options_.heartbeat_timeout), {}});
         } else if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
           SetState(j, LiveState::kFailed);
           j.message = s.message();
@@ -149,12 +163,16 @@ void ControlPlane::Loop() {
       std::unique_lock<std::mutex> lock(mu_);
       // A pass is due at the scheduler's wake-up (las promotions) at the latest.
       SimTime wakeup = std::min(scheduler_.NextWakeup(now_), NextAgentDeadline());
-      if (changed_) wakeup = std::min(wakeup, last_pass_at_ + options_.pass_interval);
+      if (changed_) wakeup = std::min(wakeup, last_pass_at_ + ClockSpan(options_.pass_interval));
       auto ready = [this] { return stopping_ || !tasks_.empty(); };
       if (wakeup == kNever) {
         wake_.wait(lock, ready);
       } else {
-        wake_.wait_for(lock, std::chrono::milliseconds(std::max<SimTime>(1, wakeup - now_)), ready);
+        // The clock's milliseconds are 1/time_scale of a real one (rounded up: never wake early).
+        const double real_ms = std::ceil(static_cast<double>(wakeup - now_) / options_.time_scale);
+        wake_.wait_for(
+            lock, std::chrono::milliseconds(std::max<SimTime>(1, static_cast<SimTime>(real_ms))),
+            ready);
       }
       if (tasks_.empty() && stopping_) return;
       batch.swap(tasks_);
@@ -166,7 +184,7 @@ void ControlPlane::Loop() {
     // A pass costs what the policy's pass costs (backfill's reservation walks the running jobs):
     // under a stream of requests, one every pass_interval at most, not one per batch of tasks.
     const bool due = changed_ || scheduler_.NextWakeup(now_) <= now_;
-    if (due && now_ - last_pass_at_ >= options_.pass_interval) {
+    if (due && now_ - last_pass_at_ >= ClockSpan(options_.pass_interval)) {
       Pass();
       last_pass_at_ = now_;
     }
@@ -363,12 +381,12 @@ void ControlPlane::WaitForEvents(std::uint64_t after, SimTime wait, size_t limit
     return;
   }
   event_waiters_.push_back(
-      EventWaiter{after, limit, std::move(visible), std::move(done), now_ + wait});
+      EventWaiter{after, limit, std::move(visible), std::move(done), now_ + ClockSpan(wait)});
 }
 
 void ControlPlane::WithForecast(SimTime max_age,
                                 std::function<void(const Result<Forecast>&)> done) {
-  if (forecast_ && forecast_->ok() && now_ - forecast_->value().now <= max_age) {
+  if (forecast_ && forecast_->ok() && now_ - forecast_->value().now <= ClockSpan(max_age)) {
     done(*forecast_);
     return;
   }
@@ -602,7 +620,7 @@ void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports,
             earlier(NodeOrders{});
           }
           l.waiting = std::move(done);
-          l.wait_until = p.now_ + wait;
+          l.wait_until = p.now_ + p.ClockSpan(wait);
           if (wait <= 0 || !l.orders.start.empty() || !l.orders.stop.empty()) p.Deliver(node);
         });
       });
@@ -767,19 +785,24 @@ void ControlPlane::Deliver(NodeId node) {
 SimTime ControlPlane::NextAgentDeadline() const {
   // Agents, held syncs and long polls are checked every 100 ms while there are any.
   if (!unreconciled_.empty() || !event_waiters_.empty() || registered_agents_ > 0) {
-    return now_ + 100;
+    return now_ + ClockSpan(100);
   }
   return kNever;
 }
 
+SimTime ControlPlane::ClockSpan(SimTime real) const {
+  if (real >= kNever) return real;
+  return static_cast<SimTime>(static_cast<double>(real) * options_.time_scale);
+}
+
 void ControlPlane::CheckAgents() {
   if (now_ < next_agent_check_) return;
-  next_agent_check_ = now_ + 100;
+  next_agent_check_ = now_ + ClockSpan(100);
   AnswerEventWaiters([this](const EventWaiter& w) { return now_ >= w.until; });
   for (size_t i = 0; i < agents_.size(); ++i) {
     AgentLink& l = agents_[i];
     if (l.waiting && now_ >= l.wait_until) Deliver(static_cast<NodeId>(i));
-    if (!l.registered || now_ - l.last_seen < options_.heartbeat_timeout) continue;
+    if (!l.registered || now_ - l.last_seen < ClockSpan(options_.heartbeat_timeout)) continue;
     l.registered = false;
     --registered_agents_;
     Emit("node_down", nullptr, fleet_.Path(fleet_.NodeTopo(static_cast<NodeId>(i))));

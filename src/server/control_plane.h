@@ -36,6 +36,10 @@ namespace gpufleet {
 // tests drive time.
 using WallClock = std::function<SimTime()>;
 SimTime SystemWallClock();
+// A clock that runs `scale` times faster than real time (`gpufleet serve --time-scale`, for
+// tests and demos): it starts at `real()`'s time and then advances `scale` ms per real ms
+// (measured on the steady clock, so that a step of the system clock does not move it).
+WallClock ScaledWallClock(double scale, const WallClock& real = SystemWallClock);
 // "2026-12-05 14:05:00 UTC": a wall time in a reason a user reads.
 std::string WallTimeText(SimTime ms);
 
@@ -50,6 +54,12 @@ struct ControlPlaneOptions {
   SimTime pass_interval = 10;
   // The most jobs one tenant may have waiting; a submission beyond it is refused (0: no limit).
   std::int64_t max_pending_per_tenant = 0;
+  // How many times faster than real time the injected clock runs (ScaledWallClock; 1: it is the
+  // wall clock). The spans above and a sync's or an event poll's wait stay real time - they are
+  // about processes, networks and the cost of a pass, which a scaled clock does not speed up - so
+  // the control plane multiplies them by this before it compares them with the clock, and
+  // divides what it sleeps by it.
+  double time_scale = 1;
 };
 
 // What an agent is told to run: one node's part of a job's run.
@@ -224,6 +234,8 @@ class ControlPlane {
   // A recovered job that held GPUs waits again.
   void Requeue(LiveJob& job);
   SimTime NextAgentDeadline() const;
+  // A span of real time as the (possibly scaled) clock counts it.
+  SimTime ClockSpan(SimTime real) const;
   void Recover(std::vector<LiveJob> jobs, JobId largest_id);
   void Loop();
   void Pass();
