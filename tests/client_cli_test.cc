@@ -115,6 +115,38 @@ TEST(ClientCli, MissingTokenIsABadInput) {
   EXPECT_NE(out.find("no token"), std::string::npos) << out;
 }
 
+TEST(ClientCli, DrainUndrainAndTenantSendWhatTheyShould) {
+  FakeHttpServer server([](const FakeRequest& r) {
+    if (r.path == "/v1/nodes/drain" || r.path == "/v1/nodes/undrain")
+      return FakeReply{200, R"({"nodes": [{"path": "lab/rack/dgx-1", "state": "draining"}]})"};
+    return FakeReply{200, R"({"name": "research", "weight": 1, "quota_gpus": 16,
+                              "share_applies": true, "gpus_held": 8, "jobs_holding_gpus": 1,
+                              "jobs_pending": 2})"};
+  });
+  auto [code, out] = RunShell(Client(server.url(), "drain lab/rack/dgx-1 --reason 'PSU swap'"));
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(out, "lab/rack/dgx-1 draining\n");
+  std::tie(code, out) = RunShell(Client(server.url(), "undrain lab/rack/dgx-1"));
+  ASSERT_EQ(code, 0) << out;
+  // Setting only the weight keeps the quota the server has.
+  std::tie(code, out) = RunShell(Client(server.url(), "tenant research --weight 3"));
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("research"), std::string::npos) << out;
+  std::tie(code, out) = RunShell(Client(server.url(), "tenant research --quota-gpus lots"));
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("--quota-gpus 'lots'"), std::string::npos) << out;
+  const std::vector<FakeRequest> seen = server.requests();
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(nlohmann::json::parse(seen[0].body),
+            nlohmann::json::parse(R"({"nodes": ["lab/rack/dgx-1"], "reason": "PSU swap"})"));
+  EXPECT_EQ(nlohmann::json::parse(seen[1].body),
+            nlohmann::json::parse(R"({"nodes": ["lab/rack/dgx-1"]})"));
+  EXPECT_EQ(seen[3].method, "PUT");
+  EXPECT_EQ(seen[3].path, "/v1/tenants/research");
+  EXPECT_EQ(nlohmann::json::parse(seen[3].body),
+            nlohmann::json::parse(R"({"weight": 3.0, "quota_gpus": 16})"));
+}
+
 TEST(ClientCli, AgentInventoryWithoutDriverSaysWhy) {
   const auto [code, out] = RunGpufleet("agent --inventory");
   ASSERT_EQ(code, 0) << out;

@@ -28,16 +28,18 @@ const std::string kFleet = std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/
 
 struct HollowCluster {
   ScratchDir dir;
-  std::string user, agent_token, token_file;
+  std::string user, agent_token, admin, token_file;
   std::unique_ptr<ServerProcess> server;
   pid_t hollow = -1;
 
   HollowCluster() {
     user = NewToken().value();
     agent_token = NewToken().value();
+    admin = NewToken().value();
     const std::string tokens =
         dir.Write("tokens", TokenLine("alice", "tenant:research", user).value() +
-                                TokenLine("agents", "agent", agent_token).value());
+                                TokenLine("agents", "agent", agent_token).value() +
+                                TokenLine("ops", "admin", admin).value());
     token_file = dir.Write("agent.token", agent_token + "\n");
     server = std::make_unique<ServerProcess>(
         dir, kFleet, tokens, dir.Path("state.db"),
@@ -164,6 +166,44 @@ TEST(HollowAgent, NodesGlobPicksTheNodes) {
       << c.HollowLog();
   EXPECT_EQ(c.Nodes()["lab/rack/dgx-2"], "up");
   EXPECT_EQ(c.Nodes()["lab/rack/dgx-1"], "absent");
+}
+
+TEST(HollowAgent, ADrainedNodeRunsItsJobOnButTakesNoNewOneUntilUndrained) {
+  HollowCluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.StartHollow({"--hollow", "2"});
+  ASSERT_TRUE(Eventually([&] { return c.NodesIn("up") == 2; }, std::chrono::seconds(30)))
+      << c.HollowLog();
+  const int port = c.server->port();
+  const json job = {{"gpus", 8}, {"estimate", "1h"}, {"duration", "1h"}, {"command", "true"}};
+  const long first = c.Submit(job);
+  ASSERT_TRUE(Eventually([&] { return c.StateOf(first) == "running"; }, std::chrono::seconds(30)));
+  const std::string busy = c.Job(first)["nodes"][0];
+  const std::string idle = busy == "lab/rack/dgx-1" ? "lab/rack/dgx-2" : "lab/rack/dgx-1";
+
+  // Both nodes drained: the busy one keeps its job (draining), the idle one is drained.
+  const std::string both = json{{"nodes", {busy, idle}}, {"reason", "firmware"}}.dump();
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/nodes/drain", both, c.user).status, 403);
+  const auto drained = HttpCall(port, "POST", "/v1/nodes/drain", both, c.admin);
+  ASSERT_EQ(drained.status, 200) << drained.body;
+  EXPECT_EQ(json::parse(drained.body)["nodes"][0]["drain"]["reason"], "firmware");
+  EXPECT_EQ(c.Nodes(), (std::map<std::string, std::string>{{busy, "draining"}, {idle, "drained"}}));
+  const long second = c.Submit(job);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // passes run every 10 ms
+  EXPECT_EQ(c.StateOf(second), "pending");
+  EXPECT_EQ(c.StateOf(first), "running");
+  const std::string why =
+      json::parse(HttpCall(port, "GET", "/v1/jobs/" + std::to_string(second) + "/why", "", c.user)
+                      .body)["reason"];
+  EXPECT_FALSE(why.empty());
+
+  // The idle node undrained: the second job starts there, and only there.
+  const auto undrained =
+      HttpCall(port, "POST", "/v1/nodes/undrain", json{{"nodes", {idle}}}.dump(), c.admin);
+  ASSERT_EQ(undrained.status, 200) << undrained.body;
+  ASSERT_TRUE(Eventually([&] { return c.StateOf(second) == "running"; }, std::chrono::seconds(30)));
+  EXPECT_EQ(c.Job(second)["nodes"], json::array({idle}));
+  EXPECT_EQ(c.Nodes(), (std::map<std::string, std::string>{{busy, "draining"}, {idle, "up"}}));
 }
 
 TEST(HollowAgent, RefusesWhatDoesNotFitItsMode) {

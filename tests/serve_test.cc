@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "serve_process.h"
+#include "server/api.h"
 #include "server/tokens.h"
 #include "temp_dir.h"
 
@@ -304,6 +305,67 @@ TEST(Serve, KillNineLosesNoAcknowledgedJob) {
   for (long id : acknowledged) EXPECT_EQ(recovered.count(id), 1U) << "job " << id << " was lost";
 }
 
+// Drains and tenants' shares are admin acts, checked like every request, and outlive a restart.
+TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  int port = s.server->port();
+  const std::string drain = R"({"nodes": ["lab/rack/dgx-1"], "reason": "PSU swap"})";
+  EXPECT_EQ(HttpCall(port, "POST", "/v1/nodes/drain", drain, t.research).status, 403);
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/nodes/drain", "", t.admin).status, 405);
+  const HttpResult unknown =
+      HttpCall(port, "POST", "/v1/nodes/drain", R"({"nodes": ["lab/rack/dgx-9"]})", t.admin);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("'lab/rack/dgx-9' is not a node"), std::string::npos) << unknown.body;
+  for (const char* bad : {R"({"nodes": []})", R"({"nodes": "lab/rack/dgx-1"})", R"({"nodes": [1]})",
+                          R"({"nodes": ["lab/rack/dgx-1"], "why": "x"})"}) {
+    const HttpResult r = HttpCall(port, "POST", "/v1/nodes/drain", bad, t.admin);
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+  }
+  const HttpResult drained = HttpCall(port, "POST", "/v1/nodes/drain", drain, t.admin);
+  ASSERT_EQ(drained.status, 200) << drained.body;
+  // No agent has registered it: it is absent, and drained for when it comes.
+  EXPECT_EQ(Body(drained)["nodes"][0]["state"], "absent");
+  EXPECT_EQ(Body(drained)["nodes"][0]["drain"]["reason"], "PSU swap");
+
+  const std::string share = R"({"weight": 2.5, "quota_gpus": 8})";
+  EXPECT_EQ(HttpCall(port, "PUT", "/v1/tenants/research", share, t.research).status, 403);
+  EXPECT_EQ(HttpCall(port, "PUT", "/v1/tenants/nobody", share, t.admin).status, 404);
+  for (const char* bad : {R"({"weight": 0})", R"({"weight": "2"})", R"({"quota_gpus": -1})",
+                          R"({"quota_gpus": 1.5})", R"({"share": 1})", "[]"}) {
+    const HttpResult r = HttpCall(port, "PUT", "/v1/tenants/research", bad, t.admin);
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+  }
+  const HttpResult set = HttpCall(port, "PUT", "/v1/tenants/research", share, t.admin);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(Body(set)["weight"], 2.5);
+  EXPECT_EQ(Body(set)["quota_gpus"], 8);
+  EXPECT_EQ(Body(set)["share_applies"], false);  // the default policy is backfill
+  // A tenant sees itself only.
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/tenants/vision", "", t.research).status, 404);
+  const json own = Body(HttpCall(port, "GET", "/v1/tenants", "", t.research));
+  ASSERT_EQ(own["tenants"].size(), 1U) << own;
+  EXPECT_EQ(own["tenants"][0]["name"], "research");
+
+  s.server->Kill(SIGKILL);
+  ServerProcess restarted(s.dir, kFleet, t.file, s.dir.Path("state.db"));
+  ASSERT_TRUE(restarted.running()) << restarted.Log();
+  port = restarted.port();
+  const json nodes = Body(HttpCall(port, "GET", "/v1/nodes", "", t.admin));
+  EXPECT_EQ(nodes["nodes"][0]["drain"]["reason"], "PSU swap") << nodes;
+  EXPECT_FALSE(nodes["nodes"][1].contains("drain")) << nodes;
+  const json tenants = Body(HttpCall(port, "GET", "/v1/tenants", "", t.admin));
+  ASSERT_EQ(tenants["tenants"].size(), 2U) << tenants;
+  EXPECT_EQ(tenants["tenants"][0]["name"], "research");
+  EXPECT_EQ(tenants["tenants"][0]["weight"], 2.5);
+  EXPECT_EQ(tenants["tenants"][1]["quota_gpus"], nullptr);
+  const HttpResult undrained =
+      HttpCall(port, "POST", "/v1/nodes/undrain", R"({"nodes": ["lab/rack/dgx-1"]})", t.admin);
+  ASSERT_EQ(undrained.status, 200) << undrained.body;
+  EXPECT_FALSE(Body(undrained)["nodes"][0].contains("drain"));
+}
+
 // The document served is the repository's, and every path it names is one the server routes (and
 // every route the tests reach is in it).
 TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
@@ -322,7 +384,10 @@ TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
     documented.insert(path);
     std::string target = path;
     if (const size_t at = target.find("{id}"); at != std::string::npos) target.replace(at, 4, "1");
+    if (const size_t at = target.find("{name}"); at != std::string::npos)
+      target.replace(at, 6, "research");
     for (const auto& [method, spec] : methods.items()) {
+      if (method == "parameters") continue;  // shared by the path's methods, not one
       std::string upper = method;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       HttpResult r = HttpCall(port, upper, target, "{}", t.admin);
@@ -330,11 +395,8 @@ TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
       EXPECT_NE(r.status, 405) << upper << " " << target;
     }
   }
-  for (const char* route : {"/healthz", "/readyz", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
-                            "/v1/jobs/{id}/why", "/v1/jobs/{id}/cancel", "/v1/nodes",
-                            "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json"}) {
-    EXPECT_EQ(documented.count(route), 1U) << route << " is not in docs/openapi.json";
-  }
+  const std::set<std::string> routed(ApiRoutes().begin(), ApiRoutes().end());
+  EXPECT_EQ(documented, routed) << "docs/openapi.json and the server's routes differ";
 }
 
 TEST(Serve, RateAndPendingLimitsAre429s) {

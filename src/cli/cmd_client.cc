@@ -2,11 +2,13 @@
 // finds the server and token as client/client_config.h says, prints the server's errors as the
 // server wrote them, and exits 2 for a refusal (4xx), 1 when the server cannot be reached or
 // fails (5xx).
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/client_options.h"
 #include "cli/commands.h"
@@ -333,6 +335,91 @@ int RunNodes(const client::ClientFlags& flags, bool json_output) {
   return kExitOk;
 }
 
+int RunDrain(const client::ClientFlags& flags, const std::vector<std::string>& nodes, bool drain,
+             const std::string& reason) {
+  const char* const name = drain ? "drain" : "undrain";
+  Result<std::unique_ptr<Session>> session = Session::Open(flags);
+  if (!session.ok()) return Fail(name, session.error());
+  json body = {{"nodes", nodes}};
+  if (drain && !reason.empty()) body["reason"] = reason;
+  Result<json> answer =
+      session.value()->Call("POST", drain ? "/v1/nodes/drain" : "/v1/nodes/undrain", body.dump());
+  if (!answer.ok()) return Fail(name, answer.error());
+  if (auto list = answer.value().find("nodes"); list != answer.value().end() && list->is_array())
+    for (const json& n : *list) std::cout << Text(n, "path") << " " << Text(n, "state") << "\n";
+  return kExitOk;
+}
+
+std::vector<std::string> TenantRow(const json& t) {
+  const auto quota = t.find("quota_gpus");
+  return {Text(t, "name"),
+          Shown(t, "weight"),
+          quota == t.end() || quota->is_null() ? "-" : quota->dump(),
+          Shown(t, "gpus_held"),
+          std::to_string(Number(t, "jobs_holding_gpus")),
+          std::to_string(Number(t, "jobs_pending"))};
+}
+const std::vector<std::string> kTenantHeader = {"TENANT",    "WEIGHT",  "QUOTA",
+                                                "GPUS_HELD", "HOLDING", "PENDING"};
+
+int RunTenants(const client::ClientFlags& flags, bool json_output) {
+  Result<std::unique_ptr<Session>> session = Session::Open(flags);
+  if (!session.ok()) return Fail("tenants", session.error());
+  Result<json> tenants = session.value()->Call("GET", "/v1/tenants");
+  if (!tenants.ok()) return Fail("tenants", tenants.error());
+  if (json_output) {
+    std::cout << tenants.value().dump(2) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {kTenantHeader};
+  if (auto list = tenants.value().find("tenants");
+      list != tenants.value().end() && list->is_array())
+    for (const json& t : *list) rows.push_back(TenantRow(t));
+  std::cout << FormatTable(rows);
+  if (!tenants.value()["tenants"].empty() &&
+      !tenants.value()["tenants"][0].value("share_applies", true))
+    std::cout << "(weights and quotas take effect under --policy fairshare; this server runs "
+                 "another policy)\n";
+  return kExitOk;
+}
+
+struct TenantArgs {
+  client::ClientFlags client;
+  std::string name;
+  std::optional<double> weight;
+  std::string quota;  // a number of GPUs, or "none"
+};
+
+// Shows a tenant; with --weight or --quota-gpus, sets its share first (the other value kept).
+int RunTenant(const TenantArgs& a) {
+  Result<std::unique_ptr<Session>> session = Session::Open(a.client);
+  if (!session.ok()) return Fail("tenant", session.error());
+  const std::string path = "/v1/tenants/" + a.name;
+  Result<json> tenant = session.value()->Call("GET", path);
+  if (!tenant.ok()) return Fail("tenant", tenant.error());
+  if (a.weight || !a.quota.empty()) {
+    json share = {{"weight", a.weight ? json(*a.weight) : tenant.value()["weight"]},
+                  {"quota_gpus", tenant.value()["quota_gpus"]}};
+    if (a.quota == "none") {
+      share["quota_gpus"] = nullptr;
+    } else if (!a.quota.empty()) {
+      std::int64_t gpus = -1;
+      const char* const end = a.quota.data() + a.quota.size();
+      const auto [last, ec] = std::from_chars(a.quota.data(), end, gpus);
+      if (ec != std::errc{} || last != end || gpus < 0) {
+        return Fail("tenant",
+                    Error{"--quota-gpus '" + a.quota + "': expected a number of GPUs, or none",
+                          ErrorCode::kInvalidArgument});
+      }
+      share["quota_gpus"] = gpus;
+    }
+    tenant = session.value()->Call("PUT", path, share.dump());
+    if (!tenant.ok()) return Fail("tenant", tenant.error());
+  }
+  std::cout << FormatTable({kTenantHeader, TenantRow(tenant.value())});
+  return kExitOk;
+}
+
 }  // namespace
 
 ClientCommands AddClientCommands(CLI::App& app) {
@@ -408,6 +495,55 @@ ClientCommands AddClientCommands(CLI::App& app) {
   AddClientOptions(n, *nodes_flags);
   n->footer(kConfigFooter);
   commands.nodes = {n, [nodes_flags, nodes_json] { return RunNodes(*nodes_flags, *nodes_json); }};
+
+  for (const bool drain : {true, false}) {
+    auto flags = std::make_shared<client::ClientFlags>();
+    auto paths = std::make_shared<std::vector<std::string>>();
+    auto reason = std::make_shared<std::string>();
+    CLI::App* d = app.add_subcommand(
+        drain ? "drain" : "undrain",
+        drain ? "Admin: drain nodes - no new job is placed there, their jobs run on (a node with\n"
+                "none left is drained, ready for maintenance). Kept across server restarts.\n"
+                "Prints each node and its state."
+              : "Admin: give drained nodes back to placement. Prints each node and its state.");
+    d->add_option("nodes", *paths, "Node paths, as `gpufleet nodes` lists them.")->required();
+    if (drain)
+      d->add_option("--reason", *reason, "Why, for whoever reads `gpufleet nodes --json`.");
+    AddClientOptions(d, *flags);
+    d->footer(kConfigFooter);
+    ClientCommand& command = drain ? commands.drain : commands.undrain;
+    command.command = d;
+    command.run = [flags, paths, drain, reason] {
+      return RunDrain(*flags, *paths, drain, *reason);
+    };
+  }
+
+  auto tenants_flags = std::make_shared<client::ClientFlags>();
+  auto tenants_json = std::make_shared<bool>(false);
+  CLI::App* ts = app.add_subcommand(
+      "tenants",
+      "Tenants: TENANT WEIGHT QUOTA GPUS_HELD HOLDING PENDING (every tenant for admins, your own\n"
+      "otherwise). Weights and quotas are fairshare's (--policy fairshare).");
+  ts->add_flag("--json", *tenants_json, "The answer as JSON (docs/API.md).");
+  AddClientOptions(ts, *tenants_flags);
+  ts->footer(kConfigFooter);
+  commands.tenants = {
+      ts, [tenants_flags, tenants_json] { return RunTenants(*tenants_flags, *tenants_json); }};
+
+  auto tenant = std::make_shared<TenantArgs>();
+  CLI::App* t = app.add_subcommand(
+      "tenant",
+      "One tenant; with --weight or --quota-gpus (admin), sets its fairshare share first, keeping\n"
+      "the value not given. Kept across server restarts.");
+  t->add_option("name", tenant->name, "The tenant (a tenant:NAME role of the tokens file).")
+      ->required();
+  t->add_option("--weight", tenant->weight, "Its weight: a share of the fleet relative to others.")
+      ->check(CLI::Range(1e-6, 1e6));
+  t->add_option("--quota-gpus", tenant->quota,
+                "GPUs guaranteed to it (it may borrow idle ones beyond), or none.");
+  AddClientOptions(t, tenant->client);
+  t->footer(kConfigFooter);
+  commands.tenant = {t, [tenant] { return RunTenant(*tenant); }};
   return commands;
 }
 

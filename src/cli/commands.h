@@ -28,16 +28,18 @@ Runner AddServeCommand(CLI::App& app);
 // The node agent (`gpufleet agent`, cmd_agent.cc).
 Runner AddAgentCommand(CLI::App& app);
 
-// The control plane's client commands (cmd_client.cc): submit, jobs, job, cancel, nodes.
+// The control plane's client commands (cmd_client.cc): submit, jobs, job, cancel, nodes, drain,
+// undrain, tenants, tenant.
 struct ClientCommand {
   CLI::App* command = nullptr;
   Runner run;
 };
 struct ClientCommands {
-  ClientCommand submit, jobs, job, cancel, nodes;
+  ClientCommand submit, jobs, job, cancel, nodes, drain, undrain, tenants, tenant;
   // The runner of the one that was given, if any.
   Runner Chosen() const {
-    for (const ClientCommand* c : {&submit, &jobs, &job, &cancel, &nodes})
+    for (const ClientCommand* c :
+         {&submit, &jobs, &job, &cancel, &nodes, &drain, &undrain, &tenants, &tenant})
       if (c->command != nullptr && c->command->parsed()) return c->run;
     return nullptr;
   }

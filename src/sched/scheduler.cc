@@ -434,6 +434,24 @@ Status Scheduler::UndrainNode(NodeId n, SimTime now) {
   return Status::Ok();
 }
 
+Status Scheduler::SetTenantShare(std::int32_t tenant, double weight,
+                                 std::optional<std::int64_t> quota_gpus) {
+  if (tenant < 0 || static_cast<size_t>(tenant) >= core_->tenants.size())
+    return Wrong("no tenant " + std::to_string(tenant), ErrorCode::kNotFound);
+  if (!(weight > 0) || !std::isfinite(weight) || (quota_gpus && *quota_gpus < 0)) {
+    return Wrong("tenant '" + core_->tenants[static_cast<size_t>(tenant)].name +
+                     "': weight must be a positive number and quota_gpus at least 0",
+                 ErrorCode::kInvalidArgument);
+  }
+  Tenant& t = core_->tenants[static_cast<size_t>(tenant)];
+  t.weight = weight;
+  t.quota_gpus = quota_gpus;
+  core_->force_pass = true;
+  return Status::Ok();
+}
+
+const std::vector<Tenant>& Scheduler::tenants() const { return core_->tenants; }
+
 Status Scheduler::SetAttained(JobId id, SimTime attained) {
   GPUFLEET_FIND_JOB(s, id);
   if (core_->job(s).state != JobState::kPending)

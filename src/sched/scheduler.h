@@ -167,6 +167,10 @@ class Scheduler {
   // already is (or, for UndrainNode, is not) draining.
   Status DrainNode(NodeId n, SimTime now);
   Status UndrainNode(NodeId n, SimTime now);
+  // An operator changes a tenant's share (its weight and quota, as fairshare reads them); the next
+  // pass uses it. kInvalidArgument for a weight that is not positive or a negative quota.
+  Status SetTenantShare(std::int32_t tenant, double weight, std::optional<std::int64_t> quota_gpus);
+  const std::vector<Tenant>& tenants() const;
   // Run time a waiting job keeps after an interruption (from its last checkpoint).
   Status SetAttained(JobId id, SimTime attained);
   // A wake-up the scheduler asked for through NextWakeup has come.

@@ -428,6 +428,20 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
+}  // namespace
+
+const std::vector<std::string>& ApiRoutes() {
+  static const std::vector<std::string> kRoutes = {
+      "/healthz",           "/readyz",           "/metrics",          "/v1/openapi.json",
+      "/v1/jobs",           "/v1/jobs/{id}",     "/v1/jobs/{id}/why", "/v1/jobs/{id}/cancel",
+      "/v1/events",         "/v1/forecast",      "/v1/sites",         "/v1/nodes",
+      "/v1/nodes/drain",    "/v1/nodes/undrain", "/v1/tenants",       "/v1/tenants/{name}",
+      "/v1/agent/register", "/v1/agent/sync"};
+  return kRoutes;
+}
+
+namespace {
+
 class Api {
  public:
   Api(ControlPlane& plane, const TokenTable& tokens, ApiOptions options)
@@ -448,11 +462,16 @@ class Api {
  private:
   // The route a path belongs to, for metrics: ids replaced by {id}, unknown paths as "other".
   static std::string RouteOf(const std::string& path) {
-    static const std::set<std::string> kFixed = {
-        "/healthz",           "/readyz",        "/metrics",         "/v1/jobs",     "/v1/nodes",
-        "/v1/agent/register", "/v1/agent/sync", "/v1/openapi.json", "/v1/forecast", "/v1/events",
-        "/v1/sites"};
+    static const std::set<std::string> kFixed = [] {
+      std::set<std::string> fixed;
+      for (const std::string& r : ApiRoutes())
+        if (r.find('{') == std::string::npos) fixed.insert(r);
+      return fixed;
+    }();
     if (kFixed.count(path) != 0) return path;
+    if (path.rfind("/v1/tenants/", 0) == 0 && path.size() > 12 &&
+        path.find('/', 12) == std::string::npos)
+      return "/v1/tenants/{name}";
     if (path.rfind("/v1/jobs/", 0) == 0) {
       const std::string_view rest = std::string_view(path).substr(9);
       const size_t slash = rest.find('/');
@@ -551,6 +570,26 @@ class Api {
     if (route == "/v1/nodes") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
       return ListNodes(*who, respond);
+    }
+    if (route == "/v1/nodes/drain" || route == "/v1/nodes/undrain") {
+      if (req.method != "POST") return respond(MethodNotAllowed("POST"));
+      if (who->role != Role::kAdmin) {
+        return respond(Fail(403, "permission_denied", route + " needs an admin token"));
+      }
+      return DrainNodes(req, route == "/v1/nodes/drain", respond);
+    }
+    if (route == "/v1/tenants") {
+      if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+      return ListTenants(*who, "", respond);
+    }
+    if (route == "/v1/tenants/{name}") {
+      const std::string name = path.substr(12);
+      if (req.method == "GET") return ListTenants(*who, name, respond);
+      if (req.method != "PUT") return respond(MethodNotAllowed("GET, PUT"));
+      if (who->role != Role::kAdmin) {
+        return respond(Fail(403, "permission_denied", "changing a tenant needs an admin token"));
+      }
+      return SetTenant(req, name, respond);
     }
     if (route == "/v1/openapi.json") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
@@ -875,24 +914,121 @@ class Api {
     });
   }
 
+  static json NodeJson(const ControlPlane& p, NodeId n, bool admin) {
+    const Fleet& fleet = p.fleet();
+    json node = {{"path", fleet.Path(fleet.NodeTopo(n))},
+                 {"gpus", fleet.NodeGpus(n)},
+                 {"gpu_model", fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(n))].name},
+                 {"state", p.NodeStateName(n)}};
+    if (const NodeDrain* d = p.DrainOf(n)) {
+      node["drain"] = {{"reason", d->reason}, {"since", Timestamp(d->since)}};
+    }
+    if (admin) node["jobs"] = p.scheduler().JobsOn(n);
+    return node;
+  }
+
   void ListNodes(const Identity& who, const Responder& respond) {
     plane_.Post([who, respond](ControlPlane& p) {
-      const Fleet& fleet = p.fleet();
-      const Scheduler& s = p.scheduler();
       json nodes = json::array();
-      for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
-        const NodeState state = s.StateOf(n);
-        json node = {
-            {"path", fleet.Path(fleet.NodeTopo(n))},
-            {"gpus", fleet.NodeGpus(n)},
-            {"gpu_model", fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(n))].name},
-            {"state", state == NodeState::kUp     ? "up"
-                      : state == NodeState::kDown ? "down"
-                                                  : "absent"}};
-        if (who.role == Role::kAdmin) node["jobs"] = s.JobsOn(n);
-        nodes.push_back(std::move(node));
-      }
+      for (NodeId n = 0; n < p.fleet().num_nodes(); ++n)
+        nodes.push_back(NodeJson(p, n, who.role == Role::kAdmin));
       respond(Json(200, json{{"nodes", nodes}}));
+    });
+  }
+
+  // POST /v1/nodes/drain {"nodes": [PATH, ...], "reason": TEXT}; /undrain {"nodes": [...]}.
+  void DrainNodes(const HttpRequest& req, bool drain, const Responder& respond) {
+    Result<json> body =
+        drain ? JsonObject(req.body, {"nodes", "reason"}) : JsonObject(req.body, {"nodes"});
+    if (!body.ok()) return respond(Fail(body.error()));
+    const json& list = body.value().contains("nodes") ? body.value()["nodes"] : json();
+    if (!list.is_array() || list.empty() || list.size() > 100'000) {
+      return respond(Fail(400, "invalid_argument",
+                          "field 'nodes': expected an array of 1 to 100000 node paths"));
+    }
+    std::vector<std::string> paths;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string()) {
+        return respond(Fail(400, "invalid_argument",
+                            "field 'nodes[" + std::to_string(i) + "]': expected a node path"));
+      }
+      paths.push_back(list[i].get<std::string>());
+    }
+    Result<std::string> reason = StringField(body.value(), "", "reason", false);
+    if (!reason.ok()) return respond(Fail(reason.error()));
+    plane_.Post([paths = std::move(paths), drain, reason = reason.value(),
+                 respond](ControlPlane& p) mutable {
+      p.SetDrain(std::move(paths), drain, std::move(reason),
+                 [&p, respond](Result<std::vector<NodeId>> nodes) {
+                   if (!nodes.ok()) return respond(Fail(nodes.error()));
+                   json out = json::array();
+                   for (NodeId n : nodes.value()) out.push_back(NodeJson(p, n, true));
+                   respond(Json(200, json{{"nodes", out}}));
+                 });
+    });
+  }
+
+  // Every tenant (admin) or the caller's own; `only` names one (404 for one not visible).
+  void ListTenants(const Identity& who, const std::string& only, const Responder& respond) {
+    plane_.Post([who, only, respond](ControlPlane& p) {
+      if (!only.empty() &&
+          (p.TenantIndex(only) < 0 || (who.role != Role::kAdmin && who.tenant != only))) {
+        return respond(Fail(404, "not_found", "no tenant '" + only + "'"));
+      }
+      struct Use {
+        std::int64_t pending = 0, running = 0, gpu_milli = 0;
+      };
+      std::map<std::string, Use> use;
+      for (const auto& [id, j] : p.jobs()) {
+        if (IsOver(j.state)) continue;
+        Use& u = use[j.tenant];
+        if (j.state == LiveState::kPending) {
+          u.pending += 1;
+        } else {
+          u.running += 1;
+          u.gpu_milli += std::int64_t{j.request.gpus} * j.request.gpu_milli;
+        }
+      }
+      const bool applies = p.scheduler().config().policy == "fairshare";
+      json tenants = json::array();
+      for (const Tenant& t : p.scheduler().tenants()) {
+        if (!only.empty() ? t.name != only : who.role != Role::kAdmin && t.name != who.tenant)
+          continue;
+        const Use& u = use[t.name];
+        tenants.push_back({{"name", t.name},
+                           {"weight", t.weight},
+                           {"quota_gpus", t.quota_gpus ? json(*t.quota_gpus) : json(nullptr)},
+                           {"share_applies", applies},
+                           {"jobs_pending", u.pending},
+                           {"jobs_holding_gpus", u.running},
+                           {"gpus_held", static_cast<double>(u.gpu_milli) / 1000.0}});
+      }
+      if (!only.empty()) return respond(Json(200, tenants.front()));
+      respond(Json(200, json{{"tenants", tenants}}));
+    });
+  }
+
+  // PUT /v1/tenants/{name} {"weight": W, "quota_gpus": N or null}: the tenant's fairshare share.
+  void SetTenant(const HttpRequest& req, const std::string& name, const Responder& respond) {
+    Result<json> body = JsonObject(req.body, {"weight", "quota_gpus"});
+    if (!body.ok()) return respond(Fail(body.error()));
+    const json& w = body.value().contains("weight") ? body.value()["weight"] : json(1.0);
+    if (!w.is_number() || !(w.get<double>() > 0 && w.get<double>() <= 1e6)) {
+      return respond(
+          Fail(400, "invalid_argument", "field 'weight': expected a number above 0, at most 1e6"));
+    }
+    std::optional<std::int64_t> quota;
+    if (body.value().contains("quota_gpus") && !body.value()["quota_gpus"].is_null()) {
+      Result<std::int64_t> q = IntField(body.value(), "", "quota_gpus", true, 0, kMaxJobGpus);
+      if (!q.ok()) return respond(Fail(q.error()));
+      quota = q.value();
+    }
+    const Identity admin{"", Role::kAdmin, ""};
+    plane_.Post([this, name, weight = w.get<double>(), quota, admin, respond](ControlPlane& p) {
+      p.SetTenantShare(name, weight, quota, [this, name, admin, respond](Status s) {
+        if (!s.ok()) return respond(Fail(Error{s.message(), s.code()}));
+        ListTenants(admin, name, respond);
+      });
     });
   }
 
@@ -909,10 +1045,11 @@ class Api {
       }
       const Scheduler& s = p.scheduler();
       std::int64_t total_gpus = 0;
-      std::array<std::int64_t, 3> nodes_by_state{};
+      std::map<std::string, std::int64_t> nodes_by_state = {
+          {"up", 0}, {"draining", 0}, {"drained", 0}, {"down", 0}, {"absent", 0}};
       for (NodeId n = 0; n < p.fleet().num_nodes(); ++n) {
         total_gpus += p.fleet().NodeGpus(n);
-        nodes_by_state[static_cast<size_t>(s.StateOf(n))] += 1;
+        nodes_by_state[p.NodeStateName(n)] += 1;
       }
       out += "# HELP gpufleet_gpus GPUs of the fleet spec.\n# TYPE gpufleet_gpus gauge\n";
       out += "gpufleet_gpus " + std::to_string(total_gpus) + "\n";
@@ -921,12 +1058,12 @@ class Api {
       char busy[32];
       std::snprintf(busy, sizeof busy, "%.3f", static_cast<double>(s.allocated_milli()) / 1000.0);
       out += std::string("gpufleet_gpus_busy ") + busy + "\n";
-      out += "# HELP gpufleet_nodes Nodes by state (absent: no agent registered).\n";
+      out +=
+          "# HELP gpufleet_nodes Nodes by state (absent: no agent registered; draining: drained, "
+          "jobs still on it).\n";
       out += "# TYPE gpufleet_nodes gauge\n";
-      const std::array<const char*, 3> names = {"up", "down", "absent"};
-      for (size_t i = 0; i < names.size(); ++i) {
-        out += std::string("gpufleet_nodes{state=\"") + names[i] + "\"} " +
-               std::to_string(nodes_by_state[i]) + "\n";
+      for (const auto& [state, count] : nodes_by_state) {
+        out += "gpufleet_nodes{state=\"" + state + "\"} " + std::to_string(count) + "\n";
       }
       out +=
           "# HELP gpufleet_site_it_power_watts IT power the site's nodes that are up draw now "

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "server/control_plane.h"
 #include "server/http_server.h"
@@ -18,6 +20,10 @@ struct ApiOptions {
   // heartbeat. 0: no limit.
   double rate_per_token = 0;
 };
+
+// Every route the API answers, as docs/openapi.json names it and /metrics labels it (ids and
+// names as {id} and {name}).
+const std::vector<std::string>& ApiRoutes();
 
 // The handler for HttpServer. `plane` and `tokens` must outlive every request it handles (stop
 // the HttpServer first).

@@ -43,12 +43,26 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
   Result<SqliteDb> db = SqliteDb::Open(db_path);
   if (!db.ok()) return db.error();
   if (Status s = PrepareJobSchema(db.value()); !s.ok()) return Error{s.message(), s.code()};
+  if (Status s = PrepareAdminSchema(db.value()); !s.ok()) return Error{s.message(), s.code()};
   Result<LoadedJobs> loaded = LoadJobs(db.value(), fleet, tenants);
   if (!loaded.ok()) return loaded.error();
+  Result<std::vector<NodeDrain>> drains = LoadDrains(db.value());
+  if (!drains.ok()) return drains.error();
+  Result<std::vector<TenantShare>> shares = LoadTenantShares(db.value());
+  if (!shares.ok()) return shares.error();
 
   std::vector<Tenant> scheduler_tenants;
   for (const std::string& t : tenants) scheduler_tenants.push_back(Tenant{t, 1, std::nullopt});
   if (scheduler_tenants.empty()) scheduler_tenants.push_back(Tenant{"default", 1, std::nullopt});
+  // A share of a tenant the tokens file no longer names stays in the store, unused.
+  for (const TenantShare& share : shares.value()) {
+    for (Tenant& t : scheduler_tenants) {
+      if (t.name == share.tenant) {
+        t.weight = share.weight;
+        t.quota_gpus = share.quota_gpus;
+      }
+    }
+  }
   options.scheduler.nodes_present = false;  // a node is there once its agent registers
   options.scheduler.confirm_stops = true;   // GPUs are free once the agent says the job is gone
   Result<Scheduler> scheduler = Scheduler::Create(fleet, options.scheduler, scheduler_tenants);
@@ -58,6 +72,13 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
   std::unique_ptr<ControlPlane> plane(new ControlPlane(
       fleet, std::move(tenants), std::move(scheduler).value(), std::move(committer),
       std::move(clock), std::move(options), std::move(scheduler_tenants)));
+  // Drains first: no run is placed on a drained node, and its runs from before are adopted.
+  // A drain of a node the fleet spec no longer has stays in the store, unused.
+  for (NodeDrain& d : drains.value()) {
+    const std::optional<NodeId> n = plane->NodeAt(d.node);
+    if (!n || !plane->scheduler_.DrainNode(*n, plane->now_).ok()) continue;
+    plane->drains_.emplace(*n, std::move(d));
+  }
   plane->Recover(std::move(loaded.value().jobs), loaded.value().largest_id);
   plane->thread_ = std::thread([p = plane.get()] { p->Loop(); });
   return plane;
@@ -318,7 +339,11 @@ void ControlPlane::End(LiveJob& job, LiveState to) {
 }
 
 void ControlPlane::Persist(const LiveJob& job, std::function<void(Status)> done) {
-  committer_->SubmitThen(UpdateJob(job), [this, done = std::move(done)](Status s) mutable {
+  Commit(UpdateJob(job), std::move(done));
+}
+
+void ControlPlane::Commit(GroupCommitter::Write write, std::function<void(Status)> done) {
+  committer_->SubmitThen(std::move(write), [this, done = std::move(done)](Status s) mutable {
     Post([done = std::move(done), s = std::move(s)](ControlPlane& p) mutable {
       if (!s.ok()) {
         p.counters_.store_failures += 1;
@@ -844,6 +869,99 @@ void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
     }
     Persist(j, [](Status) {});
   }
+}
+
+}  // namespace gpufleet
+
+namespace gpufleet {
+
+void ControlPlane::SetDrain(std::vector<std::string> paths, bool drain, std::string reason,
+                            std::function<void(Result<std::vector<NodeId>>)> done) {
+  std::vector<NodeId> nodes;
+  for (const std::string& path : paths) {
+    const std::optional<NodeId> n = NodeAt(path);
+    if (!n) {
+      return done(Error{"'" + path + "' is not a node of the fleet (gpufleet nodes lists them)",
+                        ErrorCode::kNotFound});
+    }
+    nodes.push_back(*n);
+  }
+  std::vector<GroupCommitter::Write> writes;
+  for (NodeId n : nodes) {
+    const std::string path = fleet_.Path(fleet_.NodeTopo(n));
+    writes.push_back(drain ? SaveDrain({path, reason, now_}) : DeleteDrain(path));
+  }
+  Commit(
+      [writes = std::move(writes)](SqliteDb& db) -> Status {
+        for (const GroupCommitter::Write& w : writes) {
+          if (Status s = w(db); !s.ok()) return s;
+        }
+        return Status::Ok();
+      },
+      [this, nodes, drain, reason, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(Error{s.message(), s.code()});
+        for (NodeId n : nodes) {
+          if (scheduler_.Draining(n) == drain) continue;
+          const Status applied =
+              drain ? scheduler_.DrainNode(n, now_) : scheduler_.UndrainNode(n, now_);
+          if (!applied.ok()) return done(Error{applied.message(), applied.code()});
+          const std::string path = fleet_.Path(fleet_.NodeTopo(n));
+          if (drain) {
+            drains_[n] = NodeDrain{path, reason, now_};
+          } else {
+            drains_.erase(n);
+          }
+          Emit(drain ? "node_draining" : "node_undrained", nullptr, path);
+        }
+        changed_ = true;
+        done(nodes);
+      });
+}
+
+const NodeDrain* ControlPlane::DrainOf(NodeId n) const {
+  const auto it = drains_.find(n);
+  return it == drains_.end() ? nullptr : &it->second;
+}
+
+const char* ControlPlane::NodeStateName(NodeId n) const {
+  switch (scheduler_.StateOf(n)) {
+    case NodeState::kAbsent:
+      return "absent";
+    case NodeState::kDown:
+      return "down";
+    case NodeState::kUp:
+      break;
+  }
+  if (!scheduler_.Draining(n)) return "up";
+  return scheduler_.JobsOn(n).empty() ? "drained" : "draining";
+}
+
+void ControlPlane::SetTenantShare(const std::string& tenant, double weight,
+                                  std::optional<std::int64_t> quota_gpus,
+                                  std::function<void(Status)> done) {
+  const std::int32_t index = TenantIndex(tenant);
+  if (index < 0) {
+    return done(Error{"no tenant '" + tenant + "' (the tokens file names the tenants)",
+                      ErrorCode::kNotFound});
+  }
+  if (!(weight > 0) || !std::isfinite(weight) || weight > 1e6 ||
+      (quota_gpus && (*quota_gpus < 0 || *quota_gpus > kMaxJobGpus))) {
+    return done(Error{"expected a weight above 0 and at most 1000000, and quota_gpus from 0 to " +
+                          std::to_string(kMaxJobGpus) + " GPUs (or null: none)",
+                      ErrorCode::kInvalidArgument});
+  }
+  Commit(SaveTenantShare({tenant, weight, quota_gpus}),
+         [this, index, weight, quota_gpus, done = std::move(done)](Status s) {
+           if (!s.ok()) return done(s);
+           if (Status applied = scheduler_.SetTenantShare(index, weight, quota_gpus); !applied.ok())
+             return done(applied);
+           // The forecast's copy of the scheduler is made with these.
+           Tenant& t = scheduler_tenants_[static_cast<size_t>(index)];
+           t.weight = weight;
+           t.quota_gpus = quota_gpus;
+           changed_ = true;
+           done(Status::Ok());
+         });
 }
 
 }  // namespace gpufleet

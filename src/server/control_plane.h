@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "server/admin_store.h"
 #include "server/forecast.h"
 #include "server/job_store.h"
 #include "server/live_job.h"
@@ -109,6 +110,7 @@ class ControlPlane {
  public:
   // Opens the store at `db_path` (created when absent), recovers its jobs and starts the
   // thread. `tenants`: the tenants the tokens file names.
+  // Drains and tenants' shares come back from the store too.
   static Result<std::unique_ptr<ControlPlane>> Start(const Fleet& fleet,
                                                      std::vector<std::string> tenants,
                                                      const std::string& db_path,
@@ -157,6 +159,20 @@ class ControlPlane {
   void Sync(const std::string& path, std::vector<JobReport> reports, SimTime wait,
             std::function<void(Result<NodeOrders>)> done);
   SimTime heartbeat_interval() const { return options_.heartbeat_interval; }
+
+  // --- what operators set (admin endpoints) ---
+  // Drains (or undrains) the nodes at `paths` together: committed first, then applied, then
+  // `done` with their ids. kNotFound naming the first path that is not a node of the fleet; a node
+  // already in the state asked for is left as it is.
+  void SetDrain(std::vector<std::string> paths, bool drain, std::string reason,
+                std::function<void(Result<std::vector<NodeId>>)> done);
+  const NodeDrain* DrainOf(NodeId n) const;
+  // up, down, absent (no agent), draining (drained, jobs still on it) or drained (none left).
+  const char* NodeStateName(NodeId n) const;
+  // A tenant's weight and quota for fairshare: committed, then applied; kNotFound for a tenant
+  // the tokens file does not name, kInvalidArgument for values out of range.
+  void SetTenantShare(const std::string& tenant, double weight,
+                      std::optional<std::int64_t> quota_gpus, std::function<void(Status)> done);
 
   // --- the event stream ---
   // Events after `after` that `visible` accepts, at most `limit`; `done` at once when there are
@@ -241,6 +257,9 @@ class ControlPlane {
   void Pass();
   // Commits `job`'s changed columns, then runs `done` on this thread.
   void Persist(const LiveJob& job, std::function<void(Status)> done);
+  // Commits `write`, then runs `done` on this thread.
+  void Commit(GroupCommitter::Write write, std::function<void(Status)> done);
+  std::map<NodeId, NodeDrain> drains_;
   // Every change of a job's state goes through here: it keeps the per-tenant counts.
   void SetState(LiveJob& job, LiveState to);
   std::unordered_map<std::string, std::int64_t> pending_by_tenant_;

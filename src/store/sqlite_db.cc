@@ -70,6 +70,12 @@ SqlStatement& SqlStatement::BindBlob(int index, std::string_view bytes) {
   return *this;
 }
 
+SqlStatement& SqlStatement::BindReal(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
 SqlStatement& SqlStatement::BindNull(int index) {
   const int rc = sqlite3_bind_null(stmt_.get(), index);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
@@ -102,6 +108,8 @@ void SqlStatement::Reset() {
 std::int64_t SqlStatement::Int(int column) const {
   return sqlite3_column_int64(stmt_.get(), column);
 }
+
+double SqlStatement::Real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
 
 std::string SqlStatement::Text(int column) const {
   const void* bytes = sqlite3_column_blob(stmt_.get(), column);

@@ -29,6 +29,7 @@ class SqlStatement {
   SqlStatement& Bind(int index, std::int64_t value);
   SqlStatement& Bind(int index, std::string_view text);
   SqlStatement& BindBlob(int index, std::string_view bytes);
+  SqlStatement& BindReal(int index, double value);  // named apart: an int would be ambiguous
   SqlStatement& BindNull(int index);
   // True when a row is ready, false when the statement is done; an error otherwise (a constraint
   // violated, the disk full, a binding that failed).
@@ -38,6 +39,7 @@ class SqlStatement {
   void Reset();
 
   std::int64_t Int(int column) const;
+  double Real(int column) const;
   std::string Text(int column) const;  // a blob's bytes too
   bool IsNull(int column) const;
 
