@@ -117,9 +117,11 @@ class ServerProcess {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string text = Log();
-      const size_t at = text.find("listening on http://127.0.0.1:");
-      if (at != std::string::npos) {
-        port_ = std::stoi(text.substr(at + 30));
+      // "listening on http://127.0.0.1:PORT", or https:// with --tls-cert.
+      const size_t listening = text.find("listening on http");
+      const size_t at = text.find("://127.0.0.1:", listening);
+      if (listening != std::string::npos && at != std::string::npos) {
+        port_ = std::stoi(text.substr(at + 13));
         return;
       }
       int status = 0;

@@ -113,7 +113,11 @@ Error Classify(const std::string& what, const Result<client::HttpReply>& reply, 
 class HollowFleet::Worker {
  public:
   Worker(HollowFleet& fleet, std::size_t begin, std::size_t end, std::uint64_t seed)
-      : fleet_(fleet), begin_(begin), end_(end), http_(fleet.server_, fleet.token_), random_(seed) {
+      : fleet_(fleet),
+        begin_(begin),
+        end_(end),
+        http_(fleet.server_, fleet.token_, fleet.options_.ca_file),
+        random_(seed) {
     request_.total_timeout = kRequestTimeout;
     request_.while_waiting = [this] { return !fleet_.stop_.load(); };
   }

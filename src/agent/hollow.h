@@ -31,6 +31,8 @@ struct HollowNodeSpec {
 
 struct HollowOptions {
   int threads = 4;
+  // For an https server: its CA's certificate (PEM); empty: the system's CAs.
+  std::string ca_file;
   // Between the lines of totals.
   std::chrono::milliseconds log_every{10'000};
   // The sync period until a registration answers the server's heartbeat_s.
@@ -59,8 +61,8 @@ class HollowFleet {
  public:
   using Logger = std::function<void(const std::string& line)>;
 
-  // `server`: "http://host:port"; `token`: an agent token. `stop` is read between requests and
-  // while waiting (set from a signal handler).
+  // `server`: "http://host:port" or "https://host:port"; `token`: an agent token. `stop` is read
+  // between requests and while waiting (set from a signal handler).
   HollowFleet(std::vector<HollowNodeSpec> nodes, HollowOptions options, std::string server,
               std::string token, const std::atomic<bool>& stop, Logger log);
 

@@ -8,18 +8,23 @@
 
 namespace gpufleet::cli {
 
-// --server, --token, --token-file; `token_role` names the token's role in the help ("agent").
+// --server, --token, --token-file, --cacert; `token_role` names the token's role in the help
+// ("agent").
 inline void AddClientOptions(CLI::App* cmd, client::ClientFlags& flags,
                              const std::string& token_role = "") {
   cmd->add_option("--server", flags.server,
-                  "The server's URL (default: $GPUFLEET_SERVER, the config file's server:, "
-                  "else http://127.0.0.1:7070).");
+                  "The server's URL, http:// or https:// (default: $GPUFLEET_SERVER, the config "
+                  "file's server:, else http://127.0.0.1:7070).");
   cmd->add_option("--token", flags.token,
                   "The bearer " + (token_role.empty() ? std::string() : token_role + " ") +
                       "token (default: $GPUFLEET_TOKEN, then the config file's token: or "
                       "token_file:). On the command line it is visible to other users: prefer "
                       "--token-file or the environment.");
   cmd->add_option("--token-file", flags.token_file, "A file holding the bearer token.");
+  cmd->add_option("--cacert", flags.cacert,
+                  "For an https:// server whose certificate a private CA signed: that CA's "
+                  "certificate, PEM (default: $GPUFLEET_CACERT, then the config file's cacert:, "
+                  "else the system's CAs). The certificate is always verified.");
 }
 
 }  // namespace gpufleet::cli

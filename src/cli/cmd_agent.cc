@@ -138,6 +138,7 @@ int RunHollow(const AgentArgs& args) {
   agent::HollowOptions options;
   options.threads = args.hollow_threads;
   options.time_scale = args.time_scale;
+  options.ca_file = config.value().ca_file;
   // The first signal stops the nodes' loops; a second one ends the process at once.
   CooperativeStop cooperative;
   const std::string first = nodes.value().front().path, last = nodes.value().back().path;
@@ -176,7 +177,7 @@ int RunAgent(const AgentArgs& args) {
   // The first signal stops the loop (and the jobs, within their grace); a second one ends the
   // process at once.
   CooperativeStop cooperative;
-  client::HttpClient http(config.value().server, config.value().token);
+  client::HttpClient http(config.value().server, config.value().token, config.value().ca_file);
   agent::JobRunner runner(work_dir);
   agent::Agent node_agent(options, http, runner, StopFlag(), Log);
   Log("node " + options.node + ", server " + config.value().server + ", work dir " + work_dir +
@@ -246,6 +247,8 @@ Runner AddAgentCommand(CLI::App& app) {
       "Example:\n  gpufleet agent --server http://10.0.0.1:7070 --token-file "
       "/etc/gpufleet/agent.token "
       "\\\n      --node abilene/b1/pod0/n0 --gpus 8 --gpu-model GB200\n"
+      "  gpufleet agent --server https://fleet.example:7070 --cacert /etc/gpufleet/ca.pem "
+      "--token-file /etc/gpufleet/agent.token \\\n      --node abilene/b1/pod0/n1\n"
       "  gpufleet agent --inventory\n"
       "  gpufleet agent --hollow 10000 --fleet fleet.yaml --server http://127.0.0.1:7070 "
       "--token-file agent.token");

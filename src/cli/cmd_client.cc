@@ -50,7 +50,8 @@ class Session {
     if (!config.ok()) return config.error();
     return std::make_unique<Session>(config.value());
   }
-  explicit Session(const client::ClientConfig& config) : http_(config.server, config.token) {}
+  explicit Session(const client::ClientConfig& config)
+      : http_(config.server, config.token, config.ca_file) {}
 
   // The answer's JSON, or the server's error. `status` receives the reply's status.
   Result<json> Call(const std::string& method, const std::string& path,

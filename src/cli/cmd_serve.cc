@@ -16,6 +16,7 @@
 #include "server/api.h"
 #include "server/control_plane.h"
 #include "server/http_server.h"
+#include "server/tls_context.h"
 #include "server/tokens.h"
 #include "util/duration.h"
 
@@ -26,6 +27,8 @@ struct ServeArgs {
   std::string fleet;
   std::string state = "sqlite:gpufleet-state.db";
   std::string listen = "127.0.0.1:7070";
+  std::string tls_cert;  // both set: HTTPS only
+  std::string tls_key;
   std::string tokens;
   std::string policy = "backfill";
   int http_threads = 2;
@@ -69,6 +72,22 @@ int RunServe(const ServeArgs& a) {
     return kExitBadInput;
   }
   http.value().threads = a.http_threads;
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    std::cerr << "gpufleet serve: " << (a.tls_cert.empty() ? "--tls-key" : "--tls-cert")
+              << " needs " << (a.tls_cert.empty() ? "--tls-cert" : "--tls-key")
+              << ": HTTPS takes both the certificate and its private key\n";
+    return kExitBadInput;
+  }
+  // Read before the state is opened: a server that cannot serve what it was given stops here.
+  if (!a.tls_cert.empty()) {
+    Result<std::shared_ptr<boost::asio::ssl::context>> tls =
+        MakeTlsServerContext(a.tls_cert, a.tls_key);
+    if (!tls.ok()) {
+      std::cerr << "gpufleet serve: " << tls.message() << "\n";
+      return kExitBadInput;
+    }
+    http.value().tls = std::move(tls).value();
+  }
   Result<Fleet> fleet = LoadAnyFleet(a.fleet);
   if (!fleet.ok()) {
     std::cerr << "gpufleet serve: " << fleet.message() << "\n";
@@ -122,10 +141,10 @@ int RunServe(const ServeArgs& a) {
     std::cerr << "gpufleet serve: " << server.message() << "\n";
     return kExitFailure;
   }
-  std::cout << "gpufleet serve: listening on http://" << a.listen.substr(0, a.listen.rfind(':'))
-            << ":" << server.value()->port() << " (fleet " << a.fleet << ", "
-            << fleet.value().num_nodes() << " nodes; state " << db_path << "; " << tenants.size()
-            << " tenants";
+  std::cout << "gpufleet serve: listening on " << (a.tls_cert.empty() ? "http" : "https") << "://"
+            << a.listen.substr(0, a.listen.rfind(':')) << ":" << server.value()->port()
+            << " (fleet " << a.fleet << ", " << fleet.value().num_nodes() << " nodes; state "
+            << db_path << "; " << tenants.size() << " tenants";
   if (a.time_scale != 1) std::cout << "; time runs " << a.time_scale << "x as fast";
   std::cout << ")" << std::endl;
   while (!StopFlag().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -158,6 +177,13 @@ Runner AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT to serve on (port 0: any free port).")
       ->capture_default_str();
+  cmd->add_option("--tls-cert", a->tls_cert,
+                  "With --tls-key: serve HTTPS only (TLS 1.2 or later) with this certificate "
+                  "chain (PEM: the server's certificate first, then any intermediates). Clients "
+                  "then use https:// and, for a private CA, --cacert.");
+  cmd->add_option("--tls-key", a->tls_key,
+                  "With --tls-cert: the certificate's private key (PEM, not encrypted). Keep it "
+                  "readable by the server's user only.");
   cmd->add_option("--policy", a->policy, "The scheduling policy: " + PolicyNames() + ".")
       ->capture_default_str();
   cmd->add_option("--heartbeat-timeout", a->heartbeat_timeout,

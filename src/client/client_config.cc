@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 #include "util/input_file.h"
 
@@ -69,7 +70,7 @@ Result<ConfigFileValues> ParseClientConfigFile(const std::string& path, const st
     if (trimmed.empty() || trimmed.front() == '#') continue;
     const size_t colon = trimmed.find(':');
     if (colon == std::string::npos)
-      return Error{where + "expected 'key: value' (keys: server, token, token_file)"};
+      return Error{where + "expected 'key: value' (keys: server, token, token_file, cacert)"};
     const std::string key = Trim(std::string_view(trimmed).substr(0, colon));
     Result<std::string> value = ScalarValue(std::string_view(trimmed).substr(colon + 1));
     if (!value.ok()) return Error{where + "field '" + key + "': " + value.message()};
@@ -79,8 +80,10 @@ Result<ConfigFileValues> ParseClientConfigFile(const std::string& path, const st
       values.token = value.value();
     } else if (key == "token_file") {
       values.token_file = value.value();
+    } else if (key == "cacert") {
+      values.cacert = value.value();
     } else {
-      return Error{where + "unknown key '" + key + "' (keys: server, token, token_file)"};
+      return Error{where + "unknown key '" + key + "' (keys: server, token, token_file, cacert)"};
     }
   }
   return values;
@@ -139,6 +142,20 @@ Result<ClientConfig> ResolveClientConfig(const ClientFlags& flags, const GetEnv&
             (config_path.empty() ? std::string("~/.config/gpufleet/client.yaml") : config_path) +
             " (gpufleet token new makes one)",
         ErrorCode::kFailedPrecondition};
+  }
+
+  const std::optional<std::string> env_cacert = env("GPUFLEET_CACERT");
+  const auto [ca_source, ca_file] = !flags.cacert.empty()
+                                        ? std::pair{std::string("--cacert "), flags.cacert}
+                                    : env_cacert && !env_cacert->empty()
+                                        ? std::pair{std::string("GPUFLEET_CACERT: "), *env_cacert}
+                                        : std::pair{config_path + ": cacert: ", file.cacert};
+  if (!ca_file.empty()) {
+    // Said here, once, rather than by libcurl at every request as "error setting certificate
+    // file".
+    Result<std::ifstream> in = OpenInputFile(ca_file);
+    if (!in.ok()) return Error{ca_source + in.message(), in.code()};
+    config.ca_file = ca_file;
   }
   return config;
 }

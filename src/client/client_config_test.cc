@@ -30,7 +30,8 @@ TEST(ClientConfig, FlagsBeatEnvironmentBeatsFile) {
   EXPECT_EQ(from_env.value().server, "http://env:2");
   EXPECT_EQ(from_env.value().token, "env-token");
 
-  Result<ClientConfig> from_flags = ResolveClientConfig({"http://flag:3", "flag-token", ""}, env);
+  Result<ClientConfig> from_flags =
+      ResolveClientConfig({"http://flag:3", "flag-token", "", ""}, env);
   ASSERT_TRUE(from_flags.ok());
   EXPECT_EQ(from_flags.value().server, "http://flag:3");
   EXPECT_EQ(from_flags.value().token, "flag-token");
@@ -64,13 +65,44 @@ TEST(ClientConfig, MissingTokenSaysWhereToPutOne) {
 TEST(ClientConfig, FileErrorsNameFileAndLine) {
   Result<ConfigFileValues> bad = ParseClientConfigFile("c.yaml", "server: x\nservr: y\n");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.message(), "c.yaml:2: unknown key 'servr' (keys: server, token, token_file)");
+  EXPECT_EQ(bad.message(),
+            "c.yaml:2: unknown key 'servr' (keys: server, token, token_file, cacert)");
   Result<ConfigFileValues> quote = ParseClientConfigFile("c.yaml", "token: 'abc\n");
   ASSERT_FALSE(quote.ok());
   EXPECT_EQ(quote.message(), "c.yaml:1: field 'token': a quote that is not closed");
   Result<ConfigFileValues> no_colon = ParseClientConfigFile("c.yaml", "\n\njust words\n");
   ASSERT_FALSE(no_colon.ok());
   EXPECT_EQ(no_colon.message().substr(0, 9), "c.yaml:3:");
+}
+
+TEST(ClientConfig, CaFileFromFlagThenEnvironmentThenFile) {
+  ScratchDir dir;
+  const std::string flag_ca = dir.Write("flag.pem", "x"), env_ca = dir.Write("env.pem", "x"),
+                    file_ca = dir.Write("file.pem", "x");
+  dir.Write("xdg/gpufleet/client.yaml", "token: t\ncacert: " + file_ca + "\n");
+  std::map<std::string, std::string> vars = {{"XDG_CONFIG_HOME", dir.Path("xdg")},
+                                             {"GPUFLEET_CACERT", env_ca}};
+  ClientFlags flags;
+  flags.cacert = flag_ca;
+  EXPECT_EQ(ResolveClientConfig(flags, FakeEnv(vars)).value().ca_file, flag_ca);
+  EXPECT_EQ(ResolveClientConfig({}, FakeEnv(vars)).value().ca_file, env_ca);
+  vars.erase("GPUFLEET_CACERT");
+  EXPECT_EQ(ResolveClientConfig({}, FakeEnv(vars)).value().ca_file, file_ca);
+  vars.erase("XDG_CONFIG_HOME");
+  flags = {};
+  flags.token = "t";
+  EXPECT_EQ(ResolveClientConfig(flags, FakeEnv(vars)).value().ca_file, "")
+      << "none given: the system's CAs";
+}
+
+TEST(ClientConfig, CaFileThatIsNotThereIsNamedWithWhereItWasGiven) {
+  ScratchDir dir;
+  ClientFlags flags;
+  flags.token = "t";
+  Result<ClientConfig> config =
+      ResolveClientConfig(flags, FakeEnv({{"GPUFLEET_CACERT", dir.Path("absent.pem")}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.message(), "GPUFLEET_CACERT: " + dir.Path("absent.pem") + ": no such file");
 }
 
 TEST(ClientConfig, TokenFileWithTwoWordsIsRefused) {

@@ -79,9 +79,10 @@ struct HttpClient::Handle {
   }
 };
 
-HttpClient::HttpClient(std::string base_url, std::string token)
+HttpClient::HttpClient(std::string base_url, std::string token, std::string ca_file)
     : base_url_(std::move(base_url)),
       token_(std::move(token)),
+      ca_file_(std::move(ca_file)),
       handle_(std::make_unique<Handle>()) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   if (GlobalInit()) handle_->curl = curl_easy_init();
@@ -125,6 +126,11 @@ Result<HttpReply> HttpClient::Request(std::string_view method, std::string_view 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: threads may call
+  // libcurl's defaults, said here so that no change of them goes unseen: the peer's chain and
+  // its name are checked.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.list);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_message);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -165,6 +171,24 @@ Result<HttpReply> HttpClient::Request(std::string_view method, std::string_view 
       return Error{"cannot reach " + base_url_ + ": " + reason, ErrorCode::kUnavailable};
     }
     const std::string reason = curl_message[0] != '\0' ? curl_message : curl_easy_strerror(code);
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+      // A TLS failure is kUnavailable, as an unreachable server: an agent keeps retrying while
+      // a certificate is replaced.
+      return Error{"cannot verify the certificate of " + base_url_ + ": " + reason + " (" +
+                       (ca_file_.empty() ? "checked against the system's CAs; for a private CA "
+                                           "give its certificate with --cacert or "
+                                           "GPUFLEET_CACERT"
+                                         : "checked against the CA file " + ca_file_) +
+                       ")",
+                   ErrorCode::kUnavailable};
+    }
+    if (code == CURLE_SSL_CONNECT_ERROR)
+      return Error{"cannot reach " + base_url_ + ": TLS handshake failed: " + reason +
+                       " (does it serve plain http://?)",
+                   ErrorCode::kUnavailable};
+    if (code == CURLE_GOT_NOTHING && base_url_.rfind("http://", 0) == 0)
+      return Error{what + ": " + reason + " (if the server serves HTTPS, use https://)",
+                   ErrorCode::kUnavailable};
     const ErrorCode error_code = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL
                                      ? ErrorCode::kInvalidArgument
                                      : ErrorCode::kUnavailable;

@@ -1,6 +1,7 @@
-// A small blocking HTTP/1.1 client for the control plane's JSON API (docs/API.md), over one libcurl
-// easy handle per object, so that consecutive requests reuse the connection (keep-alive). Not
-// thread-safe: one object per thread. Every failure is a value naming the URL; nothing throws.
+// A small blocking HTTP/1.1 client (plain or over TLS) for the control plane's JSON API
+// (docs/API.md), over one libcurl easy handle per object, so that consecutive requests reuse the
+// connection (keep-alive). Not thread-safe: one object per thread. Every failure is a value naming
+// the URL; nothing throws.
 #pragma once
 
 #include <chrono>
@@ -33,9 +34,12 @@ struct RequestOptions {
 
 class HttpClient {
  public:
-  // `base_url`: "http://host:port" (a trailing '/' is dropped); `token`: sent as
-  // "Authorization: Bearer TOKEN" (empty: no header, for /healthz).
-  HttpClient(std::string base_url, std::string token);
+  // `base_url`: "http://host:port" or "https://host:port" (a trailing '/' is dropped); `token`:
+  // sent as "Authorization: Bearer TOKEN" (empty: no header, for /healthz); `ca_file`: for
+  // https, the PEM certificate(s) of the CA that signed the server's (a private CA; empty: the
+  // system's CAs). The server's certificate and its name are always verified: a token must not
+  // be sent to whoever answers.
+  HttpClient(std::string base_url, std::string token, std::string ca_file = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -56,6 +60,7 @@ class HttpClient {
   struct Handle;
   std::string base_url_;
   std::string token_;
+  std::string ca_file_;
   std::unique_ptr<Handle> handle_;
 };
 

@@ -6,10 +6,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 namespace gpufleet {
 
@@ -38,28 +40,56 @@ std::string ErrorBody(const char* code, const std::string& message) {
          "\"}}\n";
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection. The stream is a template parameter, not a virtual interface or a variant, so
+// that plain HTTP compiles to what it was before TLS existed: the TLS steps (a handshake first,
+// close_notify last) are `if constexpr` and cost the plain path nothing.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, const HttpHandler& handler, const HttpServerOptions& options,
-          std::shared_ptr<Liveness> liveness)
-      : stream_(std::move(socket)),
+  // `stream_args`: the socket, and for TLS the context.
+  template <typename... StreamArgs>
+  Session(const HttpHandler& handler, const HttpServerOptions& options,
+          std::shared_ptr<Liveness> liveness, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
         options_(options),
         liveness_(std::move(liveness)) {}
 
   void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Start(); });
   }
 
  private:
+  // The TCP stream, whose timer bounds every step.
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Start() {
+    if constexpr (kTls) {
+      Tcp().expires_after(options_.handshake_timeout);
+      // A failed handshake (a plain-HTTP client, a client that does not trust the certificate,
+      // the timeout) drops the session, whose socket closes with it.
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(options_.idle_timeout);
+    Tcp().expires_after(options_.idle_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -106,11 +136,11 @@ class Session : public std::enable_shared_from_this<Session> {
     r.idempotency_key = std::string(key.data(), key.size());
     r.body = std::move(req.body());
     beast::error_code peer_ec;
-    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_ec);
+    const tcp::endpoint peer = Tcp().socket().remote_endpoint(peer_ec);
     if (!peer_ec) r.peer_address = peer.address().to_string();
     // While the handler works, the connection waits without a deadline of its own.
-    stream_.expires_never();
-    handler_(std::move(r), [self = shared_from_this()](HttpResponse response) {
+    Tcp().expires_never();
+    handler_(std::move(r), [self = this->shared_from_this()](HttpResponse response) {
       std::lock_guard<std::mutex> lock(self->liveness_->mu);
       if (!self->liveness_->alive) return;
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -129,9 +159,9 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
-    stream_.expires_after(std::chrono::seconds(30));
+    Tcp().expires_after(std::chrono::seconds(30));
     http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return;
                         if (!self->keep_alive_) {
                           self->Close();
@@ -142,11 +172,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      // close_notify, so that the client tells the end from a cut connection; a client that
+      // does not answer it within the time has the socket closed under it.
+      Tcp().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -173,7 +210,13 @@ struct HttpServer::Impl {
       if (!ec) {
         beast::error_code ignored;
         s.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(std::move(s), handler, options, liveness)->Run();
+        if (options.tls) {
+          std::make_shared<Session<TlsStream>>(handler, options, liveness, std::move(s),
+                                               *options.tls)
+              ->Run();
+        } else {
+          std::make_shared<Session<PlainStream>>(handler, options, liveness, std::move(s))->Run();
+        }
       }
       Accept();
     });

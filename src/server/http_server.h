@@ -1,7 +1,8 @@
 // The control plane's HTTP/1.1 server (Boost.Beast over Asio; docs/ARCHITECTURE.md, "The
 // server"): keep-alive connections, each read and answered in order, a bounded body, and
 // handlers that answer when they are ready - from any thread - so that a request waiting for the
-// store's commit or the scheduler's thread holds no thread.
+// store's commit or the scheduler's thread holds no thread. Plain HTTP, or HTTPS only when given
+// a TLS context (server/tls_context.h).
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,10 @@
 #include <vector>
 
 #include "util/result.h"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace gpufleet {
 
@@ -43,6 +48,12 @@ struct HttpServerOptions {
   int threads = 2;
   std::uint64_t max_body_bytes = 1 << 20;
   std::chrono::seconds idle_timeout{75};  // a keep-alive connection with no request is closed
+  // Set: every connection is TLS (MakeTlsServerContext), a client that speaks anything else fails
+  // its handshake and is closed; null: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // A TLS client that has not finished its handshake by then is closed (as idle_timeout does for
+  // a request), so that connections that say nothing hold no memory.
+  std::chrono::seconds handshake_timeout{10};
 };
 
 class HttpServer {
