@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/tokens.h"
 #include "temp_dir.h"
 
 namespace gpufleet::testing {
@@ -160,5 +161,24 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// A tokens file with tenants research and vision, an agent and an admin; the tokens by name.
+struct Tokens {
+  std::string file, research, vision, agent, admin;
+};
+inline Tokens MakeTokens(const ScratchDir& dir) {
+  Tokens t;
+  std::string text;
+  auto add = [&](const std::string& name, const std::string& role, std::string& token) {
+    token = NewToken().value();
+    text += TokenLine(name, role, token).value();
+  };
+  add("alice", "tenant:research", t.research);
+  add("bob", "tenant:vision", t.vision);
+  add("agents", "agent", t.agent);
+  add("ops", "admin", t.admin);
+  t.file = dir.Write("tokens", text);
+  return t;
+}
 
 }  // namespace gpufleet::testing

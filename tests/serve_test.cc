@@ -21,29 +21,12 @@ namespace {
 using json = nlohmann::json;
 using testing::HttpCall;
 using testing::HttpResult;
+using testing::MakeTokens;
 using testing::ScratchDir;
 using testing::ServerProcess;
+using testing::Tokens;
 
 const std::string kFleet = std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml";
-
-// A tokens file with tenants research and vision, an agent and an admin; the tokens by name.
-struct Tokens {
-  std::string file, research, vision, agent, admin;
-};
-Tokens MakeTokens(const ScratchDir& dir) {
-  Tokens t;
-  std::string text;
-  auto add = [&](const std::string& name, const std::string& role, std::string& token) {
-    token = NewToken().value();
-    text += TokenLine(name, role, token).value();
-  };
-  add("alice", "tenant:research", t.research);
-  add("bob", "tenant:vision", t.vision);
-  add("agents", "agent", t.agent);
-  add("ops", "admin", t.admin);
-  t.file = dir.Write("tokens", text);
-  return t;
-}
 
 json Body(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
 
