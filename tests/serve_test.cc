@@ -418,10 +418,15 @@ TEST(Serve, RateAndPendingLimitsAre429s) {
 TEST(Serve, BadCommandLinesAreRefusedWithTheReason) {
   ScratchDir dir;
   const Tokens t = MakeTokens(dir);
-  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--policy", "nonsense"}}) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--policy", "nonsense"}, "'nonsense' is not a policy"},
+      // An oracle policy reads true durations, which a live server never knows.
+      {{"--policy", "sjf"}, "only the simulator knows"},
+  };
+  for (const auto& [extra, says] : cases) {
     ServerProcess server(dir, kFleet, t.file, dir.Path("state.db"), extra);
     EXPECT_FALSE(server.running());
-    EXPECT_NE(server.Log().find("nonsense"), std::string::npos) << server.Log();
+    EXPECT_NE(server.Log().find(says), std::string::npos) << server.Log();
   }
   ServerProcess no_state_dir(dir, kFleet, t.file, dir.Path("missing/folder/state.db"));
   EXPECT_FALSE(no_state_dir.running());

@@ -20,6 +20,7 @@
 #include "cli/validators.h"
 #include "client/client_config.h"
 #include "client/http_client.h"
+#include "util/wall_time.h"
 
 namespace gpufleet::cli {
 namespace {
@@ -52,12 +53,10 @@ std::string DefaultWorkDir() {
 
 // "2026-12-05T16:00:00Z agent: ..." on stderr: an agent's log is read later, by time.
 void Log(const std::string& line) {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  std::cerr << stamp << " agent: " << line << std::endl;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  std::cerr << UtcText(now, UtcStyle::kIso) << " agent: " << line << std::endl;
 }
 
 int PrintInventory(const agent::GpuInventory& inventory) {

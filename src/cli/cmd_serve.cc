@@ -184,8 +184,20 @@ Runner AddServeCommand(CLI::App& app) {
   cmd->add_option("--tls-key", a->tls_key,
                   "With --tls-cert: the certificate's private key (PEM, not encrypted). Keep it "
                   "readable by the server's user only.");
-  cmd->add_option("--policy", a->policy, "The scheduling policy: " + PolicyNames() + ".")
-      ->capture_default_str();
+  cmd->add_option("--policy", a->policy,
+                  "The scheduling policy: " + PolicyNames(/*without_oracles=*/true) +
+                      " (sjf and srtf read true durations, which only `gpufleet sim` knows).")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](const std::string& name) -> std::string {
+            if (IsPolicy(name) && !PolicyNeedsOracle(name)) return "";
+            return "'" + name + "' is not a policy the server can run; expected one of " +
+                   PolicyNames(/*without_oracles=*/true) +
+                   (PolicyNeedsOracle(name) ? " (it reads true job durations, which only the "
+                                              "simulator knows)"
+                                            : "");
+          },
+          "POLICY"));
   cmd->add_option("--heartbeat-timeout", a->heartbeat_timeout,
                   "An agent silent this long has its node marked down and its jobs requeued; "
                   "agents are told to heartbeat three times as often.")

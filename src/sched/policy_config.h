@@ -36,8 +36,9 @@ struct SchedulerConfig {
   bool nodes_present = true;
 };
 
-// "fifo, priority, backfill, sjf, ..." for help and error messages.
-std::string PolicyNames();
+// "fifo, priority, backfill, sjf, ..." for help and error messages; without the oracle policies
+// for a driver that knows no true durations (the daemon).
+std::string PolicyNames(bool without_oracles = false);
 bool IsPolicy(std::string_view name);
 // Oracle policies read true durations: only a driver that knows them (the simulator) runs them.
 bool PolicyNeedsOracle(std::string_view name);

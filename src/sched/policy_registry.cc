@@ -43,9 +43,10 @@ const PolicyInfo* FindPolicy(std::string_view name) {
   return it == all.end() ? nullptr : &*it;
 }
 
-std::string PolicyNames() {
+std::string PolicyNames(bool without_oracles) {
   std::string out;
   for (const PolicyInfo& p : RegisteredPolicies()) {
+    if (without_oracles && p.oracle) continue;
     if (!out.empty()) out += ", ";
     out += p.name;
   }

@@ -20,6 +20,7 @@
 #include "openapi_document.h"
 #include "server/site_load.h"
 #include "spec/specs.h"
+#include "util/wall_time.h"
 
 namespace gpufleet {
 namespace {
@@ -91,14 +92,7 @@ HttpResponse Fail(const Error& e) { return Fail(StatusOf(e.code), CodeName(e.cod
 // "2026-12-05T16:00:00.123Z", or null before it happened.
 json Timestamp(SimTime ms) {
   if (ms < 0) return nullptr;
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 96> text{};
-  std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms % 1000));
-  return std::string(text.data());
+  return UtcText(ms, UtcStyle::kIsoMillis);
 }
 
 // `reason`: the job's reason in words when the caller has it already (a list computes every

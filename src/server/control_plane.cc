@@ -6,16 +6,11 @@
 #include <ctime>
 #include <utility>
 
+#include "util/wall_time.h"
+
 namespace gpufleet {
 
-std::string WallTimeText(SimTime ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
+std::string WallTimeText(SimTime ms) { return UtcText(ms, UtcStyle::kReadable); }
 
 SimTime SystemWallClock() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
