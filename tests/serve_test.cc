@@ -325,6 +325,14 @@ TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
   EXPECT_EQ(Body(set)["weight"], 2.5);
   EXPECT_EQ(Body(set)["quota_gpus"], 8);
   EXPECT_EQ(Body(set)["share_applies"], false);  // the default policy is backfill
+  // Its use is counted as jobs change state (no agent: the job waits).
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/jobs", kJob, t.research).status, 201);
+  const json research = Body(HttpCall(port, "GET", "/v1/tenants/research", "", t.research));
+  EXPECT_EQ(research["jobs_pending"], 1) << research;
+  EXPECT_EQ(research["jobs_holding_gpus"], 0) << research;
+  EXPECT_NE(HttpCall(port, "GET", "/metrics", "", t.admin)
+                .body.find("gpufleet_jobs{tenant=\"research\",state=\"pending\"} 1\n"),
+            std::string::npos);
   // A tenant sees itself only.
   EXPECT_EQ(HttpCall(port, "GET", "/v1/tenants/vision", "", t.research).status, 404);
   const json own = Body(HttpCall(port, "GET", "/v1/tenants", "", t.research));
@@ -342,6 +350,7 @@ TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
   ASSERT_EQ(tenants["tenants"].size(), 2U) << tenants;
   EXPECT_EQ(tenants["tenants"][0]["name"], "research");
   EXPECT_EQ(tenants["tenants"][0]["weight"], 2.5);
+  EXPECT_EQ(tenants["tenants"][0]["jobs_pending"], 1);  // recounted from the store
   EXPECT_EQ(tenants["tenants"][1]["quota_gpus"], nullptr);
   const HttpResult undrained =
       HttpCall(port, "POST", "/v1/nodes/undrain", R"({"nodes": ["lab/rack/dgx-1"]})", t.admin);

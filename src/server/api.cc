@@ -969,33 +969,24 @@ class Api {
           (p.TenantIndex(only) < 0 || (who.role != Role::kAdmin && who.tenant != only))) {
         return respond(Fail(404, "not_found", "no tenant '" + only + "'"));
       }
-      struct Use {
-        std::int64_t pending = 0, running = 0, gpu_milli = 0;
-      };
-      std::map<std::string, Use> use;
-      for (const auto& [id, j] : p.jobs()) {
-        if (IsOver(j.state)) continue;
-        Use& u = use[j.tenant];
-        if (j.state == LiveState::kPending) {
-          u.pending += 1;
-        } else {
-          u.running += 1;
-          u.gpu_milli += std::int64_t{j.request.gpus} * j.request.gpu_milli;
-        }
-      }
       const bool applies = p.scheduler().config().policy == "fairshare";
       json tenants = json::array();
       for (const Tenant& t : p.scheduler().tenants()) {
         if (!only.empty() ? t.name != only : who.role != Role::kAdmin && t.name != who.tenant)
           continue;
-        const Use& u = use[t.name];
-        tenants.push_back({{"name", t.name},
-                           {"weight", t.weight},
-                           {"quota_gpus", t.quota_gpus ? json(*t.quota_gpus) : json(nullptr)},
-                           {"share_applies", applies},
-                           {"jobs_pending", u.pending},
-                           {"jobs_holding_gpus", u.running},
-                           {"gpus_held", static_cast<double>(u.gpu_milli) / 1000.0}});
+        const auto counts = p.tenant_counts().find(t.name);
+        const ControlPlane::TenantCounts u =
+            counts == p.tenant_counts().end() ? ControlPlane::TenantCounts{} : counts->second;
+        auto in = [&u](LiveState s) { return u.jobs[static_cast<size_t>(s)]; };
+        tenants.push_back(
+            {{"name", t.name},
+             {"weight", t.weight},
+             {"quota_gpus", t.quota_gpus ? json(*t.quota_gpus) : json(nullptr)},
+             {"share_applies", applies},
+             {"jobs_pending", in(LiveState::kPending)},
+             {"jobs_holding_gpus",
+              in(LiveState::kStarting) + in(LiveState::kRunning) + in(LiveState::kStopping)},
+             {"gpus_held", static_cast<double>(u.gpu_milli) / 1000.0}});
       }
       if (!only.empty()) return respond(Json(200, tenants.front()));
       respond(Json(200, json{{"tenants", tenants}}));
@@ -1029,13 +1020,15 @@ class Api {
   void Metrics(const Responder& respond) {
     plane_.Post([metrics = metrics_, respond](ControlPlane& p) {
       std::string out;
-      std::map<std::pair<std::string, LiveState>, std::int64_t> by_state;
-      for (const auto& [id, j] : p.jobs()) by_state[{j.tenant, j.state}] += 1;
       out += "# HELP gpufleet_jobs Jobs the server knows, by tenant and state.\n";
       out += "# TYPE gpufleet_jobs gauge\n";
-      for (const auto& [key, n] : by_state) {
-        out += "gpufleet_jobs{tenant=\"" + key.first + "\",state=\"" + LiveStateName(key.second) +
-               "\"} " + std::to_string(n) + "\n";
+      for (const auto& [tenant, counts] : p.tenant_counts()) {
+        for (int state = 0; state < kLiveStates; ++state) {
+          const std::int64_t n = counts.jobs[static_cast<size_t>(state)];
+          if (n == 0) continue;
+          out += "gpufleet_jobs{tenant=\"" + tenant + "\",state=\"" +
+                 LiveStateName(static_cast<LiveState>(state)) + "\"} " + std::to_string(n) + "\n";
+        }
       }
       const Scheduler& s = p.scheduler();
       std::int64_t total_gpus = 0;

@@ -154,22 +154,28 @@ void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
     jobs_.emplace(id, std::move(j));
   }
   // The counts SetState keeps, from scratch (the rows came in with their states).
-  pending_by_tenant_.clear();
-  for (const auto& [id, j] : jobs_) {
-    if (j.state == LiveState::kPending) pending_by_tenant_[j.tenant] += 1;
-  }
+  by_tenant_.clear();
+  for (const auto& [id, j] : jobs_) Count(j, +1);
 }
 
 void ControlPlane::SetState(LiveJob& j, LiveState to) {
   if (j.state == to) return;
-  if (j.state == LiveState::kPending) pending_by_tenant_[j.tenant] -= 1;
-  if (to == LiveState::kPending) pending_by_tenant_[j.tenant] += 1;
+  Count(j, -1);
   j.state = to;
+  Count(j, +1);
+}
+
+void ControlPlane::Count(const LiveJob& j, int sign) {
+  TenantCounts& c = by_tenant_[j.tenant];
+  c.jobs[static_cast<size_t>(j.state)] += sign;
+  if (j.state == LiveState::kStarting || j.state == LiveState::kRunning ||
+      j.state == LiveState::kStopping)
+    c.gpu_milli += sign * std::int64_t{j.request.gpus} * j.request.gpu_milli;
 }
 
 std::int64_t ControlPlane::PendingOf(const std::string& tenant) const {
-  const auto it = pending_by_tenant_.find(tenant);
-  return it == pending_by_tenant_.end() ? 0 : it->second;
+  const auto it = by_tenant_.find(tenant);
+  return it == by_tenant_.end() ? 0 : it->second.jobs[static_cast<size_t>(LiveState::kPending)];
 }
 
 void ControlPlane::Loop() {
@@ -271,7 +277,7 @@ void ControlPlane::Submit(LiveJob job, std::function<void(Result<Admitted>)> don
             return;
           }
           p.counters_.submitted += 1;
-          p.pending_by_tenant_[job.tenant] += 1;  // it joins as pending (SetState counts changes)
+          p.Count(job, +1);  // it joins (SetState counts its changes)
           if (Status st = p.scheduler_.Submit(job.id, job.request, p.now_); !st.ok()) {
             // Checked before it was stored, on the same fleet: only a bug gets here.
             p.SetState(job, LiveState::kFailed);

@@ -198,6 +198,13 @@ class ControlPlane {
 
   const LiveJob* Find(JobId id) const;
   std::int64_t PendingOf(const std::string& tenant) const;  // its jobs waiting
+  // Each tenant's jobs by state and the milli-GPUs they hold, kept as states change, so that
+  // /metrics and /v1/tenants never walk every job ever submitted.
+  struct TenantCounts {
+    std::array<std::int64_t, kLiveStates> jobs{};
+    std::int64_t gpu_milli = 0;
+  };
+  const std::map<std::string, TenantCounts>& tenant_counts() const { return by_tenant_; }
   const std::map<JobId, LiveJob>& jobs() const { return jobs_; }
   // Why a pending job waits, in words (empty for a job that does not wait), and the reason's key.
   struct Why {
@@ -262,7 +269,8 @@ class ControlPlane {
   std::map<NodeId, NodeDrain> drains_;
   // Every change of a job's state goes through here: it keeps the per-tenant counts.
   void SetState(LiveJob& job, LiveState to);
-  std::unordered_map<std::string, std::int64_t> pending_by_tenant_;
+  void Count(const LiveJob& job, int sign);  // adds (or takes away) the job from its tenant's
+  std::map<std::string, TenantCounts> by_tenant_;
   // A job leaves the scheduler for good, in state `to`.
   void End(LiveJob& job, LiveState to);
 
