@@ -7,6 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "serve_process.h"
 #include "server/tokens.h"
@@ -63,6 +64,16 @@ struct Cluster {
   json Sync(const std::string& node, const json& jobs = json::array(), double wait = 0) const {
     return Call("POST", "/v1/agent/sync", agent,
                 {{"node", node}, {"jobs", jobs}, {"wait_s", wait}});
+  }
+  // Both nodes registered and a 16-GPU gang started on them: its id and each node's start.
+  std::tuple<long, json, json> StartGang() const {
+    Register(kNode1);
+    Register(kNode2);
+    const long gang = Submit({{"gpus", 16}, {"estimate", "1h"}, {"command", "train"}});
+    const json start1 = AwaitStart(kNode1), start2 = AwaitStart(kNode2);
+    EXPECT_EQ(start1.size(), 1U);
+    EXPECT_EQ(start2.size(), 1U);
+    return {gang, start1, start2};
   }
   // Syncs `node` until its answer starts something (at most 20 s).
   json AwaitStart(const std::string& node, const json& jobs = json::array()) const {
@@ -122,6 +133,82 @@ TEST(ServeAgents, RunsJobsWithTheirEnvAndRecordsHowTheyEnded) {
   json orders = c.Sync(kNode1, {{{"id", 777}, {"epoch", 1}, {"state", "running"}}});
   ASSERT_EQ(orders["stop"].size(), 1U);
   EXPECT_EQ(orders["stop"][0]["id"], 777);
+}
+
+// A gang's failed part ends the gang, failed - but its GPUs are let go only once every part is
+// gone, so no job lands on GPUs a part still holds during its grace.
+TEST(ServeAgents, AGangsFailedPartStopsTheOthersBeforeItsGpusGo) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  const auto [gang, start1, start2] = c.StartGang();
+  c.Sync(kNode1, Running(start1));
+  c.Sync(kNode2, Running(start2));
+  ASSERT_EQ(c.Job(gang)["state"], "running");
+  const long next = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "next"}});
+  // Rank 1 fails; rank 0 is told to stop and still holds its GPUs.
+  json orders =
+      c.Sync(kNode2, {{{"id", gang}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 3}}});
+  EXPECT_EQ(c.Job(gang)["state"], "stopping");
+  orders = c.Sync(kNode1, Running(start1), 0.5);
+  ASSERT_EQ(orders["stop"].size(), 1U) << orders;
+  EXPECT_EQ(orders["stop"][0]["id"], gang);
+  // The gang's GPUs are held as one until every part is gone: nothing starts meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // passes run every 10 ms
+  EXPECT_TRUE(c.Sync(kNode2)["start"].empty());
+  EXPECT_EQ(c.Job(next)["state"], "pending");
+  // Rank 0 goes (SIGTERM): the gang has ended, failed, with the part that failed named, and the
+  // next job starts.
+  c.Sync(kNode1, {{{"id", gang}, {"epoch", 1}, {"state", "exited"}, {"signal", 15}}});
+  const json next_start = c.AwaitStart(kNode1);
+  ASSERT_EQ(next_start.size(), 1U);
+  EXPECT_EQ(next_start[0]["id"], next);
+  const json ended = c.Job(gang);
+  EXPECT_EQ(ended["state"], "failed") << ended;
+  EXPECT_EQ(ended["exit_code"], 3) << ended;
+  EXPECT_NE(ended["message"].get<std::string>().find("the part on lab/rack/dgx-2 failed"),
+            std::string::npos)
+      << ended;
+}
+
+// A gang whose part fails to start while another runs waits again once the running part is gone
+// (its GPUs held until then); a part that never heard of the run counts as gone.
+TEST(ServeAgents, AGangsFailedStartRequeuesItOnceItsRunningPartIsGone) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  const auto [gang, start1, start2] = c.StartGang();
+  c.Sync(kNode1, Running(start1));
+  c.Sync(kNode2, {{{"id", gang}, {"epoch", 1}, {"state", "start_failed"}, {"message", "no GPU"}}});
+  EXPECT_EQ(c.Job(gang)["state"], "stopping");
+  const json orders = c.Sync(kNode1, Running(start1), 0.5);
+  ASSERT_EQ(orders["stop"].size(), 1U) << orders;
+  c.Sync(kNode1, {{{"id", gang}, {"epoch", 1}, {"state", "exited"}, {"signal", 15}}});
+  // It waits again and is started anew, at a later epoch.
+  const json again = c.AwaitStart(kNode1);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0]["id"], gang);
+  EXPECT_EQ(again[0]["epoch"], 2);
+}
+
+// A job cancelled before any node heard of its run lets go of its GPUs at once: no agent will
+// ever report a run it never had.
+TEST(ServeAgents, CancelBeforeTheStartReachesTheNodeEndsAtOnce) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  const long job = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "train"}});
+  for (int i = 0; i < 100 && c.Job(job)["state"] != "starting"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(c.Job(job)["state"], "starting");  // placed; dgx-1 has not synced since
+  EXPECT_EQ(c.Call("POST", "/v1/jobs/" + std::to_string(job) + "/cancel", c.user)["state"],
+            "cancelled");
+  // The node hears of nothing, and its GPUs are free for the next job.
+  const json orders = c.Sync(kNode1);
+  EXPECT_TRUE(orders["start"].empty()) << orders;
+  EXPECT_TRUE(orders["stop"].empty()) << orders;
+  const long next = c.Submit({{"gpus", 8}, {"estimate", "1h"}, {"command", "next"}});
+  const json start = c.AwaitStart(kNode1);
+  ASSERT_EQ(start.size(), 1U);
+  EXPECT_EQ(start[0]["id"], next);
 }
 
 TEST(ServeAgents, ASilentNodeGoesDownAndItsJobRestartsElsewhere) {

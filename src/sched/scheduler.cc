@@ -323,6 +323,26 @@ Status Scheduler::Finish(JobId id, Epoch epoch, SimTime now) {
   return Status::Ok();
 }
 
+Status Scheduler::Interrupt(JobId id, Epoch epoch, SimTime now) {
+  GPUFLEET_CHECK_TIME(now);
+  GPUFLEET_FIND_JOB(s, id);
+  SchedJob& j = core_->job(s);
+  if (Status st =
+          ExpectRun(id, j, {JobState::kStarting, JobState::kRunning}, "starting or running", epoch);
+      !st.ok())
+    return st;
+  if (core_->config.confirm_stops) {
+    j.stopped_at = j.state == JobState::kStarting ? j.run_start : now;
+    j.state = JobState::kStopping;
+    j.then_done = false;
+  } else {
+    core_->StopJob(s, now, /*release=*/true, /*credit=*/j.state == JobState::kRunning);
+    core_->Enqueue(s, now);
+  }
+  core_->last_now = now;
+  return Status::Ok();
+}
+
 Status Scheduler::Cancel(JobId id, SimTime now) {
   GPUFLEET_CHECK_TIME(now);
   GPUFLEET_FIND_JOB(s, id);

@@ -143,6 +143,11 @@ class Scheduler {
   // Run `epoch` of the job completed (running, or stopping and it ended during its grace): it is
   // gone. A completion reported for an earlier run is refused.
   Status Finish(JobId id, Epoch epoch, SimTime now);
+  // The driver stops run `epoch` of a starting or running job that cannot go on (a part of a gang
+  // failed to start while others run): with confirm_stops it is stopping until Released, then
+  // waits again; otherwise it waits again at once. No run time is credited to a start never
+  // confirmed.
+  Status Interrupt(JobId id, Epoch epoch, SimTime now);
   // The user withdrew the job. Waiting: it is gone. Holding GPUs: with confirm_stops it is
   // stopping until Released, otherwise gone at once.
   Status Cancel(JobId id, SimTime now);

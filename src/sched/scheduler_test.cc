@@ -499,6 +499,32 @@ TEST_F(SchedulerTest, FairshareNamesTheQuota) {
 
 // --- snapshot ---
 
+TEST_F(SchedulerTest, AnInterruptedRunKeepsItsGpusUntilReleasedThenWaitsAgain) {
+  SchedulerConfig c;
+  c.confirm_stops = true;
+  Scheduler s = Make("fifo", c);
+  ASSERT_TRUE(s.Submit(1, Gpus(16), 0).ok());
+  std::vector<Decision> out = Pass(s, 0);
+  ASSERT_EQ(out.size(), 1u);
+  const Epoch first = out[0].epoch;
+  ExpectRefusedAndUnchanged(s, ErrorCode::kFailedPrecondition,
+                            [&] { return s.Interrupt(1, first + 1, 1); });
+  // A part of the gang failed to start while the other runs: it stops, GPUs still held.
+  ASSERT_TRUE(s.Interrupt(1, first, 1).ok());
+  EXPECT_EQ(s.Find(1)->state, JobState::kStopping);
+  EXPECT_EQ(s.allocated_milli(), 16 * 1000);
+  ASSERT_TRUE(s.Submit(2, Gpus(64), 2).ok());
+  EXPECT_TRUE(Pass(s, 2).empty());  // nothing lands on GPUs still held
+  ASSERT_TRUE(s.Released(1, first, 3).ok());
+  EXPECT_EQ(s.Find(1)->state, JobState::kPending);
+  EXPECT_EQ(s.Find(1)->attained, 0);  // never confirmed: it never ran
+  out = Pass(s, 3);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].job, 1);  // fifo: it is ahead of job 2 again
+  EXPECT_GT(out[0].epoch, first);
+  EXPECT_EQ(s.CheckInvariants().value_or(""), "");
+}
+
 TEST_F(SchedulerTest, ADrainedNodeTakesNoNewJobAndItsJobsRunOn) {
   Scheduler s = Make("fifo");
   ASSERT_TRUE(s.Submit(1, Gpus(64), 0).ok());

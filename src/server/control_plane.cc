@@ -135,9 +135,11 @@ void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
       const bool held = j.state != LiveState::kPending;
       // A job that held GPUs waits again, but not before its nodes' agents have heard that
       // nothing runs there any more (they stop it) or the heartbeat timeout has passed.
-      if (j.cancel_requested) {
-        // Cancelled while it held GPUs: its agents are told nothing runs there; it is over.
-        End(j, LiveState::kCancelled);
+      if (j.stop_cause != LiveJob::StopCause::kNone) {
+        // Cancelled, or a part of its gang failed, while it held GPUs: its agents are told
+        // nothing runs there; it is over.
+        End(j, j.stop_cause == LiveJob::StopCause::kPartFailed ? LiveState::kFailed
+                                                               : LiveState::kCancelled);
       } else {
         SetState(j, LiveState::kPending);
         if (held) {
@@ -231,8 +233,9 @@ void ControlPlane::Pass() {
       SendStart(d, j);
     } else {
       SetState(j, LiveState::kStopping);
-      SendStops(j, -1);
       Emit("preempted", &j, "");
+      SendStops(j, -1);
+      if (ReleaseIfGone(j)) Persist(j, [](Status) {});
     }
   }
 }
@@ -309,24 +312,27 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const LiveJob*)> 
   }
   if (unreconciled_.erase(id) != 0) {
     // A run from before a restart: whatever still runs it stops; its nodes are free to offer.
-    j.cancel_requested = true;
+    j.stop_cause = LiveJob::StopCause::kCancelled;
     const std::vector<NodeId> nodes = j.nodes;
     SendStops(j, -1);
     End(j, LiveState::kCancelled);
     SettleNodes(nodes);
-  } else if (j.state != LiveState::kStopping) {
+  } else {
+    // Stopping already (preempted or interrupted: it would wait again), it now ends instead.
     if (Status s = scheduler_.Cancel(id, now_); !s.ok()) {
       done(s, nullptr);
       return;
     }
     counters_.cancelled += 1;
     changed_ = true;
-    j.cancel_requested = true;
-    if (scheduler_.Find(id)) {
-      SetState(j, LiveState::kStopping);  // holds GPUs until its agent reports it gone
-      SendStops(j, -1);
-    } else {
+    // A gang whose part failed ends failed, cancelled or not.
+    if (j.stop_cause == LiveJob::StopCause::kNone) j.stop_cause = LiveJob::StopCause::kCancelled;
+    if (!scheduler_.Find(id)) {
       End(j, LiveState::kCancelled);
+    } else if (j.state != LiveState::kStopping) {
+      SetState(j, LiveState::kStopping);  // holds GPUs until its agents report it gone
+      SendStops(j, -1);
+      ReleaseIfGone(j);  // its start never reached any node
     }
   }
   Persist(j,
@@ -680,36 +686,60 @@ void ControlPlane::Apply(NodeId node, const JobReport& r) {
       if (j.state != LiveState::kStarting) return;
       confirm();
       break;
-    case JobReport::Kind::kStartFailed:
-      if (j.state != LiveState::kStarting) return;
-      if (!scheduler_.StartFailed(j.id, se, now_).ok()) return;
-      SendStops(j, node);
-      SetState(j, LiveState::kPending);
-      j.message = "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
-      Emit("interrupted", &j, j.message);
-      j.ClearPlacement();
-      break;
-    case JobReport::Kind::kExited: {
-      // A gang's run is over when every node's part has exited, or as soon as one fails.
-      if (std::find(j.exited_nodes.begin(), j.exited_nodes.end(), node) == j.exited_nodes.end())
-        j.exited_nodes.push_back(node);
-      const bool all_exited = j.exited_nodes.size() >= j.nodes.size();
-      const bool succeeded = r.exit_code && *r.exit_code == 0;
-      if (j.state == LiveState::kStopping) {
-        if (!all_exited) return;  // its other parts still stop: their GPUs are still held
-        if (!scheduler_.Released(j.id, se, now_).ok()) return;
-        if (scheduler_.Find(j.id)) {
-          SetState(j, LiveState::kPending);  // preempted: it waits again
-          j.ClearPlacement();
-          Emit("requeued", &j, "");
-        } else {
-          End(j, LiveState::kCancelled);
-        }
+    case JobReport::Kind::kStartFailed: {
+      const std::string why =
+          "the start on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed: " + r.message;
+      if (j.state == LiveState::kStopping) {  // stopped before its start came: never ran there
+        PartGone(j, node);
+        if (!ReleaseIfGone(j)) return;
         break;
       }
+      if (j.nodes.size() > 1 &&
+          (j.state == LiveState::kStarting || j.state == LiveState::kRunning)) {
+        // The gang's other parts may run already: they stop, and their GPUs stay held until
+        // they are gone; then it waits again.
+        if (!scheduler_.Interrupt(j.id, se, now_).ok()) return;
+        SetState(j, LiveState::kStopping);
+        j.message = why;
+        Emit("interrupted", &j, why);
+        PartGone(j, node);
+        SendStops(j, node);
+        ReleaseIfGone(j);
+        break;
+      }
+      if (j.state != LiveState::kStarting || !scheduler_.StartFailed(j.id, se, now_).ok()) return;
+      SetState(j, LiveState::kPending);
+      j.message = why;
+      Emit("interrupted", &j, why);
+      j.ClearPlacement();
+      break;
+    }
+    case JobReport::Kind::kExited: {
+      // A gang's run is over when every node's part has exited, or as soon as one fails.
+      PartGone(j, node);
+      if (j.state == LiveState::kStopping) {
+        // Its other parts still stop (their GPUs still held), or it lets go now.
+        if (!ReleaseIfGone(j)) return;
+        break;
+      }
+      const bool all_exited = j.exited_nodes.size() >= j.nodes.size();
+      const bool succeeded = r.exit_code && *r.exit_code == 0;
       confirm();
       if (succeeded && !all_exited) return;  // its other nodes' parts still run
-      SendStops(j, node);                    // a failed part ends the whole gang
+      if (!all_exited) {
+        // A failed part ends the whole gang, failed - once every other part has let go of its
+        // GPUs, so that no job is placed on GPUs a part still holds during its grace.
+        if (!scheduler_.Cancel(j.id, now_).ok()) return;
+        j.stop_cause = LiveJob::StopCause::kPartFailed;
+        j.exit_code = r.exit_code;
+        j.message = "the part on " + fleet_.Path(fleet_.NodeTopo(node)) + " failed" +
+                    (r.signal ? " (signal " + std::to_string(*r.signal) + ")" : "") +
+                    (r.message.empty() ? "" : ": " + r.message);
+        SetState(j, LiveState::kStopping);
+        SendStops(j, node);
+        ReleaseIfGone(j);
+        break;
+      }
       if (!scheduler_.Finish(j.id, se, now_).ok()) return;
       j.exit_code = r.exit_code;
       const bool ok = succeeded;
@@ -770,9 +800,16 @@ void ControlPlane::SendStart(const Decision& d, LiveJob& j) {
   // The agents hear of the run only once it is committed: a server that crashes before that
   // has no run an agent could be running.
   Persist(j, [this, id = j.id, epoch = j.epoch, orders = std::move(orders)](Status s) mutable {
-    const LiveJob* now = Find(id);
-    if (!s.ok() || now == nullptr || now->epoch != epoch || now->state != LiveState::kStarting)
+    const auto it = jobs_.find(id);
+    if (!s.ok() || it == jobs_.end() || it->second.epoch != epoch) return;
+    LiveJob* now = &it->second;
+    if (now->state == LiveState::kStopping) {
+      // Stopped before its start was committed: no node heard of the run; its GPUs go.
+      for (NodeId n : now->nodes) PartGone(*now, n);
+      if (ReleaseIfGone(*now)) Persist(*now, [](Status) {});
       return;
+    }
+    if (now->state != LiveState::kStarting) return;
     for (size_t i = 0; i < orders.size(); ++i) {
       const NodeId n = now->nodes[i];
       agents_[static_cast<size_t>(n)].orders.start.push_back(std::move(orders[i]));
@@ -781,12 +818,41 @@ void ControlPlane::SendStart(const Decision& d, LiveJob& j) {
   });
 }
 
-void ControlPlane::SendStops(const LiveJob& j, NodeId except) {
+void ControlPlane::SendStops(LiveJob& j, NodeId except) {
   for (NodeId n : j.nodes) {
     if (n == except) continue;
+    std::vector<StartOrder>& starts = agents_[static_cast<size_t>(n)].orders.start;
+    const auto queued = std::find_if(starts.begin(), starts.end(), [&j](const StartOrder& o) {
+      return o.id == j.id && o.epoch == j.epoch;
+    });
+    if (queued != starts.end()) {  // the node never heard of the run
+      starts.erase(queued);
+      PartGone(j, n);
+      continue;
+    }
     QueueStop(n, StopOrder{j.id, j.epoch, options_.grace});
     Deliver(n);
   }
+}
+
+void ControlPlane::PartGone(LiveJob& j, NodeId node) {
+  if (std::find(j.exited_nodes.begin(), j.exited_nodes.end(), node) == j.exited_nodes.end())
+    j.exited_nodes.push_back(node);
+}
+
+bool ControlPlane::ReleaseIfGone(LiveJob& j) {
+  if (j.state != LiveState::kStopping || j.exited_nodes.size() < j.nodes.size()) return false;
+  if (!scheduler_.Released(j.id, j.epoch - j.epoch_base, now_).ok()) return false;
+  changed_ = true;
+  if (scheduler_.Find(j.id)) {
+    SetState(j, LiveState::kPending);  // preempted or interrupted: it waits again
+    j.ClearPlacement();
+    Emit("requeued", &j, "");
+  } else {
+    End(j, j.stop_cause == LiveJob::StopCause::kPartFailed ? LiveState::kFailed
+                                                           : LiveState::kCancelled);
+  }
+  return true;
 }
 
 void ControlPlane::QueueStop(NodeId node, const StopOrder& stop) {
@@ -866,7 +932,8 @@ void ControlPlane::OnNodeLoss(const Scheduler::NodeLoss& loss) {
       SetState(j, LiveState::kPending);
       j.ClearPlacement();
     } else {
-      End(j, LiveState::kCancelled);
+      End(j, j.stop_cause == LiveJob::StopCause::kPartFailed ? LiveState::kFailed
+                                                             : LiveState::kCancelled);
     }
     Persist(j, [](Status) {});
   }

@@ -252,8 +252,14 @@ class ControlPlane {
   void CheckAgents();
   void OnNodeLoss(const Scheduler::NodeLoss& loss);
   void SendStart(const Decision& d, LiveJob& job);
-  // Tells every node of the job's run but `except` to stop it.
-  void SendStops(const LiveJob& job, NodeId except);
+  // Tells every node of the job's run but `except` to stop it; a node whose start is still
+  // queued (it never heard of the run) has its start taken back and its part counted gone.
+  void SendStops(LiveJob& job, NodeId except);
+  // The node's part of the job's current run is gone: exited, or never started there.
+  static void PartGone(LiveJob& job, NodeId node);
+  // A stopping job whose parts are all gone lets go of its GPUs: preempted or interrupted, it
+  // waits again; cancelled, or a gang whose part failed, it ends. Whether it let go.
+  bool ReleaseIfGone(LiveJob& job);
   // A recovered job that held GPUs waits again.
   void Requeue(LiveJob& job);
   SimTime NextAgentDeadline() const;

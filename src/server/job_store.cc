@@ -137,7 +137,7 @@ GroupCommitter::Write InsertJob(LiveJob job, std::shared_ptr<JobId> existing) {
 GroupCommitter::Write UpdateJob(const LiveJob& job) {
   return [id = job.id, state = job.state, epoch = job.epoch, started = job.started_at,
           ended = job.ended_at, exit_code = job.exit_code, message = job.message,
-          nodes = NodesText(job), cancel = job.cancel_requested](SqliteDb& db) -> Status {
+          nodes = NodesText(job), cause = job.stop_cause](SqliteDb& db) -> Status {
     Result<SqlStatement*> update = db.Cached(
         "UPDATE jobs SET state = ?2, epoch = ?3, started_ms = ?4, ended_ms = ?5, "
         "exit_code = ?6, message = ?7, nodes = ?8, cancel_requested = ?9 WHERE id = ?1");
@@ -151,7 +151,7 @@ GroupCommitter::Write UpdateJob(const LiveJob& job) {
     } else {
       st.BindNull(6);
     }
-    st.Bind(7, message).Bind(8, nodes).Bind(9, std::int64_t{cancel ? 1 : 0});
+    st.Bind(7, message).Bind(8, nodes).Bind(9, static_cast<std::int64_t>(cause));
     return st.Run();
   };
 }
@@ -218,7 +218,13 @@ Result<LoadedJobs> LoadJobs(SqliteDb& db, const Fleet& fleet,
       j.nodes.push_back(node);
       j.gpu_masks.push_back(mask);
     }
-    j.cancel_requested = st.Int(23) != 0;
+    const std::int64_t cause = st.Int(23);
+    if (cause < 0 || cause > static_cast<std::int64_t>(LiveJob::StopCause::kPartFailed)) {
+      return Error{
+          where + "unreadable cancel_requested " + std::to_string(cause) + " (expected 0, 1 or 2)",
+          ErrorCode::kDataLoss};
+    }
+    j.stop_cause = static_cast<LiveJob::StopCause>(cause);
     out.largest_id = std::max(out.largest_id, j.id);
 
     // What this server can no longer run ends here, said why (the row keeps what it was).

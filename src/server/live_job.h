@@ -45,7 +45,11 @@ struct LiveJob {
   LiveState state = LiveState::kPending;
   Epoch epoch = 0;       // of its latest run, for its whole life (the scheduler's restart at 0)
   Epoch epoch_base = 0;  // epoch = epoch_base + the scheduler's epoch since this server started
-  bool cancel_requested = false;
+  // Why a job that holds GPUs is stopping, when it is to end rather than wait again: the user
+  // cancelled it, or a part of its gang failed (it ends failed once every part is gone). Stored
+  // as 0, 1, 2 in the jobs table's cancel_requested column.
+  enum class StopCause : std::uint8_t { kNone, kCancelled, kPartFailed };
+  StopCause stop_cause = StopCause::kNone;
   std::optional<int> exit_code;
   std::string message;                   // why it failed, when the server ended it
   std::vector<NodeId> nodes;             // of its current (or last) run, ascending
