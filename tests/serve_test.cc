@@ -302,7 +302,8 @@ TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
   EXPECT_EQ(unknown.status, 404);
   EXPECT_NE(unknown.body.find("'lab/rack/dgx-9' is not a node"), std::string::npos) << unknown.body;
   for (const char* bad : {R"({"nodes": []})", R"({"nodes": "lab/rack/dgx-1"})", R"({"nodes": [1]})",
-                          R"({"nodes": ["lab/rack/dgx-1"], "why": "x"})"}) {
+                          R"({"nodes": ["lab/rack/dgx-1"], "why": "x"})",
+                          R"({"nodes": ["lab/rack/dgx-1"], "nodes": []})"}) {
     const HttpResult r = HttpCall(port, "POST", "/v1/nodes/drain", bad, t.admin);
     EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
   }
@@ -315,8 +316,11 @@ TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
   const std::string share = R"({"weight": 2.5, "quota_gpus": 8})";
   EXPECT_EQ(HttpCall(port, "PUT", "/v1/tenants/research", share, t.research).status, 403);
   EXPECT_EQ(HttpCall(port, "PUT", "/v1/tenants/nobody", share, t.admin).status, 404);
-  for (const char* bad : {R"({"weight": 0})", R"({"weight": "2"})", R"({"quota_gpus": -1})",
-                          R"({"quota_gpus": 1.5})", R"({"share": 1})", "[]"}) {
+  for (const char* bad :
+       {R"({"weight": 0})", R"({"weight": "2"})", R"({"quota_gpus": -1})",
+        R"({"weight": 1, "weight": 2})",
+        R"({"weight": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
+        R"({"quota_gpus": 1.5})", R"({"share": 1})", "[]"}) {
     const HttpResult r = HttpCall(port, "PUT", "/v1/tenants/research", bad, t.admin);
     EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
   }

@@ -208,8 +208,24 @@ bool ValidIdempotencyKey(std::string_view key) {
 
 // The body as a JSON object whose keys are all in `known`; an error says what is wrong.
 Result<json> JsonObject(const std::string& body, std::initializer_list<const char*> known) {
-  json value = json::parse(body, nullptr, false);
+  // Strict as job requests are (docs/SPEC.md): a duplicate key is refused, not read as its last
+  // value, and nesting is bounded.
+  constexpr int kMaxDepth = 32;
+  std::vector<std::set<std::string>> keys;  // per open object
+  std::string problem;
+  const json::parser_callback_t strict = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth && problem.empty())
+      problem = "the body: nested deeper than " + std::to_string(kMaxDepth) + " levels";
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    if (event == json::parse_event_t::key && !keys.empty() &&
+        !keys.back().insert(parsed.get<std::string>()).second && problem.empty())
+      problem = "field '" + parsed.get<std::string>() + "': given twice";
+    return true;
+  };
+  json value = json::parse(body, strict, false);
   if (value.is_discarded()) return Error{"the body is not valid JSON"};
+  if (!problem.empty()) return Error{problem};
   if (!value.is_object()) return Error{"the body: expected a JSON object"};
   for (const auto& item : value.items()) {
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
