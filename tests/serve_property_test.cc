@@ -115,7 +115,9 @@ class RequestGenerator {
         job["priority"] = Pick<json>({1e12, -1e12, "high", 0.5});
         return {job.dump(), "a priority out of range or of another type"};
       default:
-        return {Word(1, 200, std::string("{}[]\":,0a \x01\xff\xc3\x28", 16)), "random bytes"};
+        // JSON's punctuation, a control byte and bytes that are not UTF-8.
+        static constexpr char kJunk[] = "{}[]\":,0a \x01\xff\xc3\x28";
+        return {Word(1, 200, std::string(kJunk, sizeof kJunk - 1)), "random bytes"};
     }
   }
 
