@@ -119,6 +119,10 @@ TEST(ClientCli, DrainUndrainAndTenantSendWhatTheyShould) {
   FakeHttpServer server([](const FakeRequest& r) {
     if (r.path == "/v1/nodes/drain" || r.path == "/v1/nodes/undrain")
       return FakeReply{200, R"({"nodes": [{"path": "lab/rack/dgx-1", "state": "draining"}]})"};
+    if (r.path == "/v1/nodes")
+      return FakeReply{200, R"({"nodes": [{"path": "lab/rack/dgx-1", "gpus": 8, "gpu_model": "h100",
+                                "state": "draining", "jobs": [4],
+                                "drain": {"reason": "PSU swap", "since": "x"}}]})"};
     return FakeReply{200, R"({"name": "research", "weight": 1, "quota_gpus": 16,
                               "share_applies": true, "gpus_held": 8, "jobs_holding_gpus": 1,
                               "jobs_pending": 2})"};
@@ -135,8 +139,12 @@ TEST(ClientCli, DrainUndrainAndTenantSendWhatTheyShould) {
   std::tie(code, out) = RunShell(Client(server.url(), "tenant research --quota-gpus lots"));
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("--quota-gpus 'lots'"), std::string::npos) << out;
+  std::tie(code, out) = RunShell(Client(server.url(), "nodes"));
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("draining"), std::string::npos) << out;
+  EXPECT_NE(out.find("PSU swap"), std::string::npos) << out;
   const std::vector<FakeRequest> seen = server.requests();
-  ASSERT_EQ(seen.size(), 5u);
+  ASSERT_EQ(seen.size(), 6u);
   EXPECT_EQ(nlohmann::json::parse(seen[0].body),
             nlohmann::json::parse(R"({"nodes": ["lab/rack/dgx-1"], "reason": "PSU swap"})"));
   EXPECT_EQ(nlohmann::json::parse(seen[1].body),

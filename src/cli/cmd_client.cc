@@ -327,11 +327,18 @@ int RunNodes(const client::ClientFlags& flags, bool json_output) {
     std::cout << nodes.value().dump(2) << "\n";
     return kExitOk;
   }
-  std::vector<std::vector<std::string>> rows = {{"PATH", "GPUS", "MODEL", "STATE", "JOBS"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"PATH", "GPUS", "MODEL", "STATE", "JOBS", "DRAIN_REASON"}};
   if (auto list = nodes.value().find("nodes"); list != nodes.value().end() && list->is_array())
-    for (const json& n : *list)
+    for (const json& n : *list) {
+      const auto drain = n.find("drain");
+      const bool drained = drain != n.end() && drain->is_object();
       rows.push_back({Text(n, "path"), std::to_string(Number(n, "gpus")), Text(n, "gpu_model"),
-                      Text(n, "state"), Shown(n, "jobs")});
+                      Text(n, "state"), Shown(n, "jobs"),
+                      !drained                         ? "-"
+                      : Text(*drain, "reason").empty() ? "(none given)"
+                                                       : Text(*drain, "reason")});
+    }
   std::cout << FormatTable(rows);
   return kExitOk;
 }
@@ -491,7 +498,9 @@ ClientCommands AddClientCommands(CLI::App& app) {
   auto nodes_flags = std::make_shared<client::ClientFlags>();
   auto nodes_json = std::make_shared<bool>(false);
   CLI::App* n = app.add_subcommand(
-      "nodes", "The fleet's nodes: PATH GPUS MODEL STATE JOBS (jobs for admins only).");
+      "nodes",
+      "The fleet's nodes: PATH GPUS MODEL STATE JOBS DRAIN_REASON (jobs for admins only). States:\n"
+      "up, draining (no new jobs; its jobs run on), drained (none left), down, absent.");
   n->add_flag("--json", *nodes_json, "The answer as JSON (docs/API.md).");
   AddClientOptions(n, *nodes_flags);
   n->footer(kConfigFooter);
