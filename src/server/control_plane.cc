@@ -804,8 +804,16 @@ void ControlPlane::SendStart(const Decision& d, LiveJob& j) {
     if (!s.ok() || it == jobs_.end() || it->second.epoch != epoch) return;
     LiveJob* now = &it->second;
     if (now->state == LiveState::kStopping) {
-      // Stopped before its start was committed: no node heard of the run; its GPUs go.
-      for (NodeId n : now->nodes) PartGone(*now, n);
+      // Stopped before its start was committed: no node heard of the run (the stops queued for
+      // it are taken back too); its GPUs go.
+      for (NodeId n : now->nodes) {
+        std::vector<StopOrder>& stops = agents_[static_cast<size_t>(n)].orders.stop;
+        stops.erase(std::remove_if(
+                        stops.begin(), stops.end(),
+                        [id, epoch](const StopOrder& o) { return o.id == id && o.epoch == epoch; }),
+                    stops.end());
+        PartGone(*now, n);
+      }
       if (ReleaseIfGone(*now)) Persist(*now, [](Status) {});
       return;
     }
