@@ -195,21 +195,35 @@ void SchedulerCore::RememberFailure(const SchedJob& j) {
   min_failed[FailureSlot(j)] = std::min(min_failed[FailureSlot(j)], j.gpus);
 }
 
+namespace {
+
+// Appends the allocation's GPUs per subtree of `level`, leaving out the nodes `skip` accepts.
+// Nodes are sorted by id and every subtree owns a contiguous id range, so the GPUs of one subtree
+// are one run of consecutive entries.
+template <typename Skip>
+void AppendSpans(const Fleet& fleet, const Allocation& a, Level level, Skip skip,
+                 std::vector<std::pair<TopoId, std::int32_t>>& out) {
+  const size_t first = out.size();
+  for (const NodeGpus& ng : a.nodes) {
+    if (skip(ng)) continue;
+    const TopoId t = fleet.Ancestor(ng.node, level);
+    const int gpus = std::popcount(ng.mask);
+    if (out.size() > first && out.back().first == t) {
+      out.back().second += gpus;
+    } else {
+      out.emplace_back(t, gpus);
+    }
+  }
+}
+
+}  // namespace
+
 void SchedulerCore::ComputeSpans(SchedJob& j) const {
-  // Nodes are sorted by id and every subtree owns a contiguous id range, so the GPUs of one
-  // subtree are one run of consecutive entries.
   j.spans.clear();
   for (int l = 0; l < static_cast<int>(Level::kNode); ++l) {
     j.span_begin[static_cast<size_t>(l)] = static_cast<std::uint32_t>(j.spans.size());
-    for (const NodeGpus& ng : j.alloc.nodes) {
-      const TopoId t = fleet.Ancestor(ng.node, static_cast<Level>(l));
-      const int gpus = std::popcount(ng.mask);
-      if (j.spans.size() > j.span_begin[static_cast<size_t>(l)] && j.spans.back().first == t) {
-        j.spans.back().second += gpus;
-      } else {
-        j.spans.emplace_back(t, gpus);
-      }
-    }
+    AppendSpans(
+        fleet, j.alloc, static_cast<Level>(l), [](const NodeGpus&) { return false; }, j.spans);
   }
   j.span_begin[static_cast<size_t>(Level::kNode)] = static_cast<std::uint32_t>(j.spans.size());
 }
@@ -337,16 +351,7 @@ SchedulerCore::SpanRange SchedulerCore::ReusableSpansAt(
   if (draining_count == 0 || std::none_of(j.alloc.nodes.begin(), j.alloc.nodes.end(), on_draining))
     return SpansAt(j, level);
   scratch.clear();
-  for (const NodeGpus& ng : j.alloc.nodes) {
-    if (on_draining(ng)) continue;
-    const TopoId t = fleet.Ancestor(ng.node, level);
-    const int gpus = std::popcount(ng.mask);
-    if (!scratch.empty() && scratch.back().first == t) {
-      scratch.back().second += gpus;
-    } else {
-      scratch.emplace_back(t, gpus);
-    }
-  }
+  AppendSpans(fleet, j.alloc, level, on_draining, scratch);
   return {scratch.data(), scratch.data() + scratch.size()};
 }
 
