@@ -400,27 +400,28 @@ struct TenantArgs {
 
 // Shows a tenant; with --weight or --quota-gpus, sets its share first (the other value kept).
 int RunTenant(const TenantArgs& a) {
+  // The quota is read before the server is asked anything: a bad one is the user's error, whether
+  // or not the server answers.
+  json quota;  // null: --quota-gpus none (or not given)
+  if (!a.quota.empty() && a.quota != "none") {
+    std::int64_t gpus = -1;
+    const char* const end = a.quota.data() + a.quota.size();
+    const auto [last, ec] = std::from_chars(a.quota.data(), end, gpus);
+    if (ec != std::errc{} || last != end || gpus < 0) {
+      return Fail("tenant",
+                  Error{"--quota-gpus '" + a.quota + "': expected a number of GPUs, or none",
+                        ErrorCode::kInvalidArgument});
+    }
+    quota = gpus;
+  }
   Result<std::unique_ptr<Session>> session = Session::Open(a.client);
   if (!session.ok()) return Fail("tenant", session.error());
   const std::string path = "/v1/tenants/" + a.name;
   Result<json> tenant = session.value()->Call("GET", path);
   if (!tenant.ok()) return Fail("tenant", tenant.error());
   if (a.weight || !a.quota.empty()) {
-    json share = {{"weight", a.weight ? json(*a.weight) : tenant.value()["weight"]},
-                  {"quota_gpus", tenant.value()["quota_gpus"]}};
-    if (a.quota == "none") {
-      share["quota_gpus"] = nullptr;
-    } else if (!a.quota.empty()) {
-      std::int64_t gpus = -1;
-      const char* const end = a.quota.data() + a.quota.size();
-      const auto [last, ec] = std::from_chars(a.quota.data(), end, gpus);
-      if (ec != std::errc{} || last != end || gpus < 0) {
-        return Fail("tenant",
-                    Error{"--quota-gpus '" + a.quota + "': expected a number of GPUs, or none",
-                          ErrorCode::kInvalidArgument});
-      }
-      share["quota_gpus"] = gpus;
-    }
+    const json share = {{"weight", a.weight ? json(*a.weight) : tenant.value()["weight"]},
+                        {"quota_gpus", a.quota.empty() ? tenant.value()["quota_gpus"] : quota}};
     tenant = session.value()->Call("PUT", path, share.dump());
     if (!tenant.ok()) return Fail("tenant", tenant.error());
   }
