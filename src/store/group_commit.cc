@@ -10,7 +10,10 @@
 namespace gpufleet {
 
 GroupCommitter::GroupCommitter(SqliteDb db, size_t max_batch)
-    : db_(std::move(db)), max_batch_(std::max<size_t>(1, max_batch)), writer_([this] { Loop(); }) {}
+    : db_(std::move(db)), max_batch_(std::max<size_t>(1, max_batch)), writer_([this] { Loop(); }) {
+  // Before the first write can run: the writer waits for a write, and Submit needs this object.
+  sqlite3_set_authorizer(db_.handle(), &GroupCommitter::Authorize, this);
+}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -65,25 +68,40 @@ namespace {
 // The committer's savepoint: a name no write uses.
 constexpr const char* kSavepoint = "gpufleet_group_commit_write";
 
-// Installed while a write runs: the transaction is the committer's. Denied statements fail to
-// prepare with SQLITE_AUTH, so the write gets an error and the batch stays whole.
-int DenyTransactionControl(void*, int action, const char* what, const char* name, const char*,
-                           const char*) {
-  if (action == SQLITE_TRANSACTION) return SQLITE_DENY;
-  if (action == SQLITE_SAVEPOINT && name != nullptr && std::strcmp(name, kSavepoint) == 0)
-    return SQLITE_DENY;
-  (void)what;
-  return SQLITE_OK;
-}
-
 bool IsConstraint(const Status& s) {
   return s.code() == ErrorCode::kAlreadyExists || s.code() == ErrorCode::kInvalidArgument;
 }
 
 }  // namespace
 
+// While a write runs, the transaction is the committer's: statements that control it fail to
+// prepare with SQLITE_AUTH, so the write gets an error and the batch stays whole. Only statements
+// prepared during a write are checked - which is why the committer's own ones are not in the
+// shared cache.
+int GroupCommitter::Authorize(void* self, int action, const char* what, const char* name,
+                              const char*, const char*) {
+  (void)what;
+  if (!static_cast<GroupCommitter*>(self)->write_running_) return SQLITE_OK;
+  if (action == SQLITE_TRANSACTION) return SQLITE_DENY;
+  if (action == SQLITE_SAVEPOINT && name != nullptr && std::strcmp(name, kSavepoint) == 0)
+    return SQLITE_DENY;
+  return SQLITE_OK;
+}
+
+Status GroupCommitter::RunOwn(const std::string& sql) {
+  auto it = own_statements_.find(sql);
+  if (it == own_statements_.end()) {
+    Result<SqlStatement> prepared = db_.Prepare(sql);
+    if (!prepared.ok()) return prepared.error();
+    it = own_statements_.emplace(sql, std::move(prepared).value()).first;
+  }
+  Status s = it->second.Run();
+  it->second.Reset();  // holds no lock or snapshot until its next run
+  return s;
+}
+
 Status GroupCommitter::RunOneWrite(Pending& p) {
-  sqlite3_set_authorizer(db_.handle(), DenyTransactionControl, nullptr);
+  write_running_ = true;
   Status s;
   try {
     s = p.write(db_);
@@ -92,7 +110,7 @@ Status GroupCommitter::RunOneWrite(Pending& p) {
   } catch (...) {
     s = Error{db_.path() + ": a write failed (an exception that is not a std::exception)"};
   }
-  sqlite3_set_authorizer(db_.handle(), nullptr, nullptr);
+  write_running_ = false;
   return s;
 }
 
@@ -103,17 +121,17 @@ GroupCommitter::Outcome GroupCommitter::RunInTransaction(std::deque<Pending>& ba
   auto fail_all = [&](const std::string& why) {
     const Error e{why, ErrorCode::kUnavailable};
     for (size_t i = first; i < last; ++i) answers[i] = Status(e);
-    db_.Exec("ROLLBACK").IgnoreError();  // if SQLite has not already
+    RunOwn("ROLLBACK").IgnoreError();  // if SQLite has not already
     return Outcome{Status(e), false};
   };
   // IMMEDIATE takes the write lock now, so that no write inside finds it taken by another
   // connection halfway through the batch.
-  if (Status begun = db_.Exec("BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.message());
+  if (Status begun = RunOwn("BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.message());
   const std::string savepoint = std::string("SAVEPOINT ") + kSavepoint;
   const std::string rollback_to = std::string("ROLLBACK TO ") + kSavepoint;
   const std::string release = std::string("RELEASE ") + kSavepoint;
   for (size_t i = first; i < last; ++i) {
-    if (Status s = db_.ExecCached(savepoint); !s.ok()) return fail_all(s.message());
+    if (Status s = RunOwn(savepoint); !s.ok()) return fail_all(s.message());
     Status s = RunOneWrite(batch[i]);
     // SQLite may roll the whole transaction back by itself (a full disk, no memory, a busy
     // database): then nothing of the batch so far is there, whatever the writes answered.
@@ -123,15 +141,13 @@ GroupCommitter::Outcome GroupCommitter::RunInTransaction(std::deque<Pending>& ba
                       "; nothing of it is stored");
     }
     if (!s.ok()) {
-      if (Status undone = db_.ExecCached(rollback_to); !undone.ok())
-        return fail_all(undone.message());
+      if (Status undone = RunOwn(rollback_to); !undone.ok()) return fail_all(undone.message());
     }
-    if (Status released = db_.ExecCached(release); !released.ok())
-      return fail_all(released.message());
+    if (Status released = RunOwn(release); !released.ok()) return fail_all(released.message());
     answers[i] = std::move(s);
   }
-  Status committed = db_.Exec("COMMIT");
-  if (!committed.ok()) db_.Exec("ROLLBACK").IgnoreError();
+  Status committed = RunOwn("COMMIT");
+  if (!committed.ok()) RunOwn("ROLLBACK").IgnoreError();
   return Outcome{std::move(committed), true};
 }
 

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sqlite_db.h"
@@ -84,8 +85,19 @@ class GroupCommitter {
   void Finish(std::deque<Pending>& batch, std::vector<Status>& answers, std::int64_t commits);
   std::string StoreFailed(const Status& why) const;
   Status RunOneWrite(Pending& p);
+  // Runs one of the committer's own statements (BEGIN, COMMIT, its savepoint). They are prepared
+  // once and held here, outside the connection's shared cache, so that a write cannot run them
+  // through SqliteDb::Cached without the authorizer seeing it.
+  Status RunOwn(const std::string& sql);
+  static int Authorize(void* self, int action, const char* what, const char* name, const char*,
+                       const char*);
 
   SqliteDb db_;
+  // Writer thread only. The authorizer is installed once, for the connection's life: installing
+  // one expires every prepared statement (SQLite recompiles them all), so switching it on and off
+  // around each write made every cached statement compile again per write.
+  bool write_running_ = false;
+  std::unordered_map<std::string, SqlStatement> own_statements_;
   const size_t max_batch_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -109,6 +109,10 @@ std::int64_t SqlStatement::Int(int column) const {
   return sqlite3_column_int64(stmt_.get(), column);
 }
 
+int SqlStatement::Recompiles() const {
+  return sqlite3_stmt_status(stmt_.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
+}
+
 double SqlStatement::Real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
 
 std::string SqlStatement::Text(int column) const {

@@ -42,6 +42,10 @@ class SqlStatement {
   double Real(int column) const;
   std::string Text(int column) const;  // a blob's bytes too
   bool IsNull(int column) const;
+  // How many times SQLite compiled this statement again since it was prepared (it does when the
+  // schema changes, or when something expires the connection's statements). A cached statement
+  // is worth its cache only while this stays 0.
+  int Recompiles() const;
 
  private:
   friend class SqliteDb;
