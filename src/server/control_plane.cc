@@ -256,6 +256,7 @@ Result<JobId> ControlPlane::Reserve(const LiveJob& job) {
 void ControlPlane::Submit(LiveJob job, std::function<void(Result<Admitted>)> done) {
   auto existing = std::make_shared<JobId>(-1);
   LiveJob copy = job;
+  ++writes_asked_;
   committer_->SubmitThen(
       InsertJob(std::move(copy), existing),
       [this, job = std::move(job), existing, done = std::move(done)](Status s) mutable {
@@ -350,6 +351,7 @@ void ControlPlane::Persist(const LiveJob& job, std::function<void(Status)> done)
 }
 
 void ControlPlane::Commit(GroupCommitter::Write write, std::function<void(Status)> done) {
+  ++writes_asked_;
   committer_->SubmitThen(std::move(write), [this, done = std::move(done)](Status s) mutable {
     Post([done = std::move(done), s = std::move(s)](ControlPlane& p) mutable {
       if (!s.ok()) {
@@ -632,10 +634,24 @@ void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports,
   }
   AgentLink& link = agents_[static_cast<size_t>(*n)];
   link.last_seen = now_;
+  const std::int64_t writes_before = writes_asked_;
   for (const JobReport& r : reports) Apply(*n, r);
+  const NodeId node = *n;
+  if (writes_asked_ == writes_before) {
+    // Nothing to make durable first (a heartbeat, or reports that changed nothing): the orders
+    // waiting for the node were committed before they were queued. Most syncs are these, and a
+    // trip through the store's writer thread for each cost the scheduler a third of its rate at
+    // 100,000 nodes.
+    if (!store_ok_) {
+      done(Error{"the store failed a commit; restart the server", ErrorCode::kUnavailable});
+      return;
+    }
+    AwaitOrders(node, wait, std::move(done));
+    return;
+  }
   // After everything this sync changed is committed (writes commit in order): the exits it
   // reported are durable when it is answered, and the agent may forget them.
-  const NodeId node = *n;
+  ++writes_asked_;
   committer_->SubmitThen(
       [](SqliteDb&) { return Status::Ok(); },
       [this, node, wait, done = std::move(done)](Status s) mutable {
@@ -644,18 +660,23 @@ void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports,
             done(Error{s.message(), s.code()});
             return;
           }
-          AgentLink& l = p.agents_[static_cast<size_t>(node)];
-          if (l.waiting) {
-            // An earlier sync of the same agent still waits (it gave up on it): answer it empty.
-            auto earlier = std::move(l.waiting);
-            l.waiting = nullptr;
-            earlier(NodeOrders{});
-          }
-          l.waiting = std::move(done);
-          l.wait_until = p.now_ + p.ClockSpan(wait);
-          if (wait <= 0 || !l.orders.start.empty() || !l.orders.stop.empty()) p.Deliver(node);
+          p.AwaitOrders(node, wait, std::move(done));
         });
       });
+}
+
+void ControlPlane::AwaitOrders(NodeId node, SimTime wait,
+                               std::function<void(Result<NodeOrders>)> done) {
+  AgentLink& l = agents_[static_cast<size_t>(node)];
+  if (l.waiting) {
+    // An earlier sync of the same agent still waits (it gave up on it): answer it empty.
+    auto earlier = std::move(l.waiting);
+    l.waiting = nullptr;
+    earlier(NodeOrders{});
+  }
+  l.waiting = std::move(done);
+  l.wait_until = now_ + ClockSpan(wait);
+  if (wait <= 0 || !l.orders.start.empty() || !l.orders.stop.empty()) Deliver(node);
 }
 
 void ControlPlane::Apply(NodeId node, const JobReport& r) {

@@ -248,6 +248,8 @@ class ControlPlane {
   void QueueStop(NodeId node, const StopOrder& stop);
   // Hands the node's orders to its waiting sync, if any.
   void Deliver(NodeId node);
+  // Holds a sync's answer until there are orders for the node or `wait` has passed.
+  void AwaitOrders(NodeId node, SimTime wait, std::function<void(Result<NodeOrders>)> done);
   // Agents silent past the timeout: nodes down; syncs whose wait is over: answered.
   void CheckAgents();
   void OnNodeLoss(const Scheduler::NodeLoss& loss);
@@ -290,6 +292,8 @@ class ControlPlane {
   JobId next_id_ = 1;
   bool changed_ = true;  // a pass is due
   bool store_ok_ = true;
+  // Writes handed to the store so far: a sync that asked for none has nothing to wait for.
+  std::int64_t writes_asked_ = 0;
   Counters counters_;
   std::vector<Decision> decisions_;
   ControlPlaneOptions options_;
