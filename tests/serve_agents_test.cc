@@ -338,6 +338,58 @@ TEST(ServeAgents, AfterARestartALostRunRunsAgainAndAFinishedOneDoesNot) {
   }
 }
 
+// Two runs from before a restart share a node, and one of them spans a second node whose agent
+// comes back later: adopting the first must not offer the shared node's other GPUs, which the
+// second run still holds, to a new job.
+TEST(ServeAgents, AfterARestartANodeWaitsForEveryRunOnItBeforeItTakesNewJobs) {
+  Cluster c;
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+  c.Register(kNode1);
+  c.Register(kNode2);
+  const long alone = c.Submit({{"gpus", 4}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  const json alone_start = c.AwaitStart(kNode1);
+  ASSERT_EQ(alone_start.size(), 1U);
+  c.Sync(kNode1, Running(alone_start));
+  // 12 GPUs: the 4 left on node 1 and all 8 of node 2.
+  const long gang = c.Submit({{"gpus", 12}, {"estimate", "1h"}, {"command", "sleep 100"}});
+  const json on1 = c.AwaitStart(kNode1), on2 = c.AwaitStart(kNode2);
+  ASSERT_EQ(on1.size(), 1U);
+  ASSERT_EQ(on2.size(), 1U);
+  c.Sync(kNode1, Running(on1));
+  c.Sync(kNode2, Running(on2));
+  ASSERT_EQ(c.Job(gang)["state"], "running");
+  c.server->Kill(SIGKILL);
+  c.Start();
+  ASSERT_TRUE(c.server->running()) << c.server->Log();
+
+  EXPECT_EQ(c.Register(kNode1)["jobs"].size(), 2U);
+  c.Sync(kNode1, {{{"id", alone}, {"epoch", 1}, {"state", "running"}},
+                  {{"id", gang}, {"epoch", 1}, {"state", "running"}}});
+  EXPECT_EQ(c.Job(alone)["state"], "running") << "every node of its run said so: adopted";
+  EXPECT_EQ(c.Job(gang)["state"], "pending") << "node 2 has not said so yet";
+  const long next = c.Submit({{"gpus", 4}, {"estimate", "1h"}, {"command", "true"}});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(c.Sync(kNode1, Running(alone_start), 0.1)["start"].empty())
+        << "placed on GPUs the gang's run still holds";
+  }
+  EXPECT_EQ(c.Job(next)["state"], "pending");
+
+  EXPECT_EQ(c.Register(kNode2)["jobs"].size(), 1U);
+  c.Sync(kNode2, {{{"id", gang}, {"epoch", 1}, {"state", "running"}}});
+  const json adopted = c.Job(gang);
+  EXPECT_EQ(adopted["state"], "running");
+  EXPECT_EQ(adopted["epoch"], 1) << "the same run, not a new one";
+  // Both nodes are full with the two runs; once the first ends, node 1 takes the new job: it is
+  // no longer held.
+  EXPECT_TRUE(c.Sync(kNode1, Running(alone_start), 0.1)["start"].empty());
+  EXPECT_EQ(c.Job(next)["state"], "pending");
+  EXPECT_EQ(c.Call("GET", "/v1/nodes", c.user)["nodes"][0]["state"], "up");
+  c.Sync(kNode1, {{{"id", alone}, {"epoch", 1}, {"state", "exited"}, {"exit_code", 0}}});
+  const json started = c.AwaitStart(kNode1);
+  ASSERT_EQ(started.size(), 1U);
+  EXPECT_EQ(started[0]["id"], next);
+}
+
 TEST(ServeAgents, TheForecastSaysWhenAWaitingJobStarts) {
   Cluster c;
   ASSERT_TRUE(c.server->running()) << c.server->Log();

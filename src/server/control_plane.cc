@@ -546,9 +546,20 @@ Status ControlPlane::BringUp(NodeId n) {
 
 void ControlPlane::SettleNodes(const std::vector<NodeId>& nodes) {
   for (NodeId n : nodes) {
+    UpdatePlacementHold(n);
     if (agents_[static_cast<size_t>(n)].registered && !HoldsUnreconciled(n))
       BringUp(n).IgnoreError();
   }
+}
+
+void ControlPlane::UpdatePlacementHold(NodeId n) {
+  // The scheduler's drain flag is what keeps a node out of placement while its jobs keep their
+  // GPUs: an operator's drain, or a run from before a restart that the node still holds but the
+  // scheduler does not know of yet (a node that is up because another run on it was adopted).
+  const bool out = drains_.count(n) != 0 || HoldsUnreconciled(n);
+  if (scheduler_.Draining(n) == out) return;
+  (out ? scheduler_.DrainNode(n, now_) : scheduler_.UndrainNode(n, now_)).IgnoreError();
+  changed_ = true;
 }
 
 void ControlPlane::GiveUpRun(LiveJob& j, const std::string& why) {
@@ -598,6 +609,9 @@ void ControlPlane::Reconcile(NodeId node, const JobReport& r,
   a.memory_per_gpu = (j.request.memory_mib + j.request.gpus - 1) / j.request.gpus;
   for (size_t i = 0; i < j.nodes.size(); ++i) {
     a.nodes.push_back({j.nodes[i], i < j.gpu_masks.size() ? j.gpu_masks[i] : 0});
+    // Up, so that the run can be adopted there; but a node that another unconfirmed run still
+    // holds is kept out of placement until that run is settled (SettleNodes, or its adoption).
+    UpdatePlacementHold(j.nodes[i]);
     BringUp(j.nodes[i]).IgnoreError();
   }
   const SimTime attained =
@@ -998,16 +1012,14 @@ void ControlPlane::SetDrain(std::vector<std::string> paths, bool drain, std::str
       [this, nodes, drain, reason, done = std::move(done)](Status s) {
         if (!s.ok()) return done(Error{s.message(), s.code()});
         for (NodeId n : nodes) {
-          if (scheduler_.Draining(n) == drain) continue;
-          const Status applied =
-              drain ? scheduler_.DrainNode(n, now_) : scheduler_.UndrainNode(n, now_);
-          if (!applied.ok()) return done(Error{applied.message(), applied.code()});
+          if ((drains_.count(n) != 0) == drain) continue;
           const std::string path = fleet_.Path(fleet_.NodeTopo(n));
           if (drain) {
             drains_[n] = NodeDrain{path, reason, now_};
           } else {
             drains_.erase(n);
           }
+          UpdatePlacementHold(n);
           Emit(drain ? "node_draining" : "node_undrained", nullptr, path);
         }
         changed_ = true;
@@ -1029,7 +1041,8 @@ const char* ControlPlane::NodeStateName(NodeId n) const {
     case NodeState::kUp:
       break;
   }
-  if (!scheduler_.Draining(n)) return "up";
+  // (A node held out of placement for an unconfirmed run is up: that lasts a heartbeat timeout.)
+  if (drains_.count(n) == 0) return "up";
   return scheduler_.JobsOn(n).empty() ? "drained" : "draining";
 }
 

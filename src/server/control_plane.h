@@ -312,6 +312,8 @@ class ControlPlane {
   Status BringUp(NodeId n);
   // Nodes whose agents are there and that hold no unreconciled run any more: offered.
   void SettleNodes(const std::vector<NodeId>& nodes);
+  // Keeps node `n` out of placement while an operator drains it or it holds an unconfirmed run.
+  void UpdatePlacementHold(NodeId n);
   // A report about a run from before the restart.
   void Reconcile(NodeId node, const JobReport& r, std::map<JobId, Unreconciled>::iterator u);
   // A run from before the restart is given up: stopped wherever it still goes on; it waits again.
