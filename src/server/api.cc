@@ -1046,6 +1046,13 @@ class Api {
                  LiveStateName(static_cast<LiveState>(state)) + "\"} " + std::to_string(n) + "\n";
         }
       }
+      out += "# HELP gpufleet_tenant_gpus_busy GPUs held by the tenant's jobs (shares add up).\n";
+      out += "# TYPE gpufleet_tenant_gpus_busy gauge\n";
+      for (const auto& [tenant, counts] : p.tenant_counts()) {
+        char held[32];
+        std::snprintf(held, sizeof held, "%.3f", static_cast<double>(counts.gpu_milli) / 1000.0);
+        out += "gpufleet_tenant_gpus_busy{tenant=\"" + tenant + "\"} " + held + "\n";
+      }
       const Scheduler& s = p.scheduler();
       std::int64_t total_gpus = 0;
       std::map<std::string, std::int64_t> nodes_by_state = {
