@@ -334,6 +334,42 @@ TEST_F(Cli, SimBadUntil) {
   }
 }
 
+TEST_F(Cli, SimSeriesGoesIntoTheReport) {
+  const std::string base = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                           " --workload " + Quote(Source("examples/workloads/tiny.yaml"));
+  for (const char* bad : {"--series 30s --json", "--series soon --json", "--series"}) {
+    SCOPED_TRACE(bad);
+    const Outcome r = Gpufleet(base + " " + bad);
+    EXPECT_EQ(r.code, 2) << Describe(r);
+    EXPECT_NE(r.err.find("--series"), std::string::npos) << Describe(r);
+  }
+  // --series alone: 1 h intervals.
+  const Outcome on = Gpufleet(base + " --series --report " + Quote(Path("series.json")));
+  ASSERT_EQ(on.code, 0) << Describe(on);
+  const nlohmann::json j = nlohmann::json::parse(ReadFile(Path("series.json")));
+  const nlohmann::json& s = j.at("series");
+  EXPECT_EQ(s["interval_s"].get<double>(), 3600);
+  const size_t n = s["start_s"].size();
+  ASSERT_GT(n, 0U);
+  EXPECT_EQ(s["end_s"].get<double>(), j["makespan_s"].get<double>());
+  for (const char* key : {"gpus_busy", "gpus_up", "queue_jobs", "queue_gpus", "nodes_up",
+                          "nodes_down", "preemptions"})
+    EXPECT_EQ(s[key].size(), n) << key;
+  for (const char* key : {"gpus_busy_by_site", "gpus_busy_by_model", "gpus_busy_by_tenant"}) {
+    ASSERT_FALSE(s[key].empty()) << key;
+    for (const auto& [name, values] : s[key].items()) EXPECT_EQ(values.size(), n) << key << name;
+  }
+  for (const auto& [site, p] : s["sites"].items()) {
+    for (const char* key : {"it_power_w", "facility_power_w", "pue", "gpu_cap"})
+      EXPECT_EQ(p[key].size(), n) << site << key;
+  }
+  EXPECT_TRUE(s["interruptions"].contains("gpu"));
+  // Without --series, no key: reports stay as they were.
+  const Outcome off = Gpufleet(base + " --report " + Quote(Path("plain.json")));
+  ASSERT_EQ(off.code, 0) << Describe(off);
+  EXPECT_FALSE(nlohmann::json::parse(ReadFile(Path("plain.json"))).contains("series"));
+}
+
 TEST_F(Cli, SimFailuresAndPhysicsFlags) {
   const std::string base = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
                            " --workload " + Quote(Source("examples/workloads/tiny.yaml"));

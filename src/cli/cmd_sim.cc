@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kMe = "gpufleet sim: ";
 
 struct SimArgs {
-  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs;
+  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs, series;
   std::vector<std::string> traces;
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
@@ -65,6 +65,8 @@ std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
                   " never preempts a job; the grace period applies under priority, srtf, las "
                   "and fairshare");
   }
+  if (given.count("--series") > 0 && a.report.empty() && !a.json)
+    out.push_back("--series: the series goes into the JSON report; give --report FILE or --json");
   // (--failures none agrees with --no-physics: it is how a workload's failure_model is set aside.)
   if (given.count("--failures") > 0 && a.no_physics && a.failures != "none") {
     out.push_back(
@@ -109,6 +111,15 @@ int RunSim(const SimArgs& a, const Given& given) {
     Result<SimTime> u = ParseDuration(a.until);
     if (!u.ok()) return bad("--until: " + u.message());
     until = u.value();
+  }
+  SimTime series_interval = 0;
+  if (!a.series.empty()) {
+    Result<SimTime> d = ParseDuration(a.series);
+    if (!d.ok() || d.value() < kMinute) {
+      return bad("--series: expected an interval of at least 1m, such as 1h or 15m, got '" +
+                 a.series + "'");
+    }
+    series_interval = d.value();
   }
   int to_stdout = a.json ? 1 : 0;
   for (const std::string* path : {&a.report, &a.jobs_csv, &a.events}) to_stdout += *path == "-";
@@ -249,6 +260,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   options.scheduler.policy = a.policy;
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
   options.until = until;
+  options.series_interval = series_interval;
   if (bound.value().tenants.empty())
     bound.value().tenants.push_back(Tenant{"default", 1, std::nullopt});
 
@@ -393,6 +405,14 @@ Runner AddSimCommand(CLI::App& app) {
   sim->add_option("--until", args->until,
                   "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). "
                   "Default: run until every job has finished.");
+  sim->add_option("--series", args->series,
+                  "Off unless given. Record the run's time series in the JSON report (key series: "
+                  "GPUs busy by "
+                  "site, GPU model and tenant, the queue, power and PUE per site, nodes, "
+                  "interruptions; docs/REPORT.md) at this interval; --series alone: 1h, about "
+                  "700 points for a 30-day run.")
+      ->expected(0, 1)
+      ->default_str("1h");
   sim->add_option("--report", args->report,
                   "Write the JSON report here (keys: docs/REPORT.md); - for standard output.");
   sim->add_option("--jobs-csv", args->jobs_csv,

@@ -21,7 +21,7 @@ constexpr std::size_t MemberCount() {
     return sizeof...(Members);
   }
 }
-static_assert(MemberCount<SimResult>() == 19,
+static_assert(MemberCount<SimResult>() == 20,
               "SimResult has a new member: merge it in MergeResults, test it in "
               "merge_results_test.cc, then update this count");
 
@@ -63,6 +63,7 @@ SimResult MergeResults(const std::vector<SideBySideRun>& runs) {
     }
     all.node_failures += r.node_failures;
     all.node_repairs += r.node_repairs;
+    // `series` stays empty: experiments record none (only `gpufleet sim --series` does).
   }
   // Every run's fleet stays available from its own end until the last run ends. (Added after the
   // measured integrals, in run order: the sums come out as they always have.)

@@ -139,6 +139,7 @@ TEST(MergeResults, KeepsEveryTotal) {
   }
   EXPECT_EQ(m.node_failures, ra.node_failures + rb.node_failures);
   EXPECT_EQ(m.node_repairs, ra.node_repairs + rb.node_repairs);
+  EXPECT_FALSE(m.series) << "experiments record no time series";
 }
 
 TEST(MergeResults, NothingToMerge) {

@@ -28,6 +28,7 @@ Distribution4 SummarizeSample(std::vector<double> values) {
 Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   Metrics m;
   m.run = std::move(run);
+  m.series = result.series;
   std::vector<double> jct, queue;
   jct.reserve(result.jobs.size());
   queue.reserve(result.jobs.size());

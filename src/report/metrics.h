@@ -95,6 +95,7 @@ struct Metrics {
     double lost_gpu_hours = 0;
   };
   std::vector<FailureCategoryMetrics> failures_by_category;  // categories that occurred
+  std::optional<TimeSeries> series;                          // `--series`: the run's, as recorded
 };
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);

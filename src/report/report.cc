@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "report/series_json.h"
 #include "util/duration.h"
 
 namespace gpufleet {
@@ -197,6 +198,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["makespan_s"] = m.makespan_s;
   j["stopped_at_until"] = m.stopped_at_until;
   j["sim"] = {{"events", m.events}, {"passes", m.passes}, {"wall_s", m.run.wall_s}};
+  if (m.series) j["series"] = SeriesJson(*m.series);
   return j;
 }
 

@@ -88,10 +88,13 @@ void SchedulerCore::Enqueue(Slot s, SimTime now) {
   SchedJob& j = job(s);
   j.state = JobState::kPending;
   j.pending_since = now;
-  queue.insert(KeyOf(s));
+  if (queue.insert(KeyOf(s)).second) queued_milli += static_cast<std::int64_t>(j.gpus) * j.milli;
 }
 
-void SchedulerCore::Dequeue(Slot s) { queue.erase(KeyOf(s)); }
+void SchedulerCore::Dequeue(Slot s) {
+  if (queue.erase(KeyOf(s)) != 0)
+    queued_milli -= static_cast<std::int64_t>(job(s).gpus) * job(s).milli;
+}
 
 // --- start and stop ---
 

@@ -281,6 +281,7 @@ class SchedulerCore {
   std::unordered_map<JobId, Slot> slot_of;    // lookups only, never iterated
   std::vector<Slot> free_slots;
   std::set<QueueKey> queue;
+  std::int64_t queued_milli = 0;   // milli-GPUs the queue's jobs ask for (Enqueue and Dequeue)
   std::vector<Slot> running_list;  // jobs holding GPUs, in no particular order
   std::vector<NodeState> nodes;
   std::vector<std::uint8_t> draining;  // per node: drained by an operator (1)

@@ -37,6 +37,7 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
   std::vector<std::vector<JobId>> on(static_cast<size_t>(fleet.num_nodes()));
   std::int64_t allocated = 0;
   size_t holding_count = 0, live = 0, waiting = 0;
+  std::int64_t waiting_milli = 0;
   for (Slot s = 0; s < static_cast<Slot>(jobs.size()); ++s) {
     const SchedJob& j = job(s);
     const std::string who = "job " + std::to_string(j.id) + " (slot " + std::to_string(s) + ")";
@@ -49,6 +50,7 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
     if (!mapped || *mapped != s) return who + ": the id map does not point at its slot";
     if (j.state == JobState::kPending) {
       ++waiting;
+      waiting_milli += static_cast<std::int64_t>(j.gpus) * j.milli;
       // A head waiting for its victims holds part of its plan (two-phase preemption).
       if (j.Planning()) {
         const Allocation& held_for = j.head->held;
@@ -118,6 +120,10 @@ std::optional<std::string> SchedulerCore::CheckInvariants() const {
   if (live != slot_of.size()) return std::string("the id map holds jobs that no slot holds");
   if (live + free_slots.size() != jobs.size()) return std::string("free slots are miscounted");
   if (waiting != queue.size()) return std::string("the queue holds jobs that do not wait");
+  if (waiting_milli != queued_milli) {
+    return "the queue's GPU demand is " + std::to_string(queued_milli) +
+           " milli-GPUs, its jobs ask " + std::to_string(waiting_milli);
+  }
   if (allocated != allocated_milli) return std::string("allocated milli-GPU counter is off");
   if (holding_count != holding || holding != running_list.size())
     return std::string("running job counter is off");

@@ -559,6 +559,7 @@ bool Scheduler::Draining(NodeId n) const {
 }
 
 size_t Scheduler::pending() const { return core_->queue.size(); }
+std::int64_t Scheduler::pending_milli() const { return core_->queued_milli; }
 size_t Scheduler::running() const { return core_->holding; }
 size_t Scheduler::live_jobs() const { return core_->slot_of.size(); }
 size_t Scheduler::slot_capacity() const { return core_->jobs.size(); }

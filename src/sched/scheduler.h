@@ -208,6 +208,7 @@ class Scheduler {
   NodeState StateOf(NodeId n) const;
   bool Draining(NodeId n) const;
   size_t pending() const;
+  std::int64_t pending_milli() const;    // milli-GPUs the waiting jobs ask for
   size_t running() const;                // jobs holding GPUs: starting, running or stopping
   size_t live_jobs() const;              // waiting or holding GPUs: the slots in use
   size_t slot_capacity() const;          // slots ever allocated (the high-water mark of live jobs)

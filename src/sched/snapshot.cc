@@ -438,7 +438,8 @@ Status Scheduler::Restore(std::string_view snapshot) {
     return Corrupt("the policy's state is truncated or followed by junk");
   c.policy->OnRestored(c);  // before the queue: a policy's key may read what it rebuilds
   for (Slot s = 0; s < static_cast<Slot>(c.jobs.size()); ++s) {
-    if (c.job(s).live && c.job(s).state == JobState::kPending) c.queue.insert(c.KeyOf(s));
+    if (c.job(s).live && c.job(s).state == JobState::kPending && c.queue.insert(c.KeyOf(s)).second)
+      c.queued_milli += static_cast<std::int64_t>(c.job(s).gpus) * c.job(s).milli;
   }
   if (std::optional<std::string> e = c.CheckInvariants()) return Corrupt(*e);
   core_ = std::move(fresh);

@@ -52,7 +52,7 @@ void SiteEnergy::AddCapped(SimTime dt, double cap, double busy_gpus) {
 
 // PUE hour by hour from the site's climate, computed once; a design PUE too low to calibrate was
 // refused when the spec was read, so a failure here only keeps the design PUE.
-static std::vector<double> HourlyPue(const Site& site) {
+std::vector<double> HourlyPue(const Site& site) {
   std::vector<double> pue;
   if (!site.hourly_temperature_c.empty()) {
     const Climate climate(site.climate, site.hourly_temperature_c);

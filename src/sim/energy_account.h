@@ -53,6 +53,9 @@ class SiteEnergy {
   SimResult::SitePower total_;
 };
 
+// The PUE of each hour of the site's climate year (empty: the design PUE throughout).
+std::vector<double> HourlyPue(const Site& site);
+
 class EnergyAccount {
  public:
   // Without `physics`, sites' power is not accounted.
@@ -71,6 +74,7 @@ class EnergyAccount {
   // The sites' IT power now, for the peaks.
   void NotePeaks(const SitePowerLedger& power);
 
+  std::int64_t up_gpus() const { return up_gpus_; }  // GPUs on healthy nodes now
   // Writes the totals into a run's result.
   void WriteTo(SimResult& result) const;
 

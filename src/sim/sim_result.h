@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "model/failure.h"
 #include "model/job.h"
 #include "sched/pending_reason.h"
+#include "sim/time_series.h"
 #include "util/time.h"
 
 namespace gpufleet {
@@ -92,6 +94,7 @@ struct SimResult {
   std::array<FailureStats, kFailureCategories> failures;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
+  std::optional<TimeSeries> series;  // with SimOptions::series_interval
 };
 
 }  // namespace gpufleet

@@ -52,13 +52,26 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   site_held_milli_.assign(fleet.sites().size(), 0);
+  model_held_milli_.assign(fleet.gpu_models().size(), 0);
+  tenant_held_milli_.assign(workload_.tenants.size(), 0);
+  if (options.series_interval > 0) {
+    std::vector<std::string> tenants;
+    for (const Tenant& t : workload_.tenants) tenants.push_back(t.name);
+    series_.emplace(fleet, std::move(tenants), options.series_interval, options.physics);
+  }
 }
 
-void Simulator::CountHeld(const Allocation& a, int sign) {
+void Simulator::CountHeld(JobId id, const Allocation& a, int sign) {
+  const std::int64_t milli = sign * static_cast<std::int64_t>(a.Gpus()) * a.milli;
   for (const NodeGpus& ng : a.nodes) {
     site_held_milli_[static_cast<size_t>(fleet_.SiteOf(ng.node))] +=
         sign * static_cast<std::int64_t>(std::popcount(ng.mask)) * a.milli;
   }
+  if (static_cast<size_t>(a.model) < model_held_milli_.size())
+    model_held_milli_[static_cast<size_t>(a.model)] += milli;
+  const std::int32_t tenant = result_.jobs[static_cast<size_t>(id)].spec.tenant;
+  if (tenant >= 0 && static_cast<size_t>(tenant) < tenant_held_milli_.size())
+    tenant_held_milli_[static_cast<size_t>(tenant)] += milli;
 }
 
 double Simulator::RateOf(JobId id) const {
@@ -95,7 +108,7 @@ void Simulator::ScheduleFinish(JobId id, const JobRecord& r) {
 void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch epoch) {
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_.size());
   running_.push_back(Running{id, std::move(allocation), epoch});
-  CountHeld(running_.back().allocation, 1);
+  CountHeld(id, running_.back().allocation, 1);
   JobRecord& r = result_.jobs[static_cast<size_t>(id)];
   r.state = JobRecord::State::kRunning;
   BeginRun(r, now);
@@ -115,7 +128,7 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
-  CountHeld(running_[static_cast<size_t>(slot)].allocation, -1);
+  CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
   running_[static_cast<size_t>(slot)] = std::move(running_.back());
   running_slot_[static_cast<size_t>(running_[static_cast<size_t>(slot)].id)] = slot;
   running_.pop_back();
@@ -148,6 +161,19 @@ void Simulator::Advance(SimTime to) {
       Held{scheduler_.allocated_milli(), scheduler_.allocated_cpu(), scheduler_.allocated_memory()},
       power_);
   account_.AddSiteHeld(to - now_, site_held_milli_);
+  if (series_) {
+    SeriesState s;
+    s.held_milli = scheduler_.allocated_milli();
+    s.up_milli = account_.up_gpus() * kMilliPerGpu;
+    s.queue_jobs = static_cast<std::int64_t>(scheduler_.pending());
+    s.queue_milli = scheduler_.pending_milli();
+    s.nodes_down = nodes_down_;
+    s.site_held_milli = &site_held_milli_;
+    s.model_held_milli = &model_held_milli_;
+    s.tenant_held_milli = &tenant_held_milli_;
+    s.power = &power_;
+    series_->Add(now_, to, s);
+  }
   now_ = to;
 }
 
@@ -205,6 +231,7 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       if (!failures_.TakeDown(n)) continue;  // down already, under an earlier failure
       power_.NodeDown(n);
       account_.NodeDown(n);
+      ++nodes_down_;
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Interrupt(hit.value(), n, f.category, planned, now);
@@ -226,6 +253,7 @@ void Simulator::OnRepair(SimTime now, std::int32_t index) {
     Check(scheduler_.RepairNode(n, now), "RepairNode");
     power_.NodeUp(n);
     account_.NodeUp(n);
+    --nodes_down_;
   }
   Log(now, "repair", -1, fleet_.Path(target));
   failures_.Repaired(index);
@@ -245,6 +273,7 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCate
   for (JobId id : jobs.interrupted) {
     JobRecord& r = result_.jobs[static_cast<size_t>(id)];
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
+    if (series_) series_->CountInterruption(category);
     StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;
     Check(scheduler_.SetAttained(id, r.progress), "SetAttained");
@@ -278,6 +307,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       StopRunning(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
+      if (series_) series_->CountPreemption();
       Log(now, "preempt", d.job, "");
     } else {
       // It checkpoints through its grace period - keeping its progress, making no more - and
@@ -291,6 +321,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       r.rate = 0;
       ++r.epoch;  // its finish event no longer counts
       ++r.preemptions;
+      if (series_) series_->CountPreemption();
       Log(now, "preempt", d.job, "grace_s=" + std::to_string(options_.preemption_grace / kSecond));
       queue_.Push(now + options_.preemption_grace, EventKind::kRelease,
                   static_cast<std::int32_t>(d.job), static_cast<std::int32_t>(d.epoch));
@@ -421,6 +452,7 @@ SimResult Simulator::Run() {
   }
   account_.WriteTo(result_);
   failures_.WriteTo(result_);
+  if (series_) result_.series = series_->Finish(now_);
   return std::move(result_);
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "sim/energy_account.h"
 #include "sim/event_queue.h"
 #include "sim/failure_process.h"
+#include "sim/series_recorder.h"
 #include "sim/sim_result.h"
 #include "sim/site_power.h"
 #include "workload/workload.h"
@@ -40,6 +42,8 @@ struct SimOptions {
   // another job. 0 and 0: placements run at once and free victims' GPUs at once.
   SimTime launch_delay = 0;
   SimTime preemption_grace = 0;
+  // > 0: record the run's time series at this interval (sim/series_recorder.h; `--series`).
+  SimTime series_interval = 0;
 };
 
 // Receives every state change, in order; the CLI writes them to --events.
@@ -141,7 +145,11 @@ class Simulator : private PlacementJudge, private DurationOracle {
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ (-1: not running)
   // Milli-GPUs held by running jobs per site (what a rented provider bills).
   std::vector<std::int64_t> site_held_milli_;
-  void CountHeld(const Allocation& a, int sign);
+  // For the time series: milli-GPUs held per GPU model and per tenant, and nodes down.
+  std::vector<std::int64_t> model_held_milli_, tenant_held_milli_;
+  std::int64_t nodes_down_ = 0;
+  std::optional<SeriesRecorder> series_;
+  void CountHeld(JobId id, const Allocation& a, int sign);
   std::vector<Decision> decisions_;
   std::size_t unfinished_ = 0;       // pending or running jobs
   std::size_t repairs_pending_ = 0;  // repair events still in the queue
