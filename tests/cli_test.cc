@@ -370,6 +370,56 @@ TEST_F(Cli, SimSeriesGoesIntoTheReport) {
   EXPECT_FALSE(nlohmann::json::parse(ReadFile(Path("plain.json"))).contains("series"));
 }
 
+TEST_F(Cli, CompareRunsSideBySideAndRefusesOtherInputs) {
+  const std::string tiny = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                           " --workload " + Quote(Source("examples/workloads/tiny.yaml"));
+  for (const char* policy : {"fifo", "priority"}) {
+    const Outcome r = Gpufleet(tiny + " --policy " + policy + " --report " +
+                               Quote(Path(std::string(policy) + ".json")));
+    ASSERT_EQ(r.code, 0) << Describe(r);
+  }
+  const Outcome other =
+      Gpufleet("sim --fleet " + Quote(Source("examples/fleets/multicloud.yaml")) + " --workload " +
+               Quote(Source("examples/workloads/multicloud.yaml")) + " --report " +
+               Quote(Path("other.json")));
+  ASSERT_EQ(other.code, 0) << Describe(other);
+  const std::string fifo = Quote(Path("fifo.json")), priority = Quote(Path("priority.json"));
+  const Outcome table = Gpufleet("compare " + fifo + " " + priority);
+  ASSERT_EQ(table.code, 0) << Describe(table);
+  EXPECT_NE(table.out.find("(the baseline)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("queue wait p95 (s)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("B / A"), std::string::npos) << table.out;
+  // The JSON's figures are the reports' own.
+  const Outcome as_json = Gpufleet("compare --json " + fifo + " " + priority);
+  ASSERT_EQ(as_json.code, 0) << Describe(as_json);
+  const nlohmann::json c = nlohmann::json::parse(as_json.out);
+  const nlohmann::json a = nlohmann::json::parse(ReadFile(Path("fifo.json")));
+  const nlohmann::json b = nlohmann::json::parse(ReadFile(Path("priority.json")));
+  bool found = false;
+  for (const nlohmann::json& row : c["rows"]) {
+    if (row["name"] != "JCT mean (s)") continue;
+    found = true;
+    EXPECT_EQ(row["values"][0].get<double>(), a["jobs"]["jct_s"]["mean"].get<double>());
+    EXPECT_EQ(row["values"][1].get<double>(), b["jobs"]["jct_s"]["mean"].get<double>());
+    EXPECT_EQ(row["diff"][0].get<double>(),
+              b["jobs"]["jct_s"]["mean"].get<double>() - a["jobs"]["jct_s"]["mean"].get<double>());
+  }
+  EXPECT_TRUE(found) << as_json.out;
+  // Another fleet and workload: refused, then compared with --force.
+  const Outcome refused = Gpufleet("compare " + fifo + " " + Quote(Path("other.json")));
+  EXPECT_EQ(refused.code, 2) << Describe(refused);
+  EXPECT_NE(refused.err.find("the fleet differs"), std::string::npos) << Describe(refused);
+  const Outcome forced = Gpufleet("compare --force " + fifo + " " + Quote(Path("other.json")));
+  EXPECT_EQ(forced.code, 0) << Describe(forced);
+  EXPECT_NE(forced.out.find("note: compared despite"), std::string::npos) << forced.out;
+  // Not JSON, and one report alone.
+  std::ofstream(Path("junk.json")) << "{not json";
+  const Outcome junk = Gpufleet("compare " + fifo + " " + Quote(Path("junk.json")));
+  EXPECT_EQ(junk.code, 2) << Describe(junk);
+  EXPECT_NE(junk.err.find("junk.json: not JSON"), std::string::npos) << Describe(junk);
+  EXPECT_EQ(Gpufleet("compare " + fifo).code, 2);
+}
+
 TEST_F(Cli, SimFailuresAndPhysicsFlags) {
   const std::string base = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
                            " --workload " + Quote(Source("examples/workloads/tiny.yaml"));

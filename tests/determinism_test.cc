@@ -35,7 +35,7 @@ RunOutput RunExample(const std::string& fleet_file, const std::string& workload_
   const SimResult result = sim.Run();
   // wall_s is the one figure that depends on the machine: leave it at its default.
   const Metrics m =
-      ComputeMetrics(result, RunInfo{fleet_file, workload_file, policy, seed, kNever, 0, {}});
+      ComputeMetrics(result, RunInfo{fleet_file, workload_file, policy, seed, kNever, 0, {}, "", ""});
   std::ostringstream jobs;
   WriteJobsCsv(jobs, result, fleet.value());
   return {ReportJson(m).dump(), events.str(), jobs.str()};

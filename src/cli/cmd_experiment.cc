@@ -83,7 +83,9 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
                0,
                kNever,
                clock.ElapsedSeconds(),
-               {}};
+               {},
+               "",
+               ""};
   info.traces.push_back(TraceSummary{trace.value().name, trace.value().rows,
                                      static_cast<std::int64_t>(trace.value().jobs.size()),
                                      trace.value().skipped, trace.value().excluded});

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "cli/commands.h"
@@ -18,6 +20,7 @@
 #include "spec/specs.h"
 #include "trace/trace.h"
 #include "util/duration.h"
+#include "util/fingerprint.h"
 
 namespace gpufleet::cli {
 namespace {
@@ -44,6 +47,17 @@ struct SimArgs {
 using Given = std::set<std::string>;
 
 // Options that would do nothing in this run are refused, each with the reason (all at once).
+// The fingerprint of a file's bytes for the report (empty for no file or one that cannot be read
+// again: the run read it already).
+std::string FileFingerprint(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return Fingerprint(bytes.str());
+}
+
 std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
   std::vector<std::string> out;
   auto only_under = [&](const char* flag, const char* policy, const char* what) {
@@ -303,8 +317,15 @@ int RunSim(const SimArgs& a, const Given& given) {
     return ExitCodeFor(StopSignal());
   }
 
-  RunInfo info{a.fleet,        a.workload, a.policy, a.seed, until, progress.ElapsedSeconds(),
-               trace_summaries};
+  RunInfo info{a.fleet,
+               a.workload,
+               a.policy,
+               a.seed,
+               until,
+               progress.ElapsedSeconds(),
+               trace_summaries,
+               FileFingerprint(a.fleet),
+               FileFingerprint(a.workload)};
   Metrics metrics = ComputeMetrics(result, info);
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {

@@ -25,6 +25,8 @@ Runner AddExperimentCommand(CLI::App& app);
 Runner AddPlanCommand(CLI::App& app);
 Runner AddTokenCommand(CLI::App& app);
 Runner AddServeCommand(CLI::App& app);
+// Runs' reports side by side (`gpufleet compare`, cmd_compare.cc).
+Runner AddCompareCommand(CLI::App& app);
 // The node agent (`gpufleet agent`, cmd_agent.cc).
 Runner AddAgentCommand(CLI::App& app);
 

@@ -28,6 +28,7 @@ int Main(int argc, char** argv) {
   gpufleet::cli::Runner fleet = gpufleet::cli::AddFleetCommand(app);
   gpufleet::cli::Runner trace = gpufleet::cli::AddTraceCommand(app);
   gpufleet::cli::Runner experiment = gpufleet::cli::AddExperimentCommand(app);
+  gpufleet::cli::Runner compare = gpufleet::cli::AddCompareCommand(app);
   gpufleet::cli::Runner plan = gpufleet::cli::AddPlanCommand(app);
   gpufleet::cli::Runner token = gpufleet::cli::AddTokenCommand(app);
   gpufleet::cli::Runner serve = gpufleet::cli::AddServeCommand(app);
@@ -49,6 +50,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? 0 : gpufleet::cli::kExitBadInput;
   }
   if (app.got_subcommand("sim")) return sim();
+  if (app.got_subcommand("compare")) return compare();
   if (app.got_subcommand("validate")) return validate();
   if (app.got_subcommand("fleet")) return fleet();
   if (app.got_subcommand("trace")) return trace();

@@ -38,6 +38,9 @@ struct RunInfo {
   SimTime until = kNever;
   double wall_s = 0;  // the only figure that is not deterministic
   std::vector<TraceSummary> traces;
+  // Fingerprints of the fleet and workload files' bytes (util/fingerprint.h), so that `compare`
+  // can tell runs of the same inputs; empty: not known (not written to the report).
+  std::string fleet_fingerprint, workload_fingerprint;
 };
 
 // Power, energy, cost and carbon of one site over the run (docs/MODELS.md, "Power").

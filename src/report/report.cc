@@ -117,6 +117,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
               {"seed", m.run.seed},
               {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
+  if (!m.run.fleet_fingerprint.empty()) j["run"]["fleet_fingerprint"] = m.run.fleet_fingerprint;
+  if (!m.run.workload_fingerprint.empty())
+    j["run"]["workload_fingerprint"] = m.run.workload_fingerprint;
   if (!m.run.traces.empty()) {
     nlohmann::ordered_json traces = nlohmann::ordered_json::array();
     for (const TraceSummary& t : m.run.traces) {
