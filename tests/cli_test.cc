@@ -370,6 +370,35 @@ TEST_F(Cli, SimSeriesGoesIntoTheReport) {
   EXPECT_FALSE(nlohmann::json::parse(ReadFile(Path("plain.json"))).contains("series"));
 }
 
+TEST_F(Cli, SimHtmlIsOnePageWithTheReportInIt) {
+  const std::string base = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
+                           " --workload " + Quote(Source("examples/workloads/tiny.yaml"));
+  const Outcome r =
+      Gpufleet(base + " --html " + Quote(Path("r.html")) + " --report " + Quote(Path("r.json")));
+  if (r.code == 1 && r.err.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot (scripts/install-web-deps needs npm): " << r.err;
+  ASSERT_EQ(r.code, 0) << Describe(r);
+  const std::string page = ReadFile(Path("r.html"));
+  EXPECT_LT(page.size(), 1'000'000U);
+  // The page's data is the run's report, its time series included (--html records one).
+  const std::string open = "<script id=\"gpufleet-report\" type=\"application/json\">";
+  const size_t begin = page.find(open);
+  ASSERT_NE(begin, std::string::npos);
+  const size_t end = page.find("</script>", begin);
+  nlohmann::json embedded =
+      nlohmann::json::parse(page.substr(begin + open.size(), end - begin - open.size()));
+  nlohmann::json written = nlohmann::json::parse(ReadFile(Path("r.json")));
+  EXPECT_TRUE(embedded.contains("series"));
+  EXPECT_EQ(embedded["series"]["interval_s"].get<double>(), 3600);
+  embedded["sim"].erase("wall_s");
+  written["sim"].erase("wall_s");
+  EXPECT_EQ(embedded, written);
+  // Two outputs to one file are refused.
+  const Outcome same =
+      Gpufleet(base + " --html " + Quote(Path("x")) + " --report " + Quote(Path("x")));
+  EXPECT_EQ(same.code, 2) << Describe(same);
+}
+
 TEST_F(Cli, CompareRunsSideBySideAndRefusesOtherInputs) {
   const std::string tiny = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
                            " --workload " + Quote(Source("examples/workloads/tiny.yaml"));

@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "cli/validators.h"
 #include "cli/workload_check.h"
+#include "report/html_report.h"
 #include "report/report.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
@@ -28,7 +29,8 @@ namespace {
 constexpr const char* kMe = "gpufleet sim: ";
 
 struct SimArgs {
-  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs, series;
+  std::string fleet, workload, policy = "backfill", until, report, jobs_csv, events, vcs, series,
+                               html;
   std::vector<std::string> traces;
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
@@ -79,8 +81,11 @@ std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
                   " never preempts a job; the grace period applies under priority, srtf, las "
                   "and fairshare");
   }
-  if (given.count("--series") > 0 && a.report.empty() && !a.json)
-    out.push_back("--series: the series goes into the JSON report; give --report FILE or --json");
+  if (given.count("--series") > 0 && a.report.empty() && !a.json && a.html.empty()) {
+    out.push_back(
+        "--series: the series goes into the JSON report; give --report FILE, --json or --html "
+        "FILE");
+  }
   // (--failures none agrees with --no-physics: it is how a workload's failure_model is set aside.)
   if (given.count("--failures") > 0 && a.no_physics && a.failures != "none") {
     out.push_back(
@@ -135,15 +140,24 @@ int RunSim(const SimArgs& a, const Given& given) {
     }
     series_interval = d.value();
   }
+  if (!a.html.empty()) {
+    if (!HtmlReportsAvailable()) {
+      std::cerr << kMe << "--html: " << HtmlReport({}, "").message() << "\n";
+      return kExitFailure;
+    }
+    // The page's plots are the series': an HTML report records one (hourly) unless told.
+    if (series_interval == 0) series_interval = kHour;
+  }
   int to_stdout = a.json ? 1 : 0;
-  for (const std::string* path : {&a.report, &a.jobs_csv, &a.events}) to_stdout += *path == "-";
+  for (const std::string* path : {&a.report, &a.jobs_csv, &a.events, &a.html})
+    to_stdout += *path == "-";
   if (to_stdout > 1) {
     return bad(
         "more than one output goes to standard output ('-' or --json); give files for the "
         "others");
   }
-  for (const std::string* p : {&a.report, &a.jobs_csv, &a.events}) {
-    for (const std::string* q : {&a.report, &a.jobs_csv, &a.events}) {
+  for (const std::string* p : {&a.report, &a.jobs_csv, &a.events, &a.html}) {
+    for (const std::string* q : {&a.report, &a.jobs_csv, &a.events, &a.html}) {
       if (p < q && !p->empty() && *p == *q && *p != "-")
         return bad("two outputs would write the same file '" + *p + "'");
     }
@@ -282,10 +296,11 @@ int RunSim(const SimArgs& a, const Given& given) {
   // replace the paths only once everything is written, so an interrupted or failed run keeps the
   // old files. Opened before the run, so that a bad path fails in a second, not after a minute.
   CooperativeStop cooperative;
-  OutputFile report_out, jobs_out, events_out;
+  OutputFile report_out, jobs_out, events_out, html_out;
   for (auto [file, path, flag] : {std::make_tuple(&report_out, &a.report, "--report"),
                                   std::make_tuple(&jobs_out, &a.jobs_csv, "--jobs-csv"),
-                                  std::make_tuple(&events_out, &a.events, "--events")}) {
+                                  std::make_tuple(&events_out, &a.events, "--events"),
+                                  std::make_tuple(&html_out, &a.html, "--html")}) {
     if (!file->Open(*path)) {
       std::cerr << kMe << flag << ": " << file->error() << "\n";
       return kExitFailure;
@@ -356,10 +371,18 @@ int RunSim(const SimArgs& a, const Given& given) {
   }
   if (report_out.is_open()) report_out.stream() << ReportJson(metrics).dump(2) << "\n";
   if (jobs_out.is_open()) WriteJobsCsv(jobs_out.stream(), result, fleet.value());
+  if (html_out.is_open()) {
+    Result<std::string> page = HtmlReport(ReportJson(metrics), "gpufleet " GPUFLEET_VERSION);
+    if (!page.ok()) {
+      std::cerr << kMe << "--html: " << page.message() << "\n";
+      return kExitFailure;
+    }
+    html_out.stream() << page.value();
+  }
   int status = kExitOk;
   for (auto [file, label] :
        {std::make_pair(&report_out, "report"), std::make_pair(&jobs_out, "jobs"),
-        std::make_pair(&events_out, "events")}) {
+        std::make_pair(&events_out, "events"), std::make_pair(&html_out, "html")}) {
     if (!file->is_open()) continue;
     const bool to_terminal = file->is_stdout();
     const std::string path = file->path();
@@ -434,6 +457,11 @@ Runner AddSimCommand(CLI::App& app) {
                   "700 points for a 30-day run.")
       ->expected(0, 1)
       ->default_str("1h");
+  sim->add_option("--html", args->html,
+                  "Write an HTML report here: one self-contained page (no other host is asked "
+                  "for anything) with the summary and plots over time - GPUs by tenant and site, "
+                  "power against budgets, the queue, failures (docs/REPORT.md). Records the time "
+                  "series (--series 1h unless given).");
   sim->add_option("--report", args->report,
                   "Write the JSON report here (keys: docs/REPORT.md); - for standard output.");
   sim->add_option("--jobs-csv", args->jobs_csv,

@@ -1,0 +1,90 @@
+#include "report/html_report.h"
+
+#include "html_assets.h"
+
+namespace gpufleet {
+namespace {
+
+// Text placed inside a <script> element must not close it: "</" becomes "<\/" (the same string
+// to JSON and to JavaScript), and "<!--" cannot start a comment.
+std::string ForScript(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '!')) {
+      out += text[i + 1] == '/' ? "<\\/" : "\\u003c!";
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// Attribute text: the version string is ours, but escape it all the same.
+std::string ForAttribute(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+constexpr const char* kStyle = R"CSS(
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; } h3 { font-size: 1em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+section.plot { margin-bottom: 1.5em; }
+details table { font-size: 12px; }
+p.note { color: #666; }
+)CSS";
+
+}  // namespace
+
+bool HtmlReportsAvailable() { return html_assets::kHaveUplot; }
+
+Result<std::string> HtmlReport(const nlohmann::ordered_json& report, const std::string& version) {
+  if (!html_assets::kHaveUplot) {
+    return Error{
+        "this gpufleet was built without uPlot, which HTML reports draw with: run "
+        "scripts/install-web-deps (it needs npm), then build again",
+        ErrorCode::kUnavailable};
+  }
+  std::string page;
+  page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  page += "<title>gpufleet report</title>\n<style>";
+  page += html_assets::kUplotCss;
+  page += kStyle;
+  page += "</style>\n</head>\n<body>\n";
+  page += "<div id=\"gpufleet-root\" data-version=\"" + ForAttribute(version) + "\"></div>\n";
+  page += "<script id=\"gpufleet-report\" type=\"application/json\">";
+  page += ForScript(report.dump());
+  page += "</script>\n<script>\n/* uPlot " + std::string(html_assets::kUplotVersion) + "\n";
+  page += ForScript(html_assets::kUplotLicense);
+  page += "*/\n";
+  page += ForScript(html_assets::kUplotJs);
+  page += "\n</script>\n<script>\n";
+  page += ForScript(html_assets::kReportJs);
+  page += "</script>\n</body>\n</html>\n";
+  return page;
+}
+
+}  // namespace gpufleet
