@@ -20,10 +20,12 @@ using testing::RunGpufleet;
 using testing::RunShell;
 using testing::ScratchDir;
 
-// The plots report.js draws for `series`: five always, three more with site power, one more
-// when anything was interrupted or preempted.
-size_t ExpectedPlots(const nlohmann::json& series) {
-  size_t plots = 5;
+// The plots report.js draws for a report: five of its series always, three more with site
+// power, one more when anything was interrupted or preempted, and four distributions (JCT and
+// queue wait, by tenant and by size) when a job completed.
+size_t ExpectedPlots(const nlohmann::json& report) {
+  const nlohmann::json& series = report["series"];
+  size_t plots = report["distributions"]["jct_s"]["all"]["count"].get<long>() > 0 ? 9 : 5;
   if (!series["sites"].empty()) plots += 3;
   bool events = false;
   for (const auto& [category, counts] : series["interruptions"].items())
@@ -46,7 +48,7 @@ TEST(HtmlBrowser, ThePageDrawsEveryPlotWithoutAConsoleError) {
     GTEST_SKIP() << "this build has no uPlot: " << out;
   ASSERT_EQ(rc, 0) << out;
   const nlohmann::json report = nlohmann::json::parse(ReadFile(json));
-  const size_t plots = ExpectedPlots(report["series"]);
+  const size_t plots = ExpectedPlots(report);
   const std::string shot =
       (std::filesystem::path(GPUFLEET_BINARY).parent_path() / "html-report.png").string();
   // --virtual-time-budget: the page's script runs to its end before the DOM is read. Chromium
@@ -64,6 +66,7 @@ TEST(HtmlBrowser, ThePageDrawsEveryPlotWithoutAConsoleError) {
   EXPECT_NE(dom.find("data-plots=\"" + std::to_string(plots) + "\""), std::string::npos)
       << "expected " << plots << " plots drawn";
   EXPECT_NE(dom.find("GPUs busy by tenant"), std::string::npos);
+  EXPECT_NE(dom.find("Queue wait by percentile, by tenant"), std::string::npos);
   EXPECT_NE(dom.find(report["run"]["workload_fingerprint"].get<std::string>()), std::string::npos)
       << "the inputs table shows the report's own values";
   // For a person: what the page looks like.

@@ -1,7 +1,10 @@
 #include "report/metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
+#include <utility>
 
 namespace gpufleet {
 
@@ -25,10 +28,79 @@ Distribution4 SummarizeSample(std::vector<double> values) {
   return d;
 }
 
+std::vector<double> Percentiles(std::vector<double> values) {
+  std::vector<double> p;
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  const auto n = static_cast<double>(values.size());
+  for (int q = 0; q <= 100; ++q) {
+    const size_t r = static_cast<size_t>(std::max(1.0, std::ceil(q / 100.0 * n)));
+    p.push_back(values[std::min(r, values.size()) - 1]);
+  }
+  return p;
+}
+
+namespace {
+
+// Job sizes as the HTML report groups them: one GPU, a node, a rack-scale domain, a pod, beyond.
+constexpr std::array<std::pair<int, const char*>, 5> kSizeClasses = {
+    {{1, "1"},
+     {8, "2-8"},
+     {64, "9-64"},
+     {512, "65-512"},
+     {std::numeric_limits<int>::max(), "513+"}}};
+
+size_t SizeClass(int gpus) {
+  size_t c = 0;
+  while (gpus > kSizeClasses[c].first) ++c;
+  return c;
+}
+
+Distributions::Quantiles Quantile(std::string name, std::vector<double> values) {
+  Distributions::Quantiles q;
+  q.name = std::move(name);
+  q.count = static_cast<std::int64_t>(values.size());
+  q.p = Percentiles(std::move(values));
+  return q;
+}
+
+Distributions DistributionsOf(const SimResult& result) {
+  Distributions d;
+  std::vector<double> jct, queue;
+  std::vector<std::vector<double>> tenant_jct(result.tenants.size()),
+      tenant_queue(result.tenants.size()), size_jct(kSizeClasses.size()),
+      size_queue(kSizeClasses.size());
+  for (const JobRecord& r : result.jobs) {
+    if (r.state != JobRecord::State::kCompleted) continue;
+    const double c = ToSeconds(r.end - r.spec.submit);
+    const double q = ToSeconds(r.end - r.spec.submit - r.run_ms);  // as the report's queue_s
+    jct.push_back(c);
+    queue.push_back(q);
+    tenant_jct[static_cast<size_t>(r.spec.tenant)].push_back(c);
+    tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
+    size_jct[SizeClass(r.spec.gpus)].push_back(c);
+    size_queue[SizeClass(r.spec.gpus)].push_back(q);
+  }
+  d.jct_all = Quantile("all", std::move(jct));
+  d.queue_all = Quantile("all", std::move(queue));
+  for (size_t t = 0; t < result.tenants.size(); ++t) {
+    d.jct_by_tenant.push_back(Quantile(result.tenants[t].name, std::move(tenant_jct[t])));
+    d.queue_by_tenant.push_back(Quantile(result.tenants[t].name, std::move(tenant_queue[t])));
+  }
+  for (size_t c = 0; c < kSizeClasses.size(); ++c) {
+    d.jct_by_size.push_back(Quantile(kSizeClasses[c].second, std::move(size_jct[c])));
+    d.queue_by_size.push_back(Quantile(kSizeClasses[c].second, std::move(size_queue[c])));
+  }
+  return d;
+}
+
+}  // namespace
+
 Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   Metrics m;
   m.run = std::move(run);
   m.series = result.series;
+  if (result.series) m.distributions = DistributionsOf(result);
   std::vector<double> jct, queue;
   jct.reserve(result.jobs.size());
   queue.reserve(result.jobs.size());

@@ -17,6 +17,20 @@ struct Distribution4 {
   std::int64_t count = 0;
 };
 Distribution4 SummarizeSample(std::vector<double> values);
+// The sample's nearest-rank percentiles 0, 1, ..., 100 (0: its minimum); empty for no value.
+std::vector<double> Percentiles(std::vector<double> values);
+
+// With the time series (`--series`, `--html`): the distributions of JCT and queue wait of the
+// completed jobs, as percentiles, in all, by tenant and by job size - what the HTML report draws.
+struct Distributions {
+  struct Quantiles {
+    std::string name;  // a tenant, a size class ("1", "2-8", "9-64", "65-512", "513+") or "all"
+    std::int64_t count = 0;
+    std::vector<double> p;  // Percentiles()
+  };
+  Quantiles jct_all, queue_all;
+  std::vector<Quantiles> jct_by_tenant, queue_by_tenant, jct_by_size, queue_by_size;
+};
 
 struct TenantMetrics {
   std::string name;
@@ -99,6 +113,7 @@ struct Metrics {
   };
   std::vector<FailureCategoryMetrics> failures_by_category;  // categories that occurred
   std::optional<TimeSeries> series;                          // `--series`: the run's, as recorded
+  std::optional<Distributions> distributions;                // with the series
 };
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);

@@ -54,6 +54,43 @@ TEST(Metrics, UtilizationAndQueueFromRecords) {
   EXPECT_DOUBLE_EQ(m.queue_s.max, 40);
   EXPECT_DOUBLE_EQ(m.makespan_s, 100);
   EXPECT_NEAR(m.tenants[0].gpu_hours, 1'200.0 / 3600, 1e-12);
+  EXPECT_FALSE(m.distributions) << "only with the time series";
+  // With one, the distributions: a is 8 GPUs (size class 2-8), b 16 (9-64). Of JCTs {50, 90},
+  // percentile q is the value at rank ceil(q/100 x 2): 50 up to p50, 90 from p51.
+  r.series = TimeSeries{};
+  const Metrics d = ComputeMetrics(r, RunInfo{});
+  ASSERT_TRUE(d.distributions);
+  const Distributions& dist = *d.distributions;
+  EXPECT_EQ(dist.jct_all.count, 2);
+  ASSERT_EQ(dist.jct_all.p.size(), 101U);
+  EXPECT_EQ(dist.jct_all.p[0], 50);
+  EXPECT_EQ(dist.jct_all.p[50], 50);
+  EXPECT_EQ(dist.jct_all.p[51], 90);
+  EXPECT_EQ(dist.jct_all.p[100], 90);
+  EXPECT_EQ(dist.queue_all.p[100], 40);
+  ASSERT_EQ(dist.jct_by_size.size(), 5U);
+  EXPECT_EQ(dist.jct_by_size[1].name, "2-8");
+  EXPECT_EQ(dist.jct_by_size[1].p, std::vector<double>(101, 50));
+  EXPECT_EQ(dist.jct_by_size[2].name, "9-64");
+  EXPECT_EQ(dist.jct_by_size[2].p, std::vector<double>(101, 90));
+  EXPECT_EQ(dist.jct_by_size[0].count, 0);
+  EXPECT_TRUE(dist.jct_by_size[0].p.empty());
+  ASSERT_EQ(dist.jct_by_tenant.size(), 1U);
+  EXPECT_EQ(dist.jct_by_tenant[0].name, "t");
+}
+
+TEST(Metrics, PercentilesAreNearestRankFromTheMinimum) {
+  // 1..10: percentile q is the value at rank max(1, ceil(q/10)): p0 = p10 = 1, p11 = 2, p100 = 10.
+  std::vector<double> v;
+  for (int i = 10; i >= 1; --i) v.push_back(i);
+  const std::vector<double> p = Percentiles(v);
+  ASSERT_EQ(p.size(), 101U);
+  EXPECT_EQ(p[0], 1);
+  EXPECT_EQ(p[10], 1);
+  EXPECT_EQ(p[11], 2);
+  EXPECT_EQ(p[50], 5);
+  EXPECT_EQ(p[100], 10);
+  EXPECT_TRUE(Percentiles({}).empty());
 }
 
 }  // namespace

@@ -202,6 +202,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["stopped_at_until"] = m.stopped_at_until;
   j["sim"] = {{"events", m.events}, {"passes", m.passes}, {"wall_s", m.run.wall_s}};
   if (m.series) j["series"] = SeriesJson(*m.series);
+  if (m.distributions) j["distributions"] = DistributionsJson(*m.distributions);
   return j;
 }
 

@@ -43,4 +43,22 @@ nlohmann::ordered_json SeriesJson(const TimeSeries& s) {
   return j;
 }
 
+nlohmann::ordered_json DistributionsJson(const Distributions& d) {
+  using json = nlohmann::ordered_json;
+  auto one = [](const Distributions::Quantiles& q) { return json{{"count", q.count}, {"p", q.p}}; };
+  auto many = [&one](const std::vector<Distributions::Quantiles>& qs) {
+    json out = json::object();
+    for (const Distributions::Quantiles& q : qs) out[q.name] = one(q);
+    return out;
+  };
+  return {{"jct_s",
+           {{"all", one(d.jct_all)},
+            {"by_tenant", many(d.jct_by_tenant)},
+            {"by_size", many(d.jct_by_size)}}},
+          {"queue_s",
+           {{"all", one(d.queue_all)},
+            {"by_tenant", many(d.queue_by_tenant)},
+            {"by_size", many(d.queue_by_size)}}}};
+}
+
 }  // namespace gpufleet

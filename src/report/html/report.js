@@ -100,19 +100,23 @@
     })));
     // A stacked band fills down to the one below it.
     const bands = opts.stacked ? lines.slice(1).map((_, i) => ({series: [i + 2, i + 1]})) : [];
+    const x = opts.x || days;
+    uSeries[0].label = opts.xName || 'day';
     const options = {
       width: width(), height: 300, series: uSeries, bands: bands,
-      scales: {x: {time: false}},
-      axes: [{label: 'simulated time (days)'}, {label: unit, size: 70}],
+      // asinh: a log-like scale that holds 0 (waits of jobs that started at once).
+      scales: {x: {time: false}, y: opts.asinh ? {distr: 4, asinh: 1} : {}},
+      axes: [{label: opts.xLabel || 'simulated time (days)'}, {label: unit, size: 70}],
       cursor: {drag: {x: true, y: false}},
     };
-    new uPlot(options, [days].concat(shown), box);
+    new uPlot(options, [x].concat(shown), box);
     // The data behind the plot, built when first opened (a 30-day run has ~700 rows).
+    const rowsX = opts.x || series.start_s;
     const details = el('details', {}, el('summary', {}, 'Data'));
     details.addEventListener('toggle', function once() {
       details.removeEventListener('toggle', once);
-      details.appendChild(table(['start (s)'].concat(lines.map((l) => l.label)),
-          series.start_s.map((s, i) => [s].concat(lines.map((l) => l.values[i]))), 'data'));
+      details.appendChild(table([opts.x ? opts.xName : 'start (s)'].concat(lines.map((l) => l.label)),
+          rowsX.map((v, i) => [v].concat(lines.map((l) => l.values[i]))), 'data'));
     });
     box.appendChild(details);
   }
@@ -154,5 +158,22 @@
   if (events.length > 0)
     plot('interruptions', 'Interruptions and preemptions per interval', 'job runs', events,
          {stacked: true});
+  // Distributions of the completed jobs: each percentile's value, by tenant and by job size (the
+  // CDF on its side, so that every group shares the percentile axis).
+  const dist = report.distributions;
+  if (dist) {
+    const percentiles = Array.from({length: 101}, (_, i) => i);
+    const groups = (by) => Object.entries(by || {}).filter(([, q]) => q.count > 0)
+        .map(([label, q]) => ({label: label + ' (' + q.count.toLocaleString('en-US') + ')', values: q.p}));
+    for (const [key, what] of [['jct_s', 'Job completion time'], ['queue_s', 'Queue wait']]) {
+      if (!dist[key] || dist[key].all.count === 0) continue;
+      for (const [by, whom] of [['by_tenant', 'tenant'], ['by_size', 'job size (GPUs)']]) {
+        plot(key + '-' + by, what + ' by percentile, by ' + whom, 'seconds (asinh scale)',
+             groups(dist[key][by]),
+             {x: percentiles, xName: 'percentile', xLabel: 'percentile of the completed jobs',
+              asinh: true});
+      }
+    }
+  }
   document.body.dataset.plots = String(plots.querySelectorAll('canvas').length);
 })();
