@@ -92,6 +92,7 @@ ControlPlane::ControlPlane(const Fleet& fleet, std::vector<std::string> tenants,
       agents_(static_cast<size_t>(fleet.num_nodes())),
       scheduler_tenants_(std::move(scheduler_tenants)) {
   now_ = std::max<SimTime>(0, clock_());
+  unreconciled_on_.resize(static_cast<size_t>(fleet.num_nodes()));
   // Events live in memory: a restarted server numbers its events above any it numbered before
   // (its start in milliseconds, times 2^20), so that a client's `after` never skips new ones.
   next_seq_ = (static_cast<std::uint64_t>(now_) << 20) + 1;
@@ -145,6 +146,10 @@ void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
         if (held) {
           unreconciled_.emplace(j.id,
                                 Unreconciled{now_ + ClockSpan(options_.heartbeat_timeout), {}});
+          for (NodeId n : j.nodes) {
+            if (n >= 0 && static_cast<size_t>(n) < unreconciled_on_.size())
+              unreconciled_on_[static_cast<size_t>(n)].push_back(j.id);
+          }
         } else if (Status s = scheduler_.Submit(j.id, j.request, now_); !s.ok()) {
           SetState(j, LiveState::kFailed);
           j.message = s.message();
@@ -311,7 +316,8 @@ void ControlPlane::Cancel(JobId id, std::function<void(Status, const LiveJob*)> 
          nullptr);
     return;
   }
-  if (unreconciled_.erase(id) != 0) {
+  if (auto u = unreconciled_.find(id); u != unreconciled_.end()) {
+    ForgetUnreconciled(u);
     // A run from before a restart: whatever still runs it stops; its nodes are free to offer.
     j.stop_cause = LiveJob::StopCause::kCancelled;
     const std::vector<NodeId> nodes = j.nodes;
@@ -515,20 +521,23 @@ Result<std::vector<std::pair<JobId, Epoch>>> ControlPlane::RegisterAgent(
   // Runs from before a restart that involve this node: listed, so that the agent keeps them; its
   // next sync says whether it runs them (then they are adopted once every node of the run has
   // said so) or not (then they wait again).
-  for (const auto& [id, u] : unreconciled_) {
-    const LiveJob& j = jobs_.at(id);
-    if (std::find(j.nodes.begin(), j.nodes.end(), *n) != j.nodes.end())
-      runs.emplace_back(id, j.epoch);
-  }
+  for (JobId id : unreconciled_on_[static_cast<size_t>(*n)])
+    runs.emplace_back(id, jobs_.at(id).epoch);
   return runs;
 }
 
 bool ControlPlane::HoldsUnreconciled(NodeId n) const {
-  for (const auto& [id, u] : unreconciled_) {
-    const std::vector<NodeId>& nodes = jobs_.at(id).nodes;
-    if (std::find(nodes.begin(), nodes.end(), n) != nodes.end()) return true;
+  return !unreconciled_on_[static_cast<size_t>(n)].empty();
+}
+
+std::map<JobId, ControlPlane::Unreconciled>::iterator ControlPlane::ForgetUnreconciled(
+    std::map<JobId, Unreconciled>::iterator u) {
+  for (NodeId n : jobs_.at(u->first).nodes) {
+    if (n < 0 || static_cast<size_t>(n) >= unreconciled_on_.size()) continue;
+    std::vector<JobId>& on = unreconciled_on_[static_cast<size_t>(n)];
+    on.erase(std::remove(on.begin(), on.end(), u->first), on.end());
   }
-  return false;
+  return unreconciled_.erase(u);
 }
 
 Status ControlPlane::BringUp(NodeId n) {
@@ -583,7 +592,7 @@ void ControlPlane::Reconcile(NodeId node, const JobReport& r,
   if (r.kind == JobReport::Kind::kExited && r.message.empty()) {
     // It ended while the server was away: its end is recorded, it does not run again.
     const std::vector<NodeId> nodes = j.nodes;
-    unreconciled_.erase(u);
+    ForgetUnreconciled(u);
     SendStops(j, node);
     j.exit_code = r.exit_code;
     if (r.signal) j.message = "ended by signal " + std::to_string(*r.signal);
@@ -594,14 +603,14 @@ void ControlPlane::Reconcile(NodeId node, const JobReport& r,
   }
   if (r.kind != JobReport::Kind::kRunning) {
     // Lost (the agent does not run it) or failed to start: it runs again from the queue.
-    unreconciled_.erase(u);
+    ForgetUnreconciled(u);
     GiveUpRun(j, "its run was lost while the server restarted: " + r.message);
     return;
   }
   u->second.confirmed.insert(node);
   if (u->second.confirmed.size() < j.nodes.size()) return;
   // Every node of the run says it runs: the scheduler takes it back where it is.
-  unreconciled_.erase(u);
+  ForgetUnreconciled(u);
   Allocation a;
   a.model = fleet_.NodeModel(j.nodes.front());
   a.milli = j.request.gpu_milli;
@@ -653,9 +662,9 @@ void ControlPlane::Sync(const std::string& path, std::vector<JobReport> reports,
   const NodeId node = *n;
   if (writes_asked_ == writes_before) {
     // Nothing to make durable first (a heartbeat, or reports that changed nothing): the orders
-    // waiting for the node were committed before they were queued. Most syncs are these, and a
-    // trip through the store's writer thread for each cost the scheduler a third of its rate at
-    // 100,000 nodes.
+    // waiting for the node were committed before they were queued. Most syncs are these; a trip
+    // through the store's writer thread for each cost about a tenth of the server's CPU with
+    // 100,000 nodes heartbeating (docs/PERFORMANCE.md, "Placement, target met").
     if (!store_ok_) {
       done(Error{"the store failed a commit; restart the server", ErrorCode::kUnavailable});
       return;
@@ -948,7 +957,7 @@ void ControlPlane::CheckAgents() {
   for (auto it = unreconciled_.begin(); it != unreconciled_.end();) {
     if (now_ >= it->second.until) {
       LiveJob& j = jobs_.at(it->first);
-      it = unreconciled_.erase(it);
+      it = ForgetUnreconciled(it);
       GiveUpRun(j,
                 "its run was not confirmed by its nodes' agents within the heartbeat timeout "
                 "after the server restarted");

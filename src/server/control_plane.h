@@ -307,6 +307,12 @@ class ControlPlane {
     std::set<NodeId> confirmed;  // nodes whose agents report it running
   };
   std::map<JobId, Unreconciled> unreconciled_;
+  // Per node, the unreconciled runs on it: what a registering agent is told to keep, and what
+  // holds the node out of placement, without a walk over every unreconciled run each time.
+  std::vector<std::vector<JobId>> unreconciled_on_;
+  // Erases `u` from unreconciled_ and from its nodes' lists; the next entry.
+  std::map<JobId, Unreconciled>::iterator ForgetUnreconciled(
+      std::map<JobId, Unreconciled>::iterator u);
   bool HoldsUnreconciled(NodeId n) const;
   // Offers a node to the scheduler (registered, or repaired).
   Status BringUp(NodeId n);
