@@ -4,7 +4,10 @@
 #include <cstddef>
 
 namespace gpufleet {
-namespace {
+// Not in an anonymous namespace: clang (-Wundefined-internal) takes the conversion, which is only
+// ever named in unevaluated contexts, for a use of an internal function without a definition
+// once a member's constructor is a template (std::optional's).
+namespace merge_results_detail {
 
 // The number of members of an aggregate: the most initializers T{...} accepts. MergeResults
 // below must merge every member of SimResult; the static_assert fails the build when one is added,
@@ -25,7 +28,7 @@ static_assert(MemberCount<SimResult>() == 20,
               "SimResult has a new member: merge it in MergeResults, test it in "
               "merge_results_test.cc, then update this count");
 
-}  // namespace
+}  // namespace merge_results_detail
 
 SimResult MergeResults(const std::vector<SideBySideRun>& runs) {
   SimResult all;
