@@ -8,6 +8,18 @@
 
 namespace gpufleet {
 
+namespace {
+
+// The nearest-rank p-th percentile of a sorted, non-empty sample: the value at rank
+// max(1, ceil(p/100 · n)).
+double NearestRank(const std::vector<double>& sorted, double p) {
+  const auto n = static_cast<double>(sorted.size());
+  const size_t r = static_cast<size_t>(std::max(1.0, std::ceil(p / 100.0 * n)));
+  return sorted[std::min(r, sorted.size()) - 1];
+}
+
+}  // namespace
+
 Distribution4 SummarizeSample(std::vector<double> values) {
   Distribution4 d;
   d.count = static_cast<std::int64_t>(values.size());
@@ -16,14 +28,9 @@ Distribution4 SummarizeSample(std::vector<double> values) {
   long double sum = 0;
   for (double v : values) sum += v;
   d.mean = static_cast<double>(sum / static_cast<long double>(values.size()));
-  auto rank = [&](double p) {
-    const auto n = static_cast<double>(values.size());
-    const size_t r = static_cast<size_t>(std::max(1.0, std::ceil(p / 100.0 * n)));
-    return values[std::min(r, values.size()) - 1];
-  };
-  d.p50 = rank(50);
-  d.p95 = rank(95);
-  d.p99 = rank(99);
+  d.p50 = NearestRank(values, 50);
+  d.p95 = NearestRank(values, 95);
+  d.p99 = NearestRank(values, 99);
   d.max = values.back();
   return d;
 }
@@ -32,11 +39,7 @@ std::vector<double> Percentiles(std::vector<double> values) {
   std::vector<double> p;
   if (values.empty()) return p;
   std::sort(values.begin(), values.end());
-  const auto n = static_cast<double>(values.size());
-  for (int q = 0; q <= 100; ++q) {
-    const size_t r = static_cast<size_t>(std::max(1.0, std::ceil(q / 100.0 * n)));
-    p.push_back(values[std::min(r, values.size()) - 1]);
-  }
+  for (int q = 0; q <= 100; ++q) p.push_back(NearestRank(values, q));
   return p;
 }
 
