@@ -450,6 +450,14 @@ TEST(ServeAgents, TheEventStreamTellsAJobsLifeAndWaitsForNews) {
                      c.user)["events"]
                   .empty());
   c.Call("GET", "/v1/events?colour=1", c.user, nullptr, 400);
+  // Numbers a JavaScript client reads exactly (below 2^53).
+  EXPECT_LT(held["next_after"].get<std::uint64_t>(), std::uint64_t{1} << 53);
+  // A number this server never gave (a server before it numbered otherwise): every kept event,
+  // as a gap, at once, and a number to go on with.
+  const json unknown = c.Call("GET", "/v1/events?wait=20&after=9000000000000000000", c.user);
+  EXPECT_TRUE(unknown["gap"].get<bool>());
+  EXPECT_EQ(unknown["events"].size(), 4U) << unknown;
+  EXPECT_EQ(unknown["next_after"], held["next_after"]);
 }
 
 // Sites: GPUs up and busy, and the IT power by the twin's model. The tiny fleet's DGX H100 nodes

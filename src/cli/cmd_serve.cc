@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "report/html_report.h"
 #include "sched/policy_config.h"
 #include "server/api.h"
 #include "server/control_plane.h"
@@ -135,8 +136,14 @@ int RunServe(const ServeArgs& a) {
     return plane.error().code == ErrorCode::kInvalidArgument ? kExitBadInput : kExitFailure;
   }
   CooperativeStop stop;
-  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
-      http.value(), MakeApi(*plane.value(), tokens.value(), ApiOptions{a.rate_limit}));
+  ApiOptions api{a.rate_limit, "", ""};
+  if (Result<std::string> page = DashboardPage("gpufleet " GPUFLEET_VERSION); page.ok()) {
+    api.dashboard_page = std::move(page).value();
+  } else {
+    api.dashboard_missing = page.message();
+  }
+  Result<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(http.value(), MakeApi(*plane.value(), tokens.value(), std::move(api)));
   if (!server.ok()) {
     std::cerr << "gpufleet serve: " << server.message() << "\n";
     return kExitFailure;
@@ -164,7 +171,8 @@ Runner AddServeCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the control plane: the HTTP API (docs/API.md) over the same scheduler as `sim`,\n"
-      "with its state in SQLite. Agents register the fleet's nodes; clients submit jobs.");
+      "with its state in SQLite. Agents register the fleet's nodes; clients submit jobs; a\n"
+      "browser at / shows the live dashboard (a token is entered once per session).");
   cmd->add_option("--fleet", a->fleet, "The fleet spec (YAML): its nodes are what agents register.")
       ->required();
   cmd->add_option("--tokens", a->tokens,

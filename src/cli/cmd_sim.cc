@@ -142,7 +142,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   }
   if (!a.html.empty()) {
     if (!HtmlReportsAvailable()) {
-      std::cerr << kMe << "--html: " << HtmlReport({}, "").message() << "\n";
+      std::cerr << kMe << "--html: " << HtmlUnavailableReason() << "\n";
       return kExitFailure;
     }
     // The page's plots are the series': an HTML report records one (hourly) unless told.

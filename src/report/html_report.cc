@@ -54,37 +54,62 @@ td:first-child, th:first-child { text-align: left; }
 section.plot { margin-bottom: 1.5em; }
 details table { font-size: 12px; }
 p.note { color: #666; }
+.error { color: #b00020; }
+header { display: flex; gap: 1em; align-items: baseline; flex-wrap: wrap; }
+header h1 { margin: 0; }
+label { margin-right: 0.5em; }
+.controls { margin: 0.5em 0; }
 )CSS";
 
 }  // namespace
 
 bool HtmlReportsAvailable() { return html_assets::kHaveUplot; }
 
-Result<std::string> HtmlReport(const nlohmann::ordered_json& report, const std::string& version) {
-  if (!html_assets::kHaveUplot) {
-    return Error{
-        "this gpufleet was built without uPlot, which HTML reports draw with: run "
-        "scripts/install-web-deps (it needs npm), then build again",
-        ErrorCode::kUnavailable};
-  }
+std::string HtmlUnavailableReason() {
+  return "this gpufleet was built without uPlot, which its HTML pages draw with: run "
+         "scripts/install-web-deps (it needs npm), then build again";
+}
+
+namespace {
+
+// A page: uPlot's style and ours, a root element, the data (if any) as a JSON script element,
+// then uPlot, plot.js and the page's own script.
+Result<std::string> Page(const std::string& title, const std::string& version,
+                         const nlohmann::ordered_json* data, const char* script) {
+  if (!html_assets::kHaveUplot) return Error{HtmlUnavailableReason(), ErrorCode::kUnavailable};
   std::string page;
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  page += "<title>gpufleet report</title>\n<style>";
+  page += "<title>" + title + "</title>\n<style>";
   page += html_assets::kUplotCss;
   page += kStyle;
   page += "</style>\n</head>\n<body>\n";
   page += "<div id=\"gpufleet-root\" data-version=\"" + ForAttribute(version) + "\"></div>\n";
-  page += "<script id=\"gpufleet-report\" type=\"application/json\">";
-  page += ForScript(report.dump());
-  page += "</script>\n<script>\n/* uPlot " + std::string(html_assets::kUplotVersion) + "\n";
+  if (data != nullptr) {
+    page += "<script id=\"gpufleet-report\" type=\"application/json\">";
+    page += ForScript(data->dump());
+    page += "</script>\n";
+  }
+  page += "<script>\n/* uPlot " + std::string(html_assets::kUplotVersion) + "\n";
   page += ForScript(html_assets::kUplotLicense);
   page += "*/\n";
   page += ForScript(html_assets::kUplotJs);
   page += "\n</script>\n<script>\n";
-  page += ForScript(html_assets::kReportJs);
+  page += ForScript(html_assets::kPlotJs);
+  page += "</script>\n<script>\n";
+  page += ForScript(script);
   page += "</script>\n</body>\n</html>\n";
   return page;
+}
+
+}  // namespace
+
+Result<std::string> HtmlReport(const nlohmann::ordered_json& report, const std::string& version) {
+  return Page("gpufleet report", version, &report, html_assets::kReportJs);
+}
+
+Result<std::string> DashboardPage(const std::string& version) {
+  return Page("gpufleet", version, nullptr, html_assets::kDashboardJs);
 }
 
 }  // namespace gpufleet

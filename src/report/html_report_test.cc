@@ -29,12 +29,12 @@ TEST(HtmlReport, EmbedsTheReportAndItsCodeAndAsksNoOtherHost) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0U);
   // The embedded data is the report, to the byte once parsed.
   EXPECT_EQ(nlohmann::ordered_json::parse(EmbeddedReport(html)), report);
-  // Three script elements (data, uPlot, the renderer): each closes once.
+  // Four script elements (data, uPlot, plot.js, the renderer): each closes once.
   size_t closes = 0;
   for (size_t at = html.find("</script>"); at != std::string::npos;
        at = html.find("</script>", at + 1))
     ++closes;
-  EXPECT_EQ(closes, 3U);
+  EXPECT_EQ(closes, 4U);
   // uPlot with its licence, the renderer, the version; nothing loaded from elsewhere.
   EXPECT_NE(html.find("The MIT License"), std::string::npos);
   EXPECT_NE(html.find("uPlot"), std::string::npos);
@@ -44,11 +44,29 @@ TEST(HtmlReport, EmbedsTheReportAndItsCodeAndAsksNoOtherHost) {
     EXPECT_EQ(html.find(fetch), std::string::npos) << fetch;
 }
 
+// The dashboard's page holds no data and asks only its own server (fetch of paths under /v1/).
+TEST(HtmlReport, TheDashboardAsksOnlyItsOwnServer) {
+  if (!HtmlReportsAvailable()) GTEST_SKIP() << "this build has no uPlot: no dashboard page";
+  const Result<std::string> page = DashboardPage("gpufleet 1.2.3");
+  ASSERT_TRUE(page.ok()) << page.message();
+  const std::string& html = page.value();
+  EXPECT_EQ(html.find("gpufleet-report"), std::string::npos) << "a dashboard embeds no report";
+  EXPECT_NE(html.find("'/v1/sites'"), std::string::npos);
+  EXPECT_NE(html.find("sessionStorage"), std::string::npos) << "the token is kept per session";
+  for (const char* elsewhere : {"<script src", "<link", "localStorage"})
+    EXPECT_EQ(html.find(elsewhere), std::string::npos) << elsewhere;
+  // Our scripts (after uPlot, whose licence names its home page) name no other host.
+  const size_t ours = html.find("window.gpufleetPages = ");
+  ASSERT_NE(ours, std::string::npos);
+  EXPECT_EQ(html.find("://", ours), std::string::npos);
+}
+
 TEST(HtmlReport, WithoutUplotItSaysHowToGetIt) {
   if (HtmlReportsAvailable()) GTEST_SKIP() << "this build has uPlot";
-  const Result<std::string> page = HtmlReport({}, "x");
-  ASSERT_FALSE(page.ok());
-  EXPECT_NE(page.message().find("scripts/install-web-deps"), std::string::npos);
+  for (const Result<std::string>& page : {HtmlReport({}, "x"), DashboardPage("x")}) {
+    ASSERT_FALSE(page.ok());
+    EXPECT_NE(page.message().find("scripts/install-web-deps"), std::string::npos);
+  }
 }
 
 }  // namespace

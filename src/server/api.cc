@@ -441,12 +441,25 @@ class RateLimiter {
 }  // namespace
 
 const std::vector<std::string>& ApiRoutes() {
-  static const std::vector<std::string> kRoutes = {
-      "/healthz",           "/readyz",           "/metrics",          "/v1/openapi.json",
-      "/v1/jobs",           "/v1/jobs/{id}",     "/v1/jobs/{id}/why", "/v1/jobs/{id}/cancel",
-      "/v1/events",         "/v1/forecast",      "/v1/sites",         "/v1/nodes",
-      "/v1/nodes/drain",    "/v1/nodes/undrain", "/v1/tenants",       "/v1/tenants/{name}",
-      "/v1/agent/register", "/v1/agent/sync"};
+  static const std::vector<std::string> kRoutes = {"/",
+                                                   "/healthz",
+                                                   "/readyz",
+                                                   "/metrics",
+                                                   "/v1/openapi.json",
+                                                   "/v1/jobs",
+                                                   "/v1/jobs/{id}",
+                                                   "/v1/jobs/{id}/why",
+                                                   "/v1/jobs/{id}/cancel",
+                                                   "/v1/events",
+                                                   "/v1/forecast",
+                                                   "/v1/sites",
+                                                   "/v1/nodes",
+                                                   "/v1/nodes/drain",
+                                                   "/v1/nodes/undrain",
+                                                   "/v1/tenants",
+                                                   "/v1/tenants/{name}",
+                                                   "/v1/agent/register",
+                                                   "/v1/agent/sync"};
   return kRoutes;
 }
 
@@ -455,7 +468,11 @@ namespace {
 class Api {
  public:
   Api(ControlPlane& plane, const TokenTable& tokens, ApiOptions options)
-      : plane_(plane), tokens_(tokens), limiter_(options.rate_per_token) {}
+      : plane_(plane),
+        tokens_(tokens),
+        limiter_(options.rate_per_token),
+        dashboard_page_(std::move(options.dashboard_page)),
+        dashboard_missing_(std::move(options.dashboard_missing)) {}
 
   void Handle(HttpRequest req, Responder respond) {
     const auto begin = std::chrono::steady_clock::now();
@@ -517,6 +534,7 @@ class Api {
 
   void Dispatch(const HttpRequest& req, const Responder& respond) {
     const std::string& path = req.path;
+    if (path == "/") return Dashboard(req, respond);
     if (path == "/healthz") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
       return respond(Json(200, json{{"status", "ok"}}));
@@ -579,7 +597,7 @@ class Api {
     }
     if (route == "/v1/nodes") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
-      return ListNodes(*who, respond);
+      return ListNodes(req, *who, respond);
     }
     if (route == "/v1/nodes/drain" || route == "/v1/nodes/undrain") {
       if (req.method != "POST") return respond(MethodNotAllowed("POST"));
@@ -625,6 +643,23 @@ class Api {
     }
     if (req.method != "POST") return respond(MethodNotAllowed("POST"));
     return CancelJob(id, *who, respond);
+  }
+
+  // The dashboard: one page, its scripts inline, that asks the API for everything it shows. The
+  // page holds no data, so it needs no token; the policy keeps it from loading or sending
+  // anything anywhere but this server, and from being framed by another site.
+  void Dashboard(const HttpRequest& req, const Responder& respond) const {
+    if (req.method != "GET") return respond(MethodNotAllowed("GET"));
+    if (dashboard_page_.empty()) return respond(Fail(503, "unavailable", dashboard_missing_));
+    HttpResponse r{200, "text/html; charset=utf-8", dashboard_page_, {}};
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; script-src 'unsafe-inline'; "
+                           "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+                           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    respond(std::move(r));
   }
 
   void Register(const HttpRequest& req, const Responder& respond) {
@@ -937,11 +972,40 @@ class Api {
     return node;
   }
 
-  void ListNodes(const Identity& who, const Responder& respond) {
-    plane_.Post([who, respond](ControlPlane& p) {
+  // GET /v1/nodes?state=S: every node, or those in the states named (several times or
+  // comma-separated) - the dashboard asks for the ones not up, which at 100,000 nodes is the
+  // difference between a few rows and megabytes.
+  void ListNodes(const HttpRequest& req, const Identity& who, const Responder& respond) {
+    Result<std::multimap<std::string, std::string>> params = QueryParameters(req.query);
+    if (!params.ok()) return respond(Fail(params.error()));
+    static const std::set<std::string> kStates = {"up", "draining", "drained", "down", "absent"};
+    std::set<std::string> states;
+    for (const auto& [name, value] : params.value()) {
+      if (name != "state") {
+        return respond(Fail(400, "invalid_argument",
+                            "unknown query parameter '" + name + "'; expected state"));
+      }
+      std::string_view rest = value;
+      while (true) {
+        const size_t comma = rest.find(',');
+        std::string one(rest.substr(0, comma));
+        if (kStates.count(one) == 0) {
+          return respond(Fail(400, "invalid_argument",
+                              "query parameter 'state': expected up, draining, drained, down or "
+                              "absent, got '" +
+                                  one + "'"));
+        }
+        states.insert(std::move(one));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    plane_.Post([who, states = std::move(states), respond](ControlPlane& p) {
       json nodes = json::array();
-      for (NodeId n = 0; n < p.fleet().num_nodes(); ++n)
+      for (NodeId n = 0; n < p.fleet().num_nodes(); ++n) {
+        if (!states.empty() && states.count(p.NodeStateName(n)) == 0) continue;
         nodes.push_back(NodeJson(p, n, who.role == Role::kAdmin));
+      }
       respond(Json(200, json{{"nodes", nodes}}));
     });
   }
@@ -1125,6 +1189,8 @@ class Api {
   ControlPlane& plane_;
   const TokenTable& tokens_;
   RateLimiter limiter_;
+  const std::string dashboard_page_;
+  const std::string dashboard_missing_;
   std::shared_ptr<ApiMetrics> metrics_ = std::make_shared<ApiMetrics>();
 };
 

@@ -19,6 +19,10 @@ struct ApiOptions {
   // worth); beyond it 429 with Retry-After. Agent tokens are not limited: their rate is their
   // heartbeat. 0: no limit.
   double rate_per_token = 0;
+  // The dashboard's page, answered at `/` without a token (its data comes from the API, with the
+  // token the person enters). Empty: `/` answers 503 with `dashboard_missing`.
+  std::string dashboard_page;
+  std::string dashboard_missing = "this server has no dashboard";
 };
 
 // Every route the API answers, as docs/openapi.json names it and /metrics labels it (ids and

@@ -1,36 +1,11 @@
 // gpufleet's HTML report (docs/REPORT.md, "HTML report"): draws a `gpufleet sim` report, embedded
-// in the page as JSON, with uPlot (embedded too: the page works offline). Every plot has a title,
-// axes with units, values under the cursor in its legend, and its data as a table on demand.
+// in the page as JSON, with plot.js and uPlot (embedded too: the page works offline).
 (function () {
   'use strict';
   const report = JSON.parse(document.getElementById('gpufleet-report').textContent);
   const series = report.series || null;
   const root = document.getElementById('gpufleet-root');
-  const palette = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2',
-                   '#97bbf5', '#9c6b4e', '#9498a0'];
-
-  function el(tag, attrs, children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    for (const c of [].concat(children || [])) {
-      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-    }
-    return e;
-  }
-  function fmt(v, digits) {
-    if (v === null || v === undefined) return '-';
-    if (typeof v !== 'number') return String(v);
-    if (Math.abs(v) >= 1000 || Number.isInteger(v)) return Math.round(v).toLocaleString('en-US');
-    return v.toPrecision(digits || 4);
-  }
-  function get(obj, path) {
-    return path.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), obj);
-  }
-  function table(header, rows, cls) {
-    return el('table', {class: cls || 'figures'}, [
-      el('thead', {}, el('tr', {}, header.map((h) => el('th', {}, h)))),
-      el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, fmt(c))))))]);
-  }
+  const {palette, el, fmt, get, table} = window.gpufleetPages;
 
   // --- the inputs and the summary ---
   root.appendChild(el('h1', {}, 'gpufleet report'));
@@ -41,7 +16,8 @@
     ['workload', run.workload], ['workload fingerprint', run.workload_fingerprint],
     ['policy', run.policy], ['seed', run.seed],
     ['until (s)', run.until_s === null ? 'every job done' : run.until_s],
-    ['gpufleet', document.getElementById('gpufleet-root').dataset.version]], 'inputs'));
+    ['gpufleet', document.getElementById('gpufleet-root').dataset.version]],
+    {class: 'inputs', id: 'inputs'}));
   root.appendChild(el('h2', {}, 'Summary'));
   const figures = [
     ['jobs submitted', 'jobs.submitted'], ['jobs completed', 'jobs.completed'],
@@ -54,15 +30,18 @@
     ['goodput', 'jobs.goodput'], ['IT energy (MWh)', 'energy.it_mwh'],
     ['facility energy (MWh)', 'energy.total_mwh'], ['cost (USD)', 'cost.total_usd'],
     ['makespan (s)', 'makespan_s']];
+  // Each single figure's cell carries its JSON path (data-value), for the browser test.
   root.appendChild(table(['figure', 'value'], figures.map(([name, path]) => [
     name, Array.isArray(path) ? path.map((p) => fmt(get(report, p))).join(' / ')
-                              : get(report, path)]), 'summary'));
+                              : {value: get(report, path), key: path}]),
+    {class: 'summary', id: 'summary'}));
   if (Array.isArray(report.tenants) && report.tenants.length > 0) {
     root.appendChild(el('h2', {}, 'Tenants'));
     root.appendChild(table(
         ['tenant', 'submitted', 'completed', 'GPU-hours', 'queue wait p95 (s)', 'JCT p50 (s)'],
         report.tenants.map((t) => [t.name, t.submitted, t.completed, t.gpu_hours,
-                                   get(t, 'queue_s.p95'), get(t, 'jct_s.p50')]), 'tenants'));
+                                   get(t, 'queue_s.p95'), get(t, 'jct_s.p50')]),
+        {class: 'tenants', id: 'tenants'}));
   }
 
   // --- the plots ---
@@ -72,53 +51,20 @@
   if (!series) {
     plots.appendChild(el('p', {class: 'note'},
         'This report has no time series: run gpufleet sim with --series (or --html) to get one.'));
+    document.body.dataset.ready = 'true';
     return;
   }
   const days = series.start_s.map((s) => s / 86400);
   const width = () => Math.min(1100, Math.max(320, root.clientWidth - 20));
 
-  // One plot: `lines` are {label, values, color?, dash?, bars?}; stacked lines are drawn as
-  // cumulative bands, their legend showing each one's own value.
+  // One plot of the time series (x: simulated days) or, with opts.x, of the distributions.
   function plot(id, title, unit, lines, opts) {
     opts = opts || {};
-    const box = el('section', {class: 'plot', id: id});
-    box.appendChild(el('h3', {}, title));
-    plots.appendChild(box);
-    const shown = lines.map((l) => l.values.slice());
-    if (opts.stacked) {
-      for (let i = 1; i < shown.length; ++i)
-        for (let j = 0; j < shown[i].length; ++j) shown[i][j] += shown[i - 1][j];
-    }
-    const uSeries = [{label: 'day'}].concat(lines.map((l, i) => ({
-      label: l.label,
-      stroke: l.color || palette[i % palette.length],
-      fill: opts.stacked ? (l.color || palette[i % palette.length]) + '55' : undefined,
-      dash: l.dash,
-      width: 1.5,
-      paths: l.bars ? uPlot.paths.bars({size: [0.8, 40]}) : undefined,
-      value: (u, v, si, di) => (di === null || di === undefined ? '-' : fmt(lines[si - 1].values[di])),
-    })));
-    // A stacked band fills down to the one below it.
-    const bands = opts.stacked ? lines.slice(1).map((_, i) => ({series: [i + 2, i + 1]})) : [];
-    const x = opts.x || days;
-    uSeries[0].label = opts.xName || 'day';
-    const options = {
-      width: width(), height: 300, series: uSeries, bands: bands,
-      // asinh: a log-like scale that holds 0 (waits of jobs that started at once).
-      scales: {x: {time: false}, y: opts.asinh ? {distr: 4, asinh: 1} : {}},
-      axes: [{label: opts.xLabel || 'simulated time (days)'}, {label: unit, size: 70}],
-      cursor: {drag: {x: true, y: false}},
-    };
-    new uPlot(options, [x].concat(shown), box);
-    // The data behind the plot, built when first opened (a 30-day run has ~700 rows).
-    const rowsX = opts.x || series.start_s;
-    const details = el('details', {}, el('summary', {}, 'Data'));
-    details.addEventListener('toggle', function once() {
-      details.removeEventListener('toggle', once);
-      details.appendChild(table([opts.x ? opts.xName : 'start (s)'].concat(lines.map((l) => l.label)),
-          rowsX.map((v, i) => [v].concat(lines.map((l) => l.values[i]))), 'data'));
-    });
-    box.appendChild(details);
+    window.gpufleetPages.plot(plots, {
+      id, title, unit, lines, stacked: opts.stacked, asinh: opts.asinh, width,
+      x: opts.x || days, xName: opts.xName || 'day',
+      xLabel: opts.xLabel || 'simulated time (days)',
+      rowsX: opts.x ? undefined : () => series.start_s, rowsXName: opts.x ? undefined : 'start (s)'});
   }
   const named = (obj) => Object.entries(obj || {}).map(([label, values]) => ({label, values}));
 
@@ -176,4 +122,5 @@
     }
   }
   document.body.dataset.plots = String(plots.querySelectorAll('canvas').length);
+  document.body.dataset.ready = 'true';
 })();
