@@ -395,6 +395,37 @@ TEST(Serve, TheOpenApiDocumentIsServedAndNamesEveryRoute) {
   EXPECT_EQ(documented, routed) << "docs/openapi.json and the server's routes differ";
 }
 
+// `/` is the dashboard: a page anyone may fetch (it holds no data), under a policy that lets it
+// talk to this server only; its data needs a token like any other client's. The states filter of
+// /v1/nodes, which it uses, refuses what is not a state.
+TEST(Serve, TheDashboardIsAPageWithoutDataAndTheNodesFilterChecksItsStates) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const int port = s.server->port();
+  const HttpResult page = HttpCall(port, "GET", "/");
+  if (page.status == 503) {
+    EXPECT_NE(page.body.find("scripts/install-web-deps"), std::string::npos) << page.body;
+  } else {
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.headers.find("Content-Type: text/html"), std::string::npos) << page.headers;
+    EXPECT_NE(page.headers.find("connect-src 'self'"), std::string::npos) << page.headers;
+    EXPECT_NE(page.headers.find("frame-ancestors 'none'"), std::string::npos) << page.headers;
+    EXPECT_NE(page.body.find("gpufleetPages"), std::string::npos);
+  }
+  EXPECT_EQ(HttpCall(port, "POST", "/", "{}").status, 405);
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/nodes?state=down").status, 401);
+  const HttpResult none = HttpCall(port, "GET", "/v1/nodes?state=down,drained", "", s.tokens.admin);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(Body(none)["nodes"].empty());
+  EXPECT_EQ(
+      Body(HttpCall(port, "GET", "/v1/nodes?state=absent", "", s.tokens.research))["nodes"].size(),
+      2U);
+  const HttpResult bad = HttpCall(port, "GET", "/v1/nodes?state=up,sleeping", "", s.tokens.admin);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("got 'sleeping'"), std::string::npos) << bad.body;
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/nodes?colour=red", "", s.tokens.admin).status, 400);
+}
+
 TEST(Serve, RateAndPendingLimitsAre429s) {
   ScratchDir dir;
   const Tokens t = MakeTokens(dir);
