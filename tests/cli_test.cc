@@ -399,7 +399,7 @@ TEST_F(Cli, SimHtmlIsOnePageWithTheReportInIt) {
   EXPECT_EQ(same.code, 2) << Describe(same);
 }
 
-TEST_F(Cli, CompareRunsSideBySideAndRefusesOtherInputs) {
+TEST_F(Cli, CompareRunsSideBySideAsTextJsonOrHtmlAndRefusesOtherInputs) {
   const std::string tiny = "sim --fleet " + Quote(Source("examples/fleets/tiny.yaml")) +
                            " --workload " + Quote(Source("examples/workloads/tiny.yaml"));
   for (const char* policy : {"fifo", "priority"}) {
@@ -447,6 +447,24 @@ TEST_F(Cli, CompareRunsSideBySideAndRefusesOtherInputs) {
   EXPECT_EQ(junk.code, 2) << Describe(junk);
   EXPECT_NE(junk.err.find("junk.json: not JSON"), std::string::npos) << Describe(junk);
   EXPECT_EQ(Gpufleet("compare " + fifo).code, 2);
+  // --html: one page with the comparison (as --json gives it) and what each run's report holds to
+  // overlay; these reports have no series, which the page says rather than plotting.
+  const std::string runs = fifo + " " + priority;
+  const Outcome page = Gpufleet("compare " + runs + " --html " + Quote(Path("c.html")));
+  if (page.code == 1 && page.err.find("without uPlot") != std::string::npos) return;
+  ASSERT_EQ(page.code, 0) << Describe(page);
+  EXPECT_NE(page.out.find("(the baseline)"), std::string::npos) << "the table is printed too";
+  const std::string html = ReadFile(Path("c.html"));
+  const std::string open = "<script id=\"gpufleet-report\" type=\"application/json\">";
+  const size_t begin = html.find(open);
+  ASSERT_NE(begin, std::string::npos);
+  const nlohmann::json data = nlohmann::json::parse(
+      html.substr(begin + open.size(), html.find("</script>", begin) - begin - open.size()));
+  EXPECT_EQ(data["comparison"], c);
+  ASSERT_EQ(data["runs"].size(), 2U);
+  EXPECT_TRUE(data["runs"][0]["series"].is_null()) << "a report without --series has none";
+  const Outcome both = Gpufleet("compare " + runs + " --json --html -");
+  EXPECT_EQ(both.code, 2) << Describe(both);
 }
 
 TEST_F(Cli, SimFailuresAndPhysicsFlags) {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "browser_page.h"
 #include "cli_run.h"
@@ -75,6 +77,55 @@ TEST(HtmlBrowser, ThePageDrawsEveryPlotAndShowsTheReportsNumbers) {
     EXPECT_TRUE(ShowsValue(shown.get<std::string>(), value)) << path;
   }
   EXPECT_EQ((*page)["rows"]["tenants"], report["tenants"].size());
+}
+
+// compare --html in the browser: two runs of other policies, their series and distributions
+// overlaid (four plots, each with a line per run), the table's numbers those of `compare --json`.
+TEST(HtmlBrowser, TheComparisonDrawsTheRunsOverlaidAndShowsItsNumbers) {
+  if (const std::string missing = BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing << ": the comparison page is not checked in a browser here";
+  ScratchDir dir;
+  const std::string sim =
+      "sim --fleet " + Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml") +
+      " --workload " + Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/workloads/tiny.yaml") +
+      " --failures llama3 --series 10m";
+  for (const char* policy : {"fifo", "priority"}) {
+    const auto [rc, out] = RunGpufleet(sim + " --policy " + policy + " --report " +
+                                       Quote(dir.Path(std::string(policy) + ".json")));
+    ASSERT_EQ(rc, 0) << out;
+  }
+  const std::string runs = Quote(dir.Path("fifo.json")) + " " + Quote(dir.Path("priority.json"));
+  const std::string html = dir.Path("compare.html");
+  const auto [rc, out] = RunGpufleet("compare " + runs + " --html " + Quote(html));
+  if (rc == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(rc, 0) << out;
+  const auto [json_rc, json_out] = RunGpufleet("compare --json " + runs + " 2>/dev/null");
+  ASSERT_EQ(json_rc, 0) << json_out;
+  const nlohmann::json comparison = nlohmann::json::parse(json_out);
+  const std::optional<nlohmann::json> page =
+      LoadPage("file://" + html, ScreenshotPath("html-compare.png"));
+  ASSERT_TRUE(page);
+  EXPECT_TRUE((*page)["ready"].get<bool>());
+  EXPECT_TRUE((*page)["console"].empty()) << "the page logged: " << (*page)["console"].dump(1);
+  std::vector<std::string> plots;
+  for (const nlohmann::json& plot : (*page)["plots"]) {
+    plots.push_back(plot["id"]);
+    EXPECT_GT(plot["colored"].get<long>(), 0) << plot["id"] << " drew nothing";
+  }
+  EXPECT_EQ(plots, (std::vector<std::string>{"gpus-busy", "power", "jct_s-cdf", "queue_s-cdf"}));
+  // Every run's value of every row, as the page shows it.
+  const nlohmann::json& values = (*page)["values"];
+  ASSERT_EQ((*page)["rows"]["comparison"], comparison["rows"].size());
+  for (const nlohmann::json& row : comparison["rows"]) {
+    const std::string name = row["name"];
+    for (const auto& [column, i] : {std::pair{"A", 0}, std::pair{"B", 1}}) {
+      ASSERT_TRUE(values.contains(name + "|" + column)) << name;
+      EXPECT_TRUE(ShowsValue(values[name + "|" + column].get<std::string>(), row["values"][i]))
+          << name << " " << column;
+    }
+    EXPECT_TRUE(ShowsValue(values[name + "|B - A"].get<std::string>(), row["diff"][0])) << name;
+  }
 }
 
 }  // namespace

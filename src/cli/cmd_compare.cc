@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "report/compare.h"
+#include "report/html_report.h"
 #include "util/text.h"
 
 namespace gpufleet::cli {
@@ -17,6 +19,7 @@ constexpr const char* kMe = "gpufleet compare: ";
 
 struct CompareArgs {
   std::vector<std::string> reports;
+  std::string html;  // the page of the comparison, or empty
   bool force = false;
   bool json = false;
 };
@@ -43,7 +46,36 @@ std::string Ratio(std::optional<double> v) {
 
 std::string Column(char c) { return std::string(1, c); }
 
+// The comparison's page to `path` (written beside it, then moved over it: a failure keeps the old
+// file); whether it was.
+bool WriteHtml(const std::string& path, const Comparison& c, const std::vector<ComparedRun>& runs) {
+  Result<std::string> page = ComparisonPage(c, runs, "gpufleet " GPUFLEET_VERSION);
+  if (!page.ok()) {
+    std::cerr << kMe << "--html: " << page.message() << "\n";
+    return false;
+  }
+  OutputFile out;
+  if (!out.Open(path)) {
+    std::cerr << kMe << "--html: " << out.error() << "\n";
+    return false;
+  }
+  out.stream() << page.value();
+  if (!out.Commit()) {
+    std::cerr << kMe << "--html: " << out.error() << "\n";
+    return false;
+  }
+  return true;
+}
+
 int Run(const CompareArgs& a) {
+  if (!a.html.empty() && !HtmlReportsAvailable()) {
+    std::cerr << kMe << "--html: " << HtmlUnavailableReason() << "\n";
+    return kExitFailure;
+  }
+  if (a.html == "-" && a.json) {
+    std::cerr << kMe << "--html - and --json would both write to standard output\n";
+    return kExitBadInput;
+  }
   std::vector<ComparedRun> runs;
   for (const std::string& file : a.reports) {
     std::ifstream in(file, std::ios::binary);
@@ -67,6 +99,8 @@ int Run(const CompareArgs& a) {
     return kExitBadInput;
   }
   const Comparison& c = compared.value();
+  if (!a.html.empty() && !WriteHtml(a.html, c, runs)) return kExitFailure;
+  if (a.html == "-") return kExitOk;
   if (a.json) {
     std::cout << ComparisonJson(c).dump(2) << "\n";
     return kExitOk;
@@ -116,11 +150,15 @@ Runner AddCompareCommand(CLI::App& app) {
   cmd->add_flag("--force", args->force,
                 "Compare runs of different inputs anyway (the table then says how they differ).");
   cmd->add_flag("--json", args->json, "Print the comparison as JSON (keys: docs/REPORT.md).");
+  cmd->add_option("--html", args->html,
+                  "Also write the comparison as one self-contained HTML page: the table, and the "
+                  "runs' GPUs busy, IT power and JCT and queue-wait distributions overlaid (from "
+                  "reports of `sim --series` or `--html`). '-': standard output.");
   cmd->footer(
       "Example:\n"
       "  gpufleet sim --fleet f.yaml --workload w.yaml --policy fifo --report fifo.json\n"
       "  gpufleet sim --fleet f.yaml --workload w.yaml --policy backfill --report backfill.json\n"
-      "  gpufleet compare fifo.json backfill.json");
+      "  gpufleet compare fifo.json backfill.json --html fifo-vs-backfill.html");
   return [args] { return Run(*args); };
 }
 

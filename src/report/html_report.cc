@@ -108,6 +108,58 @@ Result<std::string> HtmlReport(const nlohmann::ordered_json& report, const std::
   return Page("gpufleet report", version, &report, html_assets::kReportJs);
 }
 
+namespace {
+
+// What the comparison page overlays of one run: its series of GPUs busy and up and the fleet's IT
+// power (its sites' summed), and its distributions of all completed jobs; null where the report
+// has none (a run without --series).
+nlohmann::ordered_json OverlaidOf(const std::string& label, const nlohmann::json& report) {
+  using ojson = nlohmann::ordered_json;
+  ojson run = {{"label", label}, {"series", nullptr}, {"distributions", nullptr}};
+  const nlohmann::json* series =
+      report.contains("series") && report["series"].is_object() ? &report["series"] : nullptr;
+  if (series != nullptr && series->contains("start_s") && series->contains("gpus_busy")) {
+    const nlohmann::json& start = (*series)["start_s"];
+    std::vector<double> power(start.size(), 0.0);
+    bool have_power = false;
+    if (series->contains("sites") && (*series)["sites"].is_object()) {
+      for (const auto& [name, site] : (*series)["sites"].items()) {
+        if (!site.contains("it_power_w") || site["it_power_w"].size() != power.size()) continue;
+        have_power = true;
+        for (size_t i = 0; i < power.size(); ++i)
+          power[i] += site["it_power_w"][i].is_number() ? site["it_power_w"][i].get<double>() : 0;
+      }
+    }
+    run["series"] = {{"start_s", start},
+                     {"gpus_busy", (*series)["gpus_busy"]},
+                     {"gpus_up", series->value("gpus_up", nlohmann::json::array())},
+                     {"it_power_w", have_power ? ojson(power) : ojson(nullptr)}};
+  }
+  if (report.contains("distributions") && report["distributions"].is_object()) {
+    const nlohmann::json& d = report["distributions"];
+    ojson dist = ojson::object();
+    for (const char* key : {"jct_s", "queue_s"}) {
+      if (d.contains(key) && d[key].contains("all")) dist[key] = d[key]["all"];
+    }
+    run["distributions"] = dist;
+  }
+  return run;
+}
+
+}  // namespace
+
+Result<std::string> ComparisonPage(const Comparison& comparison,
+                                   const std::vector<ComparedRun>& runs,
+                                   const std::string& version) {
+  nlohmann::ordered_json data = {{"comparison", ComparisonJson(comparison)},
+                                 {"runs", nlohmann::ordered_json::array()}};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    data["runs"].push_back(
+        OverlaidOf(i < comparison.runs.size() ? comparison.runs[i] : runs[i].file, runs[i].report));
+  }
+  return Page("gpufleet comparison", version, &data, html_assets::kCompareJs);
+}
+
 Result<std::string> DashboardPage(const std::string& version) {
   return Page("gpufleet", version, nullptr, html_assets::kDashboardJs);
 }

@@ -43,7 +43,8 @@ window.gpufleetPages = (function () {
   // One plot in `parent`. spec: {id, title, unit, lines: [{label, values, color?, dash?, bars?}],
   // x (the x values), xName (the x column's name), xLabel (the x axis), time (x is Unix seconds,
   // shown as clock time), stacked (drawn as cumulative bands, each legend entry its own value),
-  // asinh (a log-like y scale that holds 0), width(), rowsX() and rowsXName (the data table's
+  // asinh (a log-like y scale that holds 0), spanGaps (a line goes on over null values),
+  // width(), rowsX() and rowsXName (the data table's
   // first column, when not x)}. Answers {update(x, lines)}: the dashboard
   // feeds its plots as the fleet changes.
   function plot(parent, spec) {
@@ -67,6 +68,7 @@ window.gpufleetPages = (function () {
       fill: spec.stacked ? color(l, i) + '55' : undefined,
       dash: l.dash,
       width: 1.5,
+      spanGaps: !!spec.spanGaps,
       paths: l.bars ? uPlot.paths.bars({size: [0.8, 40]}) : undefined,
       value: (u, v, si, di) => (di === null || di === undefined ? '-' : fmt(lines[si - 1].values[di])),
     })));
