@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli_run.h"
 
@@ -56,6 +57,20 @@ inline std::optional<nlohmann::json> LoadPage(const std::string& url, const std:
     return std::nullopt;
   }
   return found;
+}
+
+// The ids of a loaded page's plots, in order, after checking that the page got ready, logged no
+// error or warning, and that each plot has one canvas that drew in a series' colour.
+inline std::vector<std::string> DrawnPlots(const nlohmann::json& page) {
+  EXPECT_TRUE(page["ready"].get<bool>());
+  EXPECT_TRUE(page["console"].empty()) << "the page logged: " << page["console"].dump(1);
+  std::vector<std::string> plots;
+  for (const nlohmann::json& plot : page["plots"]) {
+    plots.push_back(plot["id"].get<std::string>());
+    EXPECT_EQ(plot["canvases"], 1) << plot["id"];
+    EXPECT_GT(plot["colored"].get<long>(), 0) << plot["id"] << " drew nothing";
+  }
+  return plots;
 }
 
 // A number as the pages show it ("1,234", "0.5538", "-") back to a number; nullopt for "-".

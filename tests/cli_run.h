@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -38,6 +39,17 @@ inline std::pair<int, std::string> RunShell(const std::string& command) {
 
 inline std::pair<int, std::string> RunGpufleet(const std::string& args) {
   return RunShell(std::string(GPUFLEET_BINARY) + " " + args);
+}
+
+// The data an HTML page of gpufleet embeds (its gpufleet-report script element); discarded (is
+// that) when the page has none or it is not JSON.
+inline nlohmann::json PageData(const std::string& html) {
+  const std::string open = "<script id=\"gpufleet-report\" type=\"application/json\">";
+  const size_t begin = html.find(open);
+  if (begin == std::string::npos) return nlohmann::json(nlohmann::json::value_t::discarded);
+  const size_t end = html.find("</script>", begin);
+  return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()), nullptr,
+                               false);
 }
 
 }  // namespace gpufleet::testing

@@ -454,12 +454,8 @@ TEST_F(Cli, CompareRunsSideBySideAsTextJsonOrHtmlAndRefusesOtherInputs) {
   if (page.code == 1 && page.err.find("without uPlot") != std::string::npos) return;
   ASSERT_EQ(page.code, 0) << Describe(page);
   EXPECT_NE(page.out.find("(the baseline)"), std::string::npos) << "the table is printed too";
-  const std::string html = ReadFile(Path("c.html"));
-  const std::string open = "<script id=\"gpufleet-report\" type=\"application/json\">";
-  const size_t begin = html.find(open);
-  ASSERT_NE(begin, std::string::npos);
-  const nlohmann::json data = nlohmann::json::parse(
-      html.substr(begin + open.size(), html.find("</script>", begin) - begin - open.size()));
+  const nlohmann::json data = gpufleet::testing::PageData(ReadFile(Path("c.html")));
+  ASSERT_TRUE(data.is_object());
   EXPECT_EQ(data["comparison"], c);
   ASSERT_EQ(data["runs"].size(), 2U);
   EXPECT_TRUE(data["runs"][0]["series"].is_null()) << "a report without --series has none";

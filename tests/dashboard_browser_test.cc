@@ -10,7 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
+#include <vector>
 #include <string>
 
 #include "browser_page.h"
@@ -67,15 +67,8 @@ std::map<std::string, std::string> Shown(const json& page, const std::string& pr
 }
 
 void ExpectDrawnWithoutErrors(const json& page) {
-  EXPECT_TRUE(page["ready"].get<bool>());
-  EXPECT_TRUE(page["console"].empty()) << "the page logged: " << page["console"].dump(1);
-  std::set<std::string> plots;
-  for (const json& plot : page["plots"]) {
-    plots.insert(plot["id"].get<std::string>());
-    EXPECT_EQ(plot["canvases"], 1) << plot["id"];
-    EXPECT_GT(plot["colored"].get<long>(), 0) << plot["id"] << " drew nothing";
-  }
-  EXPECT_EQ(plots, (std::set<std::string>{"plot-gpus-by-site", "plot-power", "plot-queue"}));
+  EXPECT_EQ(testing::DrawnPlots(page),
+            (std::vector<std::string>{"plot-gpus-by-site", "plot-power", "plot-queue"}));
 }
 
 TEST(DashboardBrowser, AnAdminSeesTheFleetAndATenantOnlyItsOwnJobs) {

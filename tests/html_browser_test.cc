@@ -19,6 +19,7 @@ namespace gpufleet {
 namespace {
 
 using testing::BrowserMissing;
+using testing::DrawnPlots;
 using testing::LoadPage;
 using testing::Quote;
 using testing::ReadFile;
@@ -58,14 +59,8 @@ TEST(HtmlBrowser, ThePageDrawsEveryPlotAndShowsTheReportsNumbers) {
   const std::optional<nlohmann::json> page =
       LoadPage("file://" + html, ScreenshotPath("html-report.png"));
   ASSERT_TRUE(page);
-  EXPECT_TRUE((*page)["ready"].get<bool>());
-  EXPECT_TRUE((*page)["console"].empty()) << "the page logged: " << (*page)["console"].dump(1);
   // Every plot the data calls for, each with one canvas that drew in a series' colour.
-  ASSERT_EQ((*page)["plots"].size(), ExpectedPlots(report)) << (*page)["plots"].dump(1);
-  for (const nlohmann::json& plot : (*page)["plots"]) {
-    EXPECT_EQ(plot["canvases"], 1) << plot["id"];
-    EXPECT_GT(plot["colored"].get<long>(), 0) << plot["id"] << " drew nothing";
-  }
+  EXPECT_EQ(DrawnPlots(*page).size(), ExpectedPlots(report)) << (*page)["plots"].dump(1);
   // The summary shows the report's own numbers: each keyed cell against its JSON path.
   const nlohmann::json& values = (*page)["values"];
   EXPECT_GE(values.size(), 15u) << values.dump(1);
@@ -106,14 +101,8 @@ TEST(HtmlBrowser, TheComparisonDrawsTheRunsOverlaidAndShowsItsNumbers) {
   const std::optional<nlohmann::json> page =
       LoadPage("file://" + html, ScreenshotPath("html-compare.png"));
   ASSERT_TRUE(page);
-  EXPECT_TRUE((*page)["ready"].get<bool>());
-  EXPECT_TRUE((*page)["console"].empty()) << "the page logged: " << (*page)["console"].dump(1);
-  std::vector<std::string> plots;
-  for (const nlohmann::json& plot : (*page)["plots"]) {
-    plots.push_back(plot["id"]);
-    EXPECT_GT(plot["colored"].get<long>(), 0) << plot["id"] << " drew nothing";
-  }
-  EXPECT_EQ(plots, (std::vector<std::string>{"gpus-busy", "power", "jct_s-cdf", "queue_s-cdf"}));
+  EXPECT_EQ(DrawnPlots(*page),
+            (std::vector<std::string>{"gpus-busy", "power", "jct_s-cdf", "queue_s-cdf"}));
   // Every run's value of every row, as the page shows it.
   const nlohmann::json& values = (*page)["values"];
   ASSERT_EQ((*page)["rows"]["comparison"], comparison["rows"].size());
@@ -125,6 +114,36 @@ TEST(HtmlBrowser, TheComparisonDrawsTheRunsOverlaidAndShowsItsNumbers) {
           << name << " " << column;
     }
     EXPECT_TRUE(ShowsValue(values[name + "|B - A"].get<std::string>(), row["diff"][0])) << name;
+  }
+}
+
+// A page of figures (plan train --html) in the browser: its three plots draw, and the figures
+// shown are the plan's own (its --json output, the page's record).
+TEST(HtmlBrowser, APlanPageDrawsItsPlotsAndShowsThePlansNumbers) {
+  if (const std::string missing = BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing << ": the plan page is not checked in a browser here";
+  ScratchDir dir;
+  const std::string html = dir.Path("plan.html");
+  const auto [rc, out] =
+      RunGpufleet("plan train --model llama3-405b --gpus 16384 --html " + Quote(html));
+  if (rc == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(rc, 0) << out;
+  const nlohmann::json record = testing::PageData(ReadFile(html))["record"];
+  ASSERT_TRUE(record.is_object());
+  const std::optional<nlohmann::json> page =
+      LoadPage("file://" + html, ScreenshotPath("html-plan.png"));
+  ASSERT_TRUE(page);
+  EXPECT_EQ(DrawnPlots(*page), (std::vector<std::string>{"days-by-gpus", "mfu-by-gpus", "ettr"}));
+  const nlohmann::json& values = (*page)["values"];
+  for (const auto& [shown, key] :
+       {std::pair{"inputs.GPUs", "gpus"}, std::pair{"inputs.nodes", "nodes"},
+        std::pair{"plan.step time (s)", "step_time_s"}, std::pair{"plan.MFU", "mfu"},
+        std::pair{"plan.tokens/s", "tokens_per_s"}, std::pair{"plan.days", "days"},
+        std::pair{"plan.GPU-hours", "gpu_hours"}, std::pair{"plan.ETTR", "ettr"},
+        std::pair{"plan.interruptions", "interruptions"}}) {
+    ASSERT_TRUE(values.contains(shown)) << shown;
+    EXPECT_TRUE(ShowsValue(values[shown].get<std::string>(), record[key])) << shown;
   }
 }
 

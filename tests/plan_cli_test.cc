@@ -1,6 +1,7 @@
 // `gpufleet plan checkpoint` end to end.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,10 @@ namespace {
 
 constexpr auto& RunCli = gpufleet::testing::RunGpufleet;
 
+std::string WriteTempPath(const std::string& name) {
+  return (std::filesystem::path(::testing::TempDir()) / ("plan_cli_" + name)).string();
+}
+
 TEST(PlanCli, CheckpointJson) {
   const auto [code, out] =
       RunCli("plan checkpoint --mtbf 3h --write-time 60s --restart 10m --json");
@@ -25,6 +30,38 @@ TEST(PlanCli, CheckpointJson) {
   EXPECT_NEAR(j["ettr"].get<double>(), 0.8497, 5e-4);
 }
 
+// The block of a figures page with this id.
+nlohmann::json Block(const nlohmann::json& page, const std::string& id) {
+  for (const nlohmann::json& b : page["blocks"])
+    if (b.value("id", "") == id) return b;
+  return nullptr;
+}
+
+// --html: one page whose record is the --json output, and whose ETTR curve peaks at Daly's
+// interval (within the curve's step of 2^(1/10)).
+TEST(PlanCli, CheckpointHtmlPeaksAtDalysInterval) {
+  const std::string html = WriteTempPath("checkpoint.html");
+  const std::string args = "plan checkpoint --mtbf 3h --write-time 60s --restart 10m";
+  const auto [code, out] = RunCli(args + " --html " + gpufleet::testing::Quote(html));
+  if (code == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("Daly (2006)"), std::string::npos) << "the text is printed too";
+  const nlohmann::json page = gpufleet::testing::PageData(gpufleet::testing::ReadFile(html));
+  ASSERT_TRUE(page.is_object());
+  const auto [json_code, json_out] = RunCli(args + " --json");
+  ASSERT_EQ(json_code, 0);
+  EXPECT_EQ(page["record"], nlohmann::json::parse(json_out));
+  const nlohmann::json curve = Block(page, "ettr");
+  ASSERT_TRUE(curve.is_object()) << page.dump();
+  const nlohmann::json& ettr = curve["lines"][0]["values"];
+  size_t best = 0;
+  for (size_t i = 1; i < ettr.size(); ++i)
+    if (ettr[i].get<double>() > ettr[best].get<double>()) best = i;
+  const double daly = page["record"]["daly_interval_s"].get<double>();
+  EXPECT_NEAR(std::log2(curve["x"][best].get<double>() / daly), 0, 0.1);
+}
+
 TEST(PlanCli, CheckpointBadInput) {
   EXPECT_EQ(RunCli("plan checkpoint --mtbf 0 --write-time 60s").first, 2);
   EXPECT_EQ(RunCli("plan checkpoint --mtbf 3 --write-time 60s").first, 2);  // no unit
@@ -32,8 +69,7 @@ TEST(PlanCli, CheckpointBadInput) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& content) {
-  const std::string path =
-      (std::filesystem::path(::testing::TempDir()) / ("plan_cli_" + name)).string();
+  const std::string path = WriteTempPath(name);
   std::ofstream(path) << content;
   return path;
 }
@@ -59,6 +95,39 @@ TEST(PlanCli, TrainLlama3405BOnAnIdealFleet) {
   // tokens/s x step = the batch.
   EXPECT_NEAR(j["tokens_per_s"].get<double>() * j["step_time_s"].get<double>(), 16777216, 1);
   EXPECT_TRUE(j["cost_usd"].is_null());
+}
+
+// --html: the page's record is the --json output; the run at other sizes includes the run's own
+// size with its own figures, and doubles and halves data parallelism around it.
+TEST(PlanCli, TrainHtmlHasThePlanAndTheRunAtOtherSizes) {
+  const std::string html = WriteTempPath("train.html");
+  const std::string args = "plan train --model llama3-70b --gpus 1024";
+  const auto [code, out] = RunCli(args + " --html " + gpufleet::testing::Quote(html));
+  if (code == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json page = gpufleet::testing::PageData(gpufleet::testing::ReadFile(html));
+  ASSERT_TRUE(page.is_object());
+  const auto [json_code, json_out] = RunCli(args + " --json");
+  ASSERT_EQ(json_code, 0);
+  const nlohmann::json plan = nlohmann::json::parse(json_out);
+  EXPECT_EQ(page["record"], plan);
+  // TP 8 x PP 4 x DP 32: DP 2 ... 256, 64 ... 8,192 GPUs.
+  const nlohmann::json days = Block(page, "days-by-gpus");
+  ASSERT_TRUE(days.is_object()) << page.dump();
+  EXPECT_EQ(days["x"], nlohmann::json({64, 128, 256, 512, 1024, 2048, 4096, 8192}));
+  EXPECT_EQ(days["lines"][0]["values"][4].get<double>(), plan["days"].get<double>());
+  EXPECT_EQ(Block(page, "mfu-by-gpus")["lines"][0]["values"][4].get<double>(),
+            plan["mfu"].get<double>());
+  // More GPUs, fewer days (the same tokens).
+  const nlohmann::json& d = days["lines"][1]["values"];
+  for (size_t i = 1; i < d.size(); ++i) EXPECT_LT(d[i].get<double>(), d[i - 1].get<double>());
+  // The step's parts add up to the step.
+  const nlohmann::json step = Block(page, "step");
+  double parts = 0;
+  for (size_t i = 0; i < 6; ++i) parts += step["rows"][i][1].get<double>();
+  EXPECT_NEAR(parts, plan["step_time_s"].get<double>(), 1e-9 * parts);
+  EXPECT_TRUE(Block(page, "ettr").is_object());
 }
 
 TEST(PlanCli, TrainOnAFleetWithATariffAndFixedInterval) {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/output_file.h"
+#include "cli/html_output.h"
 #include "report/compare.h"
 #include "report/html_report.h"
 #include "util/text.h"
@@ -46,32 +46,8 @@ std::string Ratio(std::optional<double> v) {
 
 std::string Column(char c) { return std::string(1, c); }
 
-// The comparison's page to `path` (written beside it, then moved over it: a failure keeps the old
-// file); whether it was.
-bool WriteHtml(const std::string& path, const Comparison& c, const std::vector<ComparedRun>& runs) {
-  Result<std::string> page = ComparisonPage(c, runs, "gpufleet " GPUFLEET_VERSION);
-  if (!page.ok()) {
-    std::cerr << kMe << "--html: " << page.message() << "\n";
-    return false;
-  }
-  OutputFile out;
-  if (!out.Open(path)) {
-    std::cerr << kMe << "--html: " << out.error() << "\n";
-    return false;
-  }
-  out.stream() << page.value();
-  if (!out.Commit()) {
-    std::cerr << kMe << "--html: " << out.error() << "\n";
-    return false;
-  }
-  return true;
-}
-
 int Run(const CompareArgs& a) {
-  if (!a.html.empty() && !HtmlReportsAvailable()) {
-    std::cerr << kMe << "--html: " << HtmlUnavailableReason() << "\n";
-    return kExitFailure;
-  }
+  if (!a.html.empty() && !HtmlPagesPossible(kMe)) return kExitFailure;
   if (a.html == "-" && a.json) {
     std::cerr << kMe << "--html - and --json would both write to standard output\n";
     return kExitBadInput;
@@ -99,7 +75,9 @@ int Run(const CompareArgs& a) {
     return kExitBadInput;
   }
   const Comparison& c = compared.value();
-  if (!a.html.empty() && !WriteHtml(a.html, c, runs)) return kExitFailure;
+  if (!a.html.empty() &&
+      !WriteHtmlPage(a.html, ComparisonPage(c, runs, "gpufleet " GPUFLEET_VERSION), kMe))
+    return kExitFailure;
   if (a.html == "-") return kExitOk;
   if (a.json) {
     std::cout << ComparisonJson(c).dump(2) << "\n";

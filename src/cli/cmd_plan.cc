@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "physics/checkpoint.h"
+#include "report/figures_page.h"
 #include "report/report.h"
 #include "util/duration.h"
 
@@ -13,8 +15,11 @@ namespace {
 
 struct CheckpointArgs {
   std::string mtbf, write_time, restart = "0";
+  std::string html;  // the page, or empty
   bool json = false;
 };
+
+constexpr const char* kCheckpointMe = "gpufleet plan checkpoint: ";
 
 int RunCheckpoint(const CheckpointArgs& a) {
   auto parse = [](const std::string& text, const char* flag,
@@ -31,17 +36,39 @@ int RunCheckpoint(const CheckpointArgs& a) {
   const std::optional<double> write = parse(a.write_time, "--write-time", true);
   const std::optional<double> restart = parse(a.restart, "--restart-overhead", false);
   if (!mtbf || !write || !restart) return kExitBadInput;
+  if (!a.html.empty() && !HtmlPagesPossible(kCheckpointMe)) return kExitFailure;
   const double young = YoungInterval(*write, *mtbf);
   const double daly = DalyInterval(*write, *mtbf);
   const double ettr = ExpectedEttr(daly, *write, *restart, *mtbf);
+  nlohmann::ordered_json j;
+  j["mtbf_s"] = *mtbf;
+  j["write_time_s"] = *write;
+  j["restart_s"] = *restart;
+  j["young_interval_s"] = young;
+  j["daly_interval_s"] = daly;
+  j["ettr"] = ettr;
+  if (!a.html.empty()) {
+    FiguresPage page("Checkpoint intervals", "gpufleet plan checkpoint --mtbf " + a.mtbf +
+                                                 " --write-time " + a.write_time +
+                                                 " --restart-overhead " + a.restart);
+    page.Figures("figures", "Intervals",
+                 {{"MTBF (s)", *mtbf},
+                  {"checkpoint write (s)", *write},
+                  {"restart (s)", *restart},
+                  {"Young's interval (s)", young},
+                  {"Daly's interval (s)", daly},
+                  {"ETTR at Daly's interval", ettr},
+                  {"ETTR at Young's interval", ExpectedEttr(young, *write, *restart, *mtbf)}});
+    page.AddPlot(EttrAgainstInterval(*write, *restart, *mtbf));
+    page.Note(
+        "ETTR: useful time over wall time with exponentially distributed failures, a "
+        "checkpoint after each interval of work, and the restart time after each failure "
+        "(Daly's complete model; docs/MODELS.md). Its maximum is at Daly's interval.");
+    page.Record(j);
+    if (!WriteFiguresPage(a.html, page, kCheckpointMe)) return kExitFailure;
+    if (a.html == "-") return kExitOk;
+  }
   if (a.json) {
-    nlohmann::ordered_json j;
-    j["mtbf_s"] = *mtbf;
-    j["write_time_s"] = *write;
-    j["restart_s"] = *restart;
-    j["young_interval_s"] = young;
-    j["daly_interval_s"] = daly;
-    j["ettr"] = ettr;
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -79,6 +106,9 @@ Runner AddPlanCommand(CLI::App& app) {
       ->capture_default_str();
   ck->add_flag("--json", args->json,
                "JSON: young_interval_s, daly_interval_s, ettr (and the inputs).");
+  ck->add_option("--html", args->html,
+                 "Also write one self-contained HTML page: the intervals, and ETTR against the "
+                 "checkpoint interval. '-': standard output.");
   ck->footer(
       "Example:\n  gpufleet plan checkpoint --mtbf 3h --write-time 60s --restart-overhead 10m");
   Runner train = AddPlanTrainCommand(plan);

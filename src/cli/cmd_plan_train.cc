@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "cli/validators.h"
 #include "model/ideal_fleet.h"
 #include "physics/model_preset.h"
 #include "physics/training_plan.h"
+#include "report/figures_page.h"
 #include "report/report.h"
 #include "sched/capacity_index.h"
 #include "spec/model_spec.h"
@@ -35,6 +37,7 @@ struct TrainArgs {
   std::string global_batch_tokens, tokens;
   std::string checkpoint_interval = "auto", restart_overhead = "10m";
   double node_failure_rate = kLlama3NodeFailuresPerDay;
+  std::string html;  // the page, or empty
   bool json = false;
 };
 
@@ -185,8 +188,8 @@ nlohmann::ordered_json SpanJson(const GroupSpan& s) {
           {"congestion", s.congestion}};
 }
 
-void PrintJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
-               const TrainingPlan& p) {
+nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
+                                const TrainingPlan& p) {
   nlohmann::ordered_json j;
   j["model"] = job.model.name;
   j["parameters"] = job.model.parameters;
@@ -232,7 +235,7 @@ void PrintJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
   j["checkpoint_write_s"] = p.checkpoint_write_s;
   j["checkpoint_interval_s"] = finite(p.checkpoint_interval_s);
   j["ettr"] = p.ettr;
-  std::cout << j.dump(2) << "\n";
+  return j;
 }
 
 // `node_type`: the ideal fleet's, to say what it is made of.
@@ -315,7 +318,157 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
               HumanSeconds(ToSeconds(ParseDuration(a.restart_overhead).value())).c_str(), p.ettr);
 }
 
+// The plan as JSON (--json, and the record of the HTML page).
+nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
+                                const TrainingPlan& p);
+
+// The same run with its data parallelism scaled by 1/16 ... 8 (TP, CP, PP and the global batch
+// kept), each placed and planned as the command would: the figures people read to choose a
+// size. Sizes the batch, the fleet or the model refuse are left out.
+struct ScalingPoint {
+  int gpus = 0;
+  std::optional<double> days, failure_free_days, gpu_hours;
+  double mfu = 0, ettr = 0;
+};
+std::vector<ScalingPoint> ScalingSweep(const TrainArgs& a, const TrainingJob& base,
+                                       const ModelPreset& preset, double tokens,
+                                       const FailureAssumptions& failures, const PlanFleet& fleet) {
+  std::vector<ScalingPoint> points;
+  const int per_replica = base.parallel.tp * base.parallel.cp * base.parallel.pp;
+  for (int k = -4; k <= 3; ++k) {
+    const int dp = k < 0 ? base.parallel.dp >> -k : base.parallel.dp << k;
+    if (dp < 1 || (k < 0 && (dp << -k) != base.parallel.dp)) continue;
+    if (static_cast<double>(dp) * per_replica > 1 << 24) continue;
+    TrainArgs b = a;
+    b.tp = base.parallel.tp;
+    b.cp = base.parallel.cp;
+    b.pp = base.parallel.pp;
+    b.dp = dp;
+    b.gpus = dp * per_replica;
+    Result<TrainingJob> job = BuildJob(b, preset.job);
+    if (!job.ok()) continue;
+    // The ideal fleet is made for the job's size; a given fleet is the same for every size.
+    Result<PlanFleet> ideal = a.fleet.empty() ? BuildFleet(b) : Result<PlanFleet>(Error{""});
+    if (a.fleet.empty() && !ideal.ok()) continue;
+    const PlanFleet& on = a.fleet.empty() ? ideal.value() : fleet;
+    CapacityIndex index(on.fleet);
+    std::optional<Allocation> allocation = index.Place(b.gpus, on.model, Level::kFleet);
+    if (!allocation) continue;
+    Result<TrainingPlan> plan = PlanTraining(on.fleet, *allocation, job.value(), tokens, failures);
+    if (!plan.ok()) continue;
+    const TrainingPlan& p = plan.value();
+    ScalingPoint point;
+    point.gpus = b.gpus;
+    const bool finishes = std::isfinite(p.wall_s) && p.wall_s <= kLongestPlannedRunS;
+    if (finishes) {
+      point.days = p.wall_s / 86400;
+      point.gpu_hours = p.gpu_hours;
+    }
+    point.failure_free_days = p.failure_free_s / 86400;
+    point.mfu = p.mfu;
+    point.ettr = p.ettr;
+    points.push_back(point);
+  }
+  return points;
+}
+
+// The page of --html: the inputs, the plan's figures, where a step's time goes, the run at other
+// sizes, and ETTR against the checkpoint interval.
+FiguresPage PlanPage(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
+                     const TrainingPlan& p, double restart_s,
+                     const std::vector<ScalingPoint>& sizes) {
+  std::string command =
+      "gpufleet plan train --model " + a.model + " --gpus " + std::to_string(a.gpus);
+  if (!a.fleet.empty()) command += " --fleet " + a.fleet;
+  if (!a.gpu.empty()) command += " --gpu-model " + a.gpu;
+  FiguresPage page(
+      "Training plan: " + job.model.name + " on " + Grouped(a.gpus) + " " + gpu.display, command);
+  using ojson = nlohmann::ordered_json;
+  const bool finishes = std::isfinite(p.wall_s) && p.wall_s <= kLongestPlannedRunS;
+  auto finite_if = [finishes](double v) { return finishes ? ojson(v) : ojson(nullptr); };
+  page.Figures(
+      "inputs", "The run",
+      {{"model", job.model.name},
+       {"parameters (B)", job.model.parameters / 1e9},
+       {"GPU", gpu.display},
+       {"GPUs", a.gpus},
+       {"nodes", p.nodes},
+       {"fleet",
+        a.fleet.empty() ? std::string("ideal (non-blocking rail-optimised fabric)") : a.fleet},
+       {"parallelism",
+        "TP " + std::to_string(job.parallel.tp) + ", CP " + std::to_string(job.parallel.cp) +
+            ", PP " + std::to_string(job.parallel.pp) + ", DP " + std::to_string(job.parallel.dp)},
+       {"micro-batches per step", p.step.micro_batches},
+       {"global batch (tokens)", job.global_batch_tokens},
+       {"tokens to train on", p.tokens}});
+  page.Figures("plan", "The plan",
+               {{"step time (s)", p.step.step_s},
+                {"MFU", p.mfu},
+                {"tokens/s", p.tokens_per_s},
+                {"days without failures", p.failure_free_s / 86400},
+                {"days", finite_if(p.wall_s / 86400)},
+                {"GPU-hours", finite_if(p.gpu_hours)},
+                {"IT power (MW)", p.it_power_w / 1e6},
+                {"IT energy (MWh)", finite_if(p.energy_mwh)},
+                {"facility energy (MWh)", finite_if(p.facility_energy_mwh)},
+                {"electricity (USD)", p.cost_usd && finishes ? ojson(*p.cost_usd) : ojson(nullptr)},
+                {"MTBF of the job (s)", p.mtbf_s},
+                {"interruptions", finite_if(p.interruptions)},
+                {"checkpoint (GB)", p.checkpoint_bytes / 1e9},
+                {"checkpoint write (s)", p.checkpoint_write_s},
+                {"checkpoint interval (s)", p.checkpoint_interval_s},
+                {"ETTR", p.ettr}});
+  const double step = p.step.step_s;
+  auto share = [step](double s) { return step > 0 ? ojson(s / step) : ojson(nullptr); };
+  page.Table("step", "Where a step's time goes", {"part", "seconds", "share of the step"},
+             {{"compute", p.step.compute_s, share(p.step.compute_s)},
+              {"pipeline bubble", p.step.bubble_s, share(p.step.bubble_s)},
+              {"tensor-parallel communication", p.step.tp_s, share(p.step.tp_s)},
+              {"context-parallel communication", p.step.cp_s, share(p.step.cp_s)},
+              {"pipeline sends", p.step.pp_s, share(p.step.pp_s)},
+              {"data-parallel communication, exposed", p.step.dp_s, share(p.step.dp_s)},
+              {"(data-parallel communication in all)", p.step.dp_total_s, share(p.step.dp_total_s)},
+              {"step", step, 1.0}});
+  if (sizes.size() >= 2) {
+    FiguresPage::Plot days;
+    days.id = "days-by-gpus";
+    days.title = "Days to train at other sizes (data parallelism scaled)";
+    days.unit = "days";
+    days.x_label = "GPUs (log scale)";
+    days.x_name = "GPUs";
+    days.log_x = true;
+    FiguresPage::Plot efficiency = days;
+    days.unit = "days (log scale)";
+    days.log_y = true;
+    efficiency.id = "mfu-by-gpus";
+    efficiency.title = "MFU and ETTR at other sizes";
+    efficiency.unit = "fraction";
+    FiguresPage::Line with{"days", {}, false}, without{"days without failures", {}, true};
+    FiguresPage::Line mfu{"MFU", {}, false}, ettr{"ETTR", {}, true};
+    for (const ScalingPoint& s : sizes) {
+      days.x.push_back(s.gpus);
+      efficiency.x.push_back(s.gpus);
+      with.values.push_back(s.days);
+      without.values.push_back(s.failure_free_days);
+      mfu.values.push_back(s.mfu);
+      ettr.values.push_back(s.ettr);
+    }
+    days.lines = {with, without};
+    efficiency.lines = {mfu, ettr};
+    page.AddPlot(std::move(days));
+    page.AddPlot(std::move(efficiency));
+  }
+  if (std::isfinite(p.mtbf_s)) {
+    page.AddPlot(EttrAgainstInterval(p.checkpoint_write_s, restart_s, p.mtbf_s));
+  } else {
+    page.Note("Nothing fails (--node-failure-rate 0): no checkpoint interval to choose.");
+  }
+  page.Record(PlanJson(a, job, gpu, p));
+  return page;
+}
+
 int RunTrain(const TrainArgs& a) {
+  if (!a.html.empty() && !HtmlPagesPossible(kCommand)) return kExitFailure;
   if (a.gpus < 1) return BadInput("--gpus: expected a positive number of GPUs");
   Result<ModelPreset> preset = ResolveModel(a.model);
   if (!preset.ok()) return BadInput(preset.message());
@@ -351,8 +504,17 @@ int RunTrain(const TrainArgs& a) {
   Result<TrainingPlan> plan = PlanTraining(f, *allocation, job.value(), tokens, failures.value());
   if (!plan.ok()) return BadInput(plan.message());
   const GpuModel& gpu = f.gpu_models()[static_cast<size_t>(model)];
+  if (!a.html.empty()) {
+    const std::vector<ScalingPoint> sizes =
+        ScalingSweep(a, job.value(), preset.value(), tokens, failures.value(), fleet.value());
+    if (!WriteFiguresPage(
+            a.html, PlanPage(a, job.value(), gpu, plan.value(), failures.value().restart_s, sizes),
+            kCommand))
+      return kExitFailure;
+    if (a.html == "-") return kExitOk;
+  }
   if (a.json) {
-    PrintJson(a, job.value(), gpu, plan.value());
+    std::cout << PlanJson(a, job.value(), gpu, plan.value()).dump(2) << "\n";
   } else {
     const NodeId first = allocation->nodes.front().node;
     PrintText(a, job.value(), gpu, f.node_types()[static_cast<size_t>(f.NodeTypeOf(first))].name,
@@ -410,6 +572,10 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");
+  t->add_option("--html", args->html,
+                "Also write one self-contained HTML page: the plan, where a step's time goes, the\n"
+                "run at other sizes (DP scaled by 1/16 to 8) and ETTR against the checkpoint\n"
+                "interval. '-': standard output.");
   t->footer(
       "Example:\n  gpufleet plan train --model llama3-405b --gpus 16384\n"
       "  gpufleet plan train --fleet examples/fleets/stargate-abilene.yaml --model gpt3-175b "

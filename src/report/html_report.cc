@@ -1,6 +1,7 @@
 #include "report/html_report.h"
 
 #include "html_assets.h"
+#include "report/figures_page.h"
 
 namespace gpufleet {
 namespace {
@@ -80,7 +81,7 @@ Result<std::string> Page(const std::string& title, const std::string& version,
   std::string page;
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  page += "<title>" + title + "</title>\n<style>";
+  page += "<title>" + ForAttribute(title) + "</title>\n<style>";
   page += html_assets::kUplotCss;
   page += kStyle;
   page += "</style>\n</head>\n<body>\n";
@@ -158,6 +159,11 @@ Result<std::string> ComparisonPage(const Comparison& comparison,
         OverlaidOf(i < comparison.runs.size() ? comparison.runs[i] : runs[i].file, runs[i].report));
   }
   return Page("gpufleet comparison", version, &data, html_assets::kCompareJs);
+}
+
+Result<std::string> FiguresPageHtml(const FiguresPage& page, const std::string& version) {
+  return Page(page.json()["title"].get<std::string>(), version, &page.json(),
+              html_assets::kFiguresJs);
 }
 
 Result<std::string> DashboardPage(const std::string& version) {

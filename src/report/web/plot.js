@@ -43,13 +43,13 @@ window.gpufleetPages = (function () {
   // One plot in `parent`. spec: {id, title, unit, lines: [{label, values, color?, dash?, bars?}],
   // x (the x values), xName (the x column's name), xLabel (the x axis), time (x is Unix seconds,
   // shown as clock time), stacked (drawn as cumulative bands, each legend entry its own value),
-  // asinh (a log-like y scale that holds 0), spanGaps (a line goes on over null values),
+  // asinh (a log-like y scale that holds 0), logX (base 2), logY (base 10), spanGaps (a line goes on over null values),
   // width(), rowsX() and rowsXName (the data table's
   // first column, when not x)}. Answers {update(x, lines)}: the dashboard
   // feeds its plots as the fleet changes.
   function plot(parent, spec) {
     const box = el('section', {class: 'plot', id: spec.id});
-    box.appendChild(el('h3', {}, spec.title));
+    if (spec.title) box.appendChild(el('h3', {}, spec.title));
     parent.appendChild(box);
     let lines = spec.lines;
     let x = spec.x;
@@ -76,7 +76,8 @@ window.gpufleetPages = (function () {
     const bands = spec.stacked ? lines.slice(1).map((_, i) => ({series: [i + 2, i + 1]})) : [];
     const options = {
       width: spec.width(), height: spec.height || 300, series: uSeries, bands: bands,
-      scales: {x: {time: !!spec.time}, y: spec.asinh ? {distr: 4, asinh: 1} : {}},
+      scales: {x: spec.logX ? {time: false, distr: 3, log: 2} : {time: !!spec.time},
+               y: spec.asinh ? {distr: 4, asinh: 1} : spec.logY ? {distr: 3, log: 10} : {}},
       axes: [{label: spec.xLabel}, {label: spec.unit, size: 70}],
       cursor: {drag: {x: true, y: false}},
     };
