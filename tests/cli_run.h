@@ -52,4 +52,11 @@ inline nlohmann::json PageData(const std::string& html) {
                                false);
 }
 
+// The block of a page of figures (report/figures_page.h) with this id; null when none has it.
+inline nlohmann::json PageBlock(const nlohmann::json& page, const std::string& id) {
+  for (const nlohmann::json& b : page["blocks"])
+    if (b.value("id", "") == id) return b;
+  return nullptr;
+}
+
 }  // namespace gpufleet::testing

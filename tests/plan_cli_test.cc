@@ -30,12 +30,7 @@ TEST(PlanCli, CheckpointJson) {
   EXPECT_NEAR(j["ettr"].get<double>(), 0.8497, 5e-4);
 }
 
-// The block of a figures page with this id.
-nlohmann::json Block(const nlohmann::json& page, const std::string& id) {
-  for (const nlohmann::json& b : page["blocks"])
-    if (b.value("id", "") == id) return b;
-  return nullptr;
-}
+constexpr auto& Block = gpufleet::testing::PageBlock;
 
 // --html: one page whose record is the --json output, and whose ETTR curve peaks at Daly's
 // interval (within the curve's step of 2^(1/10)).

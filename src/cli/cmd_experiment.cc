@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/experiment_pages.h"
+#include "cli/html_output.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
 #include "cli/validators.h"
@@ -20,7 +22,7 @@ namespace {
 constexpr double kMaxTune = 100;
 
 struct VcReplayArgs {
-  std::string trace, vcs, policy = "fifo", since, report;
+  std::string trace, vcs, policy = "fifo", since, report, html;
   int gpus_per_node = 8;
   TraceOptions trace_options;
 };
@@ -63,13 +65,19 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
     std::cerr << quotas.message() << "\n";
     return kExitBadInput;
   }
+  if (!a.html.empty() && !HtmlPagesPossible("gpufleet experiment vc-replay: ")) return kExitFailure;
   OutputFile report;
   if (!report.Open(a.report)) {
     std::cerr << "gpufleet experiment vc-replay: --report: " << report.error() << "\n";
     return kExitFailure;
   }
-  // With the report on standard output, the table goes to stderr.
-  std::FILE* out = report.is_stdout() ? stderr : stdout;
+  if (report.is_stdout() && a.html == "-") {
+    std::cerr << "gpufleet experiment vc-replay: --report and --html cannot both be standard "
+                 "output\n";
+    return kExitBadInput;
+  }
+  // With the report or the page on standard output, the table goes to stderr.
+  std::FILE* out = report.is_stdout() || a.html == "-" ? stderr : stdout;
   ProgressBar clock(kNever, false);
   Result<VcReplay> replay = RunVcReplay(trace.value(), quotas.value(), options);
   if (!replay.ok()) {
@@ -117,15 +125,24 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
   }
   std::fprintf(out, "  simulation   %s events in %.2f s wall\n",
                Grouped(static_cast<std::int64_t>(m.events)).c_str(), clock.ElapsedSeconds());
+  nlohmann::ordered_json j = ReportJson(m);
+  // Per virtual cluster under `vcs`, with its size.
+  nlohmann::ordered_json vcs = j["tenants"];
+  for (size_t i = 0; i < vcs.size(); ++i) vcs[i]["gpus"] = replay.value().vcs[i].gpus;
+  j.erase("tenants");
+  j["vcs"] = vcs;
+  j["excluded"] = replay.value().excluded;
+  if (!a.since.empty()) j["run"]["since"] = a.since;
+  if (!a.html.empty()) {
+    std::string command = "gpufleet experiment vc-replay --trace " + a.trace + " --vcs " + a.vcs +
+                          " --policy " + a.policy;
+    if (!a.since.empty()) command += " --since '" + a.since + "'";
+    if (!WriteFiguresPage(a.html, VcReplayPage(command, j, DistributionsOf(all)),
+                          "gpufleet experiment vc-replay: "))
+      return kExitFailure;
+    if (a.html != "-") std::fprintf(out, "  html         %s\n", a.html.c_str());
+  }
   if (report.is_open()) {
-    nlohmann::ordered_json j = ReportJson(m);
-    // Per virtual cluster under `vcs`, with its size.
-    nlohmann::ordered_json vcs = j["tenants"];
-    for (size_t i = 0; i < vcs.size(); ++i) vcs[i]["gpus"] = replay.value().vcs[i].gpus;
-    j.erase("tenants");
-    j["vcs"] = vcs;
-    j["excluded"] = replay.value().excluded;
-    if (!a.since.empty()) j["run"]["since"] = a.since;
     report.stream() << j.dump(2) << "\n";
     if (!report.Commit()) {
       std::cerr << "gpufleet experiment vc-replay: --report: " << report.error() << "\n";
@@ -137,7 +154,7 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
 }
 
 struct OpenbArgs {
-  std::string nodes, policies = "all", seeds = "42-51", out, frag_out;
+  std::string nodes, policies = "all", seeds = "42-51", out, frag_out, html;
   std::vector<std::string> pods;
   double tune = 1.3;
   int threads = 2;
@@ -210,6 +227,7 @@ int RunOpenbCommand(const OpenbArgs& a) {
     std::cerr << "gpufleet experiment openb: --tune: expected a positive ratio\n";
     return kExitBadInput;
   }
+  if (!a.html.empty() && !HtmlPagesPossible("gpufleet experiment openb: ")) return kExitFailure;
   Result<OpenbCluster> cluster = LoadOpenbNodes(a.nodes);
   if (!cluster.ok()) {
     std::cerr << cluster.message() << "\n";
@@ -239,15 +257,16 @@ int RunOpenbCommand(const OpenbArgs& a) {
     std::cerr << "gpufleet experiment openb: --frag-csv: " << frag_file.error() << "\n";
     return kExitFailure;
   }
-  if (out_file.is_stdout() && frag_file.is_stdout()) {
-    std::cerr
-        << "gpufleet experiment openb: --alloc-csv and --frag-csv cannot both be standard output\n";
+  if (out_file.is_stdout() + frag_file.is_stdout() + (a.html == "-") > 1) {
+    std::cerr << "gpufleet experiment openb: only one of --alloc-csv, --frag-csv and --html may "
+                 "be standard output\n";
     return kExitBadInput;
   }
   std::ostream& out = out_file.stream();
   std::ostream& frag_out = frag_file.stream();
-  // With a curve on standard output, the table goes to stderr.
-  std::FILE* table = out_file.is_stdout() || frag_file.is_stdout() ? stderr : stdout;
+  // With a curve or the page on standard output, the table goes to stderr.
+  std::FILE* table =
+      out_file.is_stdout() || frag_file.is_stdout() || a.html == "-" ? stderr : stdout;
   // Every (workload, policy, seed) run is independent: spread them over threads, write in order.
   struct Task {
     size_t workload;
@@ -318,8 +337,24 @@ int RunOpenbCommand(const OpenbArgs& a) {
       return kExitFailure;
     }
   }
-  std::fprintf(table, "  wrote %s%s%s in %.2f s wall\n", a.out.c_str(),
-               a.frag_out.empty() ? "" : " and ", a.frag_out.c_str(), clock.ElapsedSeconds());
+  if (!a.html.empty()) {
+    std::vector<OpenbPageRun> runs;
+    for (const Task& t : tasks) {
+      runs.push_back(OpenbPageRun{workloads[t.workload].name, SharePolicyName(t.policy), t.seed,
+                                  t.arrivals, t.failed, t.curves.allocation,
+                                  t.curves.fragmentation});
+    }
+    std::string command = "gpufleet experiment openb --nodes " + a.nodes;
+    for (const std::string& p : a.pods) command += " --pods " + p;
+    command += " --policy " + a.policies + " --seeds " + a.seeds + " --tune " + tune;
+    if (!WriteFiguresPage(a.html, OpenbPage(command, cluster.value().total_gpus, a.tune, runs),
+                          "gpufleet experiment openb: "))
+      return kExitFailure;
+  }
+  std::fprintf(table, "  wrote %s%s%s%s%s in %.2f s wall\n", a.out.c_str(),
+               a.frag_out.empty() ? "" : " and ", a.frag_out.c_str(),
+               a.html.empty() || a.html == "-" ? "" : " and ", a.html == "-" ? "" : a.html.c_str(),
+               clock.ElapsedSeconds());
   return kExitOk;
 }
 
@@ -350,6 +385,9 @@ Runner AddExperimentCommand(CLI::App& app) {
       ->check(PositiveCount());
   vc->add_option("--report", args->report,
                  "Write the JSON report here (jobs.*, vcs[].jct_s, vcs[].queue_s, ...).");
+  vc->add_option("--html", args->html,
+                 "Write one self-contained HTML page: the replay, a table by virtual cluster, and "
+                 "JCT and queue wait by percentile for each ('-': standard output).");
   AddTraceOptions(vc, args->trace_options);
   vc->footer(
       "Example ($T: the folder of the public traces):\n"
@@ -390,6 +428,10 @@ Runner AddExperimentCommand(CLI::App& app) {
       ->required();
   ob->add_option("--frag-csv,--frag-out", oargs->frag_out,
                  "Fragmentation curve CSV: workload,sc_policy,tune,seed,0,...,130.");
+  ob->add_option("--html", oargs->html,
+                 "Also write one self-contained HTML page: each workload's allocation and "
+                 "fragmentation curves, a line per policy (the mean over the seeds), and a table "
+                 "('-': standard output).");
   ob->add_option("--threads", oargs->threads,
                  "Runs in parallel (independent; results do not depend on it).")
       ->capture_default_str()

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/experiment_pages.h"
+#include "cli/html_output.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
 #include "experiment/pollux.h"
@@ -13,7 +15,7 @@ namespace gpufleet::cli {
 namespace {
 
 struct PolluxArgs {
-  std::string workloads, profiles, nd_table, policy = "tiresias", round = "60s", out;
+  std::string workloads, profiles, nd_table, policy = "tiresias", round = "60s", out, html;
 };
 
 // The folder's name, e.g. `workloads-1.5`, for the summary's title.
@@ -37,6 +39,7 @@ int RunPolluxCommand(const PolluxArgs& a) {
               << a.round << "'\n";
     return kExitBadInput;
   }
+  if (!a.html.empty() && !HtmlPagesPossible(std::string(me) + ": ")) return kExitFailure;
   RoundOptions options;
   options.round = round.value();
   const std::string nd_table =
@@ -56,9 +59,13 @@ int RunPolluxCommand(const PolluxArgs& a) {
     std::cerr << me << ": --jobs-csv: " << out_file.error() << "\n";
     return kExitFailure;
   }
+  if (out_file.is_stdout() && a.html == "-") {
+    std::cerr << me << ": --jobs-csv and --html cannot both be standard output\n";
+    return kExitBadInput;
+  }
   std::ostream& out = out_file.stream();
-  // With the JCTs on standard output, the table goes to stderr.
-  std::FILE* table = out_file.is_stdout() ? stderr : stdout;
+  // With the JCTs or the page on standard output, the table goes to stderr.
+  std::FILE* table = out_file.is_stdout() || a.html == "-" ? stderr : stdout;
   ProgressBar clock(kNever, false);
   std::vector<PolluxRun> runs;
   for (const PolluxWorkload& w : workloads.value()) {
@@ -101,7 +108,25 @@ int RunPolluxCommand(const PolluxArgs& a) {
   std::fprintf(table, "  %-12s %6s %14.4f %10s\n",
                ("mean of " + std::to_string(runs.size())).c_str(), "", mean,
                HumanSeconds(mean).c_str());
-  std::fprintf(table, "  wrote %s (workload,job,jct_s) in %.2f s wall\n", a.out.c_str(), wall);
+  if (!a.html.empty()) {
+    std::vector<PolluxPageRun> pages;
+    for (const PolluxRun& r : runs) {
+      PolluxPageRun p{
+          r.workload, {}, r.average_jct_s, r.rounds.restarts, ToSeconds(r.rounds.end_time)};
+      for (SimTime jct : r.jct) p.jct_s.push_back(ToSeconds(jct));
+      pages.push_back(std::move(p));
+    }
+    const std::string command = "gpufleet experiment pollux --workloads " + a.workloads +
+                                " --profiles " + a.profiles + " --policy " + a.policy +
+                                " --round " + a.round;
+    if (!WriteFiguresPage(
+            a.html, PolluxPage(command, RoundPolicyName(*policy), ToSeconds(options.round), pages),
+            std::string(me) + ": "))
+      return kExitFailure;
+  }
+  std::fprintf(table, "  wrote %s (workload,job,jct_s)%s%s in %.2f s wall\n", a.out.c_str(),
+               a.html.empty() || a.html == "-" ? "" : " and ", a.html == "-" ? "" : a.html.c_str(),
+               wall);
   return kExitOk;
 }
 
@@ -136,6 +161,9 @@ PolluxCommand AddPolluxExperimentCommand(CLI::App* experiment) {
   cmd->add_option("--jobs-csv,--out", args->out,
                   "Per-job CSV: workload,job,jct_s (- for standard output; --out: the old name).")
       ->required();
+  cmd->add_option("--html", args->html,
+                  "Also write one self-contained HTML page: a table by workload and each "
+                  "workload's JCT by percentile ('-': standard output).");
   cmd->footer(
       "Example ($T: the folder of the public traces):\n"
       "  gpufleet experiment pollux --workloads $T/pollux-osdi21/workloads \\\n"

@@ -64,7 +64,8 @@ void FiguresPage::AddPlot(Plot plot) {
                              {"x", std::move(plot.x)},
                              {"lines", std::move(lines)},
                              {"log_x", plot.log_x},
-                             {"log_y", plot.log_y}});
+                             {"log_y", plot.log_y},
+                             {"asinh_y", plot.asinh_y}});
 }
 
 void FiguresPage::Note(const std::string& text) {

@@ -41,8 +41,9 @@ class FiguresPage {
     std::string x_name;   // the x column of the data table
     std::vector<double> x;
     std::vector<Line> lines;
-    bool log_x = false;  // a base-2 log scale (GPU counts, intervals)
-    bool log_y = false;
+    bool log_x = false;    // a base-2 log scale (GPU counts, intervals)
+    bool log_y = false;    // a base-10 log scale (no value may be 0)
+    bool asinh_y = false;  // a log-like scale that holds 0 (queue waits of jobs started at once)
   };
   void AddPlot(Plot plot);
 

@@ -67,6 +67,8 @@ Distributions::Quantiles Quantile(std::string name, std::vector<double> values) 
   return q;
 }
 
+}  // namespace
+
 Distributions DistributionsOf(const SimResult& result) {
   Distributions d;
   std::vector<double> jct, queue;
@@ -96,8 +98,6 @@ Distributions DistributionsOf(const SimResult& result) {
   }
   return d;
 }
-
-}  // namespace
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   Metrics m;

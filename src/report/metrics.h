@@ -32,6 +32,10 @@ struct Distributions {
   std::vector<Quantiles> jct_by_tenant, queue_by_tenant, jct_by_size, queue_by_size;
 };
 
+// The distributions of `result`'s completed jobs (ComputeMetrics gives them with the series;
+// the experiments' HTML pages ask for them without).
+Distributions DistributionsOf(const SimResult& result);
+
 struct TenantMetrics {
   std::string name;
   std::int64_t submitted = 0, completed = 0;

@@ -26,7 +26,8 @@
       root.appendChild(table(b.header, b.rows, {id: b.id}));
     } else if (b.kind === 'plot') {
       plot(root, {id: b.id, title: '', unit: b.unit, x: b.x, xName: b.x_name,
-                    xLabel: b.x_label, width, logX: b.log_x, logY: b.log_y, spanGaps: true,
+                    xLabel: b.x_label, width, logX: b.log_x, logY: b.log_y, asinh: b.asinh_y,
+                    spanGaps: true,
                     lines: b.lines.map((l) => ({label: l.label, values: l.values,
                                                 dash: l.dashed ? [6, 4] : undefined}))});
     }
