@@ -414,6 +414,12 @@ TEST(ServeAgents, TheForecastSaysWhenAWaitingJobStarts) {
   EXPECT_EQ(ms(forecast["jobs"][1]["end"]), ms(started) + 5'400'000);
   // A job's own answer carries the latest forecast.
   EXPECT_EQ(c.Job(second)["forecast"]["start"], forecast["jobs"][1]["start"]);
+  // limit: the soonest only; anything else is refused.
+  const json one = c.Call("GET", "/v1/forecast?limit=1", c.user);
+  ASSERT_EQ(one["jobs"].size(), 1U) << one;
+  EXPECT_EQ(one["jobs"][0], forecast["jobs"][0]);
+  c.Call("GET", "/v1/forecast?limit=0", c.user, nullptr, 400);
+  c.Call("GET", "/v1/forecast?soonest=1", c.user, nullptr, 400);
 }
 
 TEST(ServeAgents, TheEventStreamTellsAJobsLifeAndWaitsForNews) {

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -593,7 +594,7 @@ class Api {
     }
     if (route == "/v1/forecast") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
-      return ForecastJobs(*who, respond);
+      return ForecastJobs(req, *who, respond);
     }
     if (route == "/v1/nodes") {
       if (req.method != "GET") return respond(MethodNotAllowed("GET"));
@@ -911,9 +912,21 @@ class Api {
 
   // Every waiting and running job the caller may see, with its forecast start and end, soonest
   // first. A forecast is made again when the last one is older than five seconds.
-  void ForecastJobs(const Identity& who, const Responder& respond) {
-    plane_.Post([who, respond](ControlPlane& p) {
-      p.WithForecast(5 * kSecond, [&p, who, respond](const Result<Forecast>& f) {
+  void ForecastJobs(const HttpRequest& req, const Identity& who, const Responder& respond) {
+    Result<std::multimap<std::string, std::string>> params = QueryParameters(req.query);
+    if (!params.ok()) return respond(Fail(params.error()));
+    size_t limit = std::numeric_limits<size_t>::max();
+    for (const auto& [name, value] : params.value()) {
+      if (name != "limit") {
+        return respond(Fail(400, "invalid_argument",
+                            "unknown query parameter '" + name + "'; expected limit"));
+      }
+      Result<std::int64_t> n = WholeNumber(name, value, 1, 1'000'000'000);
+      if (!n.ok()) return respond(Fail(n.error()));
+      limit = static_cast<size_t>(n.value());
+    }
+    plane_.Post([who, limit, respond](ControlPlane& p) {
+      p.WithForecast(5 * kSecond, [&p, who, limit, respond](const Result<Forecast>& f) {
         if (!f.ok()) return respond(Fail(Error{f.message(), ErrorCode::kInternal}));
         std::vector<std::tuple<SimTime, JobId, const JobForecast*>> rows;
         for (const auto& [id, jf] : f.value().jobs) {
@@ -921,7 +934,11 @@ class Api {
           if (j == nullptr || !Visible(who, *j)) continue;
           rows.emplace_back(jf.start, id, &jf);
         }
-        std::sort(rows.begin(), rows.end());
+        // The soonest `limit` only: a caller that wants a few (the dashboard) does not pay
+        // for the serialization of every job of a large queue.
+        const auto shown = rows.begin() + static_cast<std::ptrdiff_t>(std::min(limit, rows.size()));
+        std::partial_sort(rows.begin(), shown, rows.end());
+        rows.erase(shown, rows.end());
         json jobs = json::array();
         for (const auto& [start, id, jf] : rows) {
           const LiveJob* j = p.Find(id);

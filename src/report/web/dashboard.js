@@ -106,7 +106,7 @@
     // What the plots show: one sample per refresh, the last kHistory.
     const history = {t: [], busy: {}, power: {}, budget: {}, pending: [], holding: []};
     let plotsOf = null;
-    let forecast = {at: 0, start: new Map()};
+    let forecastAsked = 0;
     const recent = [];
     let eventsAfter = 0;
 
@@ -175,8 +175,7 @@
       const box = document.getElementById('queue-table');
       const rows = pending.jobs.map((j) => [
         j.id, j.name, j.tenant, j.gpus, ago(j.submitted_at),
-        clock(forecast.start.has(j.id) ? forecast.start.get(j.id)
-                                        : j.forecast ? j.forecast.start : null),
+        clock(j.forecast ? j.forecast.start : null),
         j.reason || '-']);
       box.replaceChildren(
           el('p', {class: 'note'}, pending.next_after === null
@@ -236,16 +235,16 @@
       const query = new URLSearchParams({limit: String(kRows)});
       if (tenantFilter.value) query.set('tenant', tenantFilter.value);
       if (stateFilter.value) query.set('state', stateFilter.value);
-      const wantForecast = Date.now() - forecast.at > 30000;
-      const [sites, tenants, pending, list, down, made] = await Promise.all([
+      // The server forecasts when asked (at most every 5 s); each job then carries the latest
+      // forecast's start. Asking for one row keeps a large queue's forecast off the wire.
+      const wantForecast = Date.now() - forecastAsked > 30000;
+      if (wantForecast) forecastAsked = Date.now();
+      const [sites, tenants, pending, list, down] = await Promise.all([
         api(token, '/v1/sites'), api(token, '/v1/tenants'),
         api(token, '/v1/jobs?state=pending&limit=' + kRows), api(token, '/v1/jobs?' + query),
         api(token, '/v1/nodes?state=draining,drained,down,absent'),
-        wantForecast ? api(token, '/v1/forecast') : null]);
+        wantForecast ? api(token, '/v1/forecast?limit=1') : null]);
       if (!live()) return;
-      if (made !== null) {
-        forecast = {at: Date.now(), start: new Map(made.jobs.map((j) => [j.id, j.start]))};
-      }
       showSites(sites.sites);
       samplePlots(sites.sites, tenants.tenants);
       showTenants(tenants.tenants);
