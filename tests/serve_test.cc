@@ -288,6 +288,73 @@ TEST(Serve, KillNineLosesNoAcknowledgedJob) {
   for (long id : acknowledged) EXPECT_EQ(recovered.count(id), 1U) << "job " << id << " was lost";
 }
 
+// Every page of GET /v1/jobs?... as one list of ids (pages of `limit`).
+std::vector<long> ListedIds(int port, const std::string& query, const std::string& token,
+                            int limit) {
+  std::vector<long> ids;
+  std::string after = "-1";
+  for (int page = 0; page < 100; ++page) {
+    const HttpResult r = HttpCall(
+        port, "GET", "/v1/jobs?" + query + "&limit=" + std::to_string(limit) + "&after=" + after,
+        "", token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json answer = Body(r);
+    if (!answer.is_object()) break;
+    for (const json& j : answer["jobs"]) ids.push_back(j["id"].get<long>());
+    if (answer["next_after"].is_null()) break;
+    after = std::to_string(answer["next_after"].get<long>());
+  }
+  return ids;
+}
+
+// Listing jobs that are not over reads the ids kept by state; it must answer as the walk of
+// every job does (the same ids, in order, paged the same), for every token and tenant filter,
+// and again after a restart rebuilt those ids from the store.
+TEST(Serve, ListingByStateAnswersAsTheWalkOfEveryJob) {
+  Started s;
+  ASSERT_TRUE(s.server->running()) << s.server->Log();
+  const Tokens& t = s.tokens;
+  std::vector<long> research, vision;
+  for (int i = 0; i < 6; ++i) {
+    const HttpResult r =
+        HttpCall(s.server->port(), "POST", "/v1/jobs", kJob, i % 2 ? t.research : t.vision);
+    ASSERT_EQ(r.status, 201) << r.body;
+    (i % 2 ? research : vision).push_back(Body(r)["id"].get<long>());
+  }
+  for (long id : {research[1], vision[0]}) {
+    ASSERT_EQ(HttpCall(s.server->port(), "POST", "/v1/jobs/" + std::to_string(id) + "/cancel", "",
+                       id == research[1] ? t.research : t.vision)
+                  .status,
+              200);
+  }
+  auto check = [&](int port) {
+    // The walk of every job ("cancelled" is over: that query takes the walk), then filtered here.
+    const json all = Body(HttpCall(port, "GET", "/v1/jobs?limit=1000", "", t.admin))["jobs"];
+    auto pending_of = [&](const std::string& tenant) {
+      std::vector<long> ids;
+      for (const json& j : all)
+        if (j["state"] == "pending" && (tenant.empty() || j["tenant"] == tenant))
+          ids.push_back(j["id"].get<long>());
+      return ids;
+    };
+    EXPECT_EQ(pending_of("").size(), 4U);
+    for (int limit : {1, 2, 3, 100}) {
+      EXPECT_EQ(ListedIds(port, "state=pending", t.admin, limit), pending_of("")) << limit;
+      EXPECT_EQ(ListedIds(port, "state=pending,running", t.admin, limit), pending_of(""));
+      EXPECT_EQ(ListedIds(port, "state=pending&tenant=vision", t.admin, limit),
+                pending_of("vision"));
+      EXPECT_EQ(ListedIds(port, "state=pending", t.research, limit), pending_of("research"));
+      EXPECT_TRUE(ListedIds(port, "state=pending&tenant=vision", t.research, limit).empty());
+    }
+    EXPECT_EQ(ListedIds(port, "state=pending,cancelled", t.admin, 2).size(), 6U);
+  };
+  check(s.server->port());
+  s.server->Kill(SIGKILL);
+  ServerProcess restarted(s.dir, kFleet, t.file, s.dir.Path("state.db"));
+  ASSERT_TRUE(restarted.running()) << restarted.Log();
+  check(restarted.port());
+}
+
 // Drains and tenants' shares are admin acts, checked like every request, and outlive a restart.
 TEST(Serve, DrainsAndTenantSharesAreAdminOnlyCheckedAndDurable) {
   Started s;

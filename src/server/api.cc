@@ -834,20 +834,47 @@ class Api {
     plane_.Post([who, states, tenant, limit, after, respond](ControlPlane& p) {
       std::vector<const LiveJob*> page;
       bool more = false;
-      size_t waiting = 0;
-      const auto& all = p.jobs();
-      for (auto it = all.upper_bound(after); it != all.end(); ++it) {
-        const LiveJob& j = it->second;
-        if (!Visible(who, j)) continue;
-        if (tenant && j.tenant != *tenant) continue;
-        if (!states.empty() && states.count(j.state) == 0) continue;
-        if (static_cast<std::int64_t>(page.size()) == limit) {
-          more = true;
-          break;
+      auto wanted = [&](const LiveJob& j) {
+        return Visible(who, j) && (!tenant || j.tenant == *tenant);
+      };
+      const bool only_active =
+          !states.empty() &&
+          std::none_of(states.begin(), states.end(), [](LiveState s) { return IsOver(s); });
+      if (only_active) {
+        // From the ids kept by state: the first limit + 1 wanted of each, merged in id order.
+        for (LiveState s : states) {
+          const std::set<JobId>& ids = p.JobsIn(s);
+          std::int64_t taken = 0;
+          for (auto it = ids.upper_bound(after); it != ids.end() && taken <= limit; ++it) {
+            const LiveJob* j = p.Find(*it);
+            if (j == nullptr || !wanted(*j)) continue;
+            page.push_back(j);
+            ++taken;
+          }
         }
-        page.push_back(&j);
-        if (j.state == LiveState::kPending) ++waiting;
+        std::sort(page.begin(), page.end(),
+                  [](const LiveJob* a, const LiveJob* b) { return a->id < b->id; });
+        if (static_cast<std::int64_t>(page.size()) > limit) {
+          page.resize(static_cast<size_t>(limit));
+          more = true;
+        }
+      } else {
+        const auto& all = p.jobs();
+        for (auto it = all.upper_bound(after); it != all.end(); ++it) {
+          const LiveJob& j = it->second;
+          if (!wanted(j)) continue;
+          if (!states.empty() && states.count(j.state) == 0) continue;
+          if (static_cast<std::int64_t>(page.size()) == limit) {
+            more = true;
+            break;
+          }
+          page.push_back(&j);
+        }
       }
+      const size_t waiting =
+          static_cast<size_t>(std::count_if(page.begin(), page.end(), [](const LiveJob* j) {
+            return j->state == LiveState::kPending;
+          }));
       // Many waiting jobs: every reason at once (one walk of the queue).
       std::unordered_map<JobId, std::string> reasons;
       if (waiting > 1) {
@@ -957,8 +984,30 @@ class Api {
     });
   }
 
+  // An answer kept until the next event (ControlPlane::last_event_seq): what the dashboards ask
+  // every few seconds of a 100,000-node fleet is built once per change, not once per asker.
+  // Used on the control plane's thread only.
+  struct KeptAnswer {
+    std::uint64_t seq = 0;
+    std::optional<HttpResponse> answer;
+  };
+  template <typename Build>
+  void AnswerKept(ControlPlane& p, KeptAnswer& kept, const Responder& respond, Build build) {
+    if (!kept.answer || kept.seq != p.last_event_seq()) {
+      kept.answer = build(p);
+      kept.seq = p.last_event_seq();
+    }
+    respond(*kept.answer);
+  }
+
   void ListSites(const Responder& respond) {
-    plane_.Post([respond](ControlPlane& p) {
+    plane_.Post([this, respond](ControlPlane& plane) {
+      AnswerKept(plane, kept_sites_, respond, [](ControlPlane& p) { return SitesAnswer(p); });
+    });
+  }
+
+  static HttpResponse SitesAnswer(ControlPlane& p) {
+    {
       json sites = json::array();
       for (const SiteLoad& s : SiteLoads(p.fleet(), p.scheduler(), p.jobs())) {
         sites.push_back({{"name", s.name},
@@ -972,8 +1021,8 @@ class Api {
                          {"power_budget_mw",
                           s.power_budget_w > 0 ? json(s.power_budget_w / 1e6) : json(nullptr)}});
       }
-      respond(Json(200, json{{"sites", sites}}));
-    });
+      return Json(200, json{{"sites", sites}});
+    }
   }
 
   static json NodeJson(const ControlPlane& p, NodeId n, bool admin) {
@@ -1017,13 +1066,19 @@ class Api {
         rest.remove_prefix(comma + 1);
       }
     }
-    plane_.Post([who, states = std::move(states), respond](ControlPlane& p) {
-      json nodes = json::array();
-      for (NodeId n = 0; n < p.fleet().num_nodes(); ++n) {
-        if (!states.empty() && states.count(p.NodeStateName(n)) == 0) continue;
-        nodes.push_back(NodeJson(p, n, who.role == Role::kAdmin));
-      }
-      respond(Json(200, json{{"nodes", nodes}}));
+    // Kept per role and filter: admins see job ids, tenants do not.
+    const bool admin = who.role == Role::kAdmin;
+    std::string key = admin ? "admin" : "other";
+    for (const std::string& st : states) key += "," + st;
+    plane_.Post([this, admin, key, states = std::move(states), respond](ControlPlane& plane) {
+      AnswerKept(plane, kept_nodes_[key], respond, [&](ControlPlane& p) {
+        json nodes = json::array();
+        for (NodeId n = 0; n < p.fleet().num_nodes(); ++n) {
+          if (!states.empty() && states.count(p.NodeStateName(n)) == 0) continue;
+          nodes.push_back(NodeJson(p, n, admin));
+        }
+        return Json(200, json{{"nodes", nodes}});
+      });
     });
   }
 
@@ -1208,6 +1263,8 @@ class Api {
   RateLimiter limiter_;
   const std::string dashboard_page_;
   const std::string dashboard_missing_;
+  KeptAnswer kept_sites_;
+  std::map<std::string, KeptAnswer> kept_nodes_;  // by role and states asked (64 at most)
   std::shared_ptr<ApiMetrics> metrics_ = std::make_shared<ApiMetrics>();
 };
 

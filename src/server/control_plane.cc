@@ -165,6 +165,7 @@ void ControlPlane::Recover(std::vector<LiveJob> jobs, JobId largest_id) {
   }
   // The counts SetState keeps, from scratch (the rows came in with their states).
   by_tenant_.clear();
+  for (std::set<JobId>& ids : active_) ids.clear();
   for (const auto& [id, j] : jobs_) Count(j, +1);
 }
 
@@ -175,7 +176,19 @@ void ControlPlane::SetState(LiveJob& j, LiveState to) {
   Count(j, +1);
 }
 
+const std::set<JobId>& ControlPlane::JobsIn(LiveState s) const {
+  return active_[static_cast<size_t>(s)];
+}
+
 void ControlPlane::Count(const LiveJob& j, int sign) {
+  if (!IsOver(j.state)) {
+    std::set<JobId>& ids = active_[static_cast<size_t>(j.state)];
+    if (sign > 0) {
+      ids.insert(j.id);
+    } else {
+      ids.erase(j.id);
+    }
+  }
   TenantCounts& c = by_tenant_[j.tenant];
   c.jobs[static_cast<size_t>(j.state)] += sign;
   if (j.state == LiveState::kStarting || j.state == LiveState::kRunning ||

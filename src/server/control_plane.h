@@ -206,6 +206,14 @@ class ControlPlane {
   };
   const std::map<std::string, TenantCounts>& tenant_counts() const { return by_tenant_; }
   const std::map<JobId, LiveJob>& jobs() const { return jobs_; }
+  // The ids of the jobs in state `s`, which must not be over (pending, starting, running,
+  // stopping): kept as states change, so that listing the queue (the dashboard, every few
+  // seconds) does not walk every job ever submitted.
+  const std::set<JobId>& JobsIn(LiveState s) const;
+  // The number of the latest event (0: none yet). Every change of a node's state or of the GPUs
+  // a job holds is an event, so an answer built from those is still true while this is the
+  // same: the API keeps such answers (sites, nodes) until it moves.
+  std::uint64_t last_event_seq() const { return next_seq_ - 1; }
   // Why a pending job waits, in words (empty for a job that does not wait), and the reason's key.
   struct Why {
     std::string code, text;
@@ -279,6 +287,7 @@ class ControlPlane {
   void SetState(LiveJob& job, LiveState to);
   void Count(const LiveJob& job, int sign);  // adds (or takes away) the job from its tenant's
   std::map<std::string, TenantCounts> by_tenant_;
+  std::array<std::set<JobId>, kLiveStates> active_;  // JobsIn: the states not over only
   // A job leaves the scheduler for good, in state `to`.
   void End(LiveJob& job, LiveState to);
 
