@@ -1,5 +1,5 @@
-// The openb GPU-sharing placement study (Weng et al., ATC'23), as specified in
-// ../shared/docs/experiments/openb-fragmentation.md: one pass over a seeded, tuned arrival
+// The openb GPU-sharing placement study (Weng et al., ATC'23), as docs/EXPERIMENTS.md describes
+// it: one pass over a seeded, tuned arrival
 // sequence of pods, each placed once or failed, never released; after every arrival the cluster's
 // allocation and fragmentation are recorded, then binned by arrived demand (0..130% of capacity).
 #pragma once

@@ -1,5 +1,5 @@
-// The Pollux paper's simulated baselines (Qiao et al., OSDI'21), as specified in
-// ../shared/docs/experiments/pollux-baselines.md: workloads of jobs sampled from Philly on a
+// The Pollux paper's simulated baselines (Qiao et al., OSDI'21), as docs/EXPERIMENTS.md describes
+// them: workloads of jobs sampled from Philly on a
 // 16 × 4-GPU cluster, progress driven by the measured profiles, 60 s rounds, and a policy
 // (Tiresias, Optimus, or the extra FIFO / LAS baselines). The result is every job's completion
 // time (JCT = completion − submission) and the average per workload.

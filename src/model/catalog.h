@@ -1,5 +1,5 @@
-// The built-in GPU and node-type catalogue. Figures from ../shared/docs/REFERENCE.md ("GPUs and
-// systems"); each entry in catalog.cc cites its source.
+// The built-in GPU and node-type catalogue: vendors' datasheets and published measurements; each
+// entry in catalog.cc cites its source, and docs/MODELS.md says how the models use them.
 #pragma once
 
 #include <cmath>

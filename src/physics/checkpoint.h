@@ -1,5 +1,5 @@
 // Checkpoint intervals and the effective training time they leave (Young 1974; Daly 2006,
-// FGCS 22:303 — figures and formulas as in ../shared/docs/REFERENCE.md). Pure functions of
+// FGCS 22:303; docs/MODELS.md, "Checkpoint intervals"). Pure functions of
 // seconds: the job's mean time between failures M, the checkpoint write time delta, the restart
 // time R and the interval tau (useful work between checkpoints).
 #pragma once

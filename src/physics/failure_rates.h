@@ -1,5 +1,5 @@
 // Failure processes of an AI cluster by component (docs/MODELS.md, "Failures"), calibrated to the
-// Llama 3 405B pre-training run (Llama 3 paper, Table 5, §3.3.4; ../shared/docs/REFERENCE.md):
+// Llama 3 405B pre-training run (Llama 3 paper, Table 5, §3.3.4):
 // 16,384 H100 on 2,048 nodes over 54 days saw 419 unexpected interruptions and 47 planned ones.
 // Rates are per node and day; each failure takes down the node it hits, or for network
 // switch/cable failures the whole leaf (rack) beneath the switch; software failures take down no

@@ -1,5 +1,5 @@
-// Electrical power of nodes and sites (docs/MODELS.md, "Power"). Calibrated to
-// ../shared/docs/REFERENCE.md:
+// Electrical power of nodes and sites (docs/MODELS.md, "Power"). Calibrated to published
+// measurements:
 //   - an idle GPU draws 15% of its TDP (A100: ~60 W of 400 W; Acme, NSDI'24);
 //   - a busy training GPU draws its TDP: a DGX H100 measured 8.4 kW in training (Latif et al.
 //     2025), of which the GPUs are ~2/3 (Acme) = 5.6 kW = 8 x 700 W;

@@ -1,5 +1,5 @@
-// One training job's progress through its application's work (§3.5 of
-// ../shared/docs/experiments/pollux-baselines.md). Progress is integrated exactly within an
+// One training job's progress through its application's work (docs/EXPERIMENTS.md, "The Pollux
+// paper's simulated baselines"). Progress is integrated exactly within an
 // interval: the rate gain(B_eff, epoch) / T_iter is constant inside an epoch, so the job jumps
 // from epoch boundary to epoch boundary, each crossing rounded to whole seconds (half to even),
 // as the study's simulator does. Every change of allocation costs a restart delay first. Times are

@@ -1,8 +1,8 @@
 // GPU sharing: nodes whose GPUs are divided in milli-GPUs (1000 = a whole GPU), with CPU and
 // memory, and the placement policies studied by Weng et al. ("Beware of Fragmentation", ATC'23):
 // random, dotprod, clustering, packing, bestfit and fgd (fragmentation gradient descent). Pure
-// functions of node state and request; ../shared/docs/experiments/openb-fragmentation.md §3-§4 is
-// the specification followed here, including its integer truncations.
+// functions of node state and request; the authors' simulator is the specification followed here,
+// including its integer truncations (docs/EXPERIMENTS.md, "The openb GPU-sharing placement study").
 #pragma once
 
 #include <cstdint>

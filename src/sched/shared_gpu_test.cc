@@ -1,5 +1,5 @@
-// The six GPU-sharing scores on hand-worked node states (§4 of
-// ../shared/docs/experiments/openb-fragmentation.md; expected values derived in comments).
+// The six GPU-sharing scores on hand-worked node states (the paper's §4, as the authors' simulator
+// computes them; docs/EXPERIMENTS.md; expected values derived in comments).
 #include "sched/shared_gpu.h"
 
 #include <gtest/gtest.h>
