@@ -1,8 +1,9 @@
 // Profile-driven training applications: the Pollux study's progress model (Qiao et al.
 // OSDI'21; docs/EXPERIMENTS.md, "The Pollux paper's simulated baselines"). An application is
 // measured data: per validated batch size, the progress and gradient statistics of every epoch,
-// and the step time of every profiled placement. A job's speed on a placement is a lookup in that data, not a
-// formula, which is what lets the twin reproduce a published evaluation to the second.
+// and the step time of every profiled placement. A job's speed on a placement is a lookup in
+// that data, not a formula, which is what lets the twin reproduce a published evaluation to the
+// second.
 //
 // Pure functions over values: no I/O (the CSV loaders are in trace/pollux.h).
 #pragma once
