@@ -125,6 +125,29 @@ TEST(PlanCli, TrainHtmlHasThePlanAndTheRunAtOtherSizes) {
   EXPECT_TRUE(Block(page, "ettr").is_object());
 }
 
+// --implementation-efficiency: the step takes 1 / factor as long, MFU is the factor times the
+// modelled one, and the output says so; out of (0, 2] it is a usage error.
+TEST(PlanCli, TrainWithAnImplementationEfficiency) {
+  const std::string args = "plan train --model llama3-70b --gpus 1024";
+  const auto [code, out] = RunCli(args + " --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json modelled = nlohmann::json::parse(out);
+  EXPECT_EQ(modelled["implementation_efficiency"], 1.0);
+  const auto [slow_code, slow_out] = RunCli(args + " --implementation-efficiency 0.8 --json");
+  ASSERT_EQ(slow_code, 0) << slow_out;
+  const nlohmann::json slower = nlohmann::json::parse(slow_out);
+  EXPECT_EQ(slower["implementation_efficiency"], 0.8);
+  EXPECT_NEAR(slower["step_time_s"].get<double>(), modelled["step_time_s"].get<double>() / 0.8,
+              1e-9);
+  EXPECT_NEAR(slower["mfu"].get<double>(), modelled["mfu"].get<double>() * 0.8, 1e-12);
+  const auto [text_code, text] = RunCli(args + " --implementation-efficiency 0.8");
+  ASSERT_EQ(text_code, 0) << text;
+  EXPECT_NE(text.find("implementation  0.8 x the modelled stack's speed"), std::string::npos)
+      << text;
+  EXPECT_EQ(RunCli(args + " --implementation-efficiency 0").first, 2);
+  EXPECT_EQ(RunCli(args + " --implementation-efficiency 2.5").first, 2);
+}
+
 TEST(PlanCli, TrainOnAFleetWithATariffAndFixedInterval) {
   const std::string fleet = WriteTemp("fleet.yaml", gpufleet::testing::OversubscribedPodsYaml());
   const auto [code, out] =

@@ -37,7 +37,8 @@ struct TrainArgs {
   std::string global_batch_tokens, tokens;
   std::string checkpoint_interval = "auto", restart_overhead = "10m";
   double node_failure_rate = kLlama3NodeFailuresPerDay;
-  std::string html;  // the page, or empty
+  double implementation_efficiency = 0;  // 0: not given, the model's (1 unless its file says)
+  std::string html;                      // the page, or empty
   bool json = false;
 };
 
@@ -114,6 +115,7 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
     return Error{"--global-batch-tokens is required: the model file gives no global batch"};
   }
   if (a.dp > 0) job.parallel.dp = a.dp;
+  if (a.implementation_efficiency > 0) job.implementation_efficiency = a.implementation_efficiency;
   return JobOnGpus(std::move(job), a.gpus);
 }
 
@@ -204,6 +206,7 @@ nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, cons
                       {"virtual_stages", job.virtual_stages},
                       {"micro_batches", p.step.micro_batches}};
   j["global_batch_tokens"] = job.global_batch_tokens;
+  j["implementation_efficiency"] = job.implementation_efficiency;
   j["placement"] = {{"tp", SpanJson(p.spans.tp)},
                     {"cp", SpanJson(p.spans.cp)},
                     {"pp", SpanJson(p.spans.pp)},
@@ -272,6 +275,13 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
       "exposed of %.3f)\n",
       p.step.step_s, p.step.compute_s, p.step.bubble_s, p.step.tp_s, p.step.cp_s, p.step.pp_s,
       p.step.dp_s, p.step.dp_total_s);
+  if (job.implementation_efficiency != 1) {
+    std::printf(
+        "  implementation  %.3g x the modelled stack's speed (every part of the step "
+        "scaled; %s)\n",
+        job.implementation_efficiency,
+        a.implementation_efficiency > 0 ? "--implementation-efficiency" : "the model file");
+  }
   std::printf("  MFU             %.1f%%\n", 100 * p.mfu);
   std::printf("  tokens/s        %s\n", Sci(p.tokens_per_s, "").c_str());
   // Failures so frequent that little work survives between them (an MTBF near the restart
@@ -400,6 +410,7 @@ FiguresPage PlanPage(const TrainArgs& a, const TrainingJob& job, const GpuModel&
             ", PP " + std::to_string(job.parallel.pp) + ", DP " + std::to_string(job.parallel.dp)},
        {"micro-batches per step", p.step.micro_batches},
        {"global batch (tokens)", job.global_batch_tokens},
+       {"implementation efficiency", job.implementation_efficiency},
        {"tokens to train on", p.tokens}});
   page.Figures("plan", "The plan",
                {{"step time (s)", p.step.step_s},
@@ -569,6 +580,12 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "54 days)).")
       ->capture_default_str()
       ->check(RealIn(0, kMaxNodeFailureRate));
+  t->add_option("--implementation-efficiency", args->implementation_efficiency,
+                "How fast your training stack runs against the modelled one, above 0 and at most\n"
+                "2: every part of the step takes 1 / this as long (default: the model file's\n"
+                "implementation_efficiency, else 1). Say what you know, e.g. 0.8 for a stack\n"
+                "measured 20% slower than Megatron-LM (docs/MODELS.md).")
+      ->check(RealIn(0, kMaxImplementationEfficiency, true));
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");

@@ -62,6 +62,10 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   if (p.tp < 1 || p.cp < 1 || p.pp < 1 || p.dp < 1) {
     return Error{"every parallel degree (TP, CP, PP, DP) must be at least 1"};
   }
+  if (!(job.implementation_efficiency > 0 &&
+        job.implementation_efficiency <= kMaxImplementationEfficiency)) {
+    return Error{"the implementation efficiency must be above 0 and at most 2 (1: as modelled)"};
+  }
   if (job.micro_batch < 1 || job.virtual_stages < 1) {
     return Error{"micro-batch size and virtual pipeline stages must be at least 1"};
   }
@@ -139,6 +143,13 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
   out.dp_s = std::max(0.0, out.dp_total_s - t_mb);
 
   out.step_s = (m_count + (par.pp - 1) / v) * t_mb + out.dp_s;
+  // What the user knows of their stack: every part scaled alike, so the parts still add up.
+  if (job.implementation_efficiency != 1) {
+    const double k = 1 / job.implementation_efficiency;
+    for (double* part : {&out.step_s, &out.compute_s, &out.bubble_s, &out.tp_s, &out.cp_s,
+                         &out.pp_s, &out.dp_s, &out.dp_total_s})
+      *part *= k;
+  }
   return out;
 }
 

@@ -44,7 +44,12 @@ struct TrainingJob {
   int virtual_stages = 1;  // interleaved pipeline chunks per stage (Narayanan SC'21)
   Recompute recompute = Recompute::kNone;
   double global_batch_tokens = 0;
+  // How fast the job's software stack runs against the modelled one (docs/MODELS.md,
+  // "Implementation efficiency"): every part of the step takes 1 / this as long. 1: as modelled;
+  // below 1 a stack known to be slower, above 1 one known to be faster. In (0, 2].
+  double implementation_efficiency = 1;
 };
+inline constexpr double kMaxImplementationEfficiency = 2;
 
 // Model FLOPs per token: 6N (Kaplan et al. 2020) plus attention scores, 12 L h s (PaLM, Chowdhery
 // et al. 2022, App. B; causal masking not discounted, as Megatron-LM counts). MFU counts these.

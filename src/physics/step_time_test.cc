@@ -91,6 +91,37 @@ TEST(StepTime, PipelineBubbleAndExposedDataParallel) {
   EXPECT_NEAR(slow.dp_s, 18.75001 - t_mb, 1e-6);
 }
 
+// A stack known to run at 0.8 of the modelled speed: every part of the step takes 1 / 0.8 as
+// long, so the parts still add up; 0 and above 2 are refused.
+TEST(StepTime, ImplementationEfficiencyScalesEveryPartAlike) {
+  TrainingJob job = HandJob();
+  job.model.layers = 4;
+  job.parallel.pp = 2;
+  job.parallel.dp = 2;
+  job.global_batch_tokens = 8000;
+  LinkFigures links{1e11, 1e10};
+  PlacementSpans spans;
+  spans.pp.tier = Tier::kLeaf;
+  spans.dp.tier = Tier::kPod;
+  spans.dp.congestion = 100;  // some DP exposed, so that every part is non-zero but CP's
+  const StepTime modelled = EstimateStepTime(job, 1e12, links, spans);
+  job.implementation_efficiency = 0.8;
+  ASSERT_TRUE(ValidateTrainingJob(job).ok());
+  const StepTime slower = EstimateStepTime(job, 1e12, links, spans);
+  for (auto part : {&StepTime::step_s, &StepTime::compute_s, &StepTime::bubble_s, &StepTime::tp_s,
+                    &StepTime::cp_s, &StepTime::pp_s, &StepTime::dp_s, &StepTime::dp_total_s})
+    EXPECT_NEAR(slower.*part, modelled.*part / 0.8, 1e-12 * (1 + modelled.*part));
+  EXPECT_GT(modelled.dp_s, 0);
+  EXPECT_EQ(slower.micro_batches, modelled.micro_batches);
+  EXPECT_EQ(slower.model_flops, modelled.model_flops);
+  for (double bad : {0.0, -1.0, 2.01, std::nan("")}) {
+    job.implementation_efficiency = bad;
+    EXPECT_NE(ValidateTrainingJob(job).message().find("implementation efficiency"),
+              std::string::npos)
+        << bad;
+  }
+}
+
 TEST(StepTime, ValidationNamesTheProblem) {
   TrainingJob job = HandJob();
   EXPECT_TRUE(ValidateTrainingJob(job).ok());

@@ -55,6 +55,16 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   job.parallel.dp = 0;  // from the GPU count
   ReadInt(r, m, "micro_batch", job.micro_batch);
   ReadInt(r, m, "virtual_stages", job.virtual_stages);
+  if (const YAML::Node eff = m.Get("implementation_efficiency"); eff.IsDefined()) {
+    if (std::optional<double> v = r.PositiveNumber(eff, "implementation_efficiency")) {
+      if (*v > kMaxImplementationEfficiency) {
+        r.Fail(eff, "implementation_efficiency",
+               "expected a factor above 0 and at most 2 (1: as modelled)");
+      } else {
+        job.implementation_efficiency = *v;
+      }
+    }
+  }
   const YAML::Node recompute = m.Get("recompute");
   if (auto v = r.String(recompute, "recompute")) {
     if (*v == "none") {

@@ -66,6 +66,24 @@ TEST(ModelSpec, GenericDenseTransformer) {
   EXPECT_EQ(p.value().job.model.hidden % 128, 0);
 }
 
+// implementation_efficiency: a factor in (0, 2], default 1; anything else names the field.
+TEST(ModelSpec, ImplementationEfficiencyIsAFactorUpToTwo) {
+  const std::string base = "name: x\nparameters: 7e9\nseq_len: 2048\n";
+  Result<ModelPreset> plain = ParseModelSpec(base, "m.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.message();
+  EXPECT_EQ(plain.value().job.implementation_efficiency, 1);
+  Result<ModelPreset> slower = ParseModelSpec(base + "implementation_efficiency: 0.8\n", "m.yaml");
+  ASSERT_TRUE(slower.ok()) << slower.message();
+  EXPECT_EQ(slower.value().job.implementation_efficiency, 0.8);
+  for (const char* bad : {"0", "-1", "2.5", "fast"}) {
+    Result<ModelPreset> r =
+        ParseModelSpec(base + "implementation_efficiency: " + bad + "\n", "m.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.message().find("m.yaml:4:28: field 'implementation_efficiency'"), std::string::npos)
+        << r.message();
+  }
+}
+
 TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
   Result<ModelPreset> unknown =
       ParseModelSpec("name: x\nparameters: 7e9\nseq_len: 2048\nlayer: 3\n", "m.yaml");
