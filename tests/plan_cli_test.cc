@@ -148,6 +148,17 @@ TEST(PlanCli, TrainWithAnImplementationEfficiency) {
   EXPECT_EQ(RunCli(args + " --implementation-efficiency 2.5").first, 2);
 }
 
+// A batch that does not divide among the replicas is refused with the nearest that do: llama3-70b
+// on 96 GPUs is DP 3 for 512 sequences.
+TEST(PlanCli, TrainRefusesABatchThatDoesNotDivideAmongTheReplicas) {
+  const auto [code, out] = RunCli("plan train --model llama3-70b --gpus 96");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("the global batch of 512 sequences does not divide into DP x micro-batch = 3"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("use 510 or 513 sequences"), std::string::npos) << out;
+}
+
 TEST(PlanCli, TrainOnAFleetWithATariffAndFixedInterval) {
   const std::string fleet = WriteTemp("fleet.yaml", gpufleet::testing::OversubscribedPodsYaml());
   const auto [code, out] =

@@ -1,6 +1,9 @@
 #include "physics/step_time.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
 
 namespace gpufleet {
 namespace {
@@ -52,6 +55,31 @@ double ComputeEfficiency(int hidden) {
   return kPeakComputeEfficiency * h / (h + kEfficiencyHalfHidden);
 }
 
+namespace {
+
+// "1, 2, 4, 5, 8, 10, 16, 20, 40 and 80": the divisors of n (at most the first 24).
+std::string DivisorsText(std::int64_t n) {
+  std::vector<std::int64_t> small, large;
+  for (std::int64_t d = 1; d * d <= n; ++d) {
+    if (n % d != 0) continue;
+    small.push_back(d);
+    if (d != n / d) large.push_back(n / d);
+  }
+  small.insert(small.end(), large.rbegin(), large.rend());
+  std::string out;
+  const size_t shown = std::min<size_t>(small.size(), 24);
+  for (size_t i = 0; i < shown; ++i) {
+    out += i == 0 ? "" : i + 1 == shown && shown == small.size() ? " and " : ", ";
+    out += std::to_string(small[i]);
+  }
+  return shown < small.size() ? out + ", ..." : out;
+}
+
+// A whole count, in digits ("4194304").
+std::string Tokens(double v) { return std::to_string(static_cast<std::int64_t>(v)); }
+
+}  // namespace
+
 Status ValidateTrainingJob(const TrainingJob& job) {
   const TransformerModel& m = job.model;
   const Parallelism& p = job.parallel;
@@ -75,13 +103,54 @@ Status ValidateTrainingJob(const TrainingJob& job) {
     return Error{"PP x virtual stages (" + std::to_string(stages) + ") exceeds the model's " +
                  std::to_string(m.layers) + " layers"};
   }
-  if (p.tp > m.hidden) return Error{"TP exceeds the hidden size"};
+  // What a framework refuses (Megatron-LM's argument checks), each said with a way out. Layers
+  // split evenly over the pipeline's chunks, or with one fewer in the first and the last stage
+  // (Llama 3 405B: 126 layers on 16 stages; Megatron's first/last-stage layer counts).
+  if (m.layers % stages != 0 && (m.layers + 2) % stages != 0) {
+    return Error{
+        "the model's " + std::to_string(m.layers) +
+        " layers do not split evenly into PP x virtual stages = " + std::to_string(stages) +
+        " pipeline chunks (nor with one layer fewer in the first and last stage): "
+        "choose PP x virtual stages among " +
+        DivisorsText(m.layers) + " (or of " + std::to_string(m.layers + 2) + ")"};
+  }
+  if (m.hidden % p.tp != 0) {
+    return Error{"the hidden size " + std::to_string(m.hidden) + " does not divide among TP = " +
+                 std::to_string(p.tp) + " ranks: choose TP among " + DivisorsText(m.hidden)};
+  }
+  if (m.heads > 0 && m.heads % p.tp != 0) {
+    return Error{"the model's " + std::to_string(m.heads) +
+                 " attention heads do not divide among " + "TP = " + std::to_string(p.tp) +
+                 " ranks: choose TP among " + DivisorsText(m.heads)};
+  }
+  if (m.kv_heads > 0 && (m.kv_heads > m.heads || m.heads % m.kv_heads != 0)) {
+    return Error{"the model's " + std::to_string(m.kv_heads) + " key/value heads must divide its " +
+                 std::to_string(m.heads) + " attention heads (grouped-query attention)"};
+  }
   if (p.cp > m.seq_len) return Error{"CP exceeds the sequence length"};
   const double sequences = job.global_batch_tokens / m.seq_len;
   if (!(sequences >= static_cast<double>(p.dp) * job.micro_batch)) {
     return Error{"the global batch of " + std::to_string(static_cast<std::int64_t>(sequences)) +
                  " sequences is smaller than DP x micro-batch (" +
                  std::to_string(std::int64_t{p.dp} * job.micro_batch) + ")"};
+  }
+  // A step is whole sequences, and each data-parallel replica takes whole micro-batches of them.
+  const double whole = std::floor(sequences);
+  if (whole != sequences) {
+    return Error{"the global batch of " + Tokens(job.global_batch_tokens) +
+                 " tokens is not a whole number of " + std::to_string(m.seq_len) +
+                 "-token sequences: use " + Tokens(whole * m.seq_len) + " or " +
+                 Tokens((whole + 1) * m.seq_len) + " tokens"};
+  }
+  const double per_step = static_cast<double>(p.dp) * job.micro_batch;
+  if (std::fmod(sequences, per_step) != 0) {
+    const double fewer = std::floor(sequences / per_step) * per_step;
+    return Error{"the global batch of " + Tokens(sequences) +
+                 " sequences does not divide into DP x micro-batch = " + Tokens(per_step) +
+                 " (whole micro-batches per replica): use " + Tokens(fewer) + " or " +
+                 Tokens(fewer + per_step) + " sequences (" + Tokens(fewer * m.seq_len) + " or " +
+                 Tokens((fewer + per_step) * m.seq_len) + " tokens), or a DP that divides " +
+                 Tokens(sequences / job.micro_batch)};
   }
   return Status::Ok();
 }

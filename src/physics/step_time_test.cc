@@ -133,6 +133,54 @@ TEST(StepTime, ValidationNamesTheProblem) {
   EXPECT_NE(ValidateTrainingJob(job).message().find("layers"), std::string::npos);
 }
 
+// What Megatron-LM would refuse is refused, each with a way out (issue 13, part 7).
+TEST(StepTime, WhatAFrameworkRefusesIsRefusedWithAWayOut) {
+  TrainingJob job;
+  job.model = {"m", 70e9, 80, 8192, 64, 8, 0, 0, 8192, 0};
+  job.parallel = {8, 1, 4, 4};             // TP 8, CP 1, PP 4, DP 4
+  job.virtual_stages = 4;                  // 16 chunks of 5 layers
+  job.global_batch_tokens = 512 * 8192.0;  // 512 sequences: 128 micro-batches of 1 per replica
+  ASSERT_TRUE(ValidateTrainingJob(job).ok()) << ValidateTrainingJob(job).message();
+  auto refused = [&job](const std::string& what) {
+    const Status s = ValidateTrainingJob(job);
+    EXPECT_NE(s.message().find(what), std::string::npos) << s.message();
+  };
+  // 80 layers on 3 x 4 = 12 chunks: 80 and 82 are not multiples of 12.
+  job.parallel.pp = 3;
+  refused("80 layers do not split evenly into PP x virtual stages = 12 pipeline chunks");
+  refused("among 1, 2, 4, 5, 8, 10, 16, 20, 40 and 80 (or of 82)");
+  // Llama 3 405B: 126 layers on 16 stages of 4 chunks, the first and last one layer short.
+  job.parallel.pp = 16;
+  job.model.layers = 126;
+  job.parallel.dp = 1;
+  job.parallel.tp = 8;
+  EXPECT_TRUE(ValidateTrainingJob(job).ok()) << ValidateTrainingJob(job).message();
+  job.model.layers = 80;
+  job.parallel = {8, 1, 4, 4};
+  // Heads and hidden size over TP: 64 heads on TP 3 (and 8,192 over 3).
+  job.parallel.tp = 3;
+  refused("the hidden size 8192 does not divide among TP = 3 ranks");
+  job.model.hidden = 8190;  // divisible by 3; the 64 heads are not
+  refused(
+      "64 attention heads do not divide among TP = 3 ranks: choose TP among 1, 2, 4, 8, 16, "
+      "32 and 64");
+  job.model.hidden = 8192;
+  job.parallel.tp = 8;
+  // Key/value heads that do not divide the heads.
+  job.model.kv_heads = 6;
+  refused("6 key/value heads must divide its 64 attention heads");
+  job.model.kv_heads = 128;
+  refused("128 key/value heads must divide");
+  job.model.kv_heads = 8;
+  // A batch that is not whole sequences: 4,194,305 tokens of 8,192-token sequences.
+  job.global_batch_tokens = 512 * 8192.0 + 1;
+  refused("4194305 tokens is not a whole number of 8192-token sequences: use 4194304 or 4202496");
+  // 510 sequences over DP 4 x micro-batch 1: 508 or 512.
+  job.global_batch_tokens = 510 * 8192.0;
+  refused("510 sequences does not divide into DP x micro-batch = 4");
+  refused("use 508 or 512 sequences (4161536 or 4194304 tokens), or a DP that divides 510");
+}
+
 Fleet PodsBehindOversubscription() {
   return testing::MustParseFleet(testing::OversubscribedPodsYaml());
 }
