@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "cli/interrupt.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
@@ -141,10 +142,7 @@ int RunSim(const SimArgs& a, const Given& given) {
     series_interval = d.value();
   }
   if (!a.html.empty()) {
-    if (!HtmlReportsAvailable()) {
-      std::cerr << kMe << "--html: " << HtmlUnavailableReason() << "\n";
-      return kExitFailure;
-    }
+    if (!HtmlPagesPossible(kMe)) return kExitFailure;
     // The page's plots are the series': an HTML report records one (hourly) unless told.
     if (series_interval == 0) series_interval = kHour;
   }

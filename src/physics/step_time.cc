@@ -76,7 +76,7 @@ std::string DivisorsText(std::int64_t n) {
 }
 
 // A whole count, in digits ("4194304").
-std::string Tokens(double v) { return std::to_string(static_cast<std::int64_t>(v)); }
+std::string Whole(double v) { return std::to_string(static_cast<std::int64_t>(v)); }
 
 }  // namespace
 
@@ -137,20 +137,20 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   // A step is whole sequences, and each data-parallel replica takes whole micro-batches of them.
   const double whole = std::floor(sequences);
   if (whole != sequences) {
-    return Error{"the global batch of " + Tokens(job.global_batch_tokens) +
+    return Error{"the global batch of " + Whole(job.global_batch_tokens) +
                  " tokens is not a whole number of " + std::to_string(m.seq_len) +
-                 "-token sequences: use " + Tokens(whole * m.seq_len) + " or " +
-                 Tokens((whole + 1) * m.seq_len) + " tokens"};
+                 "-token sequences: use " + Whole(whole * m.seq_len) + " or " +
+                 Whole((whole + 1) * m.seq_len) + " tokens"};
   }
   const double per_step = static_cast<double>(p.dp) * job.micro_batch;
   if (std::fmod(sequences, per_step) != 0) {
     const double fewer = std::floor(sequences / per_step) * per_step;
-    return Error{"the global batch of " + Tokens(sequences) +
-                 " sequences does not divide into DP x micro-batch = " + Tokens(per_step) +
-                 " (whole micro-batches per replica): use " + Tokens(fewer) + " or " +
-                 Tokens(fewer + per_step) + " sequences (" + Tokens(fewer * m.seq_len) + " or " +
-                 Tokens((fewer + per_step) * m.seq_len) + " tokens), or a DP that divides " +
-                 Tokens(sequences / job.micro_batch)};
+    return Error{"the global batch of " + Whole(sequences) +
+                 " sequences does not divide into DP x micro-batch = " + Whole(per_step) +
+                 " (whole micro-batches per replica): use " + Whole(fewer) + " or " +
+                 Whole(fewer + per_step) + " sequences (" + Whole(fewer * m.seq_len) + " or " +
+                 Whole((fewer + per_step) * m.seq_len) + " tokens), or a DP that divides " +
+                 Whole(sequences / job.micro_batch)};
   }
   return Status::Ok();
 }
