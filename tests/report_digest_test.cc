@@ -178,10 +178,11 @@ TEST(ReportDigest, MulticloudCost) {
 }
 
 // Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.
+// (Re-pinned for issue 13's bucketed DP overlap: the job's placement rate is 0.99950, was 0.99960.)
 TEST(ReportDigest, Llama3OnMeta24k) {
   ExpectDigests(
       {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", "backfill"},
-      {"c6945950fc6594f9", "5b9bddf246188502", "62e4be4ca72756f4"});
+      {"183727053c09a3bd", "04674aa361ce9800", "1f18d3e331018364"});
 }
 
 // The Philly trace on the Philly fleet under fifo and las (the replay of issue 3).

@@ -38,6 +38,7 @@ struct TrainArgs {
   std::string checkpoint_interval = "auto", restart_overhead = "10m";
   double node_failure_rate = kLlama3NodeFailuresPerDay;
   double implementation_efficiency = 0;  // 0: not given, the model's (1 unless its file says)
+  int zero = -1;                         // -1: not given, the model's (1 unless its file says)
   std::string html;                      // the page, or empty
   bool json = false;
 };
@@ -116,6 +117,7 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
   }
   if (a.dp > 0) job.parallel.dp = a.dp;
   if (a.implementation_efficiency > 0) job.implementation_efficiency = a.implementation_efficiency;
+  if (a.zero >= 0) job.zero = a.zero;
   return JobOnGpus(std::move(job), a.gpus);
 }
 
@@ -204,14 +206,13 @@ nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, cons
                       {"dp", job.parallel.dp},
                       {"micro_batch", job.micro_batch},
                       {"virtual_stages", job.virtual_stages},
-                      {"micro_batches", p.step.micro_batches}};
+                      {"micro_batches", p.step.micro_batches},
+                      {"zero", job.zero}};
   j["global_batch_tokens"] = job.global_batch_tokens;
   j["implementation_efficiency"] = job.implementation_efficiency;
-  j["placement"] = {{"tp", SpanJson(p.spans.tp)},
-                    {"cp", SpanJson(p.spans.cp)},
-                    {"pp", SpanJson(p.spans.pp)},
-                    {"dp", SpanJson(p.spans.dp)},
-                    {"rate", p.ideal_step_s / p.step.step_s}};
+  j["placement"] = {{"tp", SpanJson(p.spans.tp)},        {"cp", SpanJson(p.spans.cp)},
+                    {"pp", SpanJson(p.spans.pp)},        {"dp", SpanJson(p.spans.dp)},
+                    {"dp_per_domain", p.spans.dp_local}, {"rate", p.ideal_step_s / p.step.step_s}};
   j["step_time_s"] = p.step.step_s;
   j["step"] = {{"compute_s", p.step.compute_s},
                {"bubble_s", p.step.bubble_s},
@@ -254,9 +255,11 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
     std::printf("  fleet           %s\n", a.fleet.c_str());
   }
   std::printf(
-      "  parallelism     TP %d  CP %d  PP %d (%d chunk%s)  DP %d; %.4g micro-batches of %d\n",
+      "  parallelism     TP %d  CP %d  PP %d (%d chunk%s)  DP %d (ZeRO-%d); %.4g micro-batches of "
+      "%d\n",
       job.parallel.tp, job.parallel.cp, job.parallel.pp, job.virtual_stages,
-      job.virtual_stages == 1 ? "" : "s", job.parallel.dp, p.step.micro_batches, job.micro_batch);
+      job.virtual_stages == 1 ? "" : "s", job.parallel.dp, job.zero, p.step.micro_batches,
+      job.micro_batch);
   auto span = [](const char* name, int degree, const GroupSpan& s) {
     std::printf(" %s %s", name, degree > 1 ? TierName(s.tier) : "-");
     if (s.oversubscription > 1 || s.congestion > 1) {
@@ -268,6 +271,7 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
   span(" CP", job.parallel.cp, p.spans.cp);
   span(" PP", job.parallel.pp, p.spans.pp);
   span(" DP", job.parallel.dp, p.spans.dp);
+  if (p.spans.dp_local > 1) std::printf(" (%d DP ranks per NVLink domain)", p.spans.dp_local);
   std::printf("; %d nodes; %.3f of the ideal placement's speed\n", p.nodes,
               p.ideal_step_s / p.step.step_s);
   std::printf(
@@ -586,6 +590,11 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "implementation_efficiency, else 1). Say what you know, e.g. 0.8 for a stack\n"
                 "measured 20% slower than Megatron-LM (docs/MODELS.md).")
       ->check(RealIn(0, kMaxImplementationEfficiency, true));
+  t->add_option("--zero", args->zero,
+                "ZeRO stage of the data parallelism: 0 (gradients all-reduced), 1 (optimizer\n"
+                "state sharded, Megatron's distributed optimizer), 2 (and gradients), 3 (and\n"
+                "parameters: FSDP full-shard) (default: the model file's zero, else 1).")
+      ->check(CLI::Range(0, kMaxZeroStage));
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");

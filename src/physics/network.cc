@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <numeric>
 
 namespace gpufleet {
 namespace {
@@ -141,8 +142,24 @@ Result<PlacementSpans> SpansOf(const Fleet& fleet, const Allocation& allocation,
   spans.tp = SpanOfDimension(fleet, allocation, parallel.tp, 1, ranks);
   spans.cp = SpanOfDimension(fleet, allocation, parallel.cp, tp, ranks);
   spans.pp = SpanOfDimension(fleet, allocation, parallel.pp, tp * cp, ranks);
-  spans.dp = SpanOfDimension(fleet, allocation, parallel.dp, tp * cp * pp, ranks);
+  // The domain of the allocation's first node sets how many DP ranks are meant to share one; a
+  // fragmented allocation whose local groups still cross nodes shows it in dp_local_span's tier.
+  const NodeType& type =
+      fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(allocation.nodes.front().node))];
+  const int local =
+      DataParallelRanksPerDomain(parallel, type.gpus_per_node * type.nodes_per_domain);
+  spans.dp_local = local;
+  spans.dp_local_span = SpanOfDimension(fleet, allocation, local, tp * cp * pp, ranks);
+  spans.dp = SpanOfDimension(fleet, allocation, parallel.dp / local, tp * cp * pp * local, ranks);
   return spans;
+}
+
+int DataParallelRanksPerDomain(const Parallelism& parallel, int domain_gpus) {
+  const std::int64_t inner = std::int64_t{parallel.tp} * parallel.cp * parallel.pp;
+  if (domain_gpus < 1 || parallel.dp < 1 || inner >= domain_gpus || domain_gpus % inner != 0) {
+    return 1;
+  }
+  return static_cast<int>(std::gcd(std::int64_t{parallel.dp}, domain_gpus / inner));
 }
 
 LinkFigures LinksOf(const Fleet& fleet, const Allocation& allocation) {

@@ -44,9 +44,21 @@ struct GroupSpan {
   double congestion = 1;       // >= 1: bandwidth divisor from uplinks overloaded by ring flows
 };
 
+// Data parallelism runs as NCCL runs it on nodes with a NIC per GPU (docs/MODELS.md, "Data
+// parallelism"): the dp_local consecutive DP ranks that share an NVLink domain reduce among
+// themselves over NVLink (`dp_local_span`), and then each of them carries 1/dp_local of the buffer
+// across the network in a ring of DP / dp_local ranks (`dp`), so that a node's gradient leaves it
+// once, over all its NICs, not once per GPU. dp_local is 1 when one DP rank fills a domain or
+// more (TP x CP x PP >= its GPUs): `dp` is then the plain DP ring.
 struct PlacementSpans {
   GroupSpan tp, cp, pp, dp;
+  int dp_local = 1;
+  GroupSpan dp_local_span;
 };
+
+// DP ranks that share one NVLink domain of `domain_gpus` when ranks are laid out [TP, CP, PP, DP]:
+// gcd(DP, domain / (TP x CP x PP)) when TP x CP x PP divides the domain, else 1.
+int DataParallelRanksPerDomain(const Parallelism& parallel, int domain_gpus);
 
 // Spans of each dimension when the first parallel.Gpus() GPUs of `allocation` run the job.
 // Cost O(GPUs x levels) per dimension, no heap allocation. Error if the allocation is too small.

@@ -43,6 +43,45 @@ Tiers TierOf(const LinkFigures& links, const GroupSpan& span) {
   return {EffectiveBandwidth(links, span), TierAlphaSeconds(span.tier)};
 }
 
+// The ranks that hold the same shard of the parameters (DP x CP of them), as NCCL reduces over
+// them: `local` ranks inside an NVLink domain first, then `remote` ranks across the network each
+// carrying 1/local of the buffer (physics/network.h, PlacementSpans). CP ranks join the local
+// phase when their groups stay inside a domain, else the network ring.
+struct DataParallelGroup {
+  int local = 1, remote = 1;
+  Tiers intra{1, 0}, inter{1, 0};
+};
+DataParallelGroup GroupOf(const TrainingJob& job, const LinkFigures& links,
+                          const PlacementSpans& spans) {
+  const Parallelism& par = job.parallel;
+  const bool cp_local = par.cp > 1 && spans.cp.tier == Tier::kNvlink;
+  DataParallelGroup g;
+  g.local = spans.dp_local * (cp_local ? par.cp : 1);
+  g.remote = par.dp * par.cp / g.local;
+  if (spans.dp_local > 1) g.intra = TierOf(links, spans.dp_local_span);
+  if (cp_local) {
+    const Tiers cp = TierOf(links, spans.cp);
+    g.intra = spans.dp_local > 1
+                  ? Tiers{std::min(g.intra.beta, cp.beta), std::max(g.intra.alpha, cp.alpha)}
+                  : cp;
+  }
+  g.inter = TierOf(links, spans.dp);
+  return g;
+}
+
+// Reduce-scatter (or all-gather: the same cost) of n bytes per rank over the group.
+double GroupReduceScatter(const DataParallelGroup& g, double n) {
+  return RingReduceScatter(g.local, n, g.intra.beta, g.intra.alpha) +
+         RingReduceScatter(g.remote, n / g.local, g.inter.beta, g.inter.alpha);
+}
+
+// Communication overlapped with the compute that produces (or consumes) it in `buckets` equal
+// parts, one after another: the last bucket is always exposed, and what exceeds the compute.
+double Exposed(double comm, double compute, double buckets) {
+  if (!(comm > 0)) return 0;
+  return std::max(comm / buckets, comm - compute * (buckets - 1) / buckets);
+}
+
 }  // namespace
 
 double ModelFlopsPerToken(const TransformerModel& model) {
@@ -93,6 +132,9 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   if (!(job.implementation_efficiency > 0 &&
         job.implementation_efficiency <= kMaxImplementationEfficiency)) {
     return Error{"the implementation efficiency must be above 0 and at most 2 (1: as modelled)"};
+  }
+  if (job.zero < 0 || job.zero > kMaxZeroStage) {
+    return Error{"the ZeRO stage must be 0, 1, 2 or 3"};
   }
   if (job.micro_batch < 1 || job.virtual_stages < 1) {
     return Error{"micro-batch size and virtual pipeline stages must be at least 1"};
@@ -193,25 +235,58 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
   const Tiers pp = TierOf(links, spans.pp);
   const double pp_mb = par.pp > 1 ? 2 * v * (pp.alpha + activations / par.tp / pp.beta) : 0;
 
-  const double t_mb = out.compute_s / out.micro_batches + tp_mb + cp_mb + pp_mb;
+  // DP (docs/MODELS.md, "Data parallelism"): each GPU's shard of N / (TP x PP) parameters is
+  // reduced over the DP x CP ranks that hold it, hierarchically where several share an NVLink
+  // domain; what is sent, and when, depends on the ZeRO stage, and it overlaps the forward or
+  // backward compute that produces or consumes it, bucket by bucket.
+  const DataParallelGroup group = GroupOf(job, links, spans);
+  const double shard = m.parameters / (static_cast<double>(par.tp) * par.pp);
+  const double gradients = GroupReduceScatter(group, shard * kGradientBytes);
+  const double parameters = GroupReduceScatter(group, shard * kParameterBytes);
+  const double compute_mb = out.compute_s / out.micro_batches;
+  const double model_per_token = ModelFlopsPerToken(m);
+  // The forward is a third of the model FLOPs (2N + 4Lhs of 6N + 12Lhs); recomputation runs in
+  // the backward pass.
+  const double forward_mb =
+      compute_mb * (model_per_token / 3) / (model_per_token + RecomputeFlopsPerToken(job));
+  const double backward_mb = compute_mb - forward_mb;
+  const double buckets = std::max(1.0, std::ceil(shard / kBucketParameters));
+  const double layer_buckets = std::max(1.0, std::floor(layers_per_stage));
+  double per_mb_exposed = 0, per_mb_total = 0, per_step_exposed = 0, per_step_total = 0;
+  switch (job.zero) {
+    case 0:  // all-reduce of the accumulated gradients under the last micro-batch's backward
+      per_step_total = 2 * gradients;
+      per_step_exposed = Exposed(2 * gradients, backward_mb, buckets);
+      break;
+    case 1:  // reduce-scatter under the last backward, all-gather under the next first forward
+      per_step_total = gradients + parameters;
+      per_step_exposed =
+          Exposed(gradients, backward_mb, buckets) + Exposed(parameters, forward_mb, buckets);
+      break;
+    case 2:  // sharded gradients cannot accumulate: reduce-scattered after every backward
+      per_mb_total = gradients;
+      per_mb_exposed = Exposed(gradients, backward_mb, buckets);
+      per_step_total = parameters;
+      per_step_exposed = Exposed(parameters, forward_mb, buckets);
+      break;
+    default:  // 3: parameters gathered layer by layer for every forward and again for every
+              // backward, gradients reduce-scattered after it
+      per_mb_total = 2 * parameters + gradients;
+      per_mb_exposed = Exposed(parameters, forward_mb, layer_buckets) +
+                       Exposed(parameters + gradients, backward_mb, layer_buckets);
+      break;
+  }
+
+  const double t_mb = compute_mb + tp_mb + cp_mb + pp_mb + per_mb_exposed;
   const double m_count = out.micro_batches;
   out.tp_s = m_count * tp_mb;
   out.cp_s = m_count * cp_mb;
   out.pp_s = m_count * pp_mb;
   out.bubble_s = (par.pp - 1) / v * t_mb;
+  out.dp_total_s = per_step_total + m_count * per_mb_total;
+  out.dp_s = per_step_exposed + m_count * per_mb_exposed;
 
-  // DP: reduce-scatter of fp32 gradients and all-gather of bf16 parameters of each GPU's shard
-  // over the DP x CP ranks holding the same shard. Overlap (our choice, documented): the
-  // reduce-scatter runs under the last micro-batch's backward and the all-gather under the next
-  // step's first forward, so one micro-batch's time t_mb hides DP traffic; the rest is exposed.
-  const double shard = m.parameters / (static_cast<double>(par.tp) * par.pp);
-  const int dp_ranks = par.dp * par.cp;
-  const Tiers dp = TierOf(links, spans.dp);
-  out.dp_total_s = RingReduceScatter(dp_ranks, shard * kGradientBytes, dp.beta, dp.alpha) +
-                   RingReduceScatter(dp_ranks, shard * kParameterBytes, dp.beta, dp.alpha);
-  out.dp_s = std::max(0.0, out.dp_total_s - t_mb);
-
-  out.step_s = (m_count + (par.pp - 1) / v) * t_mb + out.dp_s;
+  out.step_s = (m_count + (par.pp - 1) / v) * t_mb + per_step_exposed;
   // What the user knows of their stack: every part scaled alike, so the parts still add up.
   if (job.implementation_efficiency != 1) {
     const double k = 1 / job.implementation_efficiency;
@@ -233,7 +308,10 @@ PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus) {
   if (tp > 1) spans.tp = span(tp);
   if (cp > 1) spans.cp = span(tp * cp);
   if (pp > 1) spans.pp = span(tp * cp * pp);
-  if (dp > 1) spans.dp = span(tp * cp * pp * dp);
+  // Data parallelism as NCCL runs it: the DP ranks of one domain reduce over NVLink, the rest
+  // crosses the network (one leaf away) if the DP groups span more than one domain.
+  spans.dp_local = DataParallelRanksPerDomain(parallel, domain_gpus);
+  if (dp > spans.dp_local) spans.dp = span(tp * cp * pp * dp);
   return spans;
 }
 

@@ -43,6 +43,10 @@ struct TrainingJob {
   int micro_batch = 1;     // sequences per micro-batch
   int virtual_stages = 1;  // interleaved pipeline chunks per stage (Narayanan SC'21)
   Recompute recompute = Recompute::kNone;
+  // ZeRO stage of the data parallelism (Rajbhandari et al. 2020; FSDP full-shard = 3): what the
+  // DP ranks shard - 0 nothing (gradients all-reduced), 1 the optimizer state (Megatron's
+  // distributed optimizer, the default), 2 and the gradients, 3 and the parameters.
+  int zero = 1;
   double global_batch_tokens = 0;
   // How fast the job's software stack runs against the modelled one (docs/MODELS.md,
   // "Implementation efficiency"): every part of the step takes 1 / this as long. 1: as modelled;
@@ -66,6 +70,11 @@ inline constexpr double kEfficiencyHalfHidden = 1250;
 inline constexpr double kGradientBytes = 4;
 inline constexpr double kParameterBytes = 2;
 inline constexpr double kActivationBytes = 2;  // bf16
+inline constexpr int kMaxZeroStage = 3;
+// Gradients are reduced in buckets of this many parameters as the backward pass produces them
+// (Megatron-LM's DDP default bucket, 40M parameters); ZeRO-3 gathers and reduces one layer at a
+// time (FSDP wraps each transformer layer). Only the last bucket's traffic cannot overlap.
+inline constexpr double kBucketParameters = 40e6;
 
 // Why a job description cannot be priced, or OK.
 Status ValidateTrainingJob(const TrainingJob& job);
@@ -77,8 +86,8 @@ struct StepTime {
   double tp_s = 0;           // exposed (all of it) over the step
   double cp_s = 0;           // exposed (all of it)
   double pp_s = 0;           // exposed (all of it)
-  double dp_s = 0;           // exposed: what one micro-batch of compute does not hide
-  double dp_total_s = 0;     // before overlap
+  double dp_s = 0;           // exposed: what the overlapped forward and backward do not hide
+  double dp_total_s = 0;     // before overlap, every micro-batch's included
   double micro_batches = 0;  // per data-parallel replica
   double model_flops = 0;    // per step, ModelFlopsPerToken x tokens
 };

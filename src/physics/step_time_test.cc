@@ -79,16 +79,88 @@ TEST(StepTime, PipelineBubbleAndExposedDataParallel) {
   EXPECT_NEAR(t.bubble_s, t_mb, 1e-6);
   // DP: shard 1e9 / 2 = 5e8 parameters; reduce-scatter of fp32 gradients (2e9 B) and all-gather
   // of bf16 parameters (1e9 B) over 2 ranks at 8e9 B/s with alpha 5 us:
-  // (5e-6 + 1/2 x 2e9 / 8e9) + (5e-6 + 1/2 x 1e9 / 8e9) = 0.125005 + 0.062505 = 0.18751 s, all
-  // hidden under one micro-batch (9.18 s).
+  // (5e-6 + 1/2 x 2e9 / 8e9) + (5e-6 + 1/2 x 1e9 / 8e9) = 0.125005 + 0.062505 = 0.18751 s.
   EXPECT_NEAR(t.dp_total_s, 0.18751, 1e-9);
-  EXPECT_EQ(t.dp_s, 0);
-  EXPECT_NEAR(t.step_s, (4 + 1) * t_mb, 1e-5);
-  // Uplinks overloaded 100 times: 12.500005 + 6.250005 = 18.75001 s of DP traffic, of which
-  // 18.75001 - 9.182447 = 9.567563 s exposed.
+  // ZeRO-1 overlap: the reduce-scatter under the last micro-batch's backward (2/3 of its 9.181818
+  // s: 6.121212 s), the all-gather under the first forward (3.060606 s), each in ceil(5e8 / 40M)
+  // = 13 buckets of which only the last is exposed: (0.125005 + 0.062505) / 13 = 0.014423846 s.
+  EXPECT_NEAR(t.dp_s, 0.18751 / 13, 1e-9);
+  EXPECT_NEAR(t.step_s, (4 + 1) * t_mb + 0.18751 / 13, 1e-5);
+  // Uplinks overloaded 100 times: 12.500005 + 6.250005 s of DP traffic; exposed is what exceeds
+  // 12/13 of the compute under it: (12.500005 - 6.121212 x 12/13) + (6.250005 - 3.060606 x
+  // 12/13) = 6.849656 + 3.424830 = 10.274486 s.
   spans.dp.congestion = 100;
   const StepTime slow = EstimateStepTime(job, 1e12, links, spans);
-  EXPECT_NEAR(slow.dp_s, 18.75001 - t_mb, 1e-6);
+  EXPECT_NEAR(slow.dp_total_s, 18.75001, 1e-9);
+  EXPECT_NEAR(slow.dp_s, 10.274486, 1e-6);
+}
+
+// The gradient of 16 DP ranks (4e8 parameters each, TP = PP = 1) reduced as NCCL does it, with
+// k = 1, 2, 4 or 8 of them sharing a node (issue 13, part 1): first among the k over NVLink
+// (8e10 B/s after the 0.8 link efficiency, alpha 1 us), then 1/k of it over the network among
+// 16 / k ranks (8e9 B/s, alpha 2 us one leaf away), so that a node's gradient leaves it once over
+// all of its NICs. A reduce-scatter of n bytes costs
+//   (k-1) 1e-6 + (k-1)/k n / 8e10 + (r-1) 2e-6 + (r-1)/r (n/k) / 8e9,  r = 16 / k,
+// for the fp32 gradients (n = 1.6e9 B) and the bf16 parameters' all-gather (n = 8e8 B):
+//   k = 1: 0.18753 + 0.09378 = 0.28131 s (the plain ring, every GPU through its own NIC)
+//   k = 2: (0.010001 + 0.087514) + (0.005001 + 0.043764) = 0.14628 s
+//   k = 4: (0.015003 + 0.037506) + (0.007503 + 0.018756) = 0.078768 s
+//   k = 8: (0.017507 + 0.012502) + (0.008757 + 0.006252) = 0.045018 s
+TEST(StepTime, DataParallelRanksSharingANodeSendItsGradientOnce) {
+  TrainingJob job = HandJob();
+  job.model.parameters = 4e8;
+  job.parallel.dp = 16;
+  job.global_batch_tokens = 32000;  // 32 sequences: 2 micro-batches per replica
+  const LinkFigures links{1e11, 1e10};
+  for (const auto& [k, total] : {std::pair{1, 0.28131}, std::pair{2, 0.14628},
+                                 std::pair{4, 0.078768}, std::pair{8, 0.045018}}) {
+    PlacementSpans spans;
+    spans.dp_local = k;
+    spans.dp.tier = Tier::kLeaf;
+    EXPECT_NEAR(EstimateStepTime(job, 1e12, links, spans).dp_total_s, total, 1e-9) << k;
+  }
+}
+
+// What each ZeRO stage sends and when (issue 13, parts 2 and 3), with the k = 8 group above
+// (gradients' reduce-scatter G = 0.030009 s, parameters' all-gather P = 0.015009 s) and 2
+// micro-batches of compute 7.363636 s each (f = 6 x 4e8 + 12 x 2 x 1,250 x 1,000 = 2.43e9 FLOPs
+// per token, 32,000 tokens over 16 GPUs at 0.33 x 1e12: 14.727273 s), whose forward (a third,
+// 2.454545 s) and backward (4.909091 s) hide everything but the last bucket: 10 buckets of 40M
+// parameters, or one per layer (2) for ZeRO-3.
+//   ZeRO-0: all-reduce 2G once a step: total 0.060018, exposed 0.060018 / 10.
+//   ZeRO-1: G under the last backward, P under the first forward: 0.045018, exposed / 10.
+//   ZeRO-2: G after every micro-batch's backward (sharded gradients cannot accumulate), P once:
+//           2G + P = 0.075027, exposed / 10.
+//   ZeRO-3: per micro-batch P in the forward, P + G in the backward: 2 x (2P + G) = 0.120054;
+//           exposed per micro-batch P/2 + (P + G)/2 = 0.0300135 (2 layer buckets), 0.060027 in
+//           all, which delays every micro-batch.
+TEST(StepTime, EachZeroStageSendsItsVolumeAndHidesAllButTheLastBucket) {
+  TrainingJob job = HandJob();
+  job.model.parameters = 4e8;
+  job.parallel.dp = 16;
+  job.global_batch_tokens = 32000;
+  const LinkFigures links{1e11, 1e10};
+  PlacementSpans spans;
+  spans.dp_local = 8;
+  spans.dp.tier = Tier::kLeaf;
+  const double compute = 14.727273;
+  struct Stage {
+    int zero;
+    double total, exposed;
+  };
+  for (const Stage& z : {Stage{0, 0.060018, 0.0060018}, Stage{1, 0.045018, 0.0045018},
+                         Stage{2, 0.075027, 0.0075027}, Stage{3, 0.120054, 0.060027}}) {
+    job.zero = z.zero;
+    ASSERT_TRUE(ValidateTrainingJob(job).ok());
+    const StepTime t = EstimateStepTime(job, 1e12, links, spans);
+    EXPECT_NEAR(t.compute_s, compute, 1e-6) << z.zero;
+    EXPECT_NEAR(t.dp_total_s, z.total, 1e-9) << z.zero;
+    EXPECT_NEAR(t.dp_s, z.exposed, 1e-9) << z.zero;
+    // No TP, CP or PP: the step is compute plus what DP leaves exposed.
+    EXPECT_NEAR(t.step_s, compute + z.exposed, 1e-6) << z.zero;
+  }
+  job.zero = 4;
+  EXPECT_NE(ValidateTrainingJob(job).message().find("ZeRO stage"), std::string::npos);
 }
 
 // A stack known to run at 0.8 of the modelled speed: every part of the step takes 1 / 0.8 as
@@ -229,6 +301,34 @@ TEST(Placement, PackedAndScatteredSpans) {
   EXPECT_EQ(SpansOf(fleet, split, Parallelism{8, 1, 1, 1}).value().tp.tier, Tier::kLeaf);
   // Too few GPUs for the parallelism: an error, not a crash.
   EXPECT_FALSE(SpansOf(fleet, Nodes({0}), par).ok());
+}
+
+// DP ranks that share an NVLink domain in the layout [TP, CP, PP, DP] reduce there first
+// (issue 13, part 1): on two 8-GPU nodes of one rack, TP 8/k leaves k DP ranks per node.
+TEST(Placement, DataParallelRanksSharingANodeFollowTheLayout) {
+  const Fleet fleet = PodsBehindOversubscription();
+  for (int k : {1, 2, 4, 8}) {
+    const PlacementSpans spans =
+        SpansOf(fleet, Nodes({0, 1}), Parallelism{8 / k, 1, 1, 2 * k}).value();
+    EXPECT_EQ(spans.dp_local, k);
+    EXPECT_EQ(spans.dp_local_span.tier, Tier::kNvlink) << k;
+    EXPECT_EQ(spans.dp.tier, Tier::kLeaf) << k;  // the other node, under the same leaf
+    EXPECT_EQ(spans.dp.congestion, 1) << k;
+  }
+  // gcd(DP, domain / (TP x CP x PP)), or 1 where TP x CP x PP does not divide the domain.
+  EXPECT_EQ(DataParallelRanksPerDomain(Parallelism{1, 1, 1, 6}, 8), 2);
+  EXPECT_EQ(DataParallelRanksPerDomain(Parallelism{3, 1, 1, 4}, 8), 1);
+  EXPECT_EQ(DataParallelRanksPerDomain(Parallelism{1, 2, 2, 16}, 8), 2);
+  EXPECT_EQ(DataParallelRanksPerDomain(Parallelism{1, 1, 1, 16}, 72), 8);  // an NVL72 rack
+  EXPECT_EQ(DataParallelRanksPerDomain(Parallelism{8, 1, 2, 16}, 8), 1);
+  // Fragmented: 4 GPUs on each of four nodes. The layout still groups 8 DP ranks, but each group
+  // crosses two nodes, and its tier says so.
+  Allocation split;
+  split.model = 0;
+  split.nodes = {{0, 0x0f}, {1, 0x0f}, {2, 0x0f}, {3, 0x0f}};
+  const PlacementSpans frag = SpansOf(fleet, split, Parallelism{1, 1, 1, 16}).value();
+  EXPECT_EQ(frag.dp_local, 8);
+  EXPECT_EQ(frag.dp_local_span.tier, Tier::kLeaf);
 }
 
 TEST(Placement, ScatteredJobRunsSlowerThanPackedOne) {

@@ -1,5 +1,6 @@
 #include "spec/model_spec.h"
 
+#include "spec/training_fields.h"
 #include "spec/yaml_reader.h"
 
 namespace gpufleet {
@@ -55,6 +56,7 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   job.parallel.dp = 0;  // from the GPU count
   ReadInt(r, m, "micro_batch", job.micro_batch);
   ReadInt(r, m, "virtual_stages", job.virtual_stages);
+  ReadZeroStage(r, m, job.zero);
   if (const YAML::Node eff = m.Get("implementation_efficiency"); eff.IsDefined()) {
     if (std::optional<double> v = r.PositiveNumber(eff, "implementation_efficiency")) {
       if (*v > kMaxImplementationEfficiency) {

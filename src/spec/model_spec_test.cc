@@ -84,6 +84,23 @@ TEST(ModelSpec, ImplementationEfficiencyIsAFactorUpToTwo) {
   }
 }
 
+// zero: the ZeRO stage 0 to 3, default 1 (Megatron's distributed optimizer).
+TEST(ModelSpec, ZeroIsAStageFromZeroToThree) {
+  const std::string base = "name: x\nparameters: 7e9\nseq_len: 2048\n";
+  EXPECT_EQ(ParseModelSpec(base, "m.yaml").value().job.zero, 1);
+  for (int stage : {0, 1, 2, 3}) {
+    Result<ModelPreset> r =
+        ParseModelSpec(base + "zero: " + std::to_string(stage) + "\n", "m.yaml");
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(r.value().job.zero, stage);
+  }
+  for (const char* bad : {"4", "-1", "1.5", "full"}) {
+    Result<ModelPreset> r = ParseModelSpec(base + "zero: " + bad + "\n", "m.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.message().find("m.yaml:4:7: field 'zero'"), std::string::npos) << r.message();
+  }
+}
+
 TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
   Result<ModelPreset> unknown =
       ParseModelSpec("name: x\nparameters: 7e9\nseq_len: 2048\nlayer: 3\n", "m.yaml");

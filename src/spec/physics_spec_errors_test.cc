@@ -47,6 +47,10 @@ TEST(SpecErrors, TrainingFailureModelAndCheckpointFields) {
   EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, "
                       "min_placement_rate: 2}}\n"),
                     "w.yaml:2:78:", "jobs[0].training.min_placement_rate", "at most 1");
+  // A ZeRO stage beyond 3: '5' at column 64.
+  EXPECT_SPEC_ERROR(
+      W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, zero: 5}}\n"),
+      "w.yaml:2:64:", "jobs[0].training.zero", "0, 1, 2 or 3");
   // auto needs a write time: 'auto' at column 50.
   EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, checkpoint_interval: auto}\n"),
                     "w.yaml:2:50:", "jobs[0].checkpoint_interval", "checkpoint_write");

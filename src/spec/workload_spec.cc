@@ -10,6 +10,7 @@
 #include "spec/json_body.h"
 #include "spec/model_spec.h"
 #include "spec/specs.h"
+#include "spec/training_fields.h"
 #include "spec/yaml_reader.h"
 #include "util/checked_number.h"
 #include "util/text.h"
@@ -692,7 +693,7 @@ class WorkloadParser {
     }
   }
 
-  // training: {model: llama3-405b | FILE, tp, pp, cp, seq, global_batch_tokens,
+  // training: {model: llama3-405b | FILE, tp, pp, cp, seq, zero, global_batch_tokens,
   // min_placement_rate}: a preset or model file (relative to the workload), the job's GPUs filling
   // DP.
   void ParseTraining(const YAML::Node& node, const std::string& path, ExplicitJobSpec& e) {
@@ -736,6 +737,7 @@ class WorkloadParser {
     degree("pp", t.parallel.pp);
     degree("cp", t.parallel.cp);
     degree("seq", t.model.seq_len);
+    ReadZeroStage(r_, m, t.zero);
     const YAML::Node batch = m.Get("global_batch_tokens");
     if (batch.IsDefined()) {
       t.global_batch_tokens =

@@ -1,0 +1,21 @@
+#include "spec/training_fields.h"
+
+#include <string>
+
+#include "physics/step_time.h"
+
+namespace gpufleet {
+
+void ReadZeroStage(SpecReader& r, MapReader& m, int& out) {
+  const YAML::Node n = m.Get("zero");
+  if (!n.IsDefined()) return;
+  if (auto v = r.Integer(n, m.Field("zero"))) {
+    if (*v < 0 || *v > kMaxZeroStage) {
+      r.Fail(n, m.Field("zero"), "expected a ZeRO stage 0, 1, 2 or 3, got " + std::to_string(*v));
+    } else {
+      out = static_cast<int>(*v);
+    }
+  }
+}
+
+}  // namespace gpufleet
