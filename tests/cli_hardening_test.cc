@@ -217,6 +217,30 @@ TEST_F(CliHardening, ValidateFindsJobsThatCanNeverRunAndEveryErrorAtOnce) {
   EXPECT_TRUE(Has(sim.err, "jobs[0] 'huge': can never run on this fleet")) << Describe(sim);
 }
 
+// A training job whose plan does not fit its GPUs' memory (docs/MODELS.md, "Memory") is refused
+// by validate and sim, with what does not fit and the changes that would: Llama 3 8B on one H100
+// holds 16 GB of weights, 32 GB of fp32 gradients and 96 GB of Adam state. On 8 GPUs (the
+// optimizer state sharded 8 ways) it fits with fused kernels.
+TEST_F(CliHardening, ATrainingJobThatDoesNotFitItsGpusMemoryIsRefused) {
+  const std::string w = dir_.Write("w.yaml",
+                                   "jobs:\n"
+                                   "  - {name: alone, gpus: 1, duration: 1h, "
+                                   "training: {model: llama3-8b}}\n"
+                                   "  - {name: eight, gpus: 8, duration: 1h, "
+                                   "training: {model: llama3-8b}}\n");
+  const std::string fleet = Quote(Source("examples/fleets/tiny.yaml"));
+  const Outcome r = Run("validate " + fleet + " " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "jobs[0] 'alone': training job does not fit its GPUs' memory"))
+      << Describe(r);
+  EXPECT_TRUE(Has(r.err, "optimizer state 89.7 GiB")) << Describe(r);
+  EXPECT_TRUE(Has(r.err, "use more GPUs")) << Describe(r);  // one GPU: ZeRO has no one to shard with
+  EXPECT_FALSE(Has(r.err, "'eight'")) << Describe(r);
+  const Outcome sim = Run("sim --fleet " + fleet + " --workload " + Quote(w));
+  EXPECT_EQ(sim.code, 2) << Describe(sim);
+  EXPECT_TRUE(Has(sim.err, "'alone': training job does not fit")) << Describe(sim);
+}
+
 TEST_F(CliHardening, ValidateChecksTheFleetDespiteSpecErrors) {
   // jobs[1] has a spec error; jobs[0] can never run on the 16-GPU fleet and must be reported in
   // the same run, with its place in the file.

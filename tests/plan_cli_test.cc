@@ -182,11 +182,32 @@ TEST(PlanCli, TrainAModelFile) {
                                       "hidden: 5120\n"
                                       "seq_len: 4096\n"
                                       "global_batch_tokens: 4194304\n"
-                                      "training_tokens: 1e12\n");
+                                      "training_tokens: 1e12\n"
+                                      "tp: 2\n");
   const auto [code, out] = RunCli("plan train --model " + model + " --gpus 64 --gpu a100");
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("my-13b"), std::string::npos) << out;
   EXPECT_NE(out.find("A100"), std::string::npos) << out;
+  EXPECT_NE(out.find("of 80 GiB per GPU"), std::string::npos) << out;
+  // At TP1 its 13B parameters' weights, gradients and activations do not fit an 80 GB A100
+  // (docs/MODELS.md, "Memory"): refused with the changes that fit; --recompute auto finds one.
+  const auto [tp1_code, tp1_out] =
+      RunCli("plan train --model " + model + " --gpus 64 --gpu a100 --tp 1");
+  EXPECT_EQ(tp1_code, 2) << tp1_out;
+  EXPECT_NE(tp1_out.find("does not fit in GPU memory"), std::string::npos) << tp1_out;
+  EXPECT_NE(tp1_out.find("ZeRO-3"), std::string::npos) << tp1_out;
+  const auto [auto_code, auto_out] = RunCli("plan train --model " + model +
+                                            " --gpus 64 --gpu a100 --tp 1 --recompute auto --json");
+  ASSERT_EQ(auto_code, 0) << auto_out;
+  const auto plan = nlohmann::json::parse(auto_out);
+  EXPECT_EQ(plan["memory"]["recompute"], "full");
+  EXPECT_EQ(plan["memory"]["recompute_auto"], true);
+  EXPECT_LE(plan["memory"]["total_gib"].get<double>(), plan["memory"]["hbm_gib"].get<double>());
+  // ZeRO-3 fits too, without recomputation.
+  const auto [z3_code, z3_out] =
+      RunCli("plan train --model " + model + " --gpus 64 --gpu a100 --tp 1 --zero 3 --json");
+  ASSERT_EQ(z3_code, 0) << z3_out;
+  EXPECT_EQ(nlohmann::json::parse(z3_out)["parallelism"]["zero"], 3);
   const std::string bad = WriteTemp("bad.yaml", "name: x\nlayers: 40\nhidden: 5120\nseq: 1\n");
   const auto [bad_code, bad_out] = RunCli("plan train --model " + bad + " --gpus 8");
   EXPECT_EQ(bad_code, 2);

@@ -39,6 +39,7 @@ struct TrainArgs {
   double node_failure_rate = kLlama3NodeFailuresPerDay;
   double implementation_efficiency = 0;  // 0: not given, the model's (1 unless its file says)
   int zero = -1;                         // -1: not given, the model's (1 unless its file says)
+  std::string recompute;                 // empty: the model's
   std::string html;                      // the page, or empty
   bool json = false;
 };
@@ -118,6 +119,12 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
   if (a.dp > 0) job.parallel.dp = a.dp;
   if (a.implementation_efficiency > 0) job.implementation_efficiency = a.implementation_efficiency;
   if (a.zero >= 0) job.zero = a.zero;
+  if (!a.recompute.empty()) {
+    job.recompute_auto = a.recompute == "auto";
+    job.recompute = a.recompute == "full"        ? Recompute::kFull
+                    : a.recompute == "selective" ? Recompute::kSelective
+                                                 : Recompute::kNone;
+  }
   return JobOnGpus(std::move(job), a.gpus);
 }
 
@@ -192,6 +199,32 @@ nlohmann::ordered_json SpanJson(const GroupSpan& s) {
           {"congestion", s.congestion}};
 }
 
+const char* RecomputeName(Recompute r) {
+  return r == Recompute::kFull ? "full" : r == Recompute::kSelective ? "selective" : "none";
+}
+
+const char* FitName(MemoryFit fit) {
+  return fit == MemoryFit::kFits ? "fits" : fit == MemoryFit::kTight ? "tight" : "does not fit";
+}
+
+// Per GPU of the first pipeline stage, in GiB; activations as the model's band (docs/MODELS.md,
+// "Memory").
+nlohmann::ordered_json MemoryJson(const TrainingJob& job, const TrainingPlan& p) {
+  const TrainingMemory& m = p.memory;
+  return {{"recompute", RecomputeName(p.recompute)},
+          {"recompute_auto", job.recompute_auto},
+          {"weights_gib", m.weights / kGiB},
+          {"gradients_gib", m.gradients / kGiB},
+          {"optimizer_gib", m.optimizer / kGiB},
+          {"activations_gib", m.activations / kGiB},
+          {"activations_fused_gib", m.activations_fused / kGiB},
+          {"reserve_gib", m.reserve / kGiB},
+          {"total_gib", m.Total() / kGiB},
+          {"total_fused_gib", m.FusedTotal() / kGiB},
+          {"hbm_gib", p.hbm_bytes / kGiB},
+          {"fit", FitName(p.memory_fit)}};
+}
+
 nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
                                 const TrainingPlan& p) {
   nlohmann::ordered_json j;
@@ -213,6 +246,7 @@ nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, cons
   j["placement"] = {{"tp", SpanJson(p.spans.tp)},        {"cp", SpanJson(p.spans.cp)},
                     {"pp", SpanJson(p.spans.pp)},        {"dp", SpanJson(p.spans.dp)},
                     {"dp_per_domain", p.spans.dp_local}, {"rate", p.ideal_step_s / p.step.step_s}};
+  j["memory"] = MemoryJson(job, p);
   j["step_time_s"] = p.step.step_s;
   j["step"] = {{"compute_s", p.step.compute_s},
                {"bubble_s", p.step.bubble_s},
@@ -285,6 +319,20 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
         "scaled; %s)\n",
         job.implementation_efficiency,
         a.implementation_efficiency > 0 ? "--implementation-efficiency" : "the model file");
+  }
+  const TrainingMemory& mem = p.memory;
+  std::printf(
+      "  memory          %.1f-%.1f GiB of %.0f GiB per GPU (weights %.1f, gradients %.1f, "
+      "optimizer %.1f, activations %.1f-%.1f, CUDA and NCCL %.1f); recompute %s%s\n",
+      mem.FusedTotal() / kGiB, mem.Total() / kGiB, p.hbm_bytes / kGiB, mem.weights / kGiB,
+      mem.gradients / kGiB, mem.optimizer / kGiB, mem.activations_fused / kGiB,
+      mem.activations / kGiB, mem.reserve / kGiB, RecomputeName(p.recompute),
+      job.recompute_auto ? " (auto)" : "");
+  if (p.memory_fit == MemoryFit::kTight) {
+    std::printf(
+        "  warning         fits only with fused, memory-saving kernels: Korthikanti's count of "
+        "the activations needs %.1f GiB (docs/MODELS.md, \"Memory\")\n",
+        mem.Total() / kGiB);
   }
   std::printf("  MFU             %.1f%%\n", 100 * p.mfu);
   std::printf("  tokens/s        %s\n", Sci(p.tokens_per_s, "").c_str());
@@ -432,7 +480,11 @@ FiguresPage PlanPage(const TrainArgs& a, const TrainingJob& job, const GpuModel&
                 {"checkpoint (GB)", p.checkpoint_bytes / 1e9},
                 {"checkpoint write (s)", p.checkpoint_write_s},
                 {"checkpoint interval (s)", p.checkpoint_interval_s},
-                {"ETTR", p.ettr}});
+                {"ETTR", p.ettr},
+                {"memory per GPU, fused kernels (GiB)", p.memory.FusedTotal() / kGiB},
+                {"memory per GPU, Korthikanti's count (GiB)", p.memory.Total() / kGiB},
+                {"HBM per GPU (GiB)", p.hbm_bytes / kGiB},
+                {"recompute", RecomputeName(p.recompute)}});
   const double step = p.step.step_s;
   auto share = [step](double s) { return step > 0 ? ojson(s / step) : ojson(nullptr); };
   page.Table("step", "Where a step's time goes", {"part", "seconds", "share of the step"},
@@ -590,6 +642,10 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "implementation_efficiency, else 1). Say what you know, e.g. 0.8 for a stack\n"
                 "measured 20% slower than Megatron-LM (docs/MODELS.md).")
       ->check(RealIn(0, kMaxImplementationEfficiency, true));
+  t->add_option("--recompute", args->recompute,
+                "Activation recomputation: none, selective, full, or auto - the least that fits\n"
+                "the GPU's memory (default: the model's).")
+      ->check(CLI::IsMember({"none", "selective", "full", "auto"}));
   t->add_option("--zero", args->zero,
                 "ZeRO stage of the data parallelism: 0 (gradients all-reduced), 1 (optimizer\n"
                 "state sharded, Megatron's distributed optimizer), 2 (and gradients), 3 (and\n"

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstdio>
 
+#include "physics/training_memory.h"
 #include "sched/scheduler.h"
 #include "util/text.h"
 
@@ -54,6 +55,44 @@ std::string GeneratorName(const GeneratorSpec& g, const std::string& file) {
   return where + ": generator '" + g.name + "'";
 }
 
+// A training job against the HBM of each GPU model it may run on (docs/MODELS.md, "Memory"): an
+// error when it fits none of them, a warning naming those it would not fit if placed there.
+void CheckTrainingMemory(const TrainingJob& training, const JobSpec& job, const Fleet& fleet,
+                         const std::string& name, FleetCheck& check) {
+  std::vector<std::string> too_small;
+  std::string refusal;
+  bool fits_one = false;
+  for (size_t m = 0; m < fleet.gpu_models().size(); ++m) {
+    const ModelId id = static_cast<ModelId>(m);
+    const bool eligible = job.gpu_model == kAnyModel
+                              ? job.allowed_models == 0 || (job.allowed_models >> m & 1) != 0
+                              : job.gpu_model == id;
+    if (!eligible) continue;
+    const GpuModel& gpu = fleet.gpu_models()[m];
+    TrainingJob t = training;
+    Status s = Status::Ok();
+    if (t.recompute_auto) {
+      Result<TrainingJob> fitted = WithLeastRecomputeThatFits(t, HbmBytes(gpu.hbm_gb));
+      if (!fitted.ok()) s = Error{fitted.message()};
+    } else {
+      s = CheckMemoryFits(t, HbmBytes(gpu.hbm_gb));
+    }
+    if (s.ok()) {
+      fits_one = true;
+    } else {
+      too_small.push_back(gpu.name);
+      refusal = gpu.name + ": " + s.message();
+    }
+  }
+  if (too_small.empty()) return;
+  if (!fits_one) {
+    check.errors.push_back(name + ": training job does not fit its GPUs' memory (" + refusal + ")");
+  } else {
+    check.warnings.push_back(name + ": training job would not fit the memory of " +
+                             ListNames(too_small) + " GPUs if placed there (" + refusal + ")");
+  }
+}
+
 }  // namespace
 
 FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const std::string& file) {
@@ -68,6 +107,9 @@ FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const st
     }
     JobSpec job;
     if (!b.value().source->Next(job)) continue;
+    if (w.jobs[i].training) {
+      CheckTrainingMemory(*w.jobs[i].training, job, fleet, JobName(w, i, file), check);
+    }
     const Status s = judge.Submit(next_id++, RequestFor(job), 0);
     if (!s.ok()) {
       check.errors.push_back(JobName(w, i, file) + ": " +

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "physics/training_memory.h"
+
 namespace gpufleet {
 namespace {
 
@@ -319,8 +321,9 @@ JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation) {
   JobHardware hw;
   const NodeId first = allocation.nodes.front().node;
   const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(first))];
-  hw.peak_flops =
-      fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))].bf16_tflops * 1e12;
+  const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))];
+  hw.peak_flops = gpu.bf16_tflops * 1e12;
+  hw.hbm_bytes = HbmBytes(gpu.hbm_gb);
   hw.domain_gpus = type.gpus_per_node * type.nodes_per_domain;
   hw.links = LinksOf(fleet, allocation);
   return hw;

@@ -43,6 +43,9 @@ struct TrainingJob {
   int micro_batch = 1;     // sequences per micro-batch
   int virtual_stages = 1;  // interleaved pipeline chunks per stage (Narayanan SC'21)
   Recompute recompute = Recompute::kNone;
+  // `recompute: auto`: the planner sets `recompute` to the least that fits the GPU's memory
+  // (physics/training_memory.h).
+  bool recompute_auto = false;
   // ZeRO stage of the data parallelism (Rajbhandari et al. 2020; FSDP full-shard = 3): what the
   // DP ranks shard - 0 nothing (gradients all-reduced), 1 the optimizer state (Megatron's
   // distributed optimizer, the default), 2 and the gradients, 3 and the parameters.
@@ -101,10 +104,11 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
 // NVLink domain of `domain_gpus` stays on NVLink, the others cross one leaf, without congestion.
 PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus);
 
-// The hardware under an allocation (not empty): its first node's dense BF16 peak per GPU and
-// NVLink domain size, and the slowest links among its nodes.
+// The hardware under an allocation (not empty): its first node's dense BF16 peak and HBM per GPU
+// and NVLink domain size, and the slowest links among its nodes.
 struct JobHardware {
   double peak_flops = 0;
+  double hbm_bytes = 0;  // per GPU; 0 unknown
   int domain_gpus = 0;
   LinkFigures links;
 };

@@ -38,19 +38,29 @@ JobPower PowerOf(const Fleet& fleet, const Allocation& allocation) {
 }  // namespace
 
 Result<TrainingPlan> PlanTraining(const Fleet& fleet, const Allocation& allocation,
-                                  const TrainingJob& job, double tokens,
+                                  const TrainingJob& asked, double tokens,
                                   const FailureAssumptions& failures) {
-  if (Status s = ValidateTrainingJob(job); !s.ok()) return Error{s.message()};
+  if (Status s = ValidateTrainingJob(asked); !s.ok()) return Error{s.message()};
   if (!(tokens > 0)) return Error{"the number of training tokens must be positive"};
   if (!(failures.node_failures_per_day >= 0)) {
     return Error{"the node failure rate must be at least 0"};
   }
-  Result<PlacementSpans> spans = SpansOf(fleet, allocation, job.parallel);
+  Result<PlacementSpans> spans = SpansOf(fleet, allocation, asked.parallel);
   if (!spans.ok()) return spans.error();
 
   TrainingPlan plan;
   plan.spans = spans.value();
   const JobHardware hw = HardwareOf(fleet, allocation);
+  Result<TrainingJob> fitted = asked.recompute_auto
+                                   ? WithLeastRecomputeThatFits(asked, hw.hbm_bytes)
+                                   : Result<TrainingJob>(asked);
+  if (!fitted.ok()) return fitted.error();
+  const TrainingJob& job = fitted.value();
+  if (Status s = CheckMemoryFits(job, hw.hbm_bytes); !s.ok()) return Error{s.message()};
+  plan.recompute = job.recompute;
+  plan.memory = MemoryPerGpu(job);
+  plan.hbm_bytes = hw.hbm_bytes;
+  plan.memory_fit = FitOf(plan.memory, hw.hbm_bytes);
   plan.peak_flops = hw.peak_flops;
   if (!(plan.peak_flops > 0)) return Error{"the GPU model has no BF16 peak in the catalogue"};
   plan.links = hw.links;

@@ -8,6 +8,7 @@
 #include "physics/failure_rates.h"
 #include "physics/network.h"
 #include "physics/step_time.h"
+#include "physics/training_memory.h"
 
 namespace gpufleet {
 
@@ -32,6 +33,10 @@ struct FailureAssumptions {
 };
 
 struct TrainingPlan {
+  Recompute recompute = Recompute::kNone;   // the job's, or what `auto` chose
+  TrainingMemory memory;                    // per GPU of the first pipeline stage
+  double hbm_bytes = 0;                     // per GPU; 0 unknown (not checked)
+  MemoryFit memory_fit = MemoryFit::kFits;  // kTight: fits only with fused kernels
   PlacementSpans spans;
   LinkFigures links;
   StepTime step;
@@ -56,6 +61,8 @@ struct TrainingPlan {
 };
 
 // The job (validated, parallel.Gpus() GPUs) on the first GPUs of `allocation`, training `tokens`.
+// Refused when it does not fit the GPUs' memory (`recompute: auto` first picks the least
+// recomputation that fits).
 Result<TrainingPlan> PlanTraining(const Fleet& fleet, const Allocation& allocation,
                                   const TrainingJob& job, double tokens,
                                   const FailureAssumptions& failures);

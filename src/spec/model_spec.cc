@@ -75,8 +75,10 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
       job.recompute = Recompute::kSelective;
     } else if (*v == "full") {
       job.recompute = Recompute::kFull;
+    } else if (*v == "auto") {
+      job.recompute_auto = true;
     } else {
-      r.Fail(recompute, "recompute", "expected none, selective or full, got '" + *v + "'");
+      r.Fail(recompute, "recompute", "expected none, selective, full or auto, got '" + *v + "'");
     }
   }
   m.Finish();

@@ -111,7 +111,7 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
       ParseModelSpec("name: x\nparameters: 7e9\nseq_len: -1\nrecompute: some\n", "m.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("m.yaml:3:10: field 'seq_len'"), std::string::npos) << bad.message();
-  EXPECT_NE(bad.message().find("m.yaml:4:12: field 'recompute': expected none, selective or full"),
+  EXPECT_NE(bad.message().find("m.yaml:4:12: field 'recompute': expected none, selective, full or auto"),
             std::string::npos)
       << bad.message();
   Result<ModelPreset> missing = ParseModelSpec("name: x\nseq_len: 2048\n", "m.yaml");
