@@ -214,6 +214,41 @@ TEST(PlanCli, TrainAModelFile) {
   EXPECT_NE(bad_out.find(bad + ":4:1: field 'seq': unknown key"), std::string::npos) << bad_out;
 }
 
+// --sweep: every configuration on the placement, the fastest that fit; fixed dimensions hold.
+TEST(PlanCli, TrainSweepPrintsTheFastestConfigurationsThatFit) {
+  const auto [code, out] =
+      RunCli("plan train --model llama3-70b --gpus 256 --sweep --top 3 --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  ASSERT_EQ(j["plans"].size(), 3u);
+  EXPECT_EQ(j["considered"].get<int>(), j["refused_by_framework"].get<int>() +
+                                            j["refused_by_memory"].get<int>() +
+                                            j["feasible"].get<int>());
+  EXPECT_LE(j["plans"][0]["step_time_s"].get<double>(), j["plans"][2]["step_time_s"].get<double>());
+  for (const auto& plan : j["plans"]) {
+    EXPECT_EQ(plan["tp"].get<int>() * plan["cp"].get<int>() * plan["pp"].get<int>() *
+                  plan["dp"].get<int>(),
+              256);
+  }
+  const auto [tp_code, tp_out] =
+      RunCli("plan train --model llama3-70b --gpus 256 --sweep --tp 8 --zero 1 --json");
+  ASSERT_EQ(tp_code, 0) << tp_out;
+  for (const auto& plan : nlohmann::json::parse(tp_out)["plans"]) {
+    EXPECT_EQ(plan["tp"], 8);
+    EXPECT_EQ(plan["zero"], 1);
+  }
+  const auto [text_code, text] = RunCli("plan train --model llama3-70b --gpus 256 --sweep");
+  ASSERT_EQ(text_code, 0) << text;
+  EXPECT_NE(text.find("the 10 fastest of the"), std::string::npos) << text;
+  const auto [dp_code, dp_out] = RunCli("plan train --model llama3-70b --gpus 256 --sweep --dp 4");
+  EXPECT_EQ(dp_code, 2) << dp_out;
+  EXPECT_NE(dp_out.find("--sweep chooses DP"), std::string::npos) << dp_out;
+  const auto [none_code, none_out] = RunCli("plan train --model llama3-405b --gpus 8 --sweep");
+  EXPECT_EQ(none_code, 2) << none_out;
+  EXPECT_NE(none_out.find("no configuration of llama3-405b fits 8 GPUs"), std::string::npos)
+      << none_out;
+}
+
 TEST(PlanCli, TrainBadInput) {
   auto expect_bad = [](const std::string& args, const std::string& says) {
     const auto [code, out] = RunCli("plan train " + args);

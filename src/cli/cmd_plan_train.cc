@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/html_output.h"
+#include "cli/plan_sweep.h"
 #include "cli/validators.h"
 #include "model/ideal_fleet.h"
 #include "physics/model_preset.h"
@@ -42,6 +43,8 @@ struct TrainArgs {
   std::string recompute;                 // empty: the model's
   std::string html;                      // the page, or empty
   bool json = false;
+  bool sweep = false;
+  int top = 10;
 };
 
 constexpr const char* kCommand = "gpufleet plan train: ";
@@ -97,8 +100,8 @@ Result<ModelPreset> ResolveModel(const std::string& arg) {
                ") nor a model file"};
 }
 
-// The model's defaults with the command line's overrides; DP fills the GPUs.
-Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
+// The model's defaults with the command line's overrides, DP as given or 0.
+Result<TrainingJob> WithOverrides(const TrainArgs& a, TrainingJob job) {
   if (a.tp > 0) job.parallel.tp = a.tp;
   if (a.pp > 0) job.parallel.pp = a.pp;
   if (a.cp > 0) job.parallel.cp = a.cp;
@@ -125,7 +128,32 @@ Result<TrainingJob> BuildJob(const TrainArgs& a, TrainingJob job) {
                     : a.recompute == "selective" ? Recompute::kSelective
                                                  : Recompute::kNone;
   }
-  return JobOnGpus(std::move(job), a.gpus);
+  return job;
+}
+
+// The model's defaults with the command line's overrides; DP fills the GPUs.
+Result<TrainingJob> BuildJob(const TrainArgs& a, const TrainingJob& model) {
+  Result<TrainingJob> job = WithOverrides(a, model);
+  if (!job.ok()) return job;
+  return JobOnGpus(std::move(job).value(), a.gpus);
+}
+
+// --sweep: the fixed dimensions from the command line, the rest swept.
+SweepRequest SweepOf(const TrainArgs& a) {
+  SweepRequest r;
+  r.gpus = a.gpus;
+  if (a.tp > 0) r.tp = a.tp;
+  if (a.cp > 0) r.cp = a.cp;
+  if (a.pp > 0) r.pp = a.pp;
+  if (a.zero >= 0) r.zero = a.zero;
+  if (!a.recompute.empty() && a.recompute != "auto") {
+    r.recompute = a.recompute == "full"        ? Recompute::kFull
+                  : a.recompute == "selective" ? Recompute::kSelective
+                                               : Recompute::kNone;
+  }
+  r.top = static_cast<size_t>(a.top);
+  r.json = a.json;
+  return r;
 }
 
 Result<FailureAssumptions> BuildFailures(const TrainArgs& a) {
@@ -539,6 +567,18 @@ int RunTrain(const TrainArgs& a) {
   if (a.gpus < 1) return BadInput("--gpus: expected a positive number of GPUs");
   Result<ModelPreset> preset = ResolveModel(a.model);
   if (!preset.ok()) return BadInput(preset.message());
+  if (a.sweep) {
+    if (!a.html.empty() || a.dp > 0)
+      return BadInput("--sweep chooses DP and prints no page: drop --dp and --html");
+    Result<TrainingJob> base = WithOverrides(a, preset.value().job);
+    if (!base.ok()) return BadInput(base.message());
+    Result<PlanFleet> fleet = BuildFleet(a);
+    if (!fleet.ok()) return BadInput(fleet.message());
+    CapacityIndex index(fleet.value().fleet);
+    std::optional<Allocation> allocation = index.Place(a.gpus, fleet.value().model, Level::kFleet);
+    if (!allocation) return BadInput("the fleet cannot place " + std::to_string(a.gpus) + " GPUs");
+    return PrintSweep(fleet.value().fleet, *allocation, base.value(), SweepOf(a));
+  }
   Result<TrainingJob> job = BuildJob(a, preset.value().job);
   if (!job.ok()) return BadInput(job.message());
   Result<FailureAssumptions> failures = BuildFailures(a);
@@ -651,6 +691,13 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "state sharded, Megatron's distributed optimizer), 2 (and gradients), 3 (and\n"
                 "parameters: FSDP full-shard) (default: the model file's zero, else 1).")
       ->check(CLI::Range(0, kMaxZeroStage));
+  t->add_flag("--sweep", args->sweep,
+              "Plan every configuration instead - TP, CP, PP, interleaved chunks, ZeRO stage,\n"
+              "micro-batch and recomputation (those given on the command line stay fixed) - on\n"
+              "the same placement, and print the fastest that fit (docs/MODELS.md, \"Sweeps\").");
+  t->add_option("--top", args->top, "With --sweep: how many configurations to print.")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   t->add_flag("--json", args->json,
               "JSON: step_time_s, mfu, tokens_per_s, days, gpu_hours, energy_mwh,\n"
               "facility_energy_mwh, cost_usd, interruptions, checkpoint_interval_s, ettr, ...");
