@@ -5,9 +5,18 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "model/ideal_fleet.h"
+#include "sched/capacity_index.h"
 #include "spec/specs.h"
 
 namespace gpufleet::testing {
+
+PlacedFleet PlaceOnIdealFleet(const std::string& gpu, int gpus) {
+  PlacedFleet p{IdealFleet(gpu, gpus).value(), {}};
+  CapacityIndex index(p.fleet);
+  p.allocation = index.Place(gpus, 0, Level::kFleet).value();
+  return p;
+}
 
 Fleet MustParseFleet(const std::string& yaml) {
   Result<Fleet> f = ParseFleet(yaml, "test-fleet.yaml");

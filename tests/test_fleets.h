@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "model/allocation.h"
 #include "model/fleet.h"
 #include "workload/workload.h"
 
@@ -21,6 +22,14 @@ std::string DgxFleetYaml(int pods, int leaves, int domains,
 // each of 4 racks (leaves) of 2 DGX H100 (16 GPUs per rack); electricity at $50/MWh. Nodes 0-7 are
 // pod 0, 8-15 pod 1, and so on.
 std::string OversubscribedPodsYaml();
+
+// An ideal fleet of `gpus` GPUs of model `gpu` (model/ideal_fleet.h) and the scheduler's placement
+// of one gang of all of them on it.
+struct PlacedFleet {
+  Fleet fleet;
+  Allocation allocation;
+};
+PlacedFleet PlaceOnIdealFleet(const std::string& gpu, int gpus);
 
 // Path of a file in the source tree, for the bundled examples.
 std::string SourcePath(const std::string& relative);

@@ -9,20 +9,13 @@
 #include "physics/checkpoint.h"
 #include "physics/model_preset.h"
 #include "sched/capacity_index.h"
+#include "test_fleets.h"
 
 namespace gpufleet {
 namespace {
 
-struct Placed {
-  Fleet fleet;
-  Allocation allocation;
-};
-Placed PlaceOnIdealFleet(const std::string& gpu, int gpus) {
-  Placed p{IdealFleet(gpu, gpus).value(), {}};
-  CapacityIndex index(p.fleet);
-  p.allocation = index.Place(gpus, 0, Level::kFleet).value();
-  return p;
-}
+using testing::PlaceOnIdealFleet;
+using Placed = testing::PlacedFleet;
 
 TrainingJob PresetOn(const char* name, int gpus) {
   return JobOnGpus(FindModelPreset(name)->job, gpus).value();

@@ -5,20 +5,13 @@
 #include "model/ideal_fleet.h"
 #include "physics/model_preset.h"
 #include "sched/capacity_index.h"
+#include "test_fleets.h"
 
 namespace gpufleet {
 namespace {
 
-struct Placed {
-  Fleet fleet;
-  Allocation allocation;
-};
-Placed PlaceOnIdealFleet(const std::string& gpu, int gpus) {
-  Placed p{IdealFleet(gpu, gpus).value(), {}};
-  CapacityIndex index(p.fleet);
-  p.allocation = index.Place(gpus, 0, Level::kFleet).value();
-  return p;
-}
+using testing::PlaceOnIdealFleet;
+using Placed = testing::PlacedFleet;
 
 // Llama 3 70B on 256 H100s, every configuration: the counts add up, every plan kept is one a
 // framework accepts and that fits, they come fastest first, each is priced exactly as the step
