@@ -326,6 +326,9 @@ class SchedulerCore {
   // PlaceAdmitted's verdict on its last refusal.
   bool refused_not_for_gpus = false;
   PendingReason refusal;
+  // The sites whose power refused PlaceAdmitted's last attempt (empty when power did not stand in
+  // the way): where a power-blocked head needs power to be kept for it (backfill).
+  std::vector<TopoId> power_refused_sites;
 
  private:
   // The admission guard's part of PlaceAdmitted: retries with refusing sites hidden.

@@ -38,6 +38,7 @@ bool SchedulerCore::Judged(Slot s, const Allocation& a) {
 std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest& r,
                                                        TopoId within) {
   refused_not_for_gpus = false;
+  power_refused_sites.clear();
   std::optional<Allocation> a = index.Place(r, within);
   if (a && hooks.admission != nullptr) {
     a = Admitted(std::move(a), r, within, job(s).power_utilization);
@@ -66,6 +67,7 @@ std::optional<Allocation> SchedulerCore::Admitted(std::optional<Allocation> a, c
     a = index.Place(r, within);
   }
   if (!a && !hidden.empty()) {
+    power_refused_sites = hidden;
     refusal = PendingReason{};
     refusal.code = WaitReason::kPower;
     refusal.where = hidden.front();

@@ -5,6 +5,13 @@
 // Topology makes the classic "extra nodes" rule per subtree: the head will start at `shadow`
 // inside one subtree of its constraint level, where `extra` GPUs remain once it is placed. A
 // backfilled job that may still run at `shadow` may use at most `extra` GPUs of that subtree.
+//
+// Power makes a second reservation (docs/MODELS.md, "Power-aware scheduling"): a head that the
+// GPUs could take but the power of sites S refuses holds S until `until`, the latest estimated
+// end of the jobs running in S when it became blocked. Until then a job that may outlive `until`
+// does not start in S, so that by `until` (if jobs end by their estimates) S holds only what the
+// head can start beside: it starts then at the latest, instead of being overtaken for ever by
+// smaller jobs taking the power it waits for.
 #include <algorithm>
 #include <bit>
 #include <climits>
@@ -48,9 +55,20 @@ class BackfillPolicy final : public SchedulingPolicy {
     why.where = reservation_->subtree;
     why.until = reservation_->shadow;
     why.blocker = code == WaitReason::kReserved ? reservation_->blocker : reservation_->job;
+    if (power_) {  // the head waits for power: its sites and the time they are held to
+      why.where = power_->sites.front();
+      why.until = power_->until;
+      if (code == WaitReason::kReserved) why.blocker = -1;
+    }
     return why;
   }
   std::optional<std::pair<JobId, SimTime>> Reservation() const override {
+    // A head held by power starts by the later of its two reservations.
+    if (power_ && reservation_) {
+      return std::make_pair(reservation_->job, reservation_->subtree < 0
+                                                   ? power_->until
+                                                   : std::max(power_->until, reservation_->shadow));
+    }
     if (!reservation_ || reservation_->subtree < 0) return std::nullopt;
     return std::make_pair(reservation_->job, reservation_->shadow);
   }
@@ -67,6 +85,13 @@ class BackfillPolicy final : public SchedulingPolicy {
       w.Put(reservation_->subtree);
       w.Put(reservation_->extra);
       w.Put(reservation_->blocker);
+    }
+    w.Put(power_.has_value());
+    if (power_) {
+      w.Put(power_->head_seq);
+      w.Put(power_->until);
+      w.Put(static_cast<std::uint32_t>(power_->sites.size()));
+      for (TopoId site : power_->sites) w.Put(site);
     }
   }
   Status Load(SchedulerCore& core, ByteReader& r) override {
@@ -87,6 +112,28 @@ class BackfillPolicy final : public SchedulingPolicy {
         return Error{"scheduler snapshot: backfill reservation out of range", ErrorCode::kDataLoss};
       }
       reservation_ = res;
+    }
+    bool held = false;
+    r.Get(held);
+    if (held) {
+      PowerHold hold;
+      std::uint32_t sites = 0;
+      r.Get(hold.head_seq);
+      r.Get(hold.until);
+      r.Get(sites);
+      if (sites == 0 || sites > core.fleet.topo().size()) {
+        return Error{"scheduler snapshot: backfill power hold out of range", ErrorCode::kDataLoss};
+      }
+      for (std::uint32_t i = 0; i < sites; ++i) {
+        TopoId site = -1;
+        r.Get(site);
+        if (site < 0 || site >= static_cast<TopoId>(core.fleet.topo().size())) {
+          return Error{"scheduler snapshot: backfill power hold out of range",
+                       ErrorCode::kDataLoss};
+        }
+        hold.sites.push_back(site);
+      }
+      power_ = std::move(hold);
     }
     return Status::Ok();
   }
@@ -114,17 +161,31 @@ class BackfillPolicy final : public SchedulingPolicy {
     std::int32_t extra = 0;
     JobId blocker = -1;
   };
+  // The power reservation of a head blocked by the power of `sites` (not by GPUs).
+  struct PowerHold {
+    std::uint64_t head_seq = 0;
+    std::vector<TopoId> sites;
+    SimTime until = kNever;
+  };
   using EndKeyT = std::tuple<SimTime, JobId, Slot>;
   static EndKeyT EndKey(const SchedulerCore& core, Slot s) {
     return {core.job(s).est_end, core.job(s).id, s};
   }
   Res ComputeReservation(SchedulerCore& core, Slot head, SimTime now);
+  // The hold for a head the power of core.power_refused_sites refused: until the latest
+  // estimated end of the jobs running there (at least now).
+  PowerHold ComputePowerHold(const SchedulerCore& core, Slot head, SimTime now) const;
   bool TryBackfill(SchedulerCore& core, Slot s, SimTime now, std::vector<Decision>& out);
+  // A job that may outlive the power hold: placed outside its sites (and within the GPU
+  // reservation's rule), or it waits.
+  bool TryBackfillOutsideHeldSites(SchedulerCore& core, Slot s, SimTime now,
+                                   std::vector<Decision>& out);
 
   const int max_job_test_;
   // Jobs holding GPUs by estimated end.
   std::set<EndKeyT> by_end_;
   std::optional<Res> reservation_;
+  std::optional<PowerHold> power_;
   bool stale_ = true;
   std::vector<std::pair<TopoId, std::int32_t>> spans_scratch_;
 };
@@ -171,9 +232,63 @@ BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot
   return best;
 }
 
+BackfillPolicy::PowerHold BackfillPolicy::ComputePowerHold(const SchedulerCore& core, Slot head,
+                                                           SimTime now) const {
+  PowerHold hold;
+  hold.head_seq = core.job(head).seq;
+  hold.sites = core.power_refused_sites;
+  hold.until = now;
+  const Fleet& fleet = core.fleet;
+  for (Slot slot : core.running_list) {
+    const SchedJob& r = core.job(slot);
+    if (r.alloc.nodes.empty()) continue;
+    // Nodes are in site order: the job's sites run from its first node's to its last node's.
+    const TopoId first = fleet.Ancestor(r.alloc.nodes.front().node, Level::kSite);
+    const TopoId last = fleet.Ancestor(r.alloc.nodes.back().node, Level::kSite);
+    for (TopoId site : hold.sites) {
+      if (site >= first && site <= last) {
+        hold.until = std::max(hold.until, r.est_end);
+        break;
+      }
+    }
+  }
+  return hold;
+}
+
+bool BackfillPolicy::TryBackfillOutsideHeldSites(SchedulerCore& core, Slot s, SimTime now,
+                                                 std::vector<Decision>& out) {
+  const SchedJob& j = core.job(s);
+  const Res& r = *reservation_;
+  // The GPU reservation's rule still holds: outside its subtree, or within its extra GPUs.
+  const bool ends_in_time = now + std::max<SimTime>(0, j.estimate - j.attained) <= r.shadow;
+  const bool may_touch_reservation =
+      r.subtree >= 0 && !ends_in_time && (j.model == kAnyModel || j.model == r.model);
+  const bool block_reserved = may_touch_reservation && r.subtree != 0;
+  if (may_touch_reservation && r.subtree == 0 && j.gpus > r.extra) {
+    core.MarkReason(s, WaitReason::kReservation);
+    return false;
+  }
+  for (TopoId site : power_->sites) core.index.Block(site);
+  if (block_reserved) core.index.Block(r.subtree);
+  std::optional<Allocation> a = core.PlaceAdmitted(s, core.RequestOf(j));
+  if (block_reserved) core.index.Unblock(r.subtree);
+  for (TopoId site : power_->sites) core.index.Unblock(site);
+  // Nothing is cached from a failure here: the held sites were hidden, not full.
+  if (!a) {
+    core.MarkReason(s, WaitReason::kReservation);
+    return false;
+  }
+  if (may_touch_reservation && r.subtree == 0) reservation_->extra -= j.gpus;
+  core.StartJob(s, std::move(*a), now, out);
+  return true;
+}
+
 bool BackfillPolicy::TryBackfill(SchedulerCore& core, Slot s, SimTime now,
                                  std::vector<Decision>& out) {
   const SchedJob& j = core.job(s);
+  if (power_ && now + std::max<SimTime>(0, j.estimate - j.attained) > power_->until) {
+    return TryBackfillOutsideHeldSites(core, s, now, out);
+  }
   if (core.SkipAsTooLarge(j)) {
     core.MarkNoRoom(s);
     return false;
@@ -241,6 +356,7 @@ void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision
   if (out.size() != decided) stale_ = true;
   if (core.queue.empty()) {
     reservation_.reset();
+    power_.reset();
     return;
   }
   const Slot head = core.HeadSlot();
@@ -250,7 +366,16 @@ void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision
     stale_ = false;
     std::fill(core.min_failed_outside.begin(), core.min_failed_outside.end(), INT_MAX);
   }
-  if (reservation_->subtree >= 0) core.MarkReason(head, WaitReason::kReserved);
+  // Blocked by power rather than GPUs: hold the refusing sites for the head (a new head, or
+  // one that was blocked by GPUs before, gets a new hold; a held head keeps its time).
+  if (core.job(head).reason == WaitReason::kPower && !core.power_refused_sites.empty()) {
+    if (!power_ || power_->head_seq != core.job(head).seq) {
+      power_ = ComputePowerHold(core, head, now);
+    }
+  } else {
+    power_.reset();
+  }
+  if (reservation_->subtree >= 0 || power_) core.MarkReason(head, WaitReason::kReserved);
 
   // Candidates: after a release (or a new head), the next bf_max_job_test jobs in queue order;
   // otherwise only jobs that arrived since the last pass, since nothing else can have changed.

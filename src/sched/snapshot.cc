@@ -18,7 +18,7 @@ namespace gpufleet {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x47465343;  // "GFSC"
-constexpr std::uint32_t kVersion = 2;         // 2: nodes' drain flags
+constexpr std::uint32_t kVersion = 3;  // 2: nodes' drain flags; 3: backfill's power hold
 
 // Everything a snapshot must agree on with the scheduler it is restored into.
 std::string Fingerprint(const SchedulerCore& c) {

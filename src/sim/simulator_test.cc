@@ -323,6 +323,51 @@ TEST(SimulatorPower, AJobWaitsForPowerNotOnlyForGpus) {
   EXPECT_EQ(m.power_sites[0].time_capped_s, 0);
 }
 
+// EASY backfill holds power for a head that power, not GPUs, blocks (issue 13, part 8). Budget
+// 12 kW on two DGX H100: room for 9.75 busy GPUs. 2-GPU jobs of 2 h arrive every hour from 0 to
+// 9 h; an 8-GPU head arrives at 30m, when one of them runs: 2 + 8 busy GPUs > 9.75, so power, not
+// the 14 free GPUs, blocks it. Its site is held until the latest estimated end of what runs
+// there, 2h (the first small job's): the 2-GPU job of 1h would run to 3h and waits, while a
+// 20-minute job arriving at 1h ends before 2h and backfills. The head starts at 2h, its bound.
+// Before, every arrival took the power the head waited for, and it started at 11h, when the last
+// small job ended.
+TEST(SimulatorPower, APowerBlockedHeadStartsByItsBound) {
+  std::string workload =
+      "jobs:\n  - {name: head, gpus: 8, duration: 1h, submit: 30m}\n"
+      "  - {name: short, gpus: 2, duration: 20m, submit: 1h}\n";
+  for (int h = 0; h < 10; ++h) {
+    workload += "  - {name: small-" + std::to_string(h) +
+                ", gpus: 2, duration: 2h, submit: " + std::to_string(h) + "h}\n";
+  }
+  Metrics m;
+  const SimResult r = RunOnTwoDgx("    power_budget_mw: 0.012\n", workload, &m);
+  auto start_of = [&r](const std::string& name) {
+    for (const JobRecord& j : r.jobs) {
+      if (j.spec.name == name) return j.first_start;
+    }
+    return kNever;
+  };
+  EXPECT_EQ(start_of("small-0"), 0);
+  EXPECT_EQ(start_of("head"), 2 * kHour);
+  EXPECT_EQ(start_of("short"), kHour);
+  EXPECT_EQ(start_of("small-1"), 3 * kHour);  // the head's 8 and its 2 GPUs exceed the budget
+  EXPECT_LE(m.power_sites[0].peak_mw, 0.012);
+  // The hold survives the scheduler's snapshot: restored after any of the first events, the
+  // same starts.
+  const Fleet fleet =
+      testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2, "    power_budget_mw: 0.012\n"));
+  for (std::uint64_t after = 1; after <= 8; ++after) {
+    Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
+                  SimOptions{});
+    sim.RestoreSchedulerAfter(after);
+    const SimResult restored = sim.Run();
+    ASSERT_EQ(restored.jobs.size(), r.jobs.size());
+    for (size_t i = 0; i < r.jobs.size(); ++i) {
+      EXPECT_EQ(restored.jobs[i].first_start, r.jobs[i].first_start) << after << " " << i;
+    }
+  }
+}
+
 TEST(SimulatorPower, ACappedSiteRunsItsJobsSlower) {
   // Budget 15 kW, floor 0.7: a 16-GPU job is admitted (13,452 W at the floor) and runs capped at
   // 0.83 (src/sim/site_power_test.cc), i.e. at speed 0.83^0.18 = 0.967017: one hour of work takes
