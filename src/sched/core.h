@@ -186,6 +186,10 @@ class SchedulerCore {
   enum class Preempted { kNone, kStarted, kAwaitingRelease };
   Preempted PreemptFor(Slot head, const std::vector<Slot>& victims, SimTime now,
                        std::vector<Decision>& out);
+  // Of `victims` (not in `taken`), those running at one of `sites`, the most power they free
+  // first: what a head that the sites' power refuses may stop.
+  std::vector<Slot> PowerVictims(const std::vector<Slot>& victims, const std::vector<Slot>& taken,
+                                 const std::vector<TopoId>& sites) const;
   // A victim is a job that runs (confirmed) and was not started in this pass.
   bool Evictable(const SchedJob& j, SimTime now) const {
     return j.state == JobState::kRunning && j.started_at < now;

@@ -1,4 +1,6 @@
 // Preemption: a blocked job evicts running jobs that rank below it, fewest and cheapest first.
+// When the sites' power, not GPUs, refuses the head, it also stops victims running at those
+// sites, those that free the most power first, until the sites can power it.
 // Policies decide who may be evicted and in what order (PreemptFor's `victims`); the mechanics
 // of choosing a subtree, evicting only what is needed and giving the rest back are shared.
 //
@@ -12,6 +14,32 @@
 #include "sched/core.h"
 
 namespace gpufleet {
+
+std::vector<Slot> SchedulerCore::PowerVictims(const std::vector<Slot>& victims,
+                                              const std::vector<Slot>& taken,
+                                              const std::vector<TopoId>& sites) const {
+  std::vector<Slot> out;
+  for (Slot victim : victims) {
+    if (std::find(taken.begin(), taken.end(), victim) != taken.end()) continue;
+    const SchedJob& v = job(victim);
+    if (v.alloc.nodes.empty()) continue;
+    // Nodes are in site order: the victim's sites run from its first node's to its last node's.
+    const TopoId first = fleet.Ancestor(v.alloc.nodes.front().node, Level::kSite);
+    const TopoId last = fleet.Ancestor(v.alloc.nodes.back().node, Level::kSite);
+    if (std::any_of(sites.begin(), sites.end(),
+                    [&](TopoId site) { return site >= first && site <= last; })) {
+      out.push_back(victim);
+    }
+  }
+  // The most power freed first (busy GPU-shares times how hard they work): the fewest jobs
+  // stopped; ties in the policy's order.
+  auto power = [this](Slot s) {
+    const SchedJob& v = job(s);
+    return static_cast<double>(v.alloc.Gpus()) * v.alloc.milli * v.power_utilization;
+  };
+  std::stable_sort(out.begin(), out.end(), [&](Slot x, Slot y) { return power(x) > power(y); });
+  return out;
+}
 
 SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::vector<Slot>& victims,
                                                    SimTime now, std::vector<Decision>& out) {
@@ -84,6 +112,18 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         leaving.push_back({&job(victim).alloc, job(victim).power_utilization});
       std::vector<TopoId> refusing;
       hooks.admission->Refusing({&*a, head.power_utilization}, leaving, refusing);
+      // Power, not GPUs, stands in the way: stop more of the victims running at the refusing
+      // sites, those that free the most power first, until the sites can power the head.
+      std::vector<Slot> for_power;
+      if (!refusing.empty()) {
+        for (Slot victim : PowerVictims(victims, preempted, refusing)) {
+          for_power.push_back(victim);
+          leaving.push_back({&job(victim).alloc, job(victim).power_utilization});
+          refusing.clear();
+          hooks.admission->Refusing({&*a, head.power_utilization}, leaving, refusing);
+          if (refusing.empty()) break;
+        }
+      }
       if (!refusing.empty()) {
         refused_not_for_gpus = true;
         refusal = BasicReason(head);
@@ -92,6 +132,11 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         index.Release(*a);
         for (Slot victim : preempted) index.Take(job(victim).alloc);
         continue;
+      }
+      // Their GPUs go back to the pool like the other victims' (the head does not need them).
+      for (Slot victim : for_power) {
+        index.Release(job(victim).alloc);
+        preempted.push_back(victim);
       }
     }
     std::sort(preempted.begin(), preempted.end(),

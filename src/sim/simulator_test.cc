@@ -368,6 +368,47 @@ TEST(SimulatorPower, APowerBlockedHeadStartsByItsBound) {
   }
 }
 
+// Preemption for power picks victims by the power they free (issue 13, part 8). Budget 13.8 kW
+// on two DGX H100: idle 4,486 W leaves room for (13,800 - 4,486) / 770.375 = 12.09 busy GPUs.
+// Low-priority jobs of 4 and 2 GPUs run; a high-priority 8-GPU job arrives at 1h: 6 + 8 = 14
+// busy GPUs exceed the budget while 10 GPUs are free, so power, not GPUs, blocks it. Stopping the
+// 4-GPU job (the most power) leaves 2 + 8 = 10: the head starts at 1h, the 2-GPU job runs on,
+// and the 4-GPU job resumes when the head ends (2h) and finishes its remaining hour at 3h.
+// Before, the victims were chosen for GPUs the head did not need: it stopped nobody and waited.
+SimResult RunPowerPreemption(SimTime grace) {
+  const Fleet fleet =
+      testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2, "    power_budget_mw: 0.0138\n"));
+  SimOptions options;
+  options.scheduler.policy = "priority";
+  options.preemption_grace = grace;
+  Simulator sim(fleet,
+                BindWorkload(testing::MustParseWorkload(
+                                 "jobs:\n"
+                                 "  - {name: four, gpus: 4, duration: 2h}\n"
+                                 "  - {name: two, gpus: 2, duration: 4h}\n"
+                                 "  - {name: urgent, gpus: 8, duration: 1h, submit: 1h, "
+                                 "priority: 10}\n"),
+                             fleet, 1)
+                    .value(),
+                options);
+  return sim.Run();
+}
+
+TEST(SimulatorPower, PreemptionForPowerStopsTheJobsThatFreeTheMost) {
+  const SimResult r = RunPowerPreemption(0);
+  EXPECT_EQ(r.jobs[2].first_start, kHour);
+  EXPECT_EQ(r.jobs[2].end, 2 * kHour);
+  EXPECT_EQ(r.jobs[1].first_start, 0);
+  EXPECT_EQ(r.jobs[1].end, 4 * kHour);  // never stopped
+  EXPECT_EQ(r.jobs[0].end, 3 * kHour);  // 1h before, 1h after the head
+  // With a 30 s grace period (two-phase stops) the head waits for its power victim to let go:
+  // it starts at 1h + 30 s, and the 4-GPU job resumes when the head ends.
+  const SimResult two_phase = RunPowerPreemption(30 * kSecond);
+  EXPECT_EQ(two_phase.jobs[2].first_start, kHour + 30 * kSecond);
+  EXPECT_EQ(two_phase.jobs[1].end, 4 * kHour);
+  EXPECT_EQ(two_phase.jobs[0].end, 3 * kHour + 30 * kSecond);
+}
+
 TEST(SimulatorPower, ACappedSiteRunsItsJobsSlower) {
   // Budget 15 kW, floor 0.7: a 16-GPU job is admitted (13,452 W at the floor) and runs capped at
   // 0.83 (src/sim/site_power_test.cc), i.e. at speed 0.83^0.18 = 0.967017: one hour of work takes
