@@ -34,8 +34,8 @@ RunOutput RunExample(const std::string& fleet_file, const std::string& workload_
   sim.set_event_sink(&log);
   const SimResult result = sim.Run();
   // wall_s is the one figure that depends on the machine: leave it at its default.
-  const Metrics m =
-      ComputeMetrics(result, RunInfo{fleet_file, workload_file, policy, seed, kNever, 0, {}, "", ""});
+  const Metrics m = ComputeMetrics(
+      result, RunInfo{fleet_file, workload_file, policy, seed, kNever, 0, {}, "", "", ""});
   std::ostringstream jobs;
   WriteJobsCsv(jobs, result, fleet.value());
   return {ReportJson(m).dump(), events.str(), jobs.str()};

@@ -102,8 +102,8 @@ Digests DigestOf(const Run& run) {
   sim.set_event_sink(&log);
   const SimResult result = sim.Run();
   // wall_s is the one figure that depends on the machine: left at its default.
-  Metrics m =
-      ComputeMetrics(result, RunInfo{run.fleet, run.workload, run.policy, 1, run.until, 0, {}, "", ""});
+  Metrics m = ComputeMetrics(
+      result, RunInfo{run.fleet, run.workload, run.policy, 1, run.until, 0, {}, "", "", ""});
   if (run.power) AddPowerMetrics(m, result, fleet.value());
   DigestBuf report, jobs;
   std::ostream report_out(&report), jobs_out(&jobs);

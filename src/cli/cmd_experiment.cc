@@ -93,6 +93,7 @@ int RunVcReplayCommand(const VcReplayArgs& a) {
                clock.ElapsedSeconds(),
                {},
                "",
+               "",
                ""};
   info.traces.push_back(TraceSummary{trace.value().name, trace.value().rows,
                                      static_cast<std::int64_t>(trace.value().jobs.size()),

@@ -35,6 +35,7 @@ struct SimArgs {
   std::vector<std::string> traces;
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
+  std::string share_policy;  // empty: the capacity index's best fit
   std::string las_thresholds = "16h", fairshare_half_life = "7d";
   std::string launch_delay = "0s", preemption_grace = "0s";
   double las_promote_knob = 0;
@@ -201,6 +202,11 @@ int RunSim(const SimArgs& a, const Given& given) {
     std::cerr << bound.message() << "\n";
     return kExitBadInput;
   }
+  // --share-policy: FGD's typical pods from the workload's and the traces' first jobs.
+  constexpr size_t kTypicalSample = 4000;
+  std::vector<LabelledPod> sampled_pods;
+  if (!a.share_policy.empty())
+    SamplePods(spec, fleet.value(), a.seed, kTypicalSample, sampled_pods);
   std::vector<TraceSummary> trace_summaries;
   for (const std::string& t : a.traces) {
     Result<TraceArg> arg = ParseTraceArg(t);
@@ -210,6 +216,9 @@ int RunSim(const SimArgs& a, const Given& given) {
     if (!jobs.ok()) {
       std::cerr << jobs.message() << "\n";
       return kExitBadInput;
+    }
+    if (!a.share_policy.empty()) {
+      SamplePods(jobs.value().jobs, jobs.value().job_models, kTypicalSample, sampled_pods);
     }
     trace_summaries.push_back(TraceSummary{jobs.value().name, jobs.value().rows,
                                            static_cast<std::int64_t>(jobs.value().jobs.size()),
@@ -284,6 +293,11 @@ int RunSim(const SimArgs& a, const Given& given) {
   }
   options.scheduler.las_promote_knob = a.las_promote_knob;
   options.scheduler.policy = a.policy;
+  if (!a.share_policy.empty()) {
+    options.scheduler.share_policy = ParseSharePolicy(a.share_policy);
+    options.scheduler.share_typical = TypicalPodsOf(sampled_pods);
+    options.scheduler.share_seed = a.seed;
+  }
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
   options.until = until;
   options.series_interval = series_interval;
@@ -338,7 +352,8 @@ int RunSim(const SimArgs& a, const Given& given) {
                progress.ElapsedSeconds(),
                trace_summaries,
                FileFingerprint(a.fleet),
-               FileFingerprint(a.workload)};
+               FileFingerprint(a.workload),
+               a.share_policy};
   Metrics metrics = ComputeMetrics(result, info);
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {
@@ -436,6 +451,13 @@ Runner AddSimCommand(CLI::App& app) {
   sim->add_option("--fairshare-half-life", args->fairshare_half_life,
                   "fairshare: half-life of the usage that orders tenants (duration).")
       ->capture_default_str();
+  sim->add_option("--share-policy", args->share_policy,
+                  "Place every job that fits one node by a GPU-sharing policy of the openb study\n"
+                  "(Weng et al. ATC'23): random, dotprod, clustering, packing, bestfit or fgd\n"
+                  "(fragmentation gradient descent, with the workload's typical pods), so shares\n"
+                  "and whole-GPU jobs mix under it; default: the capacity index's best fit\n"
+                  "(docs/ARCHITECTURE.md, \"Two GPU-sharing placements\").")
+      ->check(CLI::IsMember({"random", "dotprod", "clustering", "packing", "bestfit", "fgd"}));
   sim->add_option("--policy", args->policy,
                   "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle), "
                   "srtf (oracle, preemptive), las (Tiresias 2D-LAS, preemptive), fairshare "

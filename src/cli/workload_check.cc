@@ -233,4 +233,37 @@ OfferedLoad EstimateOfferedLoad(const WorkloadSpec& w, const Fleet& fleet) {
   return load;
 }
 
+namespace {
+
+LabelledPod PodOf(const JobSpec& job, std::string label) {
+  LabelledPod p;
+  p.request.gpus = job.gpus;
+  p.request.milli = job.gpu_milli;
+  p.request.cpu_milli = job.cpu_milli;
+  p.request.memory_mib = job.memory_mib;
+  p.label = std::move(label);
+  return p;
+}
+
+}  // namespace
+
+void SamplePods(const WorkloadSpec& w, const Fleet& fleet, std::uint64_t seed, size_t limit,
+                std::vector<LabelledPod>& out) {
+  Result<BoundWorkload> b = BindWorkload(w, fleet, seed);
+  if (!b.ok()) return;  // the simulation's own binding reports why
+  JobSpec job;
+  for (size_t n = 0; n < limit && b.value().source->Next(job); ++n) {
+    out.push_back(PodOf(job, job.gpu_model == kAnyModel
+                                 ? std::string()
+                                 : fleet.gpu_models()[static_cast<size_t>(job.gpu_model)].name));
+  }
+}
+
+void SamplePods(const std::vector<JobSpec>& jobs, const std::vector<std::string>& models,
+                size_t limit, std::vector<LabelledPod>& out) {
+  for (size_t i = 0; i < jobs.size() && i < limit; ++i) {
+    out.push_back(PodOf(jobs[i], i < models.size() ? models[i] : std::string()));
+  }
+}
+
 }  // namespace gpufleet::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "sched/shared_gpu.h"
 #include "workload/workload.h"
 
 namespace gpufleet::cli {
@@ -38,5 +39,13 @@ struct OfferedLoad {
   std::int64_t gpus = 0;
 };
 OfferedLoad EstimateOfferedLoad(const WorkloadSpec& w, const Fleet& fleet);
+
+// Pod shapes (GPUs, share, CPU, memory, GPU model) of a workload's first `limit` jobs, bound with
+// `seed` as the simulation binds it, or of a trace's first jobs (`models`: each job's GPU model
+// name, "" = any): what FGD's typical pods are drawn from (sim --share-policy).
+void SamplePods(const WorkloadSpec& w, const Fleet& fleet, std::uint64_t seed, size_t limit,
+                std::vector<LabelledPod>& out);
+void SamplePods(const std::vector<JobSpec>& jobs, const std::vector<std::string>& models,
+                size_t limit, std::vector<LabelledPod>& out);
 
 }  // namespace gpufleet::cli

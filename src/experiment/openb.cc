@@ -134,30 +134,10 @@ Result<std::vector<OpenbPod>> LoadOpenbPods(const std::string& path, OpenbCluste
 }
 
 std::vector<TypicalPod> TypicalPods(const std::vector<OpenbPod>& pods) {
-  // Key (cpu, m, k, model-set string): memory is not part of it; CPU-only pods are included.
-  using Key = std::tuple<std::int64_t, int, int, std::string>;
-  std::map<Key, std::pair<std::int64_t, PodRequest>> counts;
-  for (const OpenbPod& p : pods) {
-    auto& entry = counts[Key{p.request.cpu_milli, p.request.milli, p.request.gpus, p.spec}];
-    if (entry.first++ == 0) entry.second = p.request;
-  }
-  std::vector<std::pair<Key, std::pair<std::int64_t, PodRequest>>> sorted(counts.begin(),
-                                                                          counts.end());
-  // By count, then larger cpu, m, k and spec string.
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    if (a.second.first != b.second.first) return a.second.first > b.second.first;
-    return a.first > b.first;
-  });
-  std::vector<TypicalPod> out;
-  std::int64_t covered = 0;
-  const auto total = static_cast<std::int64_t>(pods.size());
-  for (const auto& [key, entry] : sorted) {
-    if (covered * 100 >= total * 95) break;  // the shortest prefix covering 95% of the pods
-    covered += entry.first;
-    out.push_back(TypicalPod{entry.second, static_cast<double>(entry.first)});
-  }
-  for (TypicalPod& t : out) t.share /= static_cast<double>(covered);
-  return out;
+  std::vector<LabelledPod> labelled;
+  labelled.reserve(pods.size());
+  for (const OpenbPod& p : pods) labelled.push_back({p.request, p.spec});
+  return TypicalPodsOf(labelled);
 }
 
 namespace {
@@ -236,52 +216,28 @@ OpenbRun RunOpenb(const OpenbCluster& cluster, const std::vector<OpenbPod>& pods
   std::vector<std::uint32_t> version(nodes.size(), 1);
 
   run.events.reserve(run.arrival.size());
-  std::vector<size_t> feasible;
   for (int pi : run.arrival) {
     const PodRequest& pod = pods[static_cast<size_t>(pi)].request;
     arrived += pod.DemandMilli();
-    int best = -1;
-    NodeScore best_placement;
-    if (policy == SharePolicy::kRandom) {
-      feasible.clear();
-      for (size_t n = 0; n < nodes.size(); ++n) {
-        if (Feasible(nodes[n], pod)) feasible.push_back(n);
-      }
-      if (!feasible.empty()) {
-        best = static_cast<int>(feasible[rng.Below(feasible.size())]);
-        const SharedNode& node = nodes[static_cast<size_t>(best)];
-        best_placement = Score(SharePolicy::kRandom, node, pod, typical);
-        if (pod.Sharing()) {  // a uniformly random GPU among those that fit
-          std::vector<int> fit;
-          for (int g = 0; g < node.Gpus(); ++g) {
-            if (node.gpu_free[static_cast<size_t>(g)] >= pod.milli) fit.push_back(g);
-          }
-          best_placement.gpus = {fit[rng.Below(fit.size())]};
-        }
-      }
-    } else {
-      const int shape = policy == SharePolicy::kFgd ? ShapeId(shape_ids, pod) : 0;
-      for (size_t n = 0; n < nodes.size(); ++n) {
-        if (!Feasible(nodes[n], pod)) continue;
-        NodeScore p;
-        if (policy == SharePolicy::kFgd) {
-          auto& slots = cache[n];
-          if (slots.size() <= static_cast<size_t>(shape))
-            slots.resize(static_cast<size_t>(shape) + 1);
-          Cached& c = slots[static_cast<size_t>(shape)];
-          if (c.version != version[n])
-            c = Cached{version[n], Score(policy, nodes[n], pod, typical)};
-          p = c.placement;
-        } else {
-          p = Score(policy, nodes[n], pod, typical);
-        }
-        if (best < 0 || p.score > best_placement.score ||
-            (p.score == best_placement.score && rank[n] < rank[static_cast<size_t>(best)])) {
-          best = static_cast<int>(n);
-          best_placement = std::move(p);
-        }
-      }
-    }
+    const int shape = policy == SharePolicy::kFgd ? ShapeId(shape_ids, pod) : 0;
+    auto score = [&](int n) {
+      const auto i = static_cast<size_t>(n);
+      if (policy != SharePolicy::kFgd) return Score(policy, nodes[i], pod, typical);
+      auto& slots = cache[i];
+      if (slots.size() <= static_cast<size_t>(shape)) slots.resize(static_cast<size_t>(shape) + 1);
+      Cached& c = slots[static_cast<size_t>(shape)];
+      if (c.version != version[i]) c = Cached{version[i], Score(policy, nodes[i], pod, typical)};
+      return c.placement;
+    };
+    const SharePick pick = PickNode(
+        policy, static_cast<int>(nodes.size()), pod, rank.data(), rng,
+        [&](int n) { return Feasible(nodes[static_cast<size_t>(n)], pod); }, score,
+        [&](int n, int g) {
+          return nodes[static_cast<size_t>(n)].gpu_free[static_cast<size_t>(g)];
+        },
+        [&](int n) { return nodes[static_cast<size_t>(n)].Gpus(); });
+    const int best = pick.node;
+    const NodeScore& best_placement = pick.placement;
     if (best >= 0) {
       SharedNode& node = nodes[static_cast<size_t>(best)];
       Bind(node, pod, best_placement.gpus);

@@ -59,6 +59,8 @@ struct RunInfo {
   // Fingerprints of the fleet and workload files' bytes (util/fingerprint.h), so that `compare`
   // can tell runs of the same inputs; empty: not known (not written to the report).
   std::string fleet_fingerprint, workload_fingerprint;
+  // sim --share-policy: the GPU-sharing policy that placed single-node jobs; empty: none.
+  std::string share_policy;
 };
 
 // Power, energy, cost and carbon of one site over the run (docs/MODELS.md, "Power").

@@ -117,6 +117,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
               {"seed", m.run.seed},
               {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
+  if (!m.run.share_policy.empty()) j["run"]["share_policy"] = m.run.share_policy;
   if (!m.run.fleet_fingerprint.empty()) j["run"]["fleet_fingerprint"] = m.run.fleet_fingerprint;
   if (!m.run.workload_fingerprint.empty())
     j["run"]["workload_fingerprint"] = m.run.workload_fingerprint;
@@ -216,7 +217,9 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     return "mean " + HumanSeconds(d.mean) + "   p50 " + HumanSeconds(d.p50) + "   p95 " +
            HumanSeconds(d.p95) + "   p99 " + HumanSeconds(d.p99) + "   max " + HumanSeconds(d.max);
   };
-  out << "gpufleet sim: policy " << m.run.policy << ", seed " << m.run.seed << "\n";
+  out << "gpufleet sim: policy " << m.run.policy
+      << (m.run.share_policy.empty() ? "" : " (shares placed by " + m.run.share_policy + ")")
+      << ", seed " << m.run.seed << "\n";
   std::string models;
   for (const auto& g : fleet.gpu_models()) models += (models.empty() ? "" : ", ") + g.name;
   row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " +

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <numeric>
 #include <span>
 
 #include "sched/gpu_fit.h"
@@ -238,7 +239,9 @@ std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level co
   r.gpus = gpus;
   r.model = model;
   r.constraint = constraint;
-  return PlaceWhole(r, within);
+  std::optional<Allocation> a = PlaceWhole(r, within);
+  if (a && share_) CountTags(*a, +1);
+  return a;
 }
 
 std::optional<Allocation> CapacityIndex::PlaceWhole(const GangRequest& r, TopoId within) {
@@ -266,6 +269,7 @@ std::optional<Allocation> CapacityIndex::PlaceWhole(const GangRequest& r, TopoId
 }
 
 void CapacityIndex::Release(const Allocation& a) {
+  if (share_) CountTags(a, -1);
   for (const NodeGpus& ng : a.nodes) {
     const auto n = static_cast<size_t>(ng.node);
     assert((free_mask_[n] & ng.mask) == 0);
@@ -294,6 +298,11 @@ void CapacityIndex::Release(const Allocation& a) {
 }
 
 void CapacityIndex::Take(const Allocation& a) {
+  TakeGpus(a);
+  if (share_) CountTags(a, +1);
+}
+
+void CapacityIndex::TakeGpus(const Allocation& a) {
   for (const NodeGpus& ng : a.nodes) {
     const auto n = static_cast<size_t>(ng.node);
     if (a.milli == kMilliPerGpu) {
@@ -365,13 +374,102 @@ std::pair<TopoId, TopoId> CapacityIndex::DescendantsAt(TopoId t, Level d) const 
 }
 
 std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId within) {
-  if (r.WholeGpusOnly()) return PlaceWhole(r, within);
   if (r.gpus <= 0 || r.milli <= 0 || r.milli > kMilliPerGpu) return std::nullopt;
-  for (ModelId m = 0; m < models_; ++m) {
-    if (!r.Allows(m)) continue;
-    if (std::optional<Allocation> a = PlaceByScan(r, m, within)) return a;
+  std::optional<Allocation> a;
+  if (share_ && r.gpus <= share_->max_node_gpus) {
+    a = PlaceByPolicy(r, within);
+    if (!a && r.milli < kMilliPerGpu) return std::nullopt;  // shares take one node
   }
-  return std::nullopt;
+  if (!a && r.WholeGpusOnly()) a = PlaceWhole(r, within);
+  for (ModelId m = 0; !a && !r.WholeGpusOnly() && m < models_; ++m) {
+    if (r.Allows(m)) a = PlaceByScan(r, m, within);
+  }
+  if (a && share_) CountTags(*a, +1);
+  return a;
+}
+
+void CapacityIndex::UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> typical,
+                                   std::uint64_t seed) {
+  share_ = std::make_unique<SharePolicyState>();
+  share_->policy = policy;
+  share_->typical = std::move(typical);
+  share_->rng = Rng(seed);
+  const auto nodes = static_cast<size_t>(fleet_.num_nodes());
+  // Node tie-break ranks: a random permutation, as the openb study draws them.
+  share_->rank.resize(nodes);
+  std::iota(share_->rank.begin(), share_->rank.end(), 0);
+  for (size_t i = nodes; i > 1; --i) {
+    std::swap(share_->rank[i - 1], share_->rank[share_->rng.Below(i)]);
+  }
+  share_->tags.assign(nodes, {});
+  for (NodeId n = 0; n < fleet_.num_nodes(); ++n) {
+    share_->max_node_gpus = std::max(share_->max_node_gpus, fleet_.NodeGpus(n));
+  }
+}
+
+void CapacityIndex::CountTags(const Allocation& a, int delta) {
+  for (const NodeGpus& ng : a.nodes) {
+    // The clustering tag of what runs on the node: 0 for a share, else its GPUs there (up to 8).
+    const size_t tag =
+        a.milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
+    share_->tags[static_cast<size_t>(ng.node)][tag] += delta;
+  }
+}
+
+SharedNode CapacityIndex::SharedNodeOf(NodeId n) const {
+  const auto i = static_cast<size_t>(n);
+  const NodeType& type = fleet_.node_types()[static_cast<size_t>(fleet_.NodeTypeOf(n))];
+  SharedNode node;
+  // CPU and memory that are not modelled count as none, so that they weigh in no score.
+  node.cpu_capacity = type.cpu_milli();
+  node.memory_capacity = type.memory_mib();
+  node.cpu_milli = node.cpu_capacity > 0 ? cpu_free_[i] : 0;
+  node.memory_mib = node.memory_capacity > 0 ? mem_free_[i] : 0;
+  node.model = fleet_.NodeModel(n);
+  node.gpu_free.resize(static_cast<size_t>(fleet_.NodeGpus(n)));
+  for (int g = 0; g < fleet_.NodeGpus(n); ++g)
+    node.gpu_free[static_cast<size_t>(g)] = GpuFreeMilli(n, g);
+  node.tag_counts.assign(share_->tags[i].begin(), share_->tags[i].end());
+  return node;
+}
+
+std::optional<Allocation> CapacityIndex::PlaceByPolicy(const GangRequest& r, TopoId within) {
+  const auto [nb, ne] = fleet_.NodeRange(within);
+  PodRequest pod;
+  pod.gpus = r.gpus;
+  pod.milli = r.milli;
+  pod.cpu_milli = r.cpu_per_gpu * r.gpus;
+  pod.memory_mib = r.memory_per_gpu * r.gpus;
+  std::vector<SharedNode> nodes;
+  std::vector<NodeId> ids;
+  std::vector<int> rank;
+  for (NodeId n = nb; n < ne; ++n) {
+    const auto i = static_cast<size_t>(n);
+    if (!up_[i] || !r.Allows(fleet_.NodeModel(n)) || UnderBlocked(n)) continue;
+    nodes.push_back(SharedNodeOf(n));
+    ids.push_back(n);
+    rank.push_back(share_->rank[i]);
+  }
+  const SharePick pick = PickNode(
+      share_->policy, static_cast<int>(nodes.size()), pod, rank.data(), share_->rng,
+      [&](int k) { return Feasible(nodes[static_cast<size_t>(k)], pod); },
+      [&](int k) {
+        return Score(share_->policy, nodes[static_cast<size_t>(k)], pod, share_->typical);
+      },
+      [&](int k, int g) { return nodes[static_cast<size_t>(k)].gpu_free[static_cast<size_t>(g)]; },
+      [&](int k) { return nodes[static_cast<size_t>(k)].Gpus(); });
+  if (pick.node < 0) return std::nullopt;
+  const NodeId node = ids[static_cast<size_t>(pick.node)];
+  Allocation a;
+  a.model = fleet_.NodeModel(node);
+  a.milli = r.milli;
+  a.cpu_per_gpu = r.cpu_per_gpu;
+  a.memory_per_gpu = r.memory_per_gpu;
+  std::uint64_t mask = 0;
+  for (int g : pick.placement.gpus) mask |= std::uint64_t{1} << g;
+  a.nodes.push_back({node, mask});
+  TakeGpus(a);
+  return a;
 }
 
 std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, ModelId m,
@@ -423,7 +521,7 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
     }
     if (best < 0) return std::nullopt;
     a.nodes.push_back({best, pick(best, r.gpus).first});
-    Take(a);
+    TakeGpus(a);
     return a;
   }
   // Whole GPUs: the deepest level at or below the constraint with a subtree that holds the gang,
@@ -476,7 +574,7 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
   }
   std::sort(takes.begin(), takes.end());
   for (const auto& [n, count] : takes) a.nodes.push_back({n, pick(n, count).first});
-  Take(a);
+  TakeGpus(a);
   return a;
 }
 

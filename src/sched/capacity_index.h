@@ -9,7 +9,9 @@
 // once.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "model/allocation.h"
 #include "model/fleet.h"
 #include "sched/gang_request.h"
+#include "sched/shared_gpu.h"
 
 namespace gpufleet {
 
@@ -75,6 +78,13 @@ class CapacityIndex {
   void Block(TopoId t);
   void Unblock(TopoId t);
 
+  // `gpufleet sim --share-policy`: a gang that fits one node is placed by a share policy of the
+  // openb study (sched/shared_gpu.h, PickNode) over this index's state - the node the policy
+  // scores highest, ties to a seeded random rank of the nodes - instead of the index's best fit,
+  // so that shares and whole-GPU jobs mix under one policy. A gang that no single node holds is
+  // placed as before (whole GPUs only: shares always take one node). `typical`: FGD's typical pods.
+  void UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> typical, std::uint64_t seed);
+
  private:
   size_t Slot(TopoId t, Level d, ModelId m) const {
     return (static_cast<size_t>(t) * kLevels + static_cast<size_t>(d)) *
@@ -92,6 +102,12 @@ class CapacityIndex {
   void TakeAll(TopoId t, ModelId m, Allocation& out);
   std::optional<Allocation> PlaceByScan(const GangRequest& r, ModelId m, TopoId within);
   std::optional<Allocation> PlaceWhole(const GangRequest& r, TopoId within);
+  std::optional<Allocation> PlaceByPolicy(const GangRequest& r, TopoId within);
+  // A node as the share policies see it: free and total CPU and memory (0 where not modelled),
+  // per-GPU room, and the clustering tags of what runs on it.
+  SharedNode SharedNodeOf(NodeId n) const;
+  void CountTags(const Allocation& a, int delta);
+  void TakeGpus(const Allocation& a);  // Take without the share policy's tags
   bool UnderBlocked(NodeId n) const;
   // Topology nodes of level d below t (d at or below t's level): a contiguous id range.
   std::pair<TopoId, TopoId> DescendantsAt(TopoId t, Level d) const;
@@ -111,6 +127,15 @@ class CapacityIndex {
   std::vector<std::uint8_t> dirty_;    // per topology node, during a bulk change
   std::array<std::vector<TopoId>, kLevels> dirty_by_level_;
   std::vector<TopoId> scratch_children_;
+  struct SharePolicyState {
+    SharePolicy policy = SharePolicy::kBestFit;
+    std::vector<TypicalPod> typical;
+    Rng rng{0};
+    std::vector<int> rank;                 // per node: ties go to the lowest
+    std::vector<std::array<int, 9>> tags;  // per node: running pods by clustering tag
+    int max_node_gpus = 0;
+  };
+  std::unique_ptr<SharePolicyState> share_;
 };
 
 }  // namespace gpufleet

@@ -19,6 +19,9 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
       node_jobs(static_cast<size_t>(f.num_nodes())),
       tenants(std::move(t)) {
   if (tenants.empty()) tenants.push_back(Tenant{"default", 1, std::nullopt});
+  if (config.share_policy) {
+    index.UseSharePolicy(*config.share_policy, config.share_typical, config.share_seed);
+  }
   node_max.resize(fleet.gpu_models().size());
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     NodeMax& nm = node_max[static_cast<size_t>(fleet.NodeModel(n))];

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sched/shared_gpu.h"
+
 namespace gpufleet {
 
 struct SchedulerConfig {
@@ -34,6 +36,12 @@ struct SchedulerConfig {
   // Whether every node of the fleet is present from the start (the simulator). Off, nodes are
   // absent until RegisterNode (the daemon: an agent registers each).
   bool nodes_present = true;
+  // `gpufleet sim --share-policy`: gangs that fit one node are placed by this share policy of the
+  // openb study (CapacityIndex::UseSharePolicy) instead of the capacity index's best fit, with
+  // FGD's typical pods of the workload and a seed for the node tie-break ranks and random's picks.
+  std::optional<SharePolicy> share_policy;
+  std::vector<TypicalPod> share_typical;
+  std::uint64_t share_seed = 0;
 };
 
 // "fifo, priority, backfill, sjf, ..." for help and error messages; without the oracle policies

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <tuple>
 
 #include "sched/gpu_fit.h"
 
@@ -181,6 +183,33 @@ void Bind(SharedNode& n, const PodRequest& p, const std::vector<int>& gpus) {
   n.memory_mib -= p.memory_mib;
   for (int i : gpus) n.gpu_free[static_cast<size_t>(i)] -= p.milli;
   if (p.gpus > 0) n.tag_counts[p.Sharing() ? 0 : static_cast<size_t>(std::min(p.gpus, 8))]++;
+}
+
+std::vector<TypicalPod> TypicalPodsOf(const std::vector<LabelledPod>& pods) {
+  // Key (cpu, m, k, model-set string): memory is not part of it; CPU-only pods are included.
+  using Key = std::tuple<std::int64_t, int, int, std::string>;
+  std::map<Key, std::pair<std::int64_t, PodRequest>> counts;
+  for (const LabelledPod& p : pods) {
+    auto& entry = counts[Key{p.request.cpu_milli, p.request.milli, p.request.gpus, p.label}];
+    if (entry.first++ == 0) entry.second = p.request;
+  }
+  std::vector<std::pair<Key, std::pair<std::int64_t, PodRequest>>> sorted(counts.begin(),
+                                                                          counts.end());
+  // By count, then larger cpu, m, k and spec string.
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    if (a.second.first != b.second.first) return a.second.first > b.second.first;
+    return a.first > b.first;
+  });
+  std::vector<TypicalPod> out;
+  std::int64_t covered = 0;
+  const auto total = static_cast<std::int64_t>(pods.size());
+  for (const auto& [key, entry] : sorted) {
+    if (covered * 100 >= total * 95) break;  // the shortest prefix covering 95% of the pods
+    covered += entry.first;
+    out.push_back(TypicalPod{entry.second, static_cast<double>(entry.first)});
+  }
+  for (TypicalPod& t : out) t.share /= static_cast<double>(covered);
+  return out;
 }
 
 }  // namespace gpufleet

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/catalog.h"
+#include "util/rng.h"
 
 namespace gpufleet {
 
@@ -71,5 +72,57 @@ NodeScore Score(SharePolicy policy, const SharedNode& n, const PodRequest& p,
 
 // Applies a placement: subtracts CPU, memory and milli-GPUs, records the clustering tag.
 void Bind(SharedNode& n, const PodRequest& p, const std::vector<int>& gpus);
+
+// The node a share policy chooses for `pod` among `count` nodes, as Weng et al.'s scheduler does:
+// among the feasible ones (`feasible(n)`), the highest score (`score(n)`: Score(policy, node n,
+// pod, typical), which a caller may cache), ties to the lowest `rank[n]`; random takes a uniformly
+// random feasible node and, for a share, a random GPU among those with room (`room(n, g)`: free
+// milli of GPU g of node n; `gpus(n)`: its GPUs). The same function serves the openb study and
+// `gpufleet sim --share-policy`, so both place alike on the same node states.
+struct SharePick {
+  int node = -1;  // -1: no node is feasible
+  NodeScore placement;
+};
+template <typename Feasible, typename ScoreOf, typename Room, typename GpusOf>
+SharePick PickNode(SharePolicy policy, int count, const PodRequest& pod, const int* rank, Rng& rng,
+                   Feasible feasible, ScoreOf score, Room room, GpusOf gpus) {
+  SharePick best;
+  if (policy == SharePolicy::kRandom) {
+    std::vector<int> candidates;
+    for (int n = 0; n < count; ++n) {
+      if (feasible(n)) candidates.push_back(n);
+    }
+    if (candidates.empty()) return best;
+    best.node = candidates[rng.Below(candidates.size())];
+    best.placement = score(best.node);
+    if (pod.Sharing()) {
+      std::vector<int> fit;
+      for (int g = 0; g < gpus(best.node); ++g) {
+        if (room(best.node, g) >= pod.milli) fit.push_back(g);
+      }
+      best.placement.gpus = {fit[rng.Below(fit.size())]};
+    }
+    return best;
+  }
+  for (int n = 0; n < count; ++n) {
+    if (!feasible(n)) continue;
+    NodeScore p = score(n);
+    if (best.node < 0 || p.score > best.placement.score ||
+        (p.score == best.placement.score && rank[n] < rank[best.node])) {
+      best.node = n;
+      best.placement = std::move(p);
+    }
+  }
+  return best;
+}
+
+// The typical pods of a workload for FGD (Weng et al.): pod shapes (CPU, milli, GPUs, and
+// `label`, the allowed models as written) by how many pods have them, the most common first,
+// until they cover 95% of the pods; each with its share of those covered.
+struct LabelledPod {
+  PodRequest request;
+  std::string label;
+};
+std::vector<TypicalPod> TypicalPodsOf(const std::vector<LabelledPod>& pods);
 
 }  // namespace gpufleet
