@@ -69,7 +69,7 @@ void BM_PlanSweep16k(benchmark::State& state) {
   CapacityIndex index(fleet);
   const Allocation a = index.Place(16384, 0, Level::kFleet).value();
   const TrainingJob base = FindModelPreset("llama3-405b")->job;
-  const SweepSpace space = DefaultSweepSpace(base, 16384, 8);
+  const SweepSpace space = DefaultSweepSpace(base, 16384, HardwareOf(fleet, a).domain_gpus);
   SweepResult r;
   for (auto _ : state) {
     r = SweepTrainingPlans(fleet, a, base, 16384, space, 10);

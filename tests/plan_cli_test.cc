@@ -233,7 +233,8 @@ TEST(PlanCli, TrainSweepPrintsTheFastestConfigurationsThatFit) {
   const auto [tp_code, tp_out] =
       RunCli("plan train --model llama3-70b --gpus 256 --sweep --tp 8 --zero 1 --json");
   ASSERT_EQ(tp_code, 0) << tp_out;
-  for (const auto& plan : nlohmann::json::parse(tp_out)["plans"]) {
+  const nlohmann::json fixed = nlohmann::json::parse(tp_out);  // (alive through the loop)
+  for (const auto& plan : fixed["plans"]) {
     EXPECT_EQ(plan["tp"], 8);
     EXPECT_EQ(plan["zero"], 1);
   }

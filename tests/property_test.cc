@@ -214,6 +214,16 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
                                       *rc::gen::inRange(9, 64) * 3'600'000LL * 8};
   options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0, 4.0);
   options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
+  // A third of the cases place single-node gangs by a share policy of the openb study (sim
+  // --share-policy), whose per-node clustering tags must follow every start and stop.
+  if (*rc::gen::inRange(0, 3) == 0) {
+    options.scheduler.share_policy =
+        *rc::gen::element(SharePolicy::kRandom, SharePolicy::kDotProd, SharePolicy::kClustering,
+                          SharePolicy::kPacking, SharePolicy::kBestFit, SharePolicy::kFgd);
+    options.scheduler.share_typical = {{PodRequest{0, 0, 1, 500, {}}, 0.5},
+                                       {PodRequest{0, 0, 2, 1000, {}}, 0.5}};
+    options.scheduler.share_seed = *rc::gen::inRange<std::uint64_t>(0, 1000);
+  }
   // Two-phase starts and stops: a launch delay before a started job runs, a grace period before a
   // preempted one lets go of its GPUs.
   if (*rc::gen::arbitrary<bool>()) {

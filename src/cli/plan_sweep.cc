@@ -38,6 +38,10 @@ nlohmann::ordered_json PlanRow(const SweepPlan& p, double global_batch_tokens) {
 int PrintSweep(const Fleet& fleet, const Allocation& allocation, const TrainingJob& base,
                const SweepRequest& request) {
   const JobHardware hw = HardwareOf(fleet, allocation);
+  if (!(hw.peak_flops > 0)) {
+    std::cerr << "gpufleet plan train --sweep: the GPU model has no BF16 peak in the catalogue\n";
+    return kExitBadInput;
+  }
   SweepSpace space = DefaultSweepSpace(base, request.gpus, hw.domain_gpus);
   if (request.tp) space.tp = {*request.tp};
   if (request.cp) space.cp = {*request.cp};

@@ -237,6 +237,14 @@ namespace {
 
 LabelledPod PodOf(const JobSpec& job, std::string label) {
   LabelledPod p;
+  // The models it may run on, as the share policies' nodes are labelled (fleet model ids).
+  if (job.gpu_model != kAnyModel) {
+    p.request.models = {job.gpu_model};
+  } else {
+    for (int m = 0; m < 64; ++m) {
+      if ((job.allowed_models >> m & 1) != 0) p.request.models.push_back(m);
+    }
+  }
   p.request.gpus = job.gpus;
   p.request.milli = job.gpu_milli;
   p.request.cpu_milli = job.cpu_milli;

@@ -34,6 +34,7 @@ SweepResult SweepTrainingPlans(const Fleet& fleet, const Allocation& allocation,
                                size_t keep) {
   SweepResult result;
   const JobHardware hw = HardwareOf(fleet, allocation);
+  if (!(hw.peak_flops > 0)) return result;  // a GPU without figures: nothing to price
   // Spans depend on the parallel degrees only: once per (TP, CP, PP).
   std::map<std::tuple<int, int, int>, PlacementSpans> spans_of;
   std::vector<SweepPlan> plans;

@@ -239,9 +239,7 @@ std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level co
   r.gpus = gpus;
   r.model = model;
   r.constraint = constraint;
-  std::optional<Allocation> a = PlaceWhole(r, within);
-  if (a && share_) CountTags(*a, +1);
-  return a;
+  return PlaceWhole(r, within);
 }
 
 std::optional<Allocation> CapacityIndex::PlaceWhole(const GangRequest& r, TopoId within) {
@@ -269,7 +267,6 @@ std::optional<Allocation> CapacityIndex::PlaceWhole(const GangRequest& r, TopoId
 }
 
 void CapacityIndex::Release(const Allocation& a) {
-  if (share_) CountTags(a, -1);
   for (const NodeGpus& ng : a.nodes) {
     const auto n = static_cast<size_t>(ng.node);
     assert((free_mask_[n] & ng.mask) == 0);
@@ -298,11 +295,6 @@ void CapacityIndex::Release(const Allocation& a) {
 }
 
 void CapacityIndex::Take(const Allocation& a) {
-  TakeGpus(a);
-  if (share_) CountTags(a, +1);
-}
-
-void CapacityIndex::TakeGpus(const Allocation& a) {
   for (const NodeGpus& ng : a.nodes) {
     const auto n = static_cast<size_t>(ng.node);
     if (a.milli == kMilliPerGpu) {
@@ -384,7 +376,6 @@ std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId with
   for (ModelId m = 0; !a && !r.WholeGpusOnly() && m < models_; ++m) {
     if (r.Allows(m)) a = PlaceByScan(r, m, within);
   }
-  if (a && share_) CountTags(*a, +1);
   return a;
 }
 
@@ -408,12 +399,32 @@ void CapacityIndex::UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> t
 }
 
 void CapacityIndex::CountTags(const Allocation& a, int delta) {
+  if (!share_) return;
   for (const NodeGpus& ng : a.nodes) {
     // The clustering tag of what runs on the node: 0 for a share, else its GPUs there (up to 8).
     const size_t tag =
         a.milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
     share_->tags[static_cast<size_t>(ng.node)][tag] += delta;
   }
+}
+
+std::optional<std::string> CapacityIndex::VerifyTags(
+    const std::vector<const Allocation*>& running) const {
+  if (!share_) return std::nullopt;
+  std::vector<std::array<int, 9>> expected(share_->tags.size());
+  for (const Allocation* a : running) {
+    for (const NodeGpus& ng : a->nodes) {
+      const size_t tag =
+          a->milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
+      ++expected[static_cast<size_t>(ng.node)][tag];
+    }
+  }
+  for (size_t n = 0; n < expected.size(); ++n) {
+    if (expected[n] != share_->tags[n]) {
+      return "share policy: node " + std::to_string(n) + "'s clustering tags are off";
+    }
+  }
+  return std::nullopt;
 }
 
 SharedNode CapacityIndex::SharedNodeOf(NodeId n) const {
@@ -441,23 +452,26 @@ std::optional<Allocation> CapacityIndex::PlaceByPolicy(const GangRequest& r, Top
   pod.cpu_milli = r.cpu_per_gpu * r.gpus;
   pod.memory_mib = r.memory_per_gpu * r.gpus;
   std::vector<SharedNode> nodes;
+  std::vector<PodRequest> pods;  // per node: CPU and memory it does not model are not asked of it
   std::vector<NodeId> ids;
   std::vector<int> rank;
   for (NodeId n = nb; n < ne; ++n) {
     const auto i = static_cast<size_t>(n);
     if (!up_[i] || !r.Allows(fleet_.NodeModel(n)) || UnderBlocked(n)) continue;
     nodes.push_back(SharedNodeOf(n));
+    pods.push_back(pod);
+    if (nodes.back().cpu_capacity == 0) pods.back().cpu_milli = 0;
+    if (nodes.back().memory_capacity == 0) pods.back().memory_mib = 0;
     ids.push_back(n);
     rank.push_back(share_->rank[i]);
   }
+  auto at = [](auto& v, int k) -> auto& { return v[static_cast<size_t>(k)]; };
   const SharePick pick = PickNode(
       share_->policy, static_cast<int>(nodes.size()), pod, rank.data(), share_->rng,
-      [&](int k) { return Feasible(nodes[static_cast<size_t>(k)], pod); },
-      [&](int k) {
-        return Score(share_->policy, nodes[static_cast<size_t>(k)], pod, share_->typical);
-      },
-      [&](int k, int g) { return nodes[static_cast<size_t>(k)].gpu_free[static_cast<size_t>(g)]; },
-      [&](int k) { return nodes[static_cast<size_t>(k)].Gpus(); });
+      [&](int k) { return Feasible(at(nodes, k), at(pods, k)); },
+      [&](int k) { return Score(share_->policy, at(nodes, k), at(pods, k), share_->typical); },
+      [&](int k, int g) { return at(nodes, k).gpu_free[static_cast<size_t>(g)]; },
+      [&](int k) { return at(nodes, k).Gpus(); });
   if (pick.node < 0) return std::nullopt;
   const NodeId node = ids[static_cast<size_t>(pick.node)];
   Allocation a;
@@ -468,7 +482,7 @@ std::optional<Allocation> CapacityIndex::PlaceByPolicy(const GangRequest& r, Top
   std::uint64_t mask = 0;
   for (int g : pick.placement.gpus) mask |= std::uint64_t{1} << g;
   a.nodes.push_back({node, mask});
-  TakeGpus(a);
+  Take(a);
   return a;
 }
 
@@ -521,7 +535,7 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
     }
     if (best < 0) return std::nullopt;
     a.nodes.push_back({best, pick(best, r.gpus).first});
-    TakeGpus(a);
+    Take(a);
     return a;
   }
   // Whole GPUs: the deepest level at or below the constraint with a subtree that holds the gang,
@@ -574,7 +588,7 @@ std::optional<Allocation> CapacityIndex::PlaceByScan(const GangRequest& r, Model
   }
   std::sort(takes.begin(), takes.end());
   for (const auto& [n, count] : takes) a.nodes.push_back({n, pick(n, count).first});
-  TakeGpus(a);
+  Take(a);
   return a;
 }
 

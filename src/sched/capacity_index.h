@@ -84,6 +84,13 @@ class CapacityIndex {
   // so that shares and whole-GPU jobs mix under one policy. A gang that no single node holds is
   // placed as before (whole GPUs only: shares always take one node). `typical`: FGD's typical pods.
   void UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> typical, std::uint64_t seed);
+  // The clustering tags of a job's allocation (0 for a share, else its GPUs on each node), counted
+  // when the job starts (+1) and when it lets go of its GPUs (-1): once per job, whatever pieces
+  // its GPUs were taken or released in. Nothing without a share policy.
+  void CountTags(const Allocation& a, int delta);
+  // For invariant checks: with a share policy, whether the tags equal those of `running` (the
+  // allocations of the jobs holding GPUs); a description of the first difference, or nullopt.
+  std::optional<std::string> VerifyTags(const std::vector<const Allocation*>& running) const;
 
  private:
   size_t Slot(TopoId t, Level d, ModelId m) const {
@@ -106,8 +113,7 @@ class CapacityIndex {
   // A node as the share policies see it: free and total CPU and memory (0 where not modelled),
   // per-GPU room, and the clustering tags of what runs on it.
   SharedNode SharedNodeOf(NodeId n) const;
-  void CountTags(const Allocation& a, int delta);
-  void TakeGpus(const Allocation& a);  // Take without the share policy's tags
+
   bool UnderBlocked(NodeId n) const;
   // Topology nodes of level d below t (d at or below t's level): a contiguous id range.
   std::pair<TopoId, TopoId> DescendantsAt(TopoId t, Level d) const;

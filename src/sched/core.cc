@@ -112,6 +112,7 @@ void SchedulerCore::StartJob(Slot s, Allocation alloc, SimTime now, std::vector<
   j.alloc = std::move(alloc);
   ComputeSpans(j);
   if (hooks.admission != nullptr) hooks.admission->Started({&j.alloc, j.power_utilization});
+  index.CountTags(j.alloc, +1);
   for (const NodeGpus& ng : j.alloc.nodes) {
     auto& on = node_jobs[static_cast<size_t>(ng.node)];
     on.insert(std::upper_bound(on.begin(), on.end(), j.id), j.id);
@@ -145,6 +146,7 @@ void SchedulerCore::StopJob(Slot s, SimTime now, bool release, bool credit) {
   }
   if (release) index.Release(j.alloc);
   if (hooks.admission != nullptr) hooks.admission->Stopped({&j.alloc, j.power_utilization});
+  index.CountTags(j.alloc, -1);
   // A victim stopping for a head that still waits for this round: the part of the head's plan it
   // frees is held for the head; when the last victim lets go, the head is ready.
   if (j.stopping_for >= 0) {

@@ -31,6 +31,13 @@ std::optional<std::string> CapacityIndex::Verify() const {
 
 std::optional<std::string> SchedulerCore::CheckInvariants() const {
   if (auto e = index.Verify()) return e;
+  {
+    std::vector<const Allocation*> holding_gpus;
+    for (const SchedJob& j : jobs) {
+      if (j.live && j.HoldsGpus()) holding_gpus.push_back(&j.alloc);
+    }
+    if (auto e = index.VerifyTags(holding_gpus)) return e;
+  }
   // Milli-GPUs, milli-CPU and MiB each node's jobs hold, from their allocations alone.
   std::vector<std::vector<int>> held(static_cast<size_t>(fleet.num_nodes()));
   std::vector<std::int64_t> cpu(static_cast<size_t>(fleet.num_nodes()), 0), memory(cpu.size(), 0);

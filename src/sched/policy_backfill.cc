@@ -55,10 +55,10 @@ class BackfillPolicy final : public SchedulingPolicy {
     why.where = reservation_->subtree;
     why.until = reservation_->shadow;
     why.blocker = code == WaitReason::kReserved ? reservation_->blocker : reservation_->job;
-    if (power_) {  // the head waits for power: its sites and the time they are held to
-      why.where = power_->sites.front();
+    if (power_ && code == WaitReason::kReserved) {  // the head waits for power: its sites, held
+      why.where = power_->sites.front();            // until then
       why.until = power_->until;
-      if (code == WaitReason::kReserved) why.blocker = -1;
+      why.blocker = -1;
     }
     return why;
   }
@@ -93,6 +93,7 @@ class BackfillPolicy final : public SchedulingPolicy {
       w.Put(static_cast<std::uint32_t>(power_->sites.size()));
       for (TopoId site : power_->sites) w.Put(site);
     }
+    w.Put(hopeless_seq_);
   }
   Status Load(SchedulerCore& core, ByteReader& r) override {
     bool has = false;
@@ -135,6 +136,7 @@ class BackfillPolicy final : public SchedulingPolicy {
       }
       power_ = std::move(hold);
     }
+    r.Get(hopeless_seq_);
     return Status::Ok();
   }
   std::optional<std::string> Check(const SchedulerCore& core) const override {
@@ -166,6 +168,7 @@ class BackfillPolicy final : public SchedulingPolicy {
     std::uint64_t head_seq = 0;
     std::vector<TopoId> sites;
     SimTime until = kNever;
+    int running = 0;  // jobs running at the sites when it was computed (not saved)
   };
   using EndKeyT = std::tuple<SimTime, JobId, Slot>;
   static EndKeyT EndKey(const SchedulerCore& core, Slot s) {
@@ -186,6 +189,8 @@ class BackfillPolicy final : public SchedulingPolicy {
   std::set<EndKeyT> by_end_;
   std::optional<Res> reservation_;
   std::optional<PowerHold> power_;
+  // The head whose held sites emptied and still refused it (its seq): not held again.
+  std::uint64_t hopeless_seq_ = 0;
   bool stale_ = true;
   std::vector<std::pair<TopoId, std::int32_t>> spans_scratch_;
 };
@@ -248,6 +253,7 @@ BackfillPolicy::PowerHold BackfillPolicy::ComputePowerHold(const SchedulerCore& 
     for (TopoId site : hold.sites) {
       if (site >= first && site <= last) {
         hold.until = std::max(hold.until, r.est_end);
+        ++hold.running;
         break;
       }
     }
@@ -366,11 +372,19 @@ void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision
     stale_ = false;
     std::fill(core.min_failed_outside.begin(), core.min_failed_outside.end(), INT_MAX);
   }
-  // Blocked by power rather than GPUs: hold the refusing sites for the head (a new head, or
-  // one that was blocked by GPUs before, gets a new hold; a held head keeps its time).
-  if (core.job(head).reason == WaitReason::kPower && !core.power_refused_sites.empty()) {
-    if (!power_ || power_->head_seq != core.job(head).seq) {
+  // Blocked by power rather than GPUs: hold the refusing sites for the head. A new head gets a
+  // new hold; a held head keeps its time until it is up, and is held again then if jobs that
+  // overran their estimates still run there. Sites with nothing left running that still refuse
+  // it can never power it: it holds nothing more.
+  const std::uint64_t head_seq = core.job(head).seq;
+  if (core.job(head).reason == WaitReason::kPower && !core.power_refused_sites.empty() &&
+      hopeless_seq_ != head_seq) {
+    if (!power_ || power_->head_seq != head_seq || now >= power_->until) {
       power_ = ComputePowerHold(core, head, now);
+      if (power_->running == 0) {
+        hopeless_seq_ = head_seq;
+        power_.reset();
+      }
     }
   } else {
     power_.reset();

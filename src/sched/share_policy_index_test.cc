@@ -72,7 +72,10 @@ TEST(SharePolicyIndex, ChoosesWhatTheStudyChoosesOnTheSameNodes) {
     for (std::uint64_t seed : {1u, 7u, 42u}) {
       CapacityIndex index(fleet);
       index.UseSharePolicy(policy, typical, seed);
-      for (const Allocation& a : running) index.Take(a);
+      for (const Allocation& a : running) {
+        index.Take(a);
+        index.CountTags(a, +1);  // as the scheduler counts a job that starts
+      }
       for (const Ask& ask : {Ask{1, 250}, Ask{1, 700}, Ask{2, 1000}, Ask{4, 1000}, Ask{8, 1000}}) {
         GangRequest r;
         r.gpus = ask.gpus;

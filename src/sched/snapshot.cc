@@ -18,7 +18,7 @@ namespace gpufleet {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x47465343;  // "GFSC"
-constexpr std::uint32_t kVersion = 3;  // 2: nodes' drain flags; 3: backfill's power hold
+constexpr std::uint32_t kVersion = 3;         // 2: nodes' drain flags; 3: backfill's power hold
 
 // Everything a snapshot must agree on with the scheduler it is restored into.
 std::string Fingerprint(const SchedulerCore& c) {
@@ -408,6 +408,7 @@ Status Scheduler::Restore(std::string_view snapshot) {
                      " holds GPUs that another holds, or on a node that is not up");
     }
     c.index.Take(j.alloc);
+    c.index.CountTags(j.alloc, +1);
     c.ComputeSpans(j);
     for (const NodeGpus& ng : j.alloc.nodes)
       c.node_jobs[static_cast<size_t>(ng.node)].push_back(j.id);
