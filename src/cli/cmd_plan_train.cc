@@ -124,9 +124,7 @@ Result<TrainingJob> WithOverrides(const TrainArgs& a, TrainingJob job) {
   if (a.zero >= 0) job.zero = a.zero;
   if (!a.recompute.empty()) {
     job.recompute_auto = a.recompute == "auto";
-    job.recompute = a.recompute == "full"        ? Recompute::kFull
-                    : a.recompute == "selective" ? Recompute::kSelective
-                                                 : Recompute::kNone;
+    job.recompute = ParseRecompute(a.recompute).value_or(Recompute::kNone);
   }
   return job;
 }
@@ -146,11 +144,7 @@ SweepRequest SweepOf(const TrainArgs& a) {
   if (a.cp > 0) r.cp = a.cp;
   if (a.pp > 0) r.pp = a.pp;
   if (a.zero >= 0) r.zero = a.zero;
-  if (!a.recompute.empty() && a.recompute != "auto") {
-    r.recompute = a.recompute == "full"        ? Recompute::kFull
-                  : a.recompute == "selective" ? Recompute::kSelective
-                                               : Recompute::kNone;
-  }
+  r.recompute = ParseRecompute(a.recompute);  // auto (or nothing) sweeps all three
   r.top = static_cast<size_t>(a.top);
   r.json = a.json;
   return r;
@@ -225,10 +219,6 @@ nlohmann::ordered_json SpanJson(const GroupSpan& s) {
   return {{"tier", TierName(s.tier)},
           {"oversubscription", s.oversubscription},
           {"congestion", s.congestion}};
-}
-
-const char* RecomputeName(Recompute r) {
-  return r == Recompute::kFull ? "full" : r == Recompute::kSelective ? "selective" : "none";
 }
 
 const char* FitName(MemoryFit fit) {

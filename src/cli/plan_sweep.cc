@@ -11,10 +11,6 @@
 namespace gpufleet::cli {
 namespace {
 
-const char* RecomputeText(Recompute r) {
-  return r == Recompute::kFull ? "full" : r == Recompute::kSelective ? "selective" : "none";
-}
-
 nlohmann::ordered_json PlanRow(const SweepPlan& p, double global_batch_tokens) {
   const Parallelism& par = p.job.parallel;
   return {{"tp", par.tp},
@@ -24,7 +20,7 @@ nlohmann::ordered_json PlanRow(const SweepPlan& p, double global_batch_tokens) {
           {"dp", par.dp},
           {"zero", p.job.zero},
           {"micro_batch", p.job.micro_batch},
-          {"recompute", RecomputeText(p.job.recompute)},
+          {"recompute", RecomputeName(p.job.recompute)},
           {"step_time_s", p.step.step_s},
           {"mfu", p.mfu},
           {"tokens_per_s", global_batch_tokens / p.step.step_s},
@@ -79,7 +75,7 @@ int PrintSweep(const Fleet& fleet, const Allocation& allocation, const TrainingJ
                     p.memory.Total() / kGiB);
       std::printf("  %4d %4d %3d %4d %2d %6d %4d %3d %-9s %9.3f %5.1f%% %12s  %s\n", ++rank, par.tp,
                   par.cp, par.pp, p.job.virtual_stages, par.dp, p.job.zero, p.job.micro_batch,
-                  RecomputeText(p.job.recompute), p.step.step_s, 100 * p.mfu, memory,
+                  RecomputeName(p.job.recompute), p.step.step_s, 100 * p.mfu, memory,
                   p.fit == MemoryFit::kFits ? "fits" : "tight (fused kernels)");
     }
   }

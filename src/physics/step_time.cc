@@ -86,6 +86,17 @@ double Exposed(double comm, double compute, double buckets) {
 
 }  // namespace
 
+const char* RecomputeName(Recompute r) {
+  return r == Recompute::kFull ? "full" : r == Recompute::kSelective ? "selective" : "none";
+}
+
+std::optional<Recompute> ParseRecompute(std::string_view name) {
+  for (Recompute r : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+    if (name == RecomputeName(r)) return r;
+  }
+  return std::nullopt;
+}
+
 double ModelFlopsPerToken(const TransformerModel& model) {
   return 6 * model.parameters +
          12.0 * model.layers * static_cast<double>(model.hidden) * model.seq_len;

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/allocation.h"
 #include "model/fleet.h"
@@ -23,6 +25,9 @@ namespace gpufleet {
 // Activation recomputation: none; selective (the attention core's forward again, Korthikanti
 // 2022); full (every layer's forward again, as Megatron-LM SC'21).
 enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
+// "none", "selective", "full"; and back (nullopt for any other word).
+const char* RecomputeName(Recompute r);
+std::optional<Recompute> ParseRecompute(std::string_view name);
 
 struct TransformerModel {
   std::string name;

@@ -379,6 +379,15 @@ std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId with
   return a;
 }
 
+namespace {
+
+// The clustering tag of what a job runs on one node: 0 for a share, else its GPUs there (up to 8).
+size_t ClusteringTag(const Allocation& a, const NodeGpus& ng) {
+  return a.milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
+}
+
+}  // namespace
+
 void CapacityIndex::UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> typical,
                                    std::uint64_t seed) {
   share_ = std::make_unique<SharePolicyState>();
@@ -401,10 +410,7 @@ void CapacityIndex::UseSharePolicy(SharePolicy policy, std::vector<TypicalPod> t
 void CapacityIndex::CountTags(const Allocation& a, int delta) {
   if (!share_) return;
   for (const NodeGpus& ng : a.nodes) {
-    // The clustering tag of what runs on the node: 0 for a share, else its GPUs there (up to 8).
-    const size_t tag =
-        a.milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
-    share_->tags[static_cast<size_t>(ng.node)][tag] += delta;
+    share_->tags[static_cast<size_t>(ng.node)][ClusteringTag(a, ng)] += delta;
   }
 }
 
@@ -414,9 +420,7 @@ std::optional<std::string> CapacityIndex::VerifyTags(
   std::vector<std::array<int, 9>> expected(share_->tags.size());
   for (const Allocation* a : running) {
     for (const NodeGpus& ng : a->nodes) {
-      const size_t tag =
-          a->milli < kMilliPerGpu ? 0 : static_cast<size_t>(std::min(std::popcount(ng.mask), 8));
-      ++expected[static_cast<size_t>(ng.node)][tag];
+      ++expected[static_cast<size_t>(ng.node)][ClusteringTag(*a, ng)];
     }
   }
   for (size_t n = 0; n < expected.size(); ++n) {

@@ -186,6 +186,8 @@ class SchedulerCore {
   enum class Preempted { kNone, kStarted, kAwaitingRelease };
   Preempted PreemptFor(Slot head, const std::vector<Slot>& victims, SimTime now,
                        std::vector<Decision>& out);
+  // Whether job j's allocation has GPUs at one of `sites` (site topology ids).
+  bool RunsAtAnyOf(const SchedJob& j, const std::vector<TopoId>& sites) const;
   // Of `victims` (not in `taken`), those running at one of `sites`, the most power they free
   // first: what a head that the sites' power refuses may stop.
   std::vector<Slot> PowerVictims(const std::vector<Slot>& victims, const std::vector<Slot>& taken,

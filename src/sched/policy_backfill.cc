@@ -243,20 +243,11 @@ BackfillPolicy::PowerHold BackfillPolicy::ComputePowerHold(const SchedulerCore& 
   hold.head_seq = core.job(head).seq;
   hold.sites = core.power_refused_sites;
   hold.until = now;
-  const Fleet& fleet = core.fleet;
   for (Slot slot : core.running_list) {
     const SchedJob& r = core.job(slot);
-    if (r.alloc.nodes.empty()) continue;
-    // Nodes are in site order: the job's sites run from its first node's to its last node's.
-    const TopoId first = fleet.Ancestor(r.alloc.nodes.front().node, Level::kSite);
-    const TopoId last = fleet.Ancestor(r.alloc.nodes.back().node, Level::kSite);
-    for (TopoId site : hold.sites) {
-      if (site >= first && site <= last) {
-        hold.until = std::max(hold.until, r.est_end);
-        ++hold.running;
-        break;
-      }
-    }
+    if (!core.RunsAtAnyOf(r, hold.sites)) continue;
+    hold.until = std::max(hold.until, r.est_end);
+    ++hold.running;
   }
   return hold;
 }

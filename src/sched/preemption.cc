@@ -15,21 +15,22 @@
 
 namespace gpufleet {
 
+bool SchedulerCore::RunsAtAnyOf(const SchedJob& j, const std::vector<TopoId>& sites) const {
+  if (j.alloc.nodes.empty()) return false;
+  // Nodes are in site order: the job's sites run from its first node's to its last node's.
+  const TopoId first = fleet.Ancestor(j.alloc.nodes.front().node, Level::kSite);
+  const TopoId last = fleet.Ancestor(j.alloc.nodes.back().node, Level::kSite);
+  return std::any_of(sites.begin(), sites.end(),
+                     [&](TopoId site) { return site >= first && site <= last; });
+}
+
 std::vector<Slot> SchedulerCore::PowerVictims(const std::vector<Slot>& victims,
                                               const std::vector<Slot>& taken,
                                               const std::vector<TopoId>& sites) const {
   std::vector<Slot> out;
   for (Slot victim : victims) {
     if (std::find(taken.begin(), taken.end(), victim) != taken.end()) continue;
-    const SchedJob& v = job(victim);
-    if (v.alloc.nodes.empty()) continue;
-    // Nodes are in site order: the victim's sites run from its first node's to its last node's.
-    const TopoId first = fleet.Ancestor(v.alloc.nodes.front().node, Level::kSite);
-    const TopoId last = fleet.Ancestor(v.alloc.nodes.back().node, Level::kSite);
-    if (std::any_of(sites.begin(), sites.end(),
-                    [&](TopoId site) { return site >= first && site <= last; })) {
-      out.push_back(victim);
-    }
+    if (RunsAtAnyOf(job(victim), sites)) out.push_back(victim);
   }
   // The most power freed first (busy GPU-shares times how hard they work): the fewest jobs
   // stopped; ties in the policy's order.

@@ -69,14 +69,10 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   }
   const YAML::Node recompute = m.Get("recompute");
   if (auto v = r.String(recompute, "recompute")) {
-    if (*v == "none") {
-      job.recompute = Recompute::kNone;
-    } else if (*v == "selective") {
-      job.recompute = Recompute::kSelective;
-    } else if (*v == "full") {
-      job.recompute = Recompute::kFull;
-    } else if (*v == "auto") {
+    if (*v == "auto") {
       job.recompute_auto = true;
+    } else if (std::optional<Recompute> parsed = ParseRecompute(*v)) {
+      job.recompute = *parsed;
     } else {
       r.Fail(recompute, "recompute", "expected none, selective, full or auto, got '" + *v + "'");
     }
