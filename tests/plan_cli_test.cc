@@ -214,6 +214,37 @@ TEST(PlanCli, TrainAModelFile) {
   EXPECT_NE(bad_out.find(bad + ":4:1: field 'seq': unknown key"), std::string::npos) << bad_out;
 }
 
+// --attention: the unfused kernels of 2021-22 Megatron-LM are slower than FlashAttention for the
+// same job, and the step's compute says where its time goes.
+TEST(PlanCli, TrainAttentionKernelsShowInTheComputeSplit) {
+  const auto [flash_code, flash_out] = RunCli("plan train --model gpt3-175b --gpus 1024 --json");
+  ASSERT_EQ(flash_code, 0) << flash_out;
+  const auto [unfused_code, unfused_out] =
+      RunCli("plan train --model gpt3-175b --gpus 1024 --attention unfused --json");
+  ASSERT_EQ(unfused_code, 0) << unfused_out;
+  const nlohmann::json flash = nlohmann::json::parse(flash_out);
+  const nlohmann::json unfused = nlohmann::json::parse(unfused_out);
+  EXPECT_EQ(flash["attention"], "flash");
+  EXPECT_EQ(unfused["attention"], "unfused");
+  EXPECT_GT(unfused["step"]["attention_s"].get<double>(),
+            flash["step"]["attention_s"].get<double>());
+  EXPECT_EQ(unfused["step"]["gemm_s"].get<double>(), flash["step"]["gemm_s"].get<double>());
+  for (const nlohmann::json* j : {&flash, &unfused}) {
+    const nlohmann::json& step = (*j)["step"];
+    EXPECT_NEAR(step["compute_s"].get<double>(),
+                step["gemm_s"].get<double>() + step["attention_s"].get<double>() +
+                    step["elementwise_s"].get<double>(),
+                1e-9 * step["compute_s"].get<double>());
+  }
+  const auto [text_code, text_out] = RunCli("plan train --model gpt3-175b --gpus 1024");
+  ASSERT_EQ(text_code, 0) << text_out;
+  EXPECT_NE(text_out.find("flash attention"), std::string::npos) << text_out;
+  const auto [bad_code, bad_out] =
+      RunCli("plan train --model gpt3-175b --gpus 1024 --attention sparse");
+  EXPECT_EQ(bad_code, 2) << bad_out;
+  EXPECT_NE(bad_out.find("--attention"), std::string::npos) << bad_out;
+}
+
 // --sweep: every configuration on the placement, the fastest that fit; fixed dimensions hold.
 TEST(PlanCli, TrainSweepPrintsTheFastestConfigurationsThatFit) {
   const auto [code, out] =

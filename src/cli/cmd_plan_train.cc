@@ -41,6 +41,7 @@ struct TrainArgs {
   double implementation_efficiency = 0;  // 0: not given, the model's (1 unless its file says)
   int zero = -1;                         // -1: not given, the model's (1 unless its file says)
   std::string recompute;                 // empty: the model's
+  std::string attention;                 // empty: the model's
   std::string html;                      // the page, or empty
   bool json = false;
   bool sweep = false;
@@ -122,6 +123,7 @@ Result<TrainingJob> WithOverrides(const TrainArgs& a, TrainingJob job) {
   if (a.dp > 0) job.parallel.dp = a.dp;
   if (a.implementation_efficiency > 0) job.implementation_efficiency = a.implementation_efficiency;
   if (a.zero >= 0) job.zero = a.zero;
+  if (!a.attention.empty()) job.attention = ParseAttention(a.attention).value_or(job.attention);
   if (!a.recompute.empty()) {
     job.recompute_auto = a.recompute == "auto";
     job.recompute = ParseRecompute(a.recompute).value_or(Recompute::kNone);
@@ -261,12 +263,16 @@ nlohmann::ordered_json PlanJson(const TrainArgs& a, const TrainingJob& job, cons
                       {"zero", job.zero}};
   j["global_batch_tokens"] = job.global_batch_tokens;
   j["implementation_efficiency"] = job.implementation_efficiency;
+  j["attention"] = AttentionName(job.attention);
   j["placement"] = {{"tp", SpanJson(p.spans.tp)},        {"cp", SpanJson(p.spans.cp)},
                     {"pp", SpanJson(p.spans.pp)},        {"dp", SpanJson(p.spans.dp)},
                     {"dp_per_domain", p.spans.dp_local}, {"rate", p.ideal_step_s / p.step.step_s}};
   j["memory"] = MemoryJson(job, p);
   j["step_time_s"] = p.step.step_s;
   j["step"] = {{"compute_s", p.step.compute_s},
+               {"gemm_s", p.step.gemm_s},
+               {"attention_s", p.step.attention_s},
+               {"elementwise_s", p.step.elementwise_s},
                {"bubble_s", p.step.bubble_s},
                {"tp_s", p.step.tp_s},
                {"cp_s", p.step.cp_s},
@@ -331,6 +337,11 @@ void PrintText(const TrainArgs& a, const TrainingJob& job, const GpuModel& gpu,
       "exposed of %.3f)\n",
       p.step.step_s, p.step.compute_s, p.step.bubble_s, p.step.tp_s, p.step.cp_s, p.step.pp_s,
       p.step.dp_s, p.step.dp_total_s);
+  std::printf(
+      "  compute         GEMMs %.3f s, %s attention %.3f s, element-wise %.3f s (model FLOPs "
+      "at %.0f%% of peak while computing)\n",
+      p.step.gemm_s, AttentionName(job.attention), p.step.attention_s, p.step.elementwise_s,
+      100 * p.step.model_flops / job.parallel.Gpus() / p.peak_flops / p.step.compute_s);
   if (job.implementation_efficiency != 1) {
     std::printf(
         "  implementation  %.3g x the modelled stack's speed (every part of the step "
@@ -676,6 +687,11 @@ Runner AddPlanTrainCommand(CLI::App* plan) {
                 "Activation recomputation: none, selective, full, or auto - the least that fits\n"
                 "the GPU's memory (default: the model's).")
       ->check(CLI::IsMember({"none", "selective", "full", "auto"}));
+  t->add_option("--attention", args->attention,
+                "Attention kernels: flash (FlashAttention, every current stack) or unfused (the\n"
+                "scores, softmax and dropout in HBM, Megatron-LM before 2023) (default: the\n"
+                "model file's attention, else flash).")
+      ->check(CLI::IsMember({"flash", "unfused"}));
   t->add_option("--zero", args->zero,
                 "ZeRO stage of the data parallelism: 0 (gradients all-reduced), 1 (optimizer\n"
                 "state sharded, Megatron's distributed optimizer), 2 (and gradients), 3 (and\n"

@@ -34,7 +34,7 @@ nlohmann::ordered_json PlanRow(const SweepPlan& p, double global_batch_tokens) {
 int PrintSweep(const Fleet& fleet, const Allocation& allocation, const TrainingJob& base,
                const SweepRequest& request) {
   const JobHardware hw = HardwareOf(fleet, allocation);
-  if (!(hw.peak_flops > 0)) {
+  if (!(hw.gpu.peak_flops > 0)) {
     std::cerr << "gpufleet plan train --sweep: the GPU model has no BF16 peak in the catalogue\n";
     return kExitBadInput;
   }

@@ -23,6 +23,11 @@ struct GpuModel {
   double bf16_tflops = 0;  // dense BF16
   double fp8_tflops = 0;   // dense FP8
   double nvlink_gb_s = 0;  // NVLink bandwidth per GPU
+  // Streaming multiprocessors: a GEMM's output tiles run in waves of this many (0 unknown).
+  int sms = 0;
+  // Measured best BF16 matmul rate over the BF16 peak (the "maximum achievable matmul FLOPS"); 0
+  // not measured: physics/layer_compute.h then takes kUnmeasuredMatmulFraction.
+  double matmul_fraction = 0;
 };
 
 // Host CPU and memory one node may have (docs/SPEC.md, "Limits"): in milli-cores and MiB, summed

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "physics/layer_compute.h"
 #include "physics/training_memory.h"
 
 namespace gpufleet {
@@ -20,22 +21,6 @@ double RingAllReduce(int p, double n, double beta, double alpha) {
 double RingReduceScatter(int p, double n, double beta, double alpha) {
   if (p <= 1) return 0;
   return (p - 1) * alpha + static_cast<double>(p - 1) / p * n / beta;
-}
-
-// Extra FLOPs per token of recomputation: the attention core's forward (4 L h s) for selective;
-// every layer's forward (2 x 12 L h^2 + 4 L h s) for full (Korthikanti 2022 §4; the sum matches
-// Narayanan SC'21's 96 B s L h^2 (1 + s/6h + V/16Lh) with the model FLOPs).
-double RecomputeFlopsPerToken(const TrainingJob& job) {
-  const double l = job.model.layers, h = job.model.hidden, s = job.model.seq_len;
-  switch (job.recompute) {
-    case Recompute::kNone:
-      return 0;
-    case Recompute::kSelective:
-      return 4 * l * h * s;
-    case Recompute::kFull:
-      return 24 * l * h * h + 4 * l * h * s;
-  }
-  return 0;
 }
 
 struct Tiers {
@@ -102,9 +87,13 @@ double ModelFlopsPerToken(const TransformerModel& model) {
          12.0 * model.layers * static_cast<double>(model.hidden) * model.seq_len;
 }
 
-double ComputeEfficiency(int hidden) {
-  const double h = hidden;
-  return kPeakComputeEfficiency * h / (h + kEfficiencyHalfHidden);
+const char* AttentionName(Attention a) { return a == Attention::kUnfused ? "unfused" : "flash"; }
+
+std::optional<Attention> ParseAttention(std::string_view name) {
+  for (Attention a : {Attention::kFlash, Attention::kUnfused}) {
+    if (name == AttentionName(a)) return a;
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -210,11 +199,10 @@ Status ValidateTrainingJob(const TrainingJob& job) {
   return Status::Ok();
 }
 
-StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkFigures& links,
+StepTime EstimateStepTime(const TrainingJob& job, const GpuFigures& gpu, const LinkFigures& links,
                           const PlacementSpans& spans) {
   const TransformerModel& m = job.model;
   const Parallelism& par = job.parallel;
-  const double gpus = static_cast<double>(par.Gpus());
   const double tokens = job.global_batch_tokens;
   const double s = m.seq_len, h = m.hidden, b = job.micro_batch, v = job.virtual_stages;
   const double layers_per_stage = static_cast<double>(m.layers) / par.pp;
@@ -222,8 +210,11 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
   StepTime out;
   out.model_flops = ModelFlopsPerToken(m) * tokens;
   out.micro_batches = tokens / s / (par.dp * b);
-  const double work = out.model_flops + RecomputeFlopsPerToken(job) * tokens;
-  out.compute_s = work / (gpus * peak_flops * ComputeEfficiency(m.hidden));
+  const MicroBatchCompute compute = ComputeOfMicroBatch(job, gpu);
+  out.compute_s = out.micro_batches * (compute.forward_s + compute.backward_s);
+  out.gemm_s = out.micro_batches * compute.gemm_s;
+  out.attention_s = out.micro_batches * compute.attention_s;
+  out.elementwise_s = out.micro_batches * compute.memory_s;
 
   // TP: an all-reduce (or reduce-scatter + all-gather, the same volume, with sequence
   // parallelism) of the layer's activations after attention and after the MLP, forward and
@@ -256,13 +247,9 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
   const double shard = m.parameters / (static_cast<double>(par.tp) * par.pp);
   const double gradients = GroupReduceScatter(group, shard * kGradientBytes);
   const double parameters = GroupReduceScatter(group, shard * kParameterBytes);
-  const double compute_mb = out.compute_s / out.micro_batches;
-  const double model_per_token = ModelFlopsPerToken(m);
-  // The forward is a third of the model FLOPs (2N + 4Lhs of 6N + 12Lhs); recomputation runs in
-  // the backward pass.
-  const double forward_mb =
-      compute_mb * (model_per_token / 3) / (model_per_token + RecomputeFlopsPerToken(job));
-  const double backward_mb = compute_mb - forward_mb;
+  const double compute_mb = compute.forward_s + compute.backward_s;
+  const double forward_mb = compute.forward_s;
+  const double backward_mb = compute.backward_s;  // recomputation runs in the backward pass
   const double buckets = std::max(1.0, std::ceil(shard / kBucketParameters));
   const double layer_buckets = std::max(1.0, std::floor(layers_per_stage));
   double per_mb_exposed = 0, per_mb_total = 0, per_step_exposed = 0, per_step_total = 0;
@@ -303,8 +290,9 @@ StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkF
   // What the user knows of their stack: every part scaled alike, so the parts still add up.
   if (job.implementation_efficiency != 1) {
     const double k = 1 / job.implementation_efficiency;
-    for (double* part : {&out.step_s, &out.compute_s, &out.bubble_s, &out.tp_s, &out.cp_s,
-                         &out.pp_s, &out.dp_s, &out.dp_total_s})
+    for (double* part :
+         {&out.step_s, &out.compute_s, &out.gemm_s, &out.attention_s, &out.elementwise_s,
+          &out.bubble_s, &out.tp_s, &out.cp_s, &out.pp_s, &out.dp_s, &out.dp_total_s})
       *part *= k;
   }
   return out;
@@ -333,7 +321,11 @@ JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation) {
   const NodeId first = allocation.nodes.front().node;
   const NodeType& type = fleet.node_types()[static_cast<size_t>(fleet.NodeTypeOf(first))];
   const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))];
-  hw.peak_flops = gpu.bf16_tflops * 1e12;
+  hw.gpu.peak_flops = gpu.bf16_tflops * 1e12;
+  hw.gpu.hbm_bytes_s = gpu.hbm_tb_s * 1e12;
+  hw.gpu.matmul_fraction =
+      gpu.matmul_fraction > 0 ? gpu.matmul_fraction : kUnmeasuredMatmulFraction;
+  hw.gpu.sms = gpu.sms;
   hw.hbm_bytes = HbmBytes(gpu.hbm_gb);
   hw.domain_gpus = type.gpus_per_node * type.nodes_per_domain;
   hw.links = LinksOf(fleet, allocation);
@@ -346,11 +338,10 @@ double PlacementProgressRate(const Fleet& fleet, const Allocation& allocation,
   Result<PlacementSpans> actual = SpansOf(fleet, allocation, job.parallel);
   if (!actual.ok()) return 1;
   const JobHardware hw = HardwareOf(fleet, allocation);
-  if (!(hw.peak_flops > 0)) return 1;  // a GPU without figures: nothing to compare
+  if (!(hw.gpu.peak_flops > 0)) return 1;  // a GPU without figures: nothing to compare
   const double ideal =
-      EstimateStepTime(job, hw.peak_flops, hw.links, IdealSpans(job.parallel, hw.domain_gpus))
-          .step_s;
-  const double placed = EstimateStepTime(job, hw.peak_flops, hw.links, actual.value()).step_s;
+      EstimateStepTime(job, hw.gpu, hw.links, IdealSpans(job.parallel, hw.domain_gpus)).step_s;
+  const double placed = EstimateStepTime(job, hw.gpu, hw.links, actual.value()).step_s;
   if (!(placed > 0)) return 1;
   return std::clamp(ideal / placed, 1e-9, 1.0);
 }

@@ -4,10 +4,11 @@
 //   t_mb = compute/m + TP + CP + PP communication of one micro-batch on one stage
 //
 // with m micro-batches per data-parallel replica and v interleaved chunks per stage (1F1B; the
-// bubble is (PP-1)/(v m) of the pipeline's time), compute = work FLOPs / (GPUs x peak BF16 x
-// efficiency), and each collective priced by the alpha-beta model (Thakur et al. 2005) on the
-// tier its groups span (physics/network.h). Calibrated against Narayanan et al. SC'21 Table 1 and
-// Korthikanti et al. 2022 (REFERENCE.md, "Training performance"): see step_time_test.cc.
+// bubble is (PP-1)/(v m) of the pipeline's time), compute the micro-batch's kernels on the GPU's
+// roofline (physics/layer_compute.h), and each collective priced by the alpha-beta model (Thakur
+// et al. 2005) on the tier its groups span (physics/network.h). Calibrated against Narayanan et
+// al. SC'21 Table 1 and Korthikanti et al. 2022 (docs/MODELS.md, "Calibration"): see
+// step_time_test.cc.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,14 @@ enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
 const char* RecomputeName(Recompute r);
 std::optional<Recompute> ParseRecompute(std::string_view name);
 
+// The attention kernels (docs/MODELS.md, "Compute"): FlashAttention (Dao et al. 2022-2024; every
+// current stack) or the unfused scores, softmax and dropout of Megatron-LM before it (the
+// calibration runs of 2021-2022).
+enum class Attention : std::uint8_t { kFlash, kUnfused };
+// "flash", "unfused"; and back (nullopt for any other word).
+const char* AttentionName(Attention a);
+std::optional<Attention> ParseAttention(std::string_view name);
+
 struct TransformerModel {
   std::string name;
   double parameters = 0;       // N
@@ -36,7 +45,7 @@ struct TransformerModel {
   int hidden = 0;              // h
   int heads = 0;               // attention heads; 0 unknown
   int kv_heads = 0;            // key/value heads (grouped-query attention); 0: as many as heads
-  int ffn_hidden = 0;          // for display; the parameter count already holds the MLP
+  int ffn_hidden = 0;          // the MLP's width (its GEMMs' shapes); 0: 4h. N holds its FLOPs
   int vocab = 0;               // 0 unknown (its FLOPs are inside 6N anyway)
   int seq_len = 0;             // s, tokens per sequence
   double training_tokens = 0;  // the published training run's tokens; 0 unknown
@@ -48,6 +57,7 @@ struct TrainingJob {
   int micro_batch = 1;     // sequences per micro-batch
   int virtual_stages = 1;  // interleaved pipeline chunks per stage (Narayanan SC'21)
   Recompute recompute = Recompute::kNone;
+  Attention attention = Attention::kFlash;
   // `recompute: auto`: the planner sets `recompute` to the least that fits the GPU's memory
   // (physics/training_memory.h).
   bool recompute_auto = false;
@@ -67,11 +77,15 @@ inline constexpr double kMaxImplementationEfficiency = 2;
 // et al. 2022, App. B; causal masking not discounted, as Megatron-LM counts). MFU counts these.
 double ModelFlopsPerToken(const TransformerModel& model);
 
-// Fraction of peak BF16 that the layers' kernels reach, rising with the hidden size (larger
-// GEMMs): 0.66 h / (h + 1250), fitted to the Megatron and Korthikanti A100 tables (docs/MODELS.md).
-double ComputeEfficiency(int hidden);
-inline constexpr double kPeakComputeEfficiency = 0.66;
-inline constexpr double kEfficiencyHalfHidden = 1250;
+// A GPU's figures the step depends on.
+struct GpuFigures {
+  double peak_flops = 0;   // dense BF16, per GPU
+  double hbm_bytes_s = 0;  // HBM bandwidth; 0 unknown: memory-bound terms are not charged
+  // The measured best matmul rate over the peak (model/catalog.h), and the SMs a GEMM's tiles
+  // run on in waves (0 unknown: no wave quantization charged).
+  double matmul_fraction = 1;
+  int sms = 0;
+};
 
 // Gradients are reduce-scattered in fp32 and parameters all-gathered in bf16 across data-parallel
 // ranks each step (Llama 3 §3.3.2 reduce-scatters gradients in FP32; ZeRO/FSDP-style sharding).
@@ -89,7 +103,10 @@ Status ValidateTrainingJob(const TrainingJob& job);
 
 struct StepTime {
   double step_s = 0;
-  double compute_s = 0;      // all micro-batches' work at the calibrated efficiency
+  double compute_s = 0;      // all micro-batches' kernels (physics/layer_compute.h), of which
+  double gemm_s = 0;         //   the parameters' GEMMs,
+  double attention_s = 0;    //   attention,
+  double elementwise_s = 0;  //   and the element-wise kernels at HBM bandwidth
   double bubble_s = 0;       // pipeline fill and drain
   double tp_s = 0;           // exposed (all of it) over the step
   double cp_s = 0;           // exposed (all of it)
@@ -100,20 +117,20 @@ struct StepTime {
   double model_flops = 0;    // per step, ModelFlopsPerToken x tokens
 };
 
-// The step on hardware of `peak_flops` (dense BF16 per GPU) and `links`, with groups spanning
-// `spans`. The job must validate.
-StepTime EstimateStepTime(const TrainingJob& job, double peak_flops, const LinkFigures& links,
+// The step on `gpu`s joined by `links`, with groups spanning `spans`. The job must validate and
+// the GPU have a peak.
+StepTime EstimateStepTime(const TrainingJob& job, const GpuFigures& gpu, const LinkFigures& links,
                           const PlacementSpans& spans);
 
 // The spans of a packed placement on a non-blocking fabric: a dimension whose groups fit in one
 // NVLink domain of `domain_gpus` stays on NVLink, the others cross one leaf, without congestion.
 PlacementSpans IdealSpans(const Parallelism& parallel, int domain_gpus);
 
-// The hardware under an allocation (not empty): its first node's dense BF16 peak and HBM per GPU
-// and NVLink domain size, and the slowest links among its nodes.
+// The hardware under an allocation (not empty): its first node's GPU figures, HBM per GPU and
+// NVLink domain size, and the slowest links among its nodes.
 struct JobHardware {
-  double peak_flops = 0;
-  double hbm_bytes = 0;  // per GPU; 0 unknown
+  GpuFigures gpu;
+  double hbm_bytes = 0;  // capacity per GPU; 0 unknown
   int domain_gpus = 0;
   LinkFigures links;
 };

@@ -61,13 +61,12 @@ Result<TrainingPlan> PlanTraining(const Fleet& fleet, const Allocation& allocati
   plan.memory = MemoryPerGpu(job);
   plan.hbm_bytes = hw.hbm_bytes;
   plan.memory_fit = FitOf(plan.memory, hw.hbm_bytes);
-  plan.peak_flops = hw.peak_flops;
+  plan.peak_flops = hw.gpu.peak_flops;
   if (!(plan.peak_flops > 0)) return Error{"the GPU model has no BF16 peak in the catalogue"};
   plan.links = hw.links;
-  plan.step = EstimateStepTime(job, plan.peak_flops, plan.links, plan.spans);
+  plan.step = EstimateStepTime(job, hw.gpu, plan.links, plan.spans);
   plan.ideal_step_s =
-      EstimateStepTime(job, plan.peak_flops, plan.links, IdealSpans(job.parallel, hw.domain_gpus))
-          .step_s;
+      EstimateStepTime(job, hw.gpu, plan.links, IdealSpans(job.parallel, hw.domain_gpus)).step_s;
   const double gpus = static_cast<double>(job.parallel.Gpus());
   plan.tokens = tokens;
   plan.tokens_per_s = job.global_batch_tokens / plan.step.step_s;

@@ -34,7 +34,7 @@ SweepResult SweepTrainingPlans(const Fleet& fleet, const Allocation& allocation,
                                size_t keep) {
   SweepResult result;
   const JobHardware hw = HardwareOf(fleet, allocation);
-  if (!(hw.peak_flops > 0)) return result;  // a GPU without figures: nothing to price
+  if (!(hw.gpu.peak_flops > 0)) return result;  // a GPU without figures: nothing to price
   // Spans depend on the parallel degrees only: once per (TP, CP, PP).
   std::map<std::tuple<int, int, int>, PlacementSpans> spans_of;
   std::vector<SweepPlan> plans;
@@ -81,8 +81,8 @@ SweepResult SweepTrainingPlans(const Fleet& fleet, const Allocation& allocation,
                   spans = &it->second;
                 }
                 plan.job = job;
-                plan.step = EstimateStepTime(job, hw.peak_flops, hw.links, *spans);
-                plan.mfu = plan.step.model_flops / plan.step.step_s / (gpus * hw.peak_flops);
+                plan.step = EstimateStepTime(job, hw.gpu, hw.links, *spans);
+                plan.mfu = plan.step.model_flops / plan.step.step_s / (gpus * hw.gpu.peak_flops);
                 ++result.feasible;
                 plans.push_back(plan);
               }

@@ -39,13 +39,11 @@ TEST(TrainingSweep, EveryPlanKeptIsValidFitsAndIsPricedAsAlone) {
       EXPECT_LE(r.best[i - 1].step.step_s, plan.step.step_s);
     }
     const PlacementSpans spans = SpansOf(p.fleet, p.allocation, plan.job.parallel).value();
-    EXPECT_DOUBLE_EQ(plan.step.step_s,
-                     EstimateStepTime(plan.job, hw.peak_flops, hw.links, spans).step_s);
+    EXPECT_DOUBLE_EQ(plan.step.step_s, EstimateStepTime(plan.job, hw.gpu, hw.links, spans).step_s);
   }
   const TrainingJob preset = JobOnGpus(base, 256).value();
   const PlacementSpans spans = SpansOf(p.fleet, p.allocation, preset.parallel).value();
-  EXPECT_LE(r.best.front().step.step_s,
-            EstimateStepTime(preset, hw.peak_flops, hw.links, spans).step_s);
+  EXPECT_LE(r.best.front().step.step_s, EstimateStepTime(preset, hw.gpu, hw.links, spans).step_s);
   // The same sweep twice gives the same plans in the same order.
   const SweepResult again = SweepTrainingPlans(p.fleet, p.allocation, base, 256, space, 50);
   for (size_t i = 0; i < r.best.size(); ++i) {

@@ -57,6 +57,7 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   ReadInt(r, m, "micro_batch", job.micro_batch);
   ReadInt(r, m, "virtual_stages", job.virtual_stages);
   ReadZeroStage(r, m, job.zero);
+  ReadAttention(r, m, job.attention);
   if (const YAML::Node eff = m.Get("implementation_efficiency"); eff.IsDefined()) {
     if (std::optional<double> v = r.PositiveNumber(eff, "implementation_efficiency")) {
       if (*v > kMaxImplementationEfficiency) {

@@ -101,6 +101,22 @@ TEST(ModelSpec, ZeroIsAStageFromZeroToThree) {
   }
 }
 
+// attention: flash (default) or unfused; anything else names the field and the choices.
+TEST(ModelSpec, AttentionIsFlashOrUnfused) {
+  const std::string base = "name: x\nparameters: 7e9\nseq_len: 2048\n";
+  EXPECT_EQ(ParseModelSpec(base, "m.yaml").value().job.attention, Attention::kFlash);
+  EXPECT_EQ(ParseModelSpec(base + "attention: unfused\n", "m.yaml").value().job.attention,
+            Attention::kUnfused);
+  EXPECT_EQ(ParseModelSpec(base + "attention: flash\n", "m.yaml").value().job.attention,
+            Attention::kFlash);
+  Result<ModelPreset> bad = ParseModelSpec(base + "attention: sparse\n", "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("m.yaml:4:12: field 'attention': expected flash or unfused, got "
+                               "'sparse'"),
+            std::string::npos)
+      << bad.message();
+}
+
 TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
   Result<ModelPreset> unknown =
       ParseModelSpec("name: x\nparameters: 7e9\nseq_len: 2048\nlayer: 3\n", "m.yaml");
@@ -111,8 +127,9 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndField) {
       ParseModelSpec("name: x\nparameters: 7e9\nseq_len: -1\nrecompute: some\n", "m.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("m.yaml:3:10: field 'seq_len'"), std::string::npos) << bad.message();
-  EXPECT_NE(bad.message().find("m.yaml:4:12: field 'recompute': expected none, selective, full or auto"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.message().find("m.yaml:4:12: field 'recompute': expected none, selective, full or auto"),
+      std::string::npos)
       << bad.message();
   Result<ModelPreset> missing = ParseModelSpec("name: x\nseq_len: 2048\n", "m.yaml");
   ASSERT_FALSE(missing.ok());

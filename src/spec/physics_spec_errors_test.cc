@@ -51,6 +51,10 @@ TEST(SpecErrors, TrainingFailureModelAndCheckpointFields) {
   EXPECT_SPEC_ERROR(
       W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, zero: 5}}\n"),
       "w.yaml:2:64:", "jobs[0].training.zero", "0, 1, 2 or 3");
+  // Attention kernels the model does not know: 'ring' at column 69.
+  EXPECT_SPEC_ERROR(
+      W("jobs:\n  - {gpus: 8, duration: 1h, training: {model: llama3-8b, attention: ring}}\n"),
+      "w.yaml:2:69:", "jobs[0].training.attention", "flash or unfused");
   // auto needs a write time: 'auto' at column 50.
   EXPECT_SPEC_ERROR(W("jobs:\n  - {gpus: 8, duration: 1h, checkpoint_interval: auto}\n"),
                     "w.yaml:2:50:", "jobs[0].checkpoint_interval", "checkpoint_write");

@@ -18,4 +18,16 @@ void ReadZeroStage(SpecReader& r, MapReader& m, int& out) {
   }
 }
 
+void ReadAttention(SpecReader& r, MapReader& m, Attention& out) {
+  const YAML::Node n = m.Get("attention");
+  if (!n.IsDefined()) return;
+  if (auto v = r.String(n, m.Field("attention"))) {
+    if (std::optional<Attention> parsed = ParseAttention(*v)) {
+      out = *parsed;
+    } else {
+      r.Fail(n, m.Field("attention"), "expected flash or unfused, got '" + *v + "'");
+    }
+  }
+}
+
 }  // namespace gpufleet

@@ -738,6 +738,7 @@ class WorkloadParser {
     degree("cp", t.parallel.cp);
     degree("seq", t.model.seq_len);
     ReadZeroStage(r_, m, t.zero);
+    ReadAttention(r_, m, t.attention);
     const YAML::Node batch = m.Get("global_batch_tokens");
     if (batch.IsDefined()) {
       t.global_batch_tokens =

@@ -365,7 +365,8 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
                      // (By name, not the binding: clang 14 cannot capture structured bindings.)
                      [&name = std::get<0>(shape)](const GpuModel& g) { return g.name == name; })) {
       // An undisclosed model: schedulable, but without figures for power or performance models.
-      spec.extra_gpu_models.push_back(GpuModel{model, model + " (undisclosed)", 0, 0, 0, 0, 0, 0});
+      spec.extra_gpu_models.push_back(
+          GpuModel{model, model + " (undisclosed)", 0, 0, 0, 0, 0, 0, 0, 0});
     }
     const std::string type = model + "-" + std::to_string(gpus) + "g-" +
                              std::to_string(cpu_milli / 1000) + "c-" +

@@ -1,0 +1,125 @@
+#include "physics/layer_compute.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gpufleet {
+namespace {
+
+// Arithmetic intensity of a bf16 GEMM of m x k by k x n (FLOPs per byte): 2mkn FLOPs over 2 bytes
+// for each value of the two inputs and the output read or written once. The same for the two
+// backward GEMMs of the same shape (the formula is symmetric in m, k and n).
+double Intensity(double m, double k, double n) { return m * k * n / (m * k + k * n + m * n); }
+
+// How much longer than at the kernel efficiency a GEMM of this intensity takes: 1 when it is
+// compute-bound, else the GPU's balance at that efficiency over the intensity (the roofline).
+double RooflineFactor(double intensity, double balance) {
+  return balance > 0 ? std::max(1.0, balance / intensity) : 1.0;
+}
+
+// The share of the SMs a GEMM with a rows x cols output keeps busy: its tiles run in waves of
+// `sms`, the last one perhaps part full (1 when the SM count is unknown).
+double WaveUtilization(double rows, double cols, int sms) {
+  if (sms <= 0) return 1;
+  const double tiles = std::ceil(rows / kTileRows) * std::ceil(cols / kTileColumns);
+  return tiles / (std::ceil(tiles / sms) * sms);
+}
+
+// How much longer than at full waves the forward GEMM m x k x n and its two backward GEMMs (the
+// input's gradient, m x n by n x k, and the weight's, k x m by m x n) take, each a third of the
+// FLOPs: the mean of their outputs' 1 / utilization.
+double WaveFactor(double m, double k, double n, int sms) {
+  return (1 / WaveUtilization(m, n, sms) + 1 / WaveUtilization(m, k, sms) +
+          1 / WaveUtilization(k, n, sms)) /
+         3;
+}
+
+}  // namespace
+
+bool SequenceParallel(const TrainingJob& job) {
+  return job.parallel.tp > 1 &&
+         (job.attention == Attention::kFlash || job.recompute == Recompute::kSelective);
+}
+
+MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& gpu) {
+  const TransformerModel& model = job.model;
+  const Parallelism& par = job.parallel;
+  const double t = par.tp, h = model.hidden, s = model.seq_len;
+  const double tokens = static_cast<double>(job.micro_batch) * s / par.cp;  // this GPU's rows
+  const double layers = static_cast<double>(model.layers) / par.pp;
+  const double ffn = model.ffn_hidden > 0 ? model.ffn_hidden : 4 * h;
+  const double kv_width =
+      (model.heads > 0 && model.kv_heads > 0) ? h * model.kv_heads / model.heads : h;
+  const double head_dim = model.heads > 0 ? h / model.heads : 128;
+  const double rate =
+      gpu.peak_flops * gpu.matmul_fraction * kGemmKernelEfficiency;  // large GEMMs, FLOP/s
+  const double bandwidth = gpu.hbm_bytes_s;
+  // FLOPs per byte the GPU can feed at the kernel efficiency: above it a GEMM is compute-bound.
+  const double balance = bandwidth > 0 ? rate / bandwidth : 0;
+  auto memory_time = [bandwidth](double bytes) { return bandwidth > 0 ? bytes / bandwidth : 0; };
+
+  // The parameters' GEMMs: 2N FLOPs per token forward, on this stage's share of the layers and
+  // this TP rank's share of each, each of the layer's four GEMMs on its roofline (weighted by its
+  // FLOPs; the embedding and the logits take the layers' factor).
+  struct Gemm {
+    double k, n;
+  };
+  const Gemm layer_gemms[] = {
+      {h, (h + 2 * kv_width) / t},  // query, key and value projection
+      {h / t, h},                   // attention output projection
+      {h, ffn / t},                 // MLP in
+      {ffn / t, h},                 // MLP out
+  };
+  double weighted = 0, weights = 0;
+  for (const Gemm& g : layer_gemms) {
+    weighted += g.k * g.n * RooflineFactor(Intensity(tokens, g.k, g.n), balance) *
+                WaveFactor(tokens, g.k, g.n, gpu.sms);
+    weights += g.k * g.n;
+  }
+  const double gemm_flops = 2 * model.parameters / (t * par.pp) * tokens;
+  const double gemm_forward = gemm_flops / rate * weighted / weights;
+
+  // Attention: q x s scores per head for this GPU's q = tokens queries against the sequence's s
+  // keys (context parallelism gathers them), heads split by TP.
+  const double scores = tokens * s * (h / head_dim) / t * layers;
+  const double score_flops = 4 * scores * head_dim;  // Q K^T and P V, forward
+  double attention_forward = 0, attention_backward = 0, attention_recompute = 0;
+  if (job.attention == Attention::kFlash) {
+    // Causal: FlashAttention skips the masked half of the blocks.
+    attention_forward = score_flops / 2 / (rate * kFlashAttentionRelativeRate);
+    attention_backward = kFlashBackwardFactor * attention_forward;
+    // The scores are never stored, so only a full recomputation runs the forward again.
+    if (job.recompute == Recompute::kFull) attention_recompute = attention_forward;
+  } else {
+    // Every score computed (masking does not skip), the two batched GEMMs per head of intensity
+    // q x d x s, and the softmax and dropout at HBM bandwidth.
+    const double per_sequence_queries = s / par.cp;
+    const double bmm =
+        score_flops / rate * RooflineFactor(Intensity(per_sequence_queries, head_dim, s), balance);
+    attention_forward =
+        bmm + memory_time(kUnfusedScoreBytesForward * kActivationBytes / 2 * scores);
+    attention_backward =
+        2 * bmm + memory_time(kUnfusedScoreBytesBackward * kActivationBytes / 2 * scores);
+    // Selective recomputation is exactly this: the attention core's forward again.
+    if (job.recompute != Recompute::kNone) attention_recompute = attention_forward;
+  }
+
+  // Element-wise kernels at HBM bandwidth.
+  const double norm_values = kNormAndResidualValues * h / (SequenceParallel(job) ? t : 1);
+  const double elementwise_forward = memory_time(
+      tokens * layers * (norm_values + kActivationValuesPerFfn * ffn / t) * kActivationBytes);
+
+  const double forward = gemm_forward + attention_forward + elementwise_forward;
+  const bool full = job.recompute == Recompute::kFull;
+  MicroBatchCompute out;
+  out.forward_s = forward;
+  out.backward_s = 2 * gemm_forward + attention_backward + attention_recompute +
+                   kElementwiseBackwardFactor * elementwise_forward +
+                   (full ? gemm_forward + elementwise_forward : 0);
+  out.gemm_s = (full ? 4 : 3) * gemm_forward;
+  out.attention_s = attention_forward + attention_backward + attention_recompute;
+  out.memory_s = (1 + kElementwiseBackwardFactor + (full ? 1 : 0)) * elementwise_forward;
+  return out;
+}
+
+}  // namespace gpufleet
