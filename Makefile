@@ -46,6 +46,7 @@ test: build
 bench: build
 	@$(BUILD_DIR)/gpufleet_bench
 	@scripts/bench-sim $(BIN)
+	@scripts/bench-scale $(BIN)
 	@scripts/bench-pollux $(BIN)
 	@scripts/bench-serve $(BUILD_DIR)
 

@@ -22,6 +22,10 @@ constexpr Normals kNormals[] = {
     {"ashburn-va", 12.7, 12.6, 5.5, 200},  // Dulles, Virginia: Jan 0.4, Jul 25.6 C
     {"dublin-ie", 9.8, 5.2, 3.5, 205},     // Dublin, Ireland: Jan 5.3, Jul 15.6 C
     {"lulea-se", 2.4, 13.0, 3.0, 200},     // Lulea, Sweden: Jan -10, Jul 16 C
+    // The further Stargate campuses (examples/fleets/stargate-4.5gw.yaml): Dona Ana County's high
+    // desert, with a wide daily range, and Lordstown's humid continental climate.
+    {"las-cruces-nm", 17.0, 10.6, 8.5, 192},  // Las Cruces, New Mexico: Jan 6.4, Jul 27.6 C
+    {"youngstown-oh", 9.6, 12.8, 5.5, 200},   // Youngstown, Ohio: Jan -3.4, Jul 22.1 C
 };
 
 }  // namespace

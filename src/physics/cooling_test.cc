@@ -17,6 +17,26 @@ TEST(Cooling, NamedClimateFollowsItsNormals) {
   EXPECT_FALSE(Climate::Named("atlantis").ok());
 }
 
+// The further Stargate campuses' climates: Las Cruces' desert swings 17 C a day around a mean of
+// 17.0 C; Youngstown's winter (mean 9.6 - 12.8 = -3.2 C in mid-January) is colder than any day in
+// Abilene. Every named climate calibrates a liquid-cooled plant to its design PUE.
+TEST(Cooling, TheStargateCampusesClimates) {
+  const Climate nm = Climate::Named("las-cruces-nm").value();
+  // Day 192 (its warmest): 17:00 is 17.0 + 10.6 cos(2 pi (17/24) / 365) + 8.5, 05:00 17 h before
+  // it is 17.0 + 10.6 cos(...) - 8.5: 17.0 C apart to within the seasonal term's change.
+  EXPECT_NEAR(nm.TemperatureC(192 * kDay + 17 * kHour) - nm.TemperatureC(192 * kDay + 5 * kHour),
+              17.0, 0.01);
+  const Climate oh = Climate::Named("youngstown-oh").value();
+  EXPECT_NEAR(oh.TemperatureC(17 * kDay + 11 * kHour), 9.6 - 12.8, 0.05);
+  EXPECT_LT(oh.TemperatureC(17 * kDay + 5 * kHour),
+            Climate::Named("abilene-tx").value().TemperatureC(17 * kDay + 5 * kHour));
+  Cooling spec;
+  spec.kind = Cooling::Kind::kLiquid;
+  spec.design_pue = 1.1;
+  spec.free_cooling_below_c = 20;
+  for (const Climate* c : {&nm, &oh}) EXPECT_TRUE(CoolingPlant::Calibrate(spec, *c).ok());
+}
+
 TEST(Cooling, CalibratedPlantHasTheDesignPueOnAverageAndRisesWithHeat) {
   Cooling spec;
   spec.kind = Cooling::Kind::kLiquid;

@@ -106,7 +106,8 @@ TEST(SpecErrors, BundledExamplesParse) {
       {"stargate-abilene-capped", "stargate-abilene"},
       {"multicloud", "multicloud"},
       {"meta-24k", "llama3-405b"},
-      {"stargate-abilene", "stargate-1m"}};
+      {"stargate-abilene", "stargate-1m"},
+      {"stargate-4.5gw", "stargate-4m"}};
   for (const auto& [fleet, workload] : pairs) {
     Result<Fleet> fl = LoadFleet(dir + "fleets/" + fleet + ".yaml");
     ASSERT_TRUE(fl.ok()) << fl.message();
@@ -116,6 +117,8 @@ TEST(SpecErrors, BundledExamplesParse) {
     EXPECT_TRUE(b.ok()) << fleet << " x " << workload << ": " << b.message();
   }
   EXPECT_EQ(LoadFleet(dir + "fleets/meta-24k.yaml").value().total_gpus(), 24576);
+  // Four campuses of 8 x 10 x 70 GB200 NVL72 racks.
+  EXPECT_EQ(LoadFleet(dir + "fleets/stargate-4.5gw.yaml").value().total_gpus(), 4 * 403200);
 }
 
 // ---------------------------------------------------------------------------------------------
