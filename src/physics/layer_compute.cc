@@ -25,13 +25,12 @@ double WaveUtilization(double rows, double cols, int sms) {
   return tiles / (std::ceil(tiles / sms) * sms);
 }
 
-// How much longer than at full waves the forward GEMM m x k x n and its two backward GEMMs (the
-// input's gradient, m x n by n x k, and the weight's, k x m by m x n) take, each a third of the
-// FLOPs: the mean of their outputs' 1 / utilization.
-double WaveFactor(double m, double k, double n, int sms) {
-  return (1 / WaveUtilization(m, n, sms) + 1 / WaveUtilization(m, k, sms) +
-          1 / WaveUtilization(k, n, sms)) /
-         3;
+// How much longer than at full waves the forward GEMM m x k x n takes (its output m x n), and its
+// two backward GEMMs together (the input's gradient, output m x k, and the weight's, k x n; each
+// as many FLOPs as the forward): 1 / utilization, and the mean of the two.
+double ForwardWaveFactor(double m, double n, int sms) { return 1 / WaveUtilization(m, n, sms); }
+double BackwardWaveFactor(double m, double k, double n, int sms) {
+  return (1 / WaveUtilization(m, k, sms) + 1 / WaveUtilization(k, n, sms)) / 2;
 }
 
 }  // namespace
@@ -51,16 +50,19 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const double kv_width =
       (model.heads > 0 && model.kv_heads > 0) ? h * model.kv_heads / model.heads : h;
   const double head_dim = model.heads > 0 ? h / model.heads : 128;
-  const double rate =
-      gpu.peak_flops * gpu.matmul_fraction * kGemmKernelEfficiency;  // large GEMMs, FLOP/s
+  // Large GEMMs' rate, FLOP/s. A matmul fraction of 0 means "not measured": never a zero rate.
+  const double matmul_fraction =
+      gpu.matmul_fraction > 0 ? gpu.matmul_fraction : kUnmeasuredMatmulFraction;
+  const double rate = gpu.peak_flops * matmul_fraction * kGemmKernelEfficiency;
   const double bandwidth = gpu.hbm_bytes_s;
   // FLOPs per byte the GPU can feed at the kernel efficiency: above it a GEMM is compute-bound.
   const double balance = bandwidth > 0 ? rate / bandwidth : 0;
   auto memory_time = [bandwidth](double bytes) { return bandwidth > 0 ? bytes / bandwidth : 0; };
 
   // The parameters' GEMMs: 2N FLOPs per token forward, on this stage's share of the layers and
-  // this TP rank's share of each, each of the layer's four GEMMs on its roofline (weighted by its
-  // FLOPs; the embedding and the logits take the layers' factor).
+  // this TP rank's share of each. Each of the layer's four GEMMs is bound either by its memory
+  // traffic (the roofline) or by its compute in waves of tiles, whichever takes longer; weighted
+  // by FLOPs (the embedding and the logits take the layers' factor).
   struct Gemm {
     double k, n;
   };
@@ -70,14 +72,17 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
       {h, ffn / t},                 // MLP in
       {ffn / t, h},                 // MLP out
   };
-  double weighted = 0, weights = 0;
+  double forward_weighted = 0, backward_weighted = 0, weights = 0;
   for (const Gemm& g : layer_gemms) {
-    weighted += g.k * g.n * RooflineFactor(Intensity(tokens, g.k, g.n), balance) *
-                WaveFactor(tokens, g.k, g.n, gpu.sms);
+    const double roofline = RooflineFactor(Intensity(tokens, g.k, g.n), balance);
+    forward_weighted += g.k * g.n * std::max(roofline, ForwardWaveFactor(tokens, g.n, gpu.sms));
+    backward_weighted +=
+        g.k * g.n * std::max(roofline, BackwardWaveFactor(tokens, g.k, g.n, gpu.sms));
     weights += g.k * g.n;
   }
   const double gemm_flops = 2 * model.parameters / (t * par.pp) * tokens;
-  const double gemm_forward = gemm_flops / rate * weighted / weights;
+  const double gemm_forward = gemm_flops / rate * forward_weighted / weights;
+  const double gemm_backward = 2 * gemm_flops / rate * backward_weighted / weights;
 
   // Attention: q x s scores per head for this GPU's q = tokens queries against the sequence's s
   // keys (context parallelism gathers them), heads split by TP.
@@ -96,10 +101,8 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
     const double per_sequence_queries = s / par.cp;
     const double bmm =
         score_flops / rate * RooflineFactor(Intensity(per_sequence_queries, head_dim, s), balance);
-    attention_forward =
-        bmm + memory_time(kUnfusedScoreBytesForward * kActivationBytes / 2 * scores);
-    attention_backward =
-        2 * bmm + memory_time(kUnfusedScoreBytesBackward * kActivationBytes / 2 * scores);
+    attention_forward = bmm + memory_time(kUnfusedScoreBytesForward * scores);
+    attention_backward = 2 * bmm + memory_time(kUnfusedScoreBytesBackward * scores);
     // Selective recomputation is exactly this: the attention core's forward again.
     if (job.recompute != Recompute::kNone) attention_recompute = attention_forward;
   }
@@ -113,10 +116,10 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const bool full = job.recompute == Recompute::kFull;
   MicroBatchCompute out;
   out.forward_s = forward;
-  out.backward_s = 2 * gemm_forward + attention_backward + attention_recompute +
+  out.backward_s = gemm_backward + attention_backward + attention_recompute +
                    kElementwiseBackwardFactor * elementwise_forward +
                    (full ? gemm_forward + elementwise_forward : 0);
-  out.gemm_s = (full ? 4 : 3) * gemm_forward;
+  out.gemm_s = gemm_backward + (full ? 2 : 1) * gemm_forward;
   out.attention_s = attention_forward + attention_backward + attention_recompute;
   out.memory_s = (1 + kElementwiseBackwardFactor + (full ? 1 : 0)) * elementwise_forward;
   return out;

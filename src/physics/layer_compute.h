@@ -20,9 +20,10 @@ inline constexpr double kUnmeasuredMatmulFraction = 0.801;
 // cuBLAS's largest output tile on Ampere and Hopper: a GEMM's output is cut into tiles of this
 // size, one per SM at a time, and its last wave may leave SMs idle (wave quantization).
 inline constexpr int kTileRows = 128, kTileColumns = 256;
-// FlashAttention's rate relative to the GEMMs on the same GPU (FlashAttention-2 on A100, 50-73% of
-// peak forward, less backward; FlashAttention-3 on H100, up to 75% forward: about 0.7 of what
-// cuBLAS reaches on each).
+// FlashAttention's rate relative to the modelled GEMM rate on the same GPU: 0.49 of A100's peak
+// and 0.45 of H100's, inside what its papers measure forward and backward together
+// (FlashAttention-2 on A100, 50-73% of peak forward and less backward; on H100 FlashAttention-2
+// 35%, FlashAttention-3 up to 75% forward).
 inline constexpr double kFlashAttentionRelativeRate = 0.7;
 // FlashAttention's backward recomputes the scores: 2.5 times the forward's FLOPs (Dao 2023).
 inline constexpr double kFlashBackwardFactor = 2.5;

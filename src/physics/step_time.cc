@@ -172,6 +172,11 @@ Status ValidateTrainingJob(const TrainingJob& job) {
                  std::to_string(m.heads) + " attention heads (grouped-query attention)"};
   }
   if (p.cp > m.seq_len) return Error{"CP exceeds the sequence length"};
+  if (p.cp > 1 && job.attention == Attention::kUnfused) {
+    return Error{
+        "context parallelism needs FlashAttention (Megatron-LM's CP runs on it): use "
+        "attention: flash, or CP 1"};
+  }
   const double sequences = job.global_batch_tokens / m.seq_len;
   if (!(sequences >= static_cast<double>(p.dp) * job.micro_batch)) {
     return Error{"the global batch of " + std::to_string(static_cast<std::int64_t>(sequences)) +

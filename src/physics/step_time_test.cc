@@ -15,13 +15,13 @@
 namespace gpufleet {
 namespace {
 
-// A small job whose every term is easy to derive by hand: N = 1e9, L = 2, h = 1,250 (so the
-// efficiency is 0.66 x 1,250 / 2,500 = 0.33), s = 1,000, one sequence per step.
 // 1e12 FLOP/s and no HBM bandwidth, matmul fraction 1, no SM count: the hand-derived tests charge
 // no memory-bound kernels and no wave quantization. GEMMs then run at 0.81e12 FLOP/s (the kernel
 // efficiency) and FlashAttention at 0.7 of that, 5.67e11 (physics/layer_compute.h).
 constexpr GpuFigures kTeraflop{1e12, 0};
 
+// A small job whose every term is easy to derive by hand: N = 1e9, L = 2, h = 1,250 (no heads
+// given: heads of 128), s = 1,000, one sequence per step.
 TrainingJob HandJob() {
   TrainingJob job;
   job.model.parameters = 1e9;

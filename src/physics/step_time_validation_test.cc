@@ -75,10 +75,10 @@ const PublishedRun kRuns[] = {
     // BLOOM-176B (Megatron-DeepSpeed, Jean Zay): TP4 PP12 DP8, micro-batch 2, full recomputation,
     // ZeRO-1, V 250,880 (padded).
     {"BLOOM-176B, 384 GPUs", kA100JeanZay, 384, 70, 14336, 112, 0, 250880, 2048, 0, 4, 12, 1, 1, 2,
-     kFull, kUnfused, 2048, 104.70, 0.109},
+     kFull, kUnfused, 2048, 104.70, 0.108},
     // Megatron-LM's GPT-3 175B example (Selene): TP8 PP16 DP8, micro-batch 1, full recomputation.
     {"Megatron-LM GPT-3 175B example, 1,024 GPUs", kA100Hdr, 1024, 96, 12288, 96, 0, 51200, 2048, 0,
-     8, 16, 1, 1, 1, kFull, kUnfused, 1536, 32.0, 0.091},
+     8, 16, 1, 1, 1, kFull, kUnfused, 1536, 32.0, 0.085},
     // MosaicML llm-foundry (Composer, PyTorch FSDP full-shard = ZeRO-3, TP = PP = 1), seq 2,048,
     // V 50,368; activation checkpointing = full recomputation.
     {"MosaicML MPT-7B, 8 A100", kA100Hdr, 8, 32, 4096, 32, 0, 50368, 2048, 0, 1, 1, 1, 3, 6, kNone,

@@ -5,17 +5,36 @@
 #include <cstdio>
 #include <vector>
 
+#include "physics/layer_compute.h"
+
 namespace gpufleet {
 namespace {
 
-// Tokens x hidden of one micro-batch on one GPU, over TP (Korthikanti et al. 2022, §4, with
-// sequence parallelism every stored tensor is split over the TP ranks); multiplied by the bytes
-// per hidden above, a layer's activations. Without recomputation Korthikanti adds 5 a s^2 b / t
-// for the attention scores; FlashAttention, which every current stack runs, never stores them
-// (its backward recomputes them), so "none" stores what "selective" does.
-double TokenHiddenPerLayer(const TrainingJob& job) {
+// Tokens x hidden of one micro-batch on one GPU (its CP share of the sequences).
+double TokenHidden(const TrainingJob& job) {
   const double tokens = static_cast<double>(job.model.seq_len) / job.parallel.cp * job.micro_batch;
-  return tokens * job.model.hidden / job.parallel.tp;
+  return tokens * job.model.hidden;
+}
+
+// Bytes one layer stores per token and hidden unit (Korthikanti et al. 2022, §4), given the bytes
+// of a whole layer without recomputation (`per_layer`: 34, or 22 with fused kernels). With
+// sequence parallelism every stored tensor is split over the t TP ranks: per_layer / t; without
+// it the norms' and dropouts' share (10 of 34) is held whole on every rank: 10 + 24 / t, scaled
+// alike for the fused count. Full recomputation stores only the layer's input (2, over t with
+// sequence parallelism). The unfused attention core also stores its scores, softmax and dropout
+// mask without recomputation, 5 a s / (h t) more (a heads); FlashAttention never stores them (its
+// backward recomputes them), so there "none" stores what "selective" does.
+double BytesPerTokenHidden(const TrainingJob& job, double per_layer) {
+  const double t = job.parallel.tp, h = job.model.hidden;
+  const bool sp = SequenceParallel(job);
+  if (job.recompute == Recompute::kFull) return kFullRecomputeBytesPerHidden / (sp ? t : 1);
+  const double scale = per_layer / kActivationBytesPerHidden;
+  double bytes = sp ? per_layer / t : scale * (10 + 24 / t);
+  if (job.attention == Attention::kUnfused && job.recompute == Recompute::kNone) {
+    const double heads = job.model.heads > 0 ? job.model.heads : h / 128;
+    bytes += 5 * heads * job.model.seq_len / (h * t);
+  }
+  return bytes;
 }
 
 // Layers on the first pipeline stage: L / PP, or one fewer when the first and the last stage
@@ -116,12 +135,9 @@ TrainingMemory MemoryPerGpu(const TrainingJob& job) {
     const double layer = shard / std::max(1.0, static_cast<double>(job.model.layers) / p.pp);
     mem.weights = mem.weights / sharding + 2 * kParameterBytes * layer;
   }
-  const double stored =
-      TokenHiddenPerLayer(job) * FirstStageLayers(job) * MicroBatchesInFlight(job);
-  const bool full = job.recompute == Recompute::kFull;
-  mem.activations = stored * (full ? kFullRecomputeBytesPerHidden : kActivationBytesPerHidden);
-  mem.activations_fused =
-      stored * (full ? kFullRecomputeBytesPerHidden : kFusedActivationBytesPerHidden);
+  const double stored = TokenHidden(job) * FirstStageLayers(job) * MicroBatchesInFlight(job);
+  mem.activations = stored * BytesPerTokenHidden(job, kActivationBytesPerHidden);
+  mem.activations_fused = stored * BytesPerTokenHidden(job, kFusedActivationBytesPerHidden);
   return mem;
 }
 

@@ -37,6 +37,31 @@ TEST(TrainingMemory, Gpt3OnSixtyFourGpusByHand) {
   EXPECT_DOUBLE_EQ(MemoryPerGpu(job).activations_fused, 301989888.0 * 2);
 }
 
+// The same job on the unfused kernels of 2021-22 Megatron-LM (Korthikanti's Table 2), per token and
+// hidden unit of a layer (s b h = 2,048 x 12,288 = 25,165,824 per micro-batch; 12 layers, 8 in
+// flight: 2,415,919,104 in all):
+//   selective recomputation, with sequence parallelism: 34 / 8 = 4.25 B (as with FlashAttention);
+//   none, without sequence parallelism: 10 + 24 / 8 = 13 B, plus the scores, softmax and dropout
+//     mask, 5 a s / (h t) = 5 x 96 x 2,048 / (12,288 x 8) = 10 B: 23 B;
+//   full, without sequence parallelism: the layer's input on every TP rank, 2 B.
+TEST(TrainingMemory, UnfusedAttentionStoresItsScoresAndNoSequenceParallelism) {
+  TrainingJob job = PresetOn("gpt3-175b", 64);
+  job.global_batch_tokens = 64 * 2048.0;
+  job.attention = Attention::kUnfused;
+  const double stored = 2415919104.0;
+  job.recompute = Recompute::kSelective;
+  EXPECT_DOUBLE_EQ(MemoryPerGpu(job).activations, stored * 4.25);
+  job.recompute = Recompute::kNone;
+  EXPECT_DOUBLE_EQ(MemoryPerGpu(job).activations, stored * 23);
+  // The fused count scales the non-score part by 22 / 34: 13 x 22 / 34 + 10.
+  EXPECT_NEAR(MemoryPerGpu(job).activations_fused, stored * (13.0 * 22 / 34 + 10), 1);
+  job.recompute = Recompute::kFull;
+  EXPECT_DOUBLE_EQ(MemoryPerGpu(job).activations, stored * 2);
+  // Context parallelism needs FlashAttention.
+  job.parallel.cp = 2;
+  EXPECT_NE(ValidateTrainingJob(job).message().find("needs FlashAttention"), std::string::npos);
+}
+
 // Llama 3 405B (TP8 PP16, 4 chunks, sequence 8,192): psi = 405e9 / 128 = 3.1640625e9; the first
 // stage holds (126 + 2) / 16 - 1 = 7 layers; s b h / t = 8,192 x 16,384 / 8 = 16,777,216.
 //   16,384 GPUs (DP 128, 16 micro-batches, all in flight: PP + (PP - 1) / v = 19.75 > 16):
