@@ -46,7 +46,9 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const double t = par.tp, h = model.hidden, s = model.seq_len;
   const double tokens = static_cast<double>(job.micro_batch) * s / par.cp;  // this GPU's rows
   const double layers = static_cast<double>(model.layers) / par.pp;
-  const double ffn = model.ffn_hidden > 0 ? model.ffn_hidden : 4 * h;
+  const double ffn =
+      model.ffn_hidden > 0 ? model.ffn_hidden : (model.gated_mlp ? 8 * h / 3 : 4 * h);
+  const double mlp_in = model.gated_mlp ? 2 * ffn : ffn;  // a gated MLP's gate and up together
   const double kv_width =
       (model.heads > 0 && model.kv_heads > 0) ? h * model.kv_heads / model.heads : h;
   const double head_dim = model.heads > 0 ? h / model.heads : 128;
@@ -69,7 +71,7 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const Gemm layer_gemms[] = {
       {h, (h + 2 * kv_width) / t},  // query, key and value projection
       {h / t, h},                   // attention output projection
-      {h, ffn / t},                 // MLP in
+      {h, mlp_in / t},              // MLP in (gate and up, for a gated MLP)
       {ffn / t, h},                 // MLP out
   };
   double forward_weighted = 0, backward_weighted = 0, weights = 0;
@@ -110,7 +112,10 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   // Element-wise kernels at HBM bandwidth.
   const double norm_values = kNormAndResidualValues * h / (SequenceParallel(job) ? t : 1);
   const double elementwise_forward = memory_time(
-      tokens * layers * (norm_values + kActivationValuesPerFfn * ffn / t) * kActivationBytes);
+      tokens * layers *
+      (norm_values +
+       (model.gated_mlp ? kGatedActivationValuesPerFfn : kActivationValuesPerFfn) * ffn / t) *
+      kActivationBytes);
 
   const double forward = gemm_forward + attention_forward + elementwise_forward;
   const bool full = job.recompute == Recompute::kFull;

@@ -34,6 +34,9 @@ inline constexpr double kFlashBackwardFactor = 2.5;
 // saved input and the incoming gradient and writes the outgoing one: twice the forward.
 inline constexpr double kNormAndResidualValues = 10;
 inline constexpr double kActivationValuesPerFfn = 2;
+// A gated MLP's activation (SwiGLU) reads the gate's and the up projection's f values each and
+// writes f.
+inline constexpr double kGatedActivationValuesPerFfn = 3;
 inline constexpr double kElementwiseBackwardFactor = 2;
 // The unfused attention core (Megatron-LM before FlashAttention): bytes per score (one per query,
 // key and head) besides the two batched GEMMs' own reads and writes - forward: the fused

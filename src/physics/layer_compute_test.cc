@@ -68,6 +68,12 @@ TEST(LayerCompute, ElementwiseKernelsMoveTheirBytesAtHbmBandwidth) {
   EXPECT_EQ(ComputeOfMicroBatch(job, kNoMemory).memory_s, 0);
   job.recompute = Recompute::kFull;
   EXPECT_NEAR(ComputeOfMicroBatch(job, kSlowMemory).memory_s, 4 * 0.0150995, 1e-7);
+  // A gated MLP's activation reads two f-wide inputs and writes one: 2,048 x 2 x (10 x 1,024 +
+  // 3 x 4,096) x 2 B = 184,549,376 B forward, 0.0553648 s in all.
+  job.recompute = Recompute::kNone;
+  job.model.gated_mlp = true;
+  EXPECT_NEAR(ComputeOfMicroBatch(job, kSlowMemory).memory_s, 3 * 184549376.0 / 1e10, 1e-9);
+  job.model.gated_mlp = false;
   // Sequence parallelism splits the norms and residual adds over TP, with the MLP's share:
   // 2,048 x 2 x (10 x 1,024 / 2 + 2 x 4,096 / 2) x 2 B = 75,497,472 B forward.
   job.recompute = Recompute::kNone;

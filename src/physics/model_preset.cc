@@ -24,24 +24,25 @@ ModelPreset Preset(TransformerModel model, Parallelism parallel, int virtual_sta
 }  // namespace
 
 const std::vector<ModelPreset>& BuiltinModelPresets() {
-  // Fields of TransformerModel: name, N, L, h, heads, kv_heads, ffn, vocab, seq, training tokens.
+  // Fields of TransformerModel: name, N, L, h, heads, kv_heads, ffn, vocab, seq, training tokens,
+  // gated MLP (Llama's SwiGLU).
   static const std::vector<ModelPreset> kPresets = {
       // Llama 3 (arXiv 2407.21783) Table 3: 32 layers, 4,096 hidden, 32 heads / 8 KV heads,
       // FFN 14,336, vocab 128,256; "over 15T tokens". Parallelism and the 4M-token batch (the
       // 405B run's first batch size) are our choice: the paper publishes none for 8B.
-      Preset({"llama3-8b", 8.03e9, 32, 4096, 32, 8, 14336, 128256, 8192, 15e12}, {1, 1, 1, 0}, 1,
-             Recompute::kNone, 512 * 8192.0,
+      Preset({"llama3-8b", 8.03e9, 32, 4096, 32, 8, 14336, 128256, 8192, 15e12, true}, {1, 1, 1, 0},
+             1, Recompute::kNone, 512 * 8192.0,
              "Llama 3 Table 3; parallelism and 4M-token batch our choice"),
       // Llama 3 Table 3: 80 layers, 8,192 hidden, 64 heads / 8 KV heads, FFN 28,672. TP8 PP4,
       // the 4M-token batch and the 405B run's 4 interleaved chunks are our choice.
-      Preset({"llama3-70b", 70.6e9, 80, 8192, 64, 8, 28672, 128256, 8192, 15e12}, {8, 1, 4, 0}, 4,
-             Recompute::kNone, 512 * 8192.0,
+      Preset({"llama3-70b", 70.6e9, 80, 8192, 64, 8, 28672, 128256, 8192, 15e12, true},
+             {8, 1, 4, 0}, 4, Recompute::kNone, 512 * 8192.0,
              "Llama 3 Table 3; parallelism and 4M-token batch our choice"),
       // Llama 3 Table 3: 126 layers, 16,384 hidden, 128 heads / 8 KV heads, FFN 53,248; Table 4:
       // TP8 CP1 PP16 (DP128 on 16,384 GPUs), 16M tokens per batch (2,048 sequences of 8,192);
       // 15.6T tokens (Llama 3.1 model card). The paper interleaves pipeline stages; 4 chunks
       // per stage is our assumption (it reproduces Table 4's 41% MFU, docs/MODELS.md).
-      Preset({"llama3-405b", 405e9, 126, 16384, 128, 8, 53248, 128256, 8192, 15.6e12},
+      Preset({"llama3-405b", 405e9, 126, 16384, 128, 8, 53248, 128256, 8192, 15.6e12, true},
              {8, 1, 16, 0}, 4, Recompute::kNone, 2048 * 8192.0,
              "Llama 3 Tables 3-4, Llama 3.1 model card; 4 interleaved chunks our assumption"),
       // GPT-3 (Brown et al. 2020) Table 2.1: 96 layers, 12,288 hidden, 96 heads, context 2,048,

@@ -49,6 +49,9 @@ struct TransformerModel {
   int vocab = 0;               // 0 unknown (its FLOPs are inside 6N anyway)
   int seq_len = 0;             // s, tokens per sequence
   double training_tokens = 0;  // the published training run's tokens; 0 unknown
+  // A gated MLP (SwiGLU, as Llama's): three matrices h x f (gate, up) and f x h, where GPT's GeLU
+  // MLP has two; f defaults to 8h/3 then (the same parameters as 4h ungated).
+  bool gated_mlp = false;
 };
 
 struct TrainingJob {

@@ -45,6 +45,16 @@ Result<ModelPreset> Finish(SpecReader& r, const YAML::Node& root) {
   ReadInt(r, m, "heads", model.heads);
   ReadInt(r, m, "kv_heads", model.kv_heads);
   ReadInt(r, m, "ffn_hidden", model.ffn_hidden);
+  if (const YAML::Node mlp = m.Get("mlp"); mlp.IsDefined()) {
+    if (auto v = r.String(mlp, "mlp")) {
+      if (*v == "swiglu" || *v == "gelu") {
+        model.gated_mlp = *v == "swiglu";
+      } else {
+        r.Fail(mlp, "mlp",
+               "expected gelu (two matrices) or swiglu (gated, three), got '" + *v + "'");
+      }
+    }
+  }
   ReadInt(r, m, "vocab", model.vocab);
   const YAML::Node seq = m.Required("seq_len");
   ReadInt(r, m, "seq_len", model.seq_len);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "physics/model_preset.h"
+
 namespace gpufleet {
 namespace {
 
@@ -114,6 +116,20 @@ TEST(ModelSpec, AttentionIsFlashOrUnfused) {
   EXPECT_NE(bad.message().find("m.yaml:4:12: field 'attention': expected flash or unfused, got "
                                "'sparse'"),
             std::string::npos)
+      << bad.message();
+}
+
+// mlp: gelu (default) or swiglu, the gated MLP of the Llama presets.
+TEST(ModelSpec, MlpIsGeluOrSwiglu) {
+  const std::string base = "name: x\nparameters: 7e9\nseq_len: 2048\n";
+  EXPECT_FALSE(ParseModelSpec(base, "m.yaml").value().job.model.gated_mlp);
+  EXPECT_TRUE(ParseModelSpec(base + "mlp: swiglu\n", "m.yaml").value().job.model.gated_mlp);
+  EXPECT_FALSE(ParseModelSpec(base + "mlp: gelu\n", "m.yaml").value().job.model.gated_mlp);
+  EXPECT_TRUE(FindModelPreset("llama3-8b")->job.model.gated_mlp);
+  EXPECT_FALSE(FindModelPreset("gpt3-175b")->job.model.gated_mlp);
+  Result<ModelPreset> bad = ParseModelSpec(base + "mlp: relu\n", "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("m.yaml:4:6: field 'mlp': expected gelu"), std::string::npos)
       << bad.message();
 }
 
