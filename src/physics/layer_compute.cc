@@ -92,9 +92,17 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const double score_flops = 4 * scores * head_dim;  // Q K^T and P V, forward
   double attention_forward = 0, attention_backward = 0, attention_recompute = 0;
   if (job.attention == Attention::kFlash) {
-    // Causal: FlashAttention skips the masked half of the blocks.
-    attention_forward = score_flops / 2 / (rate * kFlashAttentionRelativeRate);
-    attention_backward = kFlashBackwardFactor * attention_forward;
+    // Causal: FlashAttention skips the masked half of the blocks. Its HBM traffic is its inputs
+    // and outputs (the scores stay on chip): forward reads Q, K, V and writes O; backward reads
+    // Q, K, V, O and O's gradient and writes the gradients of Q, K and V. It is bound by
+    // whichever takes longer - its FLOPs except for very short sequences.
+    const double flops_forward = score_flops / 2 / (rate * kFlashAttentionRelativeRate);
+    const double io_values = tokens * layers / t;
+    attention_forward =
+        std::max(flops_forward, memory_time(io_values * (2 * h + 2 * kv_width) * kActivationBytes));
+    attention_backward =
+        std::max(kFlashBackwardFactor * flops_forward,
+                 memory_time(io_values * (4 * h + 4 * kv_width) * kActivationBytes));
     // The scores are never stored, so only a full recomputation runs the forward again.
     if (job.recompute == Recompute::kFull) attention_recompute = attention_forward;
   } else {

@@ -102,6 +102,20 @@ TEST(LayerCompute, UnfusedAttentionPaysForItsScoresInHbmAndFlashAttentionDoesNot
   EXPECT_NEAR(ComputeOfMicroBatch(job, kSlowMemory).attention_s, 0.1060486, 1e-6);
 }
 
+// FlashAttention's HBM traffic binds only for short sequences. 16 tokens, 2 layers, hidden 1,024
+// (no grouped-query attention): forward 16 x 2 x (2 x 1,024 + 2 x 1,024) values x 2 B = 262,144 B,
+// 2.62144e-5 s at 1e10 B/s, against 4 x 16 x 16 x 1,024 x 2 / 2 = 1,048,576 FLOPs at 0.567e12,
+// 1.85e-6 s; backward twice the bytes, 5.24288e-5 s: 7.86432e-5 s in all. With 2,048 tokens the
+// FLOPs bind (as in the test above).
+TEST(LayerCompute, FlashAttentionIsBoundByItsTrafficOnlyForShortSequences) {
+  const TrainingJob job = TwoLayers(1024, 16);
+  EXPECT_NEAR(ComputeOfMicroBatch(job, kSlowMemory).attention_s, 7.86432e-5, 1e-10);
+  EXPECT_LT(ComputeOfMicroBatch(job, kNoMemory).attention_s, 1e-5);
+  const TrainingJob training = TwoLayers(1024, 2048);
+  EXPECT_DOUBLE_EQ(ComputeOfMicroBatch(training, kSlowMemory).attention_s,
+                   ComputeOfMicroBatch(training, kNoMemory).attention_s);
+}
+
 // The GPU matters: the same 7B-class layer on an A100 (312 TFLOP/s, 2.04 TB/s, matmul fraction
 // 0.859, 108 SMs) and an H100 (989, 3.35 TB/s, 0.801, 132 SMs): the A100's higher matmul fraction
 // outweighs its worse waves and the H100's larger memory-bound share.
