@@ -35,6 +35,10 @@ double BackwardWaveFactor(double m, double k, double n, int sms) {
 
 }  // namespace
 
+double AttentionHeads(const TransformerModel& model) {
+  return model.heads > 0 ? model.heads : model.hidden / 128.0;
+}
+
 bool SequenceParallel(const TrainingJob& job) {
   return job.parallel.tp > 1 &&
          (job.attention == Attention::kFlash || job.recompute == Recompute::kSelective);
@@ -51,7 +55,7 @@ MicroBatchCompute ComputeOfMicroBatch(const TrainingJob& job, const GpuFigures& 
   const double mlp_in = model.gated_mlp ? 2 * ffn : ffn;  // a gated MLP's gate and up together
   const double kv_width =
       (model.heads > 0 && model.kv_heads > 0) ? h * model.kv_heads / model.heads : h;
-  const double head_dim = model.heads > 0 ? h / model.heads : 128;
+  const double head_dim = h / AttentionHeads(model);
   // Large GEMMs' rate, FLOP/s. A matmul fraction of 0 means "not measured": never a zero rate.
   const double matmul_fraction =
       gpu.matmul_fraction > 0 ? gpu.matmul_fraction : kUnmeasuredMatmulFraction;

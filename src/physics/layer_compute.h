@@ -55,6 +55,10 @@ struct MicroBatchCompute {
   double memory_s = 0;     // element-wise kernels at HBM bandwidth
 };
 
+// The model's attention heads, or heads of 128 when it gives none (the compute and the memory of
+// the scores count them alike).
+double AttentionHeads(const TransformerModel& model);
+
 // Whether the TP ranks also split the norms and residual adds (sequence parallelism, Korthikanti
 // 2022): always with FlashAttention; with the unfused core only alongside selective recomputation,
 // as the paper introduced them together.

@@ -328,8 +328,7 @@ JobHardware HardwareOf(const Fleet& fleet, const Allocation& allocation) {
   const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(fleet.NodeModel(first))];
   hw.gpu.peak_flops = gpu.bf16_tflops * 1e12;
   hw.gpu.hbm_bytes_s = gpu.hbm_tb_s * 1e12;
-  hw.gpu.matmul_fraction =
-      gpu.matmul_fraction > 0 ? gpu.matmul_fraction : kUnmeasuredMatmulFraction;
+  hw.gpu.matmul_fraction = gpu.matmul_fraction;  // 0, not measured: layer_compute's default
   hw.gpu.sms = gpu.sms;
   hw.hbm_bytes = HbmBytes(gpu.hbm_gb);
   hw.domain_gpus = type.gpus_per_node * type.nodes_per_domain;

@@ -84,8 +84,9 @@ double ModelFlopsPerToken(const TransformerModel& model);
 struct GpuFigures {
   double peak_flops = 0;   // dense BF16, per GPU
   double hbm_bytes_s = 0;  // HBM bandwidth; 0 unknown: memory-bound terms are not charged
-  // The measured best matmul rate over the peak (model/catalog.h), and the SMs a GEMM's tiles
-  // run on in waves (0 unknown: no wave quantization charged).
+  // The measured best matmul rate over the peak (model/catalog.h; 0 not measured:
+  // kUnmeasuredMatmulFraction), and the SMs a GEMM's tiles run on in waves (0 unknown: no wave
+  // quantization charged).
   double matmul_fraction = 1;
   int sms = 0;
 };

@@ -31,8 +31,7 @@ double BytesPerTokenHidden(const TrainingJob& job, double per_layer) {
   const double scale = per_layer / kActivationBytesPerHidden;
   double bytes = sp ? per_layer / t : scale * (10 + 24 / t);
   if (job.attention == Attention::kUnfused && job.recompute == Recompute::kNone) {
-    const double heads = job.model.heads > 0 ? job.model.heads : h / 128;
-    bytes += 5 * heads * job.model.seq_len / (h * t);
+    bytes += 5 * AttentionHeads(job.model) * job.model.seq_len / (h * t);
   }
   return bytes;
 }
