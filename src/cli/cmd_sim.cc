@@ -115,6 +115,22 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
   return out;
 }
 
+// The run's job records as they become final: counted for the report and written to the jobs CSV
+// at once, so that the run keeps only the jobs alive (docs/PERFORMANCE.md, "Scale").
+struct RunJobs : JobRecordSink {
+  RunJobs(const std::vector<Tenant>& tenants, bool distributions) : tally(tenants, distributions) {}
+  void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override {
+    tally.Add(r);
+    if (csv) csv->Take(id, r, waiting);
+    // Rejections are reported by name, the first few; they are taken in the order they happen.
+    if (r.state == JobRecord::State::kRejected && rejected_names.size() < 5)
+      rejected_names.push_back(r.spec.name);
+  }
+  JobTally tally;
+  std::optional<JobsCsvWriter> csv;
+  std::vector<std::string> rejected_names;
+};
+
 int RunSim(const SimArgs& a, const Given& given) {
   auto bad = [](const std::string& message) {
     std::cerr << kMe << message << "\n";
@@ -321,7 +337,11 @@ int RunSim(const SimArgs& a, const Given& given) {
   // With data on standard output, the summary goes to stderr.
   std::ostream& summary = to_stdout > 0 && !a.json ? std::cerr : std::cout;
 
+  const std::vector<Tenant> tenants = bound.value().tenants;
   Simulator sim(fleet.value(), std::move(bound).value(), options);
+  RunJobs jobs(tenants, series_interval > 0);
+  if (jobs_out.is_open()) jobs.csv.emplace(jobs_out.stream(), fleet.value(), tenants);
+  sim.set_job_sink(&jobs);
   std::optional<CsvEventLog> log;
   if (events_out.is_open()) {
     log.emplace(events_out.stream());
@@ -354,7 +374,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                FileFingerprint(a.fleet),
                FileFingerprint(a.workload),
                a.share_policy};
-  Metrics metrics = ComputeMetrics(result, info);
+  Metrics metrics = std::move(jobs.tally).Finish(result, info);
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";
@@ -375,15 +395,13 @@ int RunSim(const SimArgs& a, const Given& given) {
               << " rejected: " << (result.rejections.size() == 1 ? "it" : "they")
               << " can never run on this fleet (jobs.rejected in the report)\n";
     for (size_t i = 0; i < result.rejections.size() && i < 5; ++i) {
-      const auto& [id, reason] = result.rejections[i];
-      std::cerr << "  rejected     " << result.jobs[static_cast<size_t>(id)].spec.name << ": "
-                << reason << "\n";
+      std::cerr << "  rejected     " << jobs.rejected_names[i] << ": "
+                << result.rejections[i].second << "\n";
     }
     if (result.rejections.size() > 5)
       std::cerr << "  rejected     ... and " << Grouped(result.rejections.size() - 5) << " more\n";
   }
   if (report_out.is_open()) report_out.stream() << ReportJson(metrics).dump(2) << "\n";
-  if (jobs_out.is_open()) WriteJobsCsv(jobs_out.stream(), result, fleet.value());
   if (html_out.is_open()) {
     Result<std::string> page = HtmlReport(ReportJson(metrics), "gpufleet " GPUFLEET_VERSION);
     if (!page.ok()) {

@@ -69,116 +69,142 @@ Distributions::Quantiles Quantile(std::string name, std::vector<double> values) 
 
 }  // namespace
 
-Distributions DistributionsOf(const SimResult& result) {
+JobTally::JobTally(const std::vector<Tenant>& tenants, bool distributions)
+    : distributions_(distributions),
+      tenant_jct_(tenants.size()),
+      tenant_queue_(tenants.size()),
+      size_jct_(distributions ? kSizeClasses.size() : 0),
+      size_queue_(distributions ? kSizeClasses.size() : 0),
+      tenant_milli_ms_(tenants.size(), 0) {
+  m_.tenants.resize(tenants.size());
+  for (size_t t = 0; t < tenants.size(); ++t) m_.tenants[t].name = tenants[t].name;
+}
+
+void JobTally::Add(const JobRecord& r) {
+  const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
+  useful_milli_ms_ += static_cast<long double>(milli) * r.progress;
+  held_milli_ms_ += static_cast<long double>(r.gpu_milli_ms);
+  restart_milli_ms_ += static_cast<long double>(milli) * r.restart_ms;
+  if (r.spec.training >= 0 && r.first_start >= 0) {
+    ++placement_count_;
+    placement_sum_ += r.placement_rate;
+    placement_min_ = std::min(placement_min_, r.placement_rate);
+  }
+  ++m_.submitted;
+  if (r.spec.gpu_milli < kMilliPerGpu) ++m_.sharing_jobs;
+  const size_t tenant = static_cast<size_t>(r.spec.tenant);
+  TenantMetrics& tm = m_.tenants[tenant];
+  ++tm.submitted;
+  // Summed as integers (exact in a long double up to ~1.8e19 milli-GPU-ms, 5,000 GPU-centuries), so
+  // that the order in which records come does not change the result.
+  tenant_milli_ms_[tenant] += static_cast<long double>(r.gpu_milli_ms);
+  m_.preemptions += r.preemptions;
+  m_.interruptions += r.interruptions;
+  if (r.first_start >= 0 && r.waited_for != WaitReason::kNone)
+    ++m_.wait_reasons[WaitReasonName(r.waited_for)];
+  lost_gpu_ms_ +=
+      static_cast<long double>(r.lost_ms) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+  switch (r.state) {
+    case JobRecord::State::kCompleted: {
+      ++m_.completed;
+      ++tm.completed;
+      const double c = ToSeconds(r.end - r.spec.submit);
+      // Waiting is all time not spent running: the first wait and any wait after a requeue.
+      const double q = ToSeconds(r.end - r.spec.submit - r.run_ms);
+      tenant_jct_[tenant].push_back(c);
+      tenant_queue_[tenant].push_back(q);
+      if (distributions_) {
+        size_jct_[SizeClass(r.spec.gpus)].push_back(c);
+        size_queue_[SizeClass(r.spec.gpus)].push_back(q);
+      }
+      const double ettr =
+          static_cast<double>(r.spec.duration) / static_cast<double>(r.end - r.first_start);
+      ++ettr_count_;
+      ettr_sum_ += ettr;
+      ettr_min_ = std::min(ettr_min_, ettr);
+      break;
+    }
+    case JobRecord::State::kRejected:
+      ++m_.rejected;
+      break;
+    case JobRecord::State::kPending:
+      ++m_.pending_at_end;
+      break;
+    case JobRecord::State::kRunning:
+      ++m_.running_at_end;
+      break;
+  }
+}
+
+namespace {
+
+// All tenants' samples in one, in tenant order (the order does not change a summary).
+std::vector<double> Concatenated(const std::vector<std::vector<double>>& parts) {
+  size_t n = 0;
+  for (const std::vector<double>& p : parts) n += p.size();
+  std::vector<double> all;
+  all.reserve(n);
+  for (const std::vector<double>& p : parts) all.insert(all.end(), p.begin(), p.end());
+  return all;
+}
+
+}  // namespace
+
+Distributions JobTally::DistributionsOfJobs() const {
   Distributions d;
-  std::vector<double> jct, queue;
-  std::vector<std::vector<double>> tenant_jct(result.tenants.size()),
-      tenant_queue(result.tenants.size()), size_jct(kSizeClasses.size()),
-      size_queue(kSizeClasses.size());
-  for (const JobRecord& r : result.jobs) {
-    if (r.state != JobRecord::State::kCompleted) continue;
-    const double c = ToSeconds(r.end - r.spec.submit);
-    const double q = ToSeconds(r.end - r.spec.submit - r.run_ms);  // as the report's queue_s
-    jct.push_back(c);
-    queue.push_back(q);
-    tenant_jct[static_cast<size_t>(r.spec.tenant)].push_back(c);
-    tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
-    size_jct[SizeClass(r.spec.gpus)].push_back(c);
-    size_queue[SizeClass(r.spec.gpus)].push_back(q);
+  d.jct_all = Quantile("all", Concatenated(tenant_jct_));
+  d.queue_all = Quantile("all", Concatenated(tenant_queue_));
+  for (size_t t = 0; t < m_.tenants.size(); ++t) {
+    d.jct_by_tenant.push_back(Quantile(m_.tenants[t].name, tenant_jct_[t]));
+    d.queue_by_tenant.push_back(Quantile(m_.tenants[t].name, tenant_queue_[t]));
   }
-  d.jct_all = Quantile("all", std::move(jct));
-  d.queue_all = Quantile("all", std::move(queue));
-  for (size_t t = 0; t < result.tenants.size(); ++t) {
-    d.jct_by_tenant.push_back(Quantile(result.tenants[t].name, std::move(tenant_jct[t])));
-    d.queue_by_tenant.push_back(Quantile(result.tenants[t].name, std::move(tenant_queue[t])));
-  }
-  for (size_t c = 0; c < kSizeClasses.size(); ++c) {
-    d.jct_by_size.push_back(Quantile(kSizeClasses[c].second, std::move(size_jct[c])));
-    d.queue_by_size.push_back(Quantile(kSizeClasses[c].second, std::move(size_queue[c])));
+  for (size_t c = 0; c < size_jct_.size(); ++c) {
+    d.jct_by_size.push_back(Quantile(kSizeClasses[c].second, size_jct_[c]));
+    d.queue_by_size.push_back(Quantile(kSizeClasses[c].second, size_queue_[c]));
   }
   return d;
 }
 
+Distributions DistributionsOf(const SimResult& result) {
+  JobTally tally(result.tenants, true);
+  for (const JobRecord& r : result.jobs) tally.Add(r);
+  return tally.DistributionsOfJobs();
+}
+
 Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
-  Metrics m;
+  JobTally tally(result.tenants, result.series.has_value());
+  for (const JobRecord& r : result.jobs) tally.Add(r);
+  return std::move(tally).Finish(result, std::move(run));
+}
+
+Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
+  std::optional<Distributions> distributions;
+  if (result.series && distributions_) distributions = DistributionsOfJobs();
+  Metrics m = std::move(m_);
   m.run = std::move(run);
   m.series = result.series;
-  if (result.series) m.distributions = DistributionsOf(result);
-  std::vector<double> jct, queue;
-  jct.reserve(result.jobs.size());
-  queue.reserve(result.jobs.size());
-  std::vector<std::vector<double>> tenant_jct(result.tenants.size()),
-      tenant_queue(result.tenants.size());
-  m.tenants.resize(result.tenants.size());
-  for (size_t t = 0; t < result.tenants.size(); ++t) m.tenants[t].name = result.tenants[t].name;
-  long double lost_gpu_ms = 0, useful_milli_ms = 0, held_milli_ms = 0, restart_milli_ms = 0;
-  std::vector<double> ettr;
-  std::vector<double> placement_rates;
-  for (const JobRecord& r : result.jobs) {
-    const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
-    useful_milli_ms += static_cast<long double>(milli) * r.progress;
-    held_milli_ms += static_cast<long double>(r.gpu_milli_ms);
-    restart_milli_ms += static_cast<long double>(milli) * r.restart_ms;
-    if (r.spec.training >= 0 && r.first_start >= 0) placement_rates.push_back(r.placement_rate);
-    ++m.submitted;
-    if (r.spec.gpu_milli < kMilliPerGpu) ++m.sharing_jobs;
-    TenantMetrics& tm = m.tenants[static_cast<size_t>(r.spec.tenant)];
-    ++tm.submitted;
-    tm.gpu_hours += static_cast<double>(r.gpu_milli_ms) / kMilliPerGpu / kHour;
-    m.preemptions += r.preemptions;
-    m.interruptions += r.interruptions;
-    if (r.first_start >= 0 && r.waited_for != WaitReason::kNone)
-      ++m.wait_reasons[WaitReasonName(r.waited_for)];
-    lost_gpu_ms +=
-        static_cast<long double>(r.lost_ms) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
-    switch (r.state) {
-      case JobRecord::State::kCompleted: {
-        ++m.completed;
-        ++tm.completed;
-        const double c = ToSeconds(r.end - r.spec.submit);
-        // Waiting is all time not spent running: the first wait and any wait after a requeue.
-        const double q = ToSeconds(r.end - r.spec.submit - r.run_ms);
-        jct.push_back(c);
-        queue.push_back(q);
-        tenant_jct[static_cast<size_t>(r.spec.tenant)].push_back(c);
-        tenant_queue[static_cast<size_t>(r.spec.tenant)].push_back(q);
-        ettr.push_back(static_cast<double>(r.spec.duration) /
-                       static_cast<double>(r.end - r.first_start));
-        break;
-      }
-      case JobRecord::State::kRejected:
-        ++m.rejected;
-        break;
-      case JobRecord::State::kPending:
-        ++m.pending_at_end;
-        break;
-      case JobRecord::State::kRunning:
-        ++m.running_at_end;
-        break;
-    }
-  }
+  m.distributions = std::move(distributions);
   for (const auto& [id, why] : result.waiting) ++m.pending_reasons[WaitReasonName(why.code)];
-  m.jct_s = SummarizeSample(std::move(jct));
-  m.queue_s = SummarizeSample(std::move(queue));
+  m.jct_s = SummarizeSample(Concatenated(tenant_jct_));
+  m.queue_s = SummarizeSample(Concatenated(tenant_queue_));
   for (size_t t = 0; t < m.tenants.size(); ++t) {
-    m.tenants[t].jct_s = SummarizeSample(std::move(tenant_jct[t]));
-    m.tenants[t].queue_s = SummarizeSample(std::move(tenant_queue[t]));
+    m.tenants[t].jct_s = SummarizeSample(std::move(tenant_jct_[t]));
+    m.tenants[t].queue_s = SummarizeSample(std::move(tenant_queue_[t]));
   }
-  m.lost_gpu_hours = static_cast<double>(lost_gpu_ms / kHour);
-  if (!ettr.empty()) {
-    double sum = 0;
-    for (double e : ettr) sum += e;
-    m.ettr_mean = sum / static_cast<double>(ettr.size());
-    m.ettr_min = *std::min_element(ettr.begin(), ettr.end());
+  for (size_t t = 0; t < m.tenants.size(); ++t)
+    m.tenants[t].gpu_hours = static_cast<double>(tenant_milli_ms_[t] / kMilliPerGpu / kHour);
+  m.lost_gpu_hours = static_cast<double>(lost_gpu_ms_ / kHour);
+  if (ettr_count_ > 0) {
+    m.ettr_mean = static_cast<double>(ettr_sum_ / static_cast<long double>(ettr_count_));
+    m.ettr_min = ettr_min_;
   }
-  if (!placement_rates.empty()) {
-    double sum = 0;
-    for (double p : placement_rates) sum += p;
-    m.placement_rate_mean = sum / static_cast<double>(placement_rates.size());
-    m.placement_rate_min = *std::min_element(placement_rates.begin(), placement_rates.end());
+  if (placement_count_ > 0) {
+    m.placement_rate_mean =
+        static_cast<double>(placement_sum_ / static_cast<long double>(placement_count_));
+    m.placement_rate_min = placement_min_;
   }
-  m.goodput = held_milli_ms > 0 ? static_cast<double>(useful_milli_ms / held_milli_ms) : 0;
-  m.restart_gpu_hours = static_cast<double>(restart_milli_ms / kMilliPerGpu / kHour);
+  m.goodput = held_milli_ms_ > 0 ? static_cast<double>(useful_milli_ms_ / held_milli_ms_) : 0;
+  m.restart_gpu_hours = static_cast<double>(restart_milli_ms_ / kMilliPerGpu / kHour);
   for (int c = 0; c < kFailureCategories; ++c) {
     const SimResult::FailureStats& f = result.failures[static_cast<size_t>(c)];
     if (f.events == 0) continue;

@@ -326,38 +326,46 @@ static std::string Ettr(const JobRecord& r) {
   return Fixed6(static_cast<double>(r.spec.duration) / static_cast<double>(r.end - r.first_start));
 }
 
-void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
-  out << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,duration_s,"
-         "jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,placement_rate,"
-         "wait_reason,wait_detail\n";
+JobsCsvWriter::JobsCsvWriter(std::ostream& out, const Fleet& fleet,
+                             const std::vector<Tenant>& tenants)
+    : out_(out), fleet_(fleet), tenants_(tenants) {
+  out_ << "id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,"
+          "duration_s,jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,"
+          "placement_rate,wait_reason,wait_detail\n";
+}
+
+void JobsCsvWriter::Take(JobId id, const JobRecord& r, const PendingReason* waiting) {
+  const std::string model = r.spec.gpu_model == kAnyModel
+                                ? "any"
+                                : fleet_.gpu_models()[static_cast<size_t>(r.spec.gpu_model)].name;
+  const bool done = r.state == JobRecord::State::kCompleted;
+  out_ << id << ',' << CsvField(r.spec.name) << ','
+       << CsvField(tenants_[static_cast<size_t>(r.spec.tenant)].name) << ',' << r.spec.gpus << ','
+       << model << ',' << TopologyName(r.spec.topology) << ',' << r.spec.priority << ','
+       << Seconds(r.spec.submit) << ',' << Seconds(r.first_start) << ',' << Seconds(r.end) << ','
+       << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
+       << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
+       << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << ','
+       << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << ','
+       << (r.spec.training >= 0 && r.first_start >= 0 ? Fixed6(r.placement_rate) : "") << ',';
   // Jobs still waiting: the reason the scheduler gives now, in words; others: what they last
   // waited for before their first start.
+  if (waiting != nullptr) {
+    out_ << WaitReasonName(waiting->code) << ',' << CsvField(DescribeReason(*waiting, fleet_));
+  } else if (r.first_start >= 0 && r.waited_for != WaitReason::kNone) {
+    out_ << WaitReasonName(r.waited_for) << ',';
+  } else {
+    out_ << ',';
+  }
+  out_ << '\n';
+}
+
+void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet) {
+  JobsCsvWriter csv(out, fleet, result.tenants);
   std::vector<const PendingReason*> waiting(result.jobs.size(), nullptr);
   for (const auto& [id, why] : result.waiting) waiting[static_cast<size_t>(id)] = &why;
   for (size_t i = 0; i < result.jobs.size(); ++i) {
-    const JobRecord& r = result.jobs[i];
-    const std::string model = r.spec.gpu_model == kAnyModel
-                                  ? "any"
-                                  : fleet.gpu_models()[static_cast<size_t>(r.spec.gpu_model)].name;
-    const bool done = r.state == JobRecord::State::kCompleted;
-    out << i << ',' << CsvField(r.spec.name) << ','
-        << CsvField(result.tenants[static_cast<size_t>(r.spec.tenant)].name) << ',' << r.spec.gpus
-        << ',' << model << ',' << TopologyName(r.spec.topology) << ',' << r.spec.priority << ','
-        << Seconds(r.spec.submit) << ',' << Seconds(r.first_start) << ',' << Seconds(r.end) << ','
-        << Seconds(r.spec.duration) << ',' << (done ? Seconds(r.end - r.spec.submit) : "") << ','
-        << (done ? Seconds(r.end - r.spec.submit - r.run_ms) : "") << ',' << StateName(r.state)
-        << ',' << r.preemptions << ',' << r.interruptions << ',' << Seconds(r.lost_ms) << ','
-        << Seconds(r.restart_ms) << ',' << (done ? Ettr(r) : "") << ','
-        << (r.spec.training >= 0 && r.first_start >= 0 ? Fixed6(r.placement_rate) : "") << ',';
-    if (waiting[i] != nullptr) {
-      out << WaitReasonName(waiting[i]->code) << ','
-          << CsvField(DescribeReason(*waiting[i], fleet));
-    } else if (r.first_start >= 0 && r.waited_for != WaitReason::kNone) {
-      out << WaitReasonName(r.waited_for) << ',';
-    } else {
-      out << ',';
-    }
-    out << '\n';
+    csv.Take(static_cast<JobId>(i), result.jobs[i], waiting[i]);
   }
 }
 

@@ -15,9 +15,21 @@ namespace gpufleet {
 
 nlohmann::ordered_json ReportJson(const Metrics& m);
 void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet);
-// One row per job: id,name,tenant,gpus,gpu_model,topology,priority,submit_s,first_start_s,end_s,
-// duration_s,jct_s,queue_s,state,preemptions,interruptions,lost_s.
+// One row per job (columns in docs/REPORT.md, "Jobs CSV"), in id order.
 void WriteJobsCsv(std::ostream& out, const SimResult& result, const Fleet& fleet);
+// The same rows one job at a time, as a run hands over its records (Simulator::set_job_sink): in
+// the order jobs end, then those alive at the end in id order.
+class JobsCsvWriter : public JobRecordSink {
+ public:
+  // Writes the header.
+  JobsCsvWriter(std::ostream& out, const Fleet& fleet, const std::vector<Tenant>& tenants);
+  void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override;
+
+ private:
+  std::ostream& out_;
+  const Fleet& fleet_;
+  const std::vector<Tenant>& tenants_;
+};
 
 // Writes each simulator event as a CSV row `time_s,event,job,detail`.
 class CsvEventLog : public EventSink {

@@ -54,8 +54,18 @@ struct JobRecord {
       0;  // bumped whenever a run ends early or changes pace: its finish event is stale
 };
 
+// Takes each job's record once it is final, so that a run need not keep every job it ever saw
+// (Simulator::set_job_sink): a completed or rejected job's when it ends, then, at the end of the
+// run, those still pending or running, in id order, with the scheduler's reason for those waiting.
+class JobRecordSink {
+ public:
+  virtual ~JobRecordSink() = default;
+  // `waiting`: for a job still pending at the end, why (else null). The record is gone after.
+  virtual void Take(JobId id, const JobRecord& r, const PendingReason* waiting) = 0;
+};
+
 struct SimResult {
-  std::vector<JobRecord> jobs;
+  std::vector<JobRecord> jobs;  // by JobId; empty when the run gave them to a JobRecordSink
   std::vector<std::pair<JobId, std::string>> rejections;
   // The jobs still waiting at the end and why, in queue order (the scheduler's reasons then).
   std::vector<std::pair<JobId, PendingReason>> waiting;

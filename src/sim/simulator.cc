@@ -69,7 +69,7 @@ void Simulator::CountHeld(JobId id, const Allocation& a, int sign) {
   }
   if (static_cast<size_t>(a.model) < model_held_milli_.size())
     model_held_milli_[static_cast<size_t>(a.model)] += milli;
-  const std::int32_t tenant = result_.jobs[static_cast<size_t>(id)].spec.tenant;
+  const std::int32_t tenant = Record(id).spec.tenant;
   if (tenant >= 0 && static_cast<size_t>(tenant) < tenant_held_milli_.size())
     tenant_held_milli_[static_cast<size_t>(tenant)] += milli;
 }
@@ -82,21 +82,19 @@ double Simulator::RateOf(JobId id) const {
   for (int s = fleet_.SiteOf(a.nodes.front().node); s <= fleet_.SiteOf(a.nodes.back().node); ++s) {
     cap = std::min(cap, power_.Cap(static_cast<size_t>(s)));
   }
-  return RunRate(result_.jobs[static_cast<size_t>(id)], cap);
+  return RunRate(Record(id), cap);
 }
 
 double Simulator::PlacementRate(JobId id, const Allocation& a) const {
-  const JobSpec& spec = result_.jobs[static_cast<size_t>(id)].spec;
+  const JobSpec& spec = Record(id).spec;
   if (spec.training < 0) return 1;
   return PlacementProgressRate(fleet_, a, workload_.trainings[static_cast<size_t>(spec.training)]);
 }
 
-SimTime Simulator::TrueDuration(JobId id) const {
-  return result_.jobs[static_cast<size_t>(id)].spec.duration;
-}
+SimTime Simulator::TrueDuration(JobId id) const { return Record(id).spec.duration; }
 
 bool Simulator::Accepts(JobId job, const Allocation& a) {
-  const JobSpec& spec = result_.jobs[static_cast<size_t>(job)].spec;
+  const JobSpec& spec = Record(job).spec;
   return spec.min_placement_rate <= 0 || PlacementRate(job, a) >= spec.min_placement_rate;
 }
 
@@ -109,7 +107,7 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
   running_slot_[static_cast<size_t>(id)] = static_cast<std::int32_t>(running_.size());
   running_.push_back(Running{id, std::move(allocation), epoch});
   CountHeld(id, running_.back().allocation, 1);
-  JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+  JobRecord& r = Record(id);
   r.state = JobRecord::State::kRunning;
   BeginRun(r, now);
   // The launch is time on the GPUs without progress, paid before work as a restart's overhead is.
@@ -139,7 +137,7 @@ void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
 void Simulator::ApplyCaps(SimTime now) {
   for (const Running& run : running_) {
     if (run.stopping) continue;  // it makes no progress that a cap could slow
-    JobRecord& r = result_.jobs[static_cast<size_t>(run.id)];
+    JobRecord& r = Record(run.id);
     if (ChangeRate(r, RateOf(run.id), now)) ScheduleFinish(run.id, r);
   }
 }
@@ -178,10 +176,17 @@ void Simulator::Advance(SimTime to) {
 }
 
 void Simulator::OnArrival(SimTime now) {
-  const JobId id = static_cast<JobId>(result_.jobs.size());
-  result_.jobs.push_back(JobRecord{});
+  const JobId id = static_cast<JobId>(record_slot_.size());
+  if (free_records_.empty()) {
+    record_slot_.push_back(static_cast<std::int32_t>(records_.size()));
+    records_.emplace_back();
+  } else {
+    record_slot_.push_back(free_records_.back());
+    free_records_.pop_back();
+    Record(id) = JobRecord{};
+  }
   running_slot_.push_back(-1);
-  JobRecord& r = result_.jobs.back();
+  JobRecord& r = Record(id);
   r.spec = std::move(next_job_);
   Log(now, "submit", id, "gpus=" + std::to_string(r.spec.gpus));
   const Status submitted = scheduler_.Submit(id, RequestFor(r.spec), now);
@@ -191,6 +196,7 @@ void Simulator::OnArrival(SimTime now) {
     r.state = JobRecord::State::kRejected;
     Log(now, "reject", id, submitted.message());
     result_.rejections.emplace_back(id, submitted.message());
+    Retire(id);
   } else {
     Check(submitted, "Submit");
   }
@@ -198,7 +204,8 @@ void Simulator::OnArrival(SimTime now) {
 }
 
 void Simulator::OnFinish(const Event& e) {
-  JobRecord& r = result_.jobs[static_cast<size_t>(e.a)];
+  if (record_slot_[static_cast<size_t>(e.a)] < 0) return;  // an earlier pace's, of a job retired
+  JobRecord& r = Record(e.a);
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early
   Settle(r, e.time);
   r.progress = r.spec.duration;
@@ -209,6 +216,15 @@ void Simulator::OnFinish(const Event& e) {
   Check(scheduler_.Finish(e.a, run, e.time), "Finish");
   --unfinished_;
   Log(e.time, "finish", e.a, "");
+  Retire(e.a);
+}
+
+void Simulator::Retire(JobId id) {
+  if (job_sink_ == nullptr) return;  // every record stays, for SimResult::jobs
+  const std::int32_t slot = record_slot_[static_cast<size_t>(id)];
+  job_sink_->Take(id, records_[static_cast<size_t>(slot)], nullptr);
+  record_slot_[static_cast<size_t>(id)] = -1;
+  free_records_.push_back(slot);
 }
 
 void Simulator::OnFailure(SimTime now, std::int32_t index) {
@@ -271,7 +287,7 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCate
   // were told to stop; the failure only ends the grace early.
   for (JobId id : jobs.released) EndGrace(id, now);
   for (JobId id : jobs.interrupted) {
-    JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+    JobRecord& r = Record(id);
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
     if (series_) series_->CountInterruption(category);
     StopRunning(id, r, now);
@@ -284,7 +300,7 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCate
 
 void Simulator::ApplyDecisions(SimTime now) {
   for (Decision& d : decisions_) {
-    JobRecord& r = result_.jobs[static_cast<size_t>(d.job)];
+    JobRecord& r = Record(d.job);
     if (d.kind == Decision::Kind::kStart) {
       if (sink_ != nullptr) {
         const Allocation& a = d.allocation;
@@ -351,7 +367,7 @@ void Simulator::OnRelease(const Event& e) {
 }
 
 void Simulator::EndGrace(JobId id, SimTime now) {
-  JobRecord& r = result_.jobs[static_cast<size_t>(id)];
+  JobRecord& r = Record(id);
   const Running& run = RunningOf(id);
   r.grace_ms += now - run.stop_at;
   const SimTime owed = run.owed_overhead;
@@ -445,10 +461,29 @@ SimResult Simulator::Run() {
   result_.waiting = scheduler_.PendingReasons();
   // Runs still going at the end count their GPU time and work up to the end.
   for (const Running& run : running_) {
-    if (run.stopping) result_.jobs[static_cast<size_t>(run.id)].grace_ms += now_ - run.stop_at;
+    if (run.stopping) Record(run.id).grace_ms += now_ - run.stop_at;
   }
-  for (JobRecord& r : result_.jobs) {
+  for (JobRecord& r : records_) {
     if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);
+  }
+  peak_records_ = records_.size();  // slots are reused, never given back
+  if (job_sink_ == nullptr) {
+    result_.jobs = std::move(records_);
+  } else {
+    // The jobs alive at the end, in id order; those waiting with the scheduler's reason.
+    std::vector<std::pair<JobId, const PendingReason*>> why;  // the waiting, by id
+    why.reserve(result_.waiting.size());
+    for (const auto& [id, reason] : result_.waiting) why.emplace_back(id, &reason);
+    std::sort(why.begin(), why.end());
+    size_t w = 0;
+    for (size_t i = 0; i < record_slot_.size(); ++i) {
+      if (record_slot_[i] < 0) continue;
+      const JobId id = static_cast<JobId>(i);
+      while (w < why.size() && why[w].first < id) ++w;
+      job_sink_->Take(id, Record(id),
+                      w < why.size() && why[w].first == id ? why[w].second : nullptr);
+    }
+    records_.clear();
   }
   account_.WriteTo(result_);
   failures_.WriteTo(result_);

@@ -60,6 +60,12 @@ class Simulator : private PlacementJudge, private DurationOracle {
 
   Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions options);
   void set_event_sink(EventSink* sink) { sink_ = sink; }
+  // Hands every job's record to `sink` once final and forgets it, instead of returning them all in
+  // SimResult::jobs: memory then grows with the jobs alive, not with the history (a 10M-job run).
+  // Set before Run().
+  void set_job_sink(JobRecordSink* sink) { job_sink_ = sink; }
+  // After Run(): the most job records held at once (all jobs without a job sink).
+  std::size_t peak_records() const { return peak_records_; }
   void set_progress(Progress p) { progress_ = std::move(p); }
   // A flag the run reads between instants (the CLI sets it on Ctrl-C): once set, the run stops
   // there, interrupted() is true and the result is incomplete, to be discarded.
@@ -105,6 +111,15 @@ class Simulator : private PlacementJudge, private DurationOracle {
   SimTime TrueDuration(JobId id) const override;
   double PlacementRate(JobId id, const Allocation& a) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
+  // The records of the jobs alive (all jobs without a job sink), in recycled slots.
+  JobRecord& Record(JobId id) {
+    return records_[static_cast<size_t>(record_slot_[static_cast<size_t>(id)])];
+  }
+  const JobRecord& Record(JobId id) const {
+    return records_[static_cast<size_t>(record_slot_[static_cast<size_t>(id)])];
+  }
+  // A job's record is final (completed or rejected): to the job sink, its slot to the next job.
+  void Retire(JobId id);
 
   const Fleet& fleet_;
   BoundWorkload workload_;  // its failures and failure model move to failures_
@@ -113,6 +128,7 @@ class Simulator : private PlacementJudge, private DurationOracle {
   EventQueue queue_;
   SimResult result_;
   EventSink* sink_ = nullptr;
+  JobRecordSink* job_sink_ = nullptr;
   Progress progress_;
   const std::atomic<bool>* stop_ = nullptr;
   bool interrupted_ = false;
@@ -141,6 +157,10 @@ class Simulator : private PlacementJudge, private DurationOracle {
   const Running& RunningOf(JobId id) const {
     return running_[static_cast<size_t>(running_slot_[static_cast<size_t>(id)])];
   }
+  std::vector<JobRecord> records_;
+  std::vector<std::int32_t> record_slot_;  // per job: its place in records_ (-1: retired)
+  std::vector<std::int32_t> free_records_;
+  std::size_t peak_records_ = 0;
   std::vector<Running> running_;
   std::vector<std::int32_t> running_slot_;  // per job: its place in running_ (-1: not running)
   // Milli-GPUs held by running jobs per site (what a rented provider bills).
