@@ -48,9 +48,7 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
 // --- slots ---
 
 std::optional<Slot> SchedulerCore::SlotOf(JobId id) const {
-  const auto it = slot_of.find(id);
-  if (it == slot_of.end()) return std::nullopt;
-  return it->second;
+  return slot_of.Find(id);
 }
 
 Slot SchedulerCore::NewSlot(JobId id) {
@@ -68,13 +66,13 @@ Slot SchedulerCore::NewSlot(JobId id) {
   j.id = id;
   j.live = true;
   reason_details[static_cast<size_t>(s)] = PendingReason{};
-  slot_of.emplace(id, s);
+  slot_of.Insert(id, s);
   return s;
 }
 
 void SchedulerCore::FreeSlot(Slot s) {
   SchedJob& j = job(s);
-  slot_of.erase(j.id);
+  slot_of.Erase(j.id);
   j = SchedJob{};  // releases its allocation and spans
   reason_details[static_cast<size_t>(s)] = PendingReason{};
   free_slots.push_back(s);

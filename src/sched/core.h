@@ -21,6 +21,7 @@
 
 #include "sched/policy.h"
 #include "sched/scheduler.h"
+#include "util/id_map.h"
 
 namespace gpufleet {
 
@@ -284,7 +285,7 @@ class SchedulerCore {
   CapacityIndex index;
   std::vector<SchedJob> jobs;
   std::vector<PendingReason> reason_details;  // by slot: SetReason's numbers
-  std::unordered_map<JobId, Slot> slot_of;    // lookups only, never iterated
+  IdMap slot_of;                              // lookups only, never iterated
   std::vector<Slot> free_slots;
   std::set<QueueKey> queue;
   std::int64_t queued_milli = 0;   // milli-GPUs the queue's jobs ask for (Enqueue and Dequeue)

@@ -31,19 +31,19 @@ class BackfillPolicy final : public SchedulingPolicy {
     const SchedJob& j = core.job(s);
     return {-static_cast<std::int64_t>(j.priority), j.submit};
   }
-  void OnStarted(SchedulerCore& core, Slot s, SimTime) override { by_end_.insert(EndKey(core, s)); }
+  void OnStarted(SchedulerCore& core, Slot s, SimTime) override { AddByEnd(core, s); }
   void OnConfirmed(SchedulerCore& core, Slot s, SimTime, SimTime old_est_end) override {
     const SchedJob& j = core.job(s);
     if (j.est_end == old_est_end) return;
-    by_end_.erase({old_est_end, j.id, s});
-    by_end_.insert(EndKey(core, s));
+    by_end_.erase(end_at_[static_cast<size_t>(s)]);
+    AddByEnd(core, s);
     stale_ = true;
   }
   void OnStopping(SchedulerCore& core, Slot s, SimTime now) override {
     const SchedJob& j = core.job(s);
     // A release the reservation did not foresee (earlier or later than estimated) invalidates it.
     if (now != j.est_end) stale_ = true;
-    by_end_.erase(EndKey(core, s));
+    by_end_.erase(end_at_[static_cast<size_t>(s)]);
   }
   void OnNodesChanged(SchedulerCore&) override { stale_ = true; }
   std::optional<PendingReason> Explain(const SchedulerCore& core, Slot s,
@@ -147,7 +147,7 @@ class BackfillPolicy final : public SchedulingPolicy {
   }
   void OnRestored(SchedulerCore& core) override {
     by_end_.clear();
-    for (Slot s : core.running_list) by_end_.insert(EndKey(core, s));
+    for (Slot s : core.running_list) AddByEnd(core, s);
   }
 
  private:
@@ -174,6 +174,11 @@ class BackfillPolicy final : public SchedulingPolicy {
   static EndKeyT EndKey(const SchedulerCore& core, Slot s) {
     return {core.job(s).est_end, core.job(s).id, s};
   }
+  // A job holding GPUs enters by_end_; where, is kept for its removal (no search then).
+  void AddByEnd(const SchedulerCore& core, Slot s) {
+    if (end_at_.size() <= static_cast<size_t>(s)) end_at_.resize(static_cast<size_t>(s) + 1);
+    end_at_[static_cast<size_t>(s)] = by_end_.insert(EndKey(core, s)).first;
+  }
   Res ComputeReservation(SchedulerCore& core, Slot head, SimTime now);
   // The hold for a head the power of core.power_refused_sites refused: until the latest
   // estimated end of the jobs running there (at least now).
@@ -187,6 +192,7 @@ class BackfillPolicy final : public SchedulingPolicy {
   const int max_job_test_;
   // Jobs holding GPUs by estimated end.
   std::set<EndKeyT> by_end_;
+  std::vector<std::set<EndKeyT>::iterator> end_at_;  // per slot holding GPUs: its entry there
   std::optional<Res> reservation_;
   std::optional<PowerHold> power_;
   // The head whose held sites emptied and still refused it (its seq): not held again.

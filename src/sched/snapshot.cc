@@ -386,7 +386,7 @@ Status Scheduler::Restore(std::string_view snapshot) {
       if (!seen[static_cast<size_t>(s)]) return Corrupt("a slot is neither free nor used");
       continue;
     }
-    if (!c.slot_of.emplace(j.id, s).second)
+    if (!c.slot_of.Insert(j.id, s))
       return Corrupt("two jobs have id " + std::to_string(j.id));
     if (j.HoldsGpus()) ++c.holding;
   }
