@@ -503,7 +503,8 @@ Runner AddSimCommand(CLI::App& app) {
   sim->add_option("--report", args->report,
                   "Write the JSON report here (keys: docs/REPORT.md); - for standard output.");
   sim->add_option("--jobs-csv", args->jobs_csv,
-                  "Write one CSV row per job here (times in seconds); - for standard output.");
+                  "Write one CSV row per job here (times in seconds), as jobs end, then those left "
+                  "at the end (sort by id for arrival order); - for standard output.");
   sim->add_option("--events", args->events,
                   "Write the event log here as CSV: time_s,event,job,detail; - for standard "
                   "output.");

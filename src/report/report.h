@@ -29,6 +29,7 @@ class JobsCsvWriter : public JobRecordSink {
   std::ostream& out_;
   const Fleet& fleet_;
   const std::vector<Tenant>& tenants_;
+  std::string row_;  // reused for every row
 };
 
 // Writes each simulator event as a CSV row `time_s,event,job,detail`.
