@@ -13,30 +13,46 @@
 // head can start beside: it starts then at the latest, instead of being overtaken for ever by
 // smaller jobs taking the power it waits for.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <set>
 #include <tuple>
 
 #include "sched/core.h"
+#include "sched/subtree_releases.h"
 
 namespace gpufleet {
 namespace {
 
+// A level gets releases per subtree (SubtreeReleases) from this many subtrees up (the pods of a
+// campus, its rows, its racks); with fewer (a fleet, its sites) a subtree holds a large share of
+// the running jobs, and the replay is as fast.
+constexpr std::int32_t kMinSubtrees = 8;
+
 class BackfillPolicy final : public SchedulingPolicy {
  public:
-  explicit BackfillPolicy(int max_job_test) : max_job_test_(max_job_test) {}
+  BackfillPolicy(int max_job_test, bool check_reservations)
+      : max_job_test_(max_job_test), check_reservations_(check_reservations) {}
 
   std::pair<std::int64_t, std::int64_t> KeyOf(const SchedulerCore& core, Slot s) const override {
     const SchedJob& j = core.job(s);
     return {-static_cast<std::int64_t>(j.priority), j.submit};
   }
-  void OnStarted(SchedulerCore& core, Slot s, SimTime) override { AddByEnd(core, s); }
+  void OnStarted(SchedulerCore& core, Slot s, SimTime) override {
+    AddByEnd(core, s);
+    ChangeReleases(core, s, core.job(s).est_end, true);
+  }
   void OnConfirmed(SchedulerCore& core, Slot s, SimTime, SimTime old_est_end) override {
     const SchedJob& j = core.job(s);
     if (j.est_end == old_est_end) return;
     by_end_.erase(end_at_[static_cast<size_t>(s)]);
     AddByEnd(core, s);
+    ChangeReleases(core, s, old_est_end, false);
+    ChangeReleases(core, s, j.est_end, true);
     stale_ = true;
   }
   void OnStopping(SchedulerCore& core, Slot s, SimTime now) override {
@@ -44,8 +60,14 @@ class BackfillPolicy final : public SchedulingPolicy {
     // A release the reservation did not foresee (earlier or later than estimated) invalidates it.
     if (now != j.est_end) stale_ = true;
     by_end_.erase(end_at_[static_cast<size_t>(s)]);
+    ChangeReleases(core, s, j.est_end, false);
   }
-  void OnNodesChanged(SchedulerCore&) override { stale_ = true; }
+  void OnNodesChanged(SchedulerCore&) override {
+    stale_ = true;
+    for (auto& level : releases_) {
+      if (level) level->ForgetCrossings();
+    }
+  }
   std::optional<PendingReason> Explain(const SchedulerCore& core, Slot s,
                                        WaitReason code) const override {
     if ((code != WaitReason::kReserved && code != WaitReason::kReservation) || !reservation_)
@@ -148,6 +170,7 @@ class BackfillPolicy final : public SchedulingPolicy {
   void OnRestored(SchedulerCore& core) override {
     by_end_.clear();
     for (Slot s : core.running_list) AddByEnd(core, s);
+    for (auto& level : releases_) level.reset();  // built again from by_end_ when needed
   }
 
  private:
@@ -179,7 +202,36 @@ class BackfillPolicy final : public SchedulingPolicy {
     if (end_at_.size() <= static_cast<size_t>(s)) end_at_.resize(static_cast<size_t>(s) + 1);
     end_at_[static_cast<size_t>(s)] = by_end_.insert(EndKey(core, s)).first;
   }
+  // The running job in slot s enters (or leaves) the releases kept per subtree, with its
+  // estimated end `end`.
+  void ChangeReleases(const SchedulerCore& core, Slot s, SimTime end, bool add) {
+    for (auto& level : releases_) {
+      if (level) AddOrRemove(core, *level, s, end, add);
+    }
+  }
+  static void AddOrRemove(const SchedulerCore& core, SubtreeReleases& level, Slot s, SimTime end,
+                          bool add) {
+    const SchedJob& j = core.job(s);
+    const auto [first, last] = core.SpansAt(j, level.level());
+    for (auto sp = first; sp != last; ++sp) {
+      const SubtreeReleases::Release r{
+          end, j.id, s, static_cast<std::int32_t>(sp - first), sp->second, j.alloc.model};
+      if (add) {
+        level.Add(sp->first, r);
+      } else {
+        level.Remove(sp->first, r);
+      }
+    }
+  }
+  // The releases per subtree of `level`, built from the running jobs the first time; null where
+  // the level has too few subtrees for them to beat the replay.
+  SubtreeReleases* ReleasesAt(const SchedulerCore& core, Level level);
   Res ComputeReservation(SchedulerCore& core, Slot head, SimTime now);
+  Res ReplayReservation(SchedulerCore& core, Slot head, SimTime now);
+  // The earliest of the reservations `for_model` finds per GPU model the head allows.
+  template <typename ForModel>
+  static Res EarliestOverModels(const SchedulerCore& core, const SchedJob& head,
+                                ForModel&& for_model);
   // The hold for a head the power of core.power_refused_sites refused: until the latest
   // estimated end of the jobs running there (at least now).
   PowerHold ComputePowerHold(const SchedulerCore& core, Slot head, SimTime now) const;
@@ -199,48 +251,104 @@ class BackfillPolicy final : public SchedulingPolicy {
   std::uint64_t hopeless_seq_ = 0;
   bool stale_ = true;
   std::vector<std::pair<TopoId, std::int32_t>> spans_scratch_;
+  // Per level, the releases of the running jobs per subtree (SubtreeReleases), where built.
+  std::array<std::unique_ptr<SubtreeReleases>, kLevels> releases_;
+  std::array<std::int8_t, kLevels> releases_worth_{};  // 0: not known yet, 1: yes, -1: no
+  const bool check_reservations_;
 };
 
-BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot head_slot,
-                                                       SimTime now) {
-  const SchedJob& head = core.job(head_slot);
-  const Level level = ConstraintLevel(head.topology);
+SubtreeReleases* BackfillPolicy::ReleasesAt(const SchedulerCore& core, Level level) {
+  const auto l = static_cast<size_t>(level);
+  if (releases_worth_[l] == 0) {
+    // Many subtrees, each with a small share of the running jobs: a handful of racks or rows
+    // looked at again after a start or stop instead of every running job.
+    releases_worth_[l] = SubtreeReleases::SubtreesAt(core.fleet, level) >= kMinSubtrees ? 1 : -1;
+  }
+  if (releases_worth_[l] < 0) return nullptr;
+  if (!releases_[l]) {
+    releases_[l] = std::make_unique<SubtreeReleases>(core.fleet, level);
+    for (const auto& [end, id, slot] : by_end_) AddOrRemove(core, *releases_[l], slot, end, true);
+  }
+  return releases_[l].get();
+}
+
+template <typename ForModel>
+BackfillPolicy::Res BackfillPolicy::EarliestOverModels(const SchedulerCore& core,
+                                                       const SchedJob& head, ForModel&& for_model) {
   Res best;
   best.job = head.id;
   best.job_seq = head.seq;
   const GangRequest head_request = core.RequestOf(head);
   for (ModelId m = 0; m < static_cast<ModelId>(core.fleet.gpu_models().size()); ++m) {
     if (!head_request.Allows(m)) continue;
-    // Replay the running jobs' releases in order of estimated end, counting free GPUs per subtree
-    // of the constraint level, until one subtree holds the whole gang.
+    const std::optional<SubtreeReleases::Crossing> c = for_model(m);
+    if (c && c->shadow < best.shadow) {  // a tie keeps the lower model
+      best.shadow = c->shadow;
+      best.model = m;
+      best.subtree = c->subtree;
+      best.extra = c->extra;
+      best.blocker = c->blocker;
+    }
+  }
+  return best;
+}
+
+BackfillPolicy::Res BackfillPolicy::ComputeReservation(SchedulerCore& core, Slot head_slot,
+                                                       SimTime now) {
+  const SchedJob& head = core.job(head_slot);
+  // Draining nodes' GPUs do not count when they are released (ReusableSpansAt): replay then.
+  SubtreeReleases* releases =
+      core.draining_count == 0 ? ReleasesAt(core, ConstraintLevel(head.topology)) : nullptr;
+  if (releases == nullptr) return ReplayReservation(core, head_slot, now);
+  const Res best = EarliestOverModels(
+      core, head, [&](ModelId m) { return releases->Find(core.index, head.gpus, m, now); });
+  if (check_reservations_) {
+    const Res replay = ReplayReservation(core, head_slot, now);
+    if (replay.shadow != best.shadow || replay.model != best.model ||
+        replay.subtree != best.subtree || replay.extra != best.extra ||
+        replay.blocker != best.blocker) {
+      std::fprintf(stderr,
+                   "gpufleet: internal error: the reservation of job %lld from the releases per "
+                   "subtree (shadow %lld, model %d, subtree %d, extra %d, blocker %lld) is not the "
+                   "replay's (%lld, %d, %d, %d, %lld)\n",
+                   static_cast<long long>(head.id), static_cast<long long>(best.shadow), best.model,
+                   best.subtree, best.extra, static_cast<long long>(best.blocker),
+                   static_cast<long long>(replay.shadow), replay.model, replay.subtree,
+                   replay.extra, static_cast<long long>(replay.blocker));
+      std::abort();
+    }
+  }
+  return best;
+}
+
+BackfillPolicy::Res BackfillPolicy::ReplayReservation(SchedulerCore& core, Slot head_slot,
+                                                      SimTime now) {
+  const SchedJob& head = core.job(head_slot);
+  const Level level = ConstraintLevel(head.topology);
+  return EarliestOverModels(core, head, [&](ModelId m) -> std::optional<SubtreeReleases::Crossing> {
+    // Replay the running jobs' releases in order of estimated end, counting free GPUs per
+    // subtree of the constraint level, until one subtree holds the whole gang.
     core.NewCounterGeneration();
-    TopoId target = -1;
-    SimTime shadow = kNever;
-    JobId blocker = -1;
+    SubtreeReleases::Crossing c;
     for (const auto& [end, id, slot] : by_end_) {
-      if (target >= 0 && end > shadow) break;  // later releases do not count towards `extra`
+      if (c.subtree >= 0 && end > c.shadow) break;  // later releases do not count to `extra`
       const SchedJob& r = core.job(slot);
       if (r.alloc.model != m) continue;
       const auto [first_span, last_span] = core.ReusableSpansAt(r, level, spans_scratch_);
       for (auto sp = first_span; sp != last_span; ++sp) {
         int& free = core.SubtreeCounter(sp->first, m);
         free += sp->second;
-        if (target < 0 && free >= head.gpus) {
-          target = sp->first;
-          shadow = std::max(end, now);
-          blocker = id;
+        if (c.subtree < 0 && free >= head.gpus) {
+          c.subtree = sp->first;
+          c.shadow = std::max(end, now);
+          c.blocker = id;
         }
       }
     }
-    if (target >= 0 && shadow < best.shadow) {
-      best.shadow = shadow;
-      best.model = m;
-      best.subtree = target;
-      best.extra = core.CounterValue(target) - head.gpus;
-      best.blocker = blocker;
-    }
-  }
-  return best;
+    if (c.subtree < 0) return std::nullopt;
+    c.extra = core.CounterValue(c.subtree) - head.gpus;
+    return c;
+  });
 }
 
 BackfillPolicy::PowerHold BackfillPolicy::ComputePowerHold(const SchedulerCore& core, Slot head,
@@ -415,7 +523,7 @@ void BackfillPolicy::Pass(SchedulerCore& core, SimTime now, std::vector<Decision
 }  // namespace
 
 std::unique_ptr<SchedulingPolicy> MakeBackfillPolicy(const SchedulerConfig& config) {
-  return std::make_unique<BackfillPolicy>(config.bf_max_job_test);
+  return std::make_unique<BackfillPolicy>(config.bf_max_job_test, config.check_reservations);
 }
 
 }  // namespace gpufleet

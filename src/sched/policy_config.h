@@ -17,6 +17,9 @@ struct SchedulerConfig {
   // Backfill examines at most this many queued jobs behind the blocked head per pass, as Slurm's
   // bf_max_job_test (whose default is 500).
   int bf_max_job_test = 500;
+  // backfill: compute each EASY reservation both from the releases kept per subtree and by the
+  // replay of every running job, and abort if they differ (tests).
+  bool check_reservations = false;
   // las: queue boundaries in attained GPU-time (GPU-milliseconds), ascending: a job whose
   // attained GPUs x run time is below the first is in queue 0 (served first), and so on. The
   // default, one boundary at 16 GPU-hours (two queues), is the Tiresias configuration used in the
