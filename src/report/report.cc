@@ -1,7 +1,6 @@
 #include "report/report.h"
 
 #include <charconv>
-#include <cinttypes>
 #include <cstdio>
 #include <string_view>
 
@@ -15,12 +14,28 @@ nlohmann::ordered_json Stats(const Distribution4& d) {
   return {{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}, {"max", d.max}};
 }
 
-// Milliseconds as seconds with exactly three decimals, identical on every run.
+void AppendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+// Milliseconds as seconds with exactly three decimals, identical on every run; nothing for a
+// negative time (what has not happened yet).
+void AppendSeconds(std::string& out, SimTime ms) {
+  if (ms < 0) return;
+  AppendInt(out, ms / 1000);
+  const auto frac = static_cast<int>(ms % 1000);
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
+}
+
 std::string Seconds(SimTime ms) {
-  if (ms < 0) return "";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
-  return buf;
+  std::string s;
+  AppendSeconds(s, ms);
+  return s;
 }
 
 std::string Percent(double x) {
@@ -335,27 +350,6 @@ JobsCsvWriter::JobsCsvWriter(std::ostream& out, const Fleet& fleet,
           "duration_s,jct_s,queue_s,state,preemptions,interruptions,lost_s,restart_s,ettr,"
           "placement_rate,wait_reason,wait_detail\n";
 }
-
-namespace {
-
-void AppendInt(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-// As Seconds(): milliseconds as seconds with three decimals, nothing for a negative time.
-void AppendSeconds(std::string& out, SimTime ms) {
-  if (ms < 0) return;
-  AppendInt(out, ms / 1000);
-  const auto frac = static_cast<int>(ms % 1000);
-  out += '.';
-  out += static_cast<char>('0' + frac / 100);
-  out += static_cast<char>('0' + frac / 10 % 10);
-  out += static_cast<char>('0' + frac % 10);
-}
-
-}  // namespace
 
 // A row is built in one buffer and written at once: a 4M-job run writes 4M of them while it
 // simulates, and one ostream insertion per field cost more than the row's simulation.
