@@ -185,6 +185,17 @@ class SchedulerCore {
   // would not make room (then nothing changes); kStarted when the head started on their GPUs;
   // kAwaitingRelease with confirm_stops: the victims are stopping and the head waits for them.
   enum class Preempted { kNone, kStarted, kAwaitingRelease };
+  // The victims a policy offers, in its order of preference, walked only as far as the search
+  // needs: ForEach calls `visit` on each in turn until it returns false. A policy with its
+  // victims already ordered hands them out lazily, so that finding a subtree for the head costs
+  // the victims walked before one fills, not every running job.
+  class VictimOrder {
+   public:
+    virtual ~VictimOrder() = default;
+    virtual void ForEach(const std::function<bool(Slot)>& visit) const = 0;
+  };
+  Preempted PreemptFor(Slot head, const VictimOrder& victims, SimTime now,
+                       std::vector<Decision>& out);
   Preempted PreemptFor(Slot head, const std::vector<Slot>& victims, SimTime now,
                        std::vector<Decision>& out);
   // Whether job j's allocation has GPUs at one of `sites` (site topology ids).

@@ -42,10 +42,32 @@ std::vector<Slot> SchedulerCore::PowerVictims(const std::vector<Slot>& victims,
   return out;
 }
 
+namespace {
+
+// Victims listed in full by the policy.
+class VictimList final : public SchedulerCore::VictimOrder {
+ public:
+  explicit VictimList(const std::vector<Slot>& slots) : slots_(slots) {}
+  void ForEach(const std::function<bool(Slot)>& visit) const override {
+    for (Slot s : slots_) {
+      if (!visit(s)) return;
+    }
+  }
+
+ private:
+  const std::vector<Slot>& slots_;
+};
+
+}  // namespace
+
 SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::vector<Slot>& victims,
                                                    SimTime now, std::vector<Decision>& out) {
+  return PreemptFor(head_slot, VictimList(victims), now, out);
+}
+
+SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const VictimOrder& victims,
+                                                   SimTime now, std::vector<Decision>& out) {
   refused_not_for_gpus = false;
-  if (victims.empty()) return Preempted::kNone;
   const SchedJob& head = job(head_slot);
   const Level level = ConstraintLevel(head.topology);
   const GangRequest head_request = RequestOf(head);
@@ -57,9 +79,9 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
     NewCounterGeneration();
     std::vector<Slot> considered;
     TopoId target = -1;
-    for (Slot victim : victims) {
+    victims.ForEach([&](Slot victim) {
       const SchedJob& v = job(victim);
-      if (v.alloc.model != m) continue;
+      if (v.alloc.model != m) return true;
       considered.push_back(victim);
       const auto [first_span, last_span] = ReusableSpansAt(v, level, scratch);
       for (auto sp = first_span; sp != last_span; ++sp) {
@@ -67,8 +89,8 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
         free += sp->second;
         if (free >= head.gpus && target < 0) target = sp->first;
       }
-      if (target >= 0) break;
-    }
+      return target < 0;
+    });
     if (target < 0) continue;
 
     // Evict the considered jobs that hold GPUs in the target subtree, place the head there, then
@@ -117,7 +139,12 @@ SchedulerCore::Preempted SchedulerCore::PreemptFor(Slot head_slot, const std::ve
       // sites, those that free the most power first, until the sites can power the head.
       std::vector<Slot> for_power;
       if (!refusing.empty()) {
-        for (Slot victim : PowerVictims(victims, preempted, refusing)) {
+        std::vector<Slot> all;  // every victim: those that free the most power go first
+        victims.ForEach([&](Slot victim) {
+          all.push_back(victim);
+          return true;
+        });
+        for (Slot victim : PowerVictims(all, preempted, refusing)) {
           for_power.push_back(victim);
           leaving.push_back({&job(victim).alloc, job(victim).power_utilization});
           refusing.clear();
