@@ -1,0 +1,56 @@
+// Requests served by one replica with continuous batching (docs/MODELS.md, "Serving"): each
+// forward pass decodes one token of every running sequence and prefills waiting prompts in the
+// token budget left (chunked prefill, as Sarathi-Serve and vLLM), admitting requests first come,
+// first served while their KV cache fits. Each request's time to first token (TTFT) and time per
+// output token (TPOT) come from the passes it took part in, each timed by ReplicaModel.
+//
+// A request reserves the KV cache of its whole prompt and output on admission, so a running
+// sequence is never evicted: the batch is bounded by KV memory at its peak, as a server that
+// knows (or caps) its output lengths runs it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "physics/serving.h"
+#include "util/result.h"
+
+namespace gpufleet {
+
+struct ServingRequest {
+  double arrival_s = 0;
+  std::int32_t prompt_tokens = 0;  // >= 1
+  std::int32_t output_tokens = 0;  // >= 1: the first comes with the prompt's last pass
+};
+
+// How a replica batches.
+struct BatchingLimits {
+  std::int32_t max_batch = 256;  // sequences in one pass (running ones, prefilling or decoding)
+  // Tokens one pass computes, decodes included; a prompt longer than what is left is prefilled in
+  // chunks over several passes.
+  std::int32_t max_tokens_per_pass = 8192;
+};
+
+struct ServedRequest {
+  double first_token_s = 0;  // when its first output token is out
+  double finish_s = 0;       // when its last is
+  double ttft_s = 0;         // first_token_s - arrival
+  double tpot_s = 0;         // (finish - first token) / (output - 1); 0 for one output token
+};
+
+struct ReplicaRun {
+  std::vector<ServedRequest> served;  // in the order of the requests
+  double end_s = 0;                   // when the last request finished
+  std::int64_t passes = 0;
+  std::int64_t output_tokens = 0;
+  double busy_s = 0;  // time spent in passes
+  std::int32_t peak_batch = 0;
+};
+
+// Serves `requests` (sorted by arrival) on one replica. An error names the first request that
+// can never be served: its prompt and output need more KV cache than the replica has, or it is
+// malformed (tokens below 1, arrivals out of order).
+Result<ReplicaRun> ServeOnReplica(const ReplicaModel& model, const BatchingLimits& limits,
+                                  const std::vector<ServingRequest>& requests);
+
+}  // namespace gpufleet
