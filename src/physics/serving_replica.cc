@@ -1,127 +1,135 @@
 #include "physics/serving_replica.h"
 
 #include <algorithm>
-#include <deque>
 #include <string>
 
 namespace gpufleet {
-namespace {
 
-struct Running {
-  std::size_t request = 0;
-  std::int64_t prefilled = 0;  // prompt tokens in the cache
-  std::int64_t decoded = 0;    // output tokens produced
-  std::int64_t reserved = 0;   // KV tokens held: prompt + output
-};
+ReplicaServer::ReplicaServer(const ReplicaModel& model, const BatchingLimits& limits,
+                             std::vector<ServedRequest>& served)
+    : model_(model), limits_(limits), served_(served) {}
 
-Status CheckRequests(const ReplicaModel& model, const BatchingLimits& limits,
-                     const std::vector<ServingRequest>& requests) {
-  if (limits.max_batch < 1 || limits.max_tokens_per_pass < 1) {
+Status ReplicaServer::Add(std::size_t index, const ServingRequest& r) {
+  const std::string which = "request " + std::to_string(index);
+  if (limits_.max_batch < 1 || limits_.max_tokens_per_pass < 1) {
     return Error{"batching limits: max_batch and max_tokens_per_pass must be at least 1"};
   }
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    const ServingRequest& r = requests[i];
-    const std::string which = "request " + std::to_string(i);
-    if (r.prompt_tokens < 1 || r.output_tokens < 1) {
-      return Error{which + ": prompt and output tokens must be at least 1, got " +
-                   std::to_string(r.prompt_tokens) + " and " + std::to_string(r.output_tokens)};
-    }
-    if (i > 0 && r.arrival_s < requests[i - 1].arrival_s) {
-      return Error{which + ": arrives before the request ahead of it"};
-    }
-    const std::int64_t need = std::int64_t{r.prompt_tokens} + r.output_tokens;
-    if (need > model.kv_capacity_tokens()) {
-      return Error{which + ": its " + std::to_string(need) + " tokens of KV cache exceed the " +
-                       std::to_string(model.kv_capacity_tokens()) + " the replica holds",
-                   ErrorCode::kUnsatisfiable};
-    }
+  if (r.prompt_tokens < 1 || r.output_tokens < 1) {
+    return Error{which + ": prompt and output tokens must be at least 1, got " +
+                 std::to_string(r.prompt_tokens) + " and " + std::to_string(r.output_tokens)};
   }
+  if (r.arrival_s < last_arrival_) {
+    return Error{which + ": arrives before the request ahead of it"};
+  }
+  const std::int64_t need = std::int64_t{r.prompt_tokens} + r.output_tokens;
+  if (need > model_.kv_capacity_tokens()) {
+    return Error{which + ": its " + std::to_string(need) + " tokens of KV cache exceed the " +
+                     std::to_string(model_.kv_capacity_tokens()) + " the replica holds",
+                 ErrorCode::kUnsatisfiable};
+  }
+  if (served_.size() <= index) served_.resize(index + 1);
+  last_arrival_ = r.arrival_s;
+  // An idle replica starts its next pass when the request arrives.
+  if (waiting_.empty() && running_.empty()) now_ = std::max(now_, r.arrival_s);
+  waiting_.emplace_back(index, r);
   return Status::Ok();
 }
 
-}  // namespace
+void ReplicaServer::RunUntil(double t) {
+  while (now_ < t && outstanding() > 0) Pass();
+  if (outstanding() == 0) now_ = std::max(now_, t);
+}
+
+void ReplicaServer::RunToEnd() {
+  while (outstanding() > 0) Pass();
+}
+
+void ReplicaServer::Pass() {
+  // Admit arrived requests, first come first served, while the batch and the KV cache allow.
+  while (!waiting_.empty() && waiting_.front().second.arrival_s <= now_ &&
+         static_cast<std::int32_t>(running_.size()) < limits_.max_batch) {
+    const ServingRequest& r = waiting_.front().second;
+    const std::int64_t need = std::int64_t{r.prompt_tokens} + r.output_tokens;
+    if (reserved_ + need > model_.kv_capacity_tokens()) break;
+    reserved_ += need;
+    running_.push_back({waiting_.front().first, r, 0, 0});
+    waiting_.pop_front();
+  }
+  if (running_.empty()) {  // the next request has not arrived yet
+    now_ = waiting_.front().second.arrival_s;
+    return;
+  }
+  // The pass: a token for every sequence past its prompt, then prompt chunks in the budget left.
+  ReplicaIteration pass;
+  chunk_.assign(running_.size(), 0);
+  for (const Running& s : running_) {
+    if (s.prefilled == s.request.prompt_tokens) {
+      ++pass.decodes;
+      pass.decode_context += s.prefilled + s.decoded;  // its own token included
+    }
+  }
+  std::int64_t budget = limits_.max_tokens_per_pass - pass.decodes;
+  for (std::size_t i = 0; i < running_.size() && budget > 0; ++i) {
+    const Running& s = running_[i];
+    const std::int64_t left = s.request.prompt_tokens - s.prefilled;
+    if (left == 0) continue;
+    const std::int64_t c = std::min(left, budget);
+    chunk_[i] = c;
+    budget -= c;
+    pass.prefill_tokens += c;
+    pass.prefill_attention_pairs += static_cast<double>(c) * static_cast<double>(s.prefilled) +
+                                    static_cast<double>(c) * static_cast<double>(c + 1) / 2;
+  }
+  const double dt = model_.Iteration(pass).seconds;
+  now_ += dt;
+  run_.busy_s += dt;
+  ++run_.passes;
+  run_.peak_batch = std::max(run_.peak_batch, static_cast<std::int32_t>(running_.size()));
+  // Tokens out at the end of the pass; finished sequences free their KV cache.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < running_.size(); ++i) {
+    Running s = running_[i];
+    ServedRequest& out = served_[s.index];
+    bool produced = false;
+    if (s.prefilled == s.request.prompt_tokens) {
+      produced = true;  // a decode
+    } else if (chunk_[i] > 0) {
+      s.prefilled += chunk_[i];
+      produced = s.prefilled == s.request.prompt_tokens;  // the prompt's last pass: first token
+    }
+    if (produced) {
+      ++s.decoded;
+      ++run_.output_tokens;
+      if (s.decoded == 1) {
+        out.first_token_s = now_;
+        out.ttft_s = now_ - s.request.arrival_s;
+      }
+    }
+    if (s.decoded == s.request.output_tokens) {
+      out.finish_s = now_;
+      out.tpot_s = s.request.output_tokens > 1
+                       ? (now_ - out.first_token_s) / (s.request.output_tokens - 1)
+                       : 0;
+      reserved_ -= std::int64_t{s.request.prompt_tokens} + s.request.output_tokens;
+      run_.end_s = std::max(run_.end_s, now_);
+      continue;
+    }
+    running_[kept++] = s;
+  }
+  running_.resize(kept);
+}
 
 Result<ReplicaRun> ServeOnReplica(const ReplicaModel& model, const BatchingLimits& limits,
                                   const std::vector<ServingRequest>& requests) {
-  if (Status st = CheckRequests(model, limits, requests); !st.ok())
-    return Error{st.message(), st.code()};
-  ReplicaRun run;
-  run.served.resize(requests.size());
-  std::vector<Running> running;  // in admission order
-  std::size_t next = 0;          // the first request not yet arrived or not yet admitted
-  std::int64_t reserved = 0;
-  double now = 0;
-  std::vector<std::int64_t> chunk;  // prompt tokens each running sequence computes in this pass
-  while (next < requests.size() || !running.empty()) {
-    if (running.empty() && requests[next].arrival_s > now) now = requests[next].arrival_s;
-    // Admit arrived requests, first come first served, while the batch and the KV cache allow.
-    while (next < requests.size() && requests[next].arrival_s <= now &&
-           static_cast<std::int32_t>(running.size()) < limits.max_batch) {
-      const ServingRequest& r = requests[next];
-      const std::int64_t need = std::int64_t{r.prompt_tokens} + r.output_tokens;
-      if (reserved + need > model.kv_capacity_tokens()) break;
-      reserved += need;
-      running.push_back({next, 0, 0, need});
-      ++next;
-    }
-    // The pass: a token for every sequence past its prompt, then prompt chunks in the budget left.
-    ReplicaIteration pass;
-    chunk.assign(running.size(), 0);
-    for (const Running& s : running) {
-      if (s.prefilled == requests[s.request].prompt_tokens) {
-        ++pass.decodes;
-        pass.decode_context += s.prefilled + s.decoded;
-      }
-    }
-    std::int64_t budget = limits.max_tokens_per_pass - pass.decodes;
-    for (std::size_t i = 0; i < running.size() && budget > 0; ++i) {
-      const Running& s = running[i];
-      const std::int64_t left = requests[s.request].prompt_tokens - s.prefilled;
-      if (left == 0) continue;
-      const std::int64_t c = std::min(left, budget);
-      chunk[i] = c;
-      budget -= c;
-      pass.prefill_tokens += c;
-      pass.prefill_attention_pairs += static_cast<double>(c) * static_cast<double>(s.prefilled) +
-                                      static_cast<double>(c) * static_cast<double>(c + 1) / 2;
-    }
-    const double dt = model.Iteration(pass).seconds;
-    now += dt;
-    run.busy_s += dt;
-    ++run.passes;
-    run.peak_batch = std::max(run.peak_batch, static_cast<std::int32_t>(running.size()));
-    // Tokens out at the end of the pass; finished sequences free their KV cache.
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < running.size(); ++i) {
-      Running s = running[i];
-      const ServingRequest& r = requests[s.request];
-      ServedRequest& out = run.served[s.request];
-      bool produced = false;
-      if (s.prefilled == r.prompt_tokens) {
-        produced = true;  // a decode
-      } else if (chunk[i] > 0) {
-        s.prefilled += chunk[i];
-        produced = s.prefilled == r.prompt_tokens;  // the prompt's last pass gives the first token
-      }
-      if (produced) {
-        ++s.decoded;
-        ++run.output_tokens;
-        if (s.decoded == 1) {
-          out.first_token_s = now;
-          out.ttft_s = now - r.arrival_s;
-        }
-      }
-      if (s.decoded == r.output_tokens) {
-        out.finish_s = now;
-        out.tpot_s = r.output_tokens > 1 ? (now - out.first_token_s) / (r.output_tokens - 1) : 0;
-        reserved -= s.reserved;
-        run.end_s = std::max(run.end_s, now);
-        continue;
-      }
-      running[kept++] = s;
-    }
-    running.resize(kept);
+  std::vector<ServedRequest> served(requests.size());
+  ReplicaServer replica(model, limits, served);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    replica.RunUntil(requests[i].arrival_s);
+    if (Status st = replica.Add(i, requests[i]); !st.ok()) return Error{st.message(), st.code()};
   }
+  replica.RunToEnd();
+  ReplicaRun run = replica.run();
+  run.served = std::move(served);
   return run;
 }
 

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <vector>
 
 #include "physics/serving.h"
@@ -45,6 +47,52 @@ struct ReplicaRun {
   std::int64_t output_tokens = 0;
   double busy_s = 0;  // time spent in passes
   std::int32_t peak_batch = 0;
+};
+
+// One replica as time goes: requests join its queue as they arrive (Add) and its passes run
+// (RunUntil), so that a router can look at every replica's load at each arrival. Deterministic:
+// the same calls give the same times.
+class ReplicaServer {
+ public:
+  // `served` receives each request's times at the index given to Add; it must outlive the server.
+  ReplicaServer(const ReplicaModel& model, const BatchingLimits& limits,
+                std::vector<ServedRequest>& served);
+
+  // Request `index` arrives (no earlier than the last one). An error, and nothing queued, if it
+  // is malformed or needs more KV cache than the replica has.
+  Status Add(std::size_t index, const ServingRequest& request);
+  // Runs the passes that start before `t` (the last may end after it); an idle replica waits
+  // until `t`.
+  void RunUntil(double t);
+  // Runs until every request added is served.
+  void RunToEnd();
+
+  // Requests added and not finished: waiting or running.
+  std::int64_t outstanding() const {
+    return static_cast<std::int64_t>(waiting_.size() + running_.size());
+  }
+  double now() const { return now_; }
+  const ReplicaRun& run() const { return run_; }  // its `served` stays empty: see `served`
+
+ private:
+  struct Running {
+    std::size_t index = 0;
+    ServingRequest request;
+    std::int64_t prefilled = 0;  // prompt tokens in the cache
+    std::int64_t decoded = 0;    // output tokens produced
+  };
+  void Pass();
+
+  const ReplicaModel& model_;
+  const BatchingLimits limits_;
+  std::vector<ServedRequest>& served_;
+  std::deque<std::pair<std::size_t, ServingRequest>> waiting_;
+  std::vector<Running> running_;  // in admission order
+  std::vector<std::int64_t> chunk_;
+  std::int64_t reserved_ = 0;  // KV tokens held by the running requests: prompt + output
+  double now_ = 0;
+  double last_arrival_ = 0;
+  ReplicaRun run_;
 };
 
 // Serves `requests` (sorted by arrival) on one replica. An error names the first request that

@@ -1,0 +1,124 @@
+#include "physics/serving_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace gpufleet {
+namespace {
+
+// Nearest rank: the value at rank ceil(p/100 n) of the sorted sample.
+double NearestRank(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const double rank = std::ceil(p / 100 * static_cast<double>(sorted.size()));
+  const auto i = static_cast<std::size_t>(std::clamp(rank, 1.0, double(sorted.size()))) - 1;
+  return sorted[i];
+}
+
+LatencySummary Summarize(std::vector<double> values, double slo_percentile) {
+  std::sort(values.begin(), values.end());
+  LatencySummary s;
+  s.p50 = NearestRank(values, 50);
+  s.p90 = NearestRank(values, 90);
+  s.p99 = NearestRank(values, 99);
+  s.max = values.empty() ? 0 : values.back();
+  s.at_slo_percentile = NearestRank(values, slo_percentile);
+  return s;
+}
+
+}  // namespace
+
+Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
+                                   int replicas, const std::vector<ServingRequest>& requests,
+                                   const ServiceLevel& slo) {
+  if (replicas < 1) return Error{"a service needs at least one replica"};
+  if (!(slo.percentile > 0 && slo.percentile <= 100) || !(slo.ttft_s > 0) || !(slo.tpot_s > 0)) {
+    return Error{"SLO: targets must be positive and the percentile in (0, 100]"};
+  }
+  std::vector<ServedRequest> served(requests.size());
+  std::vector<ReplicaServer> servers;
+  servers.reserve(static_cast<std::size_t>(replicas));
+  for (int i = 0; i < replicas; ++i) servers.emplace_back(model, limits, served);
+  ServiceRun run;
+  run.replicas = replicas;
+  run.requests_per_replica.assign(static_cast<std::size_t>(replicas), 0);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const ServingRequest& r = requests[i];
+    std::size_t best = 0;
+    for (std::size_t k = 0; k < servers.size(); ++k) {
+      servers[k].RunUntil(r.arrival_s);
+      if (servers[k].outstanding() < servers[best].outstanding()) best = k;
+    }
+    if (Status st = servers[best].Add(i, r); !st.ok()) return Error{st.message(), st.code()};
+    ++run.requests_per_replica[best];
+    run.prompt_tokens += r.prompt_tokens;
+    run.output_tokens += r.output_tokens;
+  }
+  double end = requests.empty() ? 0 : requests.front().arrival_s;
+  for (ReplicaServer& s : servers) {
+    s.RunToEnd();
+    run.busy_s += s.run().busy_s;
+    end = std::max(end, s.run().end_s);
+    run.peak_batch = std::max(run.peak_batch, s.run().peak_batch);
+  }
+  run.requests = static_cast<std::int64_t>(requests.size());
+  run.span_s = requests.empty() ? 0 : end - requests.front().arrival_s;
+  std::vector<double> ttft, tpot;
+  ttft.reserve(served.size());
+  tpot.reserve(served.size());
+  std::int64_t met = 0;
+  for (const ServedRequest& s : served) {
+    ttft.push_back(s.ttft_s);
+    tpot.push_back(s.tpot_s);
+    if (s.ttft_s <= slo.ttft_s && s.tpot_s <= slo.tpot_s) ++met;
+  }
+  run.attainment = served.empty() ? 1 : static_cast<double>(met) / double(served.size());
+  run.ttft = Summarize(std::move(ttft), slo.percentile);
+  run.tpot = Summarize(std::move(tpot), slo.percentile);
+  run.slo_met =
+      run.ttft.at_slo_percentile <= slo.ttft_s && run.tpot.at_slo_percentile <= slo.tpot_s;
+  return run;
+}
+
+Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const BatchingLimits& limits,
+                                         const std::vector<ServingRequest>& requests,
+                                         const ServiceLevel& slo, int max_replicas) {
+  if (max_replicas < 1) return Error{"the replica limit must be at least 1"};
+  auto run = [&](int n) { return ServeOnReplicas(model, limits, n, requests, slo); };
+  // Double until the SLO holds (or the limit is reached), then bisect between the last that
+  // missed and the first that met it.
+  int low = 0;  // the most replicas known to miss
+  int high = 1;
+  Result<ServiceRun> at_high = run(high);
+  while (at_high.ok() && !at_high.value().slo_met && high < max_replicas) {
+    low = high;
+    high = std::min(max_replicas, high * 2);
+    at_high = run(high);
+  }
+  if (!at_high.ok()) return at_high;
+  if (!at_high.value().slo_met) {
+    const ServiceRun& v = at_high.value();
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "the SLO is not met even by %d replicas: p%g TTFT %.3f s against %.3f s, "
+                  "p%g TPOT %.4f s against %.4f s",
+                  max_replicas, slo.percentile, v.ttft.at_slo_percentile, slo.ttft_s,
+                  slo.percentile, v.tpot.at_slo_percentile, slo.tpot_s);
+    return Error{text, ErrorCode::kUnsatisfiable};
+  }
+  while (high - low > 1) {
+    const int mid = low + (high - low) / 2;
+    Result<ServiceRun> at_mid = run(mid);
+    if (!at_mid.ok()) return at_mid;
+    if (at_mid.value().slo_met) {
+      high = mid;
+      at_high = std::move(at_mid);
+    } else {
+      low = mid;
+    }
+  }
+  return at_high;
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,55 @@
+// A service's requests over several identical replicas (docs/MODELS.md, "Serving"): each request
+// goes, on arrival, to the replica with the fewest requests outstanding (waiting or running; ties
+// to the lowest index), and the service's latency is judged against its SLO - percentile targets
+// on the time to first token and the time per output token.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "physics/serving_replica.h"
+#include "util/result.h"
+
+namespace gpufleet {
+
+// "p99 TTFT <= 2 s and p99 TPOT <= 50 ms": both at one percentile.
+struct ServiceLevel {
+  double ttft_s = 2;
+  double tpot_s = 0.05;
+  double percentile = 99;  // in (0, 100]
+};
+
+struct LatencySummary {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, at_slo_percentile = 0;
+};
+
+struct ServiceRun {
+  int replicas = 0;
+  std::int64_t requests = 0;
+  std::int64_t prompt_tokens = 0, output_tokens = 0;
+  double span_s = 0;  // first arrival to last finish
+  double busy_s = 0;  // passes, summed over the replicas
+  LatencySummary ttft, tpot;
+  // Requests that met both targets, over all requests.
+  double attainment = 0;
+  // Both percentiles within their targets.
+  bool slo_met = false;
+  std::vector<std::int64_t> requests_per_replica;
+  std::int32_t peak_batch = 0;  // the largest of any replica
+};
+
+// Serves `requests` (sorted by arrival) on `replicas` replicas of `model`. Errors as
+// ServeOnReplica's.
+Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
+                                   int replicas, const std::vector<ServingRequest>& requests,
+                                   const ServiceLevel& slo);
+
+// The fewest replicas, up to `max_replicas`, whose run meets the SLO, with that run; an error
+// (kUnsatisfiable) if even `max_replicas` do not, with what they reach. The search doubles, then
+// bisects: it assumes that more replicas never serve worse, as least-outstanding routing does in
+// practice (a property, not a theorem; the answer is checked by its own run).
+Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const BatchingLimits& limits,
+                                         const std::vector<ServingRequest>& requests,
+                                         const ServiceLevel& slo, int max_replicas);
+
+}  // namespace gpufleet
