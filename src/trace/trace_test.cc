@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "public_traces.h"
 #include "test_fleets.h"
 #include "trace/datetime.h"
 #include "trace/inspect.h"
@@ -1032,18 +1033,15 @@ TEST(Trace, LoadVcQuotasErrors) {
 // --------------------------------------------------------------------------------------------
 // The real public traces (../shared/traces, or $GPUFLEET_TRACES); skipped when absent.
 
-std::string TracesDir() {
-  if (const char* env = std::getenv("GPUFLEET_TRACES"); env != nullptr && *env != '\0') return env;
-  return std::string(GPUFLEET_SOURCE_DIR) + "/../shared/traces";
-}
+using gpufleet::testing::PublicTracesDir;
 
-#define REQUIRE_TRACE_FILE(var, relative)                                                   \
-  const std::string var = TracesDir() + "/" + (relative);                                   \
-  if (!fs::exists(var)) {                                                                   \
-    GTEST_SKIP() << "public trace " << (relative) << " not found under " << TracesDir()     \
-                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this " \
-                    "test)";                                                                \
-  }                                                                                         \
+#define REQUIRE_TRACE_FILE(var, relative)                                                     \
+  const std::string var = PublicTracesDir() + "/" + (relative);                               \
+  if (!fs::exists(var)) {                                                                     \
+    GTEST_SKIP() << "public trace " << (relative) << " not found under " << PublicTracesDir() \
+                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this "   \
+                    "test)";                                                                  \
+  }                                                                                           \
   static_assert(true, "")
 
 // Derivation (python3, on the file):
