@@ -88,7 +88,8 @@ Runner AddPlanCommand(CLI::App& app) {
   CLI::App* plan = app.add_subcommand(
       "plan",
       "Capacity planning from the models (docs/MODELS.md): train (a training run on its\n"
-      "placement) and checkpoint (checkpoint intervals).");
+      "placement), serve (the replicas an inference service needs for its SLO) and checkpoint\n"
+      "(checkpoint intervals).");
   plan->require_subcommand(1);
   auto args = std::make_shared<CheckpointArgs>();
   CLI::App* ck = plan->add_subcommand(
@@ -112,7 +113,11 @@ Runner AddPlanCommand(CLI::App& app) {
   ck->footer(
       "Example:\n  gpufleet plan checkpoint --mtbf 3h --write-time 60s --restart-overhead 10m");
   Runner train = AddPlanTrainCommand(plan);
-  return [args, ck, train] { return ck->parsed() ? RunCheckpoint(*args) : train(); };
+  Runner serve = AddPlanServeCommand(plan);
+  return [args, ck, plan, train, serve] {
+    if (ck->parsed()) return RunCheckpoint(*args);
+    return plan->get_subcommand("serve")->parsed() ? serve() : train();
+  };
 }
 
 }  // namespace gpufleet::cli

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/html_output.h"
+#include "cli/model_arg.h"
 #include "cli/plan_sweep.h"
 #include "cli/validators.h"
 #include "model/ideal_fleet.h"
@@ -85,20 +86,6 @@ std::optional<double> ParseCount(const std::string& text) {
     return std::nullopt;
   }
   return v * scale;
-}
-
-std::string PresetNames() {
-  std::vector<std::string> names;
-  for (const ModelPreset& p : BuiltinModelPresets()) names.push_back(p.job.model.name);
-  return ListNames(names);
-}
-
-Result<ModelPreset> ResolveModel(const std::string& arg) {
-  if (const ModelPreset* p = FindModelPreset(arg)) return *p;
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(arg, ec)) return LoadModelSpec(arg);
-  return Error{"--model: '" + arg + "' is neither a built-in model (" + PresetNames() +
-               ") nor a model file"};
 }
 
 // The model's defaults with the command line's overrides, DP as given or 0.

@@ -49,6 +49,8 @@ struct ClientCommands {
 ClientCommands AddClientCommands(CLI::App& app);
 // `plan train`, registered by AddPlanCommand under `plan`.
 Runner AddPlanTrainCommand(CLI::App* plan);
+// `plan serve` (cmd_plan_serve.cc), registered by AddPlanCommand under `plan`.
+Runner AddPlanServeCommand(CLI::App* plan);
 
 // `experiment pollux`, registered under `experiment` by AddExperimentCommand.
 struct PolluxCommand {

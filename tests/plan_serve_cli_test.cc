@@ -1,0 +1,118 @@
+// `gpufleet plan serve` end to end.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli_run.h"
+#include "public_traces.h"
+#include "temp_dir.h"
+
+namespace {
+
+constexpr auto& RunCli = gpufleet::testing::RunGpufleet;
+using gpufleet::testing::Quote;
+
+// 20 requests/s of 1,000 + 200 tokens for ten minutes on Llama 3 70B in fp8 on H100.
+constexpr const char* kSteady =
+    "plan serve --model llama3-70b --gpu h100 --rate 20 --duration 10m --seed 3";
+
+TEST(PlanServeCli, FindsTheFewestReplicasAndOneFewerMisses) {
+  const auto [code, out] = RunCli(std::string(kSteady) + " --tp 2 --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["tp"], 2);
+  EXPECT_TRUE(j["slo_met"].get<bool>());
+  EXPECT_TRUE(j["replicas_searched"].get<bool>());
+  const int replicas = j["replicas"].get<int>();
+  EXPECT_EQ(j["gpus"].get<int>(), 2 * replicas);
+  EXPECT_LE(j["ttft"]["p99_s"].get<double>(), 2.0);
+  EXPECT_LE(j["tpot"]["p99_s"].get<double>(), 0.05);
+  // ~12,000 requests of 200 output tokens.
+  EXPECT_NEAR(j["requests"].get<double>(), 12000, 500);
+  EXPECT_EQ(j["output_tokens"].get<std::int64_t>(), 200 * j["requests"].get<std::int64_t>());
+  ASSERT_GT(replicas, 1);
+
+  const auto [fewer_code, fewer] =
+      RunCli(std::string(kSteady) + " --tp 2 --replicas " + std::to_string(replicas - 1));
+  ASSERT_EQ(fewer_code, 0) << fewer;
+  EXPECT_NE(fewer.find("MISSED"), std::string::npos) << fewer;
+  EXPECT_NE(fewer.find("replicas     " + std::to_string(replicas - 1) + " ("), std::string::npos)
+      << fewer;
+}
+
+TEST(PlanServeCli, WithoutTpItPicksTheOneNeedingFewestGpus) {
+  const auto [code, out] = RunCli(std::string(kSteady) + " --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json best = nlohmann::json::parse(out);
+  for (int tp : {1, 2, 4, 8}) {
+    const auto [c, o] = RunCli(std::string(kSteady) + " --json --tp " + std::to_string(tp));
+    ASSERT_EQ(c, 0) << o;
+    EXPECT_LE(best["gpus"].get<int>(), nlohmann::json::parse(o)["gpus"].get<int>()) << "TP " << tp;
+  }
+}
+
+TEST(PlanServeCli, BadInputIsNamed) {
+  const auto [code, out] = RunCli("plan serve --model llama3-70b --trace philly:jobs.csv");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("--trace: expected azure-llm:FILE"), std::string::npos) << out;
+
+  const auto [no_demand_code, no_demand] = RunCli("plan serve --model llama3-70b");
+  EXPECT_EQ(no_demand_code, 2);
+  EXPECT_NE(no_demand.find("give the demand"), std::string::npos) << no_demand;
+
+  // 405B in bf16 does not fit one H100.
+  const auto [big_code, big] =
+      RunCli("plan serve --model llama3-405b --precision bf16 --tp 1 --rate 1 --duration 1m");
+  EXPECT_EQ(big_code, 2);
+  EXPECT_NE(big.find("the weights (754 GiB per GPU)"), std::string::npos) << big;
+
+  // An A100 has no fp8.
+  const auto [a100_code, a100] =
+      RunCli("plan serve --model llama3-8b --gpu a100 --rate 1 --duration 1m --tp 1");
+  EXPECT_EQ(a100_code, 2);
+  EXPECT_NE(a100.find("has no fp8 peak"), std::string::npos) << a100;
+
+  // A TPOT below one weight read at HBM bandwidth: no number of replicas meets it.
+  const auto [slo_code, slo] =
+      RunCli(std::string(kSteady) + " --tp 2 --slo-tpot 1ms --max-replicas 64");
+  EXPECT_EQ(slo_code, 1);
+  EXPECT_NE(slo.find("the SLO is not met even by 64 replicas"), std::string::npos) << slo;
+
+  const auto [dur_code, dur] = RunCli(std::string(kSteady) + " --slo-ttft soon");
+  EXPECT_EQ(dur_code, 2);
+  EXPECT_NE(dur.find("--slo-ttft"), std::string::npos) << dur;
+
+  gpufleet::testing::ScratchDir dir;
+  const std::string trace = dir.Write("t.csv",
+                                      "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                      "2023-11-16 18:17:03.5,4808,10\n"
+                                      "2023-11-16 18:17:04.5,12,-1\n");
+  const auto [trace_code, bad] =
+      RunCli("plan serve --model llama3-70b --trace " + Quote("azure-llm:" + trace));
+  EXPECT_EQ(trace_code, 2);
+  EXPECT_NE(bad.find("t.csv:3:"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("field 'GeneratedTokens'"), std::string::npos) << bad;
+}
+
+using gpufleet::testing::PublicTracesDir;
+
+TEST(PlanServeCli, TheAzureCodeTrace) {
+  const std::string path = PublicTracesDir() + "/azure-llm-2023/AzureLLMInferenceTrace_code.csv";
+  if (!std::filesystem::exists(path)) {
+    GTEST_SKIP() << "public trace azure-llm-2023 not found under " << PublicTracesDir()
+                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
+  }
+  // 8,819 requests (awk over the file), prompts averaging 2,047.85 tokens, outputs 27.88.
+  const auto [code, out] =
+      RunCli("plan serve --model llama3-70b --tp 2 --json --trace " + Quote("azure-llm:" + path));
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["requests"], 8819);
+  EXPECT_NEAR(j["prompt_tokens"].get<double>() / 8819, 2047.85, 0.01);
+  EXPECT_TRUE(j["slo_met"].get<bool>());
+}
+
+}  // namespace
