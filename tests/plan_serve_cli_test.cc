@@ -34,6 +34,12 @@ TEST(PlanServeCli, FindsTheFewestReplicasAndOneFewerMisses) {
   EXPECT_NEAR(j["requests"].get<double>(), 12000, 500);
   EXPECT_EQ(j["output_tokens"].get<std::int64_t>(), 200 * j["requests"].get<std::int64_t>());
   ASSERT_GT(replicas, 1);
+  // Energy: at most every GPU at a DGX H100's full per-GPU draw (10.2 kW / 8) for the span.
+  const double kwh = j["it_energy_kwh"].get<double>();
+  EXPECT_GT(kwh, 0);
+  EXPECT_LE(kwh * 3.6e6, j["gpus"].get<double>() * 10200.0 / 8 * j["span_s"].get<double>());
+  EXPECT_NEAR(j["it_joules_per_output_token"].get<double>(),
+              kwh * 3.6e6 / j["output_tokens"].get<double>(), 1e-9);
 
   const auto [fewer_code, fewer] =
       RunCli(std::string(kSteady) + " --tp 2 --replicas " + std::to_string(replicas - 1));

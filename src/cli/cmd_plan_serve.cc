@@ -10,6 +10,7 @@
 #include "cli/model_arg.h"
 #include "cli/validators.h"
 #include "model/catalog.h"
+#include "physics/power.h"
 #include "physics/serving_service.h"
 #include "report/report.h"
 #include "trace/azure_llm.h"
@@ -157,6 +158,14 @@ int RunPlanServe(const ServeArgs& a) {
   }
   const ServiceRun& v = run.value();
   const ReplicaModel& r = replica.value();
+  // Power from the built-in server of this GPU (its host's share included).
+  double energy_j = 0;
+  for (const NodeType& type : BuiltinNodeTypes()) {
+    if (type.gpu != gpu->name) continue;
+    energy_j = ServiceItEnergyJ(v, r.tp(), NodePowerOf(type, *gpu), type.gpus_per_node);
+    break;
+  }
+  const double joules_per_token = v.output_tokens > 0 ? energy_j / double(v.output_tokens) : 0;
   const int gpus = v.replicas * r.tp();
   const double tokens_s = v.span_s > 0 ? double(v.output_tokens) / v.span_s : 0;
   const double busy = v.span_s > 0 ? v.busy_s / (v.span_s * v.replicas) : 0;
@@ -185,6 +194,8 @@ int RunPlanServe(const ServeArgs& a) {
     j["output_tokens_per_s_per_gpu"] = gpus > 0 ? tokens_s / gpus : 0;
     j["busy_fraction"] = busy;
     j["peak_batch"] = v.peak_batch;
+    j["it_energy_kwh"] = energy_j / 3.6e6;
+    j["it_joules_per_output_token"] = joules_per_token;
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -215,6 +226,12 @@ int RunPlanServe(const ServeArgs& a) {
   std::printf("  throughput   %s output tokens/s, %s per GPU; replicas busy %.0f%% of the time\n",
               Grouped(std::llround(tokens_s)).c_str(),
               Grouped(std::llround(gpus > 0 ? tokens_s / gpus : 0)).c_str(), 100 * busy);
+  if (energy_j > 0) {
+    std::printf(
+        "  energy       %.1f kWh IT over the span, %.2f J per output token (GPUs at their\n"
+        "               busy draw in every pass: an upper bound for decode)\n",
+        energy_j / 3.6e6, joules_per_token);
+  }
   return kExitOk;
 }
 

@@ -81,6 +81,15 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
   return run;
 }
 
+double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, int gpus_per_node) {
+  if (gpus_per_node < 1) return 0;
+  const double gpus = static_cast<double>(run.replicas) * tp;
+  // Every GPU idles for the span; each adds its busy increment while its replica runs passes.
+  const double idle_j = node.idle_w / gpus_per_node * gpus * run.span_s;
+  const double busy_j = node.per_busy_gpu_w * tp * run.busy_s;
+  return idle_j + busy_j;
+}
+
 Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const BatchingLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const ServiceLevel& slo, int max_replicas) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "physics/power.h"
 #include "physics/serving_replica.h"
 #include "util/result.h"
 
@@ -43,6 +44,12 @@ struct ServiceRun {
 Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
                                    int replicas, const std::vector<ServingRequest>& requests,
                                    const ServiceLevel& slo);
+
+// IT energy of a run, in joules: its replicas' GPUs (tp each) on nodes of `node` power with
+// `gpus_per_node` GPUs, over the run's span. A GPU counts as busy while its replica runs a pass
+// (at the power model's busy draw, an upper bound for memory-bound decode, which draws less), idle
+// otherwise; each GPU carries its share of the host's idle draw (docs/MODELS.md, "Serving").
+double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, int gpus_per_node);
 
 // The fewest replicas, up to `max_replicas`, whose run meets the SLO, with that run; an error
 // (kUnsatisfiable) if even `max_replicas` do not, with what they reach. The search doubles, then

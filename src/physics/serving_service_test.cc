@@ -110,5 +110,18 @@ TEST(ServeOnReplicas, RefusesBadArguments) {
   EXPECT_NE(bad.message().find("request 0: prompt and output tokens"), std::string::npos);
 }
 
+TEST(ServiceItEnergyJ, IdleForTheSpanPlusTheBusyIncrementWhileInPasses) {
+  ServiceRun run;
+  run.replicas = 3;
+  run.span_s = 100;
+  run.busy_s = 150;  // summed over the replicas
+  NodePower node;
+  node.idle_w = 800;  // 8 GPUs: 100 W each idle
+  node.per_busy_gpu_w = 900;
+  // 3 replicas x TP 2 = 6 GPUs x 100 W x 100 s = 60,000 J idle; 900 W x 2 GPUs x 150 s =
+  // 270,000 J busy.
+  EXPECT_DOUBLE_EQ(ServiceItEnergyJ(run, 2, node, 8), 330000);
+}
+
 }  // namespace
 }  // namespace gpufleet
