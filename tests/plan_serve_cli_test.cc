@@ -60,6 +60,25 @@ TEST(PlanServeCli, WithoutTpItPicksTheOneNeedingFewestGpus) {
   }
 }
 
+TEST(PlanServeCli, ADailyRhythmNeedsTheReplicasOfItsPeak) {
+  // An hour-long period from 4 to 20 requests/s: 12/s on average, ~43,200 requests; its peak
+  // needs about as many replicas as a steady 20/s, more than a steady 12/s.
+  const std::string base = "plan serve --model llama3-70b --tp 2 --duration 1h --json --rate 20";
+  const auto [code, out] = RunCli(base + " --trough-rate 4 --period 1h --peak-at 30m");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json diurnal = nlohmann::json::parse(out);
+  EXPECT_NEAR(diurnal["requests"].get<double>(), 43200, 4 * 208);
+  const auto [steady_code, steady_out] =
+      RunCli("plan serve --model llama3-70b --tp 2 --duration 1h --json --rate 12");
+  ASSERT_EQ(steady_code, 0) << steady_out;
+  EXPECT_GT(diurnal["replicas"].get<int>(),
+            nlohmann::json::parse(steady_out)["replicas"].get<int>());
+
+  const auto [bad_code, bad] = RunCli(base + " --trough-rate 30");
+  EXPECT_EQ(bad_code, 2);
+  EXPECT_NE(bad.find("--trough-rate: above --rate"), std::string::npos) << bad;
+}
+
 TEST(PlanServeCli, BadInputIsNamed) {
   const auto [code, out] = RunCli("plan serve --model llama3-70b --trace philly:jobs.csv");
   EXPECT_EQ(code, 2);

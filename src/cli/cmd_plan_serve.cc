@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "cli/commands.h"
 #include "cli/model_arg.h"
@@ -16,6 +15,7 @@
 #include "trace/azure_llm.h"
 #include "util/duration.h"
 #include "util/text.h"
+#include "workload/serving_demand.h"
 
 namespace gpufleet::cli {
 namespace {
@@ -34,7 +34,9 @@ struct ServeArgs {
   int max_replicas = 4096;
   std::string trace;  // azure-llm:FILE
   double rate_scale = 1;
-  double rate = 0;  // requests/s of the generated demand
+  double rate = 0;          // requests/s of the generated demand (its peak when diurnal)
+  double trough_rate = -1;  // below 0: steady
+  std::string period = "1d", peak_at = "14h";
   int prompt_tokens = 1000, output_tokens = 200;
   std::string duration;  // of the demand; empty: the whole trace (the generator needs it)
   std::uint64_t seed = 1;
@@ -75,13 +77,24 @@ Result<std::vector<ServingRequest>> Demand(const ServeArgs& a, double duration_s
     return Error{"--rate x --duration: at most 20M requests, got " +
                  Grouped(std::llround(a.rate * duration_s))};
   }
-  std::mt19937_64 rng(a.seed);
-  std::exponential_distribution<double> gap(a.rate);
-  std::vector<ServingRequest> out;
-  for (double t = gap(rng); t <= duration_s; t += gap(rng)) {
-    out.push_back({t, a.prompt_tokens, a.output_tokens});
+  RequestRate rate{a.rate, a.rate};
+  if (a.trough_rate >= 0) {
+    if (a.trough_rate > a.rate) return Error{"--trough-rate: above --rate (the peak)"};
+    rate.trough_rps = a.trough_rate;
+    Result<double> period = Seconds(a.period, "--period");
+    if (!period.ok()) return period.error();
+    rate.period_s = period.value();
+    Result<SimTime> peak_at = ParseDuration(a.peak_at);
+    if (!peak_at.ok() || peak_at.value() < 0) {
+      return Error{"--peak-at: " +
+                   (peak_at.ok() ? "expected a duration of at least 0, got '" + a.peak_at + "'"
+                                 : peak_at.message())};
+    }
+    rate.peak_at_s = ToSeconds(peak_at.value());
   }
-  return out;
+  Rng rng(a.seed);
+  return PoissonRequests(rate, duration_s, Distribution::Fixed(a.prompt_tokens),
+                         Distribution::Fixed(a.output_tokens), rng);
 }
 
 // The replica: the given TP, or the smallest power of two up to 64 that holds the weights with
@@ -272,6 +285,13 @@ Runner AddPlanServeCommand(CLI::App* plan) {
                 "Without --trace: Poisson arrivals at this many requests per second (with\n"
                 "--duration, --prompt-tokens and --output-tokens).")
       ->check(RealIn(0, kMaxRate, true));
+  s->add_option("--trough-rate", args->trough_rate,
+                "With --rate: a daily rhythm, the rate a cosine from this trough to --rate at its\n"
+                "peak (default: a steady --rate).")
+      ->check(RealIn(0, kMaxRate));
+  s->add_option("--period", args->period, "The rhythm's period.")->capture_default_str();
+  s->add_option("--peak-at", args->peak_at, "When in the period the peak comes.")
+      ->capture_default_str();
   s->add_option("--prompt-tokens", args->prompt_tokens, "Prompt of each generated request.")
       ->capture_default_str()
       ->check(PositiveCount());
@@ -310,6 +330,7 @@ Runner AddPlanServeCommand(CLI::App* plan) {
   s->footer(
       "Examples:\n"
       "  gpufleet plan serve --model llama3-70b --gpu h100 --rate 20 --duration 10m\n"
+      "  gpufleet plan serve --model llama3-70b --rate 40 --trough-rate 8 --duration 1d\n"
       "  gpufleet plan serve --model llama3-70b --trace "
       "azure-llm:AzureLLMInferenceTrace_conv.csv \\\n"
       "      --rate-scale 10 --duration 10m --slo-ttft 2s --slo-tpot 50ms");
