@@ -84,6 +84,16 @@ TEST(PlanServeCli, BadInputIsNamed) {
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("--trace: expected azure-llm:FILE"), std::string::npos) << out;
 
+  // Options of the other kind of demand are refused, never ignored.
+  for (const char* conflict : {"--trace azure-llm:x.csv --rate 5", "--rate 5 --rate-scale 2",
+                               "--rate 5 --duration 1m --period 1h",
+                               "--rate 5 --duration 1m --replicas 2 --max-replicas 3"}) {
+    const auto [c, o] = RunCli(std::string("plan serve --model llama3-70b ") + conflict);
+    EXPECT_EQ(c, 2) << conflict << ": " << o;
+    EXPECT_TRUE(o.find("excludes") != std::string::npos || o.find("requires") != std::string::npos)
+        << conflict << ": " << o;
+  }
+
   const auto [no_demand_code, no_demand] = RunCli("plan serve --model llama3-70b");
   EXPECT_EQ(no_demand_code, 2);
   EXPECT_NE(no_demand.find("give the demand"), std::string::npos) << no_demand;

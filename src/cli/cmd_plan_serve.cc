@@ -274,42 +274,53 @@ Runner AddPlanServeCommand(CLI::App* plan) {
   s->add_option("--kv-precision", args->kv_precision,
                 "KV cache: fp8 or bf16 (default: as --precision).")
       ->check(CLI::IsMember({"fp8", "bf16"}));
-  s->add_option("--trace", args->trace,
-                "Demand from a request trace: azure-llm:FILE (the Azure LLM inference trace's\n"
-                "CSV: TIMESTAMP,ContextTokens,GeneratedTokens).");
-  s->add_option("--rate-scale", args->rate_scale,
-                "The trace's arrivals this many times as fast, above 0 and at most 1e6.")
-      ->capture_default_str()
-      ->check(RealIn(0, 1e6, true));
-  s->add_option("--rate", args->rate,
-                "Without --trace: Poisson arrivals at this many requests per second (with\n"
-                "--duration, --prompt-tokens and --output-tokens).")
-      ->check(RealIn(0, kMaxRate, true));
-  s->add_option("--trough-rate", args->trough_rate,
-                "With --rate: a daily rhythm, the rate a cosine from this trough to --rate at its\n"
-                "peak (default: a steady --rate).")
-      ->check(RealIn(0, kMaxRate));
-  s->add_option("--period", args->period, "The rhythm's period.")->capture_default_str();
-  s->add_option("--peak-at", args->peak_at, "When in the period the peak comes.")
-      ->capture_default_str();
-  s->add_option("--prompt-tokens", args->prompt_tokens, "Prompt of each generated request.")
-      ->capture_default_str()
-      ->check(PositiveCount());
-  s->add_option("--output-tokens", args->output_tokens, "Output of each generated request.")
-      ->capture_default_str()
-      ->check(PositiveCount());
+  CLI::Option* trace =
+      s->add_option("--trace", args->trace,
+                    "Demand from a request trace: azure-llm:FILE (the Azure LLM inference trace's\n"
+                    "CSV: TIMESTAMP,ContextTokens,GeneratedTokens).");
+  CLI::Option* rate_scale =
+      s->add_option("--rate-scale", args->rate_scale,
+                    "The trace's arrivals this many times as fast, above 0 and at most 1e6.")
+          ->capture_default_str()
+          ->check(RealIn(0, 1e6, true));
+  CLI::Option* rate =
+      s->add_option("--rate", args->rate,
+                    "Without --trace: Poisson arrivals at this many requests per second (with\n"
+                    "--duration, --prompt-tokens and --output-tokens).")
+          ->check(RealIn(0, kMaxRate, true));
+  CLI::Option* trough =
+      s->add_option(
+           "--trough-rate", args->trough_rate,
+           "With --rate: a daily rhythm, the rate a cosine from this trough to --rate at its\n"
+           "peak (default: a steady --rate).")
+          ->check(RealIn(0, kMaxRate));
+  CLI::Option* period =
+      s->add_option("--period", args->period, "The rhythm's period.")->capture_default_str();
+  CLI::Option* peak_at =
+      s->add_option("--peak-at", args->peak_at, "When in the period the peak comes.")
+          ->capture_default_str();
+  CLI::Option* prompt =
+      s->add_option("--prompt-tokens", args->prompt_tokens, "Prompt of each generated request.")
+          ->capture_default_str()
+          ->check(PositiveCount());
+  CLI::Option* output =
+      s->add_option("--output-tokens", args->output_tokens, "Output of each generated request.")
+          ->capture_default_str()
+          ->check(PositiveCount());
   s->add_option("--duration", args->duration,
                 "How long the demand lasts, e.g. 10m (the trace: its first part; default the whole "
                 "trace).");
-  s->add_option("--seed", args->seed, "Seed of the generated arrivals.")
-      ->capture_default_str()
-      ->check(Seed());
-  s->add_option("--replicas", args->replicas,
-                "Serve on this many replicas (default: search the fewest that meet the SLO).")
-      ->check(PositiveCount());
-  s->add_option("--max-replicas", args->max_replicas, "The search's limit.")
-      ->capture_default_str()
-      ->check(PositiveCount());
+  CLI::Option* seed = s->add_option("--seed", args->seed, "Seed of the generated arrivals.")
+                          ->capture_default_str()
+                          ->check(Seed());
+  CLI::Option* replicas =
+      s->add_option("--replicas", args->replicas,
+                    "Serve on this many replicas (default: search the fewest that meet the SLO).")
+          ->check(PositiveCount());
+  CLI::Option* max_replicas =
+      s->add_option("--max-replicas", args->max_replicas, "The search's limit.")
+          ->capture_default_str()
+          ->check(PositiveCount());
   s->add_option("--slo-ttft", args->slo_ttft, "Target time to first token.")->capture_default_str();
   s->add_option("--slo-tpot", args->slo_tpot, "Target time per output token.")
       ->capture_default_str();
@@ -324,6 +335,13 @@ Runner AddPlanServeCommand(CLI::App* plan) {
                 "Tokens one pass computes; longer prompts are prefilled in chunks.")
       ->capture_default_str()
       ->check(PositiveCount());
+  // Options of one kind of demand only: none is ever silently ignored.
+  trace->excludes(rate);
+  rate_scale->needs(trace);
+  for (CLI::Option* o : {trough, prompt, output, seed}) o->needs(rate);
+  period->needs(trough);
+  peak_at->needs(trough);
+  replicas->excludes(max_replicas);
   s->add_flag("--json", args->json,
               "JSON: replicas, gpus, slo_met, attainment, ttft and tpot percentiles, "
               "throughput (docs/MODELS.md).");
