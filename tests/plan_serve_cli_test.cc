@@ -114,7 +114,18 @@ TEST(PlanServeCli, BadInputIsNamed) {
   const auto [slo_code, slo] =
       RunCli(std::string(kSteady) + " --tp 2 --slo-tpot 1ms --max-replicas 64");
   EXPECT_EQ(slo_code, 1);
-  EXPECT_NE(slo.find("the SLO is not met even by 64 replicas"), std::string::npos) << slo;
+  EXPECT_NE(slo.find("the SLO cannot be met even with an idle replica for every request"),
+            std::string::npos)
+      << slo;
+  // A TTFT an idle replica meets but 2 replicas do not under this load: the search's cap.
+  const auto [cap_code, cap] = RunCli(std::string(kSteady) + " --tp 2 --max-replicas 2");
+  EXPECT_EQ(cap_code, 1);
+  EXPECT_NE(cap.find("the SLO is not met even by 2 replicas"), std::string::npos) << cap;
+  const auto [batch_code, batch] =
+      RunCli(std::string(kSteady) + " --max-batch 64 --max-tokens-per-pass 32");
+  EXPECT_EQ(batch_code, 2);
+  EXPECT_NE(batch.find("--max-tokens-per-pass: at least --max-batch (64)"), std::string::npos)
+      << batch;
 
   const auto [dur_code, dur] = RunCli(std::string(kSteady) + " --slo-ttft soon");
   EXPECT_EQ(dur_code, 2);
@@ -130,6 +141,11 @@ TEST(PlanServeCli, BadInputIsNamed) {
   EXPECT_EQ(trace_code, 2);
   EXPECT_NE(bad.find("t.csv:3:"), std::string::npos) << bad;
   EXPECT_NE(bad.find("field 'GeneratedTokens'"), std::string::npos) << bad;
+  const std::string empty = dir.Write("empty.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n");
+  const auto [empty_code, none] =
+      RunCli("plan serve --model llama3-70b --trace " + Quote("azure-llm:" + empty));
+  EXPECT_EQ(empty_code, 2);
+  EXPECT_NE(none.find("empty.csv: the trace holds no request"), std::string::npos) << none;
 }
 
 using gpufleet::testing::PublicTracesDir;

@@ -26,6 +26,7 @@ constexpr int kMaxTp = 64;
 constexpr int kMaxSearchedTp = 8;
 constexpr double kMaxRate = 1e6;  // requests per second
 constexpr double kMaxRequests = 20e6;
+constexpr int kMaxReplicas = 100'000;
 
 struct ServeArgs {
   std::string model, gpu = "h100", precision = "fp8", kv_precision;
@@ -136,7 +137,16 @@ int RunPlanServe(const ServeArgs& a) {
   Result<std::vector<ServingRequest>> demand = Demand(a, duration_s);
   if (!demand.ok()) return BadInput(demand.message());
   const std::vector<ServingRequest>& requests = demand.value();
-  if (requests.empty()) return BadInput("the demand holds no request");
+  if (requests.empty()) {
+    return BadInput(a.trace.empty() ? "the demand holds no request: raise --rate or --duration"
+                                    : a.trace + ": the trace holds no request" +
+                                          (a.duration.empty() ? "" : " within --duration"));
+  }
+  if (a.max_tokens_per_pass < a.max_batch) {
+    return BadInput("--max-tokens-per-pass: at least --max-batch (" + std::to_string(a.max_batch) +
+                    "), so that the decodes of a full batch share one pass; got " +
+                    std::to_string(a.max_tokens_per_pass));
+  }
   std::int64_t largest = 0;
   for (const ServingRequest& r : requests) {
     largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
@@ -195,6 +205,7 @@ int RunPlanServe(const ServeArgs& a) {
     j["prompt_tokens"] = v.prompt_tokens;
     j["output_tokens"] = v.output_tokens;
     j["span_s"] = v.span_s;
+    j["arrival_window_s"] = v.arrival_window_s;
     j["replicas"] = v.replicas;
     j["replicas_searched"] = a.replicas == 0;
     j["gpus"] = gpus;
@@ -207,8 +218,10 @@ int RunPlanServe(const ServeArgs& a) {
     j["output_tokens_per_s_per_gpu"] = gpus > 0 ? tokens_s / gpus : 0;
     j["busy_fraction"] = busy;
     j["peak_batch"] = v.peak_batch;
-    j["it_energy_kwh"] = energy_j / 3.6e6;
-    j["it_joules_per_output_token"] = joules_per_token;
+    if (energy_j > 0) {  // a GPU without a built-in server has no power model here
+      j["it_energy_kwh"] = energy_j / 3.6e6;
+      j["it_joules_per_output_token"] = joules_per_token;
+    }
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -220,13 +233,13 @@ int RunPlanServe(const ServeArgs& a) {
               Grouped(r.kv_capacity_tokens()).c_str());
   std::printf(
       "  demand       %s over %s (%.1f/s), prompts %.0f and outputs %.0f tokens on average\n",
-      Counted(v.requests, "request").c_str(), HumanSeconds(v.span_s).c_str(),
-      v.span_s > 0 ? double(v.requests) / v.span_s : 0,
+      Counted(v.requests, "request").c_str(), HumanSeconds(v.arrival_window_s).c_str(),
+      v.arrival_window_s > 0 ? double(v.requests) / v.arrival_window_s : 0,
       double(v.prompt_tokens) / double(v.requests), double(v.output_tokens) / double(v.requests));
   std::printf("  replicas     %d (%s)%s\n", v.replicas, Counted(gpus, "GPU").c_str(),
               a.replicas > 0 ? ""
               : a.tp > 0     ? ": the fewest that meet the SLO"
-                             : ": the fewest GPUs that meet the SLO, over TP 1 to 8");
+                             : ": the fewest GPUs that meet the SLO, over TP up to 8");
   std::printf("  SLO          p%g TTFT <= %s and TPOT <= %s: %s; %.1f%% of requests met both\n",
               slo.percentile, a.slo_ttft.c_str(), a.slo_tpot.c_str(), v.slo_met ? "met" : "MISSED",
               100 * v.attainment);
@@ -315,12 +328,13 @@ Runner AddPlanServeCommand(CLI::App* plan) {
                           ->check(Seed());
   CLI::Option* replicas =
       s->add_option("--replicas", args->replicas,
-                    "Serve on this many replicas (default: search the fewest that meet the SLO).")
-          ->check(PositiveCount());
+                    "Serve on this many replicas, at most 100,000 (default: search the fewest\n"
+                    "that meet the SLO).")
+          ->check(CLI::Range(1, kMaxReplicas));
   CLI::Option* max_replicas =
-      s->add_option("--max-replicas", args->max_replicas, "The search's limit.")
+      s->add_option("--max-replicas", args->max_replicas, "The search's limit, at most 100,000.")
           ->capture_default_str()
-          ->check(PositiveCount());
+          ->check(CLI::Range(1, kMaxReplicas));
   s->add_option("--slo-ttft", args->slo_ttft, "Target time to first token.")->capture_default_str();
   s->add_option("--slo-tpot", args->slo_tpot, "Target time per output token.")
       ->capture_default_str();

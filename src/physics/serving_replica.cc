@@ -5,15 +5,23 @@
 
 namespace gpufleet {
 
+Status CheckBatchingLimits(const BatchingLimits& limits) {
+  if (limits.max_batch < 1 || limits.max_tokens_per_pass < limits.max_batch) {
+    return Error{
+        "batching limits: max_batch must be at least 1 and max_tokens_per_pass at least "
+        "max_batch (the decodes of a full batch share one pass), got " +
+        std::to_string(limits.max_batch) + " and " + std::to_string(limits.max_tokens_per_pass)};
+  }
+  return Status::Ok();
+}
+
 ReplicaServer::ReplicaServer(const ReplicaModel& model, const BatchingLimits& limits,
                              std::vector<ServedRequest>& served)
     : model_(model), limits_(limits), served_(served) {}
 
 Status ReplicaServer::Add(std::size_t index, const ServingRequest& r) {
   const std::string which = "request " + std::to_string(index);
-  if (limits_.max_batch < 1 || limits_.max_tokens_per_pass < 1) {
-    return Error{"batching limits: max_batch and max_tokens_per_pass must be at least 1"};
-  }
+  if (Status st = CheckBatchingLimits(limits_); !st.ok()) return st;
   if (r.prompt_tokens < 1 || r.output_tokens < 1) {
     return Error{which + ": prompt and output tokens must be at least 1, got " +
                  std::to_string(r.prompt_tokens) + " and " + std::to_string(r.output_tokens)};
@@ -85,6 +93,8 @@ void ReplicaServer::Pass() {
   run_.busy_s += dt;
   ++run_.passes;
   run_.peak_batch = std::max(run_.peak_batch, static_cast<std::int32_t>(running_.size()));
+  last_pass_end_ = now_;
+  finished_in_last_pass_ = 0;
   // Tokens out at the end of the pass; finished sequences free their KV cache.
   std::size_t kept = 0;
   for (std::size_t i = 0; i < running_.size(); ++i) {
@@ -112,6 +122,7 @@ void ReplicaServer::Pass() {
                        : 0;
       reserved_ -= std::int64_t{s.request.prompt_tokens} + s.request.output_tokens;
       run_.end_s = std::max(run_.end_s, now_);
+      ++finished_in_last_pass_;
       continue;
     }
     running_[kept++] = s;

@@ -29,9 +29,12 @@ struct ServingRequest {
 struct BatchingLimits {
   std::int32_t max_batch = 256;  // sequences in one pass (running ones, prefilling or decoding)
   // Tokens one pass computes, decodes included; a prompt longer than what is left is prefilled in
-  // chunks over several passes.
+  // chunks over several passes. At least max_batch (as vLLM requires), so that the decodes of a
+  // full batch always fit.
   std::int32_t max_tokens_per_pass = 8192;
 };
+// An error unless 1 <= max_batch <= max_tokens_per_pass.
+Status CheckBatchingLimits(const BatchingLimits& limits);
 
 struct ServedRequest {
   double first_token_s = 0;  // when its first output token is out
@@ -71,6 +74,11 @@ class ReplicaServer {
   std::int64_t outstanding() const {
     return static_cast<std::int64_t>(waiting_.size() + running_.size());
   }
+  // Those not finished at time `t`, after RunUntil(t): a pass in progress at `t` has already run
+  // (it started before), so the requests it finishes after `t` count as outstanding still.
+  std::int64_t OutstandingAt(double t) const {
+    return outstanding() + (last_pass_end_ > t ? finished_in_last_pass_ : 0);
+  }
   double now() const { return now_; }
   const ReplicaRun& run() const { return run_; }  // its `served` stays empty: see `served`
 
@@ -92,6 +100,8 @@ class ReplicaServer {
   std::int64_t reserved_ = 0;  // KV tokens held by the running requests: prompt + output
   double now_ = 0;
   double last_arrival_ = 0;
+  double last_pass_end_ = 0;
+  std::int64_t finished_in_last_pass_ = 0;
   ReplicaRun run_;
 };
 

@@ -46,6 +46,7 @@ TEST(ServeOnReplica, OneRequestPrefillsThenDecodesOneTokenAPass) {
 TEST(ServeOnReplica, ALongPromptIsPrefilledInChunksOfThePassBudget) {
   const ReplicaModel r = ReplicaModel::Make(ToyServedModel(), ToyServingGpu(), 1).value();
   BatchingLimits limits;
+  limits.max_batch = 4;
   limits.max_tokens_per_pass = 4;
   // 10 prompt tokens in chunks of 4, 4 and 2: pairs 0 x 4 + 10, 4 x 4 + 10, 8 x 2 + 3; the
   // last chunk's pass gives the only output token.
@@ -126,6 +127,15 @@ TEST(ServeOnReplica, RandomRequestsAreAllServedInOrderOfTime) {
       EXPECT_EQ(again.served[i].finish_s, v.served[i].finish_s);
     }
   }
+}
+
+TEST(ServeOnReplica, RefusesAPassBudgetBelowTheBatch) {
+  // 8 decodes could not share a pass of 4 tokens.
+  const ReplicaModel r = ReplicaModel::Make(ToyServedModel(), ToyServingGpu(), 1).value();
+  const Result<ReplicaRun> run = ServeOnReplica(r, {8, 4}, {{0.0, 10, 1}});
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.message().find("max_tokens_per_pass at least max_batch"), std::string::npos)
+      << run.message();
 }
 
 TEST(ServeOnReplica, RefusesRequestsItCanNeverServe) {

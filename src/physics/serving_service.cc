@@ -8,10 +8,12 @@
 namespace gpufleet {
 namespace {
 
-// Nearest rank: the value at rank ceil(p/100 n) of the sorted sample.
+// Nearest rank: the value at rank ceil(p n / 100) of the sorted sample. p n is rounded to a
+// millionth first, so that 99.9 x 1,000 (99,900.00000000001 in binary) gives rank 999, not 1,000.
 double NearestRank(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  const double rank = std::ceil(p / 100 * static_cast<double>(sorted.size()));
+  const double product = std::round(p * static_cast<double>(sorted.size()) * 1e6) / 1e6;
+  const double rank = std::ceil(product / 100);
   const auto i = static_cast<std::size_t>(std::clamp(rank, 1.0, double(sorted.size()))) - 1;
   return sorted[i];
 }
@@ -36,6 +38,13 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
   if (!(slo.percentile > 0 && slo.percentile <= 100) || !(slo.ttft_s > 0) || !(slo.tpot_s > 0)) {
     return Error{"SLO: targets must be positive and the percentile in (0, 100]"};
   }
+  if (Status st = CheckBatchingLimits(limits); !st.ok()) return Error{st.message(), st.code()};
+  // Each replica checks the order of its own requests; the router checks the whole stream's.
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    if (requests[i].arrival_s < requests[i - 1].arrival_s) {
+      return Error{"request " + std::to_string(i) + ": arrives before the request ahead of it"};
+    }
+  }
   std::vector<ServedRequest> served(requests.size());
   std::vector<ReplicaServer> servers;
   servers.reserve(static_cast<std::size_t>(replicas));
@@ -45,10 +54,17 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
   run.requests_per_replica.assign(static_cast<std::size_t>(replicas), 0);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const ServingRequest& r = requests[i];
+    // The load each replica has at the arrival: a pass in progress then has already run, and the
+    // requests it finishes later still count.
     std::size_t best = 0;
+    std::int64_t best_load = 0;
     for (std::size_t k = 0; k < servers.size(); ++k) {
       servers[k].RunUntil(r.arrival_s);
-      if (servers[k].outstanding() < servers[best].outstanding()) best = k;
+      const std::int64_t load = servers[k].OutstandingAt(r.arrival_s);
+      if (k == 0 || load < best_load) {
+        best = k;
+        best_load = load;
+      }
     }
     if (Status st = servers[best].Add(i, r); !st.ok()) return Error{st.message(), st.code()};
     ++run.requests_per_replica[best];
@@ -64,6 +80,8 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
   }
   run.requests = static_cast<std::int64_t>(requests.size());
   run.span_s = requests.empty() ? 0 : end - requests.front().arrival_s;
+  run.arrival_window_s =
+      requests.empty() ? 0 : requests.back().arrival_s - requests.front().arrival_s;
   std::vector<double> ttft, tpot;
   ttft.reserve(served.size());
   tpot.reserve(served.size());
@@ -90,10 +108,51 @@ double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, in
   return idle_j + busy_j;
 }
 
+IdleLatency IdleLatencyBound(const ReplicaModel& model, const BatchingLimits& limits,
+                             const std::vector<ServingRequest>& requests, double percentile) {
+  std::vector<double> ttft, tpot;
+  ttft.reserve(requests.size());
+  tpot.reserve(requests.size());
+  const std::int64_t chunk = std::max(1, limits.max_tokens_per_pass);
+  for (const ServingRequest& r : requests) {
+    // Its prompt alone, in chunks of the pass budget.
+    double prefill = 0;
+    for (std::int64_t done = 0; done < r.prompt_tokens; done += chunk) {
+      const std::int64_t c = std::min<std::int64_t>(chunk, r.prompt_tokens - done);
+      ReplicaIteration pass;
+      pass.prefill_tokens = c;
+      pass.prefill_attention_pairs = static_cast<double>(c) * static_cast<double>(done) +
+                                     static_cast<double>(c) * static_cast<double>(c + 1) / 2;
+      prefill += model.Iteration(pass).seconds;
+    }
+    ttft.push_back(prefill);
+    // Its fastest decode: alone, over the shortest context it has (the prompt and one token).
+    ReplicaIteration decode;
+    decode.decodes = 1;
+    decode.decode_context = std::int64_t{r.prompt_tokens} + 1;
+    tpot.push_back(r.output_tokens > 1 ? model.Iteration(decode).seconds : 0);
+  }
+  return {Summarize(std::move(ttft), percentile).at_slo_percentile,
+          Summarize(std::move(tpot), percentile).at_slo_percentile};
+}
+
 Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const BatchingLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const ServiceLevel& slo, int max_replicas) {
   if (max_replicas < 1) return Error{"the replica limit must be at least 1"};
+  // No count of replicas beats an idle replica for every request: refuse at once what that misses.
+  const IdleLatency idle = IdleLatencyBound(model, limits, requests, slo.percentile);
+  if (idle.ttft_s > slo.ttft_s || idle.tpot_s > slo.tpot_s) {
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "the SLO cannot be met even with an idle replica for every request: p%g TTFT "
+                  "at least %.3f s against %.3f s, p%g TPOT at least %.4f s against %.4f s",
+                  slo.percentile, idle.ttft_s, slo.ttft_s, slo.percentile, idle.tpot_s, slo.tpot_s);
+    return Error{text, ErrorCode::kUnsatisfiable};
+  }
+  // With a replica per request, every arrival finds one with nothing outstanding: more cannot help.
+  max_replicas = static_cast<int>(
+      std::min<std::int64_t>(max_replicas, std::max<std::int64_t>(1, std::ssize(requests))));
   auto run = [&](int n) { return ServeOnReplicas(model, limits, n, requests, slo); };
   // Double until the SLO holds (or the limit is reached), then bisect between the last that
   // missed and the first that met it.
@@ -102,7 +161,7 @@ Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const Batchi
   Result<ServiceRun> at_high = run(high);
   while (at_high.ok() && !at_high.value().slo_met && high < max_replicas) {
     low = high;
-    high = std::min(max_replicas, high * 2);
+    high = high > max_replicas / 2 ? max_replicas : high * 2;
     at_high = run(high);
   }
   if (!at_high.ok()) return at_high;
@@ -112,8 +171,8 @@ Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const Batchi
     std::snprintf(text, sizeof text,
                   "the SLO is not met even by %d replicas: p%g TTFT %.3f s against %.3f s, "
                   "p%g TPOT %.4f s against %.4f s",
-                  max_replicas, slo.percentile, v.ttft.at_slo_percentile, slo.ttft_s,
-                  slo.percentile, v.tpot.at_slo_percentile, slo.tpot_s);
+                  high, slo.percentile, v.ttft.at_slo_percentile, slo.ttft_s, slo.percentile,
+                  v.tpot.at_slo_percentile, slo.tpot_s);
     return Error{text, ErrorCode::kUnsatisfiable};
   }
   while (high - low > 1) {

@@ -28,8 +28,9 @@ struct ServiceRun {
   int replicas = 0;
   std::int64_t requests = 0;
   std::int64_t prompt_tokens = 0, output_tokens = 0;
-  double span_s = 0;  // first arrival to last finish
-  double busy_s = 0;  // passes, summed over the replicas
+  double span_s = 0;            // first arrival to last finish
+  double arrival_window_s = 0;  // first arrival to last arrival
+  double busy_s = 0;            // passes, summed over the replicas
   LatencySummary ttft, tpot;
   // Requests that met both targets, over all requests.
   double attainment = 0;
@@ -51,10 +52,21 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
 // otherwise; each GPU carries its share of the host's idle draw (docs/MODELS.md, "Serving").
 double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, int gpus_per_node);
 
+// Lower bounds of a service's latency at `percentile`: each request alone on an idle replica (its
+// prompt's prefill passes; its decode over the shortest context it has). No number of replicas
+// does better.
+struct IdleLatency {
+  double ttft_s = 0, tpot_s = 0;
+};
+IdleLatency IdleLatencyBound(const ReplicaModel& model, const BatchingLimits& limits,
+                             const std::vector<ServingRequest>& requests, double percentile);
+
 // The fewest replicas, up to `max_replicas`, whose run meets the SLO, with that run; an error
-// (kUnsatisfiable) if even `max_replicas` do not, with what they reach. The search doubles, then
-// bisects: it assumes that more replicas never serve worse, as least-outstanding routing does in
-// practice (a property, not a theorem; the answer is checked by its own run).
+// (kUnsatisfiable) if even `max_replicas` do not, with what they reach, or at once if the idle
+// bound above misses the SLO. More replicas than requests are never tried: with one per request
+// every arrival finds an idle one. The search doubles, then bisects: it assumes that more replicas
+// never serve worse, as least-outstanding routing does in practice (a property, not a theorem;
+// the answer is checked by its own run).
 Result<ServiceRun> FewestReplicasMeeting(const ReplicaModel& model, const BatchingLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const ServiceLevel& slo, int max_replicas);

@@ -45,6 +45,10 @@ Result<std::vector<ServingRequest>> LoadAzureLlmTrace(const std::string& path,
   std::vector<Row> rows;
   while (f.Next()) {
     if (f.unterminated_quote()) return Error{f.WhereRow() + "a quote is never closed"};
+    if (f.fields() != static_cast<int>(f.header().size())) {
+      return Error{f.WhereRow() + "expected " + std::to_string(f.header().size()) +
+                   " fields as the header has, got " + std::to_string(f.fields())};
+    }
     const std::optional<double> at = ParseDateTime(f.Field(columns[0]));
     if (!at) {
       return Error{f.Where(columns[0]) + "expected a timestamp such as 2023-11-16 " +

@@ -65,6 +65,14 @@ TEST(AzureLlmTrace, ABadRowIsNamedByFileLineAndField) {
             std::string::npos)
       << t.message();
 
+  const std::string extra =
+      dir.Write("extra.csv", std::string(kHeader) + "2023-11-16 18:17:03.5,48,5,9\n");
+  const Result<std::vector<ServingRequest>> x = LoadAzureLlmTrace(extra);
+  ASSERT_FALSE(x.ok());
+  EXPECT_NE(x.message().find("extra.csv:2: expected 3 fields as the header has, got 4"),
+            std::string::npos)
+      << x.message();
+
   const std::string missing = dir.Write("missing.csv", "TIMESTAMP,ContextTokens\nx,1\n");
   const Result<std::vector<ServingRequest>> m = LoadAzureLlmTrace(missing);
   ASSERT_FALSE(m.ok());

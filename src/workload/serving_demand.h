@@ -24,7 +24,8 @@ struct RequestRate {
 
 // Arrivals over [0, duration_s) by thinning (Lewis and Shedler 1979): candidates at the peak rate,
 // each kept with probability rate(t) / peak. Token counts are rounded and at least 1. The same
-// seed gives the same requests on every platform (util/rng.h, not the standard distributions).
+// seed gives the same requests: the stream is util/rng.h's, not the standard distributions' (whose
+// algorithms differ between standard libraries); std::log and std::cos are the C library's.
 std::vector<ServingRequest> PoissonRequests(const RequestRate& rate, double duration_s,
                                             const Distribution& prompt_tokens,
                                             const Distribution& output_tokens, Rng& rng);
