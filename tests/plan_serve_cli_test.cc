@@ -148,14 +148,8 @@ TEST(PlanServeCli, BadInputIsNamed) {
   EXPECT_NE(none.find("empty.csv: the trace holds no request"), std::string::npos) << none;
 }
 
-using gpufleet::testing::PublicTracesDir;
-
 TEST(PlanServeCli, TheAzureCodeTrace) {
-  const std::string path = PublicTracesDir() + "/azure-llm-2023/AzureLLMInferenceTrace_code.csv";
-  if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << "public trace azure-llm-2023 not found under " << PublicTracesDir()
-                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
-  }
+  REQUIRE_TRACE_FILE(path, "azure-llm-2023/AzureLLMInferenceTrace_code.csv");
   // 8,819 requests (awk over the file), prompts averaging 2,047.85 tokens, outputs 27.88.
   const auto [code, out] =
       RunCli("plan serve --model llama3-70b --tp 2 --json --trace " + Quote("azure-llm:" + path));

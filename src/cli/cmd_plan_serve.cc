@@ -11,6 +11,7 @@
 #include "model/catalog.h"
 #include "physics/power.h"
 #include "physics/serving_service.h"
+#include "physics/training_memory.h"
 #include "report/report.h"
 #include "trace/azure_llm.h"
 #include "util/duration.h"
@@ -199,7 +200,7 @@ int RunPlanServe(const ServeArgs& a) {
     j["precision"] = ServingPrecisionName(served.weights);
     j["kv_precision"] = ServingPrecisionName(served.kv_cache);
     j["tp"] = r.tp();
-    j["weight_gib_per_gpu"] = r.weight_bytes_per_gpu() / (1024.0 * 1024 * 1024);
+    j["weight_gib_per_gpu"] = r.weight_bytes_per_gpu() / kGiB;
     j["kv_capacity_tokens"] = r.kv_capacity_tokens();
     j["requests"] = v.requests;
     j["prompt_tokens"] = v.prompt_tokens;
@@ -229,8 +230,7 @@ int RunPlanServe(const ServeArgs& a) {
               ServingPrecisionName(served.weights), ServingPrecisionName(served.kv_cache),
               gpu->display.c_str(), r.tp());
   std::printf("  replica      %.1f GiB of weights per GPU; KV cache for %s tokens\n",
-              r.weight_bytes_per_gpu() / (1024.0 * 1024 * 1024),
-              Grouped(r.kv_capacity_tokens()).c_str());
+              r.weight_bytes_per_gpu() / kGiB, Grouped(r.kv_capacity_tokens()).c_str());
   std::printf(
       "  demand       %s over %s (%.1f/s), prompts %.0f and outputs %.0f tokens on average\n",
       Counted(v.requests, "request").c_str(), HumanSeconds(v.arrival_window_s).c_str(),

@@ -53,10 +53,17 @@ struct ReplicaIteration {
   std::int64_t prefill_tokens = 0;  // prompt tokens computed in this pass (whole prompts or chunks)
   // (query, key) pairs of those tokens under the causal mask: a chunk of c tokens after s already
   // in the cache has c s + c (c + 1) / 2.
-  double prefill_attention_pairs = 0;
-  std::int64_t decodes = 0;         // sequences producing one token each
+  double prefill_attention_pairs = 0;  // ChunkAttentionPairs summed over the chunks
+  std::int64_t decodes = 0;            // sequences producing one token each
   std::int64_t decode_context = 0;  // tokens those decodes attend to (and read), their own included
 };
+
+// The (query, key) pairs of a prompt chunk of `chunk` tokens after `cached` already in the cache,
+// under the causal mask.
+inline double ChunkAttentionPairs(std::int64_t chunk, std::int64_t cached) {
+  const double c = static_cast<double>(chunk);
+  return c * static_cast<double>(cached) + c * (c + 1) / 2;
+}
 
 struct IterationTime {
   double seconds = 0;

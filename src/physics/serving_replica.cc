@@ -85,8 +85,7 @@ void ReplicaServer::Pass() {
     chunk_[i] = c;
     budget -= c;
     pass.prefill_tokens += c;
-    pass.prefill_attention_pairs += static_cast<double>(c) * static_cast<double>(s.prefilled) +
-                                    static_cast<double>(c) * static_cast<double>(c + 1) / 2;
+    pass.prefill_attention_pairs += ChunkAttentionPairs(c, s.prefilled);
   }
   const double dt = model_.Iteration(pass).seconds;
   now_ += dt;

@@ -121,8 +121,7 @@ IdleLatency IdleLatencyBound(const ReplicaModel& model, const BatchingLimits& li
       const std::int64_t c = std::min<std::int64_t>(chunk, r.prompt_tokens - done);
       ReplicaIteration pass;
       pass.prefill_tokens = c;
-      pass.prefill_attention_pairs = static_cast<double>(c) * static_cast<double>(done) +
-                                     static_cast<double>(c) * static_cast<double>(c + 1) / 2;
+      pass.prefill_attention_pairs = ChunkAttentionPairs(c, done);
       prefill += model.Iteration(pass).seconds;
     }
     ttft.push_back(prefill);

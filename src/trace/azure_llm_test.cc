@@ -82,14 +82,8 @@ TEST(AzureLlmTrace, ABadRowIsNamedByFileLineAndField) {
   EXPECT_FALSE(LoadAzureLlmTrace(dir.Path("none.csv")).ok());
 }
 
-using gpufleet::testing::PublicTracesDir;
-
 TEST(AzureLlmTrace, TheConversationTraceOnLlama3_70b) {
-  const std::string path = PublicTracesDir() + "/azure-llm-2023/AzureLLMInferenceTrace_conv.csv";
-  if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << "public trace azure-llm-2023 not found under " << PublicTracesDir()
-                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
-  }
+  REQUIRE_TRACE_FILE(path, "azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
   // Derivation (awk over the file): 19,366 requests, prompts averaging 1,154.7 tokens (at most
   // 14,050), outputs 211.126 (at most 992), from 18:15:46.68 to 19:14:08.40 (3,501.7 s).
   const Result<std::vector<ServingRequest>> r = LoadAzureLlmTrace(path);

@@ -1033,17 +1033,6 @@ TEST(Trace, LoadVcQuotasErrors) {
 // --------------------------------------------------------------------------------------------
 // The real public traces (../shared/traces, or $GPUFLEET_TRACES); skipped when absent.
 
-using gpufleet::testing::PublicTracesDir;
-
-#define REQUIRE_TRACE_FILE(var, relative)                                                     \
-  const std::string var = PublicTracesDir() + "/" + (relative);                               \
-  if (!fs::exists(var)) {                                                                     \
-    GTEST_SKIP() << "public trace " << (relative) << " not found under " << PublicTracesDir() \
-                 << " (set GPUFLEET_TRACES to the folder of the public traces to run this "   \
-                    "test)";                                                                  \
-  }                                                                                           \
-  static_assert(true, "")
-
 // Derivation (python3, on the file):
 //   rows = list(csv.DictReader(open('philly/philly_jobs.csv')))      -> 82,247 rows
 //   no row has num_gpus == 0 or duration <= 0, and none has |duration x num_gpus - gpu_time| > 1
