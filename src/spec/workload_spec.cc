@@ -7,6 +7,8 @@
 
 #include "physics/failure_rates.h"
 #include "physics/model_preset.h"
+#include "spec/distribution_field.h"
+#include "spec/job_fields.h"
 #include "spec/json_body.h"
 #include "spec/model_spec.h"
 #include "spec/specs.h"
@@ -31,8 +33,6 @@ enum class ValueKind {
   kGpuModel
 };
 
-// Priorities stay well inside 32 bits, so that arithmetic on them never wraps.
-constexpr std::int64_t kMaxPriority = 1'000'000'000;
 // The failure model's rates (per node and day) and its scale.
 constexpr double kMaxFailureRate = 1'000'000;
 
@@ -128,89 +128,15 @@ class WorkloadParser {
         const YAML::Node w = m.Get("weight");
         if (w.IsDefined()) t.weight = r_.PositiveNumber(w, m.Field("weight")).value_or(1);
         m.Finish();
-        if (!t.name.empty() && TenantIndex(t.name) >= 0) {
+        const bool duplicate = std::any_of(spec_.tenants.begin(), spec_.tenants.end(),
+                                           [&](const Tenant& o) { return o.name == t.name; });
+        if (!t.name.empty() && duplicate) {
           r_.Fail(list[i], m.Field("name"), "duplicate tenant '" + t.name + "'");
         }
         spec_.tenants.push_back(std::move(t));
       }
     }
     if (spec_.tenants.empty()) spec_.tenants.push_back(Tenant{"default", 1, std::nullopt});
-  }
-
-  int TenantIndex(const std::string& name) const {
-    for (size_t i = 0; i < spec_.tenants.size(); ++i) {
-      if (spec_.tenants[i].name == name) return static_cast<int>(i);
-    }
-    return -1;
-  }
-
-  std::optional<std::int32_t> TenantRef(const YAML::Node& n, const std::string& field) {
-    auto name = r_.String(n, field);
-    if (!name) return std::nullopt;
-    const int t = TenantIndex(*name);
-    if (t < 0) {
-      std::vector<std::string> known;
-      for (const auto& tn : spec_.tenants) known.push_back(tn.name);
-      r_.Fail(n, field, "unknown tenant '" + *name + "'; declared tenants: " + ListNames(known));
-      return std::nullopt;
-    }
-    return static_cast<std::int32_t>(t);
-  }
-
-  std::optional<std::string> GpuModelName(const YAML::Node& n, const std::string& field) {
-    auto name = r_.String(n, field);
-    if (!name) return std::nullopt;
-    const GpuModel* model = FindGpuModel(*name);  // in any case; the catalogue's name is kept
-    if (model == nullptr) {
-      std::vector<std::string> known;
-      for (const auto& g : BuiltinGpuModels()) known.push_back(g.name);
-      r_.Fail(n, field, "unknown GPU model '" + *name + "'; expected one of: " + ListNames(known));
-      return std::nullopt;
-    }
-    return model->name;
-  }
-
-  std::optional<Topology> TopologyValue(const YAML::Node& n, const std::string& field) {
-    auto name = r_.String(n, field);
-    if (!name) return std::nullopt;
-    auto t = ParseTopology(*name);
-    if (!t) r_.Fail(n, field, "expected one of nvlink, leaf, pod, site, any, got '" + *name + "'");
-    return t;
-  }
-
-  std::optional<std::int32_t> Gpus(const YAML::Node& n, const std::string& field) {
-    auto v = r_.PositiveInteger(n, field);
-    if (v && *v > kMaxJobGpus) {
-      r_.Fail(n, field, "expected at most 10000000 GPUs");
-      return std::nullopt;
-    }
-    return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
-  }
-
-  std::optional<std::int32_t> GpuMilli(const YAML::Node& n, const std::string& field) {
-    auto v = r_.Integer(n, field);
-    if (v && (*v < 1 || *v > kMilliPerGpu)) {
-      r_.Fail(n, field, "expected a share of each GPU in milli-GPU, from 1 to 1000");
-      return std::nullopt;
-    }
-    return v ? std::optional<std::int32_t>(static_cast<std::int32_t>(*v)) : std::nullopt;
-  }
-
-  std::optional<std::int64_t> Priority(const YAML::Node& n, const std::string& field) {
-    auto v = r_.Integer(n, field);
-    if (v && (*v > kMaxPriority || *v < -kMaxPriority)) {
-      r_.Fail(n, field, "expected a priority between -1000000000 and 1000000000");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  // Host CPU cores and memory (GB) of a whole job, in the units jobs hold them (milli-cores, MiB).
-  std::optional<std::int64_t> CpuMilli(const YAML::Node& n, const std::string& field) {
-    return r_.ScaledInteger(n, field, 1000, 0, kMaxJobCpuMilli, "host CPU cores");
-  }
-  std::optional<std::int64_t> MemoryMib(const YAML::Node& n, const std::string& field) {
-    return r_.ScaledInteger(n, field, 1024, 0, kMaxJobMemoryMib, "host memory in GB");
   }
 
   void ParseJob(const YAML::Node& node, const std::string& path) {
@@ -242,7 +168,7 @@ class WorkloadParser {
     } else if (submit.IsDefined()) {
       j.submit = r_.Duration(submit, m.Field("submit")).value_or(0);
     }
-    j.gpus = Gpus(m.Required("gpus"), m.Field("gpus")).value_or(1);
+    j.gpus = ReadGpus(r_, m.Required("gpus"), m.Field("gpus")).value_or(1);
     if (request_) {
       ParseRequestOnly(m);
       // A live job's run time is unknown: the estimate is what there is; a duration is what a
@@ -262,19 +188,21 @@ class WorkloadParser {
     }
     const YAML::Node share = m.Get("gpu_milli");
     if (share.IsDefined())
-      j.gpu_milli = GpuMilli(share, m.Field("gpu_milli")).value_or(kMilliPerGpu);
+      j.gpu_milli = ReadGpuMilli(r_, share, m.Field("gpu_milli")).value_or(kMilliPerGpu);
     const YAML::Node cpus = m.Get("cpus");
-    if (cpus.IsDefined()) j.cpu_milli = CpuMilli(cpus, m.Field("cpus")).value_or(0);
+    if (cpus.IsDefined()) j.cpu_milli = ReadCpuMilli(r_, cpus, m.Field("cpus")).value_or(0);
     const YAML::Node memory = m.Get("memory_gb");
-    if (memory.IsDefined()) j.memory_mib = MemoryMib(memory, m.Field("memory_gb")).value_or(0);
+    if (memory.IsDefined())
+      j.memory_mib = ReadMemoryMib(r_, memory, m.Field("memory_gb")).value_or(0);
     const YAML::Node priority = m.Get("priority");
     if (priority.IsDefined())
-      j.priority = static_cast<std::int32_t>(Priority(priority, m.Field("priority")).value_or(0));
+      j.priority =
+          static_cast<std::int32_t>(ReadPriority(r_, priority, m.Field("priority")).value_or(0));
     const YAML::Node tenant = m.Get("tenant");
     if (tenant.IsDefined() && request_) {
       r_.Fail(tenant, m.Field("tenant"), "the tenant comes from the token; leave it out");
     } else if (tenant.IsDefined()) {
-      j.tenant = TenantRef(tenant, m.Field("tenant")).value_or(0);
+      j.tenant = ReadTenantRef(r_, tenant, m.Field("tenant"), spec_.tenants).value_or(0);
     }
     const YAML::Node model = m.Get("gpu_model");
     if (model.IsDefined() && model.IsSequence()) {
@@ -283,20 +211,20 @@ class WorkloadParser {
         r_.Fail(model, m.Field("gpu_model"), "expected at least one GPU model");
       for (size_t i = 0; i < model.size(); ++i) {
         const std::string f = m.Field("gpu_model") + "[" + std::to_string(i) + "]";
-        if (auto model_name = GpuModelName(model[i], f)) {
+        if (auto model_name = ReadGpuModelName(r_, model[i], f)) {
           e.gpu_models.push_back(*model_name);
           e.gpu_model_locs.push_back(r_.Loc(model[i], f));
         }
       }
     } else if (model.IsDefined()) {
-      if (auto model_name = GpuModelName(model, m.Field("gpu_model"))) {
+      if (auto model_name = ReadGpuModelName(r_, model, m.Field("gpu_model"))) {
         e.gpu_models.push_back(*model_name);
         e.gpu_model_locs.push_back(r_.Loc(model, m.Field("gpu_model")));
       }
     }
     const YAML::Node topology = m.Get("topology");
     if (topology.IsDefined())
-      j.topology = TopologyValue(topology, m.Field("topology")).value_or(Topology::kAny);
+      j.topology = ReadTopology(r_, topology, m.Field("topology")).value_or(Topology::kAny);
     ParseCheckpointing(m, j.checkpoint_interval, j.checkpoint_write, j.checkpoint_size_gb,
                        j.restart_overhead);
     const YAML::Node training = m.Get("training");
@@ -334,7 +262,7 @@ class WorkloadParser {
                               const std::vector<std::string>& names) {
     switch (kind) {
       case ValueKind::kGpus: {
-        auto v = Gpus(n, field);
+        auto v = ReadGpus(r_, n, field);
         return v ? std::optional<double>(*v) : std::nullopt;
       }
       case ValueKind::kDuration: {
@@ -344,21 +272,21 @@ class WorkloadParser {
       case ValueKind::kNumber:
         return r_.PositiveNumber(n, field);
       case ValueKind::kInteger: {
-        auto v = Priority(n, field);
+        auto v = ReadPriority(r_, n, field);
         return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
       }
       case ValueKind::kGpuMilli: {
-        auto v = GpuMilli(n, field);
+        auto v = ReadGpuMilli(r_, n, field);
         return v ? std::optional<double>(*v) : std::nullopt;
       }
       // The value in the spec's unit (the generator scales its samples); checked as a job's.
       case ValueKind::kCores:
-        return CpuMilli(n, field) ? r_.Number(n, field) : std::nullopt;
+        return ReadCpuMilli(r_, n, field) ? r_.Number(n, field) : std::nullopt;
       case ValueKind::kMemoryGb:
-        return MemoryMib(n, field) ? r_.Number(n, field) : std::nullopt;
+        return ReadMemoryMib(r_, n, field) ? r_.Number(n, field) : std::nullopt;
       case ValueKind::kGpuModel: {
         // Models form an open list: each new catalogue name gets the next index.
-        auto name = GpuModelName(n, field);
+        auto name = ReadGpuModelName(r_, n, field);
         if (!name) return std::nullopt;
         std::vector<std::string>& models = current_generator_->gpu_models;
         for (size_t i = 0; i < models.size(); ++i) {
@@ -381,158 +309,21 @@ class WorkloadParser {
     return std::nullopt;
   }
 
-  // A scalar (fixed) or {dist: fixed|choice|lognormal|empirical, ...}.
+  // A scalar (fixed) or {dist: ...} of values of `kind` (spec/distribution_field.h).
   std::optional<Distribution> ParseDistribution(const YAML::Node& n, const std::string& field,
                                                 ValueKind kind,
                                                 const std::vector<std::string>& names = {}) {
-    if (!n.IsDefined()) return std::nullopt;
-    if (n.IsScalar()) {
-      auto v = Value(n, field, kind, names);
-      return v ? std::optional<Distribution>(Distribution::Fixed(*v)) : std::nullopt;
+    DistributionValues values;
+    values.read = [&](const YAML::Node& v, const std::string& f) {
+      return Value(v, f, kind, names);
+    };
+    values.names = kind == ValueKind::kName || kind == ValueKind::kGpuModel;
+    if (kind == ValueKind::kGpuMilli) {
+      values.lognormal_needs_max =
+          "a lognormal share of each GPU needs a 'max' of at most 1000 (draws above it are held "
+          "at it)";
     }
-    MapReader m(r_, n, field);
-    if (!m.valid()) return std::nullopt;
-    const YAML::Node dist = m.Required("dist");
-    if (!dist.IsDefined()) return std::nullopt;  // without a kind, the other keys mean nothing
-    auto d = r_.String(dist, m.Field("dist"));
-    std::optional<Distribution> out;
-    if (!d) {
-      // reported
-    } else if (*d == "fixed") {
-      if (auto v = Value(m.Required("value"), m.Field("value"), kind, names))
-        out = Distribution::Fixed(*v);
-    } else if (*d == "choice") {
-      out = ParseChoice(m, kind, names);
-    } else if (*d == "lognormal" && kind != ValueKind::kName && kind != ValueKind::kGpuModel) {
-      out = ParseLognormal(m, kind);
-    } else if (*d == "empirical" && kind != ValueKind::kName && kind != ValueKind::kGpuModel) {
-      out = ParseEmpirical(m, kind);
-    } else {
-      r_.Fail(dist, m.Field("dist"),
-              kind == ValueKind::kName || kind == ValueKind::kGpuModel
-                  ? "expected 'fixed' or 'choice' for names, got '" + *d + "'"
-                  : "expected one of fixed, choice, lognormal, empirical, got '" + *d + "'");
-    }
-    m.Finish();
-    return out;
-  }
-
-  std::optional<Distribution> ParseChoice(MapReader& m, ValueKind kind,
-                                          const std::vector<std::string>& names) {
-    const YAML::Node values = m.Required("values");
-    const YAML::Node weights = m.Get("weights");
-    if (!values.IsDefined() || !r_.ExpectSequence(values, m.Field("values"))) return std::nullopt;
-    if (values.size() == 0) {
-      r_.Fail(values, m.Field("values"), "expected at least one value");
-      return std::nullopt;
-    }
-    std::vector<double> vs, ws;
-    bool good = true;
-    for (size_t i = 0; i < values.size(); ++i) {
-      auto v = Value(values[i], m.Field("values") + "[" + std::to_string(i) + "]", kind, names);
-      good = good && v.has_value();
-      vs.push_back(v.value_or(0));
-    }
-    if (weights.IsDefined()) {
-      if (!r_.ExpectSequence(weights, m.Field("weights"))) return std::nullopt;
-      if (weights.size() != values.size()) {
-        r_.Fail(weights, m.Field("weights"),
-                "expected as many weights as values (" + std::to_string(values.size()) + ")");
-        return std::nullopt;
-      }
-      double sum = 0;
-      for (size_t i = 0; i < weights.size(); ++i) {
-        auto w =
-            r_.NonNegativeNumber(weights[i], m.Field("weights") + "[" + std::to_string(i) + "]");
-        good = good && w.has_value();
-        ws.push_back(w.value_or(0));
-        sum += w.value_or(0);
-      }
-      if (good && sum <= 0) {
-        r_.Fail(weights, m.Field("weights"), "expected weights with a positive sum");
-        return std::nullopt;
-      }
-    } else {
-      ws.assign(vs.size(), 1.0);
-    }
-    if (!good) return std::nullopt;
-    return Distribution::Choice(std::move(vs), std::move(ws));
-  }
-
-  std::optional<Distribution> ParseLognormal(MapReader& m, ValueKind kind) {
-    auto median = Value(m.Required("median"), m.Field("median"), kind, {});
-    auto sigma = r_.NonNegativeNumber(m.Required("sigma"), m.Field("sigma"));
-    const YAML::Node min_n = m.Get("min");
-    const YAML::Node max_n = m.Get("max");
-    std::optional<double> lo =
-        min_n.IsDefined() ? Value(min_n, m.Field("min"), kind, {}) : std::optional<double>(0.0);
-    std::optional<double> hi =
-        max_n.IsDefined() ? Value(max_n, m.Field("max"), kind, {}) : std::optional<double>(1e300);
-    if (!median || !sigma || !lo || !hi) return std::nullopt;
-    if (*lo > *hi) {
-      // Report where the user wrote something: at max when min is left at its default of 0.
-      if (min_n.IsDefined()) {
-        r_.Fail(min_n, m.Field("min"), "expected min <= max");
-      } else {
-        r_.Fail(max_n, m.Field("max"), "expected max >= min (0 when not given)");
-      }
-      return std::nullopt;
-    }
-    if (*median <= 0) {
-      r_.Fail(m.Get("median"), m.Field("median"), "expected a positive median");
-      return std::nullopt;
-    }
-    if (kind == ValueKind::kGpuMilli && !max_n.IsDefined()) {
-      // Its tail passes 1000, and draws above a lognormal's max are held at it: the bound must
-      // be the user's, never a silent clamp.
-      r_.Fail(m.Get("median"), m.Field("max"),
-              "a lognormal share of each GPU needs a 'max' of at most 1000 (draws above it are "
-              "held at it)");
-      return std::nullopt;
-    }
-    return Distribution::Lognormal(*median, *sigma, *lo, *hi);
-  }
-
-  std::optional<Distribution> ParseEmpirical(MapReader& m, ValueKind kind) {
-    const YAML::Node points = m.Required("points");
-    const YAML::Node scale = m.Get("scale");
-    bool log_scale = false;
-    if (scale.IsDefined()) {
-      auto s = r_.String(scale, m.Field("scale"));
-      if (s && *s == "log") {
-        log_scale = true;
-      } else if (s && *s != "linear") {
-        r_.Fail(scale, m.Field("scale"), "expected 'linear' or 'log', got '" + *s + "'");
-      }
-    }
-    if (!points.IsDefined() || !r_.ExpectSequence(points, m.Field("points"))) return std::nullopt;
-    std::vector<std::pair<double, double>> pts;
-    for (size_t i = 0; i < points.size(); ++i) {
-      const std::string f = m.Field("points") + "[" + std::to_string(i) + "]";
-      const YAML::Node p = points[i];
-      if (!p.IsSequence() || p.size() != 2) {
-        r_.Fail(p, f, "expected a pair [cumulative probability, value]");
-        return std::nullopt;
-      }
-      auto prob = r_.Number(p[0], f + "[0]");
-      auto value = Value(p[1], f + "[1]", kind, {});
-      if (!prob || !value) return std::nullopt;
-      if (*prob < 0 || *prob > 1 || (!pts.empty() && *prob < pts.back().first)) {
-        r_.Fail(p[0], f + "[0]", "expected cumulative probabilities rising from 0 to 1");
-        return std::nullopt;
-      }
-      if (!pts.empty() && *value < pts.back().second) {
-        r_.Fail(p[1], f + "[1]", "expected values that do not decrease");
-        return std::nullopt;
-      }
-      pts.emplace_back(*prob, *value);
-    }
-    if (pts.size() < 2 || pts.front().first != 0 || pts.back().first != 1) {
-      r_.Fail(points, m.Field("points"),
-              "expected at least two points, the first at probability 0 and the last at 1");
-      return std::nullopt;
-    }
-    return Distribution::Empirical(std::move(pts), log_scale);
+    return ReadDistribution(r_, n, field, values);
   }
 
   void ParseGenerator(const YAML::Node& node, const std::string& path) {
@@ -653,7 +444,7 @@ class WorkloadParser {
   void ParseTopologyRules(const YAML::Node& n, const std::string& field, GeneratorSpec& g) {
     if (!n.IsDefined()) return;
     if (n.IsScalar()) {
-      if (auto t = TopologyValue(n, field)) g.topology.push_back({std::nullopt, *t});
+      if (auto t = ReadTopology(r_, n, field)) g.topology.push_back({std::nullopt, *t});
       return;
     }
     MapReader m(r_, n, field);
@@ -665,9 +456,9 @@ class WorkloadParser {
       MapReader rm(r_, rules[i], f);
       TopologyRule rule;
       const YAML::Node up_to = rm.Get("up_to");
-      if (up_to.IsDefined()) rule.up_to_gpus = Gpus(up_to, rm.Field("up_to"));
+      if (up_to.IsDefined()) rule.up_to_gpus = ReadGpus(r_, up_to, rm.Field("up_to"));
       rule.topology =
-          TopologyValue(rm.Required("topology"), rm.Field("topology")).value_or(Topology::kAny);
+          ReadTopology(r_, rm.Required("topology"), rm.Field("topology")).value_or(Topology::kAny);
       rm.Finish();
       if (!g.topology.empty() && !g.topology.back().up_to_gpus) {
         r_.Fail(rules[i], f, "unreachable: the rule before it has no 'up_to' and takes every size");
@@ -700,26 +491,10 @@ class WorkloadParser {
     if (!node.IsDefined()) return;
     MapReader m(r_, node, path);
     if (!m.valid()) return;
-    const YAML::Node model = m.Required("model");
-    const std::string name =
-        model.IsDefined() ? r_.String(model, m.Field("model")).value_or("") : "";
     std::optional<TrainingJob> job;
-    if (const ModelPreset* preset = FindModelPreset(name)) {
+    if (std::optional<ModelPreset> preset =
+            ReadModelReference(r_, m.Required("model"), m.Field("model"))) {
       job = preset->job;
-    } else if (!name.empty()) {
-      const std::filesystem::path file = r_.RelativeToFile(name);
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(file, ec)) {
-        std::vector<std::string> names;
-        for (const ModelPreset& p : BuiltinModelPresets()) names.push_back(p.job.model.name);
-        r_.Fail(model, m.Field("model"),
-                "expected a built-in model (" + ListNames(names) + ") or a model file, got '" +
-                    name + "'");
-      } else if (Result<ModelPreset> loaded = LoadModelSpec(file.string()); loaded.ok()) {
-        job = loaded.value().job;
-      } else {
-        r_.Fail(model, m.Field("model"), loaded.message());
-      }
     }
     auto degree = [&](const char* key, int& out) {
       const YAML::Node v = m.Get(key);
