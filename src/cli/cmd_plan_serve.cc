@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_arg.h"
+#include "cli/plan_serve_workload.h"
 #include "cli/validators.h"
 #include "model/catalog.h"
 #include "physics/power.h"
@@ -182,13 +183,7 @@ int RunPlanServe(const ServeArgs& a) {
   }
   const ServiceRun& v = run.value();
   const ReplicaModel& r = replica.value();
-  // Power from the built-in server of this GPU (its host's share included).
-  double energy_j = 0;
-  for (const NodeType& type : BuiltinNodeTypes()) {
-    if (type.gpu != gpu->name) continue;
-    energy_j = ServiceItEnergyJ(v, r.tp(), NodePowerOf(type, *gpu), type.gpus_per_node);
-    break;
-  }
+  const double energy_j = ServiceItEnergyOnBuiltinServerJ(v, r.tp(), *gpu);
   const double joules_per_token = v.output_tokens > 0 ? energy_j / double(v.output_tokens) : 0;
   const int gpus = v.replicas * r.tp();
   const double tokens_s = v.span_s > 0 ? double(v.output_tokens) / v.span_s : 0;
@@ -271,22 +266,36 @@ Runner AddPlanServeCommand(CLI::App* plan) {
       "trace or a steady load, each replica timed pass by pass with continuous batching (prefill\n"
       "bound by compute, decode by HBM bandwidth, the batch by KV-cache memory), requests routed\n"
       "to the least loaded replica (docs/MODELS.md, \"Serving\").");
-  s->add_option("--model", args->model,
-                "Built-in model (" + PresetNames() + ") or a model file (YAML, docs/MODELS.md).")
-      ->required();
-  s->add_option("--gpu-model,--gpu", args->gpu, "GPU model, in any case.")->capture_default_str();
-  s->add_option("--tp", args->tp,
-                "GPUs per replica (tensor parallelism in one NVLink domain). Default: with\n"
-                "--replicas, the fewest (a power of two) that hold the weights and the largest\n"
-                "request's KV cache; without, the TP up to 8 whose replicas meet the SLO with\n"
-                "the fewest GPUs.")
-      ->check(CLI::Range(1, kMaxTp));
-  s->add_option("--precision", args->precision, "Weights and GEMMs: fp8 or bf16.")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fp8", "bf16"}));
-  s->add_option("--kv-precision", args->kv_precision,
-                "KV cache: fp8 or bf16 (default: as --precision).")
-      ->check(CLI::IsMember({"fp8", "bf16"}));
+  auto workload = std::make_shared<ServeWorkloadArgs>();
+  CLI::Option* from_workload =
+      s->add_option("--workload", workload->workload,
+                    "Size every service of this workload spec instead (its 'services', docs/\n"
+                    "SPEC.md): each within its replicas' min and max, under its own demand, with\n"
+                    "--duration, --seed, --service and --json; the other options are refused.");
+  CLI::Option* service = s->add_option("--service", workload->service,
+                                       "With --workload: only the service of this name.");
+  service->needs(from_workload);
+  std::vector<CLI::Option*> flags_only;
+  flags_only.push_back(s->add_option(
+      "--model", args->model,
+      "Built-in model (" + PresetNames() + ") or a model file (YAML, docs/MODELS.md)."));
+  flags_only.push_back(s->add_option("--gpu-model,--gpu", args->gpu, "GPU model, in any case.")
+                           ->capture_default_str());
+  flags_only.push_back(
+      s->add_option(
+           "--tp", args->tp,
+           "GPUs per replica (tensor parallelism in one NVLink domain). Default: with\n"
+           "--replicas, the fewest (a power of two) that hold the weights and the largest\n"
+           "request's KV cache; without, the TP up to 8 whose replicas meet the SLO with\n"
+           "the fewest GPUs.")
+          ->check(CLI::Range(1, kMaxTp)));
+  flags_only.push_back(
+      s->add_option("--precision", args->precision, "Weights and GEMMs: fp8 or bf16.")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"fp8", "bf16"})));
+  flags_only.push_back(s->add_option("--kv-precision", args->kv_precision,
+                                     "KV cache: fp8 or bf16 (default: as --precision).")
+                           ->check(CLI::IsMember({"fp8", "bf16"})));
   CLI::Option* trace =
       s->add_option("--trace", args->trace,
                     "Demand from a request trace: azure-llm:FILE (the Azure LLM inference trace's\n"
@@ -335,24 +344,33 @@ Runner AddPlanServeCommand(CLI::App* plan) {
       s->add_option("--max-replicas", args->max_replicas, "The search's limit, at most 100,000.")
           ->capture_default_str()
           ->check(CLI::Range(1, kMaxReplicas));
-  s->add_option("--slo-ttft", args->slo_ttft, "Target time to first token.")->capture_default_str();
-  s->add_option("--slo-tpot", args->slo_tpot, "Target time per output token.")
-      ->capture_default_str();
-  s->add_option("--slo-percentile", args->slo_percentile,
-                "The percentile both targets apply to, above 0 and at most 100.")
-      ->capture_default_str()
-      ->check(RealIn(0, 100, true));
-  s->add_option("--max-batch", args->max_batch, "Sequences in one pass of a replica.")
-      ->capture_default_str()
-      ->check(PositiveCount());
-  s->add_option("--max-tokens-per-pass", args->max_tokens_per_pass,
-                "Tokens one pass computes; longer prompts are prefilled in chunks.")
-      ->capture_default_str()
-      ->check(PositiveCount());
+  flags_only.push_back(s->add_option("--slo-ttft", args->slo_ttft, "Target time to first token.")
+                           ->capture_default_str());
+  flags_only.push_back(s->add_option("--slo-tpot", args->slo_tpot, "Target time per output token.")
+                           ->capture_default_str());
+  flags_only.push_back(
+      s->add_option("--slo-percentile", args->slo_percentile,
+                    "The percentile both targets apply to, above 0 and at most 100.")
+          ->capture_default_str()
+          ->check(RealIn(0, 100, true)));
+  flags_only.push_back(
+      s->add_option("--max-batch", args->max_batch, "Sequences in one pass of a replica.")
+          ->capture_default_str()
+          ->check(PositiveCount()));
+  flags_only.push_back(
+      s->add_option("--max-tokens-per-pass", args->max_tokens_per_pass,
+                    "Tokens one pass computes; longer prompts are prefilled in chunks.")
+          ->capture_default_str()
+          ->check(PositiveCount()));
   // Options of one kind of demand only: none is ever silently ignored.
   trace->excludes(rate);
   rate_scale->needs(trace);
-  for (CLI::Option* o : {trough, prompt, output, seed}) o->needs(rate);
+  for (CLI::Option* o : {trough, prompt, output}) o->needs(rate);
+  for (CLI::Option* o :
+       {trace, rate_scale, rate, trough, period, peak_at, prompt, output, replicas, max_replicas})
+    flags_only.push_back(o);
+  // A workload's services bring their own model, GPUs, SLO and demand.
+  for (CLI::Option* o : flags_only) o->excludes(from_workload);
   period->needs(trough);
   peak_at->needs(trough);
   replicas->excludes(max_replicas);
@@ -365,8 +383,25 @@ Runner AddPlanServeCommand(CLI::App* plan) {
       "  gpufleet plan serve --model llama3-70b --rate 40 --trough-rate 8 --duration 1d\n"
       "  gpufleet plan serve --model llama3-70b --trace "
       "azure-llm:AzureLLMInferenceTrace_conv.csv \\\n"
-      "      --rate-scale 10 --duration 10m --slo-ttft 2s --slo-tpot 50ms");
-  return [args] { return RunPlanServe(*args); };
+      "      --rate-scale 10 --duration 10m --slo-ttft 2s --slo-tpot 50ms\n"
+      "  gpufleet plan serve --workload examples/workloads/serving.yaml --duration 1h");
+  return [args, workload, seed, from_workload]() -> int {
+    if (!from_workload->empty()) {
+      workload->duration = args->duration;
+      workload->seed = args->seed;
+      workload->json = args->json;
+      return RunPlanServeWorkload(*workload);
+    }
+    if (args->model.empty()) {
+      std::cerr << kCommand << "give --model (or --workload with services)\n";
+      return kExitBadInput;
+    }
+    if (!seed->empty() && args->rate <= 0) {
+      std::cerr << kCommand << "--seed: only for generated demand (--rate) or --workload\n";
+      return kExitBadInput;
+    }
+    return RunPlanServe(*args);
+  };
 }
 
 }  // namespace gpufleet::cli

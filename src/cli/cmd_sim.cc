@@ -192,6 +192,16 @@ int RunSim(const SimArgs& a, const Given& given) {
       return kExitBadInput;
     }
     spec = std::move(loaded).value();
+    if (!spec.services.empty()) {
+      // Never silently left out: the simulator does not place replicas yet (issue 14, part 3).
+      return bad(spec.services[0].loc.Prefix() +
+                 "the workload has services, and the simulator "
+                 "does not place inference replicas yet: size them with `gpufleet plan serve "
+                 "--workload " +
+                 a.workload +
+                 "`, and simulate the jobs from a workload without "
+                 "'services'");
+    }
     // What `validate` finds against the fleet stops the run too: every error at once.
     const FleetCheck check = CheckAgainstFleet(spec, fleet.value(), a.workload);
     for (const std::string& e : check.errors) std::cerr << e << "\n";

@@ -21,6 +21,13 @@ std::string Percent(double fraction) {
   return buf;
 }
 
+// A latency target: milliseconds below a second.
+std::string Latency(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, s < 1 ? "%.0f ms" : "%.3g s", s < 1 ? s * 1000 : s);
+  return text;
+}
+
 void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::string& file) {
   std::cout << "    " << Counted(static_cast<std::int64_t>(w.tenants.size()), "tenant") << ", "
             << Counted(static_cast<std::int64_t>(w.jobs.size()), "explicit job") << ", "
@@ -38,6 +45,28 @@ void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::stri
                   g.name.c_str(), gpus, HumanSeconds(duration_ms / 1000).c_str(),
                   HumanSeconds(g.mean_interarrival_ms / 1000).c_str(),
                   Grouped(static_cast<std::int64_t>(busy + 0.5)).c_str());
+    std::cout << line;
+  }
+  for (const ServiceSpec& sv : w.services) {
+    const ServiceDemandSpec& d = sv.demand;
+    char demand[160];
+    if (!d.trace_path.empty()) {
+      std::snprintf(demand, sizeof demand, "the Azure LLM trace %s at %gx", d.trace_path.c_str(),
+                    d.rate_scale);
+    } else if (d.rate.trough_rps < d.rate.peak_rps) {
+      std::snprintf(demand, sizeof demand, "%g to %g requests/s over %s", d.rate.trough_rps,
+                    d.rate.peak_rps, HumanSeconds(d.rate.period_s).c_str());
+    } else {
+      std::snprintf(demand, sizeof demand, "%g requests/s", d.rate.peak_rps);
+    }
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "    service %s: %s (%s) on %d x %s per replica, %d to %d replicas, p%g TTFT <= "
+                  "%s and TPOT <= %s, %s\n",
+                  sv.name.c_str(), sv.served.model.name.c_str(),
+                  ServingPrecisionName(sv.served.weights), sv.gpus_per_replica,
+                  sv.gpu_model.c_str(), sv.min_replicas, sv.max_replicas, sv.slo.percentile,
+                  Latency(sv.slo.ttft_s).c_str(), Latency(sv.slo.tpot_s).c_str(), demand);
     std::cout << line;
   }
   if (fleet == nullptr) return;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "model/catalog.h"
+
 namespace gpufleet {
 namespace {
 
@@ -106,6 +108,14 @@ double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, in
   const double idle_j = node.idle_w / gpus_per_node * gpus * run.span_s;
   const double busy_j = node.per_busy_gpu_w * tp * run.busy_s;
   return idle_j + busy_j;
+}
+
+double ServiceItEnergyOnBuiltinServerJ(const ServiceRun& run, int tp, const GpuModel& gpu) {
+  for (const NodeType& type : BuiltinNodeTypes()) {
+    if (type.gpu == gpu.name)
+      return ServiceItEnergyJ(run, tp, NodePowerOf(type, gpu), type.gpus_per_node);
+  }
+  return 0;
 }
 
 IdleLatency IdleLatencyBound(const ReplicaModel& model, const BatchingLimits& limits,

@@ -51,6 +51,9 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
 // (at the power model's busy draw, an upper bound for memory-bound decode, which draws less), idle
 // otherwise; each GPU carries its share of the host's idle draw (docs/MODELS.md, "Serving").
 double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, int gpus_per_node);
+// The same on the catalogue's built-in server of `gpu` (its host's share included); 0 when the
+// catalogue has no server of that GPU, whose power is then unknown here.
+double ServiceItEnergyOnBuiltinServerJ(const ServiceRun& run, int tp, const GpuModel& gpu);
 
 // Lower bounds of a service's latency at `percentile`: each request alone on an idle replica (its
 // prompt's prefill passes; its decode over the shortest context it has). No number of replicas

@@ -787,7 +787,7 @@ TEST(SpecErrors, FleetMissingRequiredFields) {
 
 TEST(SpecErrors, WorkloadMissingRequiredFields) {
   EXPECT_SPEC_ERROR(W("tenants:\n  - name: a\n"), "w.yaml:1:1:", "'jobs'",
-                    "a workload needs 'jobs', 'generators' or both");
+                    "a workload needs at least one of 'jobs', 'generators' or 'services'");
   EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    duration: 1h\n"), "w.yaml:2:5:", "jobs[0].gpus",
                     "missing required field");
   EXPECT_SPEC_ERROR(W("jobs:\n  - name: a\n    gpus: 1\n"), "w.yaml:2:5:", "jobs[0].duration",

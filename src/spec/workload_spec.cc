@@ -1,5 +1,5 @@
-// The workload spec: tenants, explicit jobs, seeded generators, scripted failures, maintenance
-// windows and the failure model (docs/SPEC.md).
+// The workload spec: tenants, explicit jobs, seeded generators, inference services, scripted
+// failures, maintenance windows and the failure model (docs/SPEC.md).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include "spec/job_fields.h"
 #include "spec/json_body.h"
 #include "spec/model_spec.h"
+#include "spec/service_fields.h"
 #include "spec/specs.h"
 #include "spec/training_fields.h"
 #include "spec/yaml_reader.h"
@@ -58,11 +59,12 @@ class WorkloadParser {
     const YAML::Node generators = top.Get("generators");
     const YAML::Node failures = top.Get("failures");
     const YAML::Node maintenance = top.Get("maintenance");
+    const YAML::Node services = top.Get("services");
     ParseFailureModel(top.Get("failure_model"));
     top.Finish();
     if (!top.valid()) return std::move(spec_);
-    if (!jobs.IsDefined() && !generators.IsDefined()) {
-      r_.Fail(root, "jobs", "a workload needs 'jobs', 'generators' or both");
+    if (!jobs.IsDefined() && !generators.IsDefined() && !services.IsDefined()) {
+      r_.Fail(root, "jobs", "a workload needs at least one of 'jobs', 'generators' or 'services'");
     }
     if (jobs.IsDefined() && r_.ExpectSequence(jobs, "jobs")) {
       for (size_t i = 0; i < jobs.size(); ++i) {
@@ -92,6 +94,20 @@ class WorkloadParser {
         NoteItem(spec_.maintenance, clean_maintenance_, errors);
       }
     }
+    if (services.IsDefined() && r_.ExpectSequence(services, "services")) {
+      for (size_t i = 0; i < services.size(); ++i) {
+        const size_t errors = r_.error_count();
+        const std::string path = "services[" + std::to_string(i) + "]";
+        std::optional<ServiceSpec> service = ReadService(r_, services[i], path, spec_.tenants);
+        if (!service) continue;
+        for (const ServiceSpec& other : spec_.services) {
+          if (!service->name.empty() && other.name == service->name)
+            r_.Fail(services[i], path + ".name", "duplicate service name '" + service->name + "'");
+        }
+        spec_.services.push_back(std::move(*service));
+        NoteItem(spec_.services, clean_services_, errors);
+      }
+    }
     return std::move(spec_);
   }
 
@@ -101,6 +117,7 @@ class WorkloadParser {
     Keep(spec.generators, clean_generators_);
     Keep(spec.failures, clean_failures_);
     Keep(spec.maintenance, clean_maintenance_);
+    Keep(spec.services, clean_services_);
     return spec;
   }
 
@@ -696,7 +713,8 @@ class WorkloadParser {
 
   SpecReader& r_;
   WorkloadSpec spec_;
-  std::vector<bool> clean_jobs_, clean_generators_, clean_failures_, clean_maintenance_;
+  std::vector<bool> clean_jobs_, clean_generators_, clean_failures_, clean_maintenance_,
+      clean_services_;
   GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
   JobRequestSpec* request_ = nullptr;           // while a request's job is being read
   double generated_jobs_ = 0;                   // by the generators read so far, at most

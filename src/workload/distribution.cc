@@ -99,4 +99,42 @@ double Distribution::Mean() const {
   return 0;
 }
 
+double Distribution::Min() const {
+  switch (kind_) {
+    case Kind::kFixed:
+      return a_;
+    case Kind::kLognormal:
+      return min_;
+    case Kind::kEmpirical:
+      return values_.front();
+    case Kind::kChoice:
+      break;
+  }
+  double least = HUGE_VAL, prev = 0;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (cumulative_[i] > prev) least = std::min(least, values_[i]);
+    prev = cumulative_[i];
+  }
+  return least;
+}
+
+double Distribution::Max() const {
+  switch (kind_) {
+    case Kind::kFixed:
+      return a_;
+    case Kind::kLognormal:
+      return max_;
+    case Kind::kEmpirical:
+      return values_.back();
+    case Kind::kChoice:
+      break;
+  }
+  double most = -HUGE_VAL, prev = 0;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (cumulative_[i] > prev) most = std::max(most, values_[i]);
+    prev = cumulative_[i];
+  }
+  return most;
+}
+
 }  // namespace gpufleet

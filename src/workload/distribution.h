@@ -24,6 +24,10 @@ class Distribution {
 
   double Sample(Rng& rng) const;
   double Mean() const;  // exact for fixed/choice/empirical-linear; numerical otherwise
+  // The least and the most a sample can be: a choice's values of positive weight, a lognormal's
+  // bounds, an empirical table's ends.
+  double Min() const;
+  double Max() const;
   Kind kind() const { return kind_; }
 
  private:

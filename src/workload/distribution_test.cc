@@ -74,5 +74,28 @@ TEST(Rng, StreamsAreReproducibleAndIndependent) {
   EXPECT_EQ(z.Next(), 0x99ec5f36cb75f2b4ULL);
 }
 
+// The bounds of what each kind can draw: a choice's zero-weight values never come.
+TEST(Distribution, MinAndMaxAreWhatSamplesCanReach) {
+  EXPECT_EQ(Distribution::Fixed(7).Min(), 7);
+  EXPECT_EQ(Distribution::Fixed(7).Max(), 7);
+  const Distribution choice = Distribution::Choice({1, 50, 9}, {0, 1, 2});
+  EXPECT_EQ(choice.Min(), 9);
+  EXPECT_EQ(choice.Max(), 50);
+  const Distribution lognormal = Distribution::Lognormal(100, 1, 10, 4000);
+  EXPECT_EQ(lognormal.Min(), 10);
+  EXPECT_EQ(lognormal.Max(), 4000);
+  const Distribution table = Distribution::Empirical({{0, 3}, {0.5, 8}, {1, 20}}, false);
+  EXPECT_EQ(table.Min(), 3);
+  EXPECT_EQ(table.Max(), 20);
+  Rng rng(3);
+  for (int i = 0; i < 1000; ++i) {
+    for (const Distribution* d : {&choice, &lognormal, &table}) {
+      const double v = d->Sample(rng);
+      EXPECT_GE(v, d->Min());
+      EXPECT_LE(v, d->Max());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gpufleet

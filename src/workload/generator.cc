@@ -149,6 +149,10 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     if (!t.ok()) return t.error();
     w.failures.push_back({m.at, t.value(), m.duration, FailureCategory::kMaintenance, false});
   }
+  for (const ServiceSpec& s : spec.services) {
+    Result<ModelId> m = ResolveModel(fleet, s.gpu_model, s.gpu_model_loc);
+    if (!m.ok()) return m.error();
+  }
   w.failure_model = spec.failure_model;
   if (spec.failure_model) {
     // A stream of its own: adding the failure model never changes the jobs.

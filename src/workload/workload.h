@@ -15,20 +15,10 @@
 #include "util/result.h"
 #include "workload/distribution.h"
 #include "workload/job_source.h"
+#include "workload/service_spec.h"
+#include "workload/source_loc.h"
 
 namespace gpufleet {
-
-// Where something was written, for errors found only once the fleet is known.
-struct SourceLoc {
-  std::string file;
-  int line = 0, column = 0;
-  std::string field;  // e.g. "jobs[3].gpu_model"
-  // "file:line:column: field 'x': ", the start of every spec error.
-  std::string Prefix() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-           (field.empty() ? "" : "field '" + field + "': ");
-  }
-};
 
 struct ExplicitJobSpec {
   JobSpec job;
@@ -114,6 +104,7 @@ struct WorkloadSpec {
   std::vector<ScriptedFailure> failures;
   std::vector<MaintenanceWindow> maintenance;
   std::optional<FailureModelSpec> failure_model;
+  std::vector<ServiceSpec> services;
 };
 
 // A failure resolved against the fleet.

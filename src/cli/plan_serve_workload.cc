@@ -1,0 +1,234 @@
+#include "cli/plan_serve_workload.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cli/commands.h"
+#include "model/catalog.h"
+#include "physics/serving_service.h"
+#include "report/report.h"
+#include "spec/specs.h"
+#include "trace/azure_llm.h"
+#include "util/duration.h"
+#include "util/text.h"
+#include "workload/serving_demand.h"
+
+namespace gpufleet::cli {
+namespace {
+
+constexpr const char* kCommand = "gpufleet plan serve: ";
+// As the flags' demand: a bound on what one search holds in memory and time.
+constexpr double kMaxRequests = 20e6;
+
+// One service's answer: its run at the replicas chosen, or why no count within its limits meets
+// its SLO.
+struct Sized {
+  const ServiceSpec* service = nullptr;
+  int tp = 0;
+  std::int64_t requests = 0;
+  std::optional<ServiceRun> run;
+  std::string unmet;  // the search's reason when no count within max_replicas meets the SLO
+  double energy_j = 0;
+};
+
+Result<std::vector<ServingRequest>> Requests(const ServiceSpec& s, std::uint64_t seed,
+                                             double duration_s) {
+  const ServiceDemandSpec& d = s.demand;
+  if (!d.trace_path.empty()) return LoadAzureLlmTrace(d.trace_path, {d.rate_scale, duration_s});
+  if (duration_s <= 0) {
+    return Error{d.loc.Prefix() + "service '" + s.name +
+                 "' generates its requests: give --duration (how long the demand lasts)"};
+  }
+  if (d.rate.Mean() * duration_s > kMaxRequests) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "': about " +
+                 Grouped(std::llround(d.rate.Mean() * duration_s)) +
+                 " requests over --duration; at most 20M: give a shorter --duration"};
+  }
+  Rng rng(d.seed ? *d.seed : seed);
+  return PoissonRequests(d.rate, duration_s, d.prompt_tokens, d.output_tokens, rng);
+}
+
+Result<Sized> Size(const ServiceSpec& s, std::uint64_t seed, double duration_s) {
+  Result<std::vector<ServingRequest>> demand = Requests(s, seed, duration_s);
+  if (!demand.ok()) return demand.error();
+  const std::vector<ServingRequest>& requests = demand.value();
+  if (requests.empty()) {
+    return Error{s.demand.loc.Prefix() + "service '" + s.name + "': its demand holds no request" +
+                 (duration_s > 0 ? " within --duration" : "")};
+  }
+  std::int64_t largest = 0;
+  for (const ServingRequest& r : requests) {
+    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
+  }
+  const GpuModel* gpu = FindGpuModel(s.gpu_model);
+  if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
+  Result<ReplicaModel> replica = ReplicaModel::Make(s.served, *gpu, s.gpus_per_replica, largest);
+  if (!replica.ok()) {
+    return Error{s.loc.Prefix() + "service '" + s.name + "': " + replica.message()};
+  }
+  Sized out;
+  out.service = &s;
+  out.tp = s.gpus_per_replica;
+  out.requests = std::ssize(requests);
+  Result<ServiceRun> run =
+      FewestReplicasMeeting(replica.value(), s.batching, requests, s.slo, s.max_replicas);
+  if (!run.ok() && run.code() != ErrorCode::kUnsatisfiable) return run.error();
+  if (!run.ok()) {
+    out.unmet = run.message();
+    return out;
+  }
+  if (run.value().replicas < s.min_replicas) {
+    // The service keeps its least number of replicas even when fewer would do.
+    run = ServeOnReplicas(replica.value(), s.batching, s.min_replicas, requests, s.slo);
+    if (!run.ok()) return run.error();
+  }
+  out.energy_j = ServiceItEnergyOnBuiltinServerJ(run.value(), out.tp, *gpu);
+  out.run = std::move(run).value();
+  return out;
+}
+
+nlohmann::ordered_json Json(const Sized& z) {
+  const ServiceSpec& s = *z.service;
+  nlohmann::ordered_json j;
+  j["name"] = s.name;
+  j["model"] = s.served.model.name;
+  j["gpu_model"] = s.gpu_model;
+  j["precision"] = ServingPrecisionName(s.served.weights);
+  j["kv_precision"] = ServingPrecisionName(s.served.kv_cache);
+  j["tp"] = z.tp;
+  j["min_replicas"] = s.min_replicas;
+  j["max_replicas"] = s.max_replicas;
+  j["requests"] = z.requests;
+  j["slo"] = {{"ttft_s", s.slo.ttft_s}, {"tpot_s", s.slo.tpot_s}, {"percentile", s.slo.percentile}};
+  if (!z.run) {
+    j["slo_met"] = false;
+    j["unmet"] = z.unmet;
+    return j;
+  }
+  const ServiceRun& v = *z.run;
+  const int gpus = v.replicas * z.tp;
+  const double tokens_s = v.span_s > 0 ? double(v.output_tokens) / v.span_s : 0;
+  j["replicas"] = v.replicas;
+  j["gpus"] = gpus;
+  j["slo_met"] = v.slo_met;
+  j["attainment"] = v.attainment;
+  auto latency = [](const LatencySummary& l) {
+    return nlohmann::ordered_json{{"p50_s", l.p50},
+                                  {"p90_s", l.p90},
+                                  {"p99_s", l.p99},
+                                  {"max_s", l.max},
+                                  {"at_slo_percentile_s", l.at_slo_percentile}};
+  };
+  j["ttft"] = latency(v.ttft);
+  j["tpot"] = latency(v.tpot);
+  j["output_tokens"] = v.output_tokens;
+  j["output_tokens_per_s_per_gpu"] = gpus > 0 ? tokens_s / gpus : 0;
+  if (z.energy_j > 0 && v.output_tokens > 0) {
+    j["it_energy_kwh"] = z.energy_j / 3.6e6;
+    j["it_joules_per_output_token"] = z.energy_j / double(v.output_tokens);
+  }
+  return j;
+}
+
+void PrintTable(const std::vector<Sized>& sized) {
+  std::printf("  %-14s %-14s %-11s %-14s %6s %11s %11s %11s %6s %9s %10s\n", "service", "model",
+              "GPU x TP", "replicas", "GPUs", "requests", "TTFT", "TPOT", "SLO", "attained",
+              "tok/s/GPU");
+  for (const Sized& z : sized) {
+    const ServiceSpec& s = *z.service;
+    char gpu[32], limits[40];
+    const GpuModel* model = FindGpuModel(s.gpu_model);
+    std::snprintf(gpu, sizeof gpu, "%s x %d", model ? model->display.c_str() : s.gpu_model.c_str(),
+                  z.tp);
+    if (!z.run) {
+      std::snprintf(limits, sizeof limits, "> %d", s.max_replicas);
+      std::printf("  %-14s %-14s %-11s %-14s %6s %11s %11s %11s %6s\n", s.name.c_str(),
+                  s.served.model.name.c_str(), gpu, limits, "-", Grouped(z.requests).c_str(), "-",
+                  "-", "MISSED");
+      std::printf("    %s\n", z.unmet.c_str());
+      continue;
+    }
+    const ServiceRun& v = *z.run;
+    std::snprintf(limits, sizeof limits, "%d (%d-%d)", v.replicas, s.min_replicas, s.max_replicas);
+    char ttft[24], tpot[24];
+    std::snprintf(ttft, sizeof ttft, "p%g %.2fs", s.slo.percentile, v.ttft.at_slo_percentile);
+    std::snprintf(tpot, sizeof tpot, "p%g %.0fms", s.slo.percentile,
+                  1000 * v.tpot.at_slo_percentile);
+    const int gpus = v.replicas * z.tp;
+    const double tokens_s = v.span_s > 0 ? double(v.output_tokens) / v.span_s : 0;
+    std::printf("  %-14s %-14s %-11s %-14s %6d %11s %11s %11s %6s %8.1f%% %10s\n", s.name.c_str(),
+                s.served.model.name.c_str(), gpu, limits, gpus, Grouped(z.requests).c_str(), ttft,
+                tpot, v.slo_met ? "met" : "MISSED", 100 * v.attainment,
+                Grouped(std::llround(gpus > 0 ? tokens_s / gpus : 0)).c_str());
+  }
+}
+
+}  // namespace
+
+int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
+  Result<WorkloadSpec> loaded = LoadWorkload(a.workload);
+  if (!loaded.ok()) {
+    std::cerr << loaded.message() << "\n";
+    return kExitBadInput;
+  }
+  const WorkloadSpec& w = loaded.value();
+  std::vector<size_t> chosen;  // indices into w.services
+  std::vector<std::string> names;
+  for (size_t i = 0; i < w.services.size(); ++i) {
+    names.push_back(w.services[i].name);
+    if (a.service.empty() || w.services[i].name == a.service) chosen.push_back(i);
+  }
+  if (w.services.empty()) {
+    std::cerr << kCommand << a.workload << ": the workload has no services (docs/SPEC.md)\n";
+    return kExitBadInput;
+  }
+  if (chosen.empty()) {
+    std::cerr << kCommand << "--service: no service '" << a.service << "' in " << a.workload
+              << "; it has: " << ListNames(names) << "\n";
+    return kExitBadInput;
+  }
+  double duration_s = 0;
+  if (!a.duration.empty()) {
+    Result<SimTime> d = ParseDuration(a.duration);
+    if (!d.ok() || d.value() <= 0) {
+      std::cerr << kCommand << "--duration: "
+                << (d.ok() ? "expected a positive duration, got '" + a.duration + "'" : d.message())
+                << "\n";
+      return kExitBadInput;
+    }
+    duration_s = ToSeconds(d.value());
+  }
+  std::vector<Sized> sized;
+  for (const size_t i : chosen) {
+    // Each service draws from its own stream, by its place in the workload: adding one, or
+    // sizing one alone (--service), never changes another's requests.
+    const std::uint64_t seed = Rng::Stream(a.seed, i).Next();
+    Result<Sized> z = Size(w.services[i], seed, duration_s);
+    if (!z.ok()) {
+      std::cerr << kCommand << z.message() << "\n";
+      return kExitBadInput;
+    }
+    sized.push_back(std::move(z).value());
+  }
+  bool all_met = true;
+  for (const Sized& z : sized) all_met = all_met && z.run && z.run->slo_met;
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["workload"] = a.workload;
+    j["duration_s"] = duration_s;
+    j["services"] = nlohmann::ordered_json::array();
+    for (const Sized& z : sized) j["services"].push_back(Json(z));
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("gpufleet plan serve: %s of %s%s\n", Counted(std::ssize(sized), "service").c_str(),
+                a.workload.c_str(),
+                duration_s > 0 ? (" over " + HumanSeconds(duration_s)).c_str() : "");
+    PrintTable(sized);
+  }
+  return all_met ? kExitOk : kExitFailure;
+}
+
+}  // namespace gpufleet::cli
