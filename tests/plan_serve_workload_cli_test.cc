@@ -72,6 +72,43 @@ TEST(PlanServeWorkloadCli, AgreesWithTheFlagsAndKeepsTheLimits) {
   EXPECT_EQ(nlohmann::json::parse(one)["services"].size(), 1u);
 }
 
+// A service's generated requests depend on its name and the run's seed, not on its place: putting
+// another service before it changes nothing. --seed moves them, and is refused where nothing
+// draws from it.
+TEST(PlanServeWorkloadCli, EachServiceDrawsFromAStreamOfItsOwn) {
+  const gpufleet::testing::ScratchDir dir;
+  const std::string drawn =
+      "  - {name: drawn, model: llama3-8b, gpu_model: H100, gpus_per_replica: 1, replicas: 4,\n"
+      "     slo: {ttft: 2s, tpot: 50ms}, demand: {rate: 5, prompt_tokens: 100, output_tokens: "
+      "10}}\n";
+  const std::string other =
+      "  - {name: other, model: llama3-8b, gpu_model: H100, gpus_per_replica: 1, replicas: 4,\n"
+      "     slo: {ttft: 2s, tpot: 50ms}, demand: {rate: 7, prompt_tokens: 100, output_tokens: "
+      "10}}\n";
+  const std::string alone = dir.Write("alone.yaml", "services:\n" + drawn);
+  const std::string second = dir.Write("second.yaml", "services:\n" + other + drawn);
+  auto requests = [](const std::string& out, size_t i) {
+    return ServiceJson(out, i)["requests"].get<std::int64_t>();
+  };
+  const auto [a_code, a] =
+      RunCli("plan serve --workload " + Quote(alone) + " --duration 10m --json");
+  const auto [b_code, b] =
+      RunCli("plan serve --workload " + Quote(second) + " --duration 10m --json");
+  ASSERT_EQ(a_code, 0) << a;
+  ASSERT_EQ(b_code, 0) << b;
+  EXPECT_EQ(requests(a, 0), requests(b, 1));
+  const auto [c_code, c] =
+      RunCli("plan serve --workload " + Quote(alone) + " --duration 10m --json --seed 2");
+  ASSERT_EQ(c_code, 0) << c;
+  EXPECT_NE(requests(a, 0), requests(c, 0));
+  const std::string seeded =
+      dir.Write("seeded.yaml", "services:\n" + drawn.substr(0, drawn.size() - 3) + ", seed: 4}}\n");
+  const auto [d_code, d] =
+      RunCli("plan serve --workload " + Quote(seeded) + " --duration 1m --seed 2");
+  EXPECT_EQ(d_code, 2) << d;
+  EXPECT_NE(d.find("--seed: no service sized here draws from it"), std::string::npos) << d;
+}
+
 TEST(PlanServeWorkloadCli, TheExampleAsATable) {
   const auto [code, out] =
       RunCli("plan serve --workload " +

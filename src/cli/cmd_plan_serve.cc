@@ -385,10 +385,12 @@ Runner AddPlanServeCommand(CLI::App* plan) {
       "azure-llm:AzureLLMInferenceTrace_conv.csv \\\n"
       "      --rate-scale 10 --duration 10m --slo-ttft 2s --slo-tpot 50ms\n"
       "  gpufleet plan serve --workload examples/workloads/serving.yaml --duration 1h");
-  return [args, workload, seed, from_workload]() -> int {
+  return [args, workload, seed, service, from_workload]() -> int {
     if (!from_workload->empty()) {
       workload->duration = args->duration;
       workload->seed = args->seed;
+      workload->seed_given = !seed->empty();
+      workload->service_given = !service->empty();
       workload->json = args->json;
       return RunPlanServeWorkload(*workload);
     }

@@ -199,7 +199,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                  "does not place inference replicas yet: size them with `gpufleet plan serve "
                  "--workload " +
                  a.workload +
-                 "`, and simulate the jobs from a workload without "
+                 " --duration D`, and simulate the jobs from a workload without "
                  "'services'");
     }
     // What `validate` finds against the fleet stops the run too: every error at once.

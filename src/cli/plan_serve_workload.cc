@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "model/catalog.h"
+#include "physics/serving_autoscale.h"
 #include "physics/serving_service.h"
 #include "report/report.h"
 #include "spec/specs.h"
@@ -32,6 +33,10 @@ struct Sized {
   std::optional<ServiceRun> run;
   std::string unmet;  // the search's reason when no count within max_replicas meets the SLO
   double energy_j = 0;
+  // The same demand with replicas that follow it, from min_replicas, within the same limits.
+  AutoscaledRun autoscaled;
+  double load_s = 0;
+  double target_outstanding = 0;
 };
 
 Result<std::vector<ServingRequest>> Requests(const ServiceSpec& s, std::uint64_t seed,
@@ -42,10 +47,12 @@ Result<std::vector<ServingRequest>> Requests(const ServiceSpec& s, std::uint64_t
     return Error{d.loc.Prefix() + "service '" + s.name +
                  "' generates its requests: give --duration (how long the demand lasts)"};
   }
-  if (d.rate.Mean() * duration_s > kMaxRequests) {
-    return Error{d.loc.Prefix() + "service '" + s.name + "': about " +
-                 Grouped(std::llround(d.rate.Mean() * duration_s)) +
-                 " requests over --duration; at most 20M: give a shorter --duration"};
+  // Bounded at the peak rate: a diurnal demand may spend the whole duration near its peak.
+  if (d.rate.peak_rps * duration_s > kMaxRequests) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "': up to " +
+                 Grouped(std::llround(d.rate.peak_rps * duration_s)) +
+                 " requests over --duration at its peak rate; at most 20M: give a shorter "
+                 "--duration"};
   }
   Rng rng(d.seed ? *d.seed : seed);
   return PoissonRequests(d.rate, duration_s, d.prompt_tokens, d.output_tokens, rng);
@@ -78,16 +85,55 @@ Result<Sized> Size(const ServiceSpec& s, std::uint64_t seed, double duration_s) 
   if (!run.ok() && run.code() != ErrorCode::kUnsatisfiable) return run.error();
   if (!run.ok()) {
     out.unmet = run.message();
-    return out;
-  }
-  if (run.value().replicas < s.min_replicas) {
+  } else if (run.value().replicas < s.min_replicas) {
     // The service keeps its least number of replicas even when fewer would do.
     run = ServeOnReplicas(replica.value(), s.batching, s.min_replicas, requests, s.slo);
     if (!run.ok()) return run.error();
   }
-  out.energy_j = ServiceItEnergyOnBuiltinServerJ(run.value(), out.tp, *gpu);
-  out.run = std::move(run).value();
+  if (run.ok()) {
+    out.energy_j = ServiceItEnergyOnBuiltinServerJ(run.value(), out.tp, *gpu);
+    out.run = std::move(run).value();
+  }
+  // The autoscaled service starts warm, as one already running: with the fixed count (the most
+  // when none meets the SLO), then follows its load.
+  AutoscalePolicy policy = s.scaling.policy;
+  policy.initial_replicas = out.run ? out.run->replicas : s.max_replicas;
+  out.load_s = policy.load_s =
+      ReplicaLoadSeconds(replica.value(), s.scaling.startup_s, s.scaling.load_gb_s);
+  double context = 0;  // the mean over the requests of prompt + half the output
+  for (const ServingRequest& r : requests) context += r.prompt_tokens + r.output_tokens / 2.0;
+  context /= double(requests.size());
+  out.target_outstanding = policy.target_outstanding =
+      s.scaling.target_outstanding ? *s.scaling.target_outstanding
+                                   : TargetOutstanding(replica.value(), s.batching, context,
+                                                       s.slo.tpot_s, policy.scale_up_at);
+  Result<AutoscaledRun> autoscaled =
+      ServeAutoscaled(replica.value(), s.batching, requests, s.slo, policy);
+  if (!autoscaled.ok()) return autoscaled.error();
+  out.autoscaled = std::move(autoscaled).value();
   return out;
+}
+
+nlohmann::ordered_json AutoscaledJson(const Sized& z) {
+  const AutoscaledRun& a = z.autoscaled;
+  nlohmann::ordered_json j;
+  j["load_s"] = z.load_s;
+  j["target_outstanding"] = z.target_outstanding;
+  j["peak_replicas"] = a.run.replicas;
+  j["replica_hours"] = a.replica_seconds / 3600;
+  j["gpu_hours"] = a.replica_seconds * z.tp / 3600;
+  j["slo_met"] = a.run.slo_met;
+  j["attainment"] = a.run.attainment;
+  j["ttft_at_slo_percentile_s"] = a.run.ttft.at_slo_percentile;
+  j["tpot_at_slo_percentile_s"] = a.run.tpot.at_slo_percentile;
+  j["scale_ups"] = a.scale_ups;
+  j["scale_downs"] = a.scale_downs;
+  j["timeline"] = nlohmann::ordered_json::array();
+  for (const ReplicaCount& c : a.timeline) {
+    j["timeline"].push_back(
+        {{"t_s", c.t_s}, {"serving", c.serving}, {"loading", c.loading}, {"draining", c.draining}});
+  }
+  return j;
 }
 
 nlohmann::ordered_json Json(const Sized& z) {
@@ -106,6 +152,7 @@ nlohmann::ordered_json Json(const Sized& z) {
   if (!z.run) {
     j["slo_met"] = false;
     j["unmet"] = z.unmet;
+    j["autoscaled"] = AutoscaledJson(z);
     return j;
   }
   const ServiceRun& v = *z.run;
@@ -130,7 +177,34 @@ nlohmann::ordered_json Json(const Sized& z) {
     j["it_energy_kwh"] = z.energy_j / 3.6e6;
     j["it_joules_per_output_token"] = z.energy_j / double(v.output_tokens);
   }
+  j["gpu_hours"] = gpus * v.span_s / 3600;
+  j["autoscaled"] = AutoscaledJson(z);
   return j;
+}
+
+// Fixed replicas against replicas that follow the load: GPU-hours held and the SLO kept.
+void PrintAutoscaled(const std::vector<Sized>& sized) {
+  std::printf("\n  autoscaled (from min, within max; a replica loads before it serves):\n");
+  std::printf("  %-14s %8s %13s %11s %11s %11s %6s %9s\n", "service", "load", "replicas", "GPU-h",
+              "fixed GPU-h", "TTFT", "SLO", "attained");
+  for (const Sized& z : sized) {
+    const ServiceSpec& s = *z.service;
+    const AutoscaledRun& a = z.autoscaled;
+    int least = a.timeline.empty() ? 0 : a.timeline.front().serving;
+    for (const ReplicaCount& c : a.timeline) least = std::min(least, c.serving);
+    char replicas[32], load[16], fixed[24], ttft[24];
+    std::snprintf(replicas, sizeof replicas, "%d-%d", least, a.run.replicas);
+    std::snprintf(load, sizeof load, "%.0fs", z.load_s);
+    if (z.run) {
+      std::snprintf(fixed, sizeof fixed, "%.1f", z.run->replicas * z.tp * z.run->span_s / 3600);
+    } else {
+      std::snprintf(fixed, sizeof fixed, "-");
+    }
+    std::snprintf(ttft, sizeof ttft, "p%g %.2fs", s.slo.percentile, a.run.ttft.at_slo_percentile);
+    std::printf("  %-14s %8s %13s %11.1f %11s %11s %6s %8.1f%%\n", s.name.c_str(), load, replicas,
+                a.replica_seconds * z.tp / 3600, fixed, ttft, a.run.slo_met ? "met" : "MISSED",
+                100 * a.run.attainment);
+  }
 }
 
 void PrintTable(const std::vector<Sized>& sized) {
@@ -140,9 +214,7 @@ void PrintTable(const std::vector<Sized>& sized) {
   for (const Sized& z : sized) {
     const ServiceSpec& s = *z.service;
     char gpu[32], limits[40];
-    const GpuModel* model = FindGpuModel(s.gpu_model);
-    std::snprintf(gpu, sizeof gpu, "%s x %d", model ? model->display.c_str() : s.gpu_model.c_str(),
-                  z.tp);
+    std::snprintf(gpu, sizeof gpu, "%s x %d", s.gpu_model.c_str(), z.tp);
     if (!z.run) {
       std::snprintf(limits, sizeof limits, "> %d", s.max_replicas);
       std::printf("  %-14s %-14s %-11s %-14s %6s %11s %11s %11s %6s\n", s.name.c_str(),
@@ -185,6 +257,10 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
     std::cerr << kCommand << a.workload << ": the workload has no services (docs/SPEC.md)\n";
     return kExitBadInput;
   }
+  if (a.service_given && a.service.empty()) {
+    std::cerr << kCommand << "--service: expected a service's name, got nothing\n";
+    return kExitBadInput;
+  }
   if (chosen.empty()) {
     std::cerr << kCommand << "--service: no service '" << a.service << "' in " << a.workload
               << "; it has: " << ListNames(names) << "\n";
@@ -201,11 +277,26 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
     }
     duration_s = ToSeconds(d.value());
   }
+  if (a.seed_given) {
+    const bool draws = std::any_of(chosen.begin(), chosen.end(), [&](size_t i) {
+      const ServiceDemandSpec& d = w.services[i].demand;
+      return d.trace_path.empty() && !d.seed;
+    });
+    if (!draws) {
+      std::cerr << kCommand
+                << "--seed: no service sized here draws from it (each has a trace or a seed "
+                   "of its own)\n";
+      return kExitBadInput;
+    }
+  }
   std::vector<Sized> sized;
   for (const size_t i : chosen) {
-    // Each service draws from its own stream, by its place in the workload: adding one, or
-    // sizing one alone (--service), never changes another's requests.
-    const std::uint64_t seed = Rng::Stream(a.seed, i).Next();
+    // Each service draws from its own stream, keyed by its (unique) name: adding one, reordering
+    // them or sizing one alone (--service) never changes another's requests.
+    std::uint64_t key = 0xcbf29ce484222325;  // FNV-1a
+    for (const char c : w.services[i].name)
+      key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3;
+    const std::uint64_t seed = Rng::Stream(a.seed, key).Next();
     Result<Sized> z = Size(w.services[i], seed, duration_s);
     if (!z.ok()) {
       std::cerr << kCommand << z.message() << "\n";
@@ -227,6 +318,7 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
                 a.workload.c_str(),
                 duration_s > 0 ? (" over " + HumanSeconds(duration_s)).c_str() : "");
     PrintTable(sized);
+    PrintAutoscaled(sized);
   }
   return all_met ? kExitOk : kExitFailure;
 }

@@ -13,6 +13,8 @@ struct ServeWorkloadArgs {
   std::string service;     // only this one; empty: all
   std::string duration;    // of the demand; needed by generated demand, a trace's first part
   std::uint64_t seed = 1;  // the run's: services without a seed of their own draw from it
+  bool seed_given = false;
+  bool service_given = false;
   bool json = false;
 };
 

@@ -33,20 +33,32 @@ LatencySummary Summarize(std::vector<double> values, double slo_percentile) {
 
 }  // namespace
 
-Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
-                                   int replicas, const std::vector<ServingRequest>& requests,
-                                   const ServiceLevel& slo) {
-  if (replicas < 1) return Error{"a service needs at least one replica"};
+double NearestRankPercentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return NearestRank(values, p);
+}
+
+Status CheckServiceInputs(const BatchingLimits& limits, const std::vector<ServingRequest>& requests,
+                          const ServiceLevel& slo) {
   if (!(slo.percentile > 0 && slo.percentile <= 100) || !(slo.ttft_s > 0) || !(slo.tpot_s > 0)) {
     return Error{"SLO: targets must be positive and the percentile in (0, 100]"};
   }
-  if (Status st = CheckBatchingLimits(limits); !st.ok()) return Error{st.message(), st.code()};
+  if (Status st = CheckBatchingLimits(limits); !st.ok()) return st;
   // Each replica checks the order of its own requests; the router checks the whole stream's.
   for (std::size_t i = 1; i < requests.size(); ++i) {
     if (requests[i].arrival_s < requests[i - 1].arrival_s) {
       return Error{"request " + std::to_string(i) + ": arrives before the request ahead of it"};
     }
   }
+  return Status::Ok();
+}
+
+Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
+                                   int replicas, const std::vector<ServingRequest>& requests,
+                                   const ServiceLevel& slo) {
+  if (replicas < 1) return Error{"a service needs at least one replica"};
+  if (Status st = CheckServiceInputs(limits, requests, slo); !st.ok())
+    return Error{st.message(), st.code()};
   std::vector<ServedRequest> served(requests.size());
   std::vector<ReplicaServer> servers;
   servers.reserve(static_cast<std::size_t>(replicas));
@@ -80,8 +92,15 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
     end = std::max(end, s.run().end_s);
     run.peak_batch = std::max(run.peak_batch, s.run().peak_batch);
   }
-  run.requests = static_cast<std::int64_t>(requests.size());
   run.span_s = requests.empty() ? 0 : end - requests.front().arrival_s;
+  SummarizeServed(requests, served, slo, run);
+  return run;
+}
+
+void SummarizeServed(const std::vector<ServingRequest>& requests,
+                     const std::vector<ServedRequest>& served, const ServiceLevel& slo,
+                     ServiceRun& run) {
+  run.requests = static_cast<std::int64_t>(requests.size());
   run.arrival_window_s =
       requests.empty() ? 0 : requests.back().arrival_s - requests.front().arrival_s;
   std::vector<double> ttft, tpot;
@@ -98,7 +117,6 @@ Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimi
   run.tpot = Summarize(std::move(tpot), slo.percentile);
   run.slo_met =
       run.ttft.at_slo_percentile <= slo.ttft_s && run.tpot.at_slo_percentile <= slo.tpot_s;
-  return run;
 }
 
 double ServiceItEnergyJ(const ServiceRun& run, int tp, const NodePower& node, int gpus_per_node) {

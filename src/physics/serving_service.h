@@ -40,11 +40,25 @@ struct ServiceRun {
   std::int32_t peak_batch = 0;  // the largest of any replica
 };
 
+// The value at rank ceil(p n / 100) of the sorted values (0 for none), p in (0, 100].
+double NearestRankPercentile(std::vector<double> values, double p);
+
+// An error unless the SLO's targets are positive with its percentile in (0, 100], the batching
+// limits hold (CheckBatchingLimits) and the requests come in order of arrival.
+Status CheckServiceInputs(const BatchingLimits& limits, const std::vector<ServingRequest>& requests,
+                          const ServiceLevel& slo);
+
 // Serves `requests` (sorted by arrival) on `replicas` replicas of `model`. Errors as
 // ServeOnReplica's.
 Result<ServiceRun> ServeOnReplicas(const ReplicaModel& model, const BatchingLimits& limits,
                                    int replicas, const std::vector<ServingRequest>& requests,
                                    const ServiceLevel& slo);
+
+// Fills `run`'s request count, arrival window, latency summaries, attainment and verdict from the
+// requests' times (`served`, in the order of `requests`).
+void SummarizeServed(const std::vector<ServingRequest>& requests,
+                     const std::vector<ServedRequest>& served, const ServiceLevel& slo,
+                     ServiceRun& run);
 
 // IT energy of a run, in joules: its replicas' GPUs (tp each) on nodes of `node` power with
 // `gpus_per_node` GPUs, over the run's span. A GPU counts as busy while its replica runs a pass

@@ -50,17 +50,17 @@ void ReadReplicas(SpecReader& r, const YAML::Node& n, const std::string& field, 
   MapReader m(r, n, field);
   if (!m.valid()) return;
   const YAML::Node min = m.Get("min");
+  std::optional<std::int64_t> least, most;
   if (min.IsDefined()) {
-    s.min_replicas = static_cast<std::int32_t>(
-        r.IntegerIn(min, m.Field("min"), 0, kMaxServiceReplicas, "replicas").value_or(0));
+    least = r.IntegerIn(min, m.Field("min"), 1, kMaxServiceReplicas, "replicas");
+    s.min_replicas = static_cast<std::int32_t>(least.value_or(1));
   }
   const YAML::Node max = m.Required("max");
-  s.max_replicas = static_cast<std::int32_t>(
-      r.IntegerIn(max, m.Field("max"), 1, kMaxServiceReplicas, "replicas").value_or(1));
+  most = r.IntegerIn(max, m.Field("max"), 1, kMaxServiceReplicas, "replicas");
+  s.max_replicas = static_cast<std::int32_t>(most.value_or(1));
   m.Finish();
-  if (min.IsDefined() && max.IsDefined() && s.min_replicas > s.max_replicas) {
-    r.Fail(min, m.Field("min"), "expected min <= max");
-  }
+  // Only between two values read: a bad max is reported once, as itself.
+  if (least && most && *least > *most) r.Fail(min, m.Field("min"), "expected min <= max");
 }
 
 // slo: {ttft: 2s, tpot: 50ms, percentile: 99}.
@@ -104,6 +104,55 @@ void ReadBatching(SpecReader& r, const YAML::Node& n, const std::string& field, 
   if (Status ok = CheckBatchingLimits(s.batching); !ok.ok()) r.Fail(n, field, ok.message());
 }
 
+// autoscaling: {interval: 30s, scale_up_at: 0.8, target_outstanding: 24, scale_down_after: 5m,
+// startup: 30s, load_gb_s: 2}, each optional.
+void ReadScaling(SpecReader& r, const YAML::Node& n, const std::string& field, ServiceSpec& s) {
+  if (!n.IsDefined()) return;
+  MapReader m(r, n, field);
+  if (!m.valid()) return;
+  AutoscalePolicy& p = s.scaling.policy;
+  auto fraction = [&](const char* key, double& out) {
+    const YAML::Node v = m.Get(key);
+    if (!v.IsDefined()) return;
+    if (auto f = r.NumberIn(v, m.Field(key), 0, 1, "a fraction of the SLO targets")) {
+      if (*f <= 0) {
+        r.Fail(v, m.Field(key), "expected a fraction above 0, at most 1");
+      } else {
+        out = *f;
+      }
+    }
+  };
+  fraction("scale_up_at", p.scale_up_at);
+  const YAML::Node target = m.Get("target_outstanding");
+  if (target.IsDefined()) {
+    s.scaling.target_outstanding =
+        r.NumberIn(target, m.Field("target_outstanding"), 1, 1e6, "requests per replica");
+  }
+  auto duration = [&](const char* key, double& out, bool positive) {
+    const YAML::Node v = m.Get(key);
+    if (!v.IsDefined()) return;
+    auto d = positive ? r.PositiveDuration(v, m.Field(key)) : r.Duration(v, m.Field(key));
+    if (d && *d < 0) {
+      r.Fail(v, m.Field(key), "expected a duration of at least 0");
+    } else if (d) {
+      out = ToSeconds(*d);
+    }
+  };
+  duration("interval", p.interval_s, true);
+  duration("scale_down_after", p.scale_down_after_s, false);
+  duration("startup", s.scaling.startup_s, false);
+  const YAML::Node bandwidth = m.Get("load_gb_s");
+  if (bandwidth.IsDefined()) {
+    auto b = r.NumberIn(bandwidth, m.Field("load_gb_s"), 0, 1e6, "GB/s per GPU");
+    if (b && *b <= 0) {
+      r.Fail(bandwidth, m.Field("load_gb_s"), "expected a bandwidth above 0 GB/s");
+    } else if (b) {
+      s.scaling.load_gb_s = *b;
+    }
+  }
+  m.Finish();
+}
+
 // demand: {trace: azure-llm:FILE, rate_scale: 10} or {rate: 40, trough_rate: 8, period: 1d,
 // peak_at: 14h, prompt_tokens: D, output_tokens: D, seed: 7}.
 void ReadDemand(SpecReader& r, const YAML::Node& n, const std::string& field, ServiceSpec& s) {
@@ -122,6 +171,9 @@ void ReadDemand(SpecReader& r, const YAML::Node& n, const std::string& field, Se
     r.Fail(n, field,
            "give exactly one of 'trace' (azure-llm:FILE) or 'rate' (generated requests per "
            "second)");
+    // The other keys are known; which of them belong is told once the kind is.
+    for (const char* key : trace_only) m.Get(key);
+    for (const char* key : generated_only) m.Get(key);
     m.Finish();
     return;
   }
@@ -261,7 +313,6 @@ std::optional<ServiceSpec> ReadService(SpecReader& r, const YAML::Node& node,
   s.loc = r.Loc(node, path);
   const YAML::Node name = m.Required("name");
   s.name = r.String(name, m.Field("name")).value_or("");
-  if (name.IsDefined() && s.name.empty()) r.Fail(name, m.Field("name"), "expected a name");
   if (auto model = ReadModelReference(r, m.Required("model"), m.Field("model")))
     s.served.model = model->job.model;
   const YAML::Node precision = m.Get("precision");
@@ -291,6 +342,7 @@ std::optional<ServiceSpec> ReadService(SpecReader& r, const YAML::Node& node,
   ReadReplicas(r, m.Required("replicas"), m.Field("replicas"), s);
   ReadSlo(r, m.Required("slo"), m.Field("slo"), s);
   ReadBatching(r, m.Get("batching"), m.Field("batching"), s);
+  ReadScaling(r, m.Get("autoscaling"), m.Field("autoscaling"), s);
   const YAML::Node priority = m.Get("priority");
   if (priority.IsDefined()) {
     s.priority =
@@ -301,6 +353,8 @@ std::optional<ServiceSpec> ReadService(SpecReader& r, const YAML::Node& node,
     s.tenant = ReadTenantRef(r, tenant, m.Field("tenant"), tenants).value_or(0);
   ReadDemand(r, m.Required("demand"), m.Field("demand"), s);
   m.Finish();
+  s.scaling.policy.min_replicas = s.min_replicas;
+  s.scaling.policy.max_replicas = s.max_replicas;
   if (r.error_count() == errors_before) CheckPhysics(r, node, m, s);
   return s;
 }

@@ -196,10 +196,12 @@ TEST(ServiceSpec, OtherMistakesAreNamed) {
                       "unknown tenant"));
   EXPECT_TRUE(IsError(W(Yaml({}, {"    batching: {max_batch: 64, max_tokens_per_pass: 32}"})),
                       "w.yaml:12:15:", "services[0].batching", "max_tokens_per_pass"));
-  // A second service of the same name.
+  // A second service of the same name: the error points at the name, wherever it is written.
+  EXPECT_TRUE(IsError(W(Yaml() + "  - model: llama3-8b\n    name: chat\n"),
+                      "w.yaml:13:11:", "services[1].name", "duplicate service name"));
   std::string twice = Yaml();
   twice += twice.substr(twice.find("  - name"));
-  EXPECT_TRUE(IsError(W(twice), "w.yaml:12:5:", "services[1].name", "duplicate service name"));
+  EXPECT_TRUE(IsError(W(twice), "w.yaml:12:11:", "services[1].name", "duplicate service name"));
 }
 
 // The fleet must have the service's GPUs; the check points at the service's gpu_model.

@@ -101,8 +101,10 @@ class WorkloadParser {
         std::optional<ServiceSpec> service = ReadService(r_, services[i], path, spec_.tenants);
         if (!service) continue;
         for (const ServiceSpec& other : spec_.services) {
-          if (!service->name.empty() && other.name == service->name)
-            r_.Fail(services[i], path + ".name", "duplicate service name '" + service->name + "'");
+          if (!service->name.empty() && other.name == service->name) {
+            const YAML::Node item = services[i];  // const: reading a key never adds it
+            r_.Fail(item["name"], path + ".name", "duplicate service name '" + service->name + "'");
+          }
         }
         spec_.services.push_back(std::move(*service));
         NoteItem(spec_.services, clean_services_, errors);

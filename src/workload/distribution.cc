@@ -105,8 +105,12 @@ double Distribution::Min() const {
       return a_;
     case Kind::kLognormal:
       return min_;
-    case Kind::kEmpirical:
-      return values_.front();
+    case Kind::kEmpirical: {
+      // The last point at probability 0: those before it are never drawn.
+      size_t i = 0;
+      while (i + 1 < cumulative_.size() && cumulative_[i + 1] <= 0) ++i;
+      return values_[i];
+    }
     case Kind::kChoice:
       break;
   }
@@ -124,8 +128,12 @@ double Distribution::Max() const {
       return a_;
     case Kind::kLognormal:
       return max_;
-    case Kind::kEmpirical:
-      return values_.back();
+    case Kind::kEmpirical: {
+      // The first point at probability 1: those after it are never drawn.
+      size_t i = 0;
+      while (i + 1 < cumulative_.size() && cumulative_[i] < 1) ++i;
+      return values_[i];
+    }
     case Kind::kChoice:
       break;
   }

@@ -87,6 +87,10 @@ TEST(Distribution, MinAndMaxAreWhatSamplesCanReach) {
   const Distribution table = Distribution::Empirical({{0, 3}, {0.5, 8}, {1, 20}}, false);
   EXPECT_EQ(table.Min(), 3);
   EXPECT_EQ(table.Max(), 20);
+  // Points past probability 1 (or before a later 0) are never drawn.
+  const Distribution ends = Distribution::Empirical({{0, 1}, {0, 3}, {1, 20}, {1, 500}}, false);
+  EXPECT_EQ(ends.Min(), 3);
+  EXPECT_EQ(ends.Max(), 20);
   Rng rng(3);
   for (int i = 0; i < 1000; ++i) {
     for (const Distribution* d : {&choice, &lognormal, &table}) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/job.h"
+#include "physics/serving_autoscale.h"
 #include "physics/serving_replica.h"
 #include "physics/serving_service.h"
 #include "workload/distribution.h"
@@ -28,6 +29,17 @@ struct ServiceDemandSpec {
   SourceLoc loc;                      // of the `demand` entry
 };
 
+// How the service's replicas follow its load (physics/serving_autoscale.h); min and max replicas
+// come from the service. A replica loads for `startup_s` plus its weights per GPU at `load_gb_s`.
+struct ServiceScaling {
+  AutoscalePolicy policy;  // its min_replicas, max_replicas and load_s are set from the service
+  double startup_s = 30;
+  double load_gb_s = 2;  // per GPU, from storage
+  // Requests outstanding per replica to aim for; none: from the model (TargetOutstanding, at the
+  // demand's mean context and scale_up_at of the TPOT target).
+  std::optional<double> target_outstanding;
+};
+
 struct ServiceSpec {
   std::string name;
   SourceLoc loc;  // of the service's entry, field "services[i]"
@@ -40,6 +52,7 @@ struct ServiceSpec {
   ServiceLevel slo;
   SourceLoc slo_loc;
   BatchingLimits batching;
+  ServiceScaling scaling;
   std::int32_t priority = 0;  // against training jobs' priorities
   std::int32_t tenant = 0;    // index into the workload's tenants
   ServiceDemandSpec demand;

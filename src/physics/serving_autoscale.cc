@@ -1,0 +1,262 @@
+#include "physics/serving_autoscale.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+namespace gpufleet {
+namespace {
+
+enum class State { kLoading, kServing, kDraining, kGone };
+
+struct Replica {
+  ReplicaServer server;
+  State state;
+  double added_s;  // the decision to add it: its GPUs are held from then
+  double ready_s;  // its first pass may start
+  double drained_s = 0;
+  double gone_s = 0;  // its last request finished after it was drained
+  std::int64_t routed = 0;
+};
+
+Status CheckPolicy(const AutoscalePolicy& p) {
+  auto in = [](double v, double lo, double hi) { return std::isfinite(v) && v > lo && v <= hi; };
+  if (p.min_replicas < 1) return Error{"autoscaling: at least one replica (min_replicas >= 1)"};
+  if (p.max_replicas < p.min_replicas) return Error{"autoscaling: max_replicas below min_replicas"};
+  if (p.initial_replicas != 0 &&
+      (p.initial_replicas < p.min_replicas || p.initial_replicas > p.max_replicas)) {
+    return Error{"autoscaling: the initial replicas must lie within min and max"};
+  }
+  if (!in(p.interval_s, 0, 1e9)) return Error{"autoscaling: the interval must be positive"};
+  if (!in(p.scale_up_at, 0, 1)) return Error{"autoscaling: scale_up_at must be in (0, 1]"};
+  if (!in(p.scale_down_below, 0, 1))
+    return Error{"autoscaling: scale_down_below must be in (0, 1]"};
+  if (!(p.target_outstanding >= 0 && p.target_outstanding < 1e9)) {
+    return Error{"autoscaling: the target of outstanding requests must be finite, from 0"};
+  }
+  if (!(p.scale_down_after_s >= 0 && p.scale_down_after_s < 1e12) ||
+      !(p.load_s >= 0 && p.load_s < 1e12)) {
+    return Error{"autoscaling: scale_down_after and the load time must be finite, from 0"};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+double TargetOutstanding(const ReplicaModel& model, const BatchingLimits& limits,
+                         double mean_context, double tpot_s, double fraction) {
+  auto decode = [&](std::int64_t batch) {
+    ReplicaIteration pass;
+    pass.decodes = batch;
+    pass.decode_context = static_cast<std::int64_t>(std::llround(mean_context * double(batch)));
+    return model.Iteration(pass).seconds;
+  };
+  // The pass time grows with the batch: the largest batch within the mark, by bisection.
+  // Past the batch limit requests queue for a place: the same headroom applies to it.
+  std::int64_t lo = 1, hi = std::max<std::int64_t>(
+                           1, static_cast<std::int64_t>(fraction * limits.max_batch));
+  if (decode(lo) > fraction * tpot_s) return 1;
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    if (decode(mid) <= fraction * tpot_s) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return static_cast<double>(lo);
+}
+
+double ReplicaLoadSeconds(const ReplicaModel& model, double startup_s, double load_gb_s) {
+  return startup_s + (load_gb_s > 0 ? model.weight_bytes_per_gpu() / (load_gb_s * 1e9) : 0);
+}
+
+Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingLimits& limits,
+                                      const std::vector<ServingRequest>& requests,
+                                      const ServiceLevel& slo, const AutoscalePolicy& policy) {
+  if (Status st = CheckPolicy(policy); !st.ok()) return Error{st.message(), st.code()};
+  if (Status st = CheckServiceInputs(limits, requests, slo); !st.ok())
+    return Error{st.message(), st.code()};
+  AutoscaledRun out;
+  const double t0 = requests.empty() ? 0 : requests.front().arrival_s;
+  std::vector<ServedRequest> served(requests.size());
+  std::deque<Replica> replicas;  // stable addresses: a server refers to `served`
+  auto add = [&](double t, bool loaded) {
+    replicas.push_back({ReplicaServer(model, limits, served),
+                        loaded ? State::kServing : State::kLoading, t,
+                        loaded ? t : t + policy.load_s});
+  };
+  auto record = [&](double t) {
+    ReplicaCount c{t};
+    for (const Replica& r : replicas) {
+      c.serving += r.state == State::kServing;
+      c.loading += r.state == State::kLoading;
+      c.draining += r.state == State::kDraining;
+    }
+    out.run.replicas = std::max(out.run.replicas, c.serving + c.loading + c.draining);
+    if (!out.timeline.empty()) {
+      const ReplicaCount& last = out.timeline.back();
+      if (last.serving == c.serving && last.loading == c.loading && last.draining == c.draining)
+        return;
+      // A change noticed after a later point: it shows from that point.
+      c.t_s = std::max(c.t_s, last.t_s);
+      if (last.t_s == c.t_s) out.timeline.pop_back();
+    }
+    out.timeline.push_back(c);
+  };
+  const int initial = policy.initial_replicas > 0 ? policy.initial_replicas : policy.min_replicas;
+  for (int i = 0; i < initial; ++i) add(t0, true);
+  record(t0);
+  // Loaded replicas start serving; drained ones whose last request finished leave.
+  auto settle = [&](double t) {
+    for (Replica& r : replicas) {
+      if (r.state == State::kLoading && r.ready_s <= t) {
+        r.server.RunUntil(r.ready_s);
+        r.state = State::kServing;
+        record(r.ready_s);
+      } else if (r.state == State::kDraining) {
+        r.server.RunUntil(t);
+        if (r.server.outstanding() == 0) {
+          r.state = State::kGone;
+          r.gone_s = std::max(r.drained_s, r.server.run().end_s);
+          record(r.gone_s);
+        }
+      }
+    }
+  };
+  std::vector<std::size_t> unfinished;  // routed and not known to be finished, in arrival order
+  std::vector<char> first_token_seen(requests.size(), 0);
+  double calm_since = -1;      // start of the run of calm windows; below 0: none
+  double outstanding_sum = 0;  // over the window's arrivals, of the serving replicas' outstanding
+  std::int64_t arrivals_in_window = 0;
+  std::vector<double> ttft_window, tpot_window;
+  auto tick = [&](double t) {
+    for (Replica& r : replicas) {
+      if (r.state != State::kGone) r.server.RunUntil(t);
+    }
+    settle(t);
+    // The window's samples: first tokens and finishes since the last look; a request still
+    // waiting for its first token counts with its wait so far, so that a growing queue shows
+    // before its requests are served.
+    ttft_window.clear();
+    tpot_window.clear();
+    std::size_t kept = 0;
+    for (const std::size_t i : unfinished) {
+      const ServedRequest& s = served[i];
+      const bool first = s.first_token_s > 0 && s.first_token_s <= t;
+      if (first && !first_token_seen[i]) {
+        ttft_window.push_back(s.ttft_s);
+        first_token_seen[i] = 1;
+      } else if (!first) {
+        ttft_window.push_back(t - requests[i].arrival_s);
+      }
+      if (s.finish_s > 0 && s.finish_s <= t) {
+        tpot_window.push_back(s.tpot_s);
+        continue;
+      }
+      unfinished[kept++] = i;
+    }
+    unfinished.resize(kept);
+    const double ttft = NearestRankPercentile(ttft_window, slo.percentile);
+    const double tpot = NearestRankPercentile(tpot_window, slo.percentile);
+    int serving = 0, loading = 0;
+    for (const Replica& r : replicas) {
+      serving += r.state == State::kServing;
+      loading += r.state == State::kLoading;
+    }
+    const int held = serving + loading;
+    // The replicas the window's load wants; without a target or an arrival, as many as serve.
+    int wanted = serving;
+    // Whether one replica fewer would still carry the load below scale_down_below of the target.
+    bool fewer_carry = true;
+    if (policy.target_outstanding > 0 && arrivals_in_window > 0) {
+      const double mean = outstanding_sum / double(arrivals_in_window);
+      wanted = static_cast<int>(std::ceil(mean / policy.target_outstanding - 1e-9));
+      fewer_carry = mean <= policy.scale_down_below * policy.target_outstanding * (serving - 1);
+    }
+    outstanding_sum = 0;
+    arrivals_in_window = 0;
+    const double pressure = std::max(ttft / (policy.scale_up_at * slo.ttft_s),
+                                     tpot / (policy.scale_up_at * slo.tpot_s));
+    if (pressure > 1 || wanted > held) {
+      calm_since = -1;
+      // While replicas load, the ones asked for are on their way: adding more would overshoot.
+      if (loading == 0 && held < policy.max_replicas) {
+        const double by_latency =
+            pressure > 1 ? std::ceil(held * (std::min(pressure, 2.0) - 1)) : 0;
+        const int more = std::min({policy.max_replicas - held, held,
+                                   std::max({1, static_cast<int>(by_latency), wanted - held})});
+        for (int k = 0; k < more; ++k) add(t, false);
+        ++out.scale_ups;
+        record(t);
+      }
+    } else if (fewer_carry &&
+               pressure * serving / std::max(1, serving - 1) < policy.scale_down_below) {
+      // The latencies with one replica fewer, taken to grow as its share of the load moves to the
+      // others (a guess that errs low near saturation, hence the margin of scale_down_below).
+      if (calm_since < 0) calm_since = t - policy.interval_s;
+      if (t - calm_since >= policy.scale_down_after_s && loading == 0 &&
+          serving > policy.min_replicas) {
+        // The serving replica with the fewest outstanding; ties to the newest.
+        Replica* drain = nullptr;
+        for (Replica& r : replicas) {
+          if (r.state == State::kServing &&
+              (drain == nullptr || r.server.outstanding() <= drain->server.outstanding()))
+            drain = &r;
+        }
+        drain->state = State::kDraining;
+        drain->drained_s = t;
+        ++out.scale_downs;
+        record(t);
+        settle(t);
+      }
+    } else {
+      calm_since = -1;
+    }
+  };
+  double next_tick = t0 + policy.interval_s;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const ServingRequest& r = requests[i];
+    while (next_tick <= r.arrival_s) {
+      tick(next_tick);
+      next_tick += policy.interval_s;
+    }
+    settle(r.arrival_s);
+    Replica* best = nullptr;
+    std::int64_t best_load = 0;
+    for (Replica& k : replicas) {
+      if (k.state != State::kServing) continue;
+      k.server.RunUntil(r.arrival_s);
+      const std::int64_t load = k.server.OutstandingAt(r.arrival_s);
+      outstanding_sum += static_cast<double>(load);
+      if (best == nullptr || load < best_load) {
+        best = &k;
+        best_load = load;
+      }
+    }
+    // At least min_replicas >= 1 serve at all times: a drain never takes the last.
+    if (Status st = best->server.Add(i, r); !st.ok()) return Error{st.message(), st.code()};
+    ++best->routed;
+    ++arrivals_in_window;
+    unfinished.push_back(i);
+    out.run.prompt_tokens += r.prompt_tokens;
+    out.run.output_tokens += r.output_tokens;
+  }
+  double end = t0;
+  for (Replica& r : replicas) {
+    r.server.RunToEnd();
+    end = std::max(end, r.server.run().end_s);
+  }
+  for (const Replica& r : replicas) {
+    out.run.busy_s += r.server.run().busy_s;
+    out.run.peak_batch = std::max(out.run.peak_batch, r.server.run().peak_batch);
+    out.run.requests_per_replica.push_back(r.routed);
+    const double until = r.state == State::kGone ? r.gone_s : std::max(end, r.added_s);
+    out.replica_seconds += until - r.added_s;
+  }
+  out.run.span_s = end - t0;
+  SummarizeServed(requests, served, slo, out.run);
+  return out;
+}
+
+}  // namespace gpufleet
