@@ -145,6 +145,29 @@ TEST(PlanServeWorkloadCli, BadUseIsNamed) {
   EXPECT_EQ(service_code, 2);
   EXPECT_NE(service.find("requires"), std::string::npos) << service;
 
+  // The fleet must hold the replicas: tiny.yaml has 16 H100s in domains of 8.
+  const std::string tiny = Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml");
+  const std::string wide = dir.Write("wide.yaml", "services:\n" + Service("wide", "{max: 8}"));
+  std::string text = "services:\n" + Service("wide", "{max: 8}");
+  text.replace(text.find("gpus_per_replica: 2"), 19, "gpus_per_replica: 16");
+  const auto [wide_code, wide_out] =
+      RunCli("validate " + tiny + " " + Quote(dir.Write("w16.yaml", text)));
+  EXPECT_EQ(wide_code, 2);
+  EXPECT_NE(wide_out.find("field 'services[0].gpus_per_replica': service 'wide': a replica of 16 "
+                          "GPUs needs an NVLink domain that large; the fleet's h100 domains hold "
+                          "at most 8"),
+            std::string::npos)
+      << wide_out;
+  const auto [many_code, many_out] =
+      RunCli("validate " + tiny + " " +
+             Quote(dir.Write("many.yaml", "services:\n" + Service("many", "{min: 9, max: 9}"))));
+  EXPECT_EQ(many_code, 2);
+  EXPECT_NE(many_out.find("its 9 replicas at least need 18 GPUs; the fleet has 16 h100"),
+            std::string::npos)
+      << many_out;
+  const auto [fits_code, fits_out] = RunCli("validate " + tiny + " " + Quote(wide));
+  EXPECT_EQ(fits_code, 0) << fits_out;
+
   // The simulator does not place replicas yet: it says so rather than leave them out.
   const auto [sim_code, sim] = RunCli(
       "sim --fleet " + Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml") +

@@ -153,8 +153,11 @@ FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const st
       check.errors.push_back(b.message());
   }
   for (const ServiceSpec& s : w.services) {
-    if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::services, s, fleet); !b.ok())
+    if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::services, s, fleet); !b.ok()) {
       check.errors.push_back(b.message());
+    } else if (std::string e = ServicePlacementError(s, fleet); !e.empty()) {
+      check.errors.push_back(e);
+    }
   }
   return check;
 }
@@ -258,6 +261,36 @@ LabelledPod PodOf(const JobSpec& job, std::string label) {
 }
 
 }  // namespace
+
+std::string ServicePlacementError(const ServiceSpec& s, const Fleet& fleet) {
+  const ModelId model = fleet.FindModel(s.gpu_model);
+  // A replica's GPUs share one NVLink domain; the fleet's domains of the model, at their largest.
+  std::int64_t largest = 0, domain = 0, gpus = 0;
+  TopoId current = -1;
+  for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
+    if (fleet.NodeModel(n) != model) continue;
+    const TopoId d = fleet.Ancestor(n, Level::kDomain);
+    domain = d == current ? domain + fleet.NodeGpus(n) : fleet.NodeGpus(n);
+    current = d;
+    largest = std::max(largest, domain);
+    gpus += fleet.NodeGpus(n);
+  }
+  SourceLoc at = s.loc;
+  at.field = s.loc.field + ".gpus_per_replica";
+  if (s.gpus_per_replica > largest) {
+    return at.Prefix() + "service '" + s.name + "': a replica of " +
+           std::to_string(s.gpus_per_replica) + " GPUs needs an NVLink domain that large; the " +
+           "fleet's " + s.gpu_model + " domains hold at most " + std::to_string(largest);
+  }
+  if (std::int64_t{s.min_replicas} * s.gpus_per_replica > gpus) {
+    at.field = s.loc.field + ".replicas";
+    return at.Prefix() + "service '" + s.name + "': its " + std::to_string(s.min_replicas) +
+           " replicas at least need " +
+           std::to_string(std::int64_t{s.min_replicas} * s.gpus_per_replica) +
+           " GPUs; the fleet has " + std::to_string(gpus) + " " + s.gpu_model;
+  }
+  return "";
+}
 
 void SamplePods(const WorkloadSpec& w, const Fleet& fleet, std::uint64_t seed, size_t limit,
                 std::vector<LabelledPod>& out) {

@@ -19,6 +19,10 @@ struct FleetCheck {
   // run here (the scheduler rejects them when they arrive).
   std::vector<std::string> errors, warnings;
 };
+// A service whose replicas cannot be placed on the fleet: wider than its largest NVLink domain of
+// the service's GPU model, or its least replicas more GPUs than the fleet has of that model; ""
+// when they can (the model must be in the fleet).
+std::string ServicePlacementError(const ServiceSpec& s, const Fleet& fleet);
 // Every problem, not only the first; `file` names the workload in messages.
 FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const std::string& file);
 
