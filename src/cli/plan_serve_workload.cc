@@ -14,6 +14,7 @@
 #include "spec/specs.h"
 #include "trace/azure_llm.h"
 #include "util/duration.h"
+#include "util/fingerprint.h"
 #include "util/text.h"
 #include "workload/serving_demand.h"
 
@@ -293,10 +294,7 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
   for (const size_t i : chosen) {
     // Each service draws from its own stream, keyed by its (unique) name: adding one, reordering
     // them or sizing one alone (--service) never changes another's requests.
-    std::uint64_t key = 0xcbf29ce484222325;  // FNV-1a
-    for (const char c : w.services[i].name)
-      key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3;
-    const std::uint64_t seed = Rng::Stream(a.seed, key).Next();
+    const std::uint64_t seed = Rng::Stream(a.seed, Fnv1a64(w.services[i].name)).Next();
     Result<Sized> z = Size(w.services[i], seed, duration_s);
     if (!z.ok()) {
       std::cerr << kCommand << z.message() << "\n";
