@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace gpufleet {
 namespace {
@@ -79,14 +82,24 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     return Error{st.message(), st.code()};
   AutoscaledRun out;
   const double t0 = requests.empty() ? 0 : requests.front().arrival_s;
+  // Each look costs a pass over the replicas and the requests in flight: bounded, so that a tiny
+  // interval over a long demand is an error rather than a run of hours.
+  constexpr double kMaxLooks = 1e8;
+  if (!requests.empty() && (requests.back().arrival_s - t0) / policy.interval_s > kMaxLooks) {
+    return Error{"autoscaling: an interval of " + std::to_string(policy.interval_s) +
+                 " s over the demand's span makes more than 1e8 looks; take a longer interval"};
+  }
   std::vector<ServedRequest> served(requests.size());
   std::deque<Replica> replicas;  // stable addresses: a server refers to `served`
+  double last_ready_s = t0;      // when the newest replica starts (or started) to serve
   auto add = [&](double t, bool loaded) {
     replicas.push_back({ReplicaServer(model, limits, served),
                         loaded ? State::kServing : State::kLoading, t,
                         loaded ? t : t + policy.load_s});
+    last_ready_s = std::max(last_ready_s, replicas.back().ready_s);
   };
-  auto record = [&](double t) {
+  // `closing`: the span's end, recorded even when nothing changed there.
+  auto record = [&](double t, bool closing = false) {
     ReplicaCount c{t};
     for (const Replica& r : replicas) {
       c.serving += r.state == State::kServing;
@@ -96,10 +109,10 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     out.run.replicas = std::max(out.run.replicas, c.serving + c.loading + c.draining);
     if (!out.timeline.empty()) {
       const ReplicaCount& last = out.timeline.back();
-      if (last.serving == c.serving && last.loading == c.loading && last.draining == c.draining)
+      if (!closing && last.serving == c.serving && last.loading == c.loading &&
+          last.draining == c.draining)
         return;
-      // A change noticed after a later point: it shows from that point.
-      c.t_s = std::max(c.t_s, last.t_s);
+      // Changes are recorded in time order (settle's); several at one time leave the last.
       if (last.t_s == c.t_s) out.timeline.pop_back();
     }
     out.timeline.push_back(c);
@@ -107,21 +120,31 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
   const int initial = policy.initial_replicas > 0 ? policy.initial_replicas : policy.min_replicas;
   for (int i = 0; i < initial; ++i) add(t0, true);
   record(t0);
-  // Loaded replicas start serving; drained ones whose last request finished leave.
+  // Loaded replicas start serving; drained ones whose last pass has ended by `t` leave. Their
+  // changes are recorded in time order: each at or before `t`, and after the last settle's.
+  std::vector<std::pair<double, Replica*>> changes;
   auto settle = [&](double t) {
+    changes.clear();
     for (Replica& r : replicas) {
       if (r.state == State::kLoading && r.ready_s <= t) {
         r.server.RunUntil(r.ready_s);
-        r.state = State::kServing;
-        record(r.ready_s);
+        changes.emplace_back(r.ready_s, &r);
       } else if (r.state == State::kDraining) {
         r.server.RunUntil(t);
-        if (r.server.outstanding() == 0) {
-          r.state = State::kGone;
-          r.gone_s = std::max(r.drained_s, r.server.run().end_s);
-          record(r.gone_s);
-        }
+        const double gone = std::max(r.drained_s, r.server.run().end_s);
+        if (r.server.outstanding() == 0 && gone <= t) changes.emplace_back(gone, &r);
       }
+    }
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [at, r] : changes) {
+      if (r->state == State::kLoading) {
+        r->state = State::kServing;
+      } else {
+        r->state = State::kGone;
+        r->gone_s = at;
+      }
+      record(at);
     }
   };
   std::vector<std::size_t> unfinished;  // routed and not known to be finished, in arrival order
@@ -171,7 +194,9 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     bool fewer_carry = true;
     if (policy.target_outstanding > 0 && arrivals_in_window > 0) {
       const double mean = outstanding_sum / double(arrivals_in_window);
-      wanted = static_cast<int>(std::ceil(mean / policy.target_outstanding - 1e-9));
+      // Clamped before the cast: a tiny target would overflow an int.
+      wanted = static_cast<int>(std::ceil(
+          std::min(mean / policy.target_outstanding - 1e-9, double(policy.max_replicas) + 1)));
       fewer_carry = mean <= policy.scale_down_below * policy.target_outstanding * (serving - 1);
     }
     outstanding_sum = 0;
@@ -194,7 +219,9 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
                pressure * serving / std::max(1, serving - 1) < policy.scale_down_below) {
       // The latencies with one replica fewer, taken to grow as its share of the load moves to the
       // others (a guess that errs low near saturation, hence the margin of scale_down_below).
-      if (calm_since < 0) calm_since = t - policy.interval_s;
+      // The calm counts from the window's start, and never from before the newest replica
+      // served: one that has just come into service is not drained for a calm it did not see.
+      if (calm_since < 0) calm_since = std::max(t - policy.interval_s, last_ready_s);
       if (t - calm_since >= policy.scale_down_after_s && loading == 0 &&
           serving > policy.min_replicas) {
         // The serving replica with the fewest outstanding; ties to the newest.
@@ -214,12 +241,14 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
       calm_since = -1;
     }
   };
-  double next_tick = t0 + policy.interval_s;
+  // The k-th look at t0 + k x interval, counted in integers: a sum of intervals would drift, and
+  // stall where the interval falls below the spacing of doubles at t.
+  std::int64_t looks = 1;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const ServingRequest& r = requests[i];
-    while (next_tick <= r.arrival_s) {
-      tick(next_tick);
-      next_tick += policy.interval_s;
+    for (double at = t0 + double(looks) * policy.interval_s; at <= r.arrival_s;
+         at = t0 + double(++looks) * policy.interval_s) {
+      tick(at);
     }
     settle(r.arrival_s);
     Replica* best = nullptr;
@@ -242,11 +271,15 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     out.run.prompt_tokens += r.prompt_tokens;
     out.run.output_tokens += r.output_tokens;
   }
+  // No look after the last arrival: the requests left are served by the replicas there are. Those
+  // still loading serve from their readiness, the drained ones leave after their last pass.
   double end = t0;
   for (Replica& r : replicas) {
     r.server.RunToEnd();
     end = std::max(end, r.server.run().end_s);
   }
+  settle(end);
+  record(end, true);
   for (const Replica& r : replicas) {
     out.run.busy_s += r.server.run().busy_s;
     out.run.peak_batch = std::max(out.run.peak_batch, r.server.run().peak_batch);

@@ -4,15 +4,18 @@
 // proportion to how far the worse of the two is past that mark (as Kubernetes' horizontal
 // autoscaler does), by at least one and at most doubling. A replica serves only once its weights
 // are loaded (`load_s`), and no more are added while some still load. Load is watched too, as
-// Knative's autoscaler watches concurrency: the requests outstanding per serving replica, averaged
-// over the window's arrivals, against `target_outstanding`; the replicas wanted are the window's
-// outstanding over that target. More are added when more are wanted; when n - 1 replicas would
-// carry the load within `scale_down_below` of their target and the latencies, scaled by
-// n / (n - 1) for the replica that would go, stay below `scale_down_below` of
-// the scale-up mark for `scale_down_after` (the stabilization window), one replica is drained at
-// each look while that lasts: it takes no new request and leaves when its last one finishes. The
+// Knative's autoscaler watches concurrency: the requests outstanding on all serving replicas at
+// each arrival (a draining replica's backlog left out), averaged over the window's arrivals; the
+// replicas wanted are that over `target_outstanding`. More are added when more are wanted; when
+// n - 1 replicas would carry the load within `scale_down_below` of their target and the
+// latencies, scaled by n / (n - 1) for the replica that would go, stay below `scale_down_below`
+// of the scale-up mark for `scale_down_after` (the stabilization window, counted from no earlier
+// than the newest replica's readiness), one replica is drained at each look while that lasts: it
+// takes no new request and leaves when its last one finishes. The
 // count stays within [min, max]; requests are routed as in ServeOnReplicas, to the serving replica
-// with the fewest outstanding.
+// with the fewest outstanding. The looks stop at the last arrival: the requests then outstanding
+// finish on the replicas there are, a replica still loading serves from its readiness, and a
+// drained one leaves after its last pass.
 #pragma once
 
 #include <vector>
@@ -38,7 +41,8 @@ struct AutoscalePolicy {
   double load_s = 60;  // from the decision to the first pass: start-up and weights from storage
 };
 
-// The replicas at a time: serving, loading and draining, from then until the next point.
+// The replicas at a time: serving, loading and draining, from then until the next point. The
+// timeline's last point is the span's end.
 struct ReplicaCount {
   double t_s = 0;
   int serving = 0, loading = 0, draining = 0;
@@ -47,14 +51,15 @@ struct ReplicaCount {
 struct AutoscaledRun {
   ServiceRun run;  // run.replicas: the most held at once (loading and draining included)
   std::vector<ReplicaCount> timeline;
-  // Replicas held (from the decision to add one until it leaves) integrated over the span: the
-  // GPU-seconds are this times the replica's GPUs.
+  // Replicas held (from the decision to add one until it leaves or the span ends) integrated over
+  // the span, the timeline's integral: the GPU-seconds are this times the replica's GPUs.
   double replica_seconds = 0;
   int scale_ups = 0, scale_downs = 0;
 };
 
 // `requests` sorted by arrival; starts with initial_replicas serving. Errors as ServeOnReplicas',
-// and for a policy outside the ranges above.
+// for a policy outside the ranges above, and for an interval that makes more than 1e8 looks over
+// the span of the arrivals.
 Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingLimits& limits,
                                       const std::vector<ServingRequest>& requests,
                                       const ServiceLevel& slo, const AutoscalePolicy& policy);

@@ -45,8 +45,11 @@ Status CheckServiceInputs(const BatchingLimits& limits, const std::vector<Servin
   }
   if (Status st = CheckBatchingLimits(limits); !st.ok()) return st;
   // Each replica checks the order of its own requests; the router checks the whole stream's.
-  for (std::size_t i = 1; i < requests.size(); ++i) {
-    if (requests[i].arrival_s < requests[i - 1].arrival_s) {
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!std::isfinite(requests[i].arrival_s)) {
+      return Error{"request " + std::to_string(i) + ": its arrival time is not a finite number"};
+    }
+    if (i > 0 && requests[i].arrival_s < requests[i - 1].arrival_s) {
       return Error{"request " + std::to_string(i) + ": arrives before the request ahead of it"};
     }
   }

@@ -139,6 +139,11 @@ void ReadScaling(SpecReader& r, const YAML::Node& n, const std::string& field, S
     }
   };
   duration("interval", p.interval_s, true);
+  // A look costs a pass over the replicas and the requests in flight; finer than a second says
+  // nothing more about a load that replicas take a minute to follow.
+  if (const YAML::Node v = m.Get("interval"); v.IsDefined() && p.interval_s < 1) {
+    r.Fail(v, m.Field("interval"), "expected an interval of at least 1s");
+  }
   duration("scale_down_after", p.scale_down_after_s, false);
   duration("startup", s.scaling.startup_s, false);
   const YAML::Node bandwidth = m.Get("load_gb_s");

@@ -196,6 +196,9 @@ TEST(ServiceSpec, OtherMistakesAreNamed) {
                       "unknown tenant"));
   EXPECT_TRUE(IsError(W(Yaml({}, {"    batching: {max_batch: 64, max_tokens_per_pass: 32}"})),
                       "w.yaml:12:15:", "services[0].batching", "max_tokens_per_pass"));
+  // A look every half second: finer than the 1 s the autoscaler takes.
+  EXPECT_TRUE(IsError(W(Yaml({}, {"    autoscaling: {interval: 500ms}"})),
+                      "w.yaml:12:29:", "services[0].autoscaling.interval", "at least 1s"));
   // A second service of the same name: the error points at the name, wherever it is written.
   EXPECT_TRUE(IsError(W(Yaml() + "  - model: llama3-8b\n    name: chat\n"),
                       "w.yaml:13:11:", "services[1].name", "duplicate service name"));
