@@ -162,9 +162,27 @@ TEST(PlanServeWorkloadCli, BadUseIsNamed) {
       RunCli("validate " + tiny + " " +
              Quote(dir.Write("many.yaml", "services:\n" + Service("many", "{min: 9, max: 9}"))));
   EXPECT_EQ(many_code, 2);
-  EXPECT_NE(many_out.find("its 9 replicas at least need 18 GPUs; the fleet has 16 h100"),
+  EXPECT_NE(many_out.find("field 'services[0].replicas': service 'many': it keeps at least 9 "
+                          "replicas; the fleet's h100 NVLink domains hold 8 replicas of 2 GPUs"),
             std::string::npos)
       << many_out;
+  // Replicas count per domain: four domains of 6 H100s hold 24 GPUs, enough for 5 replicas of 4
+  // (20) counted in GPUs, but each domain holds one replica: 4.
+  const std::string sixes = dir.Write("sixes.yaml",
+                                      "node_types:\n"
+                                      "  - {name: hgx-h100-6, gpu: h100, gpus_per_node: 6, "
+                                      "max_power_kw: 8}\n"
+                                      "sites:\n"
+                                      "  - name: lab\n"
+                                      "    power_budget_mw: 1\n"
+                                      "    domains:\n"
+                                      "      - {node_type: hgx-h100-6, count: 4}\n");
+  std::string odd = "services:\n" + Service("odd", "{min: 5, max: 5}");
+  odd.replace(odd.find("gpus_per_replica: 2"), 19, "gpus_per_replica: 4");
+  const auto [odd_code, odd_out] =
+      RunCli("validate " + Quote(sixes) + " " + Quote(dir.Write("odd.yaml", odd)));
+  EXPECT_EQ(odd_code, 2);
+  EXPECT_NE(odd_out.find("domains hold 4 replicas of 4 GPUs"), std::string::npos) << odd_out;
   const auto [fits_code, fits_out] = RunCli("validate " + tiny + " " + Quote(wide));
   EXPECT_EQ(fits_code, 0) << fits_out;
 

@@ -264,17 +264,25 @@ LabelledPod PodOf(const JobSpec& job, std::string label) {
 
 std::string ServicePlacementError(const ServiceSpec& s, const Fleet& fleet) {
   const ModelId model = fleet.FindModel(s.gpu_model);
-  // A replica's GPUs share one NVLink domain; the fleet's domains of the model, at their largest.
-  std::int64_t largest = 0, domain = 0, gpus = 0;
+  // A replica's GPUs share one NVLink domain: the fleet's domains of the model (each a run of
+  // nodes in NodeId order), the largest, and the replicas they hold side by side.
+  std::int64_t largest = 0, domain = 0, fit = 0;
   TopoId current = -1;
+  auto close_domain = [&] {
+    largest = std::max(largest, domain);
+    fit += domain / s.gpus_per_replica;
+  };
   for (NodeId n = 0; n < fleet.num_nodes(); ++n) {
     if (fleet.NodeModel(n) != model) continue;
     const TopoId d = fleet.Ancestor(n, Level::kDomain);
-    domain = d == current ? domain + fleet.NodeGpus(n) : fleet.NodeGpus(n);
-    current = d;
-    largest = std::max(largest, domain);
-    gpus += fleet.NodeGpus(n);
+    if (d != current) {
+      close_domain();
+      domain = 0;
+      current = d;
+    }
+    domain += fleet.NodeGpus(n);
   }
+  close_domain();
   SourceLoc at = s.loc;
   at.field = s.loc.field + ".gpus_per_replica";
   if (s.gpus_per_replica > largest) {
@@ -282,12 +290,12 @@ std::string ServicePlacementError(const ServiceSpec& s, const Fleet& fleet) {
            std::to_string(s.gpus_per_replica) + " GPUs needs an NVLink domain that large; the " +
            "fleet's " + s.gpu_model + " domains hold at most " + std::to_string(largest);
   }
-  if (std::int64_t{s.min_replicas} * s.gpus_per_replica > gpus) {
+  if (s.min_replicas > fit) {
     at.field = s.loc.field + ".replicas";
-    return at.Prefix() + "service '" + s.name + "': its " + std::to_string(s.min_replicas) +
-           " replicas at least need " +
-           std::to_string(std::int64_t{s.min_replicas} * s.gpus_per_replica) +
-           " GPUs; the fleet has " + std::to_string(gpus) + " " + s.gpu_model;
+    return at.Prefix() + "service '" + s.name + "': it keeps at least " +
+           std::to_string(s.min_replicas) + " replicas; the fleet's " + s.gpu_model +
+           " NVLink domains hold " + std::to_string(fit) + " replicas of " +
+           std::to_string(s.gpus_per_replica) + " GPUs";
   }
   return "";
 }
