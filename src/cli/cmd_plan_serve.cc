@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_arg.h"
+#include "cli/plan_serve_common.h"
 #include "cli/plan_serve_workload.h"
 #include "cli/validators.h"
 #include "model/catalog.h"
@@ -23,11 +24,13 @@ namespace gpufleet::cli {
 namespace {
 
 constexpr const char* kCommand = "gpufleet plan serve: ";
-constexpr int kMaxTp = 64;
+// As a service's gpus_per_replica: GB200 NVL72's NVLink domain is the largest.
+constexpr int kMaxTp = 72;
+// The largest power of two the fewest-GPUs search tries.
+constexpr int kMaxPowerOfTwoTp = 64;
 // The largest TP the search tries: an 8-GPU server's NVLink domain.
 constexpr int kMaxSearchedTp = 8;
 constexpr double kMaxRate = 1e6;  // requests per second
-constexpr double kMaxRequests = 20e6;
 constexpr int kMaxReplicas = 100'000;
 
 struct ServeArgs {
@@ -54,15 +57,6 @@ int BadInput(const std::string& message) {
   return kExitBadInput;
 }
 
-Result<double> Seconds(const std::string& text, const char* flag) {
-  Result<SimTime> d = ParseDuration(text);
-  if (!d.ok() || d.value() <= 0) {
-    return Error{std::string(flag) + ": " +
-                 (d.ok() ? "expected a positive duration, got '" + text + "'" : d.message())};
-  }
-  return ToSeconds(d.value());
-}
-
 // The requests: the trace's, or Poisson arrivals of fixed-size requests.
 Result<std::vector<ServingRequest>> Demand(const ServeArgs& a, double duration_s) {
   if (!a.trace.empty()) {
@@ -76,7 +70,7 @@ Result<std::vector<ServingRequest>> Demand(const ServeArgs& a, double duration_s
   if (a.rate <= 0)
     return Error{"give the demand: --trace azure-llm:FILE, or --rate with --duration"};
   if (duration_s <= 0) return Error{"--rate needs --duration (how long the load lasts)"};
-  if (a.rate * duration_s > kMaxRequests) {
+  if (a.rate * duration_s > kMaxServeRequests) {
     return Error{"--rate x --duration: at most 20M requests, got " +
                  Grouped(std::llround(a.rate * duration_s))};
   }
@@ -84,7 +78,7 @@ Result<std::vector<ServingRequest>> Demand(const ServeArgs& a, double duration_s
   if (a.trough_rate >= 0) {
     if (a.trough_rate > a.rate) return Error{"--trough-rate: above --rate (the peak)"};
     rate.trough_rps = a.trough_rate;
-    Result<double> period = Seconds(a.period, "--period");
+    Result<double> period = FlagSeconds(a.period, "--period");
     if (!period.ok()) return period.error();
     rate.period_s = period.value();
     Result<SimTime> peak_at = ParseDuration(a.peak_at);
@@ -106,15 +100,11 @@ Result<ReplicaModel> Replica(const ServeArgs& a, const ServedModel& served, cons
                              std::int64_t largest) {
   if (a.tp > 0) return ReplicaModel::Make(served, gpu, a.tp, largest);
   Result<ReplicaModel> last = Error{"no TP tried"};
-  for (int tp = 1; tp <= kMaxTp; tp *= 2) {
+  for (int tp = 1; tp <= kMaxPowerOfTwoTp; tp *= 2) {
     last = ReplicaModel::Make(served, gpu, tp, largest);
     if (last.ok()) return last;
   }
   return last;
-}
-
-nlohmann::ordered_json LatencyJson(const LatencySummary& s) {
-  return {{"p50_s", s.p50}, {"p90_s", s.p90}, {"p99_s", s.p99}, {"max_s", s.max}};
 }
 
 int RunPlanServe(const ServeArgs& a) {
@@ -126,13 +116,13 @@ int RunPlanServe(const ServeArgs& a) {
   served.model = preset.value().job.model;
   served.weights = *ParseServingPrecision(a.precision);
   served.kv_cache = *ParseServingPrecision(a.kv_precision.empty() ? a.precision : a.kv_precision);
-  Result<double> ttft = Seconds(a.slo_ttft, "--slo-ttft");
+  Result<double> ttft = FlagSeconds(a.slo_ttft, "--slo-ttft");
   if (!ttft.ok()) return BadInput(ttft.message());
-  Result<double> tpot = Seconds(a.slo_tpot, "--slo-tpot");
+  Result<double> tpot = FlagSeconds(a.slo_tpot, "--slo-tpot");
   if (!tpot.ok()) return BadInput(tpot.message());
   double duration_s = 0;
   if (!a.duration.empty()) {
-    Result<double> d = Seconds(a.duration, "--duration");
+    Result<double> d = FlagSeconds(a.duration, "--duration");
     if (!d.ok()) return BadInput(d.message());
     duration_s = d.value();
   }
@@ -149,10 +139,7 @@ int RunPlanServe(const ServeArgs& a) {
                     "), so that the decodes of a full batch share one pass; got " +
                     std::to_string(a.max_tokens_per_pass));
   }
-  std::int64_t largest = 0;
-  for (const ServingRequest& r : requests) {
-    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
-  }
+  const std::int64_t largest = LargestRequestTokens(requests);
   const ServiceLevel slo{ttft.value(), tpot.value(), a.slo_percentile};
   const BatchingLimits limits{a.max_batch, a.max_tokens_per_pass};
   Result<ReplicaModel> replica = Replica(a, served, *gpu, largest);
@@ -208,8 +195,8 @@ int RunPlanServe(const ServeArgs& a) {
     j["slo"] = {{"ttft_s", slo.ttft_s}, {"tpot_s", slo.tpot_s}, {"percentile", slo.percentile}};
     j["slo_met"] = v.slo_met;
     j["attainment"] = v.attainment;
-    j["ttft"] = LatencyJson(v.ttft);
-    j["tpot"] = LatencyJson(v.tpot);
+    j["ttft"] = LatencyJson(v.ttft, false);
+    j["tpot"] = LatencyJson(v.tpot, false);
     j["output_tokens_per_s"] = tokens_s;
     j["output_tokens_per_s_per_gpu"] = gpus > 0 ? tokens_s / gpus : 0;
     j["busy_fraction"] = busy;

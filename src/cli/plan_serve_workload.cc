@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/plan_serve_common.h"
 #include "model/catalog.h"
 #include "physics/serving_autoscale.h"
 #include "physics/serving_service.h"
@@ -22,8 +23,6 @@ namespace gpufleet::cli {
 namespace {
 
 constexpr const char* kCommand = "gpufleet plan serve: ";
-// As the flags' demand: a bound on what one search holds in memory and time.
-constexpr double kMaxRequests = 20e6;
 
 // One service's answer: its run at the replicas chosen, or why no count within its limits meets
 // its SLO.
@@ -34,7 +33,7 @@ struct Sized {
   std::optional<ServiceRun> run;
   std::string unmet;  // the search's reason when no count within max_replicas meets the SLO
   double energy_j = 0;
-  // The same demand with replicas that follow it, from min_replicas, within the same limits.
+  // The same demand with replicas that follow it within the same limits, from the fixed count.
   AutoscaledRun autoscaled;
   double load_s = 0;
   double target_outstanding = 0;
@@ -49,7 +48,7 @@ Result<std::vector<ServingRequest>> Requests(const ServiceSpec& s, std::uint64_t
                  "' generates its requests: give --duration (how long the demand lasts)"};
   }
   // Bounded at the peak rate: a diurnal demand may spend the whole duration near its peak.
-  if (d.rate.peak_rps * duration_s > kMaxRequests) {
+  if (d.rate.peak_rps * duration_s > kMaxServeRequests) {
     return Error{d.loc.Prefix() + "service '" + s.name + "': up to " +
                  Grouped(std::llround(d.rate.peak_rps * duration_s)) +
                  " requests over --duration at its peak rate; at most 20M: give a shorter "
@@ -67,10 +66,7 @@ Result<Sized> Size(const ServiceSpec& s, std::uint64_t seed, double duration_s) 
     return Error{s.demand.loc.Prefix() + "service '" + s.name + "': its demand holds no request" +
                  (duration_s > 0 ? " within --duration" : "")};
   }
-  std::int64_t largest = 0;
-  for (const ServingRequest& r : requests) {
-    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
-  }
+  const std::int64_t largest = LargestRequestTokens(requests);
   const GpuModel* gpu = FindGpuModel(s.gpu_model);
   if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
   Result<ReplicaModel> replica = ReplicaModel::Make(s.served, *gpu, s.gpus_per_replica, largest);
@@ -163,15 +159,8 @@ nlohmann::ordered_json Json(const Sized& z) {
   j["gpus"] = gpus;
   j["slo_met"] = v.slo_met;
   j["attainment"] = v.attainment;
-  auto latency = [](const LatencySummary& l) {
-    return nlohmann::ordered_json{{"p50_s", l.p50},
-                                  {"p90_s", l.p90},
-                                  {"p99_s", l.p99},
-                                  {"max_s", l.max},
-                                  {"at_slo_percentile_s", l.at_slo_percentile}};
-  };
-  j["ttft"] = latency(v.ttft);
-  j["tpot"] = latency(v.tpot);
+  j["ttft"] = LatencyJson(v.ttft, true);
+  j["tpot"] = LatencyJson(v.tpot, true);
   j["output_tokens"] = v.output_tokens;
   j["output_tokens_per_s_per_gpu"] = gpus > 0 ? tokens_s / gpus : 0;
   if (z.energy_j > 0 && v.output_tokens > 0) {
@@ -185,7 +174,9 @@ nlohmann::ordered_json Json(const Sized& z) {
 
 // Fixed replicas against replicas that follow the load: GPU-hours held and the SLO kept.
 void PrintAutoscaled(const std::vector<Sized>& sized) {
-  std::printf("\n  autoscaled (from min, within max; a replica loads before it serves):\n");
+  std::printf(
+      "\n  autoscaled (from the fixed count, within min and max; a replica loads before it "
+      "serves):\n");
   std::printf("  %-14s %8s %13s %11s %11s %11s %6s %9s\n", "service", "load", "replicas", "GPU-h",
               "fixed GPU-h", "TTFT", "SLO", "attained");
   for (const Sized& z : sized) {
@@ -269,14 +260,12 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
   }
   double duration_s = 0;
   if (!a.duration.empty()) {
-    Result<SimTime> d = ParseDuration(a.duration);
-    if (!d.ok() || d.value() <= 0) {
-      std::cerr << kCommand << "--duration: "
-                << (d.ok() ? "expected a positive duration, got '" + a.duration + "'" : d.message())
-                << "\n";
+    Result<double> d = FlagSeconds(a.duration, "--duration");
+    if (!d.ok()) {
+      std::cerr << kCommand << d.message() << "\n";
       return kExitBadInput;
     }
-    duration_s = ToSeconds(d.value());
+    duration_s = d.value();
   }
   if (a.seed_given) {
     const bool draws = std::any_of(chosen.begin(), chosen.end(), [&](size_t i) {

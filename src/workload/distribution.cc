@@ -99,6 +99,22 @@ double Distribution::Mean() const {
   return 0;
 }
 
+namespace {
+
+// The least (or, with `largest`, the most) of a choice's values that have a probability above 0.
+double DrawnChoiceExtreme(const std::vector<double>& values, const std::vector<double>& cumulative,
+                          bool largest) {
+  double extreme = largest ? -HUGE_VAL : HUGE_VAL, prev = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (cumulative[i] > prev)
+      extreme = largest ? std::max(extreme, values[i]) : std::min(extreme, values[i]);
+    prev = cumulative[i];
+  }
+  return extreme;
+}
+
+}  // namespace
+
 double Distribution::Min() const {
   switch (kind_) {
     case Kind::kFixed:
@@ -114,12 +130,7 @@ double Distribution::Min() const {
     case Kind::kChoice:
       break;
   }
-  double least = HUGE_VAL, prev = 0;
-  for (size_t i = 0; i < values_.size(); ++i) {
-    if (cumulative_[i] > prev) least = std::min(least, values_[i]);
-    prev = cumulative_[i];
-  }
-  return least;
+  return DrawnChoiceExtreme(values_, cumulative_, false);
 }
 
 double Distribution::Max() const {
@@ -137,12 +148,7 @@ double Distribution::Max() const {
     case Kind::kChoice:
       break;
   }
-  double most = -HUGE_VAL, prev = 0;
-  for (size_t i = 0; i < values_.size(); ++i) {
-    if (cumulative_[i] > prev) most = std::max(most, values_[i]);
-    prev = cumulative_[i];
-  }
-  return most;
+  return DrawnChoiceExtreme(values_, cumulative_, true);
 }
 
 }  // namespace gpufleet
