@@ -186,12 +186,15 @@ TEST(PlanServeWorkloadCli, BadUseIsNamed) {
   const auto [fits_code, fits_out] = RunCli("validate " + tiny + " " + Quote(wide));
   EXPECT_EQ(fits_code, 0) << fits_out;
 
-  // The simulator does not place replicas yet: it says so rather than leave them out.
+  // The simulator generates the demand over the run: without --until it does not know how long.
   const auto [sim_code, sim] = RunCli(
       "sim --fleet " + Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml") +
       " --workload " + Quote(w));
   EXPECT_EQ(sim_code, 2);
-  EXPECT_NE(sim.find("does not place inference replicas yet"), std::string::npos) << sim;
+  EXPECT_NE(sim.find("w.yaml:8:13: field 'services[0].demand': service 'chat' generates its "
+                     "requests: give --until"),
+            std::string::npos)
+      << sim;
 }
 
 }  // namespace

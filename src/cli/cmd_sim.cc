@@ -20,6 +20,7 @@
 #include "report/report.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
+#include "trace/service_jobs.h"
 #include "trace/trace.h"
 #include "util/duration.h"
 #include "util/fingerprint.h"
@@ -115,6 +116,25 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
   return out;
 }
 
+// Each service's name and its request-level figures beside how its replicas were placed; a
+// service whose replicas all came after the run's end still has its line.
+void AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services) {
+  if (m.services.size() < services.size()) m.services.resize(services.size());
+  for (size_t k = 0; k < services.size(); ++k) {
+    const AutoscaledRun& a = services[k].run;
+    m.services[k].name = services[k].name;
+    m.services[k].served = ServiceMetrics::Requests{services[k].requests,
+                                                    a.run.ttft.at_slo_percentile,
+                                                    a.run.tpot.at_slo_percentile,
+                                                    a.run.attainment,
+                                                    a.run.slo_met,
+                                                    a.run.replicas,
+                                                    a.replica_seconds / 3600,
+                                                    a.scale_ups,
+                                                    a.scale_downs};
+  }
+}
+
 // The run's job records as they become final: counted for the report and written to the jobs CSV
 // at once, so that the run keeps only the jobs alive (docs/PERFORMANCE.md, "Scale").
 struct RunJobs : JobRecordSink {
@@ -192,16 +212,6 @@ int RunSim(const SimArgs& a, const Given& given) {
       return kExitBadInput;
     }
     spec = std::move(loaded).value();
-    if (!spec.services.empty()) {
-      // Never silently left out: the simulator does not place replicas yet (issue 14, part 3).
-      return bad(spec.services[0].loc.Prefix() +
-                 "the workload has services, and the simulator "
-                 "does not place inference replicas yet: size them with `gpufleet plan serve "
-                 "--workload " +
-                 a.workload +
-                 " --duration D`, and simulate the jobs from a workload without "
-                 "'services'");
-    }
     // What `validate` finds against the fleet stops the run too: every error at once.
     const FleetCheck check = CheckAgainstFleet(spec, fleet.value(), a.workload);
     for (const std::string& e : check.errors) std::cerr << e << "\n";
@@ -226,6 +236,13 @@ int RunSim(const SimArgs& a, const Given& given) {
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
     std::cerr << bound.message() << "\n";
+    return kExitBadInput;
+  }
+  // Each service's replicas, as its autoscaler asks for them over its demand, join the jobs.
+  Result<std::vector<SimulatedService>> services =
+      AppendServices(bound.value(), spec, fleet.value(), a.seed, until);
+  if (!services.ok()) {
+    std::cerr << services.message() << "\n";
     return kExitBadInput;
   }
   // --share-policy: FGD's typical pods from the workload's and the traces' first jobs.
@@ -385,6 +402,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                FileFingerprint(a.workload),
                a.share_policy};
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
+  AddServiceMetrics(metrics, services.value());
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";

@@ -13,7 +13,7 @@
 #include "physics/serving_service.h"
 #include "report/report.h"
 #include "spec/specs.h"
-#include "trace/azure_llm.h"
+#include "trace/service_jobs.h"
 #include "util/duration.h"
 #include "util/fingerprint.h"
 #include "util/text.h"
@@ -39,52 +39,26 @@ struct Sized {
   double target_outstanding = 0;
 };
 
-Result<std::vector<ServingRequest>> Requests(const ServiceSpec& s, std::uint64_t seed,
-                                             double duration_s) {
-  const ServiceDemandSpec& d = s.demand;
-  if (!d.trace_path.empty()) return LoadAzureLlmTrace(d.trace_path, {d.rate_scale, duration_s});
-  if (duration_s <= 0) {
-    return Error{d.loc.Prefix() + "service '" + s.name +
-                 "' generates its requests: give --duration (how long the demand lasts)"};
-  }
-  // Bounded at the peak rate: a diurnal demand may spend the whole duration near its peak.
-  if (d.rate.peak_rps * duration_s > kMaxServeRequests) {
-    return Error{d.loc.Prefix() + "service '" + s.name + "': up to " +
-                 Grouped(std::llround(d.rate.peak_rps * duration_s)) +
-                 " requests over --duration at its peak rate; at most 20M: give a shorter "
-                 "--duration"};
-  }
-  Rng rng(d.seed ? *d.seed : seed);
-  return PoissonRequests(d.rate, duration_s, d.prompt_tokens, d.output_tokens, rng);
-}
-
 Result<Sized> Size(const ServiceSpec& s, std::uint64_t seed, double duration_s) {
-  Result<std::vector<ServingRequest>> demand = Requests(s, seed, duration_s);
+  Result<std::vector<ServingRequest>> demand = ServiceRequests(s, seed, duration_s, "--duration");
   if (!demand.ok()) return demand.error();
   const std::vector<ServingRequest>& requests = demand.value();
-  if (requests.empty()) {
-    return Error{s.demand.loc.Prefix() + "service '" + s.name + "': its demand holds no request" +
-                 (duration_s > 0 ? " within --duration" : "")};
-  }
-  const std::int64_t largest = LargestRequestTokens(requests);
+  Result<ServiceSetup> setup = SetUpService(s, requests);
+  if (!setup.ok()) return setup.error();
+  const ReplicaModel& replica = setup.value().replica;
   const GpuModel* gpu = FindGpuModel(s.gpu_model);
-  if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
-  Result<ReplicaModel> replica = ReplicaModel::Make(s.served, *gpu, s.gpus_per_replica, largest);
-  if (!replica.ok()) {
-    return Error{s.loc.Prefix() + "service '" + s.name + "': " + replica.message()};
-  }
   Sized out;
   out.service = &s;
   out.tp = s.gpus_per_replica;
   out.requests = std::ssize(requests);
   Result<ServiceRun> run =
-      FewestReplicasMeeting(replica.value(), s.batching, requests, s.slo, s.max_replicas);
+      FewestReplicasMeeting(replica, s.batching, requests, s.slo, s.max_replicas);
   if (!run.ok() && run.code() != ErrorCode::kUnsatisfiable) return run.error();
   if (!run.ok()) {
     out.unmet = run.message();
   } else if (run.value().replicas < s.min_replicas) {
     // The service keeps its least number of replicas even when fewer would do.
-    run = ServeOnReplicas(replica.value(), s.batching, s.min_replicas, requests, s.slo);
+    run = ServeOnReplicas(replica, s.batching, s.min_replicas, requests, s.slo);
     if (!run.ok()) return run.error();
   }
   if (run.ok()) {
@@ -93,20 +67,14 @@ Result<Sized> Size(const ServiceSpec& s, std::uint64_t seed, double duration_s) 
   }
   // The autoscaled service starts warm, as one already running: with the fixed count (the most
   // when none meets the SLO), then follows its load.
-  AutoscalePolicy policy = s.scaling.policy;
+  AutoscalePolicy policy = setup.value().policy;
   policy.initial_replicas = out.run ? out.run->replicas : s.max_replicas;
-  out.load_s = policy.load_s =
-      ReplicaLoadSeconds(replica.value(), s.scaling.startup_s, s.scaling.load_gb_s);
-  double context = 0;  // the mean over the requests of prompt + half the output
-  for (const ServingRequest& r : requests) context += r.prompt_tokens + r.output_tokens / 2.0;
-  context /= double(requests.size());
-  out.target_outstanding = policy.target_outstanding =
-      s.scaling.target_outstanding ? *s.scaling.target_outstanding
-                                   : TargetOutstanding(replica.value(), s.batching, context,
-                                                       s.slo.tpot_s, policy.scale_up_at);
-  Result<AutoscaledRun> autoscaled =
-      ServeAutoscaled(replica.value(), s.batching, requests, s.slo, policy);
-  if (!autoscaled.ok()) return autoscaled.error();
+  out.load_s = policy.load_s;
+  out.target_outstanding = policy.target_outstanding;
+  Result<AutoscaledRun> autoscaled = ServeAutoscaled(replica, s.batching, requests, s.slo, policy);
+  if (!autoscaled.ok()) {
+    return Error{s.loc.Prefix() + "service '" + s.name + "': " + autoscaled.message()};
+  }
   out.autoscaled = std::move(autoscaled).value();
   return out;
 }
@@ -283,7 +251,7 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
   for (const size_t i : chosen) {
     // Each service draws from its own stream, keyed by its (unique) name: adding one, reordering
     // them or sizing one alone (--service) never changes another's requests.
-    const std::uint64_t seed = Rng::Stream(a.seed, Fnv1a64(w.services[i].name)).Next();
+    const std::uint64_t seed = ServiceSeed(a.seed, w.services[i].name);
     Result<Sized> z = Size(w.services[i], seed, duration_s);
     if (!z.ok()) {
       std::cerr << kCommand << z.message() << "\n";

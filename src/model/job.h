@@ -73,6 +73,13 @@ struct JobSpec {
   // training jobs (-1: none). Its progress rate follows its placement (docs/MODELS.md, "Step
   // time"), and it refuses placements slower than min_placement_rate of the ideal.
   std::int32_t training = -1;
+  // A replica of an inference service: an index into the simulated services (trace/service_jobs.h;
+  // -1: none). Its lifetime is the autoscaler's, its metrics the service's, not a job's.
+  std::int32_t service = -1;
+  // A replica leaves at this time whatever it has run: its service's autoscaler let it go then.
+  // Placed late, it lives shorter; never placed by then, it is withdrawn. kNever: a job's end is
+  // its work done.
+  SimTime leave_at = kNever;
   // How hard the job's GPUs work, for their power: the fraction of the way from idle to TDP they
   // draw (1: training at TDP; inference or data loading less).
   float power_utilization = 1;

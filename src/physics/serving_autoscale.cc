@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <string>
 #include <utility>
@@ -82,12 +83,22 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     return Error{st.message(), st.code()};
   AutoscaledRun out;
   const double t0 = requests.empty() ? 0 : requests.front().arrival_s;
-  // Each look costs a pass over the replicas and the requests in flight: bounded, so that a tiny
-  // interval over a long demand is an error rather than a run of hours.
+  // Each look costs a pass over the replicas and the requests in flight: their number is bounded,
+  // and each must come after the last (an interval below the spacing of doubles at the arrivals'
+  // times would repeat one look forever). A large backlog still makes each look long.
   constexpr double kMaxLooks = 1e8;
-  if (!requests.empty() && (requests.back().arrival_s - t0) / policy.interval_s > kMaxLooks) {
-    return Error{"autoscaling: an interval of " + std::to_string(policy.interval_s) +
-                 " s over the demand's span makes more than 1e8 looks; take a longer interval"};
+  if (!requests.empty()) {
+    const double last = requests.back().arrival_s;
+    char interval[32];
+    std::snprintf(interval, sizeof interval, "%g s", policy.interval_s);
+    if ((last - t0) / policy.interval_s > kMaxLooks) {
+      return Error{std::string("autoscaling: an interval of ") + interval +
+                   " over the demand's span makes more than 1e8 looks; take a longer interval"};
+    }
+    if (!(last + policy.interval_s > last)) {
+      return Error{std::string("autoscaling: an interval of ") + interval +
+                   " is below the resolution of the arrivals' times"};
+    }
   }
   std::vector<ServedRequest> served(requests.size());
   std::deque<Replica> replicas;  // stable addresses: a server refers to `served`
@@ -121,7 +132,7 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
   for (int i = 0; i < initial; ++i) add(t0, true);
   record(t0);
   // Loaded replicas start serving; drained ones whose last pass has ended by `t` leave. Their
-  // changes are recorded in time order: each at or before `t`, and after the last settle's.
+  // changes are recorded in time order: each at or before `t`, and at or after the last settle's.
   std::vector<std::pair<double, Replica*>> changes;
   auto settle = [&](double t) {
     changes.clear();
@@ -196,7 +207,7 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
       const double mean = outstanding_sum / double(arrivals_in_window);
       // Clamped before the cast: a tiny target would overflow an int.
       wanted = static_cast<int>(std::ceil(
-          std::min(mean / policy.target_outstanding - 1e-9, double(policy.max_replicas) + 1)));
+          std::min(mean / policy.target_outstanding - 1e-9, double(policy.max_replicas))));
       fewer_carry = mean <= policy.scale_down_below * policy.target_outstanding * (serving - 1);
     }
     outstanding_sum = 0;
@@ -286,6 +297,7 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     out.run.requests_per_replica.push_back(r.routed);
     const double until = r.state == State::kGone ? r.gone_s : std::max(end, r.added_s);
     out.replica_seconds += until - r.added_s;
+    out.lives.push_back({r.added_s, r.ready_s, until, r.routed});
   }
   out.run.span_s = end - t0;
   SummarizeServed(requests, served, slo, out.run);

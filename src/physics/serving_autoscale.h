@@ -48,9 +48,19 @@ struct ReplicaCount {
   int serving = 0, loading = 0, draining = 0;
 };
 
+// One replica from the decision to add it until it leaves: what a fleet scheduler places.
+struct ReplicaLife {
+  double added_s = 0;  // the decision: its GPUs are held from then
+  double ready_s = 0;  // its first pass may start (the initial replicas: at once)
+  double gone_s = 0;   // its last pass after it was drained, or the span's end
+  // One still loading at the span's end has ready_s after gone_s: it never served.
+  std::int64_t routed = 0;  // requests it served
+};
+
 struct AutoscaledRun {
   ServiceRun run;  // run.replicas: the most held at once (loading and draining included)
   std::vector<ReplicaCount> timeline;
+  std::vector<ReplicaLife> lives;  // in the order they were added
   // Replicas held (from the decision to add one until it leaves or the span ends) integrated over
   // the span, the timeline's integral: the GPU-seconds are this times the replica's GPUs.
   double replica_seconds = 0;

@@ -66,8 +66,8 @@ TEST(ServeAutoscaled, AFixedCountServesAsServeOnReplicas) {
 
 // The burst: the look at 30 s sees it and adds one replica (at most doubling the one), which
 // serves from 30 + 45 s of loading = 75 s. The request at 100 s makes the looks at 60 and 90 s
-// happen; nothing is at risk then, and the calm since 30 s is shorter than scale_down_after (300
-// s): no drain.
+// happen; nothing is at risk then, and the calm, counted from the new replica's readiness at 75 s,
+// is shorter than scale_down_after (300 s): no drain.
 TEST(ServeAutoscaled, ARiskAddsAReplicaThatServesOnceLoaded) {
   const Result<AutoscaledRun> run = AfterABurst({{100, 1000, 200}}, 45);
   ASSERT_TRUE(run.ok()) << run.message();
@@ -89,11 +89,15 @@ TEST(ServeAutoscaled, ARiskAddsAReplicaThatServesOnceLoaded) {
   EXPECT_EQ(v.run.requests_per_replica, (std::vector<std::int64_t>{401, 0}));
   // Held: the first for the whole span, the second from the decision at 30 s.
   EXPECT_DOUBLE_EQ(v.replica_seconds, v.run.span_s + (v.run.span_s - 30));
+  ASSERT_EQ(v.lives.size(), 2u);
+  EXPECT_EQ(v.lives[1].added_s, 30);
+  EXPECT_EQ(v.lives[1].ready_s, 75);
+  EXPECT_EQ(v.lives[1].gone_s, v.run.span_s);
 }
 
 // The looks stop at the last arrival (35 s), but the run goes on: the replica added at 30 s
-// serves from 37 s, while the last request (4,000 output tokens at about 1.3 ms a pass) still
-// decodes, and the timeline closes at the span's end.
+// counts as serving from 37 s (no request arrives for it after), while the last request (4,000
+// output tokens at about 1.3 ms a pass) still decodes, and the timeline closes at the span's end.
 TEST(ServeAutoscaled, AReplicaLoadingAtTheLastArrivalServesFromItsReadiness) {
   const Result<AutoscaledRun> run = AfterABurst({{35, 1000, 4000}}, 7);
   ASSERT_TRUE(run.ok()) << run.message();
@@ -213,8 +217,36 @@ RC_GTEST_PROP(ServeAutoscaled, NoRequestIsLostAndTheCountStaysWithinItsLimits, (
   }
   const double tolerance = 1e-9 * v.run.span_s * max + 1e-9;
   RC_ASSERT(std::abs(v.replica_seconds - integral) <= tolerance);
+  // Each replica's life: added, ready after loading, gone within the span; they add up.
+  double lived = 0;
+  RC_ASSERT(v.lives.size() == v.run.requests_per_replica.size());
+  for (std::size_t k = 0; k < v.lives.size(); ++k) {
+    const ReplicaLife& l = v.lives[k];
+    RC_ASSERT(l.added_s <= l.ready_s && l.added_s <= l.gone_s);
+    RC_ASSERT(l.gone_s <= v.timeline.back().t_s);
+    RC_ASSERT(l.routed == v.run.requests_per_replica[k]);
+    lived += l.gone_s - l.added_s;
+  }
+  RC_ASSERT(std::abs(v.replica_seconds - lived) <= tolerance);
   RC_ASSERT(v.replica_seconds >= min * v.run.span_s - tolerance);
   RC_ASSERT(v.replica_seconds <= v.run.replicas * v.run.span_s + tolerance);
+}
+
+// Arrivals that are not numbers, or an interval that makes too many looks or none that moves on
+// (below the spacing of doubles at the arrivals' times), are errors rather than endless loops.
+TEST(ServeAutoscaled, LooksThatWouldNotEndAreRefused) {
+  const ServiceLevel slo{0.5, 0.02, 99};
+  const std::vector<ServingRequest> nan{{0, 100, 10}, {std::nan(""), 100, 10}};
+  EXPECT_NE(ServeAutoscaled(Toy(), {}, nan, slo, Policy(1, 2)).message().find("not a finite"),
+            std::string::npos);
+  AutoscalePolicy tiny = Policy(1, 2);
+  tiny.interval_s = 1e-3;
+  const std::vector<ServingRequest> long_span{{0, 100, 10}, {1e6, 100, 10}};
+  EXPECT_NE(ServeAutoscaled(Toy(), {}, long_span, slo, tiny).message().find("1e8 looks"),
+            std::string::npos);
+  const std::vector<ServingRequest> late{{1e300, 100, 10}, {1e300, 100, 10}};
+  EXPECT_NE(ServeAutoscaled(Toy(), {}, late, slo, Policy(1, 2)).message().find("resolution"),
+            std::string::npos);
 }
 
 TEST(ServeAutoscaled, APolicyOutOfRangeIsRefused) {

@@ -80,7 +80,32 @@ JobTally::JobTally(const std::vector<Tenant>& tenants, bool distributions)
   for (size_t t = 0; t < tenants.size(); ++t) m_.tenants[t].name = tenants[t].name;
 }
 
+void JobTally::AddReplica(const JobRecord& r) {
+  const size_t k = static_cast<size_t>(r.spec.service);
+  if (m_.services.size() <= k) {
+    m_.services.resize(k + 1);
+    service_wait_.resize(k + 1);
+    service_milli_ms_.resize(k + 1, 0);
+  }
+  ServiceMetrics& s = m_.services[k];
+  ++s.replicas;
+  s.tp = r.spec.gpus;
+  if (r.first_start >= 0) {
+    ++s.placed;
+    service_wait_[k].push_back(ToSeconds(r.first_start - r.spec.submit));
+  } else {
+    ++s.never_placed;
+  }
+  service_milli_ms_[k] += static_cast<long double>(r.gpu_milli_ms);
+  s.preemptions += r.preemptions;
+  s.interruptions += r.interruptions;
+}
+
 void JobTally::Add(const JobRecord& r) {
+  if (r.spec.service >= 0) {
+    AddReplica(r);
+    return;
+  }
   const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
   useful_milli_ms_ += static_cast<long double>(milli) * r.progress;
   held_milli_ms_ += static_cast<long double>(r.gpu_milli_ms);
@@ -194,6 +219,10 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
   for (size_t t = 0; t < m.tenants.size(); ++t)
     m.tenants[t].gpu_hours = static_cast<double>(tenant_milli_ms_[t] / kMilliPerGpu / kHour);
   m.lost_gpu_hours = static_cast<double>(lost_gpu_ms_ / kHour);
+  for (size_t k = 0; k < m.services.size(); ++k) {
+    m.services[k].placement_wait_s = SummarizeSample(std::move(service_wait_[k]));
+    m.services[k].gpu_hours = static_cast<double>(service_milli_ms_[k] / kMilliPerGpu / kHour);
+  }
   if (ettr_count_ > 0) {
     m.ettr_mean = static_cast<double>(ettr_sum_ / static_cast<long double>(ettr_count_));
     m.ettr_min = ettr_min_;

@@ -82,6 +82,31 @@ struct SitePowerMetrics {
   std::optional<double> rent_usd;
 };
 
+// An inference service's replicas in the fleet (trace/service_jobs.h): how the scheduler placed
+// the replicas its autoscaler asked for. Its replicas are not counted among the jobs.
+struct ServiceMetrics {
+  std::string name;
+  std::int32_t tp = 0;        // GPUs per replica
+  std::int64_t replicas = 0;  // asked for
+  std::int64_t placed = 0;    // started at least once
+  // Never placed: let go by the autoscaler while waiting for GPUs, or waiting at the end.
+  std::int64_t never_placed = 0;
+  Distribution4 placement_wait_s;  // from the autoscaler's decision to the first start, placed
+  double gpu_hours = 0;            // held by its replicas
+  std::int64_t preemptions = 0, interruptions = 0;  // of its replicas
+  // The request level (the autoscaled run, each replica taken as serving once loaded after its
+  // decision); set by the caller that ran it, absent otherwise.
+  struct Requests {
+    std::int64_t requests = 0;
+    double ttft_at_slo_percentile_s = 0, tpot_at_slo_percentile_s = 0, attainment = 0;
+    bool slo_met = false;
+    int peak_replicas = 0;
+    double replica_hours = 0;
+    std::int64_t scale_ups = 0, scale_downs = 0;
+  };
+  std::optional<Requests> served;
+};
+
 struct Metrics {
   RunInfo run;
   std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
@@ -103,6 +128,7 @@ struct Metrics {
   std::int64_t node_failures = 0, node_repairs = 0;
   std::uint64_t events = 0, passes = 0;
   std::vector<TenantMetrics> tenants;
+  std::vector<ServiceMetrics> services;  // by JobSpec::service; names set by the caller
   std::vector<SitePowerMetrics> power_sites;
   double it_energy_mwh = 0, facility_energy_mwh = 0, cost_usd = 0, carbon_t = 0;
   // Effective training time ratio of each completed job: its work (duration) over its time from
@@ -142,6 +168,9 @@ class JobTally {
   bool distributions_;
   std::vector<std::vector<double>> tenant_jct_, tenant_queue_, size_jct_, size_queue_;
   std::vector<long double> tenant_milli_ms_;
+  std::vector<std::vector<double>> service_wait_;  // placement waits, by service
+  std::vector<long double> service_milli_ms_;
+  void AddReplica(const JobRecord& r);
   long double lost_gpu_ms_ = 0, useful_milli_ms_ = 0, held_milli_ms_ = 0, restart_milli_ms_ = 0;
   std::int64_t ettr_count_ = 0, placement_count_ = 0;
   // Sums of fractions in extended precision: records come in the order jobs end when they are

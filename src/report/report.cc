@@ -216,6 +216,34 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                        {"queue_s", Stats(t.queue_s)}});
   }
   j["tenants"] = tenants;
+  if (!m.services.empty()) {
+    nlohmann::ordered_json services = nlohmann::ordered_json::array();
+    for (const ServiceMetrics& s : m.services) {
+      nlohmann::ordered_json one{{"name", s.name},
+                                 {"gpus_per_replica", s.tp},
+                                 {"replicas", s.replicas},
+                                 {"placed", s.placed},
+                                 {"never_placed", s.never_placed},
+                                 {"placement_wait_s", Stats(s.placement_wait_s)},
+                                 {"gpu_hours", s.gpu_hours},
+                                 {"preemptions", s.preemptions},
+                                 {"interruptions", s.interruptions}};
+      if (s.served) {
+        const ServiceMetrics::Requests& q = *s.served;
+        one["requests"] = {{"requests", q.requests},
+                           {"ttft_at_slo_percentile_s", q.ttft_at_slo_percentile_s},
+                           {"tpot_at_slo_percentile_s", q.tpot_at_slo_percentile_s},
+                           {"attainment", q.attainment},
+                           {"slo_met", q.slo_met},
+                           {"peak_replicas", q.peak_replicas},
+                           {"replica_hours", q.replica_hours},
+                           {"scale_ups", q.scale_ups},
+                           {"scale_downs", q.scale_downs}};
+      }
+      services.push_back(std::move(one));
+    }
+    j["services"] = services;
+  }
   j["makespan_s"] = m.makespan_s;
   j["stopped_at_until"] = m.stopped_at_until;
   j["sim"] = {{"events", m.events}, {"passes", m.passes}, {"wall_s", m.run.wall_s}};
@@ -261,6 +289,23 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     for (const auto& [name, n] : m.pending_reasons)
       why += (why.empty() ? "" : ", ") + Grouped(n) + " " + name;
     row("waiting", "at the end: " + why);
+  }
+  for (const ServiceMetrics& s : m.services) {
+    std::string text = s.name + ": " + Grouped(s.placed) + " of " + Counted(s.replicas, "replica") +
+                       " placed (wait p99 " + HumanSeconds(s.placement_wait_s.p99) + ", max " +
+                       HumanSeconds(s.placement_wait_s.max) + "), " + HumanAmount(s.gpu_hours) +
+                       (s.served ? " of " + HumanAmount(s.served->replica_hours * s.tp) + " asked"
+                                 : std::string()) +
+                       " GPU-hours";
+    if (s.never_placed > 0) text += ", " + Grouped(s.never_placed) + " never placed";
+    if (s.served) {
+      char slo[128];
+      std::snprintf(slo, sizeof slo, "; %s requests, %.1f%% within the SLO (%s)",
+                    Grouped(s.served->requests).c_str(), 100 * s.served->attainment,
+                    s.served->slo_met ? "met" : "MISSED");
+      text += slo;
+    }
+    row("service", text);
   }
   row("JCT", stats(m.jct_s));
   row("queue wait", stats(m.queue_s));

@@ -9,6 +9,9 @@
 #include "sim/job_run.h"
 
 namespace gpufleet {
+
+// A finish event with this epoch is a replica's leave_at: no run's epoch is negative.
+constexpr std::int32_t kLeaveEvent = -1;
 namespace {
 
 // The simulator's callers validate the policy and its knobs (the CLI, tests), and the simulator
@@ -192,6 +195,10 @@ void Simulator::OnArrival(SimTime now) {
   const Status submitted = scheduler_.Submit(id, RequestFor(r.spec), now);
   if (submitted.ok()) {
     ++unfinished_;
+    if (r.spec.leave_at != kNever) {
+      queue_.Push(std::max(r.spec.leave_at, now), EventKind::kFinish, static_cast<std::int32_t>(id),
+                  kLeaveEvent);
+    }
   } else if (submitted.code() == ErrorCode::kUnsatisfiable) {
     r.state = JobRecord::State::kRejected;
     Log(now, "reject", id, submitted.message());
@@ -203,7 +210,41 @@ void Simulator::OnArrival(SimTime now) {
   PullArrival();
 }
 
+void Simulator::OnLeave(const Event& e) {
+  if (record_slot_[static_cast<size_t>(e.a)] < 0) return;  // it ended (or was refused) before
+  JobRecord& r = Record(e.a);
+  if (r.state == JobRecord::State::kPending) {
+    Check(scheduler_.Cancel(e.a, e.time), "Cancel");
+  } else if (r.state == JobRecord::State::kRunning) {
+    Running& run = RunningOf(e.a);
+    const Epoch epoch = run.epoch;
+    if (run.stopping) {
+      r.grace_ms += e.time - run.stop_at;  // its release event finds it gone
+    } else {
+      Settle(r, e.time);
+      // Still in its launch delay (a launch at this instant has popped before): the start is
+      // confirmed first, so that the scheduler sees a run end.
+      if (options_.launch_delay > 0 && e.time < r.run_start + options_.launch_delay) {
+        Check(scheduler_.ConfirmStart(e.a, epoch, e.time), "ConfirmStart");
+      }
+    }
+    StopRunning(e.a, r, e.time);
+    Check(scheduler_.Finish(e.a, epoch, e.time), "Finish");
+  } else {
+    return;
+  }
+  r.state = JobRecord::State::kCompleted;
+  r.end = e.time;
+  --unfinished_;
+  Log(e.time, "leave", e.a, "");
+  Retire(e.a);
+}
+
 void Simulator::OnFinish(const Event& e) {
+  if (e.b == kLeaveEvent) {
+    OnLeave(e);
+    return;
+  }
   if (record_slot_[static_cast<size_t>(e.a)] < 0) return;  // an earlier pace's, of a job retired
   JobRecord& r = Record(e.a);
   if (e.b != r.epoch || r.state != JobRecord::State::kRunning) return;  // a run that ended early

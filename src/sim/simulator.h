@@ -85,6 +85,8 @@ class Simulator : private PlacementJudge, private DurationOracle {
   void PullArrival();
   void OnArrival(SimTime now);
   void OnFinish(const Event& e);
+  // A replica's leave_at: it ends where it is - waiting, starting, running or stopping.
+  void OnLeave(const Event& e);
   void OnFailure(SimTime now, std::int32_t index);
   void OnRepair(SimTime now, std::int32_t index);
   // A started job's launch delay is over: the scheduler is told it runs.

@@ -1,0 +1,170 @@
+#include "trace/service_jobs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <utility>
+
+#include "model/catalog.h"
+#include "trace/azure_llm.h"
+#include "util/fingerprint.h"
+#include "util/rng.h"
+#include "util/text.h"
+#include "workload/job_source.h"
+#include "workload/serving_demand.h"
+
+namespace gpufleet {
+namespace {
+
+// A replica's times in milliseconds: within a demand's span, far inside SimTime.
+SimTime Ms(double seconds) {
+  Result<SimTime> ms = SecondsToMs(seconds);
+  return ms.ok() ? ms.value() : 0;
+}
+
+// A service is running when the run starts: with the replicas its first ten minutes need (the
+// fewest that meet its SLO over them; its most when none does), within its limits. Cold, at
+// min_replicas, a service would start by missing its SLO until the autoscaler catches up.
+Result<int> WarmReplicas(const ServiceSpec& s, const ReplicaModel& replica,
+                         const std::vector<ServingRequest>& requests) {
+  constexpr double kWarmWindowS = 600;
+  const double until = requests.front().arrival_s + kWarmWindowS;
+  const auto end = std::find_if(requests.begin(), requests.end(),
+                                [&](const ServingRequest& r) { return r.arrival_s > until; });
+  const std::vector<ServingRequest> first(requests.begin(), end);
+  Result<ServiceRun> fewest =
+      FewestReplicasMeeting(replica, s.batching, first, s.slo, s.max_replicas);
+  if (!fewest.ok() && fewest.code() != ErrorCode::kUnsatisfiable) return fewest.error();
+  return std::clamp(fewest.ok() ? fewest.value().replicas : s.max_replicas, s.min_replicas,
+                    s.max_replicas);
+}
+
+}  // namespace
+
+Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::uint64_t seed,
+                                                    double duration_s,
+                                                    const std::string& duration_flag) {
+  const ServiceDemandSpec& d = s.demand;
+  Result<std::vector<ServingRequest>> requests = std::vector<ServingRequest>{};
+  if (!d.trace_path.empty()) {
+    requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, duration_s});
+  } else if (duration_s <= 0) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
+                 duration_flag + " (how long the demand lasts)"};
+  } else if (d.rate.peak_rps * duration_s > kMaxServiceRequests) {
+    // Bounded at the peak rate: a diurnal demand may spend the whole duration near its peak.
+    return Error{d.loc.Prefix() + "service '" + s.name + "': up to " +
+                 Grouped(std::llround(d.rate.peak_rps * duration_s)) + " requests over " +
+                 duration_flag + " at its peak rate; at most 20M: give a shorter " + duration_flag};
+  } else {
+    Rng rng(d.seed ? *d.seed : seed);
+    requests = PoissonRequests(d.rate, duration_s, d.prompt_tokens, d.output_tokens, rng);
+  }
+  if (requests.ok() && requests.value().empty()) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "': its demand holds no request" +
+                 (duration_s > 0 ? " within " + duration_flag : "")};
+  }
+  return requests;
+}
+
+std::uint64_t ServiceSeed(std::uint64_t run_seed, const std::string& name) {
+  return Rng::Stream(run_seed, Fnv1a64(name)).Next();
+}
+
+Result<ServiceSetup> SetUpService(const ServiceSpec& s,
+                                  const std::vector<ServingRequest>& requests) {
+  std::int64_t largest = 0;
+  double context = 0;  // the mean over the requests of prompt + half the output
+  for (const ServingRequest& r : requests) {
+    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
+    context += r.prompt_tokens + r.output_tokens / 2.0;
+  }
+  context /= double(std::max<std::size_t>(1, requests.size()));
+  const GpuModel* gpu = FindGpuModel(s.gpu_model);
+  if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
+  Result<ReplicaModel> replica = ReplicaModel::Make(s.served, *gpu, s.gpus_per_replica, largest);
+  if (!replica.ok()) {
+    return Error{s.loc.Prefix() + "service '" + s.name + "': " + replica.message()};
+  }
+  AutoscalePolicy policy = s.scaling.policy;
+  policy.load_s = ReplicaLoadSeconds(replica.value(), s.scaling.startup_s, s.scaling.load_gb_s);
+  policy.target_outstanding = s.scaling.target_outstanding
+                                  ? *s.scaling.target_outstanding
+                                  : TargetOutstanding(replica.value(), s.batching, context,
+                                                      s.slo.tpot_s, policy.scale_up_at);
+  return ServiceSetup{std::move(replica).value(), policy};
+}
+
+std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run, double load_s,
+                                 ModelId model, std::int32_t index, SimTime until) {
+  // How hard a replica's GPUs work, for their power: the share of its held time in passes (a
+  // pass draws as busy, docs/MODELS.md, "Serving"), over the service's replicas.
+  const double busy = run.replica_seconds > 0 ? run.run.busy_s / run.replica_seconds : 1;
+  std::vector<JobSpec> jobs;
+  jobs.reserve(run.lives.size());
+  for (std::size_t k = 0; k < run.lives.size(); ++k) {
+    const ReplicaLife& life = run.lives[k];
+    JobSpec j;
+    j.name = s.name + "/replica-" + std::to_string(k + 1);
+    j.submit = Ms(life.added_s);
+    // It leaves when the autoscaler let it go, however late it was placed; its work is its life.
+    j.leave_at = std::max(j.submit + 1, Ms(life.gone_s));
+    j.duration = j.leave_at - j.submit;
+    // The autoscaler does not know when it will let a replica go: it may hold until the end.
+    j.estimate = until != kNever ? std::max(j.duration, until - j.submit) : j.duration;
+    // Interrupted, a replica is placed again and reloads its weights (the restart) before it
+    // serves; it keeps nothing else (its "progress" only says how long it served).
+    j.checkpoint_interval = kSecond;
+    j.restart_overhead = Ms(load_s);
+    j.power_utilization = static_cast<float>(std::clamp(busy, 0.0, 1.0));
+    j.gpus = s.gpus_per_replica;
+    j.gpu_model = model;
+    j.topology = s.topology;
+    j.priority = s.priority;
+    j.tenant = s.tenant;
+    j.service = index;
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
+                                                     const WorkloadSpec& spec, const Fleet& fleet,
+                                                     std::uint64_t seed, SimTime until) {
+  std::vector<SimulatedService> out;
+  std::vector<JobSpec> jobs;
+  const double duration_s = until != kNever ? ToSeconds(until) : 0;
+  for (std::size_t i = 0; i < spec.services.size(); ++i) {
+    const ServiceSpec& s = spec.services[i];
+    Result<std::vector<ServingRequest>> requests =
+        ServiceRequests(s, ServiceSeed(seed, s.name), duration_s, "--until");
+    if (!requests.ok()) return requests.error();
+    Result<ServiceSetup> setup = SetUpService(s, requests.value());
+    if (!setup.ok()) return setup.error();
+    AutoscalePolicy policy = setup.value().policy;
+    Result<int> warm = WarmReplicas(s, setup.value().replica, requests.value());
+    if (!warm.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + warm.message()};
+    policy.initial_replicas = warm.value();
+    Result<AutoscaledRun> run =
+        ServeAutoscaled(setup.value().replica, s.batching, requests.value(), s.slo, policy);
+    if (!run.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + run.message()};
+    const ModelId model = fleet.FindModel(s.gpu_model);
+    if (model == kAnyModel) return Error{s.gpu_model_loc.Prefix() + "not in the fleet"};
+    std::vector<JobSpec> replicas = ReplicaJobs(s, run.value(), setup.value().policy.load_s, model,
+                                                static_cast<std::int32_t>(i), until);
+    jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
+                std::make_move_iterator(replicas.end()));
+    out.push_back({s.name, s.gpus_per_replica, s.priority, std::ssize(requests.value()),
+                   std::move(run).value()});
+  }
+  if (!jobs.empty()) {
+    std::vector<std::unique_ptr<JobSource>> sources;
+    // Replicas first: asked for at the same time as a job, a replica is seen first.
+    sources.push_back(std::make_unique<VectorJobSource>(std::move(jobs)));
+    sources.push_back(std::move(workload.source));
+    workload.source = std::make_unique<MergedSource>(std::move(sources));
+  }
+  return out;
+}
+
+}  // namespace gpufleet

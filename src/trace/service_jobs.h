@@ -1,0 +1,70 @@
+// A workload's services in the fleet (docs/MODELS.md, "Serving in the simulator"): each service's
+// requests (its trace's or generated), its replicas following them (physics/serving_autoscale.h),
+// and those replicas as jobs that the fleet's scheduler places beside training at the service's
+// priority. A replica is asked for at the autoscaler's decision, holds its tensor-parallel GPUs in
+// one NVLink domain, and leaves when the autoscaler let it go. Here in trace/ because a service's
+// demand may be a request trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "physics/serving_autoscale.h"
+#include "physics/serving_replica.h"
+#include "util/result.h"
+#include "util/time.h"
+#include "workload/service_spec.h"
+#include "workload/workload.h"
+
+namespace gpufleet {
+
+// A service's requests: its trace's (its first `duration_s`, when above 0, after rate_scale) or
+// generated over `duration_s` from `seed` (unless the demand has a seed of its own);
+// `duration_flag` names the option that gives the duration, for the errors. At most
+// kMaxServiceRequests; never empty.
+inline constexpr double kMaxServiceRequests = 20e6;
+Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::uint64_t seed,
+                                                    double duration_s,
+                                                    const std::string& duration_flag);
+
+// The stream a service's generated requests draw from: the run's seed and the service's (unique)
+// name, so that adding, reordering or leaving out others never changes its requests.
+std::uint64_t ServiceSeed(std::uint64_t run_seed, const std::string& name);
+
+// The replica at the service's TP, with room for its largest request's KV cache, and the
+// service's autoscale policy with its load time and load target resolved for `requests` (the load
+// target, when the spec gives none, at their mean context).
+struct ServiceSetup {
+  ReplicaModel replica;
+  AutoscalePolicy policy;
+};
+Result<ServiceSetup> SetUpService(const ServiceSpec& s,
+                                  const std::vector<ServingRequest>& requests);
+
+// A service as the simulator runs it: its requests served by the replicas its autoscaler keeps,
+// from min_replicas at the first arrival. The request-level figures assume every replica is placed
+// when asked; the simulator reports when each was.
+struct SimulatedService {
+  std::string name;
+  std::int32_t tp = 1;
+  std::int32_t priority = 0;
+  std::int64_t requests = 0;
+  AutoscaledRun run;
+};
+
+// Adds each service of `spec` to `workload`: its replicas, autoscaled over its demand until
+// `until` (a generated demand needs it; a trace is cut there), become jobs with
+// JobSpec::service its index in the result. A replica's estimate is the time left to `until`: the
+// autoscaler does not know when it will let it go.
+Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
+                                                     const WorkloadSpec& spec, const Fleet& fleet,
+                                                     std::uint64_t seed, SimTime until);
+
+// The jobs of one service's replicas (service index `index`), in order of their decisions; an
+// interrupted replica reloads for `load_s` before it serves again.
+std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run, double load_s,
+                                 ModelId model, std::int32_t index, SimTime until);
+
+}  // namespace gpufleet

@@ -1,0 +1,191 @@
+// Inference replicas in the simulator (trace/service_jobs.h): placed by the fleet's scheduler
+// beside training at their service's priority, leaving when their autoscaler let them go - placed
+// late, they live shorter; never placed by then, they are withdrawn. Hand-checked on two DGX H100
+// (16 GPUs) fully taken by one training job of 10 hours, physics off (no checkpoint cost, no
+// failures), so that every time below is whole seconds of arithmetic.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "cli_run.h"
+#include "report/metrics.h"
+#include "sim/simulator.h"
+#include "test_fleets.h"
+#include "trace/service_jobs.h"
+
+namespace gpufleet {
+namespace {
+
+const Fleet& Dgx2() {
+  static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 2));
+  return fleet;
+}
+
+ServiceSpec Chat(std::int32_t priority) {
+  ServiceSpec s;
+  s.name = "chat";
+  s.gpu_model = "h100";
+  s.gpus_per_replica = 2;
+  s.priority = priority;
+  return s;
+}
+
+// One replica asked for at `added_s` and let go at `gone_s`, as the autoscaler would have it.
+AutoscaledRun OneReplica(double added_s, double gone_s) {
+  AutoscaledRun run;
+  run.lives.push_back({added_s, added_s + 60, gone_s, 100});
+  run.replica_seconds = gone_s - added_s;
+  run.run.busy_s = run.replica_seconds / 2;
+  return run;
+}
+
+struct Ran {
+  SimResult result;
+  Metrics metrics;
+};
+
+// The 16-GPU training job (priority 0) submitted at 0 with the service's replicas.
+Ran Simulate(const std::string& policy, const ServiceSpec& chat, const AutoscaledRun& replicas,
+             SimTime launch_delay = 0, SimTime grace = 0) {
+  const Fleet& fleet = Dgx2();
+  BoundWorkload w =
+      BindWorkload(testing::MustParseWorkload("jobs:\n  - {name: train, gpus: 16, duration: 10h, "
+                                              "topology: leaf}\n"),
+                   fleet, 1)
+          .value();
+  std::vector<std::unique_ptr<JobSource>> sources;
+  sources.push_back(std::move(w.source));
+  sources.push_back(std::make_unique<VectorJobSource>(
+      ReplicaJobs(chat, replicas, 60, fleet.FindModel("h100"), 0, kNever)));
+  w.source = std::make_unique<MergedSource>(std::move(sources));
+  SimOptions options;
+  options.scheduler.policy = policy;
+  options.physics = false;
+  options.launch_delay = launch_delay;
+  options.preemption_grace = grace;
+  Simulator sim(fleet, std::move(w), options);
+  Ran ran{sim.Run(), {}};
+  ran.metrics = ComputeMetrics(ran.result, RunInfo{});
+  return ran;
+}
+
+// The replica job's fields: its life in milliseconds, its leave time, the service's GPUs,
+// priority and index, a restart that reloads its weights, and its GPUs as busy as the service's
+// replicas were (half their held time in passes here).
+TEST(ReplicaJobs, AReplicaAsTheSchedulerSeesIt) {
+  const std::vector<JobSpec> jobs =
+      ReplicaJobs(Chat(100), OneReplica(3600, 7200.5), 48, 0, 0, 20 * kHour);
+  ASSERT_EQ(jobs.size(), 1u);
+  const JobSpec& j = jobs[0];
+  EXPECT_EQ(j.name, "chat/replica-1");
+  EXPECT_EQ(j.submit, 3'600'000);
+  EXPECT_EQ(j.leave_at, 7'200'500);
+  EXPECT_EQ(j.duration, 3'600'500);
+  EXPECT_EQ(j.estimate, 20 * kHour - 3'600'000);  // it may hold until the run's end
+  EXPECT_EQ(j.restart_overhead, 48'000);
+  EXPECT_EQ(j.gpus, 2);
+  EXPECT_EQ(j.topology, Topology::kNvlink);
+  EXPECT_EQ(j.priority, 100);
+  EXPECT_EQ(j.service, 0);
+  EXPECT_FLOAT_EQ(j.power_utilization, 0.5f);
+}
+
+// Priority 100 over training's 0: at 1 h the replica preempts the training job (which keeps its
+// progress) and holds 2 GPUs until 2 h; training, needing all 16, resumes then with 9 h left and
+// ends at 11 h. The replica is not one of the jobs: the report counts one job.
+TEST(ServiceReplicas, AReplicaPreemptsTrainingWhichResumesWhenItLeaves) {
+  const Ran ran = Simulate("priority", Chat(100), OneReplica(3600, 7200));
+  const JobRecord& train = ran.result.jobs[0];
+  const JobRecord& replica = ran.result.jobs[1];
+  EXPECT_EQ(replica.first_start, 1 * kHour);
+  EXPECT_EQ(replica.end, 2 * kHour);
+  EXPECT_EQ(train.preemptions, 1);
+  EXPECT_EQ(train.end, 11 * kHour);
+  EXPECT_EQ(ran.metrics.submitted, 1);
+  EXPECT_EQ(ran.metrics.completed, 1);
+  ASSERT_EQ(ran.metrics.services.size(), 1u);
+  const ServiceMetrics& s = ran.metrics.services[0];
+  EXPECT_EQ(s.replicas, 1);
+  EXPECT_EQ(s.placed, 1);
+  EXPECT_EQ(s.never_placed, 0);
+  EXPECT_EQ(s.placement_wait_s.max, 0);
+  EXPECT_DOUBLE_EQ(s.gpu_hours, 2.0);
+}
+
+// A preemption grace of 1 minute: training checkpoints while it holds the GPUs, the replica waits
+// that minute (placed at 1 h 1 min), and still leaves at 2 h: it lived shorter.
+TEST(ServiceReplicas, AReplicaPlacedLateLeavesOnTime) {
+  const Ran ran = Simulate("priority", Chat(100), OneReplica(3600, 7200), 0, kMinute);
+  const JobRecord& replica = ran.result.jobs[1];
+  EXPECT_EQ(replica.first_start, kHour + kMinute);
+  EXPECT_EQ(replica.end, 2 * kHour);
+  EXPECT_EQ(ran.result.jobs[0].end, 11 * kHour);  // 1 h run, then 9 h from 2 h
+  EXPECT_DOUBLE_EQ(ran.metrics.services[0].placement_wait_s.max, 60);
+  EXPECT_DOUBLE_EQ(ran.metrics.services[0].gpu_hours, 2.0 * 59 / 60);
+}
+
+// Under fifo nothing is preempted: a replica asked for at 1 h and let go at 2 h never gets GPUs
+// (training holds them until 10 h) and is withdrawn; one let go at 12 h is placed at 10 h.
+TEST(ServiceReplicas, AReplicaNeverPlacedIsWithdrawnWhenLetGo) {
+  const Ran short_lived = Simulate("fifo", Chat(100), OneReplica(3600, 7200));
+  EXPECT_EQ(short_lived.result.jobs[1].first_start, -1);
+  EXPECT_EQ(short_lived.result.jobs[1].end, 2 * kHour);
+  EXPECT_EQ(short_lived.result.jobs[0].end, 10 * kHour);
+  EXPECT_EQ(short_lived.metrics.services[0].never_placed, 1);
+  EXPECT_EQ(short_lived.metrics.services[0].gpu_hours, 0);
+
+  const Ran long_lived = Simulate("fifo", Chat(100), OneReplica(3600, 12 * 3600));
+  EXPECT_EQ(long_lived.result.jobs[1].first_start, 10 * kHour);
+  EXPECT_EQ(long_lived.result.jobs[1].end, 12 * kHour);
+  EXPECT_DOUBLE_EQ(long_lived.metrics.services[0].placement_wait_s.max, 9 * 3600);
+  EXPECT_DOUBLE_EQ(long_lived.metrics.services[0].gpu_hours, 4.0);
+}
+
+// Let go during its launch (a launch delay of 10 minutes from 1 h, gone at 1 h 5 min): its start
+// is confirmed and its run ends there; training resumes at 1 h 5 min, plus its own launch delay.
+TEST(ServiceReplicas, AReplicaLetGoWhileItLaunchesEndsThere) {
+  const Ran ran = Simulate("priority", Chat(100), OneReplica(3600, 3900), 10 * kMinute);
+  EXPECT_EQ(ran.result.jobs[1].first_start, kHour);
+  EXPECT_EQ(ran.result.jobs[1].end, kHour + 5 * kMinute);
+  // Training: launched at 0 (10 min without work), 50 min of work by 1 h; relaunched at 1 h 5 min,
+  // 10 more minutes of launch, then 9 h 10 min of work: 10 h 25 min.
+  EXPECT_EQ(ran.result.jobs[0].end, 10 * kHour + 25 * kMinute);
+}
+
+// The bundled example end to end: `gpufleet sim` generates 14 hours of the chat service's
+// requests, autoscales its replicas and places them beside three training jobs. The report's
+// `services` entry has them; its jobs are the three training jobs; the same seed gives the same
+// report.
+TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
+  const std::string args =
+      "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/tiny.yaml")) +
+      " --workload " +
+      testing::Quote(testing::SourcePath("examples/workloads/train-and-serve.yaml")) +
+      " --policy priority --until 14h --json";
+  const auto [code, out] = testing::RunGpufleet(args);
+  ASSERT_EQ(code, 0) << out;
+  nlohmann::json report = nlohmann::json::parse(out);
+  EXPECT_EQ(report["jobs"]["submitted"], 3) << out;
+  ASSERT_EQ(report["services"].size(), 1u) << out;
+  const nlohmann::json& chat = report["services"][0];
+  EXPECT_EQ(chat["name"], "chat");
+  EXPECT_EQ(chat["gpus_per_replica"], 2);
+  EXPECT_GT(chat["replicas"].get<int>(), 2);    // it follows a daily rhythm
+  EXPECT_EQ(chat["placed"], chat["replicas"]);  // priority 100 over training's 0
+  // Poisson arrivals at 2 + 14 (1 + cos(2 pi (t - 14 h) / 24 h)) / 2 per second over 14 hours:
+  // 2 x 50,400 + 14 x (25,200 - (86,400 / 4 pi) x sin(-2 pi 14 / 24)) = 100,800 + 14 x 21,762.3 =
+  // 405,472 expected, a standard deviation of 637.
+  EXPECT_NEAR(chat["requests"]["requests"].get<double>(), 405'472, 3'000);
+  EXPECT_GT(report["jobs"]["preemptions"].get<int>(), 0);  // training made room
+  const auto [again_code, again] = testing::RunGpufleet(args);
+  nlohmann::json second = nlohmann::json::parse(again);
+  report["sim"].erase("wall_s");
+  second["sim"].erase("wall_s");
+  EXPECT_EQ(report, second);
+}
+
+}  // namespace
+}  // namespace gpufleet
