@@ -36,7 +36,7 @@ ServiceSpec Chat(std::int32_t priority) {
 // One replica asked for at `added_s` and let go at `gone_s`, as the autoscaler would have it.
 AutoscaledRun OneReplica(double added_s, double gone_s) {
   AutoscaledRun run;
-  run.lives.push_back({added_s, added_s + 60, gone_s, 100});
+  run.lives.push_back({added_s, added_s + 60, gone_s, gone_s, 100});
   run.replica_seconds = gone_s - added_s;
   run.run.busy_s = run.replica_seconds / 2;
   return run;
@@ -180,11 +180,27 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
   // 405,472 expected, a standard deviation of 637.
   EXPECT_NEAR(chat["requests"]["requests"].get<double>(), 405'472, 3'000);
   EXPECT_GT(report["jobs"]["preemptions"].get<int>(), 0);  // training made room
+  // Placed when asked, the requests are served as the autoscaler had them, to the last figure.
+  EXPECT_EQ(chat["requests"]["attainment"], chat["requests"]["attainment_if_placed_when_asked"]);
+  EXPECT_EQ(chat["requests"]["unserved"], 0);
   const auto [again_code, again] = testing::RunGpufleet(args);
   nlohmann::json second = nlohmann::json::parse(again);
   report["sim"].erase("wall_s");
   second["sim"].erase("wall_s");
   EXPECT_EQ(report, second);
+
+  // Under backfill nothing is preempted: replicas asked for while training holds the GPUs wait,
+  // some are let go before they are placed, and the requests they would have served wait at the
+  // router or go to the others: fewer meet the SLO than the autoscaler planned.
+  std::string backfill = args;
+  backfill.replace(backfill.find("priority"), 8, "backfill");
+  const auto [backfill_code, backfill_out] = testing::RunGpufleet(backfill);
+  ASSERT_EQ(backfill_code, 0) << backfill_out;
+  const nlohmann::json late = nlohmann::json::parse(backfill_out)["services"][0];
+  EXPECT_GT(late["never_placed"].get<int>(), 0) << late;
+  EXPECT_LT(late["requests"]["attainment"].get<double>(),
+            late["requests"]["attainment_if_placed_when_asked"].get<double>())
+      << late;
 }
 
 }  // namespace

@@ -116,23 +116,43 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
   return out;
 }
 
-// Each service's name and its request-level figures beside how its replicas were placed; a
-// service whose replicas all came after the run's end still has its line.
-void AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services) {
+// Each service's requests served again as its replicas were placed (`placed[k]`: its replicas'
+// job ids and first starts), beside the autoscaler's figures, which took each replica as placed
+// when asked. A replica the run never saw (asked for after its end) counts as never placed.
+Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services,
+                         std::vector<std::vector<std::pair<JobId, SimTime>>> placed) {
   if (m.services.size() < services.size()) m.services.resize(services.size());
+  placed.resize(services.size());
   for (size_t k = 0; k < services.size(); ++k) {
-    const AutoscaledRun& a = services[k].run;
-    m.services[k].name = services[k].name;
-    m.services[k].served = ServiceMetrics::Requests{services[k].requests,
-                                                    a.run.ttft.at_slo_percentile,
-                                                    a.run.tpot.at_slo_percentile,
-                                                    a.run.attainment,
-                                                    a.run.slo_met,
-                                                    a.run.replicas,
-                                                    a.replica_seconds / 3600,
-                                                    a.scale_ups,
-                                                    a.scale_downs};
+    const SimulatedService& s = services[k];
+    // Job ids follow the submissions, which follow the autoscaler's decisions: k-th id, k-th life.
+    std::sort(placed[k].begin(), placed[k].end());
+    std::vector<double> first_start(s.run.lives.size(), -1);
+    for (size_t j = 0; j < placed[k].size() && j < first_start.size(); ++j) {
+      if (placed[k][j].second >= 0) first_start[j] = ToSeconds(placed[k][j].second);
+    }
+    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, first_start);
+    if (!as_placed.ok()) return as_placed.status();
+    const ServiceRun& v = as_placed.value().run;
+    const AutoscaledRun& a = s.run;
+    ServiceMetrics& out = m.services[k];
+    out.name = s.name;
+    out.tp = s.tp;
+    out.served = ServiceMetrics::Requests{v.requests,
+                                          as_placed.value().unserved,
+                                          as_placed.value().held_at_router,
+                                          v.ttft.at_slo_percentile,
+                                          v.tpot.at_slo_percentile,
+                                          v.attainment,
+                                          v.slo_met,
+                                          a.run.attainment,
+                                          a.run.slo_met,
+                                          a.run.replicas,
+                                          a.replica_seconds / 3600,
+                                          a.scale_ups,
+                                          a.scale_downs};
   }
+  return Status::Ok();
 }
 
 // The run's job records as they become final: counted for the report and written to the jobs CSV
@@ -141,12 +161,19 @@ struct RunJobs : JobRecordSink {
   RunJobs(const std::vector<Tenant>& tenants, bool distributions) : tally(tenants, distributions) {}
   void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override {
     tally.Add(r);
+    if (r.spec.service >= 0) {
+      const size_t k = static_cast<size_t>(r.spec.service);
+      if (replicas.size() <= k) replicas.resize(k + 1);
+      replicas[k].emplace_back(id, r.first_start);
+    }
     if (csv) csv->Take(id, r, waiting);
     // Rejections are reported by name, the first few; they are taken in the order they happen.
     if (r.state == JobRecord::State::kRejected && rejected_names.size() < 5)
       rejected_names.push_back(r.spec.name);
   }
   JobTally tally;
+  // Each service's replicas: job id and first start (below 0: never placed).
+  std::vector<std::vector<std::pair<JobId, SimTime>>> replicas;
   std::optional<JobsCsvWriter> csv;
   std::vector<std::string> rejected_names;
 };
@@ -402,7 +429,11 @@ int RunSim(const SimArgs& a, const Given& given) {
                FileFingerprint(a.workload),
                a.share_policy};
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
-  AddServiceMetrics(metrics, services.value());
+  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas));
+      !st.ok()) {
+    std::cerr << kMe << st.message() << "\n";
+    return kExitBadInput;
+  }
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";

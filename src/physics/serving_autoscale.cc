@@ -297,7 +297,8 @@ Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingL
     out.run.requests_per_replica.push_back(r.routed);
     const double until = r.state == State::kGone ? r.gone_s : std::max(end, r.added_s);
     out.replica_seconds += until - r.added_s;
-    out.lives.push_back({r.added_s, r.ready_s, until, r.routed});
+    const double drained = r.state == State::kGone ? r.drained_s : until;
+    out.lives.push_back({r.added_s, r.ready_s, drained, until, r.routed});
   }
   out.run.span_s = end - t0;
   SummarizeServed(requests, served, slo, out.run);

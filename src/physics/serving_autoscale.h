@@ -50,9 +50,10 @@ struct ReplicaCount {
 
 // One replica from the decision to add it until it leaves: what a fleet scheduler places.
 struct ReplicaLife {
-  double added_s = 0;  // the decision: its GPUs are held from then
-  double ready_s = 0;  // its first pass may start (the initial replicas: at once)
-  double gone_s = 0;   // its last pass after it was drained, or the span's end
+  double added_s = 0;    // the decision: its GPUs are held from then
+  double ready_s = 0;    // its first pass may start (the initial replicas: at once)
+  double drained_s = 0;  // it took no new request from then: drained, or the span's end
+  double gone_s = 0;     // its last pass after it was drained, or the span's end
   // One still loading at the span's end has ready_s after gone_s: it never served.
   std::int64_t routed = 0;  // requests it served
 };

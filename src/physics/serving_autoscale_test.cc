@@ -222,7 +222,7 @@ RC_GTEST_PROP(ServeAutoscaled, NoRequestIsLostAndTheCountStaysWithinItsLimits, (
   RC_ASSERT(v.lives.size() == v.run.requests_per_replica.size());
   for (std::size_t k = 0; k < v.lives.size(); ++k) {
     const ReplicaLife& l = v.lives[k];
-    RC_ASSERT(l.added_s <= l.ready_s && l.added_s <= l.gone_s);
+    RC_ASSERT(l.added_s <= l.ready_s && l.added_s <= l.drained_s && l.drained_s <= l.gone_s);
     RC_ASSERT(l.gone_s <= v.timeline.back().t_s);
     RC_ASSERT(l.routed == v.run.requests_per_replica[k]);
     lived += l.gone_s - l.added_s;

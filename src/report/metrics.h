@@ -94,14 +94,19 @@ struct ServiceMetrics {
   Distribution4 placement_wait_s;  // from the autoscaler's decision to the first start, placed
   double gpu_hours = 0;            // held by its replicas
   std::int64_t preemptions = 0, interruptions = 0;  // of its replicas
-  // The request level (the autoscaled run, each replica taken as serving once loaded after its
-  // decision); set by the caller that ran it, absent otherwise.
+  // The request level, set by the caller that served them (absent otherwise): the requests
+  // served by the replicas as placed (ServeAsPlaced), beside the autoscaler's own run, which took
+  // each replica as placed when asked (the `if_placed_when_asked` figures and the replicas).
   struct Requests {
     std::int64_t requests = 0;
+    std::int64_t unserved = 0;        // no replica took them before the run's end
+    std::int64_t held_at_router = 0;  // waited for a replica to take them
     double ttft_at_slo_percentile_s = 0, tpot_at_slo_percentile_s = 0, attainment = 0;
     bool slo_met = false;
+    double attainment_if_placed_when_asked = 0;
+    bool slo_met_if_placed_when_asked = false;
     int peak_replicas = 0;
-    double replica_hours = 0;
+    double replica_hours = 0;  // asked for
     std::int64_t scale_ups = 0, scale_downs = 0;
   };
   std::optional<Requests> served;

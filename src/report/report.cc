@@ -231,10 +231,14 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
       if (s.served) {
         const ServiceMetrics::Requests& q = *s.served;
         one["requests"] = {{"requests", q.requests},
+                           {"unserved", q.unserved},
+                           {"held_at_router", q.held_at_router},
                            {"ttft_at_slo_percentile_s", q.ttft_at_slo_percentile_s},
                            {"tpot_at_slo_percentile_s", q.tpot_at_slo_percentile_s},
                            {"attainment", q.attainment},
                            {"slo_met", q.slo_met},
+                           {"attainment_if_placed_when_asked", q.attainment_if_placed_when_asked},
+                           {"slo_met_if_placed_when_asked", q.slo_met_if_placed_when_asked},
                            {"peak_replicas", q.peak_replicas},
                            {"replica_hours", q.replica_hours},
                            {"scale_ups", q.scale_ups},
@@ -299,11 +303,14 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                        " GPU-hours";
     if (s.never_placed > 0) text += ", " + Grouped(s.never_placed) + " never placed";
     if (s.served) {
-      char slo[128];
-      std::snprintf(slo, sizeof slo, "; %s requests, %.1f%% within the SLO (%s)",
-                    Grouped(s.served->requests).c_str(), 100 * s.served->attainment,
-                    s.served->slo_met ? "met" : "MISSED");
+      const ServiceMetrics::Requests& q = *s.served;
+      char slo[192];
+      std::snprintf(slo, sizeof slo,
+                    "; %s requests, %.1f%% within the SLO (%s; %.1f%% if placed when asked)",
+                    Grouped(q.requests).c_str(), 100 * q.attainment, q.slo_met ? "met" : "MISSED",
+                    100 * q.attainment_if_placed_when_asked);
       text += slo;
+      if (q.unserved > 0) text += ", " + Grouped(q.unserved) + " never served";
     }
     row("service", text);
   }

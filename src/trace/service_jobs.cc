@@ -128,6 +128,32 @@ std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run,
   return jobs;
 }
 
+Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
+                                       const std::vector<double>& first_start_s) {
+  const std::vector<ReplicaLife>& lives = s.run.lives;
+  if (first_start_s.size() != lives.size()) {
+    return Error{"service '" + s.name + "': " + std::to_string(first_start_s.size()) +
+                 " placements for " + std::to_string(lives.size()) + " replicas"};
+  }
+  // A start within a millisecond of the decision is on time (the simulator counts milliseconds).
+  constexpr double kOnTimeS = 1e-3;
+  std::vector<ReplicaWindow> windows;
+  windows.reserve(lives.size());
+  for (std::size_t k = 0; k < lives.size(); ++k) {
+    const ReplicaLife& life = lives[k];
+    const double placed = first_start_s[k];
+    if (placed < 0) {
+      windows.push_back({0, 0});  // never placed: takes nothing
+      continue;
+    }
+    const double from = placed <= life.added_s + kOnTimeS
+                            ? life.ready_s
+                            : std::max(life.ready_s, placed + s.setup.policy.load_s);
+    windows.push_back({from, std::max(from, life.drained_s)});
+  }
+  return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows);
+}
+
 Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                                                      const WorkloadSpec& spec, const Fleet& fleet,
                                                      std::uint64_t seed, SimTime until) {
@@ -154,8 +180,8 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                                                 static_cast<std::int32_t>(i), until);
     jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
                 std::make_move_iterator(replicas.end()));
-    out.push_back({s.name, s.gpus_per_replica, s.priority, std::ssize(requests.value()),
-                   std::move(run).value()});
+    out.push_back({s.name, s.gpus_per_replica, s.priority, std::move(requests).value(),
+                   std::move(setup).value(), s.batching, s.slo, std::move(run).value()});
   }
   if (!jobs.empty()) {
     std::vector<std::unique_ptr<JobSource>> sources;

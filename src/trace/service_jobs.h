@@ -12,6 +12,7 @@
 
 #include "model/fleet.h"
 #include "physics/serving_autoscale.h"
+#include "physics/serving_placed.h"
 #include "physics/serving_replica.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -44,15 +45,26 @@ Result<ServiceSetup> SetUpService(const ServiceSpec& s,
                                   const std::vector<ServingRequest>& requests);
 
 // A service as the simulator runs it: its requests served by the replicas its autoscaler keeps,
-// from min_replicas at the first arrival. The request-level figures assume every replica is placed
-// when asked; the simulator reports when each was.
+// starting warm. `run` assumes every replica is placed when asked; ServeAsPlaced serves the same
+// requests again as the scheduler placed them.
 struct SimulatedService {
   std::string name;
   std::int32_t tp = 1;
   std::int32_t priority = 0;
-  std::int64_t requests = 0;
+  std::vector<ServingRequest> requests;
+  ServiceSetup setup;
+  BatchingLimits batching;
+  ServiceLevel slo;
   AutoscaledRun run;
 };
+
+// The service's requests served by its replicas as placed: `first_start_s[k]` is replica k's first
+// start in the simulator (below 0: never placed). A replica placed when asked takes requests from
+// when the autoscaler had it ready; one placed later loads first (`load_s` after its start); each
+// takes none after its drain. A replica's later interruptions are not replayed: it counts as
+// serving through them (docs/MODELS.md, "Serving in the simulator").
+Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
+                                       const std::vector<double>& first_start_s);
 
 // Adds each service of `spec` to `workload`: its replicas, autoscaled over its demand until
 // `until` (a generated demand needs it; a trace is cut there), become jobs with

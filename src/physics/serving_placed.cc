@@ -1,0 +1,142 @@
+#include "physics/serving_placed.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <numeric>
+
+namespace gpufleet {
+
+Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const BatchingLimits& limits,
+                                        const std::vector<ServingRequest>& requests,
+                                        const ServiceLevel& slo,
+                                        const std::vector<ReplicaWindow>& windows) {
+  if (Status st = CheckServiceInputs(limits, requests, slo); !st.ok())
+    return Error{st.message(), st.code()};
+  for (const ReplicaWindow& w : windows) {
+    if (!(std::isfinite(w.from_s) && w.from_s <= w.until_s)) {
+      return Error{"a replica's window must start at a finite time and end no earlier"};
+    }
+  }
+  std::vector<ServedRequest> served(requests.size());
+  std::deque<ReplicaServer> servers;  // one per window, stable addresses
+  for (std::size_t k = 0; k < windows.size(); ++k) servers.emplace_back(model, limits, served);
+  // The windows by opening time: the router's backlog goes to those that open.
+  std::vector<std::size_t> by_opening(windows.size());
+  std::iota(by_opening.begin(), by_opening.end(), 0);
+  std::stable_sort(by_opening.begin(), by_opening.end(), [&](std::size_t a, std::size_t b) {
+    return windows[a].from_s < windows[b].from_s;
+  });
+  PlacedServiceRun out;
+  out.run.replicas = static_cast<int>(windows.size());
+  out.run.requests_per_replica.assign(windows.size(), 0);
+  std::vector<char> taken(requests.size(), 0);
+  std::deque<std::size_t> backlog;  // arrived while no replica took requests, in arrival order
+  // The windows open at the router's time, in order of opening (ties to the earliest opened):
+  // those closed leave as time passes, so that a long run's many replicas cost only while open.
+  std::vector<std::size_t> open;
+  std::size_t activated = 0;
+  // Request i to the taking replica with the fewest outstanding at `t` (its arrival, or when a
+  // window opened for the backlog; never decreasing); false when none takes requests then.
+  auto route = [&](std::size_t i, double t) -> Result<bool> {
+    for (; activated < by_opening.size() && windows[by_opening[activated]].from_s <= t;
+         ++activated) {
+      open.push_back(by_opening[activated]);
+    }
+    std::erase_if(open, [&](std::size_t k) { return windows[k].until_s <= t; });
+    std::size_t best = windows.size();
+    std::int64_t best_load = 0;
+    for (const std::size_t k : open) {
+      servers[k].RunUntil(t);
+      const std::int64_t load = servers[k].OutstandingAt(t);
+      if (best == windows.size() || load < best_load) {
+        best = k;
+        best_load = load;
+      }
+    }
+    if (best == windows.size()) return false;
+    ServingRequest r = requests[i];
+    r.arrival_s = t;  // held at the router until then; its TTFT is counted from its arrival below
+    if (Status st = servers[best].Add(i, r); !st.ok()) return Error{st.message(), st.code()};
+    ++out.run.requests_per_replica[best];
+    taken[i] = 1;
+    return true;
+  };
+  std::size_t next_opening = 0;
+  // Windows opening by `t` take the backlog, in order of opening.
+  auto open_until = [&](double t) -> Status {
+    for (; next_opening < by_opening.size() && windows[by_opening[next_opening]].from_s <= t;
+         ++next_opening) {
+      const double at = windows[by_opening[next_opening]].from_s;
+      while (!backlog.empty()) {
+        Result<bool> routed = route(backlog.front(), at);
+        if (!routed.ok()) return routed.status();
+        if (!routed.value()) break;  // it opened and closed at once
+        backlog.pop_front();
+        ++out.held_at_router;
+      }
+    }
+    return Status::Ok();
+  };
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const ServingRequest& r = requests[i];
+    if (Status st = open_until(r.arrival_s); !st.ok()) return Error{st.message(), st.code()};
+    out.run.prompt_tokens += r.prompt_tokens;
+    out.run.output_tokens += r.output_tokens;
+    bool routed_now = false;
+    if (backlog.empty()) {  // else it waits behind those already waiting
+      Result<bool> routed = route(i, r.arrival_s);
+      if (!routed.ok()) return routed.error();
+      routed_now = routed.value();
+    }
+    if (!routed_now) backlog.push_back(i);
+  }
+  if (Status st = open_until(HUGE_VAL); !st.ok()) return Error{st.message(), st.code()};
+  double end = requests.empty() ? 0 : requests.front().arrival_s;
+  for (ReplicaServer& s : servers) {
+    s.RunToEnd();
+    end = std::max(end, s.run().end_s);
+    out.run.busy_s += s.run().busy_s;
+    out.run.peak_batch = std::max(out.run.peak_batch, s.run().peak_batch);
+  }
+  // The served, with their TTFT from their arrival (the router's wait in it); the unserved miss.
+  std::vector<ServingRequest> kept_requests;
+  std::vector<ServedRequest> kept;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!taken[i]) {
+      ++out.unserved;
+      continue;
+    }
+    served[i].ttft_s = served[i].first_token_s - requests[i].arrival_s;
+    kept_requests.push_back(requests[i]);
+    kept.push_back(served[i]);
+  }
+  out.run.span_s = requests.empty() ? 0 : end - requests.front().arrival_s;
+  SummarizeServed(kept_requests, kept, slo, out.run);
+  out.run.requests = std::ssize(requests);
+  out.run.arrival_window_s =
+      requests.empty() ? 0 : requests.back().arrival_s - requests.front().arrival_s;
+  if (out.unserved > 0) {
+    // The unserved miss the SLO and rank last: the SLO's percentile over all the requests is the
+    // served ones' at a higher percentile, or past them all.
+    const double n = double(requests.size()), m = double(kept.size());
+    out.run.attainment = out.run.attainment * m / n;
+    const double p = m > 0 ? slo.percentile * n / m : HUGE_VAL;
+    if (p > 100) {
+      out.run.slo_met = false;
+    } else {
+      std::vector<double> ttft, tpot;
+      for (const ServedRequest& k : kept) {
+        ttft.push_back(k.ttft_s);
+        tpot.push_back(k.tpot_s);
+      }
+      out.run.ttft.at_slo_percentile = NearestRankPercentile(std::move(ttft), p);
+      out.run.tpot.at_slo_percentile = NearestRankPercentile(std::move(tpot), p);
+      out.run.slo_met = out.run.ttft.at_slo_percentile <= slo.ttft_s &&
+                        out.run.tpot.at_slo_percentile <= slo.tpot_s;
+    }
+  }
+  return out;
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,35 @@
+// A service's requests served by replicas at the times a fleet gave them (docs/MODELS.md, "Serving
+// in the simulator"): where the autoscaler (serving_autoscale.h) assumes each replica it asks for
+// is placed at once, the simulator's scheduler may place it late or never. Replica k takes new
+// requests from `from_s` (placed, weights loaded) until `until_s` (drained) and finishes those it
+// holds. Requests are routed as in ServeOnReplicas, to the taking replica with the fewest
+// outstanding; one that arrives while no replica takes requests waits at the router for the next
+// that does, its wait counted in its TTFT; one that no replica ever takes is unserved.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "physics/serving_service.h"
+
+namespace gpufleet {
+
+struct ReplicaWindow {
+  double from_s = 0, until_s = 0;  // from_s finite, until_s >= from_s (may be infinite)
+};
+
+struct PlacedServiceRun {
+  // Latencies of the requests served; `attainment` and `slo_met` count the unserved as missing
+  // the SLO (at the SLO's percentile they rank last).
+  ServiceRun run;
+  std::int64_t unserved = 0;
+  std::int64_t held_at_router = 0;  // served requests that waited for a replica to take them
+};
+
+// `requests` sorted by arrival. Errors as ServeOnReplicas'.
+Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const BatchingLimits& limits,
+                                        const std::vector<ServingRequest>& requests,
+                                        const ServiceLevel& slo,
+                                        const std::vector<ReplicaWindow>& windows);
+
+}  // namespace gpufleet

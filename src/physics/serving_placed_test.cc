@@ -1,0 +1,131 @@
+#include "physics/serving_placed.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "physics/serving_autoscale.h"
+#include "physics/serving_toy_test_support.h"
+
+namespace gpufleet {
+namespace {
+
+using testing::ToyServedModel;
+using testing::ToyServingGpu;
+
+ReplicaModel Toy() { return ReplicaModel::Make(ToyServedModel(), ToyServingGpu(), 1).value(); }
+
+std::vector<ServingRequest> Poisson(double rate, double span_s, std::uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::exponential_distribution<double> gap(rate);
+  std::uniform_int_distribution<std::int32_t> prompt(1, 3000), output(1, 300);
+  std::vector<ServingRequest> out;
+  for (double t = 0; t < span_s; t += gap(rng)) out.push_back({t, prompt(rng), output(rng)});
+  return out;
+}
+
+// Windows open from the first arrival to the end are replicas placed for good: the run is
+// ServeOnReplicas' to the last figure (the same router, ties to the first).
+TEST(ServeInWindows, AlwaysOpenWindowsServeAsFixedReplicas) {
+  const std::vector<ServingRequest> requests = Poisson(200, 60, 1);
+  const ServiceLevel slo{0.5, 0.02, 99};
+  const Result<ServiceRun> fixed = ServeOnReplicas(Toy(), {}, 3, requests, slo);
+  const Result<PlacedServiceRun> placed =
+      ServeInWindows(Toy(), {}, requests, slo, std::vector<ReplicaWindow>(3, {0, HUGE_VAL}));
+  ASSERT_TRUE(fixed.ok() && placed.ok()) << placed.message();
+  EXPECT_EQ(fixed.value().requests_per_replica, placed.value().run.requests_per_replica);
+  EXPECT_EQ(fixed.value().ttft.p99, placed.value().run.ttft.p99);
+  EXPECT_EQ(fixed.value().tpot.max, placed.value().run.tpot.max);
+  EXPECT_EQ(fixed.value().busy_s, placed.value().run.busy_s);
+  EXPECT_EQ(fixed.value().attainment, placed.value().run.attainment);
+  EXPECT_EQ(placed.value().unserved, 0);
+}
+
+// The autoscaler's replicas, each taking requests from its readiness to its drain, give back the
+// autoscaler's own run: what ServeAsPlaced serves when every replica was placed when asked.
+TEST(ServeInWindows, TheAutoscalersLivesGiveBackItsRun) {
+  std::vector<ServingRequest> requests = Poisson(20, 600, 2);
+  const std::vector<ServingRequest> burst = Poisson(300, 120, 3);
+  for (const ServingRequest& r : burst)
+    requests.push_back({r.arrival_s + 300, r.prompt_tokens, r.output_tokens});
+  std::stable_sort(
+      requests.begin(), requests.end(),
+      [](const ServingRequest& a, const ServingRequest& b) { return a.arrival_s < b.arrival_s; });
+  const ServiceLevel slo{0.3, 0.015, 99};
+  AutoscalePolicy p;
+  p.min_replicas = 1;
+  p.max_replicas = 8;
+  p.load_s = 20;
+  p.scale_down_after_s = 60;
+  const Result<AutoscaledRun> scaled = ServeAutoscaled(Toy(), {}, requests, slo, p);
+  ASSERT_TRUE(scaled.ok()) << scaled.message();
+  ASSERT_GT(scaled.value().scale_ups, 0);
+  std::vector<ReplicaWindow> windows;
+  for (const ReplicaLife& l : scaled.value().lives)
+    windows.push_back({l.ready_s, std::max(l.ready_s, l.drained_s)});
+  const Result<PlacedServiceRun> placed = ServeInWindows(Toy(), {}, requests, slo, windows);
+  ASSERT_TRUE(placed.ok()) << placed.message();
+  const ServiceRun& a = scaled.value().run;
+  const ServiceRun& b = placed.value().run;
+  EXPECT_EQ(a.requests_per_replica, b.requests_per_replica);
+  EXPECT_EQ(a.ttft.at_slo_percentile, b.ttft.at_slo_percentile);
+  EXPECT_EQ(a.tpot.at_slo_percentile, b.tpot.at_slo_percentile);
+  EXPECT_EQ(a.attainment, b.attainment);
+  EXPECT_EQ(a.busy_s, b.busy_s);
+}
+
+// One replica that opens at 10 s: a request at 0 waits at the router and is served as at 10 s, its
+// TTFT 10 s longer than the same request's on an idle replica; one at 20 s is served at once.
+// A request after the only window closed is never served and misses the SLO.
+TEST(ServeInWindows, TheRouterHoldsRequestsUntilAReplicaTakesThem) {
+  const std::vector<ServingRequest> requests{{0, 1000, 100}, {20, 1000, 100}, {40, 1000, 100}};
+  const ServiceLevel slo{0.5, 0.05, 50};
+  const Result<PlacedServiceRun> run = ServeInWindows(Toy(), {}, requests, slo, {{10, 30}});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const Result<ServiceRun> idle = ServeOnReplicas(Toy(), {}, 1, {{0, 1000, 100}}, slo);
+  ASSERT_TRUE(idle.ok());
+  const PlacedServiceRun& v = run.value();
+  EXPECT_EQ(v.held_at_router, 1);
+  EXPECT_EQ(v.unserved, 1);
+  EXPECT_EQ(v.run.requests, 3);
+  EXPECT_NEAR(v.run.ttft.max, idle.value().ttft.max + 10, 1e-9);
+  EXPECT_NEAR(v.run.ttft.p50, idle.value().ttft.max, 1e-12);  // the one at 20 s: idle as well
+  // The one at 20 s met the SLO; the held one (10 s) and the unserved did not.
+  EXPECT_DOUBLE_EQ(v.run.attainment, 1.0 / 3);
+  // p50 over 3 is rank 2: the held one's 10 s, past the target.
+  EXPECT_FALSE(v.run.slo_met);
+}
+
+// Invariants over random windows: every request is served once or counted unserved, never
+// before it arrives (TTFT at least 0), and attainment stays within [0, 1].
+RC_GTEST_PROP(ServeInWindows, EveryRequestIsServedOnceOrUnserved, ()) {
+  const std::vector<ServingRequest> requests = Poisson(
+      *rc::gen::inRange(1, 50), *rc::gen::inRange(5, 60), *rc::gen::arbitrary<std::uint32_t>());
+  std::vector<ReplicaWindow> windows;
+  const int n = *rc::gen::inRange(0, 6);
+  for (int k = 0; k < n; ++k) {
+    const double from = *rc::gen::inRange(0, 80);
+    windows.push_back({from, from + *rc::gen::inRange(0, 80)});
+  }
+  const Result<PlacedServiceRun> run =
+      ServeInWindows(Toy(), {}, requests, {0.5, 0.05, 90}, windows);
+  RC_ASSERT(run.ok());
+  const PlacedServiceRun& v = run.value();
+  std::int64_t routed = 0;
+  for (std::int64_t r : v.run.requests_per_replica) routed += r;
+  RC_ASSERT(routed + v.unserved == std::ssize(requests));
+  RC_ASSERT(v.run.requests == std::ssize(requests));
+  if (routed > 0) RC_ASSERT(v.run.ttft.p50 >= 0);
+  RC_ASSERT(v.run.attainment >= 0 && v.run.attainment <= 1);
+  if (v.unserved > 0) RC_ASSERT(v.run.attainment < 1);
+}
+
+TEST(ServeInWindows, AWindowEndingBeforeItStartsIsRefused) {
+  EXPECT_FALSE(ServeInWindows(Toy(), {}, {{0, 10, 10}}, {0.5, 0.05, 99}, {{5, 4}}).ok());
+  EXPECT_FALSE(ServeInWindows(Toy(), {}, {{0, 10, 10}}, {0.5, 0.05, 99}, {{0, std::nan("")}}).ok());
+}
+
+}  // namespace
+}  // namespace gpufleet
