@@ -502,8 +502,9 @@ Runner AddSimCommand(CLI::App& app) {
                   "pai-machines:FILE.")
       ->required();
   sim->add_option("--workload", args->workload,
-                  "Workload spec (YAML): tenants, jobs, generators, scripted failures, "
-                  "maintenance, failure model. Optional with --trace.")
+                  "Workload spec (YAML): tenants, jobs, generators, inference services (their "
+                  "replicas placed beside the jobs), scripted failures, maintenance, failure "
+                  "model. Optional with --trace.")
       ->check(CLI::ExistingFile);
   sim->add_option(
       "--trace", args->traces,
@@ -545,7 +546,8 @@ Runner AddSimCommand(CLI::App& app) {
       ->check(Seed());
   sim->add_option("--until", args->until,
                   "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). "
-                  "Default: run until every job has finished.");
+                  "Default: run until every job has finished. A service's generated demand "
+                  "lasts this long (and needs it).");
   sim->add_option("--series", args->series,
                   "Off unless given. Record the run's time series in the JSON report (key series: "
                   "GPUs busy by "
