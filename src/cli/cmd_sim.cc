@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -266,8 +267,10 @@ int RunSim(const SimArgs& a, const Given& given) {
     return kExitBadInput;
   }
   // Each service's replicas, as its autoscaler asks for them over its demand, join the jobs.
+  const auto services_start = std::chrono::steady_clock::now();
   Result<std::vector<SimulatedService>> services =
       AppendServices(bound.value(), spec, fleet.value(), a.seed, until);
+  std::chrono::duration<double> services_wall = std::chrono::steady_clock::now() - services_start;
   if (!services.ok()) {
     std::cerr << services.message() << "\n";
     return kExitBadInput;
@@ -429,11 +432,14 @@ int RunSim(const SimArgs& a, const Given& given) {
                FileFingerprint(a.workload),
                a.share_policy};
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
+  const auto replay_start = std::chrono::steady_clock::now();
   if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas));
       !st.ok()) {
     std::cerr << kMe << st.message() << "\n";
     return kExitBadInput;
   }
+  services_wall += std::chrono::steady_clock::now() - replay_start;
+  metrics.run.services_wall_s = services_wall.count();
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";

@@ -55,13 +55,16 @@ struct RunInfo {
   std::string fleet_file, workload_file, policy;
   std::uint64_t seed = 0;
   SimTime until = kNever;
-  double wall_s = 0;  // the only figure that is not deterministic
+  double wall_s = 0;  // the event loop's; not deterministic, nor is services_wall_s
   std::vector<TraceSummary> traces;
   // Fingerprints of the fleet and workload files' bytes (util/fingerprint.h), so that `compare`
   // can tell runs of the same inputs; empty: not known (not written to the report).
   std::string fleet_fingerprint, workload_fingerprint;
   // sim --share-policy: the GPU-sharing policy that placed single-node jobs; empty: none.
   std::string share_policy;
+  // With services: the request-level work (the autoscalers' runs and the requests served again as
+  // placed), in wall-clock seconds.
+  double services_wall_s = 0;
 };
 
 // Power, energy, cost and carbon of one site over the run (docs/MODELS.md, "Power").

@@ -251,6 +251,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["makespan_s"] = m.makespan_s;
   j["stopped_at_until"] = m.stopped_at_until;
   j["sim"] = {{"events", m.events}, {"passes", m.passes}, {"wall_s", m.run.wall_s}};
+  if (!m.services.empty()) j["sim"]["services_wall_s"] = m.run.services_wall_s;
   if (m.series) j["series"] = SeriesJson(*m.series);
   if (m.distributions) j["distributions"] = DistributionsJson(*m.distributions);
   return j;
@@ -381,7 +382,14 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   std::snprintf(sim, sizeof sim, "%s events in %.2f s wall (%.2f M events/s)",
                 Grouped(static_cast<std::int64_t>(m.events)).c_str(), m.run.wall_s,
                 m.run.wall_s > 0 ? static_cast<double>(m.events) / m.run.wall_s / 1e6 : 0.0);
-  row("simulation", sim);
+  std::string simulation = sim;
+  if (!m.services.empty()) {
+    char services[64];
+    std::snprintf(services, sizeof services, "; the services' requests %.2f s",
+                  m.run.services_wall_s);
+    simulation += services;
+  }
+  row("simulation", simulation);
 }
 
 static std::string Fixed6(double v) {
