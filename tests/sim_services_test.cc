@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "cli_run.h"
+#include "public_traces.h"
 #include "report/metrics.h"
 #include "sim/simulator.h"
+#include "temp_dir.h"
 #include "test_fleets.h"
 #include "trace/service_jobs.h"
 
@@ -203,6 +205,38 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
   EXPECT_LT(late["requests"]["attainment"].get<double>(),
             late["requests"]["attainment_if_placed_when_asked"].get<double>())
       << late;
+}
+
+// A service whose demand is the Azure conversation trace at twice its rate (all 19,366 requests,
+// in about half an hour), beside a 2-hour job of 8 GPUs at a lower priority, without --until: the
+// trace gives the demand's span. Every request is served once, on replicas placed when asked.
+TEST(ServiceReplicas, ATraceDemandRunsWithoutUntil) {
+  REQUIRE_TRACE_FILE(conv, "azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+  testing::ScratchDir dir;
+  const std::string w = dir.Write("w.yaml",
+                                  "services:\n"
+                                  "  - name: conv\n"
+                                  "    model: llama3-70b\n"
+                                  "    gpu_model: H100\n"
+                                  "    gpus_per_replica: 2\n"
+                                  "    replicas: {min: 1, max: 8}\n"
+                                  "    slo: {ttft: 2s, tpot: 50ms}\n"
+                                  "    priority: 10\n"
+                                  "    demand: {trace: 'azure-llm:" +
+                                      conv +
+                                      "', rate_scale: 2}\n"
+                                      "jobs:\n"
+                                      "  - {name: t, gpus: 8, duration: 2h}\n");
+  const auto [code, out] = testing::RunGpufleet(
+      "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/tiny.yaml")) +
+      " --workload " + testing::Quote(w) + " --policy priority --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json report = nlohmann::json::parse(out);
+  const nlohmann::json& s = report["services"][0];
+  EXPECT_EQ(s["requests"]["requests"], 19'366);
+  EXPECT_EQ(s["requests"]["unserved"], 0);
+  EXPECT_EQ(s["placed"], s["replicas"]);
+  EXPECT_EQ(report["jobs"]["completed"], 1);
 }
 
 }  // namespace
