@@ -74,6 +74,27 @@ TEST(HtmlBrowser, ThePageDrawsEveryPlotAndShowsTheReportsNumbers) {
   EXPECT_EQ((*page)["rows"]["tenants"], report["tenants"].size());
 }
 
+// A run with an inference service: the page has a Services table, one row per service, and its
+// script runs without a console error (LoadPage fails the test on one).
+TEST(HtmlBrowser, ThePageListsTheServices) {
+  if (const std::string missing = BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing << ": the HTML report is not checked in a browser here";
+  ScratchDir dir;
+  const std::string html = dir.Path("services.html");
+  const auto [rc, out] = RunGpufleet(
+      "sim --fleet " + Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/tiny.yaml") +
+      " --workload " +
+      Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/workloads/train-and-serve.yaml") +
+      " --policy priority --until 12h --html " + Quote(html));
+  if (rc == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(rc, 0) << out;
+  const std::optional<nlohmann::json> page =
+      LoadPage("file://" + html, ScreenshotPath("html-report-services.png"));
+  ASSERT_TRUE(page);
+  EXPECT_EQ((*page)["rows"]["services"], 1) << page->dump(1);
+}
+
 // compare --html in the browser: two runs of other policies, their series and distributions
 // overlaid (four plots, each with a line per run), the table's numbers those of `compare --json`.
 TEST(HtmlBrowser, TheComparisonDrawsTheRunsOverlaidAndShowsItsNumbers) {

@@ -115,6 +115,9 @@ TEST(ServiceReplicas, AReplicaPreemptsTrainingWhichResumesWhenItLeaves) {
   EXPECT_EQ(s.never_placed, 0);
   EXPECT_EQ(s.placement_wait_s.max, 0);
   EXPECT_DOUBLE_EQ(s.gpu_hours, 2.0);
+  // The tenant (both are the default's) held training's 16 GPUs for 10 hours and the replica's 2
+  // for one.
+  EXPECT_DOUBLE_EQ(ran.metrics.tenants[0].gpu_hours, 162.0);
 }
 
 // A preemption grace of 1 minute: training checkpoints while it holds the GPUs, the replica waits

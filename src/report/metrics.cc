@@ -97,6 +97,8 @@ void JobTally::AddReplica(const JobRecord& r) {
     ++s.never_placed;
   }
   service_milli_ms_[k] += static_cast<long double>(r.gpu_milli_ms);
+  // A tenant's GPU-hours are all it held, its services' replicas too (as the series by tenant).
+  tenant_milli_ms_[static_cast<size_t>(r.spec.tenant)] += static_cast<long double>(r.gpu_milli_ms);
   s.preemptions += r.preemptions;
   s.interruptions += r.interruptions;
 }

@@ -44,6 +44,21 @@
         {class: 'tenants', id: 'tenants'}));
   }
 
+  // Inference services (docs/MODELS.md, "Serving in the simulator"): their replicas as placed,
+  // and their requests as served then, beside the autoscaler's plan.
+  if (Array.isArray(report.services) && report.services.length > 0) {
+    root.appendChild(el('h2', {}, 'Services'));
+    const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
+    root.appendChild(table(
+        ['service', 'replicas asked', 'placed', 'never placed', 'placement wait p99 (s)',
+         'GPU-hours', 'requests', 'within SLO as placed', 'if placed when asked'],
+        report.services.map((s) => [s.name, s.replicas, s.placed, s.never_placed,
+                                    get(s, 'placement_wait_s.p99'), s.gpu_hours,
+                                    get(s, 'requests.requests'), pct(get(s, 'requests.attainment')),
+                                    pct(get(s, 'requests.attainment_if_placed_when_asked'))]),
+        {class: 'services', id: 'services'}));
+  }
+
   // --- the plots ---
   const plots = el('div', {id: 'gpufleet-plots'});
   root.appendChild(el('h2', {}, 'Over time'));
