@@ -18,7 +18,7 @@ struct TallyAndCsv : JobRecordSink {
   TallyAndCsv(const Fleet& fleet, const std::vector<Tenant>& tenants)
       : tally(tenants, true), csv(rows, fleet, tenants) {}
   void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override {
-    tally.Add(r);
+    tally.Add(r, id);
     csv.Take(id, r, waiting);
     ++taken;
   }

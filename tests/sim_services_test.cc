@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli_run.h"
+#include "physics/serving_toy_test_support.h"
 #include "public_traces.h"
 #include "report/metrics.h"
 #include "sim/simulator.h"
@@ -49,19 +50,18 @@ struct Ran {
   Metrics metrics;
 };
 
-// The 16-GPU training job (priority 0) submitted at 0 with the service's replicas.
+constexpr const char* kTraining =
+    "jobs:\n  - {name: train, gpus: 16, duration: 10h, topology: leaf}\n";
+
+// The training job (by default 16 GPUs at priority 0, submitted at 0) with the service's replicas.
 Ran Simulate(const std::string& policy, const ServiceSpec& chat, const AutoscaledRun& replicas,
-             SimTime launch_delay = 0, SimTime grace = 0) {
+             SimTime launch_delay = 0, SimTime grace = 0, const char* jobs = kTraining) {
   const Fleet& fleet = Dgx2();
-  BoundWorkload w =
-      BindWorkload(testing::MustParseWorkload("jobs:\n  - {name: train, gpus: 16, duration: 10h, "
-                                              "topology: leaf}\n"),
-                   fleet, 1)
-          .value();
+  BoundWorkload w = BindWorkload(testing::MustParseWorkload(jobs), fleet, 1).value();
   std::vector<std::unique_ptr<JobSource>> sources;
   sources.push_back(std::move(w.source));
   sources.push_back(std::make_unique<VectorJobSource>(
-      ReplicaJobs(chat, replicas, 60, fleet.FindModel("h100"), 0, kNever)));
+      ReplicaJobs(chat, replicas, 60, 0, fleet.FindModel("h100"), 0, kNever)));
   w.source = std::make_unique<MergedSource>(std::move(sources));
   SimOptions options;
   options.scheduler.policy = policy;
@@ -79,7 +79,7 @@ Ran Simulate(const std::string& policy, const ServiceSpec& chat, const Autoscale
 // replicas were (half their held time in passes here).
 TEST(ReplicaJobs, AReplicaAsTheSchedulerSeesIt) {
   const std::vector<JobSpec> jobs =
-      ReplicaJobs(Chat(100), OneReplica(3600, 7200.5), 48, 0, 0, 20 * kHour);
+      ReplicaJobs(Chat(100), OneReplica(3600, 7200.5), 48, 0, 0, 0, 20 * kHour);
   ASSERT_EQ(jobs.size(), 1u);
   const JobSpec& j = jobs[0];
   EXPECT_EQ(j.name, "chat/replica-1");
@@ -93,6 +93,49 @@ TEST(ReplicaJobs, AReplicaAsTheSchedulerSeesIt) {
   EXPECT_EQ(j.priority, 100);
   EXPECT_EQ(j.service, 0);
   EXPECT_FLOAT_EQ(j.power_utilization, 0.5f);
+}
+
+// The replicas running when the run starts are submitted at 0, ahead of the jobs submitted then;
+// the later ones at their decisions.
+TEST(ReplicaJobs, WarmReplicasAreThereAtTheStart) {
+  AutoscaledRun run = OneReplica(0.05, 7200);
+  run.lives.push_back({600, 660, 7200, 7200, 10});
+  const std::vector<JobSpec> jobs = ReplicaJobs(Chat(100), run, 60, 1, 0, 0, kNever);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].submit, 0);
+  EXPECT_EQ(jobs[1].submit, 600'000);
+  // Without --until, the horizon is the last replica's leave: 2 h.
+  EXPECT_EQ(jobs[1].estimate, 2 * kHour - 600'000);
+}
+
+// The requests served again as a replica ran: one replica (the toy model, ready at 0, drained at
+// 100 s) with requests at 10 s and 60 s. Running throughout, it serves both. Preempted at 30 s and
+// placed again at 40 s, it loads for 5 s and serves the one at 60 s in its second run. Never
+// placed again, the one at 60 s waits at the router for good: unserved.
+TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
+  SimulatedService s{
+      "toy",
+      1,
+      0,
+      {{10, 1000, 100}, {60, 1000, 100}},
+      {ReplicaModel::Make(testing::ToyServedModel(), testing::ToyServingGpu(), 1).value(), {}},
+      {},
+      {0.5, 0.05, 99},
+      {}};
+  s.setup.policy.load_s = 5;
+  s.run.lives.push_back({0, 0, 100, 100, 2});
+  const Result<PlacedServiceRun> throughout = ServeAsPlaced(s, {{{0, 100}}});
+  const Result<PlacedServiceRun> again = ServeAsPlaced(s, {{{0, 30}, {40, 100}}});
+  const Result<PlacedServiceRun> once = ServeAsPlaced(s, {{{0, 30}}});
+  ASSERT_TRUE(throughout.ok() && again.ok() && once.ok()) << once.message();
+  EXPECT_EQ(throughout.value().unserved, 0);
+  EXPECT_EQ(throughout.value().run.requests_per_replica, (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(again.value().unserved, 0);
+  EXPECT_EQ(again.value().run.requests_per_replica, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_EQ(once.value().unserved, 1);
+  EXPECT_DOUBLE_EQ(once.value().run.attainment, 0.5);
+  // Runs for a replica count must match its lives.
+  EXPECT_FALSE(ServeAsPlaced(s, {}).ok());
 }
 
 // Priority 100 over training's 0: at 1 h the replica preempts the training job (which keeps its
@@ -130,6 +173,24 @@ TEST(ServiceReplicas, AReplicaPlacedLateLeavesOnTime) {
   EXPECT_EQ(ran.result.jobs[0].end, 11 * kHour);  // 1 h run, then 9 h from 2 h
   EXPECT_DOUBLE_EQ(ran.metrics.services[0].placement_wait_s.max, 60);
   EXPECT_DOUBLE_EQ(ran.metrics.services[0].gpu_hours, 2.0 * 59 / 60);
+}
+
+// A replica preempted in turn: training at priority 100 arrives at 1 h and needs all 16 GPUs; the
+// replica (priority 50, running since 0) checkpoints through a grace of 10 minutes, but its
+// autoscaler lets it go at 1 h 5 min, in the grace: it ends there and training starts then,
+// 5 minutes earlier than the grace would have let it, and ends 10 hours later.
+TEST(ServiceReplicas, AReplicaLetGoInItsPreemptionGraceEndsThere) {
+  const Ran ran = Simulate("priority", Chat(50), OneReplica(0, 3900), 0, 10 * kMinute,
+                           "jobs:\n  - {name: train, gpus: 16, duration: 10h, submit: 1h, "
+                           "priority: 100, topology: leaf}\n");
+  const JobRecord& replica = ran.result.jobs[0];
+  const JobRecord& train = ran.result.jobs[1];
+  EXPECT_EQ(replica.first_start, 0);
+  EXPECT_EQ(replica.preemptions, 1);
+  EXPECT_EQ(replica.end, kHour + 5 * kMinute);
+  EXPECT_EQ(train.first_start, kHour + 5 * kMinute);
+  EXPECT_EQ(train.end, 11 * kHour + 5 * kMinute);
+  EXPECT_DOUBLE_EQ(ran.metrics.services[0].gpu_hours, 2.0 * 65 / 60);
 }
 
 // Under fifo nothing is preempted: a replica asked for at 1 h and let go at 2 h never gets GPUs

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 
 #include "cli/commands.h"
 #include "cli/html_output.h"
@@ -117,22 +118,23 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
   return out;
 }
 
-// Each service's requests served again as its replicas were placed (`placed[k]`: its replicas'
-// job ids and first starts), beside the autoscaler's figures, which took each replica as placed
+// Each service's requests served again as its replicas ran (`ids[k]`: its replicas' job ids;
+// `runs`: each replica's runs), beside the autoscaler's figures, which took each replica as placed
 // when asked. A replica the run never saw (asked for after its end) counts as never placed.
 Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services,
-                         std::vector<std::vector<std::pair<JobId, SimTime>>> placed) {
+                         std::vector<std::vector<JobId>> ids,
+                         std::unordered_map<JobId, std::vector<ReplicaRunSpan>>& runs) {
   if (m.services.size() < services.size()) m.services.resize(services.size());
-  placed.resize(services.size());
+  ids.resize(services.size());
   for (size_t k = 0; k < services.size(); ++k) {
     const SimulatedService& s = services[k];
     // Job ids follow the submissions, which follow the autoscaler's decisions: k-th id, k-th life.
-    std::sort(placed[k].begin(), placed[k].end());
-    std::vector<double> first_start(s.run.lives.size(), -1);
-    for (size_t j = 0; j < placed[k].size() && j < first_start.size(); ++j) {
-      if (placed[k][j].second >= 0) first_start[j] = ToSeconds(placed[k][j].second);
+    std::sort(ids[k].begin(), ids[k].end());
+    std::vector<std::vector<ReplicaRunSpan>> replica_runs(s.run.lives.size());
+    for (size_t j = 0; j < ids[k].size() && j < replica_runs.size(); ++j) {
+      if (auto it = runs.find(ids[k][j]); it != runs.end()) replica_runs[j] = std::move(it->second);
     }
-    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, first_start);
+    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, replica_runs);
     if (!as_placed.ok()) return as_placed.status();
     const ServiceRun& v = as_placed.value().run;
     const AutoscaledRun& a = s.run;
@@ -161,11 +163,11 @@ Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& servic
 struct RunJobs : JobRecordSink {
   RunJobs(const std::vector<Tenant>& tenants, bool distributions) : tally(tenants, distributions) {}
   void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override {
-    tally.Add(r);
+    tally.Add(r, id);
     if (r.spec.service >= 0) {
       const size_t k = static_cast<size_t>(r.spec.service);
       if (replicas.size() <= k) replicas.resize(k + 1);
-      replicas[k].emplace_back(id, r.first_start);
+      replicas[k].push_back(id);
     }
     if (csv) csv->Take(id, r, waiting);
     // Rejections are reported by name, the first few; they are taken in the order they happen.
@@ -173,8 +175,9 @@ struct RunJobs : JobRecordSink {
       rejected_names.push_back(r.spec.name);
   }
   JobTally tally;
-  // Each service's replicas: job id and first start (below 0: never placed).
-  std::vector<std::vector<std::pair<JobId, SimTime>>> replicas;
+  // Each service's replicas' job ids, and their runs in the simulator.
+  std::vector<std::vector<JobId>> replicas;
+  std::unordered_map<JobId, std::vector<ReplicaRunSpan>> runs;
   std::optional<JobsCsvWriter> csv;
   std::vector<std::string> rejected_names;
 };
@@ -399,6 +402,11 @@ int RunSim(const SimArgs& a, const Given& given) {
   RunJobs jobs(tenants, series_interval > 0);
   if (jobs_out.is_open()) jobs.csv.emplace(jobs_out.stream(), fleet.value(), tenants);
   sim.set_job_sink(&jobs);
+  if (!services.value().empty()) {
+    sim.set_run_observer([&jobs](JobId id, const JobSpec& job, SimTime from, SimTime to) {
+      if (job.service >= 0) jobs.runs[id].push_back({ToSeconds(from), ToSeconds(to)});
+    });
+  }
   std::optional<CsvEventLog> log;
   if (events_out.is_open()) {
     log.emplace(events_out.stream());
@@ -433,7 +441,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                a.share_policy};
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
   const auto replay_start = std::chrono::steady_clock::now();
-  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas));
+  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas), jobs.runs);
       !st.ok()) {
     std::cerr << kMe << st.message() << "\n";
     return kExitBadInput;

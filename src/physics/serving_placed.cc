@@ -123,6 +123,8 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     out.run.attainment = out.run.attainment * m / n;
     const double p = m > 0 ? slo.percentile * n / m : HUGE_VAL;
     if (p > 100) {
+      // The percentile falls on an unserved request: never served, infinitely late.
+      out.run.ttft.at_slo_percentile = out.run.tpot.at_slo_percentile = HUGE_VAL;
       out.run.slo_met = false;
     } else {
       std::vector<double> ttft, tpot;

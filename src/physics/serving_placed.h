@@ -19,8 +19,9 @@ struct ReplicaWindow {
 };
 
 struct PlacedServiceRun {
-  // Latencies of the requests served; `attainment` and `slo_met` count the unserved as missing
-  // the SLO (at the SLO's percentile they rank last).
+  // Latencies of the requests served; `attainment`, `slo_met` and the values at the SLO's
+  // percentile count the unserved as missing the SLO, ranked last (infinite when the percentile
+  // falls on one).
   ServiceRun run;
   std::int64_t unserved = 0;
   std::int64_t held_at_router = 0;  // served requests that waited for a replica to take them

@@ -96,6 +96,14 @@ TEST(ServeInWindows, TheRouterHoldsRequestsUntilAReplicaTakesThem) {
   EXPECT_DOUBLE_EQ(v.run.attainment, 1.0 / 3);
   // p50 over 3 is rank 2: the held one's 10 s, past the target.
   EXPECT_FALSE(v.run.slo_met);
+  EXPECT_NEAR(v.run.ttft.at_slo_percentile, idle.value().ttft.max + 10, 1e-9);
+  // With no window at all nothing is served: the percentile falls on an unserved request.
+  const Result<PlacedServiceRun> none = ServeInWindows(Toy(), {}, requests, slo, {});
+  ASSERT_TRUE(none.ok()) << none.message();
+  EXPECT_EQ(none.value().unserved, 3);
+  EXPECT_EQ(none.value().run.attainment, 0);
+  EXPECT_TRUE(std::isinf(none.value().run.ttft.at_slo_percentile));
+  EXPECT_FALSE(none.value().run.slo_met);
 }
 
 // Invariants over random windows: every request is served once or counted unserved, never

@@ -80,7 +80,8 @@ JobTally::JobTally(const std::vector<Tenant>& tenants, bool distributions)
   for (size_t t = 0; t < tenants.size(); ++t) m_.tenants[t].name = tenants[t].name;
 }
 
-void JobTally::AddReplica(const JobRecord& r) {
+void JobTally::AddReplica(const JobRecord& r, JobId id) {
+  if (r.state == JobRecord::State::kPending) waiting_replicas_.insert(id);
   const size_t k = static_cast<size_t>(r.spec.service);
   if (m_.services.size() <= k) {
     m_.services.resize(k + 1);
@@ -103,9 +104,9 @@ void JobTally::AddReplica(const JobRecord& r) {
   s.interruptions += r.interruptions;
 }
 
-void JobTally::Add(const JobRecord& r) {
+void JobTally::Add(const JobRecord& r, JobId id) {
   if (r.spec.service >= 0) {
-    AddReplica(r);
+    AddReplica(r, id);
     return;
   }
   const std::int64_t milli = static_cast<std::int64_t>(r.spec.gpus) * r.spec.gpu_milli;
@@ -194,13 +195,13 @@ Distributions JobTally::DistributionsOfJobs() const {
 
 Distributions DistributionsOf(const SimResult& result) {
   JobTally tally(result.tenants, true);
-  for (const JobRecord& r : result.jobs) tally.Add(r);
+  for (size_t id = 0; id < result.jobs.size(); ++id) tally.Add(result.jobs[id], JobId(id));
   return tally.DistributionsOfJobs();
 }
 
 Metrics ComputeMetrics(const SimResult& result, RunInfo run) {
   JobTally tally(result.tenants, result.series.has_value());
-  for (const JobRecord& r : result.jobs) tally.Add(r);
+  for (size_t id = 0; id < result.jobs.size(); ++id) tally.Add(result.jobs[id], JobId(id));
   return std::move(tally).Finish(result, std::move(run));
 }
 
@@ -211,7 +212,9 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
   m.run = std::move(run);
   m.series = result.series;
   m.distributions = std::move(distributions);
-  for (const auto& [id, why] : result.waiting) ++m.pending_reasons[WaitReasonName(why.code)];
+  for (const auto& [id, why] : result.waiting) {
+    if (!waiting_replicas_.contains(id)) ++m.pending_reasons[WaitReasonName(why.code)];
+  }
   m.jct_s = SummarizeSample(Concatenated(tenant_jct_));
   m.queue_s = SummarizeSample(Concatenated(tenant_queue_));
   for (size_t t = 0; t < m.tenants.size(); ++t) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "sim/simulator.h"
@@ -164,7 +165,8 @@ class JobTally {
  public:
   // `distributions`: keep what Distributions needs too (the samples by job size).
   JobTally(const std::vector<Tenant>& tenants, bool distributions);
-  void Add(const JobRecord& r);
+  // `id`: the job's, to leave a service's replicas out of the reasons jobs wait at the end.
+  void Add(const JobRecord& r, JobId id);
   // The metrics of the jobs added, with the run's totals from `result` (whose jobs it ignores).
   Metrics Finish(const SimResult& result, RunInfo run) &&;
 
@@ -178,7 +180,8 @@ class JobTally {
   std::vector<long double> tenant_milli_ms_;
   std::vector<std::vector<double>> service_wait_;  // placement waits, by service
   std::vector<long double> service_milli_ms_;
-  void AddReplica(const JobRecord& r);
+  void AddReplica(const JobRecord& r, JobId id);
+  std::unordered_set<JobId> waiting_replicas_;
   long double lost_gpu_ms_ = 0, useful_milli_ms_ = 0, held_milli_ms_ = 0, restart_milli_ms_ = 0;
   std::int64_t ettr_count_ = 0, placement_count_ = 0;
   // Sums of fractions in extended precision: records come in the order jobs end when they are

@@ -1,6 +1,7 @@
 #include "report/report.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 
@@ -126,6 +127,12 @@ std::string HumanPower(double mw) { return Scaled(mw, "W"); }
 
 std::string HumanEnergy(double mwh) { return Scaled(mwh, "Wh"); }
 
+// JSON has no infinity: null stands for a value never reached (a latency of a request never
+// served).
+static nlohmann::ordered_json FiniteOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
+
 nlohmann::ordered_json ReportJson(const Metrics& m) {
   nlohmann::ordered_json j;
   j["run"] = {{"fleet", m.run.fleet_file},
@@ -233,8 +240,8 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
         one["requests"] = {{"requests", q.requests},
                            {"unserved", q.unserved},
                            {"held_at_router", q.held_at_router},
-                           {"ttft_at_slo_percentile_s", q.ttft_at_slo_percentile_s},
-                           {"tpot_at_slo_percentile_s", q.tpot_at_slo_percentile_s},
+                           {"ttft_at_slo_percentile_s", FiniteOrNull(q.ttft_at_slo_percentile_s)},
+                           {"tpot_at_slo_percentile_s", FiniteOrNull(q.tpot_at_slo_percentile_s)},
                            {"attainment", q.attainment},
                            {"slo_met", q.slo_met},
                            {"attainment_if_placed_when_asked", q.attainment_if_placed_when_asked},
@@ -445,7 +452,13 @@ void JobsCsvWriter::Take(JobId id, const JobRecord& r, const PendingReason* wait
   row += ',';
   if (done) AppendSeconds(row, r.end - r.spec.submit - r.run_ms);
   row += ',';
-  row += StateName(r.state);
+  // A service's replica that its autoscaler let go has `left`; one let go before it was ever
+  // placed was `withdrawn`.
+  if (r.spec.service >= 0 && done) {
+    row += r.first_start >= 0 ? "left" : "withdrawn";
+  } else {
+    row += StateName(r.state);
+  }
   row += ',';
   AppendInt(row, r.preemptions);
   row += ',';
@@ -455,7 +468,7 @@ void JobsCsvWriter::Take(JobId id, const JobRecord& r, const PendingReason* wait
   row += ',';
   AppendSeconds(row, r.restart_ms);
   row += ',';
-  if (done) row += Ettr(r);
+  if (done && r.spec.service < 0) row += Ettr(r);  // a replica has no work to measure it by
   row += ',';
   if (r.spec.training >= 0 && r.first_start >= 0) row += Fixed6(r.placement_rate);
   row += ',';

@@ -129,6 +129,10 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
+  if (run_observer_) {
+    const Running& run = running_[static_cast<size_t>(slot)];
+    run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now);
+  }
   CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
   running_[static_cast<size_t>(slot)] = std::move(running_.back());
   running_slot_[static_cast<size_t>(running_[static_cast<size_t>(slot)].id)] = slot;
@@ -503,6 +507,10 @@ SimResult Simulator::Run() {
   // Runs still going at the end count their GPU time and work up to the end.
   for (const Running& run : running_) {
     if (run.stopping) Record(run.id).grace_ms += now_ - run.stop_at;
+    if (run_observer_) {
+      const JobRecord& r = Record(run.id);
+      run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_);
+    }
   }
   for (JobRecord& r : records_) {
     if (r.state == JobRecord::State::kRunning) CountRunAtEnd(r, now_);

@@ -64,6 +64,12 @@ class Simulator : private PlacementJudge, private DurationOracle {
   // SimResult::jobs: memory then grows with the jobs alive, not with the history (a 10M-job run).
   // Set before Run().
   void set_job_sink(JobRecordSink* sink) { job_sink_ = sink; }
+  // Told of every run of a job as it ends (completed, preempted, interrupted, a replica's leave,
+  // or still going at the run's end): from the start decision until it stopped working - a
+  // preempted run when it was told to stop, not when its grace ended. For the serving replay.
+  using RunObserver =
+      std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until)>;
+  void set_run_observer(RunObserver observer) { run_observer_ = std::move(observer); }
   // After Run(): the most job records held at once (all jobs without a job sink).
   std::size_t peak_records() const { return peak_records_; }
   void set_progress(Progress p) { progress_ = std::move(p); }
@@ -131,6 +137,7 @@ class Simulator : private PlacementJudge, private DurationOracle {
   SimResult result_;
   EventSink* sink_ = nullptr;
   JobRecordSink* job_sink_ = nullptr;
+  RunObserver run_observer_;
   Progress progress_;
   const std::atomic<bool>* stop_ = nullptr;
   bool interrupted_ = false;

@@ -96,7 +96,14 @@ Result<ServiceSetup> SetUpService(const ServiceSpec& s,
 }
 
 std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run, double load_s,
-                                 ModelId model, std::int32_t index, SimTime until) {
+                                 std::int32_t warm, ModelId model, std::int32_t index,
+                                 SimTime until) {
+  // The horizon a replica may hold until, as far as anyone knows when it is asked for.
+  SimTime horizon = until;
+  if (horizon == kNever) {
+    horizon = 0;
+    for (const ReplicaLife& life : run.lives) horizon = std::max(horizon, Ms(life.gone_s));
+  }
   // How hard a replica's GPUs work, for their power: the share of its held time in passes (a
   // pass draws as busy, docs/MODELS.md, "Serving"), over the service's replicas.
   const double busy = run.replica_seconds > 0 ? run.run.busy_s / run.replica_seconds : 1;
@@ -106,12 +113,12 @@ std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run,
     const ReplicaLife& life = run.lives[k];
     JobSpec j;
     j.name = s.name + "/replica-" + std::to_string(k + 1);
-    j.submit = Ms(life.added_s);
+    j.submit = std::cmp_less(k, warm) ? 0 : Ms(life.added_s);
     // It leaves when the autoscaler let it go, however late it was placed; its work is its life.
     j.leave_at = std::max(j.submit + 1, Ms(life.gone_s));
     j.duration = j.leave_at - j.submit;
     // The autoscaler does not know when it will let a replica go: it may hold until the end.
-    j.estimate = until != kNever ? std::max(j.duration, until - j.submit) : j.duration;
+    j.estimate = std::max<SimTime>(1, horizon - j.submit);
     // Interrupted, a replica is placed again and reloads its weights (the restart) before it
     // serves; it keeps nothing else (its "progress" only says how long it served).
     j.checkpoint_interval = kSecond;
@@ -129,27 +136,25 @@ std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run,
 }
 
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
-                                       const std::vector<double>& first_start_s) {
+                                       const std::vector<std::vector<ReplicaRunSpan>>& runs) {
   const std::vector<ReplicaLife>& lives = s.run.lives;
-  if (first_start_s.size() != lives.size()) {
-    return Error{"service '" + s.name + "': " + std::to_string(first_start_s.size()) +
-                 " placements for " + std::to_string(lives.size()) + " replicas"};
+  if (runs.size() != lives.size()) {
+    return Error{"service '" + s.name + "': runs of " + std::to_string(runs.size()) +
+                 " replicas for " + std::to_string(lives.size())};
   }
   // A start within a millisecond of the decision is on time (the simulator counts milliseconds).
   constexpr double kOnTimeS = 1e-3;
   std::vector<ReplicaWindow> windows;
-  windows.reserve(lives.size());
   for (std::size_t k = 0; k < lives.size(); ++k) {
     const ReplicaLife& life = lives[k];
-    const double placed = first_start_s[k];
-    if (placed < 0) {
-      windows.push_back({0, 0});  // never placed: takes nothing
-      continue;
+    for (std::size_t n = 0; n < runs[k].size(); ++n) {
+      const ReplicaRunSpan& run = runs[k][n];
+      const double from = n == 0 && run.from_s <= life.added_s + kOnTimeS
+                              ? life.ready_s
+                              : std::max(life.ready_s, run.from_s + s.setup.policy.load_s);
+      const double until = std::min(run.until_s, life.drained_s);
+      if (until > from) windows.push_back({from, until});
     }
-    const double from = placed <= life.added_s + kOnTimeS
-                            ? life.ready_s
-                            : std::max(life.ready_s, placed + s.setup.policy.load_s);
-    windows.push_back({from, std::max(from, life.drained_s)});
   }
   return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows);
 }
@@ -176,8 +181,9 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
     if (!run.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + run.message()};
     const ModelId model = fleet.FindModel(s.gpu_model);
     if (model == kAnyModel) return Error{s.gpu_model_loc.Prefix() + "not in the fleet"};
-    std::vector<JobSpec> replicas = ReplicaJobs(s, run.value(), setup.value().policy.load_s, model,
-                                                static_cast<std::int32_t>(i), until);
+    std::vector<JobSpec> replicas =
+        ReplicaJobs(s, run.value(), setup.value().policy.load_s, warm.value(), model,
+                    static_cast<std::int32_t>(i), until);
     jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
                 std::make_move_iterator(replicas.end()));
     out.push_back({s.name, s.gpus_per_replica, s.priority, std::move(requests).value(),

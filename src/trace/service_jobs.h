@@ -58,13 +58,19 @@ struct SimulatedService {
   AutoscaledRun run;
 };
 
-// The service's requests served by its replicas as placed: `first_start_s[k]` is replica k's first
-// start in the simulator (below 0: never placed). A replica placed when asked takes requests from
-// when the autoscaler had it ready; one placed later loads first (`load_s` after its start); each
-// takes none after its drain. A replica's later interruptions are not replayed: it counts as
-// serving through them (docs/MODELS.md, "Serving in the simulator").
+// One run of a replica in the simulator, in seconds: from its start decision until it stopped
+// working (its leave, or when a preemption or failure stopped it).
+struct ReplicaRunSpan {
+  double from_s = 0, until_s = 0;
+};
+
+// The service's requests served by its replicas as they ran: `runs[k]` are replica k's runs in the
+// simulator, in order (none: never placed). A first run placed when asked takes requests from
+// when the autoscaler had the replica ready; any other run loads first (`load_s` from its start);
+// none takes requests after the replica's drain. Requests in flight when a run stops finish there,
+// as if it had been drained (docs/MODELS.md, "Serving in the simulator").
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
-                                       const std::vector<double>& first_start_s);
+                                       const std::vector<std::vector<ReplicaRunSpan>>& runs);
 
 // Adds each service of `spec` to `workload`: its replicas, autoscaled over its demand until
 // `until` (a generated demand needs it; a trace is cut there), become jobs with
@@ -75,8 +81,11 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                                                      std::uint64_t seed, SimTime until);
 
 // The jobs of one service's replicas (service index `index`), in order of their decisions; an
-// interrupted replica reloads for `load_s` before it serves again.
+// interrupted replica reloads for `load_s` before it serves again. The first `warm` replicas run
+// when the run starts: they are submitted at 0, ahead of the jobs submitted then. A replica's
+// estimate is the time left to `until` (kNever: to the last replica's leave).
 std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run, double load_s,
-                                 ModelId model, std::int32_t index, SimTime until);
+                                 std::int32_t warm, ModelId model, std::int32_t index,
+                                 SimTime until);
 
 }  // namespace gpufleet
