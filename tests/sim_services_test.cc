@@ -45,9 +45,16 @@ AutoscaledRun OneReplica(double added_s, double gone_s) {
   return run;
 }
 
+struct ObservedRun {
+  JobId id;
+  SimTime from, until;
+  bool operator==(const ObservedRun&) const = default;
+};
+
 struct Ran {
   SimResult result;
   Metrics metrics;
+  std::vector<ObservedRun> runs;  // as the simulator's run observer told them, in order
 };
 
 constexpr const char* kTraining =
@@ -69,7 +76,12 @@ Ran Simulate(const std::string& policy, const ServiceSpec& chat, const Autoscale
   options.launch_delay = launch_delay;
   options.preemption_grace = grace;
   Simulator sim(fleet, std::move(w), options);
-  Ran ran{sim.Run(), {}};
+  std::vector<ObservedRun> runs;
+  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until) {
+    runs.push_back({id, from, until});
+  });
+  Ran ran{sim.Run(), {}, {}};
+  ran.runs = std::move(runs);
   ran.metrics = ComputeMetrics(ran.result, RunInfo{});
   return ran;
 }
@@ -117,6 +129,7 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
       "toy",
       1,
       0,
+      1,
       {{10, 1000, 100}, {60, 1000, 100}},
       {ReplicaModel::Make(testing::ToyServedModel(), testing::ToyServingGpu(), 1).value(), {}},
       {},
@@ -149,6 +162,10 @@ TEST(ServiceReplicas, AReplicaPreemptsTrainingWhichResumesWhenItLeaves) {
   EXPECT_EQ(replica.end, 2 * kHour);
   EXPECT_EQ(train.preemptions, 1);
   EXPECT_EQ(train.end, 11 * kHour);
+  // The runs as the observer saw them end: training's first at the preemption, the replica's at
+  // its leave, training's second at its completion.
+  EXPECT_EQ(ran.runs, (std::vector<ObservedRun>{
+                          {0, 0, kHour}, {1, kHour, 2 * kHour}, {0, 2 * kHour, 11 * kHour}}));
   EXPECT_EQ(ran.metrics.submitted, 1);
   EXPECT_EQ(ran.metrics.completed, 1);
   ASSERT_EQ(ran.metrics.services.size(), 1u);
@@ -190,6 +207,8 @@ TEST(ServiceReplicas, AReplicaLetGoInItsPreemptionGraceEndsThere) {
   EXPECT_EQ(replica.end, kHour + 5 * kMinute);
   EXPECT_EQ(train.first_start, kHour + 5 * kMinute);
   EXPECT_EQ(train.end, 11 * kHour + 5 * kMinute);
+  // The replica's run stopped working when it was told to stop, not when it left.
+  EXPECT_EQ(ran.runs.front(), (ObservedRun{0, 0, kHour}));
   EXPECT_DOUBLE_EQ(ran.metrics.services[0].gpu_hours, 2.0 * 65 / 60);
 }
 

@@ -118,7 +118,7 @@ std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run,
     j.leave_at = std::max(j.submit + 1, Ms(life.gone_s));
     j.duration = j.leave_at - j.submit;
     // The autoscaler does not know when it will let a replica go: it may hold until the end.
-    j.estimate = std::max<SimTime>(1, horizon - j.submit);
+    j.estimate = std::max({SimTime{1}, j.duration, horizon - j.submit});
     // Interrupted, a replica is placed again and reloads its weights (the restart) before it
     // serves; it keeps nothing else (its "progress" only says how long it served).
     j.checkpoint_interval = kSecond;
@@ -147,12 +147,17 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
   std::vector<ReplicaWindow> windows;
   for (std::size_t k = 0; k < lives.size(); ++k) {
     const ReplicaLife& life = lives[k];
+    const double submitted_s = std::cmp_less(k, s.warm) ? 0 : life.added_s;
+    // The job's leave, in the simulator's milliseconds: a run that lasted until then ran to the
+    // drain (the rounding would cut up to half a millisecond off it).
+    const double leave_s = ToSeconds(Ms(life.gone_s));
     for (std::size_t n = 0; n < runs[k].size(); ++n) {
       const ReplicaRunSpan& run = runs[k][n];
-      const double from = n == 0 && run.from_s <= life.added_s + kOnTimeS
+      const double from = n == 0 && run.from_s <= submitted_s + kOnTimeS
                               ? life.ready_s
                               : std::max(life.ready_s, run.from_s + s.setup.policy.load_s);
-      const double until = std::min(run.until_s, life.drained_s);
+      const double until =
+          run.until_s >= leave_s ? life.drained_s : std::min(run.until_s, life.drained_s);
       if (until > from) windows.push_back({from, until});
     }
   }
@@ -186,8 +191,9 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                     static_cast<std::int32_t>(i), until);
     jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
                 std::make_move_iterator(replicas.end()));
-    out.push_back({s.name, s.gpus_per_replica, s.priority, std::move(requests).value(),
-                   std::move(setup).value(), s.batching, s.slo, std::move(run).value()});
+    out.push_back({s.name, s.gpus_per_replica, s.priority, warm.value(),
+                   std::move(requests).value(), std::move(setup).value(), s.batching, s.slo,
+                   std::move(run).value()});
   }
   if (!jobs.empty()) {
     std::vector<std::unique_ptr<JobSource>> sources;

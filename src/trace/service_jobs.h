@@ -51,6 +51,7 @@ struct SimulatedService {
   std::string name;
   std::int32_t tp = 1;
   std::int32_t priority = 0;
+  std::int32_t warm = 0;  // its first replicas, running from the start (submitted at 0)
   std::vector<ServingRequest> requests;
   ServiceSetup setup;
   BatchingLimits batching;
@@ -65,8 +66,9 @@ struct ReplicaRunSpan {
 };
 
 // The service's requests served by its replicas as they ran: `runs[k]` are replica k's runs in the
-// simulator, in order (none: never placed). A first run placed when asked takes requests from
-// when the autoscaler had the replica ready; any other run loads first (`load_s` from its start);
+// simulator, in order (none: never placed). A first run placed when asked (warm replicas: at 0)
+// takes requests from when the autoscaler had the replica ready; any other run loads first
+// (`load_s` from its start);
 // none takes requests after the replica's drain. Requests in flight when a run stops finish there,
 // as if it had been drained (docs/MODELS.md, "Serving in the simulator").
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
