@@ -134,7 +134,9 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
       {ReplicaModel::Make(testing::ToyServedModel(), testing::ToyServingGpu(), 1).value(), {}},
       {},
       {0.5, 0.05, 99},
-      {}};
+      {},
+      {},
+      0};
   s.setup.policy.load_s = 5;
   s.run.lives.push_back({0, 0, 100, 100, 2});
   const Result<PlacedServiceRun> throughout = ServeAsPlaced(s, {{{0, 100}}});
@@ -149,6 +151,29 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
   EXPECT_DOUBLE_EQ(once.value().run.attainment, 0.5);
   // Runs for a replica count must match its lives.
   EXPECT_FALSE(ServeAsPlaced(s, {}).ok());
+}
+
+// A replica's GPUs draw their share of their node's idle power while held and their busy increment
+// while in passes: 2 GPUs held for an hour (7,200 GPU-seconds) on nodes of 8 idling at 800 W, busy
+// 1,800 s at 500 W a GPU: 800 / 8 x 7,200 + 500 x 2 x 1,800 = 720,000 + 1,800,000 J.
+TEST(ReplicasItEnergyJ, IdleShareWhileHeldAndBusyIncrementInPasses) {
+  SimulatedService s{
+      "toy",
+      2,
+      0,
+      0,
+      {},
+      {ReplicaModel::Make(testing::ToyServedModel(), testing::ToyServingGpu(), 1).value(), {}},
+      {},
+      {},
+      {},
+      {},
+      8};
+  s.node.idle_w = 800;
+  s.node.per_busy_gpu_w = 500;
+  EXPECT_DOUBLE_EQ(ReplicasItEnergyJ(s, 7200, 1800), 2'520'000);
+  s.gpus_per_node = 0;  // a GPU model without power figures
+  EXPECT_EQ(ReplicasItEnergyJ(s, 7200, 1800), 0);
 }
 
 // Priority 100 over training's 0: at 1 h the replica preempts the training job (which keeps its
@@ -268,6 +293,11 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
   // Placed when asked, the requests are served as the autoscaler had them, to the last figure.
   EXPECT_EQ(chat["requests"]["attainment"], chat["requests"]["attainment_if_placed_when_asked"]);
   EXPECT_EQ(chat["requests"]["unserved"], 0);
+  // The replicas' energy is part of the site's, and every output token served costs some.
+  EXPECT_GT(chat["requests"]["it_energy_kwh"].get<double>(), 0);
+  EXPECT_LT(chat["requests"]["it_energy_kwh"].get<double>(),
+            report["energy"]["it_mwh"].get<double>() * 1000);
+  EXPECT_GT(chat["requests"]["it_joules_per_output_token"].get<double>(), 0);
   const auto [again_code, again] = testing::RunGpufleet(args);
   nlohmann::json second = nlohmann::json::parse(again);
   for (nlohmann::json* r : {&report, &second}) {

@@ -141,19 +141,22 @@ Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& servic
     ServiceMetrics& out = m.services[k];
     out.name = s.name;
     out.tp = s.tp;
-    out.served = ServiceMetrics::Requests{v.requests,
-                                          as_placed.value().unserved,
-                                          as_placed.value().held_at_router,
-                                          v.ttft.at_slo_percentile,
-                                          v.tpot.at_slo_percentile,
-                                          v.attainment,
-                                          v.slo_met,
-                                          a.run.attainment,
-                                          a.run.slo_met,
-                                          a.run.replicas,
-                                          a.replica_seconds / 3600,
-                                          a.scale_ups,
-                                          a.scale_downs};
+    out.served =
+        ServiceMetrics::Requests{v.requests,
+                                 as_placed.value().unserved,
+                                 as_placed.value().held_at_router,
+                                 v.ttft.at_slo_percentile,
+                                 v.tpot.at_slo_percentile,
+                                 v.attainment,
+                                 v.slo_met,
+                                 a.run.attainment,
+                                 a.run.slo_met,
+                                 a.run.replicas,
+                                 a.replica_seconds / 3600,
+                                 a.scale_ups,
+                                 a.scale_downs,
+                                 ReplicasItEnergyJ(s, out.gpu_hours * 3600, v.busy_s) / 3.6e6,
+                                 v.output_tokens};
   }
   return Status::Ok();
 }

@@ -81,8 +81,6 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const ServingRequest& r = requests[i];
     if (Status st = open_until(r.arrival_s); !st.ok()) return Error{st.message(), st.code()};
-    out.run.prompt_tokens += r.prompt_tokens;
-    out.run.output_tokens += r.output_tokens;
     bool routed_now = false;
     if (backlog.empty()) {  // else it waits behind those already waiting
       Result<bool> routed = route(i, r.arrival_s);
@@ -108,6 +106,8 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
       continue;
     }
     served[i].ttft_s = served[i].first_token_s - requests[i].arrival_s;
+    out.run.prompt_tokens += requests[i].prompt_tokens;
+    out.run.output_tokens += requests[i].output_tokens;
     kept_requests.push_back(requests[i]);
     kept.push_back(served[i]);
   }

@@ -112,6 +112,10 @@ struct ServiceMetrics {
     int peak_replicas = 0;
     double replica_hours = 0;  // asked for
     std::int64_t scale_ups = 0, scale_downs = 0;
+    // The replicas' IT energy (their GPUs' share of their nodes, busy while in passes) and per
+    // output token served; 0 where the GPU model has no power figures.
+    double it_energy_kwh = 0;
+    std::int64_t output_tokens = 0;  // of the requests served
   };
   std::optional<Requests> served;
 };

@@ -237,19 +237,26 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                                  {"interruptions", s.interruptions}};
       if (s.served) {
         const ServiceMetrics::Requests& q = *s.served;
-        one["requests"] = {{"requests", q.requests},
-                           {"unserved", q.unserved},
-                           {"held_at_router", q.held_at_router},
-                           {"ttft_at_slo_percentile_s", FiniteOrNull(q.ttft_at_slo_percentile_s)},
-                           {"tpot_at_slo_percentile_s", FiniteOrNull(q.tpot_at_slo_percentile_s)},
-                           {"attainment", q.attainment},
-                           {"slo_met", q.slo_met},
-                           {"attainment_if_placed_when_asked", q.attainment_if_placed_when_asked},
-                           {"slo_met_if_placed_when_asked", q.slo_met_if_placed_when_asked},
-                           {"peak_replicas", q.peak_replicas},
-                           {"replica_hours", q.replica_hours},
-                           {"scale_ups", q.scale_ups},
-                           {"scale_downs", q.scale_downs}};
+        one["requests"] = {
+            {"requests", q.requests},
+            {"unserved", q.unserved},
+            {"held_at_router", q.held_at_router},
+            {"ttft_at_slo_percentile_s", FiniteOrNull(q.ttft_at_slo_percentile_s)},
+            {"tpot_at_slo_percentile_s", FiniteOrNull(q.tpot_at_slo_percentile_s)},
+            {"attainment", q.attainment},
+            {"slo_met", q.slo_met},
+            {"attainment_if_placed_when_asked", q.attainment_if_placed_when_asked},
+            {"slo_met_if_placed_when_asked", q.slo_met_if_placed_when_asked},
+            {"peak_replicas", q.peak_replicas},
+            {"replica_hours", q.replica_hours},
+            {"output_tokens", q.output_tokens},
+            {"it_energy_kwh", q.it_energy_kwh},
+            {"it_joules_per_output_token",
+             q.output_tokens > 0 && q.it_energy_kwh > 0
+                 ? nlohmann::ordered_json(q.it_energy_kwh * 3.6e6 / double(q.output_tokens))
+                 : nlohmann::ordered_json(nullptr)},
+            {"scale_ups", q.scale_ups},
+            {"scale_downs", q.scale_downs}};
       }
       services.push_back(std::move(one));
     }
@@ -319,6 +326,12 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                     100 * q.attainment_if_placed_when_asked);
       text += slo;
       if (q.unserved > 0) text += ", " + Grouped(q.unserved) + " never served";
+      if (q.output_tokens > 0 && q.it_energy_kwh > 0) {
+        char energy[64];
+        std::snprintf(energy, sizeof energy, "; %.2f J IT per output token",
+                      q.it_energy_kwh * 3.6e6 / double(q.output_tokens));
+        text += energy;
+      }
     }
     row("service", text);
   }

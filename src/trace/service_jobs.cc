@@ -135,6 +135,11 @@ std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run,
   return jobs;
 }
 
+double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, double busy_s) {
+  if (s.gpus_per_node < 1) return 0;
+  return s.node.idle_w / s.gpus_per_node * held_gpu_seconds + s.node.per_busy_gpu_w * s.tp * busy_s;
+}
+
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
                                        const std::vector<std::vector<ReplicaRunSpan>>& runs) {
   const std::vector<ReplicaLife>& lives = s.run.lives;
@@ -191,9 +196,25 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                     static_cast<std::int32_t>(i), until);
     jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
                 std::make_move_iterator(replicas.end()));
-    out.push_back({s.name, s.gpus_per_replica, s.priority, warm.value(),
-                   std::move(requests).value(), std::move(setup).value(), s.batching, s.slo,
-                   std::move(run).value()});
+    SimulatedService simulated{s.name,
+                               s.gpus_per_replica,
+                               s.priority,
+                               warm.value(),
+                               std::move(requests).value(),
+                               std::move(setup).value(),
+                               s.batching,
+                               s.slo,
+                               std::move(run).value(),
+                               {},
+                               0};
+    const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(model)];
+    for (const NodeType& type : fleet.node_types()) {
+      if (type.gpu != gpu.name) continue;
+      simulated.node = NodePowerOf(type, gpu);
+      simulated.gpus_per_node = type.gpus_per_node;
+      break;
+    }
+    out.push_back(std::move(simulated));
   }
   if (!jobs.empty()) {
     std::vector<std::unique_ptr<JobSource>> sources;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "physics/power.h"
 #include "physics/serving_autoscale.h"
 #include "physics/serving_placed.h"
 #include "physics/serving_replica.h"
@@ -57,7 +58,15 @@ struct SimulatedService {
   BatchingLimits batching;
   ServiceLevel slo;
   AutoscaledRun run;
+  // The power of the fleet's first node type of the service's GPU model, for its replicas' energy.
+  NodePower node;
+  std::int32_t gpus_per_node = 0;
 };
+
+// The IT energy of a service's replicas, in joules: each GPU held draws its share of its node's
+// idle power, and adds its busy increment while its replica runs a pass (`busy_s`, summed over
+// the replicas: an upper bound for memory-bound decode, as in docs/MODELS.md, "Serving").
+double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, double busy_s);
 
 // One run of a replica in the simulator, in seconds: from its start decision until it stopped
 // working (its leave, or when a preemption or failure stopped it).

@@ -45,17 +45,19 @@
   }
 
   // Inference services (docs/MODELS.md, "Serving in the simulator"): their replicas as placed,
-  // and their requests as served then, beside the autoscaler's plan.
+  // their requests as served as the replicas ran, beside the autoscaler's plan, and their energy.
   if (Array.isArray(report.services) && report.services.length > 0) {
     root.appendChild(el('h2', {}, 'Services'));
     const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
     root.appendChild(table(
         ['service', 'replicas asked', 'placed', 'never placed', 'placement wait p99 (s)',
-         'GPU-hours', 'requests', 'within SLO as placed', 'if placed when asked'],
+         'GPU-hours', 'requests', 'within SLO as run', 'if placed when asked',
+         'IT J per output token'],
         report.services.map((s) => [s.name, s.replicas, s.placed, s.never_placed,
                                     get(s, 'placement_wait_s.p99'), s.gpu_hours,
                                     get(s, 'requests.requests'), pct(get(s, 'requests.attainment')),
-                                    pct(get(s, 'requests.attainment_if_placed_when_asked'))]),
+                                    pct(get(s, 'requests.attainment_if_placed_when_asked')),
+                                    get(s, 'requests.it_joules_per_output_token')]),
         {class: 'services', id: 'services'}));
   }
 
