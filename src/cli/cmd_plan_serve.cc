@@ -16,6 +16,7 @@
 #include "physics/training_memory.h"
 #include "report/report.h"
 #include "trace/azure_llm.h"
+#include "trace/service_jobs.h"
 #include "util/duration.h"
 #include "util/text.h"
 #include "workload/serving_demand.h"
@@ -70,7 +71,7 @@ Result<std::vector<ServingRequest>> Demand(const ServeArgs& a, double duration_s
   if (a.rate <= 0)
     return Error{"give the demand: --trace azure-llm:FILE, or --rate with --duration"};
   if (duration_s <= 0) return Error{"--rate needs --duration (how long the load lasts)"};
-  if (a.rate * duration_s > kMaxServeRequests) {
+  if (a.rate * duration_s > kMaxServiceRequests) {
     return Error{"--rate x --duration: at most 20M requests, got " +
                  Grouped(std::llround(a.rate * duration_s))};
   }

@@ -15,14 +15,6 @@ Result<double> FlagSeconds(const std::string& text, const char* flag) {
   return ToSeconds(d.value());
 }
 
-std::int64_t LargestRequestTokens(const std::vector<ServingRequest>& requests) {
-  std::int64_t largest = 0;
-  for (const ServingRequest& r : requests) {
-    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
-  }
-  return largest;
-}
-
 nlohmann::ordered_json LatencyJson(const LatencySummary& s, bool at_slo_percentile) {
   nlohmann::ordered_json j{{"p50_s", s.p50}, {"p90_s", s.p90}, {"p99_s", s.p99}, {"max_s", s.max}};
   if (at_slo_percentile) j["at_slo_percentile_s"] = s.at_slo_percentile;

@@ -38,6 +38,14 @@ double NearestRankPercentile(std::vector<double> values, double p) {
   return NearestRank(values, p);
 }
 
+std::int64_t LargestRequestTokens(const std::vector<ServingRequest>& requests) {
+  std::int64_t largest = 0;
+  for (const ServingRequest& r : requests) {
+    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
+  }
+  return largest;
+}
+
 Status CheckServiceInputs(const BatchingLimits& limits, const std::vector<ServingRequest>& requests,
                           const ServiceLevel& slo) {
   if (!(slo.percentile > 0 && slo.percentile <= 100) || !(slo.ttft_s > 0) || !(slo.tpot_s > 0)) {

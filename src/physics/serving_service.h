@@ -40,6 +40,9 @@ struct ServiceRun {
   std::int32_t peak_batch = 0;  // the largest of any replica
 };
 
+// The most tokens (prompt and output) of any request: the KV cache a replica must hold for one.
+std::int64_t LargestRequestTokens(const std::vector<ServingRequest>& requests);
+
 // The value at rank ceil(p n / 100) of the sorted values (0 for none), p in (0, 100].
 double NearestRankPercentile(std::vector<double> values, double p);
 

@@ -73,12 +73,9 @@ std::uint64_t ServiceSeed(std::uint64_t run_seed, const std::string& name) {
 
 Result<ServiceSetup> SetUpService(const ServiceSpec& s,
                                   const std::vector<ServingRequest>& requests) {
-  std::int64_t largest = 0;
+  const std::int64_t largest = LargestRequestTokens(requests);
   double context = 0;  // the mean over the requests of prompt + half the output
-  for (const ServingRequest& r : requests) {
-    largest = std::max<std::int64_t>(largest, std::int64_t{r.prompt_tokens} + r.output_tokens);
-    context += r.prompt_tokens + r.output_tokens / 2.0;
-  }
+  for (const ServingRequest& r : requests) context += r.prompt_tokens + r.output_tokens / 2.0;
   context /= double(std::max<std::size_t>(1, requests.size()));
   const GpuModel* gpu = FindGpuModel(s.gpu_model);
   if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
