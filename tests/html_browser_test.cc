@@ -95,6 +95,29 @@ TEST(HtmlBrowser, ThePageListsTheServices) {
   EXPECT_EQ((*page)["rows"]["services"], 1) << page->dump(1);
 }
 
+// A run with an outage on a fleet of two providers: a Providers table (one row each) and an
+// Outages table (one row), drawn without a console error.
+TEST(HtmlBrowser, ThePageListsTheProvidersAndTheOutages) {
+  if (const std::string missing = BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing << ": the HTML report is not checked in a browser here";
+  ScratchDir dir;
+  const std::string html = dir.Path("outage.html");
+  const auto [rc, out] = RunGpufleet(
+      "sim --fleet " +
+      Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/two-regions.yaml") +
+      " --workload " +
+      Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/workloads/region-outage.yaml") +
+      " --policy priority --until 2d --html " + Quote(html));
+  if (rc == 1 && out.find("without uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(rc, 0) << out;
+  const std::optional<nlohmann::json> page =
+      LoadPage("file://" + html, ScreenshotPath("html-report-outage.png"));
+  ASSERT_TRUE(page);
+  EXPECT_EQ((*page)["rows"]["providers"], 2) << page->dump(1);
+  EXPECT_EQ((*page)["rows"]["outages"], 1) << page->dump(1);
+}
+
 // compare --html in the browser: two runs of other policies, their series and distributions
 // overlaid (four plots, each with a line per run), the table's numbers those of `compare --json`.
 TEST(HtmlBrowser, TheComparisonDrawsTheRunsOverlaidAndShowsItsNumbers) {

@@ -131,13 +131,13 @@ void ExpectDigests(const Run& run, const Digests& pinned) {
 // The tiny example under every policy: each policy's decisions in one digest.
 TEST(ReportDigest, TinyUnderEveryPolicy) {
   const std::vector<std::pair<std::string, Digests>> pinned = {
-      {"fifo", {"32c439a98d51051d", "baa99e25bdd02a2e", "ead81f56ea0accd9"}},
-      {"priority", {"f7c0e20353cb3beb", "956e8ffc5079bb4a", "462503f176562594"}},
-      {"backfill", {"563209d330586524", "d274a0ac68c364d0", "ead81f56ea0accd9"}},
-      {"sjf", {"3e7a5e72e1a8845b", "da26099ab88eb028", "23e37b32a3dbcd60"}},
-      {"srtf", {"45ff21f632eb43f4", "c3db7afbff25847a", "d99b9d6c3d323927"}},
-      {"las", {"ccbd010b7a55ced0", "3be7de6238a23b11", "1798fc46b220f046"}},
-      {"fairshare", {"4aabea2a1b5e1f45", "1df40b93dd8324f5", "448dfcbae7e3dda8"}},
+      {"fifo", {"3d50034cb38346d1", "baa99e25bdd02a2e", "ead81f56ea0accd9"}},
+      {"priority", {"a29e4bb02fdc995f", "956e8ffc5079bb4a", "462503f176562594"}},
+      {"backfill", {"aa8a8de8348b5efe", "d274a0ac68c364d0", "ead81f56ea0accd9"}},
+      {"sjf", {"f4f8d151a9e7be7d", "da26099ab88eb028", "23e37b32a3dbcd60"}},
+      {"srtf", {"314dc10323f320d8", "c3db7afbff25847a", "d99b9d6c3d323927"}},
+      {"las", {"72dd182dbe87a34c", "3be7de6238a23b11", "1798fc46b220f046"}},
+      {"fairshare", {"c0de2c146e4b0ef1", "1df40b93dd8324f5", "448dfcbae7e3dda8"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"examples/fleets/tiny.yaml", "examples/workloads/tiny.yaml", policy}, digests);
@@ -148,24 +148,24 @@ TEST(ReportDigest, TinyUnderEveryPolicy) {
 TEST(ReportDigest, StargateAbilene30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene.yaml",
                  "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
-                {"bd6b0c3b4a46af33", "a2b18bf6ab8e02a4", "5fadb5b4768d5f27"});
+                {"9a7f8192fd8f66ad", "a2b18bf6ab8e02a4", "5fadb5b4768d5f27"});
 }
 
 // The same under a power budget of 450 MW: admission and GPU power capping.
 TEST(ReportDigest, StargateAbileneCapped30Days) {
   ExpectDigests({"examples/fleets/stargate-abilene-capped.yaml",
                  "examples/workloads/stargate-abilene.yaml", "backfill", 30 * kDay},
-                {"2c5179fdbc47e612", "552439e22576d704", "e71cf966ded98ee9"});
+                {"0f84913eb6fcfef6", "552439e22576d704", "e71cf966ded98ee9"});
 }
 
 // Three providers with failures, under backfill and under fairshare (tenants with quotas).
 TEST(ReportDigest, Multicloud) {
   ExpectDigests(
       {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "backfill"},
-      {"9a62c0437d0e073e", "8e265177a3594428", "3669aaefd59b0b28"});
+      {"dd66b27e55a338ba", "8e265177a3594428", "3669aaefd59b0b28"});
   ExpectDigests(
       {"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml", "fairshare"},
-      {"5c7be67cb05d5dc1", "b015ca693ef9fb46", "82860843c3309dda"});
+      {"d66f62cc8ed1354d", "b015ca693ef9fb46", "82860843c3309dda"});
 }
 
 // The multicloud example's report with its power and cost: the clouds' rented GPU-hours are
@@ -174,7 +174,7 @@ TEST(ReportDigest, Multicloud) {
 TEST(ReportDigest, MulticloudCost) {
   ExpectDigests({"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml",
                  "backfill", kNever, "", "", /*power=*/true},
-                {"95bb0bfc332c7c11", "8e265177a3594428", "3669aaefd59b0b28"});
+                {"5dbd671b55261e5f", "8e265177a3594428", "3669aaefd59b0b28"});
 }
 
 // Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.
@@ -184,7 +184,7 @@ TEST(ReportDigest, MulticloudCost) {
 TEST(ReportDigest, Llama3OnMeta24k) {
   ExpectDigests(
       {"examples/fleets/meta-24k.yaml", "examples/workloads/llama3-405b.yaml", "backfill"},
-      {"93216f468b0a3124", "8f839f2690d8a175", "06c3361063253b94"});
+      {"84b7c770164ded20", "8f839f2690d8a175", "06c3361063253b94"});
 }
 
 // The Philly trace on the Philly fleet under fifo and las (the replay of issue 3).
@@ -195,9 +195,9 @@ TEST(ReportDigest, PhillyReplay) {
                  << " (set GPUFLEET_TRACES to the folder of the public traces to run this test)";
   }
   ExpectDigests({"examples/fleets/philly.yaml", "", "fifo", kNever, "philly:" + file},
-                {"20ca43b60b47814a", "af5c85231f570f50", "37aff2485beb33f4"});
+                {"f103b9d2bb23cf3c", "af5c85231f570f50", "37aff2485beb33f4"});
   ExpectDigests({"examples/fleets/philly.yaml", "", "las", kNever, "philly:" + file},
-                {"3a0241a07341fe94", "af5c85231f570f50", "37aff2485beb33f4"});
+                {"fa4b9afa0a90841e", "af5c85231f570f50", "37aff2485beb33f4"});
 }
 
 // The Philly trace on two of its racks (512 GPUs): heavy queueing, so that every policy's
@@ -220,13 +220,13 @@ TEST(ReportDigest, PhillyOnTwoRacksUnderEveryPolicy) {
       "        domains:\n"
       "          - {name: node, count: 32, node_type: dgx1-p100}\n";
   const std::vector<std::pair<std::string, Digests>> pinned = {
-      {"fifo", {"65a473f639053ce0", "06cefe3aeb358437", "34bb951b028a7599"}},
-      {"priority", {"ea6bb3ec1350664e", "06cefe3aeb358437", "34bb951b028a7599"}},
-      {"backfill", {"4b7edb832695ee27", "bbb5539527905cf3", "d1b0728150065c8b"}},
-      {"sjf", {"d64b65f0f0638a91", "8cb28ceb825f4d8a", "b7e1facecdb498f5"}},
-      {"srtf", {"b3437fd136c531a4", "2ea93c3fea5535c7", "decaadcd70ec0517"}},
-      {"las", {"f9eea4c12ff07c1c", "c2dfc96749d7bef5", "d412f34b8ecadeab"}},
-      {"fairshare", {"5f6a29b10767dc37", "f166a822aba22cca", "94fc0952ff93e386"}},
+      {"fifo", {"79eb6036a747787c", "06cefe3aeb358437", "34bb951b028a7599"}},
+      {"priority", {"8def61a7f2c2cea2", "06cefe3aeb358437", "34bb951b028a7599"}},
+      {"backfill", {"ffcd5d1dc378f201", "bbb5539527905cf3", "d1b0728150065c8b"}},
+      {"sjf", {"83c68cb0c9d35b6f", "8cb28ceb825f4d8a", "b7e1facecdb498f5"}},
+      {"srtf", {"bfe719a31f152972", "2ea93c3fea5535c7", "decaadcd70ec0517"}},
+      {"las", {"ad4bc54832850e68", "c2dfc96749d7bef5", "d412f34b8ecadeab"}},
+      {"fairshare", {"13f245fa461be319", "f166a822aba22cca", "94fc0952ff93e386"}},
   };
   for (const auto& [policy, digests] : pinned) {
     ExpectDigests({"philly-2-racks", "", policy, kNever, "philly:" + file, two_racks}, digests);

@@ -320,6 +320,50 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
       << late;
 }
 
+// The outage example end to end: the Azure provider of two regions goes down for 12 hours on the
+// second day. Its 128 GPUs are down 12 h (1,536 GPU-hours); its jobs and replicas are interrupted,
+// the jobs all restart by the end (Azure is back at 1 d 22 h); jobs resuming on the other site
+// copy their checkpoints, whose data is each provider's egress; the chat service's requests
+// during the outage are counted apart; the providers' costs add up to the total.
+TEST(ServiceReplicas, ARegionOutageEndToEnd) {
+  const auto [code, out] = testing::RunGpufleet(
+      "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/two-regions.yaml")) +
+      " --workload " +
+      testing::Quote(testing::SourcePath("examples/workloads/region-outage.yaml")) +
+      " --policy priority --until 2d --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json report = nlohmann::json::parse(out);
+  ASSERT_EQ(report["outages"].size(), 1u) << out;
+  const nlohmann::json& o = report["outages"][0];
+  EXPECT_EQ(o["target"], "provider azure");
+  EXPECT_EQ(o["sites"], nlohmann::json::array({"azure-eastus"}));
+  EXPECT_EQ(o["at_s"], 122'400.0);
+  EXPECT_EQ(o["gpus"], 128);
+  EXPECT_DOUBLE_EQ(o["down_gpu_hours"].get<double>(), 1'536);
+  EXPECT_GT(o["jobs_interrupted"].get<int>(), 0);
+  EXPECT_GT(o["replicas_interrupted"].get<int>(), 0);
+  EXPECT_EQ(o["jobs_restarted"].get<int>() + o["not_restarted"].get<int>(),
+            o["jobs_interrupted"].get<int>());
+  EXPECT_EQ(o["not_restarted"], 0);
+  EXPECT_EQ(report["failures"]["by_category"]["outage"]["failures"], 1);
+  EXPECT_EQ(report["failures"]["by_category"]["outage"]["interruptions"].get<int>(),
+            o["jobs_interrupted"].get<int>() + o["replicas_interrupted"].get<int>());
+  EXPECT_GT(o["checkpoint_copies"].get<int>(), 0);
+  EXPECT_LE(o["checkpoint_copies"].get<int>(), report["checkpoint_copies"]["copies"].get<int>());
+  double egress = 0, cost = 0;
+  for (const nlohmann::json& p : report["providers"]) {
+    egress += p["egress_gb"].get<double>();
+    cost += p["cost_usd"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(egress, report["checkpoint_copies"]["gb"].get<double>());
+  EXPECT_NEAR(cost, report["cost"]["total_usd"].get<double>(), 1e-6);
+  ASSERT_EQ(o["services"].size(), 1u);
+  EXPECT_EQ(o["services"][0]["name"], "chat");
+  EXPECT_GT(o["services"][0]["requests"].get<int>(), 0);
+  EXPECT_LT(o["services"][0]["requests"].get<int>(),
+            report["services"][0]["requests"]["requests"].get<int>());
+}
+
 // A service whose demand is the Azure conversation trace at twice its rate (all 19,366 requests,
 // in about half an hour), beside a 2-hour job of 8 GPUs at a lower priority, without --until: the
 // trace gives the demand's span. Every request is served once, on replicas placed when asked.

@@ -121,9 +121,14 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
 // Each service's requests served again as its replicas ran (`ids[k]`: its replicas' job ids;
 // `runs`: each replica's runs), beside the autoscaler's figures, which took each replica as placed
 // when asked. A replica the run never saw (asked for after its end) counts as never placed.
+// `outages`: each service's requests that arrived during each are counted apart.
 Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services,
                          std::vector<std::vector<JobId>> ids,
-                         std::unordered_map<JobId, std::vector<ReplicaRunSpan>>& runs) {
+                         std::unordered_map<JobId, std::vector<ReplicaRunSpan>>& runs,
+                         const std::vector<BoundOutage>& outages) {
+  std::vector<ArrivalPeriod> periods;
+  for (const BoundOutage& o : outages)
+    periods.push_back({ToSeconds(o.at), ToSeconds(o.at + o.duration)});
   if (m.services.size() < services.size()) m.services.resize(services.size());
   ids.resize(services.size());
   for (size_t k = 0; k < services.size(); ++k) {
@@ -134,7 +139,7 @@ Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& servic
     for (size_t j = 0; j < ids[k].size() && j < replica_runs.size(); ++j) {
       if (auto it = runs.find(ids[k][j]); it != runs.end()) replica_runs[j] = std::move(it->second);
     }
-    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, replica_runs);
+    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, replica_runs, periods);
     if (!as_placed.ok()) return as_placed.status();
     const ServiceRun& v = as_placed.value().run;
     const AutoscaledRun& a = s.run;
@@ -156,7 +161,8 @@ Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& servic
                                  a.scale_ups,
                                  a.scale_downs,
                                  ReplicasItEnergyJ(s, out.gpu_hours * 3600, v.busy_s) / 3.6e6,
-                                 v.output_tokens};
+                                 v.output_tokens,
+                                 as_placed.value().periods};
   }
   return Status::Ok();
 }
@@ -401,6 +407,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   std::ostream& summary = to_stdout > 0 && !a.json ? std::cerr : std::cout;
 
   const std::vector<Tenant> tenants = bound.value().tenants;
+  const std::vector<BoundOutage> outages = bound.value().outages;
   Simulator sim(fleet.value(), std::move(bound).value(), options);
   RunJobs jobs(tenants, series_interval > 0);
   if (jobs_out.is_open()) jobs.csv.emplace(jobs_out.stream(), fleet.value(), tenants);
@@ -444,7 +451,8 @@ int RunSim(const SimArgs& a, const Given& given) {
                a.share_policy};
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
   const auto replay_start = std::chrono::steady_clock::now();
-  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas), jobs.runs);
+  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas), jobs.runs,
+                                    outages);
       !st.ok()) {
     std::cerr << kMe << st.message() << "\n";
     return kExitBadInput;
@@ -452,6 +460,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   services_wall += std::chrono::steady_clock::now() - replay_start;
   metrics.run.services_wall_s = services_wall.count();
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
+  AddOutageMetrics(metrics, result, fleet.value(), outages);
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";
   } else {
@@ -520,8 +529,8 @@ Runner AddSimCommand(CLI::App& app) {
       ->required();
   sim->add_option("--workload", args->workload,
                   "Workload spec (YAML): tenants, jobs, generators, inference services (their "
-                  "replicas placed beside the jobs), scripted failures, maintenance, failure "
-                  "model. Optional with --trace.")
+                  "replicas placed beside the jobs), scripted failures, maintenance, outages of "
+                  "a site or provider, failure model. Optional with --trace.")
       ->check(CLI::ExistingFile);
   sim->add_option(
       "--trace", args->traces,

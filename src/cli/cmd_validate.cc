@@ -69,6 +69,11 @@ void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::stri
                   Latency(sv.slo.ttft_s).c_str(), Latency(sv.slo.tpot_s).c_str(), demand);
     std::cout << line;
   }
+  for (const OutageSpec& o : w.outages) {
+    std::cout << "    outage of " << (o.site.empty() ? "provider " + o.provider : "site " + o.site)
+              << " at " << HumanSeconds(ToSeconds(o.at)) << " for "
+              << HumanSeconds(ToSeconds(o.duration)) << "\n";
+  }
   if (fleet == nullptr) return;
   const OfferedLoad load = EstimateOfferedLoad(w, *fleet);
   if (load.window_s <= 0) return;

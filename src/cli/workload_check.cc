@@ -152,6 +152,10 @@ FleetCheck CheckAgainstFleet(const WorkloadSpec& w, const Fleet& fleet, const st
     if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::maintenance, m, fleet); !b.ok())
       check.errors.push_back(b.message());
   }
+  for (const OutageSpec& o : w.outages) {
+    if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::outages, o, fleet); !b.ok())
+      check.errors.push_back(b.message());
+  }
   for (const ServiceSpec& s : w.services) {
     if (Result<BoundWorkload> b = BindAlone(w, &WorkloadSpec::services, s, fleet); !b.ok()) {
       check.errors.push_back(b.message());

@@ -24,7 +24,7 @@ constexpr std::size_t MemberCount() {
     return sizeof...(Members);
   }
 }
-static_assert(MemberCount<SimResult>() == 20,
+static_assert(MemberCount<SimResult>() == 24,
               "SimResult has a new member: merge it in MergeResults, test it in "
               "merge_results_test.cc, then update this count");
 
@@ -64,6 +64,11 @@ SimResult MergeResults(const std::vector<SideBySideRun>& runs) {
       all.failures[c].interruptions += r.failures[c].interruptions;
       all.failures[c].lost_gpu_ms += r.failures[c].lost_gpu_ms;
     }
+    all.outages.insert(all.outages.end(), r.outages.begin(), r.outages.end());
+    all.checkpoint_copies += r.checkpoint_copies;
+    all.copy_gpu_ms += r.copy_gpu_ms;
+    all.checkpoint_egress_gb.insert(all.checkpoint_egress_gb.end(), r.checkpoint_egress_gb.begin(),
+                                    r.checkpoint_egress_gb.end());
     all.node_failures += r.node_failures;
     all.node_repairs += r.node_repairs;
     // `series` stays empty: experiments record none (only `gpufleet sim --series` does).

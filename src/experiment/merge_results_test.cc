@@ -44,7 +44,8 @@ TEST(MergeResults, KeepsEveryTotal) {
       "  - {name: a1, gpus: 8, cpus: 10, memory_gb: 100, duration: 2h}\n"
       "  - {name: a2, gpus: 8, duration: 1h}\n"
       "  - {name: huge, gpus: 64, duration: 1h}\n"
-      "failures: [{at: 30m, target: s/p/l, repair_after: 30m, category: gpu}]\n",
+      "failures: [{at: 30m, target: s/p/l, repair_after: 30m, category: gpu}]\n"
+      "outages: [{site: s, at: 1h30m, for: 5m}]\n",
       kNever);
   // b: one 5-hour job cut off at --until 1h, and one that waits behind it for the whole fleet.
   const SmallRun b = Simulate(
@@ -78,6 +79,8 @@ TEST(MergeResults, KeepsEveryTotal) {
   ASSERT_GT(ra.failures[gpu].lost_gpu_ms, 0);
   ASSERT_GT(ra.node_failures, 0);
   ASSERT_GT(ra.node_repairs, 0);
+  ASSERT_EQ(ra.outages.size(), 1u);
+  ASSERT_GT(ra.outages[0].jobs_interrupted, 0);
 
   const SimResult m =
       MergeResults({{&ra, a.cpu_milli, a.memory_mib}, {&rb, b.cpu_milli, b.memory_mib}});
@@ -137,6 +140,12 @@ TEST(MergeResults, KeepsEveryTotal) {
               ra.failures[c].interruptions + rb.failures[c].interruptions);
     EXPECT_EQ(m.failures[c].lost_gpu_ms, ra.failures[c].lost_gpu_ms + rb.failures[c].lost_gpu_ms);
   }
+  ASSERT_EQ(m.outages.size(), 1u);
+  EXPECT_EQ(m.outages[0].jobs_interrupted, ra.outages[0].jobs_interrupted);
+  EXPECT_EQ(m.outages[0].restart_delays, ra.outages[0].restart_delays);
+  EXPECT_EQ(m.checkpoint_copies, ra.checkpoint_copies + rb.checkpoint_copies);
+  EXPECT_EQ(m.copy_gpu_ms, ra.copy_gpu_ms + rb.copy_gpu_ms);
+  ASSERT_EQ(m.checkpoint_egress_gb.size(), 2u);
   EXPECT_EQ(m.node_failures, ra.node_failures + rb.node_failures);
   EXPECT_EQ(m.node_repairs, ra.node_repairs + rb.node_repairs);
   EXPECT_FALSE(m.series) << "experiments record no time series";

@@ -17,9 +17,10 @@ enum class FailureCategory : std::uint8_t {
   kSoftware,     // software bugs, dependencies, NCCL watchdog timeouts: jobs only
   kMaintenance,  // planned: jobs checkpoint first and lose nothing
   kScripted,     // a failure the workload scripts, without a category
+  kOutage,       // a whole site or provider down (a workload's outages)
 };
-inline constexpr int kFailureCategories = 8;
-// The categories drawn at random (the planned and scripted ones are not).
+inline constexpr int kFailureCategories = 9;
+// The categories drawn at random (the planned, scripted and outage ones are not).
 inline constexpr int kRandomFailureCategories = 6;
 
 const char* FailureCategoryName(FailureCategory c);

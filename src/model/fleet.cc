@@ -51,9 +51,30 @@ const char* LevelName(Level level) {
   return "?";
 }
 
+SiteLink Fleet::LinkBetween(int a, int b) const {
+  if (a > b) std::swap(a, b);
+  for (const SiteLink& l : links_) {
+    if (l.a == a && l.b == b) return l;
+  }
+  return SiteLink{a, b, kDefaultSiteLinkGbS, kDefaultSiteLinkLatencyS};
+}
+
 Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   Fleet f;
   f.providers_ = spec.providers;
+  for (const SiteLink& l : spec.links) {
+    if (l.a < 0 || l.b < 0 || l.a == l.b ||
+        static_cast<size_t>(std::max(l.a, l.b)) >= spec.sites.size() || !(l.gb_s > 0) ||
+        !(l.latency_s >= 0)) {
+      return Error{"a link must join two distinct sites with a positive bandwidth"};
+    }
+    SiteLink k = l;
+    if (k.a > k.b) std::swap(k.a, k.b);
+    for (const SiteLink& other : f.links_) {
+      if (other.a == k.a && other.b == k.b) return Error{"two links join the same two sites"};
+    }
+    f.links_.push_back(k);
+  }
   // Dense GPU model ids for the models that some domain actually uses, in order of first use,
   // so that per-model arrays stay as small as the fleet.
   std::vector<int> type_model(spec.node_types.size(), -1);

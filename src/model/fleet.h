@@ -51,7 +51,21 @@ struct Provider {
   std::string name;
   ProviderKind kind = ProviderKind::kOwned;
   std::optional<double> gpu_hour_usd;  // list price of rented capacity
+  // Price of data leaving the provider's sites (checkpoints copied to another site), per GB.
+  std::optional<double> egress_usd_per_gb;
 };
+
+// A link between two sites: the bandwidth checkpoint copies get over it and its one-way latency
+// (docs/MODELS.md, "Checkpoints across sites"). Pairs without one take kDefaultSiteLink.
+struct SiteLink {
+  int a = 0, b = 0;  // site indices, a < b
+  double gb_s = 0;   // GB/s, > 0
+  double latency_s = 0;
+};
+// One 100 Gb/s wave (12.5 GB/s) at 50 ms: an assumption for the pairs a fleet declares no link
+// between, of the order of a provisioned cross-region private circuit; declare the real ones.
+inline constexpr double kDefaultSiteLinkGbS = 12.5;
+inline constexpr double kDefaultSiteLinkLatencyS = 0.05;
 
 struct Cooling {
   enum class Kind : std::uint8_t { kAir, kLiquid } kind = Kind::kAir;
@@ -112,6 +126,7 @@ struct FleetSpec {
   std::vector<Provider> providers;
   std::vector<NodeType> node_types;  // the types the sites refer to
   std::vector<SiteSpec> sites;
+  std::vector<SiteLink> links;  // between distinct sites, each pair at most once
 };
 
 // Topology nodes one site expands to (itself, pods, leaves, domains, nodes), in floating point so
@@ -131,6 +146,9 @@ class Fleet {
   const std::vector<NodeType>& node_types() const { return node_types_; }
   const std::vector<Provider>& providers() const { return providers_; }
   const std::vector<Site>& sites() const { return sites_; }
+  const std::vector<SiteLink>& links() const { return links_; }
+  // The link between sites a and b (a != b): the declared one, or the default.
+  SiteLink LinkBetween(int a, int b) const;
   const std::vector<TopoNode>& topo() const { return topo_; }
   const TopoNode& topo(TopoId id) const { return topo_[static_cast<size_t>(id)]; }
 
@@ -166,6 +184,7 @@ class Fleet {
   std::vector<NodeType> node_types_;
   std::vector<Provider> providers_;
   std::vector<Site> sites_;
+  std::vector<SiteLink> links_;
   std::vector<TopoNode> topo_;
   std::array<TopoId, kLevels + 1> level_begin_{};
   std::vector<std::uint8_t> node_gpus_;

@@ -10,7 +10,8 @@ namespace gpufleet {
 Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const BatchingLimits& limits,
                                         const std::vector<ServingRequest>& requests,
                                         const ServiceLevel& slo,
-                                        const std::vector<ReplicaWindow>& windows) {
+                                        const std::vector<ReplicaWindow>& windows,
+                                        const std::vector<ArrivalPeriod>& periods) {
   if (Status st = CheckServiceInputs(limits, requests, slo); !st.ok())
     return Error{st.message(), st.code()};
   for (const ReplicaWindow& w : windows) {
@@ -110,6 +111,20 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     out.run.output_tokens += requests[i].output_tokens;
     kept_requests.push_back(requests[i]);
     kept.push_back(served[i]);
+  }
+  // Requests come by arrival: each period's are one run of them.
+  for (const ArrivalPeriod& period : periods) {
+    PeriodAttainment counted;
+    const auto first =
+        std::lower_bound(requests.begin(), requests.end(), period.from_s,
+                         [](const ServingRequest& r, double t) { return r.arrival_s < t; });
+    for (auto it = first; it != requests.end() && it->arrival_s < period.until_s; ++it) {
+      const std::size_t i = static_cast<std::size_t>(it - requests.begin());
+      ++counted.requests;
+      if (taken[i] && served[i].ttft_s <= slo.ttft_s && served[i].tpot_s <= slo.tpot_s)
+        ++counted.met;
+    }
+    out.periods.push_back(counted);
   }
   out.run.span_s = requests.empty() ? 0 : end - requests.front().arrival_s;
   SummarizeServed(kept_requests, kept, slo, out.run);

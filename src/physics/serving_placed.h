@@ -18,19 +18,30 @@ struct ReplicaWindow {
   double from_s = 0, until_s = 0;  // from_s finite, until_s >= from_s (may be infinite)
 };
 
+// A period of arrivals [from_s, until_s) whose requests are counted apart (an outage, say).
+struct ArrivalPeriod {
+  double from_s = 0, until_s = 0;
+};
+// The requests that arrived in a period, and those of them served within both targets.
+struct PeriodAttainment {
+  std::int64_t requests = 0, met = 0;
+};
+
 struct PlacedServiceRun {
   // Latencies of the requests served; `attainment`, `slo_met` and the values at the SLO's
   // percentile count the unserved as missing the SLO, ranked last (infinite when the percentile
   // falls on one).
   ServiceRun run;
-  std::int64_t unserved = 0;        // left out of run.prompt_tokens and run.output_tokens
-  std::int64_t held_at_router = 0;  // served requests that waited for a replica to take them
+  std::int64_t unserved = 0;              // left out of run.prompt_tokens and run.output_tokens
+  std::int64_t held_at_router = 0;        // served requests that waited for a replica to take them
+  std::vector<PeriodAttainment> periods;  // by ServeInWindows' `periods`
 };
 
 // `requests` sorted by arrival. Errors as ServeOnReplicas'.
 Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const BatchingLimits& limits,
                                         const std::vector<ServingRequest>& requests,
                                         const ServiceLevel& slo,
-                                        const std::vector<ReplicaWindow>& windows);
+                                        const std::vector<ReplicaWindow>& windows,
+                                        const std::vector<ArrivalPeriod>& periods = {});
 
 }  // namespace gpufleet

@@ -135,5 +135,41 @@ TEST(ServeInWindows, AWindowEndingBeforeItStartsIsRefused) {
   EXPECT_FALSE(ServeInWindows(Toy(), {}, {{0, 10, 10}}, {0.5, 0.05, 99}, {{0, std::nan("")}}).ok());
 }
 
+// The requests of an outage are counted apart: those arriving in a period, and those of them
+// served within both targets. One replica takes requests until 10 s: of the requests at 1 s, 5 s
+// and 20 s, the last is never served. Period [4 s, 30 s) holds two (5 s, met; 20 s, unserved),
+// [0, 4 s) one (met), [100 s, 200 s) none.
+TEST(ServeInWindows, PeriodsCountTheirArrivalsAndThoseServedWithinTheSlo) {
+  const std::vector<ServingRequest> requests = {{1, 10, 2}, {5, 10, 2}, {20, 10, 2}};
+  const ServiceLevel slo{10, 1, 99};
+  const Result<PlacedServiceRun> placed =
+      ServeInWindows(Toy(), {}, requests, slo, {{0, 10}}, {{4, 30}, {0, 4}, {100, 200}});
+  ASSERT_TRUE(placed.ok()) << placed.message();
+  ASSERT_EQ(placed.value().periods.size(), 3u);
+  EXPECT_EQ(placed.value().unserved, 1);
+  EXPECT_EQ(placed.value().periods[0].requests, 2);
+  EXPECT_EQ(placed.value().periods[0].met, 1);
+  EXPECT_EQ(placed.value().periods[1].requests, 1);
+  EXPECT_EQ(placed.value().periods[1].met, 1);
+  EXPECT_EQ(placed.value().periods[2].requests, 0);
+  EXPECT_EQ(placed.value().periods[2].met, 0);
+}
+
+// Two periods that split time in two count every request once, and their met add up to the
+// run's attainment over all requests.
+TEST(ServeInWindows, PeriodsThatSplitTheRunAddUpToIt) {
+  const std::vector<ServingRequest> requests = Poisson(150, 120, 4);
+  const ServiceLevel slo{0.3, 0.015, 99};
+  const Result<PlacedServiceRun> placed =
+      ServeInWindows(Toy(), {}, requests, slo, {{0, 50}, {30, 90}}, {{-1, 60}, {60, HUGE_VAL}});
+  ASSERT_TRUE(placed.ok()) << placed.message();
+  const std::vector<PeriodAttainment>& p = placed.value().periods;
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_GT(placed.value().unserved, 0);
+  EXPECT_EQ(p[0].requests + p[1].requests, std::ssize(requests));
+  EXPECT_NEAR(double(p[0].met + p[1].met) / double(requests.size()), placed.value().run.attainment,
+              1e-12);
+}
+
 }  // namespace
 }  // namespace gpufleet

@@ -287,14 +287,23 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
                                       : site.cooling.design_pue;
     sm.time_capped_s = ToSeconds(p.capped_ms);
     sm.capped_gpu_hours_lost = static_cast<double>(p.capped_lost_gpu_ms / kHour);
-    if (site.tariff_usd_per_mwh) sm.cost_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
+    sm.held_gpu_hours = static_cast<double>(p.held_gpu_milli_ms / kMilliPerGpu / kHour);
+    if (site.tariff_usd_per_mwh) {
+      sm.electricity_usd = sm.facility_energy_mwh * *site.tariff_usd_per_mwh;
+      sm.cost_usd = sm.electricity_usd;
+    }
     // A rented provider's price bills the GPU-hours jobs held on the site's nodes (shares as
     // their share), on top of the electricity its tariff bills.
     const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
     if (provider.kind == ProviderKind::kCloud && provider.gpu_hour_usd) {
-      sm.rented_gpu_hours = static_cast<double>(p.held_gpu_milli_ms / kMilliPerGpu / kHour);
+      sm.rented_gpu_hours = sm.held_gpu_hours;
       sm.rent_usd = sm.rented_gpu_hours * *provider.gpu_hour_usd;
       sm.cost_usd = sm.cost_usd.value_or(0) + *sm.rent_usd;
+    }
+    if (i < result.checkpoint_egress_gb.size()) sm.egress_gb = result.checkpoint_egress_gb[i];
+    if (provider.egress_usd_per_gb && sm.egress_gb > 0) {
+      sm.egress_usd = sm.egress_gb * *provider.egress_usd_per_gb;
+      sm.cost_usd = sm.cost_usd.value_or(0) + *sm.egress_usd;
     }
     if (site.carbon_g_per_kwh) sm.carbon_t = static_cast<double>(p.carbon_g / 1e6L);
     m.it_energy_mwh += sm.energy_mwh;
@@ -302,6 +311,59 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     m.cost_usd += sm.cost_usd.value_or(0);
     m.carbon_t += sm.carbon_t.value_or(0);
     m.power_sites.push_back(std::move(sm));
+  }
+  m.providers.clear();
+  for (size_t k = 0; k < fleet.providers().size(); ++k) {
+    const Provider& provider = fleet.providers()[k];
+    ProviderMetrics pm;
+    pm.name = provider.name;
+    pm.kind = provider.kind == ProviderKind::kCloud ? "cloud" : "owned";
+    for (size_t i = 0; i < m.power_sites.size(); ++i) {
+      if (fleet.sites()[i].provider != static_cast<int>(k)) continue;
+      const SitePowerMetrics& sm = m.power_sites[i];
+      pm.sites.push_back(sm.name);
+      pm.gpu_hours += sm.held_gpu_hours;
+      pm.electricity_usd += sm.electricity_usd.value_or(0);
+      pm.rent_usd += sm.rent_usd.value_or(0);
+      pm.egress_gb += sm.egress_gb;
+      pm.egress_usd += sm.egress_usd.value_or(0);
+      pm.cost_usd += sm.cost_usd.value_or(0);
+    }
+    if (!pm.sites.empty()) m.providers.push_back(std::move(pm));
+  }
+}
+
+void AddOutageMetrics(Metrics& m, const SimResult& result, const Fleet& fleet,
+                      const std::vector<BoundOutage>& outages) {
+  m.checkpoint_copies = result.checkpoint_copies;
+  m.checkpoint_copy_gpu_hours = static_cast<double>(result.copy_gpu_ms / kHour);
+  m.checkpoint_copy_gb = 0;
+  for (const double gb : result.checkpoint_egress_gb) m.checkpoint_copy_gb += gb;
+  m.outages.clear();
+  for (size_t k = 0; k < outages.size() && k < result.outages.size(); ++k) {
+    const BoundOutage& o = outages[k];
+    const SimResult::OutageStats& stats = result.outages[k];
+    OutageMetrics out;
+    out.target = o.target;
+    out.at_s = ToSeconds(o.at);
+    out.for_s = ToSeconds(o.duration);
+    for (const int s : o.sites) {
+      const Site& site = fleet.sites()[static_cast<size_t>(s)];
+      out.sites.push_back(site.name);
+      auto [first, last] = fleet.NodeRange(site.topo);
+      for (NodeId n = first; n < last; ++n) out.gpus += fleet.NodeGpus(n);
+    }
+    const SimTime down = std::clamp<SimTime>(result.end_time - o.at, 0, o.duration);
+    out.down_gpu_hours = static_cast<double>(out.gpus) * static_cast<double>(down) / kHour;
+    out.jobs_interrupted = stats.jobs_interrupted;
+    out.replicas_interrupted = stats.replicas_interrupted;
+    out.lost_gpu_hours = static_cast<double>(stats.lost_gpu_ms / kHour);
+    std::vector<double> delays;
+    for (const SimTime d : stats.restart_delays) delays.push_back(ToSeconds(d));
+    out.not_restarted = stats.jobs_interrupted - std::ssize(delays);
+    out.restart_delay_s = SummarizeSample(std::move(delays));
+    out.checkpoint_copies = stats.checkpoint_copies;
+    m.outages.push_back(std::move(out));
   }
 }
 

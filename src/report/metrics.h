@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "physics/serving_placed.h"
 #include "sim/simulator.h"
 
 namespace gpufleet {
@@ -84,6 +85,20 @@ struct SitePowerMetrics {
   // whose per-site cost_usd includes it).
   double rented_gpu_hours = 0;
   std::optional<double> rent_usd;
+  // Checkpoints copied out of the site, and their price where its provider charges egress (in
+  // cost_usd too).
+  double egress_gb = 0;
+  std::optional<double> egress_usd;
+  double held_gpu_hours = 0;              // held by jobs and replicas on its nodes
+  std::optional<double> electricity_usd;  // where it gives a tariff
+};
+
+// One provider's sites together (docs/REPORT.md, "providers"): what it was used for and cost.
+struct ProviderMetrics {
+  std::string name, kind;  // kind: owned | cloud
+  std::vector<std::string> sites;
+  double gpu_hours = 0;  // held on its sites
+  double electricity_usd = 0, rent_usd = 0, egress_gb = 0, egress_usd = 0, cost_usd = 0;
 };
 
 // An inference service's replicas in the fleet (trace/service_jobs.h): how the scheduler placed
@@ -116,8 +131,26 @@ struct ServiceMetrics {
     // output token served; 0 where the GPU model has no power figures.
     double it_energy_kwh = 0;
     std::int64_t output_tokens = 0;  // of the requests served
+    // By workload outage: the requests that arrived during it and those served within the SLO.
+    std::vector<PeriodAttainment> during_outages;
   };
   std::optional<Requests> served;
+};
+
+// A workload's outage (BoundWorkload::outages) and what it did (docs/REPORT.md, "outages").
+struct OutageMetrics {
+  std::string target;  // "provider azure", "site campus"
+  double at_s = 0, for_s = 0;
+  std::vector<std::string> sites;
+  std::int64_t gpus = 0;      // on its sites
+  double down_gpu_hours = 0;  // their GPU-time down, up to the run's end
+  std::int64_t jobs_interrupted = 0, replicas_interrupted = 0;
+  double lost_gpu_hours = 0;  // work since their last checkpoints, jobs and replicas
+  // The jobs restarted since: from the interruption to working again (waiting for GPUs elsewhere
+  // or for the site, the restart overhead, the checkpoint's copy, the launch).
+  Distribution4 restart_delay_s;
+  std::int64_t not_restarted = 0;  // interrupted jobs that had not restarted by the end
+  std::int64_t checkpoint_copies = 0;
 };
 
 struct Metrics {
@@ -143,6 +176,11 @@ struct Metrics {
   std::vector<TenantMetrics> tenants;
   std::vector<ServiceMetrics> services;  // by JobSpec::service; names set by the caller
   std::vector<SitePowerMetrics> power_sites;
+  std::vector<ProviderMetrics> providers;  // with the power figures
+  std::vector<OutageMetrics> outages;
+  // Checkpoints copied between sites: how many, GPU-hours spent waiting for them, data moved.
+  std::int64_t checkpoint_copies = 0;
+  double checkpoint_copy_gpu_hours = 0, checkpoint_copy_gb = 0;
   double it_energy_mwh = 0, facility_energy_mwh = 0, cost_usd = 0, carbon_t = 0;
   // Effective training time ratio of each completed job: its work (duration) over its time from
   // first start to end; mean and min over completed jobs (none: nullopt).
@@ -198,5 +236,8 @@ class JobTally {
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);
 // Fills the power figures, which need the fleet's sites (budgets, PUE, tariffs).
 void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet);
+// Fills the outages and the checkpoints copied between sites.
+void AddOutageMetrics(Metrics& m, const SimResult& result, const Fleet& fleet,
+                      const std::vector<BoundOutage>& outages);
 
 }  // namespace gpufleet

@@ -193,9 +193,23 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
         p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nlohmann::ordered_json(nullptr);
     site["carbon_t"] =
         p.carbon_t ? nlohmann::ordered_json(*p.carbon_t) : nlohmann::ordered_json(nullptr);
+    site["egress_gb"] = p.egress_gb;
     power.push_back(site);
   }
   j["power"] = {{"sites", power}};
+  nlohmann::ordered_json providers = nlohmann::ordered_json::array();
+  for (const ProviderMetrics& p : m.providers) {
+    providers.push_back({{"name", p.name},
+                         {"kind", p.kind},
+                         {"sites", p.sites},
+                         {"gpu_hours", p.gpu_hours},
+                         {"electricity_usd", p.electricity_usd},
+                         {"rent_usd", p.rent_usd},
+                         {"egress_gb", p.egress_gb},
+                         {"egress_usd", p.egress_usd},
+                         {"cost_usd", p.cost_usd}});
+  }
+  j["providers"] = providers;
   j["energy"] = {{"it_mwh", m.it_energy_mwh}, {"total_mwh", m.facility_energy_mwh}};
   j["cost"] = {{"total_usd", m.cost_usd}};
   j["carbon"] = {{"total_t", m.carbon_t}};
@@ -261,6 +275,41 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
       services.push_back(std::move(one));
     }
     j["services"] = services;
+  }
+  j["checkpoint_copies"] = {{"copies", m.checkpoint_copies},
+                            {"gpu_hours", m.checkpoint_copy_gpu_hours},
+                            {"gb", m.checkpoint_copy_gb}};
+  if (!m.outages.empty()) {
+    nlohmann::ordered_json outages = nlohmann::ordered_json::array();
+    for (size_t k = 0; k < m.outages.size(); ++k) {
+      const OutageMetrics& o = m.outages[k];
+      nlohmann::ordered_json services = nlohmann::ordered_json::array();
+      for (const ServiceMetrics& s : m.services) {
+        if (!s.served || k >= s.served->during_outages.size()) continue;
+        const PeriodAttainment& during = s.served->during_outages[k];
+        services.push_back(
+            {{"name", s.name},
+             {"requests", during.requests},
+             {"attainment", during.requests > 0 ? nlohmann::ordered_json(double(during.met) /
+                                                                         double(during.requests))
+                                                : nlohmann::ordered_json(nullptr)}});
+      }
+      outages.push_back({{"target", o.target},
+                         {"sites", o.sites},
+                         {"at_s", o.at_s},
+                         {"for_s", o.for_s},
+                         {"gpus", o.gpus},
+                         {"down_gpu_hours", o.down_gpu_hours},
+                         {"jobs_interrupted", o.jobs_interrupted},
+                         {"replicas_interrupted", o.replicas_interrupted},
+                         {"lost_gpu_hours", o.lost_gpu_hours},
+                         {"jobs_restarted", o.restart_delay_s.count},
+                         {"not_restarted", o.not_restarted},
+                         {"restart_delay_s", Stats(o.restart_delay_s)},
+                         {"checkpoint_copies", o.checkpoint_copies},
+                         {"services", services}});
+    }
+    j["outages"] = outages;
   }
   j["makespan_s"] = m.makespan_s;
   j["stopped_at_until"] = m.stopped_at_until;
@@ -352,10 +401,11 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     }
   }
   if (!m.power_sites.empty()) {
-    double rent = 0, rented_hours = 0;
+    double rent = 0, rented_hours = 0, egress = 0;
     bool any_cost = false, any_rent = false;
     for (const SitePowerMetrics& p : m.power_sites) {
       any_cost = any_cost || p.cost_usd.has_value();
+      egress += p.egress_usd.value_or(0);
       if (p.rent_usd) {
         any_rent = true;
         rent += *p.rent_usd;
@@ -366,10 +416,13 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
       row("cost", "no tariff given (tariff_usd_per_mwh) and no rented provider with a price");
     } else {
       std::string text = Dollars(m.cost_usd);
-      if (any_rent) {
-        text += ": " + Dollars(m.cost_usd - rent) + " electricity, " + Dollars(rent) +
-                " rent for " + Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) +
-                " rented GPU-hours";
+      if (any_rent || egress > 0) {
+        text += ": " + Dollars(m.cost_usd - rent - egress) + " electricity";
+        if (any_rent) {
+          text += ", " + Dollars(rent) + " rent for " +
+                  Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) + " rented GPU-hours";
+        }
+        if (egress > 0) text += ", " + Dollars(egress) + " egress";
       }
       row("cost", text);
     }
@@ -390,6 +443,37 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
               Grouped(f.interruptions) + " interrupted)";
     }
     row("failures", text);
+  }
+  for (size_t k = 0; k < m.outages.size(); ++k) {
+    const OutageMetrics& o = m.outages[k];
+    std::string text =
+        o.target + " at " + HumanSeconds(o.at_s) + " for " + HumanSeconds(o.for_s) + ": " +
+        Grouped(o.gpus) + " GPUs down, " + Counted(o.jobs_interrupted, "job") +
+        (o.replicas_interrupted > 0 ? " and " + Counted(o.replicas_interrupted, "replica")
+                                    : std::string()) +
+        " interrupted (" + HumanAmount(o.lost_gpu_hours) + " GPU-hours of work lost)";
+    if (o.restart_delay_s.count > 0) {
+      text += ", back to work after p50 " + HumanSeconds(o.restart_delay_s.p50) + ", max " +
+              HumanSeconds(o.restart_delay_s.max);
+    }
+    if (o.not_restarted > 0) text += ", " + Grouped(o.not_restarted) + " not restarted by the end";
+    if (o.checkpoint_copies > 0)
+      text += ", " + Counted(o.checkpoint_copies, "checkpoint") + " copied";
+    for (const ServiceMetrics& s : m.services) {
+      if (!s.served || k >= s.served->during_outages.size()) continue;
+      const PeriodAttainment& during = s.served->during_outages[k];
+      if (during.requests == 0) continue;
+      char slo[96];
+      std::snprintf(slo, sizeof slo, "; %s: %.1f%% within the SLO during it", s.name.c_str(),
+                    100.0 * double(during.met) / double(during.requests));
+      text += slo;
+    }
+    row("outage", text);
+  }
+  if (m.checkpoint_copies > 0) {
+    row("copies", Counted(m.checkpoint_copies, "checkpoint") + " copied between sites (" +
+                      HumanAmount(m.checkpoint_copy_gb) + " GB), " +
+                      HumanAmount(m.checkpoint_copy_gpu_hours) + " GPU-hours waiting for them");
   }
   if (m.ettr_mean) {
     char ettr[96];

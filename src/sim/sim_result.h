@@ -40,9 +40,17 @@ struct JobRecord {
   SimTime lost_ms = 0;            // run time lost to interruptions (work since the last checkpoint)
   std::int32_t preemptions = 0;
   std::int32_t interruptions = 0;
-  SimTime run_progress = 0;      // progress when the current run started
-  SimTime restart_ms = 0;        // run time spent restarting after interruptions
-  SimTime overhead_left = 0;     // restart overhead still to pay before work resumes
+  SimTime run_progress = 0;   // progress when the current run started
+  SimTime restart_ms = 0;     // run time spent restarting after interruptions
+  SimTime overhead_left = 0;  // restart overhead still to pay before work resumes
+  // Checkpoints across sites (docs/MODELS.md, "Checkpoints across sites"): the site whose storage
+  // holds the progress it kept (its last run's; -1 before any), and the copies it waited for.
+  std::int32_t checkpoint_site = -1;
+  std::int32_t copies = 0;
+  SimTime copy_ms = 0;
+  // The outage (BoundWorkload::outages) that last interrupted it and when, until it runs again.
+  std::int32_t outage_hit = -1;
+  SimTime outage_hit_at = -1;
   SimTime checkpoint_every = 0;  // of work, this run (the job's interval, or Daly's for auto)
   double checkpoint_factor = 1;  // work over wall time spent on work and checkpoint writes
   double placement_rate = 1;     // a training job's speed on this run's placement, of the ideal
@@ -102,6 +110,21 @@ struct SimResult {
     long double lost_gpu_ms = 0;
   };
   std::array<FailureStats, kFailureCategories> failures;
+  // Per workload outage (BoundWorkload::outages): the jobs and replicas it interrupted, the work
+  // they lost, and for each job restarted since, the time from the interruption to working
+  // again (waiting for GPUs, the restart overhead, the checkpoint's copy and the launch).
+  struct OutageStats {
+    std::int64_t jobs_interrupted = 0, replicas_interrupted = 0;
+    long double lost_gpu_ms = 0;
+    std::vector<SimTime> restart_delays;
+    std::int64_t checkpoint_copies = 0;  // by the jobs it interrupted, restarting elsewhere
+  };
+  std::vector<OutageStats> outages;
+  // Checkpoints copied to the site a job resumed on, from the site that held them: how many, the
+  // GPU-time spent waiting for them (GPUs x ms), and by site the data copied out of it (GB).
+  std::int64_t checkpoint_copies = 0;
+  long double copy_gpu_ms = 0;
+  std::vector<double> checkpoint_egress_gb;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
   std::optional<TimeSeries> series;  // with SimOptions::series_interval

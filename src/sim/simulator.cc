@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -57,6 +58,8 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
   site_held_milli_.assign(fleet.sites().size(), 0);
   model_held_milli_.assign(fleet.gpu_models().size(), 0);
   tenant_held_milli_.assign(workload_.tenants.size(), 0);
+  result_.outages.resize(workload_.outages.size());
+  result_.checkpoint_egress_gb.assign(fleet.sites().size(), 0);
   if (options.series_interval > 0) {
     std::vector<std::string> tenants;
     for (const Tenant& t : workload_.tenants) tenants.push_back(t.name);
@@ -115,9 +118,12 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
   BeginRun(r, now);
   // The launch is time on the GPUs without progress, paid before work as a restart's overhead is.
   r.overhead_left += options_.launch_delay;
+  // Its checkpoints are written to, and read from, its first node's site.
+  const int site_index = fleet_.SiteOf(RunningOf(id).allocation.nodes.front().node);
+  MoveCheckpoint(r, site_index, now);
   if (options_.physics) {
     const Allocation& a = RunningOf(id).allocation;
-    const Site& site = fleet_.sites()[static_cast<size_t>(fleet_.SiteOf(a.nodes.front().node))];
+    const Site& site = fleet_.sites()[static_cast<size_t>(site_index)];
     SetCheckpointing(r, site.storage_gb_s, failures_.JobFailuresPerDay(a.nodes.size(), a.Gpus()));
     r.placement_rate = PlacementRate(id, a);
     r.rate = RateOf(id);
@@ -125,6 +131,33 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
     SetFreeCheckpointing(r);
   }
   ScheduleFinish(id, r);
+}
+
+void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
+  // Without the twin's physics checkpoints take no time, and neither do their copies.
+  if (options_.physics && r.progress > 0 && r.checkpoint_site >= 0 && r.checkpoint_site != site &&
+      r.spec.checkpoint_size_gb > 0) {
+    const SiteLink link = fleet_.LinkBetween(r.checkpoint_site, site);
+    const double ms = std::ceil((link.latency_s + r.spec.checkpoint_size_gb / link.gb_s) * kSecond);
+    const SimTime copy =
+        ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
+    r.overhead_left += copy;
+    r.copy_ms += copy;
+    ++r.copies;
+    ++result_.checkpoint_copies;
+    result_.copy_gpu_ms +=
+        static_cast<long double>(copy) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+    result_.checkpoint_egress_gb[static_cast<size_t>(r.checkpoint_site)] +=
+        r.spec.checkpoint_size_gb;
+    if (r.outage_hit >= 0) ++result_.outages[static_cast<size_t>(r.outage_hit)].checkpoint_copies;
+  }
+  r.checkpoint_site = site;
+  if (r.outage_hit >= 0) {
+    // Working again once the overheads owed are paid (unless something stops it before).
+    result_.outages[static_cast<size_t>(r.outage_hit)].restart_delays.push_back(
+        now + r.overhead_left - r.outage_hit_at);
+    r.outage_hit = -1;
+  }
 }
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
@@ -285,7 +318,7 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Check(scheduler_.RepairNode(n, now), "RepairNode");
-      Interrupt(hit.value(), n, f.category, false, now);
+      Interrupt(hit.value(), n, f.category, false, f.outage, now);
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
@@ -295,7 +328,7 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       ++nodes_down_;
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
-      Interrupt(hit.value(), n, f.category, planned, now);
+      Interrupt(hit.value(), n, f.category, planned, f.outage, now);
     }
     if (f.repair_after) {
       queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
@@ -327,13 +360,25 @@ void Simulator::DrawFailure(SimTime after) {
 }
 
 void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCategory category,
-                          bool planned, SimTime now) {
+                          bool planned, std::int32_t outage, SimTime now) {
   // Preempted jobs in their grace period lose nothing more: their progress was kept when they
   // were told to stop; the failure only ends the grace early.
   for (JobId id : jobs.released) EndGrace(id, now);
   for (JobId id : jobs.interrupted) {
     JobRecord& r = Record(id);
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
+    if (outage >= 0) {
+      SimResult::OutageStats& o = result_.outages[static_cast<size_t>(outage)];
+      o.lost_gpu_ms +=
+          static_cast<long double>(lost) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+      if (r.spec.service >= 0) {
+        ++o.replicas_interrupted;
+      } else {
+        ++o.jobs_interrupted;
+        r.outage_hit = outage;
+        r.outage_hit_at = now;
+      }
+    }
     if (series_) series_->CountInterruption(category);
     StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;

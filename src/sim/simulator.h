@@ -104,7 +104,10 @@ class Simulator : private PlacementJudge, private DurationOracle {
   // Stops the jobs a failure on node `n` hit (the failure process says what they lose); they
   // wait to run again.
   void Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCategory category, bool planned,
-                 SimTime now);
+                 std::int32_t outage, SimTime now);
+  // A run starting on `site`: the copy of a checkpoint held on another site, paid before work as
+  // a restart's overhead is, and the restart of a job an outage interrupted.
+  void MoveCheckpoint(JobRecord& r, int site, SimTime now);
   void ApplyDecisions(SimTime now);
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).

@@ -26,6 +26,7 @@ class FleetParser {
     ParseProviders(top.Get("providers"));
     ParseNodeTypes(top.Get("node_types"));
     const YAML::Node sites = top.Required("sites");
+    const YAML::Node links = top.Get("links");
     top.Finish();
     if (sites.IsDefined() && r_.ExpectSequence(sites, "sites")) {
       if (sites.size() == 0) r_.Fail(sites, "sites", "expected at least one site");
@@ -33,13 +34,15 @@ class FleetParser {
       for (size_t i = 0; i < sites.size(); ++i)
         ParseSite(sites[i], "sites[" + std::to_string(i) + "]", names);
     }
+    ParseLinks(links);
     return std::move(spec_);
   }
 
  private:
   void ParseProviders(const YAML::Node& list) {
     if (!list.IsDefined()) {
-      spec_.providers.push_back(Provider{"owned", ProviderKind::kOwned, std::nullopt});
+      spec_.providers.push_back(
+          Provider{"owned", ProviderKind::kOwned, std::nullopt, std::nullopt});
       return;
     }
     if (!r_.ExpectSequence(list, "providers")) return;
@@ -68,12 +71,88 @@ class FleetParser {
                   "electricity (a site's tariff_usd_per_mwh)");
         }
       }
+      const YAML::Node egress = m.Get("egress_usd_per_gb");
+      if (egress.IsDefined())
+        p.egress_usd_per_gb = r_.NonNegativeNumber(egress, m.Field("egress_usd_per_gb"));
       m.Finish();
       for (const auto& q : spec_.providers) {
         if (q.name == p.name)
           r_.Fail(list[i], m.Field("name"), "duplicate provider name '" + p.name + "'");
       }
       spec_.providers.push_back(std::move(p));
+    }
+  }
+
+  // `links:` after the sites, whose names they join.
+  void ParseLinks(const YAML::Node& list) {
+    if (!list.IsDefined() || !r_.ExpectSequence(list, "links")) return;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "links[" + std::to_string(i) + "]";
+      MapReader m(r_, list[i], path);
+      if (!m.valid()) continue;
+      SiteLink link;
+      bool ok = true;
+      const YAML::Node between = m.Required("between");
+      if (between.IsDefined()) {
+        if (!between.IsSequence() || between.size() != 2) {
+          r_.Fail(between, m.Field("between"), "expected two site names, e.g. [campus, oci]");
+          ok = false;
+        } else {
+          int ends[2] = {-1, -1};
+          for (size_t e = 0; e < 2; ++e) {
+            const std::string field = m.Field("between") + "[" + std::to_string(e) + "]";
+            const std::optional<std::string> name = r_.String(between[e], field);
+            if (!name) {
+              ok = false;
+              continue;
+            }
+            for (size_t k = 0; k < spec_.sites.size(); ++k) {
+              if (spec_.sites[k].site.name == *name) ends[e] = static_cast<int>(k);
+            }
+            if (ends[e] < 0) {
+              std::vector<std::string> known;
+              for (const SiteSpec& site : spec_.sites) known.push_back(site.site.name);
+              r_.Fail(between[e], field,
+                      "unknown site '" + *name + "'; the fleet's sites: " + ListNames(known));
+              ok = false;
+            }
+          }
+          if (ok && ends[0] == ends[1]) {
+            r_.Fail(between, m.Field("between"), "expected two different sites");
+            ok = false;
+          }
+          link.a = std::min(ends[0], ends[1]);
+          link.b = std::max(ends[0], ends[1]);
+        }
+      } else {
+        ok = false;
+      }
+      const YAML::Node bandwidth = m.Required("gb_s");
+      if (bandwidth.IsDefined()) {
+        const std::optional<double> gb_s = r_.PositiveNumber(bandwidth, m.Field("gb_s"));
+        ok = ok && gb_s.has_value();
+        link.gb_s = gb_s.value_or(0);
+      } else {
+        ok = false;
+      }
+      const YAML::Node latency = m.Get("latency");
+      if (latency.IsDefined()) {
+        const std::optional<SimTime> t = r_.Duration(latency, m.Field("latency"));
+        ok = ok && t.has_value();
+        link.latency_s = static_cast<double>(t.value_or(0)) / kSecond;
+      }
+      m.Finish();
+      if (!ok) continue;
+      for (const SiteLink& other : spec_.links) {
+        if (other.a == link.a && other.b == link.b) {
+          r_.Fail(between, m.Field("between"),
+                  "a link between '" + spec_.sites[static_cast<size_t>(link.a)].site.name +
+                      "' and '" + spec_.sites[static_cast<size_t>(link.b)].site.name +
+                      "' is declared twice");
+          ok = false;
+        }
+      }
+      if (ok) spec_.links.push_back(link);
     }
   }
 

@@ -60,6 +60,7 @@ class WorkloadParser {
     const YAML::Node failures = top.Get("failures");
     const YAML::Node maintenance = top.Get("maintenance");
     const YAML::Node services = top.Get("services");
+    const YAML::Node outages = top.Get("outages");
     ParseFailureModel(top.Get("failure_model"));
     top.Finish();
     if (!top.valid()) return std::move(spec_);
@@ -94,6 +95,13 @@ class WorkloadParser {
         NoteItem(spec_.maintenance, clean_maintenance_, errors);
       }
     }
+    if (outages.IsDefined() && r_.ExpectSequence(outages, "outages")) {
+      for (size_t i = 0; i < outages.size(); ++i) {
+        const size_t errors = r_.error_count();
+        ParseOutage(outages[i], "outages[" + std::to_string(i) + "]");
+        NoteItem(spec_.outages, clean_outages_, errors);
+      }
+    }
     if (services.IsDefined() && r_.ExpectSequence(services, "services")) {
       for (size_t i = 0; i < services.size(); ++i) {
         const size_t errors = r_.error_count();
@@ -119,6 +127,7 @@ class WorkloadParser {
     Keep(spec.generators, clean_generators_);
     Keep(spec.failures, clean_failures_);
     Keep(spec.maintenance, clean_maintenance_);
+    Keep(spec.outages, clean_outages_);
     Keep(spec.services, clean_services_);
     return spec;
   }
@@ -687,6 +696,28 @@ class WorkloadParser {
     spec_.maintenance.push_back(std::move(w));
   }
 
+  void ParseOutage(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return;
+    OutageSpec o;
+    const YAML::Node provider = m.Get("provider");
+    const YAML::Node site = m.Get("site");
+    if (provider.IsDefined() == site.IsDefined()) {
+      r_.Fail(node, path,
+              "expected exactly one of 'provider' or 'site': what the outage takes down");
+    } else if (provider.IsDefined()) {
+      o.provider = r_.String(provider, m.Field("provider")).value_or("");
+      o.target_loc = r_.Loc(provider, m.Field("provider"));
+    } else {
+      o.site = r_.String(site, m.Field("site")).value_or("");
+      o.target_loc = r_.Loc(site, m.Field("site"));
+    }
+    o.at = r_.Duration(m.Required("at"), m.Field("at")).value_or(0);
+    o.duration = r_.PositiveDuration(m.Required("for"), m.Field("for")).value_or(0);
+    m.Finish();
+    spec_.outages.push_back(std::move(o));
+  }
+
   void ParseFailure(const YAML::Node& node, const std::string& path) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
@@ -716,7 +747,7 @@ class WorkloadParser {
   SpecReader& r_;
   WorkloadSpec spec_;
   std::vector<bool> clean_jobs_, clean_generators_, clean_failures_, clean_maintenance_,
-      clean_services_;
+      clean_services_, clean_outages_;
   GeneratorSpec* current_generator_ = nullptr;  // while its gpu_model list is being read
   JobRequestSpec* request_ = nullptr;           // while a request's job is being read
   double generated_jobs_ = 0;                   // by the generators read so far, at most

@@ -138,7 +138,8 @@ double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, dou
 }
 
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
-                                       const std::vector<std::vector<ReplicaRunSpan>>& runs) {
+                                       const std::vector<std::vector<ReplicaRunSpan>>& runs,
+                                       const std::vector<ArrivalPeriod>& periods) {
   const std::vector<ReplicaLife>& lives = s.run.lives;
   if (runs.size() != lives.size()) {
     return Error{"service '" + s.name + "': runs of " + std::to_string(runs.size()) +
@@ -163,7 +164,7 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
       if (until > from) windows.push_back({from, until});
     }
   }
-  return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows);
+  return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows, periods);
 }
 
 Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,

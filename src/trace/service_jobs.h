@@ -80,8 +80,10 @@ struct ReplicaRunSpan {
 // (`load_s` from its start);
 // none takes requests after the replica's drain. Requests in flight when a run stops finish there,
 // as if it had been drained (docs/MODELS.md, "Serving in the simulator").
+// `periods`: arrivals counted apart as well (PlacedServiceRun::periods).
 Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
-                                       const std::vector<std::vector<ReplicaRunSpan>>& runs);
+                                       const std::vector<std::vector<ReplicaRunSpan>>& runs,
+                                       const std::vector<ArrivalPeriod>& periods = {});
 
 // Adds each service of `spec` to `workload`: its replicas, autoscaled over its demand until
 // `until` (a generated demand needs it; a trace is cut there), become jobs with

@@ -89,6 +89,43 @@ Result<ModelId> ResolveModel(const Fleet& fleet, const std::string& name, const 
   return m;
 }
 
+// The sites an outage takes down: the named site, or every site of the named provider.
+Result<BoundOutage> BindOutage(const OutageSpec& o, const Fleet& fleet) {
+  BoundOutage out;
+  out.at = o.at;
+  out.duration = o.duration;
+  std::vector<std::string> known;
+  if (!o.site.empty()) {
+    out.target = "site " + o.site;
+    for (size_t s = 0; s < fleet.sites().size(); ++s) {
+      if (fleet.sites()[s].name == o.site) out.sites.push_back(static_cast<int>(s));
+      known.push_back(fleet.sites()[s].name);
+    }
+    if (out.sites.empty()) {
+      return Error{o.target_loc.Prefix() + "'" + o.site +
+                   "' names no site of the fleet; its sites: " + ListNames(known)};
+    }
+    return out;
+  }
+  out.target = "provider " + o.provider;
+  std::optional<int> provider;
+  for (size_t p = 0; p < fleet.providers().size(); ++p) {
+    if (fleet.providers()[p].name == o.provider) provider = static_cast<int>(p);
+    known.push_back(fleet.providers()[p].name);
+  }
+  if (!provider) {
+    return Error{o.target_loc.Prefix() + "'" + o.provider +
+                 "' names no provider of the fleet; its providers: " + ListNames(known)};
+  }
+  for (size_t s = 0; s < fleet.sites().size(); ++s) {
+    if (fleet.sites()[s].provider == *provider) out.sites.push_back(static_cast<int>(s));
+  }
+  if (out.sites.empty()) {
+    return Error{o.target_loc.Prefix() + "provider '" + o.provider + "' has no site to take down"};
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
@@ -142,12 +179,22 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   for (const ScriptedFailure& f : spec.failures) {
     Result<TopoId> t = target(f.target, f.target_loc);
     if (!t.ok()) return t.error();
-    w.failures.push_back({f.at, t.value(), f.repair_after, f.category, false});
+    w.failures.push_back({f.at, t.value(), f.repair_after, f.category, false, -1});
   }
   for (const MaintenanceWindow& m : spec.maintenance) {
     Result<TopoId> t = target(m.target, m.target_loc);
     if (!t.ok()) return t.error();
-    w.failures.push_back({m.at, t.value(), m.duration, FailureCategory::kMaintenance, false});
+    w.failures.push_back({m.at, t.value(), m.duration, FailureCategory::kMaintenance, false, -1});
+  }
+  for (const OutageSpec& o : spec.outages) {
+    Result<BoundOutage> bound = BindOutage(o, fleet);
+    if (!bound.ok()) return bound.error();
+    const std::int32_t index = static_cast<std::int32_t>(w.outages.size());
+    for (const int site : bound.value().sites) {
+      const TopoId topo = fleet.sites()[static_cast<size_t>(site)].topo;
+      w.failures.push_back({o.at, topo, o.duration, FailureCategory::kOutage, false, index});
+    }
+    w.outages.push_back(std::move(bound).value());
   }
   for (const ServiceSpec& s : spec.services) {
     Result<ModelId> m = ResolveModel(fleet, s.gpu_model, s.gpu_model_loc);

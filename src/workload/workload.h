@@ -87,6 +87,16 @@ struct MaintenanceWindow {
   SourceLoc target_loc;
 };
 
+// A whole provider or site down for a period (docs/SPEC.md, "Outages"): the nodes of its sites
+// fail at `at` and come back `duration` later; their jobs restart elsewhere from their last
+// checkpoint, copied over the inter-site links.
+struct OutageSpec {
+  std::string provider, site;  // exactly one is given
+  SimTime at = 0;
+  SimTime duration = 0;
+  SourceLoc target_loc;  // of the provider or site named
+};
+
 // Random failures (docs/MODELS.md, "Failures"): a Poisson process per category with a rate per
 // node and day, each failure hitting a node drawn uniformly (network failures take down the
 // node's leaf), repaired after a time drawn from its category's distribution.
@@ -103,6 +113,7 @@ struct WorkloadSpec {
   std::vector<GeneratorSpec> generators;
   std::vector<ScriptedFailure> failures;
   std::vector<MaintenanceWindow> maintenance;
+  std::vector<OutageSpec> outages;
   std::optional<FailureModelSpec> failure_model;
   std::vector<ServiceSpec> services;
 };
@@ -113,14 +124,23 @@ struct BoundFailure {
   TopoId target = -1;
   std::optional<SimTime> repair_after;
   FailureCategory category = FailureCategory::kScripted;
-  bool drawn = false;  // by the failure model (the next one is drawn when it happens)
+  bool drawn = false;        // by the failure model (the next one is drawn when it happens)
+  std::int32_t outage = -1;  // index into BoundWorkload::outages, for an outage's sites
+};
+
+// An outage resolved against the fleet: one BoundFailure (FailureCategory::kOutage) per site.
+struct BoundOutage {
+  std::string target;  // "provider azure" or "site campus"
+  SimTime at = 0, duration = 0;
+  std::vector<int> sites;
 };
 
 // The workload tied to one fleet and one seed: GPU model names resolved, failure targets found.
 struct BoundWorkload {
   std::unique_ptr<JobSource> source;
   std::vector<Tenant> tenants;
-  std::vector<BoundFailure> failures;  // scripted and maintenance, by time
+  std::vector<BoundFailure> failures;  // scripted, maintenance and outages, by time
+  std::vector<BoundOutage> outages;    // in the spec's order
   std::vector<TrainingJob> trainings;  // JobSpec::training indexes this
   std::optional<FailureModelSpec> failure_model;
   std::uint64_t failure_seed = 0;  // the failure model's stream

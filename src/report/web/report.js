@@ -61,6 +61,34 @@
         {class: 'services', id: 'services'}));
   }
 
+  // Providers (their sites' GPU-hours and cost) and outages (docs/MODELS.md, "Outages").
+  if (Array.isArray(report.providers) && report.providers.length > 1) {
+    root.appendChild(el('h2', {}, 'Providers'));
+    root.appendChild(table(
+        ['provider', 'kind', 'sites', 'GPU-hours', 'electricity (USD)', 'rent (USD)',
+         'egress (GB)', 'egress (USD)', 'cost (USD)'],
+        report.providers.map((p) => [p.name, p.kind, p.sites.join(', '), p.gpu_hours,
+                                     p.electricity_usd, p.rent_usd, p.egress_gb, p.egress_usd,
+                                     p.cost_usd]),
+        {class: 'providers', id: 'providers'}));
+  }
+  if (Array.isArray(report.outages) && report.outages.length > 0) {
+    root.appendChild(el('h2', {}, 'Outages'));
+    const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
+    root.appendChild(table(
+        ['outage', 'at (s)', 'for (s)', 'GPUs down', 'jobs interrupted', 'GPU-hours lost',
+         'restart delay p50 / max (s)', 'not restarted', 'checkpoints copied',
+         'services within SLO during it'],
+        report.outages.map((o) => [o.target, o.at_s, o.for_s, o.gpus, o.jobs_interrupted,
+                                   o.lost_gpu_hours,
+                                   fmt(get(o, 'restart_delay_s.p50')) + ' / ' +
+                                       fmt(get(o, 'restart_delay_s.max')),
+                                   o.not_restarted, o.checkpoint_copies,
+                                   (o.services || []).map((s) => s.name + ' ' + pct(s.attainment))
+                                       .join(', ')]),
+        {class: 'outages', id: 'outages'}));
+  }
+
   // --- the plots ---
   const plots = el('div', {id: 'gpufleet-plots'});
   root.appendChild(el('h2', {}, 'Over time'));

@@ -1,0 +1,231 @@
+// Outages (a whole site or provider down for a period) and checkpoints copied between sites: the
+// spec, the binding, and hand-checked runs with exact restart times.
+#include <gtest/gtest.h>
+
+#include "report/metrics.h"
+#include "sim/simulator.h"
+#include "spec/spec_test_support.h"
+#include "spec/specs.h"
+#include "test_fleets.h"
+
+namespace gpufleet {
+namespace {
+
+using spec_test::IsError;
+
+// Two sites of one DGX H100 each: `oci` (rented, egress at $0.02/GB) first, `campus` (owned)
+// second, joined by a 10 GB/s link with 100 ms latency. Storage at 1 GB/s so that a 300 GB
+// checkpoint takes 5 minutes to write.
+const char* kTwoSites =
+    "providers:\n"
+    "  - {name: lab, kind: owned}\n"
+    "  - {name: oci, kind: cloud, egress_usd_per_gb: 0.02}\n"
+    "sites:\n"
+    "  - {name: oci, provider: oci, power_budget_mw: 1, storage_gb_s: 1,\n"
+    "     domains: [{name: dgx, node_type: dgx-h100}]}\n"
+    "  - {name: campus, provider: lab, power_budget_mw: 1, storage_gb_s: 1,\n"
+    "     domains: [{name: dgx, node_type: dgx-h100}]}\n"
+    "links:\n"
+    "  - {between: [campus, oci], gb_s: 10, latency: 100ms}\n";
+
+const Fleet& TwoSites() {
+  static const Fleet fleet = testing::MustParseFleet(kTwoSites);
+  return fleet;
+}
+
+// 8 GPUs, 10 h of work, a 300 GB checkpoint every 35 min of work: 5 min to write it, so a run
+// works at 35/40 = 0.875 of its wall time (exact in binary). 10 min to restart.
+const char* kJob =
+    "jobs:\n"
+    "  - {name: train, gpus: 8, duration: 10h, checkpoint_interval: 35m,\n"
+    "     checkpoint_size_gb: 300, restart_overhead: 10m}\n";
+
+struct OutageRun {
+  SimResult result;
+  std::vector<BoundOutage> outages;
+};
+
+OutageRun RunOn(const std::string& workload) {
+  BoundWorkload bound = BindWorkload(testing::MustParseWorkload(workload), TwoSites(), 1).value();
+  std::vector<BoundOutage> outages = bound.outages;
+  Simulator sim(TwoSites(), std::move(bound), SimOptions{});
+  return {sim.Run(), std::move(outages)};
+}
+
+TEST(Links, TheDeclaredLinkAndTheDefault) {
+  const SiteLink declared = TwoSites().LinkBetween(1, 0);
+  EXPECT_EQ(declared.a, 0);
+  EXPECT_EQ(declared.b, 1);
+  EXPECT_EQ(declared.gb_s, 10);
+  EXPECT_DOUBLE_EQ(declared.latency_s, 0.1);
+  const Fleet plain = testing::MustParseFleet(
+      "sites:\n"
+      "  - {name: a, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"
+      "  - {name: b, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
+  EXPECT_EQ(plain.LinkBetween(0, 1).gb_s, kDefaultSiteLinkGbS);
+  EXPECT_EQ(plain.LinkBetween(0, 1).latency_s, kDefaultSiteLinkLatencyS);
+}
+
+TEST(Links, BadLinksNameTheirField) {
+  const std::string sites =
+      "sites:\n"                                                               // 1
+      "  - {name: a, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"  // 2
+      "  - {name: b, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"  // 3
+      "links:\n";                                                              // 4
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, c], gb_s: 1}\n"), "f.yaml:5:19:",
+                      "links[0].between[1]", "unknown site 'c'; the fleet's sites: a, b"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, a], gb_s: 1}\n"),
+                      "f.yaml:5:15:", "links[0].between", "expected two different sites"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a], gb_s: 1}\n"),
+                      "f.yaml:5:15:", "links[0].between", "expected two site names"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, b], gb_s: 0}\n"),
+                      "f.yaml:5:29:", "links[0].gb_s", "positive"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, b]}\n"),
+                      "f.yaml:5:5:", "links[0].gb_s", "missing"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, b], gb_s: 1, latency: 5}\n"),
+                      "f.yaml:5:41:", "links[0].latency", "duration"));
+  EXPECT_TRUE(IsError(
+      spec_test::F(sites + "  - {between: [a, b], gb_s: 1}\n  - {between: [b, a], gb_s: 2}\n"),
+      "f.yaml:6:15:", "links[1].between", "declared twice"));
+  EXPECT_TRUE(IsError(spec_test::F(sites + "  - {between: [a, b], gb_s: 1, mtu: 9000}\n"),
+                      "f.yaml:5:", "mtu", "unknown"));
+}
+
+TEST(Outages, BadOutagesNameTheirField) {
+  const std::string jobs = "jobs: [{gpus: 8, duration: 1h}]\noutages:\n";  // lines 1-2
+  EXPECT_TRUE(IsError(spec_test::W(jobs + "  - {provider: oci, site: oci, at: 1h, for: 1h}\n"),
+                      "w.yaml:3:5:", "outages[0]", "exactly one of 'provider' or 'site'"));
+  EXPECT_TRUE(IsError(spec_test::W(jobs + "  - {at: 1h, for: 1h}\n"), "w.yaml:3:5:", "outages[0]",
+                      "exactly one of"));
+  EXPECT_TRUE(IsError(spec_test::W(jobs + "  - {site: oci, at: 1h}\n"),
+                      "w.yaml:3:5:", "outages[0].for", "missing"));
+  EXPECT_TRUE(IsError(spec_test::W(jobs + "  - {site: oci, at: 1h, for: 0}\n"),
+                      "w.yaml:3:30:", "outages[0].for", "positive duration"));
+  EXPECT_TRUE(IsError(spec_test::W(jobs + "  - {site: oci, at: 1h, for: 1h, why: storm}\n"),
+                      "w.yaml:3:", "why", "unknown"));
+  // Names the fleet does not have fail at binding, with the place they were written.
+  const Result<WorkloadSpec> azure =
+      ParseWorkload(jobs + "  - {provider: azure, at: 1h, for: 1h}\n", "w.yaml");
+  ASSERT_TRUE(azure.ok()) << azure.message();
+  const Result<BoundWorkload> bound = BindWorkload(azure.value(), TwoSites(), 1);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_NE(
+      bound.message().find("w.yaml:3:16: field 'outages[0].provider': 'azure' names no provider of "
+                           "the fleet; its providers: lab, oci"),
+      std::string::npos)
+      << bound.message();
+  const Result<WorkloadSpec> site =
+      ParseWorkload(jobs + "  - {site: moon, at: 1h, for: 1h}\n", "w.yaml");
+  const Result<BoundWorkload> bound_site = BindWorkload(site.value(), TwoSites(), 1);
+  ASSERT_FALSE(bound_site.ok());
+  EXPECT_NE(bound_site.message().find("'moon' names no site of the fleet; its sites: oci, campus"),
+            std::string::npos)
+      << bound_site.message();
+}
+
+TEST(Outages, AProviderOutageTakesDownEachOfItsSites) {
+  const BoundWorkload bound =
+      BindWorkload(testing::MustParseWorkload(std::string(kJob) +
+                                              "outages: [{provider: lab, at: 1h, for: 2h}]\n"),
+                   TwoSites(), 1)
+          .value();
+  ASSERT_EQ(bound.outages.size(), 1u);
+  EXPECT_EQ(bound.outages[0].target, "provider lab");
+  EXPECT_EQ(bound.outages[0].sites, std::vector<int>{1});
+  ASSERT_EQ(bound.failures.size(), 1u);
+  EXPECT_EQ(bound.failures[0].category, FailureCategory::kOutage);
+  EXPECT_EQ(bound.failures[0].target, TwoSites().sites()[1].topo);
+  EXPECT_EQ(bound.failures[0].repair_after, 2 * kHour);
+  EXPECT_EQ(bound.failures[0].outage, 0);
+}
+
+// The job starts at 0 on the first site, oci, which goes down at 3 h for a day. By then it has
+// worked floor(3 h x 0.875) = 2 h 37.5 min and checkpointed 4 times (every 35 min of work): it
+// keeps 2 h 20 min and loses 17.5 min. It restarts at once on campus, where it pays its 10 min
+// restart and the checkpoint's copy from oci: 100 ms + 300 GB / 10 GB/s = 30.1 s. Then it works
+// the remaining 7 h 40 min = 27,600,000 ms at 0.875: ceil(31,542,857.1) = 31,542,858 ms. It ends
+// at 10,800,000 + 600,000 + 30,100 + 31,542,858 = 42,972,958 ms.
+TEST(Outages, AJobRestartsOnAnotherSiteAfterItsCheckpointIsCopied) {
+  const OutageRun run = RunOn(std::string(kJob) + "outages: [{site: oci, at: 3h, for: 1d}]\n");
+  const SimResult& r = run.result;
+  ASSERT_EQ(r.jobs.size(), 1u);
+  const JobRecord& j = r.jobs[0];
+  EXPECT_EQ(j.interruptions, 1);
+  EXPECT_EQ(j.lost_ms, 1'050'000);
+  EXPECT_EQ(j.copies, 1);
+  EXPECT_EQ(j.copy_ms, 30'100);
+  EXPECT_EQ(j.checkpoint_site, 1);
+  EXPECT_EQ(j.end, 42'972'958);
+  EXPECT_EQ(j.restart_ms, 600'000 + 30'100);
+  ASSERT_EQ(r.outages.size(), 1u);
+  EXPECT_EQ(r.outages[0].jobs_interrupted, 1);
+  EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{630'100});
+  EXPECT_EQ(r.outages[0].checkpoint_copies, 1);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].lost_gpu_ms), 8.0 * 1'050'000);
+  const auto& outage = r.failures[static_cast<size_t>(FailureCategory::kOutage)];
+  EXPECT_EQ(outage.events, 1);
+  EXPECT_EQ(outage.interruptions, 1);
+  EXPECT_EQ(r.checkpoint_copies, 1);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 8.0 * 30'100);
+  EXPECT_EQ(r.checkpoint_egress_gb, (std::vector<double>{300, 0}));
+
+  // The report: the egress billed to oci's site (300 GB x $0.02), the outage's figures.
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, TwoSites());
+  AddOutageMetrics(m, r, TwoSites(), run.outages);
+  ASSERT_EQ(m.power_sites.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.power_sites[0].egress_gb, 300);
+  EXPECT_DOUBLE_EQ(*m.power_sites[0].egress_usd, 6);
+  EXPECT_DOUBLE_EQ(*m.power_sites[0].cost_usd, 6);
+  EXPECT_FALSE(m.power_sites[1].egress_usd);
+  ASSERT_EQ(m.outages.size(), 1u);
+  const OutageMetrics& o = m.outages[0];
+  EXPECT_EQ(o.target, "site oci");
+  EXPECT_EQ(o.gpus, 8);
+  // The run ends at 42,972,958 ms, inside the day: oci's 8 GPUs were down from 3 h to then.
+  EXPECT_DOUBLE_EQ(o.down_gpu_hours, 8.0 * (42'972'958 - 10'800'000) / kHour);
+  EXPECT_DOUBLE_EQ(o.lost_gpu_hours, 8.0 * 1'050'000 / kHour);
+  EXPECT_EQ(o.restart_delay_s.count, 1);
+  EXPECT_DOUBLE_EQ(o.restart_delay_s.max, 630.1);
+  EXPECT_EQ(o.not_restarted, 0);
+  EXPECT_EQ(m.checkpoint_copies, 1);
+  EXPECT_DOUBLE_EQ(m.checkpoint_copy_gb, 300);
+}
+
+// With campus busy for 20 h, the job waits for oci to come back at 5 h and restarts there: no
+// copy. Back to work at 5 h + 10 min: a delay of 2 h 10 min. It ends at 5 h + 10 min +
+// 31,542,858 ms = 50,142,858 ms.
+TEST(Outages, AJobThatWaitsForItsSiteCopiesNothing) {
+  const OutageRun run = RunOn(std::string(kJob) +
+                              "  - {name: hold, gpus: 8, duration: 20h}\n"
+                              "outages: [{site: oci, at: 3h, for: 2h}]\n");
+  const SimResult& r = run.result;
+  ASSERT_EQ(r.jobs.size(), 2u);
+  const JobRecord& j = r.jobs[0];
+  EXPECT_EQ(j.interruptions, 1);
+  EXPECT_EQ(j.copies, 0);
+  EXPECT_EQ(j.checkpoint_site, 0);
+  EXPECT_EQ(j.end, 50'142'858);
+  EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{2 * kHour + 10 * kMinute});
+  EXPECT_EQ(r.checkpoint_copies, 0);
+}
+
+// Without the twin's physics nothing is copied: checkpoints take no time there. The job keeps
+// 2 h 55 min (5 checkpoints at full speed) and is back to work after its 10 min restart.
+TEST(Outages, WithoutPhysicsNothingIsCopied) {
+  BoundWorkload bound =
+      BindWorkload(testing::MustParseWorkload(std::string(kJob) +
+                                              "outages: [{site: oci, at: 3h, for: 1d}]\n"),
+                   TwoSites(), 1)
+          .value();
+  SimOptions options;
+  options.physics = false;
+  Simulator sim(TwoSites(), std::move(bound), options);
+  const SimResult r = sim.Run();
+  EXPECT_EQ(r.jobs[0].interruptions, 1);
+  EXPECT_EQ(r.jobs[0].copies, 0);
+  EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{10 * kMinute});
+}
+
+}  // namespace
+}  // namespace gpufleet
