@@ -321,7 +321,8 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
 }
 
 // The outage example end to end: the Azure provider of two regions goes down for 12 hours on the
-// second day. Its 128 GPUs are down 12 h (1,536 GPU-hours); its jobs and replicas are interrupted,
+// second day. Its two sites' 192 GPUs are down 12 h (2,304 GPU-hours); its jobs and replicas are
+// interrupted,
 // the jobs all restart by the end (Azure is back at 1 d 22 h); jobs resuming on the other site
 // copy their checkpoints, whose data is each provider's egress; the chat service's requests
 // during the outage are counted apart; the providers' costs add up to the total.
@@ -336,10 +337,10 @@ TEST(ServiceReplicas, ARegionOutageEndToEnd) {
   ASSERT_EQ(report["outages"].size(), 1u) << out;
   const nlohmann::json& o = report["outages"][0];
   EXPECT_EQ(o["target"], "provider azure");
-  EXPECT_EQ(o["sites"], nlohmann::json::array({"azure-eastus"}));
+  EXPECT_EQ(o["sites"], nlohmann::json::array({"azure-eastus", "azure-spot"}));
   EXPECT_EQ(o["at_s"], 122'400.0);
-  EXPECT_EQ(o["gpus"], 128);
-  EXPECT_DOUBLE_EQ(o["down_gpu_hours"].get<double>(), 1'536);
+  EXPECT_EQ(o["gpus"], 192);
+  EXPECT_DOUBLE_EQ(o["down_gpu_hours"].get<double>(), 2'304);
   EXPECT_GT(o["jobs_interrupted"].get<int>(), 0);
   EXPECT_GT(o["replicas_interrupted"].get<int>(), 0);
   EXPECT_EQ(o["jobs_restarted"].get<int>() + o["not_restarted"].get<int>(),
@@ -357,6 +358,13 @@ TEST(ServiceReplicas, ARegionOutageEndToEnd) {
   }
   EXPECT_DOUBLE_EQ(egress, report["checkpoint_copies"]["gb"].get<double>());
   EXPECT_NEAR(cost, report["cost"]["total_usd"].get<double>(), 1e-6);
+  // Azure rents on demand and spot; its spot site's nodes were taken back at times.
+  const nlohmann::json& azure = report["providers"][1];
+  EXPECT_EQ(azure["name"], "azure");
+  EXPECT_GT(azure["rent_usd_by_pricing"]["on_demand"].get<double>(), 0);
+  EXPECT_GT(azure["rent_usd_by_pricing"]["spot"].get<double>(), 0);
+  EXPECT_EQ(report["power"]["sites"][2]["pricing"], "spot");
+  EXPECT_GT(report["failures"]["by_category"]["spot"]["failures"].get<int>(), 0);
   ASSERT_EQ(o["services"].size(), 1u);
   EXPECT_EQ(o["services"][0]["name"], "chat");
   EXPECT_GT(o["services"][0]["requests"].get<int>(), 0);

@@ -19,7 +19,7 @@ Result<Fleet> VcFleet(const std::string& name, std::int64_t nodes, int gpus_per_
                  " nodes, got " + std::to_string(nodes)};
   }
   FleetSpec spec;
-  spec.providers.push_back(Provider{"philly", ProviderKind::kOwned, std::nullopt, std::nullopt});
+  spec.providers.push_back(OwnedProvider("philly"));
   spec.node_types.push_back(NodeType{"vc-node", "p100", gpus_per_node, 1, 3.2});
   SiteSpec site;
   site.site.name = name;

@@ -6,7 +6,7 @@ namespace gpufleet {
 namespace {
 
 constexpr std::array<const char*, kFailureCategories> kNames = {
-    "gpu", "hbm", "host", "nic", "network", "software", "maintenance", "scripted", "outage"};
+    "gpu", "hbm", "host", "nic", "network", "software", "maintenance", "scripted", "outage", "spot"};
 
 }  // namespace
 

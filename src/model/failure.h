@@ -18,9 +18,10 @@ enum class FailureCategory : std::uint8_t {
   kMaintenance,  // planned: jobs checkpoint first and lose nothing
   kScripted,     // a failure the workload scripts, without a category
   kOutage,       // a whole site or provider down (a workload's outages)
+  kSpot,         // a spot node taken back by its provider, after its notice
 };
-inline constexpr int kFailureCategories = 9;
-// The categories drawn at random (the planned, scripted and outage ones are not).
+inline constexpr int kFailureCategories = 10;
+// The categories drawn by the failure model (not the planned, scripted, outage or spot ones).
 inline constexpr int kRandomFailureCategories = 6;
 
 const char* FailureCategoryName(FailureCategory c);

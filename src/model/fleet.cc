@@ -51,6 +51,24 @@ const char* LevelName(Level level) {
   return "?";
 }
 
+const char* PricingName(Pricing p) {
+  switch (p) {
+    case Pricing::kOnDemand:
+      return "on_demand";
+    case Pricing::kReserved:
+      return "reserved";
+    case Pricing::kSpot:
+      return "spot";
+  }
+  return "?";
+}
+
+Provider OwnedProvider(std::string name) {
+  Provider p;
+  p.name = std::move(name);
+  return p;
+}
+
 SiteLink Fleet::LinkBetween(int a, int b) const {
   if (a > b) std::swap(a, b);
   for (const SiteLink& l : links_) {

@@ -14,6 +14,7 @@
 
 #include "model/catalog.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace gpufleet {
 
@@ -47,13 +48,36 @@ struct TopoNode {
 
 enum class ProviderKind : std::uint8_t { kOwned, kCloud };
 
+// How a rented site's capacity is paid for (docs/MODELS.md, "Providers' prices").
+enum class Pricing : std::uint8_t {
+  kOnDemand,  // the GPU-hours jobs hold, at the provider's gpu_hour_usd
+  kReserved,  // every GPU of the site for the whole run, at the reserved price (a commitment)
+  kSpot,      // the GPU-hours jobs hold, at the spot price; nodes are reclaimed at random
+};
+const char* PricingName(Pricing p);
+
+struct ReservedPrice {
+  double gpu_hour_usd = 0;
+  SimTime term = 0;  // the commitment's length (a year, three)
+};
+struct SpotPrice {
+  double gpu_hour_usd = 0;
+  double reclaims_per_node_day = 0;  // the provider takes a node back at this rate
+  SimTime notice = 0;                // warning before it does: time to checkpoint
+  SimTime back_after = 0;            // when the node can be had again
+};
+
 struct Provider {
   std::string name;
   ProviderKind kind = ProviderKind::kOwned;
-  std::optional<double> gpu_hour_usd;  // list price of rented capacity
+  std::optional<double> gpu_hour_usd;  // list price of rented capacity (on demand)
   // Price of data leaving the provider's sites (checkpoints copied to another site), per GB.
   std::optional<double> egress_usd_per_gb;
+  std::optional<ReservedPrice> reserved;
+  std::optional<SpotPrice> spot;
 };
+// An owned provider of that name, with no prices.
+Provider OwnedProvider(std::string name);
 
 // A link between two sites: the bandwidth checkpoint copies get over it and its one-way latency
 // (docs/MODELS.md, "Checkpoints across sites"). Pairs without one take kDefaultSiteLink.
@@ -75,7 +99,8 @@ struct Cooling {
 
 struct Site {
   std::string name;
-  int provider = 0;  // index into Fleet::providers
+  int provider = 0;                      // index into Fleet::providers
+  Pricing pricing = Pricing::kOnDemand;  // a rented site's; its provider offers it
   std::string location;
   std::string region;
   double power_budget_mw =

@@ -62,7 +62,7 @@ TEST(Fleet, StargateExampleIsAbout400kGpus) {
 // 64 build.
 FleetSpec ManyModels(int models) {
   FleetSpec spec;
-  spec.providers.push_back(Provider{"p", ProviderKind::kOwned, std::nullopt, std::nullopt});
+  spec.providers.push_back(OwnedProvider("p"));
   SiteSpec site;
   site.site.name = "s";
   site.site.power_budget_mw = 100;

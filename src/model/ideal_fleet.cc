@@ -24,7 +24,7 @@ Result<Fleet> IdealFleet(const std::string& gpu, std::int64_t gpus) {
   const std::int64_t per_leaf = std::max<std::int64_t>(1, kIdealLeafGpus / domain_gpus);
   if (domains / per_leaf > 1'000'000) return Error{"too many GPUs for an ideal fleet"};
 
-  spec.providers.push_back(Provider{"ideal", ProviderKind::kOwned, std::nullopt, std::nullopt});
+  spec.providers.push_back(OwnedProvider("ideal"));
   SiteSpec site;
   site.site.name = "ideal";
   site.site.cooling.kind = Cooling::Kind::kLiquid;

@@ -294,11 +294,30 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     }
     // A rented provider's price bills the GPU-hours jobs held on the site's nodes (shares as
     // their share), on top of the electricity its tariff bills.
+    // Reserved capacity bills every GPU of the site for the whole run, used or not (docs/MODELS.md,
+    // "Providers' prices").
     const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
-    if (provider.kind == ProviderKind::kCloud && provider.gpu_hour_usd) {
+    if (provider.kind == ProviderKind::kCloud) {
+      sm.pricing = PricingName(site.pricing);
+      std::optional<double> price;
       sm.rented_gpu_hours = sm.held_gpu_hours;
-      sm.rent_usd = sm.rented_gpu_hours * *provider.gpu_hour_usd;
-      sm.cost_usd = sm.cost_usd.value_or(0) + *sm.rent_usd;
+      if (site.pricing == Pricing::kOnDemand) {
+        price = provider.gpu_hour_usd;
+      } else if (site.pricing == Pricing::kSpot && provider.spot) {
+        price = provider.spot->gpu_hour_usd;
+      } else if (site.pricing == Pricing::kReserved && provider.reserved) {
+        price = provider.reserved->gpu_hour_usd;
+        auto [first, last] = fleet.NodeRange(site.topo);
+        std::int64_t gpus = 0;
+        for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
+        sm.rented_gpu_hours = static_cast<double>(gpus) * ToSeconds(result.end_time) / 3600;
+      }
+      if (price) {
+        sm.rent_usd = sm.rented_gpu_hours * *price;
+        sm.cost_usd = sm.cost_usd.value_or(0) + *sm.rent_usd;
+      } else {
+        sm.rented_gpu_hours = 0;
+      }
     }
     if (i < result.checkpoint_egress_gb.size()) sm.egress_gb = result.checkpoint_egress_gb[i];
     if (provider.egress_usd_per_gb && sm.egress_gb > 0) {
@@ -325,6 +344,10 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
       pm.gpu_hours += sm.held_gpu_hours;
       pm.electricity_usd += sm.electricity_usd.value_or(0);
       pm.rent_usd += sm.rent_usd.value_or(0);
+      const Pricing pricing = fleet.sites()[i].pricing;
+      (pricing == Pricing::kReserved ? pm.reserved_usd
+       : pricing == Pricing::kSpot   ? pm.spot_usd
+                                     : pm.on_demand_usd) += sm.rent_usd.value_or(0);
       pm.egress_gb += sm.egress_gb;
       pm.egress_usd += sm.egress_usd.value_or(0);
       pm.cost_usd += sm.cost_usd.value_or(0);

@@ -81,8 +81,8 @@ struct SitePowerMetrics {
   // Electricity (where the site gives a tariff) plus rent (where its provider is rented at a
   // price); carbon where the site gives a carbon intensity.
   std::optional<double> cost_usd, carbon_t;
-  // Rented sites: GPU-hours held by jobs on its nodes and their price (not in the JSON report,
-  // whose per-site cost_usd includes it).
+  // Rented sites: GPU-hours billed (held by jobs on its nodes; every GPU for the whole run when
+  // reserved) and their price (not in the JSON report, whose per-site cost_usd includes it).
   double rented_gpu_hours = 0;
   std::optional<double> rent_usd;
   // Checkpoints copied out of the site, and their price where its provider charges egress (in
@@ -90,6 +90,7 @@ struct SitePowerMetrics {
   double egress_gb = 0;
   std::optional<double> egress_usd;
   double held_gpu_hours = 0;              // held by jobs and replicas on its nodes
+  std::string pricing;                    // a rented site's (PricingName); empty: owned
   std::optional<double> electricity_usd;  // where it gives a tariff
 };
 
@@ -99,6 +100,7 @@ struct ProviderMetrics {
   std::vector<std::string> sites;
   double gpu_hours = 0;  // held on its sites
   double electricity_usd = 0, rent_usd = 0, egress_gb = 0, egress_usd = 0, cost_usd = 0;
+  double on_demand_usd = 0, reserved_usd = 0, spot_usd = 0;  // rent_usd by the sites' pricing
 };
 
 // An inference service's replicas in the fleet (trace/service_jobs.h): how the scheduler placed

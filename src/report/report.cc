@@ -194,20 +194,25 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
     site["carbon_t"] =
         p.carbon_t ? nlohmann::ordered_json(*p.carbon_t) : nlohmann::ordered_json(nullptr);
     site["egress_gb"] = p.egress_gb;
+    site["pricing"] =
+        p.pricing.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.pricing);
     power.push_back(site);
   }
   j["power"] = {{"sites", power}};
   nlohmann::ordered_json providers = nlohmann::ordered_json::array();
   for (const ProviderMetrics& p : m.providers) {
-    providers.push_back({{"name", p.name},
-                         {"kind", p.kind},
-                         {"sites", p.sites},
-                         {"gpu_hours", p.gpu_hours},
-                         {"electricity_usd", p.electricity_usd},
-                         {"rent_usd", p.rent_usd},
-                         {"egress_gb", p.egress_gb},
-                         {"egress_usd", p.egress_usd},
-                         {"cost_usd", p.cost_usd}});
+    providers.push_back(
+        {{"name", p.name},
+         {"kind", p.kind},
+         {"sites", p.sites},
+         {"gpu_hours", p.gpu_hours},
+         {"electricity_usd", p.electricity_usd},
+         {"rent_usd", p.rent_usd},
+         {"rent_usd_by_pricing",
+          {{"on_demand", p.on_demand_usd}, {"reserved", p.reserved_usd}, {"spot", p.spot_usd}}},
+         {"egress_gb", p.egress_gb},
+         {"egress_usd", p.egress_usd},
+         {"cost_usd", p.cost_usd}});
   }
   j["providers"] = providers;
   j["energy"] = {{"it_mwh", m.it_energy_mwh}, {"total_mwh", m.facility_energy_mwh}};

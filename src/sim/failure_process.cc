@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "physics/failure_rates.h"
 #include "sim/job_run.h"
@@ -15,7 +16,22 @@ FailureProcess::FailureProcess(const Fleet& fleet, std::vector<BoundFailure> scr
       failures_(std::move(scripted)),
       model_(std::move(model)),
       down_count_(static_cast<size_t>(fleet.num_nodes()), 0) {
-  if (!random || !model_) return;
+  if (!random) return;
+  for (size_t site = 0; site < fleet.sites().size(); ++site) {
+    const Site& s = fleet.sites()[site];
+    const Provider& provider = fleet.providers()[static_cast<size_t>(s.provider)];
+    if (s.pricing != Pricing::kSpot || !provider.spot || provider.spot->reclaims_per_node_day <= 0)
+      continue;
+    const auto [first, last] = fleet.NodeRange(s.topo);
+    if (last <= first) continue;
+    // Streams of their own, by site, apart from the failure model's.
+    constexpr std::uint64_t kSpotStream = 0x5B07'0000;
+    spot_.push_back({first, last - first,
+                     provider.spot->reclaims_per_node_day * (last - first) / kDay,
+                     provider.spot->notice, provider.spot->back_after,
+                     Rng(Rng::Stream(seed, kSpotStream + site).Next())});
+  }
+  if (!model_) return;
   for (int c = 0; c < kRandomFailureCategories; ++c) {
     const double rate = model_->per_node_day[static_cast<size_t>(c)];
     const bool per_gpu = ComesWithGpus(static_cast<FailureCategory>(c));
@@ -80,8 +96,12 @@ std::optional<std::int32_t> FailureProcess::Draw(SimTime after) {
                      : repair < static_cast<double>(longest) ? static_cast<SimTime>(repair)
                                                              : longest;
   }
-  // Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long
-  // run keeps only the failures in progress.
+  return Slot(f);
+}
+
+// Slots of drawn failures that are over (repaired, or nothing to repair) are reused, so a long run
+// keeps only the failures in progress.
+std::int32_t FailureProcess::Slot(const BoundFailure& f) {
   std::int32_t slot = 0;
   if (!free_failure_slots_.empty()) {
     slot = free_failure_slots_.back();
@@ -94,9 +114,33 @@ std::optional<std::int32_t> FailureProcess::Draw(SimTime after) {
   return slot;
 }
 
+std::optional<std::int32_t> FailureProcess::DrawReclaim(std::int32_t k, SimTime after) {
+  SpotStream& stream = spot_[static_cast<size_t>(k)];
+  const double gap = stream.rng.Exponential(1 / stream.rate_per_ms);
+  // As Draw: a reclaim past the latest simulated time never happens, nor any after it.
+  if (!(std::ceil(gap) < static_cast<double>(kLatestTime - after))) return std::nullopt;
+  BoundFailure f;
+  f.at = after + std::max<SimTime>(1, static_cast<SimTime>(std::ceil(gap)));
+  f.category = FailureCategory::kSpot;
+  f.drawn = true;
+  f.spot = k;
+  f.target = fleet_.NodeTopo(stream.first + static_cast<NodeId>(stream.rng.Below(
+                                                static_cast<std::uint64_t>(stream.nodes))));
+  f.repair_after = std::min(stream.back_after, std::max<SimTime>(1, kLatestTime - f.at));
+  return Slot(f);
+}
+
 BoundFailure FailureProcess::Strike(std::int32_t index) {
   const BoundFailure f = failure(index);
-  ++stats_[static_cast<size_t>(f.category)].events;
+  // An outage strikes each of its sites at once: one event.
+  const bool counted = f.outage >= 0 && std::cmp_less(f.outage, outages_struck_.size()) &&
+                       outages_struck_[static_cast<size_t>(f.outage)];
+  if (f.outage >= 0) {
+    if (std::cmp_greater_equal(f.outage, outages_struck_.size()))
+      outages_struck_.resize(static_cast<size_t>(f.outage) + 1, 0);
+    outages_struck_[static_cast<size_t>(f.outage)] = 1;
+  }
+  if (!counted) ++stats_[static_cast<size_t>(f.category)].events;
   if (f.drawn && !f.repair_after) free_failure_slots_.push_back(index);
   return f;
 }

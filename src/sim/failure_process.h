@@ -45,9 +45,18 @@ class FailureProcess {
   // Draws the model's next failure after `after` into a free slot and returns the slot; nothing
   // without a model that draws.
   std::optional<std::int32_t> Draw(SimTime after);
+  // Spot sites whose provider reclaims nodes (when random): one stream each, its own seeded
+  // generator, so that spot capacity never changes the failure model's draws. DrawReclaim draws
+  // stream k's next reclaim after `after` (a node of its site uniformly, a Poisson process at
+  // the rate per node-day over the site's nodes, back after the provider's time) into a slot.
+  std::int32_t reclaim_streams() const { return static_cast<std::int32_t>(spot_.size()); }
+  std::optional<std::int32_t> DrawReclaim(std::int32_t k, SimTime after);
+  // The notice a reclaim of stream k gives.
+  SimTime ReclaimNotice(std::int32_t k) const { return spot_[static_cast<size_t>(k)].notice; }
 
-  // A failure strikes: it counts by category. Returned as a copy, as a drawn failure with nothing
-  // to repair is over once it strikes and the next draw may take its slot.
+  // A failure strikes: it counts by category (an outage once, however many sites it takes down).
+  // Returned as a copy, as a drawn failure with nothing to repair is over once it strikes and the
+  // next draw may take its slot.
   BoundFailure Strike(std::int32_t index);
   // A failure's repair is done: a drawn failure's slot is free again.
   void Repaired(std::int32_t index);
@@ -84,6 +93,15 @@ class FailureProcess {
   double node_failures_per_day_ = 0, gpu_failures_per_day_ = 0;
   std::vector<std::int64_t> gpus_before_;         // per node: GPUs of the nodes before it
   std::vector<std::int32_t> free_failure_slots_;  // in failures_, of drawn failures over
+  struct SpotStream {
+    NodeId first = 0, nodes = 0;  // the site's nodes
+    double rate_per_ms = 0;
+    SimTime notice = 0, back_after = 0;
+    Rng rng{0};
+  };
+  std::vector<SpotStream> spot_;
+  std::vector<char> outages_struck_;         // by BoundFailure::outage: counted once
+  std::int32_t Slot(const BoundFailure& f);  // a free slot of failures_ holding f
   Rng rng_{0};
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::array<SimResult::FailureStats, kFailureCategories> stats_{};

@@ -55,6 +55,7 @@ void SetCheckpointing(JobRecord& r, double storage_gb_s, double failures_per_day
     }
   }
   r.checkpoint_every = every;
+  r.checkpoint_write = write;
   r.checkpoint_factor = every > 0 && write > 0
                             ? static_cast<double>(every) / static_cast<double>(every + write)
                             : 1.0;
@@ -62,6 +63,7 @@ void SetCheckpointing(JobRecord& r, double storage_gb_s, double failures_per_day
 
 void SetFreeCheckpointing(JobRecord& r) {
   r.checkpoint_every = r.spec.checkpoint_interval > 0 ? r.spec.checkpoint_interval : 0;
+  r.checkpoint_write = 0;
 }
 
 double RunRate(const JobRecord& r, double cap) {

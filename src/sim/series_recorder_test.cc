@@ -96,8 +96,7 @@ TEST(SeriesRecorder, TheSeriesIntegralsAreTheRunsTotals) {
     jobs += "  - {gpus: " + std::to_string(1 << rng.Below(5)) +
             ", duration: " + std::to_string(10 + rng.Below(591)) +
             "m, submit: " + std::to_string(rng.Below(3001)) +
-            "m, priority: " + std::to_string(rng.Below(4)) + ", tenant: " + tenants[i % 3] +
-            "}\n";
+            "m, priority: " + std::to_string(rng.Below(4)) + ", tenant: " + tenants[i % 3] + "}\n";
   }
   jobs += "failure_model: {rates: llama3, scale: 200}\n";
   SimOptions options;

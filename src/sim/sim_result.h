@@ -52,6 +52,7 @@ struct JobRecord {
   std::int32_t outage_hit = -1;
   SimTime outage_hit_at = -1;
   SimTime checkpoint_every = 0;  // of work, this run (the job's interval, or Daly's for auto)
+  SimTime checkpoint_write = 0;  // the time to write one, this run (0: free, or none)
   double checkpoint_factor = 1;  // work over wall time spent on work and checkpoint writes
   double placement_rate = 1;     // a training job's speed on this run's placement, of the ideal
   // While running, work is credited at `rate` (1: full speed; less under a GPU power cap) since

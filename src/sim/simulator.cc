@@ -309,8 +309,11 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
   const BoundFailure f = failures_.Strike(index);
   auto [first, last] = fleet_.NodeRange(f.target);
   const bool planned = f.category == FailureCategory::kMaintenance;
-  Log(now, planned ? "maintenance" : "fail", -1,
-      fleet_.Path(f.target) + " category=" + FailureCategoryName(f.category));
+  Log(now,
+      planned                                ? "maintenance"
+      : f.category == FailureCategory::kSpot ? "reclaim"
+                                             : "fail",
+      -1, fleet_.Path(f.target) + " category=" + FailureCategoryName(f.category));
   if (ScopeOf(f.category) == FailureScope::kJobsOnly) {
     // A software failure takes no hardware down: the jobs on the node stop and restart.
     for (NodeId n = first; n < last; ++n) {
@@ -318,7 +321,7 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Check(scheduler_.RepairNode(n, now), "RepairNode");
-      Interrupt(hit.value(), n, f.category, false, f.outage, now);
+      Interrupt(hit.value(), n, f, now);
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
@@ -328,14 +331,18 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       ++nodes_down_;
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
-      Interrupt(hit.value(), n, f.category, planned, f.outage, now);
+      Interrupt(hit.value(), n, f, now);
     }
     if (f.repair_after) {
       queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
       ++repairs_pending_;
     }
   }
-  if (f.drawn) DrawFailure(now);
+  if (f.spot >= 0) {
+    DrawReclaim(f.spot, now);
+  } else if (f.drawn) {
+    DrawFailure(now);
+  }
 }
 
 void Simulator::OnRepair(SimTime now, std::int32_t index) {
@@ -359,13 +366,27 @@ void Simulator::DrawFailure(SimTime after) {
   }
 }
 
-void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCategory category,
-                          bool planned, std::int32_t outage, SimTime now) {
+void Simulator::DrawReclaim(std::int32_t stream, SimTime after) {
+  if (const std::optional<std::int32_t> index = failures_.DrawReclaim(stream, after)) {
+    queue_.Push(failures_.failure(*index).at, EventKind::kFail, *index, 0);
+  }
+}
+
+void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const BoundFailure& f,
+                          SimTime now) {
+  const FailureCategory category = f.category;
+  const std::int32_t outage = f.outage;
+  const SimTime notice = f.spot >= 0 ? failures_.ReclaimNotice(f.spot) : -1;
   // Preempted jobs in their grace period lose nothing more: their progress was kept when they
   // were told to stop; the failure only ends the grace early.
   for (JobId id : jobs.released) EndGrace(id, now);
   for (JobId id : jobs.interrupted) {
     JobRecord& r = Record(id);
+    // A job that checkpoints (or could: it has a write time) and can write one within a spot
+    // reclaim's notice loses nothing, as at planned maintenance.
+    const bool planned = category == FailureCategory::kMaintenance ||
+                         (notice >= 0 && (r.checkpoint_every > 0 || r.checkpoint_write > 0) &&
+                          r.checkpoint_write <= notice);
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
     if (outage >= 0) {
       SimResult::OutageStats& o = result_.outages[static_cast<size_t>(outage)];
@@ -469,6 +490,7 @@ void Simulator::EndGrace(JobId id, SimTime now) {
 SimResult Simulator::Run() {
   PullArrival();
   DrawFailure(0);
+  for (std::int32_t k = 0; k < failures_.reclaim_streams(); ++k) DrawReclaim(k, 0);
   for (std::int32_t i = 0; i < failures_.size(); ++i) {
     if (failures_.failure(i).drawn) continue;
     queue_.Push(failures_.failure(i).at, EventKind::kFail, i, 0);

@@ -103,8 +103,10 @@ class Simulator : private PlacementJudge, private DurationOracle {
   void DrawFailure(SimTime after);
   // Stops the jobs a failure on node `n` hit (the failure process says what they lose); they
   // wait to run again.
-  void Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, FailureCategory category, bool planned,
-                 std::int32_t outage, SimTime now);
+  // The jobs failure `f` stopped on node n: a planned stop (maintenance) checkpoints first, and
+  // so does a job a spot reclaim gives the notice to write one in.
+  void Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const BoundFailure& f, SimTime now);
+  void DrawReclaim(std::int32_t stream, SimTime after);
   // A run starting on `site`: the copy of a checkpoint held on another site, paid before work as
   // a restart's overhead is, and the restart of a job an outage interrupted.
   void MoveCheckpoint(JobRecord& r, int site, SimTime now);

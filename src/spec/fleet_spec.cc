@@ -41,8 +41,7 @@ class FleetParser {
  private:
   void ParseProviders(const YAML::Node& list) {
     if (!list.IsDefined()) {
-      spec_.providers.push_back(
-          Provider{"owned", ProviderKind::kOwned, std::nullopt, std::nullopt});
+      spec_.providers.push_back(OwnedProvider("owned"));
       return;
     }
     if (!r_.ExpectSequence(list, "providers")) return;
@@ -74,6 +73,21 @@ class FleetParser {
       const YAML::Node egress = m.Get("egress_usd_per_gb");
       if (egress.IsDefined())
         p.egress_usd_per_gb = r_.NonNegativeNumber(egress, m.Field("egress_usd_per_gb"));
+      const YAML::Node reserved = m.Get("reserved");
+      const YAML::Node spot = m.Get("spot");
+      if (p.kind == ProviderKind::kOwned) {
+        for (const auto& [node, key] : {std::pair{reserved, "reserved"}, std::pair{spot, "spot"}}) {
+          if (node.IsDefined()) {
+            r_.Fail(node, m.Field(key),
+                    std::string("a ") + key +
+                        " price needs kind: cloud; owned capacity costs its "
+                        "electricity");
+          }
+        }
+      } else {
+        if (reserved.IsDefined()) p.reserved = ParseReserved(reserved, m.Field("reserved"));
+        if (spot.IsDefined()) p.spot = ParseSpot(spot, m.Field("spot"));
+      }
       m.Finish();
       for (const auto& q : spec_.providers) {
         if (q.name == p.name)
@@ -81,6 +95,42 @@ class FleetParser {
       }
       spec_.providers.push_back(std::move(p));
     }
+  }
+
+  std::optional<ReservedPrice> ParseReserved(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return std::nullopt;
+    ReservedPrice out;
+    const std::optional<double> price =
+        r_.NonNegativeNumber(m.Required("gpu_hour_usd"), m.Field("gpu_hour_usd"));
+    const std::optional<SimTime> term = r_.PositiveDuration(m.Required("term"), m.Field("term"));
+    m.Finish();
+    if (!price || !term) return std::nullopt;
+    out.gpu_hour_usd = *price;
+    out.term = *term;
+    return out;
+  }
+
+  std::optional<SpotPrice> ParseSpot(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return std::nullopt;
+    SpotPrice out;
+    const std::optional<double> price =
+        r_.NonNegativeNumber(m.Required("gpu_hour_usd"), m.Field("gpu_hour_usd"));
+    // At most one reclaim a node-minute: beyond that nothing would ever run.
+    const std::optional<double> rate =
+        r_.NumberIn(m.Required("reclaims_per_node_day"), m.Field("reclaims_per_node_day"), 0, 1440,
+                    "reclaims per node and day");
+    const std::optional<SimTime> notice = r_.Duration(m.Required("notice"), m.Field("notice"));
+    const std::optional<SimTime> back =
+        r_.PositiveDuration(m.Required("back_after"), m.Field("back_after"));
+    m.Finish();
+    if (!price || !rate || !notice || !back) return std::nullopt;
+    out.gpu_hour_usd = *price;
+    out.reclaims_per_node_day = *rate;
+    out.notice = *notice;
+    out.back_after = *back;
+    return out;
   }
 
   // `links:` after the sites, whose names they join.
@@ -355,6 +405,34 @@ class FleetParser {
     return {};
   }
 
+  // A site's `pricing`, which its provider must be rented and offer.
+  void ParsePricing(const YAML::Node& node, const std::string& field, Site& site) {
+    const std::optional<std::string> name = r_.String(node, field);
+    if (!name) return;
+    const Provider& provider = spec_.providers[static_cast<size_t>(site.provider)];
+    if (*name == "on_demand") {
+      site.pricing = Pricing::kOnDemand;
+    } else if (*name == "reserved") {
+      site.pricing = Pricing::kReserved;
+    } else if (*name == "spot") {
+      site.pricing = Pricing::kSpot;
+    } else {
+      r_.Fail(node, field, "expected on_demand, reserved or spot, got '" + *name + "'");
+      return;
+    }
+    if (provider.kind == ProviderKind::kOwned) {
+      r_.Fail(node, field,
+              "provider '" + provider.name +
+                  "' is owned: its sites pay their electricity, not a "
+                  "price (give the provider kind: cloud)");
+    } else if (site.pricing == Pricing::kReserved && !provider.reserved) {
+      r_.Fail(node, field,
+              "provider '" + provider.name + "' offers no reserved price (its 'reserved:')");
+    } else if (site.pricing == Pricing::kSpot && !provider.spot) {
+      r_.Fail(node, field, "provider '" + provider.name + "' offers no spot price (its 'spot:')");
+    }
+  }
+
   void ParseSite(const YAML::Node& node, const std::string& path, std::set<std::string>& names) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
@@ -376,6 +454,8 @@ class FleetParser {
         }
       }
     }
+    const YAML::Node pricing = m.Get("pricing");
+    if (pricing.IsDefined()) ParsePricing(pricing, m.Field("pricing"), s.site);
     const YAML::Node location = m.Get("location");
     if (location.IsDefined())
       s.site.location = r_.String(location, m.Field("location")).value_or("");

@@ -352,7 +352,7 @@ Result<TraceFleet> LoadTraceFleet(std::string_view arg) {
   }
   if (shapes.empty()) return Error{path + ": no machine with GPUs"};
   FleetSpec spec;
-  spec.providers.push_back(Provider{"alibaba", ProviderKind::kOwned, std::nullopt, std::nullopt});
+  spec.providers.push_back(OwnedProvider("alibaba"));
   SiteSpec site;
   site.site.name = openb ? "openb" : "pai";
   site.site.location = "Alibaba PAI";

@@ -179,12 +179,13 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
   for (const ScriptedFailure& f : spec.failures) {
     Result<TopoId> t = target(f.target, f.target_loc);
     if (!t.ok()) return t.error();
-    w.failures.push_back({f.at, t.value(), f.repair_after, f.category, false, -1});
+    w.failures.push_back({f.at, t.value(), f.repair_after, f.category, false, -1, -1});
   }
   for (const MaintenanceWindow& m : spec.maintenance) {
     Result<TopoId> t = target(m.target, m.target_loc);
     if (!t.ok()) return t.error();
-    w.failures.push_back({m.at, t.value(), m.duration, FailureCategory::kMaintenance, false, -1});
+    w.failures.push_back(
+        {m.at, t.value(), m.duration, FailureCategory::kMaintenance, false, -1, -1});
   }
   for (const OutageSpec& o : spec.outages) {
     Result<BoundOutage> bound = BindOutage(o, fleet);
@@ -192,7 +193,7 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     const std::int32_t index = static_cast<std::int32_t>(w.outages.size());
     for (const int site : bound.value().sites) {
       const TopoId topo = fleet.sites()[static_cast<size_t>(site)].topo;
-      w.failures.push_back({o.at, topo, o.duration, FailureCategory::kOutage, false, index});
+      w.failures.push_back({o.at, topo, o.duration, FailureCategory::kOutage, false, index, -1});
     }
     w.outages.push_back(std::move(bound).value());
   }
@@ -201,12 +202,12 @@ Result<BoundWorkload> BindWorkload(const WorkloadSpec& spec, const Fleet& fleet,
     if (!m.ok()) return m.error();
   }
   w.failure_model = spec.failure_model;
-  if (spec.failure_model) {
-    // A stream of its own: adding the failure model never changes the jobs.
-    constexpr std::uint64_t kFailureStream = 0xFA11'0000;
-    w.failure_seed = spec.failure_model->seed ? *spec.failure_model->seed
-                                              : Rng::Stream(seed, kFailureStream).Next();
-  }
+  // A stream of its own: adding the failure model never changes the jobs. Spot reclaims draw
+  // from it too (streams of their own), with or without a failure model.
+  constexpr std::uint64_t kFailureStream = 0xFA11'0000;
+  w.failure_seed = spec.failure_model && spec.failure_model->seed
+                       ? *spec.failure_model->seed
+                       : Rng::Stream(seed, kFailureStream).Next();
   std::stable_sort(w.failures.begin(), w.failures.end(),
                    [](const BoundFailure& a, const BoundFailure& b) { return a.at < b.at; });
   return w;

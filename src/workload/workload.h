@@ -126,6 +126,7 @@ struct BoundFailure {
   FailureCategory category = FailureCategory::kScripted;
   bool drawn = false;        // by the failure model (the next one is drawn when it happens)
   std::int32_t outage = -1;  // index into BoundWorkload::outages, for an outage's sites
+  std::int32_t spot = -1;    // a spot reclaim's stream (FailureProcess::DrawReclaim)
 };
 
 // An outage resolved against the fleet: one BoundFailure (FailureCategory::kOutage) per site.
