@@ -84,7 +84,9 @@ Result<Fleet> Fleet::Build(const FleetSpec& spec) {
     if (l.a < 0 || l.b < 0 || l.a == l.b ||
         static_cast<size_t>(std::max(l.a, l.b)) >= spec.sites.size() || !(l.gb_s > 0) ||
         !(l.latency_s >= 0)) {
-      return Error{"a link must join two distinct sites with a positive bandwidth"};
+      return Error{
+          "a link must join two distinct sites with a positive bandwidth and a latency of 0 or "
+          "more"};
     }
     SiteLink k = l;
     if (k.a > k.b) std::swap(k.a, k.b);

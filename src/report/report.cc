@@ -299,20 +299,22 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                                                                          double(during.requests))
                                                 : nlohmann::ordered_json(nullptr)}});
       }
-      outages.push_back({{"target", o.target},
-                         {"sites", o.sites},
-                         {"at_s", o.at_s},
-                         {"for_s", o.for_s},
-                         {"gpus", o.gpus},
-                         {"down_gpu_hours", o.down_gpu_hours},
-                         {"jobs_interrupted", o.jobs_interrupted},
-                         {"replicas_interrupted", o.replicas_interrupted},
-                         {"lost_gpu_hours", o.lost_gpu_hours},
-                         {"jobs_restarted", o.restart_delay_s.count},
-                         {"not_restarted", o.not_restarted},
-                         {"restart_delay_s", Stats(o.restart_delay_s)},
-                         {"checkpoint_copies", o.checkpoint_copies},
-                         {"services", services}});
+      outages.push_back(
+          {{"target", o.target},
+           {"sites", o.sites},
+           {"at_s", o.at_s},
+           {"for_s", o.for_s},
+           {"gpus", o.gpus},
+           {"down_gpu_hours", o.down_gpu_hours},
+           {"jobs_interrupted", o.jobs_interrupted},
+           {"replicas_interrupted", o.replicas_interrupted},
+           {"lost_gpu_hours", o.lost_gpu_hours},
+           {"jobs_restarted", o.restart_delay_s.count},
+           {"not_restarted", o.not_restarted},
+           {"restart_delay_s", o.restart_delay_s.count > 0 ? Stats(o.restart_delay_s)
+                                                           : nlohmann::ordered_json(nullptr)},
+           {"checkpoint_copies", o.checkpoint_copies},
+           {"services", services}});
     }
     j["outages"] = outages;
   }
@@ -451,6 +453,10 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   }
   for (size_t k = 0; k < m.outages.size(); ++k) {
     const OutageMetrics& o = m.outages[k];
+    if (o.at_s >= m.makespan_s) {
+      row("outage", o.target + " at " + HumanSeconds(o.at_s) + ": after the run's end");
+      continue;
+    }
     std::string text =
         o.target + " at " + HumanSeconds(o.at_s) + " for " + HumanSeconds(o.for_s) + ": " +
         Grouped(o.gpus) + " GPUs down, " + Counted(o.jobs_interrupted, "job") +

@@ -210,6 +210,65 @@ TEST(Outages, AJobThatWaitsForItsSiteCopiesNothing) {
   EXPECT_EQ(r.checkpoint_copies, 0);
 }
 
+// A second outage cuts the copy short. The job restarts on campus at 3 h: 10 min to restart, then
+// the 30.1 s copy (the copy is paid last), working again at 3 h + 630.1 s = 11,430,100 ms. Campus
+// goes down at 3 h 10 min 10 s = 11,410,000 ms: 10 s of the copy done, 20.1 s left; it loses no
+// work (it had not worked yet). Its checkpoint is still on oci (down for a day), so when campus is
+// back at 15,010,000 ms it restarts there and copies it again in full: working again at
+// 15,010,000 + 630,100 = 15,640,100 ms, 4,230,100 ms after the second outage hit it; it never
+// worked between the two, so the first counts it as not restarted. It ends at 15,640,100 +
+// 31,542,858 = 47,182,958 ms. The copies took 10,000 + 30,100 ms; one completed; oci sent 300 GB
+// x (10,000 / 30,100 + 1).
+TEST(Outages, ACopyCutShortIsStartedOver) {
+  const OutageRun run = RunOn(std::string(kJob) +
+                              "outages:\n"
+                              "  - {site: oci, at: 3h, for: 1d}\n"
+                              "  - {site: campus, at: 3h10m10s, for: 1h}\n");
+  const SimResult& r = run.result;
+  const JobRecord& j = r.jobs[0];
+  EXPECT_EQ(j.interruptions, 2);
+  EXPECT_EQ(j.lost_ms, 1'050'000);
+  EXPECT_EQ(j.copy_ms, 40'100);
+  EXPECT_EQ(j.copies, 1);
+  EXPECT_EQ(j.restart_ms, 610'000 + 630'100);
+  EXPECT_EQ(j.end, 47'182'958);
+  ASSERT_EQ(r.outages.size(), 2u);
+  EXPECT_TRUE(r.outages[0].restart_delays.empty());
+  EXPECT_EQ(r.outages[1].restart_delays, std::vector<SimTime>{4'230'100});
+  EXPECT_EQ(r.outages[0].checkpoint_copies, 0);
+  EXPECT_EQ(r.outages[1].checkpoint_copies, 1);
+  EXPECT_EQ(r.checkpoint_copies, 1);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 8.0 * 40'100);
+  EXPECT_NEAR(r.checkpoint_egress_gb[0], 300.0 * (10'000.0 / 30'100 + 1), 1e-9);
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddOutageMetrics(m, r, TwoSites(), run.outages);
+  EXPECT_EQ(m.outages[0].not_restarted, 1);
+  EXPECT_EQ(m.outages[1].not_restarted, 0);
+}
+
+// A run that ends while the restarted job still pays its overhead: it has not worked again, so
+// the outage counts it as not restarted, and the copy it has not begun took nothing.
+TEST(Outages, ARunEndingInTheOverheadLeavesTheJobNotRestarted) {
+  BoundWorkload bound =
+      BindWorkload(testing::MustParseWorkload(std::string(kJob) +
+                                              "outages: [{site: oci, at: 3h, for: 1d}]\n"),
+                   TwoSites(), 1)
+          .value();
+  std::vector<BoundOutage> outages = bound.outages;
+  SimOptions options;
+  options.until = 3 * kHour + 5 * kMinute;
+  Simulator sim(TwoSites(), std::move(bound), options);
+  const SimResult r = sim.Run();
+  EXPECT_TRUE(r.outages[0].restart_delays.empty());
+  EXPECT_EQ(r.jobs[0].copy_ms, 0);
+  EXPECT_EQ(r.checkpoint_copies, 0);
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddOutageMetrics(m, r, TwoSites(), outages);
+  EXPECT_EQ(m.outages[0].jobs_interrupted, 1);
+  EXPECT_EQ(m.outages[0].not_restarted, 1);
+  EXPECT_EQ(m.outages[0].restart_delay_s.count, 0);
+}
+
 // Without the twin's physics nothing is copied: checkpoints take no time there. The job keeps
 // 2 h 55 min (5 checkpoints at full speed) and is back to work after its 10 min restart.
 TEST(Outages, WithoutPhysicsNothingIsCopied) {

@@ -46,8 +46,12 @@ struct JobRecord {
   // Checkpoints across sites (docs/MODELS.md, "Checkpoints across sites"): the site whose storage
   // holds the progress it kept (its last run's; -1 before any), and the copies it waited for.
   std::int32_t checkpoint_site = -1;
-  std::int32_t copies = 0;
-  SimTime copy_ms = 0;
+  std::int32_t copies = 0;  // completed
+  SimTime copy_ms = 0;      // copying, cut-short copies included
+  // The current run: its site, the copy it pays last of its overhead, and when it works again.
+  std::int32_t run_site = -1;
+  SimTime copy_pending = 0;
+  SimTime resumes_at = -1;
   // The outage (BoundWorkload::outages) that last interrupted it and when, until it runs again.
   std::int32_t outage_hit = -1;
   SimTime outage_hit_at = -1;

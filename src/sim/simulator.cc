@@ -133,38 +133,65 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
   ScheduleFinish(id, r);
 }
 
+// Non-negative times that may add past any simulated time: kLatestTime at the most.
+static SimTime AddAtMostLatest(SimTime a, SimTime b) {
+  return a > kLatestTime - b ? kLatestTime : a + b;
+}
+
 void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
+  r.run_site = site;
+  r.copy_pending = 0;
   // Without the twin's physics checkpoints take no time, and neither do their copies.
   if (options_.physics && r.progress > 0 && r.checkpoint_site >= 0 && r.checkpoint_site != site &&
       r.spec.checkpoint_size_gb > 0) {
     const SiteLink link = fleet_.LinkBetween(r.checkpoint_site, site);
     const double ms = std::ceil((link.latency_s + r.spec.checkpoint_size_gb / link.gb_s) * kSecond);
-    const SimTime copy =
-        ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
-    r.overhead_left += copy;
-    r.copy_ms += copy;
-    ++r.copies;
-    ++result_.checkpoint_copies;
-    result_.copy_gpu_ms +=
-        static_cast<long double>(copy) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
-    result_.checkpoint_egress_gb[static_cast<size_t>(r.checkpoint_site)] +=
-        r.spec.checkpoint_size_gb;
-    if (r.outage_hit >= 0) ++result_.outages[static_cast<size_t>(r.outage_hit)].checkpoint_copies;
+    r.copy_pending = ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
+    r.overhead_left = AddAtMostLatest(r.overhead_left, r.copy_pending);
   }
-  r.checkpoint_site = site;
+  // The overhead is paid at wall-clock speed from the start, the copy last: the run works again
+  // (its checkpoint there) at this time, unless it stops before.
+  r.resumes_at = AddAtMostLatest(now, r.overhead_left);
+}
+
+SimTime Simulator::UnpaidCopy(const JobRecord& r, SimTime t) const {
+  return std::min(r.copy_pending, std::max<SimTime>(0, r.resumes_at - t));
+}
+
+void Simulator::SettleCopy(JobRecord& r, SimTime t) {
+  const bool resumed = t >= r.resumes_at;
+  if (r.copy_pending > 0) {
+    // What the copy took until the run stopped counts; a copy cut short is started over by the
+    // next run, from the site that still holds the checkpoint.
+    const SimTime paid = r.copy_pending - UnpaidCopy(r, t);
+    r.copy_ms = AddAtMostLatest(r.copy_ms, paid);
+    result_.copy_gpu_ms +=
+        static_cast<long double>(paid) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+    result_.checkpoint_egress_gb[static_cast<size_t>(r.checkpoint_site)] +=
+        static_cast<double>(r.spec.checkpoint_size_gb) * static_cast<double>(paid) /
+        static_cast<double>(r.copy_pending);
+    if (resumed) {
+      ++r.copies;
+      ++result_.checkpoint_copies;
+      if (r.outage_hit >= 0) ++result_.outages[static_cast<size_t>(r.outage_hit)].checkpoint_copies;
+    }
+  }
+  r.copy_pending = 0;
+  if (!resumed) return;
+  r.checkpoint_site = r.run_site;
   if (r.outage_hit >= 0) {
-    // Working again once the overheads owed are paid (unless something stops it before).
-    result_.outages[static_cast<size_t>(r.outage_hit)].restart_delays.push_back(
-        now + r.overhead_left - r.outage_hit_at);
+    result_.outages[static_cast<size_t>(r.outage_hit)].restart_delays.push_back(r.resumes_at -
+                                                                                r.outage_hit_at);
     r.outage_hit = -1;
   }
 }
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
-  if (run_observer_) {
+  {
     const Running& run = running_[static_cast<size_t>(slot)];
-    run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now);
+    SettleCopy(r, run.stopping ? run.stop_at : now);
+    if (run_observer_) run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now);
   }
   CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
   running_[static_cast<size_t>(slot)] = std::move(running_.back());
@@ -388,6 +415,9 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
                          (notice >= 0 && (r.checkpoint_every > 0 || r.checkpoint_write > 0) &&
                           r.checkpoint_write <= notice);
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
+    if (series_) series_->CountInterruption(category);
+    // The run ends first: it settles an earlier outage's restart (or leaves it unfinished).
+    StopRunning(id, r, now);
     if (outage >= 0) {
       SimResult::OutageStats& o = result_.outages[static_cast<size_t>(outage)];
       o.lost_gpu_ms +=
@@ -400,8 +430,6 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
         r.outage_hit_at = now;
       }
     }
-    if (series_) series_->CountInterruption(category);
-    StopRunning(id, r, now);
     r.state = JobRecord::State::kPending;
     Check(scheduler_.SetAttained(id, r.progress), "SetAttained");
     Log(now, "interrupt", id,
@@ -443,7 +471,8 @@ void Simulator::ApplyDecisions(SimTime now) {
       Running& run = RunningOf(d.job);
       run.stopping = true;
       run.stop_at = now;
-      run.owed_overhead = r.overhead_left;  // for its next run, not paid by the grace period
+      // For its next run, not paid by the grace period; a copy cut short starts over there.
+      run.owed_overhead = r.overhead_left - UnpaidCopy(r, now);
       r.overhead_left = 0;
       r.rate = 0;
       ++r.epoch;  // its finish event no longer counts
@@ -574,6 +603,7 @@ SimResult Simulator::Run() {
   // Runs still going at the end count their GPU time and work up to the end.
   for (const Running& run : running_) {
     if (run.stopping) Record(run.id).grace_ms += now_ - run.stop_at;
+    SettleCopy(Record(run.id), run.stopping ? run.stop_at : now_);
     if (run_observer_) {
       const JobRecord& r = Record(run.id);
       run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_);

@@ -110,6 +110,11 @@ class Simulator : private PlacementJudge, private DurationOracle {
   // A run starting on `site`: the copy of a checkpoint held on another site, paid before work as
   // a restart's overhead is, and the restart of a job an outage interrupted.
   void MoveCheckpoint(JobRecord& r, int site, SimTime now);
+  // The copy time a run has not paid by `t` (its overhead is paid first, the copy last).
+  SimTime UnpaidCopy(const JobRecord& r, SimTime t) const;
+  // The run stopped working at `t` (or the simulation ended): what its copy took counts; once it
+  // worked again, its checkpoint is on its site and an outage's restart delay is known.
+  void SettleCopy(JobRecord& r, SimTime t);
   void ApplyDecisions(SimTime now);
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
