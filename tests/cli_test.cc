@@ -149,6 +149,27 @@ TEST_F(Cli, ValidateChecksWorkloadAgainstFleet) {
   EXPECT_NE(r.err.find(w + ":5:13: "), std::string::npos) << Describe(r);
 }
 
+// Spot nodes are taken back for as long as a run goes: `sim` asks for --until rather than run
+// for ever behind a job that cannot finish there.
+TEST_F(Cli, ASpotFleetNeedsUntil) {
+  const std::string f = Write("spot.yaml",
+                              "providers:\n"
+                              "  - {name: c, kind: cloud, spot: {gpu_hour_usd: 1, "
+                              "reclaims_per_node_day: 24, notice: 30s, back_after: 1h}}\n"
+                              "sites:\n"
+                              "  - {name: s, pricing: spot, power_budget_mw: 1, "
+                              "domains: [{node_type: dgx-h100}]}\n");
+  const std::string w = Write("w.yaml", "jobs: [{gpus: 8, duration: 20d}]\n");
+  const Outcome r = Gpufleet("sim --fleet " + Quote(f) + " --workload " + Quote(w));
+  EXPECT_EQ(r.code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("site 's' is spot"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("give --until"), std::string::npos) << Describe(r);
+  const Outcome bounded =
+      Gpufleet("sim --fleet " + Quote(f) + " --workload " + Quote(w) + " --until 2d --json");
+  EXPECT_EQ(bounded.code, 0) << Describe(bounded);
+  EXPECT_NE(bounded.out.find("\"spot\""), std::string::npos) << Describe(bounded);
+}
+
 TEST_F(Cli, ValidateAcceptsTheExamples) {
   const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " +
                              Quote(Source("examples/workloads/tiny.yaml")));

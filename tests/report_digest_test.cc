@@ -174,7 +174,7 @@ TEST(ReportDigest, Multicloud) {
 TEST(ReportDigest, MulticloudCost) {
   ExpectDigests({"examples/fleets/multicloud.yaml", "examples/workloads/multicloud.yaml",
                  "backfill", kNever, "", "", /*power=*/true},
-                {"c188a55a09870fe6", "8e265177a3594428", "3669aaefd59b0b28"});
+                {"34881a802dd81577", "8e265177a3594428", "3669aaefd59b0b28"});
 }
 
 // Llama 3 405B on Meta's 24k-GPU cluster: random failures at Llama 3's rates, checkpoints, ETTR.

@@ -38,6 +38,9 @@ int RunShow(const std::string& file, bool json) {
     for (const auto& st : s.sites) {
       sites.push_back({{"name", st.name},
                        {"provider", st.provider},
+                       {"pricing", st.pricing},
+                       {"gpu_hour_usd", st.gpu_hour_usd ? nlohmann::ordered_json(*st.gpu_hour_usd)
+                                                        : nlohmann::ordered_json(nullptr)},
                        {"location", st.location},
                        {"gpus", st.gpus},
                        {"gpus_by_model", ByModel(st.by_model)},
@@ -48,6 +51,16 @@ int RunShow(const std::string& file, bool json) {
                        {"power_budget_mw", st.power_budget_mw}});
     }
     j["sites"] = sites;
+    nlohmann::ordered_json links = nlohmann::ordered_json::array();
+    for (const SiteLink& l : f.links()) {
+      links.push_back(
+          {{"between",
+            {f.sites()[static_cast<size_t>(l.a)].name, f.sites()[static_cast<size_t>(l.b)].name}},
+           {"gb_s", l.gb_s},
+           {"latency_s", l.latency_s}});
+    }
+    j["links"] = links;
+    j["default_link"] = {{"gb_s", kDefaultSiteLinkGbS}, {"latency_s", kDefaultSiteLinkLatencyS}};
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -63,13 +76,36 @@ int RunShow(const std::string& file, bool json) {
   std::cout << "  IT power at TDP " << HumanPower(s.it_power_mw) << " of "
             << HumanPower(s.power_budget_mw) << " budget\n";
   std::cout << "  sites           " << s.sites.size() << "\n";
-  std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", "site", "provider", "GPUs", "nodes",
-              "pods", "IT at TDP", "budget");
+  std::printf("    %-18s %-12s %12s %10s %10s %12s %12s   %s\n", "site", "provider", "GPUs",
+              "nodes", "pods", "IT at TDP", "budget", "paid");
   std::cout.flush();
   for (const auto& st : s.sites) {
-    std::printf("    %-18s %-12s %12s %10s %10s %12s %12s\n", st.name.c_str(), st.provider.c_str(),
-                Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(), Grouped(st.pods).c_str(),
-                HumanPower(st.it_power_mw).c_str(), HumanPower(st.power_budget_mw).c_str());
+    std::string paid = st.pricing;
+    if (st.gpu_hour_usd) {
+      char price[48];
+      std::snprintf(price, sizeof price, " at $%.2f/GPU-hour", *st.gpu_hour_usd);
+      paid += price;
+    } else if (st.pricing != "owned") {
+      paid += " (no price given)";
+    }
+    std::printf("    %-18s %-12s %12s %10s %10s %12s %12s   %s\n", st.name.c_str(),
+                st.provider.c_str(), Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(),
+                Grouped(st.pods).c_str(), HumanPower(st.it_power_mw).c_str(),
+                HumanPower(st.power_budget_mw).c_str(), paid.c_str());
+  }
+  if (s.sites.size() > 1) {
+    // Checkpoints copied between sites go over these (docs/MODELS.md, "Checkpoints across sites").
+    for (const SiteLink& l : f.links()) {
+      std::printf("    link %s - %s: %g GB/s, %g ms\n",
+                  f.sites()[static_cast<size_t>(l.a)].name.c_str(),
+                  f.sites()[static_cast<size_t>(l.b)].name.c_str(), l.gb_s, l.latency_s * 1000);
+    }
+    const size_t pairs = s.sites.size() * (s.sites.size() - 1) / 2;
+    if (f.links().size() < pairs) {
+      std::printf("    %s: %g GB/s, %g ms (the default)\n",
+                  f.links().empty() ? "links between sites (none declared)" : "other pairs",
+                  kDefaultSiteLinkGbS, kDefaultSiteLinkLatencyS * 1000);
+    }
   }
   std::fflush(stdout);
   return kExitOk;
@@ -85,8 +121,8 @@ Runner AddFleetCommand(CLI::App& app) {
   CLI::App* show = fleet->add_subcommand(
       "show",
       "Totals of a fleet: GPUs by model, nodes, NVLink domains, leaves, pods, sites,\n"
-      "IT power with every node at its maximum (TDP) draw, and site power budgets (MW; kW below\n"
-      "1 MW).");
+      "IT power with every node at its maximum (TDP) draw, site power budgets (MW; kW below\n"
+      "1 MW), how each site is paid for, and the links between sites.");
   show->add_option("file", *file, "Fleet spec (YAML), or openb-nodes:FILE / pai-machines:FILE.")
       ->required();
   show->add_flag(

@@ -273,6 +273,18 @@ int RunSim(const SimArgs& a, const Given& given) {
     return bad("--no-physics: it turns random failures off, and the workload " + a.workload +
                " has a failure_model; remove one of the two, or add --failures none");
   }
+  if (until == kNever && !a.no_physics) {
+    // Spot nodes are taken back for as long as the run goes: a job that can never finish there
+    // (no checkpoints, reclaims faster than its work) would keep it going for ever.
+    for (const Site& site : fleet.value().sites()) {
+      const Provider& p = fleet.value().providers()[static_cast<size_t>(site.provider)];
+      if (site.pricing == Pricing::kSpot && p.spot && p.spot->reclaims_per_node_day > 0) {
+        return bad("site '" + site.name +
+                   "' is spot, its nodes taken back at random for as long "
+                   "as the run goes: give --until");
+      }
+    }
+  }
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);
   if (!bound.ok()) {
     std::cerr << bound.message() << "\n";
@@ -573,7 +585,7 @@ Runner AddSimCommand(CLI::App& app) {
   sim->add_option("--until", args->until,
                   "Stop at this simulated time, e.g. 12h or 30d (units ms, s, m, h, d, w). "
                   "Default: run until every job has finished. A service's generated demand "
-                  "lasts this long (and needs it).");
+                  "lasts this long (and needs it), as do spot sites' reclaims.");
   sim->add_option("--series", args->series,
                   "Off unless given. Record the run's time series in the JSON report (key series: "
                   "GPUs busy by "

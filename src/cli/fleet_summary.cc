@@ -17,7 +17,18 @@ FleetSummary Summarize(const Fleet& fleet) {
   for (const Site& site : fleet.sites()) {
     FleetSummary::SiteTotals st;
     st.name = site.name;
-    st.provider = fleet.providers()[static_cast<size_t>(site.provider)].name;
+    const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
+    st.provider = provider.name;
+    if (provider.kind == ProviderKind::kOwned) {
+      st.pricing = "owned";
+    } else {
+      st.pricing = PricingName(site.pricing);
+      if (site.pricing == Pricing::kOnDemand) st.gpu_hour_usd = provider.gpu_hour_usd;
+      if (site.pricing == Pricing::kReserved && provider.reserved)
+        st.gpu_hour_usd = provider.reserved->gpu_hour_usd;
+      if (site.pricing == Pricing::kSpot && provider.spot)
+        st.gpu_hour_usd = provider.spot->gpu_hour_usd;
+    }
     st.location = site.location;
     st.power_budget_mw = site.power_budget_mw;
     std::vector<std::int64_t> site_models(fleet.gpu_models().size(), 0);

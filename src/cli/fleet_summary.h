@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct FleetSummary {
   };
   struct SiteTotals {
     std::string name, provider, location;
+    // "owned", or a rented site's pricing (PricingName) and its price per GPU-hour (none: not
+    // given, unbilled).
+    std::string pricing;
+    std::optional<double> gpu_hour_usd;
     std::int64_t gpus = 0, nodes = 0, domains = 0, pods = 0;
     double it_power_mw = 0;  // all nodes at their maximum (TDP) draw
     double power_budget_mw = 0;

@@ -311,6 +311,8 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
         std::int64_t gpus = 0;
         for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
         sm.rented_gpu_hours = static_cast<double>(gpus) * ToSeconds(result.end_time) / 3600;
+        sm.reserved_commitment_usd =
+            static_cast<double>(gpus) * ToSeconds(provider.reserved->term) / 3600 * *price;
       }
       if (price) {
         sm.rent_usd = sm.rented_gpu_hours * *price;
@@ -349,6 +351,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
        : pricing == Pricing::kSpot   ? pm.spot_usd
                                      : pm.on_demand_usd) += sm.rent_usd.value_or(0);
       pm.egress_gb += sm.egress_gb;
+      pm.reserved_commitment_usd += sm.reserved_commitment_usd;
       pm.egress_usd += sm.egress_usd.value_or(0);
       pm.cost_usd += sm.cost_usd.value_or(0);
     }

@@ -91,6 +91,7 @@ struct SitePowerMetrics {
   std::optional<double> egress_usd;
   double held_gpu_hours = 0;              // held by jobs and replicas on its nodes
   std::string pricing;                    // a rented site's (PricingName); empty: owned
+  double reserved_commitment_usd = 0;     // reserved: every GPU for the whole term
   std::optional<double> electricity_usd;  // where it gives a tariff
 };
 
@@ -101,6 +102,8 @@ struct ProviderMetrics {
   double gpu_hours = 0;  // held on its sites
   double electricity_usd = 0, rent_usd = 0, egress_gb = 0, egress_usd = 0, cost_usd = 0;
   double on_demand_usd = 0, reserved_usd = 0, spot_usd = 0;  // rent_usd by the sites' pricing
+  // What its reserved sites commit to over their term (the run bills its share, reserved_usd).
+  double reserved_commitment_usd = 0;
 };
 
 // An inference service's replicas in the fleet (trace/service_jobs.h): how the scheduler placed

@@ -210,6 +210,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
          {"rent_usd", p.rent_usd},
          {"rent_usd_by_pricing",
           {{"on_demand", p.on_demand_usd}, {"reserved", p.reserved_usd}, {"spot", p.spot_usd}}},
+         {"reserved_commitment_usd", p.reserved_commitment_usd},
          {"egress_gb", p.egress_gb},
          {"egress_usd", p.egress_usd},
          {"cost_usd", p.cost_usd}});

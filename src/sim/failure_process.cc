@@ -24,6 +24,8 @@ FailureProcess::FailureProcess(const Fleet& fleet, std::vector<BoundFailure> scr
       continue;
     const auto [first, last] = fleet.NodeRange(s.topo);
     if (last <= first) continue;
+    reclaims_per_node_day_.resize(fleet.sites().size(), 0);
+    reclaims_per_node_day_[site] = provider.spot->reclaims_per_node_day;
     // Streams of their own, by site, apart from the failure model's.
     constexpr std::uint64_t kSpotStream = 0x5B07'0000;
     spot_.push_back({first, last - first,
@@ -187,8 +189,12 @@ SimTime FailureProcess::RestartOverhead(const JobSpec& spec) const {
   return model_ ? model_->restart_overhead : 0;
 }
 
-double FailureProcess::JobFailuresPerDay(std::size_t nodes, int gpus) const {
-  return node_failures_per_day_ * static_cast<double>(nodes) + gpu_failures_per_day_ * gpus;
+double FailureProcess::JobFailuresPerDay(std::size_t nodes, int gpus, int site) const {
+  const double reclaims = static_cast<size_t>(site) < reclaims_per_node_day_.size()
+                              ? reclaims_per_node_day_[static_cast<size_t>(site)]
+                              : 0;
+  return (node_failures_per_day_ + reclaims) * static_cast<double>(nodes) +
+         gpu_failures_per_day_ * gpus;
 }
 
 void FailureProcess::WriteTo(SimResult& result) const {

@@ -75,8 +75,8 @@ class FailureProcess {
   // Time from an interruption to training again: the job's, or the model's default.
   SimTime RestartOverhead(const JobSpec& spec) const;
   // Failures a job expects per day on `nodes` nodes and `gpus` GPUs: host-borne ones per node,
-  // GPU-borne per GPU.
-  double JobFailuresPerDay(std::size_t nodes, int gpus) const;
+  // GPU-borne per GPU, and where its (first) site is spot, the reclaims per node.
+  double JobFailuresPerDay(std::size_t nodes, int gpus, int site) const;
 
   // Writes the counts into a run's result.
   void WriteTo(SimResult& result) const;
@@ -100,8 +100,9 @@ class FailureProcess {
     Rng rng{0};
   };
   std::vector<SpotStream> spot_;
-  std::vector<char> outages_struck_;         // by BoundFailure::outage: counted once
-  std::int32_t Slot(const BoundFailure& f);  // a free slot of failures_ holding f
+  std::vector<double> reclaims_per_node_day_;  // by site (0: not spot)
+  std::vector<char> outages_struck_;           // by BoundFailure::outage: counted once
+  std::int32_t Slot(const BoundFailure& f);    // a free slot of failures_ holding f
   Rng rng_{0};
   std::vector<std::int32_t> down_count_;  // per node: overlapping failures holding it down
   std::array<SimResult::FailureStats, kFailureCategories> stats_{};

@@ -129,7 +129,7 @@ TEST(FailureProcess, DrawnFailuresReuseTheirSlotsOnceOver) {
 TEST(FailureProcess, NothingDrawnWithoutPhysicsButTheRestartOverheadHolds) {
   FailureProcess p(TwoDgx(), {}, OnlyCategory(FailureCategory::kGpu, 8), 1, false);
   EXPECT_FALSE(p.Draw(0));
-  EXPECT_EQ(p.JobFailuresPerDay(2, 16), 0);
+  EXPECT_EQ(p.JobFailuresPerDay(2, 16, 0), 0);
   EXPECT_EQ(p.RestartOverhead(JobSpec{}), 10 * kMinute);
 }
 
@@ -139,7 +139,7 @@ TEST(FailureProcess, JobFailuresCountGpuBorneOnesPerGpuAndHostOnesPerNode) {
   FailureModelSpec model = OnlyCategory(FailureCategory::kGpu, 8);
   model.per_node_day[static_cast<size_t>(FailureCategory::kHost)] = 2;
   FailureProcess p(TwoDgx(), {}, model, 1, true);
-  EXPECT_DOUBLE_EQ(p.JobFailuresPerDay(2, 12), 16);
+  EXPECT_DOUBLE_EQ(p.JobFailuresPerDay(2, 12, 0), 16);
 }
 
 }  // namespace

@@ -269,6 +269,36 @@ TEST(Outages, ARunEndingInTheOverheadLeavesTheJobNotRestarted) {
   EXPECT_EQ(m.outages[0].restart_delay_s.count, 0);
 }
 
+// A preemption during the copy: the job restarts on campus at 3 h (10 min to restart, then the
+// 30.1 s copy); at 3 h 5 min a job of priority 10 takes campus for an hour. The first 5 min of
+// the restart are paid; 5 min of it are still owed, and the copy, not begun, starts over at the
+// next run: at 4 h 5 min (14,700,000 ms) without a grace period it owes 300,000 + 30,100 ms and
+// works again at 15,030,100 ms, 4,230,100 ms after the outage; it ends at 15,030,100 +
+// 31,542,858 = 46,572,958 ms. With a 1 s grace period everything is 1 s later.
+TEST(Outages, APreemptionDuringTheCopyStartsItOver) {
+  for (const SimTime grace : {SimTime{0}, kSecond}) {
+    BoundWorkload bound =
+        BindWorkload(testing::MustParseWorkload(
+                         std::string(kJob) + "  - {name: hog, gpus: 8, duration: 1h, submit: 3h5m, "
+                                             "priority: 10}\n"
+                                             "outages: [{site: oci, at: 3h, for: 1d}]\n"),
+                     TwoSites(), 1)
+            .value();
+    SimOptions options;
+    options.scheduler.policy = "priority";
+    options.preemption_grace = grace;
+    Simulator sim(TwoSites(), std::move(bound), options);
+    const SimResult r = sim.Run();
+    const JobRecord& j = r.jobs[0];
+    EXPECT_EQ(j.preemptions, 1) << grace;
+    EXPECT_EQ(j.copy_ms, 30'100) << grace;
+    EXPECT_EQ(j.copies, 1) << grace;
+    EXPECT_EQ(j.restart_ms, 630'100) << grace;
+    EXPECT_EQ(j.end, 46'572'958 + grace) << grace;
+    EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{4'230'100 + grace}) << grace;
+  }
+}
+
 // Without the twin's physics nothing is copied: checkpoints take no time there. The job keeps
 // 2 h 55 min (5 checkpoints at full speed) and is back to work after its 10 min restart.
 TEST(Outages, WithoutPhysicsNothingIsCopied) {

@@ -124,7 +124,8 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
   if (options_.physics) {
     const Allocation& a = RunningOf(id).allocation;
     const Site& site = fleet_.sites()[static_cast<size_t>(site_index)];
-    SetCheckpointing(r, site.storage_gb_s, failures_.JobFailuresPerDay(a.nodes.size(), a.Gpus()));
+    SetCheckpointing(r, site.storage_gb_s,
+                     failures_.JobFailuresPerDay(a.nodes.size(), a.Gpus(), site_index));
     r.placement_rate = PlacementRate(id, a);
     r.rate = RateOf(id);
   } else {
@@ -457,8 +458,10 @@ void Simulator::ApplyDecisions(SimTime now) {
                     static_cast<std::int32_t>(d.job), static_cast<std::int32_t>(d.epoch));
       }
     } else if (options_.preemption_grace == 0) {
-      // Preemption is graceful: the job keeps all its progress.
+      // Preemption is graceful: the job keeps all its progress. A copy cut short starts over at
+      // its next run.
       Settle(r, now);
+      r.overhead_left -= UnpaidCopy(r, now);
       StopRunning(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;

@@ -42,6 +42,17 @@ SimResult RunOn(const Fleet& fleet, const std::string& workload, SimTime until =
 }
 
 TEST(Pricing, BadPricesNameTheirField) {
+  EXPECT_TRUE(IsError(spec_test::F("providers: []\nsites:\n  - {name: s, power_budget_mw: 1, "
+                                   "domains: [{node_type: dgx-h100}]}\n"),
+                      "f.yaml:1:12:", "providers", "expected at least one provider"));
+  // A spot price with an error of its own: the site's pricing is not an error besides.
+  const Result<Fleet> bad_notice = spec_test::F(
+      "providers: [{name: c, kind: cloud, spot: {gpu_hour_usd: 1, reclaims_per_node_day: 1, "
+      "notice: 5, back_after: 1h}}]\n"
+      "sites:\n"
+      "  - {name: s, pricing: spot, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
+  EXPECT_TRUE(IsError(bad_notice, "f.yaml:1:", "providers[0].spot.notice", "duration"));
+  EXPECT_EQ(spec_test::ErrorCount(bad_notice), 1u) << bad_notice.message();
   const std::string owned =
       "providers: [{name: lab}]\n"                                                             // 1
       "sites:\n"                                                                               // 2
@@ -186,6 +197,21 @@ TEST(SpotReclaims, TheyNeverChangeTheFailureModelsDraws) {
     drawn += a.failures[static_cast<size_t>(c)].events;
   }
   EXPECT_GT(drawn, 0);
+}
+
+// checkpoint_interval: auto counts the site's reclaims: on a spot site with no failure model the
+// job still checkpoints (Daly's interval for one reclaim an hour and a 60 s write), and loses less
+// than an interval's work at each reclaim.
+TEST(SpotReclaims, AnAutoIntervalCountsThem) {
+  const Fleet fleet = testing::MustParseFleet(CloudSite("spot", 24));
+  const SimResult r = RunOn(fleet,
+                            "jobs: [{gpus: 8, duration: 10h, checkpoint_interval: auto, "
+                            "checkpoint_size_gb: 60, restart_overhead: 10m}]\n",
+                            30 * kDay);
+  const JobRecord& j = r.jobs[0];
+  EXPECT_EQ(j.state, JobRecord::State::kCompleted);
+  EXPECT_GT(j.interruptions, 2);
+  EXPECT_GT(j.checkpoint_every, 0);
 }
 
 // Without the twin's physics nothing random happens: no reclaim.

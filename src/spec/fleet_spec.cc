@@ -45,6 +45,12 @@ class FleetParser {
       return;
     }
     if (!r_.ExpectSequence(list, "providers")) return;
+    if (list.size() == 0) {
+      r_.Fail(list, "providers",
+              "expected at least one provider (leave the key out for one "
+              "owned provider named \"owned\")");
+      return;
+    }
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string path = "providers[" + std::to_string(i) + "]";
       MapReader m(r_, list[i], path);
@@ -88,6 +94,9 @@ class FleetParser {
         if (reserved.IsDefined()) p.reserved = ParseReserved(reserved, m.Field("reserved"));
         if (spot.IsDefined()) p.spot = ParseSpot(spot, m.Field("spot"));
       }
+      // A price declared with errors of its own: its sites' pricing is not an error besides.
+      if (reserved.IsDefined()) reserved_declared_.insert(p.name);
+      if (spot.IsDefined()) spot_declared_.insert(p.name);
       m.Finish();
       for (const auto& q : spec_.providers) {
         if (q.name == p.name)
@@ -425,10 +434,12 @@ class FleetParser {
               "provider '" + provider.name +
                   "' is owned: its sites pay their electricity, not a "
                   "price (give the provider kind: cloud)");
-    } else if (site.pricing == Pricing::kReserved && !provider.reserved) {
+    } else if (site.pricing == Pricing::kReserved && !provider.reserved &&
+               !reserved_declared_.contains(provider.name)) {
       r_.Fail(node, field,
               "provider '" + provider.name + "' offers no reserved price (its 'reserved:')");
-    } else if (site.pricing == Pricing::kSpot && !provider.spot) {
+    } else if (site.pricing == Pricing::kSpot && !provider.spot &&
+               !spot_declared_.contains(provider.name)) {
       r_.Fail(node, field, "provider '" + provider.name + "' offers no spot price (its 'spot:')");
     }
   }
@@ -633,6 +644,7 @@ class FleetParser {
 
   SpecReader& r_;
   FleetSpec spec_;
+  std::set<std::string> reserved_declared_, spot_declared_;  // providers' names
   double total_topology_nodes_ = 0;
   std::set<std::string> models_used_;  // GPU models of the domains read so far
 };
