@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -116,8 +117,14 @@ std::string DivisorsText(std::int64_t n) {
   return shown < small.size() ? out + ", ..." : out;
 }
 
-// A whole count, in digits ("4194304").
-std::string Whole(double v) { return std::to_string(static_cast<std::int64_t>(v)); }
+// A whole count, in digits ("4194304"). Counts beyond 64 bits (a batch of 2e19 tokens, which a
+// spec may give) are printed from the double: the conversion would be undefined.
+std::string Whole(double v) {
+  if (std::fabs(v) < 9e18) return std::to_string(static_cast<std::int64_t>(v));
+  char digits[512];
+  std::snprintf(digits, sizeof digits, "%.0f", std::trunc(v));
+  return digits;
+}
 
 }  // namespace
 

@@ -182,5 +182,26 @@ TEST(ModelSpec, HugeValuesAreErrorsNotOverflows) {
   EXPECT_EQ(none.message(), "TP x CP x PP x DP is beyond any GPU count (the job has 8 GPUs)");
 }
 
+// The model-spec fuzzer's find: a batch of 2.077e19 tokens, no whole number of 787-token
+// sequences. The error quotes the batch in digits, which converted it to a 64-bit integer
+// (undefined beyond that range; the sanitizer build fails on it).
+TEST(ModelSpec, AHugeBatchIsRefusedWithItsDigits) {
+  const Result<ModelPreset> model = ParseModelSpec(
+      "name: my-13b\nlayers: 40\nhidden: 5120\nparameters: 13e9\nheads: 40\nkv_heads: 8\n"
+      "ffn_hidden: 13824\nvocab: 32000\nseq_len: 0787\nglobal_batch_tokens: 20771521e12\n"
+      "tp: 2\npp: 1\nrecompute: selective\n",
+      "model.yaml");
+  if (!model.ok()) {
+    EXPECT_FALSE(model.message().empty());
+    return;
+  }
+  for (std::int64_t gpus : {1, 8, 64, 4096, 16384}) {
+    const Result<TrainingJob> job = JobOnGpus(model.value().job, gpus);
+    if (!job.ok()) {
+      EXPECT_FALSE(job.message().empty()) << gpus;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gpufleet
