@@ -170,6 +170,38 @@ TEST_F(Cli, ASpotFleetNeedsUntil) {
   EXPECT_NE(bounded.out.find("\"spot\""), std::string::npos) << Describe(bounded);
 }
 
+// --dispatch: the report says which, the summary's first line too; a choice that --no-physics
+// leaves nothing to go by is refused.
+TEST_F(Cli, DispatchIsReportedAndRefusedWhereIdle) {
+  const std::string f = Write("two.yaml",
+                              "providers:\n"
+                              "  - {name: lab}\n"
+                              "  - {name: c, kind: cloud, gpu_hour_usd: 4}\n"
+                              "sites:\n"
+                              "  - {name: rented, provider: c, power_budget_mw: 1, "
+                              "domains: [{node_type: dgx-h100}]}\n"
+                              "  - {name: campus, provider: lab, power_budget_mw: 1, "
+                              "domains: [{node_type: dgx-h100}]}\n");
+  const std::string w = Write("w.yaml", "jobs: [{gpus: 8, duration: 1h}]\n");
+  const std::string base = "sim --fleet " + Quote(f) + " --workload " + Quote(w);
+  const Outcome cheap = Gpufleet(base + " --dispatch cheapest --json");
+  ASSERT_EQ(cheap.code, 0) << Describe(cheap);
+  EXPECT_NE(cheap.out.find("\"dispatch\": \"cheapest\""), std::string::npos) << Describe(cheap);
+  const Outcome fit = Gpufleet(base + " --json");
+  ASSERT_EQ(fit.code, 0) << Describe(fit);
+  EXPECT_EQ(fit.out.find("\"dispatch\""), std::string::npos) << Describe(fit);
+  const Outcome summary = Gpufleet(base + " --dispatch lowest-carbon --no-progress");
+  EXPECT_NE(summary.out.find("dispatch lowest-carbon"), std::string::npos) << Describe(summary);
+  for (const char* idle : {"power-aware", "earliest-start"}) {
+    const Outcome r = Gpufleet(base + " --no-physics --dispatch " + idle);
+    EXPECT_EQ(r.code, 2) << Describe(r);
+    EXPECT_NE(r.err.find("--no-physics keeps no"), std::string::npos) << Describe(r);
+  }
+  const Outcome unknown = Gpufleet(base + " --dispatch fastest");
+  EXPECT_EQ(unknown.code, 2) << Describe(unknown);
+  EXPECT_NE(unknown.err.find("best-fit,cheapest"), std::string::npos) << Describe(unknown);
+}
+
 TEST_F(Cli, ValidateAcceptsTheExamples) {
   const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " +
                              Quote(Source("examples/workloads/tiny.yaml")));

@@ -97,6 +97,10 @@ rc::Gen<RandomCase> GenCase() {
       fleet << "  - name: site" << i << "\n"
             << "    power_budget_mw: @budget" << i << "@\n"
             << "    gpu_power_cap_floor: " << *rc::gen::element(1.0, 0.7, 0.5) << "\n"
+            << "    tariff_usd_per_mwh: " << *rc::gen::element(30, 80) << "\n"
+            << (*rc::gen::arbitrary<bool>()
+                    ? "    carbon_g_per_kwh: " + std::to_string(*rc::gen::element(200, 400)) + "\n"
+                    : std::string())
             << "    pods:\n"
             << "      - name: p\n"
             << "        count: " << sh.pods << "\n"
@@ -214,6 +218,11 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
                                       *rc::gen::inRange(9, 64) * 3'600'000LL * 8};
   options.scheduler.las_promote_knob = *rc::gen::element(0.0, 1.0, 4.0);
   options.scheduler.fairshare_half_life_ms = *rc::gen::inRange(1, 48) * kHour;
+  // Any dispatch: tiers of sites hidden and shown around backfill's holds, power refusals in one
+  // tier and not the next, checkpoints copied to the site chosen.
+  options.scheduler.dispatch =
+      *rc::gen::element(Dispatch::kBestFit, Dispatch::kCheapest, Dispatch::kLowestCarbon,
+                        Dispatch::kEarliestStart, Dispatch::kPowerAware);
   // A third of the cases place single-node gangs by a share policy of the openb study (sim
   // --share-policy), whose per-node clustering tags must follow every start and stop.
   if (*rc::gen::inRange(0, 3) == 0) {
@@ -234,6 +243,9 @@ RC_GTEST_PROP(SchedulerProperties, InvariantsHoldOnRandomFleetsAndWorkloads, ())
   // failures (at hundreds of times Llama 3's rates a gang may wait very long for healthy nodes).
   const bool early = spec.value().failure_model.has_value() || *rc::gen::arbitrary<bool>();
   if (early) options.until = *rc::gen::inRange(1, 24 * 60) * kMinute;
+  RC_LOG() << "policy " << c.policy << ", dispatch " << DispatchName(options.scheduler.dispatch)
+           << "\n"
+           << c.fleet_yaml << c.workload_yaml << "\n";
   Simulator sim(fleet.value(), std::move(bound).value(), options);
   InvariantChecker checker;
   checker.Attach(&sim.scheduler());

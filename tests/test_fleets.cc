@@ -27,6 +27,11 @@ Fleet MustParseFleet(const std::string& yaml) {
   return std::move(f).value();
 }
 
+SimResult RunWorkload(const Fleet& fleet, const std::string& workload, SimOptions options) {
+  Simulator sim(fleet, BindWorkload(MustParseWorkload(workload), fleet, 1).value(), options);
+  return sim.Run();
+}
+
 WorkloadSpec MustParseWorkload(const std::string& yaml) {
   Result<WorkloadSpec> w = ParseWorkload(yaml, "test-workload.yaml");
   if (!w.ok()) {

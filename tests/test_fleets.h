@@ -5,6 +5,7 @@
 
 #include "model/allocation.h"
 #include "model/fleet.h"
+#include "sim/simulator.h"
 #include "workload/workload.h"
 
 namespace gpufleet::testing {
@@ -12,6 +13,9 @@ namespace gpufleet::testing {
 // Parses a fleet spec; fails the test (and aborts) on error.
 Fleet MustParseFleet(const std::string& yaml);
 WorkloadSpec MustParseWorkload(const std::string& yaml);
+
+// Simulates `workload` (YAML, seed 1) on `fleet` with `options`.
+SimResult RunWorkload(const Fleet& fleet, const std::string& workload, SimOptions options = {});
 
 // `pods` pods × `leaves` leaves × `domains` NVLink domains of one DGX H100 (8 GPUs) each.
 // `site_lines` (YAML lines of the site mapping, indented by 4) replace its budget of 10 MW.

@@ -32,6 +32,7 @@ struct ServeArgs {
   std::string tls_key;
   std::string tokens;
   std::string policy = "backfill";
+  std::string dispatch = "best-fit";
   int http_threads = 2;
   std::string heartbeat_timeout = "30s";
   std::string heartbeat;  // empty: a third of the timeout
@@ -102,6 +103,7 @@ int RunServe(const ServeArgs& a) {
   std::vector<std::string> tenants = tokens.value().Tenants();
   ControlPlaneOptions options;
   options.scheduler.policy = a.policy;
+  options.scheduler.dispatch = ParseDispatch(a.dispatch).value_or(Dispatch::kBestFit);
   for (auto [name, text, out] :
        {std::tuple{"--heartbeat-timeout", &a.heartbeat_timeout, &options.heartbeat_timeout},
         std::tuple{"--grace", &a.grace, &options.grace}}) {
@@ -206,6 +208,13 @@ Runner AddServeCommand(CLI::App& app) {
                                             : "");
           },
           "POLICY"));
+  cmd->add_option("--dispatch", a->dispatch,
+                  "Which site takes a job when several have room: best-fit (any), cheapest or\n"
+                  "lowest-carbon, as `gpufleet sim --dispatch` (docs/MODELS.md, \"Dispatch\").\n"
+                  "earliest-start and power-aware are the simulator's: they need to know where\n"
+                  "each checkpoint lies and each site's power account.")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"best-fit", "cheapest", "lowest-carbon"}));
   cmd->add_option("--heartbeat-timeout", a->heartbeat_timeout,
                   "An agent silent this long has its node marked down and its jobs requeued; "
                   "agents are told to heartbeat three times as often.")

@@ -39,6 +39,7 @@ struct SimArgs {
   TraceOptions trace_options;
   int vc_gpus_per_node = 8;
   std::string share_policy;  // empty: the capacity index's best fit
+  std::string dispatch = "best-fit";
   std::string las_thresholds = "16h", fairshare_half_life = "7d";
   std::string launch_delay = "0s", preemption_grace = "0s";
   double las_promote_knob = 0;
@@ -90,6 +91,12 @@ std::vector<std::string> IdleOptions(const SimArgs& a, const Given& given) {
     out.push_back(
         "--series: the series goes into the JSON report; give --report FILE, --json or --html "
         "FILE");
+  }
+  if (a.no_physics && (a.dispatch == "power-aware" || a.dispatch == "earliest-start")) {
+    out.push_back("--dispatch " + a.dispatch + ": --no-physics keeps no " +
+                  (a.dispatch == "power-aware" ? "power account" : "checkpoint copies") +
+                  " to choose a site by; choose best-fit, cheapest or lowest-carbon, or leave "
+                  "out --no-physics");
   }
   // (--failures none agrees with --no-physics: it is how a workload's failure_model is set aside.)
   if (given.count("--failures") > 0 && a.no_physics && a.failures != "none") {
@@ -396,6 +403,7 @@ int RunSim(const SimArgs& a, const Given& given) {
     options.scheduler.share_seed = a.seed;
   }
   options.scheduler.bf_max_job_test = a.bf_max_job_test;
+  options.scheduler.dispatch = ParseDispatch(a.dispatch).value_or(Dispatch::kBestFit);
   options.until = until;
   options.series_interval = series_interval;
   if (bound.value().tenants.empty())
@@ -461,6 +469,7 @@ int RunSim(const SimArgs& a, const Given& given) {
                FileFingerprint(a.fleet),
                FileFingerprint(a.workload),
                a.share_policy};
+  if (a.dispatch != DispatchName(Dispatch::kBestFit)) info.dispatch = a.dispatch;
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
   const auto replay_start = std::chrono::steady_clock::now();
   if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas), jobs.runs,
@@ -574,6 +583,16 @@ Runner AddSimCommand(CLI::App& app) {
                   "and whole-GPU jobs mix under it; default: the capacity index's best fit\n"
                   "(docs/ARCHITECTURE.md, \"Two GPU-sharing placements\").")
       ->check(CLI::IsMember({"random", "dotprod", "clustering", "packing", "bestfit", "fgd"}));
+  sim->add_option(
+         "--dispatch", args->dispatch,
+         "Which site takes a job or replica when several have room (docs/MODELS.md,\n"
+         "\"Dispatch\"): best-fit (any: the tightest fit), cheapest (rent and\n"
+         "electricity of a GPU-hour beyond what is paid anyway), lowest-carbon (the\n"
+         "grid at the hour), earliest-start (the site holding the job's checkpoint, then\n"
+         "the quickest copy) or power-aware (the largest share of the power budget left).\n"
+         "A job never waits for a site it prefers while another has room.")
+      ->capture_default_str()
+      ->check(CLI::IsMember(DispatchNames()));
   sim->add_option("--policy", args->policy,
                   "Scheduling policy: fifo, priority (preemptive), backfill (EASY), sjf (oracle), "
                   "srtf (oracle, preemptive), las (Tiresias 2D-LAS, preemptive), fairshare "

@@ -77,6 +77,12 @@ SiteLink Fleet::LinkBetween(int a, int b) const {
   return SiteLink{a, b, kDefaultSiteLinkGbS, kDefaultSiteLinkLatencyS};
 }
 
+double Fleet::CopySeconds(int from, int to, double gb) const {
+  if (from == to) return 0;
+  const SiteLink link = LinkBetween(from, to);
+  return link.latency_s + gb / link.gb_s;
+}
+
 Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   Fleet f;
   f.providers_ = spec.providers;

@@ -174,6 +174,9 @@ class Fleet {
   const std::vector<SiteLink>& links() const { return links_; }
   // The link between sites a and b (a != b): the declared one, or the default.
   SiteLink LinkBetween(int a, int b) const;
+  // Seconds to copy `gb` from site a to site b over their link: latency plus size over bandwidth
+  // (0 within one site).
+  double CopySeconds(int from, int to, double gb) const;
   const std::vector<TopoNode>& topo() const { return topo_; }
   const TopoNode& topo(TopoId id) const { return topo_[static_cast<size_t>(id)]; }
 

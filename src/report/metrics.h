@@ -67,6 +67,8 @@ struct RunInfo {
   // With services: the request-level work (the autoscalers' runs and the requests served again as
   // placed), in wall-clock seconds.
   double services_wall_s = 0;
+  // sim --dispatch: how sites were chosen; empty for best fit (the default: no key in the report).
+  std::string dispatch = {};
 };
 
 // Power, energy, cost and carbon of one site over the run (docs/MODELS.md, "Power").

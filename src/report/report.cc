@@ -142,6 +142,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
               {"until_s", m.run.until == kNever ? nlohmann::ordered_json(nullptr)
                                                 : nlohmann::ordered_json(ToSeconds(m.run.until))}};
   if (!m.run.share_policy.empty()) j["run"]["share_policy"] = m.run.share_policy;
+  if (!m.run.dispatch.empty()) j["run"]["dispatch"] = m.run.dispatch;
   if (!m.run.fleet_fingerprint.empty()) j["run"]["fleet_fingerprint"] = m.run.fleet_fingerprint;
   if (!m.run.workload_fingerprint.empty())
     j["run"]["workload_fingerprint"] = m.run.workload_fingerprint;
@@ -340,7 +341,8 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
   };
   out << "gpufleet sim: policy " << m.run.policy
       << (m.run.share_policy.empty() ? "" : " (shares placed by " + m.run.share_policy + ")")
-      << ", seed " << m.run.seed << "\n";
+      << (m.run.dispatch.empty() ? "" : ", dispatch " + m.run.dispatch) << ", seed " << m.run.seed
+      << "\n";
   std::string models;
   for (const auto& g : fleet.gpu_models()) models += (models.empty() ? "" : ", ") + g.name;
   row("fleet", Grouped(fleet.total_gpus()) + " GPUs (" + models + ") on " +

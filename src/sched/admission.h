@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "model/allocation.h"
@@ -29,6 +30,10 @@ class AdmissionGuard {
   // The most GPUs of the models `r` allows that a job could ever hold inside one subtree of its
   // constraint level with nothing else running: larger jobs are rejected at submission.
   virtual std::int64_t MostGpusEver(const GangRequest& r) const = 0;
+  // The share of site `site`'s (index) power budget left for new jobs, as admission counts them
+  // (0 to 1); nullopt where the guard keeps no account of it. The power-aware dispatch prefers
+  // the most, so that no site nears its budget (and caps) while another has power to spare.
+  virtual std::optional<double> HeadroomShare(int /*site*/) const { return std::nullopt; }
   virtual void Started(const Load& load) = 0;
   virtual void Stopped(const Load& load) = 0;
 };

@@ -77,6 +77,14 @@ class CapacityIndex {
   // Hide a whole subtree from placement (backfill keeps later jobs out of a reservation this way).
   void Block(TopoId t);
   void Unblock(TopoId t);
+  // Whether t or a subtree above it is hidden. Place(request, within) does not look above
+  // `within`: a caller placing inside a hidden subtree checks this first.
+  bool Hidden(TopoId t) const {
+    for (; t >= 0; t = fleet_.topo(t).parent) {
+      if (blocked_[static_cast<size_t>(t)] != 0) return true;
+    }
+    return false;
+  }
 
   // `gpufleet sim --share-policy`: a gang that fits one node is placed by a share policy of the
   // openb study (sched/shared_gpu.h, PickNode) over this index's state - the node the policy

@@ -14,6 +14,7 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
       hooks(h),
       policy(std::move(p)),
       index(f),
+      site_ranker(f),
       nodes(static_cast<size_t>(f.num_nodes()), NodeState::kUp),
       draining(static_cast<size_t>(f.num_nodes()), 0),
       node_jobs(static_cast<size_t>(f.num_nodes())),
@@ -47,9 +48,7 @@ SchedulerCore::SchedulerCore(const Fleet& f, SchedulerConfig c, std::vector<Tena
 
 // --- slots ---
 
-std::optional<Slot> SchedulerCore::SlotOf(JobId id) const {
-  return slot_of.Find(id);
-}
+std::optional<Slot> SchedulerCore::SlotOf(JobId id) const { return slot_of.Find(id); }
 
 Slot SchedulerCore::NewSlot(JobId id) {
   Slot s = 0;

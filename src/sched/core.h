@@ -159,7 +159,14 @@ class SchedulerCore {
   // judge: a placement the job refuses is undone and nothing is placed (the job waits).
   // refused_not_for_gpus tells the callers that the GPUs were there but the power or the judge
   // said no, so that they do not cache this as a size that cannot fit; `refusal` says which.
+  // Over the whole fleet (`within` 0) with a dispatch policy, the sites are tried tier by tier
+  // in the policy's order (sched/dispatch.h): the first tier that takes the job places it.
   std::optional<Allocation> PlaceAdmitted(Slot s, const GangRequest& r, TopoId within = 0);
+  // PlaceAdmitted inside `within`, whatever the dispatch.
+  std::optional<Allocation> PlaceAdmittedWithin(Slot s, const GangRequest& r, TopoId within);
+  // PlaceAdmittedWithin over the sites of one tier: the others hidden for the attempt.
+  std::optional<Allocation> PlaceAdmittedInTier(Slot s, const GangRequest& r,
+                                                const std::vector<int>& tier);
   void StartJob(Slot s, Allocation alloc, SimTime now, std::vector<Decision>& out);
   // Takes a job off its GPUs (leaving it in no container: the caller sets its next state).
   // `release` is false when the caller already returned the GPUs to the index; `credit` adds the
@@ -294,6 +301,7 @@ class SchedulerCore {
   SchedulerHooks hooks;
   std::unique_ptr<SchedulingPolicy> policy;
   CapacityIndex index;
+  SiteRanker site_ranker;  // the dispatch policy's order of the sites
   std::vector<SchedJob> jobs;
   std::vector<PendingReason> reason_details;  // by slot: SetReason's numbers
   IdMap slot_of;                              // lookups only, never iterated

@@ -37,6 +37,79 @@ bool SchedulerCore::Judged(Slot s, const Allocation& a) {
 
 std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest& r,
                                                        TopoId within) {
+  if (within != 0 || config.dispatch == Dispatch::kBestFit || fleet.sites().size() < 2) {
+    return PlaceAdmittedWithin(s, r, within);
+  }
+  const SchedJob& j = job(s);
+  DispatchJob what;
+  what.model = j.model;
+  if (hooks.checkpoints != nullptr) {
+    if (const std::optional<CheckpointLocator::Place> at = hooks.checkpoints->CheckpointOf(j.id)) {
+      what.checkpoint_site = at->site;
+      what.checkpoint_gb = at->gb;
+    }
+  }
+  const std::vector<std::vector<int>> tiers =
+      site_ranker.Rank(config.dispatch, what, last_now, [this](int site) {
+        return hooks.admission != nullptr ? hooks.admission->HeadroomShare(site) : std::nullopt;
+      });
+  // A refusal in any tier (power, the network) is what the job is told if none takes it, and
+  // keeps the failure out of the "too large" cache: the GPUs were there.
+  bool refused_somewhere = false;
+  PendingReason first_refusal;
+  std::vector<TopoId> power_refused;
+  // A gang that may span sites (topology any) and fits no one tier is placed by best fit over
+  // the whole fleet, last.
+  std::vector<std::vector<int>> attempts = tiers;
+  if (r.constraint == Level::kFleet && tiers.size() > 1) {
+    attempts.emplace_back();
+    for (int site = 0; site < static_cast<int>(fleet.sites().size()); ++site) {
+      attempts.back().push_back(site);
+    }
+  }
+  for (const std::vector<int>& tier : attempts) {
+    std::optional<Allocation> a = PlaceAdmittedInTier(s, r, tier);
+    if (a) return a;
+    if (refused_not_for_gpus && !refused_somewhere) first_refusal = refusal;
+    refused_somewhere = refused_somewhere || refused_not_for_gpus;
+    power_refused.insert(power_refused.end(), power_refused_sites.begin(),
+                         power_refused_sites.end());
+  }
+  refused_not_for_gpus = refused_somewhere;
+  if (refused_somewhere) refusal = first_refusal;
+  power_refused_sites = std::move(power_refused);
+  return std::nullopt;
+}
+
+std::optional<Allocation> SchedulerCore::PlaceAdmittedInTier(Slot s, const GangRequest& r,
+                                                             const std::vector<int>& tier) {
+  if (tier.size() == 1) {
+    const TopoId site = fleet.sites()[static_cast<size_t>(tier[0])].topo;
+    // A site hidden already (backfill's hold) takes nothing: placing inside it would ignore that.
+    if (index.Hidden(site)) {
+      refused_not_for_gpus = false;
+      power_refused_sites.clear();
+      return std::nullopt;
+    }
+    return PlaceAdmittedWithin(s, r, site);
+  }
+  // Hide the sites outside the tier that are not hidden already (backfill may hide some).
+  std::vector<TopoId> hidden;
+  for (size_t site = 0; site < fleet.sites().size(); ++site) {
+    const TopoId t = fleet.sites()[site].topo;
+    if (std::find(tier.begin(), tier.end(), static_cast<int>(site)) == tier.end() &&
+        !index.Hidden(t)) {
+      index.Block(t);
+      hidden.push_back(t);
+    }
+  }
+  std::optional<Allocation> a = PlaceAdmittedWithin(s, r, 0);
+  for (TopoId t : hidden) index.Unblock(t);
+  return a;
+}
+
+std::optional<Allocation> SchedulerCore::PlaceAdmittedWithin(Slot s, const GangRequest& r,
+                                                             TopoId within) {
   refused_not_for_gpus = false;
   power_refused_sites.clear();
   std::optional<Allocation> a = index.Place(r, within);
@@ -64,7 +137,9 @@ std::optional<Allocation> SchedulerCore::Admitted(std::optional<Allocation> a, c
       index.Block(site);
       hidden.push_back(site);
     }
-    a = index.Place(r, within);
+    // Placement inside `within` would not see it hidden: a refusal of the subtree itself (a
+    // dispatch tier of one site) leaves nowhere else to try.
+    a = index.Hidden(within) ? std::nullopt : index.Place(r, within);
   }
   if (!a && !hidden.empty()) {
     power_refused_sites = hidden;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sched/dispatch.h"
 #include "sched/shared_gpu.h"
 
 namespace gpufleet {
@@ -43,6 +44,8 @@ struct SchedulerConfig {
   // openb study (CapacityIndex::UseSharePolicy) instead of the capacity index's best fit, with
   // FGD's typical pods of the workload and a seed for the node tie-break ranks and random's picks.
   std::optional<SharePolicy> share_policy;
+  // Which site a job goes to when several have room (sched/dispatch.h); best fit: any.
+  Dispatch dispatch = Dispatch::kBestFit;
   std::vector<TypicalPod> share_typical;
   std::uint64_t share_seed = 0;
 };

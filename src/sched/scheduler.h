@@ -106,11 +106,24 @@ class DurationOracle {
   virtual SimTime TrueDuration(JobId id) const = 0;
 };
 
+// Where a job's checkpoint lies, for the earliest-start dispatch: a driver that moves checkpoints
+// between sites (the simulator) knows it; nullopt when the job has nothing to resume from there.
+class CheckpointLocator {
+ public:
+  virtual ~CheckpointLocator() = default;
+  struct Place {
+    int site = -1;  // site index
+    double gb = 0;
+  };
+  virtual std::optional<Place> CheckpointOf(JobId id) const = 0;
+};
+
 // What the scheduler asks of its driver beyond the calls: each may be null.
 struct SchedulerHooks {
   AdmissionGuard* admission = nullptr;  // power budgets; must outlive the scheduler
   PlacementJudge* judge = nullptr;      // a training job's refusal of slow placements
   const DurationOracle* oracle = nullptr;
+  const CheckpointLocator* checkpoints = nullptr;
 };
 
 class Scheduler {

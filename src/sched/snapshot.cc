@@ -18,7 +18,8 @@ namespace gpufleet {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x47465343;  // "GFSC"
-constexpr std::uint32_t kVersion = 3;         // 2: nodes' drain flags; 3: backfill's power hold
+// 2: nodes' drain flags; 3: backfill's power hold; 4: the dispatch policy in the fingerprint
+constexpr std::uint32_t kVersion = 4;
 
 // Everything a snapshot must agree on with the scheduler it is restored into.
 std::string Fingerprint(const SchedulerCore& c) {
@@ -31,6 +32,7 @@ std::string Fingerprint(const SchedulerCore& c) {
   w.Put(c.config.fairshare_half_life_ms);
   w.Put(c.config.confirm_stops);
   w.Put(c.config.nodes_present);
+  w.Put(static_cast<std::uint8_t>(c.config.dispatch));
   w.Put(c.fleet.num_nodes());
   w.Put(static_cast<std::uint64_t>(c.fleet.topo().size()));
   w.Put(static_cast<std::uint64_t>(c.fleet.gpu_models().size()));
@@ -386,8 +388,7 @@ Status Scheduler::Restore(std::string_view snapshot) {
       if (!seen[static_cast<size_t>(s)]) return Corrupt("a slot is neither free nor used");
       continue;
     }
-    if (!c.slot_of.Insert(j.id, s))
-      return Corrupt("two jobs have id " + std::to_string(j.id));
+    if (!c.slot_of.Insert(j.id, s)) return Corrupt("two jobs have id " + std::to_string(j.id));
     if (j.HoldsGpus()) ++c.holding;
   }
   if (c.running_list.size() != c.holding)

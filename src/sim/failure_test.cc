@@ -18,9 +18,7 @@ namespace {
 SimResult RunOn(const Fleet& fleet, const std::string& workload, SimTime until = kNever) {
   SimOptions options;
   options.until = until;
-  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
-                options);
-  return sim.Run();
+  return testing::RunWorkload(fleet, workload, options);
 }
 
 const Fleet& OneDgx() {

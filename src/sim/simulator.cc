@@ -30,9 +30,10 @@ void Check(const Status& s, const char* call) {
 
 Scheduler MakeScheduler(const Fleet& fleet, SimOptions options, const BoundWorkload& workload,
                         PlacementJudge* judge, const DurationOracle* oracle,
-                        AdmissionGuard* power) {
+                        const CheckpointLocator* checkpoints, AdmissionGuard* power) {
   SchedulerHooks hooks;
   hooks.oracle = oracle;
+  hooks.checkpoints = checkpoints;
   if (options.physics) hooks.admission = power;
   if (options.physics && !workload.trainings.empty()) hooks.judge = judge;
   // Victims hold their GPUs through a grace period; without one they free them at once.
@@ -48,7 +49,7 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
     : fleet_(fleet),
       workload_(std::move(workload)),
       options_(options),
-      scheduler_(MakeScheduler(fleet, options, workload_, this, this, &power_)),
+      scheduler_(MakeScheduler(fleet, options, workload_, this, this, this, &power_)),
       power_(fleet),
       account_(fleet, options.physics),
       failures_(fleet, std::move(workload_.failures), std::move(workload_.failure_model),
@@ -145,14 +146,24 @@ void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
   // Without the twin's physics checkpoints take no time, and neither do their copies.
   if (options_.physics && r.progress > 0 && r.checkpoint_site >= 0 && r.checkpoint_site != site &&
       r.spec.checkpoint_size_gb > 0) {
-    const SiteLink link = fleet_.LinkBetween(r.checkpoint_site, site);
-    const double ms = std::ceil((link.latency_s + r.spec.checkpoint_size_gb / link.gb_s) * kSecond);
+    const double ms =
+        std::ceil(fleet_.CopySeconds(r.checkpoint_site, site, r.spec.checkpoint_size_gb) * kSecond);
     r.copy_pending = ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
     r.overhead_left = AddAtMostLatest(r.overhead_left, r.copy_pending);
   }
   // The overhead is paid at wall-clock speed from the start, the copy last: the run works again
   // (its checkpoint there) at this time, unless it stops before.
   r.resumes_at = AddAtMostLatest(now, r.overhead_left);
+}
+
+std::optional<CheckpointLocator::Place> Simulator::CheckpointOf(JobId id) const {
+  const JobRecord& r = Record(id);
+  // As MoveCheckpoint: only progress to resume, with the twin's physics, costs a copy elsewhere.
+  if (!options_.physics || r.progress == 0 || r.checkpoint_site < 0 ||
+      r.spec.checkpoint_size_gb <= 0) {
+    return std::nullopt;
+  }
+  return Place{r.checkpoint_site, r.spec.checkpoint_size_gb};
 }
 
 SimTime Simulator::UnpaidCopy(const JobRecord& r, SimTime t) const {
@@ -577,7 +588,7 @@ SimResult Simulator::Run() {
       }
       if (progress_ && (result_.events & 0xFFFF) == 0) progress_(t, result_.events);
       if (result_.events == restore_after_) {
-        Scheduler fresh = MakeScheduler(fleet_, options_, workload_, this, this, &power_);
+        Scheduler fresh = MakeScheduler(fleet_, options_, workload_, this, this, this, &power_);
         Check(fresh.Restore(scheduler_.Snapshot()), "Restore");
         scheduler_ = std::move(fresh);
       }

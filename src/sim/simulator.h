@@ -53,7 +53,7 @@ class EventSink {
   virtual void Record(SimTime t, const char* event, JobId job, const std::string& detail) = 0;
 };
 
-class Simulator : private PlacementJudge, private DurationOracle {
+class Simulator : private PlacementJudge, private DurationOracle, private CheckpointLocator {
  public:
   // Called every few thousand events with the simulated time and events so far.
   using Progress = std::function<void(SimTime now, std::uint64_t events)>;
@@ -127,6 +127,8 @@ class Simulator : private PlacementJudge, private DurationOracle {
   bool Accepts(JobId job, const Allocation& a) override;
   // DurationOracle: the true durations the oracle policies (sjf, srtf) read.
   SimTime TrueDuration(JobId id) const override;
+  // CheckpointLocator: the site holding a job's checkpoint, for the earliest-start dispatch.
+  std::optional<Place> CheckpointOf(JobId id) const override;
   double PlacementRate(JobId id, const Allocation& a) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
   // The records of the jobs alive (all jobs without a job sink), in recycled slots.

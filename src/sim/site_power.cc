@@ -73,6 +73,12 @@ void SitePowerLedger::Refusing(const Load& load, const std::vector<Load>& leavin
   }
 }
 
+std::optional<double> SitePowerLedger::HeadroomShare(int site) const {
+  const auto i = static_cast<size_t>(site);
+  if (!(budget_w_[i] > 0)) return 0.0;
+  return std::max(0.0, budget_w_[i] - all_idle_w_[i] - AdmittedW(i, busy_milli_[i])) / budget_w_[i];
+}
+
 std::int64_t SitePowerLedger::MostGpusEver(const GangRequest& r) const {
   const auto key = std::make_tuple(r.model, r.model_mask, static_cast<int>(r.constraint));
   if (const auto it = most_gpus_ever_.find(key); it != most_gpus_ever_.end()) return it->second;

@@ -27,6 +27,7 @@ class SitePowerLedger : public AdmissionGuard {
   void Refusing(const Load& load, const std::vector<Load>& leaving,
                 std::vector<TopoId>& sites) const override;
   std::int64_t MostGpusEver(const GangRequest& r) const override;
+  std::optional<double> HeadroomShare(int site) const override;
   void Started(const Load& load) override;
   void Stopped(const Load& load) override;
 

@@ -36,9 +36,7 @@ std::string CloudSite(const std::string& pricing, double rate = 0, int nodes = 1
 SimResult RunOn(const Fleet& fleet, const std::string& workload, SimTime until = kNever) {
   SimOptions options;
   options.until = until;
-  Simulator sim(fleet, BindWorkload(testing::MustParseWorkload(workload), fleet, 1).value(),
-                options);
-  return sim.Run();
+  return testing::RunWorkload(fleet, workload, options);
 }
 
 TEST(Pricing, BadPricesNameTheirField) {
