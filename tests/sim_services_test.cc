@@ -77,7 +77,7 @@ Ran Simulate(const std::string& policy, const ServiceSpec& chat, const Autoscale
   options.preemption_grace = grace;
   Simulator sim(fleet, std::move(w), options);
   std::vector<ObservedRun> runs;
-  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until) {
+  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until, int) {
     runs.push_back({id, from, until});
   });
   Ran ran{sim.Run(), {}, {}};
@@ -370,6 +370,20 @@ TEST(ServiceReplicas, ARegionOutageEndToEnd) {
   EXPECT_GT(o["services"][0]["requests"].get<int>(), 0);
   EXPECT_LT(o["services"][0]["requests"].get<int>(),
             report["services"][0]["requests"]["requests"].get<int>());
+  // The service's cost: a part of what the providers bill, and per million output tokens its
+  // cost over its tokens. Some of its replicas ran on Azure: it pays rent.
+  const nlohmann::json& q = report["services"][0]["requests"];
+  EXPECT_GT(q["rent_usd"].get<double>(), 0);
+  EXPECT_LE(q["rent_usd"].get<double>(), azure["rent_usd"].get<double>());
+  EXPECT_GT(q["electricity_usd"].get<double>(), 0);
+  double electricity = 0;
+  for (const nlohmann::json& p : report["providers"])
+    electricity += p["electricity_usd"].get<double>();
+  EXPECT_LE(q["electricity_usd"].get<double>(), electricity);
+  EXPECT_DOUBLE_EQ(q["cost_usd"].get<double>(),
+                   q["rent_usd"].get<double>() + q["electricity_usd"].get<double>());
+  EXPECT_NEAR(q["usd_per_million_output_tokens"].get<double>(),
+              q["cost_usd"].get<double>() / q["output_tokens"].get<double>() * 1e6, 1e-9);
 }
 
 // A service whose demand is the Azure conversation trace at twice its rate (all 19,366 requests,

@@ -104,6 +104,7 @@ int RunServe(const ServeArgs& a) {
   ControlPlaneOptions options;
   options.scheduler.policy = a.policy;
   options.scheduler.dispatch = ParseDispatch(a.dispatch).value_or(Dispatch::kBestFit);
+  options.scheduler.hourly_carbon = false;  // wall-clock time: each site's mean intensity
   for (auto [name, text, out] :
        {std::tuple{"--heartbeat-timeout", &a.heartbeat_timeout, &options.heartbeat_timeout},
         std::tuple{"--grace", &a.grace, &options.grace}}) {
@@ -210,7 +211,8 @@ Runner AddServeCommand(CLI::App& app) {
           "POLICY"));
   cmd->add_option("--dispatch", a->dispatch,
                   "Which site takes a job when several have room: best-fit (any), cheapest or\n"
-                  "lowest-carbon, as `gpufleet sim --dispatch` (docs/MODELS.md, \"Dispatch\").\n"
+                  "lowest-carbon (each site's mean intensity), as `gpufleet sim --dispatch`\n"
+                  "(docs/MODELS.md, \"Dispatch\").\n"
                   "earliest-start and power-aware are the simulator's: they need to know where\n"
                   "each checkpoint lies and each site's power account.")
       ->capture_default_str()

@@ -20,6 +20,7 @@
 #include "cli/workload_check.h"
 #include "report/html_report.h"
 #include "report/report.h"
+#include "report/service_cost.h"
 #include "sim/simulator.h"
 #include "spec/specs.h"
 #include "trace/service_jobs.h"
@@ -129,7 +130,8 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
 // `runs`: each replica's runs), beside the autoscaler's figures, which took each replica as placed
 // when asked. A replica the run never saw (asked for after its end) counts as never placed.
 // `outages`: each service's requests that arrived during each are counted apart.
-Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& services,
+Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
+                         const std::vector<SimulatedService>& services,
                          std::vector<std::vector<JobId>> ids,
                          std::unordered_map<JobId, std::vector<ReplicaRunSpan>>& runs,
                          const std::vector<BoundOutage>& outages) {
@@ -170,6 +172,20 @@ Status AddServiceMetrics(Metrics& m, const std::vector<SimulatedService>& servic
                                  ReplicasItEnergyJ(s, out.gpu_hours * 3600, v.busy_s) / 3.6e6,
                                  v.output_tokens,
                                  as_placed.value().periods};
+    // The GPU-hours held, by site in proportion to where the runs were, for the cost.
+    std::vector<double> run_hours(fleet.sites().size(), 0);
+    double all_run_hours = 0;
+    for (const std::vector<ReplicaRunSpan>& replica : replica_runs) {
+      for (const ReplicaRunSpan& r : replica) {
+        if (r.site < 0 || static_cast<size_t>(r.site) >= run_hours.size()) continue;
+        run_hours[static_cast<size_t>(r.site)] += (r.until_s - r.from_s) / 3600;
+        all_run_hours += (r.until_s - r.from_s) / 3600;
+      }
+    }
+    for (double& h : run_hours) h = all_run_hours > 0 ? out.gpu_hours * h / all_run_hours : 0;
+    const ServiceCost cost = ServiceCostOf(fleet, run_hours, out.served->it_energy_kwh);
+    out.served->rent_usd = cost.rent_usd;
+    out.served->electricity_usd = cost.electricity_usd;
   }
   return Status::Ok();
 }
@@ -433,8 +449,8 @@ int RunSim(const SimArgs& a, const Given& given) {
   if (jobs_out.is_open()) jobs.csv.emplace(jobs_out.stream(), fleet.value(), tenants);
   sim.set_job_sink(&jobs);
   if (!services.value().empty()) {
-    sim.set_run_observer([&jobs](JobId id, const JobSpec& job, SimTime from, SimTime to) {
-      if (job.service >= 0) jobs.runs[id].push_back({ToSeconds(from), ToSeconds(to)});
+    sim.set_run_observer([&jobs](JobId id, const JobSpec& job, SimTime from, SimTime to, int site) {
+      if (job.service >= 0) jobs.runs[id].push_back({ToSeconds(from), ToSeconds(to), site});
     });
   }
   std::optional<CsvEventLog> log;
@@ -472,8 +488,8 @@ int RunSim(const SimArgs& a, const Given& given) {
   if (a.dispatch != DispatchName(Dispatch::kBestFit)) info.dispatch = a.dispatch;
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
   const auto replay_start = std::chrono::steady_clock::now();
-  if (Status st = AddServiceMetrics(metrics, services.value(), std::move(jobs.replicas), jobs.runs,
-                                    outages);
+  if (Status st = AddServiceMetrics(metrics, fleet.value(), services.value(),
+                                    std::move(jobs.replicas), jobs.runs, outages);
       !st.ok()) {
     std::cerr << kMe << st.message() << "\n";
     return kExitBadInput;

@@ -83,6 +83,23 @@ double Fleet::CopySeconds(int from, int to, double gb) const {
   return link.latency_s + gb / link.gb_s;
 }
 
+std::optional<double> Fleet::GpuHourUsd(int site_index) const {
+  const Site& site = sites_[static_cast<size_t>(site_index)];
+  const Provider& provider = providers_[static_cast<size_t>(site.provider)];
+  if (provider.kind != ProviderKind::kCloud) return std::nullopt;
+  switch (site.pricing) {
+    case Pricing::kOnDemand:
+      return provider.gpu_hour_usd;
+    case Pricing::kSpot:
+      if (provider.spot) return provider.spot->gpu_hour_usd;
+      return std::nullopt;
+    case Pricing::kReserved:
+      if (provider.reserved) return provider.reserved->gpu_hour_usd;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Result<Fleet> Fleet::Build(const FleetSpec& spec) {
   Fleet f;
   f.providers_ = spec.providers;

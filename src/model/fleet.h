@@ -177,6 +177,9 @@ class Fleet {
   // Seconds to copy `gb` from site a to site b over their link: latency plus size over bandwidth
   // (0 within one site).
   double CopySeconds(int from, int to, double gb) const;
+  // The price a GPU-hour of site `site` is billed at under its pricing (on demand, spot, reserved);
+  // nullopt for an owned site or a price its provider does not give.
+  std::optional<double> GpuHourUsd(int site) const;
   const std::vector<TopoNode>& topo() const { return topo_; }
   const TopoNode& topo(TopoId id) const { return topo_[static_cast<size_t>(id)]; }
 

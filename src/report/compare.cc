@@ -150,6 +150,7 @@ Result<Comparison> CompareRuns(const std::vector<ComparedRun>& runs, bool force)
   for (const ComparedRun& r : runs) {
     const json& run = r.report["run"];
     c.runs.push_back(r.file + " (" + (run.contains("policy") ? run["policy"].dump() : "?") +
+                     (run.contains("dispatch") ? ", dispatch " + run["dispatch"].dump() : "") +
                      ", seed " + (run.contains("seed") ? run["seed"].dump() : "?") + ")");
   }
   auto add = [&](std::string name, auto value_of) {

@@ -299,14 +299,9 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
     if (provider.kind == ProviderKind::kCloud) {
       sm.pricing = PricingName(site.pricing);
-      std::optional<double> price;
+      const std::optional<double> price = fleet.GpuHourUsd(static_cast<int>(i));
       sm.rented_gpu_hours = sm.held_gpu_hours;
-      if (site.pricing == Pricing::kOnDemand) {
-        price = provider.gpu_hour_usd;
-      } else if (site.pricing == Pricing::kSpot && provider.spot) {
-        price = provider.spot->gpu_hour_usd;
-      } else if (site.pricing == Pricing::kReserved && provider.reserved) {
-        price = provider.reserved->gpu_hour_usd;
+      if (site.pricing == Pricing::kReserved && price) {
         auto [first, last] = fleet.NodeRange(site.topo);
         std::int64_t gpus = 0;
         for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);

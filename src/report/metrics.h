@@ -140,6 +140,8 @@ struct ServiceMetrics {
     std::int64_t output_tokens = 0;  // of the requests served
     // By workload outage: the requests that arrived during it and those served within the SLO.
     std::vector<PeriodAttainment> during_outages;
+    // What the replicas cost (report/service_cost.h): rent at their sites' prices, electricity.
+    double rent_usd = 0, electricity_usd = 0;
   };
   std::optional<Requests> served;
 };

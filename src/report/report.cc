@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "report/series_json.h"
+#include "report/service_cost.h"
 #include "util/duration.h"
 
 namespace gpufleet {
@@ -133,6 +134,10 @@ static nlohmann::ordered_json FiniteOrNull(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
+static nlohmann::ordered_json NumberOrNull(const std::optional<double>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
 nlohmann::ordered_json ReportJson(const Metrics& m) {
   nlohmann::ordered_json j;
   j["run"] = {{"fleet", m.run.fleet_file},
@@ -190,10 +195,8 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                                    {"pue_mean", p.pue_mean},
                                    {"time_capped_s", p.time_capped_s},
                                    {"capped_gpu_hours_lost", p.capped_gpu_hours_lost}};
-    site["cost_usd"] =
-        p.cost_usd ? nlohmann::ordered_json(*p.cost_usd) : nlohmann::ordered_json(nullptr);
-    site["carbon_t"] =
-        p.carbon_t ? nlohmann::ordered_json(*p.carbon_t) : nlohmann::ordered_json(nullptr);
+    site["cost_usd"] = NumberOrNull(p.cost_usd);
+    site["carbon_t"] = NumberOrNull(p.carbon_t);
     site["egress_gb"] = p.egress_gb;
     site["pricing"] =
         p.pricing.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.pricing);
@@ -277,7 +280,12 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                  ? nlohmann::ordered_json(q.it_energy_kwh * 3.6e6 / double(q.output_tokens))
                  : nlohmann::ordered_json(nullptr)},
             {"scale_ups", q.scale_ups},
-            {"scale_downs", q.scale_downs}};
+            {"scale_downs", q.scale_downs},
+            {"rent_usd", q.rent_usd},
+            {"electricity_usd", q.electricity_usd},
+            {"cost_usd", q.rent_usd + q.electricity_usd},
+            {"usd_per_million_output_tokens",
+             NumberOrNull(UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens))}};
       }
       services.push_back(std::move(one));
     }
@@ -390,6 +398,16 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
         std::snprintf(energy, sizeof energy, "; %.2f J IT per output token",
                       q.it_energy_kwh * 3.6e6 / double(q.output_tokens));
         text += energy;
+      }
+      if (const std::optional<double> per_million =
+              UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens)) {
+        char cost[96];
+        std::snprintf(
+            cost, sizeof cost, "; $%s, $%.2f per million output tokens",
+            Grouped(static_cast<std::int64_t>(std::llround(q.rent_usd + q.electricity_usd)))
+                .c_str(),
+            *per_million);
+        text += cost;
       }
     }
     row("service", text);

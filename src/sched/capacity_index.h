@@ -9,6 +9,7 @@
 // once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,10 @@ class CapacityIndex {
   // Hide a whole subtree from placement (backfill keeps later jobs out of a reservation this way).
   void Block(TopoId t);
   void Unblock(TopoId t);
+  // Whether any subtree is hidden (between scheduler calls none is: hiding is undone in the pass).
+  bool AnyHidden() const {
+    return std::any_of(blocked_.begin(), blocked_.end(), [](std::uint8_t b) { return b != 0; });
+  }
   // Whether t or a subtree above it is hidden. Place(request, within) does not look above
   // `within`: a caller placing inside a hidden subtree checks this first.
   bool Hidden(TopoId t) const {

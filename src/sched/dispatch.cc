@@ -68,19 +68,16 @@ double MeanGpuTdpW(const Fleet& fleet, int site) {
 
 double MarginalGpuHourUsd(const Fleet& fleet, int site_index, double gpu_w) {
   const Site& site = fleet.sites()[static_cast<size_t>(site_index)];
-  const Provider& provider = fleet.providers()[static_cast<size_t>(site.provider)];
-  double rent = 0;
-  if (provider.kind == ProviderKind::kCloud) {
-    if (site.pricing == Pricing::kOnDemand) rent = provider.gpu_hour_usd.value_or(0);
-    if (site.pricing == Pricing::kSpot && provider.spot) rent = provider.spot->gpu_hour_usd;
-  }
+  // Reserved capacity is billed whether used or not: a GPU-hour more costs no more rent.
+  const double rent =
+      site.pricing == Pricing::kReserved ? 0 : fleet.GpuHourUsd(site_index).value_or(0);
   // W x PUE over 1e6 is MW, for one hour MWh, at the tariff in dollars.
   return rent + gpu_w * site.cooling.design_pue / 1e6 * site.tariff_usd_per_mwh.value_or(0);
 }
 
 std::optional<double> ItCarbonGPerKwh(const Site& site, SimTime now) {
   const std::vector<double>& hourly = site.hourly_carbon_g_per_kwh;
-  if (!hourly.empty()) {
+  if (!hourly.empty() && now >= 0) {
     return hourly[static_cast<size_t>(now / kHour) % hourly.size()] * site.cooling.design_pue;
   }
   if (!site.carbon_g_per_kwh) return std::nullopt;

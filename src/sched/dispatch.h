@@ -36,8 +36,8 @@ double MarginalGpuHourUsd(const Fleet& fleet, int site, double gpu_w);
 // The mean TDP of a site's GPUs: the draw priced for a job that takes any model.
 double MeanGpuTdpW(const Fleet& fleet, int site);
 // Grams of CO2 a kWh of IT energy at `site` emits at `now`: the grid's intensity at that hour
-// (hourly where given, the year repeating) times the design PUE; nullopt where the site gives no
-// intensity.
+// (hourly where given, the year repeating; `now` < 0: the mean) times the design PUE; nullopt
+// where the site gives no intensity.
 std::optional<double> ItCarbonGPerKwh(const Site& site, SimTime now);
 
 // What the ranking knows of the job being placed.

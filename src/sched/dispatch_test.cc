@@ -171,32 +171,34 @@ class Checkpoints : public CheckpointLocator {
 };
 
 TEST(Dispatch, EarliestStartGoesToTheCheckpointThenToTheQuickestCopy) {
-  // From site 0, 1 TB copies to spot in 10 s (100 GB/s) and to the campus in 100 s (10 GB/s).
+  // From the campus (site 2), 1 TB copies to spot (site 1) in 10 s (100 GB/s) and to site 0 in
+  // 100 s (10 GB/s). Best fit over empty sites would take them in index order, 0 first.
   const Fleet fleet = testing::MustParseFleet(
       ThreeSites("links:\n"
-                 "  - {between: [on-demand, spot], gb_s: 100, latency: 1ms}\n"
-                 "  - {between: [on-demand, campus], gb_s: 10, latency: 1ms}\n"));
+                 "  - {between: [campus, spot], gb_s: 100, latency: 1ms}\n"
+                 "  - {between: [campus, on-demand], gb_s: 10, latency: 1ms}\n"));
   Checkpoints checkpoints;
-  checkpoints.at = {{1, 0}, {2, 0}, {3, 0}};
+  checkpoints.at = {{1, 2}, {2, 2}, {3, 2}};
   SchedulerHooks hooks;
   hooks.checkpoints = &checkpoints;
   Scheduler s = Make(fleet, Dispatch::kEarliestStart, hooks);
-  EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 0}, {2, 1}, {3, 2}}));
+  EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 2}, {2, 1}, {3, 0}}));
 }
 
 TEST(Dispatch, EqualSitesShareATierPlacedByBestFit) {
-  // Two owned campuses at one price, and a rented site.
+  // A rented site first, then two owned campuses at one price.
   const Fleet fleet = testing::MustParseFleet(
       "providers:\n"
       "  - {name: lab}\n"
       "  - {name: cloud, kind: cloud, gpu_hour_usd: 4}\n"
       "sites:\n"
+      "  - {name: c, provider: cloud, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"
       "  - {name: a, provider: lab, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"
-      "  - {name: b, provider: lab, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"
-      "  - {name: c, provider: cloud, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
+      "  - {name: b, provider: lab, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
   Scheduler s = Make(fleet, Dispatch::kCheapest);
-  // 8 GPUs fill a, then 4 go to b, the only owned room left.
-  EXPECT_EQ(PlaceJobs(s, fleet, {8, 4}), (std::map<JobId, int>{{1, 0}, {2, 1}}));
+  // 8 GPUs fill a (best fit's tie between the campuses: the first), then 4 go to b, the only
+  // owned room left.
+  EXPECT_EQ(PlaceJobs(s, fleet, {8, 4}), (std::map<JobId, int>{{1, 1}, {2, 2}}));
   ASSERT_TRUE(s.Finish(1, 1, kHour).ok());
   // Site a is empty again: 4 more GPUs go to b's half-used node, the tightest fit of the tier
   // (an order of sites alone would have taken a).
@@ -204,17 +206,17 @@ TEST(Dispatch, EqualSitesShareATierPlacedByBestFit) {
   std::vector<Decision> out;
   ASSERT_TRUE(s.Schedule(kHour, out).ok());
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(fleet.SiteOf(out[0].allocation.nodes.front().node), 1);
-  // Nothing owned left for 8: the rented site takes it rather than letting it wait.
+  EXPECT_EQ(fleet.SiteOf(out[0].allocation.nodes.front().node), 2);
+  // Nothing owned left for 8 after a: the rented site takes the next rather than letting it wait.
   ASSERT_TRUE(s.Submit(4, Gpus(8), kHour).ok());
   ASSERT_TRUE(s.Submit(5, Gpus(8), kHour).ok());
   out.clear();
   ASSERT_TRUE(s.Schedule(kHour, out).ok());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].job, 4);
-  EXPECT_EQ(fleet.SiteOf(out[0].allocation.nodes.front().node), 0);
+  EXPECT_EQ(fleet.SiteOf(out[0].allocation.nodes.front().node), 1);
   EXPECT_EQ(out[1].job, 5);
-  EXPECT_EQ(fleet.SiteOf(out[1].allocation.nodes.front().node), 2);
+  EXPECT_EQ(fleet.SiteOf(out[1].allocation.nodes.front().node), 0);
   // Full everywhere: the next one waits for capacity, as without dispatch.
   ASSERT_TRUE(s.Submit(6, Gpus(8), kHour).ok());
   out.clear();
@@ -236,6 +238,14 @@ TEST(Dispatch, AGangLargerThanAnySiteSpansThem) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].allocation.Gpus(), 20);
   EXPECT_EQ(s.CheckInvariants(), std::nullopt);
+}
+
+TEST(Dispatch, WithoutAnHourlyClockLowestCarbonReadsTheMean) {
+  const Fleet fleet = testing::MustParseFleet(ThreeSites());
+  Site hourly = fleet.sites()[2];
+  hourly.hourly_carbon_g_per_kwh = {100, 200};
+  hourly.carbon_g_per_kwh = 150;
+  EXPECT_DOUBLE_EQ(*ItCarbonGPerKwh(hourly, -1), 150 * 1.3);
 }
 
 TEST(Dispatch, BestFitIsTheWholeFleetAsOneTier) {

@@ -31,6 +31,8 @@ std::optional<std::string> CapacityIndex::Verify() const {
 
 std::optional<std::string> SchedulerCore::CheckInvariants() const {
   if (auto e = index.Verify()) return e;
+  // Backfill and dispatch hide subtrees only within a placement attempt.
+  if (index.AnyHidden()) return std::string("a subtree of the capacity index is still hidden");
   {
     std::vector<const Allocation*> holding_gpus;
     for (const SchedJob& j : jobs) {

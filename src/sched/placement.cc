@@ -49,8 +49,8 @@ std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest
       what.checkpoint_gb = at->gb;
     }
   }
-  const std::vector<std::vector<int>> tiers =
-      site_ranker.Rank(config.dispatch, what, last_now, [this](int site) {
+  const std::vector<std::vector<int>> tiers = site_ranker.Rank(
+      config.dispatch, what, config.hourly_carbon ? last_now : -1, [this](int site) {
         return hooks.admission != nullptr ? hooks.admission->HeadroomShare(site) : std::nullopt;
       });
   // A refusal in any tier (power, the network) is what the job is told if none takes it, and
@@ -58,22 +58,24 @@ std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest
   bool refused_somewhere = false;
   PendingReason first_refusal;
   std::vector<TopoId> power_refused;
-  // A gang that may span sites (topology any) and fits no one tier is placed by best fit over
-  // the whole fleet, last.
-  std::vector<std::vector<int>> attempts = tiers;
-  if (r.constraint == Level::kFleet && tiers.size() > 1) {
-    attempts.emplace_back();
-    for (int site = 0; site < static_cast<int>(fleet.sites().size()); ++site) {
-      attempts.back().push_back(site);
-    }
-  }
-  for (const std::vector<int>& tier : attempts) {
-    std::optional<Allocation> a = PlaceAdmittedInTier(s, r, tier);
-    if (a) return a;
+  auto note_failure = [&] {
     if (refused_not_for_gpus && !refused_somewhere) first_refusal = refusal;
     refused_somewhere = refused_somewhere || refused_not_for_gpus;
     power_refused.insert(power_refused.end(), power_refused_sites.begin(),
                          power_refused_sites.end());
+  };
+  for (const std::vector<int>& tier : tiers) {
+    std::optional<Allocation> a = PlaceAdmittedInTier(s, r, tier);
+    if (a) return a;
+    note_failure();
+  }
+  // A gang of whole GPUs that may span sites (topology any) and fits no one tier is placed by
+  // best fit over the whole fleet, last (shares always take one node: a tier held it or none).
+  if (r.constraint == Level::kFleet && tiers.size() > 1 && r.milli >= kMilliPerGpu &&
+      index.FreeGpus() >= r.gpus) {
+    std::optional<Allocation> a = PlaceAdmittedWithin(s, r, 0);
+    if (a) return a;
+    note_failure();
   }
   refused_not_for_gpus = refused_somewhere;
   if (refused_somewhere) refusal = first_refusal;

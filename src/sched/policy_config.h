@@ -46,6 +46,9 @@ struct SchedulerConfig {
   std::optional<SharePolicy> share_policy;
   // Which site a job goes to when several have room (sched/dispatch.h); best fit: any.
   Dispatch dispatch = Dispatch::kBestFit;
+  // Whether the scheduler's time counts from 1 January 00:00, as sites' hourly carbon series do
+  // (the simulator). Off (the daemon: wall-clock time), lowest-carbon reads each site's mean.
+  bool hourly_carbon = true;
   std::vector<TypicalPod> share_typical;
   std::uint64_t share_seed = 0;
 };

@@ -496,6 +496,7 @@ SimTime Scheduler::NextWakeup(SimTime now) const { return core_->policy->NextWak
 Status Scheduler::Schedule(SimTime now, std::vector<Decision>& out) {
   GPUFLEET_CHECK_TIME(now);
   SchedulerCore& c = *core_;
+  c.last_now = now;  // the pass's time: dispatch ranks sites by it (the grid's hour)
   c.StartReadyHeads(now, out);
   c.policy->Pass(c, now, out);
   c.force_pass = false;

@@ -33,6 +33,7 @@ std::string Fingerprint(const SchedulerCore& c) {
   w.Put(c.config.confirm_stops);
   w.Put(c.config.nodes_present);
   w.Put(static_cast<std::uint8_t>(c.config.dispatch));
+  w.Put(c.config.hourly_carbon);
   w.Put(c.fleet.num_nodes());
   w.Put(static_cast<std::uint64_t>(c.fleet.topo().size()));
   w.Put(static_cast<std::uint64_t>(c.fleet.gpu_models().size()));

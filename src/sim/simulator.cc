@@ -203,7 +203,9 @@ void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   {
     const Running& run = running_[static_cast<size_t>(slot)];
     SettleCopy(r, run.stopping ? run.stop_at : now);
-    if (run_observer_) run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now);
+    if (run_observer_) {
+      run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now, r.run_site);
+    }
   }
   CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
   running_[static_cast<size_t>(slot)] = std::move(running_.back());
@@ -620,7 +622,7 @@ SimResult Simulator::Run() {
     SettleCopy(Record(run.id), run.stopping ? run.stop_at : now_);
     if (run_observer_) {
       const JobRecord& r = Record(run.id);
-      run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_);
+      run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_, r.run_site);
     }
   }
   for (JobRecord& r : records_) {

@@ -66,9 +66,10 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   void set_job_sink(JobRecordSink* sink) { job_sink_ = sink; }
   // Told of every run of a job as it ends (completed, preempted, interrupted, a replica's leave,
   // or still going at the run's end): from the start decision until it stopped working - a
-  // preempted run when it was told to stop, not when its grace ended. For the serving replay.
+  // preempted run when it was told to stop, not when its grace ended - and the site it ran at
+  // (its first node's). For the serving replay and the services' costs.
   using RunObserver =
-      std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until)>;
+      std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until, int site)>;
   void set_run_observer(RunObserver observer) { run_observer_ = std::move(observer); }
   // After Run(): the most job records held at once (all jobs without a job sink).
   std::size_t peak_records() const { return peak_records_; }

@@ -72,6 +72,7 @@ double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, dou
 // working (its leave, or when a preemption or failure stopped it).
 struct ReplicaRunSpan {
   double from_s = 0, until_s = 0;
+  int site = -1;  // where it ran (the services' costs); -1 not known
 };
 
 // The service's requests served by its replicas as they ran: `runs[k]` are replica k's runs in the
