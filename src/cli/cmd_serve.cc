@@ -104,7 +104,6 @@ int RunServe(const ServeArgs& a) {
   ControlPlaneOptions options;
   options.scheduler.policy = a.policy;
   options.scheduler.dispatch = ParseDispatch(a.dispatch).value_or(Dispatch::kBestFit);
-  options.scheduler.hourly_carbon = false;  // wall-clock time: each site's mean intensity
   for (auto [name, text, out] :
        {std::tuple{"--heartbeat-timeout", &a.heartbeat_timeout, &options.heartbeat_timeout},
         std::tuple{"--grace", &a.grace, &options.grace}}) {

@@ -186,6 +186,7 @@ Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
     const ServiceCost cost = ServiceCostOf(fleet, run_hours, out.served->it_energy_kwh);
     out.served->rent_usd = cost.rent_usd;
     out.served->electricity_usd = cost.electricity_usd;
+    out.served->priced = cost.priced;
   }
   return Status::Ok();
 }

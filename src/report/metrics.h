@@ -142,6 +142,7 @@ struct ServiceMetrics {
     std::vector<PeriodAttainment> during_outages;
     // What the replicas cost (report/service_cost.h): rent at their sites' prices, electricity.
     double rent_usd = 0, electricity_usd = 0;
+    bool priced = false;  // a site it ran on gives a price or a tariff (else the cost is unknown)
   };
   std::optional<Requests> served;
 };

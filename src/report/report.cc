@@ -138,6 +138,12 @@ static nlohmann::ordered_json NumberOrNull(const std::optional<double>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
+// A service's cost: null where no site it ran on gives a price or a tariff (unknown, not free),
+// and where a finite price still overflowed.
+static nlohmann::ordered_json PricedOrNull(const ServiceMetrics::Requests& q, double usd) {
+  return q.priced ? FiniteOrNull(usd) : nlohmann::ordered_json(nullptr);
+}
+
 nlohmann::ordered_json ReportJson(const Metrics& m) {
   nlohmann::ordered_json j;
   j["run"] = {{"fleet", m.run.fleet_file},
@@ -281,11 +287,13 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
                  : nlohmann::ordered_json(nullptr)},
             {"scale_ups", q.scale_ups},
             {"scale_downs", q.scale_downs},
-            {"rent_usd", q.rent_usd},
-            {"electricity_usd", q.electricity_usd},
-            {"cost_usd", q.rent_usd + q.electricity_usd},
+            {"rent_usd", PricedOrNull(q, q.rent_usd)},
+            {"electricity_usd", PricedOrNull(q, q.electricity_usd)},
+            {"cost_usd", PricedOrNull(q, q.rent_usd + q.electricity_usd)},
             {"usd_per_million_output_tokens",
-             NumberOrNull(UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens))}};
+             q.priced ? NumberOrNull(
+                            UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens))
+                      : nlohmann::ordered_json(nullptr)}};
       }
       services.push_back(std::move(one));
     }
@@ -400,7 +408,8 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
         text += energy;
       }
       if (const std::optional<double> per_million =
-              UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens)) {
+              UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens);
+          q.priced && per_million && std::isfinite(*per_million)) {
         char cost[96];
         std::snprintf(
             cost, sizeof cost, "; $%s, $%.2f per million output tokens",

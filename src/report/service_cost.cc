@@ -12,7 +12,9 @@ ServiceCost ServiceCostOf(const Fleet& fleet, const std::vector<double>& gpu_hou
     const double hours = gpu_hours_by_site[s];
     if (!(hours > 0)) continue;
     const Site& site = fleet.sites()[s];
-    cost.rent_usd += hours * fleet.GpuHourUsd(static_cast<int>(s)).value_or(0);
+    const std::optional<double> price = fleet.GpuHourUsd(static_cast<int>(s));
+    cost.priced = cost.priced || price || site.tariff_usd_per_mwh;
+    cost.rent_usd += hours * price.value_or(0);
     // kWh x PUE over 1,000 is MWh, at the tariff in dollars.
     cost.electricity_usd += it_energy_kwh * (hours / total_gpu_hours) * site.cooling.design_pue /
                             1000 * site.tariff_usd_per_mwh.value_or(0);

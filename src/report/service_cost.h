@@ -15,6 +15,9 @@ namespace gpufleet {
 
 struct ServiceCost {
   double rent_usd = 0, electricity_usd = 0;
+  // Whether a site the service ran on gives a price or a tariff: without, its cost is unknown,
+  // not zero.
+  bool priced = false;
   double total_usd() const { return rent_usd + electricity_usd; }
 };
 

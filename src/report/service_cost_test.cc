@@ -44,6 +44,14 @@ TEST(ServiceCost, RentAndElectricityBySiteByHand) {
   EXPECT_DOUBLE_EQ(ServiceCostOf(fleet, {0, 0, 0}, 0).total_usd(), 0);
 }
 
+TEST(ServiceCost, WithoutAPriceOrTariffTheCostIsUnknown) {
+  const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
+  const ServiceCost cost = ServiceCostOf(fleet, {10}, 5);
+  EXPECT_FALSE(cost.priced);
+  EXPECT_DOUBLE_EQ(cost.total_usd(), 0);
+  EXPECT_TRUE(ServiceCostOf(testing::MustParseFleet(kSites), {0, 0, 1}, 1).priced);
+}
+
 TEST(ServiceCost, TheSitesPriceUnderItsPricing) {
   const Fleet fleet = testing::MustParseFleet(kSites);
   EXPECT_EQ(fleet.GpuHourUsd(0), 4.0);

@@ -60,6 +60,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
   }
   options.scheduler.nodes_present = false;  // a node is there once its agent registers
   options.scheduler.confirm_stops = true;   // GPUs are free once the agent says the job is gone
+  // Wall-clock time, not hours from 1 January: lowest-carbon reads each site's mean intensity.
+  options.scheduler.hourly_carbon = false;
   Result<Scheduler> scheduler = Scheduler::Create(fleet, options.scheduler, scheduler_tenants);
   if (!scheduler.ok()) return scheduler.error();
 

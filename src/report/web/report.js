@@ -14,7 +14,7 @@
   root.appendChild(table(['input', 'value'], [
     ['fleet', run.fleet], ['fleet fingerprint', run.fleet_fingerprint],
     ['workload', run.workload], ['workload fingerprint', run.workload_fingerprint],
-    ['policy', run.policy], ['seed', run.seed],
+    ['policy', run.policy], ['dispatch', run.dispatch || 'best-fit'], ['seed', run.seed],
     ['until (s)', run.until_s === null ? 'every job done' : run.until_s],
     ['gpufleet', document.getElementById('gpufleet-root').dataset.version]],
     {class: 'inputs', id: 'inputs'}));
@@ -52,12 +52,14 @@
     root.appendChild(table(
         ['service', 'replicas asked', 'placed', 'never placed', 'placement wait p99 (s)',
          'GPU-hours', 'requests', 'within SLO as run', 'if placed when asked',
-         'IT J per output token'],
+         'IT J per output token', 'cost (USD)', 'USD per million output tokens'],
         report.services.map((s) => [s.name, s.replicas, s.placed, s.never_placed,
                                     get(s, 'placement_wait_s.p99'), s.gpu_hours,
                                     get(s, 'requests.requests'), pct(get(s, 'requests.attainment')),
                                     pct(get(s, 'requests.attainment_if_placed_when_asked')),
-                                    get(s, 'requests.it_joules_per_output_token')]),
+                                    get(s, 'requests.it_joules_per_output_token'),
+                                    get(s, 'requests.cost_usd'),
+                                    get(s, 'requests.usd_per_million_output_tokens')]),
         {class: 'services', id: 'services'}));
   }
 
