@@ -418,7 +418,6 @@ class FleetParser {
   void ParsePricing(const YAML::Node& node, const std::string& field, Site& site) {
     const std::optional<std::string> name = r_.String(node, field);
     if (!name) return;
-    const Provider& provider = spec_.providers[static_cast<size_t>(site.provider)];
     if (*name == "on_demand") {
       site.pricing = Pricing::kOnDemand;
     } else if (*name == "reserved") {
@@ -429,6 +428,10 @@ class FleetParser {
       r_.Fail(node, field, "expected on_demand, reserved or spot, got '" + *name + "'");
       return;
     }
+    // With `providers:` itself in error (not a list, or an empty one) no provider exists to
+    // judge the pricing against; that error is reported already.
+    if (site.provider < 0 || static_cast<size_t>(site.provider) >= spec_.providers.size()) return;
+    const Provider& provider = spec_.providers[static_cast<size_t>(site.provider)];
     if (provider.kind == ProviderKind::kOwned) {
       r_.Fail(node, field,
               "provider '" + provider.name +

@@ -587,6 +587,22 @@ TEST(SpecErrors, SiteProviderNotDeclared) {
                     "unknown provider 'aws'; declared providers: gcp");
 }
 
+// Found by fuzz_fleet_spec: with `providers:` in error no provider exists, and a site's pricing
+// was judged against providers[0] of an empty list. The providers' error alone is reported.
+TEST(SpecErrors, PricingWithoutAnyProvider) {
+  const std::string sites =
+      "sites:\n"
+      "  - name: lab\n"
+      "    pricing: spot\n"
+      "    power_budget_mw: 1\n"
+      "    domains:\n"
+      "      - node_type: dgx-h100\n";
+  EXPECT_SPEC_ERROR(F("providers: []\n" + sites), "f.yaml:1:12:", "providers",
+                    "expected at least one provider");
+  EXPECT_SPEC_ERROR(F("providers: {a: 1}\n" + sites), "f.yaml:1:12:", "providers",
+                    "expected a list");
+}
+
 TEST(SpecErrors, JobTenantNotDeclared) {
   const std::string y =
       "tenants:\n"
