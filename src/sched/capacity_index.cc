@@ -235,6 +235,7 @@ void CapacityIndex::Fill(TopoId t, int gpus, ModelId m, Allocation& out) {
 
 std::optional<Allocation> CapacityIndex::Place(int gpus, ModelId model, Level constraint,
                                                TopoId within) {
+  if (Hidden(within)) return std::nullopt;
   GangRequest r;
   r.gpus = gpus;
   r.model = model;
@@ -366,7 +367,7 @@ std::pair<TopoId, TopoId> CapacityIndex::DescendantsAt(TopoId t, Level d) const 
 }
 
 std::optional<Allocation> CapacityIndex::Place(const GangRequest& r, TopoId within) {
-  if (r.gpus <= 0 || r.milli <= 0 || r.milli > kMilliPerGpu) return std::nullopt;
+  if (r.gpus <= 0 || r.milli <= 0 || r.milli > kMilliPerGpu || Hidden(within)) return std::nullopt;
   std::optional<Allocation> a;
   if (share_ && r.gpus <= share_->max_node_gpus) {
     a = PlaceByPolicy(r, within);

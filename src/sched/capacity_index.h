@@ -45,7 +45,8 @@ class CapacityIndex {
   // inside `within` (the fleet root by default). Best fit: the smallest subtree that fits, the most
   // occupied one among equals; inside it, the fewest children, the largest first and the remainder
   // again by best fit. Whole or nothing: on success the GPUs are taken, on failure nothing changes.
-  // model == kAnyModel tries every model and keeps the tightest fit.
+  // model == kAnyModel tries every model and keeps the tightest fit. Inside a hidden subtree (or
+  // one below a hidden subtree) nothing is placed.
   std::optional<Allocation> Place(int gpus, ModelId model, Level constraint, TopoId within = 0);
   // The same for any request: whole GPUs without CPU or memory take the path above; GPU shares
   // (milli < 1000) and CPU or memory requests are placed by a scan of the nodes (best fit: the
@@ -82,8 +83,7 @@ class CapacityIndex {
   bool AnyHidden() const {
     return std::any_of(blocked_.begin(), blocked_.end(), [](std::uint8_t b) { return b != 0; });
   }
-  // Whether t or a subtree above it is hidden. Place(request, within) does not look above
-  // `within`: a caller placing inside a hidden subtree checks this first.
+  // Whether t or a subtree above it is hidden.
   bool Hidden(TopoId t) const {
     for (; t >= 0; t = fleet_.topo(t).parent) {
       if (blocked_[static_cast<size_t>(t)] != 0) return true;

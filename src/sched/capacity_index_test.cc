@@ -101,6 +101,27 @@ TEST_F(CapacityIndexTest, BlockedSubtreeIsInvisible) {
   EXPECT_FALSE(index_.Verify());
 }
 
+TEST_F(CapacityIndexTest, NothingIsPlacedInsideAHiddenSubtree) {
+  // Pod 0 hidden: placing inside it, or inside one of its leaves, finds nothing, though all 32 of
+  // its GPUs are free; a shared GPU (the scan's path) neither.
+  const TopoId pod0 = fleet_.LevelBegin(Level::kPod);
+  const TopoId leaf0 = fleet_.topo(pod0).first_child;
+  index_.Block(pod0);
+  EXPECT_TRUE(index_.Hidden(leaf0));
+  EXPECT_FALSE(index_.Place(1, 0, Level::kFleet, pod0));
+  EXPECT_FALSE(index_.Place(1, 0, Level::kFleet, leaf0));
+  GangRequest share;
+  share.gpus = 1;
+  share.milli = 500;
+  share.model = 0;
+  share.constraint = Level::kDomain;
+  EXPECT_FALSE(index_.Place(share, leaf0));
+  index_.Unblock(pod0);
+  EXPECT_TRUE(index_.Place(1, 0, Level::kFleet, leaf0));
+  EXPECT_TRUE(index_.Place(share, leaf0));
+  EXPECT_FALSE(index_.Verify());
+}
+
 TEST(CapacityIndex, AnyModelPicksTheTightestFit) {
   // Site a: 1 DGX H100 (8 GPUs); site b: 2 DGX H200. A 16-GPU `leaf` job fits only the H200s.
   const Fleet f = testing::MustParseFleet(

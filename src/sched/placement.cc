@@ -49,7 +49,7 @@ std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest
       what.checkpoint_gb = at->gb;
     }
   }
-  const std::vector<std::vector<int>> tiers = site_ranker.Rank(
+  const SiteRanker::Tiers& tiers = site_ranker.Rank(
       config.dispatch, what, config.hourly_carbon ? last_now : -1, [this](int site) {
         return hooks.admission != nullptr ? hooks.admission->HeadroomShare(site) : std::nullopt;
       });
@@ -85,16 +85,8 @@ std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest
 
 std::optional<Allocation> SchedulerCore::PlaceAdmittedInTier(Slot s, const GangRequest& r,
                                                              const std::vector<int>& tier) {
-  if (tier.size() == 1) {
-    const TopoId site = fleet.sites()[static_cast<size_t>(tier[0])].topo;
-    // A site hidden already (backfill's hold) takes nothing: placing inside it would ignore that.
-    if (index.Hidden(site)) {
-      refused_not_for_gpus = false;
-      power_refused_sites.clear();
-      return std::nullopt;
-    }
-    return PlaceAdmittedWithin(s, r, site);
-  }
+  if (tier.size() == 1)
+    return PlaceAdmittedWithin(s, r, fleet.sites()[static_cast<size_t>(tier[0])].topo);
   // Hide the sites outside the tier that are not hidden already (backfill may hide some).
   std::vector<TopoId> hidden;
   for (size_t site = 0; site < fleet.sites().size(); ++site) {
@@ -139,9 +131,7 @@ std::optional<Allocation> SchedulerCore::Admitted(std::optional<Allocation> a, c
       index.Block(site);
       hidden.push_back(site);
     }
-    // Placement inside `within` would not see it hidden: a refusal of the subtree itself (a
-    // dispatch tier of one site) leaves nowhere else to try.
-    a = index.Hidden(within) ? std::nullopt : index.Place(r, within);
+    a = index.Place(r, within);
   }
   if (!a && !hidden.empty()) {
     power_refused_sites = hidden;
