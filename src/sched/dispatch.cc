@@ -104,13 +104,43 @@ std::vector<std::vector<int>> TiersByKey(const std::vector<std::optional<double>
   return tiers;
 }
 
-SiteRanker::SiteRanker(const Fleet& fleet) : fleet_(fleet) {
+SiteRanker::SiteRanker(const Fleet& fleet)
+    : fleet_(fleet), cheapest_by_model_(fleet.gpu_models().size() + 1) {
+  every_site_.emplace_back();
   for (int s = 0; s < static_cast<int>(fleet.sites().size()); ++s) {
     mean_tdp_w_.push_back(MeanGpuTdpW(fleet, s));
+    every_site_.front().push_back(s);
   }
 }
 
-std::vector<std::vector<int>> SiteRanker::Rank(
+const SiteRanker::Tiers& SiteRanker::Rank(
+    Dispatch d, const DispatchJob& job, SimTime now,
+    const std::function<std::optional<double>(int site)>& headroom) {
+  switch (d) {
+    case Dispatch::kBestFit:
+      return every_site_;
+    case Dispatch::kCheapest: {
+      std::optional<Tiers>& kept = cheapest_by_model_[static_cast<size_t>(job.model + 1)];
+      if (!kept) kept = RankByKeys(d, job, now, headroom);
+      return *kept;
+    }
+    case Dispatch::kLowestCarbon: {
+      const SimTime hour = now < 0 ? -1 : now / kHour;
+      if (hour != carbon_hour_) {
+        carbon_tiers_ = RankByKeys(d, job, now, headroom);
+        carbon_hour_ = hour;
+      }
+      return carbon_tiers_;
+    }
+    case Dispatch::kEarliestStart:
+    case Dispatch::kPowerAware:
+      break;
+  }
+  computed_ = RankByKeys(d, job, now, headroom);
+  return computed_;
+}
+
+SiteRanker::Tiers SiteRanker::RankByKeys(
     Dispatch d, const DispatchJob& job, SimTime now,
     const std::function<std::optional<double>(int site)>& headroom) const {
   const int sites = static_cast<int>(fleet_.sites().size());

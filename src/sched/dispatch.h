@@ -54,16 +54,27 @@ struct DispatchJob {
 // intensity) come last, as one tier.
 class SiteRanker {
  public:
+  using Tiers = std::vector<std::vector<int>>;
   explicit SiteRanker(const Fleet& fleet);
   // `headroom(site)`: the share of the site's budget left for new jobs (nullopt: not accounted),
-  // read by power-aware alone.
-  std::vector<std::vector<int>> Rank(
-      Dispatch d, const DispatchJob& job, SimTime now,
-      const std::function<std::optional<double>(int site)>& headroom) const;
+  // read by power-aware alone. The result is valid until the next call.
+  const Tiers& Rank(Dispatch d, const DispatchJob& job, SimTime now,
+                    const std::function<std::optional<double>(int site)>& headroom);
 
  private:
+  Tiers RankByKeys(Dispatch d, const DispatchJob& job, SimTime now,
+                   const std::function<std::optional<double>(int site)>& headroom) const;
+
   const Fleet& fleet_;
   std::vector<double> mean_tdp_w_;  // per site
+  // Rankings that change rarely, kept rather than sorted at every placement attempt: best fit's
+  // one tier, cheapest's per GPU model (slot 0: any model; prices are fixed for a run), lowest
+  // carbon's for the hour it was computed at (kNever: none yet; -1: the mean).
+  Tiers every_site_;
+  std::vector<std::optional<Tiers>> cheapest_by_model_;
+  SimTime carbon_hour_ = kNever;
+  Tiers carbon_tiers_;
+  Tiers computed_;  // earliest start's and power-aware's, computed at each call
 };
 
 // The ranking from each site's key (lower first; nullopt last): sites of equal keys share a tier.

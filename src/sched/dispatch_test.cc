@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "sched/scheduler.h"
+#include "spec/specs.h"
 #include "test_fleets.h"
 
 namespace gpufleet {
@@ -250,7 +252,7 @@ TEST(Dispatch, WithoutAnHourlyClockLowestCarbonReadsTheMean) {
 
 TEST(Dispatch, BestFitIsTheWholeFleetAsOneTier) {
   const Fleet fleet = testing::MustParseFleet(ThreeSites());
-  const SiteRanker ranker(fleet);
+  SiteRanker ranker(fleet);
   auto none = [](int) { return std::optional<double>(); };
   EXPECT_EQ(ranker.Rank(Dispatch::kBestFit, DispatchJob{}, 0, none),
             (std::vector<std::vector<int>>{{0, 1, 2}}));
@@ -259,6 +261,38 @@ TEST(Dispatch, BestFitIsTheWholeFleetAsOneTier) {
             (std::vector<std::vector<int>>{{0, 1, 2}}));
   EXPECT_EQ(ranker.Rank(Dispatch::kPowerAware, DispatchJob{}, 0, none),
             (std::vector<std::vector<int>>{{0, 1, 2}}));
+}
+
+TEST(Dispatch, LowestCarbonFollowsTheHour) {
+  // Site a's grid alternates 100 and 500 g/kWh hour by hour; site b's is 300 all day. Hour 0
+  // (and any time within it) ranks a first, hour 1 b, hour 2 a again; the mean (300 against
+  // 300) makes them one tier. The ranking is kept within an hour: this checks it is not kept
+  // past it.
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream hours(dir + "/alternating.csv");
+    for (int h = 0; h < 24; ++h) hours << (h % 2 == 0 ? 100 : 500) << "\n";
+  }
+  auto site = [](const std::string& name, const std::string& carbon) {
+    return "  - {name: " + name + ", power_budget_mw: 1, carbon_g_per_kwh: " + carbon +
+           ", domains: [{name: d, node_type: dgx-h100}]}\n";
+  };
+  const Result<Fleet> fleet = ParseFleet(
+      "sites:\n" + site("a", "{file: alternating.csv}") + site("b", "300"), dir + "/f.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.message();
+  SiteRanker ranker(fleet.value());
+  auto none = [](int) { return std::optional<double>(); };
+  using Tiers = SiteRanker::Tiers;
+  EXPECT_EQ(ranker.Rank(Dispatch::kLowestCarbon, DispatchJob{}, 0, none), (Tiers{{0}, {1}}));
+  EXPECT_EQ(ranker.Rank(Dispatch::kLowestCarbon, DispatchJob{}, 59 * kMinute, none),
+            (Tiers{{0}, {1}}));
+  EXPECT_EQ(ranker.Rank(Dispatch::kLowestCarbon, DispatchJob{}, kHour, none), (Tiers{{1}, {0}}));
+  EXPECT_EQ(ranker.Rank(Dispatch::kLowestCarbon, DispatchJob{}, 2 * kHour, none),
+            (Tiers{{0}, {1}}));
+  EXPECT_EQ(ranker.Rank(Dispatch::kLowestCarbon, DispatchJob{}, -1, none), (Tiers{{0, 1}}));
+  // Cheapest, per GPU model, is kept for the run: asked twice, the same order.
+  EXPECT_EQ(ranker.Rank(Dispatch::kCheapest, DispatchJob{}, 0, none), (Tiers{{0, 1}}));
+  EXPECT_EQ(ranker.Rank(Dispatch::kCheapest, DispatchJob{}, kHour, none), (Tiers{{0, 1}}));
 }
 
 }  // namespace
