@@ -32,6 +32,12 @@ SimResult RunWorkload(const Fleet& fleet, const std::string& workload, SimOption
   return sim.Run();
 }
 
+SimResult RunUntil(const Fleet& fleet, const std::string& workload, SimTime until) {
+  SimOptions options;
+  options.until = until;
+  return RunWorkload(fleet, workload, options);
+}
+
 WorkloadSpec MustParseWorkload(const std::string& yaml) {
   Result<WorkloadSpec> w = ParseWorkload(yaml, "test-workload.yaml");
   if (!w.ok()) {

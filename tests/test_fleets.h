@@ -16,6 +16,8 @@ WorkloadSpec MustParseWorkload(const std::string& yaml);
 
 // Simulates `workload` (YAML, seed 1) on `fleet` with `options`.
 SimResult RunWorkload(const Fleet& fleet, const std::string& workload, SimOptions options = {});
+// The same with the default options, until `until`.
+SimResult RunUntil(const Fleet& fleet, const std::string& workload, SimTime until = kNever);
 
 // `pods` pods × `leaves` leaves × `domains` NVLink domains of one DGX H100 (8 GPUs) each.
 // `site_lines` (YAML lines of the site mapping, indented by 4) replace its budget of 10 MW.

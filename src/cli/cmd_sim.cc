@@ -172,18 +172,9 @@ Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
                                  ReplicasItEnergyJ(s, out.gpu_hours * 3600, v.busy_s) / 3.6e6,
                                  v.output_tokens,
                                  as_placed.value().periods};
-    // The GPU-hours held, by site in proportion to where the runs were, for the cost.
-    std::vector<double> run_hours(fleet.sites().size(), 0);
-    double all_run_hours = 0;
-    for (const std::vector<ReplicaRunSpan>& replica : replica_runs) {
-      for (const ReplicaRunSpan& r : replica) {
-        if (r.site < 0 || static_cast<size_t>(r.site) >= run_hours.size()) continue;
-        run_hours[static_cast<size_t>(r.site)] += (r.until_s - r.from_s) / 3600;
-        all_run_hours += (r.until_s - r.from_s) / 3600;
-      }
-    }
-    for (double& h : run_hours) h = all_run_hours > 0 ? out.gpu_hours * h / all_run_hours : 0;
-    const ServiceCost cost = ServiceCostOf(fleet, run_hours, out.served->it_energy_kwh);
+    const ServiceCost cost =
+        ServiceCostOf(fleet, GpuHoursBySite(replica_runs, out.gpu_hours, fleet.sites().size()),
+                      out.served->it_energy_kwh);
     out.served->rent_usd = cost.rent_usd;
     out.served->electricity_usd = cost.electricity_usd;
     out.served->priced = cost.priced;

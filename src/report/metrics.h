@@ -143,6 +143,7 @@ struct ServiceMetrics {
     // What the replicas cost (report/service_cost.h): rent at their sites' prices, electricity.
     double rent_usd = 0, electricity_usd = 0;
     bool priced = false;  // a site it ran on gives a price or a tariff (else the cost is unknown)
+    double cost_usd() const { return rent_usd + electricity_usd; }
   };
   std::optional<Requests> served;
 };

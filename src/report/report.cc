@@ -289,10 +289,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
             {"scale_downs", q.scale_downs},
             {"rent_usd", PricedOrNull(q, q.rent_usd)},
             {"electricity_usd", PricedOrNull(q, q.electricity_usd)},
-            {"cost_usd", PricedOrNull(q, q.rent_usd + q.electricity_usd)},
+            {"cost_usd", PricedOrNull(q, q.cost_usd())},
             {"usd_per_million_output_tokens",
-             q.priced ? NumberOrNull(
-                            UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens))
+             q.priced ? NumberOrNull(UsdPerMillionTokens(q.cost_usd(), q.output_tokens))
                       : nlohmann::ordered_json(nullptr)}};
       }
       services.push_back(std::move(one));
@@ -408,14 +407,12 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
         text += energy;
       }
       if (const std::optional<double> per_million =
-              UsdPerMillionTokens(q.rent_usd + q.electricity_usd, q.output_tokens);
+              UsdPerMillionTokens(q.cost_usd(), q.output_tokens);
           q.priced && per_million && std::isfinite(*per_million)) {
         char cost[96];
-        std::snprintf(
-            cost, sizeof cost, "; $%s, $%.2f per million output tokens",
-            Grouped(static_cast<std::int64_t>(std::llround(q.rent_usd + q.electricity_usd)))
-                .c_str(),
-            *per_million);
+        std::snprintf(cost, sizeof cost, "; $%s, $%.2f per million output tokens",
+                      Grouped(static_cast<std::int64_t>(std::llround(q.cost_usd()))).c_str(),
+                      *per_million);
         text += cost;
       }
     }

@@ -15,12 +15,6 @@
 namespace gpufleet {
 namespace {
 
-SimResult RunOn(const Fleet& fleet, const std::string& workload, SimTime until = kNever) {
-  SimOptions options;
-  options.until = until;
-  return testing::RunWorkload(fleet, workload, options);
-}
-
 const Fleet& OneDgx() {
   static const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
   return fleet;
@@ -34,7 +28,7 @@ const char* kJob =
 // conversion to SimTime was undefined and struck every millisecond, so the job never finished. No
 // failure falls inside simulated time: the job runs its 10 hours undisturbed.
 TEST(SimulatorFailures, ATinyFailureRateDrawsNoFailure) {
-  const SimResult r = RunOn(
+  const SimResult r = testing::RunUntil(
       OneDgx(), std::string(kJob) + "failure_model: {rates: none, per_node_day: {gpu: 1e-15}}\n");
   ASSERT_EQ(r.jobs.size(), 1u);
   EXPECT_EQ(r.jobs[0].state, JobRecord::State::kCompleted);
@@ -47,7 +41,7 @@ TEST(SimulatorFailures, AnInterruptionLosesWorkSinceTheCheckpointAndPaysTheResta
   // A GPU failure at 2h30m: 2h30m of work done, 2h kept (last checkpoint), 30m lost. The node is
   // back at 3h; the job restarts then, pays 10m, and does the remaining 8h: it ends at 11h10m.
   // Run time 2h30m + 8h10m = 10h40m = work 10h + lost 30m + restart 10m. ETTR 10h / 11h10m.
-  const SimResult r = RunOn(
+  const SimResult r = testing::RunUntil(
       OneDgx(), std::string(kJob) +
                     "failures: [{at: 2h30m, target: s/p/l/d, repair_after: 30m, category: gpu}]\n");
   const JobRecord& j = r.jobs[0];
@@ -68,8 +62,8 @@ TEST(SimulatorFailures, AnInterruptionLosesWorkSinceTheCheckpointAndPaysTheResta
 TEST(SimulatorFailures, PlannedMaintenanceLosesNothing) {
   // Maintenance 2h30m-3h: the job checkpoints first, so it keeps 2h30m; it restarts at 3h, pays
   // 10m and runs the remaining 7h30m: end 10h40m.
-  const SimResult r =
-      RunOn(OneDgx(), std::string(kJob) + "maintenance: [{at: 2h30m, target: s, duration: 30m}]\n");
+  const SimResult r = testing::RunUntil(
+      OneDgx(), std::string(kJob) + "maintenance: [{at: 2h30m, target: s, duration: 30m}]\n");
   EXPECT_EQ(r.jobs[0].end, 10 * kHour + 40 * kMinute);
   EXPECT_EQ(r.jobs[0].lost_ms, 0);
   EXPECT_EQ(r.failures[static_cast<size_t>(FailureCategory::kMaintenance)].interruptions, 1);
@@ -78,9 +72,9 @@ TEST(SimulatorFailures, PlannedMaintenanceLosesNothing) {
 TEST(SimulatorFailures, ASoftwareFailureTakesNoHardwareDown) {
   // At 2h30m the job crashes; its node stays up, so it restarts at once from its 2h checkpoint:
   // 2h30m + 10m + 8h = 10h40m. No node failed.
-  const SimResult r =
-      RunOn(OneDgx(),
-            std::string(kJob) + "failures: [{at: 2h30m, target: s/p/l/d, category: software}]\n");
+  const SimResult r = testing::RunUntil(
+      OneDgx(),
+      std::string(kJob) + "failures: [{at: 2h30m, target: s/p/l/d, category: software}]\n");
   EXPECT_EQ(r.jobs[0].end, 10 * kHour + 40 * kMinute);
   EXPECT_EQ(r.jobs[0].lost_ms, 30 * kMinute);
   EXPECT_EQ(r.node_failures, 0);
@@ -91,10 +85,11 @@ TEST(SimulatorFailures, AutoCheckpointIntervalIsDalysForTheJobsSize) {
   // checkpoint takes 60 s: Daly's interval is 1,098.77 s (src/physics/checkpoint_test.cc). The
   // job then spends 60 s writing per 1,098.77 s of work: 10 min of work take 600 s x (1,098.77 +
   // 60) / 1,098.77 = 632.77 s, if no failure strikes in between (this seed's first comes later).
-  const SimResult r = RunOn(OneDgx(),
-                            "jobs: [{gpus: 8, duration: 10m, checkpoint_interval: auto, "
-                            "checkpoint_write: 60s}]\n"
-                            "failure_model: {rates: none, per_node_day: {gpu: 8}, seed: 3}\n");
+  const SimResult r =
+      testing::RunUntil(OneDgx(),
+                        "jobs: [{gpus: 8, duration: 10m, checkpoint_interval: auto, "
+                        "checkpoint_write: 60s}]\n"
+                        "failure_model: {rates: none, per_node_day: {gpu: 8}, seed: 3}\n");
   const JobRecord& j = r.jobs[0];
   ASSERT_EQ(j.interruptions, 0);
   const double tau = std::llround(DalyInterval(60'000, 3 * 3'600'000.0));
@@ -110,10 +105,10 @@ TEST(SimulatorFailures, CountsFollowTheConfiguredRates) {
   // the model is wrong. Network failures take down a whole leaf: more nodes fail than events.
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(2, 8, 128));
   ASSERT_EQ(fleet.num_nodes(), 2048);
-  const SimResult r = RunOn(fleet,
-                            "jobs: [{gpus: 8, duration: 1000d}]\n"
-                            "failure_model: {rates: llama3}\n",
-                            54 * kDay);
+  const SimResult r = testing::RunUntil(fleet,
+                                        "jobs: [{gpus: 8, duration: 1000d}]\n"
+                                        "failure_model: {rates: llama3}\n",
+                                        54 * kDay);
   std::int64_t all = 0;
   for (int c = 0; c < kRandomFailureCategories; ++c) {
     const double expected = Llama3Calibration::kCounts[static_cast<size_t>(c)];
@@ -136,11 +131,12 @@ TEST(SimulatorFailures, GpuFailuresComeWithGpusHostFailuresWithNodes) {
       "node_types: [{name: quad, gpu: h100, gpus_per_node: 4, max_power_kw: 5}]\n"
       "sites:\n  - name: s\n    power_budget_mw: 1\n"
       "    domains: [{name: d, count: 64, node_type: quad}]\n");
-  const SimResult r = RunOn(fleet,
-                            "jobs: [{gpus: 4, duration: 1000d}]\n"
-                            "failure_model: {rates: none, per_node_day: {gpu: 1, host: 1}, "
-                            "repair: {gpu: 1m, host: 1m}}\n",
-                            100 * kDay);
+  const SimResult r =
+      testing::RunUntil(fleet,
+                        "jobs: [{gpus: 4, duration: 1000d}]\n"
+                        "failure_model: {rates: none, per_node_day: {gpu: 1, host: 1}, "
+                        "repair: {gpu: 1m, host: 1m}}\n",
+                        100 * kDay);
   const auto gpu =
       static_cast<double>(r.failures[static_cast<size_t>(FailureCategory::kGpu)].events);
   const auto host =
@@ -154,7 +150,7 @@ TEST(SimulatorFailures, SameSeedSameFailures) {
   const std::string w =
       "jobs: [{gpus: 64, duration: 30d, checkpoint_interval: auto, checkpoint_size_gb: 500}]\n"
       "failure_model: {scale: 20}\n";
-  const SimResult a = RunOn(fleet, w), b = RunOn(fleet, w);
+  const SimResult a = testing::RunUntil(fleet, w), b = testing::RunUntil(fleet, w);
   EXPECT_EQ(a.jobs[0].end, b.jobs[0].end);
   EXPECT_EQ(a.node_failures, b.node_failures);
   EXPECT_GT(a.jobs[0].interruptions, 0);

@@ -143,11 +143,8 @@ static SimTime AddAtMostLatest(SimTime a, SimTime b) {
 void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
   r.run_site = site;
   r.copy_pending = 0;
-  // Without the twin's physics checkpoints take no time, and neither do their copies.
-  if (options_.physics && r.progress > 0 && r.checkpoint_site >= 0 && r.checkpoint_site != site &&
-      r.spec.checkpoint_size_gb > 0) {
-    const double ms =
-        std::ceil(fleet_.CopySeconds(r.checkpoint_site, site, r.spec.checkpoint_size_gb) * kSecond);
+  if (const std::optional<Place> held = CheckpointHeld(r); held && held->site != site) {
+    const double ms = std::ceil(fleet_.CopySeconds(held->site, site, held->gb) * kSecond);
     r.copy_pending = ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
     r.overhead_left = AddAtMostLatest(r.overhead_left, r.copy_pending);
   }
@@ -156,14 +153,18 @@ void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
   r.resumes_at = AddAtMostLatest(now, r.overhead_left);
 }
 
-std::optional<CheckpointLocator::Place> Simulator::CheckpointOf(JobId id) const {
-  const JobRecord& r = Record(id);
-  // As MoveCheckpoint: only progress to resume, with the twin's physics, costs a copy elsewhere.
+std::optional<CheckpointLocator::Place> Simulator::CheckpointHeld(const JobRecord& r) const {
+  // Only progress to resume costs a copy elsewhere; without the twin's physics checkpoints take
+  // no time, and neither do their copies.
   if (!options_.physics || r.progress == 0 || r.checkpoint_site < 0 ||
       r.spec.checkpoint_size_gb <= 0) {
     return std::nullopt;
   }
   return Place{r.checkpoint_site, r.spec.checkpoint_size_gb};
+}
+
+std::optional<CheckpointLocator::Place> Simulator::CheckpointOf(JobId id) const {
+  return CheckpointHeld(Record(id));
 }
 
 SimTime Simulator::UnpaidCopy(const JobRecord& r, SimTime t) const {

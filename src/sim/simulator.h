@@ -130,6 +130,8 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   SimTime TrueDuration(JobId id) const override;
   // CheckpointLocator: the site holding a job's checkpoint, for the earliest-start dispatch.
   std::optional<Place> CheckpointOf(JobId id) const override;
+  // The checkpoint a run elsewhere would copy first: nothing without one worth copying.
+  std::optional<Place> CheckpointHeld(const JobRecord& r) const;
   double PlacementRate(JobId id, const Allocation& a) const;
   void Log(SimTime t, const char* event, JobId job, const std::string& detail);
   // The records of the jobs alive (all jobs without a job sink), in recycled slots.

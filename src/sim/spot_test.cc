@@ -33,12 +33,6 @@ std::string CloudSite(const std::string& pricing, double rate = 0, int nodes = 1
          "     domains: [{name: d, count: " + std::to_string(nodes) + ", node_type: dgx-h100}]}\n";
 }
 
-SimResult RunOn(const Fleet& fleet, const std::string& workload, SimTime until = kNever) {
-  SimOptions options;
-  options.until = until;
-  return testing::RunWorkload(fleet, workload, options);
-}
-
 TEST(Pricing, BadPricesNameTheirField) {
   EXPECT_TRUE(IsError(spec_test::F("providers: []\nsites:\n  - {name: s, power_budget_mw: 1, "
                                    "domains: [{node_type: dgx-h100}]}\n"),
@@ -113,7 +107,7 @@ TEST(Pricing, EachPricingBillsWhatItShould) {
   };
   for (const Case& c : {Case{"on_demand", 4, 16}, Case{"spot", 4, 6}, Case{"reserved", 8, 20}}) {
     const Fleet fleet = testing::MustParseFleet(CloudSite(c.pricing));
-    const SimResult r = RunOn(fleet, job);
+    const SimResult r = testing::RunUntil(fleet, job);
     ASSERT_EQ(r.end_time, kHour) << c.pricing;
     Metrics m = ComputeMetrics(r, RunInfo{});
     AddPowerMetrics(m, r, fleet);
@@ -143,7 +137,7 @@ TEST(SpotReclaims, AJobThatCheckpointsInTheNoticeLosesNothing) {
     return "jobs: [{gpus: 8, duration: 10h, checkpoint_interval: 30m, checkpoint_size_gb: " +
            std::to_string(size_gb) + ", restart_overhead: 10m}]\n";
   };
-  const SimResult saved = RunOn(fleet, job(10));
+  const SimResult saved = testing::RunUntil(fleet, job(10));
   const JobRecord& s = saved.jobs[0];
   const auto& spot = saved.failures[static_cast<size_t>(FailureCategory::kSpot)];
   ASSERT_GT(s.interruptions, 2);  // 10 h and more at one an hour: the seed gives several
@@ -154,7 +148,7 @@ TEST(SpotReclaims, AJobThatCheckpointsInTheNoticeLosesNothing) {
   EXPECT_LE(s.restart_ms, s.interruptions * 10 * kMinute);
   EXPECT_GT(s.restart_ms, 0);
 
-  const SimResult late = RunOn(fleet, job(60));
+  const SimResult late = testing::RunUntil(fleet, job(60));
   const JobRecord& l = late.jobs[0];
   ASSERT_GT(l.interruptions, 2);
   EXPECT_GT(l.lost_ms, 0);
@@ -167,7 +161,7 @@ TEST(SpotReclaims, AJobThatCheckpointsInTheNoticeLosesNothing) {
 // of 43.8; within 4 of them. A long 1-GPU job keeps the run going.
 TEST(SpotReclaims, TheirCountFollowsTheRate) {
   const Fleet fleet = testing::MustParseFleet(CloudSite("spot", 1, 64));
-  const SimResult r = RunOn(fleet, "jobs: [{gpus: 1, duration: 1000d}]\n", 30 * kDay);
+  const SimResult r = testing::RunUntil(fleet, "jobs: [{gpus: 1, duration: 1000d}]\n", 30 * kDay);
   const double events =
       static_cast<double>(r.failures[static_cast<size_t>(FailureCategory::kSpot)].events);
   EXPECT_NEAR(events, 1920, 4 * std::sqrt(1920.0));
@@ -184,8 +178,8 @@ TEST(SpotReclaims, TheyNeverChangeTheFailureModelsDraws) {
       "failure_model: {rates: llama3, scale: 50}\n";
   const Fleet spot = testing::MustParseFleet(CloudSite("spot", 2, 16));
   const Fleet on_demand = testing::MustParseFleet(CloudSite("on_demand", 2, 16));
-  const SimResult a = RunOn(spot, workload, 20 * kDay);
-  const SimResult b = RunOn(on_demand, workload, 20 * kDay);
+  const SimResult a = testing::RunUntil(spot, workload, 20 * kDay);
+  const SimResult b = testing::RunUntil(on_demand, workload, 20 * kDay);
   EXPECT_GT(a.failures[static_cast<size_t>(FailureCategory::kSpot)].events, 0);
   EXPECT_EQ(b.failures[static_cast<size_t>(FailureCategory::kSpot)].events, 0);
   std::int64_t drawn = 0;
@@ -202,10 +196,11 @@ TEST(SpotReclaims, TheyNeverChangeTheFailureModelsDraws) {
 // than an interval's work at each reclaim.
 TEST(SpotReclaims, AnAutoIntervalCountsThem) {
   const Fleet fleet = testing::MustParseFleet(CloudSite("spot", 24));
-  const SimResult r = RunOn(fleet,
-                            "jobs: [{gpus: 8, duration: 10h, checkpoint_interval: auto, "
-                            "checkpoint_size_gb: 60, restart_overhead: 10m}]\n",
-                            30 * kDay);
+  const SimResult r =
+      testing::RunUntil(fleet,
+                        "jobs: [{gpus: 8, duration: 10h, checkpoint_interval: auto, "
+                        "checkpoint_size_gb: 60, restart_overhead: 10m}]\n",
+                        30 * kDay);
   const JobRecord& j = r.jobs[0];
   EXPECT_EQ(j.state, JobRecord::State::kCompleted);
   EXPECT_GT(j.interruptions, 2);

@@ -224,4 +224,19 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
   return out;
 }
 
+std::vector<double> GpuHoursBySite(const std::vector<std::vector<ReplicaRunSpan>>& runs,
+                                   double gpu_hours, size_t sites) {
+  std::vector<double> hours(sites, 0);
+  double all = 0;
+  for (const std::vector<ReplicaRunSpan>& replica : runs) {
+    for (const ReplicaRunSpan& r : replica) {
+      if (r.site < 0 || static_cast<size_t>(r.site) >= sites) continue;
+      hours[static_cast<size_t>(r.site)] += r.until_s - r.from_s;
+      all += r.until_s - r.from_s;
+    }
+  }
+  for (double& h : hours) h = all > 0 ? gpu_hours * h / all : 0;
+  return hours;
+}
+
 }  // namespace gpufleet

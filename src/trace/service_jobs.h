@@ -75,6 +75,12 @@ struct ReplicaRunSpan {
   int site = -1;  // where it ran (the services' costs); -1 not known
 };
 
+// The GPU-hours a service's replicas held (`gpu_hours`: from its autoscaler), split over the
+// fleet's `sites` in proportion to the length of its replicas' runs at each (every replica of a
+// service holds the same GPUs). Runs of an unknown site count for none; no runs: all zero.
+std::vector<double> GpuHoursBySite(const std::vector<std::vector<ReplicaRunSpan>>& runs,
+                                   double gpu_hours, size_t sites);
+
 // The service's requests served by its replicas as they ran: `runs[k]` are replica k's runs in the
 // simulator, in order (none: never placed). A first run placed when asked (warm replicas: at 0)
 // takes requests from when the autoscaler had the replica ready; any other run loads first
