@@ -202,6 +202,33 @@ TEST_F(Cli, DispatchIsReportedAndRefusedWhereIdle) {
   EXPECT_NE(unknown.err.find("best-fit,cheapest"), std::string::npos) << Describe(unknown);
 }
 
+TEST_F(Cli, ElasticSitesAreReportedBySimAndRefusedByServe) {
+  const std::string f = Write("elastic.yaml",
+                              "providers:\n"
+                              "  - {name: lab}\n"
+                              "  - {name: c, kind: cloud, gpu_hour_usd: 4}\n"
+                              "sites:\n"
+                              "  - {name: campus, provider: lab, power_budget_mw: 1, "
+                              "domains: [{node_type: dgx-h100}]}\n"
+                              "  - {name: burst, provider: c, power_budget_mw: 1, elastic: {}, "
+                              "domains: [{node_type: dgx-h100}]}\n");
+  const std::string w =
+      Write("w.yaml", "jobs: [{gpus: 8, duration: 1h}, {gpus: 8, duration: 9h}]\n");
+  const std::string base = "sim --fleet " + Quote(f) + " --workload " + Quote(w);
+  const Outcome summary = Gpufleet(base + " --no-progress");
+  ASSERT_EQ(summary.code, 0) << Describe(summary);
+  EXPECT_NE(summary.out.find("elastic      burst: 1 node rented"), std::string::npos)
+      << Describe(summary);
+  const Outcome json = Gpufleet(base + " --json");
+  ASSERT_EQ(json.code, 0) << Describe(json);
+  EXPECT_NE(json.out.find("\"nodes_acquired\": 1"), std::string::npos) << Describe(json);
+  // Refused before the tokens are read, the state opened or a port bound.
+  const Outcome serve = Gpufleet("serve --fleet " + Quote(f) + " --tokens " +
+                                 Quote(Write("tokens", "")) + " --listen 127.0.0.1:0");
+  EXPECT_EQ(serve.code, 2) << Describe(serve);
+  EXPECT_NE(serve.err.find("site 'burst' is elastic"), std::string::npos) << Describe(serve);
+}
+
 TEST_F(Cli, ValidateAcceptsTheExamples) {
   const Outcome r = Gpufleet("validate " + Quote(Source("examples/fleets/tiny.yaml")) + " " +
                              Quote(Source("examples/workloads/tiny.yaml")));

@@ -490,6 +490,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   metrics.run.services_wall_s = services_wall.count();
   if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
   AddOutageMetrics(metrics, result, fleet.value(), outages);
+  AddElasticMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";
   } else {

@@ -24,7 +24,7 @@ constexpr std::size_t MemberCount() {
     return sizeof...(Members);
   }
 }
-static_assert(MemberCount<SimResult>() == 24,
+static_assert(MemberCount<SimResult>() == 25,
               "SimResult has a new member: merge it in MergeResults, test it in "
               "merge_results_test.cc, then update this count");
 
@@ -58,6 +58,11 @@ SimResult MergeResults(const std::vector<SideBySideRun>& runs) {
     all.available_cpu_ms += r.available_cpu_ms;
     all.allocated_memory_ms += r.allocated_memory_ms;
     all.available_memory_ms += r.available_memory_ms;
+    // An elastic site's index follows its run's sites, placed after the runs' before.
+    for (SimResult::ElasticSite e : r.elastic) {
+      e.site += static_cast<int>(all.sites.size());
+      all.elastic.push_back(e);
+    }
     all.sites.insert(all.sites.end(), r.sites.begin(), r.sites.end());
     for (size_t c = 0; c < all.failures.size(); ++c) {
       all.failures[c].events += r.failures[c].events;

@@ -151,6 +151,22 @@ TEST(MergeResults, KeepsEveryTotal) {
   EXPECT_FALSE(m.series) << "experiments record no time series";
 }
 
+TEST(MergeResults, ElasticSitesKeepTheirRunsSites) {
+  // Two runs of two sites each; the second's elastic site 1 is site 3 of the merged result.
+  SimResult a, b;
+  a.sites.resize(2);
+  b.sites.resize(2);
+  a.elastic = {{0, 3600000, 28800000, 2, 1, 1, 1}};
+  b.elastic = {{1, 7200000, 57600000, 3, 2, 1, 2}};
+  const SimResult m = MergeResults({{&a, 0, 0}, {&b, 0, 0}});
+  ASSERT_EQ(m.elastic.size(), 2u);
+  EXPECT_EQ(m.elastic[0].site, 0);
+  EXPECT_EQ(m.elastic[1].site, 3);
+  EXPECT_EQ(m.elastic[1].held_gpu_ms, 57600000);
+  EXPECT_EQ(m.elastic[1].asked, 3);
+  EXPECT_EQ(m.elastic[1].peak_nodes, 2);
+}
+
 TEST(MergeResults, NothingToMerge) {
   const SimResult m = MergeResults({});
   EXPECT_TRUE(m.jobs.empty());

@@ -97,10 +97,21 @@ struct Cooling {
   double free_cooling_below_c = 18;  // outdoor temperature below which chillers are off
 };
 
+// Capacity rented elastically (docs/MODELS.md, "Elastic renting"): an on-demand cloud site whose
+// nodes are the most it may hold. None is held at the start; nodes are asked for when a queued
+// job's forecast wait exceeds `rent_when_wait_exceeds`, serve (and are billed) `provisioning`
+// later, and are given back once idle for `release_after_idle`.
+struct ElasticRent {
+  SimTime provisioning = 10 * kMinute;
+  SimTime release_after_idle = 30 * kMinute;
+  SimTime rent_when_wait_exceeds = 30 * kMinute;
+};
+
 struct Site {
   std::string name;
   int provider = 0;                      // index into Fleet::providers
   Pricing pricing = Pricing::kOnDemand;  // a rented site's; its provider offers it
+  std::optional<ElasticRent> elastic;    // rented node by node as the queue needs (on demand)
   std::string location;
   std::string region;
   double power_budget_mw =

@@ -301,6 +301,11 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
       sm.pricing = PricingName(site.pricing);
       const std::optional<double> price = fleet.GpuHourUsd(static_cast<int>(i));
       sm.rented_gpu_hours = sm.held_gpu_hours;
+      for (const SimResult::ElasticSite& e : result.elastic) {
+        if (e.site == static_cast<int>(i)) {
+          sm.rented_gpu_hours = static_cast<double>(e.held_gpu_ms / kHour);
+        }
+      }
       if (site.pricing == Pricing::kReserved && price) {
         auto [first, last] = fleet.NodeRange(site.topo);
         std::int64_t gpus = 0;
@@ -351,6 +356,26 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
       pm.cost_usd += sm.cost_usd.value_or(0);
     }
     if (!pm.sites.empty()) m.providers.push_back(std::move(pm));
+  }
+}
+
+void AddElasticMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
+  m.elastic.clear();
+  for (const SimResult::ElasticSite& e : result.elastic) {
+    if (e.site < 0 || static_cast<size_t>(e.site) >= fleet.sites().size()) continue;
+    ElasticMetrics em;
+    em.site = fleet.sites()[static_cast<size_t>(e.site)].name;
+    em.nodes_asked = e.asked;
+    em.nodes_acquired = e.acquired;
+    em.nodes_released = e.released;
+    em.peak_nodes = e.peak_nodes;
+    em.node_hours = static_cast<double>(e.held_node_ms / kHour);
+    em.gpu_hours = static_cast<double>(e.held_gpu_ms / kHour);
+    if (static_cast<size_t>(e.site) < result.sites.size() && e.held_gpu_ms > 0) {
+      em.busy = static_cast<double>(result.sites[static_cast<size_t>(e.site)].held_gpu_milli_ms /
+                                    kMilliPerGpu / e.held_gpu_ms);
+    }
+    m.elastic.push_back(std::move(em));
   }
 }
 

@@ -84,7 +84,8 @@ struct SitePowerMetrics {
   // price); carbon where the site gives a carbon intensity.
   std::optional<double> cost_usd, carbon_t;
   // Rented sites: GPU-hours billed (held by jobs on its nodes; every GPU for the whole run when
-  // reserved) and their price (not in the JSON report, whose per-site cost_usd includes it).
+  // reserved; an elastic site's nodes' while it held them) and their price (not in the JSON report,
+  // whose per-site cost_usd includes it).
   double rented_gpu_hours = 0;
   std::optional<double> rent_usd;
   // Checkpoints copied out of the site, and their price where its provider charges egress (in
@@ -164,6 +165,14 @@ struct OutageMetrics {
   std::int64_t checkpoint_copies = 0;
 };
 
+// An elastic site (docs/REPORT.md, "elastic"): the nodes it rented as the queue needed them.
+struct ElasticMetrics {
+  std::string site;
+  std::int64_t nodes_asked = 0, nodes_acquired = 0, nodes_released = 0, peak_nodes = 0;
+  double node_hours = 0, gpu_hours = 0;  // held (and billed): from arrival to release or the end
+  double busy = 0;  // of those GPU-hours, the share jobs and replicas held (0 without any)
+};
+
 struct Metrics {
   RunInfo run;
   std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
@@ -189,6 +198,7 @@ struct Metrics {
   std::vector<SitePowerMetrics> power_sites;
   std::vector<ProviderMetrics> providers;  // with the power figures
   std::vector<OutageMetrics> outages;
+  std::vector<ElasticMetrics> elastic;  // the elastic sites, in the fleet's order
   // Checkpoints copied between sites: how many, GPU-hours spent waiting for them, data moved.
   std::int64_t checkpoint_copies = 0;
   double checkpoint_copy_gpu_hours = 0, checkpoint_copy_gb = 0;
@@ -247,6 +257,8 @@ class JobTally {
 Metrics ComputeMetrics(const SimResult& result, RunInfo run);
 // Fills the power figures, which need the fleet's sites (budgets, PUE, tariffs).
 void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet);
+// Fills the elastic sites' rentals.
+void AddElasticMetrics(Metrics& m, const SimResult& result, const Fleet& fleet);
 // Fills the outages and the checkpoints copied between sites.
 void AddOutageMetrics(Metrics& m, const SimResult& result, const Fleet& fleet,
                       const std::vector<BoundOutage>& outages);

@@ -301,6 +301,20 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["checkpoint_copies"] = {{"copies", m.checkpoint_copies},
                             {"gpu_hours", m.checkpoint_copy_gpu_hours},
                             {"gb", m.checkpoint_copy_gb}};
+  if (!m.elastic.empty()) {
+    nlohmann::ordered_json elastic = nlohmann::ordered_json::array();
+    for (const ElasticMetrics& e : m.elastic) {
+      elastic.push_back({{"site", e.site},
+                         {"nodes_asked", e.nodes_asked},
+                         {"nodes_acquired", e.nodes_acquired},
+                         {"nodes_released", e.nodes_released},
+                         {"peak_nodes", e.peak_nodes},
+                         {"node_hours", e.node_hours},
+                         {"gpu_hours", e.gpu_hours},
+                         {"busy", e.busy}});
+    }
+    j["elastic"] = elastic;
+  }
   if (!m.outages.empty()) {
     nlohmann::ordered_json outages = nlohmann::ordered_json::array();
     for (size_t k = 0; k < m.outages.size(); ++k) {
@@ -460,6 +474,13 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
       }
       row("cost", text);
     }
+  }
+  for (const ElasticMetrics& e : m.elastic) {
+    row("elastic", e.site + ": " + Counted(e.nodes_acquired, "node") + " rented (of " +
+                       std::to_string(e.nodes_asked) + " asked for; peak " +
+                       std::to_string(e.peak_nodes) + "), " + Grouped(e.nodes_released) +
+                       " released idle; " + HumanAmount(e.node_hours) + " node-hours held, " +
+                       Percent(e.busy) + " of their GPU-time busy");
   }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +
                          HumanSeconds(m.makespan_s) +

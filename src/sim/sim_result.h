@@ -130,6 +130,15 @@ struct SimResult {
   std::int64_t checkpoint_copies = 0;
   long double copy_gpu_ms = 0;
   std::vector<double> checkpoint_egress_gb;
+  // Per elastic site (model/fleet.h ElasticRent), in the fleet's order: the nodes it held and
+  // was billed for (from arrival to release, or the end), and the nodes asked for, arrived and
+  // given back.
+  struct ElasticSite {
+    int site = -1;
+    long double held_node_ms = 0, held_gpu_ms = 0;
+    std::int32_t asked = 0, acquired = 0, released = 0, peak_nodes = 0;
+  };
+  std::vector<ElasticSite> elastic;
   std::int64_t node_failures = 0;
   std::int64_t node_repairs = 0;
   std::optional<TimeSeries> series;  // with SimOptions::series_interval

@@ -13,6 +13,10 @@ namespace gpufleet {
 
 // A finish event with this epoch is a replica's leave_at: no run's epoch is negative.
 constexpr std::int32_t kLeaveEvent = -1;
+// A tick event with this argument is the elastic pool's wake-up, not the scheduler's.
+constexpr std::int32_t kElasticWake = 1;
+// How often at most the elastic pool forecasts the queue (docs/MODELS.md, "Elastic renting").
+constexpr SimTime kElasticPlanEvery = kMinute;
 namespace {
 
 // The simulator's callers validate the policy and its knobs (the CLI, tests), and the simulator
@@ -53,7 +57,8 @@ Simulator::Simulator(const Fleet& fleet, BoundWorkload workload, SimOptions opti
       power_(fleet),
       account_(fleet, options.physics),
       failures_(fleet, std::move(workload_.failures), std::move(workload_.failure_model),
-                workload_.failure_seed, options.physics) {
+                workload_.failure_seed, options.physics),
+      elastic_(fleet, workload_.outages) {
   result_.tenants = workload_.tenants;
   result_.total_gpus = fleet.total_gpus();
   site_held_milli_.assign(fleet.sites().size(), 0);
@@ -76,6 +81,11 @@ void Simulator::CountHeld(JobId id, const Allocation& a, int sign) {
   }
   if (static_cast<size_t>(a.model) < model_held_milli_.size())
     model_held_milli_[static_cast<size_t>(a.model)] += milli;
+  ++queue_stamp_;
+  if (elastic_.any()) {
+    for (const NodeGpus& ng : a.nodes)
+      elastic_.CountHeld(ng.node, sign * std::popcount(ng.mask), now_);
+  }
   const std::int32_t tenant = Record(id).spec.tenant;
   if (tenant >= 0 && static_cast<size_t>(tenant) < tenant_held_milli_.size())
     tenant_held_milli_[static_cast<size_t>(tenant)] += milli;
@@ -258,6 +268,7 @@ void Simulator::Advance(SimTime to) {
 }
 
 void Simulator::OnArrival(SimTime now) {
+  ++queue_stamp_;
   const JobId id = static_cast<JobId>(record_slot_.size());
   if (free_records_.empty()) {
     record_slot_.push_back(static_cast<std::int32_t>(records_.size()));
@@ -348,6 +359,7 @@ void Simulator::Retire(JobId id) {
 }
 
 void Simulator::OnFailure(SimTime now, std::int32_t index) {
+  ++queue_stamp_;
   const BoundFailure f = failures_.Strike(index);
   auto [first, last] = fleet_.NodeRange(f.target);
   const bool planned = f.category == FailureCategory::kMaintenance;
@@ -359,7 +371,7 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
   if (ScopeOf(f.category) == FailureScope::kJobsOnly) {
     // A software failure takes no hardware down: the jobs on the node stop and restart.
     for (NodeId n = first; n < last; ++n) {
-      if (failures_.IsDown(n)) continue;
+      if (failures_.IsDown(n) || elastic_.Absent(n)) continue;
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Check(scheduler_.RepairNode(n, now), "RepairNode");
@@ -367,6 +379,12 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
     }
   } else {
     for (NodeId n = first; n < last; ++n) {
+      // An elastic node not rented is not there to fail (one asked for arrives after an outage);
+      // its repair passes it by too.
+      if (elastic_.Absent(n)) {
+        if (f.repair_after) absent_at_failure_[index].push_back(n);
+        continue;
+      }
       if (!failures_.TakeDown(n)) continue;  // down already, under an earlier failure
       power_.NodeDown(n);
       account_.NodeDown(n);
@@ -389,14 +407,22 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
 
 void Simulator::OnRepair(SimTime now, std::int32_t index) {
   --repairs_pending_;
+  ++queue_stamp_;
   const TopoId target = failures_.failure(index).target;
   auto [first, last] = fleet_.NodeRange(target);
+  std::vector<NodeId> absent;
+  if (auto it = absent_at_failure_.find(index); it != absent_at_failure_.end()) {
+    absent = std::move(it->second);
+    absent_at_failure_.erase(it);
+  }
   for (NodeId n = first; n < last; ++n) {
+    if (std::find(absent.begin(), absent.end(), n) != absent.end()) continue;  // not taken down
     if (!failures_.BringUp(n)) continue;  // another failure still holds it down
     Check(scheduler_.RepairNode(n, now), "RepairNode");
     power_.NodeUp(n);
     account_.NodeUp(n);
     --nodes_down_;
+    elastic_.NodeUp(n, now);
   }
   Log(now, "repair", -1, fleet_.Path(target));
   failures_.Repaired(index);
@@ -533,6 +559,69 @@ void Simulator::EndGrace(JobId id, SimTime now) {
   r.state = JobRecord::State::kPending;
 }
 
+void Simulator::TendElastic(SimTime now) {
+  if (!elastic_.any()) return;
+  // Nodes idle through this pass go back first: a plan now sees them gone.
+  for (NodeId n : elastic_.ReleaseIdle(now, queue_stamp_,
+                                       [this](NodeId node) { return failures_.IsDown(node); })) {
+    Check(scheduler_.FailNode(n, now).status(), "FailNode");
+    power_.NodeDown(n);
+    account_.NodeDown(n);
+    Log(now, "release-node", -1, fleet_.Path(fleet_.NodeTopo(n)));
+  }
+  if (now >= next_plan_ || scheduler_.running() == 0) {
+    // The queue in submission order (the forecast's), what runs with its estimated end.
+    std::vector<std::pair<JobId, QueuedLoad>> waiting;
+    std::vector<RunningLoad> running;
+    for (size_t i = 0; i < record_slot_.size(); ++i) {
+      const std::int32_t slot = record_slot_[i];
+      if (slot < 0) continue;
+      const JobRecord& r = records_[static_cast<size_t>(slot)];
+      if (r.state == JobRecord::State::kPending) {
+        waiting.push_back(
+            {static_cast<JobId>(i), {r.spec.gpus, r.spec.gpu_model, r.spec.estimate}});
+      }
+    }
+    for (const Running& run : running_) {
+      const JobRecord& r = Record(run.id);
+      const SimTime ends =
+          run.stopping ? run.stop_at + options_.preemption_grace
+                       : r.run_start + std::max<SimTime>(0, r.spec.estimate - r.run_progress);
+      running.push_back({std::max(now, ends), run.allocation.Gpus()});
+    }
+    std::vector<QueuedLoad> queued;
+    queued.reserve(waiting.size());
+    for (const auto& [id, load] : waiting) queued.push_back(load);
+    const std::int64_t free_gpus = std::max<std::int64_t>(
+        0, (account_.up_gpus() * kMilliPerGpu - scheduler_.allocated_milli()) / kMilliPerGpu);
+    const std::int32_t before = elastic_.provisioning();
+    const bool stalled = running.empty() && before == 0;
+    elastic_.Plan(now, queue_stamp_, free_gpus, std::move(running), queued, stalled);
+    if (elastic_.provisioning() > before) {
+      Log(now, "rent", -1, "nodes=" + std::to_string(elastic_.provisioning() - before));
+    }
+    next_plan_ = now + kElasticPlanEvery;
+    plan_owed_ = false;
+  } else {
+    plan_owed_ = true;
+  }
+  SimTime wake = elastic_.next_wake();
+  if (plan_owed_) wake = std::min(wake, next_plan_);
+  if (wake != kNever && (elastic_wake_at_ <= now || wake < elastic_wake_at_)) {
+    queue_.Push(std::max(wake, now), EventKind::kTick, kElasticWake, 0);
+    elastic_wake_at_ = std::max(wake, now);
+  }
+}
+
+void Simulator::OnElasticWake(SimTime now) {
+  for (NodeId n : elastic_.Arrivals(now)) {
+    Check(scheduler_.RepairNode(n, now), "RepairNode");
+    power_.NodeUp(n);
+    account_.NodeUp(n);
+    Log(now, "acquire", -1, fleet_.Path(fleet_.NodeTopo(n)));
+  }
+}
+
 SimResult Simulator::Run() {
   PullArrival();
   DrawFailure(0);
@@ -540,6 +629,12 @@ SimResult Simulator::Run() {
   for (std::int32_t i = 0; i < failures_.size(); ++i) {
     if (failures_.failure(i).drawn) continue;
     queue_.Push(failures_.failure(i).at, EventKind::kFail, i, 0);
+  }
+  // The elastic sites' nodes are absent until rented: down to the scheduler, drawing nothing.
+  for (NodeId n : elastic_.nodes()) {
+    Check(scheduler_.FailNode(n, 0).status(), "FailNode");
+    power_.NodeDown(n);
+    account_.NodeDown(n);
   }
   bool stranded = false;  // jobs wait that no repair can help
   while (!queue_.empty()) {
@@ -552,7 +647,7 @@ SimResult Simulator::Run() {
     // (none pending, or none could start even on the healthy fleet): what still waits then can
     // never start and is reported pending. Leftover failure events do not stretch the run.
     if (!has_next_job_ && scheduler_.running() == 0) {
-      if (unfinished_ == 0 || repairs_pending_ == 0) break;
+      if (unfinished_ == 0 || (repairs_pending_ == 0 && elastic_.provisioning() == 0)) break;
       if (!scheduler_.AnyWaitingCouldStartWhenHealthy()) {
         stranded = true;
         break;
@@ -584,7 +679,11 @@ SimResult Simulator::Run() {
           OnRelease(e);
           break;
         case EventKind::kTick:
-          Check(scheduler_.Tick(t), "Tick");
+          if (e.a == kElasticWake) {
+            OnElasticWake(t);
+          } else {
+            Check(scheduler_.Tick(t), "Tick");
+          }
           break;
         case EventKind::kNoop:
           break;
@@ -599,6 +698,7 @@ SimResult Simulator::Run() {
     Check(scheduler_.Schedule(t, decisions_), "Schedule");
     ++result_.passes;
     ApplyDecisions(t);
+    TendElastic(t);
     if (options_.physics) {
       if (power_.UpdateCaps()) ApplyCaps(t);
       account_.NotePeaks(power_);
@@ -610,8 +710,9 @@ SimResult Simulator::Run() {
       next_tick_ = wake;
     }
   }
-  if (options_.until != kNever && (has_next_job_ || scheduler_.running() > 0 ||
-                                   (unfinished_ > 0 && repairs_pending_ > 0 && !stranded))) {
+  if (options_.until != kNever &&
+      (has_next_job_ || scheduler_.running() > 0 ||
+       (unfinished_ > 0 && (repairs_pending_ > 0 || elastic_.provisioning() > 0) && !stranded))) {
     Advance(options_.until);
     result_.stopped_at_until = true;
   }
@@ -650,6 +751,7 @@ SimResult Simulator::Run() {
   }
   account_.WriteTo(result_);
   failures_.WriteTo(result_);
+  result_.elastic = elastic_.Finish(now_);
   if (series_) result_.series = series_->Finish(now_);
   return std::move(result_);
 }

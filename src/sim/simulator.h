@@ -13,12 +13,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/failure.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "sched/scheduler.h"
+#include "sim/elastic_pool.h"
 #include "sim/energy_account.h"
 #include "sim/event_queue.h"
 #include "sim/failure_process.h"
@@ -162,6 +164,21 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   SitePowerLedger power_;  // site IT power, caps and the admission rule
   EnergyAccount account_;
   FailureProcess failures_;
+  ElasticPool elastic_;  // the elastic sites' nodes: absent until rented
+  // The elastic pool's plan runs after a pass at most once a simulated minute (and at once when
+  // nothing runs); a plan skipped is owed, made at the wake-up pushed for it.
+  SimTime next_plan_ = 0;
+  bool plan_owed_ = false;
+  SimTime elastic_wake_at_ = -1;  // the latest elastic wake-up pushed
+  // Bumped when a job arrives, starts or stops and when a failure or repair changes the fleet
+  // (ElasticPool::Plan).
+  std::uint64_t queue_stamp_ = 0;
+  // By failure index: the elastic nodes it found absent, which its repair leaves alone.
+  std::unordered_map<std::int32_t, std::vector<NodeId>> absent_at_failure_;
+  // After each pass: idle rented nodes go back, then the pool plans.
+  void TendElastic(SimTime now);
+  // An elastic wake-up: nodes whose provisioning is over come up.
+  void OnElasticWake(SimTime now);
   // A job holding GPUs: where (from the start decision), which start of the scheduler's, and
   // whether it is stopping (preempted, in its grace period: no progress, GPUs still held).
   struct Running {

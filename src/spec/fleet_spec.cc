@@ -447,6 +447,38 @@ class FleetParser {
     }
   }
 
+  // A site's `elastic:`: rented on demand node by node, so its provider must be a cloud that
+  // prices it.
+  std::optional<ElasticRent> ParseElastic(const YAML::Node& node, const std::string& path,
+                                          const Site& site) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return std::nullopt;
+    ElasticRent out;
+    for (const auto& [key, field] :
+         {std::pair{"provisioning", &ElasticRent::provisioning},
+          std::pair{"release_after_idle", &ElasticRent::release_after_idle},
+          std::pair{"rent_when_wait_exceeds", &ElasticRent::rent_when_wait_exceeds}}) {
+      const YAML::Node value = m.Get(key);
+      if (!value.IsDefined()) continue;
+      if (const std::optional<SimTime> t = r_.Duration(value, m.Field(key))) out.*field = *t;
+    }
+    m.Finish();
+    if (site.provider < 0 || static_cast<size_t>(site.provider) >= spec_.providers.size()) {
+      return out;  // the providers' own error is reported
+    }
+    const Provider& provider = spec_.providers[static_cast<size_t>(site.provider)];
+    if (provider.kind != ProviderKind::kCloud || !provider.gpu_hour_usd) {
+      r_.Fail(node, path,
+              "elastic capacity is rented on demand: provider '" + provider.name +
+                  "' needs kind: cloud and a gpu_hour_usd");
+    } else if (site.pricing != Pricing::kOnDemand) {
+      r_.Fail(node, path,
+              std::string("elastic capacity is rented on demand, not ") +
+                  PricingName(site.pricing) + " (leave out the site's pricing)");
+    }
+    return out;
+  }
+
   void ParseSite(const YAML::Node& node, const std::string& path, std::set<std::string>& names) {
     MapReader m(r_, node, path);
     if (!m.valid()) return;
@@ -470,6 +502,8 @@ class FleetParser {
     }
     const YAML::Node pricing = m.Get("pricing");
     if (pricing.IsDefined()) ParsePricing(pricing, m.Field("pricing"), s.site);
+    const YAML::Node elastic = m.Get("elastic");
+    if (elastic.IsDefined()) s.site.elastic = ParseElastic(elastic, m.Field("elastic"), s.site);
     const YAML::Node location = m.Get("location");
     if (location.IsDefined())
       s.site.location = r_.String(location, m.Field("location")).value_or("");

@@ -1,0 +1,258 @@
+#include "sim/elastic_pool.h"
+
+#include <algorithm>
+
+#include "sched/dispatch.h"
+
+namespace gpufleet {
+
+std::vector<SimTime> ForecastStarts(std::int64_t free_gpus, std::vector<RunningLoad> running,
+                                    const std::vector<QueuedLoad>& queued, SimTime now) {
+  auto later = [](const RunningLoad& a, const RunningLoad& b) { return a.ends > b.ends; };
+  std::make_heap(running.begin(), running.end(), later);
+  std::int64_t total = free_gpus;
+  for (const RunningLoad& r : running) total += r.gpus;
+  std::vector<SimTime> starts;
+  starts.reserve(queued.size());
+  SimTime t = now;
+  for (const QueuedLoad& q : queued) {
+    // More than all the capacity given ever holds: it would wait for ever, and block no one.
+    if (q.gpus > total) {
+      starts.push_back(kNever);
+      continue;
+    }
+    while (free_gpus < q.gpus) {
+      std::pop_heap(running.begin(), running.end(), later);
+      t = std::max(t, running.back().ends);
+      free_gpus += running.back().gpus;
+      running.pop_back();
+    }
+    starts.push_back(t);
+    free_gpus -= q.gpus;
+    running.push_back({t + std::max<SimTime>(q.estimate, 1), q.gpus});
+    std::push_heap(running.begin(), running.end(), later);
+  }
+  return starts;
+}
+
+ElasticPool::ElasticPool(const Fleet& fleet, std::vector<BoundOutage> outages)
+    : fleet_(fleet), outages_(std::move(outages)) {
+  for (int s = 0; s < static_cast<int>(fleet.sites().size()); ++s) {
+    const Site& site = fleet.sites()[static_cast<size_t>(s)];
+    if (!site.elastic) continue;
+    SiteState state;
+    state.site = s;
+    state.rent = *site.elastic;
+    state.marginal_usd = MarginalGpuHourUsd(fleet, s, MeanGpuTdpW(fleet, s));
+    state.stats.site = s;
+    auto [first, last] = fleet.NodeRange(site.topo);
+    for (NodeId n = first; n < last; ++n) {
+      state.nodes.push_back(n);
+      const ModelId m = fleet.NodeModel(n);
+      if (m >= 0 && m < 64) state.models |= std::uint64_t{1} << m;
+    }
+    sites_.push_back(std::move(state));
+  }
+  std::stable_sort(sites_.begin(), sites_.end(), [](const SiteState& a, const SiteState& b) {
+    return a.marginal_usd < b.marginal_usd;
+  });
+  for (const SiteState& s : sites_) nodes_.insert(nodes_.end(), s.nodes.begin(), s.nodes.end());
+  std::sort(nodes_.begin(), nodes_.end());
+  if (nodes_.empty()) return;
+  first_node_ = nodes_.front();
+  nodes_state_.resize(static_cast<size_t>(nodes_.back() - first_node_ + 1));
+  for (size_t k = 0; k < sites_.size(); ++k) {
+    for (NodeId n : sites_[k].nodes) NodeOf(n).site = static_cast<std::int32_t>(k);
+  }
+}
+
+bool ElasticPool::Absent(NodeId n) const {
+  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return false;
+  const Node& node = NodeOf(n);
+  return node.site >= 0 && node.state != State::kHeld;
+}
+
+bool ElasticPool::SiteOut(int fleet_site, SimTime t, SimTime* back) const {
+  for (const BoundOutage& o : outages_) {
+    if (t < o.at || t >= o.at + o.duration) continue;
+    if (std::find(o.sites.begin(), o.sites.end(), fleet_site) == o.sites.end()) continue;
+    if (back != nullptr) *back = o.at + o.duration;
+    return true;
+  }
+  return false;
+}
+
+bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
+  // A job larger than the site may span it and others (topology any): only one larger than the
+  // whole fleet, which no renting helps, is left out.
+  if (q.gpus > fleet_.total_gpus()) return false;
+  return q.model == kAnyModel || (q.model < 64 && ((s.models >> q.model) & 1) != 0);
+}
+
+void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
+                       std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued,
+                       bool stalled) {
+  if (queued.empty()) return;
+  // Nodes on their way are capacity that comes free when they arrive.
+  for (const SiteState& s : sites_) {
+    for (NodeId n : s.nodes) {
+      const Node& node = NodeOf(n);
+      if (node.state == State::kProvisioning)
+        running.push_back({node.ready_at, fleet_.NodeGpus(n)});
+    }
+  }
+  const std::vector<SimTime> starts = ForecastStarts(free_gpus, std::move(running), queued, now);
+  std::int64_t asked_gpus = 0;  // asked for at cheaper sites in this plan
+  for (SiteState& s : sites_) {
+    if (SiteOut(s.site, now, nullptr)) continue;  // nothing is provisioned in an outage
+    if (s.released_idle_at == stamp) continue;
+    std::int64_t wanted = 0;
+    for (size_t k = 0; k < queued.size(); ++k) {
+      if ((stalled || starts[k] - now > s.rent.rent_when_wait_exceeds) && Fits(s, queued[k]))
+        wanted += queued[k].gpus;
+    }
+    wanted -= asked_gpus;
+    for (NodeId n : s.nodes) {
+      if (wanted <= 0) break;
+      Node& node = NodeOf(n);
+      if (node.state != State::kAbsent) continue;
+      node.state = State::kProvisioning;
+      node.since = now;
+      node.ready_at = now + s.rent.provisioning;
+      arrivals_.push({node.ready_at, n});
+      ++provisioning_;
+      ++s.stats.asked;
+      wanted -= fleet_.NodeGpus(n);
+      asked_gpus += fleet_.NodeGpus(n);
+    }
+  }
+}
+
+std::vector<NodeId> ElasticPool::Arrivals(SimTime now) {
+  std::vector<NodeId> arrived;
+  while (!arrivals_.empty() && arrivals_.top().first <= now) {
+    const NodeId n = arrivals_.top().second;
+    arrivals_.pop();
+    Node& node = NodeOf(n);
+    if (node.state != State::kProvisioning || node.ready_at > now) continue;  // deferred
+    SimTime back = kNever;
+    if (SiteOut(sites_[static_cast<size_t>(node.site)].site, now, &back)) {
+      node.ready_at = back;  // it serves once its site is back
+      arrivals_.push({back, n});
+      continue;
+    }
+    Arrive(n, now);
+    arrived.push_back(n);
+  }
+  return arrived;
+}
+
+std::vector<NodeId> ElasticPool::ReleaseIdle(SimTime now, std::uint64_t stamp,
+                                             const std::function<bool(NodeId)>& down) {
+  std::vector<NodeId> released;
+  while (!releases_.empty() && releases_.top().first <= now) {
+    const NodeId n = releases_.top().second;
+    releases_.pop();
+    if (!IdleLongEnough(n, now) || down(n)) continue;
+    Release(n, now);
+    sites_[static_cast<size_t>(NodeOf(n).site)].released_idle_at = stamp;
+    released.push_back(n);
+  }
+  return released;
+}
+
+bool ElasticPool::IdleLongEnough(NodeId n, SimTime t) const {
+  const Node& node = NodeOf(n);
+  return node.state == State::kHeld && node.busy_gpus == 0 && node.idle_since != kNever &&
+         node.idle_since + sites_[static_cast<size_t>(node.site)].rent.release_after_idle <= t;
+}
+
+SimTime ElasticPool::next_wake() {
+  // Entries for a node that has changed since (busy again, arrived, deferred) are dropped.
+  while (!arrivals_.empty()) {
+    const auto [t, n] = arrivals_.top();
+    const Node& node = NodeOf(n);
+    if (node.state == State::kProvisioning && node.ready_at == t) break;
+    arrivals_.pop();
+  }
+  while (!releases_.empty()) {
+    const auto [t, n] = releases_.top();
+    const Node& node = NodeOf(n);
+    if (node.state == State::kHeld && node.busy_gpus == 0 && node.idle_since != kNever &&
+        node.idle_since + sites_[static_cast<size_t>(node.site)].rent.release_after_idle == t) {
+      break;
+    }
+    releases_.pop();
+  }
+  SimTime next = kNever;
+  if (!arrivals_.empty()) next = arrivals_.top().first;
+  if (!releases_.empty()) next = std::min(next, releases_.top().first);
+  return next;
+}
+
+void ElasticPool::Arrive(NodeId n, SimTime now) {
+  Node& node = NodeOf(n);
+  SiteState& s = sites_[static_cast<size_t>(node.site)];
+  node.state = State::kHeld;
+  node.since = now;
+  node.busy_gpus = 0;
+  node.idle_since = now;
+  releases_.push({now + s.rent.release_after_idle, n});
+  --provisioning_;
+  ++s.stats.acquired;
+  s.stats.peak_nodes = std::max(s.stats.peak_nodes, ++s.held);
+}
+
+void ElasticPool::Release(NodeId n, SimTime now) {
+  Node& node = NodeOf(n);
+  SiteState& s = sites_[static_cast<size_t>(node.site)];
+  const SimTime held = now - node.since;
+  s.stats.held_node_ms += held;
+  s.stats.held_gpu_ms += static_cast<long double>(held) * fleet_.NodeGpus(n);
+  ++s.stats.released;
+  --s.held;
+  node.state = State::kAbsent;
+}
+
+void ElasticPool::CountHeld(NodeId n, int delta, SimTime now) {
+  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return;
+  Node& node = NodeOf(n);
+  if (node.site < 0) return;
+  node.busy_gpus += delta;
+  if (node.busy_gpus > 0) {
+    node.idle_since = kNever;
+  } else if (node.idle_since == kNever) {
+    node.idle_since = now;
+    releases_.push({now + sites_[static_cast<size_t>(node.site)].rent.release_after_idle, n});
+  }
+}
+
+void ElasticPool::NodeUp(NodeId n, SimTime now) {
+  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return;
+  Node& node = NodeOf(n);
+  if (node.site < 0 || node.state != State::kHeld || node.busy_gpus > 0) return;
+  node.idle_since = now;
+  releases_.push({now + sites_[static_cast<size_t>(node.site)].rent.release_after_idle, n});
+}
+
+std::vector<SimResult::ElasticSite> ElasticPool::Finish(SimTime end) const {
+  std::vector<SimResult::ElasticSite> out;
+  for (const SiteState& s : sites_) {
+    SimResult::ElasticSite stats = s.stats;
+    for (NodeId n : s.nodes) {
+      const Node& node = NodeOf(n);
+      if (node.state != State::kHeld) continue;
+      stats.held_node_ms += end - node.since;
+      stats.held_gpu_ms += static_cast<long double>(end - node.since) * fleet_.NodeGpus(n);
+    }
+    out.push_back(stats);
+  }
+  // In the fleet's order of sites, for the report.
+  std::sort(out.begin(), out.end(),
+            [](const SimResult::ElasticSite& a, const SimResult::ElasticSite& b) {
+              return a.site < b.site;
+            });
+  return out;
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,168 @@
+// The elastic pool by hand: the queue's forecast, which site is asked for how many nodes, when
+// they serve and when they go back.
+#include "sim/elastic_pool.h"
+
+#include <gtest/gtest.h>
+
+#include "test_fleets.h"
+
+namespace gpufleet {
+namespace {
+
+TEST(ForecastStarts, ListSchedulesTheQueueOnTheGpusAsTheyComeFree) {
+  // 4 GPUs free; running: 4 back at 2h, 8 back at 5h (16 in all). Queue: 8 GPUs for 1h, 4 for
+  // 1h, 16 for 1h, 17.
+  //   8 GPUs: 4 free, +4 at 2h = 8: starts at 2h, gives them back at 3h.
+  //   4 GPUs: 0 free; the 8 back at 3h: starts at 3h (4 left), gives them back at 4h.
+  //   16 GPUs: 4 free, +4 at 4h, +8 at 5h = 16: starts at 5h.
+  //   17 GPUs: more than the 16 there are: never (and blocks no one).
+  const std::vector<SimTime> starts = ForecastStarts(4, {{2 * kHour, 4}, {5 * kHour, 8}},
+                                                     {{8, kAnyModel, kHour},
+                                                      {4, kAnyModel, kHour},
+                                                      {16, kAnyModel, kHour},
+                                                      {17, kAnyModel, kHour}},
+                                                     0);
+  EXPECT_EQ(starts, (std::vector<SimTime>{2 * kHour, 3 * kHour, 5 * kHour, kNever}));
+  // Free GPUs enough: now.
+  EXPECT_EQ(ForecastStarts(8, {}, {{8, kAnyModel, kHour}}, 7), (std::vector<SimTime>{7}));
+}
+
+// Site 0 owned (one DGX); sites 1 and 2 elastic, two DGX each, rented at $4 and $3 a GPU-hour:
+// site 2 is the cheaper one, asked first. Provisioning 10 min, release after 30 min idle, renting
+// when a queued job's forecast wait exceeds 1 h.
+std::string TwoElasticSites(const std::string& outage_free = "") {
+  auto elastic = [](const std::string& name, const std::string& provider) {
+    return "  - {name: " + name + ", provider: " + provider +
+           ", power_budget_mw: 1, elastic: {provisioning: 10m, release_after_idle: 30m, "
+           "rent_when_wait_exceeds: 1h}, domains: [{name: d, count: 2, node_type: dgx-h100}]}\n";
+  };
+  return "providers:\n"
+         "  - {name: lab}\n"
+         "  - {name: dear, kind: cloud, gpu_hour_usd: 4}\n"
+         "  - {name: cheap, kind: cloud, gpu_hour_usd: 3}\n"
+         "sites:\n"
+         "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+         "dgx-h100}]}\n" +
+         elastic("dear-site", "dear") + elastic("cheap-site", "cheap") + outage_free;
+}
+
+TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  ASSERT_TRUE(pool.any());
+  // Nodes 1-2 are dear-site's, 3-4 cheap-site's; all absent at first, the campus's node 0 not.
+  EXPECT_EQ(pool.nodes(), (std::vector<NodeId>{1, 2, 3, 4}));
+  EXPECT_FALSE(pool.Absent(0));
+  EXPECT_TRUE(pool.Absent(3));
+  // The campus's 8 GPUs run a job until 10h; queued: 8 GPUs (forecast wait 10h), 16 GPUs
+  // (forecast to start after it, at 10h + its estimate). 24 GPUs wait more than 1h: cheap-site's
+  // two nodes (16 GPUs), then one of dear-site's.
+  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}}, false);
+  EXPECT_EQ(pool.provisioning(), 3);
+  EXPECT_EQ(pool.next_wake(), 10 * kMinute);
+  // Asked again at once: the nodes on their way are capacity from 10 min, within the 1 h.
+  pool.Plan(kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}},
+            false);
+  EXPECT_EQ(pool.provisioning(), 3);
+  auto up = [](NodeId) { return false; };
+  EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{1, 3, 4}));
+  EXPECT_TRUE(pool.ReleaseIdle(10 * kMinute, 0, up).empty());
+  EXPECT_EQ(pool.provisioning(), 0);
+  EXPECT_FALSE(pool.Absent(3));
+  // Node 3 busy from 10 min to 2h 10min; nodes 1 and 4 never: released at 40 min.
+  pool.CountHeld(3, 8, 10 * kMinute);
+  EXPECT_EQ(pool.next_wake(), 40 * kMinute);
+  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 0, up), (std::vector<NodeId>{1, 4}));
+  EXPECT_TRUE(pool.Absent(4));
+  pool.CountHeld(3, -8, 130 * kMinute);
+  EXPECT_EQ(pool.next_wake(), 160 * kMinute);
+  // A node a failure holds down is not given back; back up, it is idle from then.
+  EXPECT_TRUE(pool.ReleaseIdle(160 * kMinute, 0, [](NodeId) { return true; }).empty());
+  pool.NodeUp(3, 170 * kMinute);
+  EXPECT_EQ(pool.next_wake(), 200 * kMinute);
+  EXPECT_EQ(pool.ReleaseIdle(200 * kMinute, 0, up), (std::vector<NodeId>{3}));
+  EXPECT_EQ(pool.next_wake(), kNever);
+  // Billed from arrival to release: cheap-site node 3 for 190 min, node 4 for 30 min; dear-site
+  // node 1 for 30 min.
+  const std::vector<SimResult::ElasticSite> stats = pool.Finish(5 * kHour);
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].site, 1);
+  EXPECT_EQ(stats[0].held_node_ms, 30 * kMinute);
+  EXPECT_EQ(stats[0].asked, 1);
+  EXPECT_EQ(stats[1].site, 2);
+  EXPECT_EQ(stats[1].held_node_ms, 220 * kMinute);
+  EXPECT_EQ(stats[1].held_gpu_ms, 8.0L * 220 * kMinute);
+  EXPECT_EQ(stats[1].acquired, 2);
+  EXPECT_EQ(stats[1].released, 2);
+  EXPECT_EQ(stats[1].peak_nodes, 2);
+}
+
+TEST(ElasticPool, WaitsAtTheThresholdAndBillsHeldNodesToTheEnd) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  // Forecast wait exactly 1h: not more than the threshold, nothing asked.
+  pool.Plan(0, 0, 0, {{kHour, 8}}, {{8, kAnyModel, kHour}}, false);
+  EXPECT_EQ(pool.provisioning(), 0);
+  // A job larger than the whole fleet (48 GPUs > 40) is not asked for; 8 GPUs are, at
+  // cheap-site.
+  pool.Plan(0, 0, 0, {{2 * kHour, 8}}, {{48, kAnyModel, kHour}, {8, kAnyModel, kHour}}, false);
+  EXPECT_EQ(pool.provisioning(), 1);
+  pool.Arrivals(10 * kMinute);
+  pool.CountHeld(3, 8, 10 * kMinute);
+  // Still held at the end (4h): billed until then.
+  const std::vector<SimResult::ElasticSite> stats = pool.Finish(4 * kHour);
+  EXPECT_EQ(stats[1].held_node_ms, 4 * kHour - 10 * kMinute);
+  EXPECT_EQ(stats[1].released, 0);
+}
+
+TEST(ElasticPool, NothingIsProvisionedDuringAnOutage) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  // cheap-site (site 2) is out from 5 min to 1h.
+  BoundOutage out;
+  out.target = "site cheap-site";
+  out.at = 5 * kMinute;
+  out.duration = 55 * kMinute;
+  out.sites = {2};
+  ElasticPool pool(fleet, {out});
+  // Asked at 0, before the outage: node 3 would serve at 10 min, in it: at 1h instead.
+  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false);
+  EXPECT_EQ(pool.provisioning(), 1);
+  EXPECT_TRUE(pool.Arrivals(10 * kMinute).empty());
+  EXPECT_EQ(pool.next_wake(), kHour);
+  // At 20 min a second job waits: the first is forecast on node 3 at 1h (40 min: within the
+  // threshold), the second after the campus's job at 10h. cheap-site is out: dear-site's node 1
+  // is asked for, serving at 30 min.
+  pool.Plan(20 * kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {8, kAnyModel, kHour}},
+            false);
+  EXPECT_EQ(pool.provisioning(), 2);
+  EXPECT_EQ(pool.Arrivals(30 * kMinute), (std::vector<NodeId>{1}));
+  EXPECT_EQ(pool.Arrivals(kHour), (std::vector<NodeId>{3}));
+  EXPECT_EQ(pool.provisioning(), 0);
+}
+
+TEST(ElasticPool, ASiteThatGaveNodesBackIdleIsNotAskedAgainUntilTheQueueChanges) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  auto up = [](NodeId) { return false; };
+  // Stalled (nothing runs, nothing on its way): the queued 8-GPU job is asked for though 8 GPUs
+  // are free by count (something else keeps it from them). One node at cheap-site.
+  pool.Plan(0, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  EXPECT_EQ(pool.provisioning(), 1);
+  EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
+  // It did not help: idle, given back at 40 min, with the queue unchanged (stamp 1).
+  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 1, up), (std::vector<NodeId>{3}));
+  // Asked again with the same stamp: cheap-site is skipped, dear-site asked instead.
+  pool.Plan(41 * kMinute, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  EXPECT_EQ(pool.provisioning(), 1);
+  EXPECT_EQ(pool.Arrivals(51 * kMinute), (std::vector<NodeId>{1}));
+  EXPECT_EQ(pool.ReleaseIdle(81 * kMinute, 1, up), (std::vector<NodeId>{1}));
+  // Both gave back idle: nothing is asked until the queue changes; then cheap-site again.
+  pool.Plan(82 * kMinute, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  EXPECT_EQ(pool.provisioning(), 0);
+  pool.Plan(83 * kMinute, 2, 8, {}, {{8, kAnyModel, kHour}}, true);
+  EXPECT_EQ(pool.provisioning(), 1);
+  EXPECT_EQ(pool.Arrivals(93 * kMinute), (std::vector<NodeId>{3}));
+}
+
+}  // namespace
+}  // namespace gpufleet
