@@ -326,6 +326,35 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
 // the jobs all restart by the end (Azure is back at 1 d 22 h); jobs resuming on the other site
 // copy their checkpoints, whose data is each provider's egress; the chat service's requests
 // during the outage are counted apart; the providers' costs add up to the total.
+// The elastic example: its Azure region rented node by node under three times the fine-tuning
+// load. Nodes are rented (no more than the region's 16), the region's rent is its held nodes'
+// GPU-hours at $4.20 (not the GPU-hours jobs held, fewer), and the providers add up to the total.
+TEST(ServiceReplicas, TheElasticRegionRentsWhatTheQueueLacks) {
+  const auto [code, out] = testing::RunGpufleet(
+      "sim --fleet " +
+      testing::Quote(testing::SourcePath("examples/fleets/two-regions-elastic.yaml")) +
+      " --workload " + testing::Quote(testing::SourcePath("examples/workloads/region-burst.yaml")) +
+      " --policy priority --until 2d --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json report = nlohmann::json::parse(out);
+  ASSERT_EQ(report["elastic"].size(), 1u) << out;
+  const nlohmann::json& e = report["elastic"][0];
+  EXPECT_EQ(e["site"], "azure-eastus");
+  EXPECT_GT(e["nodes_acquired"].get<int>(), 0);
+  EXPECT_LE(e["peak_nodes"].get<int>(), 16);
+  EXPECT_LE(e["nodes_acquired"].get<int>(), e["nodes_asked"].get<int>());
+  EXPECT_DOUBLE_EQ(e["gpu_hours"].get<double>(), 8 * e["node_hours"].get<double>());
+  EXPECT_GT(e["busy"].get<double>(), 0);
+  EXPECT_LE(e["busy"].get<double>(), 1);
+  double cost = 0, on_demand = 0;
+  for (const nlohmann::json& p : report["providers"]) {
+    cost += p["cost_usd"].get<double>();
+    on_demand += p["rent_usd_by_pricing"]["on_demand"].get<double>();
+  }
+  EXPECT_NEAR(on_demand, e["gpu_hours"].get<double>() * 4.20, 1e-6);
+  EXPECT_NEAR(cost, report["cost"]["total_usd"].get<double>(), 1e-6);
+}
+
 TEST(ServiceReplicas, ARegionOutageEndToEnd) {
   const auto [code, out] = testing::RunGpufleet(
       "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/two-regions.yaml")) +

@@ -479,7 +479,7 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     row("elastic", e.site + ": " + Counted(e.nodes_acquired, "node") + " rented (of " +
                        std::to_string(e.nodes_asked) + " asked for; peak " +
                        std::to_string(e.peak_nodes) + "), " + Grouped(e.nodes_released) +
-                       " released idle; " + HumanAmount(e.node_hours) + " node-hours held, " +
+                       " given back; " + HumanAmount(e.node_hours) + " node-hours held, " +
                        Percent(e.busy) + " of their GPU-time busy");
   }
   row("utilization", Percent(m.utilization) + " of available GPU-time over " +

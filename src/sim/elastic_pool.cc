@@ -6,33 +6,36 @@
 
 namespace gpufleet {
 
-std::vector<SimTime> ForecastStarts(std::int64_t free_gpus, std::vector<RunningLoad> running,
-                                    const std::vector<QueuedLoad>& queued, SimTime now) {
+QueueForecast ForecastStarts(std::int64_t free_gpus, std::vector<RunningLoad> running,
+                             const std::vector<QueuedLoad>& queued, SimTime now) {
   auto later = [](const RunningLoad& a, const RunningLoad& b) { return a.ends > b.ends; };
   std::make_heap(running.begin(), running.end(), later);
   std::int64_t total = free_gpus;
   for (const RunningLoad& r : running) total += r.gpus;
-  std::vector<SimTime> starts;
-  starts.reserve(queued.size());
+  QueueForecast out;
+  out.starts.reserve(queued.size());
+  out.spare_now = -1;
   SimTime t = now;
   for (const QueuedLoad& q : queued) {
     // More than all the capacity given ever holds: it would wait for ever, and block no one.
     if (q.gpus > total) {
-      starts.push_back(kNever);
+      out.starts.push_back(kNever);
       continue;
     }
     while (free_gpus < q.gpus) {
       std::pop_heap(running.begin(), running.end(), later);
+      if (out.spare_now < 0 && running.back().ends > now) out.spare_now = free_gpus;
       t = std::max(t, running.back().ends);
       free_gpus += running.back().gpus;
       running.pop_back();
     }
-    starts.push_back(t);
+    out.starts.push_back(t);
     free_gpus -= q.gpus;
     running.push_back({t + std::max<SimTime>(q.estimate, 1), q.gpus});
     std::push_heap(running.begin(), running.end(), later);
   }
-  return starts;
+  if (out.spare_now < 0) out.spare_now = free_gpus;
+  return out;
 }
 
 ElasticPool::ElasticPool(const Fleet& fleet, std::vector<BoundOutage> outages)
@@ -66,20 +69,19 @@ ElasticPool::ElasticPool(const Fleet& fleet, std::vector<BoundOutage> outages)
   }
 }
 
-bool ElasticPool::Absent(NodeId n) const {
-  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return false;
-  const Node& node = NodeOf(n);
-  return node.site >= 0 && node.state != State::kHeld;
+bool ElasticPool::IsElastic(NodeId n) const {
+  return !nodes_.empty() && n >= first_node_ && n <= nodes_.back() && NodeOf(n).site >= 0;
 }
 
-bool ElasticPool::SiteOut(int fleet_site, SimTime t, SimTime* back) const {
+bool ElasticPool::Absent(NodeId n) const { return IsElastic(n) && NodeOf(n).state != State::kHeld; }
+
+std::optional<SimTime> ElasticPool::OutageEnd(int fleet_site, SimTime t) const {
   for (const BoundOutage& o : outages_) {
     if (t < o.at || t >= o.at + o.duration) continue;
-    if (std::find(o.sites.begin(), o.sites.end(), fleet_site) == o.sites.end()) continue;
-    if (back != nullptr) *back = o.at + o.duration;
-    return true;
+    if (std::find(o.sites.begin(), o.sites.end(), fleet_site) != o.sites.end())
+      return o.at + o.duration;
   }
-  return false;
+  return std::nullopt;
 }
 
 bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
@@ -91,7 +93,8 @@ bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
 
 void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
                        std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued,
-                       bool stalled) {
+                       bool stalled, const std::function<bool(NodeId)>& down) {
+  replan_at_ = kNever;
   if (queued.empty()) return;
   // Nodes on their way are capacity that comes free when they arrive.
   for (const SiteState& s : sites_) {
@@ -101,29 +104,60 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
         running.push_back({node.ready_at, fleet_.NodeGpus(n)});
     }
   }
-  const std::vector<SimTime> starts = ForecastStarts(free_gpus, std::move(running), queued, now);
-  std::int64_t asked_gpus = 0;  // asked for at cheaper sites in this plan
+  const QueueForecast forecast = ForecastStarts(free_gpus, std::move(running), queued, now);
+  // GPUs free now that no queued job is forecast to start on: they cover what a job lacks first.
+  // Stalled, every free GPU is such: nothing started on them.
+  std::int64_t spare = stalled ? free_gpus : forecast.spare_now;
+  // What each queued job still lacks (-1: not counted yet), shared by the sites.
+  std::vector<std::int64_t> lacking(queued.size(), -1);
   for (SiteState& s : sites_) {
-    if (SiteOut(s.site, now, nullptr)) continue;  // nothing is provisioned in an outage
+    if (OutageEnd(s.site, now)) continue;  // nothing is provisioned in an outage
     if (s.released_idle_at == stamp) continue;
+    std::vector<size_t> counted;
     std::int64_t wanted = 0;
     for (size_t k = 0; k < queued.size(); ++k) {
-      if ((stalled || starts[k] - now > s.rent.rent_when_wait_exceeds) && Fits(s, queued[k]))
-        wanted += queued[k].gpus;
+      if (lacking[k] == 0 || !Fits(s, queued[k])) continue;
+      // Its whole wait: what it waited already and what the forecast gives it.
+      const SimTime crosses = queued[k].waiting_since + s.rent.rent_when_wait_exceeds;
+      const SimTime start = forecast.starts[k];
+      if (!stalled && start <= crosses) {
+        if (crosses >= now) replan_at_ = std::min(replan_at_, crosses + 1);
+        continue;
+      }
+      // Forecast to start later: a node asked for now must serve before then, or it does not
+      // help. Forecast to start now, yet waiting: something the forecast does not count keeps it
+      // (topology, power); it is asked for while nothing is on its way to the site (else every
+      // plan would ask again for what is coming).
+      if (!stalled && start > now && start <= now + s.rent.provisioning) continue;
+      if (!stalled && start == now && s.provisioning > 0) continue;
+      if (lacking[k] < 0) {
+        const std::int64_t take = std::min<std::int64_t>(spare, queued[k].gpus);
+        spare -= take;
+        lacking[k] = queued[k].gpus - take;
+      }
+      if (lacking[k] == 0) continue;
+      wanted += lacking[k];
+      counted.push_back(k);
     }
-    wanted -= asked_gpus;
+    std::int64_t asked = 0;
     for (NodeId n : s.nodes) {
-      if (wanted <= 0) break;
+      if (asked >= wanted) break;
       Node& node = NodeOf(n);
-      if (node.state != State::kAbsent) continue;
+      if (node.state != State::kAbsent || down(n)) continue;
       node.state = State::kProvisioning;
       node.since = now;
       node.ready_at = now + s.rent.provisioning;
       arrivals_.push({node.ready_at, n});
       ++provisioning_;
+      ++s.provisioning;
       ++s.stats.asked;
-      wanted -= fleet_.NodeGpus(n);
-      asked_gpus += fleet_.NodeGpus(n);
+      asked += fleet_.NodeGpus(n);
+    }
+    // The GPUs asked for cover the jobs counted here, in queue order.
+    for (size_t k : counted) {
+      const std::int64_t take = std::min(asked, lacking[k]);
+      lacking[k] -= take;
+      asked -= take;
     }
   }
 }
@@ -135,10 +169,10 @@ std::vector<NodeId> ElasticPool::Arrivals(SimTime now) {
     arrivals_.pop();
     Node& node = NodeOf(n);
     if (node.state != State::kProvisioning || node.ready_at > now) continue;  // deferred
-    SimTime back = kNever;
-    if (SiteOut(sites_[static_cast<size_t>(node.site)].site, now, &back)) {
-      node.ready_at = back;  // it serves once its site is back
-      arrivals_.push({back, n});
+    if (const std::optional<SimTime> back =
+            OutageEnd(sites_[static_cast<size_t>(node.site)].site, now)) {
+      node.ready_at = *back;  // it serves once its site is back
+      arrivals_.push({*back, n});
       continue;
     }
     Arrive(n, now);
@@ -153,7 +187,7 @@ std::vector<NodeId> ElasticPool::ReleaseIdle(SimTime now, std::uint64_t stamp,
   while (!releases_.empty() && releases_.top().first <= now) {
     const NodeId n = releases_.top().second;
     releases_.pop();
-    if (!IdleLongEnough(n, now) || down(n)) continue;
+    if (ReleaseAt(n) > now || down(n)) continue;
     Release(n, now);
     sites_[static_cast<size_t>(NodeOf(n).site)].released_idle_at = stamp;
     released.push_back(n);
@@ -161,10 +195,16 @@ std::vector<NodeId> ElasticPool::ReleaseIdle(SimTime now, std::uint64_t stamp,
   return released;
 }
 
-bool ElasticPool::IdleLongEnough(NodeId n, SimTime t) const {
+SimTime ElasticPool::ReleaseAt(NodeId n) const {
   const Node& node = NodeOf(n);
-  return node.state == State::kHeld && node.busy_gpus == 0 && node.idle_since != kNever &&
-         node.idle_since + sites_[static_cast<size_t>(node.site)].rent.release_after_idle <= t;
+  if (node.state != State::kHeld || node.busy_gpus > 0 || node.idle_since == kNever) return kNever;
+  return node.idle_since + sites_[static_cast<size_t>(node.site)].rent.release_after_idle;
+}
+
+void ElasticPool::ArmRelease(NodeId n, SimTime now) {
+  Node& node = NodeOf(n);
+  node.idle_since = now;
+  releases_.push({ReleaseAt(n), n});
 }
 
 SimTime ElasticPool::next_wake() {
@@ -177,11 +217,7 @@ SimTime ElasticPool::next_wake() {
   }
   while (!releases_.empty()) {
     const auto [t, n] = releases_.top();
-    const Node& node = NodeOf(n);
-    if (node.state == State::kHeld && node.busy_gpus == 0 && node.idle_since != kNever &&
-        node.idle_since + sites_[static_cast<size_t>(node.site)].rent.release_after_idle == t) {
-      break;
-    }
+    if (ReleaseAt(n) == t) break;
     releases_.pop();
   }
   SimTime next = kNever;
@@ -196,9 +232,9 @@ void ElasticPool::Arrive(NodeId n, SimTime now) {
   node.state = State::kHeld;
   node.since = now;
   node.busy_gpus = 0;
-  node.idle_since = now;
-  releases_.push({now + s.rent.release_after_idle, n});
+  ArmRelease(n, now);
   --provisioning_;
+  --s.provisioning;
   ++s.stats.acquired;
   s.stats.peak_nodes = std::max(s.stats.peak_nodes, ++s.held);
 }
@@ -214,25 +250,29 @@ void ElasticPool::Release(NodeId n, SimTime now) {
   node.state = State::kAbsent;
 }
 
+bool ElasticPool::Lose(NodeId n, SimTime now) {
+  if (!IsElastic(n) || NodeOf(n).state != State::kHeld) return false;
+  NodeOf(n).busy_gpus = 0;
+  Release(n, now);
+  return true;
+}
+
 void ElasticPool::CountHeld(NodeId n, int delta, SimTime now) {
-  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return;
+  if (!IsElastic(n)) return;
   Node& node = NodeOf(n);
-  if (node.site < 0) return;
   node.busy_gpus += delta;
   if (node.busy_gpus > 0) {
     node.idle_since = kNever;
   } else if (node.idle_since == kNever) {
-    node.idle_since = now;
-    releases_.push({now + sites_[static_cast<size_t>(node.site)].rent.release_after_idle, n});
+    ArmRelease(n, now);
   }
 }
 
 void ElasticPool::NodeUp(NodeId n, SimTime now) {
-  if (nodes_.empty() || n < first_node_ || n > nodes_.back()) return;
+  if (!IsElastic(n)) return;
   Node& node = NodeOf(n);
-  if (node.site < 0 || node.state != State::kHeld || node.busy_gpus > 0) return;
-  node.idle_since = now;
-  releases_.push({now + sites_[static_cast<size_t>(node.site)].rent.release_after_idle, n});
+  if (node.state != State::kHeld || node.busy_gpus > 0) return;
+  ArmRelease(n, now);
 }
 
 std::vector<SimResult::ElasticSite> ElasticPool::Finish(SimTime end) const {

@@ -27,19 +27,26 @@ struct RunningLoad {
   SimTime ends = 0;
   std::int32_t gpus = 0;
 };
-// A queued job: its GPUs, GPU model (kAnyModel: any) and run-time estimate.
+// A queued job: its GPUs, GPU model (kAnyModel: any), run-time estimate, and since when it waits
+// (its submission, before its first start; its forecast wait counts from there).
 struct QueuedLoad {
   std::int32_t gpus = 0;
   ModelId model = kAnyModel;
   SimTime estimate = 0;
+  SimTime waiting_since = 0;
 };
 
 // When each queued job would start (kNever: not on the capacity given): `free_gpus` now, and the
 // GPUs of the running jobs at their estimated ends; the queued jobs take GPUs in queue order as
 // they come free and give them back after their estimates (list scheduling on GPU counts: the
 // topology, GPU models, power and the policy's order are left out - a forecast, not a schedule).
-std::vector<SimTime> ForecastStarts(std::int64_t free_gpus, std::vector<RunningLoad> running,
-                                    const std::vector<QueuedLoad>& queued, SimTime now);
+// `spare_now`: the GPUs free now that no queued job is forecast to start on.
+struct QueueForecast {
+  std::vector<SimTime> starts;
+  std::int64_t spare_now = 0;
+};
+QueueForecast ForecastStarts(std::int64_t free_gpus, std::vector<RunningLoad> running,
+                             const std::vector<QueuedLoad>& queued, SimTime now);
 
 class ElasticPool {
  public:
@@ -52,14 +59,19 @@ class ElasticPool {
   // The elastic nodes, each absent at the start.
   const std::vector<NodeId>& nodes() const { return nodes_; }
 
-  // After a scheduling pass at `now`: asks for nodes where the forecast wait of queued jobs
-  // exceeds a site's threshold. `free_gpus`: free GPUs of the nodes up now. `stalled`: nothing
-  // runs and no node is on its way, so that no forecast can tell when the queue moves: every
-  // queued job is asked for. `stamp` changes whenever a job arrives, starts or stops or a failure
-  // or repair changes the fleet: a site that gave nodes back idle is not asked again before it
-  // changes (the nodes did not help; asking again would rent and release them for ever).
+  // After a scheduling pass at `now`: asks for nodes for the queued jobs whose whole wait (from
+  // `waiting_since` to their forecast start) exceeds a site's threshold and that a node asked for
+  // now would serve before their forecast start - what they lack beyond the GPUs free now that no
+  // job is forecast to start on, cheapest site first, each job's lack asked for once. `free_gpus`:
+  // free GPUs of the nodes up now. `stalled`: nothing runs and no node is on its way, so that no
+  // forecast can tell when the queue moves: every queued job is counted, and every free GPU
+  // spare. `stamp` changes whenever a job arrives, starts or stops or a failure or repair changes
+  // the fleet: a site that gave nodes back idle is not asked again before it changes (the nodes
+  // did not help; asking again would rent and release them for ever). `down(n)`: a failure holds
+  // node n down (it is not asked for).
   void Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
-            std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued, bool stalled);
+            std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued, bool stalled,
+            const std::function<bool(NodeId)>& down);
   // In the events of instant `now`: the nodes whose provisioning ends by then, held from now (one
   // whose site is in an outage waits for its end). The simulator brings them up.
   std::vector<NodeId> Arrivals(SimTime now);
@@ -68,8 +80,14 @@ class ElasticPool {
   // The simulator takes them down.
   std::vector<NodeId> ReleaseIdle(SimTime now, std::uint64_t stamp,
                                   const std::function<bool(NodeId)>& down);
+  // When the last plan's queue, unchanged, would next have a job wait past a threshold: a job that
+  // waits for what the forecast does not count (topology, power) is asked for then. kNever: none.
+  SimTime replan_at() const { return replan_at_; }
   // The next time Arrivals or ReleaseIdle has something to do (kNever: none).
   SimTime next_wake();
+  // A failure took held node n down: it is given back at once (billing stops; a later plan may
+  // rent it again once it is repaired). False for any other node.
+  bool Lose(NodeId n, SimTime now);
   // GPUs taken (`delta` > 0) or let go on an elastic node at `now` (the simulator's holdings).
   void CountHeld(NodeId n, int delta, SimTime now);
   // A held node back up after a failure: idle from now.
@@ -94,14 +112,20 @@ class ElasticPool {
     std::uint64_t models = 0;  // GPU models of its nodes, a bit each
     std::vector<NodeId> nodes;
     std::int32_t held = 0;
+    std::int32_t provisioning = 0;                  // nodes on their way
     std::optional<std::uint64_t> released_idle_at;  // the stamp when it last gave nodes back
     SimResult::ElasticSite stats;
   };
   Node& NodeOf(NodeId n) { return nodes_state_[static_cast<size_t>(n - first_node_)]; }
   const Node& NodeOf(NodeId n) const { return nodes_state_[static_cast<size_t>(n - first_node_)]; }
-  bool SiteOut(int fleet_site, SimTime t, SimTime* back) const;
+  bool IsElastic(NodeId n) const;
+  // When the outage holding site `fleet_site` down at `t` ends (nullopt: none does).
+  std::optional<SimTime> OutageEnd(int fleet_site, SimTime t) const;
   bool Fits(const SiteState& s, const QueuedLoad& q) const;
-  bool IdleLongEnough(NodeId n, SimTime t) const;
+  // When held node n goes back if it stays idle (kNever: busy, or not held).
+  SimTime ReleaseAt(NodeId n) const;
+  // Node n, held, is idle from `now`: its release is due ReleaseAt(n).
+  void ArmRelease(NodeId n, SimTime now);
   void Arrive(NodeId n, SimTime now);
   void Release(NodeId n, SimTime now);
 
@@ -112,6 +136,7 @@ class ElasticPool {
   NodeId first_node_ = 0;
   std::vector<Node> nodes_state_;  // from first_node_ to the last elastic node
   std::int32_t provisioning_ = 0;
+  SimTime replan_at_ = kNever;
   // When nodes serve, and when held nodes have been idle long enough, with the node; entries for
   // a node that changed since are skipped.
   using TimedNodes = std::priority_queue<std::pair<SimTime, NodeId>,

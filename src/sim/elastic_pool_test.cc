@@ -9,6 +9,8 @@
 namespace gpufleet {
 namespace {
 
+bool kUp(NodeId) { return false; }  // no node down
+
 TEST(ForecastStarts, ListSchedulesTheQueueOnTheGpusAsTheyComeFree) {
   // 4 GPUs free; running: 4 back at 2h, 8 back at 5h (16 in all). Queue: 8 GPUs for 1h, 4 for
   // 1h, 16 for 1h, 17.
@@ -16,15 +18,18 @@ TEST(ForecastStarts, ListSchedulesTheQueueOnTheGpusAsTheyComeFree) {
   //   4 GPUs: 0 free; the 8 back at 3h: starts at 3h (4 left), gives them back at 4h.
   //   16 GPUs: 4 free, +4 at 4h, +8 at 5h = 16: starts at 5h.
   //   17 GPUs: more than the 16 there are: never (and blocks no one).
-  const std::vector<SimTime> starts = ForecastStarts(4, {{2 * kHour, 4}, {5 * kHour, 8}},
-                                                     {{8, kAnyModel, kHour},
-                                                      {4, kAnyModel, kHour},
-                                                      {16, kAnyModel, kHour},
-                                                      {17, kAnyModel, kHour}},
-                                                     0);
-  EXPECT_EQ(starts, (std::vector<SimTime>{2 * kHour, 3 * kHour, 5 * kHour, kNever}));
-  // Free GPUs enough: now.
-  EXPECT_EQ(ForecastStarts(8, {}, {{8, kAnyModel, kHour}}, 7), (std::vector<SimTime>{7}));
+  const QueueForecast forecast = ForecastStarts(4, {{2 * kHour, 4}, {5 * kHour, 8}},
+                                                {{8, kAnyModel, kHour},
+                                                 {4, kAnyModel, kHour},
+                                                 {16, kAnyModel, kHour},
+                                                 {17, kAnyModel, kHour}},
+                                                0);
+  EXPECT_EQ(forecast.starts, (std::vector<SimTime>{2 * kHour, 3 * kHour, 5 * kHour, kNever}));
+  EXPECT_EQ(forecast.spare_now, 4);  // no job starts at 0: the 4 free stay spare
+  // Free GPUs enough: now; 2 of the 10 left spare.
+  const QueueForecast now = ForecastStarts(10, {}, {{8, kAnyModel, kHour}}, 7);
+  EXPECT_EQ(now.starts, (std::vector<SimTime>{7}));
+  EXPECT_EQ(now.spare_now, 2);
 }
 
 // Site 0 owned (one DGX); sites 1 and 2 elastic, two DGX each, rented at $4 and $3 a GPU-hour:
@@ -54,15 +59,16 @@ TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
   EXPECT_EQ(pool.nodes(), (std::vector<NodeId>{1, 2, 3, 4}));
   EXPECT_FALSE(pool.Absent(0));
   EXPECT_TRUE(pool.Absent(3));
-  // The campus's 8 GPUs run a job until 10h; queued: 8 GPUs (forecast wait 10h), 16 GPUs
-  // (forecast to start after it, at 10h + its estimate). 24 GPUs wait more than 1h: cheap-site's
-  // two nodes (16 GPUs), then one of dear-site's.
-  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}}, false);
+  // The campus's 8 GPUs run a job until 10h; queued: 8 GPUs (forecast wait 10h), 16 GPUs (more
+  // than the 8 GPUs there are: never). 24 GPUs wait more than 1h: cheap-site's two nodes (16
+  // GPUs), then one of dear-site's.
+  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}}, false,
+            kUp);
   EXPECT_EQ(pool.provisioning(), 3);
   EXPECT_EQ(pool.next_wake(), 10 * kMinute);
   // Asked again at once: the nodes on their way are capacity from 10 min, within the 1 h.
   pool.Plan(kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}},
-            false);
+            false, kUp);
   EXPECT_EQ(pool.provisioning(), 3);
   auto up = [](NodeId) { return false; };
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{1, 3, 4}));
@@ -101,11 +107,11 @@ TEST(ElasticPool, WaitsAtTheThresholdAndBillsHeldNodesToTheEnd) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
   // Forecast wait exactly 1h: not more than the threshold, nothing asked.
-  pool.Plan(0, 0, 0, {{kHour, 8}}, {{8, kAnyModel, kHour}}, false);
+  pool.Plan(0, 0, 0, {{kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 0);
   // A job larger than the whole fleet (48 GPUs > 40) is not asked for; 8 GPUs are, at
   // cheap-site.
-  pool.Plan(0, 0, 0, {{2 * kHour, 8}}, {{48, kAnyModel, kHour}, {8, kAnyModel, kHour}}, false);
+  pool.Plan(0, 0, 0, {{2 * kHour, 8}}, {{48, kAnyModel, kHour}, {8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   pool.Arrivals(10 * kMinute);
   pool.CountHeld(3, 8, 10 * kMinute);
@@ -125,15 +131,15 @@ TEST(ElasticPool, NothingIsProvisionedDuringAnOutage) {
   out.sites = {2};
   ElasticPool pool(fleet, {out});
   // Asked at 0, before the outage: node 3 would serve at 10 min, in it: at 1h instead.
-  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false);
+  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_TRUE(pool.Arrivals(10 * kMinute).empty());
   EXPECT_EQ(pool.next_wake(), kHour);
-  // At 20 min a second job waits: the first is forecast on node 3 at 1h (40 min: within the
-  // threshold), the second after the campus's job at 10h. cheap-site is out: dear-site's node 1
-  // is asked for, serving at 30 min.
+  // At 20 min a second job waits: the first is forecast on node 3 at 1h (within the threshold),
+  // the second at 2h, when the first's estimate is over. cheap-site is out: dear-site's node 1 is
+  // asked for, serving at 30 min.
   pool.Plan(20 * kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {8, kAnyModel, kHour}},
-            false);
+            false, kUp);
   EXPECT_EQ(pool.provisioning(), 2);
   EXPECT_EQ(pool.Arrivals(30 * kMinute), (std::vector<NodeId>{1}));
   EXPECT_EQ(pool.Arrivals(kHour), (std::vector<NodeId>{3}));
@@ -144,24 +150,104 @@ TEST(ElasticPool, ASiteThatGaveNodesBackIdleIsNotAskedAgainUntilTheQueueChanges)
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
   auto up = [](NodeId) { return false; };
-  // Stalled (nothing runs, nothing on its way): the queued 8-GPU job is asked for though 8 GPUs
-  // are free by count (something else keeps it from them). One node at cheap-site.
-  pool.Plan(0, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  // Stalled (nothing runs, nothing on its way, nothing free: the campus is down, say): the queued
+  // 8-GPU job is asked for. One node at cheap-site.
+  pool.Plan(0, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
-  // It did not help: idle, given back at 40 min, with the queue unchanged (stamp 1).
+  // It did not help (the job fits only the campus, say): idle, given back at 40 min, with the
+  // queue unchanged (stamp 1).
   EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 1, up), (std::vector<NodeId>{3}));
   // Asked again with the same stamp: cheap-site is skipped, dear-site asked instead.
-  pool.Plan(41 * kMinute, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  pool.Plan(41 * kMinute, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(51 * kMinute), (std::vector<NodeId>{1}));
   EXPECT_EQ(pool.ReleaseIdle(81 * kMinute, 1, up), (std::vector<NodeId>{1}));
   // Both gave back idle: nothing is asked until the queue changes; then cheap-site again.
-  pool.Plan(82 * kMinute, 1, 8, {}, {{8, kAnyModel, kHour}}, true);
+  pool.Plan(82 * kMinute, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 0);
-  pool.Plan(83 * kMinute, 2, 8, {}, {{8, kAnyModel, kHour}}, true);
+  pool.Plan(83 * kMinute, 2, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(93 * kMinute), (std::vector<NodeId>{3}));
+}
+
+TEST(ElasticPool, AsksOnceForWhatAJobLacks) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  // 8 GPUs of the campus free; a 16-GPU job waits for ever (16 > the 8 there are): it lacks 8,
+  // one node. Asked again every minute, nothing more: the node on its way is forecast to serve
+  // it at 10 min, sooner than another node asked now could.
+  for (SimTime t = 0; t < 10 * kMinute; t += kMinute) {
+    pool.Plan(t, 1, 8, {}, {{16, kAnyModel, kHour}}, false, kUp);
+    EXPECT_EQ(pool.provisioning(), 1) << t;
+  }
+  EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
+}
+
+TEST(ElasticPool, ProvisioningSlowerThanTheThresholdAsksOnce) {
+  // Threshold 5 min, provisioning 30 min: a job waiting for the node on its way (forecast at
+  // 30 min) is not asked for again: a node asked for later would serve later still.
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab}, {name: c, kind: cloud, gpu_hour_usd: 3}]\n"
+      "sites:\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+      "dgx-h100}]}\n"
+      "  - {name: burst, provider: c, power_budget_mw: 1, elastic: {provisioning: 30m, "
+      "rent_when_wait_exceeds: 5m}, domains: [{name: d, count: 8, node_type: dgx-h100}]}\n");
+  ElasticPool pool(fleet, {});
+  for (SimTime t = 0; t < 30 * kMinute; t += kMinute) {
+    pool.Plan(t, 1, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+  }
+  EXPECT_EQ(pool.provisioning(), 1);
+}
+
+TEST(ElasticPool, StalledIdleGpusCoverTheQueue) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  // Stalled with 8 GPUs free (a rented node idle, say): an 8-GPU job that does not start on them
+  // lacks nothing those GPUs would not give; a 16-GPU one lacks 8.
+  pool.Plan(0, 1, 8, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  EXPECT_EQ(pool.provisioning(), 0);
+  pool.Plan(0, 1, 8, {}, {{16, kAnyModel, kHour}}, true, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+}
+
+TEST(ElasticPool, EachSiteCoversTheJobsOfItsModel) {
+  // cheap-site has H100s, dear-site A100s. An H100 job and an A100 job wait for ever: one node of
+  // each, in the same plan (the H100 node asked for covers nothing of the A100 job).
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
+      "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
+      "sites:\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+      "dgx-h100}]}\n"
+      "  - {name: a100s, provider: dear, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+      "count: 2, node_type: dgx-a100}]}\n"
+      "  - {name: h100s, provider: cheap, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+      "count: 2, node_type: dgx-h100}]}\n");
+  const ModelId h100 = fleet.NodeModel(0), a100 = fleet.NodeModel(1);
+  ASSERT_NE(h100, a100);
+  ElasticPool pool(fleet, {});
+  pool.Plan(0, 1, 0, {{10 * kHour, 8}}, {{16, h100, kHour}, {8, a100, kHour}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 3);
+  EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{1, 3, 4}));
+}
+
+TEST(ElasticPool, AFailedNodeIsGivenBackAndNotAskedForWhileDown) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  pool.Plan(0, 1, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+  EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
+  EXPECT_TRUE(pool.Lose(3, kHour));
+  EXPECT_TRUE(pool.Absent(3));
+  EXPECT_FALSE(pool.Lose(0, kHour));  // the campus's: not elastic
+  // Node 3 down: the next ask goes to node 4.
+  pool.Plan(kHour, 2, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false,
+            [](NodeId n) { return n == 3; });
+  EXPECT_EQ(pool.Arrivals(kHour + 10 * kMinute), (std::vector<NodeId>{4}));
+  const std::vector<SimResult::ElasticSite> stats = pool.Finish(2 * kHour);
+  EXPECT_EQ(stats[1].held_node_ms, 50 * kMinute + 50 * kMinute);  // node 3 to 1h, node 4 from 1h10
+  EXPECT_EQ(stats[1].released, 1);
 }
 
 }  // namespace

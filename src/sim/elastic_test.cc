@@ -79,20 +79,40 @@ TEST(Elastic, BelowTheThresholdTheQueueWaits) {
   EXPECT_EQ(r.elastic[0].held_node_ms, 0);
 }
 
-TEST(Elastic, AJobOnlyTheElasticSiteHoldsIsRentedFor) {
-  // 16 GPUs: more than the campus has, never startable there. Rented at once (its forecast wait
-  // is for ever): two nodes serve at 10 min and hold it (best fit: the site it fills exactly);
-  // it ends at 1h 10min, and so does the run: the nodes, still held, are billed until then
-  // (2 x 60 min), not for the idle time they would have been kept after it.
+TEST(Elastic, AJobLargerThanTheOwnedCapacityIsRentedWhatItLacks) {
+  // 16 GPUs: more than the campus's 8, never startable there. Rented at once (its forecast wait
+  // is for ever) for what it lacks beyond the campus's 8 free GPUs: one node, serving at 10 min;
+  // the job spans the campus and that node (topology any) and ends at 1h 10min, and so does the
+  // run: the node, still held, is billed until then (60 min), not for the idle time it would have
+  // been kept after it.
   const Fleet fleet = testing::MustParseFleet(CampusAndBurst("1h"));
   const SimResult r = testing::RunUntil(fleet, "jobs: [{name: big, gpus: 16, duration: 1h}]\n");
   ASSERT_EQ(r.jobs.size(), 1u);
   EXPECT_EQ(r.jobs[0].first_start, 10 * kMinute);
   EXPECT_EQ(r.jobs[0].end, 70 * kMinute);
-  EXPECT_EQ(r.elastic[0].acquired, 2);
-  EXPECT_EQ(r.elastic[0].held_node_ms, 2 * 60 * kMinute);
+  EXPECT_EQ(r.elastic[0].asked, 1);
+  EXPECT_EQ(r.elastic[0].acquired, 1);
+  EXPECT_EQ(r.elastic[0].held_node_ms, 60 * kMinute);
   EXPECT_EQ(r.elastic[0].released, 0);
   EXPECT_EQ(r.end_time, 70 * kMinute);
+}
+
+TEST(Elastic, ARentedNodeThatFailsIsGivenBackAndAnotherRented) {
+  // The burst site fails for good at 1h: `second`, rented a node at 0 (serving from 10 min),
+  // loses its run; its node is given back then (50 min held), not billed for ever. It waits for
+  // 9h more behind `long`: the site's other node is rented (the failed one stays down), serves
+  // at 1h 10min, runs `second` again and goes back 30 min after it ends.
+  const Fleet fleet = testing::MustParseFleet(CampusAndBurst("1h"));
+  const SimResult r =
+      testing::RunUntil(fleet, std::string(kTwoJobs) + "failures: [{at: 1h, target: burst}]\n");
+  ASSERT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.jobs[1].state, JobRecord::State::kCompleted);
+  EXPECT_EQ(r.jobs[1].interruptions, 1);
+  ASSERT_EQ(r.elastic.size(), 1u);
+  EXPECT_EQ(r.elastic[0].acquired, 2);
+  EXPECT_EQ(r.elastic[0].released, 2);
+  EXPECT_EQ(r.elastic[0].held_node_ms,
+            50 * kMinute + (r.jobs[1].end + 30 * kMinute - 70 * kMinute));
 }
 
 TEST(Elastic, SpecErrorsNameTheirField) {

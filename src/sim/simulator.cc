@@ -392,6 +392,8 @@ void Simulator::OnFailure(SimTime now, std::int32_t index) {
       Result<Scheduler::NodeLoss> hit = scheduler_.FailNode(n, now);
       Check(hit.status(), "FailNode");
       Interrupt(hit.value(), n, f, now);
+      // A rented node that fails is given back (its repair leaves it absent).
+      if (elastic_.Lose(n, now)) Log(now, "release-node", -1, fleet_.Path(fleet_.NodeTopo(n)));
     }
     if (f.repair_after) {
       queue_.Push(now + *f.repair_after, EventKind::kRepair, index, 0);
@@ -410,18 +412,19 @@ void Simulator::OnRepair(SimTime now, std::int32_t index) {
   ++queue_stamp_;
   const TopoId target = failures_.failure(index).target;
   auto [first, last] = fleet_.NodeRange(target);
-  std::vector<NodeId> absent;
+  std::vector<NodeId> absent;  // in node order: pushed as the failure walked its range
   if (auto it = absent_at_failure_.find(index); it != absent_at_failure_.end()) {
     absent = std::move(it->second);
     absent_at_failure_.erase(it);
   }
   for (NodeId n = first; n < last; ++n) {
-    if (std::find(absent.begin(), absent.end(), n) != absent.end()) continue;  // not taken down
+    if (std::binary_search(absent.begin(), absent.end(), n)) continue;  // not taken down
     if (!failures_.BringUp(n)) continue;  // another failure still holds it down
+    --nodes_down_;
+    if (elastic_.Absent(n)) continue;  // given back when it failed: it stays out until rented
     Check(scheduler_.RepairNode(n, now), "RepairNode");
     power_.NodeUp(n);
     account_.NodeUp(n);
-    --nodes_down_;
     elastic_.NodeUp(n, now);
   }
   Log(now, "repair", -1, fleet_.Path(target));
@@ -570,17 +573,16 @@ void Simulator::TendElastic(SimTime now) {
     Log(now, "release-node", -1, fleet_.Path(fleet_.NodeTopo(n)));
   }
   if (now >= next_plan_ || scheduler_.running() == 0) {
-    // The queue in submission order (the forecast's), what runs with its estimated end.
-    std::vector<std::pair<JobId, QueuedLoad>> waiting;
+    // The queue in submission order (job ids are), what runs with its estimated end.
+    std::vector<QueuedLoad> queued;
     std::vector<RunningLoad> running;
-    for (size_t i = 0; i < record_slot_.size(); ++i) {
-      const std::int32_t slot = record_slot_[i];
+    for (const std::int32_t slot : record_slot_) {
       if (slot < 0) continue;
       const JobRecord& r = records_[static_cast<size_t>(slot)];
-      if (r.state == JobRecord::State::kPending) {
-        waiting.push_back(
-            {static_cast<JobId>(i), {r.spec.gpus, r.spec.gpu_model, r.spec.estimate}});
-      }
+      if (r.state != JobRecord::State::kPending) continue;
+      // A requeued job's wait counts from now: it has run, and may wait for its own reasons.
+      queued.push_back({r.spec.gpus, r.spec.gpu_model, r.spec.estimate,
+                        r.first_start < 0 ? r.spec.submit : now});
     }
     for (const Running& run : running_) {
       const JobRecord& r = Record(run.id);
@@ -589,14 +591,12 @@ void Simulator::TendElastic(SimTime now) {
                        : r.run_start + std::max<SimTime>(0, r.spec.estimate - r.run_progress);
       running.push_back({std::max(now, ends), run.allocation.Gpus()});
     }
-    std::vector<QueuedLoad> queued;
-    queued.reserve(waiting.size());
-    for (const auto& [id, load] : waiting) queued.push_back(load);
     const std::int64_t free_gpus = std::max<std::int64_t>(
         0, (account_.up_gpus() * kMilliPerGpu - scheduler_.allocated_milli()) / kMilliPerGpu);
     const std::int32_t before = elastic_.provisioning();
     const bool stalled = running.empty() && before == 0;
-    elastic_.Plan(now, queue_stamp_, free_gpus, std::move(running), queued, stalled);
+    elastic_.Plan(now, queue_stamp_, free_gpus, std::move(running), queued, stalled,
+                  [this](NodeId n) { return failures_.IsDown(n); });
     if (elastic_.provisioning() > before) {
       Log(now, "rent", -1, "nodes=" + std::to_string(elastic_.provisioning() - before));
     }
@@ -606,6 +606,8 @@ void Simulator::TendElastic(SimTime now) {
     plan_owed_ = true;
   }
   SimTime wake = elastic_.next_wake();
+  // The last plan's (a plan skipped since is owed, at next_plan_).
+  if (elastic_.replan_at() > now) wake = std::min(wake, elastic_.replan_at());
   if (plan_owed_) wake = std::min(wake, next_plan_);
   if (wake != kNever && (elastic_wake_at_ <= now || wake < elastic_wake_at_)) {
     queue_.Push(std::max(wake, now), EventKind::kTick, kElasticWake, 0);
