@@ -565,6 +565,7 @@ size_t Scheduler::running() const { return core_->holding; }
 size_t Scheduler::live_jobs() const { return core_->slot_of.size(); }
 size_t Scheduler::slot_capacity() const { return core_->jobs.size(); }
 std::int64_t Scheduler::allocated_milli() const { return core_->allocated_milli; }
+std::int64_t Scheduler::FreeGpus(ModelId model) const { return core_->index.Free(0, model); }
 std::int64_t Scheduler::allocated_cpu() const { return core_->allocated_cpu; }
 std::int64_t Scheduler::allocated_memory() const { return core_->allocated_memory; }
 const Fleet& Scheduler::fleet() const { return core_->fleet; }

@@ -226,6 +226,7 @@ class Scheduler {
   size_t live_jobs() const;              // waiting or holding GPUs: the slots in use
   size_t slot_capacity() const;          // slots ever allocated (the high-water mark of live jobs)
   std::int64_t allocated_milli() const;  // milli-GPUs held
+  std::int64_t FreeGpus(ModelId model) const;  // whole GPUs of `model` free on nodes up
   // Host CPU (milli-cores) and memory (MiB) held.
   std::int64_t allocated_cpu() const;
   std::int64_t allocated_memory() const;

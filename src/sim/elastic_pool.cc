@@ -84,6 +84,17 @@ std::optional<SimTime> ElasticPool::OutageEnd(int fleet_site, SimTime t) const {
   return std::nullopt;
 }
 
+std::int64_t ElasticPool::TakeSpare(const QueuedLoad& q, std::vector<std::int64_t>& spare) {
+  std::int64_t taken = 0;
+  for (size_t m = 0; m < spare.size() && taken < q.gpus; ++m) {
+    if (q.model != kAnyModel && q.model != static_cast<ModelId>(m)) continue;
+    const std::int64_t take = std::min<std::int64_t>(spare[m], q.gpus - taken);
+    spare[m] -= take;
+    taken += take;
+  }
+  return taken;
+}
+
 bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
   // A job larger than the site may span it and others (topology any): only one larger than the
   // whole fleet, which no renting helps, is left out.
@@ -91,9 +102,12 @@ bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
   return q.model == kAnyModel || (q.model < 64 && ((s.models >> q.model) & 1) != 0);
 }
 
-void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
+void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
+                       const std::vector<std::int64_t>& free_by_model,
                        std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued,
                        bool stalled, const std::function<bool(NodeId)>& down) {
+  std::int64_t free_gpus = 0;
+  for (std::int64_t f : free_by_model) free_gpus += f;
   replan_at_ = kNever;
   if (queued.empty()) return;
   // Nodes on their way are capacity that comes free when they arrive.
@@ -105,9 +119,16 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
     }
   }
   const QueueForecast forecast = ForecastStarts(free_gpus, std::move(running), queued, now);
-  // GPUs free now that no queued job is forecast to start on: they cover what a job lacks first.
-  // Stalled, every free GPU is such: nothing started on them.
-  std::int64_t spare = stalled ? free_gpus : forecast.spare_now;
+  // GPUs free now that no queued job is forecast to start on: they cover what a job of their
+  // model lacks first. Stalled, every free GPU is such: nothing started on them. Never more than
+  // are free (the forecast frees runs past their estimates at once). By model: the forecast's
+  // spare taken from each model's free GPUs in the order of the models.
+  std::int64_t spare = stalled ? free_gpus : std::min(forecast.spare_now, free_gpus);  // to share
+  std::vector<std::int64_t> spare_by_model(free_by_model.size(), 0);
+  for (size_t m = 0; m < free_by_model.size(); ++m) {
+    spare_by_model[m] = std::min(free_by_model[m], spare);
+    spare -= spare_by_model[m];
+  }
   // What each queued job still lacks (-1: not counted yet), shared by the sites.
   std::vector<std::int64_t> lacking(queued.size(), -1);
   for (SiteState& s : sites_) {
@@ -129,12 +150,11 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
       // (topology, power); it is asked for while nothing is on its way to the site (else every
       // plan would ask again for what is coming).
       if (!stalled && start > now && start <= now + s.rent.provisioning) continue;
-      if (!stalled && start == now && s.provisioning > 0) continue;
-      if (lacking[k] < 0) {
-        const std::int64_t take = std::min<std::int64_t>(spare, queued[k].gpus);
-        spare -= take;
-        lacking[k] = queued[k].gpus - take;
+      if (!stalled && start == now && s.provisioning > 0) {
+        lacking[k] = 0;  // what is on its way is for it: no other site is asked either
+        continue;
       }
+      if (lacking[k] < 0) lacking[k] = queued[k].gpus - TakeSpare(queued[k], spare_by_model);
       if (lacking[k] == 0) continue;
       wanted += lacking[k];
       counted.push_back(k);

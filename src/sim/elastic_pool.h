@@ -62,14 +62,14 @@ class ElasticPool {
   // After a scheduling pass at `now`: asks for nodes for the queued jobs whose whole wait (from
   // `waiting_since` to their forecast start) exceeds a site's threshold and that a node asked for
   // now would serve before their forecast start - what they lack beyond the GPUs free now that no
-  // job is forecast to start on, cheapest site first, each job's lack asked for once. `free_gpus`:
-  // free GPUs of the nodes up now. `stalled`: nothing runs and no node is on its way, so that no
-  // forecast can tell when the queue moves: every queued job is counted, and every free GPU
-  // spare. `stamp` changes whenever a job arrives, starts or stops or a failure or repair changes
-  // the fleet: a site that gave nodes back idle is not asked again before it changes (the nodes
-  // did not help; asking again would rent and release them for ever). `down(n)`: a failure holds
-  // node n down (it is not asked for).
-  void Plan(SimTime now, std::uint64_t stamp, std::int64_t free_gpus,
+  // job is forecast to start on (of its GPU model), cheapest site first, each job's lack asked for
+  // once. `free_by_model`: free GPUs of the nodes up now, by GPU model. `stalled`: nothing runs and
+  // no node is on its way, so that no forecast can tell when the queue moves: every queued job is
+  // counted, and every free GPU spare. `stamp` changes whenever a job arrives, starts or stops or a
+  // failure or repair changes the fleet: a site that gave nodes back idle is not asked again before
+  // it changes (the nodes did not help; asking again would rent and release them for ever).
+  // `down(n)`: a failure holds node n down (it is not asked for).
+  void Plan(SimTime now, std::uint64_t stamp, const std::vector<std::int64_t>& free_by_model,
             std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued, bool stalled,
             const std::function<bool(NodeId)>& down);
   // In the events of instant `now`: the nodes whose provisioning ends by then, held from now (one
@@ -122,6 +122,8 @@ class ElasticPool {
   // When the outage holding site `fleet_site` down at `t` ends (nullopt: none does).
   std::optional<SimTime> OutageEnd(int fleet_site, SimTime t) const;
   bool Fits(const SiteState& s, const QueuedLoad& q) const;
+  // Takes from `spare` (by GPU model) what job q can use, up to its GPUs; returns how many.
+  static std::int64_t TakeSpare(const QueuedLoad& q, std::vector<std::int64_t>& spare);
   // When held node n goes back if it stays idle (kNever: busy, or not held).
   SimTime ReleaseAt(NodeId n) const;
   // Node n, held, is idle from `now`: its release is due ReleaseAt(n).

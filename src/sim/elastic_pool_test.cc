@@ -62,12 +62,12 @@ TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
   // The campus's 8 GPUs run a job until 10h; queued: 8 GPUs (forecast wait 10h), 16 GPUs (more
   // than the 8 GPUs there are: never). 24 GPUs wait more than 1h: cheap-site's two nodes (16
   // GPUs), then one of dear-site's.
-  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}}, false,
+  pool.Plan(0, 0, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}}, false,
             kUp);
   EXPECT_EQ(pool.provisioning(), 3);
   EXPECT_EQ(pool.next_wake(), 10 * kMinute);
   // Asked again at once: the nodes on their way are capacity from 10 min, within the 1 h.
-  pool.Plan(kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}},
+  pool.Plan(kMinute, 0, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}},
             false, kUp);
   EXPECT_EQ(pool.provisioning(), 3);
   auto up = [](NodeId) { return false; };
@@ -107,11 +107,12 @@ TEST(ElasticPool, WaitsAtTheThresholdAndBillsHeldNodesToTheEnd) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
   // Forecast wait exactly 1h: not more than the threshold, nothing asked.
-  pool.Plan(0, 0, 0, {{kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+  pool.Plan(0, 0, {0}, {{kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 0);
   // A job larger than the whole fleet (48 GPUs > 40) is not asked for; 8 GPUs are, at
   // cheap-site.
-  pool.Plan(0, 0, 0, {{2 * kHour, 8}}, {{48, kAnyModel, kHour}, {8, kAnyModel, kHour}}, false, kUp);
+  pool.Plan(0, 0, {0}, {{2 * kHour, 8}}, {{48, kAnyModel, kHour}, {8, kAnyModel, kHour}}, false,
+            kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   pool.Arrivals(10 * kMinute);
   pool.CountHeld(3, 8, 10 * kMinute);
@@ -131,14 +132,14 @@ TEST(ElasticPool, NothingIsProvisionedDuringAnOutage) {
   out.sites = {2};
   ElasticPool pool(fleet, {out});
   // Asked at 0, before the outage: node 3 would serve at 10 min, in it: at 1h instead.
-  pool.Plan(0, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+  pool.Plan(0, 0, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_TRUE(pool.Arrivals(10 * kMinute).empty());
   EXPECT_EQ(pool.next_wake(), kHour);
   // At 20 min a second job waits: the first is forecast on node 3 at 1h (within the threshold),
   // the second at 2h, when the first's estimate is over. cheap-site is out: dear-site's node 1 is
   // asked for, serving at 30 min.
-  pool.Plan(20 * kMinute, 0, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {8, kAnyModel, kHour}},
+  pool.Plan(20 * kMinute, 0, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {8, kAnyModel, kHour}},
             false, kUp);
   EXPECT_EQ(pool.provisioning(), 2);
   EXPECT_EQ(pool.Arrivals(30 * kMinute), (std::vector<NodeId>{1}));
@@ -152,21 +153,21 @@ TEST(ElasticPool, ASiteThatGaveNodesBackIdleIsNotAskedAgainUntilTheQueueChanges)
   auto up = [](NodeId) { return false; };
   // Stalled (nothing runs, nothing on its way, nothing free: the campus is down, say): the queued
   // 8-GPU job is asked for. One node at cheap-site.
-  pool.Plan(0, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(0, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
   // It did not help (the job fits only the campus, say): idle, given back at 40 min, with the
   // queue unchanged (stamp 1).
   EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 1, up), (std::vector<NodeId>{3}));
   // Asked again with the same stamp: cheap-site is skipped, dear-site asked instead.
-  pool.Plan(41 * kMinute, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(41 * kMinute, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(51 * kMinute), (std::vector<NodeId>{1}));
   EXPECT_EQ(pool.ReleaseIdle(81 * kMinute, 1, up), (std::vector<NodeId>{1}));
   // Both gave back idle: nothing is asked until the queue changes; then cheap-site again.
-  pool.Plan(82 * kMinute, 1, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(82 * kMinute, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 0);
-  pool.Plan(83 * kMinute, 2, 0, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(83 * kMinute, 2, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(93 * kMinute), (std::vector<NodeId>{3}));
 }
@@ -175,10 +176,10 @@ TEST(ElasticPool, AsksOnceForWhatAJobLacks) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
   // 8 GPUs of the campus free; a 16-GPU job waits for ever (16 > the 8 there are): it lacks 8,
-  // one node. Asked again every minute, nothing more: the node on its way is forecast to serve
-  // it at 10 min, sooner than another node asked now could.
+  // one node. Asked again every minute, nothing more: with the node on its way it is forecast to
+  // start at 10 min, within the 1h threshold.
   for (SimTime t = 0; t < 10 * kMinute; t += kMinute) {
-    pool.Plan(t, 1, 8, {}, {{16, kAnyModel, kHour}}, false, kUp);
+    pool.Plan(t, 1, {8}, {}, {{16, kAnyModel, kHour}}, false, kUp);
     EXPECT_EQ(pool.provisioning(), 1) << t;
   }
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
@@ -196,7 +197,7 @@ TEST(ElasticPool, ProvisioningSlowerThanTheThresholdAsksOnce) {
       "rent_when_wait_exceeds: 5m}, domains: [{name: d, count: 8, node_type: dgx-h100}]}\n");
   ElasticPool pool(fleet, {});
   for (SimTime t = 0; t < 30 * kMinute; t += kMinute) {
-    pool.Plan(t, 1, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+    pool.Plan(t, 1, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   }
   EXPECT_EQ(pool.provisioning(), 1);
 }
@@ -206,15 +207,16 @@ TEST(ElasticPool, StalledIdleGpusCoverTheQueue) {
   ElasticPool pool(fleet, {});
   // Stalled with 8 GPUs free (a rented node idle, say): an 8-GPU job that does not start on them
   // lacks nothing those GPUs would not give; a 16-GPU one lacks 8.
-  pool.Plan(0, 1, 8, {}, {{8, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(0, 1, {8}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 0);
-  pool.Plan(0, 1, 8, {}, {{16, kAnyModel, kHour}}, true, kUp);
+  pool.Plan(0, 1, {8}, {}, {{16, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
 }
 
 TEST(ElasticPool, EachSiteCoversTheJobsOfItsModel) {
-  // cheap-site has H100s, dear-site A100s. An H100 job and an A100 job wait for ever: one node of
-  // each, in the same plan (the H100 node asked for covers nothing of the A100 job).
+  // h100s (cheaper) has H100s, a100s A100s. A 16-GPU H100 job waits for ever (16 > the 8 GPUs
+  // there are), an A100 job is forecast at 10h: two H100 nodes and one A100 node, in the same plan
+  // (the H100 nodes asked for cover nothing of the A100 job).
   const Fleet fleet = testing::MustParseFleet(
       "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
       "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
@@ -228,7 +230,7 @@ TEST(ElasticPool, EachSiteCoversTheJobsOfItsModel) {
   const ModelId h100 = fleet.NodeModel(0), a100 = fleet.NodeModel(1);
   ASSERT_NE(h100, a100);
   ElasticPool pool(fleet, {});
-  pool.Plan(0, 1, 0, {{10 * kHour, 8}}, {{16, h100, kHour}, {8, a100, kHour}}, false, kUp);
+  pool.Plan(0, 1, {0}, {{10 * kHour, 8}}, {{16, h100, kHour}, {8, a100, kHour}}, false, kUp);
   EXPECT_EQ(pool.provisioning(), 3);
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{1, 3, 4}));
 }
@@ -236,18 +238,62 @@ TEST(ElasticPool, EachSiteCoversTheJobsOfItsModel) {
 TEST(ElasticPool, AFailedNodeIsGivenBackAndNotAskedForWhileDown) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
-  pool.Plan(0, 1, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
+  pool.Plan(0, 1, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false, kUp);
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
   EXPECT_TRUE(pool.Lose(3, kHour));
   EXPECT_TRUE(pool.Absent(3));
   EXPECT_FALSE(pool.Lose(0, kHour));  // the campus's: not elastic
   // Node 3 down: the next ask goes to node 4.
-  pool.Plan(kHour, 2, 0, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false,
+  pool.Plan(kHour, 2, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}}, false,
             [](NodeId n) { return n == 3; });
   EXPECT_EQ(pool.Arrivals(kHour + 10 * kMinute), (std::vector<NodeId>{4}));
   const std::vector<SimResult::ElasticSite> stats = pool.Finish(2 * kHour);
   EXPECT_EQ(stats[1].held_node_ms, 50 * kMinute + 50 * kMinute);  // node 3 to 1h, node 4 from 1h10
   EXPECT_EQ(stats[1].released, 1);
+}
+
+TEST(ElasticPool, IdleGpusOfAnotherModelCoverNothing) {
+  // The campus's 8 H100s idle; an 8-GPU A100 job waits, nothing runs (stalled): the idle H100s
+  // are no use to it, one A100 node is asked for.
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab}, {name: c, kind: cloud, gpu_hour_usd: 4}]\n"
+      "sites:\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+      "dgx-h100}]}\n"
+      "  - {name: a100s, provider: c, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+      "count: 2, node_type: dgx-a100}]}\n");
+  const ModelId h100 = fleet.NodeModel(0), a100 = fleet.NodeModel(1);
+  std::vector<std::int64_t> free(fleet.gpu_models().size(), 0);
+  free[static_cast<size_t>(h100)] = 8;
+  ElasticPool pool(fleet, {});
+  pool.Plan(0, 1, free, {}, {{8, a100, kHour}}, true, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+  // An H100 job in its place is covered by them: nothing asked.
+  ElasticPool other(fleet, {});
+  other.Plan(0, 1, free, {}, {{8, h100, kHour}}, true, kUp);
+  EXPECT_EQ(other.provisioning(), 0);
+}
+
+TEST(ElasticPool, ARunPastItsEstimateFreesNothingSpare) {
+  // A 16-GPU run is past its estimate (the forecast frees it now); nothing is free in truth. A
+  // 4-GPU job waiting since 0 (past the 1h threshold at 2h) lacks all 4: one node.
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  pool.Plan(2 * kHour, 1, {0}, {{2 * kHour, 16}}, {{4, kAnyModel, kHour, 0}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+}
+
+TEST(ElasticPool, AJobWaitingForWhatTheForecastMissesIsAskedForAtOneSiteOnce) {
+  // At 2h an 8-GPU job waiting since 0 is forecast to start now on 8 free GPUs, yet waits
+  // (topology, power): past its 1h threshold, one cheap-site node is asked for. A minute later
+  // nothing more, at neither site: what is on its way is for it.
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  pool.Plan(2 * kHour, 1, {8}, {}, {{8, kAnyModel, kHour, 0}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+  pool.Plan(2 * kHour + kMinute, 2, {8}, {}, {{8, kAnyModel, kHour, 0}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+  EXPECT_EQ(pool.Arrivals(2 * kHour + 10 * kMinute), (std::vector<NodeId>{3}));
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ struct JobRecord {
   // Why it waited before its first start, as the scheduler last found (kNone: it did not wait).
   WaitReason waited_for = WaitReason::kNone;
   SimTime first_start = -1;
+  SimTime queued_since = -1;  // when its last run stopped (it waits again from then)
   // Time on its GPUs in preemption grace periods (checkpointing, no progress); part of run_ms.
   SimTime grace_ms = 0;
   SimTime end = -1;               // completion time

@@ -210,6 +210,7 @@ void Simulator::SettleCopy(JobRecord& r, SimTime t) {
 }
 
 void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
+  r.queued_since = now;
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   {
     const Running& run = running_[static_cast<size_t>(slot)];
@@ -580,9 +581,9 @@ void Simulator::TendElastic(SimTime now) {
       if (slot < 0) continue;
       const JobRecord& r = records_[static_cast<size_t>(slot)];
       if (r.state != JobRecord::State::kPending) continue;
-      // A requeued job's wait counts from now: it has run, and may wait for its own reasons.
+      // A requeued job waits again from when its last run stopped.
       queued.push_back({r.spec.gpus, r.spec.gpu_model, r.spec.estimate,
-                        r.first_start < 0 ? r.spec.submit : now});
+                        r.first_start < 0 ? r.spec.submit : r.queued_since});
     }
     for (const Running& run : running_) {
       const JobRecord& r = Record(run.id);
@@ -591,8 +592,9 @@ void Simulator::TendElastic(SimTime now) {
                        : r.run_start + std::max<SimTime>(0, r.spec.estimate - r.run_progress);
       running.push_back({std::max(now, ends), run.allocation.Gpus()});
     }
-    const std::int64_t free_gpus = std::max<std::int64_t>(
-        0, (account_.up_gpus() * kMilliPerGpu - scheduler_.allocated_milli()) / kMilliPerGpu);
+    std::vector<std::int64_t> free_gpus(fleet_.gpu_models().size());
+    for (size_t m = 0; m < free_gpus.size(); ++m)
+      free_gpus[m] = scheduler_.FreeGpus(static_cast<ModelId>(m));
     const std::int32_t before = elastic_.provisioning();
     const bool stalled = running.empty() && before == 0;
     elastic_.Plan(now, queue_stamp_, free_gpus, std::move(running), queued, stalled,
