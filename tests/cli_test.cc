@@ -222,7 +222,13 @@ TEST_F(Cli, ElasticSitesAreReportedBySimAndRefusedByServe) {
   const Outcome json = Gpufleet(base + " --json");
   ASSERT_EQ(json.code, 0) << Describe(json);
   EXPECT_NE(json.out.find("\"nodes_acquired\": 1"), std::string::npos) << Describe(json);
-  // Refused before the tokens are read, the state opened or a port bound.
+  const Outcome show = Gpufleet("fleet show " + Quote(f));
+  ASSERT_EQ(show.code, 0) << Describe(show);
+  EXPECT_NE(show.out.find("on_demand at $4.00/GPU-hour, elastic: up to 1 node, serving 10.0m after "
+                          "asked, rented past a 30.0m wait, given back after 30.0m idle"),
+            std::string::npos)
+      << Describe(show);
+  // Refused by the control plane at its start: before its state is opened or a port bound.
   const Outcome serve = Gpufleet("serve --fleet " + Quote(f) + " --tokens " +
                                  Quote(Write("tokens", "")) + " --listen 127.0.0.1:0");
   EXPECT_EQ(serve.code, 2) << Describe(serve);

@@ -95,16 +95,17 @@ TEST(HtmlBrowser, ThePageListsTheServices) {
   EXPECT_EQ((*page)["rows"]["services"], 1) << page->dump(1);
 }
 
-// A run with an outage on a fleet of two providers: a Providers table (one row each) and an
-// Outages table (one row), drawn without a console error.
-TEST(HtmlBrowser, ThePageListsTheProvidersAndTheOutages) {
+// A run with an outage on a fleet of two providers, one region elastic: a Providers table (one row
+// each), an Elastic sites table and an Outages table (one row each), drawn without a console
+// error.
+TEST(HtmlBrowser, ThePageListsTheProvidersTheElasticSitesAndTheOutages) {
   if (const std::string missing = BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing << ": the HTML report is not checked in a browser here";
   ScratchDir dir;
   const std::string html = dir.Path("outage.html");
   const auto [rc, out] = RunGpufleet(
       "sim --fleet " +
-      Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/two-regions.yaml") +
+      Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/fleets/two-regions-elastic.yaml") +
       " --workload " +
       Quote(std::string(GPUFLEET_SOURCE_DIR) + "/examples/workloads/region-outage.yaml") +
       " --policy priority --until 2d --html " + Quote(html));
@@ -115,6 +116,7 @@ TEST(HtmlBrowser, ThePageListsTheProvidersAndTheOutages) {
       LoadPage("file://" + html, ScreenshotPath("html-report-outage.png"));
   ASSERT_TRUE(page);
   EXPECT_EQ((*page)["rows"]["providers"], 2) << page->dump(1);
+  EXPECT_EQ((*page)["rows"]["elastic"], 1) << page->dump(1);
   EXPECT_EQ((*page)["rows"]["outages"], 1) << page->dump(1);
 }
 

@@ -17,6 +17,12 @@ nlohmann::ordered_json ByModel(const std::vector<FleetSummary::ModelCount>& coun
   return j;
 }
 
+nlohmann::ordered_json ElasticJson(const ElasticRent& e) {
+  return {{"provisioning_s", static_cast<double>(e.provisioning) / kSecond},
+          {"release_after_idle_s", static_cast<double>(e.release_after_idle) / kSecond},
+          {"rent_when_wait_exceeds_s", static_cast<double>(e.rent_when_wait_exceeds) / kSecond}};
+}
+
 int RunShow(const std::string& file, bool json) {
   Result<Fleet> fleet = LoadAnyFleet(file);
   if (!fleet.ok()) {
@@ -41,6 +47,7 @@ int RunShow(const std::string& file, bool json) {
                        {"pricing", st.pricing},
                        {"gpu_hour_usd", st.gpu_hour_usd ? nlohmann::ordered_json(*st.gpu_hour_usd)
                                                         : nlohmann::ordered_json(nullptr)},
+                       {"elastic", st.elastic ? ElasticJson(*st.elastic) : nullptr},
                        {"location", st.location},
                        {"gpus", st.gpus},
                        {"gpus_by_model", ByModel(st.by_model)},
@@ -87,6 +94,15 @@ int RunShow(const std::string& file, bool json) {
       paid += price;
     } else if (st.pricing != "owned") {
       paid += " (no price given)";
+    }
+    if (st.elastic) {
+      // Its nodes are the most it may hold (docs/MODELS.md, "Elastic renting").
+      paid += ", elastic: up to " + Counted(st.nodes, "node") + ", serving " +
+              HumanSeconds(static_cast<double>(st.elastic->provisioning) / kSecond) +
+              " after asked, rented past a " +
+              HumanSeconds(static_cast<double>(st.elastic->rent_when_wait_exceeds) / kSecond) +
+              " wait, given back after " +
+              HumanSeconds(static_cast<double>(st.elastic->release_after_idle) / kSecond) + " idle";
     }
     std::printf("    %-18s %-12s %12s %10s %10s %12s %12s   %s\n", st.name.c_str(),
                 st.provider.c_str(), Grouped(st.gpus).c_str(), Grouped(st.nodes).c_str(),

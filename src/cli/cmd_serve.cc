@@ -95,14 +95,6 @@ int RunServe(const ServeArgs& a) {
     std::cerr << "gpufleet serve: " << fleet.message() << "\n";
     return kExitBadInput;
   }
-  for (const Site& site : fleet.value().sites()) {
-    if (!site.elastic) continue;
-    // The twin rents elastic nodes by itself; the control plane's nodes are its agents'.
-    std::cerr << "gpufleet serve: " << a.fleet << ": site '" << site.name
-              << "' is elastic: the control plane rents no nodes (elastic renting is the twin's, "
-                 "gpufleet sim); remove its 'elastic:' to serve its nodes as they register\n";
-    return kExitBadInput;
-  }
   Result<TokenTable> tokens = TokenTable::Load(a.tokens);
   if (!tokens.ok()) {
     std::cerr << "gpufleet serve: " << tokens.message() << "\n";

@@ -24,6 +24,7 @@ FleetSummary Summarize(const Fleet& fleet) {
     } else {
       st.pricing = PricingName(site.pricing);
       if (site.pricing == Pricing::kOnDemand) st.gpu_hour_usd = provider.gpu_hour_usd;
+      st.elastic = site.elastic;
       if (site.pricing == Pricing::kReserved && provider.reserved)
         st.gpu_hour_usd = provider.reserved->gpu_hour_usd;
       if (site.pricing == Pricing::kSpot && provider.spot)

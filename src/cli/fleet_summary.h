@@ -22,6 +22,7 @@ struct FleetSummary {
     // given, unbilled).
     std::string pricing;
     std::optional<double> gpu_hour_usd;
+    std::optional<ElasticRent> elastic;  // rented node by node, its nodes the most it may hold
     std::int64_t gpus = 0, nodes = 0, domains = 0, pods = 0;
     double it_power_mw = 0;  // all nodes at their maximum (TDP) draw
     double power_budget_mw = 0;

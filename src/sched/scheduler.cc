@@ -545,6 +545,13 @@ std::vector<std::pair<JobId, PendingReason>> Scheduler::PendingReasons() const {
   return out;
 }
 
+std::vector<JobId> Scheduler::Waiting() const {
+  std::vector<JobId> out;
+  out.reserve(core_->queue.size());
+  for (const QueueKey& k : core_->queue) out.push_back(k.id);
+  return out;
+}
+
 std::vector<JobId> Scheduler::JobsOn(NodeId n) const {
   if (n < 0 || n >= core_->fleet.num_nodes()) return {};
   return core_->node_jobs[static_cast<size_t>(n)];

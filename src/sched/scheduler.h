@@ -217,6 +217,7 @@ class Scheduler {
   std::optional<PendingReason> WhyPending(JobId id) const;
   // Every waiting job with its reason, in queue order.
   std::vector<std::pair<JobId, PendingReason>> PendingReasons() const;
+  std::vector<JobId> Waiting() const;         // the waiting jobs, in queue order
   std::vector<JobId> JobsOn(NodeId n) const;  // jobs holding GPUs of node n, ascending
   NodeState StateOf(NodeId n) const;
   bool Draining(NodeId n) const;

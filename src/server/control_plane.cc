@@ -35,6 +35,15 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
                                                           const std::string& db_path,
                                                           ControlPlaneOptions options,
                                                           WallClock clock) {
+  for (const Site& site : fleet.sites()) {
+    if (!site.elastic) continue;
+    // The twin rents elastic nodes by itself; the control plane's nodes are its agents'.
+    return Error{"site '" + site.name +
+                     "' is elastic: the control plane rents no nodes (elastic renting is the "
+                     "twin's, gpufleet sim); remove its 'elastic:' to serve its nodes as they "
+                     "register",
+                 ErrorCode::kInvalidArgument};
+  }
   Result<SqliteDb> db = SqliteDb::Open(db_path);
   if (!db.ok()) return db.error();
   if (Status s = PrepareJobSchema(db.value()); !s.ok()) return Error{s.message(), s.code()};

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
+
+#include "test_fleets.h"
 
 namespace gpufleet {
 namespace {
@@ -27,6 +30,30 @@ TEST(ScaledWallClock, NeverGoesBack) {
     EXPECT_GE(now, last);
     last = now;
   }
+}
+
+// The twin rents an elastic site's nodes by itself; the control plane's nodes are its agents', so
+// it refuses such a fleet at its start (any embedder, not only `gpufleet serve`), before it opens
+// its store.
+TEST(ControlPlaneStart, RefusesAFleetWithAnElasticSite) {
+  const Fleet fleet = testing::MustParseFleet(
+      "providers:\n"
+      "  - {name: azure, kind: cloud, gpu_hour_usd: 4}\n"
+      "sites:\n"
+      "  - name: burst\n"
+      "    provider: azure\n"
+      "    power_budget_mw: 1\n"
+      "    elastic: {provisioning: 10m, release_after_idle: 30m, rent_when_wait_exceeds: 1h}\n"
+      "    domains: [{name: d, count: 2, node_type: dgx-h100}]\n");
+  const std::filesystem::path db =
+      std::filesystem::path(::testing::TempDir()) / "control_plane_elastic_refused.sqlite";
+  std::filesystem::remove(db);
+  Result<std::unique_ptr<ControlPlane>> plane =
+      ControlPlane::Start(fleet, {"lab"}, db.string(), ControlPlaneOptions{}, SystemWallClock);
+  ASSERT_FALSE(plane.ok());
+  EXPECT_EQ(plane.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(plane.message().find("site 'burst' is elastic"), std::string::npos) << plane.message();
+  EXPECT_FALSE(std::filesystem::exists(db));  // refused before the store was opened
 }
 
 }  // namespace

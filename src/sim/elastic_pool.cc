@@ -112,6 +112,7 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
   if (queued.empty()) return;
   // Nodes on their way are capacity that comes free when they arrive.
   for (const SiteState& s : sites_) {
+    if (s.provisioning == 0) continue;
     for (NodeId n : s.nodes) {
       const Node& node = NodeOf(n);
       if (node.state == State::kProvisioning)
@@ -201,13 +202,12 @@ std::vector<NodeId> ElasticPool::Arrivals(SimTime now) {
   return arrived;
 }
 
-std::vector<NodeId> ElasticPool::ReleaseIdle(SimTime now, std::uint64_t stamp,
-                                             const std::function<bool(NodeId)>& down) {
+std::vector<NodeId> ElasticPool::ReleaseIdle(SimTime now, std::uint64_t stamp) {
   std::vector<NodeId> released;
   while (!releases_.empty() && releases_.top().first <= now) {
     const NodeId n = releases_.top().second;
     releases_.pop();
-    if (ReleaseAt(n) > now || down(n)) continue;
+    if (ReleaseAt(n) > now) continue;
     Release(n, now);
     sites_[static_cast<size_t>(NodeOf(n).site)].released_idle_at = stamp;
     released.push_back(n);
@@ -286,13 +286,6 @@ void ElasticPool::CountHeld(NodeId n, int delta, SimTime now) {
   } else if (node.idle_since == kNever) {
     ArmRelease(n, now);
   }
-}
-
-void ElasticPool::NodeUp(NodeId n, SimTime now) {
-  if (!IsElastic(n)) return;
-  Node& node = NodeOf(n);
-  if (node.state != State::kHeld || node.busy_gpus > 0) return;
-  ArmRelease(n, now);
 }
 
 std::vector<SimResult::ElasticSite> ElasticPool::Finish(SimTime end) const {

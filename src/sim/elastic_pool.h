@@ -76,10 +76,9 @@ class ElasticPool {
   // whose site is in an outage waits for its end). The simulator brings them up.
   std::vector<NodeId> Arrivals(SimTime now);
   // After the scheduling pass of `now`: the held nodes idle through it for their site's release
-  // time, given back now (`down(n)`: a failure holds node n down; a down node is not given back).
-  // The simulator takes them down.
-  std::vector<NodeId> ReleaseIdle(SimTime now, std::uint64_t stamp,
-                                  const std::function<bool(NodeId)>& down);
+  // time, given back now. The simulator takes them down. (A held node is never down: a failure
+  // that takes one down gives it back, Lose.)
+  std::vector<NodeId> ReleaseIdle(SimTime now, std::uint64_t stamp);
   // When the last plan's queue, unchanged, would next have a job wait past a threshold: a job that
   // waits for what the forecast does not count (topology, power) is asked for then. kNever: none.
   SimTime replan_at() const { return replan_at_; }
@@ -90,8 +89,6 @@ class ElasticPool {
   bool Lose(NodeId n, SimTime now);
   // GPUs taken (`delta` > 0) or let go on an elastic node at `now` (the simulator's holdings).
   void CountHeld(NodeId n, int delta, SimTime now);
-  // A held node back up after a failure: idle from now.
-  void NodeUp(NodeId n, SimTime now);
   // The sites' accounts, the nodes still held billed until `end`.
   std::vector<SimResult::ElasticSite> Finish(SimTime end) const;
 

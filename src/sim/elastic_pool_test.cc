@@ -70,25 +70,22 @@ TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
   pool.Plan(kMinute, 0, {0}, {{10 * kHour, 8}}, {{8, kAnyModel, kHour}, {16, kAnyModel, kHour}},
             false, kUp);
   EXPECT_EQ(pool.provisioning(), 3);
-  auto up = [](NodeId) { return false; };
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{1, 3, 4}));
-  EXPECT_TRUE(pool.ReleaseIdle(10 * kMinute, 0, up).empty());
+  EXPECT_TRUE(pool.ReleaseIdle(10 * kMinute, 0).empty());
   EXPECT_EQ(pool.provisioning(), 0);
   EXPECT_FALSE(pool.Absent(3));
   // Node 3 busy from 10 min to 2h 10min; nodes 1 and 4 never: released at 40 min.
   pool.CountHeld(3, 8, 10 * kMinute);
   EXPECT_EQ(pool.next_wake(), 40 * kMinute);
-  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 0, up), (std::vector<NodeId>{1, 4}));
+  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 0), (std::vector<NodeId>{1, 4}));
   EXPECT_TRUE(pool.Absent(4));
   pool.CountHeld(3, -8, 130 * kMinute);
   EXPECT_EQ(pool.next_wake(), 160 * kMinute);
-  // A node a failure holds down is not given back; back up, it is idle from then.
-  EXPECT_TRUE(pool.ReleaseIdle(160 * kMinute, 0, [](NodeId) { return true; }).empty());
-  pool.NodeUp(3, 170 * kMinute);
-  EXPECT_EQ(pool.next_wake(), 200 * kMinute);
-  EXPECT_EQ(pool.ReleaseIdle(200 * kMinute, 0, up), (std::vector<NodeId>{3}));
+  // Idle for 30 min again: given back at 2h 40min.
+  EXPECT_TRUE(pool.ReleaseIdle(159 * kMinute, 0).empty());
+  EXPECT_EQ(pool.ReleaseIdle(160 * kMinute, 0), (std::vector<NodeId>{3}));
   EXPECT_EQ(pool.next_wake(), kNever);
-  // Billed from arrival to release: cheap-site node 3 for 190 min, node 4 for 30 min; dear-site
+  // Billed from arrival to release: cheap-site node 3 for 150 min, node 4 for 30 min; dear-site
   // node 1 for 30 min.
   const std::vector<SimResult::ElasticSite> stats = pool.Finish(5 * kHour);
   ASSERT_EQ(stats.size(), 2u);
@@ -96,8 +93,8 @@ TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
   EXPECT_EQ(stats[0].held_node_ms, 30 * kMinute);
   EXPECT_EQ(stats[0].asked, 1);
   EXPECT_EQ(stats[1].site, 2);
-  EXPECT_EQ(stats[1].held_node_ms, 220 * kMinute);
-  EXPECT_EQ(stats[1].held_gpu_ms, 8.0L * 220 * kMinute);
+  EXPECT_EQ(stats[1].held_node_ms, 180 * kMinute);
+  EXPECT_EQ(stats[1].held_gpu_ms, 8.0L * 180 * kMinute);
   EXPECT_EQ(stats[1].acquired, 2);
   EXPECT_EQ(stats[1].released, 2);
   EXPECT_EQ(stats[1].peak_nodes, 2);
@@ -150,7 +147,6 @@ TEST(ElasticPool, NothingIsProvisionedDuringAnOutage) {
 TEST(ElasticPool, ASiteThatGaveNodesBackIdleIsNotAskedAgainUntilTheQueueChanges) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
-  auto up = [](NodeId) { return false; };
   // Stalled (nothing runs, nothing on its way, nothing free: the campus is down, say): the queued
   // 8-GPU job is asked for. One node at cheap-site.
   pool.Plan(0, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
@@ -158,12 +154,12 @@ TEST(ElasticPool, ASiteThatGaveNodesBackIdleIsNotAskedAgainUntilTheQueueChanges)
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
   // It did not help (the job fits only the campus, say): idle, given back at 40 min, with the
   // queue unchanged (stamp 1).
-  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 1, up), (std::vector<NodeId>{3}));
+  EXPECT_EQ(pool.ReleaseIdle(40 * kMinute, 1), (std::vector<NodeId>{3}));
   // Asked again with the same stamp: cheap-site is skipped, dear-site asked instead.
   pool.Plan(41 * kMinute, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 1);
   EXPECT_EQ(pool.Arrivals(51 * kMinute), (std::vector<NodeId>{1}));
-  EXPECT_EQ(pool.ReleaseIdle(81 * kMinute, 1, up), (std::vector<NodeId>{1}));
+  EXPECT_EQ(pool.ReleaseIdle(81 * kMinute, 1), (std::vector<NodeId>{1}));
   // Both gave back idle: nothing is asked until the queue changes; then cheap-site again.
   pool.Plan(82 * kMinute, 1, {0}, {}, {{8, kAnyModel, kHour}}, true, kUp);
   EXPECT_EQ(pool.provisioning(), 0);

@@ -426,7 +426,6 @@ void Simulator::OnRepair(SimTime now, std::int32_t index) {
     Check(scheduler_.RepairNode(n, now), "RepairNode");
     power_.NodeUp(n);
     account_.NodeUp(n);
-    elastic_.NodeUp(n, now);
   }
   Log(now, "repair", -1, fleet_.Path(target));
   failures_.Repaired(index);
@@ -566,8 +565,7 @@ void Simulator::EndGrace(JobId id, SimTime now) {
 void Simulator::TendElastic(SimTime now) {
   if (!elastic_.any()) return;
   // Nodes idle through this pass go back first: a plan now sees them gone.
-  for (NodeId n : elastic_.ReleaseIdle(now, queue_stamp_,
-                                       [this](NodeId node) { return failures_.IsDown(node); })) {
+  for (NodeId n : elastic_.ReleaseIdle(now, queue_stamp_)) {
     Check(scheduler_.FailNode(n, now).status(), "FailNode");
     power_.NodeDown(n);
     account_.NodeDown(n);
@@ -577,10 +575,10 @@ void Simulator::TendElastic(SimTime now) {
     // The queue in submission order (job ids are), what runs with its estimated end.
     std::vector<QueuedLoad> queued;
     std::vector<RunningLoad> running;
-    for (const std::int32_t slot : record_slot_) {
-      if (slot < 0) continue;
-      const JobRecord& r = records_[static_cast<size_t>(slot)];
-      if (r.state != JobRecord::State::kPending) continue;
+    std::vector<JobId> waiting = scheduler_.Waiting();
+    std::sort(waiting.begin(), waiting.end());
+    for (const JobId id : waiting) {
+      const JobRecord& r = Record(id);
       // A requeued job waits again from when its last run stopped.
       queued.push_back({r.spec.gpus, r.spec.gpu_model, r.spec.estimate,
                         r.first_start < 0 ? r.spec.submit : r.queued_since});

@@ -74,6 +74,17 @@
                                      p.cost_usd]),
         {class: 'providers', id: 'providers'}));
   }
+  // Elastic sites (docs/MODELS.md, "Elastic renting"): the nodes rented as the queue needed them.
+  if (Array.isArray(report.elastic) && report.elastic.length > 0) {
+    root.appendChild(el('h2', {}, 'Elastic sites'));
+    const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
+    root.appendChild(table(
+        ['site', 'nodes asked for', 'acquired', 'given back', 'peak held', 'node-hours held',
+         'GPU-hours held', 'busy'],
+        report.elastic.map((e) => [e.site, e.nodes_asked, e.nodes_acquired, e.nodes_released,
+                                   e.peak_nodes, e.node_hours, e.gpu_hours, pct(e.busy)]),
+        {class: 'elastic', id: 'elastic'}));
+  }
   if (Array.isArray(report.outages) && report.outages.length > 0) {
     root.appendChild(el('h2', {}, 'Outages'));
     const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
