@@ -16,6 +16,7 @@
 #include "cli/interrupt.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
+#include "cli/sim_pipeline.h"
 #include "cli/validators.h"
 #include "cli/workload_check.h"
 #include "report/html_report.h"
@@ -125,86 +126,6 @@ Result<std::vector<SimTime>> ParseLasThresholds(const std::string& text) {
   }
   return out;
 }
-
-// Each service's requests served again as its replicas ran (`ids[k]`: its replicas' job ids;
-// `runs`: each replica's runs), beside the autoscaler's figures, which took each replica as placed
-// when asked. A replica the run never saw (asked for after its end) counts as never placed.
-// `outages`: each service's requests that arrived during each are counted apart.
-Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
-                         const std::vector<SimulatedService>& services,
-                         std::vector<std::vector<JobId>> ids,
-                         std::unordered_map<JobId, std::vector<ReplicaRunSpan>>& runs,
-                         const std::vector<BoundOutage>& outages) {
-  std::vector<ArrivalPeriod> periods;
-  for (const BoundOutage& o : outages)
-    periods.push_back({ToSeconds(o.at), ToSeconds(o.at + o.duration)});
-  if (m.services.size() < services.size()) m.services.resize(services.size());
-  ids.resize(services.size());
-  for (size_t k = 0; k < services.size(); ++k) {
-    const SimulatedService& s = services[k];
-    // Job ids follow the submissions, which follow the autoscaler's decisions: k-th id, k-th life.
-    std::sort(ids[k].begin(), ids[k].end());
-    std::vector<std::vector<ReplicaRunSpan>> replica_runs(s.run.lives.size());
-    for (size_t j = 0; j < ids[k].size() && j < replica_runs.size(); ++j) {
-      if (auto it = runs.find(ids[k][j]); it != runs.end()) replica_runs[j] = std::move(it->second);
-    }
-    Result<PlacedServiceRun> as_placed = ServeAsPlaced(s, replica_runs, periods);
-    if (!as_placed.ok()) return as_placed.status();
-    const ServiceRun& v = as_placed.value().run;
-    const AutoscaledRun& a = s.run;
-    ServiceMetrics& out = m.services[k];
-    out.name = s.name;
-    out.tp = s.tp;
-    out.served =
-        ServiceMetrics::Requests{v.requests,
-                                 as_placed.value().unserved,
-                                 as_placed.value().held_at_router,
-                                 v.ttft.at_slo_percentile,
-                                 v.tpot.at_slo_percentile,
-                                 v.attainment,
-                                 v.slo_met,
-                                 a.run.attainment,
-                                 a.run.slo_met,
-                                 a.run.replicas,
-                                 a.replica_seconds / 3600,
-                                 a.scale_ups,
-                                 a.scale_downs,
-                                 ReplicasItEnergyJ(s, out.gpu_hours * 3600, v.busy_s) / 3.6e6,
-                                 v.output_tokens,
-                                 as_placed.value().periods};
-    const ServiceCost cost =
-        ServiceCostOf(fleet, GpuHoursBySite(replica_runs, out.gpu_hours, fleet.sites().size()),
-                      out.served->it_energy_kwh);
-    out.served->rent_usd = cost.rent_usd;
-    out.served->electricity_usd = cost.electricity_usd;
-    out.served->priced = cost.priced;
-  }
-  return Status::Ok();
-}
-
-// The run's job records as they become final: counted for the report and written to the jobs CSV
-// at once, so that the run keeps only the jobs alive (docs/PERFORMANCE.md, "Scale").
-struct RunJobs : JobRecordSink {
-  RunJobs(const std::vector<Tenant>& tenants, bool distributions) : tally(tenants, distributions) {}
-  void Take(JobId id, const JobRecord& r, const PendingReason* waiting) override {
-    tally.Add(r, id);
-    if (r.spec.service >= 0) {
-      const size_t k = static_cast<size_t>(r.spec.service);
-      if (replicas.size() <= k) replicas.resize(k + 1);
-      replicas[k].push_back(id);
-    }
-    if (csv) csv->Take(id, r, waiting);
-    // Rejections are reported by name, the first few; they are taken in the order they happen.
-    if (r.state == JobRecord::State::kRejected && rejected_names.size() < 5)
-      rejected_names.push_back(r.spec.name);
-  }
-  JobTally tally;
-  // Each service's replicas' job ids, and their runs in the simulator.
-  std::vector<std::vector<JobId>> replicas;
-  std::unordered_map<JobId, std::vector<ReplicaRunSpan>> runs;
-  std::optional<JobsCsvWriter> csv;
-  std::vector<std::string> rejected_names;
-};
 
 int RunSim(const SimArgs& a, const Given& given) {
   auto bad = [](const std::string& message) {
@@ -440,11 +361,7 @@ int RunSim(const SimArgs& a, const Given& given) {
   RunJobs jobs(tenants, series_interval > 0);
   if (jobs_out.is_open()) jobs.csv.emplace(jobs_out.stream(), fleet.value(), tenants);
   sim.set_job_sink(&jobs);
-  if (!services.value().empty()) {
-    sim.set_run_observer([&jobs](JobId id, const JobSpec& job, SimTime from, SimTime to, int site) {
-      if (job.service >= 0) jobs.runs[id].push_back({ToSeconds(from), ToSeconds(to), site});
-    });
-  }
+  if (!services.value().empty()) jobs.Observe(sim);
   std::optional<CsvEventLog> log;
   if (events_out.is_open()) {
     log.emplace(events_out.stream());
@@ -480,17 +397,14 @@ int RunSim(const SimArgs& a, const Given& given) {
   if (a.dispatch != DispatchName(Dispatch::kBestFit)) info.dispatch = a.dispatch;
   Metrics metrics = std::move(jobs.tally).Finish(result, info);
   const auto replay_start = std::chrono::steady_clock::now();
-  if (Status st = AddServiceMetrics(metrics, fleet.value(), services.value(),
-                                    std::move(jobs.replicas), jobs.runs, outages);
+  if (Status st = CompleteMetrics(metrics, fleet.value(), result, services.value(), jobs, outages,
+                                  options.physics);
       !st.ok()) {
     std::cerr << kMe << st.message() << "\n";
     return kExitBadInput;
   }
   services_wall += std::chrono::steady_clock::now() - replay_start;
   metrics.run.services_wall_s = services_wall.count();
-  if (options.physics) AddPowerMetrics(metrics, result, fleet.value());
-  AddOutageMetrics(metrics, result, fleet.value(), outages);
-  AddElasticMetrics(metrics, result, fleet.value());
   if (a.json) {
     std::cout << ReportJson(metrics).dump(2) << "\n";
   } else {

@@ -80,6 +80,9 @@ struct JobSpec {
   // Placed late, it lives shorter; never placed by then, it is withdrawn. kNever: a job's end is
   // its work done.
   SimTime leave_at = kNever;
+  // When its work must be done by (kNever: no deadline): the report counts the jobs that met it
+  // (docs/SPEC.md, `deadline`); the scheduler does not see it.
+  SimTime deadline = kNever;
   // How hard the job's GPUs work, for their power: the fraction of the way from idle to TDP they
   // draw (1: training at TDP; inference or data loading less).
   float power_utilization = 1;

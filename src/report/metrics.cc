@@ -132,6 +132,17 @@ void JobTally::Add(const JobRecord& r, JobId id) {
     ++m_.wait_reasons[WaitReasonName(r.waited_for)];
   lost_gpu_ms_ +=
       static_cast<long double>(r.lost_ms) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+  if (r.spec.deadline != kNever) {
+    if (!m_.deadlines) m_.deadlines.emplace();
+    ++m_.deadlines->jobs;
+    if (r.state == JobRecord::State::kCompleted) {
+      ++(r.end <= r.spec.deadline ? m_.deadlines->met : m_.deadlines->missed);
+    } else if (r.state == JobRecord::State::kRejected) {
+      ++m_.deadlines->missed;
+    } else {
+      unfinished_deadlines_.push_back(r.spec.deadline);
+    }
+  }
   switch (r.state) {
     case JobRecord::State::kCompleted: {
       ++m_.completed;
@@ -214,6 +225,11 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
   m.distributions = std::move(distributions);
   for (const auto& [id, why] : result.waiting) {
     if (!waiting_replicas_.contains(id)) ++m.pending_reasons[WaitReasonName(why.code)];
+  }
+  if (m.deadlines) {
+    // A job not done by the run's end has missed a deadline before it; a later one is open.
+    for (const SimTime d : unfinished_deadlines_)
+      ++(d <= result.end_time ? m.deadlines->missed : m.deadlines->open);
   }
   m.jct_s = SummarizeSample(Concatenated(tenant_jct_));
   m.queue_s = SummarizeSample(Concatenated(tenant_queue_));

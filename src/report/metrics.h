@@ -173,6 +173,13 @@ struct ElasticMetrics {
   double busy = 0;  // of those GPU-hours, the share jobs and replicas held (0 without any)
 };
 
+// The jobs with a deadline (JobSpec::deadline; docs/REPORT.md, "jobs.deadlines"): met (done by
+// it), missed (done after it, rejected, or unfinished at a run's end past it) and open
+// (unfinished, the run ending before it).
+struct DeadlineMetrics {
+  std::int64_t jobs = 0, met = 0, missed = 0, open = 0;
+};
+
 struct Metrics {
   RunInfo run;
   std::int64_t submitted = 0, completed = 0, rejected = 0, pending_at_end = 0, running_at_end = 0;
@@ -182,6 +189,7 @@ struct Metrics {
   // once are not counted).
   std::map<std::string, std::int64_t> pending_reasons, wait_reasons;
   Distribution4 jct_s, queue_s;
+  std::optional<DeadlineMetrics> deadlines;  // only when some job has a deadline
   double lost_gpu_hours = 0;
   std::int64_t total_gpus = 0;
   double utilization = 0;  // allocated GPU-time over available GPU-time, across the makespan
@@ -245,6 +253,7 @@ class JobTally {
   std::vector<long double> service_milli_ms_;
   void AddReplica(const JobRecord& r, JobId id);
   std::unordered_set<JobId> waiting_replicas_;
+  std::vector<SimTime> unfinished_deadlines_;  // of the jobs not done: met or not at the run's end
   long double lost_gpu_ms_ = 0, useful_milli_ms_ = 0, held_milli_ms_ = 0, restart_milli_ms_ = 0;
   std::int64_t ettr_count_ = 0, placement_count_ = 0;
   // Sums of fractions in extended precision: records come in the order jobs end when they are

@@ -183,6 +183,12 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
   j["jobs"]["ettr"] = {{"mean", m.ettr_mean ? nlohmann::ordered_json(*m.ettr_mean) : nullptr},
                        {"min", m.ettr_min ? nlohmann::ordered_json(*m.ettr_min) : nullptr}};
   j["jobs"]["goodput"] = m.goodput;
+  if (m.deadlines) {
+    j["jobs"]["deadlines"] = {{"jobs", m.deadlines->jobs},
+                              {"met", m.deadlines->met},
+                              {"missed", m.deadlines->missed},
+                              {"open", m.deadlines->open}};
+  }
   j["jobs"]["placement_rate"] = {
       {"mean", m.placement_rate_mean ? nlohmann::ordered_json(*m.placement_rate_mean) : nullptr},
       {"min", m.placement_rate_min ? nlohmann::ordered_json(*m.placement_rate_min) : nullptr}};
@@ -396,6 +402,12 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     for (const auto& [name, n] : m.pending_reasons)
       why += (why.empty() ? "" : ", ") + Grouped(n) + " " + name;
     row("waiting", "at the end: " + why);
+  }
+  if (m.deadlines) {
+    const DeadlineMetrics& d = *m.deadlines;
+    row("deadlines", Grouped(d.met) + " of " + Counted(d.jobs, "job") + " with one met, " +
+                         Grouped(d.missed) + " missed" +
+                         (d.open > 0 ? ", " + Grouped(d.open) + " open at the end" : ""));
   }
   for (const ServiceMetrics& s : m.services) {
     std::string text = s.name + ": " + Grouped(s.placed) + " of " + Counted(s.replicas, "replica") +

@@ -263,6 +263,7 @@ class WorkloadParser {
       ParseTraining(training, m.Field("training"), e);
     }
     ParsePowerUtilization(m, j.power_utilization);
+    ParseDeadline(m, j);
     m.Finish();
     spec_.jobs.push_back(std::move(e));
   }
@@ -408,6 +409,9 @@ class WorkloadParser {
     ParseCheckpointing(m, g.checkpoint_interval, g.checkpoint_write, g.checkpoint_size_gb,
                        g.restart_overhead);
     ParsePowerUtilization(m, g.power_utilization);
+    const YAML::Node deadline_after = m.Get("deadline_after");
+    if (deadline_after.IsDefined())
+      g.deadline_after = r_.PositiveDuration(deadline_after, m.Field("deadline_after"));
     m.Finish();
     CheckJobCount(g, count.IsDefined() ? count : until,
                   m.Field(count.IsDefined() ? "count" : "until"));
@@ -500,6 +504,43 @@ class WorkloadParser {
   }
 
   // power_utilization: how hard a job's GPUs work, from 0 (idle power) to 1 (TDP).
+  // deadline: a time (from the run's start) or deadline_after: a time after the job's submission,
+  // by which its work must be done; a job has one or neither. A deadline at or before the
+  // submission can never be met: an error, not a job counted late.
+  void ParseDeadline(MapReader& m, JobSpec& j) {
+    const YAML::Node at = m.Get("deadline");
+    const YAML::Node after = m.Get("deadline_after");
+    if (!at.IsDefined() && !after.IsDefined()) return;
+    if (request_) {
+      const YAML::Node& given = at.IsDefined() ? at : after;
+      r_.Fail(given, m.Field(at.IsDefined() ? "deadline" : "deadline_after"),
+              "not accepted by the API: the control plane keeps no deadlines (they are the "
+              "twin's, for gpufleet sim and plan capacity)");
+      return;
+    }
+    if (at.IsDefined() && after.IsDefined()) {
+      r_.Fail(after, m.Field("deadline_after"),
+              "give 'deadline' (a time from the run's start) or 'deadline_after' (after the "
+              "job's submission), not both");
+      return;
+    }
+    if (after.IsDefined()) {
+      if (auto d = r_.PositiveDuration(after, m.Field("deadline_after")))
+        j.deadline = j.submit + *d;
+      return;
+    }
+    const std::optional<SimTime> d = r_.Duration(at, m.Field("deadline"));
+    if (!d) return;
+    if (*d <= j.submit) {
+      r_.Fail(at, m.Field("deadline"),
+              "expected a time after the job's submission (submit: " +
+                  std::to_string(j.submit / kSecond) +
+                  "s): a deadline at or before it can never be met");
+      return;
+    }
+    j.deadline = *d;
+  }
+
   void ParsePowerUtilization(MapReader& m, float& out) {
     const YAML::Node utilization = m.Get("power_utilization");
     if (!utilization.IsDefined()) return;

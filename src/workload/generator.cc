@@ -63,6 +63,7 @@ class GeneratorSource : public JobSource {
     out.checkpoint_size_gb = spec_.checkpoint_size_gb;
     out.restart_overhead = spec_.restart_overhead;
     out.power_utilization = spec_.power_utilization;
+    if (spec_.deadline_after) out.deadline = submit + *spec_.deadline_after;
     out.gpu_milli =
         static_cast<std::int32_t>(Clamped(spec_.gpu_milli.Sample(rng_), 1, kMilliPerGpu));
     out.cpu_milli = Clamped(spec_.cpus.Sample(rng_) * 1000, 0, kMaxJobCpuMilli);

@@ -63,6 +63,7 @@ struct GeneratorSpec {
   float checkpoint_size_gb = 0;
   SimTime restart_overhead = -1;
   float power_utilization = 1;
+  std::optional<SimTime> deadline_after;  // each job's deadline: this long after its submission
   // Share of each GPU and host resources (fixed distributions draw no random numbers, so
   // adding these never changes the jobs of a workload that leaves them out).
   Distribution gpu_milli = Distribution::Fixed(kMilliPerGpu);
