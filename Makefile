@@ -48,6 +48,7 @@ bench: build
 	@scripts/bench-sim $(BIN)
 	@scripts/bench-scale $(BIN)
 	@scripts/bench-pollux $(BIN)
+	@scripts/bench-plan-capacity $(BIN)
 	@scripts/bench-serve $(BUILD_DIR)
 
 # Every test again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report fails.

@@ -88,8 +88,8 @@ Runner AddPlanCommand(CLI::App& app) {
   CLI::App* plan = app.add_subcommand(
       "plan",
       "Capacity planning from the models (docs/MODELS.md): train (a training run on its\n"
-      "placement), serve (the replicas an inference service needs for its SLO) and checkpoint\n"
-      "(checkpoint intervals).");
+      "placement), serve (the replicas an inference service needs for its SLO), checkpoint\n"
+      "(checkpoint intervals) and capacity (capacity options compared by simulating a demand).");
   plan->require_subcommand(1);
   auto args = std::make_shared<CheckpointArgs>();
   CLI::App* ck = plan->add_subcommand(
@@ -114,8 +114,10 @@ Runner AddPlanCommand(CLI::App& app) {
       "Example:\n  gpufleet plan checkpoint --mtbf 3h --write-time 60s --restart-overhead 10m");
   Runner train = AddPlanTrainCommand(plan);
   Runner serve = AddPlanServeCommand(plan);
-  return [args, ck, plan, train, serve] {
+  Runner capacity = AddPlanCapacityCommand(plan);
+  return [args, ck, plan, train, serve, capacity] {
     if (ck->parsed()) return RunCheckpoint(*args);
+    if (plan->get_subcommand("capacity")->parsed()) return capacity();
     return plan->get_subcommand("serve")->parsed() ? serve() : train();
   };
 }

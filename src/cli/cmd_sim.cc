@@ -212,13 +212,10 @@ int RunSim(const SimArgs& a, const Given& given) {
   if (until == kNever && !a.no_physics) {
     // Spot nodes are taken back for as long as the run goes: a job that can never finish there
     // (no checkpoints, reclaims faster than its work) would keep it going for ever.
-    for (const Site& site : fleet.value().sites()) {
-      const Provider& p = fleet.value().providers()[static_cast<size_t>(site.provider)];
-      if (site.pricing == Pricing::kSpot && p.spot && p.spot->reclaims_per_node_day > 0) {
-        return bad("site '" + site.name +
-                   "' is spot, its nodes taken back at random for as long "
-                   "as the run goes: give --until");
-      }
+    if (const Site* spot = SpotSiteNeedingHorizon(fleet.value())) {
+      return bad("site '" + spot->name +
+                 "' is spot, its nodes taken back at random for as long as the run goes: give "
+                 "--until");
     }
   }
   Result<BoundWorkload> bound = BindWorkload(spec, fleet.value(), a.seed);

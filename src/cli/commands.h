@@ -51,6 +51,8 @@ ClientCommands AddClientCommands(CLI::App& app);
 Runner AddPlanTrainCommand(CLI::App* plan);
 // `plan serve` (cmd_plan_serve.cc), registered by AddPlanCommand under `plan`.
 Runner AddPlanServeCommand(CLI::App* plan);
+// `plan capacity` (cmd_plan_capacity.cc), registered by AddPlanCommand under `plan`.
+Runner AddPlanCapacityCommand(CLI::App* plan);
 
 // `experiment pollux`, registered under `experiment` by AddExperimentCommand.
 struct PolluxCommand {

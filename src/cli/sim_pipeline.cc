@@ -95,12 +95,21 @@ Status CompleteMetrics(Metrics& m, const Fleet& fleet, const SimResult& result,
   return Status::Ok();
 }
 
+const Site* SpotSiteNeedingHorizon(const Fleet& fleet) {
+  for (const Site& site : fleet.sites()) {
+    const Provider& p = fleet.providers()[static_cast<size_t>(site.provider)];
+    if (site.pricing == Pricing::kSpot && p.spot && p.spot->reclaims_per_node_day > 0) return &site;
+  }
+  return nullptr;
+}
+
 Result<Metrics> SimulateSpec(const Fleet& fleet, const WorkloadSpec& spec, std::uint64_t seed,
-                             const SimOptions& options, RunInfo info) {
+                             const SimOptions& options, RunInfo info,
+                             const std::vector<AutoscaledService>& autoscaled) {
   Result<BoundWorkload> bound = BindWorkload(spec, fleet, seed);
   if (!bound.ok()) return bound.error();
   Result<std::vector<SimulatedService>> services =
-      AppendServices(bound.value(), spec, fleet, seed, options.until);
+      AppendServices(bound.value(), spec, fleet, options.until, autoscaled);
   if (!services.ok()) return services.error();
   if (bound.value().tenants.empty())
     bound.value().tenants.push_back(Tenant{"default", 1, std::nullopt});

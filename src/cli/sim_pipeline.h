@@ -43,10 +43,18 @@ Status CompleteMetrics(Metrics& m, const Fleet& fleet, const SimResult& result,
                        const std::vector<SimulatedService>& services, RunJobs& jobs,
                        const std::vector<BoundOutage>& outages, bool physics);
 
+// A site whose spot nodes are taken back at random for as long as a run goes (nullptr: none): a
+// run on it needs a horizon (--until), or a job that can never finish there would keep it going
+// for ever.
+const Site* SpotSiteNeedingHorizon(const Fleet& fleet);
+
 // The whole run of `spec` on `fleet` with `seed` and `options` (its horizon options.until): the
-// workload bound, its services' replicas added, simulated, and its metrics. An error names what
-// the workload asks that the fleet cannot give (the caller checked the spec against the fleet).
+// workload bound, its services' replicas added as `autoscaled` asked for them (AutoscaleServices
+// of the same spec, seed and until, shared by runs on several fleets), simulated, and its
+// metrics. An error names what the workload asks that the fleet cannot give (the caller checked
+// the spec against the fleet).
 Result<Metrics> SimulateSpec(const Fleet& fleet, const WorkloadSpec& spec, std::uint64_t seed,
-                             const SimOptions& options, RunInfo info);
+                             const SimOptions& options, RunInfo info,
+                             const std::vector<AutoscaledService>& autoscaled);
 
 }  // namespace gpufleet::cli

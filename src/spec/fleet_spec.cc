@@ -686,10 +686,43 @@ class FleetParser {
   std::set<std::string> models_used_;  // GPU models of the domains read so far
 };
 
-Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {
+// Keeps the sites named in `keep` (every one when null), in the spec's order, and the links
+// between them. `original`: each kept site's index in the spec.
+void KeepSites(FleetSpec& spec, const std::vector<std::string>* keep,
+               std::vector<size_t>& original) {
+  original.clear();
+  if (keep == nullptr) {
+    for (size_t i = 0; i < spec.sites.size(); ++i) original.push_back(i);
+    return;
+  }
+  std::vector<int> index_of(spec.sites.size(), -1);
+  std::vector<SiteSpec> kept;
+  for (size_t i = 0; i < spec.sites.size(); ++i) {
+    if (std::find(keep->begin(), keep->end(), spec.sites[i].site.name) == keep->end()) continue;
+    index_of[i] = static_cast<int>(kept.size());
+    original.push_back(i);
+    kept.push_back(std::move(spec.sites[i]));
+  }
+  spec.sites = std::move(kept);
+  std::vector<SiteLink> links;
+  for (SiteLink l : spec.links) {
+    const int a = index_of[static_cast<size_t>(l.a)], b = index_of[static_cast<size_t>(l.b)];
+    if (a < 0 || b < 0) continue;
+    l.a = a;
+    l.b = b;  // still a < b: the kept sites keep their order
+    links.push_back(l);
+  }
+  spec.links = std::move(links);
+}
+
+Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root,
+                         const std::vector<std::string>* keep = nullptr) {
   if (!r.ok()) return Error{r.Errors()};
   FleetSpec spec = FleetParser(r).Parse(root);
   if (!r.ok()) return Error{r.Errors()};
+  std::vector<size_t> original;
+  KeepSites(spec, keep, original);
+  if (spec.sites.empty()) return Error{r.file() + ": none of its sites is kept"};
   Result<Fleet> fleet = Fleet::Build(spec);
   if (!fleet.ok()) return Error{r.file() + ": " + fleet.message()};
   // The budget is a hard limit and idle nodes draw power: a site must at least power them idle.
@@ -702,8 +735,8 @@ Result<Fleet> BuildFleet(SpecReader& r, const YAML::Node& root) {
                     "its nodes draw %.3f MW when idle, above the budget of %.3f MW; expected a "
                     "budget of at least the idle draw",
                     idle[i] / 1e6, site.power_budget_mw);
-      r.Fail(root["sites"][i]["power_budget_mw"],
-             "sites[" + std::to_string(i) + "].power_budget_mw", what);
+      r.Fail(root["sites"][original[i]]["power_budget_mw"],
+             "sites[" + std::to_string(original[i]) + "].power_budget_mw", what);
     }
   }
   if (!r.ok()) return Error{r.Errors()};
@@ -716,6 +749,12 @@ Result<Fleet> LoadFleet(const std::string& file) {
   SpecReader r(file);
   const YAML::Node root = r.Load();
   return BuildFleet(r, root);
+}
+
+Result<Fleet> LoadFleetSites(const std::string& file, const std::vector<std::string>& sites) {
+  SpecReader r(file);
+  const YAML::Node root = r.Load();
+  return BuildFleet(r, root, &sites);
 }
 
 Result<Fleet> ParseFleet(const std::string& yaml, const std::string& name) {

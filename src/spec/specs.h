@@ -10,6 +10,10 @@
 namespace gpufleet {
 
 Result<Fleet> LoadFleet(const std::string& file);
+// The fleet of `file` with only the sites named (in the file's order) and the links between them:
+// one capacity option of `gpufleet plan capacity`. Names the file has not are left out (the caller
+// checks them); none kept is an error.
+Result<Fleet> LoadFleetSites(const std::string& file, const std::vector<std::string>& sites);
 // `name` stands for the file name in error messages.
 Result<Fleet> ParseFleet(const std::string& yaml, const std::string& name);
 

@@ -167,14 +167,11 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
   return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows, periods);
 }
 
-Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
-                                                     const WorkloadSpec& spec, const Fleet& fleet,
-                                                     std::uint64_t seed, SimTime until) {
-  std::vector<SimulatedService> out;
-  std::vector<JobSpec> jobs;
+Result<std::vector<AutoscaledService>> AutoscaleServices(const WorkloadSpec& spec,
+                                                         std::uint64_t seed, SimTime until) {
+  std::vector<AutoscaledService> out;
   const double duration_s = until != kNever ? ToSeconds(until) : 0;
-  for (std::size_t i = 0; i < spec.services.size(); ++i) {
-    const ServiceSpec& s = spec.services[i];
+  for (const ServiceSpec& s : spec.services) {
     Result<std::vector<ServingRequest>> requests =
         ServiceRequests(s, ServiceSeed(seed, s.name), duration_s, "--until");
     if (!requests.ok()) return requests.error();
@@ -187,22 +184,41 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
     Result<AutoscaledRun> run =
         ServeAutoscaled(setup.value().replica, s.batching, requests.value(), s.slo, policy);
     if (!run.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + run.message()};
+    out.push_back({std::move(requests).value(), std::move(setup).value(), warm.value(),
+                   std::move(run).value()});
+  }
+  return out;
+}
+
+Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
+                                                     const WorkloadSpec& spec, const Fleet& fleet,
+                                                     SimTime until,
+                                                     std::vector<AutoscaledService> autoscaled) {
+  if (autoscaled.size() != spec.services.size()) {
+    return Error{"the services autoscaled (" + std::to_string(autoscaled.size()) +
+                     ") are not the spec's (" + std::to_string(spec.services.size()) + ")",
+                 ErrorCode::kInternal};
+  }
+  std::vector<SimulatedService> out;
+  std::vector<JobSpec> jobs;
+  for (std::size_t i = 0; i < spec.services.size(); ++i) {
+    const ServiceSpec& s = spec.services[i];
+    AutoscaledService& a = autoscaled[i];
     const ModelId model = fleet.FindModel(s.gpu_model);
     if (model == kAnyModel) return Error{s.gpu_model_loc.Prefix() + "not in the fleet"};
-    std::vector<JobSpec> replicas =
-        ReplicaJobs(s, run.value(), setup.value().policy.load_s, warm.value(), model,
-                    static_cast<std::int32_t>(i), until);
+    std::vector<JobSpec> replicas = ReplicaJobs(s, a.run, a.setup.policy.load_s, a.warm, model,
+                                                static_cast<std::int32_t>(i), until);
     jobs.insert(jobs.end(), std::make_move_iterator(replicas.begin()),
                 std::make_move_iterator(replicas.end()));
     SimulatedService simulated{s.name,
                                s.gpus_per_replica,
                                s.priority,
-                               warm.value(),
-                               std::move(requests).value(),
-                               std::move(setup).value(),
+                               a.warm,
+                               std::move(a.requests),
+                               std::move(a.setup),
                                s.batching,
                                s.slo,
-                               std::move(run).value(),
+                               std::move(a.run),
                                {},
                                0};
     const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(model)];
@@ -222,6 +238,14 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
     workload.source = std::make_unique<MergedSource>(std::move(sources));
   }
   return out;
+}
+
+Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
+                                                     const WorkloadSpec& spec, const Fleet& fleet,
+                                                     std::uint64_t seed, SimTime until) {
+  Result<std::vector<AutoscaledService>> autoscaled = AutoscaleServices(spec, seed, until);
+  if (!autoscaled.ok()) return autoscaled.error();
+  return AppendServices(workload, spec, fleet, until, std::move(autoscaled).value());
 }
 
 std::vector<double> GpuHoursBySite(const std::vector<std::vector<ReplicaRunSpan>>& runs,

@@ -92,10 +92,28 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
                                        const std::vector<std::vector<ReplicaRunSpan>>& runs,
                                        const std::vector<ArrivalPeriod>& periods = {});
 
-// Adds each service of `spec` to `workload`: its replicas, autoscaled over its demand until
-// `until` (a generated demand needs it; a trace is cut there), become jobs with
-// JobSpec::service its index in the result. A replica's estimate is the time left to `until`: the
-// autoscaler does not know when it will let it go.
+// A service's requests and its autoscaler's run over them: what does not depend on the fleet, so
+// that runs of one demand on several fleets (`plan capacity`) autoscale it once.
+struct AutoscaledService {
+  std::vector<ServingRequest> requests;
+  ServiceSetup setup;
+  std::int32_t warm = 0;
+  AutoscaledRun run;
+};
+// Each service of `spec` autoscaled over its demand until `until` (a generated demand needs it; a
+// trace is cut there), in the spec's order.
+Result<std::vector<AutoscaledService>> AutoscaleServices(const WorkloadSpec& spec,
+                                                         std::uint64_t seed, SimTime until);
+
+// Adds each service of `spec` to `workload`: its replicas, as `autoscaled` (AutoscaleServices of
+// the same spec, seed and until) asked for them, become jobs with JobSpec::service its index in
+// the result. A replica's estimate is the time left to `until`: the autoscaler does not know when
+// it will let it go.
+Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
+                                                     const WorkloadSpec& spec, const Fleet& fleet,
+                                                     SimTime until,
+                                                     std::vector<AutoscaledService> autoscaled);
+// Both at once: the services autoscaled for this run alone.
 Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                                                      const WorkloadSpec& spec, const Fleet& fleet,
                                                      std::uint64_t seed, SimTime until);

@@ -1,0 +1,161 @@
+// `gpufleet plan capacity` end to end: options compared on a demand small enough to check by hand,
+// with a risk run per provider; bad options files and demands that an option cannot hold.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli_run.h"
+
+namespace {
+
+using gpufleet::testing::Quote;
+using gpufleet::testing::RunGpufleet;
+
+class PlanCapacityCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("plan_capacity_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::create_directories(dir_);
+    // An owned DGX H100 (8 GPUs, no tariff: its electricity costs nothing here) and one rented on
+    // demand at $4 a GPU-hour.
+    Write("fleet.yaml",
+          "providers:\n"
+          "  - {name: lab}\n"
+          "  - {name: cloud, kind: cloud, gpu_hour_usd: 4}\n"
+          "sites:\n"
+          "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{node_type: "
+          "dgx-h100}]}\n"
+          "  - {name: rented, provider: cloud, power_budget_mw: 1, domains: [{node_type: "
+          "dgx-h100}]}\n");
+    Write("demand.yaml",
+          "jobs:\n"
+          "  - {name: a, gpus: 8, duration: 2h, deadline_after: 3h}\n"
+          "  - {name: b, gpus: 8, duration: 2h, deadline_after: 3h}\n");
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::pair<int, std::string> Plan(const std::string& options, const std::string& more = "") {
+    return RunGpufleet("plan capacity --demand " + Quote(Path("demand.yaml")) + " --options " +
+                       Quote(Write("options.yaml", options)) + " " + more);
+  }
+  std::filesystem::path dir_;
+};
+
+constexpr const char* kTwoOptions =
+    "fleet: fleet.yaml\n"
+    "options:\n"
+    "  - {name: owned, providers: [lab]}\n"
+    "  - {name: owned + cloud, providers: [lab, cloud]}\n"
+    "risk: {at: 1h, for: 1h}\n";
+
+TEST_F(PlanCapacityCli, ComparesTheOptionsAndWhatEachProvidersOutageCosts) {
+  const auto [code, out] = Plan(kTwoOptions, "--json --policy fifo");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  ASSERT_EQ(j["options"].size(), 2u) << out;
+  EXPECT_EQ(j["runs"], 5);  // two options, one run with lab down, two with lab or cloud down
+  const nlohmann::json& owned = j["options"][0];
+  const nlohmann::json& both = j["options"][1];
+  // Owned: a runs 0-2h (met), b 2h-4h (due at 3h: missed). Nothing is rented.
+  EXPECT_EQ(owned["gpus"], 8);
+  EXPECT_EQ(owned["deadlines"]["met"], 1);
+  EXPECT_EQ(owned["deadlines"]["missed"], 1);
+  EXPECT_DOUBLE_EQ(owned["cost_usd"].get<double>(), 0);
+  // With the cloud: cheapest first - a on the campus (free), b rented - both 0-2h, both met;
+  // b's 2 hours x 8 GPUs x $4 = $64.
+  EXPECT_EQ(both["gpus"], 16);
+  EXPECT_EQ(both["sites"], nlohmann::json({"campus", "rented"}));
+  EXPECT_EQ(both["deadlines"]["met"], 2);
+  EXPECT_DOUBLE_EQ(both["cost_usd"].get<double>(), 64);
+  EXPECT_DOUBLE_EQ(both["rent_usd"].get<double>(), 64);
+  // The cloud down from 1h to 2h: b loses its hour (no checkpoints: it starts over), 8 GPU-hours,
+  // and runs again from 2h on the campus, free by then: done at 4h, past its deadline. Rent: its
+  // first hour, $32 - $32 less than without the outage.
+  ASSERT_EQ(both["risk"].size(), 2u);
+  const nlohmann::json& cloud_down = both["risk"][1];
+  EXPECT_EQ(cloud_down["provider_down"], "cloud");
+  EXPECT_EQ(cloud_down["jobs_interrupted"], 1);
+  EXPECT_DOUBLE_EQ(cloud_down["lost_gpu_hours"].get<double>(), 8);
+  EXPECT_EQ(cloud_down["deadlines"]["met"], 1);
+  EXPECT_EQ(cloud_down["deadlines_lost"], 1);
+  EXPECT_DOUBLE_EQ(cloud_down["extra_cost_usd"].get<double>(), -32);
+  // Owned with its only provider down: a loses its first hour too.
+  ASSERT_EQ(owned["risk"].size(), 1u);
+  EXPECT_EQ(owned["risk"][0]["provider_down"], "lab");
+  EXPECT_EQ(owned["risk"][0]["jobs_interrupted"], 1);
+  // The table says the same.
+  const auto [text_code, text] = Plan(kTwoOptions, "--policy fifo");
+  ASSERT_EQ(text_code, 0) << text;
+  EXPECT_NE(text.find("2 options, 5 runs"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 of 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("-$32"), std::string::npos) << text;
+}
+
+TEST_F(PlanCapacityCli, BadOptionsNameTheFileLineAndField) {
+  const auto [code, out] = Plan(
+      "fleet: fleet.yaml\n"
+      "options:\n"
+      "  - {name: owned, providers: [lab, oracle]}\n"
+      "  - {name: owned, sites: [campus], spot: maybe}\n"
+      "  - {name: none}\n"
+      "risk: {at: 1h}\n"
+      "extra: 1\n");
+  EXPECT_EQ(code, 2) << out;
+  for (const char* expected :
+       {"options.yaml:3:", "field 'options[0].providers[1]': the fleet has no provider 'oracle'",
+        "expected one of: lab, cloud", "field 'options[1].name': duplicate option 'owned'",
+        "field 'options[1].spot': expected true or false", "field 'options[2].providers'",
+        "field 'risk.for': missing required field", "field 'extra': unknown key"}) {
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  }
+}
+
+TEST_F(PlanCapacityCli, ADemandAnOptionCannotHoldIsRefusedNamingTheOption) {
+  Write("demand.yaml", "jobs: [{name: big, gpus: 16, duration: 1h}]\n");
+  const auto [code, out] = Plan(
+      "fleet: fleet.yaml\n"
+      "options:\n"
+      "  - {name: owned, providers: [lab]}\n"
+      "  - {name: owned + cloud, providers: [lab, cloud]}\n");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("option 'owned': "), std::string::npos) << out;
+  EXPECT_EQ(out.find("option 'owned + cloud': "), std::string::npos) << out;
+}
+
+TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
+  Write("fleet.yaml",
+        "providers:\n"
+        "  - {name: lab}\n"
+        "  - {name: cloud, kind: cloud, gpu_hour_usd: 4, spot: {gpu_hour_usd: 1, "
+        "reclaims_per_node_day: 1, notice: 30s, back_after: 1h}}\n"
+        "sites:\n"
+        "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n"
+        "  - {name: spare, provider: cloud, pricing: spot, power_budget_mw: 1, domains: "
+        "[{node_type: dgx-h100}]}\n");
+  const std::string options =
+      "fleet: fleet.yaml\n"
+      "options:\n"
+      "  - {name: owned, providers: [lab]}\n"
+      "  - {name: no spot, providers: [lab, cloud], spot: false}\n"
+      "  - {name: spot, providers: [lab, cloud]}\n";
+  const auto [code, out] = Plan(options);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("option 'spot': site 'spare' is spot"), std::string::npos) << out;
+  EXPECT_EQ(out.find("option 'no spot': site"), std::string::npos) << out;
+  const auto [ok_code, json] = Plan(options, "--until 1d --json");
+  ASSERT_EQ(ok_code, 0) << json;
+  const nlohmann::json j = nlohmann::json::parse(json.substr(json.find('{')));
+  EXPECT_EQ(j["options"][1]["sites"], nlohmann::json({"campus"}));
+  EXPECT_EQ(j["options"][2]["sites"], nlohmann::json({"campus", "spare"}));
+}
+
+}  // namespace
