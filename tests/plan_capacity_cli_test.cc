@@ -131,6 +131,31 @@ TEST_F(PlanCapacityCli, ADemandAnOptionCannotHoldIsRefusedNamingTheOption) {
   EXPECT_EQ(out.find("option 'owned + cloud': "), std::string::npos) << out;
 }
 
+TEST_F(PlanCapacityCli, AnOutageOfWhatAnOptionDoesNotUseIsNotAppliedToIt) {
+  // The demand's own outage of the cloud, 1h-2h: the owned option does not use it (a note says
+  // so); with the cloud, b loses its first hour there and is done at 4h, past its deadline.
+  Write("demand.yaml",
+        "jobs:\n"
+        "  - {name: a, gpus: 8, duration: 2h, deadline_after: 3h}\n"
+        "  - {name: b, gpus: 8, duration: 2h, deadline_after: 3h}\n"
+        "outages:\n"
+        "  - {provider: cloud, at: 1h, for: 1h}\n");
+  const auto [code, out] = Plan(
+      "fleet: fleet.yaml\n"
+      "options:\n"
+      "  - {name: owned, providers: [lab]}\n"
+      "  - {name: owned + cloud, providers: [lab, cloud]}\n",
+      "--json --policy fifo");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("note: option 'owned': "), std::string::npos) << out;
+  EXPECT_NE(out.find("the outage of provider cloud strikes none of its sites"), std::string::npos)
+      << out;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["options"][0]["deadlines"]["met"], 1);
+  EXPECT_EQ(j["options"][1]["deadlines"]["met"], 1);
+  EXPECT_DOUBLE_EQ(j["options"][1]["cost_usd"].get<double>(), 32);
+}
+
 TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
   Write("fleet.yaml",
         "providers:\n"

@@ -150,15 +150,32 @@ int RunCapacity(const CapacityArgs& a) {
   }
   const CapacityPlanSpec& p = plan.value();
   // Each option's fleet, and the demand checked against it: every problem of every option at once.
+  // An outage of the demand that strikes nothing of an option (a provider or site it does not use)
+  // does not apply to it, and a note says so.
   std::vector<Fleet> fleets;
+  std::vector<WorkloadSpec> demands;
   bool ok = true;
   for (const CapacityOption& o : p.options) {
+    WorkloadSpec& d = demands.emplace_back(demand.value());
+    std::erase_if(d.outages, [&](const OutageSpec& outage) {
+      const bool strikes =
+          outage.site.empty()
+              ? std::count(o.providers.begin(), o.providers.end(), outage.provider) > 0
+              : std::count(o.sites.begin(), o.sites.end(), outage.site) > 0;
+      if (!strikes) {
+        std::cerr << "note: option '" << o.name << "': " << outage.target_loc.Prefix()
+                  << "the outage of " << (outage.site.empty() ? "provider " : "site ")
+                  << (outage.site.empty() ? outage.provider : outage.site)
+                  << " strikes none of its sites: not applied to it\n";
+      }
+      return !strikes;
+    });
     Result<Fleet> fleet = LoadFleetSites(p.fleet, o.sites);
     if (!fleet.ok()) {
       std::cerr << kMe << "option '" << o.name << "': " << fleet.message() << "\n";
       return kExitBadInput;
     }
-    const FleetCheck check = CheckAgainstFleet(demand.value(), fleet.value(), a.demand);
+    const FleetCheck check = CheckAgainstFleet(d, fleet.value(), a.demand);
     for (const std::string& e : check.errors)
       std::cerr << kMe << "option '" << o.name << "': " << e << "\n";
     for (const std::string& w : check.warnings)
@@ -195,7 +212,6 @@ int RunCapacity(const CapacityArgs& a) {
   options.scheduler.policy = a.policy;
   options.scheduler.dispatch = *dispatch;
   options.until = until;
-  const size_t added_outage = demand.value().outages.size();
   std::vector<std::optional<RunFigures>> figures(runs.size());
   std::vector<std::string> errors(runs.size());
   const int threads = a.threads > 0
@@ -203,7 +219,8 @@ int RunCapacity(const CapacityArgs& a) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   ParallelFor(runs.size(), threads, [&](size_t i) {
     const PlannedRun& run = runs[i];
-    WorkloadSpec spec = demand.value();
+    WorkloadSpec spec = demands[run.option];
+    const size_t added_outage = spec.outages.size();
     if (!run.provider_down.empty()) {
       OutageSpec outage;
       outage.provider = run.provider_down;
