@@ -228,11 +228,12 @@ TEST_F(Cli, ElasticSitesAreReportedBySimAndRefusedByServe) {
                           "asked, rented past a 30.0m wait, given back after 30.0m idle"),
             std::string::npos)
       << Describe(show);
-  // Refused by the control plane at its start: before its state is opened or a port bound.
+  // Refused by the control plane's fleet check (ControlPlane::CheckFleet, which its start makes
+  // too), named by the fleet file: before the tokens are read, the state opened or a port bound.
   const Outcome serve = Gpufleet("serve --fleet " + Quote(f) + " --tokens " +
                                  Quote(Write("tokens", "")) + " --listen 127.0.0.1:0");
   EXPECT_EQ(serve.code, 2) << Describe(serve);
-  EXPECT_NE(serve.err.find("site 'burst' is elastic"), std::string::npos) << Describe(serve);
+  EXPECT_NE(serve.err.find(f + ": site 'burst' is elastic"), std::string::npos) << Describe(serve);
 }
 
 TEST_F(Cli, ValidateAcceptsTheExamples) {

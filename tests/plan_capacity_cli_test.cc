@@ -156,6 +156,23 @@ TEST_F(PlanCapacityCli, AnOutageOfWhatAnOptionDoesNotUseIsNotAppliedToIt) {
   EXPECT_DOUBLE_EQ(j["options"][1]["cost_usd"].get<double>(), 32);
 }
 
+TEST_F(PlanCapacityCli, AMisspeltOutageTargetOrARiskAfterTheHorizonIsAnError) {
+  Write("demand.yaml",
+        "jobs: [{name: a, gpus: 8, duration: 2h}]\n"
+        "outages: [{provider: clound, at: 1h, for: 1h}]\n");
+  const auto [code, out] = Plan(kTwoOptions);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("demand.yaml:2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("the outage names provider 'clound'"), std::string::npos) << out;
+  EXPECT_NE(out.find("expected one of: lab, cloud"), std::string::npos) << out;
+  Write("demand.yaml", "jobs: [{name: a, gpus: 8, duration: 2h}]\n");
+  const auto [late_code, late] = Plan(kTwoOptions, "--until 1h");
+  EXPECT_EQ(late_code, 2) << late;
+  EXPECT_NE(late.find("options.yaml:5:"), std::string::npos) << late;
+  EXPECT_NE(late.find("field 'risk.at'"), std::string::npos) << late;
+  EXPECT_NE(late.find("at or after --until (1h)"), std::string::npos) << late;
+}
+
 TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
   Write("fleet.yaml",
         "providers:\n"
@@ -171,7 +188,8 @@ TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
       "options:\n"
       "  - {name: owned, providers: [lab]}\n"
       "  - {name: no spot, providers: [lab, cloud], spot: false}\n"
-      "  - {name: spot, providers: [lab, cloud]}\n";
+      "  - {name: spot, providers: [lab, cloud]}\n"
+      "  - {name: named spot, providers: [lab], sites: [spare], spot: false}\n";
   const auto [code, out] = Plan(options);
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("option 'spot': site 'spare' is spot"), std::string::npos) << out;
@@ -181,6 +199,8 @@ TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
   const nlohmann::json j = nlohmann::json::parse(json.substr(json.find('{')));
   EXPECT_EQ(j["options"][1]["sites"], nlohmann::json({"campus"}));
   EXPECT_EQ(j["options"][2]["sites"], nlohmann::json({"campus", "spare"}));
+  // `spot: false` leaves out the spot sites providers bring, not one named.
+  EXPECT_EQ(j["options"][3]["sites"], nlohmann::json({"campus", "spare"}));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "cli/sim_pipeline.h"
 #include "cli/workload_check.h"
 #include "experiment/parallel.h"
+#include "model/catalog.h"
 #include "report/report.h"
 #include "sched/dispatch.h"
 #include "sched/policy_config.h"
@@ -149,6 +150,20 @@ int RunCapacity(const CapacityArgs& a) {
     return kExitBadInput;
   }
   const CapacityPlanSpec& p = plan.value();
+  if (p.risk && until != kNever && p.risk->at >= until) {
+    return bad(p.risk->at_loc.Prefix() + "the risk's outage starts at or after --until (" +
+               a.until + "): it would strike nothing; expected a time before the runs' end");
+  }
+  // A demand's outage must name a provider or site of the fleet file (a misspelt name would be
+  // left out of every option below, silently).
+  for (const OutageSpec& outage : demand.value().outages) {
+    const std::vector<std::string>& names = outage.site.empty() ? p.fleet_providers : p.fleet_sites;
+    const std::string& name = outage.site.empty() ? outage.provider : outage.site;
+    if (std::count(names.begin(), names.end(), name) > 0) continue;
+    return bad(outage.target_loc.Prefix() + "the outage names " +
+               (outage.site.empty() ? "provider '" : "site '") + name + "', which the fleet " +
+               p.fleet + " has not; expected one of: " + ListNames(names));
+  }
   // Each option's fleet, and the demand checked against it: every problem of every option at once.
   // An outage of the demand that strikes nothing of an option (a provider or site it does not use)
   // does not apply to it, and a note says so.

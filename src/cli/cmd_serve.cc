@@ -95,6 +95,11 @@ int RunServe(const ServeArgs& a) {
     std::cerr << "gpufleet serve: " << fleet.message() << "\n";
     return kExitBadInput;
   }
+  // What the control plane refuses of a fleet (Start refuses it too), named by its file.
+  if (Status s = ControlPlane::CheckFleet(fleet.value()); !s.ok()) {
+    std::cerr << "gpufleet serve: " << a.fleet << ": " << s.message() << "\n";
+    return kExitBadInput;
+  }
   Result<TokenTable> tokens = TokenTable::Load(a.tokens);
   if (!tokens.ok()) {
     std::cerr << "gpufleet serve: " << tokens.message() << "\n";

@@ -1,6 +1,7 @@
 #include "cli/sim_pipeline.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "report/service_cost.h"
@@ -85,10 +86,13 @@ void RunJobs::Observe(Simulator& sim) {
 Status CompleteMetrics(Metrics& m, const Fleet& fleet, const SimResult& result,
                        const std::vector<SimulatedService>& services, RunJobs& jobs,
                        const std::vector<BoundOutage>& outages, bool physics) {
+  const auto replay_start = std::chrono::steady_clock::now();
   if (Status st =
           AddServiceMetrics(m, fleet, services, std::move(jobs.replicas), jobs.runs, outages);
       !st.ok())
     return st;
+  m.run.services_wall_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - replay_start).count();
   if (physics) AddPowerMetrics(m, result, fleet);
   AddOutageMetrics(m, result, fleet, outages);
   AddElasticMetrics(m, result, fleet);

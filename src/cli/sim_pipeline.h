@@ -38,7 +38,8 @@ struct RunJobs : JobRecordSink {
 // After the run: each service's requests served again as its replicas ran, beside the autoscaler's
 // figures (which took each replica as placed when asked); a replica the run never saw (asked for
 // after its end) counts as never placed; each service's requests that arrived during each outage
-// are counted apart. Then the power figures (with `physics`), the outages and the elastic sites.
+// are counted apart (its wall time added to m.run.services_wall_s). Then the power figures (with
+// `physics`), the outages and the elastic sites.
 Status CompleteMetrics(Metrics& m, const Fleet& fleet, const SimResult& result,
                        const std::vector<SimulatedService>& services, RunJobs& jobs,
                        const std::vector<BoundOutage>& outages, bool physics);

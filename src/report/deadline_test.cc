@@ -42,6 +42,24 @@ TEST(Deadlines, AreCountedMetMissedOrOpenAtTheRunsEnd) {
   EXPECT_EQ(m.deadlines->open, 1);
 }
 
+TEST(Deadlines, AJobThatCanNeverRunMissesItsDeadlineWhenTheRunEndsEarly) {
+  // The DGX fails for good at 1h; a job arriving at 2h can never run, and the run ends there
+  // (no --until): its deadline at 100h is missed, not open - no later end of the run would meet
+  // it.
+  const Fleet fleet = testing::MustParseFleet(kOneDgx);
+  const SimResult r = testing::RunUntil(fleet,
+                                        "jobs:\n"
+                                        "  - {name: late, submit: 2h, gpus: 8, duration: 1h, "
+                                        "deadline: 100h}\n"
+                                        "failures:\n"
+                                        "  - {at: 1h, target: s}\n");
+  ASSERT_FALSE(r.stopped_at_until);
+  const Metrics m = ComputeMetrics(r, RunInfo{});
+  ASSERT_TRUE(m.deadlines);
+  EXPECT_EQ(m.deadlines->missed, 1);
+  EXPECT_EQ(m.deadlines->open, 0);
+}
+
 TEST(Deadlines, WithoutAnyTheReportHasNone) {
   const Fleet fleet = testing::MustParseFleet(kOneDgx);
   const SimResult r = testing::RunUntil(fleet, "jobs: [{gpus: 8, duration: 1h}]\n");

@@ -227,9 +227,12 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
     if (!waiting_replicas_.contains(id)) ++m.pending_reasons[WaitReasonName(why.code)];
   }
   if (m.deadlines) {
-    // A job not done by the run's end has missed a deadline before it; a later one is open.
-    for (const SimTime d : unfinished_deadlines_)
-      ++(d <= result.end_time ? m.deadlines->missed : m.deadlines->open);
+    // A job not done by the run's end has missed a deadline before it; a later one is open when
+    // the run stopped at its horizon, and missed when it ended because nothing more could run
+    // (the jobs left wait for capacity that never comes).
+    for (const SimTime d : unfinished_deadlines_) {
+      ++(d > result.end_time && result.stopped_at_until ? m.deadlines->open : m.deadlines->missed);
+    }
   }
   m.jct_s = SummarizeSample(Concatenated(tenant_jct_));
   m.queue_s = SummarizeSample(Concatenated(tenant_queue_));

@@ -174,8 +174,8 @@ struct ElasticMetrics {
 };
 
 // The jobs with a deadline (JobSpec::deadline; docs/REPORT.md, "jobs.deadlines"): met (done by
-// it), missed (done after it, rejected, or unfinished at a run's end past it) and open
-// (unfinished, the run ending before it).
+// it), missed (done after it, rejected, unfinished at a run's end past it or when nothing more
+// could run) and open (unfinished, the run stopped at its horizon before it).
 struct DeadlineMetrics {
   std::int64_t jobs = 0, met = 0, missed = 0, open = 0;
 };

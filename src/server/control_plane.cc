@@ -30,11 +30,7 @@ WallClock ScaledWallClock(double scale, const WallClock& real) {
   };
 }
 
-Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
-                                                          std::vector<std::string> tenants,
-                                                          const std::string& db_path,
-                                                          ControlPlaneOptions options,
-                                                          WallClock clock) {
+Status ControlPlane::CheckFleet(const Fleet& fleet) {
   for (const Site& site : fleet.sites()) {
     if (!site.elastic) continue;
     // The twin rents elastic nodes by itself; the control plane's nodes are its agents'.
@@ -44,6 +40,15 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
                      "register",
                  ErrorCode::kInvalidArgument};
   }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const Fleet& fleet,
+                                                          std::vector<std::string> tenants,
+                                                          const std::string& db_path,
+                                                          ControlPlaneOptions options,
+                                                          WallClock clock) {
+  if (Status s = CheckFleet(fleet); !s.ok()) return Error{s.message(), s.code()};
   Result<SqliteDb> db = SqliteDb::Open(db_path);
   if (!db.ok()) return db.error();
   if (Status s = PrepareJobSchema(db.value()); !s.ok()) return Error{s.message(), s.code()};

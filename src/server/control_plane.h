@@ -111,6 +111,9 @@ class ControlPlane {
   // Opens the store at `db_path` (created when absent), recovers its jobs and starts the
   // thread. `tenants`: the tenants the tokens file names.
   // Drains and tenants' shares come back from the store too.
+  // What a control plane refuses of a fleet: an elastic site (the twin rents its nodes; the
+  // control plane's nodes are its agents'). Start checks it first.
+  static Status CheckFleet(const Fleet& fleet);
   static Result<std::unique_ptr<ControlPlane>> Start(const Fleet& fleet,
                                                      std::vector<std::string> tenants,
                                                      const std::string& db_path,

@@ -58,6 +58,9 @@ Result<CapacityPlanSpec> LoadCapacityPlan(const std::string& file) {
     Result<Fleet> loaded = LoadFleet(plan.fleet);
     if (loaded.ok()) {
       fleet.emplace(std::move(loaded).value());
+      for (const Provider& provider : fleet->providers())
+        plan.fleet_providers.push_back(provider.name);
+      for (const Site& s : fleet->sites()) plan.fleet_sites.push_back(s.name);
     } else {
       r.Fail(fleet_node, "fleet", "the fleet file does not load:\n" + loaded.message());
     }
@@ -65,7 +68,9 @@ Result<CapacityPlanSpec> LoadCapacityPlan(const std::string& file) {
   if (risk.IsDefined()) {
     MapReader m(r, risk, "risk");
     CapacityRisk k;
-    k.at = r.Duration(m.Required("at"), m.Field("at")).value_or(0);
+    const YAML::Node at = m.Required("at");
+    k.at = r.Duration(at, m.Field("at")).value_or(0);
+    k.at_loc = r.Loc(at, m.Field("at"));
     k.duration = r.PositiveDuration(m.Required("for"), m.Field("for")).value_or(1);
     m.Finish();
     plan.risk = k;
@@ -104,27 +109,29 @@ Result<CapacityPlanSpec> LoadCapacityPlan(const std::string& file) {
       if (providers.IsDefined()) by_provider = Names(r, providers, m.Field("providers"));
       if (sites.IsDefined()) by_site = Names(r, sites, m.Field("sites"));
       if (!fleet) continue;
-      std::vector<std::string> provider_names, site_names;
-      for (const Provider& p : fleet->providers()) provider_names.push_back(p.name);
-      for (const Site& s : fleet->sites()) site_names.push_back(s.name);
       bool known = true;
       if (by_provider)
-        known &=
-            AllKnown(r, providers, m.Field("providers"), *by_provider, provider_names, "provider");
-      if (by_site) known &= AllKnown(r, sites, m.Field("sites"), *by_site, site_names, "site");
+        known &= AllKnown(r, providers, m.Field("providers"), *by_provider, plan.fleet_providers,
+                          "provider");
+      if (by_site)
+        known &= AllKnown(r, sites, m.Field("sites"), *by_site, plan.fleet_sites, "site");
       if (!known) continue;
       for (const Site& s : fleet->sites()) {
         const std::string& provider = fleet->providers()[static_cast<size_t>(s.provider)].name;
-        const bool chosen =
-            (by_provider && std::count(by_provider->begin(), by_provider->end(), provider) > 0) ||
-            (by_site && std::count(by_site->begin(), by_site->end(), s.name) > 0);
-        if (!chosen || (!with_spot && s.pricing == Pricing::kSpot)) continue;
+        // `spot: false` leaves out the spot sites its providers bring; a site named is kept.
+        const bool named = by_site && std::count(by_site->begin(), by_site->end(), s.name) > 0;
+        const bool by_its_provider =
+            by_provider && std::count(by_provider->begin(), by_provider->end(), provider) > 0 &&
+            (with_spot || s.pricing != Pricing::kSpot);
+        if (!named && !by_its_provider) continue;
         o.sites.push_back(s.name);
         if (std::count(o.providers.begin(), o.providers.end(), provider) == 0)
           o.providers.push_back(provider);
       }
       if (o.sites.empty()) {
-        r.Fail(options[i], path, "the option keeps no site (its providers' sites are all spot?)");
+        r.Fail(options[i], path,
+               "the option keeps no site: name some in 'sites', or providers with sites that "
+               "are not all spot (with spot: false)");
         continue;
       }
       plan.options.push_back(std::move(o));

@@ -10,6 +10,7 @@
 
 #include "util/result.h"
 #include "util/time.h"
+#include "workload/source_loc.h"
 
 namespace gpufleet {
 
@@ -23,10 +24,13 @@ struct CapacityOption {
 // demand), one run per provider.
 struct CapacityRisk {
   SimTime at = 0, duration = 0;
+  SourceLoc at_loc;  // of `risk.at`, for an error against the run's horizon
 };
 
 struct CapacityPlanSpec {
   std::string fleet;  // the fleet file, as a path from the working directory
+  // The whole fleet's providers and sites: a demand's outage must name one of them.
+  std::vector<std::string> fleet_providers, fleet_sites;
   std::vector<CapacityOption> options;
   std::optional<CapacityRisk> risk;
 };

@@ -503,7 +503,6 @@ class WorkloadParser {
     }
   }
 
-  // power_utilization: how hard a job's GPUs work, from 0 (idle power) to 1 (TDP).
   // deadline: a time (from the run's start) or deadline_after: a time after the job's submission,
   // by which its work must be done; a job has one or neither. A deadline at or before the
   // submission can never be met: an error, not a job counted late.
@@ -541,6 +540,7 @@ class WorkloadParser {
     j.deadline = *d;
   }
 
+  // power_utilization: how hard a job's GPUs work, from 0 (idle power) to 1 (TDP).
   void ParsePowerUtilization(MapReader& m, float& out) {
     const YAML::Node utilization = m.Get("power_utilization");
     if (!utilization.IsDefined()) return;
