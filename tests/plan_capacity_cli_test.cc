@@ -173,6 +173,45 @@ TEST_F(PlanCapacityCli, AMisspeltOutageTargetOrARiskAfterTheHorizonIsAnError) {
   EXPECT_NE(late.find("at or after --until (1h)"), std::string::npos) << late;
 }
 
+TEST_F(PlanCapacityCli, ServingCostIsWhatTrainingLosesToTheServices) {
+  // A one-GPU replica of a chat service at priority 100 holds a GPU of the campus all day: the
+  // 8-GPU training job cannot run on the campus alone (it misses its deadline), and runs on the
+  // cloud with it ($64). Without the service it runs on the campus at 0, free, in time.
+  Write("demand.yaml",
+        "services:\n"
+        "  - {name: chat, model: llama3-8b, gpu_model: H100, gpus_per_replica: 1, replicas: 1,\n"
+        "     slo: {ttft: 2s, tpot: 50ms}, priority: 100,\n"
+        "     demand: {rate: 0.1, prompt_tokens: 500, output_tokens: 100}}\n"
+        "jobs:\n"
+        "  - {name: train, gpus: 8, duration: 2h, deadline_after: 3h}\n");
+  const std::string options =
+      "fleet: fleet.yaml\n"
+      "options:\n"
+      "  - {name: owned, providers: [lab]}\n"
+      "  - {name: owned + cloud, providers: [lab, cloud]}\n";
+  const auto [code, out] = Plan(options, "--until 1d --serving-cost --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["runs"], 4);
+  const nlohmann::json& owned = j["options"][0];
+  EXPECT_EQ(owned["deadlines"]["met"], 0);
+  EXPECT_EQ(owned["without_services"]["deadlines"]["met"], 1);
+  EXPECT_EQ(owned["without_services"]["deadlines_lost_to_serving"], 1);
+  EXPECT_DOUBLE_EQ(owned["without_services"]["training_gpu_hours"].get<double>(), 16);
+  const nlohmann::json& both = j["options"][1];
+  EXPECT_EQ(both["without_services"]["deadlines_lost_to_serving"], 0);
+  EXPECT_DOUBLE_EQ(both["cost_usd"].get<double>(), 64);
+  EXPECT_DOUBLE_EQ(both["without_services"]["cost_usd"].get<double>(), 0);
+  const auto [text_code, text] = Plan(options, "--until 1d --serving-cost");
+  ASSERT_EQ(text_code, 0) << text;
+  EXPECT_NE(text.find("what training loses to serving"), std::string::npos) << text;
+  // A demand without services has nothing to leave out.
+  Write("demand.yaml", "jobs: [{name: a, gpus: 8, duration: 2h}]\n");
+  const auto [none_code, none] = Plan(options, "--serving-cost");
+  EXPECT_EQ(none_code, 2) << none;
+  EXPECT_NE(none.find("--serving-cost: the demand"), std::string::npos) << none;
+}
+
 TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
   Write("fleet.yaml",
         "providers:\n"

@@ -30,12 +30,14 @@ struct CapacityArgs {
   std::uint64_t seed = 1;
   int threads = 0;  // 0: one per core
   bool json = false;
+  bool serving_cost = false;  // each option once more without the demand's services
 };
 
 // One simulated run: an option, with one of its providers down (risk) or not.
 struct PlannedRun {
   size_t option = 0;
-  std::string provider_down;  // empty: the option as it is
+  std::string provider_down;      // empty: the option as it is
+  bool without_services = false;  // --serving-cost: the demand less its services
 };
 
 // What the comparison reads of a run's metrics.
@@ -49,6 +51,7 @@ struct RunFigures {
   std::int64_t requests = 0;
   std::optional<double> slo_attainment;  // the services' requests within their SLO, all of them
   double energy_mwh = 0, carbon_t = 0;   // facility energy
+  double training_gpu_hours = 0;         // held by jobs, not by services' replicas
   // The outage the risk added (the demand's own come first): its services' requests within the
   // SLO during it, the work it lost, the jobs it interrupted and those not restarted by the end.
   std::optional<double> slo_attainment_during;
@@ -71,6 +74,7 @@ RunFigures FiguresOf(const Metrics& m, std::optional<size_t> added_outage) {
   f.deadlines = m.deadlines;
   f.queue_p99_s = m.queue_s.p99;
   f.energy_mwh = m.facility_energy_mwh;
+  f.training_gpu_hours = m.job_gpu_hours;
   f.carbon_t = m.carbon_t;
   double met = 0;
   std::int64_t during = 0, met_during = 0;
@@ -217,11 +221,17 @@ int RunCapacity(const CapacityArgs& a) {
     return kExitBadInput;
   }
   std::vector<PlannedRun> runs;
-  for (size_t k = 0; k < p.options.size(); ++k) runs.push_back({k, ""});
+  for (size_t k = 0; k < p.options.size(); ++k) runs.push_back({k, "", false});
   if (p.risk) {
     for (size_t k = 0; k < p.options.size(); ++k) {
-      for (const std::string& provider : p.options[k].providers) runs.push_back({k, provider});
+      for (const std::string& provider : p.options[k].providers)
+        runs.push_back({k, provider, false});
     }
+  }
+  if (a.serving_cost) {
+    if (demand.value().services.empty())
+      return bad("--serving-cost: the demand " + a.demand + " has no services to leave out");
+    for (size_t k = 0; k < p.options.size(); ++k) runs.push_back({k, "", true});
   }
   SimOptions options;
   options.scheduler.policy = a.policy;
@@ -236,6 +246,7 @@ int RunCapacity(const CapacityArgs& a) {
     const PlannedRun& run = runs[i];
     WorkloadSpec spec = demands[run.option];
     const size_t added_outage = spec.outages.size();
+    if (run.without_services) spec.services.clear();
     if (!run.provider_down.empty()) {
       OutageSpec outage;
       outage.provider = run.provider_down;
@@ -249,8 +260,9 @@ int RunCapacity(const CapacityArgs& a) {
     info.policy = a.policy;
     info.seed = a.seed;
     info.until = until;
-    Result<Metrics> m = SimulateSpec(fleets[run.option], spec, a.seed, options, std::move(info),
-                                     autoscaled.value());
+    Result<Metrics> m =
+        SimulateSpec(fleets[run.option], spec, a.seed, options, std::move(info),
+                     run.without_services ? std::vector<AutoscaledService>{} : autoscaled.value());
     if (!m.ok()) {
       errors[i] = m.message();
       return;
@@ -264,7 +276,7 @@ int RunCapacity(const CapacityArgs& a) {
     if (errors[i].empty()) continue;
     std::cerr << kMe << "option '" << p.options[runs[i].option].name << "'"
               << (runs[i].provider_down.empty() ? "" : " with " + runs[i].provider_down + " down")
-              << ": " << errors[i] << "\n";
+              << (runs[i].without_services ? " without services" : "") << ": " << errors[i] << "\n";
     ok = false;
   }
   if (!ok) return kExitBadInput;
@@ -308,6 +320,21 @@ int RunCapacity(const CapacityArgs& a) {
       for (size_t i = p.options.size(); i < runs.size(); ++i) {
         if (runs[i].option != k) continue;
         const RunFigures& r = *figures[i];
+        if (runs[i].without_services) {
+          // What training loses to serving: the same option without the services.
+          o["training_gpu_hours"] = f.training_gpu_hours;
+          o["without_services"] = {
+              {"cost_usd", r.cost_usd},
+              {"completed", r.completed},
+              {"deadlines", DeadlinesJson(r.deadlines)},
+              {"queue_p99_s", r.queue_p99_s},
+              {"training_gpu_hours", r.training_gpu_hours},
+              {"deadlines_lost_to_serving",
+               r.deadlines && f.deadlines
+                   ? nlohmann::ordered_json(r.deadlines->met - f.deadlines->met)
+                   : nlohmann::ordered_json(nullptr)}};
+          continue;
+        }
         risk.push_back(
             {{"provider_down", runs[i].provider_down},
              {"cost_usd", r.cost_usd},
@@ -355,6 +382,7 @@ int RunCapacity(const CapacityArgs& a) {
     std::printf("  %-28s %-12s %16s %19s %10s %14s %15s %12s\n", "option", "down", "extra cost",
                 "deadlines met", "jobs done", "SLO met during", "GPU-hours lost", "interrupted");
     for (size_t i = p.options.size(); i < runs.size(); ++i) {
+      if (runs[i].without_services) continue;
       const RunFigures& r = *figures[i];
       const RunFigures& f = *figures[runs[i].option];
       std::printf("  %-28s %-12s %16s %19s %10s %14s %15s %12s\n",
@@ -365,6 +393,21 @@ int RunCapacity(const CapacityArgs& a) {
                   DeadlinesText(r.deadlines).c_str(), Grouped(r.completed).c_str(),
                   Share(r.slo_attainment_during).c_str(), HumanAmount(r.lost_gpu_hours).c_str(),
                   Grouped(r.jobs_interrupted).c_str());
+    }
+  }
+  if (a.serving_cost) {
+    std::printf("what training loses to serving: each option again without the services\n");
+    std::printf("  %-28s %19s %19s %16s %11s %11s\n", "option", "deadlines met", "without",
+                "lost to serving", "wait p99", "without");
+    for (size_t i = p.options.size(); i < runs.size(); ++i) {
+      if (!runs[i].without_services) continue;
+      const RunFigures& r = *figures[i];
+      const RunFigures& f = *figures[runs[i].option];
+      std::printf(
+          "  %-28s %19s %19s %16s %11s %11s\n", p.options[runs[i].option].name.c_str(),
+          DeadlinesText(f.deadlines).c_str(), DeadlinesText(r.deadlines).c_str(),
+          r.deadlines && f.deadlines ? Grouped(r.deadlines->met - f.deadlines->met).c_str() : "-",
+          HumanSeconds(f.queue_p99_s).c_str(), HumanSeconds(r.queue_p99_s).c_str());
     }
   }
   return kExitOk;
@@ -397,6 +440,9 @@ Runner AddPlanCapacityCommand(CLI::App* plan) {
   c->add_option("--threads", args->threads, "Runs at once (default: one per core).")
       ->check(CLI::Range(0, 1024));
   c->add_flag("--json", args->json, "JSON: each option's figures and its risk runs.");
+  c->add_flag("--serving-cost", args->serving_cost,
+              "Also run each option without the demand's services: the deadlines and GPU-hours "
+              "training loses to serving.");
   c->footer(
       "Example:\n  gpufleet plan capacity --demand examples/workloads/lab-year.yaml --options "
       "examples/plans/lab-capacity.yaml --until 365d");

@@ -257,6 +257,7 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
     m.placement_rate_min = placement_min_;
   }
   m.goodput = held_milli_ms_ > 0 ? static_cast<double>(useful_milli_ms_ / held_milli_ms_) : 0;
+  m.job_gpu_hours = static_cast<double>(held_milli_ms_ / kMilliPerGpu / kHour);
   m.restart_gpu_hours = static_cast<double>(restart_milli_ms_ / kMilliPerGpu / kHour);
   for (int c = 0; c < kFailureCategories; ++c) {
     const SimResult::FailureStats& f = result.failures[static_cast<size_t>(c)];

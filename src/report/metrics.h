@@ -216,6 +216,7 @@ struct Metrics {
   std::optional<double> ettr_mean, ettr_min;
   // Useful GPU-time (work credited) over GPU-time held, all jobs.
   double goodput = 0;
+  double job_gpu_hours = 0;      // held by jobs (not services' replicas): goodput's denominator
   double restart_gpu_hours = 0;  // GPU-time spent restarting after interruptions
   // Training jobs that ran: speed of their last placement relative to the ideal (mean, min).
   std::optional<double> placement_rate_mean, placement_rate_min;
