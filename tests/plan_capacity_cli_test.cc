@@ -165,6 +165,14 @@ TEST_F(PlanCapacityCli, AMisspeltOutageTargetOrARiskAfterTheHorizonIsAnError) {
   EXPECT_NE(out.find("demand.yaml:2:"), std::string::npos) << out;
   EXPECT_NE(out.find("the outage names provider 'clound'"), std::string::npos) << out;
   EXPECT_NE(out.find("expected one of: lab, cloud"), std::string::npos) << out;
+  // Every misspelt target at once; a site's name given as a provider gets a hint.
+  Write("demand.yaml",
+        "jobs: [{name: a, gpus: 8, duration: 2h}]\n"
+        "outages: [{provider: clound, at: 1h, for: 1h}, {provider: rented, at: 2h, for: 1h}]\n");
+  const auto [both_code, both] = Plan(kTwoOptions);
+  EXPECT_EQ(both_code, 2) << both;
+  EXPECT_NE(both.find("the outage names provider 'clound'"), std::string::npos) << both;
+  EXPECT_NE(both.find("'rented' is a site: give 'site: rented'?"), std::string::npos) << both;
   Write("demand.yaml", "jobs: [{name: a, gpus: 8, duration: 2h}]\n");
   const auto [late_code, late] = Plan(kTwoOptions, "--until 1h");
   EXPECT_EQ(late_code, 2) << late;
@@ -205,6 +213,17 @@ TEST_F(PlanCapacityCli, ServingCostIsWhatTrainingLosesToTheServices) {
   const auto [text_code, text] = Plan(options, "--until 1d --serving-cost");
   ASSERT_EQ(text_code, 0) << text;
   EXPECT_NE(text.find("what training loses to serving"), std::string::npos) << text;
+  // With a risk too: two base runs, three with a provider down, two without the services; each
+  // option's risk runs and its run without services where they belong.
+  const auto [risk_code, risk_out] =
+      Plan(options + "risk: {at: 1h, for: 1h}\n", "--until 1d --serving-cost --json");
+  ASSERT_EQ(risk_code, 0) << risk_out;
+  const nlohmann::json r = nlohmann::json::parse(risk_out.substr(risk_out.find('{')));
+  EXPECT_EQ(r["runs"], 7);
+  EXPECT_EQ(r["options"][0]["risk"].size(), 1u);
+  EXPECT_EQ(r["options"][1]["risk"].size(), 2u);
+  EXPECT_EQ(r["options"][0]["without_services"]["deadlines_lost_to_serving"], 1);
+  EXPECT_EQ(r["options"][1]["without_services"]["deadlines_lost_to_serving"], 0);
   // A demand without services has nothing to leave out.
   Write("demand.yaml", "jobs: [{name: a, gpus: 8, duration: 2h}]\n");
   const auto [none_code, none] = Plan(options, "--serving-cost");

@@ -153,6 +153,8 @@ int RunCapacity(const CapacityArgs& a) {
     std::cerr << demand.message() << "\n";
     return kExitBadInput;
   }
+  if (a.serving_cost && demand.value().services.empty())
+    return bad("--serving-cost: the demand " + a.demand + " has no services to leave out");
   const CapacityPlanSpec& p = plan.value();
   if (p.risk && until != kNever && p.risk->at >= until) {
     return bad(p.risk->at_loc.Prefix() + "the risk's outage starts at or after --until (" +
@@ -160,14 +162,25 @@ int RunCapacity(const CapacityArgs& a) {
   }
   // A demand's outage must name a provider or site of the fleet file (a misspelt name would be
   // left out of every option below, silently).
+  bool targets_known = true;
   for (const OutageSpec& outage : demand.value().outages) {
-    const std::vector<std::string>& names = outage.site.empty() ? p.fleet_providers : p.fleet_sites;
-    const std::string& name = outage.site.empty() ? outage.provider : outage.site;
+    const bool by_provider = outage.site.empty();
+    const std::vector<std::string>& names = by_provider ? p.fleet_providers : p.fleet_sites;
+    const std::vector<std::string>& others = by_provider ? p.fleet_sites : p.fleet_providers;
+    const std::string& name = by_provider ? outage.provider : outage.site;
     if (std::count(names.begin(), names.end(), name) > 0) continue;
-    return bad(outage.target_loc.Prefix() + "the outage names " +
-               (outage.site.empty() ? "provider '" : "site '") + name + "', which the fleet " +
-               p.fleet + " has not; expected one of: " + ListNames(names));
+    std::cerr << kMe << outage.target_loc.Prefix() << "the outage names "
+              << (by_provider ? "provider '" : "site '") << name << "', which the fleet " << p.fleet
+              << " has not; expected one of: " << ListNames(names)
+              << (std::count(others.begin(), others.end(), name) > 0
+                      ? std::string(" ('") + name + "' is a " +
+                            (by_provider ? "site" : "provider") + ": give '" +
+                            (by_provider ? "site" : "provider") + ": " + name + "'?)"
+                      : "")
+              << "\n";
+    targets_known = false;
   }
+  if (!targets_known) return kExitBadInput;
   // Each option's fleet, and the demand checked against it: every problem of every option at once.
   // An outage of the demand that strikes nothing of an option (a provider or site it does not use)
   // does not apply to it, and a note says so.
@@ -229,8 +242,6 @@ int RunCapacity(const CapacityArgs& a) {
     }
   }
   if (a.serving_cost) {
-    if (demand.value().services.empty())
-      return bad("--serving-cost: the demand " + a.demand + " has no services to leave out");
     for (size_t k = 0; k < p.options.size(); ++k) runs.push_back({k, "", true});
   }
   SimOptions options;
@@ -260,9 +271,11 @@ int RunCapacity(const CapacityArgs& a) {
     info.policy = a.policy;
     info.seed = a.seed;
     info.until = until;
+    static const std::vector<AutoscaledService> kNoServices;
+    const std::vector<AutoscaledService>& services =
+        run.without_services ? kNoServices : autoscaled.value();
     Result<Metrics> m =
-        SimulateSpec(fleets[run.option], spec, a.seed, options, std::move(info),
-                     run.without_services ? std::vector<AutoscaledService>{} : autoscaled.value());
+        SimulateSpec(fleets[run.option], spec, a.seed, options, std::move(info), services);
     if (!m.ok()) {
       errors[i] = m.message();
       return;
@@ -397,17 +410,19 @@ int RunCapacity(const CapacityArgs& a) {
   }
   if (a.serving_cost) {
     std::printf("what training loses to serving: each option again without the services\n");
-    std::printf("  %-28s %19s %19s %16s %11s %11s\n", "option", "deadlines met", "without",
-                "lost to serving", "wait p99", "without");
+    std::printf("  %-28s %19s %19s %16s %10s %10s %16s %16s\n", "option", "deadlines met",
+                "without", "lost to serving", "jobs done", "without", "training GPU-h", "without");
     for (size_t i = p.options.size(); i < runs.size(); ++i) {
       if (!runs[i].without_services) continue;
       const RunFigures& r = *figures[i];
       const RunFigures& f = *figures[runs[i].option];
       std::printf(
-          "  %-28s %19s %19s %16s %11s %11s\n", p.options[runs[i].option].name.c_str(),
+          "  %-28s %19s %19s %16s %10s %10s %16s %16s\n", p.options[runs[i].option].name.c_str(),
           DeadlinesText(f.deadlines).c_str(), DeadlinesText(r.deadlines).c_str(),
           r.deadlines && f.deadlines ? Grouped(r.deadlines->met - f.deadlines->met).c_str() : "-",
-          HumanSeconds(f.queue_p99_s).c_str(), HumanSeconds(r.queue_p99_s).c_str());
+          Grouped(f.completed).c_str(), Grouped(r.completed).c_str(),
+          Grouped(std::llround(f.training_gpu_hours)).c_str(),
+          Grouped(std::llround(r.training_gpu_hours)).c_str());
     }
   }
   return kExitOk;
@@ -439,10 +454,12 @@ Runner AddPlanCapacityCommand(CLI::App* plan) {
   c->add_option("--seed", args->seed, "The seed of every run.")->capture_default_str();
   c->add_option("--threads", args->threads, "Runs at once (default: one per core).")
       ->check(CLI::Range(0, 1024));
-  c->add_flag("--json", args->json, "JSON: each option's figures and its risk runs.");
+  c->add_flag("--json", args->json,
+              "JSON: each option's figures, its risk runs and, with --serving-cost, its run "
+              "without services.");
   c->add_flag("--serving-cost", args->serving_cost,
-              "Also run each option without the demand's services: the deadlines and GPU-hours "
-              "training loses to serving.");
+              "Also run each option without the demand's services: the deadlines met, jobs done "
+              "and GPU-hours training held with and without them.");
   c->footer(
       "Example:\n  gpufleet plan capacity --demand examples/workloads/lab-year.yaml --options "
       "examples/plans/lab-capacity.yaml --until 365d");
