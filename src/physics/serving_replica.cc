@@ -1,6 +1,7 @@
 #include "physics/serving_replica.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 namespace gpufleet {
@@ -44,12 +45,57 @@ Status ReplicaServer::Add(std::size_t index, const ServingRequest& r) {
 }
 
 void ReplicaServer::RunUntil(double t) {
-  while (now_ < t && outstanding() > 0) Pass();
+  while (now_ < t && outstanding() > 0) {
+    if (!DecodeStretch(t)) Pass();
+  }
   if (outstanding() == 0) now_ = std::max(now_, t);
 }
 
 void ReplicaServer::RunToEnd() {
-  while (outstanding() > 0) Pass();
+  while (outstanding() > 0) {
+    if (!DecodeStretch(std::numeric_limits<double>::infinity())) Pass();
+  }
+}
+
+bool ReplicaServer::DecodeStretch(double t) {
+  if (!decode_stretches_ || running_.empty()) return false;
+  // Passes left before one of the sequences finishes (that pass is Pass()'s), and the context the
+  // decodes read, as Pass() sums it.
+  std::int64_t left = std::numeric_limits<std::int64_t>::max();
+  std::int64_t context = 0;
+  for (const Running& s : running_) {
+    if (s.prefilled != s.request.prompt_tokens) return false;  // a prompt still to compute
+    left = std::min(left, s.request.output_tokens - s.decoded);
+    context += s.prefilled + s.decoded;
+  }
+  const auto n = static_cast<std::int64_t>(running_.size());
+  // The request Pass() would admit once it has arrived (the batch and the KV cache do not change
+  // in the stretch, so one that does not fit now does not fit before a sequence finishes).
+  double admit_at = std::numeric_limits<double>::infinity();
+  if (!waiting_.empty() && n < limits_.max_batch) {
+    const ServingRequest& r = waiting_.front().second;
+    if (reserved_ + std::int64_t{r.prompt_tokens} + r.output_tokens <= model_.kv_capacity_tokens())
+      admit_at = r.arrival_s;
+  }
+  ReplicaIteration pass;
+  pass.decodes = n;
+  std::int64_t passes = 0;
+  while (passes < left - 1 && now_ < t && now_ < admit_at) {
+    pass.decode_context = context;
+    const double dt = model_.Iteration(pass).seconds;
+    now_ += dt;
+    run_.busy_s += dt;
+    ++run_.passes;
+    run_.output_tokens += n;
+    context += n;
+    ++passes;
+  }
+  if (passes == 0) return false;
+  for (Running& s : running_) s.decoded += passes;
+  run_.peak_batch = std::max(run_.peak_batch, static_cast<std::int32_t>(n));
+  last_pass_end_ = now_;
+  finished_in_last_pass_ = 0;
+  return true;
 }
 
 void ReplicaServer::Pass() {

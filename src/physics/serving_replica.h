@@ -81,6 +81,8 @@ class ReplicaServer {
   }
   double now() const { return now_; }
   const ReplicaRun& run() const { return run_; }  // its `served` stays empty: see `served`
+  // For tests: off, every pass runs one by one (Pass), as the decode stretches must replay.
+  void set_decode_stretches(bool on) { decode_stretches_ = on; }
 
  private:
   struct Running {
@@ -90,6 +92,11 @@ class ReplicaServer {
     std::int64_t decoded = 0;    // output tokens produced
   };
   void Pass();
+  // The passes before `t` in which nothing but decodes happens - every running sequence past its
+  // prompt, none finishing, no request admitted - run at once: the batch is not touched until
+  // the last (docs/PERFORMANCE.md, "Serving at the request level"). The same passes, times and
+  // tokens as Pass() one by one. False when no such pass comes first.
+  bool DecodeStretch(double t);
 
   const ReplicaModel& model_;
   const BatchingLimits limits_;
@@ -102,6 +109,7 @@ class ReplicaServer {
   double last_arrival_ = 0;
   double last_pass_end_ = 0;
   std::int64_t finished_in_last_pass_ = 0;
+  bool decode_stretches_ = true;
   ReplicaRun run_;
 };
 

@@ -157,5 +157,52 @@ TEST(ServeOnReplica, RefusesRequestsItCanNeverServe) {
   EXPECT_NE(disorder.message().find("request 1: arrives before"), std::string::npos);
 }
 
+// The decode stretches (passes of decodes only run without touching the batch) give the same
+// passes, times and tokens, to the bit, as every pass run one by one: random requests on a small
+// replica whose batch and KV cache bind, run to each arrival and at odd steps between.
+TEST(ReplicaServer, DecodeStretchesGiveExactlyThePassesOneByOne) {
+  const ReplicaModel r = ReplicaModel::Make(ToyServedModel(), ToyServingGpu(2), 1).value();
+  ASSERT_LT(r.kv_capacity_tokens(), 50'000);  // 16 prompts of 3,000 tokens fill it
+  BatchingLimits limits;
+  limits.max_batch = 16;
+  limits.max_tokens_per_pass = 512;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    std::exponential_distribution<double> gap(seed % 2 == 0 ? 5.0 : 40.0);
+    std::uniform_int_distribution<std::int32_t> prompt(1, 6000), output(1, 400);
+    std::vector<ServingRequest> requests;
+    double t = 0;
+    for (int i = 0; i < 300; ++i) requests.push_back({t += gap(rng), prompt(rng), output(rng)});
+    std::vector<ServedRequest> fast(requests.size()), slow(requests.size());
+    ReplicaServer a(r, limits, fast), b(r, limits, slow);
+    b.set_decode_stretches(false);
+    std::uniform_real_distribution<double> step(0, 0.05);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      // Now and then the router looks in between arrivals (the autoscaler's intervals).
+      const double look = requests[i].arrival_s - step(rng);
+      a.RunUntil(look);
+      b.RunUntil(look);
+      a.RunUntil(requests[i].arrival_s);
+      b.RunUntil(requests[i].arrival_s);
+      ASSERT_EQ(a.OutstandingAt(requests[i].arrival_s), b.OutstandingAt(requests[i].arrival_s))
+          << "seed " << seed << " request " << i;
+      ASSERT_TRUE(a.Add(i, requests[i]).ok());
+      ASSERT_TRUE(b.Add(i, requests[i]).ok());
+    }
+    a.RunToEnd();
+    b.RunToEnd();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      ASSERT_EQ(fast[i].first_token_s, slow[i].first_token_s) << "seed " << seed << " " << i;
+      ASSERT_EQ(fast[i].finish_s, slow[i].finish_s) << "seed " << seed << " " << i;
+      ASSERT_EQ(fast[i].tpot_s, slow[i].tpot_s) << "seed " << seed << " " << i;
+    }
+    EXPECT_EQ(a.run().passes, b.run().passes);
+    EXPECT_EQ(a.run().output_tokens, b.run().output_tokens);
+    EXPECT_EQ(a.run().busy_s, b.run().busy_s);
+    EXPECT_EQ(a.run().peak_batch, b.run().peak_batch);
+    EXPECT_EQ(a.now(), b.now());
+  }
+}
+
 }  // namespace
 }  // namespace gpufleet
