@@ -98,19 +98,9 @@ RunFigures FiguresOf(const Metrics& m, std::optional<size_t> added_outage) {
   return f;
 }
 
-nlohmann::ordered_json Optional(const std::optional<double>& v) {
-  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
-}
-
 nlohmann::ordered_json DeadlinesJson(const std::optional<DeadlineMetrics>& d) {
   if (!d) return nullptr;
   return {{"jobs", d->jobs}, {"met", d->met}, {"missed", d->missed}, {"open", d->open}};
-}
-
-std::string Money(double usd) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "$%s", Grouped(std::llround(usd)).c_str());
-  return buf;
 }
 
 std::string Share(const std::optional<double>& x) {
@@ -326,7 +316,7 @@ int RunCapacity(const CapacityArgs& a) {
           {"deadlines", DeadlinesJson(f.deadlines)},
           {"queue_p99_s", f.queue_p99_s},
           {"requests", f.requests},
-          {"slo_attainment", Optional(f.slo_attainment)},
+          {"slo_attainment", NumberOrNull(f.slo_attainment)},
           {"energy_mwh", f.energy_mwh},
           {"carbon_t", f.carbon_t}};
       nlohmann::ordered_json risk = nlohmann::ordered_json::array();
@@ -357,8 +347,8 @@ int RunCapacity(const CapacityArgs& a) {
              {"deadlines_lost", r.deadlines && f.deadlines
                                     ? nlohmann::ordered_json(f.deadlines->met - r.deadlines->met)
                                     : nlohmann::ordered_json(nullptr)},
-             {"slo_attainment", Optional(r.slo_attainment)},
-             {"slo_attainment_during", Optional(r.slo_attainment_during)},
+             {"slo_attainment", NumberOrNull(r.slo_attainment)},
+             {"slo_attainment_during", NumberOrNull(r.slo_attainment_during)},
              {"lost_gpu_hours", r.lost_gpu_hours},
              {"jobs_interrupted", r.jobs_interrupted},
              {"not_restarted", r.not_restarted}});
@@ -382,7 +372,7 @@ int RunCapacity(const CapacityArgs& a) {
   for (size_t k = 0; k < p.options.size(); ++k) {
     const RunFigures& f = *figures[k];
     std::printf("  %-28s %9s %16s %16s %19s %10s %9s %8s %15s %12s\n", p.options[k].name.c_str(),
-                Grouped(f.gpus).c_str(), Money(f.cost_usd).c_str(), Money(f.rent_usd).c_str(),
+                Grouped(f.gpus).c_str(), Dollars(f.cost_usd).c_str(), Dollars(f.rent_usd).c_str(),
                 DeadlinesText(f.deadlines).c_str(), Grouped(f.completed).c_str(),
                 HumanSeconds(f.queue_p99_s).c_str(), Share(f.slo_attainment).c_str(),
                 HumanEnergy(f.energy_mwh).c_str(),
@@ -400,8 +390,8 @@ int RunCapacity(const CapacityArgs& a) {
       const RunFigures& f = *figures[runs[i].option];
       std::printf("  %-28s %-12s %16s %19s %10s %14s %15s %12s\n",
                   p.options[runs[i].option].name.c_str(), runs[i].provider_down.c_str(),
-                  (r.cost_usd >= f.cost_usd ? "+" + Money(r.cost_usd - f.cost_usd)
-                                            : "-" + Money(f.cost_usd - r.cost_usd))
+                  (r.cost_usd >= f.cost_usd ? "+" + Dollars(r.cost_usd - f.cost_usd)
+                                            : "-" + Dollars(f.cost_usd - r.cost_usd))
                       .c_str(),
                   DeadlinesText(r.deadlines).c_str(), Grouped(r.completed).c_str(),
                   Share(r.slo_attainment_during).c_str(), HumanAmount(r.lost_gpu_hours).c_str(),

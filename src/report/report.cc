@@ -113,6 +113,8 @@ std::string Scaled(double mega, const char* unit) {
   return buf;
 }
 
+}  // namespace
+
 // Dollars: whole and grouped from $100 on, with cents below, so that a small cost does not show
 // as "$0".
 std::string Dollars(double usd) {
@@ -121,8 +123,6 @@ std::string Dollars(double usd) {
   std::snprintf(buf, sizeof buf, "$%.2f", usd);
   return buf;
 }
-
-}  // namespace
 
 std::string HumanPower(double mw) { return Scaled(mw, "W"); }
 
@@ -134,7 +134,7 @@ static nlohmann::ordered_json FiniteOrNull(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
-static nlohmann::ordered_json NumberOrNull(const std::optional<double>& v) {
+nlohmann::ordered_json NumberOrNull(const std::optional<double>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 

@@ -48,6 +48,10 @@ std::string HumanSeconds(double s);
 std::string Counted(std::int64_t n, const std::string& noun);
 // An amount for the terminal: "12.3" below 100, else whole and grouped ("245,802").
 std::string HumanAmount(double x);
+// "$1,234" from $100 on, "$12.34" below.
+std::string Dollars(double usd);
+// The value, or null in JSON for none.
+nlohmann::ordered_json NumberOrNull(const std::optional<double>& v);
 // Power for the terminal: "1.2 MW", "1,200 MW", "50 kW" below 1 MW, "850 W" below 1 kW.
 std::string HumanPower(double mw);
 // Energy for the terminal: "1,234 MWh", "12.3 MWh", "40 kWh" below 1 MWh.
