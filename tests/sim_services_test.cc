@@ -136,7 +136,9 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
       {0.5, 0.05, 99},
       {},
       {},
-      0};
+      0,
+      false,
+      {}};
   s.setup.policy.load_s = 5;
   s.run.lives.push_back({0, 0, 100, 100, 2});
   const Result<PlacedServiceRun> throughout = ServeAsPlaced(s, {{{0, 100}}});
@@ -168,7 +170,9 @@ TEST(ReplicasItEnergyJ, IdleShareWhileHeldAndBusyIncrementInPasses) {
       {},
       {},
       {},
-      8};
+      8,
+      false,
+      {}};
   s.node.idle_w = 800;
   s.node.per_busy_gpu_w = 500;
   EXPECT_DOUBLE_EQ(ReplicasItEnergyJ(s, 7200, 1800), 2'520'000);

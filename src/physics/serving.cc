@@ -79,19 +79,24 @@ Result<ReplicaModel> ReplicaModel::Make(const ServedModel& served, const GpuMode
 }
 
 IterationTime ReplicaModel::Iteration(const ReplicaIteration& pass) const {
+  return MeanIteration(static_cast<double>(pass.prefill_tokens), pass.prefill_attention_pairs,
+                       static_cast<double>(pass.decodes), static_cast<double>(pass.decode_context));
+}
+
+IterationTime ReplicaModel::MeanIteration(double prefill_tokens, double prefill_pairs,
+                                          double decodes, double decode_context) const {
   IterationTime t;
-  const double tokens = static_cast<double>(pass.prefill_tokens + pass.decodes);
+  const double tokens = prefill_tokens + decodes;
   if (tokens <= 0) return t;
   // Every token passes every weight matrix (2 FLOPs per parameter; the embedding counted as a
   // matrix, ~1.5% of a 70B model); each (query, key) pair costs 2 d for the scores and 2 d for
   // the weighted values in every layer.
-  const double pairs = pass.prefill_attention_pairs + static_cast<double>(pass.decode_context);
+  const double pairs = prefill_pairs + decode_context;
   const double flops = 2 * parameters_ * tokens + 4.0 * layers_ * attention_width_ * pairs;
   t.compute_s = flops / tp_ / flops_s_;
   // The pass reads each GPU's shard of the weights once, the decodes' cached keys and values, and
   // writes those of every new token.
-  const double bytes = weight_bytes_per_gpu_ +
-                       kv_bytes_per_token_per_gpu_ * static_cast<double>(pass.decode_context) +
+  const double bytes = weight_bytes_per_gpu_ + kv_bytes_per_token_per_gpu_ * decode_context +
                        kv_bytes_per_token_per_gpu_ * tokens;
   t.memory_s = bytes / hbm_bytes_s_;
   if (tp_ > 1) {

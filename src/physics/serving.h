@@ -81,6 +81,10 @@ class ReplicaModel {
                                    std::int64_t min_context = 1);
 
   IterationTime Iteration(const ReplicaIteration& pass) const;
+  // The same for a pass of mean load, whose counts need not be whole (serving_fluid.h): the time
+  // is affine in each count (piecewise, through the max of compute and memory).
+  IterationTime MeanIteration(double prefill_tokens, double prefill_pairs, double decodes,
+                              double decode_context) const;
 
   int tp() const { return tp_; }
   double weight_bytes_per_gpu() const { return weight_bytes_per_gpu_; }

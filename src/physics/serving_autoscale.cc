@@ -23,7 +23,9 @@ struct Replica {
   std::int64_t routed = 0;
 };
 
-Status CheckPolicy(const AutoscalePolicy& p) {
+}  // namespace
+
+Status CheckAutoscalePolicy(const AutoscalePolicy& p) {
   auto in = [](double v, double lo, double hi) { return std::isfinite(v) && v > lo && v <= hi; };
   if (p.min_replicas < 1) return Error{"autoscaling: at least one replica (min_replicas >= 1)"};
   if (p.max_replicas < p.min_replicas) return Error{"autoscaling: max_replicas below min_replicas"};
@@ -44,8 +46,6 @@ Status CheckPolicy(const AutoscalePolicy& p) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 double TargetOutstanding(const ReplicaModel& model, const BatchingLimits& limits,
                          double mean_context, double tpot_s, double fraction) {
@@ -78,7 +78,7 @@ double ReplicaLoadSeconds(const ReplicaModel& model, double startup_s, double lo
 Result<AutoscaledRun> ServeAutoscaled(const ReplicaModel& model, const BatchingLimits& limits,
                                       const std::vector<ServingRequest>& requests,
                                       const ServiceLevel& slo, const AutoscalePolicy& policy) {
-  if (Status st = CheckPolicy(policy); !st.ok()) return Error{st.message(), st.code()};
+  if (Status st = CheckAutoscalePolicy(policy); !st.ok()) return Error{st.message(), st.code()};
   if (Status st = CheckServiceInputs(limits, requests, slo); !st.ok())
     return Error{st.message(), st.code()};
   AutoscaledRun out;

@@ -68,6 +68,9 @@ struct AutoscaledRun {
   int scale_ups = 0, scale_downs = 0;
 };
 
+// An error for a policy outside the ranges above.
+Status CheckAutoscalePolicy(const AutoscalePolicy& policy);
+
 // `requests` sorted by arrival; starts with initial_replicas serving. Errors as ServeOnReplicas',
 // for a policy outside the ranges above, and for an interval that makes more than 1e8 looks over
 // the span of the arrivals.

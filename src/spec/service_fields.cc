@@ -169,7 +169,7 @@ void ReadDemand(SpecReader& r, const YAML::Node& n, const std::string& field, Se
   const YAML::Node trace = m.Get("trace");
   const YAML::Node rate = m.Get("rate");
   // The fields of the other kind of demand are refused, never ignored.
-  const char* trace_only[] = {"rate_scale"};
+  const char* trace_only[] = {"rate_scale", "repeat"};
   const char* generated_only[] = {"trough_rate",   "period",        "peak_at",
                                   "prompt_tokens", "output_tokens", "seed"};
   if (trace.IsDefined() == rate.IsDefined()) {
@@ -207,6 +207,15 @@ void ReadDemand(SpecReader& r, const YAML::Node& n, const std::string& field, Se
         r.Fail(scale, m.Field("rate_scale"), "expected a factor above 0");
       } else if (k) {
         d.rate_scale = *k;
+      }
+    }
+    const YAML::Node repeat = m.Get("repeat");
+    if (repeat.IsDefined()) {
+      const std::optional<std::string> text = r.String(repeat, m.Field("repeat"));
+      if (text && (*text == "true" || *text == "false")) {
+        d.repeat = *text == "true";
+      } else if (text) {
+        r.Fail(repeat, m.Field("repeat"), "expected true or false, got '" + *text + "'");
       }
     }
     m.Finish();
@@ -260,6 +269,25 @@ void ReadDemand(SpecReader& r, const YAML::Node& n, const std::string& field, Se
   if (seed.IsDefined()) {
     if (auto v = r.IntegerIn(seed, m.Field("seed"), 0, INT64_MAX, "a seed"))
       d.seed = static_cast<std::uint64_t>(*v);
+  }
+  m.Finish();
+}
+
+// fluid: {window: 60s}: the service served in aggregate, by windows of 1 s to 1 d (default 1 min).
+void ReadFluid(SpecReader& r, const YAML::Node& n, const std::string& field, ServiceSpec& s) {
+  if (!n.IsDefined()) return;
+  MapReader m(r, n, field);
+  if (!m.valid()) return;
+  s.fluid_window_s = 60;
+  const YAML::Node window = m.Get("window");
+  if (window.IsDefined()) {
+    if (auto w = r.PositiveDuration(window, m.Field("window"))) {
+      if (*w < kSecond || *w > kDay) {
+        r.Fail(window, m.Field("window"), "expected a window from 1s to 1d");
+      } else {
+        s.fluid_window_s = ToSeconds(*w);
+      }
+    }
   }
   m.Finish();
 }
@@ -357,6 +385,7 @@ std::optional<ServiceSpec> ReadService(SpecReader& r, const YAML::Node& node,
   if (tenant.IsDefined())
     s.tenant = ReadTenantRef(r, tenant, m.Field("tenant"), tenants).value_or(0);
   ReadDemand(r, m.Required("demand"), m.Field("demand"), s);
+  ReadFluid(r, m.Get("fluid"), m.Field("fluid"), s);
   m.Finish();
   s.scaling.policy.min_replicas = s.min_replicas;
   s.scaling.policy.max_replicas = s.max_replicas;

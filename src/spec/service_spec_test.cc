@@ -179,6 +179,36 @@ TEST(ServiceSpec, ATraceDemandNamesAnExistingFileAndTakesNoGeneratorFields) {
                       "w.yaml:8:", "services[0].demand.seed", "not with 'trace'"));
 }
 
+TEST(ServiceSpec, FluidServingTakesAWindowAndATraceMayRepeat) {
+  Result<WorkloadSpec> w = W(Yaml({}, {"    fluid: {window: 2m}"}));
+  ASSERT_TRUE(w.ok()) << w.message();
+  EXPECT_DOUBLE_EQ(w.value().services[0].fluid_window_s, 120);
+  w = W(Yaml({}, {"    fluid: {}"}));
+  ASSERT_TRUE(w.ok()) << w.message();
+  EXPECT_DOUBLE_EQ(w.value().services[0].fluid_window_s, 60);         // the default
+  EXPECT_DOUBLE_EQ(W(Yaml()).value().services[0].fluid_window_s, 0);  // request by request
+  EXPECT_TRUE(IsError(W(Yaml({}, {"    fluid: {window: 2d}"})),
+                      "w.yaml:12:21:", "services[0].fluid.window", "from 1s to 1d"));
+  EXPECT_TRUE(IsError(W(Yaml({}, {"    fluid: {windows: 1m}"})),
+                      "w.yaml:12:13:", "services[0].fluid.windows", "unknown"));
+  const gpufleet::testing::ScratchDir dir;
+  const std::string csv = dir.Write("t.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n");
+  Result<WorkloadSpec> trace =
+      W(Yaml({{8, "    demand: {trace: 'azure-llm:" + csv + "', repeat: true}"},
+              {9, ""},
+              {10, ""},
+              {11, ""}}));
+  ASSERT_TRUE(trace.ok()) << trace.message();
+  EXPECT_TRUE(trace.value().services[0].demand.repeat);
+  EXPECT_TRUE(IsError(W(Yaml({{8, "    demand: {trace: 'azure-llm:" + csv + "', repeat: often}"},
+                              {9, ""},
+                              {10, ""},
+                              {11, ""}})),
+                      "w.yaml:8:", "services[0].demand.repeat", "expected true or false"));
+  EXPECT_TRUE(IsError(W(Yaml({}, {"      repeat: true"})),
+                      "w.yaml:12:15:", "services[0].demand.repeat", "only with 'trace'"));
+}
+
 TEST(ServiceSpec, OtherMistakesAreNamed) {
   EXPECT_TRUE(IsError(W(Yaml({{6, "    replicas: {min: 9, max: 8}"}})),
                       "w.yaml:6:21:", "services[0].replicas.min", "min <= max"));

@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "model/catalog.h"
+#include "physics/serving_fluid_autoscale.h"
 #include "trace/azure_llm.h"
 #include "util/fingerprint.h"
 #include "util/rng.h"
 #include "util/text.h"
+#include "workload/fluid_demand.h"
 #include "workload/job_source.h"
 #include "workload/serving_demand.h"
 
@@ -46,7 +48,22 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
                                                     const std::string& duration_flag) {
   const ServiceDemandSpec& d = s.demand;
   Result<std::vector<ServingRequest>> requests = std::vector<ServingRequest>{};
-  if (!d.trace_path.empty()) {
+  if (!d.trace_path.empty() && d.repeat) {
+    if (duration_s <= 0) {
+      return Error{d.loc.Prefix() + "service '" + s.name + "' repeats its trace: give " +
+                   duration_flag + " (how long the demand lasts)"};
+    }
+    requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, 0});
+    if (requests.ok() && !requests.value().empty()) {
+      const double period = RepeatPeriod(requests.value());
+      if (double(requests.value().size()) * duration_s / period > kMaxServiceRequests) {
+        return Error{d.loc.Prefix() + "service '" + s.name + "': its trace repeated over " +
+                     duration_flag + " makes more than 20M requests: give a shorter " +
+                     duration_flag + " or serve it fluid (fluid: {window: 60s})"};
+      }
+      requests = RepeatRequests(requests.value(), period, duration_s);
+    }
+  } else if (!d.trace_path.empty()) {
     requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, duration_s});
   } else if (duration_s <= 0) {
     return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
@@ -67,16 +84,51 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
   return requests;
 }
 
+Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed, double duration_s,
+                                       const std::string& duration_flag) {
+  const ServiceDemandSpec& d = s.demand;
+  FluidDemand demand;
+  if (!d.trace_path.empty()) {
+    Result<std::vector<ServingRequest>> requests =
+        LoadAzureLlmTrace(d.trace_path, {d.rate_scale, 0});
+    if (!requests.ok()) return requests.error();
+    if (requests.value().empty()) {
+      return Error{d.loc.Prefix() + "service '" + s.name + "': its trace holds no request"};
+    }
+    if (d.repeat && duration_s <= 0) {
+      return Error{d.loc.Prefix() + "service '" + s.name + "' repeats its trace: give " +
+                   duration_flag + " (how long the demand lasts)"};
+    }
+    const double horizon = duration_s > 0 ? duration_s : requests.value().back().arrival_s + 1e-9;
+    demand = BinnedFluidDemand(requests.value(), horizon, s.fluid_window_s,
+                               d.repeat ? RepeatPeriod(requests.value()) : 0);
+  } else {
+    if (duration_s <= 0) {
+      return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
+                   duration_flag + " (how long the demand lasts)"};
+    }
+    Rng rng(d.seed ? *d.seed : seed);
+    demand = GeneratedFluidDemand(d.rate, duration_s, s.fluid_window_s, d.prompt_tokens,
+                                  d.output_tokens, rng);
+  }
+  double requests = 0;
+  for (const FluidWindow& w : demand.windows) requests += w.requests;
+  if (requests <= 0) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "': its demand holds no request" +
+                 (duration_s > 0 ? " within " + duration_flag : "")};
+  }
+  return demand;
+}
+
 std::uint64_t ServiceSeed(std::uint64_t run_seed, const std::string& name) {
   return Rng::Stream(run_seed, Fnv1a64(name)).Next();
 }
 
-Result<ServiceSetup> SetUpService(const ServiceSpec& s,
-                                  const std::vector<ServingRequest>& requests) {
-  const std::int64_t largest = LargestRequestTokens(requests);
-  double context = 0;  // the mean over the requests of prompt + half the output
-  for (const ServingRequest& r : requests) context += r.prompt_tokens + r.output_tokens / 2.0;
-  context /= double(std::max<std::size_t>(1, requests.size()));
+namespace {
+
+// The replica with room for `largest` tokens and the policy with its load target at a mean
+// context of `context` tokens.
+Result<ServiceSetup> SetUp(const ServiceSpec& s, std::int64_t largest, double context) {
   const GpuModel* gpu = FindGpuModel(s.gpu_model);
   if (gpu == nullptr) return Error{s.gpu_model_loc.Prefix() + "unknown GPU model"};
   Result<ReplicaModel> replica = ReplicaModel::Make(s.served, *gpu, s.gpus_per_replica, largest);
@@ -90,6 +142,20 @@ Result<ServiceSetup> SetUpService(const ServiceSpec& s,
                                   : TargetOutstanding(replica.value(), s.batching, context,
                                                       s.slo.tpot_s, policy.scale_up_at);
   return ServiceSetup{std::move(replica).value(), policy};
+}
+
+}  // namespace
+
+Result<ServiceSetup> SetUpService(const ServiceSpec& s,
+                                  const std::vector<ServingRequest>& requests) {
+  double context = 0;  // the mean over the requests of prompt + half the output
+  for (const ServingRequest& r : requests) context += r.prompt_tokens + r.output_tokens / 2.0;
+  context /= double(std::max<std::size_t>(1, requests.size()));
+  return SetUp(s, LargestRequestTokens(requests), context);
+}
+
+Result<ServiceSetup> SetUpService(const ServiceSpec& s, const RequestMix& mix) {
+  return SetUp(s, mix.largest_tokens, mix.mean_prompt + mix.mean_output / 2);
 }
 
 std::vector<JobSpec> ReplicaJobs(const ServiceSpec& s, const AutoscaledRun& run, double load_s,
@@ -164,14 +230,47 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
       if (until > from) windows.push_back({from, until});
     }
   }
+  if (s.fluid) {
+    return ServeFluidInWindows(s.setup.replica, s.batching, s.fluid_demand, s.slo, windows,
+                               periods);
+  }
   return ServeInWindows(s.setup.replica, s.batching, s.requests, s.slo, windows, periods);
 }
+
+namespace {
+
+// A fluid service's demand and its autoscaler's run, starting warm (as WarmReplicas: its first ten
+// minutes' replicas).
+Result<AutoscaledService> AutoscaleFluid(const ServiceSpec& s, std::uint64_t seed,
+                                         double duration_s) {
+  Result<FluidDemand> demand = ServiceFluidDemand(s, seed, duration_s, "--until");
+  if (!demand.ok()) return demand.error();
+  Result<ServiceSetup> setup = SetUpService(s, demand.value().mix);
+  if (!setup.ok()) return setup.error();
+  AutoscalePolicy policy = setup.value().policy;
+  const int warm = FluidReplicasAtStart(setup.value().replica, s.batching, demand.value(), s.slo,
+                                        600, s.min_replicas, s.max_replicas);
+  policy.initial_replicas = warm;
+  Result<AutoscaledRun> run =
+      ServeFluidAutoscaled(setup.value().replica, s.batching, demand.value(), s.slo, policy);
+  if (!run.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + run.message()};
+  return AutoscaledService{{},   std::move(setup).value(), warm, std::move(run).value(),
+                           true, std::move(demand).value()};
+}
+
+}  // namespace
 
 Result<std::vector<AutoscaledService>> AutoscaleServices(const WorkloadSpec& spec,
                                                          std::uint64_t seed, SimTime until) {
   std::vector<AutoscaledService> out;
   const double duration_s = until != kNever ? ToSeconds(until) : 0;
   for (const ServiceSpec& s : spec.services) {
+    if (s.fluid_window_s > 0) {
+      Result<AutoscaledService> fluid = AutoscaleFluid(s, ServiceSeed(seed, s.name), duration_s);
+      if (!fluid.ok()) return fluid.error();
+      out.push_back(std::move(fluid).value());
+      continue;
+    }
     Result<std::vector<ServingRequest>> requests =
         ServiceRequests(s, ServiceSeed(seed, s.name), duration_s, "--until");
     if (!requests.ok()) return requests.error();
@@ -184,8 +283,12 @@ Result<std::vector<AutoscaledService>> AutoscaleServices(const WorkloadSpec& spe
     Result<AutoscaledRun> run =
         ServeAutoscaled(setup.value().replica, s.batching, requests.value(), s.slo, policy);
     if (!run.ok()) return Error{s.loc.Prefix() + "service '" + s.name + "': " + run.message()};
-    out.push_back({std::move(requests).value(), std::move(setup).value(), warm.value(),
-                   std::move(run).value()});
+    out.push_back({std::move(requests).value(),
+                   std::move(setup).value(),
+                   warm.value(),
+                   std::move(run).value(),
+                   false,
+                   {}});
   }
   return out;
 }
@@ -220,7 +323,9 @@ Result<std::vector<SimulatedService>> AppendServices(BoundWorkload& workload,
                                s.slo,
                                std::move(a.run),
                                {},
-                               0};
+                               0,
+                               a.fluid,
+                               std::move(a.fluid_demand)};
     const GpuModel& gpu = fleet.gpu_models()[static_cast<size_t>(model)];
     for (const NodeType& type : fleet.node_types()) {
       if (type.gpu != gpu.name) continue;

@@ -13,6 +13,7 @@
 #include "model/fleet.h"
 #include "physics/power.h"
 #include "physics/serving_autoscale.h"
+#include "physics/serving_fluid.h"
 #include "physics/serving_placed.h"
 #include "physics/serving_replica.h"
 #include "util/result.h"
@@ -31,6 +32,12 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
                                                     double duration_s,
                                                     const std::string& duration_flag);
 
+// A fluid service's demand (ServiceSpec::fluid_window_s): its trace's requests counted by window
+// (repeated up to `duration_s` when the demand repeats; cut there otherwise), or its generated
+// arrivals over `duration_s`. An error for a demand without a request.
+Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed, double duration_s,
+                                       const std::string& duration_flag);
+
 // The stream a service's generated requests draw from: the run's seed and the service's (unique)
 // name, so that adding, reordering or leaving out others never changes its requests.
 std::uint64_t ServiceSeed(std::uint64_t run_seed, const std::string& name);
@@ -44,6 +51,8 @@ struct ServiceSetup {
 };
 Result<ServiceSetup> SetUpService(const ServiceSpec& s,
                                   const std::vector<ServingRequest>& requests);
+// The same from a fluid demand's mix.
+Result<ServiceSetup> SetUpService(const ServiceSpec& s, const RequestMix& mix);
 
 // A service as the simulator runs it: its requests served by the replicas its autoscaler keeps,
 // starting warm. `run` assumes every replica is placed when asked; ServeAsPlaced serves the same
@@ -53,7 +62,7 @@ struct SimulatedService {
   std::int32_t tp = 1;
   std::int32_t priority = 0;
   std::int32_t warm = 0;  // its first replicas, running from the start (submitted at 0)
-  std::vector<ServingRequest> requests;
+  std::vector<ServingRequest> requests;  // none when fluid
   ServiceSetup setup;
   BatchingLimits batching;
   ServiceLevel slo;
@@ -61,6 +70,8 @@ struct SimulatedService {
   // The power of the fleet's first node type of the service's GPU model, for its replicas' energy.
   NodePower node;
   std::int32_t gpus_per_node = 0;
+  bool fluid = false;
+  FluidDemand fluid_demand;  // when fluid
 };
 
 // The IT energy of a service's replicas, in joules: each GPU held draws its share of its node's
@@ -95,10 +106,12 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
 // A service's requests and its autoscaler's run over them: what does not depend on the fleet, so
 // that runs of one demand on several fleets (`plan capacity`) autoscale it once.
 struct AutoscaledService {
-  std::vector<ServingRequest> requests;
+  std::vector<ServingRequest> requests;  // none when fluid
   ServiceSetup setup;
   std::int32_t warm = 0;
   AutoscaledRun run;
+  bool fluid = false;
+  FluidDemand fluid_demand;  // when fluid
 };
 // Each service of `spec` autoscaled over its demand until `until` (a generated demand needs it; a
 // trace is cut there), in the spec's order.

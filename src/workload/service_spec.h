@@ -22,6 +22,7 @@ struct ServiceDemandSpec {
   // directory; empty: the requests are generated from `rate` and the token distributions.
   std::string trace_path;
   double rate_scale = 1;  // of the trace's arrivals
+  bool repeat = false;    // the trace starts again after its last request, up to the horizon
   RequestRate rate;       // generated: peak (and trough, period, peak time when diurnal)
   Distribution prompt_tokens = Distribution::Fixed(1000);
   Distribution output_tokens = Distribution::Fixed(200);
@@ -56,6 +57,9 @@ struct ServiceSpec {
   std::int32_t priority = 0;  // against training jobs' priorities
   std::int32_t tenant = 0;    // index into the workload's tenants
   ServiceDemandSpec demand;
+  // `fluid: {window: 60s}`: served in aggregate by windows of this length
+  // (physics/serving_fluid.h); 0: request by request.
+  double fluid_window_s = 0;
 };
 
 }  // namespace gpufleet

@@ -1,0 +1,469 @@
+#include "physics/serving_fluid.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace gpufleet {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// Latency histograms: log-spaced bins from 1 us to 1e7 s, 200 a decade (bins 1.2% wide); bin 0
+// holds everything below 1 us (a TPOT of 0: one output token).
+constexpr double kHistogramFloor = 1e-6;
+constexpr int kBinsPerDecade = 200;
+constexpr int kHistogramBins = 13 * kBinsPerDecade + 2;
+
+double StandardNormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+// The standard normal at the middle of each of kTpotPoints equal shares, by bisection.
+constexpr int kTpotPoints = 16;
+const std::array<double, kTpotPoints>& NormalQuantiles() {
+  static const std::array<double, kTpotPoints> q = [] {
+    std::array<double, kTpotPoints> out{};
+    for (int i = 0; i < kTpotPoints; ++i) {
+      const double p = (i + 0.5) / kTpotPoints;
+      double lo = -10, hi = 10;
+      for (int k = 0; k < 80; ++k) {
+        const double mid = (lo + hi) / 2;
+        (StandardNormalCdf(mid) < p ? lo : hi) = mid;
+      }
+      out[static_cast<std::size_t>(i)] = (lo + hi) / 2;
+    }
+    return out;
+  }();
+  return q;
+}
+
+// The value at rank ceil(p n / 100) of a histogram holding `n` samples of which `beyond` are
+// infinite (ranked last); a bin stands for its upper edge.
+double HistogramPercentile(const std::vector<double>& bins, double served, double beyond,
+                           double p) {
+  const double n = served + beyond;
+  if (n <= 0) return 0;
+  const double rank = std::max(1.0, std::ceil(std::round(p * n * 1e6) / 1e8 - 1e-9));
+  double seen = 0;
+  for (std::size_t i = 0; i < bins.size(); ++i) {
+    seen += bins[i];
+    if (seen + 1e-9 >= rank) {
+      return i == 0 ? 0 : kHistogramFloor * std::pow(10.0, double(i) / kBinsPerDecade);
+    }
+  }
+  return beyond > 0 ? kInfinity : kHistogramFloor * std::pow(10.0, 13.0);
+}
+
+LatencySummary SummaryOf(const std::vector<double>& bins, double served, double beyond,
+                         double slo_percentile) {
+  LatencySummary s;
+  s.p50 = HistogramPercentile(bins, served, beyond, 50);
+  s.p90 = HistogramPercentile(bins, served, beyond, 90);
+  s.p99 = HistogramPercentile(bins, served, beyond, 99);
+  s.max = HistogramPercentile(bins, served, beyond, 100);
+  s.at_slo_percentile = HistogramPercentile(bins, served, beyond, slo_percentile);
+  return s;
+}
+
+}  // namespace
+
+RequestMix MixOf(const std::vector<ServingRequest>& sample) {
+  RequestMix m;
+  m.sample_size = std::ssize(sample);
+  if (sample.empty()) return m;
+  std::vector<double> prompts, steps;
+  prompts.reserve(sample.size());
+  double single = 0;
+  for (const ServingRequest& r : sample) {
+    const double p = r.prompt_tokens, o = r.output_tokens;
+    m.mean_prompt += p;
+    m.mean_output += o;
+    m.decode_steps += o - 1;
+    m.decode_context += (o - 1) * p + o * (o - 1) / 2;
+    if (o > 1) steps.push_back(o - 1);
+    single += r.output_tokens <= 1;
+    m.largest_tokens =
+        std::max<std::int64_t>(m.largest_tokens, std::int64_t{r.prompt_tokens} + r.output_tokens);
+    prompts.push_back(p);
+  }
+  const double n = static_cast<double>(sample.size());
+  for (double* v : {&m.mean_prompt, &m.mean_output, &m.decode_steps, &m.decode_context}) *v /= n;
+  m.single_token_share = single / n;
+  std::sort(prompts.begin(), prompts.end());
+  for (int i = 0; i < kPromptBins; ++i) {
+    const auto k = static_cast<std::size_t>((i + 0.5) / kPromptBins * n);
+    m.prompt_quantiles.push_back(prompts[std::min(k, prompts.size() - 1)]);
+  }
+  std::sort(steps.begin(), steps.end());
+  for (int i = 0; i < kPromptBins && !steps.empty(); ++i) {
+    const auto k = static_cast<std::size_t>((i + 0.5) / kPromptBins * double(steps.size()));
+    m.decode_step_quantiles.push_back(steps[std::min(k, steps.size() - 1)]);
+  }
+  return m;
+}
+
+FluidReplica::FluidReplica(const ReplicaModel& model, const BatchingLimits& limits,
+                           const RequestMix& mix)
+    : model_(model), limits_(limits), mix_(mix) {
+  context_per_decode_ =
+      mix_.decode_steps > 0 ? mix_.decode_context / mix_.decode_steps : mix_.mean_prompt + 1;
+  // Each running sequence reserves the KV cache of its prompt and output.
+  max_batch_ =
+      std::min<double>(limits_.max_batch, double(model_.kv_capacity_tokens()) /
+                                              std::max(1.0, mix_.mean_prompt + mix_.mean_output));
+  const auto top = static_cast<std::size_t>(std::ceil(max_batch_));
+  prompt_pass_mean_.assign(top + 1, 0);
+  prompt_pass_square_.assign(top + 1, 0);
+  for (std::size_t b = 0; b <= top; ++b) {
+    for (const double prompt : mix_.prompt_quantiles) {
+      const double t = PrefillSeconds(prompt, double(b));
+      prompt_pass_mean_[b] += t / kPromptBins;
+      prompt_pass_square_[b] += t * t / kPromptBins;
+    }
+  }
+  // The capacity: the highest rate with a batch to settle at, by bisection up to the rate at which
+  // the prompts' passes alone fill the time.
+  if (max_batch_ <= 0 || prompt_pass_mean_[0] <= 0) return;
+  double lo = 0, hi = 1 / prompt_pass_mean_[0];
+  for (int k = 0; k < 60; ++k) {
+    const double mid = (lo + hi) / 2;
+    (BatchAt(mid) >= 0 ? lo : hi) = mid;
+  }
+  capacity_rps_ = lo;
+}
+
+double FluidReplica::DecodeSeconds(double batch) const {
+  return model_.MeanIteration(0, 0, batch, batch * context_per_decode_).seconds;
+}
+
+double FluidReplica::PrefillSeconds(double prompt, double batch) const {
+  const double avail = std::max(1.0, limits_.max_tokens_per_pass - batch);
+  const double passes = std::ceil(prompt / avail);
+  auto pass = [&](double chunk, double cached) {
+    return model_
+        .MeanIteration(chunk, ChunkAttentionPairs(std::llround(chunk), std::llround(cached)), batch,
+                       batch * context_per_decode_)
+        .seconds;
+  };
+  if (passes <= 16) {
+    double total = 0;
+    for (double done = 0; done < prompt; done += avail)
+      total += pass(std::min(avail, prompt - done), done);
+    return total;
+  }
+  // Many chunks: each of the mean chunk over half the prompt cached.
+  return passes * pass(prompt / passes, prompt / 2);
+}
+
+std::pair<double, double> FluidReplica::PromptPasses(double batch) const {
+  const double at = std::clamp(batch, 0.0, double(prompt_pass_mean_.size() - 1));
+  const auto i = std::min(static_cast<std::size_t>(at), prompt_pass_mean_.size() - 1);
+  const std::size_t j = std::min(i + 1, prompt_pass_mean_.size() - 1);
+  const double f = at - double(i);
+  return {prompt_pass_mean_[i] + f * (prompt_pass_mean_[j] - prompt_pass_mean_[i]),
+          prompt_pass_square_[i] + f * (prompt_pass_square_[j] - prompt_pass_square_[i])};
+}
+
+double FluidReplica::BatchAt(double rps) const {
+  if (rps <= 0) return 0;
+  // Passes a second: one a prompt, and decode-only passes in the time the prompts' leave. Each
+  // request runs in its output's passes: the batch is rps x output / passes a second (Little).
+  auto excess = [&](double b) {
+    const double prompts = rps * PromptPasses(b).first;
+    if (prompts >= 1) return kInfinity;
+    const double passes = rps + (1 - prompts) / DecodeSeconds(std::max(1.0, b));
+    return rps * mix_.mean_output / passes - b;
+  };
+  if (excess(max_batch_) > 0) return -1;
+  double lo = 0, hi = max_batch_;  // excess(lo) > 0 >= excess(hi)
+  for (int k = 0; k < 50; ++k) {
+    const double mid = (lo + hi) / 2;
+    (excess(mid) > 0 ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+FluidLoad FluidReplica::LoadAt(double rps, double batch, double replicas) const {
+  FluidLoad load;
+  load.batch = batch;
+  load.decode_pass_s = DecodeSeconds(std::max(1.0, batch));
+  const auto [mean, square] = PromptPasses(batch);
+  load.prefill_share = std::min(rps * mean, 0.999);
+  load.pass_s = 1 / (rps + (1 - load.prefill_share) / load.decode_pass_s);
+  load.prefill_wait_s = rps * square / (2 * (1 - load.prefill_share));
+  // A request's TPOT: the decode pass, and the prompts' passes that fall in its decode (Poisson,
+  // rps x the mean pass per decode pass), each longer by its excess over a decode pass: a compound
+  // Poisson sum, taken as a Poisson count of events of one size with its mean and variance.
+  const double excess = mean - load.decode_pass_s;
+  const double excess_square =
+      square - 2 * mean * load.decode_pass_s + load.decode_pass_s * load.decode_pass_s;
+  if (excess > 0 && excess_square > 0) {
+    load.prompt_excess_s = excess_square / excess;
+    load.prompt_passes_per_pass = rps * load.pass_s * excess * excess / excess_square;
+  }
+  (void)replicas;
+  return load;
+}
+
+FluidLoad FluidReplica::At(double rps, double replicas) const {
+  if (rps >= capacity_rps_) {
+    FluidLoad load = LoadAt(capacity_rps_, std::max(0.0, BatchAt(capacity_rps_)), replicas);
+    load.saturated = rps > capacity_rps_;
+    return load;
+  }
+  return LoadAt(rps, std::max(0.0, BatchAt(rps)), replicas);
+}
+
+FluidService::FluidService(const ReplicaModel& model, const BatchingLimits& limits,
+                           const FluidDemand& demand, const ServiceLevel& slo,
+                           std::vector<ArrivalPeriod> periods)
+    : replica_(model, limits, demand.mix),
+      demand_(demand),
+      slo_(slo),
+      periods_(std::move(periods)),
+      ttft_histogram_(kHistogramBins, 0),
+      tpot_histogram_(kHistogramBins, 0),
+      period_requests_(periods_.size(), 0),
+      period_met_(periods_.size(), 0),
+      served_rate_(demand.windows.size(), 0) {}
+
+std::size_t FluidService::PeriodOf(double t) const {
+  for (std::size_t i = 0; i < periods_.size(); ++i) {
+    if (t >= periods_[i].from_s && t < periods_[i].until_s) return i + 1;
+  }
+  return 0;
+}
+
+void FluidService::Add(std::vector<double>& histogram, double seconds, double weight) const {
+  std::size_t bin = 0;
+  if (seconds >= kHistogramFloor) {
+    const double index = std::ceil(std::log10(seconds / kHistogramFloor) * kBinsPerDecade);
+    bin = static_cast<std::size_t>(std::clamp(index, 1.0, double(kHistogramBins - 1)));
+  }
+  histogram[bin] += weight;
+}
+
+namespace {
+
+// The wait for the prompts ahead at quantile q: none with probability 1 - share, else
+// exponential with the mean that makes the whole mean `mean`.
+double PromptWaitAt(const FluidLoad& load, double q) {
+  const double busy = load.prefill_share;
+  if (busy <= 0 || load.prefill_wait_s <= 0 || q <= 1 - busy) return 0;
+  return load.prefill_wait_s / busy * std::log(busy / (1 - q));
+}
+
+}  // namespace
+
+double FluidService::TtftShare(const FluidLoad& load, double wait_s, double ttft_s) const {
+  double share = 0;
+  const double busy = load.prefill_share;
+  for (const double prompt : replica_.mix().prompt_quantiles) {
+    const double own = wait_s + replica_.PrefillSeconds(prompt, load.batch);
+    // The rest of a decode pass under way (four points over it), then the prompts ahead.
+    for (int j = 0; j < 4; ++j) {
+      const double slack = ttft_s - own - (j + 0.5) / 4 * load.decode_pass_s;
+      if (slack < 0) continue;
+      share += load.prefill_wait_s > 0 && busy > 0
+                   ? 1 - busy * std::exp(-slack * busy / load.prefill_wait_s)
+                   : 1;
+    }
+  }
+  return share / (4.0 * kPromptBins);
+}
+
+double FluidService::TpotAt(const FluidLoad& load, double decode_steps, double z) {
+  const double mean = load.prompt_passes_per_pass * decode_steps;  // prompt passes in its decode
+  if (mean <= 0 || load.prompt_excess_s <= 0) return load.decode_pass_s;
+  // The Poisson count's quantile by its square-root normal approximation: P(K <= k) ~
+  // Phi(2 (sqrt(k + 1) - sqrt(mean))).
+  const double root = std::sqrt(mean) + z / 2;
+  const double count = std::max(0.0, root * root - 1);
+  return load.decode_pass_s + count * load.prompt_excess_s / decode_steps;
+}
+
+double FluidService::TpotShare(const FluidLoad& load, double tpot_s) const {
+  const RequestMix& mix = replica_.mix();
+  double decoding = 0;
+  for (const double steps : mix.decode_step_quantiles) {
+    const double mean = load.prompt_passes_per_pass * steps;
+    if (mean <= 0 || load.prompt_excess_s <= 0) {
+      decoding += tpot_s >= load.decode_pass_s;
+      continue;
+    }
+    const double count = (tpot_s - load.decode_pass_s) * steps / load.prompt_excess_s;
+    decoding += count < 0 ? 0 : StandardNormalCdf(2 * (std::sqrt(count + 1) - std::sqrt(mean)));
+  }
+  if (!mix.decode_step_quantiles.empty()) decoding /= double(mix.decode_step_quantiles.size());
+  return mix.single_token_share + (1 - mix.single_token_share) * decoding;
+}
+
+void FluidService::Record(double requests, double wait_s, const FluidLoad& load,
+                          std::size_t period) {
+  if (requests <= 0) return;
+  const RequestMix& mix = replica_.mix();
+  const double met = requests * TtftShare(load, wait_s, slo_.ttft_s) * TpotShare(load, slo_.tpot_s);
+  met_ += met;
+  if (period > 0) period_met_[period - 1] += met;
+  // The histograms: each prompt quantile at four points of the decode pass under way, each with
+  // a quantile of the wait for the prompts ahead; the TPOT at the normal's quantiles.
+  const double per_point = requests / (16.0 * kPromptBins);
+  std::array<double, 4> waits{};
+  for (int j = 0; j < 4; ++j) waits[std::size_t(j)] = PromptWaitAt(load, (j + 0.5) / 4);
+  for (const double prompt : mix.prompt_quantiles) {
+    const double first = wait_s + replica_.PrefillSeconds(prompt, load.batch);
+    for (int j = 0; j < 4; ++j) {
+      for (const double ahead : waits) {
+        Add(ttft_histogram_, first + ahead + (j + 0.5) / 4 * load.decode_pass_s, per_point);
+      }
+    }
+  }
+  Add(tpot_histogram_, 0, requests * mix.single_token_share);
+  // Each decode length at kTpotPoints quantiles of its count of prompt passes.
+  if (mix.decode_step_quantiles.empty()) return;
+  const double per_point_tpot = requests * (1 - mix.single_token_share) /
+                                (double(kTpotPoints) * double(mix.decode_step_quantiles.size()));
+  for (const double steps : mix.decode_step_quantiles) {
+    for (const double z : NormalQuantiles())
+      Add(tpot_histogram_, TpotAt(load, steps, z), per_point_tpot);
+  }
+}
+
+void FluidService::Serve(std::size_t w, double replicas) {
+  const FluidWindow& window = demand_.windows[w];
+  const double span = demand_.window_s;
+  const double start = double(w) * span;
+  const std::size_t period = PeriodOf(start + span / 2);
+  arrivals_ += window.requests;
+  prompt_tokens_ += window.prompt_tokens;
+  output_tokens_ += window.output_tokens;
+  if (period > 0) period_requests_[period - 1] += window.requests;
+  end_s_ = start + span;
+  if (replicas <= 1e-9) {
+    // No replica takes requests: they wait at the router.
+    held_ += window.requests;
+    if (window.requests > 0) backlog_.push_back({start + span / 2, window.requests, period});
+    backlog_total_ += window.requests;
+    return;
+  }
+  const double capacity = replica_.capacity_rps() * replicas * span;
+  double served = 0;
+  FluidLoad load;
+  if (backlog_.empty() && window.requests <= capacity) {
+    served = window.requests;
+    load = replica_.At(window.requests / span / replicas, replicas);
+    Record(window.requests, 0, load, period);
+  } else {
+    if (window.requests > 0) backlog_.push_back({start + span / 2, window.requests, period});
+    backlog_total_ += window.requests;
+    load = replica_.At(replica_.capacity_rps(), replicas);
+    while (!backlog_.empty() && served < capacity - 1e-9) {
+      Cohort& c = backlog_.front();
+      const double take = std::min(c.requests, capacity - served);
+      // Admitted, first come first served, as the window's capacity goes.
+      const double admitted_at = start + (served + take / 2) / capacity * span;
+      Record(take, std::max(0.0, admitted_at - c.arrival_s), load, c.period);
+      served += take;
+      backlog_total_ -= take;
+      c.requests -= take;
+      if (c.requests <= 1e-9) backlog_.pop_front();
+    }
+    if (backlog_.empty()) backlog_total_ = 0;
+  }
+  served_rate_[w] = served / (replicas * span);
+  // A replica idles only while it holds no request: Poisson, at its mean batch.
+  busy_s_ += replicas * span * (1 - std::exp(-load.batch));
+  peak_batch_ = std::max(peak_batch_, load.batch);
+}
+
+double FluidService::Finish(double replicas) {
+  const double windows_end = double(demand_.windows.size()) * demand_.window_s;
+  end_s_ = windows_end;
+  if (backlog_.empty()) {
+    if (!demand_.windows.empty() && replicas > 0) {
+      const FluidWindow& last = demand_.windows.back();
+      end_s_ += MeanLatency(last.requests / demand_.window_s, replicas);
+    }
+    return end_s_;
+  }
+  if (replicas <= 1e-9) {
+    unserved_ += backlog_total_;
+    backlog_.clear();
+    backlog_total_ = 0;
+    return end_s_;
+  }
+  const double rate = replica_.capacity_rps() * replicas;
+  const FluidLoad load = replica_.At(replica_.capacity_rps(), replicas);
+  double served = 0;
+  for (const Cohort& c : backlog_) {
+    const double admitted_at = windows_end + (served + c.requests / 2) / rate;
+    Record(c.requests, std::max(0.0, admitted_at - c.arrival_s), load, c.period);
+    served += c.requests;
+  }
+  const double drain = served / rate;
+  busy_s_ += replicas * drain;
+  end_s_ = windows_end + drain + MeanLatency(replica_.capacity_rps() * replicas, replicas);
+  backlog_.clear();
+  backlog_total_ = 0;
+  return end_s_;
+}
+
+int FluidService::FewestReplicas(double rps, double fraction, double outstanding, int least,
+                                 int most) const {
+  const double share = slo_.percentile / 100;
+  auto enough = [&](int n) {
+    if (rps / n >= replica_.capacity_rps()) return false;
+    const FluidLoad load = replica_.At(rps / n, n);
+    if (outstanding > 0 && load.batch > outstanding) return false;
+    return TtftShare(load, 0, fraction * slo_.ttft_s) >= share &&
+           TpotShare(load, fraction * slo_.tpot_s) >= share;
+  };
+  if (rps <= 0 || enough(least)) return least;
+  if (!enough(most)) return most;
+  int lo = least, hi = most;  // lo misses, hi meets
+  while (hi - lo > 1) {
+    const int mid = lo + (hi - lo) / 2;
+    (enough(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+double FluidService::MeanLatency(double rps, double replicas) const {
+  const FluidLoad load = replica_.At(rps / std::max(1e-9, replicas), replicas);
+  const RequestMix& mix = replica_.mix();
+  return load.decode_pass_s / 2 + load.prefill_wait_s +
+         replica_.PrefillSeconds(mix.mean_prompt, load.batch) + mix.decode_steps * load.pass_s;
+}
+
+PlacedServiceRun FluidService::Result() const {
+  PlacedServiceRun out;
+  ServiceRun& run = out.run;
+  const double served = arrivals_ - unserved_;
+  run.requests = std::llround(arrivals_);
+  const double kept = arrivals_ > 0 ? served / arrivals_ : 1;
+  run.prompt_tokens = std::llround(prompt_tokens_ * kept);
+  run.output_tokens = std::llround(output_tokens_ * kept);
+  run.span_s = end_s_;
+  std::size_t first = demand_.windows.size(), last = 0;
+  for (std::size_t w = 0; w < demand_.windows.size(); ++w) {
+    if (demand_.windows[w].requests <= 0) continue;
+    first = std::min(first, w);
+    last = w;
+  }
+  run.arrival_window_s = first <= last ? double(last - first + 1) * demand_.window_s : 0;
+  run.busy_s = busy_s_;
+  run.ttft = SummaryOf(ttft_histogram_, served, unserved_, slo_.percentile);
+  run.tpot = SummaryOf(tpot_histogram_, served, unserved_, slo_.percentile);
+  run.attainment = arrivals_ > 0 ? met_ / arrivals_ : 1;
+  run.slo_met =
+      run.ttft.at_slo_percentile <= slo_.ttft_s && run.tpot.at_slo_percentile <= slo_.tpot_s;
+  run.peak_batch = static_cast<std::int32_t>(std::ceil(peak_batch_));
+  out.unserved = std::llround(unserved_);
+  out.held_at_router = std::llround(held_);
+  for (std::size_t i = 0; i < periods_.size(); ++i) {
+    out.periods.push_back({std::llround(period_requests_[i]), std::llround(period_met_[i])});
+  }
+  return out;
+}
+
+}  // namespace gpufleet
