@@ -65,10 +65,13 @@ struct FluidLoad {
   double prefill_share = 0;   // of the time, in passes carrying a prompt
   double prefill_wait_s = 0;  // a prompt's mean wait for the prompts ahead of it
   // A request's TPOT is the decode pass plus, per decode pass, the excess of the prompts' passes
-  // that fall in its decode: Poisson at `prompt_passes_per_pass` x its decode passes, each
-  // `prompt_excess_s` (matching the excess's mean and variance).
+  // that fall in its decode: `prompt_passes_per_pass` x its decode passes of them on average, each
+  // `prompt_excess_s` (a count of one size matching the excess's mean and variance). Each such
+  // pass lengthens the decode, in which more prompts arrive (`branching` of them on average): the
+  // count's variance is its mean over (1 - branching)^2, as a branching process's total progeny.
   double prompt_passes_per_pass = 0;
   double prompt_excess_s = 0;
+  double branching = 0;
 };
 
 class FluidReplica {
@@ -122,8 +125,10 @@ class FluidService {
   const FluidReplica& replica() const { return replica_; }
   // The fewest replicas, from `least` to `most`, that serve `rps` requests per second (a backlog's
   // share included by the caller) with both latencies at the SLO's percentile within `fraction`
-  // of their targets and at most `outstanding` requests per replica (0: no such bound).
-  int FewestReplicas(double rps, double fraction, double outstanding, int least, int most) const;
+  // of their targets and at most `outstanding` requests per replica (0: no such bound). The search
+  // starts from `hint` (the last answer, say): the same answer from any hint.
+  int FewestReplicas(double rps, double fraction, double outstanding, int least, int most,
+                     int hint = 1) const;
   // The mean time a request holds a replica at `rps` over `replicas`: its first token and decode.
   double MeanLatency(double rps, double replicas) const;
 

@@ -100,6 +100,7 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   for (int i = 0; i < initial; ++i) lives.push_back({0, 0});
   AutoscaledRun out;
   double calm_since = -1, last_ready_s = 0;
+  int wanted_hint = initial, calm_hint = initial;  // the last answers: the next search's start
   // Drains a window may make: one a look.
   const int drains_per_window = std::max(1, static_cast<int>(w / policy.interval_s));
   for (std::size_t k = 0; k < demand.windows.size(); ++k) {
@@ -112,8 +113,10 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
     if (k > 0) {
       const double rps = demand.windows[k - 1].requests / w + service.backlog() / w;
       const int held = serving + loading;
-      const int wanted = service.FewestReplicas(rps, policy.scale_up_at, policy.target_outstanding,
-                                                policy.min_replicas, policy.max_replicas);
+      const int wanted =
+          service.FewestReplicas(rps, policy.scale_up_at, policy.target_outstanding,
+                                 policy.min_replicas, policy.max_replicas, wanted_hint);
+      wanted_hint = wanted;
       if (wanted > held) {
         calm_since = -1;
         if (loading == 0 && held < policy.max_replicas) {
@@ -123,9 +126,11 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
           ++out.scale_ups;
         }
       } else {
-        const int calm = service.FewestReplicas(rps, policy.scale_up_at * policy.scale_down_below,
-                                                policy.target_outstanding * policy.scale_down_below,
-                                                policy.min_replicas, policy.max_replicas);
+        const int calm =
+            service.FewestReplicas(rps, policy.scale_up_at * policy.scale_down_below,
+                                   policy.target_outstanding * policy.scale_down_below,
+                                   policy.min_replicas, policy.max_replicas, calm_hint);
+        calm_hint = calm;
         if (calm < serving) {
           if (calm_since < 0) calm_since = std::max(t - w, last_ready_s);
           if (t - calm_since >= policy.scale_down_after_s && loading == 0) {
