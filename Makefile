@@ -49,6 +49,7 @@ bench: build
 	@scripts/bench-scale $(BIN)
 	@scripts/bench-pollux $(BIN)
 	@scripts/bench-plan-capacity $(BIN)
+	@scripts/bench-serve-fluid $(BIN)
 	@scripts/bench-serve $(BUILD_DIR)
 
 # Every test again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report fails.

@@ -324,6 +324,86 @@ TEST(ServiceReplicas, TheExampleRunsEndToEnd) {
       << late;
 }
 
+// The example's service served fluid (docs/MODELS.md, "Fluid serving"): the same demand counted
+// by minute windows, its replicas following it and placed over training, the report saying so.
+TEST(ServiceReplicas, AFluidServiceRunsEndToEnd) {
+  testing::ScratchDir dir;
+  std::string yaml =
+      testing::ReadFile(testing::SourcePath("examples/workloads/train-and-serve.yaml"));
+  const std::string tenant = "    tenant: serving\n";
+  ASSERT_NE(yaml.find(tenant), std::string::npos);
+  yaml.insert(yaml.find(tenant) + tenant.size(), "    fluid: {window: 60s}\n");
+  const std::string args = "sim --fleet " +
+                           testing::Quote(testing::SourcePath("examples/fleets/tiny.yaml")) +
+                           " --workload " + testing::Quote(dir.Write("fluid.yaml", yaml)) +
+                           " --policy priority --until 14h --json";
+  const auto [code, out] = testing::RunGpufleet(args);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json report = nlohmann::json::parse(out);
+  const nlohmann::json& chat = report["services"][0];
+  const nlohmann::json& requests = chat["requests"];
+  EXPECT_EQ(requests["level"], "fluid");
+  EXPECT_EQ(requests["fluid_window_s"], 60);
+  // As the request level's count (TheExampleRunsEndToEnd): 405,472 expected, each window's count
+  // Poisson.
+  EXPECT_NEAR(requests["requests"].get<double>(), 405'472, 3'000);
+  EXPECT_GT(chat["replicas"].get<int>(), 2);  // it follows the daily rhythm
+  EXPECT_EQ(chat["placed"], chat["replicas"]);
+  EXPECT_GE(requests["attainment"].get<double>(), 0.99);
+  // Placed when asked, the replay serves the windows with the replicas the autoscaler had.
+  EXPECT_NEAR(requests["attainment"].get<double>(),
+              requests["attainment_if_placed_when_asked"].get<double>(), 1e-6);
+  EXPECT_EQ(requests["unserved"], 0);
+  EXPECT_GT(requests["it_joules_per_output_token"].get<double>(), 0);
+  EXPECT_GT(report["jobs"]["preemptions"].get<int>(), 0);  // training made room
+  const auto [again_code, again] = testing::RunGpufleet(args);
+  ASSERT_EQ(again_code, 0);
+  nlohmann::json first = report, second = nlohmann::json::parse(again);
+  for (nlohmann::json* r : {&first, &second}) {
+    (*r)["sim"].erase("wall_s");
+    (*r)["sim"].erase("services_wall_s");
+  }
+  EXPECT_EQ(first, second);
+}
+
+// A trace that repeats: three requests a second apart come again every 3 s (their last arrival
+// and one mean gap) up to --until: 30 s hold 30 requests, at the request level and the fluid one.
+TEST(ServiceReplicas, ARepeatedTraceFillsTheHorizon) {
+  testing::ScratchDir dir;
+  const std::string csv = dir.Write("t.csv",
+                                    "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                    "2023-11-16 18:00:00.0,500,20\n"
+                                    "2023-11-16 18:00:01.0,500,20\n"
+                                    "2023-11-16 18:00:02.0,500,20\n");
+  const std::string service =
+      "services:\n"
+      "  - name: chat\n"
+      "    model: llama3-8b\n"
+      "    gpu_model: H100\n"
+      "    gpus_per_replica: 1\n"
+      "    replicas: {min: 1, max: 2}\n"
+      "    slo: {ttft: 2s, tpot: 50ms}\n"
+      "    demand: {trace: 'azure-llm:" +
+      csv + "', repeat: true}\n";
+  const std::string sim =
+      "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/tiny.yaml"));
+  for (const std::string fluid : {"", "    fluid: {window: 10s}\n"}) {
+    const auto [code, out] = testing::RunGpufleet(
+        sim + " --workload " + testing::Quote(dir.Write("w.yaml", service + fluid)) +
+        " --until 30s --json");
+    ASSERT_EQ(code, 0) << out;
+    const nlohmann::json requests = nlohmann::json::parse(out)["services"][0]["requests"];
+    EXPECT_EQ(requests["requests"], 30) << fluid;
+    EXPECT_EQ(requests["level"], fluid.empty() ? "request" : "fluid");
+    EXPECT_DOUBLE_EQ(requests["attainment"].get<double>(), 1) << fluid;
+  }
+  // Without --until a repeated trace has no end.
+  const auto [code, out] =
+      testing::RunGpufleet(sim + " --workload " + testing::Quote(dir.Write("w.yaml", service)));
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("repeats its trace: give --until"), std::string::npos) << out;
+}
+
 // The outage example end to end: the Azure provider of two regions goes down for 12 hours on the
 // second day. Its two sites' 192 GPUs are down 12 h (2,304 GPU-hours); its jobs and replicas are
 // interrupted,

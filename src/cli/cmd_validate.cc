@@ -51,8 +51,8 @@ void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::stri
     const ServiceDemandSpec& d = sv.demand;
     char demand[160];
     if (!d.trace_path.empty()) {
-      std::snprintf(demand, sizeof demand, "the Azure LLM trace %s at %gx", d.trace_path.c_str(),
-                    d.rate_scale);
+      std::snprintf(demand, sizeof demand, "the Azure LLM trace %s at %gx%s", d.trace_path.c_str(),
+                    d.rate_scale, d.repeat ? ", repeated" : "");
     } else if (d.rate.trough_rps < d.rate.peak_rps) {
       std::snprintf(demand, sizeof demand, "%g to %g requests/s over %s", d.rate.trough_rps,
                     d.rate.peak_rps, HumanSeconds(d.rate.period_s).c_str());
@@ -62,11 +62,14 @@ void DescribeWorkload(const WorkloadSpec& w, const Fleet* fleet, const std::stri
     char line[512];
     std::snprintf(line, sizeof line,
                   "    service %s: %s (%s) on %d x %s per replica, %d to %d replicas, p%g TTFT <= "
-                  "%s and TPOT <= %s, %s\n",
+                  "%s and TPOT <= %s, %s%s\n",
                   sv.name.c_str(), sv.served.model.name.c_str(),
                   ServingPrecisionName(sv.served.weights), sv.gpus_per_replica,
                   sv.gpu_model.c_str(), sv.min_replicas, sv.max_replicas, sv.slo.percentile,
-                  Latency(sv.slo.ttft_s).c_str(), Latency(sv.slo.tpot_s).c_str(), demand);
+                  Latency(sv.slo.ttft_s).c_str(), Latency(sv.slo.tpot_s).c_str(), demand,
+                  sv.fluid_window_s > 0
+                      ? ("; fluid by " + HumanSeconds(sv.fluid_window_s) + " windows").c_str()
+                      : "");
     std::cout << line;
   }
   for (const OutageSpec& o : w.outages) {

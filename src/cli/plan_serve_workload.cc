@@ -252,6 +252,11 @@ int RunPlanServeWorkload(const ServeWorkloadArgs& a) {
     // Each service draws from its own stream, keyed by its (unique) name: adding one, reordering
     // them or sizing one alone (--service) never changes another's requests.
     const std::uint64_t seed = ServiceSeed(a.seed, w.services[i].name);
+    if (w.services[i].fluid_window_s > 0) {
+      std::cerr << kCommand << "note: service '" << w.services[i].name
+                << "' is served fluid in sim and plan capacity; it is sized here request by "
+                   "request\n";
+    }
     Result<Sized> z = Size(w.services[i], seed, duration_s);
     if (!z.ok()) {
       std::cerr << kCommand << z.message() << "\n";

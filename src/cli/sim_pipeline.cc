@@ -36,7 +36,8 @@ Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
     out.name = s.name;
     out.tp = s.tp;
     out.served =
-        ServiceMetrics::Requests{v.requests,
+        ServiceMetrics::Requests{s.fluid ? s.fluid_demand.window_s : 0,
+                                 v.requests,
                                  as_placed.value().unserved,
                                  as_placed.value().held_at_router,
                                  v.ttft.at_slo_percentile,

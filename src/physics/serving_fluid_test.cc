@@ -83,12 +83,18 @@ ReplicaModel Llama70bOnTwoH100() {
   return ReplicaModel::Make(served, *FindGpuModel("H100"), 2, 10000).value();
 }
 
+// Ten minutes of a chat demand at `rate` requests/s, steady or diurnal: prompts of median 1,000
+// tokens, outputs of 200.
+const Distribution kChatPrompts = Distribution::Lognormal(1000, 0.8, 16, 8000);
+const Distribution kChatOutputs = Distribution::Lognormal(200, 0.7, 1, 2000);
+FluidDemand ChatDemand(const RequestRate& rate, double duration_s = 600) {
+  Rng rng(1);
+  return GeneratedFluidDemand(rate, duration_s, 60, kChatPrompts, kChatOutputs, rng);
+}
+
 TEST(FluidReplica, ItsBatchGrowsWithTheRateUpToItsCapacity) {
   const ReplicaModel model = Llama70bOnTwoH100();
-  Rng rng(1);
-  const FluidDemand d =
-      GeneratedFluidDemand({16, 16}, 600, 60, Distribution::Lognormal(1000, 0.8, 16, 8000),
-                           Distribution::Lognormal(200, 0.7, 1, 2000), rng);
+  const FluidDemand d = ChatDemand({16, 16});
   const FluidReplica r(model, BatchingLimits{}, d.mix);
   ASSERT_GT(r.capacity_rps(), 0);
   double batch = 0, pass = 0;
@@ -112,11 +118,10 @@ TEST(FluidReplica, ItsBatchGrowsWithTheRateUpToItsCapacity) {
 // 2 s and TPOT of 50 ms. The tolerances are docs/MODELS.md's ("Fluid serving").
 TEST(FluidService, AgreesWithTheRequestLevelOnFixedReplicas) {
   const ReplicaModel model = Llama70bOnTwoH100();
-  const auto prompt = Distribution::Lognormal(1000, 0.8, 16, 8000);
-  const auto output = Distribution::Lognormal(200, 0.7, 1, 2000);
-  Rng rng(1), rng2(2);
-  const FluidDemand d = GeneratedFluidDemand({16, 16}, 600, 60, prompt, output, rng);
-  const std::vector<ServingRequest> requests = PoissonRequests({16, 16}, 600, prompt, output, rng2);
+  Rng rng(2);
+  const FluidDemand d = ChatDemand({16, 16});
+  const std::vector<ServingRequest> requests =
+      PoissonRequests({16, 16}, 600, kChatPrompts, kChatOutputs, rng);
   const ServiceLevel slo{2, 0.05, 99};
   for (int n : {4, 5, 6}) {
     const ServiceRun exact = ServeOnReplicas(model, BatchingLimits{}, n, requests, slo).value();
@@ -136,10 +141,7 @@ TEST(FluidService, AgreesWithTheRequestLevelOnFixedReplicas) {
 
 TEST(FluidService, TheFewestReplicasDoNotDependOnTheSearchsStart) {
   const ReplicaModel model = Llama70bOnTwoH100();
-  Rng rng(1);
-  const FluidDemand d =
-      GeneratedFluidDemand({16, 16}, 600, 60, Distribution::Lognormal(1000, 0.8, 16, 8000),
-                           Distribution::Lognormal(200, 0.7, 1, 2000), rng);
+  const FluidDemand d = ChatDemand({16, 16});
   const FluidService s(model, BatchingLimits{}, d, ServiceLevel{2, 0.05, 99});
   int last = 0;
   for (double rps : {0.5, 4.0, 16.0, 40.0, 160.0, 1000.0}) {
@@ -192,11 +194,7 @@ TEST(FluidService, RequestsWithoutAReplicaWaitAndThoseNeverTakenAreUnserved) {
 
 TEST(FluidAutoscale, ReplicasFollowADailyRhythmWithinTheirLimits) {
   const ReplicaModel model = Llama70bOnTwoH100();
-  Rng rng(3);
-  const RequestRate diurnal{16, 2, 86400, 14 * 3600};
-  const FluidDemand d =
-      GeneratedFluidDemand(diurnal, 86400, 60, Distribution::Lognormal(1000, 0.8, 16, 8000),
-                           Distribution::Lognormal(200, 0.7, 1, 2000), rng);
+  const FluidDemand d = ChatDemand({16, 2, 86400, 14 * 3600}, 86400);
   AutoscalePolicy policy;
   policy.min_replicas = 1;
   policy.max_replicas = 12;

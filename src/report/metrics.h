@@ -125,6 +125,9 @@ struct ServiceMetrics {
   // served by the replicas as placed (ServeAsPlaced), beside the autoscaler's own run, which took
   // each replica as placed when asked (the `if_placed_when_asked` figures and the replicas).
   struct Requests {
+    // Served in aggregate by windows of this many seconds (physics/serving_fluid.h); 0: request by
+    // request.
+    double fluid_window_s = 0;
     std::int64_t requests = 0;
     std::int64_t unserved = 0;        // no replica took them before the run's end
     std::int64_t held_at_router = 0;  // waited for a replica to take them

@@ -274,6 +274,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
       if (s.served) {
         const ServiceMetrics::Requests& q = *s.served;
         one["requests"] = {
+            {"level", q.fluid_window_s > 0 ? "fluid" : "request"},
+            {"fluid_window_s", q.fluid_window_s > 0 ? nlohmann::ordered_json(q.fluid_window_s)
+                                                    : nlohmann::ordered_json(nullptr)},
             {"requests", q.requests},
             {"unserved", q.unserved},
             {"held_at_router", q.held_at_router},
@@ -425,6 +428,7 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
                     Grouped(q.requests).c_str(), 100 * q.attainment, q.slo_met ? "met" : "MISSED",
                     100 * q.attainment_if_placed_when_asked);
       text += slo;
+      if (q.fluid_window_s > 0) text += ", fluid by " + HumanSeconds(q.fluid_window_s) + " windows";
       if (q.unserved > 0) text += ", " + Grouped(q.unserved) + " never served";
       if (q.output_tokens > 0 && q.it_energy_kwh > 0) {
         char energy[64];
