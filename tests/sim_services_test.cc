@@ -366,6 +366,22 @@ TEST(ServiceReplicas, AFluidServiceRunsEndToEnd) {
   EXPECT_EQ(first, second);
 }
 
+// The fluid example (a day of it): 100 to 600 requests/s, about 30 M requests, served in seconds.
+TEST(ServiceReplicas, TheFluidExampleRuns) {
+  const auto [code, out] = testing::RunGpufleet(
+      "sim --fleet " + testing::Quote(testing::SourcePath("examples/fleets/two-regions.yaml")) +
+      " --workload " +
+      testing::Quote(testing::SourcePath("examples/workloads/serving-fluid.yaml")) +
+      " --policy priority --until 1d --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json chat = nlohmann::json::parse(out)["services"][0];
+  EXPECT_EQ(chat["requests"]["level"], "fluid");
+  // 100 + 500 (1 + cos) / 2 per second over a whole day: 350 x 86,400 = 30.24 M expected.
+  EXPECT_NEAR(chat["requests"]["requests"].get<double>(), 30.24e6, 0.01e6);
+  EXPECT_GE(chat["requests"]["attainment"].get<double>(), 0.99);
+  EXPECT_GT(chat["replicas"].get<int>(), 8);
+}
+
 // A trace that repeats: three requests a second apart come again every 3 s (their last arrival
 // and one mean gap) up to --until: 30 s hold 30 requests, at the request level and the fluid one.
 TEST(ServiceReplicas, ARepeatedTraceFillsTheHorizon) {

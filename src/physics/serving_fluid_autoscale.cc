@@ -103,13 +103,15 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   int wanted_hint = initial, calm_hint = initial;  // the last answers: the next search's start
   // Drains a window may make: one a look.
   const int drains_per_window = std::max(1, static_cast<int>(w / policy.interval_s));
+  // The lives not drained by the window's start, in the order they were added: the drained ones
+  // never come back, and a year of windows must not walk them all.
+  std::vector<std::size_t> active;
+  for (std::size_t i = 0; i < lives.size(); ++i) active.push_back(i);
   for (std::size_t k = 0; k < demand.windows.size(); ++k) {
     const double t = double(k) * w;
+    std::erase_if(active, [&](std::size_t i) { return lives[i].drained_s <= t; });
     int serving = 0, loading = 0;
-    for (const Life& l : lives) {
-      if (l.drained_s <= t) continue;
-      (l.ready_s <= t ? serving : loading) += 1;
-    }
+    for (const std::size_t i : active) (lives[i].ready_s <= t ? serving : loading) += 1;
     if (k > 0) {
       const double rps = demand.windows[k - 1].requests / w + service.backlog() / w;
       const int held = serving + loading;
@@ -121,7 +123,10 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
         calm_since = -1;
         if (loading == 0 && held < policy.max_replicas) {
           const int more = std::min({policy.max_replicas - held, std::max(1, held), wanted - held});
-          for (int i = 0; i < more; ++i) lives.push_back({t, t + policy.load_s});
+          for (int i = 0; i < more; ++i) {
+            active.push_back(lives.size());
+            lives.push_back({t, t + policy.load_s});
+          }
           last_ready_s = t + policy.load_s;
           ++out.scale_ups;
         }
@@ -137,10 +142,11 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
             int drain =
                 std::min({serving - std::max(calm, policy.min_replicas), drains_per_window});
             const double leave = t + service.MeanLatency(rps, serving);
-            for (auto it = lives.rbegin(); it != lives.rend() && drain > 0; ++it) {
-              if (it->drained_s <= t || it->ready_s > t) continue;
-              it->drained_s = t;
-              it->gone_s = leave;
+            for (auto it = active.rbegin(); it != active.rend() && drain > 0; ++it) {
+              Life& l = lives[*it];
+              if (l.ready_s > t) continue;
+              l.drained_s = t;
+              l.gone_s = leave;
               --drain;
               ++out.scale_downs;
             }
@@ -151,7 +157,8 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
       }
     }
     double taking = 0;
-    for (const Life& l : lives) {
+    for (const std::size_t i : active) {
+      const Life& l = lives[i];
       const double from = std::max(l.ready_s, t), until = std::min(l.drained_s, t + w);
       if (until > from) taking += until - from;
     }

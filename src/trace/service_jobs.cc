@@ -87,6 +87,12 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
 Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed, double duration_s,
                                        const std::string& duration_flag) {
   const ServiceDemandSpec& d = s.demand;
+  // Each window costs memory and a few evaluations of the load model: bounded.
+  if (duration_s / s.fluid_window_s > kMaxFluidWindows) {
+    return Error{d.loc.Prefix() + "service '" + s.name + "': " +
+                 Grouped(std::llround(duration_s / s.fluid_window_s)) + " fluid windows over " +
+                 duration_flag + "; at most 4,000,000: take a longer fluid window"};
+  }
   FluidDemand demand;
   if (!d.trace_path.empty()) {
     Result<std::vector<ServingRequest>> requests =
@@ -100,6 +106,10 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
                    duration_flag + " (how long the demand lasts)"};
     }
     const double horizon = duration_s > 0 ? duration_s : requests.value().back().arrival_s + 1e-9;
+    if (horizon / s.fluid_window_s > kMaxFluidWindows) {
+      return Error{d.loc.Prefix() + "service '" + s.name +
+                   "': its trace spans more than 4,000,000 fluid windows; take a longer window"};
+    }
     demand = BinnedFluidDemand(requests.value(), horizon, s.fluid_window_s,
                                d.repeat ? RepeatPeriod(requests.value()) : 0);
   } else {
