@@ -46,14 +46,18 @@ double HistogramPercentile(const std::vector<double>& bins, double served, doubl
   const double n = served + beyond;
   if (n <= 0) return 0;
   const double rank = std::max(1.0, std::ceil(std::round(p * n * 1e6) / 1e8 - 1e-9));
+  // The bins' sum of fractional weights may fall a few ulps short of `served`: a relative slack.
+  const double slack = 1e-9 * std::max(1.0, n);
+  if (rank > served + slack) return kInfinity;  // an unserved request: ranked last
   double seen = 0;
+  std::size_t last = 0;
   for (std::size_t i = 0; i < bins.size(); ++i) {
+    if (bins[i] <= 0) continue;
+    last = i;
     seen += bins[i];
-    if (seen + 1e-9 >= rank) {
-      return i == 0 ? 0 : kHistogramFloor * std::pow(10.0, double(i) / kBinsPerDecade);
-    }
+    if (seen + slack >= rank) break;
   }
-  return beyond > 0 ? kInfinity : kHistogramFloor * std::pow(10.0, 13.0);
+  return last == 0 ? 0 : kHistogramFloor * std::pow(10.0, double(last) / kBinsPerDecade);
 }
 
 LatencySummary SummaryOf(const std::vector<double>& bins, double served, double beyond,
@@ -176,8 +180,20 @@ double FluidReplica::BatchAt(double rps) const {
     const double passes = rps + (1 - prompts) / DecodeSeconds(std::max(1.0, b));
     return rps * mix_.mean_output / passes - b;
   };
-  if (excess(max_batch_) > 0) return -1;
-  double lo = 0, hi = max_batch_;  // excess(lo) > 0 >= excess(hi)
+  // Past the batch at which the prompts' passes fill the time there is none: the search stops
+  // below it (the prompts' passes lengthen with the batch).
+  double top = max_batch_;
+  if (rps * PromptPasses(top).first >= 1) {
+    if (rps * PromptPasses(0).first >= 1) return -1;
+    double below = 0, above = top;  // rps PP(below) < 1 <= rps PP(above)
+    for (int k = 0; k < 50; ++k) {
+      const double mid = (below + above) / 2;
+      (rps * PromptPasses(mid).first < 1 ? below : above) = mid;
+    }
+    top = below;
+  }
+  if (excess(top) > 0) return -1;
+  double lo = 0, hi = top;  // excess(lo) > 0 >= excess(hi)
   for (int k = 0; k < 50; ++k) {
     const double mid = (lo + hi) / 2;
     (excess(mid) > 0 ? lo : hi) = mid;
@@ -230,12 +246,15 @@ FluidService::FluidService(const ReplicaModel& model, const BatchingLimits& limi
       period_met_(periods_.size(), 0),
       served_rate_(demand.windows.size(), 0) {}
 
-std::size_t FluidService::PeriodOf(double t) const {
-  for (std::size_t i = 0; i < periods_.size(); ++i) {
-    if (t >= periods_[i].from_s && t < periods_[i].until_s) return i + 1;
-  }
-  return 0;
+namespace {
+
+// The share of [from, until) within `p`.
+double OverlapShare(double from, double until, const ArrivalPeriod& p) {
+  if (!(until > from)) return 0;
+  return std::max(0.0, std::min(until, p.until_s) - std::max(from, p.from_s)) / (until - from);
 }
+
+}  // namespace
 
 namespace {
 
@@ -326,12 +345,14 @@ double FluidService::TpotShare(const FluidLoad& load, double tpot_s) const {
 }
 
 void FluidService::Record(double requests, double wait_s, const FluidLoad& load,
-                          std::size_t period) {
+                          std::size_t window) {
   if (requests <= 0) return;
   const RequestMix& mix = replica_.mix();
   const double met = requests * TtftShare(load, wait_s, slo_.ttft_s) * TpotShare(load, slo_.tpot_s);
   met_ += met;
-  if (period > 0) period_met_[period - 1] += met;
+  const double from = demand_.start_s(window), until = from + demand_.span_s(window);
+  for (std::size_t i = 0; i < periods_.size(); ++i)
+    period_met_[i] += met * OverlapShare(from, until, periods_[i]);
   // The histograms: each prompt quantile at four points of the decode pass under way, each with
   // a quantile of the wait for the prompts ahead; the TPOT at the normal's quantiles.
   const double per_point = requests / (16.0 * kPromptBins);
@@ -358,18 +379,17 @@ void FluidService::Record(double requests, double wait_s, const FluidLoad& load,
 
 void FluidService::Serve(std::size_t w, double replicas) {
   const FluidWindow& window = demand_.windows[w];
-  const double span = demand_.window_s;
-  const double start = double(w) * span;
-  const std::size_t period = PeriodOf(start + span / 2);
+  const double start = demand_.start_s(w), span = demand_.span_s(w);
   arrivals_ += window.requests;
   prompt_tokens_ += window.prompt_tokens;
   output_tokens_ += window.output_tokens;
-  if (period > 0) period_requests_[period - 1] += window.requests;
+  for (std::size_t i = 0; i < periods_.size(); ++i)
+    period_requests_[i] += window.requests * OverlapShare(start, start + span, periods_[i]);
   end_s_ = start + span;
-  if (replicas <= 1e-9) {
+  if (replicas <= 1e-9 || span <= 0) {
     // No replica takes requests: they wait at the router.
     held_ += window.requests;
-    if (window.requests > 0) backlog_.push_back({start + span / 2, window.requests, period});
+    if (window.requests > 0) backlog_.push_back({w, window.requests});
     backlog_total_ += window.requests;
     return;
   }
@@ -379,18 +399,27 @@ void FluidService::Serve(std::size_t w, double replicas) {
   if (backlog_.empty() && window.requests <= capacity) {
     served = window.requests;
     load = replica_.At(window.requests / span / replicas, replicas);
-    Record(window.requests, 0, load, period);
+    Record(window.requests, 0, load, w);
   } else {
-    if (window.requests > 0) backlog_.push_back({start + span / 2, window.requests, period});
+    if (window.requests > 0) backlog_.push_back({w, window.requests});
     backlog_total_ += window.requests;
-    load = replica_.At(replica_.capacity_rps(), replicas);
-    while (!backlog_.empty() && served < capacity - 1e-9) {
-      Cohort& c = backlog_.front();
+    // What the window admits, first come first served as its capacity goes; the load is what it
+    // admitted (the limits only when a backlog is left).
+    takes_.clear();
+    for (const Cohort& c : backlog_) {
+      if (served >= capacity - 1e-9) break;
       const double take = std::min(c.requests, capacity - served);
-      // Admitted, first come first served, as the window's capacity goes.
-      const double admitted_at = start + (served + take / 2) / capacity * span;
-      Record(take, std::max(0.0, admitted_at - c.arrival_s), load, c.period);
+      takes_.push_back(take);
       served += take;
+    }
+    load = replica_.At(served / span / replicas, replicas);
+    double admitted = 0;
+    for (const double take : takes_) {
+      Cohort& c = backlog_.front();
+      const double admitted_at = start + (admitted + take / 2) / capacity * span;
+      const double arrived_at = demand_.start_s(c.window) + demand_.span_s(c.window) / 2;
+      Record(take, std::max(0.0, admitted_at - arrived_at), load, c.window);
+      admitted += take;
       backlog_total_ -= take;
       c.requests -= take;
       if (c.requests <= 1e-9) backlog_.pop_front();
@@ -404,12 +433,13 @@ void FluidService::Serve(std::size_t w, double replicas) {
 }
 
 double FluidService::Finish(double replicas) {
-  const double windows_end = double(demand_.windows.size()) * demand_.window_s;
+  const double windows_end = demand_.end_s();
   end_s_ = windows_end;
   if (backlog_.empty()) {
     if (!demand_.windows.empty() && replicas > 0) {
-      const FluidWindow& last = demand_.windows.back();
-      end_s_ += MeanLatency(last.requests / demand_.window_s, replicas);
+      const std::size_t last = demand_.windows.size() - 1;
+      const double span = demand_.span_s(last);
+      if (span > 0) end_s_ += MeanLatency(demand_.windows[last].requests / span, replicas);
     }
     return end_s_;
   }
@@ -424,7 +454,8 @@ double FluidService::Finish(double replicas) {
   double served = 0;
   for (const Cohort& c : backlog_) {
     const double admitted_at = windows_end + (served + c.requests / 2) / rate;
-    Record(c.requests, std::max(0.0, admitted_at - c.arrival_s), load, c.period);
+    const double arrived_at = demand_.start_s(c.window) + demand_.span_s(c.window) / 2;
+    Record(c.requests, std::max(0.0, admitted_at - arrived_at), load, c.window);
     served += c.requests;
   }
   const double drain = served / rate;
@@ -445,6 +476,7 @@ int FluidService::FewestReplicas(double rps, double fraction, double outstanding
     return TtftShare(load, 0, fraction * slo_.ttft_s) >= share &&
            TpotShare(load, fraction * slo_.tpot_s) >= share;
   };
+  if (least >= most) return most;
   if (rps <= 0 || enough(least)) return least;
   // From the hint (the last answer, say), steps doubling away from it until they bracket the
   // answer, then bisection: a few looks where the load changes little.
@@ -501,7 +533,8 @@ PlacedServiceRun FluidService::Result() const {
     first = std::min(first, w);
     last = w;
   }
-  run.arrival_window_s = first <= last ? double(last - first + 1) * demand_.window_s : 0;
+  run.arrival_window_s =
+      first <= last ? demand_.start_s(last) + demand_.span_s(last) - demand_.start_s(first) : 0;
   run.busy_s = busy_s_;
   run.ttft = SummaryOf(ttft_histogram_, served, unserved_, slo_.percentile);
   run.tpot = SummaryOf(tpot_histogram_, served, unserved_, slo_.percentile);

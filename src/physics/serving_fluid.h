@@ -16,6 +16,7 @@
 // docs/MODELS.md.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <utility>
@@ -54,6 +55,17 @@ struct FluidDemand {
   double window_s = 60;
   std::vector<FluidWindow> windows;
   RequestMix mix;
+  // Where the demand ends: the last window may be cut short there. 0: at the last window's end.
+  double horizon_s = 0;
+  double end_s() const {
+    const double full = double(windows.size()) * window_s;
+    return horizon_s > 0 ? std::min(horizon_s, full) : full;
+  }
+  double start_s(std::size_t k) const { return double(k) * window_s; }
+  // Window k's length: window_s, or less for the last.
+  double span_s(std::size_t k) const {
+    return std::max(0.0, std::min(window_s, end_s() - start_s(k)));
+  }
 };
 
 // One replica's load at a request rate.
@@ -140,13 +152,12 @@ class FluidService {
 
  private:
   struct Cohort {
-    double arrival_s = 0;  // mid-window of its arrivals
+    std::size_t window = 0;  // where its requests arrived
     double requests = 0;
-    std::size_t period = 0;  // index + 1 of the period its arrivals fall in; 0: none
   };
-  // The window's latencies for `requests` arriving at load `load`, after waiting
-  // `wait_s`; into the histograms and the counts (and its period's).
-  void Record(double requests, double wait_s, const FluidLoad& load, std::size_t period);
+  // The latencies of `requests` that arrived in window `window` at load `load`, after waiting
+  // `wait_s`; into the histograms and the counts (and, by overlap, the periods').
+  void Record(double requests, double wait_s, const FluidLoad& load, std::size_t window);
   // The shares of requests at `load`, after `wait_s`, within a TTFT of `ttft_s` and within a TPOT
   // of `tpot_s`.
   double TtftShare(const FluidLoad& load, double wait_s, double ttft_s) const;
@@ -154,7 +165,6 @@ class FluidService {
   // The TPOT of the requests of `decode_steps` decode passes at the standard normal's `z` (their
   // count of prompt passes by the square-root approximation of the Poisson).
   static double TpotAt(const FluidLoad& load, double decode_steps, double z);
-  std::size_t PeriodOf(double t) const;
   void Add(std::vector<double>& histogram, double seconds, double weight) const;
 
   FluidReplica replica_;
@@ -169,6 +179,7 @@ class FluidService {
   std::vector<double> ttft_histogram_, tpot_histogram_;
   std::vector<double> period_requests_, period_met_;
   std::vector<double> served_rate_;
+  std::vector<double> takes_;  // Serve's scratch: what each cohort gets of a window
 };
 
 }  // namespace gpufleet

@@ -16,21 +16,23 @@ struct Life {
 };
 
 // Replica-seconds taking requests in each window of `demand` from spans [from, until), and the
-// spans still taking requests after the windows' end.
+// spans still taking requests at the demand's end (begun by then, not stopped before it: a span
+// the run's end cut is still taking).
 std::pair<std::vector<double>, double> TakingPerWindow(
     const std::vector<std::pair<double, double>>& spans, const FluidDemand& demand) {
   std::vector<double> taking(demand.windows.size(), 0);
   const double w = demand.window_s;
-  const double end = double(demand.windows.size()) * w;
+  const double end = demand.end_s();
   double after = 0;
   for (const auto& [from, until] : spans) {
-    if (until > end) after += 1;
+    if (from <= end && until >= end) after += 1;
     const double a = std::max(0.0, from), b = std::min(until, end);
-    if (!(b > a)) continue;
-    const auto first = static_cast<std::size_t>(a / w);
+    if (!(b > a) || taking.empty()) continue;
+    const auto first = std::min(taking.size() - 1, static_cast<std::size_t>(a / w));
     const auto last = std::min(taking.size() - 1, static_cast<std::size_t>(b / w));
     for (std::size_t k = first; k <= last; ++k) {
-      const double lo = std::max(a, double(k) * w), hi = std::min(b, double(k + 1) * w);
+      const double lo = std::max(a, demand.start_s(k));
+      const double hi = std::min(b, demand.start_s(k) + demand.span_s(k));
       if (hi > lo) taking[k] += hi - lo;
     }
   }
@@ -79,13 +81,14 @@ std::vector<ReplicaCount> TimelineOf(const std::vector<Life>& lives, double end)
 int FluidReplicasAtStart(const ReplicaModel& model, const BatchingLimits& limits,
                          const FluidDemand& demand, const ServiceLevel& slo, double window_s,
                          int least, int most) {
-  double requests = 0;
-  std::size_t windows = 0;
-  for (; windows < demand.windows.size() && double(windows) * demand.window_s < window_s; ++windows)
-    requests += demand.windows[windows].requests;
-  if (windows == 0) return least;
+  double requests = 0, span = 0;
+  for (std::size_t k = 0; k < demand.windows.size() && demand.start_s(k) < window_s; ++k) {
+    requests += demand.windows[k].requests;
+    span += demand.span_s(k);
+  }
+  if (span <= 0) return least;
   const FluidService service(model, limits, demand, slo);
-  return service.FewestReplicas(requests / (double(windows) * demand.window_s), 1, 0, least, most);
+  return service.FewestReplicas(requests / span, 1, 0, least, most);
 }
 
 Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const BatchingLimits& limits,
@@ -101,19 +104,21 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   AutoscaledRun out;
   double calm_since = -1, last_ready_s = 0;
   int wanted_hint = initial, calm_hint = initial;  // the last answers: the next search's start
-  // Drains a window may make: one a look.
-  const int drains_per_window = std::max(1, static_cast<int>(w / policy.interval_s));
+  // Drains: one a look while calm, the looks' share of a window added each window (an interval
+  // longer than the window drains once in several).
+  double drain_credit = 0;
   // The lives not drained by the window's start, in the order they were added: the drained ones
   // never come back, and a year of windows must not walk them all.
   std::vector<std::size_t> active;
   for (std::size_t i = 0; i < lives.size(); ++i) active.push_back(i);
   for (std::size_t k = 0; k < demand.windows.size(); ++k) {
-    const double t = double(k) * w;
+    const double t = demand.start_s(k), span = demand.span_s(k);
     std::erase_if(active, [&](std::size_t i) { return lives[i].drained_s <= t; });
     int serving = 0, loading = 0;
     for (const std::size_t i : active) (lives[i].ready_s <= t ? serving : loading) += 1;
     if (k > 0) {
-      const double rps = demand.windows[k - 1].requests / w + service.backlog() / w;
+      const double rps =
+          demand.windows[k - 1].requests / demand.span_s(k - 1) + service.backlog() / w;
       const int held = serving + loading;
       const int wanted =
           service.FewestReplicas(rps, policy.scale_up_at, policy.target_outstanding,
@@ -121,6 +126,7 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
       wanted_hint = wanted;
       if (wanted > held) {
         calm_since = -1;
+        drain_credit = 0;
         if (loading == 0 && held < policy.max_replicas) {
           const int more = std::min({policy.max_replicas - held, std::max(1, held), wanted - held});
           for (int i = 0; i < more; ++i) {
@@ -139,8 +145,11 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
         if (calm < serving) {
           if (calm_since < 0) calm_since = std::max(t - w, last_ready_s);
           if (t - calm_since >= policy.scale_down_after_s && loading == 0) {
-            int drain =
-                std::min({serving - std::max(calm, policy.min_replicas), drains_per_window});
+            const double looks = w / policy.interval_s;
+            drain_credit = std::min(drain_credit + looks, std::max(1.0, looks));
+            int drain = std::min(serving - std::max(calm, policy.min_replicas),
+                                 static_cast<int>(drain_credit));
+            drain_credit -= std::max(0, drain);
             const double leave = t + service.MeanLatency(rps, serving);
             for (auto it = active.rbegin(); it != active.rend() && drain > 0; ++it) {
               Life& l = lives[*it];
@@ -153,20 +162,24 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
           }
         } else {
           calm_since = -1;
+          drain_credit = 0;
         }
       }
     }
     double taking = 0;
     for (const std::size_t i : active) {
       const Life& l = lives[i];
-      const double from = std::max(l.ready_s, t), until = std::min(l.drained_s, t + w);
+      const double from = std::max(l.ready_s, t), until = std::min(l.drained_s, t + span);
       if (until > from) taking += until - from;
     }
-    service.Serve(k, taking / w);
+    service.Serve(k, span > 0 ? taking / span : 0);
   }
-  const double windows_end = double(demand.windows.size()) * w;
+  // The backlog left is served by the replicas serving at the end (those still loading are left
+  // out, as the replay leaves them out).
+  const double windows_end = demand.end_s();
   int serving_after = 0;
-  for (const Life& l : lives) serving_after += l.drained_s > windows_end;
+  for (const Life& l : lives)
+    serving_after += l.drained_s > windows_end && l.ready_s <= windows_end;
   const double end = service.Finish(serving_after);
   for (Life& l : lives) {
     if (l.drained_s > end) l.drained_s = end;
@@ -175,11 +188,13 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   // Each replica's share of the requests: the window's per replica-second over its time taking.
   const std::vector<double>& rate = service.served_per_replica_second();
   std::vector<double> cumulative(rate.size() + 1, 0);
-  for (std::size_t k = 0; k < rate.size(); ++k) cumulative[k + 1] = cumulative[k] + rate[k] * w;
+  for (std::size_t k = 0; k < rate.size(); ++k)
+    cumulative[k + 1] = cumulative[k] + rate[k] * demand.span_s(k);
   auto served_until = [&](double t) {
     if (rate.empty() || t <= 0) return 0.0;
     const auto k = std::min(rate.size(), static_cast<std::size_t>(t / w));
-    return cumulative[k] + (k < rate.size() ? rate[k] * (t - double(k) * w) : 0);
+    return cumulative[k] +
+           (k < rate.size() ? rate[k] * std::min(t - demand.start_s(k), demand.span_s(k)) : 0);
   };
   PlacedServiceRun placed = service.Result();
   out.run = std::move(placed.run);
@@ -207,8 +222,10 @@ Result<PlacedServiceRun> ServeFluidInWindows(const ReplicaModel& model,
   for (const ReplicaWindow& r : windows) spans.emplace_back(r.from_s, r.until_s);
   const auto [taking, after] = TakingPerWindow(spans, demand);
   FluidService service(model, limits, demand, slo, periods);
-  for (std::size_t k = 0; k < demand.windows.size(); ++k)
-    service.Serve(k, taking[k] / demand.window_s);
+  for (std::size_t k = 0; k < demand.windows.size(); ++k) {
+    const double span = demand.span_s(k);
+    service.Serve(k, span > 0 ? taking[k] / span : 0);
+  }
   service.Finish(after);
   PlacedServiceRun out = service.Result();
   out.run.replicas = static_cast<int>(windows.size());

@@ -192,6 +192,69 @@ TEST(FluidService, RequestsWithoutAReplicaWaitAndThoseNeverTakenAreUnserved) {
   }
 }
 
+// Edge cases a review found: a backlog at the demand's end served by replicas the run's end cut
+// (not unserved); a window longer than the demand; a period shorter than a window; a fixed count.
+TEST(FluidService, EdgesOfTheWindowsAndTheRun) {
+  const ReplicaModel model = Llama70bOnTwoH100();
+  const ServiceLevel slo{2, 0.05, 99};
+  // Two minutes at 40 requests/s on one replica (capacity ~6.9/s): a backlog at the end. A replica
+  // whose span reaches the end still takes it; one stopped before the end does not.
+  const FluidDemand busy = ChatDemand({40, 40}, 120);
+  const PlacedServiceRun cut =
+      ServeFluidInWindows(model, BatchingLimits{}, busy, slo, {{0, 120}}).value();
+  EXPECT_EQ(cut.unserved, 0);
+  const PlacedServiceRun stopped =
+      ServeFluidInWindows(model, BatchingLimits{}, busy, slo, {{0, 100}}).value();
+  EXPECT_GT(stopped.unserved, 0);
+  // A day-long window over an hour: one window of an hour, the rate at its own length.
+  const FluidDemand hour_in_a_day = [] {
+    Rng rng(1);
+    return GeneratedFluidDemand({16, 16}, 3600, 86400, kChatPrompts, kChatOutputs, rng);
+  }();
+  ASSERT_EQ(hour_in_a_day.windows.size(), 1u);
+  EXPECT_DOUBLE_EQ(hour_in_a_day.span_s(0), 3600);
+  AutoscalePolicy fixed;
+  fixed.min_replicas = fixed.max_replicas = 5;
+  const AutoscaledRun day =
+      ServeFluidAutoscaled(model, BatchingLimits{}, hour_in_a_day, slo, fixed).value();
+  EXPECT_GE(day.run.attainment, 0.99);  // 16/s over 5 replicas, as in minute windows
+  EXPECT_NEAR(day.replica_seconds, 5 * 3600, 5 * 120);  // the hour and a last request's time
+  // The fewest within a fixed count is that count, whatever the load.
+  const FluidService s(model, BatchingLimits{}, hour_in_a_day, slo);
+  EXPECT_EQ(s.FewestReplicas(1000, 0.8, 0, 4, 4), 4);
+  // An outage of 20 s within a minute window counts a third of its arrivals.
+  const FluidDemand minute = ChatDemand({16, 16}, 600);
+  FluidService periods(model, BatchingLimits{}, minute, slo, {{600 - 60, 600 - 40}});
+  for (std::size_t w = 0; w < minute.windows.size(); ++w) periods.Serve(w, 5);
+  periods.Finish(5);
+  EXPECT_NEAR(double(periods.Result().periods[0].requests), minute.windows.back().requests / 3, 1);
+}
+
+TEST(FluidService, ThePercentilesOfManyFractionalWeightsStayFinite) {
+  const ReplicaModel model = Llama70bOnTwoH100();
+  // The 100th percentile ranks the last request: the bins' sum of fractional weights must reach
+  // it although it may fall ulps short of the count.
+  const FluidDemand d = ChatDemand({3000, 3000}, 3600);
+  FluidService s(model, BatchingLimits{}, d, ServiceLevel{2, 0.05, 100});
+  for (std::size_t w = 0; w < d.windows.size(); ++w) s.Serve(w, 600);
+  s.Finish(600);
+  const ServiceRun run = s.Result().run;
+  EXPECT_TRUE(std::isfinite(run.ttft.at_slo_percentile));
+  EXPECT_LT(run.ttft.max, 100);
+  EXPECT_TRUE(std::isfinite(run.tpot.max));
+}
+
+TEST(FluidDemand, RepeatsOfBunchedTraces) {
+  // All at one time: a second apart, not a period of 0.
+  EXPECT_DOUBLE_EQ(RepeatPeriod({{0, 10, 2}, {0, 10, 2}}), 1);
+  // Bunched at the start: 0, 0.1, 0.2 then nothing until 9 s; the period is 9 + 9 / 3 = 12 s.
+  const std::vector<ServingRequest> bunched = {{0, 1, 1}, {0.1, 1, 1}, {0.2, 1, 1}, {9, 1, 1}};
+  EXPECT_DOUBLE_EQ(RepeatPeriod(bunched), 12);
+  // Over 25 s: two whole periods (8) and the first three of the third (24 to 24.2 s).
+  EXPECT_DOUBLE_EQ(RepeatedCount(bunched, 12, 25), 11);
+  EXPECT_EQ(RepeatRequests(bunched, 12, 25).size(), 11u);
+}
+
 TEST(FluidAutoscale, ReplicasFollowADailyRhythmWithinTheirLimits) {
   const ReplicaModel model = Llama70bOnTwoH100();
   const FluidDemand d = ChatDemand({16, 2, 86400, 14 * 3600}, 86400);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -56,10 +57,12 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
     requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, 0});
     if (requests.ok() && !requests.value().empty()) {
       const double period = RepeatPeriod(requests.value());
-      if (double(requests.value().size()) * duration_s / period > kMaxServiceRequests) {
-        return Error{d.loc.Prefix() + "service '" + s.name + "': its trace repeated over " +
-                     duration_flag + " makes more than 20M requests: give a shorter " +
-                     duration_flag + " or serve it fluid (fluid: {window: 60s})"};
+      if (RepeatedCount(requests.value(), period, duration_s) > kMaxServiceRequests) {
+        // `sim` and `plan capacity` can serve it fluid; `plan serve` sizes request by request.
+        return Error{
+            d.loc.Prefix() + "service '" + s.name + "': its trace repeated over " + duration_flag +
+            " makes more than 20M requests: give a shorter " + duration_flag +
+            (duration_flag == "--until" ? " or serve it fluid (fluid: {window: 60s})" : "")};
       }
       requests = RepeatRequests(requests.value(), period, duration_s);
     }
@@ -91,7 +94,7 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
   if (duration_s / s.fluid_window_s > kMaxFluidWindows) {
     return Error{d.loc.Prefix() + "service '" + s.name + "': " +
                  Grouped(std::llround(duration_s / s.fluid_window_s)) + " fluid windows over " +
-                 duration_flag + "; at most 4,000,000: take a longer fluid window"};
+                 duration_flag + "; at most 1,000,000: take a longer fluid window"};
   }
   FluidDemand demand;
   if (!d.trace_path.empty()) {
@@ -105,13 +108,25 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
       return Error{d.loc.Prefix() + "service '" + s.name + "' repeats its trace: give " +
                    duration_flag + " (how long the demand lasts)"};
     }
-    const double horizon = duration_s > 0 ? duration_s : requests.value().back().arrival_s + 1e-9;
+    std::vector<ServingRequest>& trace = requests.value();
+    // Cut at the horizon unless it repeats: the mix is of the requests the run sees.
+    if (!d.repeat && duration_s > 0) {
+      std::erase_if(trace, [&](const ServingRequest& r) { return r.arrival_s >= duration_s; });
+      if (trace.empty()) {
+        return Error{d.loc.Prefix() + "service '" + s.name +
+                     "': its trace holds no request within " + duration_flag};
+      }
+    }
+    // Without a duration, just past the last arrival: the windows count arrivals before it.
+    const double horizon = duration_s > 0 ? duration_s
+                                          : std::nextafter(trace.back().arrival_s,
+                                                           std::numeric_limits<double>::infinity());
     if (horizon / s.fluid_window_s > kMaxFluidWindows) {
       return Error{d.loc.Prefix() + "service '" + s.name +
-                   "': its trace spans more than 4,000,000 fluid windows; take a longer window"};
+                   "': its trace spans more than 1,000,000 fluid windows; take a longer window"};
     }
-    demand = BinnedFluidDemand(requests.value(), horizon, s.fluid_window_s,
-                               d.repeat ? RepeatPeriod(requests.value()) : 0);
+    demand =
+        BinnedFluidDemand(trace, horizon, s.fluid_window_s, d.repeat ? RepeatPeriod(trace) : 0);
   } else {
     if (duration_s <= 0) {
       return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +

@@ -32,7 +32,7 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
                                                     double duration_s,
                                                     const std::string& duration_flag);
 
-inline constexpr double kMaxFluidWindows = 4e6;
+inline constexpr double kMaxFluidWindows = 1e6;
 // A fluid service's demand (ServiceSpec::fluid_window_s): its trace's requests counted by window
 // (repeated up to `duration_s` when the demand repeats; cut there otherwise), or its generated
 // arrivals over `duration_s`. An error for a demand without a request or of more than

@@ -43,6 +43,7 @@ FluidDemand GeneratedFluidDemand(const RequestRate& rate, double duration_s, dou
     sample.push_back({0, prompt, Tokens(output_tokens, rng)});
   }
   d.mix = MixOf(sample);
+  d.horizon_s = duration_s;
   const std::size_t n = WindowCount(duration_s, window_s);
   d.windows.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -61,6 +62,7 @@ FluidDemand BinnedFluidDemand(const std::vector<ServingRequest>& requests, doubl
   FluidDemand d;
   d.window_s = window_s;
   d.mix = MixOf(requests);
+  d.horizon_s = horizon_s;
   // Arrivals and tokens before each request, so that any interval of the (repeated) stream is
   // counted by two searches.
   const std::size_t n = requests.size();
@@ -99,9 +101,22 @@ FluidDemand BinnedFluidDemand(const std::vector<ServingRequest>& requests, doubl
 }
 
 double RepeatPeriod(const std::vector<ServingRequest>& requests) {
-  if (requests.size() < 2) return 1;
-  const double last = requests.back().arrival_s;
+  const double last = requests.empty() ? 0 : requests.back().arrival_s;
+  // One request, or all at one time: a second apart.
+  if (requests.size() < 2 || !(last > 0)) return std::max(1.0, last + 1);
   return last + last / double(requests.size() - 1);
+}
+
+double RepeatedCount(const std::vector<ServingRequest>& requests, double period_s,
+                     double horizon_s) {
+  if (requests.empty() || !(period_s > 0) || !(horizon_s > 0)) return 0;
+  const double cycles = std::floor(horizon_s / period_s);
+  const double rest = horizon_s - cycles * period_s;
+  const auto partial =
+      std::lower_bound(requests.begin(), requests.end(), rest,
+                       [](const ServingRequest& r, double at) { return r.arrival_s < at; }) -
+      requests.begin();
+  return cycles * double(requests.size()) + double(partial);
 }
 
 std::vector<ServingRequest> RepeatRequests(const std::vector<ServingRequest>& requests,

@@ -30,8 +30,12 @@ FluidDemand GeneratedFluidDemand(const RequestRate& rate, double duration_s, dou
 FluidDemand BinnedFluidDemand(const std::vector<ServingRequest>& requests, double horizon_s,
                               double window_s, double period_s);
 
-// The period at which a trace repeats: its last arrival and one mean gap (one request: 1 s).
+// The period at which a trace repeats: its last arrival and one mean gap (one request, or all at
+// one time: a second after the last).
 double RepeatPeriod(const std::vector<ServingRequest>& requests);
+// How many requests `requests` repeated every `period_s` hold over [0, horizon_s).
+double RepeatedCount(const std::vector<ServingRequest>& requests, double period_s,
+                     double horizon_s);
 // `requests` repeated every `period_s` over [0, horizon_s).
 std::vector<ServingRequest> RepeatRequests(const std::vector<ServingRequest>& requests,
                                            double period_s, double horizon_s);
