@@ -413,6 +413,18 @@ TEST(ServiceReplicas, ARepeatedTraceFillsTheHorizon) {
     EXPECT_EQ(requests["level"], fluid.empty() ? "request" : "fluid");
     EXPECT_DOUBLE_EQ(requests["attainment"].get<double>(), 1) << fluid;
   }
+  // A trace of one instant, fluid and without --until: its one window holds its requests.
+  const std::string instant = dir.Write("i.csv",
+                                        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                        "2023-11-16 18:00:00.0,500,20\n"
+                                        "2023-11-16 18:00:00.0,500,20\n");
+  std::string once = service + "    fluid: {window: 10s}\n";
+  once.replace(once.find(csv), csv.size(), instant);
+  once.replace(once.find(", repeat: true"), 14, "");
+  const auto [instant_code, instant_out] = testing::RunGpufleet(
+      sim + " --workload " + testing::Quote(dir.Write("i.yaml", once)) + " --json");
+  ASSERT_EQ(instant_code, 0) << instant_out;
+  EXPECT_EQ(nlohmann::json::parse(instant_out)["services"][0]["requests"]["requests"], 2);
   // Without --until a repeated trace has no end.
   const auto [code, out] =
       testing::RunGpufleet(sim + " --workload " + testing::Quote(dir.Write("w.yaml", service)));

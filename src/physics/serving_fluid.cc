@@ -20,42 +20,57 @@ constexpr int kHistogramBins = 13 * kBinsPerDecade + 2;
 
 double StandardNormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
-// The standard normal at the middle of each of kTpotPoints equal shares, by bisection.
-constexpr int kTpotPoints = 16;
-const std::array<double, kTpotPoints>& NormalQuantiles() {
-  static const std::array<double, kTpotPoints> q = [] {
-    std::array<double, kTpotPoints> out{};
-    for (int i = 0; i < kTpotPoints; ++i) {
-      const double p = (i + 0.5) / kTpotPoints;
+// Points of a distribution that carry its tail: each a quantile standing for a share of the mass
+// around it (the shares sum to 1), finer towards the top so that the histograms' p99 sees it.
+struct TailPoint {
+  double quantile, mass;
+};
+constexpr std::array<TailPoint, 8> kTailPoints = {{{0.125, 0.25},
+                                                   {0.375, 0.25},
+                                                   {0.625, 0.25},
+                                                   {0.85, 0.15},
+                                                   {0.95, 0.05},
+                                                   {0.985, 0.04},
+                                                   {0.997, 0.008},
+                                                   {0.9995, 0.002}}};
+
+// The standard normal at each tail point's quantile, by bisection.
+const std::array<double, kTailPoints.size()>& NormalTailPoints() {
+  static const std::array<double, kTailPoints.size()> z = [] {
+    std::array<double, kTailPoints.size()> out{};
+    for (std::size_t i = 0; i < kTailPoints.size(); ++i) {
       double lo = -10, hi = 10;
       for (int k = 0; k < 80; ++k) {
         const double mid = (lo + hi) / 2;
-        (StandardNormalCdf(mid) < p ? lo : hi) = mid;
+        (StandardNormalCdf(mid) < kTailPoints[i].quantile ? lo : hi) = mid;
       }
-      out[static_cast<std::size_t>(i)] = (lo + hi) / 2;
+      out[i] = (lo + hi) / 2;
     }
     return out;
   }();
-  return q;
+  return z;
 }
 
 // The value at rank ceil(p n / 100) of a histogram holding `n` samples of which `beyond` are
 // infinite (ranked last); a bin stands for its upper edge.
 double HistogramPercentile(const std::vector<double>& bins, double served, double beyond,
                            double p) {
-  const double n = served + beyond;
-  if (n <= 0) return 0;
-  const double rank = std::max(1.0, std::ceil(std::round(p * n * 1e6) / 1e8 - 1e-9));
-  // The bins' sum of fractional weights may fall a few ulps short of `served`: a relative slack.
-  const double slack = 1e-9 * std::max(1.0, n);
-  if (rank > served + slack) return kInfinity;  // an unserved request: ranked last
+  double binned = 0;
+  for (const double b : bins) binned += b;
+  // The bins' fractional weights sum to the served count but for rounding: the rank is taken
+  // against their own sum, and a rank past it falls on an unserved request (infinite) only when
+  // there is at least half of one.
+  const double n = binned + beyond;
+  if (n <= 0 || served + beyond <= 0) return 0;
+  const double rank = std::max(0.0, std::ceil(std::round(p * n * 1e6) / 1e8 - 1e-9));
+  if (beyond >= 0.5 && rank > binned * (1 + 1e-12)) return kInfinity;
   double seen = 0;
   std::size_t last = 0;
   for (std::size_t i = 0; i < bins.size(); ++i) {
     if (bins[i] <= 0) continue;
     last = i;
     seen += bins[i];
-    if (seen + slack >= rank) break;
+    if (seen >= rank * (1 - 1e-12)) break;
   }
   return last == 0 ? 0 : kHistogramFloor * std::pow(10.0, double(last) / kBinsPerDecade);
 }
@@ -192,8 +207,21 @@ double FluidReplica::BatchAt(double rps) const {
     }
     top = below;
   }
-  if (excess(top) > 0) return -1;
   double lo = 0, hi = top;  // excess(lo) > 0 >= excess(hi)
+  if (excess(top) > 0) {
+    // Near where the prompts fill the time the batch tends to the mean output: above `top`, the
+    // excess is positive there although a stable batch may lie below. The first whole batch
+    // where it turns, if any (rare: a prompt-heavy mix near its capacity).
+    bool found = false;
+    for (double b = 1; b < top && !found; b += 1) {
+      if (excess(b) <= 0) {
+        lo = b - 1;
+        hi = b;
+        found = true;
+      }
+    }
+    if (!found) return -1;
+  }
   for (int k = 0; k < 50; ++k) {
     const double mid = (lo + hi) / 2;
     (excess(mid) > 0 ? lo : hi) = mid;
@@ -354,26 +382,28 @@ void FluidService::Record(double requests, double wait_s, const FluidLoad& load,
   for (std::size_t i = 0; i < periods_.size(); ++i)
     period_met_[i] += met * OverlapShare(from, until, periods_[i]);
   // The histograms: each prompt quantile at four points of the decode pass under way, each with
-  // a quantile of the wait for the prompts ahead; the TPOT at the normal's quantiles.
-  const double per_point = requests / (16.0 * kPromptBins);
-  std::array<double, 4> waits{};
-  for (int j = 0; j < 4; ++j) waits[std::size_t(j)] = PromptWaitAt(load, (j + 0.5) / 4);
+  // the wait for the prompts ahead at the tail points (their tails reach the p99.9).
+  std::array<double, kTailPoints.size()> waits{};
+  for (std::size_t j = 0; j < kTailPoints.size(); ++j)
+    waits[j] = PromptWaitAt(load, kTailPoints[j].quantile);
   for (const double prompt : mix.prompt_quantiles) {
     const double first = wait_s + replica_.PrefillSeconds(prompt, load.batch);
     for (int j = 0; j < 4; ++j) {
-      for (const double ahead : waits) {
-        Add(ttft_histogram_, first + ahead + (j + 0.5) / 4 * load.decode_pass_s, per_point);
+      for (std::size_t k = 0; k < kTailPoints.size(); ++k) {
+        Add(ttft_histogram_, first + waits[k] + (j + 0.5) / 4 * load.decode_pass_s,
+            requests * kTailPoints[k].mass / (4.0 * kPromptBins));
       }
     }
   }
   Add(tpot_histogram_, 0, requests * mix.single_token_share);
-  // Each decode length at kTpotPoints quantiles of its count of prompt passes.
+  // Each decode length at the tail points of its count of prompt passes.
   if (mix.decode_step_quantiles.empty()) return;
-  const double per_point_tpot = requests * (1 - mix.single_token_share) /
-                                (double(kTpotPoints) * double(mix.decode_step_quantiles.size()));
+  const double per_length =
+      requests * (1 - mix.single_token_share) / double(mix.decode_step_quantiles.size());
   for (const double steps : mix.decode_step_quantiles) {
-    for (const double z : NormalQuantiles())
-      Add(tpot_histogram_, TpotAt(load, steps, z), per_point_tpot);
+    for (std::size_t k = 0; k < kTailPoints.size(); ++k)
+      Add(tpot_histogram_, TpotAt(load, steps, NormalTailPoints()[k]),
+          per_length * kTailPoints[k].mass);
   }
 }
 

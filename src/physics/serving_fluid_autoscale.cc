@@ -105,8 +105,9 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   double calm_since = -1, last_ready_s = 0;
   int wanted_hint = initial, calm_hint = initial;  // the last answers: the next search's start
   // Drains: one a look while calm, the looks' share of a window added each window (an interval
-  // longer than the window drains once in several).
-  double drain_credit = 0;
+  // longer than the window drains once in several); the first look that may drain does.
+  const double first_credit = std::max(0.0, 1 - w / policy.interval_s);
+  double drain_credit = first_credit;
   // The lives not drained by the window's start, in the order they were added: the drained ones
   // never come back, and a year of windows must not walk them all.
   std::vector<std::size_t> active;
@@ -126,7 +127,7 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
       wanted_hint = wanted;
       if (wanted > held) {
         calm_since = -1;
-        drain_credit = 0;
+        drain_credit = first_credit;
         if (loading == 0 && held < policy.max_replicas) {
           const int more = std::min({policy.max_replicas - held, std::max(1, held), wanted - held});
           for (int i = 0; i < more; ++i) {
@@ -145,8 +146,8 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
         if (calm < serving) {
           if (calm_since < 0) calm_since = std::max(t - w, last_ready_s);
           if (t - calm_since >= policy.scale_down_after_s && loading == 0) {
-            const double looks = w / policy.interval_s;
-            drain_credit = std::min(drain_credit + looks, std::max(1.0, looks));
+            // A look's drain is owed each `interval`: whole ones are taken, the rest carried.
+            drain_credit = std::min(drain_credit, 1.0) + w / policy.interval_s;
             int drain = std::min(serving - std::max(calm, policy.min_replicas),
                                  static_cast<int>(drain_credit));
             drain_credit -= std::max(0, drain);
@@ -162,7 +163,7 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
           }
         } else {
           calm_since = -1;
-          drain_credit = 0;
+          drain_credit = first_credit;
         }
       }
     }
@@ -178,8 +179,7 @@ Result<AutoscaledRun> ServeFluidAutoscaled(const ReplicaModel& model, const Batc
   // out, as the replay leaves them out).
   const double windows_end = demand.end_s();
   int serving_after = 0;
-  for (const Life& l : lives)
-    serving_after += l.drained_s > windows_end && l.ready_s <= windows_end;
+  for (const Life& l : lives) serving_after += l.drained_s > windows_end && l.ready_s < windows_end;
   const double end = service.Finish(serving_after);
   for (Life& l : lives) {
     if (l.drained_s > end) l.drained_s = end;

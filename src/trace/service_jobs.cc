@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <utility>
 
@@ -109,24 +108,23 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
                    duration_flag + " (how long the demand lasts)"};
     }
     std::vector<ServingRequest>& trace = requests.value();
-    // Cut at the horizon unless it repeats: the mix is of the requests the run sees.
-    if (!d.repeat && duration_s > 0) {
+    const double period = RepeatPeriod(trace);
+    // Cut at the horizon unless it repeats within it: the mix is of the requests the run sees.
+    if (duration_s > 0 && (!d.repeat || duration_s <= period)) {
       std::erase_if(trace, [&](const ServingRequest& r) { return r.arrival_s >= duration_s; });
       if (trace.empty()) {
         return Error{d.loc.Prefix() + "service '" + s.name +
                      "': its trace holds no request within " + duration_flag};
       }
     }
-    // Without a duration, just past the last arrival: the windows count arrivals before it.
-    const double horizon = duration_s > 0 ? duration_s
-                                          : std::nextafter(trace.back().arrival_s,
-                                                           std::numeric_limits<double>::infinity());
+    // Without a duration, a second past the last arrival: the windows count arrivals before it,
+    // and the last window is not a sliver whose rate would be its few requests over nothing.
+    const double horizon = duration_s > 0 ? duration_s : trace.back().arrival_s + 1;
     if (horizon / s.fluid_window_s > kMaxFluidWindows) {
       return Error{d.loc.Prefix() + "service '" + s.name +
                    "': its trace spans more than 1,000,000 fluid windows; take a longer window"};
     }
-    demand =
-        BinnedFluidDemand(trace, horizon, s.fluid_window_s, d.repeat ? RepeatPeriod(trace) : 0);
+    demand = BinnedFluidDemand(trace, horizon, s.fluid_window_s, d.repeat ? period : 0);
   } else {
     if (duration_s <= 0) {
       return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
