@@ -447,8 +447,7 @@ void FluidService::Serve(std::size_t w, double replicas) {
     for (const double take : takes_) {
       Cohort& c = backlog_.front();
       const double admitted_at = start + (admitted + take / 2) / capacity * span;
-      const double arrived_at = demand_.start_s(c.window) + demand_.span_s(c.window) / 2;
-      Record(take, std::max(0.0, admitted_at - arrived_at), load, c.window);
+      Record(take, std::max(0.0, admitted_at - demand_.middle_s(c.window)), load, c.window);
       admitted += take;
       backlog_total_ -= take;
       c.requests -= take;
@@ -484,8 +483,7 @@ double FluidService::Finish(double replicas) {
   double served = 0;
   for (const Cohort& c : backlog_) {
     const double admitted_at = windows_end + (served + c.requests / 2) / rate;
-    const double arrived_at = demand_.start_s(c.window) + demand_.span_s(c.window) / 2;
-    Record(c.requests, std::max(0.0, admitted_at - arrived_at), load, c.window);
+    Record(c.requests, std::max(0.0, admitted_at - demand_.middle_s(c.window)), load, c.window);
     served += c.requests;
   }
   const double drain = served / rate;

@@ -62,6 +62,8 @@ struct FluidDemand {
     return horizon_s > 0 ? std::min(horizon_s, full) : full;
   }
   double start_s(std::size_t k) const { return double(k) * window_s; }
+  // Where window k's arrivals are taken to come, waiting in a backlog: its middle.
+  double middle_s(std::size_t k) const { return start_s(k) + span_s(k) / 2; }
   // Window k's length: window_s, or less for the last.
   double span_s(std::size_t k) const {
     return std::max(0.0, std::min(window_s, end_s() - start_s(k)));

@@ -41,18 +41,26 @@ Result<int> WarmReplicas(const ServiceSpec& s, const ReplicaModel& replica,
                     s.max_replicas);
 }
 
+// A demand with no end of its own - generated, or a trace that repeats - lasts the run's duration,
+// which it then needs.
+Status CheckDemandHasAnEnd(const ServiceSpec& s, double duration_s, const std::string& flag) {
+  const ServiceDemandSpec& d = s.demand;
+  if (duration_s > 0 || (!d.trace_path.empty() && !d.repeat)) return Status::Ok();
+  return Error{d.loc.Prefix() + "service '" + s.name +
+               (d.trace_path.empty() ? "' generates its requests" : "' repeats its trace") +
+               ": give " + flag + " (how long the demand lasts)"};
+}
+
 }  // namespace
 
 Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::uint64_t seed,
                                                     double duration_s,
                                                     const std::string& duration_flag) {
   const ServiceDemandSpec& d = s.demand;
+  if (Status st = CheckDemandHasAnEnd(s, duration_s, duration_flag); !st.ok())
+    return Error{st.message(), st.code()};
   Result<std::vector<ServingRequest>> requests = std::vector<ServingRequest>{};
   if (!d.trace_path.empty() && d.repeat) {
-    if (duration_s <= 0) {
-      return Error{d.loc.Prefix() + "service '" + s.name + "' repeats its trace: give " +
-                   duration_flag + " (how long the demand lasts)"};
-    }
     requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, 0});
     if (requests.ok() && !requests.value().empty()) {
       const double period = RepeatPeriod(requests.value());
@@ -67,9 +75,6 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
     }
   } else if (!d.trace_path.empty()) {
     requests = LoadAzureLlmTrace(d.trace_path, {d.rate_scale, duration_s});
-  } else if (duration_s <= 0) {
-    return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
-                 duration_flag + " (how long the demand lasts)"};
   } else if (d.rate.peak_rps * duration_s > kMaxServiceRequests) {
     // Bounded at the peak rate: a diurnal demand may spend the whole duration near its peak.
     return Error{d.loc.Prefix() + "service '" + s.name + "': up to " +
@@ -89,6 +94,8 @@ Result<std::vector<ServingRequest>> ServiceRequests(const ServiceSpec& s, std::u
 Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed, double duration_s,
                                        const std::string& duration_flag) {
   const ServiceDemandSpec& d = s.demand;
+  if (Status st = CheckDemandHasAnEnd(s, duration_s, duration_flag); !st.ok())
+    return Error{st.message(), st.code()};
   // Each window costs memory and a few evaluations of the load model: bounded.
   if (duration_s / s.fluid_window_s > kMaxFluidWindows) {
     return Error{d.loc.Prefix() + "service '" + s.name + "': " +
@@ -102,10 +109,6 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
     if (!requests.ok()) return requests.error();
     if (requests.value().empty()) {
       return Error{d.loc.Prefix() + "service '" + s.name + "': its trace holds no request"};
-    }
-    if (d.repeat && duration_s <= 0) {
-      return Error{d.loc.Prefix() + "service '" + s.name + "' repeats its trace: give " +
-                   duration_flag + " (how long the demand lasts)"};
     }
     std::vector<ServingRequest>& trace = requests.value();
     const double period = RepeatPeriod(trace);
@@ -126,10 +129,6 @@ Result<FluidDemand> ServiceFluidDemand(const ServiceSpec& s, std::uint64_t seed,
     }
     demand = BinnedFluidDemand(trace, horizon, s.fluid_window_s, d.repeat ? period : 0);
   } else {
-    if (duration_s <= 0) {
-      return Error{d.loc.Prefix() + "service '" + s.name + "' generates its requests: give " +
-                   duration_flag + " (how long the demand lasts)"};
-    }
     Rng rng(d.seed ? *d.seed : seed);
     demand = GeneratedFluidDemand(d.rate, duration_s, s.fluid_window_s, d.prompt_tokens,
                                   d.output_tokens, rng);
