@@ -192,6 +192,46 @@ TEST(Outages, AJobRestartsOnAnotherSiteAfterItsCheckpointIsCopied) {
   EXPECT_DOUBLE_EQ(m.checkpoint_copy_gb, 300);
 }
 
+// Two of the jobs, each on its own node of oci, both interrupted at 3 h; they restart together on
+// campus's two nodes, pay their 10 min restart and copy their checkpoints over the one link at
+// once: 100 ms of latency, then 600 GB at 10 GB/s shared, 5 GB/s each: 60 s. Both work again at
+// 10,800,000 + 600,000 + 60,100 = 11,460,100 ms (a delay of 660,100 ms, against 630,100 alone)
+// and end at 11,460,100 + 31,542,858 = 43,002,958 ms.
+TEST(Outages, CopiesAtOnceShareTheLink) {
+  static const Fleet fleet = testing::MustParseFleet(
+      "providers:\n"
+      "  - {name: lab, kind: owned}\n"
+      "  - {name: oci, kind: cloud}\n"
+      "sites:\n"
+      "  - {name: oci, provider: oci, power_budget_mw: 1, storage_gb_s: 1,\n"
+      "     domains: [{name: dgx, node_type: dgx-h100, count: 2}]}\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, storage_gb_s: 1,\n"
+      "     domains: [{name: dgx, node_type: dgx-h100, count: 2}]}\n"
+      "links:\n"
+      "  - {between: [campus, oci], gb_s: 10, latency: 100ms}\n");
+  const std::string job =
+      "{gpus: 8, duration: 10h, checkpoint_interval: 35m, checkpoint_size_gb: 300, "
+      "restart_overhead: 10m}";
+  BoundWorkload bound =
+      BindWorkload(testing::MustParseWorkload("jobs:\n  - " + job + "\n  - " + job +
+                                              "\noutages: [{site: oci, at: 3h, for: 1d}]\n"),
+                   fleet, 1)
+          .value();
+  Simulator sim(fleet, std::move(bound), SimOptions{});
+  const SimResult r = sim.Run();
+  ASSERT_EQ(r.jobs.size(), 2u);
+  for (const JobRecord& j : r.jobs) {
+    EXPECT_EQ(j.interruptions, 1);
+    EXPECT_EQ(j.copies, 1);
+    EXPECT_EQ(j.copy_ms, 60'100);
+    EXPECT_EQ(j.checkpoint_site, 1);
+    EXPECT_EQ(j.end, 43'002'958);
+  }
+  EXPECT_EQ(r.outages[0].restart_delays, (std::vector<SimTime>{660'100, 660'100}));
+  EXPECT_EQ(r.checkpoint_egress_gb, (std::vector<double>{600, 0}));
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 2 * 8.0 * 60'100);
+}
+
 // With campus busy for 20 h, the job waits for oci to come back at 5 h and restarts there: no
 // copy. Back to work at 5 h + 10 min: a delay of 2 h 10 min. It ends at 5 h + 10 min +
 // 31,542,858 ms = 50,142,858 ms.
@@ -217,8 +257,8 @@ TEST(Outages, AJobThatWaitsForItsSiteCopiesNothing) {
 // back at 15,010,000 ms it restarts there and copies it again in full: working again at
 // 15,010,000 + 630,100 = 15,640,100 ms, 4,230,100 ms after the second outage hit it; it never
 // worked between the two, so the first counts it as not restarted. It ends at 15,640,100 +
-// 31,542,858 = 47,182,958 ms. The copies took 10,000 + 30,100 ms; one completed; oci sent 300 GB
-// x (10,000 / 30,100 + 1).
+// 31,542,858 = 47,182,958 ms. The copies took 10,000 + 30,100 ms; one completed; the one cut
+// short moved (10,000 - 100 ms of latency) x 10 GB/s = 99 GB: oci sent 99 + 300 GB.
 TEST(Outages, ACopyCutShortIsStartedOver) {
   const OutageRun run = RunOn(std::string(kJob) +
                               "outages:\n"
@@ -239,7 +279,7 @@ TEST(Outages, ACopyCutShortIsStartedOver) {
   EXPECT_EQ(r.outages[1].checkpoint_copies, 1);
   EXPECT_EQ(r.checkpoint_copies, 1);
   EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 8.0 * 40'100);
-  EXPECT_NEAR(r.checkpoint_egress_gb[0], 300.0 * (10'000.0 / 30'100 + 1), 1e-9);
+  EXPECT_NEAR(r.checkpoint_egress_gb[0], 99 + 300, 1e-9);
   Metrics m = ComputeMetrics(r, RunInfo{});
   AddOutageMetrics(m, r, TwoSites(), run.outages);
   EXPECT_EQ(m.outages[0].not_restarted, 1);

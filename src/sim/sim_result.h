@@ -49,9 +49,12 @@ struct JobRecord {
   std::int32_t checkpoint_site = -1;
   std::int32_t copies = 0;  // completed
   SimTime copy_ms = 0;      // copying, cut-short copies included
-  // The current run: its site, the copy it pays last of its overhead, and when it works again.
+  // The current run: its site, its copy (paid last of its overhead: from copy_from, when the rest
+  // is paid, until copy_done, when the link has carried it; -1 and -1: none, -1 done: in flight)
+  // and when it works again (kLatestTime until its copy is done).
   std::int32_t run_site = -1;
-  SimTime copy_pending = 0;
+  SimTime copy_from = -1;
+  SimTime copy_done = -1;
   SimTime resumes_at = -1;
   // The outage (BoundWorkload::outages) that last interrupted it and when, until it runs again.
   std::int32_t outage_hit = -1;

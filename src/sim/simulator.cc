@@ -15,6 +15,8 @@ namespace gpufleet {
 constexpr std::int32_t kLeaveEvent = -1;
 // A tick event with this argument is the elastic pool's wake-up, not the scheduler's.
 constexpr std::int32_t kElasticWake = 1;
+// A tick event with this argument or more is a link's (LinkTraffic slot: the argument less this).
+constexpr std::int32_t kLinkWakeBase = 2;
 // How often at most the elastic pool forecasts the queue (docs/MODELS.md, "Elastic renting").
 constexpr SimTime kElasticPlanEvery = kMinute;
 namespace {
@@ -131,7 +133,7 @@ void Simulator::StartRunning(JobId id, SimTime now, Allocation allocation, Epoch
   r.overhead_left += options_.launch_delay;
   // Its checkpoints are written to, and read from, its first node's site.
   const int site_index = fleet_.SiteOf(RunningOf(id).allocation.nodes.front().node);
-  MoveCheckpoint(r, site_index, now);
+  MoveCheckpoint(id, r, site_index, now);
   if (options_.physics) {
     const Allocation& a = RunningOf(id).allocation;
     const Site& site = fleet_.sites()[static_cast<size_t>(site_index)];
@@ -150,17 +152,40 @@ static SimTime AddAtMostLatest(SimTime a, SimTime b) {
   return a > kLatestTime - b ? kLatestTime : a + b;
 }
 
-void Simulator::MoveCheckpoint(JobRecord& r, int site, SimTime now) {
+void Simulator::MoveCheckpoint(JobId id, JobRecord& r, int site, SimTime now) {
   r.run_site = site;
-  r.copy_pending = 0;
+  r.copy_from = r.copy_done = -1;
   if (const std::optional<Place> held = CheckpointHeld(r); held && held->site != site) {
-    const double ms = std::ceil(fleet_.CopySeconds(held->site, site, held->gb) * kSecond);
-    r.copy_pending = ms < static_cast<double>(kLatestTime) ? static_cast<SimTime>(ms) : kLatestTime;
-    r.overhead_left = AddAtMostLatest(r.overhead_left, r.copy_pending);
+    // The overhead is paid at wall-clock speed from the start, the copy last: the run works again
+    // when the link has carried it (OnLinkEvent), unless it stops before.
+    r.copy_from = AddAtMostLatest(now, r.overhead_left);
+    r.overhead_left = kLatestTime;
+    r.resumes_at = kLatestTime;
+    QueueLinkEvent(links_.Begin(id, held->site, site, fleet_.LinkBetween(held->site, site),
+                                held->gb, now, r.copy_from));
+    return;
   }
-  // The overhead is paid at wall-clock speed from the start, the copy last: the run works again
-  // (its checkpoint there) at this time, unless it stops before.
   r.resumes_at = AddAtMostLatest(now, r.overhead_left);
+}
+
+void Simulator::QueueLinkEvent(int slot) {
+  const SimTime at = links_.NextEvent(slot);
+  if (at != kNever) queue_.Push(at, EventKind::kTick, kLinkWakeBase + slot, links_.epoch(slot));
+}
+
+void Simulator::OnLinkEvent(const Event& e) {
+  const int slot = e.a - kLinkWakeBase;
+  if (e.b != links_.epoch(slot)) return;  // the link changed since: a later event stands
+  for (const JobId id : links_.Advance(slot, e.time)) {
+    // Its copy is there: the run works from now, at its pace.
+    JobRecord& r = Record(id);
+    Settle(r, e.time);
+    r.overhead_left = 0;
+    r.copy_done = r.resumes_at = e.time;
+    ++r.epoch;
+    ScheduleFinish(id, r);
+  }
+  QueueLinkEvent(slot);
 }
 
 std::optional<CheckpointLocator::Place> Simulator::CheckpointHeld(const JobRecord& r) const {
@@ -177,29 +202,40 @@ std::optional<CheckpointLocator::Place> Simulator::CheckpointOf(JobId id) const 
   return CheckpointHeld(Record(id));
 }
 
-SimTime Simulator::UnpaidCopy(const JobRecord& r, SimTime t) const {
-  return std::min(r.copy_pending, std::max<SimTime>(0, r.resumes_at - t));
+SimTime Simulator::OwedOverhead(const JobRecord& r, SimTime t) const {
+  if (r.copy_from >= 0 && r.copy_done < 0) return std::max<SimTime>(0, r.copy_from - t);
+  return r.overhead_left;
 }
 
-void Simulator::SettleCopy(JobRecord& r, SimTime t) {
+void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
   const bool resumed = t >= r.resumes_at;
-  if (r.copy_pending > 0) {
-    // What the copy took until the run stopped counts; a copy cut short is started over by the
-    // next run, from the site that still holds the checkpoint.
-    const SimTime paid = r.copy_pending - UnpaidCopy(r, t);
-    r.copy_ms = AddAtMostLatest(r.copy_ms, paid);
+  if (r.copy_from >= 0) {
+    // What the copy took until it completed or the run stopped counts, and the bytes it moved
+    // leave the old site; a copy cut short is started over by the next run, from the site that
+    // still holds the checkpoint.
+    const bool complete = r.copy_done >= 0;
+    SimTime took = 0;
+    double moved_gb = 0;
+    if (complete) {
+      took = r.copy_done - r.copy_from;
+      moved_gb = r.spec.checkpoint_size_gb;
+    } else {
+      const LinkTraffic::Stopped stopped = links_.Stop(id, t);
+      if (stopped.slot >= 0) QueueLinkEvent(stopped.slot);
+      took = std::max<SimTime>(0, t - r.copy_from);
+      moved_gb = stopped.moved_gb;
+    }
+    r.copy_ms = AddAtMostLatest(r.copy_ms, took);
     result_.copy_gpu_ms +=
-        static_cast<long double>(paid) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
-    result_.checkpoint_egress_gb[static_cast<size_t>(r.checkpoint_site)] +=
-        static_cast<double>(r.spec.checkpoint_size_gb) * static_cast<double>(paid) /
-        static_cast<double>(r.copy_pending);
-    if (resumed) {
+        static_cast<long double>(took) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+    result_.checkpoint_egress_gb[static_cast<size_t>(r.checkpoint_site)] += moved_gb;
+    if (complete) {
       ++r.copies;
       ++result_.checkpoint_copies;
       if (r.outage_hit >= 0) ++result_.outages[static_cast<size_t>(r.outage_hit)].checkpoint_copies;
     }
+    r.copy_from = r.copy_done = -1;
   }
-  r.copy_pending = 0;
   if (!resumed) return;
   r.checkpoint_site = r.run_site;
   if (r.outage_hit >= 0) {
@@ -214,7 +250,7 @@ void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   {
     const Running& run = running_[static_cast<size_t>(slot)];
-    SettleCopy(r, run.stopping ? run.stop_at : now);
+    SettleCopy(id, r, run.stopping ? run.stop_at : now);
     if (run_observer_) {
       run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now, r.run_site);
     }
@@ -504,7 +540,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       // Preemption is graceful: the job keeps all its progress. A copy cut short starts over at
       // its next run.
       Settle(r, now);
-      r.overhead_left -= UnpaidCopy(r, now);
+      r.overhead_left = OwedOverhead(r, now);
       StopRunning(d.job, r, now);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
@@ -517,8 +553,10 @@ void Simulator::ApplyDecisions(SimTime now) {
       Running& run = RunningOf(d.job);
       run.stopping = true;
       run.stop_at = now;
-      // For its next run, not paid by the grace period; a copy cut short starts over there.
-      run.owed_overhead = r.overhead_left - UnpaidCopy(r, now);
+      // For its next run, not paid by the grace period; a copy cut short starts over there (it
+      // leaves its link now).
+      run.owed_overhead = OwedOverhead(r, now);
+      SettleCopy(d.job, r, now);
       r.overhead_left = 0;
       r.rate = 0;
       ++r.epoch;  // its finish event no longer counts
@@ -681,7 +719,9 @@ SimResult Simulator::Run() {
           OnRelease(e);
           break;
         case EventKind::kTick:
-          if (e.a == kElasticWake) {
+          if (e.a >= kLinkWakeBase) {
+            OnLinkEvent(e);
+          } else if (e.a == kElasticWake) {
             OnElasticWake(t);
           } else {
             Check(scheduler_.Tick(t), "Tick");
@@ -723,7 +763,7 @@ SimResult Simulator::Run() {
   // Runs still going at the end count their GPU time and work up to the end.
   for (const Running& run : running_) {
     if (run.stopping) Record(run.id).grace_ms += now_ - run.stop_at;
-    SettleCopy(Record(run.id), run.stopping ? run.stop_at : now_);
+    SettleCopy(run.id, Record(run.id), run.stopping ? run.stop_at : now_);
     if (run_observer_) {
       const JobRecord& r = Record(run.id);
       run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_, r.run_site);

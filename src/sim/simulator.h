@@ -24,6 +24,7 @@
 #include "sim/energy_account.h"
 #include "sim/event_queue.h"
 #include "sim/failure_process.h"
+#include "sim/link_traffic.h"
 #include "sim/series_recorder.h"
 #include "sim/sim_result.h"
 #include "sim/site_power.h"
@@ -111,13 +112,18 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   void Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const BoundFailure& f, SimTime now);
   void DrawReclaim(std::int32_t stream, SimTime after);
   // A run starting on `site`: the copy of a checkpoint held on another site, paid before work as
-  // a restart's overhead is, and the restart of a job an outage interrupted.
-  void MoveCheckpoint(JobRecord& r, int site, SimTime now);
-  // The copy time a run has not paid by `t` (its overhead is paid first, the copy last).
-  SimTime UnpaidCopy(const JobRecord& r, SimTime t) const;
-  // The run stopped working at `t` (or the simulation ended): what its copy took counts; once it
-  // worked again, its checkpoint is on its site and an outage's restart delay is known.
-  void SettleCopy(JobRecord& r, SimTime t);
+  // a restart's overhead is, last (over the link, shared with the copies in flight there).
+  void MoveCheckpoint(JobId id, JobRecord& r, int site, SimTime now);
+  // What of its overhead a run stopped at `t` still owes the next: a copy cut short is started
+  // over there (from the site holding the checkpoint then), so only the overhead before it.
+  SimTime OwedOverhead(const JobRecord& r, SimTime t) const;
+  // The run stopped working at `t` (or the simulation ended): what its copy took and moved counts
+  // (a copy in flight leaves its link); once it worked again, its checkpoint is on its site and
+  // an outage's restart delay is known. Settling twice at one time changes nothing.
+  void SettleCopy(JobId id, JobRecord& r, SimTime t);
+  // A link's copies move on: those completed let their runs work; its next event is queued.
+  void OnLinkEvent(const Event& e);
+  void QueueLinkEvent(int slot);
   void ApplyDecisions(SimTime now);
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
@@ -165,6 +171,7 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   EnergyAccount account_;
   FailureProcess failures_;
   ElasticPool elastic_;  // the elastic sites' nodes: absent until rented
+  LinkTraffic links_;    // checkpoint copies in flight between sites
   // The elastic pool's plan runs after a pass at most once a simulated minute (and at once when
   // nothing runs); a plan skipped is owed, made at the wake-up pushed for it.
   SimTime next_plan_ = 0;
