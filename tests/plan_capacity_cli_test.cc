@@ -231,6 +231,61 @@ TEST_F(PlanCapacityCli, ServingCostIsWhatTrainingLosesToTheServices) {
   EXPECT_NE(none.find("--serving-cost: the demand"), std::string::npos) << none;
 }
 
+// --seeds 3: every run with seeds 1, 2 and 3. Each seed's figures are those of a plan run with
+// that seed alone, the figures shown are their means, and what the risk costs is taken seed by
+// seed. The demand is a random stream (a job of 8 GPUs every 20 min on average, due 2 h after
+// submission) that overloads both options, so that the seeds' schedules differ.
+TEST_F(PlanCapacityCli, SeveralSeedsGiveTheMeansAndEachSeedsFigures) {
+  Write("demand.yaml",
+        "generators:\n"
+        "  - name: stream\n"
+        "    until: 1d\n"
+        "    arrivals: {process: poisson, mean_interarrival: 20m}\n"
+        "    gpus: {dist: choice, values: [8]}\n"
+        "    duration: {dist: lognormal, median: 1h, sigma: 1, min: 10m, max: 5h}\n"
+        "    deadline_after: 2h\n");
+  const auto [code, out] = Plan(kTwoOptions, "--seeds 3 --until 2d --json");
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["seeds"], 3);
+  EXPECT_EQ(j["runs"], 15);  // the 5 runs of two options and their risk, 3 seeds each
+  std::vector<nlohmann::json> alone;
+  for (int seed = 1; seed <= 3; ++seed) {
+    const auto [c, o] = Plan(kTwoOptions, "--seed " + std::to_string(seed) + " --until 2d --json");
+    ASSERT_EQ(c, 0) << o;
+    alone.push_back(nlohmann::json::parse(o.substr(o.find('{'))));
+    EXPECT_EQ(alone.back()["options"][0].count("deadlines_met_by_seed"), 0u);
+  }
+  for (size_t k = 0; k < 2; ++k) {
+    const nlohmann::json& option = j["options"][k];
+    ASSERT_EQ(option["deadlines_met_by_seed"].size(), 3u) << option;
+    double sum = 0;
+    for (size_t s = 0; s < 3; ++s) {
+      const nlohmann::json& one = alone[s]["options"][k];
+      EXPECT_EQ(option["deadlines_met_by_seed"][s], one["deadlines"]["met"]) << k << " " << s;
+      sum += one["deadlines"]["met"].get<double>();
+      for (size_t r = 0; r < option["risk"].size(); ++r) {
+        EXPECT_EQ(option["risk"][r]["deadlines_lost_by_seed"][s], one["risk"][r]["deadlines_lost"])
+            << k << " " << s << " " << r;
+      }
+    }
+    EXPECT_EQ(option["deadlines"]["met"], std::llround(sum / 3)) << option;
+  }
+  // The seeds' schedules differ: one seed's run is one schedule among others.
+  const nlohmann::json& met = j["options"][0]["deadlines_met_by_seed"];
+  EXPECT_FALSE(met[0] == met[1] && met[1] == met[2]) << met;
+  const auto [text_code, text] = Plan(kTwoOptions, "--seeds 3 --until 2d");
+  ASSERT_EQ(text_code, 0) << text;
+  EXPECT_NE(text.find("15 runs"), std::string::npos) << text;
+  EXPECT_NE(text.find("seeds 1-3: means, and the seeds' lowest to highest"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("spread"), std::string::npos) << text;
+  EXPECT_NE(text.find("deadlines lost"), std::string::npos) << text;
+  const auto [bad_code, bad] = Plan(kTwoOptions, "--seeds 0");
+  EXPECT_EQ(bad_code, 2) << bad;
+  EXPECT_NE(bad.find("--seeds"), std::string::npos) << bad;
+}
+
 TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {
   Write("fleet.yaml",
         "providers:\n"

@@ -27,21 +27,30 @@ class LinkTraffic {
             SimTime begin);
   // Job `job`'s copy stops at `now` before it completed (its run ended): what it moved, in GB,
   // and the slot whose next event moved (-1: the job had no copy here).
+  // `complete`: it had moved all its bytes (it would have completed at `now`: a run that stops
+  // at the instant its copy completes keeps the copy).
   struct Stopped {
     int slot = -1;
     double moved_gb = 0;
+    bool complete = false;
   };
   Stopped Stop(JobId job, SimTime now);
   // When the next thing happens on slot `slot`: a copy's bytes start to flow or a copy completes
   // at the present sharing (kNever: nothing in flight). Never before the last change.
   SimTime NextEvent(int slot) const;
-  // Bumped by every change of a slot: an event pushed for an older one is stale.
-  std::int32_t epoch(int slot) const { return slots_[static_cast<size_t>(slot)].epoch; }
+  // The time to queue slot `slot`'s event at after a change: kNever when an event already queued
+  // comes no later than its next event (that one will do), else its next event, noted as queued.
+  SimTime ToQueue(int slot);
+  // Whether an event of slot `slot` at `t` is the one queued last (an earlier queued one can be
+  // superseded by a later change that brings the next event forward); if so it is no longer
+  // queued.
+  bool Due(int slot, SimTime t);
   // At slot `slot`'s next event `now`: the jobs whose copies completed then, in the order their
   // copies began.
   std::vector<JobId> Advance(int slot, SimTime now);
   // Copies in flight or waiting for their bytes to flow, over every link.
   std::size_t in_flight() const { return slot_of_job_.size(); }
+  int slots() const { return static_cast<int>(slots_.size()); }
 
  private:
   struct Flow {
@@ -51,13 +60,18 @@ class LinkTraffic {
   };
   struct Slot {
     double gb_s = 0;
-    SimTime since = 0;  // the flows' left_gb are as of this time
-    std::int32_t epoch = 0;
-    std::vector<Flow> flows;  // in the order they began
+    SimTime since = 0;           // the flows' left_gb are as of this time
+    SimTime queued_at = kNever;  // the event queued for it last, until it is due
+    std::vector<Flow> flows;     // in the order they began
   };
-  // Moves the flows flowing at `since` to `now`: no flow starts to flow in between (the slot's
-  // next event is no later than that).
+  // Moves the flows to `now`, the share changing where a copy starts to flow; no copy completes
+  // before `now` (its completion is the slot's next event, which the caller does not pass).
   static void Drain(Slot& s, SimTime now);
+  // The copies flowing at `since`, and the whole milliseconds a flowing copy with `left_gb` still
+  // takes at that share (0: it is done - the one test of done, so that a next event at `since`
+  // always completes a copy).
+  static std::size_t Flowing(const Slot& s);
+  static SimTime MsLeft(const Slot& s, double left_gb, std::size_t flowing);
   int SlotOf(int from, int to, double gb_s);
 
   std::vector<Slot> slots_;

@@ -87,6 +87,49 @@ TEST(LinkTraffic, TheTwoDirectionsDoNotShare) {
   EXPECT_EQ(RunUntil(links, back, kHour), (std::vector<std::pair<JobId, SimTime>>{{2, 30'100}}));
 }
 
+// 10.00000002 GB over 50 GB/s: 200.0000004 ms, rounded to 200 (below the rounding's noise); the
+// 2e-8 GB left then is done, not an event at 200 ms again and again.
+TEST(LinkTraffic, ARemainderBelowAMillisecondIsDone) {
+  LinkTraffic links;
+  const int slot = links.Begin(1, 0, 1, SiteLink{0, 1, 50, 0}, 10.00000002, 0, 0);
+  EXPECT_EQ(RunUntil(links, slot, kHour), (std::vector<std::pair<JobId, SimTime>>{{1, 200}}));
+}
+
+// A copy stopped at the instant it completes has moved all its bytes: complete.
+TEST(LinkTraffic, ACopyStoppedAsItCompletesIsComplete) {
+  LinkTraffic links;
+  links.Begin(1, 0, 1, kLink, 300, 0, 0);
+  const LinkTraffic::Stopped early = links.Stop(1, 30'099);
+  EXPECT_FALSE(early.complete);
+  EXPECT_NEAR(early.moved_gb, 299.99, 1e-9);
+  LinkTraffic other;
+  other.Begin(2, 0, 1, kLink, 300, 0, 0);
+  const LinkTraffic::Stopped at_end = other.Stop(2, 30'100);
+  EXPECT_TRUE(at_end.complete);
+  EXPECT_DOUBLE_EQ(at_end.moved_gb, 300);
+}
+
+// One event queued per link at a time, unless a change brings the next event forward: the
+// earlier one queued then is no longer due.
+TEST(LinkTraffic, OneEventIsQueuedUntilAChangeBringsItForward) {
+  LinkTraffic links;
+  const int slot = links.Begin(1, 0, 1, kLink, 300, 0, 0);
+  EXPECT_EQ(links.ToQueue(slot), 100);
+  links.Begin(2, 0, 1, kLink, 300, 0, 0);
+  EXPECT_EQ(links.ToQueue(slot), kNever);  // the one at 100 ms will do
+  EXPECT_FALSE(links.Due(slot, 50));
+  EXPECT_TRUE(links.Due(slot, 100));
+  EXPECT_TRUE(links.Advance(slot, 100).empty());
+  EXPECT_EQ(links.ToQueue(slot), 60'100);  // sharing: 600 GB at 10 GB/s
+  // Job 2 stops at 10,100 ms (50 GB moved each): job 1's 250 GB alone take 25 s.
+  links.Stop(2, 10'100);
+  EXPECT_EQ(links.ToQueue(slot), 35'100);
+  EXPECT_FALSE(links.Due(slot, 60'100));
+  EXPECT_TRUE(links.Due(slot, 35'100));
+  EXPECT_EQ(links.Advance(slot, 35'100), std::vector<JobId>{1});
+  EXPECT_EQ(links.ToQueue(slot), kNever);
+}
+
 // Property: however copies of random sizes begin and stop, a link never moves more than its
 // bandwidth allows, and every copy left alone completes, after at least its time alone.
 TEST(LinkTraffic, NoCopyBeatsTheLinkAlone) {

@@ -230,6 +230,47 @@ TEST(Outages, CopiesAtOnceShareTheLink) {
   EXPECT_EQ(r.outages[0].restart_delays, (std::vector<SimTime>{660'100, 660'100}));
   EXPECT_EQ(r.checkpoint_egress_gb, (std::vector<double>{600, 0}));
   EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 2 * 8.0 * 60'100);
+
+  // The same stopped by --until at 11,430,000 ms, mid-copy: each copy took 30 s of which 29.9 s
+  // flowed at 5 GB/s - 149.5 GB each - and none completed. (Taking the first off the link at the
+  // end must not queue the second's earlier completion: the run is over.)
+  BoundWorkload again =
+      BindWorkload(testing::MustParseWorkload("jobs:\n  - " + job + "\n  - " + job +
+                                              "\noutages: [{site: oci, at: 3h, for: 1d}]\n"),
+                   fleet, 1)
+          .value();
+  SimOptions until;
+  until.until = 11'430'000;
+  Simulator cut(fleet, std::move(again), until);
+  const SimResult c = cut.Run();
+  for (const JobRecord& j : c.jobs) {
+    EXPECT_EQ(j.copies, 0);
+    EXPECT_EQ(j.copy_ms, 30'000);
+  }
+  EXPECT_NEAR(c.checkpoint_egress_gb[0], 2 * 149.5, 1e-6);
+  EXPECT_EQ(c.checkpoint_copies, 0);
+}
+
+// Campus goes down at the very millisecond the job's copy completes there (3 h + 630.1 s =
+// 11,430,100 ms, as in the first test): the failure comes first at that instant, and the copy
+// counts as done - the checkpoint is on campus, the first outage's restart delay is 630,100 ms.
+// Campus is back at 15,030,100 ms; the job restarts there without a copy (10 min), works again at
+// 15,630,100 ms, 4,200,000 ms after the second outage, and ends at 15,630,100 + 31,542,858 =
+// 47,172,958 ms.
+TEST(Outages, AStopAsTheCopyCompletesKeepsTheCopy) {
+  const OutageRun run = RunOn(std::string(kJob) +
+                              "outages:\n"
+                              "  - {site: oci, at: 3h, for: 1d}\n"
+                              "  - {site: campus, at: 11430100ms, for: 1h}\n");
+  const SimResult& r = run.result;
+  const JobRecord& j = r.jobs[0];
+  EXPECT_EQ(j.copies, 1);
+  EXPECT_EQ(j.copy_ms, 30'100);
+  EXPECT_EQ(j.checkpoint_site, 1);
+  EXPECT_EQ(j.end, 47'172'958);
+  EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{630'100});
+  EXPECT_EQ(r.outages[1].restart_delays, std::vector<SimTime>{4'200'000});
+  EXPECT_EQ(r.checkpoint_egress_gb, (std::vector<double>{300, 0}));
 }
 
 // With campus busy for 20 h, the job waits for oci to come back at 5 h and restarts there: no

@@ -169,20 +169,27 @@ void Simulator::MoveCheckpoint(JobId id, JobRecord& r, int site, SimTime now) {
 }
 
 void Simulator::QueueLinkEvent(int slot) {
-  const SimTime at = links_.NextEvent(slot);
-  if (at != kNever) queue_.Push(at, EventKind::kTick, kLinkWakeBase + slot, links_.epoch(slot));
+  // Once the run is over (its last runs settled at its end) nothing more happens on any link.
+  if (run_over_) return;
+  const SimTime at = links_.ToQueue(slot);
+  if (at != kNever) queue_.Push(at, EventKind::kTick, kLinkWakeBase + slot, 0);
+}
+
+// Run r's copy completed at `t`: it works from then (its finish is the caller's to schedule).
+static void CopyDone(JobRecord& r, SimTime t) {
+  Settle(r, t);
+  r.overhead_left = 0;
+  r.copy_done = r.resumes_at = t;
+  ++r.epoch;
 }
 
 void Simulator::OnLinkEvent(const Event& e) {
   const int slot = e.a - kLinkWakeBase;
-  if (e.b != links_.epoch(slot)) return;  // the link changed since: a later event stands
+  if (!links_.Due(slot, e.time)) return;  // superseded by an earlier one
   for (const JobId id : links_.Advance(slot, e.time)) {
     // Its copy is there: the run works from now, at its pace.
     JobRecord& r = Record(id);
-    Settle(r, e.time);
-    r.overhead_left = 0;
-    r.copy_done = r.resumes_at = e.time;
-    ++r.epoch;
+    CopyDone(r, e.time);
     ScheduleFinish(id, r);
   }
   QueueLinkEvent(slot);
@@ -208,23 +215,23 @@ SimTime Simulator::OwedOverhead(const JobRecord& r, SimTime t) const {
 }
 
 void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
-  const bool resumed = t >= r.resumes_at;
   if (r.copy_from >= 0) {
     // What the copy took until it completed or the run stopped counts, and the bytes it moved
     // leave the old site; a copy cut short is started over by the next run, from the site that
     // still holds the checkpoint.
-    const bool complete = r.copy_done >= 0;
-    SimTime took = 0;
-    double moved_gb = 0;
-    if (complete) {
-      took = r.copy_done - r.copy_from;
-      moved_gb = r.spec.checkpoint_size_gb;
-    } else {
+    double moved_gb = r.spec.checkpoint_size_gb;
+    if (r.copy_done < 0) {
       const LinkTraffic::Stopped stopped = links_.Stop(id, t);
       if (stopped.slot >= 0) QueueLinkEvent(stopped.slot);
-      took = std::max<SimTime>(0, t - r.copy_from);
+      // A run stopping at the instant its copy completes (a failure pops before the link's
+      // event) has it, as a job ending as its node fails has finished; the caller has settled
+      // its work and set what it owes next.
+      if (stopped.complete) r.copy_done = r.resumes_at = t;
       moved_gb = stopped.moved_gb;
     }
+    const bool complete = r.copy_done >= 0;
+    const SimTime took =
+        complete ? r.copy_done - r.copy_from : std::max<SimTime>(0, t - r.copy_from);
     r.copy_ms = AddAtMostLatest(r.copy_ms, took);
     result_.copy_gpu_ms +=
         static_cast<long double>(took) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
@@ -236,7 +243,7 @@ void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
     }
     r.copy_from = r.copy_done = -1;
   }
-  if (!resumed) return;
+  if (t < r.resumes_at) return;
   r.checkpoint_site = r.run_site;
   if (r.outage_hit >= 0) {
     result_.outages[static_cast<size_t>(r.outage_hit)].restart_delays.push_back(r.resumes_at -
@@ -761,6 +768,7 @@ SimResult Simulator::Run() {
   result_.end_time = now_;
   result_.waiting = scheduler_.PendingReasons();
   // Runs still going at the end count their GPU time and work up to the end.
+  run_over_ = true;
   for (const Running& run : running_) {
     if (run.stopping) Record(run.id).grace_ms += now_ - run.stop_at;
     SettleCopy(run.id, Record(run.id), run.stopping ? run.stop_at : now_);

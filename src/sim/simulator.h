@@ -170,8 +170,9 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   SitePowerLedger power_;  // site IT power, caps and the admission rule
   EnergyAccount account_;
   FailureProcess failures_;
-  ElasticPool elastic_;  // the elastic sites' nodes: absent until rented
-  LinkTraffic links_;    // checkpoint copies in flight between sites
+  ElasticPool elastic_;    // the elastic sites' nodes: absent until rented
+  LinkTraffic links_;      // checkpoint copies in flight between sites
+  bool run_over_ = false;  // the loop is done: the end settles the runs, queueing nothing more
   // The elastic pool's plan runs after a pass at most once a simulated minute (and at once when
   // nothing runs); a plan skipped is owed, made at the wake-up pushed for it.
   SimTime next_plan_ = 0;
