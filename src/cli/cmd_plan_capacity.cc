@@ -57,6 +57,7 @@ struct RunFigures {
   // SLO during it, the work it lost, the jobs it interrupted and those not restarted by the end.
   std::optional<double> slo_attainment_during;
   double lost_gpu_hours = 0;
+  double training_gpu_hours_lost = 0;  // the jobs' work lost and GPU-time restarting
   std::int64_t jobs_interrupted = 0, not_restarted = 0;
 };
 
@@ -93,6 +94,7 @@ RunFigures FiguresOf(const Metrics& m, std::optional<size_t> added_outage) {
   if (added_outage && *added_outage < m.outages.size()) {
     const OutageMetrics& o = m.outages[*added_outage];
     f.lost_gpu_hours = o.lost_gpu_hours;
+    f.training_gpu_hours_lost = o.training_gpu_hours_lost();
     f.jobs_interrupted = o.jobs_interrupted;
     f.not_restarted = o.not_restarted;
   }
@@ -140,6 +142,7 @@ RunFigures MeanFigures(const std::vector<RunFigures>& by_seed) {
   if (all([](const RunFigures& f) { return f.slo_attainment_during.has_value(); }))
     m.slo_attainment_during = mean([](const RunFigures& f) { return *f.slo_attainment_during; });
   m.lost_gpu_hours = mean([](const RunFigures& f) { return f.lost_gpu_hours; });
+  m.training_gpu_hours_lost = mean([](const RunFigures& f) { return f.training_gpu_hours_lost; });
   m.jobs_interrupted = count([](const RunFigures& f) { return f.jobs_interrupted; });
   m.not_restarted = count([](const RunFigures& f) { return f.not_restarted; });
   return m;
@@ -395,6 +398,7 @@ void PrintJson(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOutco
           {"slo_attainment", NumberOrNull(r.slo_attainment)},
           {"slo_attainment_during", NumberOrNull(r.slo_attainment_during)},
           {"lost_gpu_hours", r.lost_gpu_hours},
+          {"training_gpu_hours_lost", r.training_gpu_hours_lost},
           {"jobs_interrupted", r.jobs_interrupted},
           {"not_restarted", r.not_restarted}};
       if (several) entry["deadlines_lost_by_seed"] = values(lost);
@@ -447,7 +451,7 @@ void PrintTables(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOut
                 HumanSeconds(ToSeconds(p.risk->at)).c_str());
     std::printf("  %-28s %-12s %16s %19s", "option", "down", "extra cost", "deadlines met");
     if (several) std::printf(" %27s", "deadlines lost");
-    std::printf(" %10s %14s %15s %12s\n", "jobs done", "SLO met during", "GPU-hours lost",
+    std::printf(" %10s %14s %18s %12s\n", "jobs done", "SLO met during", "training GPU-h lost",
                 "interrupted");
     for (size_t i = options; i < out.runs.size(); ++i) {
       if (out.runs[i].without_services) continue;
@@ -462,8 +466,9 @@ void PrintTables(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOut
                   DeadlinesText(r.deadlines).c_str());
       if (several)
         std::printf(" %27s", MeanAndSpreadText(DeadlinesLost(out.by_seed, k, i, a.seeds)).c_str());
-      std::printf(" %10s %14s %15s %12s\n", Grouped(r.completed).c_str(),
-                  Share(r.slo_attainment_during).c_str(), HumanAmount(r.lost_gpu_hours).c_str(),
+      std::printf(" %10s %14s %18s %12s\n", Grouped(r.completed).c_str(),
+                  Share(r.slo_attainment_during).c_str(),
+                  HumanAmount(r.training_gpu_hours_lost).c_str(),
                   Grouped(r.jobs_interrupted).c_str());
     }
   }

@@ -429,6 +429,8 @@ void AddOutageMetrics(Metrics& m, const SimResult& result, const Fleet& fleet,
     out.not_restarted = stats.jobs_interrupted - std::ssize(delays);
     out.restart_delay_s = SummarizeSample(std::move(delays));
     out.checkpoint_copies = stats.checkpoint_copies;
+    out.jobs_lost_gpu_hours = static_cast<double>(stats.jobs_lost_gpu_ms / kHour);
+    out.jobs_restart_gpu_hours = static_cast<double>(stats.jobs_restart_gpu_ms / kHour);
     m.outages.push_back(std::move(out));
   }
 }

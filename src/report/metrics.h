@@ -166,6 +166,10 @@ struct OutageMetrics {
   Distribution4 restart_delay_s;
   std::int64_t not_restarted = 0;  // interrupted jobs that had not restarted by the end
   std::int64_t checkpoint_copies = 0;
+  // Training's goodput it cost, in GPU-hours: the work its jobs lost (not replicas') and the
+  // GPU-time they then held restarting (overheads, launches, copies) until working again.
+  double jobs_lost_gpu_hours = 0, jobs_restart_gpu_hours = 0;
+  double training_gpu_hours_lost() const { return jobs_lost_gpu_hours + jobs_restart_gpu_hours; }
 };
 
 // An elastic site (docs/REPORT.md, "elastic"): the nodes it rented as the queue needed them.

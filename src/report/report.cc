@@ -354,9 +354,21 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
            {"restart_delay_s", o.restart_delay_s.count > 0 ? Stats(o.restart_delay_s)
                                                            : nlohmann::ordered_json(nullptr)},
            {"checkpoint_copies", o.checkpoint_copies},
+           {"jobs_lost_gpu_hours", o.jobs_lost_gpu_hours},
+           {"jobs_restart_gpu_hours", o.jobs_restart_gpu_hours},
+           {"training_gpu_hours_lost", o.training_gpu_hours_lost()},
            {"services", services}});
     }
     j["outages"] = outages;
+    // Training's goodput lost to all the outages together, as one number and its two parts.
+    double work = 0, restarting = 0;
+    for (const OutageMetrics& o : m.outages) {
+      work += o.jobs_lost_gpu_hours;
+      restarting += o.jobs_restart_gpu_hours;
+    }
+    j["outages_total"] = {{"training_gpu_hours_lost", work + restarting},
+                          {"jobs_lost_gpu_hours", work},
+                          {"jobs_restart_gpu_hours", restarting}};
   }
   j["makespan_s"] = m.makespan_s;
   j["stopped_at_until"] = m.stopped_at_until;
@@ -534,6 +546,11 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     if (o.not_restarted > 0) text += ", " + Grouped(o.not_restarted) + " not restarted by the end";
     if (o.checkpoint_copies > 0)
       text += ", " + Counted(o.checkpoint_copies, "checkpoint") + " copied";
+    if (o.jobs_interrupted > 0) {
+      text += "; training lost " + HumanAmount(o.training_gpu_hours_lost()) + " GPU-hours (" +
+              HumanAmount(o.jobs_lost_gpu_hours) + " of work, " +
+              HumanAmount(o.jobs_restart_gpu_hours) + " restarting)";
+    }
     for (const ServiceMetrics& s : m.services) {
       if (!s.served || k >= s.served->during_outages.size()) continue;
       const PeriodAttainment& during = s.served->during_outages[k];

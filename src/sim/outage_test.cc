@@ -162,6 +162,9 @@ TEST(Outages, AJobRestartsOnAnotherSiteAfterItsCheckpointIsCopied) {
   EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{630'100});
   EXPECT_EQ(r.outages[0].checkpoint_copies, 1);
   EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].lost_gpu_ms), 8.0 * 1'050'000);
+  // Training's goodput lost to it: the 17.5 min of work and the 630.1 s restarting, on 8 GPUs.
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].jobs_lost_gpu_ms), 8.0 * 1'050'000);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].jobs_restart_gpu_ms), 8.0 * 630'100);
   const auto& outage = r.failures[static_cast<size_t>(FailureCategory::kOutage)];
   EXPECT_EQ(outage.events, 1);
   EXPECT_EQ(outage.interruptions, 1);
@@ -185,6 +188,7 @@ TEST(Outages, AJobRestartsOnAnotherSiteAfterItsCheckpointIsCopied) {
   // The run ends at 42,972,958 ms, inside the day: oci's 8 GPUs were down from 3 h to then.
   EXPECT_DOUBLE_EQ(o.down_gpu_hours, 8.0 * (42'972'958 - 10'800'000) / kHour);
   EXPECT_DOUBLE_EQ(o.lost_gpu_hours, 8.0 * 1'050'000 / kHour);
+  EXPECT_DOUBLE_EQ(o.training_gpu_hours_lost(), 8.0 * (1'050'000 + 630'100) / kHour);
   EXPECT_EQ(o.restart_delay_s.count, 1);
   EXPECT_DOUBLE_EQ(o.restart_delay_s.max, 630.1);
   EXPECT_EQ(o.not_restarted, 0);
@@ -289,6 +293,8 @@ TEST(Outages, AJobThatWaitsForItsSiteCopiesNothing) {
   EXPECT_EQ(j.end, 50'142'858);
   EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{2 * kHour + 10 * kMinute});
   EXPECT_EQ(r.checkpoint_copies, 0);
+  // The wait holds no GPU: only the 10 min restart counts against training's goodput.
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].jobs_restart_gpu_ms), 8.0 * 600'000);
 }
 
 // A second outage cuts the copy short. The job restarts on campus at 3 h: 10 min to restart, then
@@ -321,6 +327,11 @@ TEST(Outages, ACopyCutShortIsStartedOver) {
   EXPECT_EQ(r.checkpoint_copies, 1);
   EXPECT_DOUBLE_EQ(static_cast<double>(r.copy_gpu_ms), 8.0 * 40'100);
   EXPECT_NEAR(r.checkpoint_egress_gb[0], 99 + 300, 1e-9);
+  // The first outage's restart ran from 3 h until the second outage (610 s, never working); the
+  // second's from 15,010,000 to 15,640,100 ms.
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].jobs_restart_gpu_ms), 8.0 * 610'000);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[1].jobs_restart_gpu_ms), 8.0 * 630'100);
+  EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[1].jobs_lost_gpu_ms), 0);
   Metrics m = ComputeMetrics(r, RunInfo{});
   AddOutageMetrics(m, r, TwoSites(), run.outages);
   EXPECT_EQ(m.outages[0].not_restarted, 1);
@@ -377,6 +388,9 @@ TEST(Outages, APreemptionDuringTheCopyStartsItOver) {
     EXPECT_EQ(j.restart_ms, 630'100) << grace;
     EXPECT_EQ(j.end, 46'572'958 + grace) << grace;
     EXPECT_EQ(r.outages[0].restart_delays, std::vector<SimTime>{4'230'100 + grace}) << grace;
+    // Restarting on GPUs: 5 min before the preemption (the grace period is not), 330.1 s after.
+    EXPECT_DOUBLE_EQ(static_cast<double>(r.outages[0].jobs_restart_gpu_ms), 8.0 * 630'100)
+        << grace;
   }
 }
 

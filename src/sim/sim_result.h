@@ -127,6 +127,9 @@ struct SimResult {
     long double lost_gpu_ms = 0;
     std::vector<SimTime> restart_delays;
     std::int64_t checkpoint_copies = 0;  // by the jobs it interrupted, restarting elsewhere
+    // Training's share (not replicas'): the work its jobs lost, and the GPU-time (GPUs x ms) they
+    // then held without working - restart overheads, launches, copies - until working again.
+    long double jobs_lost_gpu_ms = 0, jobs_restart_gpu_ms = 0;
   };
   std::vector<OutageStats> outages;
   // Checkpoints copied to the site a job resumed on, from the site that held them: how many, the

@@ -214,7 +214,7 @@ SimTime Simulator::OwedOverhead(const JobRecord& r, SimTime t) const {
   return r.overhead_left;
 }
 
-void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
+void Simulator::CutCopy(JobId id, JobRecord& r, SimTime t) {
   if (r.copy_from >= 0) {
     // What the copy took until it completed or the run stopped counts, and the bytes it moved
     // leave the old site; a copy cut short is started over by the next run, from the site that
@@ -242,6 +242,19 @@ void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
       if (r.outage_hit >= 0) ++result_.outages[static_cast<size_t>(r.outage_hit)].checkpoint_copies;
     }
     r.copy_from = r.copy_done = -1;
+  }
+}
+
+void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
+  CutCopy(id, r, t);
+  if (r.outage_hit >= 0) {
+    // The GPU-time this run held without working, restarting from the outage (or until it
+    // stopped again): training's goodput the outage cost beside the work it lost.
+    const SimTime restarting = std::min(t, r.resumes_at) - r.run_start;
+    if (restarting > 0) {
+      result_.outages[static_cast<size_t>(r.outage_hit)].jobs_restart_gpu_ms +=
+          static_cast<long double>(restarting) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
+    }
   }
   if (t < r.resumes_at) return;
   r.checkpoint_site = r.run_site;
@@ -513,6 +526,8 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
         ++o.replicas_interrupted;
       } else {
         ++o.jobs_interrupted;
+        o.jobs_lost_gpu_ms +=
+            static_cast<long double>(lost) * r.spec.gpus * r.spec.gpu_milli / kMilliPerGpu;
         r.outage_hit = outage;
         r.outage_hit_at = now;
       }
@@ -563,7 +578,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       // For its next run, not paid by the grace period; a copy cut short starts over there (it
       // leaves its link now).
       run.owed_overhead = OwedOverhead(r, now);
-      SettleCopy(d.job, r, now);
+      CutCopy(d.job, r, now);
       r.overhead_left = 0;
       r.rate = 0;
       ++r.epoch;  // its finish event no longer counts

@@ -117,9 +117,12 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   // What of its overhead a run stopped at `t` still owes the next: a copy cut short is started
   // over there (from the site holding the checkpoint then), so only the overhead before it.
   SimTime OwedOverhead(const JobRecord& r, SimTime t) const;
-  // The run stopped working at `t` (or the simulation ended): what its copy took and moved counts
-  // (a copy in flight leaves its link); once it worked again, its checkpoint is on its site and
-  // an outage's restart delay is known. Settling twice at one time changes nothing.
+  // The run's copy ends at `t`, done or cut short (a copy in flight leaves its link): what it took
+  // and moved counts. Again at the same time: nothing more.
+  void CutCopy(JobId id, JobRecord& r, SimTime t);
+  // The run stopped working at `t` (or the simulation ended), once per run: its copy is cut, the
+  // GPU-time it spent restarting from an outage counts to that outage; once it worked again, its
+  // checkpoint is on its site and the outage's restart delay is known.
   void SettleCopy(JobId id, JobRecord& r, SimTime t);
   // A link's copies move on: those completed let their runs work; its next event is queued.
   void OnLinkEvent(const Event& e);

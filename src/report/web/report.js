@@ -90,10 +90,10 @@
     const pct = (x) => (x === undefined || x === null ? '' : (100 * x).toFixed(1) + '%');
     root.appendChild(table(
         ['outage', 'at (s)', 'for (s)', 'GPUs down', 'jobs interrupted', 'GPU-hours lost',
-         'restart delay p50 / max (s)', 'not restarted', 'checkpoints copied',
-         'services within SLO during it'],
+         'training GPU-hours lost', 'restart delay p50 / max (s)', 'not restarted',
+         'checkpoints copied', 'services within SLO during it'],
         report.outages.map((o) => [o.target, o.at_s, o.for_s, o.gpus, o.jobs_interrupted,
-                                   o.lost_gpu_hours,
+                                   o.lost_gpu_hours, fmt(o.training_gpu_hours_lost),
                                    fmt(get(o, 'restart_delay_s.p50')) + ' / ' +
                                        fmt(get(o, 'restart_delay_s.max')),
                                    o.not_restarted, o.checkpoint_copies,
