@@ -44,7 +44,7 @@ struct PlannedRun {
 // What the comparison reads of a run's metrics.
 struct RunFigures {
   std::int64_t gpus = 0;
-  double cost_usd = 0, rent_usd = 0, electricity_usd = 0, egress_usd = 0;
+  double cost_usd = 0, rent_usd = 0, electricity_usd = 0, egress_usd = 0, capex_usd = 0;
   double utilization = 0;
   std::int64_t submitted = 0, completed = 0;
   std::optional<DeadlineMetrics> deadlines;
@@ -69,6 +69,7 @@ RunFigures FiguresOf(const Metrics& m, std::optional<size_t> added_outage) {
     f.rent_usd += p.rent_usd;
     f.electricity_usd += p.electricity_usd;
     f.egress_usd += p.egress_usd;
+    f.capex_usd += p.capex_usd;
   }
   f.utilization = m.utilization;
   f.submitted = m.submitted;
@@ -121,6 +122,7 @@ RunFigures MeanFigures(const std::vector<RunFigures>& by_seed) {
   m.rent_usd = mean([](const RunFigures& f) { return f.rent_usd; });
   m.electricity_usd = mean([](const RunFigures& f) { return f.electricity_usd; });
   m.egress_usd = mean([](const RunFigures& f) { return f.egress_usd; });
+  m.capex_usd = mean([](const RunFigures& f) { return f.capex_usd; });
   m.utilization = mean([](const RunFigures& f) { return f.utilization; });
   m.submitted = count([](const RunFigures& f) { return f.submitted; });
   m.completed = count([](const RunFigures& f) { return f.completed; });
@@ -359,6 +361,7 @@ void PrintJson(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOutco
                                 {"rent_usd", f.rent_usd},
                                 {"electricity_usd", f.electricity_usd},
                                 {"egress_usd", f.egress_usd},
+                                {"capex_usd", f.capex_usd},
                                 {"utilization", f.utilization},
                                 {"jobs", {{"submitted", f.submitted}, {"completed", f.completed}}},
                                 {"deadlines", DeadlinesJson(f.deadlines)},

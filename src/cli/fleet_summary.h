@@ -19,7 +19,7 @@ struct FleetSummary {
   struct SiteTotals {
     std::string name, provider, location;
     // "owned", or a rented site's pricing (PricingName) and its price per GPU-hour (none: not
-    // given, unbilled).
+    // given, unbilled); for an owned site with a purchase price, that price over its life.
     std::string pricing;
     std::optional<double> gpu_hour_usd;
     std::optional<ElasticRent> elastic;  // rented node by node, its nodes the most it may hold

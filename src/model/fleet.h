@@ -67,6 +67,12 @@ struct SpotPrice {
   SimTime back_after = 0;            // when the node can be had again
 };
 
+// What owned capacity cost to buy, spread over its life (docs/MODELS.md, "Providers' prices"):
+// every GPU of an owned provider's sites is billed gpu_usd / life for each moment of a run.
+struct OwnedCapex {
+  double gpu_usd = 0;  // per GPU, the server's share with its network and facility, as bought
+  SimTime life = 0;    // the depreciation period (4-6 years is usual)
+};
 struct Provider {
   std::string name;
   ProviderKind kind = ProviderKind::kOwned;
@@ -75,6 +81,7 @@ struct Provider {
   std::optional<double> egress_usd_per_gb;
   std::optional<ReservedPrice> reserved;
   std::optional<SpotPrice> spot;
+  std::optional<OwnedCapex> capex;  // owned only
 };
 // An owned provider of that name, with no prices.
 Provider OwnedProvider(std::string name);

@@ -341,6 +341,16 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
         sm.rented_gpu_hours = 0;
       }
     }
+    if (provider.capex) {
+      // Owned capacity bought: every GPU of the site, busy or idle, for the whole run.
+      auto [first, last] = fleet.NodeRange(site.topo);
+      std::int64_t gpus = 0;
+      for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
+      sm.capex_usd = static_cast<double>(gpus) * provider.capex->gpu_usd *
+                     static_cast<double>(result.end_time) /
+                     static_cast<double>(provider.capex->life);
+      sm.cost_usd = sm.cost_usd.value_or(0) + *sm.capex_usd;
+    }
     if (i < result.checkpoint_egress_gb.size()) sm.egress_gb = result.checkpoint_egress_gb[i];
     if (provider.egress_usd_per_gb && sm.egress_gb > 0) {
       sm.egress_usd = sm.egress_gb * *provider.egress_usd_per_gb;
@@ -372,6 +382,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
                                      : pm.on_demand_usd) += sm.rent_usd.value_or(0);
       pm.egress_gb += sm.egress_gb;
       pm.reserved_commitment_usd += sm.reserved_commitment_usd;
+      pm.capex_usd += sm.capex_usd.value_or(0);
       pm.egress_usd += sm.egress_usd.value_or(0);
       pm.cost_usd += sm.cost_usd.value_or(0);
     }

@@ -96,6 +96,9 @@ struct SitePowerMetrics {
   std::string pricing;                    // a rented site's (PricingName); empty: owned
   double reserved_commitment_usd = 0;     // reserved: every GPU for the whole term
   std::optional<double> electricity_usd;  // where it gives a tariff
+  // An owned site whose provider gives a purchase price: its GPUs' price over their life, for the
+  // run's time (in cost_usd too).
+  std::optional<double> capex_usd;
 };
 
 // One provider's sites together (docs/REPORT.md, "providers"): what it was used for and cost.
@@ -107,6 +110,7 @@ struct ProviderMetrics {
   double on_demand_usd = 0, reserved_usd = 0, spot_usd = 0;  // rent_usd by the sites' pricing
   // What its reserved sites commit to over their term (the run bills its share, reserved_usd).
   double reserved_commitment_usd = 0;
+  double capex_usd = 0;  // owned: its sites' GPUs' purchase price over their life, for the run
 };
 
 // An inference service's replicas in the fleet (trace/service_jobs.h): how the scheduler placed

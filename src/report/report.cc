@@ -227,6 +227,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
          {"rent_usd_by_pricing",
           {{"on_demand", p.on_demand_usd}, {"reserved", p.reserved_usd}, {"spot", p.spot_usd}}},
          {"reserved_commitment_usd", p.reserved_commitment_usd},
+         {"capex_usd", p.capex_usd},
          {"egress_gb", p.egress_gb},
          {"egress_usd", p.egress_usd},
          {"cost_usd", p.cost_usd}});
@@ -477,11 +478,12 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     }
   }
   if (!m.power_sites.empty()) {
-    double rent = 0, rented_hours = 0, egress = 0;
+    double rent = 0, rented_hours = 0, egress = 0, capex = 0;
     bool any_cost = false, any_rent = false;
     for (const SitePowerMetrics& p : m.power_sites) {
       any_cost = any_cost || p.cost_usd.has_value();
       egress += p.egress_usd.value_or(0);
+      capex += p.capex_usd.value_or(0);
       if (p.rent_usd) {
         any_rent = true;
         rent += *p.rent_usd;
@@ -492,8 +494,10 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
       row("cost", "no tariff given (tariff_usd_per_mwh) and no rented provider with a price");
     } else {
       std::string text = Dollars(m.cost_usd);
-      if (any_rent || egress > 0) {
-        text += ": " + Dollars(m.cost_usd - rent - egress) + " electricity";
+      if (capex > 0) text += ": " + Dollars(capex) + " owned capacity's purchase over its life";
+      if (any_rent || egress > 0 || capex > 0) {
+        text += std::string(capex > 0 ? ", " : ": ") + Dollars(m.cost_usd - rent - egress - capex) +
+                " electricity";
         if (any_rent) {
           text += ", " + Dollars(rent) + " rent for " +
                   Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) + " rented GPU-hours";

@@ -127,6 +127,43 @@ TEST(Pricing, EachPricingBillsWhatItShould) {
   }
 }
 
+// Owned capacity with a purchase price: 8 GPUs at $43,800 over a 365-day life is $40 an hour
+// for the site ($43,800 x 8 / 8,760 h), busy or idle: a 4-GPU job's hour bills $40, and with the
+// tariff the electricity beside it. A purchase price on rented capacity, or without its life, is
+// an error.
+TEST(Pricing, OwnedCapacityBillsItsPurchaseOverItsLife) {
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab, capex: {gpu_usd: 43800, life: 365d}}]\n"
+      "sites:\n"
+      "  - {name: s, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
+  const SimResult r = testing::RunUntil(fleet, "jobs: [{gpus: 4, duration: 1h}]\n");
+  ASSERT_EQ(r.end_time, kHour);
+  Metrics m = ComputeMetrics(r, RunInfo{});
+  AddPowerMetrics(m, r, fleet);
+  EXPECT_DOUBLE_EQ(*m.power_sites[0].capex_usd, 40);
+  EXPECT_DOUBLE_EQ(*m.power_sites[0].cost_usd, 40);  // no tariff: no electricity billed
+  ASSERT_EQ(m.providers.size(), 1u);
+  EXPECT_DOUBLE_EQ(m.providers[0].capex_usd, 40);
+  EXPECT_DOUBLE_EQ(m.providers[0].cost_usd, 40);
+  EXPECT_DOUBLE_EQ(m.cost_usd, 40);
+  EXPECT_TRUE(IsError(spec_test::F("providers: [{name: c, kind: cloud, capex: {gpu_usd: 1, "
+                                   "life: 1d}}]\n"
+                                   "sites:\n"
+                                   "  - {name: s, power_budget_mw: 1, domains: [{node_type: "
+                                   "dgx-h100}]}\n"),
+                      "f.yaml:1:", "providers[0].capex", "needs kind: owned"));
+  EXPECT_TRUE(IsError(spec_test::F("providers: [{name: lab, capex: {gpu_usd: 1}}]\n"
+                                   "sites:\n"
+                                   "  - {name: s, power_budget_mw: 1, domains: [{node_type: "
+                                   "dgx-h100}]}\n"),
+                      "f.yaml:1:", "providers[0].capex.life", "missing required field"));
+  EXPECT_TRUE(IsError(spec_test::F("providers: [{name: lab, capex: {gpu_usd: -1, life: 5d}}]\n"
+                                   "sites:\n"
+                                   "  - {name: s, power_budget_mw: 1, domains: [{node_type: "
+                                   "dgx-h100}]}\n"),
+                      "f.yaml:1:", "providers[0].capex.gpu_usd", "expected"));
+}
+
 // Spot nodes taken back about once an hour (24 a node-day) under a 10-hour job that checkpoints
 // every 30 min. Writing its checkpoint takes 10 s, within the 30 s notice: every reclaim finds it
 // saved, and it loses nothing. A checkpoint of 60 s does not fit the notice: it loses the work

@@ -81,6 +81,15 @@ class FleetParser {
         p.egress_usd_per_gb = r_.NonNegativeNumber(egress, m.Field("egress_usd_per_gb"));
       const YAML::Node reserved = m.Get("reserved");
       const YAML::Node spot = m.Get("spot");
+      if (const YAML::Node capex = m.Get("capex"); capex.IsDefined()) {
+        if (p.kind == ProviderKind::kOwned) {
+          p.capex = ParseCapex(capex, m.Field("capex"));
+        } else {
+          r_.Fail(capex, m.Field("capex"),
+                  "a purchase price needs kind: owned; rented capacity costs its prices "
+                  "(gpu_hour_usd, reserved, spot)");
+        }
+      }
       if (p.kind == ProviderKind::kOwned) {
         for (const auto& [node, key] : {std::pair{reserved, "reserved"}, std::pair{spot, "spot"}}) {
           if (node.IsDefined()) {
@@ -104,6 +113,17 @@ class FleetParser {
       }
       spec_.providers.push_back(std::move(p));
     }
+  }
+
+  std::optional<OwnedCapex> ParseCapex(const YAML::Node& node, const std::string& path) {
+    MapReader m(r_, node, path);
+    if (!m.valid()) return std::nullopt;
+    const std::optional<double> price =
+        r_.NonNegativeNumber(m.Required("gpu_usd"), m.Field("gpu_usd"));
+    const std::optional<SimTime> life = r_.PositiveDuration(m.Required("life"), m.Field("life"));
+    m.Finish();
+    if (!price || !life) return std::nullopt;
+    return OwnedCapex{*price, *life};
   }
 
   std::optional<ReservedPrice> ParseReserved(const YAML::Node& node, const std::string& path) {
