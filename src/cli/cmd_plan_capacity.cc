@@ -454,7 +454,7 @@ void PrintTables(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOut
                 HumanSeconds(ToSeconds(p.risk->at)).c_str());
     std::printf("  %-28s %-12s %16s %19s", "option", "down", "extra cost", "deadlines met");
     if (several) std::printf(" %27s", "deadlines lost");
-    std::printf(" %10s %14s %18s %12s\n", "jobs done", "SLO met during", "training GPU-h lost",
+    std::printf(" %10s %14s %19s %12s\n", "jobs done", "SLO met during", "training GPU-h lost",
                 "interrupted");
     for (size_t i = options; i < out.runs.size(); ++i) {
       if (out.runs[i].without_services) continue;
@@ -469,7 +469,7 @@ void PrintTables(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOut
                   DeadlinesText(r.deadlines).c_str());
       if (several)
         std::printf(" %27s", MeanAndSpreadText(DeadlinesLost(out.by_seed, k, i, a.seeds)).c_str());
-      std::printf(" %10s %14s %18s %12s\n", Grouped(r.completed).c_str(),
+      std::printf(" %10s %14s %19s %12s\n", Grouped(r.completed).c_str(),
                   Share(r.slo_attainment_during).c_str(),
                   HumanAmount(r.training_gpu_hours_lost).c_str(),
                   Grouped(r.jobs_interrupted).c_str());

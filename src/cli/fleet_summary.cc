@@ -22,10 +22,7 @@ FleetSummary Summarize(const Fleet& fleet) {
     if (provider.kind == ProviderKind::kOwned) {
       st.pricing = "owned";
       // Its purchase over its life, per GPU-hour: what it costs beside its electricity.
-      if (provider.capex) {
-        st.gpu_hour_usd =
-            provider.capex->gpu_usd / (static_cast<double>(provider.capex->life) / kHour);
-      }
+      if (provider.capex) st.gpu_hour_usd = provider.capex->GpuHourUsd();
     } else {
       st.pricing = PricingName(site.pricing);
       if (site.pricing == Pricing::kOnDemand) st.gpu_hour_usd = provider.gpu_hour_usd;

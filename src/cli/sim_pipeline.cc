@@ -58,6 +58,7 @@ Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
                       out.served->it_energy_kwh);
     out.served->rent_usd = cost.rent_usd;
     out.served->electricity_usd = cost.electricity_usd;
+    out.served->capex_usd = cost.capex_usd;
     out.served->priced = cost.priced;
   }
   return Status::Ok();

@@ -72,6 +72,8 @@ struct SpotPrice {
 struct OwnedCapex {
   double gpu_usd = 0;  // per GPU, the server's share with its network and facility, as bought
   SimTime life = 0;    // the depreciation period (4-6 years is usual)
+  // What a GPU-hour of it costs: the price spread evenly over the life.
+  double GpuHourUsd() const { return gpu_usd / (static_cast<double>(life) / kHour); }
 };
 struct Provider {
   std::string name;

@@ -292,6 +292,10 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
   constexpr long double kWmsPerMwh = 1e6L * 3'600'000.0L;  // W x ms in one MWh
   m.power_sites.clear();
   m.it_energy_mwh = m.facility_energy_mwh = m.cost_usd = m.carbon_t = 0;
+  // Capacity paid for busy or idle (reserved, owned with a purchase price) is paid for the run's
+  // horizon: --until when given (a run done sooner still held it), else the run's end.
+  const SimTime horizon =
+      m.run.until != kNever ? std::max(m.run.until, result.end_time) : result.end_time;
   for (size_t i = 0; i < fleet.sites().size() && i < result.sites.size(); ++i) {
     const Site& site = fleet.sites()[i];
     const SimResult::SitePower& p = result.sites[i];
@@ -330,7 +334,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
         auto [first, last] = fleet.NodeRange(site.topo);
         std::int64_t gpus = 0;
         for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
-        sm.rented_gpu_hours = static_cast<double>(gpus) * ToSeconds(result.end_time) / 3600;
+        sm.rented_gpu_hours = static_cast<double>(gpus) * ToSeconds(horizon) / 3600;
         sm.reserved_commitment_usd =
             static_cast<double>(gpus) * ToSeconds(provider.reserved->term) / 3600 * *price;
       }
@@ -347,8 +351,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
       std::int64_t gpus = 0;
       for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
       sm.capex_usd = static_cast<double>(gpus) * provider.capex->gpu_usd *
-                     static_cast<double>(result.end_time) /
-                     static_cast<double>(provider.capex->life);
+                     static_cast<double>(horizon) / static_cast<double>(provider.capex->life);
       sm.cost_usd = sm.cost_usd.value_or(0) + *sm.capex_usd;
     }
     if (i < result.checkpoint_egress_gb.size()) sm.egress_gb = result.checkpoint_egress_gb[i];

@@ -149,9 +149,9 @@ struct ServiceMetrics {
     // By workload outage: the requests that arrived during it and those served within the SLO.
     std::vector<PeriodAttainment> during_outages;
     // What the replicas cost (report/service_cost.h): rent at their sites' prices, electricity.
-    double rent_usd = 0, electricity_usd = 0;
+    double rent_usd = 0, electricity_usd = 0, capex_usd = 0;
     bool priced = false;  // a site it ran on gives a price or a tariff (else the cost is unknown)
-    double cost_usd() const { return rent_usd + electricity_usd; }
+    double cost_usd() const { return rent_usd + electricity_usd + capex_usd; }
   };
   std::optional<Requests> served;
 };

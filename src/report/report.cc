@@ -299,6 +299,7 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
             {"scale_downs", q.scale_downs},
             {"rent_usd", PricedOrNull(q, q.rent_usd)},
             {"electricity_usd", PricedOrNull(q, q.electricity_usd)},
+            {"capex_usd", PricedOrNull(q, q.capex_usd)},
             {"cost_usd", PricedOrNull(q, q.cost_usd())},
             {"usd_per_million_output_tokens",
              q.priced ? NumberOrNull(UsdPerMillionTokens(q.cost_usd(), q.output_tokens))
@@ -478,12 +479,14 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     }
   }
   if (!m.power_sites.empty()) {
-    double rent = 0, rented_hours = 0, egress = 0, capex = 0;
-    bool any_cost = false, any_rent = false;
+    double rent = 0, rented_hours = 0, egress = 0, capex = 0, electricity = 0;
+    bool any_cost = false, any_rent = false, any_tariff = false;
     for (const SitePowerMetrics& p : m.power_sites) {
       any_cost = any_cost || p.cost_usd.has_value();
       egress += p.egress_usd.value_or(0);
       capex += p.capex_usd.value_or(0);
+      electricity += p.electricity_usd.value_or(0);
+      any_tariff = any_tariff || p.electricity_usd.has_value();
       if (p.rent_usd) {
         any_rent = true;
         rent += *p.rent_usd;
@@ -493,16 +496,19 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
     if (!any_cost) {
       row("cost", "no tariff given (tariff_usd_per_mwh) and no rented provider with a price");
     } else {
+      // Its parts where there is more than electricity (none billed without a tariff).
+      std::vector<std::string> parts;
+      if (capex > 0) parts.push_back(Dollars(capex) + " owned capacity's purchase over its life");
+      if (any_tariff) parts.push_back(Dollars(electricity) + " electricity");
+      if (any_rent) {
+        parts.push_back(Dollars(rent) + " rent for " +
+                        Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) +
+                        " rented GPU-hours");
+      }
+      if (egress > 0) parts.push_back(Dollars(egress) + " egress");
       std::string text = Dollars(m.cost_usd);
-      if (capex > 0) text += ": " + Dollars(capex) + " owned capacity's purchase over its life";
       if (any_rent || egress > 0 || capex > 0) {
-        text += std::string(capex > 0 ? ", " : ": ") + Dollars(m.cost_usd - rent - egress - capex) +
-                " electricity";
-        if (any_rent) {
-          text += ", " + Dollars(rent) + " rent for " +
-                  Grouped(static_cast<std::int64_t>(rented_hours + 0.5)) + " rented GPU-hours";
-        }
-        if (egress > 0) text += ", " + Dollars(egress) + " egress";
+        for (size_t k = 0; k < parts.size(); ++k) text += (k == 0 ? ": " : ", ") + parts[k];
       }
       row("cost", text);
     }

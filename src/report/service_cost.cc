@@ -13,8 +13,11 @@ ServiceCost ServiceCostOf(const Fleet& fleet, const std::vector<double>& gpu_hou
     if (!(hours > 0)) continue;
     const Site& site = fleet.sites()[s];
     const std::optional<double> price = fleet.GpuHourUsd(static_cast<int>(s));
-    cost.priced = cost.priced || price || site.tariff_usd_per_mwh;
+    const std::optional<OwnedCapex>& capex =
+        fleet.providers()[static_cast<size_t>(site.provider)].capex;
+    cost.priced = cost.priced || price || site.tariff_usd_per_mwh || capex;
     cost.rent_usd += hours * price.value_or(0);
+    if (capex) cost.capex_usd += hours * capex->GpuHourUsd();
     // kWh x PUE over 1,000 is MWh, at the tariff in dollars.
     cost.electricity_usd += it_energy_kwh * (hours / total_gpu_hours) * site.cooling.design_pue /
                             1000 * site.tariff_usd_per_mwh.value_or(0);

@@ -1,8 +1,9 @@
 // What a service's replicas cost, and per million output tokens (docs/MODELS.md, "What serving
 // costs"): the rent of the GPU-hours they held at each site, at the site's price under its
 // pricing (on demand, spot, reserved: the reserved rate for the hours used), and the electricity
-// of their IT energy through each site's design PUE at its tariff. Owned capacity bills no rent:
-// the fleet spec gives no capital cost, so a service on owned GPUs costs its electricity alone.
+// of their IT energy through each site's design PUE at its tariff; on owned capacity whose
+// provider gives a purchase price (`capex:`), the GPU-hours held at that price over its life.
+// Without one a service on owned GPUs costs its electricity alone.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,8 @@ struct ServiceCost {
   // Whether a site the service ran on gives a price or a tariff: without, its cost is unknown,
   // not zero.
   bool priced = false;
-  double total_usd() const { return rent_usd + electricity_usd; }
+  double capex_usd = 0;  // owned GPU-hours at their purchase price over its life
+  double total_usd() const { return rent_usd + electricity_usd + capex_usd; }
 };
 
 // `gpu_hours_by_site`: the GPU-hours the service's replicas held at each site (by site index);

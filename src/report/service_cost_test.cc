@@ -44,6 +44,26 @@ TEST(ServiceCost, RentAndElectricityBySiteByHand) {
   EXPECT_DOUBLE_EQ(ServiceCostOf(fleet, {0, 0, 0}, 0).total_usd(), 0);
 }
 
+// The campus bought at $43,800 a GPU over 365 days: $5 a GPU-hour ($43,800 / 8,760 h). A
+// service's 30 GPU-hours there cost $150 of the purchase beside their electricity; with no tariff
+// the purchase alone prices it.
+TEST(ServiceCost, OwnedCapacityWithAPurchasePriceCostsItsGpuHours) {
+  std::string sites = kSites;
+  sites.replace(sites.find("{name: lab}"), 11, "{name: lab, capex: {gpu_usd: 43800, life: 365d}}");
+  const Fleet fleet = testing::MustParseFleet(sites);
+  const ServiceCost owned = ServiceCostOf(fleet, {0, 0, 30}, 60);
+  EXPECT_DOUBLE_EQ(owned.rent_usd, 0);
+  EXPECT_DOUBLE_EQ(owned.capex_usd, 150);
+  EXPECT_NEAR(owned.total_usd(), 150 + 60 * 1.3 * 50 / 1000, 1e-12);
+  const Fleet untariffed = testing::MustParseFleet(
+      "providers: [{name: lab, capex: {gpu_usd: 43800, life: 365d}}]\n"
+      "sites:\n"
+      "  - {name: s, power_budget_mw: 1, domains: [{node_type: dgx-h100}]}\n");
+  const ServiceCost bought = ServiceCostOf(untariffed, {2}, 1);
+  EXPECT_TRUE(bought.priced);
+  EXPECT_DOUBLE_EQ(bought.total_usd(), 10);
+}
+
 TEST(ServiceCost, WithoutAPriceOrTariffTheCostIsUnknown) {
   const Fleet fleet = testing::MustParseFleet(testing::DgxFleetYaml(1, 1, 1));
   const ServiceCost cost = ServiceCostOf(fleet, {10}, 5);

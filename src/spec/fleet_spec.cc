@@ -73,7 +73,7 @@ class FleetParser {
         if (p.kind == ProviderKind::kOwned) {
           r_.Fail(price, m.Field("gpu_hour_usd"),
                   "a price per rented GPU-hour needs kind: cloud; owned capacity costs its "
-                  "electricity (a site's tariff_usd_per_mwh)");
+                  "electricity (a site's tariff_usd_per_mwh) and its purchase (capex)");
         }
       }
       const YAML::Node egress = m.Get("egress_usd_per_gb");
@@ -96,7 +96,7 @@ class FleetParser {
             r_.Fail(node, m.Field(key),
                     std::string("a ") + key +
                         " price needs kind: cloud; owned capacity costs its "
-                        "electricity");
+                        "electricity and its purchase (capex)");
           }
         }
       } else {

@@ -68,10 +68,10 @@
     root.appendChild(el('h2', {}, 'Providers'));
     root.appendChild(table(
         ['provider', 'kind', 'sites', 'GPU-hours', 'electricity (USD)', 'rent (USD)',
-         'egress (GB)', 'egress (USD)', 'cost (USD)'],
+         'purchase over its life (USD)', 'egress (GB)', 'egress (USD)', 'cost (USD)'],
         report.providers.map((p) => [p.name, p.kind, p.sites.join(', '), p.gpu_hours,
-                                     p.electricity_usd, p.rent_usd, p.egress_gb, p.egress_usd,
-                                     p.cost_usd]),
+                                     p.electricity_usd, p.rent_usd, p.capex_usd, p.egress_gb,
+                                     p.egress_usd, p.cost_usd]),
         {class: 'providers', id: 'providers'}));
   }
   // Elastic sites (docs/MODELS.md, "Elastic renting"): the nodes rented as the queue needed them.
