@@ -104,6 +104,18 @@ std::vector<std::vector<int>> TiersByKey(const std::vector<std::optional<double>
   return tiers;
 }
 
+// Seconds to copy the job's checkpoint to `site`: latency plus its size at the share of the link
+// it would get beside the copies already in flight there (docs/MODELS.md, "Checkpoints across
+// sites"); those may end sooner, so this is an upper estimate for the link as it is now.
+static double CopyEstimateSeconds(const Fleet& fleet, const DispatchJob& job, int site) {
+  if (site == job.checkpoint_site) return 0;
+  const SiteLink link = fleet.LinkBetween(job.checkpoint_site, site);
+  const int others = static_cast<size_t>(site) < job.copies_in_flight.size()
+                         ? job.copies_in_flight[static_cast<size_t>(site)]
+                         : 0;
+  return link.latency_s + job.checkpoint_gb * (others + 1) / link.gb_s;
+}
+
 SiteRanker::SiteRanker(const Fleet& fleet)
     : fleet_(fleet), cheapest_by_model_(fleet.gpu_models().size() + 1) {
   every_site_.emplace_back();
@@ -162,9 +174,7 @@ SiteRanker::Tiers SiteRanker::RankByKeys(
         break;
       case Dispatch::kEarliestStart:
         // Nothing to resume from: every site alike.
-        key = job.checkpoint_site < 0
-                  ? 0.0
-                  : fleet_.CopySeconds(job.checkpoint_site, s, job.checkpoint_gb);
+        key = job.checkpoint_site < 0 ? 0.0 : CopyEstimateSeconds(fleet_, job, s);
         break;
       case Dispatch::kPowerAware:
         // The largest share left first; no account at all leaves every site alike (one tier).

@@ -45,6 +45,8 @@ struct DispatchJob {
   ModelId model = kAnyModel;
   int checkpoint_site = -1;  // the site holding its checkpoint (-1: none to resume from)
   double checkpoint_gb = 0;
+  // By destination site, the copies already in flight from checkpoint_site (empty: none known).
+  std::vector<int> copies_in_flight;
 };
 
 // The sites (indices) in the order a dispatch policy prefers them for a job, as tiers: sites the

@@ -169,7 +169,12 @@ class Checkpoints : public CheckpointLocator {
     if (it == at.end()) return std::nullopt;
     return Place{it->second, 1000};
   }
+  int CopiesInFlight(int from, int to) const override {
+    const auto it = in_flight.find({from, to});
+    return it == in_flight.end() ? 0 : it->second;
+  }
   std::map<JobId, int> at;
+  std::map<std::pair<int, int>, int> in_flight;
 };
 
 TEST(Dispatch, EarliestStartGoesToTheCheckpointThenToTheQuickestCopy) {
@@ -185,6 +190,32 @@ TEST(Dispatch, EarliestStartGoesToTheCheckpointThenToTheQuickestCopy) {
   hooks.checkpoints = &checkpoints;
   Scheduler s = Make(fleet, Dispatch::kEarliestStart, hooks);
   EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 2}, {2, 1}, {3, 0}}));
+}
+
+// The same links with 19 copies already in flight from the campus to spot: a 20th would get a
+// twentieth of 100 GB/s, 1 TB in 200 s, slower than 100 s over the free 10 GB/s link - site 0
+// comes second now, after the campus.
+TEST(Dispatch, EarliestStartCountsTheCopiesAlreadyOnALink) {
+  const Fleet fleet = testing::MustParseFleet(
+      ThreeSites("links:\n"
+                 "  - {between: [campus, spot], gb_s: 100, latency: 1ms}\n"
+                 "  - {between: [campus, on-demand], gb_s: 10, latency: 1ms}\n"));
+  Checkpoints checkpoints;
+  checkpoints.at = {{1, 2}, {2, 2}, {3, 2}};
+  checkpoints.in_flight = {{{2, 1}, 19}};
+  SchedulerHooks hooks;
+  hooks.checkpoints = &checkpoints;
+  Scheduler s = Make(fleet, Dispatch::kEarliestStart, hooks);
+  EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 2}, {2, 0}, {3, 1}}));
+  // The keys by hand: 1 ms + 1,000 GB x 20 / 100 GB/s = 200.001 s; 1 ms + 100 s.
+  SiteRanker ranker(fleet);
+  DispatchJob job;
+  job.checkpoint_site = 2;
+  job.checkpoint_gb = 1000;
+  job.copies_in_flight = {0, 19, 0};
+  const auto none = [](int) -> std::optional<double> { return std::nullopt; };
+  EXPECT_EQ(ranker.Rank(Dispatch::kEarliestStart, job, 0, none),
+            (SiteRanker::Tiers{{2}, {0}, {1}}));
 }
 
 TEST(Dispatch, EqualSitesShareATierPlacedByBestFit) {

@@ -47,6 +47,12 @@ std::optional<Allocation> SchedulerCore::PlaceAdmitted(Slot s, const GangRequest
     if (const std::optional<CheckpointLocator::Place> at = hooks.checkpoints->CheckpointOf(j.id)) {
       what.checkpoint_site = at->site;
       what.checkpoint_gb = at->gb;
+      if (config.dispatch == Dispatch::kEarliestStart) {
+        for (int site = 0; site < static_cast<int>(fleet.sites().size()); ++site) {
+          what.copies_in_flight.push_back(
+              site == at->site ? 0 : hooks.checkpoints->CopiesInFlight(at->site, site));
+        }
+      }
     }
   }
   const SiteRanker::Tiers& tiers = site_ranker.Rank(

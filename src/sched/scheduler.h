@@ -116,6 +116,8 @@ class CheckpointLocator {
     double gb = 0;
   };
   virtual std::optional<Place> CheckpointOf(JobId id) const = 0;
+  // The copies in flight from site `from` to site `to` now: a new copy would share their link.
+  virtual int CopiesInFlight(int /*from*/, int /*to*/) const { return 0; }
 };
 
 // What the scheduler asks of its driver beyond the calls: each may be null.

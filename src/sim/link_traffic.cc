@@ -16,9 +16,13 @@ SimTime CeilMs(double ms) {
 
 }  // namespace
 
+std::int64_t LinkTraffic::PairKey(int from, int to) {
+  return (static_cast<std::int64_t>(from) << 32) | static_cast<std::uint32_t>(to);
+}
+
 int LinkTraffic::SlotOf(int from, int to, double gb_s) {
-  const std::int64_t key = (static_cast<std::int64_t>(from) << 32) | static_cast<std::uint32_t>(to);
-  const auto [it, added] = slot_of_pair_.emplace(key, static_cast<int>(slots_.size()));
+  const auto [it, added] =
+      slot_of_pair_.emplace(PairKey(from, to), static_cast<int>(slots_.size()));
   if (added) slots_.push_back(Slot{gb_s, 0, kNever, {}});
   return it->second;
 }
@@ -76,6 +80,13 @@ LinkTraffic::Stopped LinkTraffic::Stop(JobId job, SimTime now) {
   const Stopped stopped{slot, complete ? flow->gb : flow->gb - flow->left_gb, complete};
   s.flows.erase(flow);
   return stopped;
+}
+
+int LinkTraffic::InFlight(int from, int to) const {
+  const auto it = slot_of_pair_.find(PairKey(from, to));
+  return it == slot_of_pair_.end()
+             ? 0
+             : static_cast<int>(slots_[static_cast<size_t>(it->second)].flows.size());
 }
 
 SimTime LinkTraffic::NextEvent(int slot) const {

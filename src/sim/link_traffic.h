@@ -48,6 +48,8 @@ class LinkTraffic {
   // At slot `slot`'s next event `now`: the jobs whose copies completed then, in the order their
   // copies began.
   std::vector<JobId> Advance(int slot, SimTime now);
+  // Copies in flight or waiting for their bytes to flow from site `from` to site `to`.
+  int InFlight(int from, int to) const;
   // Copies in flight or waiting for their bytes to flow, over every link.
   std::size_t in_flight() const { return slot_of_job_.size(); }
   int slots() const { return static_cast<int>(slots_.size()); }
@@ -73,6 +75,7 @@ class LinkTraffic {
   static std::size_t Flowing(const Slot& s);
   static SimTime MsLeft(const Slot& s, double left_gb, std::size_t flowing);
   int SlotOf(int from, int to, double gb_s);
+  static std::int64_t PairKey(int from, int to);
 
   std::vector<Slot> slots_;
   std::unordered_map<std::int64_t, int> slot_of_pair_;  // from << 32 | to

@@ -41,6 +41,8 @@ TEST(LinkTraffic, CopiesTogetherShareTheBandwidth) {
   LinkTraffic links;
   const int slot = links.Begin(1, 0, 1, kLink, 300, 0, 0);
   EXPECT_EQ(links.Begin(2, 0, 1, kLink, 300, 0, 0), slot);
+  EXPECT_EQ(links.InFlight(0, 1), 2);
+  EXPECT_EQ(links.InFlight(1, 0), 0);
   EXPECT_EQ(RunUntil(links, slot, kHour),
             (std::vector<std::pair<JobId, SimTime>>{{1, 60'100}, {2, 60'100}}));
 }

@@ -141,6 +141,7 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   SimTime TrueDuration(JobId id) const override;
   // CheckpointLocator: the site holding a job's checkpoint, for the earliest-start dispatch.
   std::optional<Place> CheckpointOf(JobId id) const override;
+  int CopiesInFlight(int from, int to) const override { return links_.InFlight(from, to); }
   // The checkpoint a run elsewhere would copy first: nothing without one worth copying.
   std::optional<Place> CheckpointHeld(const JobRecord& r) const;
   double PlacementRate(JobId id, const Allocation& a) const;
