@@ -288,6 +288,14 @@ Metrics JobTally::Finish(const SimResult& result, RunInfo run) && {
   return m;
 }
 
+// The GPUs on a site's nodes.
+static std::int64_t SiteGpuCount(const Fleet& fleet, const Site& site) {
+  auto [first, last] = fleet.NodeRange(site.topo);
+  std::int64_t gpus = 0;
+  for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
+  return gpus;
+}
+
 void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
   constexpr long double kWmsPerMwh = 1e6L * 3'600'000.0L;  // W x ms in one MWh
   m.power_sites.clear();
@@ -331,9 +339,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
         }
       }
       if (site.pricing == Pricing::kReserved && price) {
-        auto [first, last] = fleet.NodeRange(site.topo);
-        std::int64_t gpus = 0;
-        for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
+        const std::int64_t gpus = SiteGpuCount(fleet, site);
         sm.rented_gpu_hours = static_cast<double>(gpus) * ToSeconds(horizon) / 3600;
         sm.reserved_commitment_usd =
             static_cast<double>(gpus) * ToSeconds(provider.reserved->term) / 3600 * *price;
@@ -347,10 +353,7 @@ void AddPowerMetrics(Metrics& m, const SimResult& result, const Fleet& fleet) {
     }
     if (provider.capex) {
       // Owned capacity bought: every GPU of the site, busy or idle, for the whole run.
-      auto [first, last] = fleet.NodeRange(site.topo);
-      std::int64_t gpus = 0;
-      for (NodeId n = first; n < last; ++n) gpus += fleet.NodeGpus(n);
-      sm.capex_usd = static_cast<double>(gpus) * provider.capex->gpu_usd *
+      sm.capex_usd = static_cast<double>(SiteGpuCount(fleet, site)) * provider.capex->gpu_usd *
                      static_cast<double>(horizon) / static_cast<double>(provider.capex->life);
       sm.cost_usd = sm.cost_usd.value_or(0) + *sm.capex_usd;
     }
@@ -430,8 +433,7 @@ void AddOutageMetrics(Metrics& m, const SimResult& result, const Fleet& fleet,
     for (const int s : o.sites) {
       const Site& site = fleet.sites()[static_cast<size_t>(s)];
       out.sites.push_back(site.name);
-      auto [first, last] = fleet.NodeRange(site.topo);
-      for (NodeId n = first; n < last; ++n) out.gpus += fleet.NodeGpus(n);
+      out.gpus += SiteGpuCount(fleet, site);
     }
     const SimTime down = std::clamp<SimTime>(result.end_time - o.at, 0, o.duration);
     out.down_gpu_hours = static_cast<double>(out.gpus) * static_cast<double>(down) / kHour;

@@ -177,38 +177,40 @@ class Checkpoints : public CheckpointLocator {
   std::map<std::pair<int, int>, int> in_flight;
 };
 
-TEST(Dispatch, EarliestStartGoesToTheCheckpointThenToTheQuickestCopy) {
-  // From the campus (site 2), 1 TB copies to spot (site 1) in 10 s (100 GB/s) and to site 0 in
-  // 100 s (10 GB/s). Best fit over empty sites would take them in index order, 0 first.
-  const Fleet fleet = testing::MustParseFleet(
+// From the campus (site 2), 1 TB copies to spot (site 1) in 10 s (100 GB/s) and to site 0 in
+// 100 s (10 GB/s).
+const Fleet& LinkedThreeSites() {
+  static const Fleet fleet = testing::MustParseFleet(
       ThreeSites("links:\n"
                  "  - {between: [campus, spot], gb_s: 100, latency: 1ms}\n"
                  "  - {between: [campus, on-demand], gb_s: 10, latency: 1ms}\n"));
+  return fleet;
+}
+
+// Three 8-GPU jobs resuming from checkpoints on the campus under earliest start, with `in_flight`
+// copies already on the links (by source and destination site): the site each job goes to.
+std::map<JobId, int> PlaceResumingJobs(std::map<std::pair<int, int>, int> in_flight) {
   Checkpoints checkpoints;
   checkpoints.at = {{1, 2}, {2, 2}, {3, 2}};
+  checkpoints.in_flight = std::move(in_flight);
   SchedulerHooks hooks;
   hooks.checkpoints = &checkpoints;
-  Scheduler s = Make(fleet, Dispatch::kEarliestStart, hooks);
-  EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 2}, {2, 1}, {3, 0}}));
+  Scheduler s = Make(LinkedThreeSites(), Dispatch::kEarliestStart, hooks);
+  return PlaceJobs(s, LinkedThreeSites(), {8, 8, 8});
+}
+
+// Best fit over empty sites would take them in index order, 0 first.
+TEST(Dispatch, EarliestStartGoesToTheCheckpointThenToTheQuickestCopy) {
+  EXPECT_EQ(PlaceResumingJobs({}), (std::map<JobId, int>{{1, 2}, {2, 1}, {3, 0}}));
 }
 
 // The same links with 19 copies already in flight from the campus to spot: a 20th would get a
 // twentieth of 100 GB/s, 1 TB in 200 s, slower than 100 s over the free 10 GB/s link - site 0
 // comes second now, after the campus.
 TEST(Dispatch, EarliestStartCountsTheCopiesAlreadyOnALink) {
-  const Fleet fleet = testing::MustParseFleet(
-      ThreeSites("links:\n"
-                 "  - {between: [campus, spot], gb_s: 100, latency: 1ms}\n"
-                 "  - {between: [campus, on-demand], gb_s: 10, latency: 1ms}\n"));
-  Checkpoints checkpoints;
-  checkpoints.at = {{1, 2}, {2, 2}, {3, 2}};
-  checkpoints.in_flight = {{{2, 1}, 19}};
-  SchedulerHooks hooks;
-  hooks.checkpoints = &checkpoints;
-  Scheduler s = Make(fleet, Dispatch::kEarliestStart, hooks);
-  EXPECT_EQ(PlaceJobs(s, fleet, {8, 8, 8}), (std::map<JobId, int>{{1, 2}, {2, 0}, {3, 1}}));
+  EXPECT_EQ(PlaceResumingJobs({{{2, 1}, 19}}), (std::map<JobId, int>{{1, 2}, {2, 0}, {3, 1}}));
   // The keys by hand: 1 ms + 1,000 GB x 20 / 100 GB/s = 200.001 s; 1 ms + 100 s.
-  SiteRanker ranker(fleet);
+  SiteRanker ranker(LinkedThreeSites());
   DispatchJob job;
   job.checkpoint_site = 2;
   job.checkpoint_gb = 1000;

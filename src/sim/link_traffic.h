@@ -52,7 +52,6 @@ class LinkTraffic {
   int InFlight(int from, int to) const;
   // Copies in flight or waiting for their bytes to flow, over every link.
   std::size_t in_flight() const { return slot_of_job_.size(); }
-  int slots() const { return static_cast<int>(slots_.size()); }
 
  private:
   struct Flow {
