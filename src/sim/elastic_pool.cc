@@ -111,12 +111,15 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
   replan_at_ = kNever;
   if (queued.empty()) return;
   // Nodes on their way are capacity that comes free when they arrive.
+  std::vector<std::int64_t> coming_by_model(free_by_model.size(), 0);
   for (const SiteState& s : sites_) {
     if (s.provisioning == 0) continue;
     for (NodeId n : s.nodes) {
       const Node& node = NodeOf(n);
-      if (node.state == State::kProvisioning)
-        running.push_back({node.ready_at, fleet_.NodeGpus(n)});
+      if (node.state != State::kProvisioning) continue;
+      running.push_back({node.ready_at, fleet_.NodeGpus(n)});
+      const auto m = static_cast<size_t>(fleet_.NodeModel(n));
+      if (m < coming_by_model.size()) coming_by_model[m] += fleet_.NodeGpus(n);
     }
   }
   const QueueForecast forecast = ForecastStarts(free_gpus, std::move(running), queued, now);
@@ -160,6 +163,19 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
       wanted += lacking[k];
       counted.push_back(k);
     }
+    // Never more than the queue could use beyond what is on its way: the GPUs of the queued jobs
+    // this site could run, less those of its models on their way (asked by earlier plans, or for
+    // other sites in this one). A job asked for by one plan can be forecast behind another in
+    // the next (a failure requeues a job ahead of it) and lack its GPUs again; without this the
+    // nodes on their way for it were asked for twice.
+    std::int64_t queue_gpus = 0, coming = 0;
+    for (const QueuedLoad& q : queued) {
+      if (Fits(s, q)) queue_gpus += q.gpus;
+    }
+    for (size_t m = 0; m < coming_by_model.size(); ++m) {
+      if (m < 64 && ((s.models >> m) & 1) != 0) coming += coming_by_model[m];
+    }
+    wanted = std::min(wanted, std::max<std::int64_t>(0, queue_gpus - coming));
     std::int64_t asked = 0;
     for (NodeId n : s.nodes) {
       if (asked >= wanted) break;
@@ -173,6 +189,8 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
       ++s.provisioning;
       ++s.stats.asked;
       asked += fleet_.NodeGpus(n);
+      const auto m = static_cast<size_t>(fleet_.NodeModel(n));
+      if (m < coming_by_model.size()) coming_by_model[m] += fleet_.NodeGpus(n);
     }
     // The GPUs asked for cover the jobs counted here, in queue order.
     for (size_t k : counted) {

@@ -63,11 +63,13 @@ class ElasticPool {
   // `waiting_since` to their forecast start) exceeds a site's threshold and that a node asked for
   // now would serve before their forecast start - what they lack beyond the GPUs free now that no
   // job is forecast to start on (of its GPU model), cheapest site first, each job's lack asked for
-  // once. `free_by_model`: free GPUs of the nodes up now, by GPU model. `stalled`: nothing runs and
-  // no node is on its way, so that no forecast can tell when the queue moves: every queued job is
-  // counted, and every free GPU spare. `stamp` changes whenever a job arrives, starts or stops or a
-  // failure or repair changes the fleet: a site that gave nodes back idle is not asked again before
-  // it changes (the nodes did not help; asking again would rent and release them for ever).
+  // once - and never, at a site, more than the queued jobs it could run hold beyond the GPUs of
+  // its models on their way (a job forecast behind another in a later plan is not asked for
+  // twice). `free_by_model`: free GPUs of the nodes up now, by GPU model. `stalled`: nothing runs
+  // and no node is on its way, so that no forecast can tell when the queue moves: every queued job
+  // is counted, and every free GPU spare. `stamp` changes whenever a job arrives, starts or stops
+  // or a failure or repair changes the fleet: a site that gave nodes back idle is not asked again
+  // before it changes (the nodes did not help; asking again would rent and release them for ever).
   // `down(n)`: a failure holds node n down (it is not asked for).
   void Plan(SimTime now, std::uint64_t stamp, const std::vector<std::int64_t>& free_by_model,
             std::vector<RunningLoad> running, const std::vector<QueuedLoad>& queued, bool stalled,

@@ -181,6 +181,20 @@ TEST(ElasticPool, AsksOnceForWhatAJobLacks) {
   EXPECT_EQ(pool.Arrivals(10 * kMinute), (std::vector<NodeId>{3}));
 }
 
+TEST(ElasticPool, NoPlanAsksForMoreThanTheQueueBeyondWhatIsOnItsWay) {
+  const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
+  ElasticPool pool(fleet, {});
+  // Stalled, 8 GPUs free, a 16-GPU job: one cheap-site node (node 3). A minute later the 8 free
+  // GPUs are gone (a failure) and nothing runs: the job lacks 16, but the queue's 16 GPUs less
+  // the 8 on their way leave 8 to ask for - one node more (node 4), not two (which would take
+  // dear-site's node 1 too).
+  pool.Plan(0, 1, {8}, {}, {{16, kAnyModel, kHour}}, true, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+  pool.Plan(kMinute, 2, {0}, {}, {{16, kAnyModel, kHour}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 2);
+  EXPECT_EQ(pool.Arrivals(11 * kMinute), (std::vector<NodeId>{3, 4}));
+}
+
 TEST(ElasticPool, ProvisioningSlowerThanTheThresholdAsksOnce) {
   // Threshold 5 min, provisioning 30 min: a job waiting for the node on its way (forecast at
   // 30 min) is not asked for again: a node asked for later would serve later still.

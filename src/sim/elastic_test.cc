@@ -97,6 +97,33 @@ TEST(Elastic, AJobLargerThanTheOwnedCapacityIsRentedWhatItLacks) {
   EXPECT_EQ(r.end_time, 70 * kMinute);
 }
 
+TEST(Elastic, AFailureWhileANodeComesForAJobAsksOnlyForWhatItTookAway) {
+  // The 16-GPU job again, the burst site up to three nodes, and the campus failing at 5 min for
+  // 30 min. At 0 one node is asked for (what the job lacks beyond the campus's 8); at 5 min the
+  // campus is down: the job lacks 16, but the queue's 16 GPUs less the 8 on their way leave 8 -
+  // one more node, at 5 min, serving at 15 min (not two: that would rent three nodes for 16
+  // GPUs). The job runs on the two from 15 min to 1h 15min, when the run ends: held 65 + 60 min.
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab}, {name: azure, kind: cloud, gpu_hour_usd: 4}]\n"
+      "sites:\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+      "dgx-h100}]}\n"
+      "  - {name: burst, provider: azure, power_budget_mw: 1, elastic: {provisioning: 10m, "
+      "release_after_idle: 30m, rent_when_wait_exceeds: 1h}, domains: [{name: d, count: 3, "
+      "node_type: dgx-h100}]}\n");
+  const SimResult r =
+      testing::RunUntil(fleet,
+                        "jobs: [{name: big, gpus: 16, duration: 1h}]\n"
+                        "failures: [{at: 5m, target: campus, repair_after: 30m}]\n");
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.jobs[0].first_start, 15 * kMinute);
+  EXPECT_EQ(r.jobs[0].end, 75 * kMinute);
+  ASSERT_EQ(r.elastic.size(), 1u);
+  EXPECT_EQ(r.elastic[0].asked, 2);
+  EXPECT_EQ(r.elastic[0].peak_nodes, 2);
+  EXPECT_EQ(r.elastic[0].held_node_ms, 125 * kMinute);
+}
+
 TEST(Elastic, ARentedNodeThatFailsIsGivenBackAndAnotherRented) {
   // The burst site fails for good at 1h: `second`, rented a node at 0 (serving from 10 min),
   // loses its run; its node is given back then (50 min held), not billed for ever. It waits for
