@@ -77,7 +77,7 @@ Ran Simulate(const std::string& policy, const ServiceSpec& chat, const Autoscale
   options.preemption_grace = grace;
   Simulator sim(fleet, std::move(w), options);
   std::vector<ObservedRun> runs;
-  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until, int) {
+  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until, int, bool) {
     runs.push_back({id, from, until});
   });
   Ran ran{sim.Run(), {}, {}};
@@ -151,6 +151,16 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
   EXPECT_EQ(again.value().run.requests_per_replica, (std::vector<std::int64_t>{1, 1}));
   EXPECT_EQ(once.value().unserved, 1);
   EXPECT_DOUBLE_EQ(once.value().run.attainment, 0.5);
+  // Stopped without warning just after the request at 10 s came (its prompt's pass started, not
+  // its decode): the request is retried on the replica's next run, from 45 s. A run that stops
+  // abruptly at the replica's leave (the run's end) cuts nothing: it had been drained.
+  const Result<PlacedServiceRun> cut = ServeAsPlaced(s, {{{0, 10 + 1e-6, -1, true}, {40, 100}}});
+  const Result<PlacedServiceRun> at_leave = ServeAsPlaced(s, {{{0, 100, -1, true}}});
+  ASSERT_TRUE(cut.ok() && at_leave.ok()) << cut.message();
+  EXPECT_EQ(cut.value().retried, 1);
+  EXPECT_EQ(cut.value().unserved, 0);
+  EXPECT_EQ(cut.value().run.requests_per_replica, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(at_leave.value().retried, 0);
   // Runs for a replica count must match its lives.
   EXPECT_FALSE(ServeAsPlaced(s, {}).ok());
 }
@@ -514,6 +524,8 @@ TEST(ServiceReplicas, ARegionOutageEndToEnd) {
   // The service's cost: a part of what the providers bill, and per million output tokens its
   // cost over its tokens. Some of its replicas ran on Azure: it pays rent.
   const nlohmann::json& q = report["services"][0]["requests"];
+  // The replicas the outage took down held requests: retried on the others.
+  EXPECT_GT(q["retried"].get<int>(), 0);
   EXPECT_GT(q["rent_usd"].get<double>(), 0);
   EXPECT_LE(q["rent_usd"].get<double>(), azure["rent_usd"].get<double>());
   EXPECT_GT(q["electricity_usd"].get<double>(), 0);

@@ -40,6 +40,7 @@ Status AddServiceMetrics(Metrics& m, const Fleet& fleet,
                                  v.requests,
                                  as_placed.value().unserved,
                                  as_placed.value().held_at_router,
+                                 as_placed.value().retried,
                                  v.ttft.at_slo_percentile,
                                  v.tpot.at_slo_percentile,
                                  v.attainment,
@@ -80,9 +81,10 @@ void RunJobs::Take(JobId id, const JobRecord& r, const PendingReason* waiting) {
 }
 
 void RunJobs::Observe(Simulator& sim) {
-  sim.set_run_observer([this](JobId id, const JobSpec& job, SimTime from, SimTime to, int site) {
-    if (job.service >= 0) runs[id].push_back({ToSeconds(from), ToSeconds(to), site});
-  });
+  sim.set_run_observer(
+      [this](JobId id, const JobSpec& job, SimTime from, SimTime to, int site, bool abrupt) {
+        if (job.service >= 0) runs[id].push_back({ToSeconds(from), ToSeconds(to), site, abrupt});
+      });
 }
 
 Status CompleteMetrics(Metrics& m, const Fleet& fleet, const SimResult& result,

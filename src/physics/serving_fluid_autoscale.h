@@ -28,7 +28,8 @@ int FluidReplicasAtStart(const ReplicaModel& model, const BatchingLimits& limits
                          int least, int most);
 
 // The demand served by replicas that take requests over `windows` (serving_placed.h): in each of
-// the demand's windows, by their mean number over it; after the last, by those still taking.
+// the demand's windows, by their mean number over it; after the last, by those still taking. A
+// window's cut is not seen: the fluid level keeps no requests in flight to retry.
 Result<PlacedServiceRun> ServeFluidInWindows(const ReplicaModel& model,
                                              const BatchingLimits& limits,
                                              const FluidDemand& demand, const ServiceLevel& slo,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <numeric>
+#include <unordered_map>
 
 namespace gpufleet {
 
@@ -17,6 +18,9 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
   for (const ReplicaWindow& w : windows) {
     if (!(std::isfinite(w.from_s) && w.from_s <= w.until_s)) {
       return Error{"a replica's window must start at a finite time and end no earlier"};
+    }
+    if (!(w.cut_s >= w.until_s)) {
+      return Error{"a replica's window must be cut no earlier than it stops taking requests"};
     }
   }
   std::vector<ServedRequest> served(requests.size());
@@ -64,6 +68,11 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     return true;
   };
   std::size_t next_opening = 0;
+  // Request i waits at the router: in arrival order (a retried request goes ahead of those that
+  // arrived after it).
+  auto hold = [&](std::size_t i) {
+    backlog.insert(std::upper_bound(backlog.begin(), backlog.end(), i), i);
+  };
   // Windows opening by `t` take the backlog, in order of opening.
   auto open_until = [&](double t) -> Status {
     for (; next_opening < by_opening.size() && windows[by_opening[next_opening]].from_s <= t;
@@ -79,9 +88,43 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     }
     return Status::Ok();
   };
+  // The cut windows by cut time; the first token of a request cut after it was out (the stream
+  // the user saw began then).
+  std::vector<std::size_t> by_cut;
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    if (std::isfinite(windows[k].cut_s)) by_cut.push_back(k);
+  }
+  std::stable_sort(by_cut.begin(), by_cut.end(), [&](std::size_t a, std::size_t b) {
+    return windows[a].cut_s < windows[b].cut_s;
+  });
+  std::unordered_map<std::size_t, double> first_token_out;
+  std::size_t next_cut = 0;
+  // Windows open and cut by `t`, in time order (an opening at a cut's instant first: it takes
+  // the backlog before the cut requests join it).
+  auto advance = [&](double t) -> Status {
+    for (; next_cut < by_cut.size() && windows[by_cut[next_cut]].cut_s <= t; ++next_cut) {
+      const std::size_t k = by_cut[next_cut];
+      const double at = windows[k].cut_s;
+      if (Status st = open_until(at); !st.ok()) return st;
+      servers[k].RunUntil(at);
+      for (const ReplicaServer::Held& h : servers[k].Cut(at)) {
+        ++out.retried;
+        taken[h.index] = 0;
+        if (h.first_token_out) first_token_out.try_emplace(h.index, served[h.index].first_token_s);
+        bool routed_now = false;
+        if (backlog.empty()) {
+          Result<bool> routed = route(h.index, at);
+          if (!routed.ok()) return routed.status();
+          routed_now = routed.value();
+        }
+        if (!routed_now) hold(h.index);
+      }
+    }
+    return open_until(t);
+  };
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const ServingRequest& r = requests[i];
-    if (Status st = open_until(r.arrival_s); !st.ok()) return Error{st.message(), st.code()};
+    if (Status st = advance(r.arrival_s); !st.ok()) return Error{st.message(), st.code()};
     bool routed_now = false;
     if (backlog.empty()) {  // else it waits behind those already waiting
       Result<bool> routed = route(i, r.arrival_s);
@@ -90,7 +133,7 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     }
     if (!routed_now) backlog.push_back(i);
   }
-  if (Status st = open_until(HUGE_VAL); !st.ok()) return Error{st.message(), st.code()};
+  if (Status st = advance(HUGE_VAL); !st.ok()) return Error{st.message(), st.code()};
   double end = requests.empty() ? 0 : requests.front().arrival_s;
   for (ReplicaServer& s : servers) {
     s.RunToEnd();
@@ -105,6 +148,14 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
     if (!taken[i]) {
       ++out.unserved;
       continue;
+    }
+    if (auto it = first_token_out.find(i); it != first_token_out.end()) {
+      // Retried after its first token was out: the stream began then and stalled until the retry
+      // caught up (its TPOT takes the stall).
+      ServedRequest& v = served[i];
+      v.first_token_s = std::min(v.first_token_s, it->second);
+      const std::int32_t n = requests[i].output_tokens;
+      v.tpot_s = n > 1 ? (v.finish_s - v.first_token_s) / (n - 1) : 0;
     }
     served[i].ttft_s = served[i].first_token_s - requests[i].arrival_s;
     out.run.prompt_tokens += requests[i].prompt_tokens;

@@ -106,6 +106,56 @@ TEST(ServeInWindows, TheRouterHoldsRequestsUntilAReplicaTakesThem) {
   EXPECT_FALSE(none.value().run.slo_met);
 }
 
+// A replica cut at 1 s while it decodes a long request: the router retries it from the start on
+// the replica that opens at 20 s. Its first token stays the one streamed at first (as on an idle
+// replica from 0), its last comes as the same request's on an idle replica from 20 s, and its TPOT
+// takes the stall between. Without a second replica the retried request is unserved.
+TEST(ServeInWindows, ARequestOnAReplicaCutShortIsRetriedElsewhere) {
+  const std::vector<ServingRequest> requests{{0, 1000, 2000}};
+  const ServiceLevel slo{0.5, 0.05, 50};
+  const Result<ReplicaRun> first = ServeOnReplica(Toy(), {}, {{0, 1000, 2000}});
+  const Result<ReplicaRun> retry = ServeOnReplica(Toy(), {}, {{20, 1000, 2000}});
+  ASSERT_TRUE(first.ok() && retry.ok());
+  ASSERT_LT(first.value().served[0].first_token_s, 1);
+  ASSERT_GT(first.value().served[0].finish_s, 1);  // still decoding at the cut (2.6 s)
+  const Result<PlacedServiceRun> run =
+      ServeInWindows(Toy(), {}, requests, slo, {{0, 1, 1}, {20, HUGE_VAL}});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const PlacedServiceRun& v = run.value();
+  EXPECT_EQ(v.retried, 1);
+  EXPECT_EQ(v.unserved, 0);
+  EXPECT_EQ(v.held_at_router, 1);  // from 1 s to 20 s
+  EXPECT_EQ(v.run.requests_per_replica, (std::vector<std::int64_t>{1, 1}));
+  const double first_token = first.value().served[0].first_token_s;
+  const double finish = retry.value().served[0].finish_s;
+  EXPECT_DOUBLE_EQ(v.run.ttft.max, first_token);
+  EXPECT_NEAR(v.run.tpot.max, (finish - first_token) / 1999, 1e-12);
+  EXPECT_EQ(v.run.output_tokens, 2000);  // the request's tokens, once
+  // One sequence at a time: a second request at 0.1 s waits behind the first when the cut comes,
+  // its first token not out; retried, its first token comes after 20 s (behind the first's retry).
+  const Result<PlacedServiceRun> queued = ServeInWindows(
+      Toy(), {1, 8192}, {{0, 1000, 2000}, {0.1, 1000, 2000}}, slo, {{0, 1, 1}, {20, HUGE_VAL}});
+  ASSERT_TRUE(queued.ok()) << queued.message();
+  EXPECT_EQ(queued.value().retried, 2);
+  EXPECT_DOUBLE_EQ(queued.value().run.ttft.p50, first_token);  // rank 1 of 2: the first
+  EXPECT_GT(queued.value().run.ttft.max, 20 - 0.1 + (finish - 20));
+  // No replica after the cut: unserved.
+  const Result<PlacedServiceRun> lost = ServeInWindows(Toy(), {}, requests, slo, {{0, 1, 1}});
+  ASSERT_TRUE(lost.ok()) << lost.message();
+  EXPECT_EQ(lost.value().retried, 1);
+  EXPECT_EQ(lost.value().unserved, 1);
+  EXPECT_EQ(lost.value().run.output_tokens, 0);
+  // Drained at 0.5 s (no new requests), its request finishes, the cut coming after: nothing is
+  // retried.
+  const Result<PlacedServiceRun> drained =
+      ServeInWindows(Toy(), {}, requests, slo, {{0, 0.5, finish + 100}, {20, HUGE_VAL}});
+  ASSERT_TRUE(drained.ok()) << drained.message();
+  EXPECT_EQ(drained.value().retried, 0);
+  EXPECT_DOUBLE_EQ(drained.value().run.tpot.max, first.value().served[0].tpot_s);
+  // A cut before the window stops taking requests is refused.
+  EXPECT_FALSE(ServeInWindows(Toy(), {}, requests, slo, {{0, 1, 0.5}}).ok());
+}
+
 // Invariants over random windows: every request is served once or counted unserved, never
 // before it arrives (TTFT at least 0), and attainment stays within [0, 1].
 RC_GTEST_PROP(ServeInWindows, EveryRequestIsServedOnceOrUnserved, ()) {
@@ -115,7 +165,10 @@ RC_GTEST_PROP(ServeInWindows, EveryRequestIsServedOnceOrUnserved, ()) {
   const int n = *rc::gen::inRange(0, 6);
   for (int k = 0; k < n; ++k) {
     const double from = *rc::gen::inRange(0, 80);
-    windows.push_back({from, from + *rc::gen::inRange(0, 80)});
+    const double until = from + *rc::gen::inRange(0, 80);
+    // Some replicas are cut: at their drain or later.
+    const double cut = *rc::gen::arbitrary<bool>() ? until + *rc::gen::inRange(0, 30) : HUGE_VAL;
+    windows.push_back({from, until, cut});
   }
   const Result<PlacedServiceRun> run =
       ServeInWindows(Toy(), {}, requests, {0.5, 0.05, 90}, windows);
@@ -123,7 +176,11 @@ RC_GTEST_PROP(ServeInWindows, EveryRequestIsServedOnceOrUnserved, ()) {
   const PlacedServiceRun& v = run.value();
   std::int64_t routed = 0;
   for (std::int64_t r : v.run.requests_per_replica) routed += r;
-  RC_ASSERT(routed + v.unserved == std::ssize(requests));
+  // A retried request was routed once more.
+  RC_ASSERT(routed - v.retried + v.unserved == std::ssize(requests));
+  std::int64_t output = 0;
+  for (const ServingRequest& r : requests) output += r.output_tokens;
+  RC_ASSERT(v.run.output_tokens <= output);
   RC_ASSERT(v.run.requests == std::ssize(requests));
   if (routed > 0) RC_ASSERT(v.run.ttft.p50 >= 0);
   RC_ASSERT(v.run.attainment >= 0 && v.run.attainment <= 1);

@@ -57,6 +57,21 @@ void ReplicaServer::RunToEnd() {
   }
 }
 
+std::vector<ReplicaServer::Held> ReplicaServer::Cut(double t) {
+  std::vector<Held> held;
+  held.reserve(static_cast<std::size_t>(outstanding()));
+  for (const Running& s : running_) held.push_back({s.index, s.decoded > 0});
+  for (const auto& [index, request] : waiting_) held.push_back({index, false});
+  running_.clear();
+  waiting_.clear();
+  reserved_ = 0;
+  now_ = std::max(now_, t);
+  // Running ones were admitted before any still waiting, and each group keeps its order.
+  std::stable_sort(held.begin(), held.end(),
+                   [](const Held& a, const Held& b) { return a.index < b.index; });
+  return held;
+}
+
 bool ReplicaServer::DecodeStretch(double t) {
   if (!decode_stretches_ || running_.empty()) return false;
   // Passes left before one of the sequences finishes (that pass is Pass()'s), and the context the

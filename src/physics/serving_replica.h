@@ -69,6 +69,14 @@ class ReplicaServer {
   void RunUntil(double t);
   // Runs until every request added is served.
   void RunToEnd();
+  // The replica stops abruptly at `t`, after RunUntil(t): the requests it holds - waiting, or
+  // running in no pass under way - are taken off it, their KV cache freed, and returned by index
+  // in the order they came, each with whether its first token was already out.
+  struct Held {
+    std::size_t index = 0;
+    bool first_token_out = false;
+  };
+  std::vector<Held> Cut(double t);
 
   // Requests added and not finished: waiting or running.
   std::int64_t outstanding() const {

@@ -135,6 +135,8 @@ struct ServiceMetrics {
     std::int64_t requests = 0;
     std::int64_t unserved = 0;        // no replica took them before the run's end
     std::int64_t held_at_router = 0;  // waited for a replica to take them
+    // Held by a replica stopped without warning and retried at the router, once per such stop.
+    std::int64_t retried = 0;
     double ttft_at_slo_percentile_s = 0, tpot_at_slo_percentile_s = 0, attainment = 0;
     bool slo_met = false;
     double attainment_if_placed_when_asked = 0;

@@ -281,6 +281,9 @@ nlohmann::ordered_json ReportJson(const Metrics& m) {
             {"requests", q.requests},
             {"unserved", q.unserved},
             {"held_at_router", q.held_at_router},
+            // The fluid level keeps no requests in flight to lose: not modelled there.
+            {"retried", q.fluid_window_s > 0 ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(q.retried)},
             {"ttft_at_slo_percentile_s", FiniteOrNull(q.ttft_at_slo_percentile_s)},
             {"tpot_at_slo_percentile_s", FiniteOrNull(q.tpot_at_slo_percentile_s)},
             {"attainment", q.attainment},
@@ -444,6 +447,7 @@ void PrintSummary(std::ostream& out, const Metrics& m, const Fleet& fleet) {
       text += slo;
       if (q.fluid_window_s > 0) text += ", fluid by " + HumanSeconds(q.fluid_window_s) + " windows";
       if (q.unserved > 0) text += ", " + Grouped(q.unserved) + " never served";
+      if (q.retried > 0) text += ", " + Grouped(q.retried) + " retried after a replica was lost";
       if (q.output_tokens > 0 && q.it_energy_kwh > 0) {
         char energy[64];
         std::snprintf(energy, sizeof energy, "; %.2f J IT per output token",

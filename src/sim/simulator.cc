@@ -265,14 +265,16 @@ void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
   }
 }
 
-void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now) {
+void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now, bool abrupt) {
   r.queued_since = now;
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   {
     const Running& run = running_[static_cast<size_t>(slot)];
     SettleCopy(id, r, run.stopping ? run.stop_at : now);
     if (run_observer_) {
-      run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now, r.run_site);
+      // A run in its grace period was told to stop and had it to finish what it held.
+      run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now, r.run_site,
+                    abrupt && !run.stopping);
     }
   }
   CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
@@ -517,7 +519,7 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
     if (series_) series_->CountInterruption(category);
     // The run ends first: it settles an earlier outage's restart (or leaves it unfinished).
-    StopRunning(id, r, now);
+    StopRunning(id, r, now, /*abrupt=*/!planned);
     if (outage >= 0) {
       SimResult::OutageStats& o = result_.outages[static_cast<size_t>(outage)];
       o.lost_gpu_ms +=
@@ -563,7 +565,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       // its next run.
       Settle(r, now);
       r.overhead_left = OwedOverhead(r, now);
-      StopRunning(d.job, r, now);
+      StopRunning(d.job, r, now, /*abrupt=*/true);
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
       if (series_) series_->CountPreemption();
@@ -789,7 +791,8 @@ SimResult Simulator::Run() {
     SettleCopy(run.id, Record(run.id), run.stopping ? run.stop_at : now_);
     if (run_observer_) {
       const JobRecord& r = Record(run.id);
-      run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_, r.run_site);
+      run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_, r.run_site,
+                    false);
     }
   }
   for (JobRecord& r : records_) {

@@ -70,9 +70,11 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   // Told of every run of a job as it ends (completed, preempted, interrupted, a replica's leave,
   // or still going at the run's end): from the start decision until it stopped working - a
   // preempted run when it was told to stop, not when its grace ended - and the site it ran at
-  // (its first node's). For the serving replay and the services' costs.
-  using RunObserver =
-      std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until, int site)>;
+  // (its first node's), and whether it stopped without warning (`abrupt`: a failure or an outage
+  // with no notice to checkpoint in, a preemption without grace). For the serving replay and the
+  // services' costs.
+  using RunObserver = std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until,
+                                         int site, bool abrupt)>;
   void set_run_observer(RunObserver observer) { run_observer_ = std::move(observer); }
   // After Run(): the most job records held at once (all jobs without a job sink).
   std::size_t peak_records() const { return peak_records_; }
@@ -131,7 +133,8 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
   void StartRunning(JobId id, SimTime now, Allocation allocation, Epoch epoch);
-  void StopRunning(JobId id, JobRecord& r, SimTime now);
+  // `abrupt`: without warning (the run observer is told).
+  void StopRunning(JobId id, JobRecord& r, SimTime now, bool abrupt = false);
   double RateOf(JobId id) const;
   void ScheduleFinish(JobId id, const JobRecord& r);
   void ApplyCaps(SimTime now);

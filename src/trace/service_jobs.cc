@@ -249,7 +249,9 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
                               : std::max(life.ready_s, run.from_s + s.setup.policy.load_s);
       const double until =
           run.until_s >= leave_s ? life.drained_s : std::min(run.until_s, life.drained_s);
-      if (until > from) windows.push_back({from, until});
+      // Cut short before its leave, it loses what it held then (draining or not).
+      const double cut = run.abrupt && run.until_s < leave_s ? run.until_s : HUGE_VAL;
+      if (until > from) windows.push_back({from, until, std::max(cut, until)});
     }
   }
   if (s.fluid) {

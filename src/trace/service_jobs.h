@@ -86,6 +86,9 @@ double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, dou
 struct ReplicaRunSpan {
   double from_s = 0, until_s = 0;
   int site = -1;  // where it ran (the services' costs); -1 not known
+  // Stopped without warning (a failure or an outage, a preemption without grace): the requests
+  // it held then are retried at the router, not finished as if drained.
+  bool abrupt = false;
 };
 
 // The GPU-hours a service's replicas held (`gpu_hours`: from its autoscaler), split over the
