@@ -2,11 +2,14 @@
 // with a risk run per provider; bad options files and demands that an option cannot hold.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "browser_page.h"
 #include "cli_run.h"
 
 namespace {
@@ -43,6 +46,17 @@ class PlanCapacityCli : public ::testing::Test {
     return path;
   }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  // A day of 8-GPU jobs every 20 minutes, due 2 hours after they come: seeds schedule it apart.
+  void WriteStreamDemand() {
+    Write("demand.yaml",
+          "generators:\n"
+          "  - name: stream\n"
+          "    until: 1d\n"
+          "    arrivals: {process: poisson, mean_interarrival: 20m}\n"
+          "    gpus: {dist: choice, values: [8]}\n"
+          "    duration: {dist: lognormal, median: 1h, sigma: 1, min: 10m, max: 5h}\n"
+          "    deadline_after: 2h\n");
+  }
   std::pair<int, std::string> Plan(const std::string& options, const std::string& more = "") {
     return RunGpufleet("plan capacity --demand " + Quote(Path("demand.yaml")) + " --options " +
                        Quote(Write("options.yaml", options)) + " " + more);
@@ -236,14 +250,7 @@ TEST_F(PlanCapacityCli, ServingCostIsWhatTrainingLosesToTheServices) {
 // seed. The demand is a random stream (a job of 8 GPUs every 20 min on average, due 2 h after
 // submission) that overloads both options, so that the seeds' schedules differ.
 TEST_F(PlanCapacityCli, SeveralSeedsGiveTheMeansAndEachSeedsFigures) {
-  Write("demand.yaml",
-        "generators:\n"
-        "  - name: stream\n"
-        "    until: 1d\n"
-        "    arrivals: {process: poisson, mean_interarrival: 20m}\n"
-        "    gpus: {dist: choice, values: [8]}\n"
-        "    duration: {dist: lognormal, median: 1h, sigma: 1, min: 10m, max: 5h}\n"
-        "    deadline_after: 2h\n");
+  WriteStreamDemand();
   const auto [code, out] = Plan(kTwoOptions, "--seeds 3 --until 2d --json");
   ASSERT_EQ(code, 0) << out;
   const nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
@@ -284,6 +291,65 @@ TEST_F(PlanCapacityCli, SeveralSeedsGiveTheMeansAndEachSeedsFigures) {
   const auto [bad_code, bad] = Plan(kTwoOptions, "--seeds 0");
   EXPECT_EQ(bad_code, 2) << bad;
   EXPECT_NE(bad.find("--seeds"), std::string::npos) << bad;
+}
+
+// --html: one page whose record is the --json output, whose tables show the options' and the
+// risk runs' figures, and whose plot draws each seed's deadlines met, an option a line.
+TEST_F(PlanCapacityCli, TheHtmlPageDrawsEachSeedsDeadlinesAndHoldsThePlan) {
+  WriteStreamDemand();
+  const std::string html = Path("plan.html");
+  const auto [code, out] = Plan(kTwoOptions, "--seeds 3 --until 2d --html " + Quote(html));
+  if (code == 1 && out.find("uPlot") != std::string::npos)
+    GTEST_SKIP() << "this build has no uPlot: " << out;
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("15 runs"), std::string::npos) << out;  // the tables still print
+  const auto [json_code, json_out] = Plan(kTwoOptions, "--seeds 3 --until 2d --json");
+  ASSERT_EQ(json_code, 0) << json_out;
+  nlohmann::json j = nlohmann::json::parse(json_out.substr(json_out.find('{')));
+  const nlohmann::json page = gpufleet::testing::PageData(gpufleet::testing::ReadFile(html));
+  ASSERT_TRUE(page.is_object());
+  nlohmann::json record = page["record"];
+  record.erase("wall_s");
+  j.erase("wall_s");
+  EXPECT_EQ(record, j);
+  EXPECT_NE(page["command"].get<std::string>().find("--seeds 3"), std::string::npos);
+  // The options: name, GPUs, cost in $M, ..., deadlines met (the mean), lowest, highest.
+  const nlohmann::json options = gpufleet::testing::PageBlock(page, "options");
+  ASSERT_EQ(options["rows"].size(), 2u) << options;
+  for (size_t k = 0; k < 2; ++k) {
+    const nlohmann::json& row = options["rows"][k];
+    const nlohmann::json& o = j["options"][k];
+    EXPECT_EQ(row[0], o["name"]);
+    EXPECT_EQ(row[1], o["gpus"]);
+    EXPECT_NEAR(row[2].get<double>(), o["cost_usd"].get<double>() / 1e6, 1e-3);
+    EXPECT_EQ(row[7], o["deadlines"]["met"]);
+    std::vector<int> by_seed = o["deadlines_met_by_seed"].get<std::vector<int>>();
+    EXPECT_EQ(row[8], *std::min_element(by_seed.begin(), by_seed.end()));
+    EXPECT_EQ(row[9], *std::max_element(by_seed.begin(), by_seed.end()));
+  }
+  const nlohmann::json plot = gpufleet::testing::PageBlock(page, "deadlines-by-seed");
+  ASSERT_TRUE(plot.is_object()) << page.dump();
+  EXPECT_EQ(plot["x"], nlohmann::json({1, 2, 3}));
+  ASSERT_EQ(plot["lines"].size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(plot["lines"][k]["label"], j["options"][k]["name"]);
+    EXPECT_EQ(plot["lines"][k]["values"], j["options"][k]["deadlines_met_by_seed"]);
+  }
+  // The risk: owned with lab down, both with lab or cloud down.
+  const nlohmann::json risk = gpufleet::testing::PageBlock(page, "risk");
+  ASSERT_EQ(risk["rows"].size(), 3u) << risk;
+  EXPECT_EQ(risk["rows"][2][1], "cloud");
+  EXPECT_EQ(risk["rows"][2][4], j["options"][1]["risk"][1]["deadlines_lost"]);
+  if (const std::string missing = gpufleet::testing::BrowserMissing(); missing.empty()) {
+    const std::optional<nlohmann::json> shown = gpufleet::testing::LoadPage(
+        "file://" + html, gpufleet::testing::ScreenshotPath("html-plan-capacity.png"));
+    ASSERT_TRUE(shown);
+    EXPECT_EQ(gpufleet::testing::DrawnPlots(*shown),
+              (std::vector<std::string>{"deadlines-by-seed"}));
+  }
+  const auto [both_code, both] = Plan(kTwoOptions, "--html - --json");
+  EXPECT_EQ(both_code, 2) << both;
+  EXPECT_NE(both.find("both write to standard output"), std::string::npos) << both;
 }
 
 TEST_F(PlanCapacityCli, ASpotOptionNeedsAHorizon) {

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/capacity_page.h"
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "cli/sim_pipeline.h"
 #include "cli/workload_check.h"
 #include "experiment/parallel.h"
@@ -32,6 +34,7 @@ struct CapacityArgs {
   int threads = 0;  // 0: one per core
   bool json = false;
   bool serving_cost = false;  // each option once more without the demand's services
+  std::string html;           // the page, or empty
 };
 
 // One simulated run: an option, with one of its providers down (risk) or not.
@@ -324,9 +327,9 @@ Result<PlanOutcome> RunPlan(const CapacityArgs& a, const CapacityPlanSpec& p,
 
 // --json: each option's figures (means over the seeds), its risk runs and its run without
 // services; with several seeds, each seed's deadlines met and what each seed's risk or services
-// cost (docs/MODELS.md, "Capacity plans").
-void PrintJson(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOutcome& out,
-               SimTime until) {
+// cost (docs/MODELS.md, "Capacity plans"). The --html page's record.
+nlohmann::ordered_json PlanJson(const CapacityArgs& a, const CapacityPlanSpec& p,
+                                const PlanOutcome& out, SimTime until) {
   const size_t options = p.options.size();
   const bool several = a.seeds > 1;
   auto values = [](const std::optional<Spread>& s) {
@@ -411,7 +414,18 @@ void PrintJson(const CapacityArgs& a, const CapacityPlanSpec& p, const PlanOutco
     list.push_back(o);
   }
   j["options"] = list;
-  std::cout << j.dump(2) << "\n";
+  return j;
+}
+
+// The command line that made the page, as the user would type it again.
+std::string CommandLine(const CapacityArgs& a) {
+  std::string c = "gpufleet plan capacity --demand " + a.demand + " --options " + a.options +
+                  " --policy " + a.policy + " --dispatch " + a.dispatch;
+  if (!a.until.empty()) c += " --until " + a.until;
+  c += " --seed " + std::to_string(a.seed);
+  if (a.seeds > 1) c += " --seeds " + std::to_string(a.seeds);
+  if (a.serving_cost) c += " --serving-cost";
+  return c;
 }
 
 // The tables: the options, the risk runs, what training loses to serving; with several seeds, the
@@ -502,6 +516,10 @@ int RunCapacity(const CapacityArgs& a) {
     std::cerr << kMe << message << "\n";
     return kExitBadInput;
   };
+  // Asked before the runs, not after them.
+  if (!a.html.empty() && !HtmlPagesPossible(kMe)) return kExitFailure;
+  if (a.html == "-" && a.json)
+    return bad("--html - and --json would both write to standard output");
   if (!IsPolicy(a.policy))
     return bad("--policy: unknown policy '" + a.policy + "'; expected one of: " + PolicyNames());
   const std::optional<Dispatch> dispatch = ParseDispatch(a.dispatch);
@@ -603,8 +621,13 @@ int RunCapacity(const CapacityArgs& a) {
     std::cerr << outcome.message() << "\n";
     return kExitBadInput;
   }
+  const nlohmann::ordered_json j = PlanJson(a, p, outcome.value(), until);
+  if (!a.html.empty()) {
+    if (!WriteFiguresPage(a.html, CapacityPlanPage(CommandLine(a), j), kMe)) return kExitFailure;
+    if (a.html == "-") return kExitOk;
+  }
   if (a.json) {
-    PrintJson(a, p, outcome.value(), until);
+    std::cout << j.dump(2) << "\n";
   } else {
     PrintTables(a, p, outcome.value(), until);
   }
@@ -647,6 +670,10 @@ Runner AddPlanCapacityCommand(CLI::App* plan) {
   c->add_flag("--json", args->json,
               "JSON: each option's figures, its risk runs and, with --serving-cost, its run "
               "without services.");
+  c->add_option("--html", args->html,
+                "Also write one self-contained HTML page: the options, each seed's deadlines met "
+                "(with --seeds), the risk and the serving cost, with the JSON as its record. '-': "
+                "standard output.");
   c->add_flag("--serving-cost", args->serving_cost,
               "Also run each option without the demand's services: the deadlines met, jobs done "
               "and GPU-hours training held with and without them.");
