@@ -154,13 +154,20 @@ TEST(ServeAsPlaced, AReplicasRunsAreItsWindows) {
   // Stopped without warning just after the request at 10 s came (its prompt's pass started, not
   // its decode): the request is retried on the replica's next run, from 45 s. A run that stops
   // abruptly at the replica's leave (the run's end) cuts nothing: it had been drained.
-  const Result<PlacedServiceRun> cut = ServeAsPlaced(s, {{{0, 10 + 1e-6, -1, true}, {40, 100}}});
-  const Result<PlacedServiceRun> at_leave = ServeAsPlaced(s, {{{0, 100, -1, true}}});
+  const Result<PlacedServiceRun> cut =
+      ServeAsPlaced(s, {{{0, 10 + 1e-6, -1, 10 + 1e-6}, {40, 100}}});
+  const Result<PlacedServiceRun> at_leave = ServeAsPlaced(s, {{{0, 100, -1, 100}}});
   ASSERT_TRUE(cut.ok() && at_leave.ok()) << cut.message();
   EXPECT_EQ(cut.value().retried, 1);
   EXPECT_EQ(cut.value().unserved, 0);
   EXPECT_EQ(cut.value().run.requests_per_replica, (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(at_leave.value().retried, 0);
+  // Preempted with a grace: it stops taking requests when told (just after 10 s) and loses what
+  // it holds when the grace ends (70 s): time enough to finish the request; none is retried.
+  const Result<PlacedServiceRun> grace = ServeAsPlaced(s, {{{0, 10 + 1e-6, -1, 70}, {40, 100}}});
+  ASSERT_TRUE(grace.ok()) << grace.message();
+  EXPECT_EQ(grace.value().retried, 0);
+  EXPECT_EQ(grace.value().run.requests_per_replica, (std::vector<std::int64_t>{1, 1}));
   // Runs for a replica count must match its lives.
   EXPECT_FALSE(ServeAsPlaced(s, {}).ok());
 }

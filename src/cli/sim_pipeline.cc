@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <utility>
 
 #include "report/service_cost.h"
@@ -82,8 +83,11 @@ void RunJobs::Take(JobId id, const JobRecord& r, const PendingReason* waiting) {
 
 void RunJobs::Observe(Simulator& sim) {
   sim.set_run_observer(
-      [this](JobId id, const JobSpec& job, SimTime from, SimTime to, int site, bool abrupt) {
-        if (job.service >= 0) runs[id].push_back({ToSeconds(from), ToSeconds(to), site, abrupt});
+      [this](JobId id, const JobSpec& job, SimTime from, SimTime to, int site, SimTime cut) {
+        if (job.service >= 0) {
+          runs[id].push_back(
+              {ToSeconds(from), ToSeconds(to), site, cut == kNever ? HUGE_VAL : ToSeconds(cut)});
+        }
       });
 }
 

@@ -36,6 +36,7 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
   out.run.replicas = static_cast<int>(windows.size());
   out.run.requests_per_replica.assign(windows.size(), 0);
   std::vector<char> taken(requests.size(), 0);
+  std::vector<char> held(requests.size(), 0);  // waited at the router at some time
   std::deque<std::size_t> backlog;  // arrived while no replica took requests, in arrival order
   // The windows open at the router's time, in order of opening (ties to the earliest opened):
   // those closed leave as time passes, so that a long run's many replicas cost only while open.
@@ -82,8 +83,8 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
         Result<bool> routed = route(backlog.front(), at);
         if (!routed.ok()) return routed.status();
         if (!routed.value()) break;  // it opened and closed at once
+        held[backlog.front()] = 1;
         backlog.pop_front();
-        ++out.held_at_router;
       }
     }
     return Status::Ok();
@@ -149,6 +150,7 @@ Result<PlacedServiceRun> ServeInWindows(const ReplicaModel& model, const Batchin
       ++out.unserved;
       continue;
     }
+    out.held_at_router += held[i];  // once, however often it waited
     if (auto it = first_token_out.find(i); it != first_token_out.end()) {
       // Retried after its first token was out: the stream began then and stalled until the retry
       // caught up (its TPOT takes the stall).

@@ -39,9 +39,10 @@ struct PlacedServiceRun {
   // percentile count the unserved as missing the SLO, ranked last (infinite when the percentile
   // falls on one).
   ServiceRun run;
-  std::int64_t unserved = 0;        // left out of run.prompt_tokens and run.output_tokens
-  std::int64_t held_at_router = 0;  // served requests that waited for a replica to take them
-  std::int64_t retried = 0;         // requests a replica held when it was cut (counted at each cut)
+  std::int64_t unserved = 0;  // left out of run.prompt_tokens and run.output_tokens
+  // Served requests that waited for a replica to take them (once each, however often).
+  std::int64_t held_at_router = 0;
+  std::int64_t retried = 0;  // requests a replica held when it was cut (counted at each cut)
   std::vector<PeriodAttainment> periods;  // by ServeInWindows' `periods`
 };
 

@@ -139,12 +139,19 @@ TEST(ServeInWindows, ARequestOnAReplicaCutShortIsRetriedElsewhere) {
   EXPECT_EQ(queued.value().retried, 2);
   EXPECT_DOUBLE_EQ(queued.value().run.ttft.p50, first_token);  // rank 1 of 2: the first
   EXPECT_GT(queued.value().run.ttft.max, 20 - 0.1 + (finish - 20));
+  // Held at the router twice (before the first replica opens and after its cut): counted once.
+  const Result<PlacedServiceRun> twice =
+      ServeInWindows(Toy(), {}, requests, slo, {{0.5, 1, 1}, {20, HUGE_VAL}});
+  ASSERT_TRUE(twice.ok()) << twice.message();
+  EXPECT_EQ(twice.value().retried, 1);
+  EXPECT_EQ(twice.value().held_at_router, 1);
   // No replica after the cut: unserved.
   const Result<PlacedServiceRun> lost = ServeInWindows(Toy(), {}, requests, slo, {{0, 1, 1}});
   ASSERT_TRUE(lost.ok()) << lost.message();
   EXPECT_EQ(lost.value().retried, 1);
   EXPECT_EQ(lost.value().unserved, 1);
   EXPECT_EQ(lost.value().run.output_tokens, 0);
+  EXPECT_EQ(lost.value().held_at_router, 0);  // it waited, but was never served
   // Drained at 0.5 s (no new requests), its request finishes, the cut coming after: nothing is
   // retried.
   const Result<PlacedServiceRun> drained =

@@ -95,6 +95,28 @@ std::int64_t ElasticPool::TakeSpare(const QueuedLoad& q, std::vector<std::int64_
   return taken;
 }
 
+std::int64_t ElasticPool::Ceiling(const SiteState& s, const std::vector<QueuedLoad>& queued,
+                                  const std::vector<std::int64_t>& coming_by_model) const {
+  std::vector<std::int64_t> need(fleet_.gpu_models().size(), 0);
+  std::int64_t need_any = 0;
+  for (const QueuedLoad& q : queued) {
+    if (!Fits(s, q)) continue;
+    if (q.model == kAnyModel) {
+      need_any += q.gpus;
+    } else if (static_cast<size_t>(q.model) < need.size()) {
+      need[static_cast<size_t>(q.model)] += q.gpus;
+    }
+  }
+  std::int64_t ceiling = 0, spare_coming = 0;
+  for (size_t m = 0; m < need.size(); ++m) {
+    const std::int64_t coming = m < coming_by_model.size() ? coming_by_model[m] : 0;
+    const bool here = m < 64 && ((s.models >> m) & 1) != 0;
+    if (here) ceiling += std::max<std::int64_t>(0, need[m] - coming);
+    spare_coming += std::max<std::int64_t>(0, coming - need[m]);
+  }
+  return ceiling + std::max<std::int64_t>(0, need_any - spare_coming);
+}
+
 bool ElasticPool::Fits(const SiteState& s, const QueuedLoad& q) const {
   // A job larger than the site may span it and others (topology any): only one larger than the
   // whole fleet, which no renting helps, is left out.
@@ -111,7 +133,7 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
   replan_at_ = kNever;
   if (queued.empty()) return;
   // Nodes on their way are capacity that comes free when they arrive.
-  std::vector<std::int64_t> coming_by_model(free_by_model.size(), 0);
+  std::vector<std::int64_t> coming_by_model(fleet_.gpu_models().size(), 0);
   for (const SiteState& s : sites_) {
     if (s.provisioning == 0) continue;
     for (NodeId n : s.nodes) {
@@ -163,19 +185,14 @@ void ElasticPool::Plan(SimTime now, std::uint64_t stamp,
       wanted += lacking[k];
       counted.push_back(k);
     }
-    // Never more than the queue could use beyond what is on its way: the GPUs of the queued jobs
-    // this site could run, less those of its models on their way (asked by earlier plans, or for
-    // other sites in this one). A job asked for by one plan can be forecast behind another in
-    // the next (a failure requeues a job ahead of it) and lack its GPUs again; without this the
-    // nodes on their way for it were asked for twice.
-    std::int64_t queue_gpus = 0, coming = 0;
-    for (const QueuedLoad& q : queued) {
-      if (Fits(s, q)) queue_gpus += q.gpus;
-    }
-    for (size_t m = 0; m < coming_by_model.size(); ++m) {
-      if (m < 64 && ((s.models >> m) & 1) != 0) coming += coming_by_model[m];
-    }
-    wanted = std::min(wanted, std::max<std::int64_t>(0, queue_gpus - coming));
+    // Never more than the queue could use beyond what is on its way: for each of the site's GPU
+    // models, the queued jobs' GPUs that need it less those of it on their way (asked by earlier
+    // plans, or for other sites in this one); then the jobs of any model less what is on its way
+    // beyond the jobs of its own model, of every model. A job asked for by one plan can be
+    // forecast behind another in the next (a failure requeues a job ahead of it, or takes free
+    // GPUs it was counted on) and lack its GPUs again; without this the nodes on their way for it
+    // were asked for twice.
+    wanted = std::min(wanted, Ceiling(s, queued, coming_by_model));
     std::int64_t asked = 0;
     for (NodeId n : s.nodes) {
       if (asked >= wanted) break;

@@ -195,6 +195,33 @@ TEST(ElasticPool, NoPlanAsksForMoreThanTheQueueBeyondWhatIsOnItsWay) {
   EXPECT_EQ(pool.Arrivals(11 * kMinute), (std::vector<NodeId>{3, 4}));
 }
 
+TEST(ElasticPool, NodesOnTheirWayOfAnyModelCountForAJobOfAnyModel) {
+  // h100s (cheaper, one node) and a100s (two). Stalled with the campus's 8 H100s free, a 16-GPU
+  // job of any model lacks 8: h100s's node. A minute later the campus's GPUs are gone: the job
+  // lacks 16 and h100s has no node left; a100s's ceiling is the job's 16 less the 8 H100s on
+  // their way - one A100 node, not two.
+  const Fleet fleet = testing::MustParseFleet(
+      "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
+      "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
+      "sites:\n"
+      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+      "dgx-h100}]}\n"
+      "  - {name: a100s, provider: dear, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+      "count: 2, node_type: dgx-a100}]}\n"
+      "  - {name: h100s, provider: cheap, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+      "node_type: dgx-h100}]}\n");
+  const ModelId h100 = fleet.NodeModel(0);
+  std::vector<std::int64_t> free(fleet.gpu_models().size(), 0);
+  free[static_cast<size_t>(h100)] = 8;
+  ElasticPool pool(fleet, {});
+  pool.Plan(0, 1, free, {}, {{16, kAnyModel, kHour}}, true, kUp);
+  EXPECT_EQ(pool.provisioning(), 1);
+  free[static_cast<size_t>(h100)] = 0;
+  pool.Plan(kMinute, 2, free, {}, {{16, kAnyModel, kHour}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 2);
+  EXPECT_EQ(pool.Arrivals(kHour), (std::vector<NodeId>{3, 1}));  // by arrival
+}
+
 TEST(ElasticPool, ProvisioningSlowerThanTheThresholdAsksOnce) {
   // Threshold 5 min, provisioning 30 min: a job waiting for the node on its way (forecast at
   // 30 min) is not asked for again: a node asked for later would serve later still.

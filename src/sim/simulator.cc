@@ -265,16 +265,24 @@ void Simulator::SettleCopy(JobId id, JobRecord& r, SimTime t) {
   }
 }
 
-void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now, bool abrupt) {
+void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now, std::optional<SimTime> notice) {
   r.queued_since = now;
   const std::int32_t slot = running_slot_[static_cast<size_t>(id)];
   {
     const Running& run = running_[static_cast<size_t>(slot)];
     SettleCopy(id, r, run.stopping ? run.stop_at : now);
     if (run_observer_) {
-      // A run in its grace period was told to stop and had it to finish what it held.
-      run_observer_(id, r.spec, r.run_start, run.stopping ? run.stop_at : now, r.run_site,
-                    abrupt && !run.stopping);
+      // A run in its grace period was told to stop at stop_at and had until now to finish what it
+      // held; one cut with a notice stopped taking work when the notice came.
+      SimTime until = now, cut = kNever;
+      if (run.stopping) {
+        until = run.stop_at;
+        cut = now;
+      } else if (notice) {
+        until = std::max(r.run_start, now - *notice);
+        cut = now;
+      }
+      run_observer_(id, r.spec, r.run_start, until, r.run_site, cut);
     }
   }
   CountHeld(id, running_[static_cast<size_t>(slot)].allocation, -1);
@@ -518,8 +526,13 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
                           r.checkpoint_write <= notice);
     const SimTime lost = failures_.Interrupt(r, category, planned, now);
     if (series_) series_->CountInterruption(category);
-    // The run ends first: it settles an earlier outage's restart (or leaves it unfinished).
-    StopRunning(id, r, now, /*abrupt=*/!planned);
+    // The run ends first: it settles an earlier outage's restart (or leaves it unfinished). A
+    // replica loses the requests it holds unless the stop was planned maintenance (drained
+    // before); a spot reclaim's notice is when it stopped taking them.
+    std::optional<SimTime> cut_notice;
+    if (r.spec.service >= 0 && category != FailureCategory::kMaintenance)
+      cut_notice = std::max<SimTime>(0, notice);
+    StopRunning(id, r, now, cut_notice);
     if (outage >= 0) {
       SimResult::OutageStats& o = result_.outages[static_cast<size_t>(outage)];
       o.lost_gpu_ms +=
@@ -565,7 +578,7 @@ void Simulator::ApplyDecisions(SimTime now) {
       // its next run.
       Settle(r, now);
       r.overhead_left = OwedOverhead(r, now);
-      StopRunning(d.job, r, now, /*abrupt=*/true);
+      StopRunning(d.job, r, now, /*notice=*/0);  // no grace: what a replica held is lost
       r.state = JobRecord::State::kPending;
       ++r.preemptions;
       if (series_) series_->CountPreemption();
@@ -792,7 +805,7 @@ SimResult Simulator::Run() {
     if (run_observer_) {
       const JobRecord& r = Record(run.id);
       run_observer_(run.id, r.spec, r.run_start, run.stopping ? run.stop_at : now_, r.run_site,
-                    false);
+                    kNever);
     }
   }
   for (JobRecord& r : records_) {

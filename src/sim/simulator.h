@@ -69,12 +69,13 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   void set_job_sink(JobRecordSink* sink) { job_sink_ = sink; }
   // Told of every run of a job as it ends (completed, preempted, interrupted, a replica's leave,
   // or still going at the run's end): from the start decision until it stopped working - a
-  // preempted run when it was told to stop, not when its grace ended - and the site it ran at
-  // (its first node's), and whether it stopped without warning (`abrupt`: a failure or an outage
-  // with no notice to checkpoint in, a preemption without grace). For the serving replay and the
-  // services' costs.
+  // preempted run when it was told to stop, not when its grace ended; a replica taken by a spot
+  // reclaim when the notice came - the site it ran at (its first node's), and when it lost its
+  // GPUs with what it still held (`cut`: a preempted run's grace ended, or a failure, an outage,
+  // a reclaim or a preemption without grace struck; kNever: it finished what it held). For the
+  // serving replay and the services' costs.
   using RunObserver = std::function<void(JobId id, const JobSpec& spec, SimTime from, SimTime until,
-                                         int site, bool abrupt)>;
+                                         int site, SimTime cut)>;
   void set_run_observer(RunObserver observer) { run_observer_ = std::move(observer); }
   // After Run(): the most job records held at once (all jobs without a job sink).
   std::size_t peak_records() const { return peak_records_; }
@@ -133,8 +134,10 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   // Runs start on the scheduler's decision and stop at completion, preemption or failure; the
   // running jobs are listed for changes of pace (a GPU power cap slows every job on its site).
   void StartRunning(JobId id, SimTime now, Allocation allocation, Epoch epoch);
-  // `abrupt`: without warning (the run observer is told).
-  void StopRunning(JobId id, JobRecord& r, SimTime now, bool abrupt = false);
+  // `notice`: the run was cut at `now`, told that long before (the run observer hears of it);
+  // nullopt: it ended as it would (done, left, drained, its grace over).
+  void StopRunning(JobId id, JobRecord& r, SimTime now,
+                   std::optional<SimTime> notice = std::nullopt);
   double RateOf(JobId id) const;
   void ScheduleFinish(JobId id, const JobRecord& r);
   void ApplyCaps(SimTime now);

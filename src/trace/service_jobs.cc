@@ -250,7 +250,7 @@ Result<PlacedServiceRun> ServeAsPlaced(const SimulatedService& s,
       const double until =
           run.until_s >= leave_s ? life.drained_s : std::min(run.until_s, life.drained_s);
       // Cut short before its leave, it loses what it held then (draining or not).
-      const double cut = run.abrupt && run.until_s < leave_s ? run.until_s : HUGE_VAL;
+      const double cut = run.until_s < leave_s ? run.cut_s : HUGE_VAL;
       if (until > from) windows.push_back({from, until, std::max(cut, until)});
     }
   }

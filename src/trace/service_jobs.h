@@ -6,6 +6,7 @@
 // demand may be a request trace.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -86,9 +87,10 @@ double ReplicasItEnergyJ(const SimulatedService& s, double held_gpu_seconds, dou
 struct ReplicaRunSpan {
   double from_s = 0, until_s = 0;
   int site = -1;  // where it ran (the services' costs); -1 not known
-  // Stopped without warning (a failure or an outage, a preemption without grace): the requests
-  // it held then are retried at the router, not finished as if drained.
-  bool abrupt = false;
+  // When it lost its GPUs with what it still held (a failure, an outage, a spot reclaim, a
+  // preemption's grace over or none): the requests it held then are retried at the router.
+  // Infinite: it finished them (drained, or still running at the end).
+  double cut_s = HUGE_VAL;
 };
 
 // The GPU-hours a service's replicas held (`gpu_hours`: from its autoscaler), split over the
