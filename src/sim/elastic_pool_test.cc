@@ -51,6 +51,21 @@ std::string TwoElasticSites(const std::string& outage_free = "") {
          elastic("dear-site", "dear") + elastic("cheap-site", "cheap") + outage_free;
 }
 
+// An owned DGX H100; elastic a100s (two DGX A100 at $4 a GPU-hour) and h100s (`h100_nodes` DGX
+// H100 at $3: the cheaper, asked first).
+std::string CampusA100sAndH100s(int h100_nodes) {
+  return "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
+         "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
+         "sites:\n"
+         "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
+         "dgx-h100}]}\n"
+         "  - {name: a100s, provider: dear, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+         "count: 2, node_type: dgx-a100}]}\n"
+         "  - {name: h100s, provider: cheap, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
+         "count: " +
+         std::to_string(h100_nodes) + ", node_type: dgx-h100}]}\n";
+}
+
 TEST(ElasticPool, AsksTheCheapestSiteForWhatTheQueueLacks) {
   const Fleet fleet = testing::MustParseFleet(TwoElasticSites());
   ElasticPool pool(fleet, {});
@@ -200,16 +215,7 @@ TEST(ElasticPool, NodesOnTheirWayOfAnyModelCountForAJobOfAnyModel) {
   // job of any model lacks 8: h100s's node. A minute later the campus's GPUs are gone: the job
   // lacks 16 and h100s has no node left; a100s's ceiling is the job's 16 less the 8 H100s on
   // their way - one A100 node, not two.
-  const Fleet fleet = testing::MustParseFleet(
-      "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
-      "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
-      "sites:\n"
-      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
-      "dgx-h100}]}\n"
-      "  - {name: a100s, provider: dear, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
-      "count: 2, node_type: dgx-a100}]}\n"
-      "  - {name: h100s, provider: cheap, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
-      "node_type: dgx-h100}]}\n");
+  const Fleet fleet = testing::MustParseFleet(CampusA100sAndH100s(1));
   const ModelId h100 = fleet.NodeModel(0);
   std::vector<std::int64_t> free(fleet.gpu_models().size(), 0);
   free[static_cast<size_t>(h100)] = 8;
@@ -254,16 +260,7 @@ TEST(ElasticPool, EachSiteCoversTheJobsOfItsModel) {
   // h100s (cheaper) has H100s, a100s A100s. A 16-GPU H100 job waits for ever (16 > the 8 GPUs
   // there are), an A100 job is forecast at 10h: two H100 nodes and one A100 node, in the same plan
   // (the H100 nodes asked for cover nothing of the A100 job).
-  const Fleet fleet = testing::MustParseFleet(
-      "providers: [{name: lab}, {name: dear, kind: cloud, gpu_hour_usd: 4}, "
-      "{name: cheap, kind: cloud, gpu_hour_usd: 3}]\n"
-      "sites:\n"
-      "  - {name: campus, provider: lab, power_budget_mw: 1, domains: [{name: d, node_type: "
-      "dgx-h100}]}\n"
-      "  - {name: a100s, provider: dear, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
-      "count: 2, node_type: dgx-a100}]}\n"
-      "  - {name: h100s, provider: cheap, power_budget_mw: 1, elastic: {}, domains: [{name: d, "
-      "count: 2, node_type: dgx-h100}]}\n");
+  const Fleet fleet = testing::MustParseFleet(CampusA100sAndH100s(2));
   const ModelId h100 = fleet.NodeModel(0), a100 = fleet.NodeModel(1);
   ASSERT_NE(h100, a100);
   ElasticPool pool(fleet, {});
