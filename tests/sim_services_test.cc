@@ -77,9 +77,10 @@ Ran Simulate(const std::string& policy, const ServiceSpec& chat, const Autoscale
   options.preemption_grace = grace;
   Simulator sim(fleet, std::move(w), options);
   std::vector<ObservedRun> runs;
-  sim.set_run_observer([&runs](JobId id, const JobSpec&, SimTime from, SimTime until, int, bool) {
-    runs.push_back({id, from, until});
-  });
+  sim.set_run_observer(
+      [&runs](JobId id, const JobSpec&, SimTime from, SimTime until, int, SimTime) {
+        runs.push_back({id, from, until});
+      });
   Ran ran{sim.Run(), {}, {}};
   ran.runs = std::move(runs);
   ran.metrics = ComputeMetrics(ran.result, RunInfo{});

@@ -622,15 +622,17 @@ int RunCapacity(const CapacityArgs& a) {
     return kExitBadInput;
   }
   const nlohmann::ordered_json j = PlanJson(a, p, outcome.value(), until);
-  if (!a.html.empty()) {
-    if (!WriteFiguresPage(a.html, CapacityPlanPage(CommandLine(a), j), kMe)) return kExitFailure;
-    if (a.html == "-") return kExitOk;
+  // The results first: a page that cannot be written loses none of a long plan's figures.
+  if (a.html != "-") {
+    if (a.json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      PrintTables(a, p, outcome.value(), until);
+    }
+    std::cout.flush();
   }
-  if (a.json) {
-    std::cout << j.dump(2) << "\n";
-  } else {
-    PrintTables(a, p, outcome.value(), until);
-  }
+  if (!a.html.empty() && !WriteFiguresPage(a.html, CapacityPlanPage(CommandLine(a), j), kMe))
+    return kExitFailure;
   return kExitOk;
 }
 

@@ -99,8 +99,10 @@ std::int64_t ElasticPool::Ceiling(const SiteState& s, const std::vector<QueuedLo
                                   const std::vector<std::int64_t>& coming_by_model) const {
   std::vector<std::int64_t> need(fleet_.gpu_models().size(), 0);
   std::int64_t need_any = 0;
+  // Every queued job's need by model (those of other models too: what is on its way for them is
+  // not spare for the jobs of any model here), the jobs larger than the fleet left out.
   for (const QueuedLoad& q : queued) {
-    if (!Fits(s, q)) continue;
+    if (q.gpus > fleet_.total_gpus()) continue;
     if (q.model == kAnyModel) {
       need_any += q.gpus;
     } else if (static_cast<size_t>(q.model) < need.size()) {

@@ -121,9 +121,9 @@ class ElasticPool {
   // When the outage holding site `fleet_site` down at `t` ends (nullopt: none does).
   std::optional<SimTime> OutageEnd(int fleet_site, SimTime t) const;
   bool Fits(const SiteState& s, const QueuedLoad& q) const;
-  // The most GPUs site s may be asked for in a plan: what the queued jobs it could run need of
-  // its models beyond the GPUs on their way (`coming_by_model`), those of any model taking what
-  // is on its way beyond the jobs of its own model.
+  // The most GPUs site s may be asked for in a plan: what the queued jobs need of its models
+  // beyond the GPUs on their way (`coming_by_model`), and the jobs of any model what is on its
+  // way beyond what the queue's jobs of each model need.
   std::int64_t Ceiling(const SiteState& s, const std::vector<QueuedLoad>& queued,
                        const std::vector<std::int64_t>& coming_by_model) const;
   // Takes from `spare` (by GPU model) what job q can use, up to its GPUs; returns how many.

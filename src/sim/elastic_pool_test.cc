@@ -228,6 +228,18 @@ TEST(ElasticPool, NodesOnTheirWayOfAnyModelCountForAJobOfAnyModel) {
   EXPECT_EQ(pool.Arrivals(kHour), (std::vector<NodeId>{3, 1}));  // by arrival
 }
 
+TEST(ElasticPool, NodesOnTheirWayForAJobOfOneModelAreNotSpareForOthers) {
+  // An H100 job and a job of any model, 16 GPUs each, both larger than the campus's 8 (busy for
+  // 10h). h100s gives its two nodes to the H100 job (first in the queue); a100s is asked for the
+  // other's 16: the H100s on their way are all the H100 job's, none spare for it.
+  const Fleet fleet = testing::MustParseFleet(CampusA100sAndH100s(2));
+  const ModelId h100 = fleet.NodeModel(0);
+  ElasticPool pool(fleet, {});
+  pool.Plan(0, 1, std::vector<std::int64_t>(fleet.gpu_models().size(), 0), {{10 * kHour, 8}},
+            {{16, h100, kHour}, {16, kAnyModel, kHour}}, false, kUp);
+  EXPECT_EQ(pool.provisioning(), 4);
+}
+
 TEST(ElasticPool, ProvisioningSlowerThanTheThresholdAsksOnce) {
   // Threshold 5 min, provisioning 30 min: a job waiting for the node on its way (forecast at
   // 30 min) is not asked for again: a node asked for later would serve later still.

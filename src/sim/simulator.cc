@@ -274,12 +274,9 @@ void Simulator::StopRunning(JobId id, JobRecord& r, SimTime now, std::optional<S
     if (run_observer_) {
       // A run in its grace period was told to stop at stop_at and had until now to finish what it
       // held; one cut with a notice stopped taking work when the notice came.
-      SimTime until = now, cut = kNever;
-      if (run.stopping) {
-        until = run.stop_at;
-        cut = now;
-      } else if (notice) {
-        until = std::max(r.run_start, now - *notice);
+      SimTime until = run.stopping ? run.stop_at : now, cut = kNever;
+      if (notice) {
+        until = std::min(until, std::max(r.run_start, now - *notice));
         cut = now;
       }
       run_observer_(id, r.spec, r.run_start, until, r.run_site, cut);
@@ -516,7 +513,10 @@ void Simulator::Interrupt(const Scheduler::NodeLoss& jobs, NodeId n, const Bound
   const SimTime notice = f.spot >= 0 ? failures_.ReclaimNotice(f.spot) : -1;
   // Preempted jobs in their grace period lose nothing more: their progress was kept when they
   // were told to stop; the failure only ends the grace early.
-  for (JobId id : jobs.released) EndGrace(id, now);
+  for (JobId id : jobs.released) {
+    // A replica whose grace a reclaim ends stopped taking requests at its notice, if earlier.
+    EndGrace(id, now, Record(id).spec.service >= 0 ? std::max<SimTime>(0, notice) : 0);
+  }
   for (JobId id : jobs.interrupted) {
     JobRecord& r = Record(id);
     // A job that checkpoints (or could: it has a write time) and can write one within a spot
@@ -627,12 +627,13 @@ void Simulator::OnRelease(const Event& e) {
   Log(e.time, "release", e.a, "");
 }
 
-void Simulator::EndGrace(JobId id, SimTime now) {
+void Simulator::EndGrace(JobId id, SimTime now, SimTime notice) {
   JobRecord& r = Record(id);
   const Running& run = RunningOf(id);
   r.grace_ms += now - run.stop_at;
   const SimTime owed = run.owed_overhead;
-  StopRunning(id, r, now);
+  // Its GPUs go now: what a replica still holds is lost (told to stop at stop_at, or earlier).
+  StopRunning(id, r, now, std::max(now - run.stop_at, notice));
   r.overhead_left = owed;
   r.state = JobRecord::State::kPending;
 }

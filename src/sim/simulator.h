@@ -209,7 +209,8 @@ class Simulator : private PlacementJudge, private DurationOracle, private Checkp
   };
   bool StillRunning(const Event& e, bool stopping) const;
   // A stopping job lets go of its GPUs at `now`: its grace period counts, it waits again.
-  void EndGrace(JobId id, SimTime now);
+  // `notice`: a spot reclaim's, when one ends the grace (a replica stopped taking requests then).
+  void EndGrace(JobId id, SimTime now, SimTime notice = 0);
   Running& RunningOf(JobId id) {
     return running_[static_cast<size_t>(running_slot_[static_cast<size_t>(id)])];
   }
